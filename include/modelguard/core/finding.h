@@ -1,0 +1,48 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace modelguard {
+
+enum class Severity { kInfo = 0, kLow = 1, kMedium = 2, kHigh = 3, kCritical = 4 };
+
+const char* ToString(Severity severity);
+// Accepts info|low|medium|high|critical (case-insensitive); nullopt otherwise.
+std::optional<Severity> ParseSeverity(std::string_view text);
+
+// One thing a reviewer must know about a file. Produced by policy, never by parsers.
+struct Finding {
+  std::string rule_id;   // stable id documented in docs/rules.md, e.g. "pickle.dangerous-import"
+  Severity severity = Severity::kInfo;
+  std::string location;  // file path, with "!member" for each container level
+  std::optional<uint64_t> offset;  // byte offset inside the innermost member, when known
+  std::string message;
+  std::string evidence;     // the bytes/names that triggered it, printable
+  std::string remediation;  // what the user should do
+  std::vector<std::string> references;  // CVE ids, advisories, papers
+};
+
+// The result of scanning one top-level path given on the command line (or found in a directory walk).
+struct FileReport {
+  std::string path;
+  std::string format;  // format detected by content at the top level ("unknown" if none)
+  uint64_t size = 0;
+  double seconds = 0;
+  std::vector<std::string> members_scanned;  // container members that were analysed
+  std::vector<Finding> findings;
+
+  Severity MaxSeverity() const;
+};
+
+struct ScanReport {
+  std::string tool_version;
+  std::vector<FileReport> files;
+  double seconds = 0;
+
+  size_t CountAtOrAbove(Severity threshold) const;
+};
+
+}  // namespace modelguard

@@ -1,0 +1,46 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "modelguard/core/finding.h"
+#include "modelguard/core/result.h"
+#include "modelguard/formats/format.h"
+#include "modelguard/scan/policy.h"
+
+namespace modelguard::scan {
+
+struct Progress {
+  size_t files_done = 0;
+  size_t files_total = 0;
+  uint64_t bytes_done = 0;
+  uint64_t bytes_total = 0;
+};
+
+struct ScanOptions {
+  unsigned jobs = 0;  // 0: one per hardware thread
+  formats::Limits limits;
+  const std::atomic<bool>* cancel = nullptr;          // set to stop early (Ctrl-C)
+  std::function<void(const Progress&)> on_progress;   // called from the calling thread ~10 times/s
+};
+
+class Scanner {
+ public:
+  Scanner(const Policy& policy, ScanOptions options);
+
+  // Scans files and directory trees. Fails only when a path given does not exist or cannot be listed;
+  // unreadable files inside a tree become findings.
+  Result<ScanReport> Scan(const std::vector<std::string>& paths) const;
+
+  // Scans bytes already in memory (used by tests, fuzzers and stdin).
+  FileReport ScanBytes(const std::string& display_path, formats::ByteView data) const;
+  FileReport ScanFile(const std::string& path) const;
+
+ private:
+  const Policy& policy_;
+  ScanOptions options_;
+};
+
+}  // namespace modelguard::scan

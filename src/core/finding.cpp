@@ -1,0 +1,55 @@
+#include "modelguard/core/finding.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "modelguard/core/result.h"
+
+namespace modelguard {
+
+const char* ToString(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "invalid-argument";
+    case ErrorCode::kIo: return "io";
+    case ErrorCode::kParse: return "parse";
+    case ErrorCode::kLimit: return "limit";
+    case ErrorCode::kUnsupported: return "unsupported";
+  }
+  return "unknown";
+}
+
+const char* ToString(Severity severity) {
+  switch (severity) {
+    case Severity::kInfo: return "info";
+    case Severity::kLow: return "low";
+    case Severity::kMedium: return "medium";
+    case Severity::kHigh: return "high";
+    case Severity::kCritical: return "critical";
+  }
+  return "info";
+}
+
+std::optional<Severity> ParseSeverity(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (Severity s : {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {
+    if (lower == ToString(s)) return s;
+  }
+  return std::nullopt;
+}
+
+Severity FileReport::MaxSeverity() const {
+  Severity max = Severity::kInfo;
+  for (const auto& f : findings) max = std::max(max, f.severity);
+  return max;
+}
+
+size_t ScanReport::CountAtOrAbove(Severity threshold) const {
+  size_t n = 0;
+  for (const auto& file : files) {
+    for (const auto& f : file.findings) n += f.severity >= threshold ? 1 : 0;
+  }
+  return n;
+}
+
+}  // namespace modelguard

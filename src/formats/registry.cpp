@@ -1,0 +1,109 @@
+#include <algorithm>
+
+#include "modelguard/formats/format.h"
+#include "src/formats/registry_entries.h"
+
+namespace modelguard::formats {
+
+const std::vector<std::unique_ptr<FormatAnalyzer>>& Registry() {
+  // The one list of formats. Order breaks ties between equally strong sniffs: specific before generic.
+  static const auto* registry = [] {
+    auto* list = new std::vector<std::unique_ptr<FormatAnalyzer>>();
+    list->push_back(MakeTorchZipAnalyzer());
+    list->push_back(MakeZipAnalyzer());
+    list->push_back(MakeNpyAnalyzer());
+    list->push_back(MakeCompressedAnalyzer());
+    list->push_back(MakeArchiveAnalyzer());
+    list->push_back(MakePickleAnalyzer());
+    return list;
+  }();
+  return *registry;
+}
+
+const FormatAnalyzer* FindAnalyzer(std::string_view name) {
+  for (const auto& a : Registry()) {
+    if (a->name() == name) return a.get();
+  }
+  return nullptr;
+}
+
+const FormatAnalyzer* Detect(ByteView data) {
+  const FormatAnalyzer* best = nullptr;
+  SniffResult best_strength = SniffResult::kNo;
+  for (const auto& a : Registry()) {
+    const SniffResult s = a->Sniff(data);
+    if (s > best_strength) {
+      best = a.get();
+      best_strength = s;
+      if (s == SniffResult::kStrong) break;
+    }
+  }
+  return best;
+}
+
+std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint& hint) {
+  const FormatAnalyzer* analyzer = nullptr;
+  if (!hint.forced_format.empty()) analyzer = FindAnalyzer(hint.forced_format);
+  if (analyzer == nullptr) analyzer = Detect(data);
+  if (analyzer == nullptr) {
+    ctx.Emit(fact::kUnknownFormat, std::nullopt, "",
+             data.empty() ? "empty file" : "content matches no supported model or container format");
+    return "unknown";
+  }
+  ctx.NoteFormat(analyzer->name());
+  ctx.Emit(fact::kFormat, std::nullopt, std::string(analyzer->name()), "");
+  analyzer->Analyze(data, ctx);
+  // A file that is two formats at once runs differently depending on which loader opens it.
+  if (analyzer->name() != "pickle" && hint.forced_format.empty()) {
+    const FormatAnalyzer* pickle = FindAnalyzer("pickle");
+    if (pickle != nullptr && pickle->Sniff(data) != SniffResult::kNo) {
+      ctx.Emit("polyglot", 0, "pickle",
+               std::string("the bytes are both a ") + std::string(analyzer->name()) +
+                   " and a pickle; pickle.load() would execute them");
+      pickle->Analyze(data, ctx);
+    }
+  }
+  return std::string(analyzer->name());
+}
+
+AnalysisContext::AnalysisContext(const Limits& limits, std::vector<Fact>& sink) : limits_(limits), sink_(sink) {}
+
+void AnalysisContext::Emit(std::string_view kind, std::optional<uint64_t> offset, std::string subject,
+                           std::string detail, std::string name) {
+  sink_.push_back(Fact{std::string(kind), location_, offset, std::move(subject), std::move(name), std::move(detail)});
+}
+
+void AnalysisContext::NoteFormat(std::string_view name) {
+  if (std::find(formats_seen_.begin(), formats_seen_.end(), name) == formats_seen_.end()) {
+    formats_seen_.emplace_back(name);
+  }
+}
+
+bool AnalysisContext::ReserveUnpacked(uint64_t bytes, std::string_view what) {
+  if (bytes > limits_.max_member_size || unpacked_ + bytes > limits_.max_total_unpacked) {
+    Emit(fact::kLimit, std::nullopt, std::string(what),
+         "unpacking " + std::to_string(bytes) + " more bytes would exceed the configured budget "
+         "(max member " + std::to_string(limits_.max_member_size) + ", max total " +
+         std::to_string(limits_.max_total_unpacked) + "); the content was not analysed");
+    return false;
+  }
+  unpacked_ += bytes;
+  return true;
+}
+
+void AnalysisContext::AnalyzeMember(std::string_view name, ByteView data, const MemberHint& hint) {
+  const std::string saved = location_;
+  location_ = location_.empty() ? std::string(name) : location_ + "!" + std::string(name);
+  if (depth_ + 1 > limits_.max_container_depth) {
+    Emit(fact::kLimit, std::nullopt, "depth",
+         "containers nested deeper than " + std::to_string(limits_.max_container_depth) +
+         " levels; this member was not analysed");
+  } else {
+    ++depth_;
+    AnalyzeBuffer(data, *this, hint);
+    --depth_;
+  }
+  location_ = saved;
+}
+
+}  // namespace modelguard::formats

@@ -1,0 +1,117 @@
+// tar (POSIX ustar, GNU, pax) and 7z archives, read through libarchive. Members go back to the sniffer.
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "src/formats/registry_entries.h"
+
+namespace modelguard::formats {
+namespace {
+
+constexpr uint8_t k7zMagic[] = {'7', 'z', 0xBC, 0xAF, 0x27, 0x1C};
+constexpr size_t kTarMagicOffset = 257;  // "ustar" in POSIX and GNU headers
+
+bool Is7z(ByteView d) { return d.size() >= sizeof k7zMagic && std::memcmp(d.data(), k7zMagic, sizeof k7zMagic) == 0; }
+bool IsTar(ByteView d) { return d.size() >= 512 && std::memcmp(d.data() + kTarMagicOffset, "ustar", 5) == 0; }
+
+bool Escapes(const std::string& name) {
+  if (!name.empty() && name[0] == '/') return true;
+  return name == ".." || name.rfind("../", 0) == 0 || name.find("/../") != std::string::npos ||
+         (name.size() >= 3 && name.compare(name.size() - 3, 3, "/..") == 0);
+}
+
+class ArchiveAnalyzer final : public FormatAnalyzer {
+ public:
+  std::string_view name() const override { return "archive"; }
+  SniffResult Sniff(ByteView data) const override {
+    return (Is7z(data) || IsTar(data)) ? SniffResult::kStrong : SniffResult::kNo;
+  }
+
+  void Analyze(ByteView data, AnalysisContext& ctx) const override {
+    ctx.NoteFormat(Is7z(data) ? "7z" : "tar");
+    std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+    archive_read_support_format_tar(a.get());
+    archive_read_support_format_7zip(a.get());
+    archive_read_support_filter_none(a.get());
+    if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK) {
+      ctx.Emit(fact::kParseError, 0, "archive", std::string("cannot open archive: ") + archive_error_string(a.get()));
+      return;
+    }
+    archive_entry* entry = nullptr;
+    uint64_t members = 0;
+    std::vector<uint8_t> buffer;
+    while (true) {
+      const int rc = archive_read_next_header(a.get(), &entry);
+      if (rc == ARCHIVE_EOF) break;
+      if (rc < ARCHIVE_WARN) {
+        const char* msg = archive_error_string(a.get());
+        ctx.Emit(fact::kParseError, std::nullopt, "archive",
+                 std::string("archive is corrupt after ") + std::to_string(members) + " members: " + (msg ? msg : "unknown error"));
+        return;
+      }
+      if (++members > ctx.limits().max_members) {
+        ctx.Emit(fact::kLimit, std::nullopt, "members", "more than " + std::to_string(ctx.limits().max_members) + " members");
+        return;
+      }
+      const char* path = archive_entry_pathname(entry);
+      const std::string name = path ? path : "<unnamed>";
+      if (Escapes(name)) {
+        ctx.Emit("archive.path-traversal", std::nullopt, name, "member name escapes the extraction directory");
+      }
+      const auto type = archive_entry_filetype(entry);
+      if (archive_entry_symlink(entry) != nullptr || archive_entry_hardlink(entry) != nullptr) {
+        const char* target = archive_entry_symlink(entry) ? archive_entry_symlink(entry) : archive_entry_hardlink(entry);
+        ctx.Emit("archive.link", std::nullopt, name, "link member pointing at '" + std::string(target) + "'");
+        continue;
+      }
+      // 7z entries written without attributes have no file type; they are still files.
+      if (type == AE_IFDIR) continue;
+      if (type != AE_IFREG && type != 0) {
+        ctx.Emit("archive.special-member", std::nullopt, name, "device, FIFO or socket entry; not extracted");
+        continue;
+      }
+      if (archive_entry_is_encrypted(entry)) {
+        ctx.Emit("archive.encrypted-member", std::nullopt, name, "encrypted member; its content was not analysed");
+        continue;
+      }
+      buffer.clear();
+      bool ok = true;
+      const void* block = nullptr;
+      size_t size = 0;
+      la_int64_t offset = 0;
+      while (true) {
+        const int r = archive_read_data_block(a.get(), &block, &size, &offset);
+        if (r == ARCHIVE_EOF) break;
+        if (r < ARCHIVE_WARN) {
+          const char* msg = archive_error_string(a.get());
+          ctx.Emit(fact::kParseError, std::nullopt, name, std::string("cannot read member: ") + (msg ? msg : "unknown error"));
+          ok = false;
+          break;
+        }
+        if (offset < 0 || static_cast<uint64_t>(offset) > ctx.limits().max_member_size ||
+            size > ctx.limits().max_member_size - static_cast<uint64_t>(offset)) {
+          ctx.ReserveUnpacked(ctx.limits().max_member_size + 1, name);
+          ok = false;
+          break;
+        }
+        const auto end = static_cast<uint64_t>(offset) + size;
+        if (end > buffer.size()) {
+          if (!ctx.ReserveUnpacked(end - buffer.size(), name)) { ok = false; break; }
+          buffer.resize(end);
+        }
+        if (size) std::memcpy(buffer.data() + offset, block, size);
+      }
+      if (!ok) continue;
+      ctx.AnalyzeMember(name, ByteView(buffer.data(), buffer.size()));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<FormatAnalyzer> MakeArchiveAnalyzer() { return std::make_unique<ArchiveAnalyzer>(); }
+
+}  // namespace modelguard::formats

@@ -1,0 +1,221 @@
+#include "modelguard/scan/scanner.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "modelguard/core/version.h"
+
+namespace modelguard::scan {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+
+// Read-only mapping of a whole file; the kernel pages it in as the parsers touch it.
+class MappedFile {
+ public:
+  static Result<MappedFile> Open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return MakeError(ErrorCode::kIo, "cannot open '" + path + "': " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return MakeError(ErrorCode::kIo, "'" + path + "' is not a regular file");
+    }
+    MappedFile m;
+    m.size_ = static_cast<size_t>(st.st_size);
+    if (m.size_ > 0) {
+      void* p = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        return MakeError(ErrorCode::kIo, "cannot map '" + path + "': " + std::strerror(errno));
+      }
+      ::madvise(p, m.size_, MADV_SEQUENTIAL);
+      m.data_ = static_cast<const uint8_t*>(p);
+    }
+    ::close(fd);
+    return m;
+  }
+  MappedFile() = default;
+  MappedFile(MappedFile&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  MappedFile& operator=(MappedFile&&) = delete;
+  ~MappedFile() {
+    if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+  }
+  formats::ByteView view() const { return {data_, size_}; }
+
+ private:
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+Finding ScanFinding(const Policy& policy, const std::string& rule_id, const std::string& location, std::string message) {
+  Finding f;
+  f.rule_id = rule_id;
+  const RuleConfig* rule = policy.Rule(rule_id);
+  f.severity = rule ? rule->severity : Severity::kHigh;
+  f.location = location;
+  f.message = std::move(message);
+  if (rule) f.remediation = rule->remediation;
+  return f;
+}
+
+struct WorkItem {
+  std::string path;
+  uint64_t size = 0;
+  std::optional<FileReport> ready;  // symlinks and special files are reported without scanning
+};
+
+// Walks a tree without following symlinks; links and special files become reports of their own.
+void Collect(const Policy& policy, const fs::path& root, std::vector<WorkItem>& out) {
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  const fs::path canonical_root = fs::weakly_canonical(root, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
+    std::error_code sec;
+    const auto status = entry.symlink_status(sec);
+    const std::string p = entry.path().string();
+    if (fs::is_symlink(status)) {
+      const fs::path target = fs::weakly_canonical(entry.path(), sec);
+      const auto rel = target.lexically_relative(canonical_root);
+      const bool inside = !sec && !rel.empty() && *rel.begin() != "..";
+      FileReport r;
+      r.path = p;
+      r.format = "symlink";
+      if (!inside) {
+        r.findings.push_back(ScanFinding(policy, "scan.symlink", p,
+            "symbolic link to '" + target.string() + "' leaves the scanned tree and was not followed"));
+      }
+      out.push_back({p, 0, std::move(r)});
+      continue;
+    }
+    if (fs::is_directory(status)) continue;
+    if (!fs::is_regular_file(status)) {
+      FileReport r;
+      r.path = p;
+      r.format = "special";
+      r.findings.push_back(ScanFinding(policy, "scan.special-file", p, "not a regular file; skipped"));
+      out.push_back({p, 0, std::move(r)});
+      continue;
+    }
+    out.push_back({p, static_cast<uint64_t>(entry.file_size(sec)), std::nullopt});
+  }
+  if (ec) {
+    FileReport r;
+    r.path = root.string();
+    r.findings.push_back(ScanFinding(policy, "scan.io-error", root.string(), "directory walk stopped: " + ec.message()));
+    out.push_back({root.string(), 0, std::move(r)});
+  }
+}
+
+}  // namespace
+
+Scanner::Scanner(const Policy& policy, ScanOptions options) : policy_(policy), options_(std::move(options)) {
+  if (options_.jobs == 0) options_.jobs = std::max(1u, std::thread::hardware_concurrency());
+}
+
+FileReport Scanner::ScanBytes(const std::string& display_path, formats::ByteView data) const {
+  const auto start = std::chrono::steady_clock::now();
+  FileReport report;
+  report.path = display_path;
+  report.size = data.size();
+  std::vector<formats::Fact> facts;
+  formats::AnalysisContext ctx(options_.limits, facts);
+  report.format = formats::AnalyzeBuffer(data, ctx);
+  for (const auto& f : facts) {
+    if (f.kind == formats::fact::kFormat && !f.location.empty()) report.members_scanned.push_back(f.location);
+  }
+  report.findings = policy_.Evaluate(facts, display_path);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+FileReport Scanner::ScanFile(const std::string& path) const {
+  auto mapped = MappedFile::Open(path);
+  if (!mapped) {
+    FileReport r;
+    r.path = path;
+    r.format = "unreadable";
+    r.findings.push_back(ScanFinding(policy_, "scan.io-error", path, mapped.error().message));
+    return r;
+  }
+  return ScanBytes(path, mapped->view());
+}
+
+Result<ScanReport> Scanner::Scan(const std::vector<std::string>& paths) const {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<WorkItem> items;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    const auto status = fs::symlink_status(p, ec);
+    if (ec || !fs::exists(status)) return MakeError(ErrorCode::kIo, "no such file or directory: '" + p + "'");
+    if (fs::is_directory(status)) {
+      Collect(policy_, p, items);
+    } else {
+      // A path named explicitly is scanned even through a symlink: the user chose it.
+      items.push_back({p, static_cast<uint64_t>(fs::is_regular_file(p, ec) ? fs::file_size(p, ec) : 0), std::nullopt});
+    }
+  }
+
+  ScanReport report;
+  report.tool_version = kVersion;
+  report.files.resize(items.size());
+  Progress progress;
+  progress.files_total = items.size();
+  for (const auto& i : items) progress.bytes_total += i.size;
+
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
+  std::atomic<uint64_t> bytes_done{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  auto worker = [&] {
+    while (true) {
+      if (options_.cancel && options_.cancel->load()) break;
+      const size_t i = next.fetch_add(1);
+      if (i >= items.size()) break;
+      WorkItem& item = items[i];
+      report.files[i] = item.ready ? std::move(*item.ready) : ScanFile(item.path);
+      bytes_done += item.size;
+      if (done.fetch_add(1) + 1 == items.size()) {
+        std::lock_guard<std::mutex> lock(mu);
+        cv.notify_all();
+      }
+    }
+  };
+  const unsigned threads = static_cast<unsigned>(std::min<size_t>(options_.jobs, std::max<size_t>(items.size(), 1)));
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    while (done.load() < items.size() && !(options_.cancel && options_.cancel->load())) {
+      cv.wait_for(lock, kProgressInterval);
+      if (options_.on_progress) {
+        progress.files_done = done.load();
+        progress.bytes_done = bytes_done.load();
+        options_.on_progress(progress);
+      }
+    }
+  }
+  for (auto& t : pool) t.join();
+  if (options_.cancel && options_.cancel->load()) {
+    // Keep only what finished; an interrupted scan must not look complete.
+    std::erase_if(report.files, [](const FileReport& f) { return f.path.empty(); });
+    return MakeError(ErrorCode::kLimit, "scan interrupted after " + std::to_string(done.load()) + " of " +
+                                            std::to_string(items.size()) + " files");
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace modelguard::scan

@@ -1,0 +1,11 @@
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace modelguard::cli {
+
+// Each subcommand registers its options and returns the action that runs it (exit code).
+using Action = std::function<int()>;
+Action RegisterScan(CLI::App& app);
+
+}  // namespace modelguard::cli

@@ -1,0 +1,140 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include "modelguard/core/reporters.h"
+#include "modelguard/core/version.h"
+#include "modelguard/scan/scanner.h"
+#include "tools/modelguard/commands.h"
+
+namespace modelguard::cli {
+namespace {
+
+std::atomic<bool> g_cancel{false};
+void OnInterrupt(int) { g_cancel = true; }
+
+struct ScanArgs {
+  std::vector<std::string> paths;
+  std::string format = "text";
+  std::string output;
+  std::string fail_on = "high";
+  std::string policy;
+  unsigned jobs = 0;
+  bool quiet = false;
+  bool show_info = false;
+  uint64_t max_member_size = 0;
+};
+
+int RunScan(const ScanArgs& args) {
+  auto format = ParseReportFormat(args.format);
+  if (!format) {
+    std::cerr << "modelguard scan: " << format.error().message << "\n";
+    return 2;
+  }
+  auto fail_on = ParseSeverity(args.fail_on);
+  if (!fail_on) {
+    std::cerr << "modelguard scan: --fail-on must be info, low, medium, high or critical\n";
+    return 2;
+  }
+  auto policy = args.policy.empty() ? scan::Policy::Default() : scan::Policy::LoadWithOverrides(args.policy);
+  if (!policy) {
+    std::cerr << "modelguard scan: " << policy.error().message << "\n";
+    return 2;
+  }
+
+  scan::ScanOptions options;
+  options.jobs = args.jobs;
+  if (args.max_member_size) options.limits.max_member_size = args.max_member_size;
+  options.cancel = &g_cancel;
+  const bool tty = isatty(STDERR_FILENO) && !args.quiet;
+  if (tty) {
+    options.on_progress = [](const scan::Progress& p) {
+      std::fprintf(stderr, "\r\033[Kscanning %zu/%zu files, %.1f/%.1f MB", p.files_done, p.files_total,
+                   static_cast<double>(p.bytes_done) / 1e6, static_cast<double>(p.bytes_total) / 1e6);
+    };
+  }
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  scan::Scanner scanner(*policy, options);
+  Result<ScanReport> report = MakeError(ErrorCode::kIo, "");
+  std::vector<std::string> paths = args.paths;
+  if (paths.size() == 1 && paths[0] == "-") {
+    std::vector<uint8_t> data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    ScanReport r;
+    r.tool_version = kVersion;
+    r.files.push_back(scanner.ScanBytes("<stdin>", {data.data(), data.size()}));
+    r.seconds = r.files[0].seconds;
+    report = std::move(r);
+  } else {
+    report = scanner.Scan(paths);
+  }
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  if (!report) {
+    std::cerr << "modelguard scan: " << report.error().message << "\n";
+    return g_cancel ? 130 : 2;
+  }
+
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (!args.output.empty()) {
+    file.open(args.output);
+    if (!file) {
+      std::cerr << "modelguard scan: cannot write '" << args.output << "'\n";
+      return 2;
+    }
+    out = &file;
+  }
+  switch (*format) {
+    case ReportFormat::kText: {
+      ReportOptions ro;
+      ro.color = args.output.empty() && isatty(STDOUT_FILENO);
+      ro.min_severity = args.show_info ? Severity::kInfo : Severity::kLow;
+      WriteTextReport(*report, ro, *out);
+      break;
+    }
+    case ReportFormat::kJson: WriteJsonReport(*report, *out); break;
+    case ReportFormat::kSarif: WriteSarifReport(*report, policy->DescribeRules(), *out); break;
+  }
+  out->flush();
+  if (!*out) {
+    std::cerr << "modelguard scan: writing the report failed\n";
+    return 2;
+  }
+  return report->CountAtOrAbove(*fail_on) > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+Action RegisterScan(CLI::App& app) {
+  auto args = std::make_shared<ScanArgs>();
+  CLI::App* cmd = app.add_subcommand("scan", "Scan model files and directories for code execution and format abuse");
+  cmd->add_option("paths", args->paths, "Files or directories to scan ('-' reads stdin)")->required();
+  cmd->add_option("-f,--format", args->format, "Report format: text, json or sarif")->capture_default_str();
+  cmd->add_option("-o,--output", args->output, "Write the report to FILE instead of stdout");
+  cmd->add_option("--fail-on", args->fail_on, "Exit 1 when a finding is at or above this severity")
+      ->capture_default_str();
+  cmd->add_option("--policy", args->policy, "Policy file (JSON) merged over the built-in policy");
+  cmd->add_option("-j,--jobs", args->jobs, "Parallel scans (default: all cores)");
+  cmd->add_option("--max-member-size", args->max_member_size, "Largest decompressed member to analyse, in bytes");
+  cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
+  cmd->add_flag("--show-info", args->show_info, "Show info-level findings in text output");
+  cmd->footer(
+      "Examples:\n"
+      "  modelguard scan model.pt\n"
+      "  modelguard scan ./downloads --format sarif --output scan.sarif\n"
+      "  modelguard scan model.pkl --fail-on medium --policy my-policy.json\n"
+      "Formats are detected by content: pickle (protocols 0-5), PyTorch zip/legacy/TorchScript, numpy\n"
+      ".npy/.npz, joblib, zip, tar, 7z, gzip, bzip2, xz, lzma, lz4, zstd.");
+  return [args] { return RunScan(*args); };
+}
+
+}  // namespace modelguard::cli
