@@ -41,6 +41,11 @@ const FormatAnalyzer* Detect(ByteView data) {
   return best;
 }
 
+namespace {
+bool IsZipFamily(std::string_view name) { return name == "zip" || name == "pytorch-zip"; }
+bool SameFamily(std::string_view a, std::string_view b) { return a == b || (IsZipFamily(a) && IsZipFamily(b)); }
+}  // namespace
+
 std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint& hint) {
   const FormatAnalyzer* analyzer = nullptr;
   if (!hint.forced_format.empty()) analyzer = FindAnalyzer(hint.forced_format);
@@ -53,14 +58,18 @@ std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint&
   ctx.NoteFormat(analyzer->name());
   ctx.Emit(fact::kFormat, std::nullopt, std::string(analyzer->name()), "");
   analyzer->Analyze(data, ctx);
-  // A file that is two formats at once runs differently depending on which loader opens it.
-  if (analyzer->name() != "pickle" && hint.forced_format.empty()) {
-    const FormatAnalyzer* pickle = FindAnalyzer("pickle");
-    if (pickle != nullptr && pickle->Sniff(data) != SniffResult::kNo) {
-      ctx.Emit("polyglot", 0, "pickle",
-               std::string("the bytes are both a ") + std::string(analyzer->name()) +
-                   " and a pickle; pickle.load() would execute them");
-      pickle->Analyze(data, ctx);
+  // A file that is two formats at once runs differently depending on which loader opens it: a zip
+  // with a pickle in front is a legacy checkpoint to torch.load and an archive to zipfile.
+  if (hint.forced_format.empty()) {
+    for (std::string_view other : {"pickle", "zip"}) {
+      if (SameFamily(other, analyzer->name())) continue;
+      const FormatAnalyzer* second = FindAnalyzer(other);
+      if (second == nullptr || second->Sniff(data) == SniffResult::kNo) continue;
+      ctx.Emit("polyglot", 0, std::string(other),
+               "the bytes are both " + std::string(analyzer->name()) + " and " + std::string(other) +
+                   "; each loader sees different content");
+      ctx.NoteFormat(other);
+      second->Analyze(data, ctx);
     }
   }
   return std::string(analyzer->name());

@@ -619,6 +619,13 @@ bool Machine::Loop() {
                    " itself, changing code other objects rely on");
           RecordRewrites(inst, state);
         } else if (inst.kind == Kind::kObject && nodes_[inst.node].joblib_wrapper && options_.follow_joblib_arrays) {
+          // joblib commits the current frame before writing the array, so the frame ends here.
+          CheckFrame();
+          if (frame_end_ != 0) {
+            EmitOnce(fact::kPickleFrameMismatch, "", "", "joblib array data starts inside a FRAME; joblib reads it "
+                     "from after the frame, other readers from inside it");
+            frame_end_ = 0;
+          }
           FollowJoblibArray(state);
         } else if (inst.kind != Kind::kObject && inst.kind != Kind::kPersistent && inst.kind != Kind::kList &&
                    inst.kind != Kind::kDict && inst.kind != Kind::kSet) {

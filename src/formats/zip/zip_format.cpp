@@ -8,7 +8,9 @@ class ZipAnalyzer final : public FormatAnalyzer {
  public:
   std::string_view name() const override { return "zip"; }
   SniffResult Sniff(ByteView data) const override {
-    return zip::HasZipMagic(data) ? SniffResult::kStrong : SniffResult::kNo;
+    if (zip::HasZipMagic(data)) return SniffResult::kStrong;
+    // Readers that start from the end (zipfile, unzip) also accept archives with bytes in front.
+    return zip::HasEndRecord(data) ? SniffResult::kWeak : SniffResult::kNo;
   }
   void Analyze(ByteView data, AnalysisContext& ctx) const override {
     zip::AnalyzeMembers(data, ctx, [](const zip::Entry&) { return zip::MemberAction::kAnalyze; });

@@ -107,21 +107,33 @@ bool HasZipMagic(ByteView data) {
          ((data[2] == 3 && data[3] == 4) || (data[2] == 5 && data[3] == 6) || (data[2] == 7 && data[3] == 8));
 }
 
+namespace {
+// The last end-of-central-directory signature within comment range of the end.
+std::optional<uint64_t> FindEndRecord(ByteView data) {
+  if (data.size() < kEndSize) return std::nullopt;
+  const Reader r(data);
+  const uint64_t lowest = data.size() - kEndSize > kMaxCommentSize ? data.size() - kEndSize - kMaxCommentSize : 0;
+  for (uint64_t off = data.size() - kEndSize + 1; off-- > lowest;) {
+    if (r.U32(off) == kEndSig) return off;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+bool HasEndRecord(ByteView data) {
+  auto eocd = FindEndRecord(data);
+  if (!eocd) return false;
+  const Reader r(data);
+  const uint64_t cd_size = r.U32(*eocd + 12), cd_offset = r.U32(*eocd + 16);
+  return cd_size <= *eocd && cd_offset <= *eocd - cd_size;
+}
+
 Archive Parse(ByteView data, AnalysisContext& ctx) {
   Archive archive;
   const Reader r(data);
 
   // 1. End of central directory: the last signature whose comment fits the file.
-  std::optional<uint64_t> eocd;
-  if (data.size() >= kEndSize) {
-    const uint64_t lowest = data.size() - kEndSize > kMaxCommentSize ? data.size() - kEndSize - kMaxCommentSize : 0;
-    for (uint64_t off = data.size() - kEndSize + 1; off-- > lowest;) {
-      if (r.U32(off) == kEndSig) {
-        eocd = off;
-        break;
-      }
-    }
-  }
+  const std::optional<uint64_t> eocd = FindEndRecord(data);
 
   uint64_t cd_offset = 0, cd_size = 0, cd_count = 0;
   uint64_t cd_end_record = 0;  // where the central directory should end: the (zip64) end record

@@ -113,7 +113,13 @@ bool Policy::MatchesDangerous(std::string_view dotted, std::string* reason) cons
 
 bool Policy::MatchesAllow(std::string_view module, std::string_view name) const {
   const std::string full = std::string(module) + "." + std::string(name);
+  // Globs never allow a dotted attribute walk: only an exact entry can.
+  const bool walk = name.find('.') != std::string_view::npos;
   for (const auto& pattern : allow_) {
+    if (walk) {
+      if (pattern == full) return true;
+      continue;
+    }
     const auto colon = pattern.find(':');
     if (colon == std::string::npos) {
       if (pattern == full || (pattern.find_first_of("*?[") != std::string::npos && Glob(pattern, full))) return true;
@@ -126,6 +132,9 @@ bool Policy::MatchesAllow(std::string_view module, std::string_view name) const 
 
 ImportDecision Policy::ClassifyImport(std::string_view module, std::string_view name) const {
   const std::string full = std::string(module) + "." + std::string(name);
+  // An exact allowlist entry is a deliberate exception to a module-wide denial
+  // (joblib.numpy_pickle.NumpyArrayWrapper is safe, joblib.load is not).
+  if (std::find(allow_.begin(), allow_.end(), full) != allow_.end()) return {ImportVerdict::kAllowed, ""};
   std::string reason;
   if (MatchesDangerous(full, &reason)) return {ImportVerdict::kDangerous, reason};
   // Protocol 4 resolves dotted names attribute by attribute, so "torch.serialization" + "os.system"

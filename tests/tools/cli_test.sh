@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The CLI contract CI pipelines rely on: exit codes, formats, stdin, output files, policies, --help.
+set -u
+bin=$1; fixtures=$2; shared=$3
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+check() {  # check NAME EXPECTED_EXIT COMMAND...
+  local name=$1 want=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
+  if [ "$got" = "$want" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $name: exit $got, want $want"; head -5 "$tmp/err"; fi
+}
+expect_grep() {  # expect_grep NAME PATTERN FILE
+  if grep -q -- "$2" "$3"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: '$2' not in $3"; fi
+}
+
+check clean-file 0 "$bin" scan "$fixtures/benign/torch_state_dict.pt"
+check malicious-file 1 "$bin" scan "$fixtures/malicious/torch_zip_payload.pt"
+check missing-file 2 "$bin" scan "$fixtures/does-not-exist.pt"
+check bad-format 2 "$bin" scan --format xml "$fixtures/benign/array.npy"
+check bad-fail-on 2 "$bin" scan --fail-on urgent "$fixtures/benign/array.npy"
+check no-args 2 "$bin" scan
+check help 0 "$bin" scan --help
+expect_grep help-example "modelguard scan model.pt" "$tmp/out"
+check version 0 "$bin" --version
+check fail-on-medium 1 "$bin" scan --fail-on medium "$fixtures/benign/torchscript.pt"
+check fail-on-critical 0 "$bin" scan --fail-on critical "$fixtures/benign/torchscript.pt"
+check bad-policy 2 "$bin" scan --policy "$fixtures/manifest.tsv" "$fixtures/benign/array.npy"
+
+check stdin 1 bash -c "\"$bin\" scan - < \"$fixtures/malicious/pickle_reduce_v0.pkl\""
+check json 1 "$bin" scan --format json "$fixtures/malicious" -o "$tmp/report.json"
+/usr/bin/python3 - "$tmp/report.json" <<'PY' && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL json-shape"; }
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["schema"] == "modelguard.scan/v1"
+assert all(f["findings"] for f in doc["files"]), "every malicious fixture has findings"
+assert all(isinstance(f["seconds"], float) for f in doc["files"])
+PY
+check sarif 1 "$bin" scan --format sarif "$fixtures/malicious/stack_global_memo.pkl" -o "$tmp/report.sarif"
+/usr/bin/python3 - "$tmp/report.sarif" <<'PY' && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL sarif-shape"; }
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["version"] == "2.1.0"
+run = doc["runs"][0]
+rules = run["tool"]["driver"]["rules"]
+assert run["results"], "results present"
+for r in run["results"]:
+    assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+    assert r["level"] in ("error", "warning", "note")
+PY
+
+# A user policy can allow a class and raise a rule.
+cat > "$tmp/policy.json" <<'JSON'
+{"imports": {"allow": ["__main__.Net"]}, "rules": {"torchscript.code": {"severity": "critical"}}}
+JSON
+check policy-raise 1 "$bin" scan --policy "$tmp/policy.json" "$fixtures/benign/torchscript.pt"
+
+# Symlinks leaving the tree are reported, not followed.
+mkdir -p "$tmp/tree"
+cp "$fixtures/benign/array.npy" "$tmp/tree/"
+ln -s /etc/passwd "$tmp/tree/escape"
+check symlink 0 "$bin" scan --format json "$tmp/tree"
+expect_grep symlink-reported "scan.symlink" "$tmp/out"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
