@@ -199,6 +199,7 @@ class Machine {
     if (marks_.empty()) Fail("could not find MARK");
     const size_t m = marks_.back();
     marks_.pop_back();
+    if (m > stack_.size()) Fail("MARK lies above the stack");  // invariant guard; pops respect the fence
     return m;
   }
   std::span<const Value> Above(size_t mark) const { return {stack_.data() + mark, stack_.size() - mark}; }
@@ -648,8 +649,8 @@ bool Machine::Loop() {
       case ']': Push(Container(Kind::kList, {})); break;
       case ')': Push(Container(Kind::kTuple, {})); break;
       case 0x8f: Push(Container(Kind::kSet, {})); break;
-      case 's': {  // SETITEM
-        if (stack_.size() < 3) Fail("unpickling stack underflow");
+      case 's': {  // SETITEM: dict, key and value all above the mark fence (CPython 3.12+ checks this)
+        if (stack_.size() < Fence() + 3) Fail("unpickling stack underflow");
         Value v = stack_.back();
         Value k = stack_[stack_.size() - 2];
         stack_.resize(stack_.size() - 2);

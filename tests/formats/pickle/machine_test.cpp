@@ -81,6 +81,13 @@ TEST(PickleMachine, MarkFenceMakesUnderflowAnError) {
   EXPECT_FALSE(s[0].completed);
 }
 
+TEST(PickleMachine, SetitemCannotReachBelowAMark) {
+  // Found by fuzz_pickle: SETITEM popping under a MARK left the mark above the stack.
+  auto s = RunPickle("}K\x01(K\x02s(t.");
+  EXPECT_FALSE(s[0].completed);
+  EXPECT_NE(s[0].error.find("underflow"), std::string::npos);
+}
+
 TEST(PickleMachine, StringEscapesResolveNames) {
   std::vector<Fact> facts;
   auto s = RunPickle("\x80\x02S'o\\x73'\nS'sy\\163tem'\n\x93.", &facts);
