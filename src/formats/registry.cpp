@@ -88,15 +88,16 @@ void AnalysisContext::NoteFormat(std::string_view name) {
   }
 }
 
-bool AnalysisContext::ReserveUnpacked(uint64_t bytes, std::string_view what) {
-  if (bytes > limits_.max_member_size || unpacked_ + bytes > limits_.max_total_unpacked) {
+bool AnalysisContext::ReserveUnpacked(uint64_t more, uint64_t member_size, std::string_view what) {
+  // unpacked_ never exceeds max_total_unpacked, so the subtraction cannot wrap.
+  if (member_size > limits_.max_member_size || more > limits_.max_total_unpacked - unpacked_) {
     Emit(fact::kLimit, std::nullopt, std::string(what),
-         "unpacking " + std::to_string(bytes) + " more bytes would exceed the configured budget "
-         "(max member " + std::to_string(limits_.max_member_size) + ", max total " +
-         std::to_string(limits_.max_total_unpacked) + "); the content was not analysed");
+         "unpacking would exceed the configured budget (max member " + std::to_string(limits_.max_member_size) +
+             " bytes, max total " + std::to_string(limits_.max_total_unpacked) +
+             " bytes per file); the content was not analysed");
     return false;
   }
-  unpacked_ += bytes;
+  unpacked_ += more;
   return true;
 }
 

@@ -53,6 +53,7 @@ struct Limits {
   uint64_t max_members = 100000;                      // entries per archive
   uint64_t max_pickle_memo_entries = 50'000'000;      // like CPython's MemoryError, but earlier
   uint64_t max_pickle_stack_depth = 10'000'000;
+  uint64_t max_pickle_objects = 200'000'000;          // strings and containers modelled (memory bound)
   uint32_t max_pickle_streams = 4096;                 // consecutive pickles in one member
   size_t max_kept_string = 4096;                      // longer strings are kept as prefix + length
 };
@@ -93,8 +94,9 @@ class AnalysisContext {
   // location with "!". Enforces depth and unpacked-size budgets, emitting kLimit facts.
   void AnalyzeMember(std::string_view name, ByteView data, const MemberHint& hint = {});
 
-  // Accounts for bytes a container is about to decompress; false (and a kLimit fact) when over budget.
-  bool ReserveUnpacked(uint64_t bytes, std::string_view what);
+  // Accounts for `more` bytes a container is about to decompress into a member that will then hold
+  // `member_size` bytes; false (and one kLimit fact) when the member or per-file budget is exceeded.
+  bool ReserveUnpacked(uint64_t more, uint64_t member_size, std::string_view what);
 
   // Names of formats analysed so far (top level first).
   const std::vector<std::string>& formats_seen() const { return formats_seen_; }

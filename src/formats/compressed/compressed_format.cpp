@@ -58,7 +58,7 @@ class Output {
   Output(AnalysisContext& ctx, std::string_view what) : ctx_(ctx), what_(what) {}
   bool Append(const uint8_t* p, size_t n) {
     if (n == 0) return true;
-    if (!ctx_.ReserveUnpacked(n, what_)) return false;
+    if (!ctx_.ReserveUnpacked(n, bytes_.size() + n, what_)) return false;
     bytes_.insert(bytes_.end(), p, p + n);
     return true;
   }

@@ -38,14 +38,13 @@ struct Value {
 };
 
 struct Node {
-  std::string text;           // kStr: content (prefix if truncated); kGlobal: module
+  std::string text;           // kGlobal: module
   std::string name;           // kGlobal: attribute name
-  uint64_t length = 0;        // kStr/kBytes: full length; containers: total item count
+  uint64_t length = 0;        // kBytes: full length; containers: total item count
   uint64_t offset = 0;        // kBytes: where the payload starts
   std::vector<Value> items;   // first kMaxKeptItems items (dict: key, value, key, value...)
   Value callable;             // kObject: what made it
   Value args;                 // kObject: its arguments
-  bool truncated = false;
   bool joblib_wrapper = false;
 };
 
@@ -131,21 +130,26 @@ class Machine {
   }
 
   // ---------- values ----------
+  void CheckObjectBudget() const {
+    if (nodes_.size() + strings_.size() >= ctx_.limits().max_pickle_objects) {
+      Fail("pickle builds more objects than the configured limit (" + std::to_string(ctx_.limits().max_pickle_objects) + ")");
+    }
+  }
   Value NewNode(Kind kind, Node node) {
+    CheckObjectBudget();
     nodes_.push_back(std::move(node));
     return Value{kind, static_cast<uint32_t>(nodes_.size() - 1), 0};
   }
+  // Strings live in their own pool (a vocabulary pickle has millions): Value.num holds the full length,
+  // so a kept prefix shorter than it marks a truncated string.
   Value Str(std::string text, uint64_t full_length) {
-    Node n;
-    n.length = full_length;
-    if (text.size() > ctx_.limits().max_kept_string) {
-      text.resize(ctx_.limits().max_kept_string);
-      n.truncated = true;
-    }
-    n.truncated = n.truncated || full_length > text.size();
-    n.text = std::move(text);
-    return NewNode(Kind::kStr, std::move(n));
+    if (text.size() > ctx_.limits().max_kept_string) text.resize(ctx_.limits().max_kept_string);
+    CheckObjectBudget();
+    strings_.push_back(std::move(text));
+    return Value{Kind::kStr, static_cast<uint32_t>(strings_.size() - 1), static_cast<int64_t>(full_length)};
   }
+  const std::string& Text(Value v) const { return strings_[v.node]; }
+  bool Truncated(Value v) const { return static_cast<uint64_t>(v.num) > strings_[v.node].size(); }
   Value Bytes(Kind kind, uint64_t offset, uint64_t length) {
     Node n;
     n.offset = offset;
@@ -177,7 +181,6 @@ class Machine {
     }
     return NewNode(Kind::kObject, std::move(n));
   }
-  static bool HasNode(Kind k) { return k != Kind::kNone && k != Kind::kBool && k != Kind::kInt && k != Kind::kFloat && k != Kind::kEmpty; }
 
   // ---------- stack with CPython's mark fence ----------
   size_t Fence() const { return marks_.empty() ? 0 : marks_.back(); }
@@ -260,8 +263,7 @@ class Machine {
   std::optional<std::string> KnownString(Value v, bool& could_be_string) {
     could_be_string = false;
     if (v.kind == Kind::kStr) {
-      const Node& n = nodes_[v.node];
-      if (!n.truncated) return n.text;
+      if (!Truncated(v)) return Text(v);
       could_be_string = true;  // too long to keep: treat as unresolvable
       return std::nullopt;
     }
@@ -339,7 +341,7 @@ class Machine {
     for (const Value& d : dicts) {
       const auto& items = nodes_[d.node].items;
       for (size_t i = 0; i + 1 < items.size(); i += 2) {
-        if (items[i].kind == Kind::kStr) rewritten_attributes_[prefix + nodes_[items[i].node].text] = items[i + 1];
+        if (items[i].kind == Kind::kStr) rewritten_attributes_[prefix + Text(items[i])] = items[i + 1];
       }
     }
   }
@@ -349,7 +351,7 @@ class Machine {
     if (dict.kind != Kind::kDict) return nullptr;
     const auto& items = nodes_[dict.node].items;
     for (size_t i = 0; i + 1 < items.size(); i += 2) {
-      if (items[i].kind == Kind::kStr && nodes_[items[i].node].text == key) return &items[i + 1];
+      if (items[i].kind == Kind::kStr && Text(items[i]) == key) return &items[i + 1];
     }
     return nullptr;
   }
@@ -365,7 +367,7 @@ class Machine {
     std::string dtype_text;
     if (dtype_node.args.kind == Kind::kTuple && !nodes_[dtype_node.args.node].items.empty() &&
         nodes_[dtype_node.args.node].items[0].kind == Kind::kStr) {
-      dtype_text = nodes_[nodes_[dtype_node.args.node].items[0].node].text;
+      dtype_text = Text(nodes_[dtype_node.args.node].items[0]);
     }
     bool is_object = false;
     auto item_size = NumpyItemSize(dtype_text, &is_object);
@@ -422,6 +424,7 @@ class Machine {
   std::unordered_map<uint64_t, Value> sparse_memo_;
   uint64_t memo_len_ = 0;
   std::vector<Node> nodes_;
+  std::vector<std::string> strings_;
   std::unordered_map<std::string, Value> rewritten_attributes_;
 };
 
@@ -437,6 +440,7 @@ void Machine::CheckFrame() {
 bool Machine::Loop() {
   nodes_.reserve(64);
   nodes_.emplace_back();  // node 0 is a placeholder so that node==0 never names real data
+  strings_.reserve(64);
   while (true) {
     if (probe_limit_ != 0 && opcodes_ >= probe_limit_) return false;
     op_start_ = pos_;
@@ -527,7 +531,7 @@ bool Machine::Loop() {
         Value pid = Pop();
         std::string subject = "object";
         if (pid.kind == Kind::kTuple && !nodes_[pid.node].items.empty() && nodes_[pid.node].items[0].kind == Kind::kStr) {
-          subject = nodes_[nodes_[pid.node].items[0].node].text;
+          subject = Text(nodes_[pid.node].items[0]);
         }
         EmitOnce(fact::kPicklePersistentId, subject, "", "persistent_load is called with a '" + subject + "' id");
         Push(Value{Kind::kPersistent, 0, 0});

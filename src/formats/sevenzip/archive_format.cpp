@@ -93,13 +93,13 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
         }
         if (offset < 0 || static_cast<uint64_t>(offset) > ctx.limits().max_member_size ||
             size > ctx.limits().max_member_size - static_cast<uint64_t>(offset)) {
-          ctx.ReserveUnpacked(ctx.limits().max_member_size + 1, name);
+          ctx.ReserveUnpacked(0, ctx.limits().max_member_size + 1, name);
           ok = false;
           break;
         }
         const auto end = static_cast<uint64_t>(offset) + size;
         if (end > buffer.size()) {
-          if (!ctx.ReserveUnpacked(end - buffer.size(), name)) { ok = false; break; }
+          if (!ctx.ReserveUnpacked(end - buffer.size(), end, name)) { ok = false; break; }
           buffer.resize(end);
         }
         if (size) std::memcpy(buffer.data() + offset, block, size);

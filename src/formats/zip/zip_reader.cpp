@@ -361,7 +361,6 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
     z_stream zs{};
     if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return std::nullopt;
     storage.clear();
-    const uint64_t cap = ctx.limits().max_member_size;
     zs.next_in = const_cast<Bytef*>(raw.data());
     uint64_t remaining_in = raw.size();
     int rc = Z_OK;
@@ -376,9 +375,8 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
       zs.avail_out = sizeof chunk;
       rc = inflate(&zs, Z_NO_FLUSH);
       const size_t produced = sizeof chunk - zs.avail_out;
-      if (storage.size() + produced > cap || !ctx.ReserveUnpacked(produced, entry.name)) {
+      if (!ctx.ReserveUnpacked(produced, storage.size() + produced, entry.name)) {
         inflateEnd(&zs);
-        if (storage.size() + produced > cap) ctx.ReserveUnpacked(cap + 1, entry.name);
         return std::nullopt;
       }
       storage.insert(storage.end(), chunk, chunk + produced);
