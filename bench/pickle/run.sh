@@ -36,7 +36,11 @@ best_of() {  # best_of N CMD... -> SECS minimal over N runs, KB of that run
 }
 mbps() { echo "scale=1; $1 / 1048576 / $2" | bc -l; }
 ratio() { echo "scale=1; $1 / $2" | bc -l; }
-picklescan() { PYTHONPATH="$picklescan_src" "$py" -m picklescan "$@"; }
+picklescan=(env PYTHONPATH="$picklescan_src" "$py" -m picklescan)
+if [ -n "$picklescan_src" ] && ! "${picklescan[@]}" --help >/dev/null 2>&1; then
+  echo "PICKLESCAN_SRC=$picklescan_src does not run; skipping that baseline" >&2
+  picklescan_src=""
+fi
 
 size_a=$(stat -c %s "$dir/float_list.pkl")
 size_b=$(stat -c %s "$dir/checkpoint.pt")
@@ -50,7 +54,7 @@ best_of 3 "$mg" scan -q -j 1 --format json "$dir/float_list.pkl"; ours=$SECS; ou
 run "$py" -m pickletools "$dir/float_list.pkl"; base=$SECS; base_kb=$KB
 echo "BENCH opcode-heavy-pickle: ours $(mbps "$size_a" "$ours") MB/s (peak $((ours_kb/1024)) MB), pickletools $(mbps "$size_a" "$base") MB/s (peak $((base_kb/1024)) MB), ratio $(ratio "$base" "$ours")"
 if [ -n "$picklescan_src" ]; then
-  run picklescan -p "$dir/float_list.pkl"; base=$SECS; base_kb=$KB
+  run "${picklescan[@]}" -p "$dir/float_list.pkl"; base=$SECS; base_kb=$KB
   echo "BENCH opcode-heavy-pickle: ours $(mbps "$size_a" "$ours") MB/s, picklescan $(mbps "$size_a" "$base") MB/s (peak $((base_kb/1024)) MB), ratio $(ratio "$base" "$ours")"
 fi
 
@@ -59,7 +63,7 @@ best_of 3 "$mg" scan -q --format json "$dir/checkpoint.pt"; ours=$SECS; ours_kb=
 best_of 3 cat "$dir/checkpoint.pt"; base=$SECS
 echo "BENCH torch-checkpoint: ours $(mbps "$size_b" "$ours") MB/s (peak $((ours_kb/1024)) MB), cat $(mbps "$size_b" "$base") MB/s, ratio $(ratio "$base" "$ours")"
 if [ -n "$picklescan_src" ]; then
-  run picklescan -p "$dir/checkpoint.pt"; base=$SECS; base_kb=$KB
+  run "${picklescan[@]}" -p "$dir/checkpoint.pt"; base=$SECS; base_kb=$KB
   echo "BENCH torch-checkpoint: ours $(mbps "$size_b" "$ours") MB/s, picklescan $(mbps "$size_b" "$base") MB/s (peak $((base_kb/1024)) MB), ratio $(ratio "$base" "$ours")"
 fi
 
@@ -68,6 +72,6 @@ best_of 3 "$mg" scan -q --format json "$dir/small"; ours=$SECS; ours_kb=$KB
 best_of 3 find "$dir/small" -type f -exec cat {} +; base=$SECS
 echo "BENCH small-files: ours $(echo "scale=0; $small / $ours" | bc -l) files/s (peak $((ours_kb/1024)) MB), cat $(echo "scale=0; $small / $base" | bc -l) files/s, ratio $(ratio "$base" "$ours")"
 if [ -n "$picklescan_src" ]; then
-  run picklescan -p "$dir/small"; base=$SECS
+  run "${picklescan[@]}" -p "$dir/small"; base=$SECS
   echo "BENCH small-files: ours $(echo "scale=0; $small / $ours" | bc -l) files/s, picklescan $(echo "scale=0; $small / $base" | bc -l) files/s, ratio $(ratio "$base" "$ours")"
 fi

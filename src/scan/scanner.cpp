@@ -20,10 +20,13 @@ namespace {
 
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 
-// Read-only mapping of a whole file; the kernel pages it in as the parsers touch it.
-class MappedFile {
+constexpr size_t kReadInsteadOfMapBelow = 1 << 20;  // small files: one read() beats mmap+munmap+faults
+
+// A whole file's bytes: small files are read into a buffer, large ones mapped read-only and paged in
+// as the parsers touch them (a 1 GB checkpoint whose tensors are skipped is mostly never read).
+class FileBytes {
  public:
-  static Result<MappedFile> Open(const std::string& path) {
+  static Result<FileBytes> Open(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return MakeError(ErrorCode::kIo, "cannot open '" + path + "': " + std::strerror(errno));
     struct stat st {};
@@ -31,31 +34,49 @@ class MappedFile {
       ::close(fd);
       return MakeError(ErrorCode::kIo, "'" + path + "' is not a regular file");
     }
-    MappedFile m;
-    m.size_ = static_cast<size_t>(st.st_size);
-    if (m.size_ > 0) {
-      void* p = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    FileBytes f;
+    f.size_ = static_cast<size_t>(st.st_size);
+    if (f.size_ > 0 && f.size_ < kReadInsteadOfMapBelow) {
+      f.buffer_.resize(f.size_);
+      size_t got = 0;
+      while (got < f.size_) {
+        const ssize_t n = ::read(fd, f.buffer_.data() + got, f.size_ - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+      }
+      f.size_ = got;  // a file that shrank while we read it is scanned as it now is
+      f.data_ = f.buffer_.data();
+    } else if (f.size_ > 0) {
+      void* p = ::mmap(nullptr, f.size_, PROT_READ, MAP_PRIVATE, fd, 0);
       if (p == MAP_FAILED) {
         ::close(fd);
         return MakeError(ErrorCode::kIo, "cannot map '" + path + "': " + std::strerror(errno));
       }
-      ::madvise(p, m.size_, MADV_SEQUENTIAL);
-      m.data_ = static_cast<const uint8_t*>(p);
+      ::madvise(p, f.size_, MADV_SEQUENTIAL);
+      f.data_ = static_cast<const uint8_t*>(p);
+      f.mapped_ = true;
     }
     ::close(fd);
-    return m;
+    return f;
   }
-  MappedFile() = default;
-  MappedFile(MappedFile&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
-  MappedFile& operator=(MappedFile&&) = delete;
-  ~MappedFile() {
-    if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+  FileBytes() = default;
+  FileBytes(FileBytes&& o) noexcept
+      : buffer_(std::move(o.buffer_)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)),
+        mapped_(std::exchange(o.mapped_, false)) {
+    if (!mapped_ && size_ > 0) data_ = buffer_.data();
+  }
+  FileBytes& operator=(FileBytes&&) = delete;
+  ~FileBytes() {
+    if (mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
   }
   formats::ByteView view() const { return {data_, size_}; }
 
  private:
+  std::vector<uint8_t> buffer_;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  bool mapped_ = false;
 };
 
 Finding ScanFinding(const Policy& policy, const std::string& rule_id, const std::string& location, std::string message) {
@@ -141,15 +162,15 @@ FileReport Scanner::ScanBytes(const std::string& display_path, formats::ByteView
 }
 
 FileReport Scanner::ScanFile(const std::string& path) const {
-  auto mapped = MappedFile::Open(path);
-  if (!mapped) {
+  auto bytes = FileBytes::Open(path);
+  if (!bytes) {
     FileReport r;
     r.path = path;
     r.format = "unreadable";
-    r.findings.push_back(ScanFinding(policy_, "scan.io-error", path, mapped.error().message));
+    r.findings.push_back(ScanFinding(policy_, "scan.io-error", path, bytes.error().message));
     return r;
   }
-  return ScanBytes(path, mapped->view());
+  return ScanBytes(path, bytes->view());
 }
 
 Result<ScanReport> Scanner::Scan(const std::vector<std::string>& paths) const {

@@ -125,7 +125,9 @@ bool HasEndRecord(ByteView data) {
   if (!eocd) return false;
   const Reader r(data);
   const uint64_t cd_size = r.U32(*eocd + 12), cd_offset = r.U32(*eocd + 16);
-  return cd_size <= *eocd && cd_offset <= *eocd - cd_size;
+  // Strict for sniffing: the record's comment must end the file, so a zip stored inside a tar (whose
+  // padding follows it) is not mistaken for an archive of its own.
+  return *eocd + kEndSize + r.U16(*eocd + 20) == data.size() && cd_size <= *eocd && cd_offset <= *eocd - cd_size;
 }
 
 Archive Parse(ByteView data, AnalysisContext& ctx) {

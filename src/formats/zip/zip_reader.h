@@ -48,7 +48,7 @@ void AnalyzeMembers(ByteView data, AnalysisContext& ctx,
                     const std::function<MemberAction(const Entry&)>& classify);
 
 bool HasZipMagic(ByteView data);
-// An end-of-central-directory record in the last 64 KiB whose central directory lies inside the file.
+// An end-of-central-directory record that ends the file and whose central directory lies inside it.
 bool HasEndRecord(ByteView data);
 
 }  // namespace modelguard::formats::zip
