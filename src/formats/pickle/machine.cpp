@@ -207,6 +207,17 @@ class Machine {
   }
   std::span<const Value> Above(size_t mark) const { return {stack_.data() + mark, stack_.size() - mark}; }
 
+  // APPENDS / ADDITEMS: the items above the mark go into the container just below it. Anything else
+  // there would have its extend()/add() called, which only an object (not a builtin scalar) can have.
+  void ExtendMarked(Kind container, const char* error) {
+    const size_t m = Marker();
+    if (m == 0) Fail("unpickling stack underflow");
+    const Value target = stack_[m - 1];
+    if (target.kind == container) AddItems(target, Above(m));
+    else if (target.kind != Kind::kObject && target.kind != Kind::kPersistent && m != stack_.size()) Fail(error);
+    stack_.resize(m);
+  }
+
   // ---------- memo ----------
   Value MemoGet(uint64_t index) {
     if (index < memo_.size() && memo_[index].kind != Kind::kEmpty) return memo_[index];
@@ -604,17 +615,9 @@ bool Machine::Loop() {
         else if (target.kind != Kind::kObject && target.kind != Kind::kPersistent) Fail("APPEND to a value without append()");
         break;
       }
-      case 'e': {  // APPENDS
-        const size_t m = Marker();
-        if (m == 0) Fail("unpickling stack underflow");
-        Value target = stack_[m - 1];
-        if (target.kind == Kind::kList) AddItems(target, Above(m));
-        else if (target.kind != Kind::kObject && target.kind != Kind::kPersistent && m != stack_.size()) {
-          Fail("APPENDS to a value without extend()");
-        }
-        stack_.resize(m);
+      case 'e':  // APPENDS
+        ExtendMarked(Kind::kList, "APPENDS to a value without extend()");
         break;
-      }
       case 'b': {  // BUILD: inst.__setstate__(state) or setattr on inst
         Value state = Pop();
         Value& inst = Top();
@@ -680,17 +683,9 @@ bool Machine::Loop() {
         stack_.resize(m);
         break;
       }
-      case 0x90: {  // ADDITEMS
-        const size_t m = Marker();
-        if (m == 0) Fail("unpickling stack underflow");
-        Value target = stack_[m - 1];
-        if (target.kind == Kind::kSet) AddItems(target, Above(m));
-        else if (target.kind != Kind::kObject && target.kind != Kind::kPersistent && m != stack_.size()) {
-          Fail("ADDITEMS on a value without add()");
-        }
-        stack_.resize(m);
+      case 0x90:  // ADDITEMS
+        ExtendMarked(Kind::kSet, "ADDITEMS on a value without add()");
         break;
-      }
       case 0x91: case 'l': case 't': {  // FROZENSET, LIST, TUPLE
         const size_t m = Marker();
         Value c = Container(op == 0x91 ? Kind::kFrozenSet : op == 'l' ? Kind::kList : Kind::kTuple, Above(m));

@@ -51,6 +51,29 @@ std::string Hex(uint64_t v) {
   return buf;
 }
 
+// The zip64 extended-information extra field (id 0x0001) holds, in this order, the 64-bit value of each
+// header field that is saturated at 0xFFFFFFFF -- and only those (APPNOTE 4.5.3).
+void ApplyZip64Extra(const Reader& r, uint64_t extra, uint16_t extra_len, uint64_t& usize, uint64_t& csize,
+                     uint64_t* local_offset) {
+  const uint64_t end = extra + extra_len;
+  while (extra + 4 <= end) {
+    const uint16_t id = r.U16(extra), len = r.U16(extra + 2);
+    if (extra + 4 + len > end) return;
+    if (id == 0x0001) {
+      uint64_t p = extra + 4;
+      const uint64_t p_end = p + len;
+      for (uint64_t* field : {&usize, &csize, local_offset}) {
+        if (field != nullptr && *field == 0xFFFFFFFF && p + 8 <= p_end) {
+          *field = r.U64(p);
+          p += 8;
+        }
+      }
+      return;
+    }
+    extra += 4 + len;
+  }
+}
+
 struct LocalHeader {
   uint16_t flags, method;
   uint32_t crc;
@@ -71,18 +94,7 @@ std::optional<LocalHeader> ReadLocal(const Reader& r, uint64_t off) {
   const uint16_t extra_len = r.U16(off + 28);
   if (!r.Has(off + kLocalHeaderSize, uint64_t{name_len} + extra_len)) return std::nullopt;
   h.name = r.Str(off + kLocalHeaderSize, name_len);
-  // Zip64 extra field in the local header carries the real sizes when the 32-bit ones are saturated.
-  uint64_t e = off + kLocalHeaderSize + name_len;
-  const uint64_t e_end = e + extra_len;
-  while (e + 4 <= e_end) {
-    const uint16_t id = r.U16(e), len = r.U16(e + 2);
-    if (e + 4 + len > e_end) break;
-    if (id == 0x0001 && len >= 16) {
-      if (h.usize == 0xFFFFFFFF) h.usize = r.U64(e + 4);
-      if (h.csize == 0xFFFFFFFF) h.csize = r.U64(e + 12);
-    }
-    e += 4 + len;
-  }
+  ApplyZip64Extra(r, off + kLocalHeaderSize + name_len, extra_len, h.usize, h.csize, nullptr);
   h.data_offset = off + kLocalHeaderSize + name_len + extra_len;
   return h;
 }
@@ -206,26 +218,8 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
         break;
       }
       e.name = r.Str(off + kCentralHeaderSize, name_len);
-      uint64_t x = off + kCentralHeaderSize + name_len;
-      const uint64_t x_end = x + extra_len;
-      while (x + 4 <= x_end) {
-        const uint16_t id = r.U16(x), len = r.U16(x + 2);
-        if (x + 4 + len > x_end) break;
-        if (id == 0x0001) {  // zip64: only the saturated fields are present, in this order
-          uint64_t p = x + 4;
-          const uint64_t p_end = p + len;
-          auto take = [&](uint64_t& field) {
-            if (field == 0xFFFFFFFF && p + 8 <= p_end) {
-              field = r.U64(p);
-              p += 8;
-            }
-          };
-          take(e.uncompressed_size);
-          take(e.compressed_size);
-          take(e.local_header_offset);
-        }
-        x += 4 + len;
-      }
+      ApplyZip64Extra(r, off + kCentralHeaderSize + name_len, extra_len, e.uncompressed_size, e.compressed_size,
+                      &e.local_header_offset);
       e.local_header_offset += shift;
       off += kCentralHeaderSize + name_len + extra_len + comment_len;
       if (off > cd_end) {
