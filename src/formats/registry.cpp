@@ -10,11 +10,19 @@ const std::vector<std::unique_ptr<FormatAnalyzer>>& Registry() {
   static const auto* registry = [] {
     auto* list = new std::vector<std::unique_ptr<FormatAnalyzer>>();
     list->push_back(MakeTorchZipAnalyzer());
+    list->push_back(MakeKerasAnalyzer());
     list->push_back(MakeZipAnalyzer());
     list->push_back(MakeNpyAnalyzer());
+    list->push_back(MakeGgufAnalyzer());
+    list->push_back(MakeTfliteAnalyzer());
+    list->push_back(MakeHdf5Analyzer());
+    list->push_back(MakeSafetensorsAnalyzer());
+    list->push_back(MakeOnnxAnalyzer());
     list->push_back(MakeCompressedAnalyzer());
     list->push_back(MakeArchiveAnalyzer());
     list->push_back(MakePickleAnalyzer());
+    list->push_back(MakeTensorflowAnalyzer());
+    list->push_back(MakeConfigAnalyzer());
     return list;
   }();
   return *registry;
@@ -42,7 +50,7 @@ const FormatAnalyzer* Detect(ByteView data) {
 }
 
 namespace {
-bool IsZipFamily(std::string_view name) { return name == "zip" || name == "pytorch-zip"; }
+bool IsZipFamily(std::string_view name) { return name == "zip" || name == "pytorch-zip" || name == "keras"; }
 bool SameFamily(std::string_view a, std::string_view b) { return a == b || (IsZipFamily(a) && IsZipFamily(b)); }
 }  // namespace
 
@@ -75,7 +83,8 @@ std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint&
   return std::string(analyzer->name());
 }
 
-AnalysisContext::AnalysisContext(const Limits& limits, std::vector<Fact>& sink) : limits_(limits), sink_(sink) {}
+AnalysisContext::AnalysisContext(const Limits& limits, std::vector<Fact>& sink, std::string source_path)
+    : limits_(limits), sink_(sink), source_path_(std::move(source_path)) {}
 
 void AnalysisContext::Emit(std::string_view kind, std::optional<uint64_t> offset, std::string subject,
                            std::string detail, std::string name) {

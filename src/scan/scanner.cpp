@@ -5,11 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "modelguard/core/version.h"
@@ -90,6 +93,49 @@ Finding ScanFinding(const Policy& policy, const std::string& rule_id, const std:
   return f;
 }
 
+// What each extension promises; a file whose content is something else misleads whoever picks a loader
+// by name (CVE-2025-10155: a pickle named .bin/.pt slipped past extension-based scanning).
+struct ExtensionExpectation {
+  std::string_view extension;
+  std::vector<std::string_view> formats;
+};
+const std::vector<ExtensionExpectation>& Expectations() {
+  static const std::vector<ExtensionExpectation> table = {
+      {".safetensors", {"safetensors"}},
+      {".gguf", {"gguf"}},
+      {".onnx", {"onnx"}},
+      {".npy", {"npy"}},
+      {".npz", {"zip"}},
+      {".pt", {"pytorch-zip", "pickle", "archive"}},
+      {".pth", {"pytorch-zip", "pickle", "archive"}},
+      {".ckpt", {"pytorch-zip", "pickle", "zip"}},
+      {".pkl", {"pickle", "compressed"}},
+      {".pickle", {"pickle", "compressed"}},
+      {".joblib", {"pickle", "compressed"}},
+      {".h5", {"hdf5"}},
+      {".hdf5", {"hdf5"}},
+      {".keras", {"keras", "zip"}},
+      {".tflite", {"tflite"}},
+      {".zip", {"zip", "pytorch-zip", "keras"}},
+      {".7z", {"archive"}},
+      {".tar", {"archive"}},
+      {".nemo", {"archive", "compressed"}},
+  };
+  return table;
+}
+
+void CheckExtension(const std::string& path, const std::string& format, std::vector<formats::Fact>& facts) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const auto& e : Expectations()) {
+    if (e.extension != ext) continue;
+    if (std::find(e.formats.begin(), e.formats.end(), format) != e.formats.end()) return;
+    facts.push_back({"scan.extension-mismatch", "", std::nullopt, ext, format,
+                     "named " + ext + " but the content is " + format + "; tools that trust the name pick the wrong loader or skip the file"});
+    return;
+  }
+}
+
 struct WorkItem {
   std::string path;
   uint64_t size = 0;
@@ -139,20 +185,57 @@ void Collect(const Policy& policy, const fs::path& root, std::vector<WorkItem>& 
   }
 }
 
+// Formats that carry weights a loader would pair with code found beside them.
+bool IsWeightsFormat(const std::string& format) {
+  static const std::set<std::string, std::less<>> kWeights = {"pickle", "pytorch-zip", "safetensors", "gguf", "onnx", "keras",
+                                                              "hdf5", "tflite", "tensorflow", "npy", "compressed"};
+  return kWeights.contains(format);
+}
+
+// Repository-level view: Python files next to weights are what trust_remote_code and custom classes
+// import (config.json's auto_map names them). One finding per directory, listing the files.
+void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
+  struct Dir {
+    std::vector<std::string> python;
+    bool weights = false;
+  };
+  std::map<std::string, Dir> dirs;
+  for (const auto& f : report.files) {
+    const fs::path p(f.path);
+    Dir& d = dirs[p.parent_path().string()];
+    if (p.extension() == ".py") d.python.push_back(p.filename().string());
+    d.weights |= IsWeightsFormat(f.format);
+  }
+  for (auto& [dir, d] : dirs) {
+    if (d.python.empty() || !d.weights) continue;
+    std::sort(d.python.begin(), d.python.end());
+    std::string list;
+    for (size_t i = 0; i < d.python.size() && i < 20; ++i) list += (i ? ", " : "") + d.python[i];
+    if (d.python.size() > 20) list += ", ... (" + std::to_string(d.python.size()) + " files)";
+    FileReport r;
+    r.path = dir.empty() ? "." : dir;
+    r.format = "directory";
+    r.findings.push_back(ScanFinding(policy, "repo.custom-code", r.path, "Python source next to model weights: " + list));
+    report.files.push_back(std::move(r));
+  }
+}
+
 }  // namespace
 
 Scanner::Scanner(const Policy& policy, ScanOptions options) : policy_(policy), options_(std::move(options)) {
   if (options_.jobs == 0) options_.jobs = std::max(1u, std::thread::hardware_concurrency());
 }
 
-FileReport Scanner::ScanBytes(const std::string& display_path, formats::ByteView data) const {
+FileReport Scanner::ScanBytes(const std::string& display_path, formats::ByteView data,
+                              const std::string& source_path) const {
   const auto start = std::chrono::steady_clock::now();
   FileReport report;
   report.path = display_path;
   report.size = data.size();
   std::vector<formats::Fact> facts;
-  formats::AnalysisContext ctx(options_.limits, facts);
+  formats::AnalysisContext ctx(options_.limits, facts, source_path);
   report.format = formats::AnalyzeBuffer(data, ctx);
+  if (!source_path.empty()) CheckExtension(source_path, report.format, facts);
   for (const auto& f : facts) {
     if (f.kind == formats::fact::kFormat && !f.location.empty()) report.members_scanned.push_back(f.location);
   }
@@ -170,7 +253,7 @@ FileReport Scanner::ScanFile(const std::string& path) const {
     r.findings.push_back(ScanFinding(policy_, "scan.io-error", path, bytes.error().message));
     return r;
   }
-  return ScanBytes(path, bytes->view());
+  return ScanBytes(path, bytes->view(), path);
 }
 
 Result<ScanReport> Scanner::Scan(const std::vector<std::string>& paths) const {
@@ -235,6 +318,7 @@ Result<ScanReport> Scanner::Scan(const std::vector<std::string>& paths) const {
     return MakeError(ErrorCode::kLimit, "scan interrupted after " + std::to_string(done.load()) + " of " +
                                             std::to_string(items.size()) + " files");
   }
+  AddRepositoryFindings(policy_, report);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -61,5 +61,14 @@ ln -s /etc/passwd "$tmp/tree/escape"
 check symlink 0 "$bin" scan --format json "$tmp/tree"
 expect_grep symlink-reported "scan.symlink" "$tmp/out"
 
+# Repository view: Python next to weights, and auto_map in config.json.
+check repo 1 "$bin" scan --format json "$fixtures/repo_remote_code"
+expect_grep repo-custom-code "repo.custom-code" "$tmp/out"
+expect_grep repo-remote-code "config.remote-code" "$tmp/out"
+
+# ONNX external data resolves next to the model: present -> clean, traversal -> critical.
+check onnx-external 0 "$bin" scan "$fixtures/formats/onnx_external"
+check onnx-traversal 1 "$bin" scan "$fixtures/formats/onnx_traversal.onnx"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

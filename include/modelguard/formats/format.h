@@ -15,8 +15,9 @@ namespace modelguard::formats {
 
 using ByteView = std::span<const uint8_t>;
 
-// Stable fact kinds. Each kind is also the rule id the default policy maps it to, except
-// kPickleImport, which the import policy classifies into allowed / unknown / dangerous.
+// Stable fact kinds. Each kind is also the rule id the default policy maps it to, except kinds ending in
+// ".import" ("pickle.import", "keras.import", ...): the loader imports subject.name, and the one import
+// policy classifies that into "<format>.dangerous-import" / ".attribute-walk" / ".unknown-import" or nothing.
 namespace fact {
 inline constexpr std::string_view kFormat = "format";                  // subject: format name
 inline constexpr std::string_view kParseError = "parse-error";         // the bytes broke the format
@@ -81,7 +82,11 @@ class FormatAnalyzer {
 // Everything an analyzer may do besides reading its bytes: record facts and hand members back.
 class AnalysisContext {
  public:
-  AnalysisContext(const Limits& limits, std::vector<Fact>& sink);
+  AnalysisContext(const Limits& limits, std::vector<Fact>& sink, std::string source_path = {});
+
+  // The file system path of the scanned file, when it is one (empty for stdin and in-memory buffers).
+  // Formats that reference sibling files (ONNX external data) resolve them against its directory.
+  const std::string& source_path() const { return source_path_; }
 
   const Limits& limits() const { return limits_; }
   uint32_t depth() const { return depth_; }
@@ -105,6 +110,7 @@ class AnalysisContext {
  private:
   const Limits& limits_;
   std::vector<Fact>& sink_;
+  std::string source_path_;
   std::string location_;
   uint32_t depth_ = 0;
   uint64_t unpacked_ = 0;

@@ -59,6 +59,8 @@ class Policy {
   std::vector<std::string> dangerous_attributes_;
   std::vector<std::string> dangerous_name_patterns_;  // names of execution-like callables, case-insensitive
   std::map<std::string, RuleConfig, std::less<>> rules_;
+  // Per format ("tensorflow"): op name -> why it is dangerous. Facts "<format>.op" name the ops a graph uses.
+  std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> dangerous_ops_;
 };
 
 }  // namespace modelguard::scan

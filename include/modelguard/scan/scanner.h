@@ -34,8 +34,10 @@ class Scanner {
   // unreadable files inside a tree become findings.
   Result<ScanReport> Scan(const std::vector<std::string>& paths) const;
 
-  // Scans bytes already in memory (used by tests, fuzzers and stdin).
-  FileReport ScanBytes(const std::string& display_path, formats::ByteView data) const;
+  // Scans bytes already in memory (used by tests, fuzzers and stdin). `source_path` is the file the bytes
+  // came from, when they did (sibling files such as ONNX external data are resolved against it).
+  FileReport ScanBytes(const std::string& display_path, formats::ByteView data,
+                       const std::string& source_path = {}) const;
   FileReport ScanFile(const std::string& path) const;
 
  private:

@@ -28,6 +28,18 @@ std::vector<std::string_view> SplitDots(std::string_view s) {
   return parts;
 }
 
+constexpr std::string_view kImportSuffix = ".import";
+
+bool IsImportFact(std::string_view kind) {
+  return kind.size() > kImportSuffix.size() && kind.substr(kind.size() - kImportSuffix.size()) == kImportSuffix;
+}
+
+constexpr std::string_view kOpSuffix = ".op";
+
+bool IsOpFact(std::string_view kind) {
+  return kind.size() > kOpSuffix.size() && kind.substr(kind.size() - kOpSuffix.size()) == kOpSuffix;
+}
+
 bool Glob(const std::string& pattern, std::string_view text) {
   const std::string t(text);
   return fnmatch(pattern.c_str(), t.c_str(), 0) == 0;
@@ -78,6 +90,11 @@ Result<Policy> Policy::Parse(std::string_view text, const Policy* base) {
       for (const auto& r : imports.value("remove_dangerous", json::array())) {
         const auto m = r.get<std::string>();
         std::erase_if(policy.dangerous_, [&](const DangerousEntry& e) { return e.match == m; });
+      }
+    }
+    if (doc.contains("ops")) {
+      for (const auto& [format, ops] : doc["ops"].items()) {
+        for (const auto& [op, reason] : ops.items()) policy.dangerous_ops_[format][op] = reason.get<std::string>();
       }
     }
     if (doc.contains("rules")) {
@@ -173,23 +190,36 @@ std::vector<Finding> Policy::Evaluate(const std::vector<formats::Fact>& facts, c
     std::string rule_id = fact.kind;
     std::string message = fact.detail;
     std::string evidence;
-    if (fact.kind == formats::fact::kPickleImport) {
+    if (IsImportFact(fact.kind)) {
+      // "<format>.import": the format's loader imports module.name; classified by the one import policy
+      // into "<format>.dangerous-import", "<format>.attribute-walk" or "<format>.unknown-import".
+      const std::string prefix = fact.kind.substr(0, fact.kind.size() - kImportSuffix.size());
       const ImportDecision d = ClassifyImport(fact.subject, fact.name);
       evidence = fact.subject + "." + fact.name;
       switch (d.verdict) {
         case ImportVerdict::kAllowed: continue;
         case ImportVerdict::kDangerous:
-          rule_id = "pickle.dangerous-import";
+          rule_id = prefix + ".dangerous-import";
           message = fact.detail + " (" + d.reason + ")";
           break;
         case ImportVerdict::kAttributeWalk:
-          rule_id = "pickle.attribute-walk";
+          rule_id = prefix + ".attribute-walk";
           break;
         case ImportVerdict::kUnknown:
-          rule_id = "pickle.unknown-import";
+          rule_id = prefix + ".unknown-import";
           message = fact.detail + ", which is not on the allowlist";
           break;
       }
+    } else if (IsOpFact(fact.kind)) {
+      // "<format>.op": a graph uses this op; only ops the policy lists for the format become findings.
+      const std::string format = fact.kind.substr(0, fact.kind.size() - kOpSuffix.size());
+      auto ops = dangerous_ops_.find(format);
+      if (ops == dangerous_ops_.end()) continue;
+      auto op = ops->second.find(fact.subject);
+      if (op == ops->second.end()) continue;
+      rule_id = format + ".dangerous-op";
+      message = fact.detail + ": " + op->second;
+      evidence = fact.subject;
     } else if (!fact.subject.empty() || !fact.name.empty()) {
       evidence = fact.name.empty() ? fact.subject : fact.subject + "." + fact.name;
     }

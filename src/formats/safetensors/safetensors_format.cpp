@@ -1,0 +1,148 @@
+// safetensors (huggingface/safetensors format spec): u64 little-endian header length N, N bytes of JSON
+// {"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {str: str}}, then the data
+// buffer. The reference loader refuses headers over 100 MB, offsets that are not contiguous from 0 or do
+// not cover the buffer exactly, and byte counts that disagree with shape x dtype; so do we, as facts.
+#include <algorithm>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "src/formats/config/json_guard.h"
+#include "src/formats/registry_entries.h"
+
+namespace modelguard::formats {
+namespace {
+
+constexpr uint64_t kMaxHeader = 100'000'000;  // safetensors' MAX_HEADER_SIZE
+
+std::optional<uint64_t> DtypeSize(const std::string& dtype) {
+  static const std::pair<const char*, uint64_t> kSizes[] = {
+      {"BOOL", 1}, {"U8", 1},   {"I8", 1},   {"F8_E5M2", 1}, {"F8_E4M3", 1}, {"F8_E8M0", 1}, {"I16", 2},
+      {"U16", 2},  {"F16", 2},  {"BF16", 2}, {"I32", 4},     {"U32", 4},     {"F32", 4},     {"F64", 8},
+      {"I64", 8},  {"U64", 8},  {"C64", 8}};
+  for (const auto& [name, size] : kSizes) {
+    if (dtype == name) return size;
+  }
+  return std::nullopt;
+}
+
+class SafetensorsAnalyzer final : public FormatAnalyzer {
+ public:
+  std::string_view name() const override { return "safetensors"; }
+
+  SniffResult Sniff(ByteView d) const override {
+    if (d.size() < 10) return SniffResult::kNo;
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | d[static_cast<size_t>(i)];
+    if (n < 2 || n > d.size() - 8 || d[8] != '{') return SniffResult::kNo;
+    return SniffResult::kStrong;
+  }
+
+  void Analyze(ByteView d, AnalysisContext& ctx) const override {
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | d[static_cast<size_t>(i)];
+    if (n > kMaxHeader) {
+      ctx.Emit(fact::kParseError, 0, "safetensors", "header length " + std::to_string(n) + " exceeds the 100 MB the loader accepts");
+      return;
+    }
+    const std::string_view text(reinterpret_cast<const char*>(d.data() + 8), n);
+    auto doc = config::ParseJsonGuarded(text);
+    if (!doc) {
+      ctx.Emit(fact::kParseError, 8, "safetensors", "header is not valid JSON: " + doc.error().message);
+      return;
+    }
+    if (!doc->is_object()) {
+      ctx.Emit(fact::kParseError, 8, "safetensors", "header is not a JSON object");
+      return;
+    }
+    const uint64_t data_start = 8 + n;
+    const uint64_t data_size = d.size() - data_start;
+    struct Span {
+      uint64_t begin, end;
+      std::string name;
+    };
+    std::vector<Span> spans;
+    for (const auto& [key, value] : doc->items()) {
+      if (key == "__metadata__") {
+        CheckMetadata(value, ctx);
+        continue;
+      }
+      if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets") ||
+          !value["dtype"].is_string() || !value["shape"].is_array() || !value["data_offsets"].is_array() ||
+          value["data_offsets"].size() != 2 || !value["data_offsets"][0].is_number_unsigned() ||
+          !value["data_offsets"][1].is_number_unsigned()) {
+        ctx.Emit(fact::kParseError, 8, key, "tensor entry '" + key + "' lacks a valid dtype, shape or data_offsets");
+        continue;
+      }
+      const uint64_t begin = value["data_offsets"][0].get<uint64_t>();
+      const uint64_t end = value["data_offsets"][1].get<uint64_t>();
+      if (end < begin || end > data_size) {
+        ctx.Emit("safetensors.offset-out-of-range", 8, key, "data_offsets [" + std::to_string(begin) + ", " +
+                 std::to_string(end) + "] do not fit the " + std::to_string(data_size) + "-byte data buffer");
+        continue;
+      }
+      spans.push_back({begin, end, key});
+      const auto item = DtypeSize(value["dtype"].get<std::string>());
+      if (!item) {
+        ctx.Emit("safetensors.unknown-dtype", 8, key, "unknown dtype '" + value["dtype"].get<std::string>() + "'");
+        continue;
+      }
+      uint64_t count = 1;
+      bool overflow = false;
+      for (const auto& dim : value["shape"]) {
+        if (!dim.is_number_unsigned()) {
+          overflow = true;
+          break;
+        }
+        const uint64_t v = dim.get<uint64_t>();
+        if (v != 0 && count > std::numeric_limits<uint64_t>::max() / v) overflow = true;
+        else count *= v;
+      }
+      if (overflow || (*item != 0 && count > std::numeric_limits<uint64_t>::max() / *item) || count * *item != end - begin) {
+        ctx.Emit("safetensors.size-mismatch", 8, key, "shape x dtype does not equal the " + std::to_string(end - begin) +
+                 " bytes its offsets span");
+      }
+    }
+    // The loader requires the tensors to tile the buffer: sorted, contiguous from 0, ending at its end.
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+    uint64_t expected = 0;
+    for (const Span& s : spans) {
+      if (s.begin != expected) {
+        ctx.Emit("safetensors.overlap-or-gap", data_start + s.begin, s.name,
+                 s.begin < expected ? "tensor overlaps the previous one" : "gap of " + std::to_string(s.begin - expected) +
+                                                                               " bytes before this tensor (hidden data)");
+      }
+      expected = std::max(expected, s.end);
+    }
+    if (expected != data_size) {
+      ctx.Emit("safetensors.trailing-data", data_start + expected, "",
+               std::to_string(data_size - std::min(expected, data_size)) + " bytes after the last tensor are not described by the header");
+    }
+  }
+
+ private:
+  static void CheckMetadata(const nlohmann::json& metadata, AnalysisContext& ctx) {
+    if (!metadata.is_object()) {
+      ctx.Emit(fact::kParseError, 8, "__metadata__", "__metadata__ is not an object of strings");
+      return;
+    }
+    for (const auto& [key, value] : metadata.items()) {
+      if (!value.is_string()) {
+        ctx.Emit(fact::kParseError, 8, key, "__metadata__ value '" + key + "' is not a string (the loader rejects it)");
+        continue;
+      }
+      const auto& text = value.get_ref<const std::string&>();
+      if (auto code = config::LooksLikeCode(text)) {
+        ctx.Emit("safetensors.metadata-code", 8, key, "__metadata__['" + key + "'] contains code: " + *code);
+      } else if (text.find("://") != std::string::npos) {
+        ctx.Emit("safetensors.metadata-url", 8, key, "__metadata__['" + key + "'] contains a URL");
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<FormatAnalyzer> MakeSafetensorsAnalyzer() { return std::make_unique<SafetensorsAnalyzer>(); }
+
+}  // namespace modelguard::formats
