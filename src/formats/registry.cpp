@@ -11,6 +11,7 @@ const std::vector<std::unique_ptr<FormatAnalyzer>>& Registry() {
     auto* list = new std::vector<std::unique_ptr<FormatAnalyzer>>();
     list->push_back(MakeTorchZipAnalyzer());
     list->push_back(MakeKerasAnalyzer());
+    list->push_back(MakeSkopsAnalyzer());
     list->push_back(MakeZipAnalyzer());
     list->push_back(MakeNpyAnalyzer());
     list->push_back(MakeGgufAnalyzer());
@@ -50,7 +51,7 @@ const FormatAnalyzer* Detect(ByteView data) {
 }
 
 namespace {
-bool IsZipFamily(std::string_view name) { return name == "zip" || name == "pytorch-zip" || name == "keras"; }
+bool IsZipFamily(std::string_view name) { return name == "zip" || name == "pytorch-zip" || name == "keras" || name == "skops"; }
 bool SameFamily(std::string_view a, std::string_view b) { return a == b || (IsZipFamily(a) && IsZipFamily(b)); }
 }  // namespace
 

@@ -8,6 +8,7 @@ namespace modelguard::formats {
 
 std::unique_ptr<FormatAnalyzer> MakeTorchZipAnalyzer();
 std::unique_ptr<FormatAnalyzer> MakeKerasAnalyzer();
+std::unique_ptr<FormatAnalyzer> MakeSkopsAnalyzer();
 std::unique_ptr<FormatAnalyzer> MakeSafetensorsAnalyzer();
 std::unique_ptr<FormatAnalyzer> MakeGgufAnalyzer();
 std::unique_ptr<FormatAnalyzer> MakeOnnxAnalyzer();

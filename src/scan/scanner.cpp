@@ -115,6 +115,7 @@ const std::vector<ExtensionExpectation>& Expectations() {
       {".h5", {"hdf5"}},
       {".hdf5", {"hdf5"}},
       {".keras", {"keras", "zip"}},
+      {".skops", {"skops"}},
       {".tflite", {"tflite"}},
       {".zip", {"zip", "pytorch-zip", "keras"}},
       {".7z", {"archive"}},

@@ -166,14 +166,15 @@ ImportDecision Policy::ClassifyImport(std::string_view module, std::string_view 
     for (size_t k = i; k < parts.size(); ++k) tail += (k > i ? "." : "") + std::string(parts[k]);
     if (MatchesDangerous(tail, &reason)) return {ImportVerdict::kDangerous, "attribute path reaches " + reason};
   }
-  if (MatchesAllow(module, name)) return {ImportVerdict::kAllowed, ""};
-  // Gadgets nobody has catalogued yet still tend to be named like what they do.
+  // Gadgets nobody has catalogued yet still tend to be named like what they do; this runs before the
+  // allowlist globs so that "sklearn.*:[A-Z]*"-style entries cannot admit a RunScript class.
   const std::string last(parts.back());
   for (const auto& pattern : dangerous_name_patterns_) {
     if (fnmatch(pattern.c_str(), last.c_str(), FNM_CASEFOLD) == 0) {
       return {ImportVerdict::kDangerous, "name '" + last + "' looks like an execution, file or loader function (pattern " + pattern + ")"};
     }
   }
+  if (MatchesAllow(module, name)) return {ImportVerdict::kAllowed, ""};
   if (parts.size() > 1) return {ImportVerdict::kAttributeWalk, "dotted attribute path " + std::string(name)};
   return {ImportVerdict::kUnknown, ""};
 }
