@@ -57,7 +57,10 @@ bool SameFamily(std::string_view a, std::string_view b) { return a == b || (IsZi
 
 std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint& hint) {
   const FormatAnalyzer* analyzer = nullptr;
-  if (!hint.forced_format.empty()) analyzer = FindAnalyzer(hint.forced_format);
+  if (!hint.forced_format.empty()) {
+    analyzer = FindAnalyzer(hint.forced_format);
+    if (analyzer != nullptr && !analyzer->ParsesAnyBytes() && analyzer->Sniff(data) == SniffResult::kNo) analyzer = nullptr;
+  }
   if (analyzer == nullptr) analyzer = Detect(data);
   if (analyzer == nullptr) {
     ctx.Emit(fact::kUnknownFormat, std::nullopt, "",

@@ -133,7 +133,9 @@ Action RegisterScan(CLI::App& app) {
       "  modelguard scan ./downloads --format sarif --output scan.sarif\n"
       "  modelguard scan model.pkl --fail-on medium --policy my-policy.json\n"
       "Formats are detected by content: pickle (protocols 0-5), PyTorch zip/legacy/TorchScript, numpy\n"
-      ".npy/.npz, joblib, zip, tar, 7z, gzip, bzip2, xz, lzma, lz4, zstd.");
+      ".npy/.npz, joblib, safetensors, GGUF, ONNX, Keras (.keras, .h5), TensorFlow SavedModel/GraphDef,\n"
+      "TFLite, skops, Hydra/NeMo and Hugging Face configs, zip, tar, 7z, gzip, bzip2, xz, lzma, lz4, zstd.\n"
+      "Rules: docs/rules.md. Policy file format: docs/scan.md.");
   return [args] { return RunScan(*args); };
 }
 

@@ -75,8 +75,12 @@ class FormatAnalyzer {
   virtual std::string_view name() const = 0;
   // Decides from content alone. kStrong: unambiguous magic. kWeak: plausible structure.
   virtual SniffResult Sniff(ByteView data) const = 0;
-  // Emits facts through ctx. Must not throw, must not read outside data.
+  // Emits facts through ctx. Must not throw, must not read outside data. Called only on bytes Sniff
+  // accepted, unless ParsesAnyBytes() (a container may force such a format on a member).
   virtual void Analyze(ByteView data, AnalysisContext& ctx) const = 0;
+  // True for formats whose loader is applied to bytes whatever they look like (pickle: torch.load
+  // unpickles data.pkl without looking), so a forced format skips the sniff.
+  virtual bool ParsesAnyBytes() const { return false; }
 };
 
 // Everything an analyzer may do besides reading its bytes: record facts and hand members back.

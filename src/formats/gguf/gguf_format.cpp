@@ -102,6 +102,10 @@ class GgufAnalyzer final : public FormatAnalyzer {
   }
 
   void Analyze(ByteView d, AnalysisContext& ctx) const override {
+    if (d.size() < 8) {
+      ctx.Emit(fact::kParseError, 0, "gguf", "gguf: truncated before the version");
+      return;
+    }
     const uint32_t version = static_cast<uint32_t>(d[4] | (d[5] << 8) | (d[6] << 16) | (uint32_t{d[7]} << 24));
     if (version < 1 || version > 3) {
       ctx.Emit(fact::kParseError, 4, "gguf", "unsupported GGUF version " + std::to_string(version));

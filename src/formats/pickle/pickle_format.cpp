@@ -12,6 +12,7 @@ class PickleAnalyzer final : public FormatAnalyzer {
     return pickle::LooksLikePickle(data) ? SniffResult::kWeak : SniffResult::kNo;
   }
   void Analyze(ByteView data, AnalysisContext& ctx) const override { pickle::RunAllStreams(data, ctx); }
+  bool ParsesAnyBytes() const override { return true; }
 };
 
 }  // namespace

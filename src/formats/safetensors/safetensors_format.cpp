@@ -39,8 +39,16 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
   }
 
   void Analyze(ByteView d, AnalysisContext& ctx) const override {
+    if (d.size() < 8) {
+      ctx.Emit(fact::kParseError, 0, "safetensors", "file is shorter than the 8-byte header length");
+      return;
+    }
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | d[static_cast<size_t>(i)];
+    if (n > d.size() - 8) {
+      ctx.Emit(fact::kParseError, 0, "safetensors", "header length " + std::to_string(n) + " exceeds the file");
+      return;
+    }
     if (n > kMaxHeader) {
       ctx.Emit(fact::kParseError, 0, "safetensors", "header length " + std::to_string(n) + " exceeds the 100 MB the loader accepts");
       return;
