@@ -10,6 +10,7 @@
 #include <cstring>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -193,12 +194,53 @@ bool IsWeightsFormat(const std::string& format) {
   return kWeights.contains(format);
 }
 
+constexpr size_t kMaxModelCard = 1 << 20;
+
+// `library_name:` from a Hugging Face model card's YAML front matter (between the first two "---" lines).
+std::string DeclaredLibrary(const fs::path& readme) {
+  std::ifstream in(readme);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.rfind("---", 0) != 0) return {};
+  size_t read = 0;
+  while (std::getline(in, line) && (read += line.size()) < kMaxModelCard) {
+    if (line.rfind("---", 0) == 0) break;
+    if (line.rfind("library_name:", 0) == 0) {
+      std::string value = line.substr(13);
+      value.erase(0, value.find_first_not_of(" \t'\""));
+      value.erase(value.find_last_not_of(" \t\r'\"") + 1);
+      return value;
+    }
+  }
+  return {};
+}
+
+// Weight formats a declared library loads; a repository that declares one and ships none of them is
+// not what its card says (and the files it does ship are loaded some other way).
+const std::vector<std::string_view>* ExpectedFormats(const std::string& library) {
+  static const std::map<std::string, std::vector<std::string_view>, std::less<>> kLibraries = {
+      {"transformers", {"safetensors", "pytorch-zip", "pickle", "hdf5", "tensorflow"}},
+      {"diffusers", {"safetensors", "pytorch-zip", "pickle"}},
+      {"sentence-transformers", {"safetensors", "pytorch-zip", "pickle"}},
+      {"peft", {"safetensors", "pytorch-zip"}},
+      {"timm", {"safetensors", "pytorch-zip", "pickle"}},
+      {"gguf", {"gguf"}}, {"llama.cpp", {"gguf"}},
+      {"onnx", {"onnx"}}, {"transformers.js", {"onnx"}},
+      {"keras", {"keras", "hdf5", "tensorflow"}}, {"tf-keras", {"keras", "hdf5", "tensorflow"}},
+      {"tflite", {"tflite"}}, {"sklearn", {"pickle", "skops", "compressed"}}, {"scikit-learn", {"pickle", "skops", "compressed"}},
+      {"nemo", {"archive"}}};
+  auto it = kLibraries.find(library);
+  return it == kLibraries.end() ? nullptr : &it->second;
+}
+
 // Repository-level view: Python files next to weights are what trust_remote_code and custom classes
-// import (config.json's auto_map names them). One finding per directory, listing the files.
+// import (config.json's auto_map names them), and the model card's declared library must match the
+// weights shipped. One finding per directory and rule.
 void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
   struct Dir {
     std::vector<std::string> python;
     bool weights = false;
+    std::set<std::string> formats;
+    bool has_readme = false;
   };
   std::map<std::string, Dir> dirs;
   for (const auto& f : report.files) {
@@ -206,8 +248,25 @@ void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
     Dir& d = dirs[p.parent_path().string()];
     if (p.extension() == ".py") d.python.push_back(p.filename().string());
     d.weights |= IsWeightsFormat(f.format);
+    if (IsWeightsFormat(f.format) || f.format == "archive") d.formats.insert(f.format);
+    d.has_readme |= p.filename() == "README.md";
   }
   for (auto& [dir, d] : dirs) {
+    if (d.has_readme && d.weights) {
+      const std::string library = DeclaredLibrary(fs::path(dir) / "README.md");
+      const auto* expected = library.empty() ? nullptr : ExpectedFormats(library);
+      if (expected != nullptr &&
+          std::none_of(expected->begin(), expected->end(), [&](std::string_view f) { return d.formats.contains(std::string(f)); })) {
+        std::string found;
+        for (const auto& f : d.formats) found += (found.empty() ? "" : ", ") + f;
+        FileReport r;
+        r.path = (fs::path(dir) / "README.md").string();
+        r.format = "model-card";
+        r.findings.push_back(ScanFinding(policy, "repo.declared-format-mismatch", r.path,
+                                         "model card declares library_name: " + library + " but the weights here are " + found));
+        report.files.push_back(std::move(r));
+      }
+    }
     if (d.python.empty() || !d.weights) continue;
     std::sort(d.python.begin(), d.python.end());
     std::string list;

@@ -66,6 +66,9 @@ check repo 1 "$bin" scan --format json "$fixtures/repo_remote_code"
 expect_grep repo-custom-code "repo.custom-code" "$tmp/out"
 expect_grep repo-remote-code "config.remote-code" "$tmp/out"
 
+check card-mismatch 1 "$bin" scan --format json "$fixtures/repo_card_mismatch"
+expect_grep card-mismatch-rule "repo.declared-format-mismatch" "$tmp/out"
+
 # ONNX external data resolves next to the model: present -> clean, traversal -> critical.
 check onnx-external 0 "$bin" scan "$fixtures/formats/onnx_external"
 check onnx-traversal 1 "$bin" scan "$fixtures/formats/onnx_traversal.onnx"
