@@ -27,7 +27,8 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 constexpr size_t kReadInsteadOfMapBelow = 1 << 20;  // small files: one read() beats mmap+munmap+faults
 
 // A whole file's bytes: small files are read into a buffer, large ones mapped read-only and paged in
-// as the parsers touch them (a 1 GB checkpoint whose tensors are skipped is mostly never read).
+// as the parsers touch them (a 1 GB checkpoint whose tensors are skipped is mostly never read). No
+// sequential-readahead hint: most formats read headers scattered through the file.
 class FileBytes {
  public:
   static Result<FileBytes> Open(const std::string& path) {
@@ -57,7 +58,6 @@ class FileBytes {
         ::close(fd);
         return MakeError(ErrorCode::kIo, "cannot map '" + path + "': " + std::strerror(errno));
       }
-      ::madvise(p, f.size_, MADV_SEQUENTIAL);
       f.data_ = static_cast<const uint8_t*>(p);
       f.mapped_ = true;
     }
