@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "modelguard/scan/scanner.h"
@@ -103,6 +104,40 @@ TEST(Scanner, MemberSizeLimitIsAFindingNotAPass) {
   bool limited = false;
   for (const auto& f : r.findings) limited |= f.rule_id == "limit-exceeded" && f.severity >= Severity::kHigh;
   EXPECT_TRUE(limited);
+}
+
+}  // namespace
+}  // namespace modelguard::scan
+
+namespace modelguard::scan {
+namespace {
+
+// Every enabled rule has a fixture that must raise it, so a rule cannot silently stop firing.
+TEST(Corpus, EveryRuleHasAFixture) {
+  // Rules without a file fixture, and where they are covered instead.
+  const std::set<std::string> covered_elsewhere = {
+      "scan.symlink",             // tests/tools/cli_test.sh (a link leaving the tree)
+      "scan.special-file",        // tests/tools/cli_test.sh (a FIFO in the tree)
+      "repo.custom-code",         // tests/tools/cli_test.sh (directory scan)
+      "repo.declared-format-mismatch",  // tests/tools/cli_test.sh (directory scan)
+      "scan.io-error",            // needs an unreadable file; tests run as root
+      "archive.encrypted-member", // no Debian tool writes encrypted 7z/tar
+      "hydra.attribute-walk",     // Hydra splits _target_ at the last dot: no dotted names reach the policy
+  };
+  auto policy = Policy::Default();
+  ASSERT_TRUE(policy.ok());
+  std::set<std::string> required;
+  std::ifstream in(testing::FixtureDir() + "/manifest.tsv");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto last_tab = line.rfind('\t');
+    if (last_tab != std::string::npos) required.insert(line.substr(last_tab + 1));
+  }
+  for (const auto& rule : policy->DescribeRules()) {
+    const RuleConfig* config = policy->Rule(rule.id);
+    if (!config->enabled || covered_elsewhere.contains(rule.id)) continue;
+    EXPECT_TRUE(required.contains(rule.id)) << rule.id << " has no fixture that requires it";
+  }
 }
 
 }  // namespace

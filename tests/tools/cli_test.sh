@@ -58,8 +58,10 @@ check policy-raise 1 "$bin" scan --policy "$tmp/policy.json" "$fixtures/benign/t
 mkdir -p "$tmp/tree"
 cp "$fixtures/benign/array.npy" "$tmp/tree/"
 ln -s /etc/passwd "$tmp/tree/escape"
+mkfifo "$tmp/tree/pipe"
 check symlink 0 "$bin" scan --format json "$tmp/tree"
 expect_grep symlink-reported "scan.symlink" "$tmp/out"
+expect_grep fifo-reported "scan.special-file" "$tmp/out"
 
 # Repository view: Python next to weights, and auto_map in config.json.
 check repo 1 "$bin" scan --format json "$fixtures/repo_remote_code"
