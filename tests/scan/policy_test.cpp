@@ -64,6 +64,21 @@ TEST(Policy, UserOverridesMergeOverDefaults) {
   EXPECT_EQ(findings[0].location, "f.pt");
 }
 
+TEST(Policy, OpsCanBeAddedAndAllowed) {
+  const std::vector<formats::Fact> facts = {{"tensorflow.op", "", 1, "ReadFile", "", "graph uses op ReadFile"},
+                                            {"tensorflow.op", "", 2, "MyOp", "", "graph uses op MyOp"},
+                                            {"tensorflow.op", "", 3, "MatMul", "", "graph uses op MatMul"}};
+  auto shipped = Default().Evaluate(facts, "g.pb");
+  ASSERT_EQ(shipped.size(), 1u);
+  EXPECT_EQ(shipped[0].rule_id, "tensorflow.dangerous-op");
+  EXPECT_EQ(shipped[0].evidence, "ReadFile");
+  auto custom = Policy::Parse(R"({"ops": {"tensorflow": {"ReadFile": null, "MyOp": "calls home"}}})", &Default());
+  ASSERT_TRUE(custom.ok());
+  auto findings = custom->Evaluate(facts, "g.pb");
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].evidence, "MyOp");
+}
+
 TEST(Policy, RejectsMalformedPolicies) {
   EXPECT_FALSE(Policy::Parse("{", nullptr).ok());
   EXPECT_FALSE(Policy::Parse(R"({"rules": {"x": {"severity": "urgent"}}})", nullptr).ok());

@@ -94,7 +94,11 @@ Result<Policy> Policy::Parse(std::string_view text, const Policy* base) {
     }
     if (doc.contains("ops")) {
       for (const auto& [format, ops] : doc["ops"].items()) {
-        for (const auto& [op, reason] : ops.items()) policy.dangerous_ops_[format][op] = reason.get<std::string>();
+        // A null reason allows an op the shipped policy lists (e.g. a pipeline that must read files).
+        for (const auto& [op, reason] : ops.items()) {
+          if (reason.is_null()) policy.dangerous_ops_[format].erase(op);
+          else policy.dangerous_ops_[format][op] = reason.get<std::string>();
+        }
       }
     }
     if (doc.contains("rules")) {
