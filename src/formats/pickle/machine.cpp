@@ -840,26 +840,56 @@ StreamSummary RunStream(ByteView data, uint64_t start, AnalysisContext& ctx, con
   return Machine(data, start, ctx, options, shared).Run();
 }
 
+namespace {
+
+// torch.save's legacy format starts with a pickled LONG1 of this magic number and holds exactly five
+// pickles (magic, protocol version, sys info, the object, storage keys); raw storage bytes follow, which
+// torch.load never unpickles (torch/serialization.py, _legacy_load).
+constexpr uint8_t kTorchLegacyMagic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e};
+constexpr size_t kTorchLegacyStreams = 5;
+
+bool IsTorchLegacy(ByteView data) {
+  const size_t at = data.size() >= 2 && data[0] == 0x80 ? 2 : 0;
+  return data.size() >= at + sizeof kTorchLegacyMagic &&
+         std::equal(std::begin(kTorchLegacyMagic), std::end(kTorchLegacyMagic), data.begin() + static_cast<std::ptrdiff_t>(at));
+}
+
+// Whether bytes after a STOP are another pickle. Stricter than sniffing a whole file: raw tensor data
+// often starts with 0x80 0x00..0x05 (an element count of 128, 384, ...), which looks like PROTO.
+bool LooksLikeNextStream(ByteView data) {
+  Limits limits;
+  std::vector<Fact> sink;
+  AnalysisContext probe_ctx(limits, sink);
+  MachineOptions options;
+  SharedState shared;
+  Machine machine(data, 0, probe_ctx, options, shared, kProbeOpcodes);
+  const StreamSummary s = machine.Run();
+  return s.completed || machine.saw_identifier_import() || s.opcodes >= 8;
+}
+
+}  // namespace
+
 std::vector<StreamSummary> RunAllStreams(ByteView data, AnalysisContext& ctx, const MachineOptions& options,
                                          uint64_t start) {
   std::vector<StreamSummary> streams;
   SharedState shared;
+  const size_t max_streams = IsTorchLegacy(data.subspan(start)) ? kTorchLegacyStreams : ctx.limits().max_pickle_streams;
   uint64_t pos = start;
   while (pos < data.size()) {
-    if (streams.size() >= ctx.limits().max_pickle_streams) {
-      ctx.Emit(fact::kLimit, pos, "pickle", "more than " + std::to_string(ctx.limits().max_pickle_streams) +
-               " consecutive pickle streams; the rest is not analysed");
+    if (streams.size() >= max_streams) {
+      if (max_streams == kTorchLegacyStreams) {
+        ctx.Emit(fact::kPickleTrailingData, pos, "", std::to_string(data.size() - pos) +
+                 " bytes of raw tensor storage follow the five pickles of a legacy torch.save file");
+      } else {
+        ctx.Emit(fact::kLimit, pos, "pickle", "more than " + std::to_string(max_streams) +
+                 " consecutive pickle streams; the rest is not analysed");
+      }
       break;
     }
-    const bool first = streams.empty();
-    if (!first) {
-      // Bytes after a STOP are another pickle only if they start like one (PyTorch's legacy format
-      // puts raw tensor storage there).
-      if (!LooksLikePickle(data.subspan(pos))) {
-        ctx.Emit(fact::kPickleTrailingData, pos, "", std::to_string(data.size() - pos) +
-                 " bytes after the last pickle stream are not a pickle (no loader unpickles them)");
-        break;
-      }
+    if (!streams.empty() && !LooksLikeNextStream(data.subspan(pos))) {
+      ctx.Emit(fact::kPickleTrailingData, pos, "", std::to_string(data.size() - pos) +
+               " bytes after the last pickle stream are not a pickle (no loader unpickles them)");
+      break;
     }
     Machine machine(data, pos, ctx, options, shared);
     StreamSummary s = machine.Run();

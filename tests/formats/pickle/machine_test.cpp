@@ -133,6 +133,26 @@ TEST(PickleMachine, TrailingNonPickleDataIsNotAParseError) {
   EXPECT_FALSE(HasFact(facts, fact::kParseError));
 }
 
+TEST(PickleMachine, RawStorageThatLooksLikeProtoIsTrailingData) {
+  // A storage of 128 elements starts with the count 0x80 0x00...: PROTO 0 followed by garbage.
+  std::vector<Fact> facts;
+  auto s = RunPickle("\x80\x02K\x01."s + "\x80\x00\x00\x00\x00\x00\x00\x00" "\x00\x00\x80\x3f"s, &facts);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_TRUE(HasFact(facts, fact::kPickleTrailingData));
+  EXPECT_FALSE(HasFact(facts, fact::kParseError));
+}
+
+TEST(PickleMachine, TorchLegacyStopsAfterFivePickles) {
+  const std::string magic = "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19\x2e"s;
+  const std::string small = "\x80\x02N."s;
+  std::vector<Fact> facts;
+  // A sixth pickle after the storage keys is never unpickled by torch.load.
+  auto s = RunPickle(magic + small + small + small + small + "\x80\x02cos\nsystem\n."s, &facts);
+  EXPECT_EQ(s.size(), 5u);
+  EXPECT_TRUE(HasFact(facts, fact::kPickleTrailingData));
+  EXPECT_FALSE(HasFact(facts, fact::kPickleImport, "os", "system"));
+}
+
 TEST(PickleMachine, FindingsBeforeABreakAreKept) {
   std::vector<Fact> facts;
   auto s = RunPickle("cos\nsystem\n(S'id'\ntRX\xff\xff", &facts);
