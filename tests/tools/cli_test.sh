@@ -75,5 +75,14 @@ expect_grep card-mismatch-rule "repo.declared-format-mismatch" "$tmp/out"
 check onnx-external 0 "$bin" scan "$fixtures/formats/onnx_external"
 check onnx-traversal 1 "$bin" scan "$fixtures/formats/onnx_traversal.onnx"
 
+# hash: the same manifest as sha256sum for a single file, and a JSON manifest for a tree.
+check hash-file 0 "$bin" hash "$fixtures/benign/array.npy"
+want=$(sha256sum "$fixtures/benign/array.npy" | cut -d' ' -f1)
+expect_grep hash-matches-sha256sum ".:$want" "$tmp/out"
+check hash-tree 0 "$bin" hash --format json --method shards --shard-size 4096 "$fixtures/benign"
+expect_grep hash-json-schema "modelguard.manifest/v1" "$tmp/out"
+check hash-missing 2 "$bin" hash "$fixtures/nope"
+check hash-bad-method 2 "$bin" hash --method chunks "$fixtures/benign"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -7,5 +7,6 @@ namespace modelguard::cli {
 // Each subcommand registers its options and returns the action that runs it (exit code).
 using Action = std::function<int()>;
 Action RegisterScan(CLI::App& app);
+Action RegisterHash(CLI::App& app);
 
 }  // namespace modelguard::cli

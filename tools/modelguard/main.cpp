@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Exit codes: 0 ok, 1 findings at or above --fail-on (or failed verification), 2 usage or I/O error.");
   auto scan = modelguard::cli::RegisterScan(app);
+  auto hash = modelguard::cli::RegisterHash(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -23,5 +24,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (app.got_subcommand("scan")) return scan();
+  if (app.got_subcommand("hash")) return hash();
   return 2;
 }

@@ -1,0 +1,50 @@
+#pragma once
+// The OpenSSF model-signing manifest (sigstore/model-transparency, model_signing v1): every file of a model
+// (or every fixed-size shard of every file) named by its POSIX path relative to the model root ("." for a
+// single-file model), with its digest; the manifest's root digest is SHA-256 over the resource digests in
+// path order. Used to hash, sign and verify models.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "modelguard/core/result.h"
+
+namespace modelguard::integrity {
+
+enum class ManifestMethod { kFiles, kShards };
+enum class DigestAlgorithm { kSha256, kBlake2b };
+
+struct ManifestOptions {
+  ManifestMethod method = ManifestMethod::kFiles;
+  uint64_t shard_size = uint64_t{1} << 30;  // upstream's default shard size
+  DigestAlgorithm algorithm = DigestAlgorithm::kSha256;
+  std::vector<std::string> ignore_paths;     // relative to the model root (or absolute under it)
+  bool ignore_git = true;                    // .git, .gitattributes, .github, .gitignore
+  bool allow_symlinks = false;
+  unsigned jobs = 0;                         // 0: all cores
+};
+
+struct ResourceDigest {
+  std::string name;       // POSIX relative path, "." for a single-file model
+  uint64_t start = 0;     // shard bounds (whole file for the files method)
+  uint64_t end = 0;
+  std::vector<uint8_t> digest;
+};
+
+struct Manifest {
+  ManifestMethod method = ManifestMethod::kFiles;
+  DigestAlgorithm algorithm = DigestAlgorithm::kSha256;
+  uint64_t shard_size = 0;
+  std::vector<ResourceDigest> resources;  // in upstream order: path components, then shard start
+  std::vector<uint8_t> root_digest;       // SHA-256 over the resource digests in that order
+  uint64_t bytes_hashed = 0;
+};
+
+Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOptions& options);
+
+std::string ToHex(const std::vector<uint8_t>& bytes);
+const char* ToString(DigestAlgorithm algorithm);
+// Upstream's golden-file line for a resource: "name:digest" (files) or "name:start:end:digest" (shards).
+std::string ManifestLine(const Manifest& manifest, const ResourceDigest& resource);
+
+}  // namespace modelguard::integrity

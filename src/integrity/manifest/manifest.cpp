@@ -1,0 +1,215 @@
+#include "modelguard/integrity/manifest.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace modelguard::integrity {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr size_t kReadChunk = 8 << 20;
+constexpr const char* kGitNames[] = {".git", ".gitattributes", ".github", ".gitignore"};
+
+const EVP_MD* Md(DigestAlgorithm a) { return a == DigestAlgorithm::kSha256 ? EVP_sha256() : EVP_blake2b512(); }
+
+struct Work {
+  std::string name;
+  fs::path path;
+  uint64_t start, end;
+};
+
+// Hashes bytes [start, end) of a file with pread, so shards of one file hash in parallel.
+Result<std::vector<uint8_t>> HashRange(const fs::path& path, uint64_t start, uint64_t end, DigestAlgorithm algorithm,
+                                       std::vector<uint8_t>& buffer) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return MakeError(ErrorCode::kIo, "cannot open '" + path.string() + "': " + std::strerror(errno));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), Md(algorithm), nullptr);
+  uint64_t pos = start;
+  while (pos < end) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(end - pos, buffer.size()));
+    const ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(pos));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      ::close(fd);
+      return MakeError(ErrorCode::kIo, "'" + path.string() + "' changed or could not be read while hashing");
+    }
+    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(got));
+    pos += static_cast<uint64_t>(got);
+  }
+  ::close(fd);
+  std::vector<uint8_t> digest(EVP_MD_size(Md(algorithm)));
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest.data(), &len);
+  return digest;
+}
+
+bool Ignored(const fs::path& relative, const std::vector<fs::path>& ignores, bool ignore_git) {
+  for (const auto& part : relative) {
+    if (ignore_git && std::find(std::begin(kGitNames), std::end(kGitNames), part.string()) != std::end(kGitNames)) return true;
+  }
+  for (const auto& ig : ignores) {
+    auto it = relative.begin();
+    bool prefix = true;
+    for (const auto& part : ig) {
+      if (it == relative.end() || *it != part) {
+        prefix = false;
+        break;
+      }
+      ++it;
+    }
+    if (prefix) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ToHex(const std::vector<uint8_t>& bytes) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
+}
+
+const char* ToString(DigestAlgorithm algorithm) { return algorithm == DigestAlgorithm::kSha256 ? "sha256" : "blake2b"; }
+
+std::string ManifestLine(const Manifest& manifest, const ResourceDigest& r) {
+  if (manifest.method == ManifestMethod::kFiles) return r.name + ":" + ToHex(r.digest);
+  return r.name + ":" + std::to_string(r.start) + ":" + std::to_string(r.end) + ":" + ToHex(r.digest);
+}
+
+Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOptions& options) {
+  if (options.method == ManifestMethod::kShards && options.shard_size == 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "shard size must be positive");
+  }
+  std::error_code ec;
+  const fs::path root(model_path);
+  const auto root_status = fs::symlink_status(root, ec);
+  if (ec || !fs::exists(root_status)) return MakeError(ErrorCode::kIo, "no such file or directory: '" + model_path + "'");
+  if (fs::is_symlink(root_status) && !options.allow_symlinks) {
+    return MakeError(ErrorCode::kInvalidArgument, "'" + model_path + "' is a symbolic link; pass --allow-symlinks to follow it");
+  }
+  std::vector<fs::path> ignores;
+  for (const auto& ig : options.ignore_paths) {
+    fs::path p(ig);
+    if (p.is_absolute()) p = p.lexically_relative(root);
+    ignores.push_back(p.lexically_normal());
+  }
+
+  // Files, named by their path relative to the root; a single-file model is ".".
+  struct FileEntry {
+    std::string name;
+    fs::path path;
+    uint64_t size;
+  };
+  std::vector<FileEntry> files;
+  auto add_file = [&](const fs::path& path, const std::string& name) -> Status {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return MakeError(ErrorCode::kIo, "cannot stat '" + path.string() + "'");
+    if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kInvalidArgument, "'" + path.string() + "' is not a regular file (special files cannot be signed)");
+    files.push_back({name, path, static_cast<uint64_t>(st.st_size)});
+    return Ok{};
+  };
+  if (fs::is_directory(fs::status(root, ec))) {
+    fs::recursive_directory_iterator it(root, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      const fs::path relative = it->path().lexically_relative(root);
+      if (Ignored(relative, ignores, options.ignore_git)) {
+        if (it->is_directory(ec) && !it->is_symlink(ec)) it.disable_recursion_pending();
+        continue;
+      }
+      const auto status = it->symlink_status(ec);
+      if (fs::is_symlink(status)) {
+        if (!options.allow_symlinks) {
+          return MakeError(ErrorCode::kInvalidArgument, "symbolic link '" + relative.generic_string() +
+                                                            "' in the model; pass --allow-symlinks to hash its target");
+        }
+        if (fs::is_directory(fs::status(it->path(), ec))) {
+          return MakeError(ErrorCode::kUnsupported, "symbolic link to a directory: '" + relative.generic_string() + "'");
+        }
+      } else if (fs::is_directory(status)) {
+        continue;
+      }
+      if (auto s = add_file(it->path(), relative.generic_string()); !s) return s.error();
+    }
+    if (ec) return MakeError(ErrorCode::kIo, "walking '" + model_path + "': " + ec.message());
+  } else {
+    if (auto s = add_file(root, "."); !s) return s.error();
+  }
+
+  // Upstream orders resources by path components (pathlib ordering), then by shard start.
+  auto by_components = [](const std::string& a, const std::string& b) {
+    const fs::path pa(a), pb(b);
+    return std::lexicographical_compare(pa.begin(), pa.end(), pb.begin(), pb.end(),
+                                        [](const fs::path& x, const fs::path& y) { return x.string() < y.string(); });
+  };
+  std::sort(files.begin(), files.end(), [&](const FileEntry& a, const FileEntry& b) { return by_components(a.name, b.name); });
+
+  std::vector<Work> work;
+  for (const auto& f : files) {
+    if (options.method == ManifestMethod::kFiles) {
+      work.push_back({f.name, f.path, 0, f.size});
+    } else {
+      for (uint64_t start = 0; start < f.size; start += options.shard_size) {
+        work.push_back({f.name, f.path, start, std::min(f.size, start + options.shard_size)});
+      }
+    }
+  }
+
+  Manifest manifest;
+  manifest.method = options.method;
+  manifest.algorithm = options.algorithm;
+  manifest.shard_size = options.method == ManifestMethod::kShards ? options.shard_size : 0;
+  manifest.resources.resize(work.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  Error first_error;
+  std::mutex error_mu;
+  auto worker = [&] {
+    std::vector<uint8_t> buffer(kReadChunk);
+    while (!failed) {
+      const size_t i = next.fetch_add(1);
+      if (i >= work.size()) break;
+      auto digest = HashRange(work[i].path, work[i].start, work[i].end, options.algorithm, buffer);
+      if (!digest) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (!failed.exchange(true)) first_error = digest.error();
+        break;
+      }
+      manifest.resources[i] = {work[i].name, work[i].start, work[i].end, std::move(*digest)};
+    }
+  };
+  const unsigned jobs = std::max(1u, options.jobs ? options.jobs : std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < std::min<size_t>(jobs, std::max<size_t>(work.size(), 1)); ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  if (failed) return first_error;
+
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  for (const auto& r : manifest.resources) {
+    EVP_DigestUpdate(ctx.get(), r.digest.data(), r.digest.size());
+    manifest.bytes_hashed += r.end - r.start;
+  }
+  manifest.root_digest.resize(32);
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), manifest.root_digest.data(), &len);
+  return manifest;
+}
+
+}  // namespace modelguard::integrity
