@@ -190,7 +190,7 @@ void Collect(const Policy& policy, const fs::path& root, std::vector<WorkItem>& 
 // Formats that carry weights a loader would pair with code found beside them.
 bool IsWeightsFormat(const std::string& format) {
   static const std::set<std::string, std::less<>> kWeights = {"pickle", "pytorch-zip", "safetensors", "gguf", "onnx", "keras",
-                                                              "hdf5", "tflite", "tensorflow", "npy", "compressed"};
+                                                              "hdf5", "tflite", "tensorflow", "npy", "compressed", "skops"};
   return kWeights.contains(format);
 }
 
