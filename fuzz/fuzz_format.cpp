@@ -1,5 +1,5 @@
 // One libFuzzer target per format: the build sets MODELGUARD_FUZZ_FORMAT to the analyzer's name and the
-// input goes straight to it, bypassing sniffing.
+// input goes straight to it (if its sniff accepts it); an empty name fuzzes sniffing and every format.
 #include "modelguard/formats/format.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

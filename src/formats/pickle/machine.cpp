@@ -854,9 +854,12 @@ bool IsTorchLegacy(ByteView data) {
          std::equal(std::begin(kTorchLegacyMagic), std::end(kTorchLegacyMagic), data.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
-// Whether bytes after a STOP are another pickle. Stricter than sniffing a whole file: raw tensor data
-// often starts with 0x80 0x00..0x05 (an element count of 128, 384, ...), which looks like PROTO.
-bool LooksLikeNextStream(ByteView data) {
+constexpr uint64_t kDeliberateOpcodes = 8;  // opcodes that random bytes rarely decode in a row
+
+// Runs the first kProbeOpcodes opcodes without emitting anything. True when the stream looks deliberate:
+// it reaches STOP, imports a dotted identifier, or decodes several opcodes cleanly. `first_opcode_ok`
+// tells whether CPython would accept the very first opcode.
+bool ProbeLooksDeliberate(ByteView data, bool* first_opcode_ok) {
   Limits limits;
   std::vector<Fact> sink;
   AnalysisContext probe_ctx(limits, sink);
@@ -864,7 +867,15 @@ bool LooksLikeNextStream(ByteView data) {
   SharedState shared;
   Machine machine(data, 0, probe_ctx, options, shared, kProbeOpcodes);
   const StreamSummary s = machine.Run();
-  return s.completed || machine.saw_identifier_import() || s.opcodes >= 8;
+  *first_opcode_ok = s.error.empty() || machine.error_offset() > 0;
+  return s.completed || machine.saw_identifier_import() || s.opcodes >= kDeliberateOpcodes;
+}
+
+// Whether bytes after a STOP are another pickle. Stricter than sniffing a whole file: raw tensor data
+// often starts with 0x80 0x00..0x05 (an element count of 128, 384, ...), which looks like PROTO.
+bool LooksLikeNextStream(ByteView data) {
+  bool first_ok = false;
+  return ProbeLooksDeliberate(data, &first_ok) && first_ok;
 }
 
 }  // namespace
@@ -909,16 +920,9 @@ std::vector<StreamSummary> RunAllStreams(ByteView data, AnalysisContext& ctx, co
 bool LooksLikePickle(ByteView data) {
   if (data.empty()) return false;
   if (data.size() >= 2 && data[0] == 0x80 && data[1] <= kHighestProtocol) return true;
-  Limits limits;
-  std::vector<Fact> sink;
-  AnalysisContext probe_ctx(limits, sink);
-  MachineOptions options;
-  SharedState shared;
-  Machine machine(data, 0, probe_ctx, options, shared, kProbeOpcodes);
-  StreamSummary s = machine.Run();
-  const bool first_opcode_ok = s.error.empty() || machine.error_offset() > 0;
-  if (!first_opcode_ok) return false;
-  return s.completed || machine.saw_identifier_import() || s.opcodes >= 8 || (s.error.empty() && s.opcodes >= kProbeOpcodes);
+  bool first_ok = false;
+  const bool deliberate = ProbeLooksDeliberate(data, &first_ok);
+  return first_ok && deliberate;
 }
 
 }  // namespace modelguard::formats::pickle

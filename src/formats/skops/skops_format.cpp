@@ -4,9 +4,8 @@
 // import policy (skops' own trusted-types list plays the same role).
 #include <set>
 
-#include "src/formats/config/json_guard.h"
 #include "src/formats/registry_entries.h"
-#include "src/formats/zip/zip_reader.h"
+#include "src/formats/zip/json_member.h"
 
 namespace modelguard::formats {
 namespace {
@@ -42,29 +41,12 @@ class SkopsAnalyzer final : public FormatAnalyzer {
  public:
   std::string_view name() const override { return "skops"; }
   SniffResult Sniff(ByteView data) const override {
-    if (!zip::HasZipMagic(data)) return SniffResult::kNo;
-    Limits limits;
-    std::vector<Fact> scratch;
-    AnalysisContext probe(limits, scratch);
-    for (const auto& e : zip::Parse(data, probe).entries) {
-      if (e.name == "schema.json") return SniffResult::kStrong;
-    }
-    return SniffResult::kNo;
+    return zip::HasMembers(data, {"schema.json"}) ? SniffResult::kStrong : SniffResult::kNo;
   }
   void Analyze(ByteView data, AnalysisContext& ctx) const override {
-    zip::AnalyzeMembers(data, ctx, [&](const zip::Entry& e) {
-      if (e.name != "schema.json") return zip::MemberAction::kAnalyze;
-      std::vector<uint8_t> storage;
-      auto bytes = zip::Extract(data, e, ctx, storage, /*verify_crc=*/false);
-      if (!bytes) return zip::MemberAction::kSkip;
-      auto doc = config::ParseJsonGuarded({reinterpret_cast<const char*>(bytes->data()), bytes->size()});
-      if (!doc) {
-        ctx.Emit(fact::kParseError, e.local_header_offset, "schema.json", "skops schema.json is not valid JSON: " + doc.error().message);
-      } else {
-        std::set<std::string> seen;
-        Walk(*doc, e.local_header_offset, ctx, seen, 0);
-      }
-      return zip::MemberAction::kSkip;
+    zip::AnalyzeWithJsonMember(data, ctx, "schema.json", [&](const nlohmann::json& schema, uint64_t offset) {
+      std::set<std::string> seen;
+      Walk(schema, offset, ctx, seen, 0);
     });
   }
 };
