@@ -255,8 +255,9 @@ void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
     if (d.has_readme && d.weights) {
       const std::string library = DeclaredLibrary(fs::path(dir) / "README.md");
       const auto* expected = library.empty() ? nullptr : ExpectedFormats(library);
+      const std::set<std::string>& shipped = d.formats;  // clang 14 cannot capture structured bindings
       if (expected != nullptr &&
-          std::none_of(expected->begin(), expected->end(), [&](std::string_view f) { return d.formats.contains(std::string(f)); })) {
+          std::none_of(expected->begin(), expected->end(), [&](std::string_view f) { return shipped.contains(std::string(f)); })) {
         std::string found;
         for (const auto& f : d.formats) found += (found.empty() ? "" : ", ") + f;
         FileReport r;
