@@ -84,5 +84,15 @@ expect_grep hash-json-schema "modelguard.manifest/v1" "$tmp/out"
 check hash-missing 2 "$bin" hash "$fixtures/nope"
 check hash-bad-method 2 "$bin" hash --method chunks "$fixtures/benign"
 
+# verify key: a golden bundle verifies; a copy with a changed file fails with a diff.
+ms="$shared/interop/model-signing"
+check verify-golden 0 "$bin" verify key "$ms/v1.1.0-elliptic-key" --signature "$ms/v1.1.0-elliptic-key/model.sig" \
+  --public-key "$ms/keys/certificate/signing-key-pub.pem" --ignore ignore-me
+cp -r "$ms/v1.1.0-elliptic-key" "$tmp/signed" && chmod -R u+w "$tmp/signed" && echo tampered >> "$tmp/signed/signme-2"
+check verify-tampered 1 "$bin" verify key "$tmp/signed" --signature "$tmp/signed/model.sig" \
+  --public-key "$ms/keys/certificate/signing-key-pub.pem" --ignore ignore-me
+expect_grep verify-diff "modified: signme-2" "$tmp/out"
+check verify-no-key 2 "$bin" verify key "$tmp/signed" --signature "$tmp/signed/model.sig" --public-key "$tmp/nope.pem"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -8,5 +8,6 @@ namespace modelguard::cli {
 using Action = std::function<int()>;
 Action RegisterScan(CLI::App& app);
 Action RegisterHash(CLI::App& app);
+Action RegisterVerify(CLI::App& app);
 
 }  // namespace modelguard::cli
