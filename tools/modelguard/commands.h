@@ -1,12 +1,28 @@
 #pragma once
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <functional>
+#include <iostream>
+#include <string>
 
 namespace modelguard::cli {
 
 // Each subcommand registers its options and returns the action that runs it (exit code).
 using Action = std::function<int()>;
 Action RegisterScan(CLI::App& app);
+
+// The stream for --output: stdout when `path` is empty, else `file` opened on it. nullptr (with a message
+// on stderr naming `command`) when the file cannot be written.
+inline std::ostream* OpenOutput(const std::string& path, std::ofstream& file, const char* command) {
+  if (path.empty()) return &std::cout;
+  file.open(path);
+  if (!file) {
+    std::cerr << "modelguard " << command << ": cannot write '" << path << "'\n";
+    return nullptr;
+  }
+  return &file;
+}
+
 Action RegisterHash(CLI::App& app);
 Action RegisterVerify(CLI::App& app);
 

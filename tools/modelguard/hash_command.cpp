@@ -51,15 +51,8 @@ int RunHash(const HashArgs& args) {
     return 2;
   }
   std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (!args.output.empty()) {
-    file.open(args.output);
-    if (!file) {
-      std::cerr << "modelguard hash: cannot write '" << args.output << "'\n";
-      return 2;
-    }
-    out = &file;
-  }
+  std::ostream* out = OpenOutput(args.output, file, "hash");
+  if (out == nullptr) return 2;
   if (args.format == "text") {
     for (const auto& r : manifest->resources) *out << integrity::ManifestLine(*manifest, r) << "\n";
     *out << "root:sha256:" << integrity::ToHex(manifest->root_digest) << "\n";

@@ -84,15 +84,8 @@ int RunScan(const ScanArgs& args) {
   }
 
   std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (!args.output.empty()) {
-    file.open(args.output);
-    if (!file) {
-      std::cerr << "modelguard scan: cannot write '" << args.output << "'\n";
-      return 2;
-    }
-    out = &file;
-  }
+  std::ostream* out = OpenOutput(args.output, file, "scan");
+  if (out == nullptr) return 2;
   switch (*format) {
     case ReportFormat::kText: {
       ReportOptions ro;

@@ -11,6 +11,7 @@
 #include <limits>
 #include <set>
 
+#include "src/formats/common/path_safety.h"
 #include "src/formats/config/json_guard.h"
 #include "src/formats/protobuf/wire.h"
 #include "src/formats/registry_entries.h"
@@ -38,18 +39,6 @@ uint64_t ElementSize(uint64_t data_type) {
   }
 }
 
-bool EscapesDirectory(const std::string& location) {
-  if (location.empty()) return false;
-  if (location[0] == '/' || location[0] == '\\' || (location.size() > 1 && location[1] == ':')) return true;
-  size_t start = 0;
-  while (start <= location.size()) {
-    size_t end = location.find_first_of("/\\", start);
-    if (end == std::string::npos) end = location.size();
-    if (location.compare(start, end - start, "..") == 0 && end - start == 2) return true;
-    start = end + 1;
-  }
-  return false;
-}
 
 class Walker {
  public:

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "src/formats/common/path_safety.h"
 #include "src/formats/registry_entries.h"
 
 namespace modelguard::formats {
@@ -17,11 +18,6 @@ constexpr size_t kTarMagicOffset = 257;  // "ustar" in POSIX and GNU headers
 bool Is7z(ByteView d) { return d.size() >= sizeof k7zMagic && std::memcmp(d.data(), k7zMagic, sizeof k7zMagic) == 0; }
 bool IsTar(ByteView d) { return d.size() >= 512 && std::memcmp(d.data() + kTarMagicOffset, "ustar", 5) == 0; }
 
-bool Escapes(const std::string& name) {
-  if (!name.empty() && name[0] == '/') return true;
-  return name == ".." || name.rfind("../", 0) == 0 || name.find("/../") != std::string::npos ||
-         (name.size() >= 3 && name.compare(name.size() - 3, 3, "/..") == 0);
-}
 
 class ArchiveAnalyzer final : public FormatAnalyzer {
  public:
@@ -58,7 +54,7 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
       }
       const char* path = archive_entry_pathname(entry);
       const std::string name = path ? path : "<unnamed>";
-      if (Escapes(name)) {
+      if (EscapesDirectory(name)) {
         ctx.Emit("archive.path-traversal", std::nullopt, name, "member name escapes the extraction directory");
       }
       const auto type = archive_entry_filetype(entry);

@@ -1,5 +1,7 @@
 #include "src/formats/zip/zip_reader.h"
 
+#include "src/formats/common/path_safety.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -99,18 +101,6 @@ std::optional<LocalHeader> ReadLocal(const Reader& r, uint64_t off) {
   return h;
 }
 
-bool IsTraversal(const std::string& name) {
-  if (name.empty()) return false;
-  if (name[0] == '/' || name[0] == '\\' || (name.size() > 1 && name[1] == ':')) return true;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t end = name.find_first_of("/\\", start);
-    if (end == std::string::npos) end = name.size();
-    if (name.compare(start, end - start, "..") == 0 && end - start == 2) return true;
-    start = end + 1;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -317,7 +307,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
       ctx.Emit("zip.duplicate-name", e.local_header_offset, e.name,
                "two members share this name; loaders disagree on which one they read");
     }
-    if (IsTraversal(e.name)) {
+    if (EscapesDirectory(e.name)) {
       ctx.Emit("zip.path-traversal", e.local_header_offset, e.name,
                "member name escapes the extraction directory (absolute path or '..')");
     }
