@@ -63,6 +63,14 @@ Hash ToHash(std::span<const uint8_t> h) {
 
 bool Equal(const Hash& a, std::span<const uint8_t> b) { return Is32(b) && std::equal(a.begin(), a.end(), b.begin()); }
 
+// RFC 9162 2.1.3.2 step 4.b.2 (and 2.1.4.2 step 6.b.3): right-shift both until LSB(fn) is set or fn is 0.
+void SkipToRightChild(uint64_t& fn, uint64_t& sn) {
+  while (!(fn & 1) && fn != 0) {
+    fn >>= 1;
+    sn >>= 1;
+  }
+}
+
 Status Fail(std::string why) { return MakeError(ErrorCode::kInvalidArgument, std::move(why)); }
 
 }  // namespace
@@ -123,12 +131,7 @@ Status VerifyInclusion(uint64_t index, uint64_t tree_size, std::span<const uint8
     const Hash ph = ToHash(p);
     if ((fn & 1) || fn == sn) {
       r = NodeHash(ph, r);
-      if (!(fn & 1)) {
-        while (!(fn & 1) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
+      if (!(fn & 1)) SkipToRightChild(fn, sn);
     } else {
       r = NodeHash(r, ph);
     }
@@ -171,12 +174,7 @@ Status VerifyConsistency(uint64_t old_size, uint64_t new_size, std::span<const u
     if ((fn & 1) || fn == sn) {
       fr = NodeHash(c, fr);
       sr = NodeHash(c, sr);
-      if (!(fn & 1)) {
-        while (!(fn & 1) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
+      if (!(fn & 1)) SkipToRightChild(fn, sn);
     } else {
       sr = NodeHash(sr, c);
     }
