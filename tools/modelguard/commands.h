@@ -25,5 +25,6 @@ inline std::ostream* OpenOutput(const std::string& path, std::ofstream& file, co
 
 Action RegisterHash(CLI::App& app);
 Action RegisterVerify(CLI::App& app);
+Action RegisterSign(CLI::App& app);
 
 }  // namespace modelguard::cli

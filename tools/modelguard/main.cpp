@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 ok, 1 findings at or above --fail-on (or failed verification), 2 usage or I/O error.");
   auto scan = modelguard::cli::RegisterScan(app);
   auto hash = modelguard::cli::RegisterHash(app);
+  auto sign = modelguard::cli::RegisterSign(app);
   auto verify = modelguard::cli::RegisterVerify(app);
   try {
     app.parse(argc, argv);
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand("scan")) return scan();
   if (app.got_subcommand("hash")) return hash();
+  if (app.got_subcommand("sign")) return sign();
   if (app.got_subcommand("verify")) return verify();
   return 2;
 }

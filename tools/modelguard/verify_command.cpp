@@ -22,12 +22,12 @@ const char* KindName(integrity::FileDifference::Kind k) {
   return "?";
 }
 
-int RunVerifyKey(const VerifyArgs& args) {
+int RunVerify(const VerifyArgs& args) {
   if (args.format != "text" && args.format != "json") {
     std::cerr << "modelguard verify: --format must be text or json\n";
     return 2;
   }
-  auto report = integrity::VerifyWithKey(args.options);
+  auto report = integrity::Verify(args.options);
   if (!report) {
     std::cerr << "modelguard verify: " << report.error().message << "\n";
     return 2;
@@ -38,6 +38,8 @@ int RunVerifyKey(const VerifyArgs& args) {
     doc["verified"] = report->ok();
     doc["signature_valid"] = report->signature_valid;
     doc["manifest_matches"] = report->manifest_matches;
+    doc["signer"] = report->signer;
+    doc["predicate_type"] = report->predicate_type;
     doc["subject_digest"] = report->subject_digest;
     doc["computed_digest"] = report->computed_digest;
     auto diffs = nlohmann::ordered_json::array();
@@ -45,11 +47,15 @@ int RunVerifyKey(const VerifyArgs& args) {
       diffs.push_back({{"kind", KindName(d.kind)}, {"name", d.name}, {"signed", d.signed_digest}, {"actual", d.actual_digest}});
     }
     doc["differences"] = std::move(diffs);
+    doc["checks"] = report->checks;
+    doc["warnings"] = report->warnings;
     doc["problems"] = report->problems;
     std::cout << doc.dump(2) << "\n";
   } else {
     std::cout << (report->ok() ? "verified" : "VERIFICATION FAILED") << ": " << args.options.model_path << "\n";
     std::cout << "  signature: " << (report->signature_valid ? "valid" : "INVALID") << "\n";
+    if (!report->signer.empty()) std::cout << "  signer: " << report->signer << "\n";
+    for (const auto& c : report->checks) std::cout << "  checked: " << c << "\n";
     std::cout << "  signed root digest:   " << report->subject_digest << "\n";
     std::cout << "  computed root digest: " << report->computed_digest << "\n";
     for (const auto& d : report->differences) {
@@ -58,27 +64,63 @@ int RunVerifyKey(const VerifyArgs& args) {
       if (!d.actual_digest.empty()) std::cout << "  actual " << d.actual_digest;
       std::cout << "\n";
     }
-    for (const auto& p : report->problems) std::cout << "  " << p << "\n";
+    for (const auto& p : report->problems) std::cout << "  problem: " << p << "\n";
+    for (const auto& w : report->warnings) std::cout << "  warning: " << w << "\n";
   }
   return report->ok() ? 0 : 1;
 }
 
 }  // namespace
 
+namespace {
+
+void AddCommon(CLI::App* cmd, VerifyArgs& args) {
+  cmd->add_option("path", args.options.model_path, "Model file or directory")->required();
+  cmd->add_option("--signature", args.options.bundle_path, "Sigstore bundle (model.sig)")->required();
+  cmd->add_option("--ignore", args.options.extra_ignores, "Further paths to leave out; repeatable");
+  cmd->add_flag("--ignore-unsigned-files", args.options.ignore_unsigned_files, "Files not covered by the signature are not a failure");
+  cmd->add_option("-f,--format", args.format, "text or json")->capture_default_str();
+}
+
+}  // namespace
+
 Action RegisterVerify(CLI::App& app) {
-  auto args = std::make_shared<VerifyArgs>();
+  auto key_args = std::make_shared<VerifyArgs>();
+  auto cert_args = std::make_shared<VerifyArgs>();
+  auto sigstore_args = std::make_shared<VerifyArgs>();
   CLI::App* cmd = app.add_subcommand("verify", "Verify an OpenSSF model-signing bundle against the model");
   cmd->require_subcommand(1);
+  cmd->footer("Exit 0 verified, 1 bad signature or changed model (with a diff), 2 usage or I/O error.");
   CLI::App* key = cmd->add_subcommand("key", "Bundle signed with a private key (ECDSA P-256/P-384/P-521, Ed25519)");
-  key->add_option("path", args->options.model_path, "Model file or directory")->required();
-  key->add_option("--signature", args->options.bundle_path, "Sigstore bundle (model.sig)")->required();
-  key->add_option("--public-key", args->options.public_key_path, "PEM public key")->required();
-  key->add_option("--ignore", args->options.extra_ignores, "Further paths to leave out; repeatable");
-  key->add_flag("--ignore-unsigned-files", args->options.ignore_unsigned_files, "Files not covered by the signature are not a failure");
-  key->add_option("-f,--format", args->format, "text or json")->capture_default_str();
-  key->footer("Example:\n  modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub\n"
-              "Exit 0 verified, 1 bad signature or changed model (with a diff), 2 usage or I/O error.");
-  return [args] { return RunVerifyKey(*args); };
+  AddCommon(key, *key_args);
+  key->add_option("--public-key", key_args->options.public_key_path, "PEM public key")->required();
+  key->footer("Example:\n  modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub");
+
+  CLI::App* cert = cmd->add_subcommand("certificate", "Bundle signed with a certificate from your own PKI");
+  AddCommon(cert, *cert_args);
+  cert->add_option("--certificate-chain", cert_args->options.certificate_chain_paths, "PEM CA certificates to trust; repeatable")->required();
+  cert->footer("Example:\n  modelguard verify certificate ./my-model --signature my-model/model.sig --certificate-chain ca.pem");
+
+  CLI::App* sigstore = cmd->add_subcommand("sigstore", "Keyless bundle: Fulcio certificate and Rekor entry, checked offline");
+  AddCommon(sigstore, *sigstore_args);
+  sigstore->add_option("--identity", sigstore_args->options.identity, "Expected signer identity (certificate SAN)")->required();
+  sigstore->add_option("--identity-provider", sigstore_args->options.identity_provider, "Expected OIDC issuer")->required();
+  sigstore->add_option("--trust-root", sigstore_args->options.trust_root_path,
+                       "Sigstore trusted_root.json; without it the Fulcio chain and the log's signatures are not checked");
+  sigstore->footer("Example:\n  modelguard verify sigstore ./my-model --signature model.sig --identity me@example.com \\\n"
+                   "      --identity-provider https://accounts.google.com --trust-root trusted_root.json");
+  return [=] {
+    if (key->parsed()) {
+      key_args->options.method = integrity::VerifyMethod::kKey;
+      return RunVerify(*key_args);
+    }
+    if (cert->parsed()) {
+      cert_args->options.method = integrity::VerifyMethod::kCertificate;
+      return RunVerify(*cert_args);
+    }
+    sigstore_args->options.method = integrity::VerifyMethod::kSigstore;
+    return RunVerify(*sigstore_args);
+  };
 }
 
 }  // namespace modelguard::cli

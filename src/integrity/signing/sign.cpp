@@ -1,0 +1,131 @@
+// Statement and bundle layout: model_signing v1.x (sigstore/model-transparency), DSSE protocol v1.0,
+// in-toto Statement v1, Sigstore bundle v0.3 (protobuf-specs JSON names).
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "modelguard/integrity/signing.h"
+#include "src/integrity/crypto/crypto.h"
+
+namespace modelguard::integrity {
+namespace fs = std::filesystem;
+
+std::string DssePae(std::string_view payload_type, std::string_view payload) {
+  std::string pae = "DSSEv1 " + std::to_string(payload_type.size()) + " ";
+  pae.append(payload_type);
+  pae += " " + std::to_string(payload.size()) + " ";
+  pae.append(payload);
+  return pae;
+}
+
+std::string BuildStatement(const Manifest& manifest, const std::string& model_name,
+                           std::vector<std::string> ignore_paths, bool allow_symlinks) {
+  const bool shards = manifest.method == ManifestMethod::kShards;
+  std::string algorithm = ToString(manifest.algorithm);
+  if (shards) algorithm += "-sharded-" + std::to_string(manifest.shard_size);
+
+  nlohmann::ordered_json serialization;
+  serialization["method"] = shards ? "shards" : "files";
+  serialization["hash_type"] = ToString(manifest.algorithm);
+  serialization["allow_symlinks"] = allow_symlinks;
+  // Upstream stores the shard size in a protobuf Struct, whose numbers are doubles ("8.0").
+  if (shards) serialization["shard_size"] = static_cast<double>(manifest.shard_size);
+  std::sort(ignore_paths.begin(), ignore_paths.end());
+  ignore_paths.erase(std::unique(ignore_paths.begin(), ignore_paths.end()), ignore_paths.end());
+  if (!ignore_paths.empty()) serialization["ignore_paths"] = ignore_paths;
+
+  auto resources = nlohmann::ordered_json::array();
+  for (const auto& r : manifest.resources) {
+    std::string name = r.name;
+    if (shards) name += ":" + std::to_string(r.start) + ":" + std::to_string(r.end);
+    resources.push_back({{"algorithm", algorithm}, {"digest", ToHex(r.digest)}, {"name", name}});
+  }
+  nlohmann::ordered_json statement;
+  statement["_type"] = "https://in-toto.io/Statement/v1";
+  statement["subject"] = nlohmann::ordered_json::array(
+      {{{"name", model_name}, {"digest", {{"sha256", ToHex(manifest.root_digest)}}}}});
+  statement["predicateType"] = kModelSigningPredicate;
+  statement["predicate"] = {{"serialization", std::move(serialization)}, {"resources", std::move(resources)}};
+  return statement.dump(2);
+}
+
+Result<SignResult> SignModel(const SignOptions& options) {
+  auto key_text = crypto::ReadFile(options.private_key_path);
+  if (!key_text) return key_text.error();
+  auto key = crypto::LoadPrivateKeyPem(*key_text);
+  if (!key) return MakeError(key.error().code, "'" + options.private_key_path + "': " + key.error().message);
+
+  std::vector<crypto::Cert> chain;
+  if (!options.signing_certificate_path.empty()) {
+    auto text = crypto::ReadFile(options.signing_certificate_path);
+    if (!text) return text.error();
+    auto leaf = crypto::LoadCertificatesPem(*text);
+    if (!leaf) return MakeError(leaf.error().code, "'" + options.signing_certificate_path + "': " + leaf.error().message);
+    crypto::Key cert_key(X509_get_pubkey(leaf->front().get()));
+    if (!cert_key || !crypto::SamePublicKey(cert_key.get(), key->get())) {
+      return MakeError(ErrorCode::kInvalidArgument, "the signing certificate does not belong to the private key");
+    }
+    chain.push_back(std::move(leaf->front()));
+    for (const auto& path : options.certificate_chain_paths) {
+      auto more_text = crypto::ReadFile(path);
+      if (!more_text) return more_text.error();
+      auto more = crypto::LoadCertificatesPem(*more_text);
+      if (!more) return MakeError(more.error().code, "'" + path + "': " + more.error().message);
+      for (auto& c : *more) chain.push_back(std::move(c));
+    }
+  } else if (!options.certificate_chain_paths.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "a certificate chain needs --signing-certificate");
+  }
+
+  // Everything that is not model content is left out and recorded, so a verifier rebuilds the same set.
+  ManifestOptions manifest_options = options.manifest;
+  std::vector<std::string> recorded = manifest_options.ignore_paths;
+  if (manifest_options.ignore_git) {
+    for (const char* git : {".git", ".gitattributes", ".github", ".gitignore"}) recorded.emplace_back(git);
+  }
+  std::error_code ec;
+  const fs::path model = fs::weakly_canonical(options.model_path, ec);
+  const fs::path signature = fs::weakly_canonical(options.signature_path, ec);
+  const fs::path relative = signature.lexically_relative(model);
+  if (fs::is_directory(model) && !relative.empty() && *relative.begin() != "..") {
+    recorded.push_back(relative.generic_string());
+    manifest_options.ignore_paths.push_back(relative.generic_string());
+  }
+  auto manifest = BuildManifest(options.model_path, manifest_options);
+  if (!manifest) return manifest.error();
+
+  SignResult result;
+  result.payload = BuildStatement(*manifest, model.filename().string(), recorded, manifest_options.allow_symlinks);
+  result.root_digest = ToHex(manifest->root_digest);
+  result.resource_count = manifest->resources.size();
+  result.bytes_hashed = manifest->bytes_hashed;
+  const std::string public_pem = crypto::PublicKeyPem(key->get());
+  result.key_hint = crypto::Hex(crypto::Sha256(public_pem));
+
+  auto signature_bytes = crypto::Sign(key->get(), DssePae(kInTotoPayloadType, result.payload));
+  if (!signature_bytes) return signature_bytes.error();
+
+  nlohmann::ordered_json material;
+  if (chain.empty()) {
+    material["publicKey"] = {{"hint", result.key_hint}};
+  } else {
+    auto certificates = nlohmann::ordered_json::array();
+    for (const auto& c : chain) certificates.push_back({{"rawBytes", crypto::Base64Encode(crypto::CertificateDer(c.get()))}});
+    material["x509CertificateChain"] = {{"certificates", std::move(certificates)}};
+  }
+  material["tlogEntries"] = nlohmann::ordered_json::array();
+  nlohmann::ordered_json bundle;
+  bundle["mediaType"] = kBundleMediaType;
+  bundle["verificationMaterial"] = std::move(material);
+  bundle["dsseEnvelope"] = {
+      {"payload", crypto::Base64Encode(result.payload)},
+      {"payloadType", kInTotoPayloadType},
+      {"signatures", nlohmann::ordered_json::array(
+                         {{{"sig", crypto::Base64Encode(*signature_bytes)}, {"keyid", chain.empty() ? result.key_hint : ""}}})}};
+  result.bundle_json = bundle.dump();
+  if (auto written = crypto::WriteFile(options.signature_path, result.bundle_json); !written) return written.error();
+  return result;
+}
+
+}  // namespace modelguard::integrity

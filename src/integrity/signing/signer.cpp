@@ -1,0 +1,367 @@
+// Facts used: Fulcio certificate extensions (OIDC issuer 1.3.6.1.4.1.57264.1.8 as a DER UTF8String, legacy
+// 1.3.6.1.4.1.57264.1.1 as raw bytes), Rekor "dsse" entry v0.0.1 (payloadHash, signatures[].verifier as
+// base64 PEM), signed entry timestamp over the RFC 8785 JSON {body, integratedTime, logID (hex),
+// logIndex}, checkpoints as C2SP signed notes ("— <name> base64(keyhint[4] || signature)"), and the
+// Sigstore TrustedRoot JSON (tlogs[].publicKey.rawBytes, certificateAuthorities[].certChain).
+#include "src/integrity/signing/signer.h"
+
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
+
+#include "modelguard/integrity/merkle.h"
+
+namespace modelguard::integrity {
+namespace {
+
+using json = nlohmann::json;
+
+std::string Subject(X509* cert) {
+  char buf[512];
+  X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof(buf));
+  return buf;
+}
+
+// The bundle's certificates: v0.3 "certificate", or the older "x509CertificateChain".
+std::vector<crypto::Cert> BundleCertificates(const json& material, std::vector<std::string>& problems) {
+  std::vector<crypto::Cert> certs;
+  std::vector<std::string> encoded;
+  if (material.contains("certificate") && material["certificate"].is_object()) {
+    encoded.push_back(material["certificate"].value("rawBytes", ""));
+  } else if (material.contains("x509CertificateChain")) {
+    for (const auto& c : material["x509CertificateChain"].value("certificates", json::array())) {
+      if (c.is_object()) encoded.push_back(c.value("rawBytes", ""));
+    }
+  }
+  for (const auto& e : encoded) {
+    auto der = crypto::Base64Decode(e);
+    auto cert = der ? crypto::LoadCertificateDer(*der) : Result<crypto::Cert>(MakeError(ErrorCode::kParse, "bad base64"));
+    if (!cert) {
+      problems.push_back("a certificate in the bundle cannot be decoded");
+      return {};
+    }
+    certs.push_back(std::move(*cert));
+  }
+  if (certs.empty()) problems.push_back("the bundle carries no signing certificate");
+  return certs;
+}
+
+// Chain verification at a fixed time; the leaf's own intermediates come from the bundle or the trust root.
+bool ChainVerifies(X509* leaf, const std::vector<X509*>& trusted, const std::vector<X509*>& untrusted, time_t at,
+                   std::string& error) {
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
+  for (X509* c : trusted) X509_STORE_add_cert(store.get(), c);
+  std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> chain(sk_X509_new_null(),
+                                                                  [](STACK_OF(X509)* s) { sk_X509_free(s); });
+  for (X509* c : untrusted) sk_X509_push(chain.get(), c);
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
+  X509_STORE_CTX_init(ctx.get(), store.get(), leaf, chain.get());
+  X509_STORE_CTX_set_time(ctx.get(), 0, at);
+  if (X509_verify_cert(ctx.get()) == 1) return true;
+  error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+  return false;
+}
+
+time_t NotBefore(X509* cert) {
+  struct tm t{};
+  ASN1_TIME_to_tm(X509_get0_notBefore(cert), &t);
+  return timegm(&t);
+}
+
+std::string ExtensionText(X509* cert, const char* oid, bool der_utf8) {
+  std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> obj(OBJ_txt2obj(oid, 1), ASN1_OBJECT_free);
+  const int index = X509_get_ext_by_OBJ(cert, obj.get(), -1);
+  if (index < 0) return {};
+  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, index));
+  std::string raw(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)), static_cast<size_t>(ASN1_STRING_length(data)));
+  if (!der_utf8) return raw;
+  const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
+  std::unique_ptr<ASN1_UTF8STRING, decltype(&ASN1_UTF8STRING_free)> s(d2i_ASN1_UTF8STRING(nullptr, &p, static_cast<long>(raw.size())),
+                                                                     ASN1_UTF8STRING_free);
+  if (!s) return {};
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s.get())), static_cast<size_t>(ASN1_STRING_length(s.get())));
+}
+
+std::vector<std::string> SubjectAltNames(X509* cert) {
+  std::vector<std::string> names;
+  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (!sans) return names;
+  for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(sans, i);
+    if (n->type == GEN_EMAIL || n->type == GEN_URI) {
+      const ASN1_IA5STRING* s = n->type == GEN_EMAIL ? n->d.rfc822Name : n->d.uniformResourceIdentifier;
+      names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<size_t>(ASN1_STRING_length(s)));
+    }
+  }
+  GENERAL_NAMES_free(sans);
+  return names;
+}
+
+bool MaySign(X509* cert) {
+  const uint32_t usage = X509_get_key_usage(cert);
+  if (usage != UINT32_MAX && (usage & KU_DIGITAL_SIGNATURE)) return true;
+  return (X509_get_extended_key_usage(cert) & XKU_CODE_SIGN) != 0;
+}
+
+std::vector<std::vector<uint8_t>> DecodeHashes(const json& list, bool& ok) {
+  std::vector<std::vector<uint8_t>> out;
+  for (const auto& h : list) {
+    auto bytes = h.is_string() ? crypto::Base64Decode(h.get<std::string>()) : std::nullopt;
+    if (!bytes) {
+      ok = false;
+      return out;
+    }
+    out.emplace_back(bytes->begin(), bytes->end());
+  }
+  return out;
+}
+
+uint64_t JsonInteger(const json& v) {
+  // protobuf JSON spells int64 as strings.
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_string()) {
+    try {
+      return std::stoull(v.get<std::string>());
+    } catch (...) {
+    }
+  }
+  return UINT64_MAX;
+}
+
+struct TrustRoot {
+  std::vector<crypto::Cert> fulcio_roots, fulcio_intermediates;
+  std::vector<std::pair<std::string, crypto::Key>> rekor_keys;  // raw key id (SHA-256 of the DER key), key
+};
+
+Result<TrustRoot> ParseTrustRoot(const std::string& text) {
+  const json root = json::parse(text, nullptr, false);
+  if (root.is_discarded() || !root.is_object()) return MakeError(ErrorCode::kParse, "the trusted root is not JSON");
+  TrustRoot trust;
+  for (const auto& log : root.value("tlogs", json::array())) {
+    auto der = crypto::Base64Decode(log.value("publicKey", json::object()).value("rawBytes", ""));
+    auto id = crypto::Base64Decode(log.value("logId", json::object()).value("keyId", ""));
+    if (!der || !id) return MakeError(ErrorCode::kParse, "a transparency log in the trusted root has no usable key");
+    auto key = crypto::LoadPublicKeyDer(*der);
+    if (!key) return MakeError(ErrorCode::kParse, "a transparency log key in the trusted root cannot be read");
+    trust.rekor_keys.emplace_back(*id, std::move(*key));
+  }
+  for (const auto& ca : root.value("certificateAuthorities", json::array())) {
+    const auto certs = ca.value("certChain", json::object()).value("certificates", json::array());
+    for (size_t i = 0; i < certs.size(); ++i) {
+      auto der = crypto::Base64Decode(certs[i].value("rawBytes", ""));
+      auto cert = der ? crypto::LoadCertificateDer(*der) : Result<crypto::Cert>(MakeError(ErrorCode::kParse, ""));
+      if (!cert) return MakeError(ErrorCode::kParse, "a certificate authority in the trusted root cannot be read");
+      (i + 1 == certs.size() ? trust.fulcio_roots : trust.fulcio_intermediates).push_back(std::move(*cert));
+    }
+  }
+  if (trust.rekor_keys.empty() || trust.fulcio_roots.empty()) {
+    return MakeError(ErrorCode::kParse, "the trusted root names no transparency log or no certificate authority");
+  }
+  return trust;
+}
+
+EVP_PKEY* FindLogKey(const TrustRoot* trust, std::string_view key_id_prefix) {
+  if (!trust) return nullptr;
+  for (const auto& [id, key] : trust->rekor_keys) {
+    if (id.compare(0, key_id_prefix.size(), key_id_prefix) == 0) return key.get();
+  }
+  return nullptr;
+}
+
+// One Rekor entry: binding to this envelope and certificate, inclusion proof, checkpoint, and with a trust
+// root the log's signatures. Returns the integrated time (0 when absent).
+uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, const TrustRoot* trust, SignerCheck& out) {
+  const std::string kind = entry.value("kindVersion", json::object()).value("kind", "");
+  auto body = crypto::Base64Decode(entry.value("canonicalizedBody", ""));
+  const json parsed = body ? json::parse(*body, nullptr, false) : json();
+  if (!body || parsed.is_discarded() || kind != "dsse") {
+    out.problems.push_back("a transparency log entry is not a readable Rekor dsse entry");
+    return 0;
+  }
+  const auto spec = parsed.value("spec", json::object());
+  auto payload = crypto::Base64Decode(envelope.value("payload", ""));
+  const std::string payload_hash = spec.value("payloadHash", json::object()).value("value", "");
+  if (!payload || payload_hash != crypto::Hex(crypto::Sha256(*payload))) {
+    out.problems.push_back("the transparency log entry records another payload");
+  }
+  bool bound = false;
+  const std::string envelope_sig = envelope.value("signatures", json::array()).empty()
+                                       ? std::string()
+                                       : envelope["signatures"][0].value("sig", "");
+  for (const auto& s : spec.value("signatures", json::array())) {
+    auto pem = crypto::Base64Decode(s.value("verifier", ""));
+    auto certs = pem ? crypto::LoadCertificatesPem(*pem) : Result<std::vector<crypto::Cert>>(MakeError(ErrorCode::kParse, ""));
+    if (s.value("signature", "") == envelope_sig && certs && X509_cmp(certs->front().get(), leaf) == 0) bound = true;
+  }
+  if (!bound) out.problems.push_back("the transparency log entry records another signature or certificate");
+
+  const uint64_t integrated_time = JsonInteger(entry.value("integratedTime", json("0")));
+  const auto proof = entry.value("inclusionProof", json::object());
+  bool hashes_ok = true;
+  const auto hashes = DecodeHashes(proof.value("hashes", json::array()), hashes_ok);
+  auto root = crypto::Base64Decode(proof.value("rootHash", ""));
+  const uint64_t index = JsonInteger(proof.value("logIndex", json()));
+  const uint64_t size = JsonInteger(proof.value("treeSize", json()));
+  if (proof.empty() || !hashes_ok || !root) {
+    out.problems.push_back("the transparency log entry has no usable inclusion proof");
+    return integrated_time;
+  }
+  const auto leaf_hash = merkle::LeafHash({reinterpret_cast<const uint8_t*>(body->data()), body->size()});
+  if (auto included = merkle::VerifyInclusion(index, size, leaf_hash, hashes,
+                                              {reinterpret_cast<const uint8_t*>(root->data()), root->size()});
+      !included) {
+    out.problems.push_back("the Rekor inclusion proof does not verify: " + included.error().message);
+    return integrated_time;
+  }
+  out.checks.push_back("Rekor inclusion proof: entry " + std::to_string(index) + " of " + std::to_string(size));
+
+  // The checkpoint must commit to the same tree.
+  const std::string note = proof.value("checkpoint", json::object()).value("envelope", "");
+  const auto split = note.find("\n\n");
+  bool checkpoint_matches = false;
+  if (split != std::string::npos) {
+    const std::string text = note.substr(0, split + 1);
+    const auto first = text.find('\n');
+    const auto second = first == std::string::npos ? first : text.find('\n', first + 1);
+    const auto third = second == std::string::npos ? second : text.find('\n', second + 1);
+    if (third != std::string::npos) {
+      checkpoint_matches = text.substr(first + 1, second - first - 1) == std::to_string(size) &&
+                           text.substr(second + 1, third - second - 1) == crypto::Base64Encode(*root);
+    }
+    if (trust && checkpoint_matches) {
+      bool signed_ok = false;
+      size_t at = split + 2;
+      while (at < note.size()) {
+        size_t end = note.find('\n', at);
+        if (end == std::string::npos) end = note.size();
+        const std::string line = note.substr(at, end - at);
+        at = end + 1;
+        const auto space = line.rfind(' ');
+        auto sig = space == std::string::npos ? std::nullopt : crypto::Base64Decode(line.substr(space + 1));
+        if (!sig || sig->size() < 5) continue;
+        EVP_PKEY* key = FindLogKey(trust, std::string_view(*sig).substr(0, 4));
+        if (key && crypto::Verify(key, std::string_view(*sig).substr(4), text)) signed_ok = true;
+      }
+      if (signed_ok) out.checks.push_back("checkpoint signed by a transparency log of the trusted root");
+      else out.problems.push_back("the checkpoint is not signed by a transparency log of the trusted root");
+    }
+  }
+  if (!checkpoint_matches) out.problems.push_back("the checkpoint does not commit to the inclusion proof's tree");
+
+  if (trust) {
+    auto log_id = crypto::Base64Decode(entry.value("logId", json::object()).value("keyId", ""));
+    auto set = crypto::Base64Decode(entry.value("inclusionPromise", json::object()).value("signedEntryTimestamp", ""));
+    EVP_PKEY* key = log_id ? FindLogKey(trust, *log_id) : nullptr;
+    if (!key) {
+      out.problems.push_back("the entry's log is not in the trusted root");
+    } else if (set) {
+      json promise;  // RFC 8785: keys sorted, no whitespace
+      promise["body"] = entry.value("canonicalizedBody", "");
+      promise["integratedTime"] = integrated_time;
+      promise["logID"] = crypto::Hex(*log_id);
+      promise["logIndex"] = JsonInteger(entry.value("logIndex", json()));
+      if (crypto::Verify(key, *set, promise.dump())) out.checks.push_back("signed entry timestamp from the log verifies");
+      else out.problems.push_back("the signed entry timestamp does not verify");
+    }
+  }
+  return integrated_time;
+}
+
+}  // namespace
+
+SignerCheck CheckKeySigner(const json& material, const std::string& public_key_pem) {
+  SignerCheck out;
+  auto key = crypto::LoadPublicKeyPem(public_key_pem);
+  if (!key) {
+    out.problems.push_back("the public key cannot be read: " + key.error().message);
+    return out;
+  }
+  out.key = std::move(*key);
+  const std::string hint = crypto::Hex(crypto::Sha256(crypto::PublicKeyPem(out.key.get())));
+  out.signer = crypto::KeyDescription(out.key.get()) + " key " + hint.substr(0, 16);
+  // The hint is advisory (upstream does not check it), so a mismatch is worth saying, not failing on.
+  const std::string recorded = material.value("publicKey", json::object()).value("hint", "");
+  if (!recorded.empty() && recorded.size() == 64 && recorded != hint) {
+    out.warnings.push_back("the bundle's key hint names a different key (" + recorded.substr(0, 16) + ")");
+  }
+  return out;
+}
+
+SignerCheck CheckCertificateSigner(const json& material, const std::vector<crypto::Cert>& trusted) {
+  SignerCheck out;
+  auto certs = BundleCertificates(material, out.problems);
+  if (certs.empty()) return out;
+  X509* leaf = certs.front().get();
+  out.signer = Subject(leaf);
+  std::vector<X509*> roots, intermediates;
+  for (const auto& c : trusted) roots.push_back(c.get());
+  for (size_t i = 1; i < certs.size(); ++i) intermediates.push_back(certs[i].get());
+  std::string error;
+  if (!ChainVerifies(leaf, roots, intermediates, NotBefore(leaf), error)) {
+    out.problems.push_back("the signing certificate does not chain to a trusted CA: " + error);
+    return out;
+  }
+  out.checks.push_back("certificate chain to a trusted CA");
+  if (!MaySign(leaf)) {
+    out.problems.push_back("the signing certificate is not allowed to sign (no digitalSignature or codeSigning)");
+    return out;
+  }
+  out.key.reset(X509_get_pubkey(leaf));
+  return out;
+}
+
+SignerCheck CheckSigstoreSigner(const json& bundle, const VerifyOptions& options, const std::string& trust_root_json) {
+  SignerCheck out;
+  const auto material = bundle.value("verificationMaterial", json::object());
+  auto certs = BundleCertificates(material, out.problems);
+  if (certs.empty()) return out;
+  X509* leaf = certs.front().get();
+
+  std::optional<TrustRoot> trust;
+  if (!trust_root_json.empty()) {
+    auto parsed = ParseTrustRoot(trust_root_json);
+    if (!parsed) {
+      out.problems.push_back(parsed.error().message);
+      return out;
+    }
+    trust = std::move(*parsed);
+  } else {
+    out.warnings.push_back("no --trust-root: the Fulcio chain, the signed entry timestamp and the checkpoint signature were not checked");
+  }
+
+  const auto sans = SubjectAltNames(leaf);
+  std::string issuer = ExtensionText(leaf, "1.3.6.1.4.1.57264.1.8", true);
+  if (issuer.empty()) issuer = ExtensionText(leaf, "1.3.6.1.4.1.57264.1.1", false);
+  out.signer = (sans.empty() ? std::string("(no identity)") : sans.front()) + " via " + (issuer.empty() ? "(no issuer)" : issuer);
+  if (std::find(sans.begin(), sans.end(), options.identity) == sans.end()) {
+    out.problems.push_back("the certificate identity is not '" + options.identity + "'");
+  }
+  if (issuer != options.identity_provider) {
+    out.problems.push_back("the certificate was issued for '" + issuer + "', not '" + options.identity_provider + "'");
+  }
+  if (out.problems.empty()) out.checks.push_back("certificate identity and OIDC issuer");
+
+  const auto entries = material.value("tlogEntries", json::array());
+  if (entries.empty()) out.problems.push_back("the bundle has no transparency log entry");
+  uint64_t integrated_time = 0;
+  for (const auto& entry : entries) {
+    integrated_time = std::max(integrated_time, CheckLogEntry(entry, bundle.value("dsseEnvelope", json::object()), leaf, trust ? &*trust : nullptr, out));
+  }
+  // Fulcio certificates live ten minutes: the log's time must fall inside the certificate's validity.
+  time_t at = static_cast<time_t>(integrated_time);
+  if (integrated_time == 0 || X509_cmp_time(X509_get0_notBefore(leaf), &at) > 0 || X509_cmp_time(X509_get0_notAfter(leaf), &at) < 0) {
+    out.problems.push_back("the log's integration time is outside the certificate's validity");
+  }
+  if (trust) {
+    std::vector<X509*> roots, intermediates;
+    for (const auto& c : trust->fulcio_roots) roots.push_back(c.get());
+    for (const auto& c : trust->fulcio_intermediates) intermediates.push_back(c.get());
+    for (size_t i = 1; i < certs.size(); ++i) intermediates.push_back(certs[i].get());
+    std::string error;
+    if (ChainVerifies(leaf, roots, intermediates, at, error)) out.checks.push_back("Fulcio certificate chain at the log's integration time");
+    else out.problems.push_back("the certificate does not chain to a Fulcio CA of the trusted root: " + error);
+  }
+  out.key.reset(X509_get_pubkey(leaf));
+  return out;
+}
+
+}  // namespace modelguard::integrity

@@ -1,0 +1,85 @@
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "modelguard/integrity/signing.h"
+#include "tools/modelguard/commands.h"
+#include "tools/modelguard/manifest_args.h"
+
+namespace modelguard::cli {
+namespace {
+
+struct SignArgs {
+  integrity::SignOptions options;
+  ManifestArgs manifest;
+  std::string format = "text";
+};
+
+int RunSign(SignArgs& args, bool certificate) {
+  if (args.format != "text" && args.format != "json") {
+    std::cerr << "modelguard sign: --format must be text or json\n";
+    return 2;
+  }
+  auto manifest_options = ToManifestOptions(args.manifest, "sign");
+  if (!manifest_options) return 2;
+  args.options.manifest = *manifest_options;
+  if (!certificate) {
+    args.options.signing_certificate_path.clear();
+    args.options.certificate_chain_paths.clear();
+  }
+  auto result = integrity::SignModel(args.options);
+  if (!result) {
+    std::cerr << "modelguard sign: " << result.error().message << "\n";
+    return 2;
+  }
+  if (args.format == "json") {
+    nlohmann::ordered_json doc;
+    doc["schema"] = "modelguard.sign/v1";
+    doc["model"] = args.options.model_path;
+    doc["signature"] = args.options.signature_path;
+    doc["root_digest"] = result->root_digest;
+    doc["key_hint"] = result->key_hint;
+    doc["resources"] = result->resource_count;
+    doc["bytes"] = result->bytes_hashed;
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    std::cout << "signed " << args.options.model_path << " -> " << args.options.signature_path << "\n"
+              << "  root digest: sha256:" << result->root_digest << " (" << result->resource_count << " resources, "
+              << result->bytes_hashed << " bytes)\n"
+              << "  key hint:    " << result->key_hint << "\n";
+  }
+  return 0;
+}
+
+void AddCommon(CLI::App* cmd, SignArgs& args) {
+  cmd->add_option("path", args.options.model_path, "Model file or directory")->required();
+  cmd->add_option("--private-key", args.options.private_key_path, "PEM private key (ECDSA P-256/P-384/P-521 or Ed25519)")->required();
+  cmd->add_option("--signature", args.options.signature_path, "Where to write the Sigstore bundle")->capture_default_str();
+  AddManifestOptions(cmd, args.manifest);
+  cmd->add_option("-f,--format", args.format, "text or json")->capture_default_str();
+}
+
+}  // namespace
+
+Action RegisterSign(CLI::App& app) {
+  auto key_args = std::make_shared<SignArgs>();
+  auto cert_args = std::make_shared<SignArgs>();
+  CLI::App* cmd = app.add_subcommand("sign", "Sign a model: OpenSSF model-signing bundle (DSSE, in-toto, Sigstore bundle v0.3)");
+  cmd->require_subcommand(1);
+  CLI::App* key = cmd->add_subcommand("key", "Sign with a private key; the bundle names the key by hint");
+  AddCommon(key, *key_args);
+  key->footer("Example:\n  modelguard sign key ./my-model --private-key signer.pem --signature my-model/model.sig\n"
+              "Verify with: modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub");
+  CLI::App* cert = cmd->add_subcommand("certificate", "Sign with a private key and its X.509 certificate chain");
+  AddCommon(cert, *cert_args);
+  cert->add_option("--signing-certificate", cert_args->options.signing_certificate_path, "PEM certificate of the private key")->required();
+  cert->add_option("--certificate-chain", cert_args->options.certificate_chain_paths, "PEM intermediates (and roots) to embed; repeatable");
+  cert->footer("Example:\n  modelguard sign certificate ./my-model --private-key k.pem --signing-certificate k.crt \\\n"
+               "      --certificate-chain intermediate.pem --signature my-model/model.sig");
+  return [key, key_args, cert_args] {
+    if (key->parsed()) return RunSign(*key_args, false);
+    return RunSign(*cert_args, true);
+  };
+}
+
+}  // namespace modelguard::cli
