@@ -26,5 +26,6 @@ inline std::ostream* OpenOutput(const std::string& path, std::ofstream& file, co
 Action RegisterHash(CLI::App& app);
 Action RegisterVerify(CLI::App& app);
 Action RegisterSign(CLI::App& app);
+Action RegisterLog(CLI::App& app);
 
 }  // namespace modelguard::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   auto hash = modelguard::cli::RegisterHash(app);
   auto sign = modelguard::cli::RegisterSign(app);
   auto verify = modelguard::cli::RegisterVerify(app);
+  auto log = modelguard::cli::RegisterLog(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -29,5 +30,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("hash")) return hash();
   if (app.got_subcommand("sign")) return sign();
   if (app.got_subcommand("verify")) return verify();
+  if (app.got_subcommand("log")) return log();
   return 2;
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/integrity/signing.h"
+#include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 #include "tools/modelguard/manifest_args.h"
 
@@ -13,6 +14,7 @@ struct SignArgs {
   integrity::SignOptions options;
   ManifestArgs manifest;
   std::string format = "text";
+  std::string log;
 };
 
 int RunSign(SignArgs& args, bool certificate) {
@@ -31,6 +33,12 @@ int RunSign(SignArgs& args, bool certificate) {
   if (!result) {
     std::cerr << "modelguard sign: " << result.error().message << "\n";
     return 2;
+  }
+  if (!args.log.empty()) {
+    if (auto logged = AppendToLog(args.log, result->bundle_json, "model-signature"); !logged) {
+      std::cerr << "modelguard sign: the signature was written but not logged: " << logged.error().message << "\n";
+      return 2;
+    }
   }
   if (args.format == "json") {
     nlohmann::ordered_json doc;
@@ -57,6 +65,7 @@ void AddCommon(CLI::App* cmd, SignArgs& args) {
   cmd->add_option("--signature", args.options.signature_path, "Where to write the Sigstore bundle")->capture_default_str();
   AddManifestOptions(cmd, args.manifest);
   cmd->add_option("-f,--format", args.format, "text or json")->capture_default_str();
+  cmd->add_option("--log", args.log, "Append the bundle to this transparency log (SQLite)");
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "modelguard/integrity/verify.h"
+#include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 
 namespace modelguard::cli {
@@ -11,6 +13,7 @@ namespace {
 struct VerifyArgs {
   integrity::VerifyOptions options;
   std::string format = "text";
+  std::string log;
 };
 
 const char* KindName(integrity::FileDifference::Kind k) {
@@ -31,6 +34,20 @@ int RunVerify(const VerifyArgs& args) {
   if (!report) {
     std::cerr << "modelguard verify: " << report.error().message << "\n";
     return 2;
+  }
+  if (!args.log.empty()) {
+    // The event records the verdict, not the model: digests and signer identify what was checked.
+    nlohmann::ordered_json event{{"event", "model-verification"},
+                                 {"model", args.options.model_path},
+                                 {"verified", report->ok()},
+                                 {"signer", report->signer},
+                                 {"signed_digest", report->subject_digest},
+                                 {"computed_digest", report->computed_digest},
+                                 {"time", static_cast<int64_t>(std::time(nullptr))}};
+    if (auto logged = AppendToLog(args.log, event.dump(), "model-verification"); !logged) {
+      std::cerr << "modelguard verify: cannot log the result: " << logged.error().message << "\n";
+      return 2;
+    }
   }
   if (args.format == "json") {
     nlohmann::ordered_json doc;
@@ -80,6 +97,7 @@ void AddCommon(CLI::App* cmd, VerifyArgs& args) {
   cmd->add_option("--ignore", args.options.extra_ignores, "Further paths to leave out; repeatable");
   cmd->add_flag("--ignore-unsigned-files", args.options.ignore_unsigned_files, "Files not covered by the signature are not a failure");
   cmd->add_option("-f,--format", args.format, "text or json")->capture_default_str();
+  cmd->add_option("--log", args.log, "Append the verification result to this transparency log (SQLite)");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "modelguard/core/result.h"
+#include "modelguard/integrity/encoding.h"
 
 namespace modelguard::integrity::crypto {
 
@@ -27,10 +28,9 @@ using Cert = std::unique_ptr<X509, CertFree>;
 Result<std::string> ReadFile(const std::string& path);
 Status WriteFile(const std::string& path, std::string_view bytes);
 
-std::string Base64Encode(std::string_view bytes);
-// Standard alphabet with padding; whitespace and anything else outside it is an error.
-std::optional<std::string> Base64Decode(std::string_view text);
-std::string Hex(std::string_view bytes);
+using integrity::Base64Decode;
+using integrity::Base64Encode;
+using integrity::Hex;
 std::string Sha256(std::string_view bytes);  // raw 32 bytes
 
 // PEM text may be preceded by anything (upstream's key files start with a human-readable dump).

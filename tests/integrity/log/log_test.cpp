@@ -1,0 +1,149 @@
+// The SQLite transparency log: proofs it serves verify with the RFC 9162 verifier, checkpoints verify with
+// the pinned key, and every kind of tampering with the stored rows is caught by Audit.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "modelguard/integrity/encoding.h"
+#include "modelguard/integrity/log.h"
+
+namespace modelguard::integrity {
+namespace {
+namespace fs = std::filesystem;
+
+std::string NewKeyPem(const char* type, const char* curve) {
+  EVP_PKEY* key = curve ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve) : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  EVP_PKEY_free(key);
+  return pem;
+}
+
+class Log : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (fs::temp_directory_path() / ("mg-log-" + std::to_string(::getpid()) + ".db")).string();
+    fs::remove(path_);
+    key_ = NewKeyPem("ED25519", nullptr);
+    auto log = TransparencyLog::Open(path_, "test.example/log");
+    ASSERT_TRUE(log.ok()) << log.error().message;
+    log_ = std::move(*log);
+    for (int i = 0; i < 37; ++i) ASSERT_TRUE(log_->Append("entry " + std::to_string(i), "test").ok());
+    ASSERT_TRUE(log_->SignCheckpoint(key_).ok());
+  }
+  void TearDown() override {
+    log_.reset();
+    fs::remove(path_);
+    fs::remove(path_ + "-wal");
+    fs::remove(path_ + "-shm");
+  }
+  void Sql(const std::string& statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  std::string path_, key_;
+  std::unique_ptr<TransparencyLog> log_;
+};
+
+TEST_F(Log, ServesProofsThatVerify) {
+  EXPECT_EQ(*log_->Size(), 37u);
+  const auto root = *log_->RootAt(37);
+  for (uint64_t i = 0; i < 37; ++i) {
+    const auto entry = *log_->Entry(i);
+    EXPECT_EQ(entry.data, "entry " + std::to_string(i));
+    const auto proof = *log_->InclusionProof(i, 37);
+    EXPECT_TRUE(merkle::VerifyInclusion(i, 37, entry.leaf_hash, ToByteVectors(proof), root).ok()) << i;
+    // The same proof does not prove a neighbour.
+    const auto other = *log_->Entry((i + 1) % 37);
+    EXPECT_FALSE(merkle::VerifyInclusion(i, 37, other.leaf_hash, ToByteVectors(proof), root).ok()) << i;
+  }
+  for (uint64_t old_size = 1; old_size <= 37; ++old_size) {
+    const auto proof = *log_->ConsistencyProof(old_size, 37);
+    EXPECT_TRUE(merkle::VerifyConsistency(old_size, 37, *log_->RootAt(old_size), root, ToByteVectors(proof)).ok()) << old_size;
+  }
+  EXPECT_EQ(log_->FindLeaf(log_->Entry(12)->leaf_hash), 12u);
+}
+
+TEST_F(Log, CheckpointsAreSignedNotesBoundToTheKey) {
+  auto latest = log_->LatestCheckpoint();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  const Checkpoint& c = **latest;
+  EXPECT_EQ(c.origin, "test.example/log");
+  EXPECT_EQ(c.size, 37u);
+  EXPECT_EQ(c.root, *log_->RootAt(37));
+  EXPECT_EQ(c.note.rfind("test.example/log\n37\n" + Base64Encode(c.root) + "\n\n\xE2\x80\x94 test.example/log ", 0), 0u);
+  // Another key cannot sign for this log, and its notes do not verify with the pinned key.
+  const std::string other = NewKeyPem("EC", "P-256");
+  EXPECT_FALSE(log_->SignCheckpoint(other).ok());
+  auto pem = *log_->PublicKeyPem();
+  std::string forged = c.note;
+  forged.replace(forged.find("\n37\n"), 4, "\n36\n");
+  EXPECT_FALSE(VerifyCheckpointNote(forged, pem).ok());
+  EXPECT_TRUE(VerifyCheckpointNote(c.note, pem).ok());
+  // ECDSA keys sign checkpoints too.
+  const std::string ec_path = path_ + ".ec";
+  auto ec_log = TransparencyLog::Open(ec_path);
+  ASSERT_TRUE((*ec_log)->Append("x", "t").ok());
+  auto ec_checkpoint = (*ec_log)->SignCheckpoint(other);
+  ASSERT_TRUE(ec_checkpoint.ok());
+  EXPECT_TRUE(VerifyCheckpointNote(ec_checkpoint->note, *(*ec_log)->PublicKeyPem()).ok());
+  ec_log->reset();
+  fs::remove(ec_path);
+}
+
+TEST_F(Log, AuditPassesOnAnIntactLog) {
+  ASSERT_TRUE(log_->Append("later", "test").ok());
+  ASSERT_TRUE(log_->SignCheckpoint(key_).ok());
+  auto audit = log_->Audit();
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok()) << audit->problems[0];
+  EXPECT_EQ(audit->checkpoints_verified, 2u);
+  EXPECT_EQ(audit->size, 38u);
+}
+
+TEST_F(Log, EditedDataIsDetected) {
+  Sql("UPDATE entries SET data = CAST('entry 99' AS BLOB) WHERE idx = 5");
+  auto audit = log_->Audit();
+  ASSERT_TRUE(audit.ok());
+  EXPECT_FALSE(audit->ok());
+}
+
+TEST_F(Log, EditedDataWithRecomputedLeafHashIsDetectedByTheCheckpoint) {
+  const auto forged_leaf = merkle::LeafHash({reinterpret_cast<const uint8_t*>("entry 99"), 8});
+  Sql("UPDATE entries SET data = CAST('entry 99' AS BLOB), leaf_hash = X'" +
+      Hex(std::string_view(reinterpret_cast<const char*>(forged_leaf.data()), 32)) + "' WHERE idx = 5");
+  auto audit = log_->Audit();
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->problems.size(), 1u);
+  EXPECT_NE(audit->problems[0].find("no longer hash to its root"), std::string::npos);
+}
+
+TEST_F(Log, DeletedAndTruncatedEntriesAreDetected) {
+  Sql("DELETE FROM entries WHERE idx = 36");
+  auto truncated = log_->Audit();
+  ASSERT_TRUE(truncated.ok());
+  EXPECT_FALSE(truncated->ok());
+  Sql("DELETE FROM entries WHERE idx = 3");
+  auto gap = log_->Audit();
+  ASSERT_TRUE(gap.ok());
+  EXPECT_FALSE(gap->ok());
+}
+
+TEST_F(Log, ReplacedCheckpointIsDetected) {
+  Sql("UPDATE checkpoints SET note = replace(note, char(10) || '37' || char(10), char(10) || '36' || char(10))");
+  auto audit = log_->Audit();
+  ASSERT_TRUE(audit.ok());
+  EXPECT_FALSE(audit->ok());
+}
+
+}  // namespace
+}  // namespace modelguard::integrity
