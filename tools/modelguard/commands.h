@@ -27,5 +27,6 @@ Action RegisterHash(CLI::App& app);
 Action RegisterVerify(CLI::App& app);
 Action RegisterSign(CLI::App& app);
 Action RegisterLog(CLI::App& app);
+Action RegisterData(CLI::App& app);
 
 }  // namespace modelguard::cli

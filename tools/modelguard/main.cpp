@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   auto sign = modelguard::cli::RegisterSign(app);
   auto verify = modelguard::cli::RegisterVerify(app);
   auto log = modelguard::cli::RegisterLog(app);
+  auto data = modelguard::cli::RegisterData(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -31,5 +32,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("sign")) return sign();
   if (app.got_subcommand("verify")) return verify();
   if (app.got_subcommand("log")) return log();
+  if (app.got_subcommand("data")) return data();
   return 2;
 }

@@ -46,4 +46,11 @@ struct SignResult {
 // carries the certificate chain (certificate mode), otherwise the key hint (key mode).
 Result<SignResult> SignModel(const SignOptions& options);
 
+// Any payload signed the same way (DSSE in a Sigstore bundle v0.3, key hint = keyid): used for dataset
+// manifests and BOMs. VerifyPayloadBundle returns the payload when a signature verifies with the key and
+// the payload type is the expected one.
+Result<std::string> SignPayload(std::string_view payload, std::string_view payload_type, const std::string& private_key_pem);
+Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::string_view payload_type,
+                                        const std::string& public_key_pem);
+
 }  // namespace modelguard::integrity

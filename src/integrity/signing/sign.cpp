@@ -50,6 +50,62 @@ std::string BuildStatement(const Manifest& manifest, const std::string& model_na
   return statement.dump(2);
 }
 
+namespace {
+
+// The Sigstore bundle v0.3 around one DSSE signature, as model_signing writes it.
+std::string AssembleBundle(std::string_view payload, std::string_view payload_type, const std::string& signature,
+                           const std::vector<crypto::Cert>& chain, const std::string& key_hint) {
+  nlohmann::ordered_json material;
+  if (chain.empty()) {
+    material["publicKey"] = {{"hint", key_hint}};
+  } else {
+    auto certificates = nlohmann::ordered_json::array();
+    for (const auto& c : chain) certificates.push_back({{"rawBytes", crypto::Base64Encode(crypto::CertificateDer(c.get()))}});
+    material["x509CertificateChain"] = {{"certificates", std::move(certificates)}};
+  }
+  material["tlogEntries"] = nlohmann::ordered_json::array();
+  nlohmann::ordered_json bundle;
+  bundle["mediaType"] = kBundleMediaType;
+  bundle["verificationMaterial"] = std::move(material);
+  bundle["dsseEnvelope"] = {
+      {"payload", crypto::Base64Encode(payload)},
+      {"payloadType", payload_type},
+      {"signatures", nlohmann::ordered_json::array(
+                         {{{"sig", crypto::Base64Encode(signature)}, {"keyid", chain.empty() ? key_hint : ""}}})}};
+  return bundle.dump();
+}
+
+}  // namespace
+
+Result<std::string> SignPayload(std::string_view payload, std::string_view payload_type, const std::string& private_key_pem) {
+  auto key = crypto::LoadPrivateKeyPem(private_key_pem);
+  if (!key) return key.error();
+  auto signature = crypto::Sign(key->get(), DssePae(payload_type, payload));
+  if (!signature) return signature.error();
+  return AssembleBundle(payload, payload_type, *signature, {}, crypto::Hex(crypto::Sha256(crypto::PublicKeyPem(key->get()))));
+}
+
+Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::string_view payload_type,
+                                        const std::string& public_key_pem) {
+  auto key = crypto::LoadPublicKeyPem(public_key_pem);
+  if (!key) return key.error();
+  const auto bundle = nlohmann::json::parse(bundle_json, nullptr, false);
+  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope") || !bundle["dsseEnvelope"].is_object()) {
+    return MakeError(ErrorCode::kParse, "not a Sigstore bundle with a DSSE envelope");
+  }
+  const auto& env = bundle["dsseEnvelope"];
+  if (env.value("payloadType", "") != payload_type) {
+    return MakeError(ErrorCode::kParse, "the bundle signs a '" + env.value("payloadType", "") + "' payload");
+  }
+  auto payload = crypto::Base64Decode(env.value("payload", ""));
+  if (!payload) return MakeError(ErrorCode::kParse, "the bundle's payload is not base64");
+  for (const auto& sig : env.value("signatures", nlohmann::json::array())) {
+    auto bytes = sig.is_object() ? crypto::Base64Decode(sig.value("sig", "")) : std::nullopt;
+    if (bytes && crypto::Verify(key->get(), *bytes, DssePae(payload_type, *payload))) return *payload;
+  }
+  return MakeError(ErrorCode::kInvalidArgument, "no signature in the bundle verifies with this key");
+}
+
 Result<SignResult> SignModel(const SignOptions& options) {
   auto key_text = crypto::ReadFile(options.private_key_path);
   if (!key_text) return key_text.error();
@@ -106,24 +162,7 @@ Result<SignResult> SignModel(const SignOptions& options) {
   auto signature_bytes = crypto::Sign(key->get(), DssePae(kInTotoPayloadType, result.payload));
   if (!signature_bytes) return signature_bytes.error();
 
-  nlohmann::ordered_json material;
-  if (chain.empty()) {
-    material["publicKey"] = {{"hint", result.key_hint}};
-  } else {
-    auto certificates = nlohmann::ordered_json::array();
-    for (const auto& c : chain) certificates.push_back({{"rawBytes", crypto::Base64Encode(crypto::CertificateDer(c.get()))}});
-    material["x509CertificateChain"] = {{"certificates", std::move(certificates)}};
-  }
-  material["tlogEntries"] = nlohmann::ordered_json::array();
-  nlohmann::ordered_json bundle;
-  bundle["mediaType"] = kBundleMediaType;
-  bundle["verificationMaterial"] = std::move(material);
-  bundle["dsseEnvelope"] = {
-      {"payload", crypto::Base64Encode(result.payload)},
-      {"payloadType", kInTotoPayloadType},
-      {"signatures", nlohmann::ordered_json::array(
-                         {{{"sig", crypto::Base64Encode(*signature_bytes)}, {"keyid", chain.empty() ? result.key_hint : ""}}})}};
-  result.bundle_json = bundle.dump();
+  result.bundle_json = AssembleBundle(result.payload, kInTotoPayloadType, *signature_bytes, chain, result.key_hint);
   if (auto written = crypto::WriteFile(options.signature_path, result.bundle_json); !written) return written.error();
   return result;
 }

@@ -1,0 +1,211 @@
+#include "modelguard/integrity/dataset.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "modelguard/integrity/encoding.h"
+
+namespace modelguard::integrity {
+namespace {
+namespace fs = std::filesystem;
+
+bool RecordFile(const std::string& name, bool& csv) {
+  const auto ext = fs::path(name).extension().string();
+  csv = ext == ".csv";
+  return csv || ext == ".jsonl" || ext == ".ndjson";
+}
+
+// Records are hashed from a read-only mapping: files can be far larger than memory.
+Result<RecordDigest> HashRecords(const fs::path& path, bool csv) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return MakeError(ErrorCode::kIo, "cannot read '" + path.string() + "'");
+  struct stat st{};
+  ::fstat(fd, &st);
+  RecordDigest digest;
+  std::vector<merkle::Hash> leaves;
+  if (st.st_size > 0) {
+    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+      ::close(fd);
+      return MakeError(ErrorCode::kIo, "cannot map '" + path.string() + "'");
+    }
+    for (const auto record : SplitRecords({static_cast<const char*>(map), static_cast<size_t>(st.st_size)}, csv)) {
+      leaves.push_back(merkle::LeafHash({reinterpret_cast<const uint8_t*>(record.data()), record.size()}));
+    }
+    ::munmap(map, static_cast<size_t>(st.st_size));
+  }
+  ::close(fd);
+  digest.count = leaves.size();
+  digest.root = merkle::Root(leaves);
+  return digest;
+}
+
+std::optional<std::vector<uint8_t>> FromHex(const std::string& hex) {
+  if (hex.size() % 2) return std::nullopt;
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<uint8_t>(hi * 16 + lo));
+  }
+  return out;
+}
+
+std::string HashHex(const merkle::Hash& h) { return Hex(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())); }
+
+}  // namespace
+
+std::vector<std::string_view> SplitRecords(std::string_view data, bool csv) {
+  std::vector<std::string_view> records;
+  size_t start = 0;
+  bool quoted = false;
+  for (size_t i = 0; i <= data.size(); ++i) {
+    const bool end = i == data.size();
+    if (!end && csv && data[i] == '"') quoted = !quoted;  // "" inside quotes toggles twice: still quoted
+    if (end || (data[i] == '\n' && !quoted)) {
+      std::string_view record = data.substr(start, i - start);
+      if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
+      if (!record.empty()) records.push_back(record);
+      start = i + 1;
+    }
+  }
+  return records;
+}
+
+Result<DatasetManifest> BuildDatasetManifest(const std::string& path, const DatasetOptions& options) {
+  DatasetManifest out;
+  std::error_code ec;
+  out.name = fs::weakly_canonical(path, ec).filename().string();
+  auto files = BuildManifest(path, options.files);
+  if (!files) return files.error();
+  out.files = std::move(*files);
+  if (options.records) {
+    const bool single = !fs::is_directory(path);
+    for (const auto& r : out.files.resources) {
+      bool csv = false;
+      const std::string& file_name = single ? path : r.name;
+      if (!RecordFile(file_name, csv) || out.records.contains(r.name)) continue;
+      auto digest = HashRecords(single ? fs::path(path) : fs::path(path) / r.name, csv);
+      if (!digest) return digest.error();
+      out.records[r.name] = *digest;
+    }
+  }
+  return out;
+}
+
+std::string DatasetManifestJson(const DatasetManifest& m) {
+  nlohmann::ordered_json doc;
+  doc["schema"] = "modelguard.dataset-manifest/v1";
+  doc["name"] = m.name;
+  doc["method"] = m.files.method == ManifestMethod::kShards ? "shards" : "files";
+  doc["hash"] = ToString(m.files.algorithm);
+  if (m.files.method == ManifestMethod::kShards) doc["shard_size"] = m.files.shard_size;
+  doc["root_digest"] = ToHex(m.files.root_digest);
+  doc["bytes"] = m.files.bytes_hashed;
+  doc["record_hashing"] = !m.records.empty();
+  auto resources = nlohmann::ordered_json::array();
+  for (const auto& r : m.files.resources) {
+    nlohmann::ordered_json item;
+    item["name"] = r.name;
+    if (m.files.method == ManifestMethod::kShards) {
+      item["start"] = r.start;
+      item["end"] = r.end;
+    }
+    item["digest"] = ToHex(r.digest);
+    if (auto it = m.records.find(r.name); it != m.records.end() && r.start == 0) {
+      item["records"] = {{"count", it->second.count}, {"merkle_root", HashHex(it->second.root)}};
+    }
+    resources.push_back(std::move(item));
+  }
+  doc["resources"] = std::move(resources);
+  return doc.dump(2) + "\n";
+}
+
+Result<DatasetManifest> ParseDatasetManifest(std::string_view text) {
+  const auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || doc.value("schema", "") != "modelguard.dataset-manifest/v1") {
+    return MakeError(ErrorCode::kParse, "not a modelguard.dataset-manifest/v1 document");
+  }
+  DatasetManifest m;
+  try {
+    m.name = doc.value("name", "");
+    m.files.method = doc.value("method", "files") == "shards" ? ManifestMethod::kShards : ManifestMethod::kFiles;
+    const std::string hash = doc.value("hash", "sha256");
+    if (hash != "sha256" && hash != "blake2b") return MakeError(ErrorCode::kParse, "unknown hash '" + hash + "'");
+    m.files.algorithm = hash == "blake2b" ? DigestAlgorithm::kBlake2b : DigestAlgorithm::kSha256;
+    m.files.shard_size = doc.value("shard_size", uint64_t{0});
+    auto root = FromHex(doc.value("root_digest", ""));
+    if (!root || root->size() != 32) return MakeError(ErrorCode::kParse, "the manifest's root digest is not SHA-256 hex");
+    m.files.root_digest = *root;
+    for (const auto& item : doc.at("resources")) {
+      ResourceDigest r;
+      r.name = item.at("name").get<std::string>();
+      r.start = item.value("start", uint64_t{0});
+      r.end = item.value("end", uint64_t{0});
+      auto digest = FromHex(item.at("digest").get<std::string>());
+      if (!digest) return MakeError(ErrorCode::kParse, "resource '" + r.name + "' has a malformed digest");
+      r.digest = *digest;
+      if (item.contains("records")) {
+        auto rec_root = FromHex(item["records"].at("merkle_root").get<std::string>());
+        if (!rec_root || rec_root->size() != 32) return MakeError(ErrorCode::kParse, "resource '" + r.name + "' has a malformed record root");
+        RecordDigest rd;
+        rd.count = item["records"].at("count").get<uint64_t>();
+        std::copy(rec_root->begin(), rec_root->end(), rd.root.begin());
+        m.records[r.name] = rd;
+      }
+      m.files.resources.push_back(std::move(r));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return MakeError(ErrorCode::kParse, std::string("malformed dataset manifest: ") + e.what());
+  }
+  return m;
+}
+
+DatasetOptions OptionsOf(const DatasetManifest& m) {
+  DatasetOptions o;
+  o.files.method = m.files.method;
+  o.files.algorithm = m.files.algorithm;
+  if (m.files.shard_size) o.files.shard_size = m.files.shard_size;
+  o.records = !m.records.empty();
+  return o;
+}
+
+DatasetComparison CompareDatasets(const DatasetManifest& expected, const DatasetManifest& actual) {
+  DatasetComparison out;
+  auto key = [](const Manifest& m, const ResourceDigest& r) {
+    return m.method == ManifestMethod::kShards ? r.name + ":" + std::to_string(r.start) + ":" + std::to_string(r.end) : r.name;
+  };
+  std::map<std::string, std::string> want, have;
+  for (const auto& r : expected.files.resources) want[key(expected.files, r)] = ToHex(r.digest);
+  for (const auto& r : actual.files.resources) have[key(actual.files, r)] = ToHex(r.digest);
+  for (const auto& [name, digest] : want) {
+    auto it = have.find(name);
+    if (it == have.end()) out.files.push_back({FileDifference::kMissing, name, digest, ""});
+    else if (it->second != digest) out.files.push_back({FileDifference::kModified, name, digest, it->second});
+  }
+  for (const auto& [name, digest] : have) {
+    if (!want.contains(name)) out.files.push_back({FileDifference::kExtra, name, "", digest});
+  }
+  for (const auto& [name, records] : expected.records) {
+    auto it = actual.records.find(name);
+    if (it == actual.records.end()) continue;  // the file itself is reported missing
+    if (it->second.count != records.count) {
+      out.records.push_back(name + ": " + std::to_string(records.count) + " records signed, " + std::to_string(it->second.count) + " now");
+    } else if (it->second.root != records.root) {
+      out.records.push_back(name + ": same number of records (" + std::to_string(records.count) + "), different content");
+    }
+  }
+  return out;
+}
+
+}  // namespace modelguard::integrity

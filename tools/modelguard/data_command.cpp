@@ -1,0 +1,148 @@
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "modelguard/integrity/dataset.h"
+#include "modelguard/integrity/signing.h"
+#include "tools/modelguard/cli_util.h"
+#include "tools/modelguard/commands.h"
+#include "tools/modelguard/manifest_args.h"
+
+namespace modelguard::cli {
+namespace {
+
+struct DataArgs {
+  std::string path;
+  ManifestArgs manifest;
+  bool records = false;
+  std::string output;
+  std::string manifest_path;
+  std::string private_key;
+  std::string public_key;
+  std::string signature;
+  std::string format = "text";
+};
+
+int Fail(const std::string& message) {
+  std::cerr << "modelguard data: " << message << "\n";
+  return 2;
+}
+
+int RunManifest(const DataArgs& args) {
+  auto options = ToManifestOptions(args.manifest, "data manifest");
+  if (!options) return 2;
+  integrity::DatasetOptions dataset_options{*options, args.records};
+  auto manifest = integrity::BuildDatasetManifest(args.path, dataset_options);
+  if (!manifest) return Fail(manifest.error().message);
+  const std::string json = integrity::DatasetManifestJson(*manifest);
+  std::ofstream file;
+  std::ostream* out = OpenOutput(args.output, file, "data manifest");
+  if (out == nullptr) return 2;
+  *out << json;
+  if (!args.private_key.empty()) {
+    auto pem = ReadFileText(args.private_key);
+    if (!pem) return Fail(pem.error().message);
+    auto bundle = integrity::SignPayload(json, integrity::kDatasetManifestPayloadType, *pem);
+    if (!bundle) return Fail(bundle.error().message);
+    const std::string signature = args.signature.empty() ? (args.output.empty() ? "dataset.sig" : args.output + ".sig") : args.signature;
+    std::ofstream(signature, std::ios::binary) << *bundle;
+    std::cerr << "signed manifest -> " << signature << "\n";
+  }
+  std::cerr << manifest->files.resources.size() << " files, " << manifest->files.bytes_hashed << " bytes, "
+            << manifest->records.size() << " record files; root sha256:" << integrity::ToHex(manifest->files.root_digest) << "\n";
+  return 0;
+}
+
+int RunVerify(const DataArgs& args) {
+  std::string manifest_text;
+  if (!args.signature.empty()) {
+    // A signed manifest: the signature's payload is the manifest, so the signature alone is enough.
+    if (args.public_key.empty()) return Fail("--signature needs --public-key");
+    auto bundle = ReadFileText(args.signature);
+    auto pem = ReadFileText(args.public_key);
+    if (!bundle || !pem) return Fail(!bundle ? bundle.error().message : pem.error().message);
+    auto payload = integrity::VerifyPayloadBundle(*bundle, integrity::kDatasetManifestPayloadType, *pem);
+    if (!payload) {
+      std::cout << "VERIFICATION FAILED: " << args.path << "\n  signature: " << payload.error().message << "\n";
+      return 1;
+    }
+    manifest_text = std::move(*payload);
+    if (!args.manifest_path.empty()) {
+      auto given = ReadFileText(args.manifest_path);
+      if (!given) return Fail(given.error().message);
+      if (*given != manifest_text) {
+        std::cout << "VERIFICATION FAILED: " << args.path << "\n  the manifest file differs from the one that was signed\n";
+        return 1;
+      }
+    }
+  } else {
+    if (args.manifest_path.empty()) return Fail("give --manifest, or --signature with --public-key");
+    auto text = ReadFileText(args.manifest_path);
+    if (!text) return Fail(text.error().message);
+    manifest_text = std::move(*text);
+  }
+  auto expected = integrity::ParseDatasetManifest(manifest_text);
+  if (!expected) return Fail(expected.error().message);
+  auto options = integrity::OptionsOf(*expected);
+  options.files.ignore_paths = args.manifest.ignore;
+  for (const auto& own : {args.manifest_path, args.signature}) {
+    if (!own.empty()) options.files.ignore_paths.push_back(own);
+  }
+  auto actual = integrity::BuildDatasetManifest(args.path, options);
+  if (!actual) return Fail(actual.error().message);
+  const auto comparison = integrity::CompareDatasets(*expected, *actual);
+  const bool ok = comparison.ok() && expected->files.root_digest == actual->files.root_digest;
+  if (args.format == "json") {
+    nlohmann::ordered_json doc;
+    doc["schema"] = "modelguard.data-verify/v1";
+    doc["verified"] = ok;
+    doc["signed_digest"] = integrity::ToHex(expected->files.root_digest);
+    doc["computed_digest"] = integrity::ToHex(actual->files.root_digest);
+    auto files = nlohmann::ordered_json::array();
+    for (const auto& d : comparison.files) {
+      const char* kind = d.kind == integrity::FileDifference::kMissing ? "missing" : d.kind == integrity::FileDifference::kExtra ? "extra" : "modified";
+      files.push_back({{"kind", kind}, {"name", d.name}, {"signed", d.signed_digest}, {"actual", d.actual_digest}});
+    }
+    doc["differences"] = std::move(files);
+    doc["records"] = comparison.records;
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    std::cout << (ok ? "verified" : "VERIFICATION FAILED") << ": " << args.path << " (" << actual->files.resources.size() << " files)\n";
+    for (const auto& d : comparison.files) {
+      std::cout << "  " << (d.kind == integrity::FileDifference::kMissing ? "missing" : d.kind == integrity::FileDifference::kExtra ? "extra" : "modified")
+                << ": " << d.name;
+      if (!d.signed_digest.empty()) std::cout << "  signed " << d.signed_digest;
+      if (!d.actual_digest.empty()) std::cout << "  actual " << d.actual_digest;
+      std::cout << "\n";
+    }
+    for (const auto& r : comparison.records) std::cout << "  records: " << r << "\n";
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+Action RegisterData(CLI::App& app) {
+  auto args = std::make_shared<DataArgs>();
+  CLI::App* cmd = app.add_subcommand("data", "Dataset manifests: hash, sign and verify training data");
+  cmd->require_subcommand(1);
+  CLI::App* manifest = cmd->add_subcommand("manifest", "Write the manifest of a dataset file or directory");
+  manifest->add_option("path", args->path, "Dataset file or directory")->required();
+  AddManifestOptions(manifest, args->manifest);
+  manifest->add_flag("--records", args->records, "Also hash every record of .jsonl/.ndjson/.csv files (Merkle root per file)");
+  manifest->add_option("-o,--output", args->output, "Write the manifest to FILE (default stdout)");
+  manifest->add_option("--private-key", args->private_key, "Sign the manifest (DSSE bundle next to it, or --signature)");
+  manifest->add_option("--signature", args->signature, "Where to write the manifest's signature bundle");
+  manifest->footer("Example:\n  modelguard data manifest ./corpus --records -o corpus.manifest.json --private-key curator.pem");
+  CLI::App* verify = cmd->add_subcommand("verify", "Check a dataset against its (signed) manifest; exit 1 with a diff on change");
+  verify->add_option("path", args->path, "Dataset file or directory")->required();
+  verify->add_option("--manifest", args->manifest_path, "Manifest written by 'data manifest'");
+  verify->add_option("--signature", args->signature, "Signature bundle of the manifest");
+  verify->add_option("--public-key", args->public_key, "Key that signed the manifest");
+  verify->add_option("--ignore", args->manifest.ignore, "Paths to leave out; repeatable");
+  verify->add_option("-f,--format", args->format, "text or json")->capture_default_str();
+  return [=] { return manifest->parsed() ? RunManifest(*args) : RunVerify(*args); };
+}
+
+}  // namespace modelguard::cli
