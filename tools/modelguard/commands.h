@@ -28,5 +28,6 @@ Action RegisterVerify(CLI::App& app);
 Action RegisterSign(CLI::App& app);
 Action RegisterLog(CLI::App& app);
 Action RegisterData(CLI::App& app);
+Action RegisterBom(CLI::App& app);
 
 }  // namespace modelguard::cli

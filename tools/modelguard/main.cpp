@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   auto verify = modelguard::cli::RegisterVerify(app);
   auto log = modelguard::cli::RegisterLog(app);
   auto data = modelguard::cli::RegisterData(app);
+  auto bom = modelguard::cli::RegisterBom(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -33,5 +34,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("verify")) return verify();
   if (app.got_subcommand("log")) return log();
   if (app.got_subcommand("data")) return data();
+  if (app.got_subcommand("bom")) return bom();
   return 2;
 }

@@ -107,8 +107,11 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   std::vector<fs::path> ignores;
   for (const auto& ig : options.ignore_paths) {
     fs::path p(ig);
-    if (p.is_absolute()) p = p.lexically_relative(root);
-    ignores.push_back(p.lexically_normal());
+    if (p.is_absolute()) p = p.lexically_relative(fs::absolute(root, ec).lexically_normal());
+    p = p.lexically_normal();
+    // A path outside the model (or the model itself) must not become an empty prefix that ignores everything.
+    if (p.empty() || p == "." || *p.begin() == "..") continue;
+    ignores.push_back(p);
   }
 
   // Files, named by their path relative to the root; a single-file model is ".".
