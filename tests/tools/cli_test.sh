@@ -94,5 +94,41 @@ check verify-tampered 1 "$bin" verify key "$tmp/signed" --signature "$tmp/signed
 expect_grep verify-diff "modified: signme-2" "$tmp/out"
 check verify-no-key 2 "$bin" verify key "$tmp/signed" --signature "$tmp/signed/model.sig" --public-key "$tmp/nope.pem"
 
+check verify-certificate 0 "$bin" verify certificate "$ms/v0.2.0-certificate" --signature "$ms/v0.2.0-certificate/model.sig" \
+  --certificate-chain "$ms/keys/certificate/ca-cert.pem"
+check verify-sigstore-offline 0 "$bin" verify sigstore "$ms/v1.1.0-sigstore" --signature "$ms/v1.1.0-sigstore/model.sig" \
+  --identity stefanb@us.ibm.com --identity-provider https://sigstore.verify.ibm.com/oauth2 --ignore ignore-me
+expect_grep verify-sigstore-warns "no --trust-root" "$tmp/out"
+check verify-sigstore-identity 1 "$bin" verify sigstore "$ms/v1.1.0-sigstore" --signature "$ms/v1.1.0-sigstore/model.sig" \
+  --identity someone@else.example --identity-provider https://sigstore.verify.ibm.com/oauth2 --ignore ignore-me
+
+# sign -> verify -> log: a signed tree verifies, the log records both and proves the signature's entry.
+mkdir -p "$tmp/model/sub" && echo w > "$tmp/model/w.bin" && echo c > "$tmp/model/sub/c.json"
+openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/k.pem" 2>/dev/null && openssl ec -in "$tmp/k.pem" -pubout -out "$tmp/k.pub" 2>/dev/null
+check log-init 0 "$bin" log init "$tmp/t.db" --origin test.example/log --key "$tmp/k.pem"
+check sign-key 0 "$bin" sign key "$tmp/model" --private-key "$tmp/k.pem" --signature "$tmp/model/model.sig" --log "$tmp/t.db"
+check sign-verify 0 "$bin" verify key "$tmp/model" --signature "$tmp/model/model.sig" --public-key "$tmp/k.pub" --log "$tmp/t.db" -f json
+expect_grep sign-verify-json '"verified": true' "$tmp/out"
+check sign-wrong-key-type 2 "$bin" sign key "$tmp/model" --private-key "$tmp/k.pub"
+check log-checkpoint 0 "$bin" log checkpoint "$tmp/t.db" --key "$tmp/k.pem"
+cp "$tmp/out" "$tmp/checkpoint.txt"
+check log-prove 0 "$bin" log prove "$tmp/t.db" --entry "$tmp/model/model.sig"
+expect_grep log-prove-index '"leafIdx": 0' "$tmp/out"
+check log-prove-absent 1 "$bin" log prove "$tmp/t.db" --entry "$tmp/k.pub"
+check log-append 0 "$bin" log append "$tmp/t.db" "$tmp/k.pub"
+check log-consistency 0 "$bin" log consistency "$tmp/t.db" --checkpoint "$tmp/checkpoint.txt"
+check log-verify 0 "$bin" log verify "$tmp/t.db"
+/usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('UPDATE entries SET data=X\'00\' WHERE idx=1'); c.commit()" "$tmp/t.db"
+check log-tampered 1 "$bin" log verify "$tmp/t.db"
+expect_grep log-tamper-names-entry "entry 1 was modified" "$tmp/out"
+
+# data manifest/verify with a signed manifest.
+mkdir -p "$tmp/corpus" && printf 'a,b\n1,2\n' > "$tmp/corpus/t.csv"
+check data-manifest 0 "$bin" data manifest "$tmp/corpus" --records -o "$tmp/corpus.json" --private-key "$tmp/k.pem"
+check data-verify 0 "$bin" data verify "$tmp/corpus" --signature "$tmp/corpus.json.sig" --public-key "$tmp/k.pub"
+printf '3,4\n' >> "$tmp/corpus/t.csv"
+check data-verify-changed 1 "$bin" data verify "$tmp/corpus" --manifest "$tmp/corpus.json"
+expect_grep data-records "2 records signed, 3 now" "$tmp/out"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
