@@ -11,11 +11,10 @@
 #include <map>
 
 #include "src/integrity/crypto/crypto.h"
+#include "src/integrity/log/signed_note.h"
 
 namespace modelguard::integrity {
 namespace {
-
-constexpr std::string_view kSignatureDash = "\xE2\x80\x94";  // U+2014, as the note format requires
 
 struct StmtFree {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
@@ -225,7 +224,7 @@ Result<Checkpoint> TransparencyLog::SignCheckpoint(const std::string& private_ke
   const std::string body = NoteBody(origin_, *size, *root);
   auto signature = crypto::Sign(key->get(), body);
   if (!signature) return signature.error();
-  c.note = body + "\n" + std::string(kSignatureDash) + " " + origin_ + " " + crypto::Base64Encode(KeyHash(origin_, key->get()) + *signature) + "\n";
+  c.note = body + "\n" + std::string(kNoteSignatureDash) + " " + origin_ + " " + crypto::Base64Encode(KeyHash(origin_, key->get()) + *signature) + "\n";
   auto s = db_->Prepare("INSERT OR REPLACE INTO checkpoints(size, root, note) VALUES (?, ?, ?)");
   if (!s) return s.error();
   sqlite3_bind_int64(s->get(), 1, static_cast<sqlite3_int64>(*size));
@@ -301,36 +300,17 @@ Result<LogAudit> TransparencyLog::Audit() {
 Result<Checkpoint> VerifyCheckpointNote(const std::string& note, const std::string& public_key_pem) {
   auto key = crypto::LoadPublicKeyPem(public_key_pem);
   if (!key) return MakeError(ErrorCode::kInvalidArgument, "no checkpoint key: " + key.error().message);
-  const auto split = note.find("\n\n");
-  if (split == std::string::npos) return MakeError(ErrorCode::kParse, "not a signed note (no blank line)");
-  const std::string body = note.substr(0, split + 1);
+  const auto parsed = ParseSignedNote(note);
+  if (!parsed) return MakeError(ErrorCode::kParse, "not a checkpoint note (origin, size and base64 root lines, a blank line, signatures)");
+  if (parsed->root.size() != 32) return MakeError(ErrorCode::kParse, "the checkpoint root is not a SHA-256 hash");
   Checkpoint c;
   c.note = note;
-  const auto l1 = body.find('\n');
-  const auto l2 = body.find('\n', l1 + 1);
-  const auto l3 = l2 == std::string::npos ? l2 : body.find('\n', l2 + 1);
-  if (l3 == std::string::npos) return MakeError(ErrorCode::kParse, "the checkpoint body needs origin, size and root lines");
-  c.origin = body.substr(0, l1);
-  const std::string size_text = body.substr(l1 + 1, l2 - l1 - 1);
-  if (size_text.empty() || size_text.size() > 19 || size_text.find_first_not_of("0123456789") != std::string::npos) {
-    return MakeError(ErrorCode::kParse, "the checkpoint size is not a number");
-  }
-  c.size = std::stoull(size_text);
-  auto root = crypto::Base64Decode(body.substr(l2 + 1, l3 - l2 - 1));
-  if (!root || root->size() != 32) return MakeError(ErrorCode::kParse, "the checkpoint root is not a base64 SHA-256 hash");
-  std::memcpy(c.root.data(), root->data(), 32);
-
+  c.origin = parsed->origin;
+  c.size = parsed->size;
+  std::memcpy(c.root.data(), parsed->root.data(), 32);
   const std::string hash = KeyHash(c.origin, key->get());
-  size_t at = split + 2;
-  while (at < note.size()) {
-    size_t end = note.find('\n', at);
-    if (end == std::string::npos) end = note.size();
-    const std::string line = note.substr(at, end - at);
-    at = end + 1;
-    const auto space = line.rfind(' ');
-    if (line.rfind(kSignatureDash, 0) != 0 || space == std::string::npos) continue;
-    auto sig = crypto::Base64Decode(line.substr(space + 1));
-    if (sig && sig->size() > 4 && sig->compare(0, 4, hash) == 0 && crypto::Verify(key->get(), sig->substr(4), body)) return c;
+  for (const auto& s : parsed->signatures) {
+    if (s.key_hash == hash && crypto::Verify(key->get(), s.signature, parsed->body)) return c;
   }
   return MakeError(ErrorCode::kParse, "no signature line verifies with the log's key");
 }

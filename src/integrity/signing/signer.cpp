@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include "modelguard/integrity/merkle.h"
+#include "src/integrity/log/signed_note.h"
 
 namespace modelguard::integrity {
 namespace {
@@ -215,35 +216,16 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
   out.checks.push_back("Rekor inclusion proof: entry " + std::to_string(index) + " of " + std::to_string(size));
 
   // The checkpoint must commit to the same tree.
-  const std::string note = proof.value("checkpoint", json::object()).value("envelope", "");
-  const auto split = note.find("\n\n");
-  bool checkpoint_matches = false;
-  if (split != std::string::npos) {
-    const std::string text = note.substr(0, split + 1);
-    const auto first = text.find('\n');
-    const auto second = first == std::string::npos ? first : text.find('\n', first + 1);
-    const auto third = second == std::string::npos ? second : text.find('\n', second + 1);
-    if (third != std::string::npos) {
-      checkpoint_matches = text.substr(first + 1, second - first - 1) == std::to_string(size) &&
-                           text.substr(second + 1, third - second - 1) == crypto::Base64Encode(*root);
+  const auto note = ParseSignedNote(proof.value("checkpoint", json::object()).value("envelope", ""));
+  const bool checkpoint_matches = note && note->size == size && note->root == *root;
+  if (trust && checkpoint_matches) {
+    bool signed_ok = false;
+    for (const auto& s : note->signatures) {
+      EVP_PKEY* key = FindLogKey(trust, s.key_hash);
+      if (key && crypto::Verify(key, s.signature, note->body)) signed_ok = true;
     }
-    if (trust && checkpoint_matches) {
-      bool signed_ok = false;
-      size_t at = split + 2;
-      while (at < note.size()) {
-        size_t end = note.find('\n', at);
-        if (end == std::string::npos) end = note.size();
-        const std::string line = note.substr(at, end - at);
-        at = end + 1;
-        const auto space = line.rfind(' ');
-        auto sig = space == std::string::npos ? std::nullopt : crypto::Base64Decode(line.substr(space + 1));
-        if (!sig || sig->size() < 5) continue;
-        EVP_PKEY* key = FindLogKey(trust, std::string_view(*sig).substr(0, 4));
-        if (key && crypto::Verify(key, std::string_view(*sig).substr(4), text)) signed_ok = true;
-      }
-      if (signed_ok) out.checks.push_back("checkpoint signed by a transparency log of the trusted root");
-      else out.problems.push_back("the checkpoint is not signed by a transparency log of the trusted root");
-    }
+    if (signed_ok) out.checks.push_back("checkpoint signed by a transparency log of the trusted root");
+    else out.problems.push_back("the checkpoint is not signed by a transparency log of the trusted root");
   }
   if (!checkpoint_matches) out.problems.push_back("the checkpoint does not commit to the inclusion proof's tree");
 
