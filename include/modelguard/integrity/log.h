@@ -1,5 +1,5 @@
 #pragma once
-// An append-only transparency log (RFC 9162 Merkle tree) kept in SQLite: entries are opaque bytes (a
+// An append-only transparency log (RFC 9162 Merkle tree) kept in SQLite (or PostgreSQL): entries are opaque bytes (a
 // signature bundle, a verification event, a gateway audit record) with a kind and a time; the log head is
 // published as signed checkpoints in the C2SP signed-note format. Verification recomputes every leaf and
 // every stored checkpoint, so any edit, deletion or reordering of stored rows is detected.
@@ -37,9 +37,12 @@ struct LogAudit {
   bool ok() const { return problems.empty(); }
 };
 
+class LogStore;
+
 class TransparencyLog {
  public:
-  // Creates the database (and its schema) when it does not exist. `origin` names a new log.
+  // Creates the database (and its schema) when it does not exist. `origin` names a new log. A location
+  // starting with postgresql:// or postgres:// is a libpq connection URI; anything else an SQLite file.
   static Result<std::unique_ptr<TransparencyLog>> Open(const std::string& path, const std::string& origin = "");
   ~TransparencyLog();
 
@@ -63,8 +66,7 @@ class TransparencyLog {
  private:
   TransparencyLog() = default;
   Result<std::vector<merkle::Hash>> LeafHashes(uint64_t size);
-  struct Db;
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<LogStore> store_;
   std::string origin_;
 };
 
