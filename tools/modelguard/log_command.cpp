@@ -170,12 +170,12 @@ int RunAudit(const LogArgs& args) {
 
 Action RegisterLog(CLI::App& app) {
   auto args = std::make_shared<LogArgs>();
-  CLI::App* cmd = app.add_subcommand("log", "Append-only transparency log (RFC 9162 Merkle tree in SQLite, signed checkpoints)");
+  CLI::App* cmd = app.add_subcommand("log", "Append-only transparency log (RFC 9162 Merkle tree in SQLite or PostgreSQL, signed checkpoints)");
   cmd->require_subcommand(1);
-  auto db = [&](CLI::App* sub) { sub->add_option("database", args->database, "SQLite log file (created if absent)")->required(); };
+  cmd->footer("DATABASE is an SQLite file, or a PostgreSQL URI (postgresql://...).\nExit 0 ok, 1 proof failed or log tampered, 2 usage or I/O error.");
+  auto db = [&](CLI::App* sub) { sub->add_option("database", args->database, "SQLite file (created if absent) or postgresql:// URI")->required(); };
   CLI::App* init = cmd->add_subcommand("init", "Create a log; with --key, sign its first checkpoint (pins the key)");
   db(init);
-  cmd->footer("DATABASE is an SQLite file, or a PostgreSQL URI (postgresql://...).\nExit 0 ok, 1 proof failed or log tampered, 2 usage or I/O error.");
   init->add_option("--origin", args->origin, "Log name written in checkpoints (default modelguard.local/log)");
   init->add_option("--key", args->key, "PEM private key that signs checkpoints (ECDSA or Ed25519)");
   CLI::App* append = cmd->add_subcommand("append", "Append a file's bytes as one entry");
