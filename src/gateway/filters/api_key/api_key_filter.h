@@ -1,0 +1,15 @@
+#pragma once
+// API keys stored only as SHA-256 hashes, compared in constant time, with per-key route scopes, expiry and
+// revocation. Clients send "Authorization: Bearer <key>" (OpenAI style) or "x-api-key: <key>".
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "modelguard/gateway/filter.h"
+
+namespace modelguard::gateway {
+
+Result<std::shared_ptr<Filter>> CreateApiKeyFilter(const nlohmann::json& settings);
+// The stored form of a key: lower-case hex SHA-256.
+std::string HashApiKey(std::string_view key);
+
+}  // namespace modelguard::gateway

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The gateway end to end: a real upstream (tests/gateway/upstream.py), the real binary, curl as the client.
+# usage: gateway_test.sh MODELGUARD
+set -u
+mg=$1
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+pass=0; fail=0
+expect() {  # expect NAME WANT GOT
+  if [ "$2" = "$3" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: want '$2', got '$3'"; fi
+}
+expect_grep() {  # expect_grep NAME PATTERN FILE
+  if grep -q -- "$2" "$3"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: '$2' not in $3"; head -c 400 "$3"; echo; fi
+}
+wait_for() { for _ in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+/usr/bin/python3 "$here/upstream.py" "$tmp/upstream.port" & pids+=($!)
+wait_for "$tmp/upstream.port" || { echo "upstream did not start"; exit 1; }
+upstream=$(cat "$tmp/upstream.port")
+
+good_key=mg-test-$RANDOM$RANDOM; scoped_key=mg-scoped-$RANDOM; revoked_key=mg-revoked-$RANDOM
+hash() { printf '%s' "$1" | "$mg" gateway hash-key -; }
+cat > "$tmp/gateway.json" <<JSON
+{
+  "listen": "127.0.0.1:0",
+  "upstreams": {"model": "127.0.0.1:$upstream", "down": "127.0.0.1:1"},
+  "filters": {"api_key": {"keys": [
+    {"id": "team-a", "sha256": "$(hash "$good_key")", "owner": "team a"},
+    {"id": "predict-only", "sha256": "$(hash "$scoped_key")", "routes": ["classifier"]},
+    {"id": "old", "sha256": "$(hash "$revoked_key")", "revoked": true}]}},
+  "routes": [
+    {"name": "chat", "path": "/v1/chat/completions", "upstream": "model", "filters": ["api_key"]},
+    {"name": "classifier", "path": "/predict", "upstream": "model", "filters": ["api_key"]},
+    {"name": "broken", "path": "/broken/*", "upstream": "down", "filters": []}],
+  "audit": {"jsonl": "$tmp/audit.jsonl"},
+  "limits": {"max_request_bytes": 4096}
+}
+JSON
+"$mg" gateway serve --config "$tmp/gateway.json" 2> "$tmp/gateway.err" & pids+=($!)
+for _ in $(seq 1 100); do grep -q "listening on" "$tmp/gateway.err" && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/gateway.err")
+[ -n "$port" ] || { echo "gateway did not start:"; cat "$tmp/gateway.err"; exit 1; }
+gw=http://127.0.0.1:$port
+chat='{"model":"m","messages":[{"role":"user","content":"hello"}]}'
+code() { curl -s -o "$tmp/body" -w '%{http_code}' "$@"; }
+
+expect healthz 200 "$(code "$gw/healthz")"
+expect no-key 401 "$(code -X POST -H 'Content-Type: application/json' -d "$chat" "$gw/v1/chat/completions")"
+expect_grep no-key-openai-error '"type":"missing_api_key"' "$tmp/body"
+expect wrong-key 401 "$(code -X POST -H "Authorization: Bearer nope" -d "$chat" "$gw/v1/chat/completions")"
+expect good-key 200 "$(code -X POST -H "Authorization: Bearer $good_key" -H 'Content-Type: application/json' -d "$chat" "$gw/v1/chat/completions")"
+expect_grep forwarded '"content": "echo: hello"' "$tmp/body"
+expect x-api-key 200 "$(code -X POST -H "x-api-key: $good_key" -d '{"x":[1,2]}' "$gw/predict")"
+expect scoped-key-other-route 403 "$(code -X POST -H "Authorization: Bearer $scoped_key" -d "$chat" "$gw/v1/chat/completions")"
+expect scoped-key-own-route 200 "$(code -X POST -H "Authorization: Bearer $scoped_key" -d '{"x":[1]}' "$gw/predict")"
+expect revoked-key 401 "$(code -X POST -H "Authorization: Bearer $revoked_key" -d "$chat" "$gw/v1/chat/completions")"
+expect unknown-route 404 "$(code "$gw/v2/other")"
+head -c 10000 /dev/zero | tr '\0' a > "$tmp/big"
+expect too-large 413 "$(code -X POST -H "Authorization: Bearer $good_key" --data-binary @"$tmp/big" "$gw/v1/chat/completions")"
+expect upstream-down 502 "$(code "$gw/broken/x")"
+# Keep-alive: several requests over one connection.
+curl -s -o /dev/null -o /dev/null -w '%{num_connects}\n' "$gw/healthz" "$gw/healthz" > "$tmp/connects"
+expect keep-alive "1 0" "$(tr '\n' ' ' < "$tmp/connects" | sed 's/ $//')"
+code "$gw/metrics" > /dev/null
+expect_grep metrics-blocked "modelguard_gateway_blocked_total 4" "$tmp/body"
+expect_grep metrics-5xx 'modelguard_gateway_requests_total{code="5xx"} 1' "$tmp/body"
+
+# Audit: one event per proxied request, digests instead of bodies, a chain that detects edits.
+sleep 0.2
+events=$(wc -l < "$tmp/audit.jsonl")
+expect audit-events 10 "$events"
+expect_grep audit-key-id '"key_id":"team-a"' "$tmp/audit.jsonl"
+if grep -q "hello" "$tmp/audit.jsonl"; then fail=$((fail+1)); echo "FAIL audit holds the prompt"; else pass=$((pass+1)); fi
+"$mg" audit verify "$tmp/audit.jsonl" > "$tmp/verify.out"; expect audit-intact 0 $?
+sed -i '3s/"status":200/"status":201/' "$tmp/audit.jsonl"
+"$mg" audit verify "$tmp/audit.jsonl" > "$tmp/verify.out"; expect audit-tampered 1 $?
+expect_grep audit-names-line "line 4" "$tmp/verify.out"
+
+# Bad configuration: a precise message and exit 2.
+echo '{"routes": [{"path": "/x", "upstream": "nowhere"}]}' > "$tmp/bad.json"
+"$mg" gateway serve --config "$tmp/bad.json" 2> "$tmp/bad.err"; expect bad-config-exit 2 $?
+expect_grep bad-config-message "routes\[0\].upstream: no upstream named 'nowhere'" "$tmp/bad.err"
+
+# SIGTERM stops the gateway with exit 0.
+kill -TERM "${pids[1]}"; wait "${pids[1]}"; expect sigterm-exit 0 $?
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
