@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The gateway end to end: a real upstream (tests/gateway/upstream.py), the real binary, curl as the client.
-# usage: gateway_test.sh MODELGUARD
+# usage: gateway_test.sh MODELGUARD NODE_MODULES
 set -u
-mg=$1
+mg=$1 node_modules=$2
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 pids=()
@@ -64,14 +64,19 @@ expect upstream-down 502 "$(code "$gw/broken/x")"
 # Keep-alive: several requests over one connection.
 curl -s -o /dev/null -o /dev/null -w '%{num_connects}\n' "$gw/healthz" "$gw/healthz" > "$tmp/connects"
 expect keep-alive "1 0" "$(tr '\n' ' ' < "$tmp/connects" | sed 's/ $//')"
+# The official openai npm client, through the gateway.
+NODE_PATH=$node_modules node "$here/openai_client.js" "$gw/v1" "$good_key" > "$tmp/sdk.json" 2>&1
+expect_grep sdk-chat '"content":"echo: from the sdk"' "$tmp/sdk.json"
+expect_grep sdk-usage '"total_tokens":5' "$tmp/sdk.json"
+expect_grep sdk-auth-error '"status":401,"type":"invalid_api_key","name":"AuthenticationError"' "$tmp/sdk.json"
 code "$gw/metrics" > /dev/null
-expect_grep metrics-blocked "modelguard_gateway_blocked_total 4" "$tmp/body"
+expect_grep metrics-blocked "modelguard_gateway_blocked_total 5" "$tmp/body"
 expect_grep metrics-5xx 'modelguard_gateway_requests_total{code="5xx"} 1' "$tmp/body"
 
 # Audit: one event per proxied request, digests instead of bodies, a chain that detects edits.
 sleep 0.2
 events=$(wc -l < "$tmp/audit.jsonl")
-expect audit-events 10 "$events"
+expect audit-events 12 "$events"
 expect_grep audit-key-id '"key_id":"team-a"' "$tmp/audit.jsonl"
 if grep -q "hello" "$tmp/audit.jsonl"; then fail=$((fail+1)); echo "FAIL audit holds the prompt"; else pass=$((pass+1)); fi
 "$mg" audit verify "$tmp/audit.jsonl" > "$tmp/verify.out"; expect audit-intact 0 $?
