@@ -157,12 +157,15 @@ class Gateway {
     } else {
       context.route = route->name;
       std::optional<Answer> answer;
-      for (const auto& filter : route->filters) {
-        if ((answer = filter->OnRequest(context))) break;
-      }
+      size_t ran = 0;
+      while (ran < route->filters.size() && !answer) answer = route->filters[ran++]->OnRequest(context);
       if (answer) {
         ++metrics_.blocked;
         response = JsonError(answer->status, answer->error_type, answer->message, request.version(), true);
+        for (const auto& [name, value] : answer->headers) response.set(name, value);
+        // Filters that already reserved something (budgets) release it.
+        ResponseContext refused{response.result_int(), response.body()};
+        for (size_t i = 0; i < ran; ++i) route->filters[i]->OnResponse(context, refused);
       } else {
         response = co_await Forward(*route, std::move(request));
         ResponseContext out{response.result_int(), response.body()};

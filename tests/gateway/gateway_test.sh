@@ -27,14 +27,18 @@ cat > "$tmp/gateway.json" <<JSON
 {
   "listen": "127.0.0.1:0",
   "upstreams": {"model": "127.0.0.1:$upstream", "down": "127.0.0.1:1"},
-  "filters": {"api_key": {"keys": [
+  "filters": {"rate_limit": {"requests_per_second": 0.01, "burst": 3},
+              "token_budget": {"tokens": 100, "window_seconds": 3600, "default_max_tokens": 5},
+              "api_key": {"keys": [
     {"id": "team-a", "sha256": "$(hash "$good_key")", "owner": "team a"},
     {"id": "predict-only", "sha256": "$(hash "$scoped_key")", "routes": ["classifier"]},
     {"id": "old", "sha256": "$(hash "$revoked_key")", "revoked": true}]}},
   "routes": [
     {"name": "chat", "path": "/v1/chat/completions", "upstream": "model", "filters": ["api_key"]},
     {"name": "classifier", "path": "/predict", "upstream": "model", "filters": ["api_key"]},
-    {"name": "broken", "path": "/broken/*", "upstream": "down", "filters": []}],
+    {"name": "broken", "path": "/broken/*", "upstream": "down", "filters": []},
+    {"name": "limited", "path": "/limited/*", "upstream": "model", "filters": ["api_key", "rate_limit"]},
+    {"name": "budgeted", "path": "/budgeted/v1/chat/completions", "upstream": "model", "filters": ["api_key", "token_budget"]}],
   "audit": {"jsonl": "$tmp/audit.jsonl"},
   "limits": {"max_request_bytes": 4096}
 }
@@ -64,19 +68,56 @@ expect upstream-down 502 "$(code "$gw/broken/x")"
 # Keep-alive: several requests over one connection.
 curl -s -o /dev/null -o /dev/null -w '%{num_connects}\n' "$gw/healthz" "$gw/healthz" > "$tmp/connects"
 expect keep-alive "1 0" "$(tr '\n' ' ' < "$tmp/connects" | sed 's/ $//')"
+# Rate limit: a burst of 3, then 429 with Retry-After (one request per 100 s, so a slow machine cannot refill it).
+for i in 1 2 3; do expect "rate-limit-burst-$i" 404 "$(code -H "x-api-key: $good_key" "$gw/limited/x")"; done
+expect rate-limited 429 "$(curl -s -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' -H "x-api-key: $good_key" "$gw/limited/x")"
+expect_grep retry-after "Retry-After: 10[01]" "$tmp/headers"
+# Token budget under 200 concurrent requests: worst case (3 prompt + 5 max tokens) is reserved before
+# forwarding and settled to usage (5), so the 100-token budget is never overshot.
+/usr/bin/python3 - "$gw/budgeted/v1/chat/completions" "$good_key" > "$tmp/budget.txt" <<'PY'
+import json, sys, threading, urllib.request, urllib.error
+url, key = sys.argv[1], sys.argv[2]
+body = json.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "hello"}]}).encode()
+codes = []
+lock = threading.Lock()
+def one():
+    req = urllib.request.Request(url, data=body, headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    try:
+        code = urllib.request.urlopen(req, timeout=60).status
+    except urllib.error.HTTPError as e:
+        code = e.code
+    except Exception:
+        code = 0
+    with lock:
+        codes.append(code)
+threads = [threading.Thread(target=one) for _ in range(200)]
+for t in threads: t.start()
+for t in threads: t.join()
+ok = codes.count(200)
+print(ok, codes.count(429), len(codes) - ok - codes.count(429))
+PY
+read -r ok refused other < "$tmp/budget.txt"
+echo "token budget under 200 concurrent requests: $ok admitted, $refused refused"
+expect budget-no-errors 0 "$other"
+expect budget-all-answered 200 "$((ok + refused))"
+if [ "$((ok * 5))" -le 100 ] && [ "$ok" -ge 12 ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL budget: $ok requests got through (5 tokens each, budget 100)"; fi
+expect budget-spent 429 "$(code -X POST -H "Authorization: Bearer $good_key" -d "$chat" "$gw/budgeted/v1/chat/completions")"
+expect_grep budget-error-type '"type":"insufficient_quota"' "$tmp/body"
+
 # The official openai npm client, through the gateway.
 NODE_PATH=$node_modules node "$here/openai_client.js" "$gw/v1" "$good_key" > "$tmp/sdk.json" 2>&1
 expect_grep sdk-chat '"content":"echo: from the sdk"' "$tmp/sdk.json"
 expect_grep sdk-usage '"total_tokens":5' "$tmp/sdk.json"
 expect_grep sdk-auth-error '"status":401,"type":"invalid_api_key","name":"AuthenticationError"' "$tmp/sdk.json"
 code "$gw/metrics" > /dev/null
-expect_grep metrics-blocked "modelguard_gateway_blocked_total 5" "$tmp/body"
+blocked=$((5 + 1 + refused + 1))
+expect_grep metrics-blocked "modelguard_gateway_blocked_total $blocked" "$tmp/body"
 expect_grep metrics-5xx 'modelguard_gateway_requests_total{code="5xx"} 1' "$tmp/body"
 
 # Audit: one event per proxied request, digests instead of bodies, a chain that detects edits.
 sleep 0.2
 events=$(wc -l < "$tmp/audit.jsonl")
-expect audit-events 12 "$events"
+expect audit-events "$((12 + 4 + 200 + 1))" "$events"
 expect_grep audit-key-id '"key_id":"team-a"' "$tmp/audit.jsonl"
 if grep -q "hello" "$tmp/audit.jsonl"; then fail=$((fail+1)); echo "FAIL audit holds the prompt"; else pass=$((pass+1)); fi
 "$mg" audit verify "$tmp/audit.jsonl" > "$tmp/verify.out"; expect audit-intact 0 $?

@@ -22,7 +22,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         request = json.loads(self.rfile.read(length) or b"{}")
-        if self.path == "/v1/chat/completions":
+        if self.path.endswith("/v1/chat/completions"):
             text = request["messages"][-1]["content"]
             self._send(200, {"id": "chatcmpl-1", "object": "chat.completion", "model": request.get("model", "m"),
                              "choices": [{"index": 0, "finish_reason": "stop",
@@ -33,6 +33,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, {"label": 1, "probabilities": [0.25, 0.75]})
         else:
             self._send(404, {"error": "no such path"})
+
+    def do_GET(self):
+        self._send(404, {"error": "no such path"})
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

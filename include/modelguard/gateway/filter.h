@@ -23,6 +23,7 @@ struct RequestContext {
   // Filled by filters as the request goes; ends up in the audit event.
   std::string key_id;
   std::map<std::string, std::string> verdicts;  // filter name -> "allow" / "block:<reason>" / ...
+  std::map<std::string, int64_t> reservations;  // filter name -> amount held until the response settles it
 };
 
 struct ResponseContext {
@@ -34,6 +35,7 @@ struct Answer {  // what a filter says instead of the upstream
   unsigned status = 403;
   std::string error_type;  // OpenAI-style error.type
   std::string message;
+  std::map<std::string, std::string> headers;  // e.g. Retry-After
 };
 
 class Filter {
@@ -42,7 +44,9 @@ class Filter {
   virtual const char* name() const = 0;
   // nullopt: continue; an Answer: stop and send it.
   virtual std::optional<Answer> OnRequest(RequestContext& request) = 0;
-  virtual void OnResponse(const RequestContext&, ResponseContext&) {}
+  // Called once per request that reached the upstream (or failed trying: status 502), so reservations are
+  // always settled.
+  virtual void OnResponse(RequestContext&, ResponseContext&) {}
 };
 
 // Creates a configured filter by name; Err for unknown names or bad settings (with the key at fault).

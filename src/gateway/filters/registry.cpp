@@ -1,6 +1,8 @@
 // The one list of gateway filters. Adding a filter: a folder under filters/ and a line here.
 #include "modelguard/gateway/filter.h"
 #include "src/gateway/filters/api_key/api_key_filter.h"
+#include "src/gateway/filters/rate_limit/rate_limit_filter.h"
+#include "src/gateway/filters/token_budget/token_budget_filter.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -9,7 +11,9 @@ struct Entry {
   const char* name;
   Result<std::shared_ptr<Filter>> (*create)(const nlohmann::json&);
 };
-constexpr Entry kFilters[] = {{"api_key", CreateApiKeyFilter}};
+constexpr Entry kFilters[] = {{"api_key", CreateApiKeyFilter},
+                              {"rate_limit", CreateRateLimitFilter},
+                              {"token_budget", CreateTokenBudgetFilter}};
 
 }  // namespace
 

@@ -74,7 +74,7 @@ class ApiKeyFilter final : public Filter {
  private:
   static std::optional<Answer> Deny(RequestContext& request, unsigned status, const std::string& type, const std::string& message) {
     request.verdicts["api_key"] = "block:" + type;
-    return Answer{status, type, message};
+    return Answer{status, type, message, {}};
   }
   std::vector<StoredKey> keys_;
 };
