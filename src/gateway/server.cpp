@@ -13,7 +13,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "modelguard/gateway/audit.h"
 #include "modelguard/gateway/gateway.h"
@@ -201,46 +204,75 @@ class Gateway {
     }
   }
 
+  // Idle keep-alive connections to each upstream, reused by later requests (any thread).
+  std::optional<tcp::socket> TakeIdle(const std::string& upstream) {
+    std::lock_guard lock(pool_mutex_);
+    auto& idle = pool_[upstream];
+    if (idle.empty()) return std::nullopt;
+    tcp::socket socket = std::move(idle.back());
+    idle.pop_back();
+    return socket;
+  }
+  void GiveBack(const std::string& upstream, tcp::socket socket) {
+    std::lock_guard lock(pool_mutex_);
+    auto& idle = pool_[upstream];
+    if (idle.size() < kMaxIdlePerUpstream) idle.push_back(std::move(socket));
+  }
+
   asio::awaitable<http::response<http::string_body>> Forward(const Route& route, http::request<http::string_body> request) {
     auto executor = co_await asio::this_coro::executor;
-    tcp::resolver resolver(executor);
-    beast::tcp_stream upstream(executor);
     const unsigned version = request.version();
-    upstream.expires_after(config_.upstream_timeout);
-    beast::error_code error;
-    auto endpoints = co_await resolver.async_resolve(route.upstream_host, route.upstream_port, asio::redirect_error(asio::use_awaitable, error));
-    if (!error) co_await upstream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, error));
-    if (!error) {
-      // Hop-by-hop headers are the connection's business, not the upstream's.
-      for (auto field : {http::field::connection, http::field::keep_alive, http::field::proxy_authorization, http::field::te,
-                         http::field::trailer, http::field::upgrade}) {
-        request.erase(field);
-      }
-      request.set(http::field::host, route.upstream_host + ":" + route.upstream_port);
-      request.version(11);
-      request.keep_alive(false);
-      request.prepare_payload();
-      co_await http::async_write(upstream, request, asio::redirect_error(asio::use_awaitable, error));
+    const std::string upstream_name = route.upstream_host + ":" + route.upstream_port;
+    // Hop-by-hop headers are the connection's business, not the upstream's.
+    for (auto field : {http::field::connection, http::field::keep_alive, http::field::proxy_authorization, http::field::te,
+                       http::field::trailer, http::field::upgrade}) {
+      request.erase(field);
     }
-    if (!error) {
-      beast::flat_buffer buffer;
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(config_.max_response_bytes);
-      beast::error_code read_error;
-      co_await http::async_read(upstream, buffer, parser, asio::redirect_error(asio::use_awaitable, read_error));
-      if (!read_error) {
-        auto response = parser.release();
-        response.version(version);
-        for (auto field : {http::field::connection, http::field::keep_alive, http::field::transfer_encoding}) response.erase(field);
-        response.prepare_payload();
-        co_return response;
+    request.set(http::field::host, upstream_name);
+    request.version(11);
+    request.keep_alive(true);
+    request.prepare_payload();
+    beast::error_code error;
+    // A pooled connection may have been closed by the upstream meanwhile: then one retry on a fresh one.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      std::optional<tcp::socket> idle = attempt == 0 ? TakeIdle(upstream_name) : std::nullopt;
+      const bool reused = idle.has_value();
+      beast::tcp_stream upstream = reused ? beast::tcp_stream(std::move(*idle)) : beast::tcp_stream(executor);
+      upstream.expires_after(config_.upstream_timeout);
+      error = {};
+      if (!reused) {
+        tcp::resolver resolver(executor);
+        auto endpoints = co_await resolver.async_resolve(route.upstream_host, route.upstream_port, asio::redirect_error(asio::use_awaitable, error));
+        if (!error) co_await upstream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, error));
+        if (!error) upstream.socket().set_option(tcp::no_delay(true), error);
       }
-      error = read_error;
+      if (!error) co_await http::async_write(upstream, request, asio::redirect_error(asio::use_awaitable, error));
+      if (!error) {
+        beast::flat_buffer buffer;
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(config_.max_response_bytes);
+        co_await http::async_read(upstream, buffer, parser, asio::redirect_error(asio::use_awaitable, error));
+        if (!error) {
+          auto response = parser.release();
+          if (response.keep_alive() && buffer.size() == 0) {
+            upstream.expires_never();
+            GiveBack(upstream_name, upstream.release_socket());
+          }
+          response.version(version);
+          for (auto field : {http::field::connection, http::field::keep_alive, http::field::transfer_encoding}) response.erase(field);
+          response.prepare_payload();
+          co_return response;
+        }
+      }
+      if (!reused) break;  // a fresh connection failed: the upstream is down, not a stale socket
     }
     ++metrics_.upstream_errors;
     co_return JsonError(502, "upstream_error", "the model endpoint did not answer: " + error.message(), version, true);
   }
 
+  static constexpr size_t kMaxIdlePerUpstream = 256;
+  std::mutex pool_mutex_;
+  std::unordered_map<std::string, std::vector<tcp::socket>> pool_;
   const GatewayConfig& config_;
   std::unique_ptr<AuditSink> audit_;
   Metrics metrics_;

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# wrk through modelguard gateway vs directly against the same upstream, and vs nginx proxy_pass as the peer.
+# The upstream is nginx answering a fixed chat-completion JSON, so the proxies are what is measured.
+# Env: DURATION (10s), CONNECTIONS (64), THREADS (2).
+set -euo pipefail
+mg=$1
+duration=${DURATION:-10s}; connections=${CONNECTIONS:-64}; threads=${THREADS:-2}
+command -v wrk >/dev/null && command -v nginx >/dev/null ||
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk nginx-light >/dev/null
+tmp=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; nginx -p "$tmp" -c "$tmp/nginx.conf" -s stop 2>/dev/null; rm -rf "$tmp"; true' EXIT
+up=18431 peer=18432 gw=18433
+cat > "$tmp/nginx.conf" <<NGINX
+worker_processes 1;
+error_log $tmp/error.log;
+pid $tmp/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream model { server 127.0.0.1:$up; keepalive 64; }
+  server { listen 127.0.0.1:$up;
+    location / { default_type application/json;
+      return 200 '{"id":"c1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}],"usage":{"total_tokens":5}}'; } }
+  server { listen 127.0.0.1:$peer;
+    location / { proxy_pass http://model; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}
+NGINX
+mkdir -p "$tmp/logs"
+nginx -p "$tmp" -c "$tmp/nginx.conf"
+key=bench-key-123
+hash=$(printf '%s' "$key" | "$mg" gateway hash-key -)
+cat > "$tmp/off.json" <<JSON
+{"listen": "127.0.0.1:$gw", "upstreams": {"m": "127.0.0.1:$up"},
+ "routes": [{"path": "/v1/*", "upstream": "m", "filters": []}]}
+JSON
+cat > "$tmp/on.json" <<JSON
+{"listen": "127.0.0.1:$gw", "upstreams": {"m": "127.0.0.1:$up"},
+ "filters": {"api_key": {"keys": [{"id": "k", "sha256": "$hash"}]},
+             "rate_limit": {"requests_per_second": 1000000000, "burst": 1000000000},
+             "token_budget": {"tokens": 1000000000000, "default_max_tokens": 16}},
+ "routes": [{"path": "/v1/*", "upstream": "m", "filters": ["api_key", "rate_limit", "token_budget"]}],
+ "audit": {"jsonl": "$tmp/audit.jsonl"}}
+JSON
+cat > "$tmp/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"model":"m","max_tokens":16,"messages":[{"role":"user","content":"hello there"}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer bench-key-123"
+LUA
+# Prints "requests/s p50_ms p99_ms".
+measure() {
+  wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$tmp/post.lua" "$1" > "$tmp/wrk.txt"
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
+  p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.txt")
+  ms() { case $1 in *us) echo "scale=3; ${1%us} / 1000" | bc;; *ms) echo "${1%ms}";; *s) echo "scale=3; ${1%s} * 1000" | bc;; esac; }
+  echo "$rps $(ms "$p50") $(ms "$p99")"
+}
+start_gateway() {
+  "$mg" gateway serve --config "$1" 2> "$tmp/gw.err" & pids+=($!)
+  for _ in $(seq 1 100); do grep -q listening "$tmp/gw.err" && return; sleep 0.1; done
+  echo "gateway did not start" >&2; cat "$tmp/gw.err" >&2; exit 1
+}
+read -r direct_rps direct_p50 direct_p99 < <(measure "http://127.0.0.1:$up/v1/chat/completions")
+read -r nginx_rps nginx_p50 nginx_p99 < <(measure "http://127.0.0.1:$peer/v1/chat/completions")
+start_gateway "$tmp/off.json"
+read -r off_rps off_p50 off_p99 < <(measure "http://127.0.0.1:$gw/v1/chat/completions")
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+start_gateway "$tmp/on.json"
+read -r on_rps on_p50 on_p99 < <(measure "http://127.0.0.1:$gw/v1/chat/completions")
+ratio() { echo "scale=2; $1 / $2" | bc; }
+added() { echo "scale=3; $1 - $2" | bc; }
+echo "BENCH gateway direct upstream: $direct_rps req/s, p50 $direct_p50 ms, p99 $direct_p99 ms"
+echo "BENCH gateway nginx proxy_pass (keepalive pool): $nginx_rps req/s, p50 $nginx_p50 ms, p99 $nginx_p99 ms"
+echo "BENCH gateway modelguard filters off: $off_rps req/s ($(ratio "$off_rps" "$nginx_rps")x nginx), added p50 $(added "$off_p50" "$direct_p50") ms, p99 $(added "$off_p99" "$direct_p99") ms"
+echo "BENCH gateway modelguard api_key+rate_limit+token_budget+audit: $on_rps req/s ($(ratio "$on_rps" "$nginx_rps")x nginx), added p50 $(added "$on_p50" "$direct_p50") ms, p99 $(added "$on_p99" "$direct_p99") ms"
