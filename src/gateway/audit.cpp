@@ -1,28 +1,16 @@
 #include "modelguard/gateway/audit.h"
 
-#include <openssl/sha.h>
-
 #include <fstream>
 #include <mutex>
 
 #include "modelguard/integrity/log.h"
+#include "src/gateway/digest.h"
 
 namespace modelguard::gateway {
 namespace {
 
 const std::string kGenesis(64, '0');
 
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
 
 class JsonlAudit final : public AuditSink {
  public:

@@ -20,6 +20,7 @@
 
 #include "modelguard/gateway/audit.h"
 #include "modelguard/gateway/gateway.h"
+#include "src/gateway/digest.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -30,17 +31,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
 
 struct Metrics {
   std::atomic<uint64_t> requests{0}, blocked{0}, upstream_errors{0}, status_2xx{0}, status_4xx{0}, status_5xx{0};

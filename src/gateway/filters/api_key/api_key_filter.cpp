@@ -6,6 +6,8 @@
 #include <ctime>
 #include <fstream>
 
+#include "src/gateway/digest.h"
+
 namespace modelguard::gateway {
 namespace {
 
@@ -81,15 +83,7 @@ class ApiKeyFilter final : public Filter {
 
 }  // namespace
 
-std::string HashApiKey(std::string_view key) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : Sha256(key)) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
+std::string HashApiKey(std::string_view key) { return Sha256Hex(key); }
 
 Result<std::shared_ptr<Filter>> CreateApiKeyFilter(const nlohmann::json& settings) {
   nlohmann::json list = settings.value("keys", nlohmann::json::array());
