@@ -1,0 +1,146 @@
+// Gateway filters and the audit chain in isolation: what each filter decides for a request, reservations
+// settling to usage, and which edits of an audit file the chain catches.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "modelguard/gateway/audit.h"
+#include "modelguard/gateway/filter.h"
+#include "src/gateway/filters/api_key/api_key_filter.h"
+#include "src/gateway/filters/token_budget/token_budget_filter.h"
+
+namespace modelguard::gateway {
+namespace {
+namespace fs = std::filesystem;
+
+RequestContext Request(const std::string& route, const std::string& body = "{}") {
+  RequestContext r;
+  r.route = route;
+  r.body = body;
+  return r;
+}
+
+TEST(ApiKeyFilter, ChecksHashScopeRevocationAndExpiry) {
+  auto filter = CreateFilter("api_key", {{"keys",
+                                          {{{"id", "a"}, {"sha256", HashApiKey("secret-a")}},
+                                           {{"id", "b"}, {"sha256", HashApiKey("secret-b")}, {"routes", {"predict"}}},
+                                           {{"id", "c"}, {"sha256", HashApiKey("secret-c")}, {"expires", 1}}}}});
+  ASSERT_TRUE(filter.ok()) << filter.error().message;
+  auto with = [](const std::string& header, const std::string& value, const std::string& route) {
+    RequestContext r = Request(route);
+    r.headers[header] = value;
+    return r;
+  };
+  auto ok = with("authorization", "Bearer secret-a", "chat");
+  EXPECT_FALSE((*filter)->OnRequest(ok).has_value());
+  EXPECT_EQ(ok.key_id, "a");
+  auto x_api_key = with("x-api-key", "secret-b", "predict");
+  EXPECT_FALSE((*filter)->OnRequest(x_api_key).has_value());
+  auto scoped = with("x-api-key", "secret-b", "chat");
+  EXPECT_EQ((*filter)->OnRequest(scoped)->status, 403u);
+  auto expired = with("x-api-key", "secret-c", "chat");
+  EXPECT_EQ((*filter)->OnRequest(expired)->status, 401u);
+  auto wrong = with("authorization", "Bearer secret-x", "chat");
+  EXPECT_EQ((*filter)->OnRequest(wrong)->error_type, "invalid_api_key");
+  auto none = Request("chat");
+  EXPECT_EQ((*filter)->OnRequest(none)->error_type, "missing_api_key");
+  // Configuration errors name what is wrong.
+  auto bad = CreateFilter("api_key", {{"keys", {{{"id", "a"}, {"sha256", "XYZ"}}}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("api_key.keys[0].sha256"), std::string::npos);
+  EXPECT_FALSE(CreateFilter("no_such_filter", {}).ok());
+}
+
+TEST(RateLimitFilter, AllowsTheBurstThenRefusesWithRetryAfter) {
+  auto filter = CreateFilter("rate_limit", {{"requests_per_second", 0.01}, {"burst", 2}});
+  ASSERT_TRUE(filter.ok());
+  for (int i = 0; i < 2; ++i) {
+    auto r = Request("chat");
+    EXPECT_FALSE((*filter)->OnRequest(r).has_value()) << i;
+  }
+  auto r = Request("chat");
+  auto answer = (*filter)->OnRequest(r);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 429u);
+  EXPECT_EQ(answer->headers.at("Retry-After"), "100");
+  // Another key has its own bucket.
+  auto other = Request("chat");
+  other.key_id = "other";
+  EXPECT_FALSE((*filter)->OnRequest(other).has_value());
+}
+
+TEST(TokenBudgetFilter, ReservesTheWorstCaseAndSettlesToUsage) {
+  auto filter = CreateFilter("token_budget", {{"tokens", 30}, {"default_max_tokens", 10}});
+  ASSERT_TRUE(filter.ok());
+  const std::string body = R"({"max_tokens": 10, "messages": [{"role": "user", "content": "12345678"}]})";
+  EXPECT_EQ(EstimatePromptTokens(nlohmann::json::parse(body)), 3);  // (8 + 4) / 4
+  // Worst case 13 each: two fit (26), a third does not while both are in flight.
+  auto first = Request("chat", body), second = Request("chat", body), third = Request("chat", body);
+  EXPECT_FALSE((*filter)->OnRequest(first).has_value());
+  EXPECT_FALSE((*filter)->OnRequest(second).has_value());
+  EXPECT_EQ((*filter)->OnRequest(third)->error_type, "insufficient_quota");
+  // The first used 5 tokens, the second failed upstream (nothing counts): 25 left, so a 13 fits again.
+  ResponseContext used{200, R"({"usage": {"total_tokens": 5}})"};
+  (*filter)->OnResponse(first, used);
+  ResponseContext failed{502, "{}"};
+  (*filter)->OnResponse(second, failed);
+  auto fourth = Request("chat", body);
+  EXPECT_FALSE((*filter)->OnRequest(fourth).has_value());
+  auto fifth = Request("chat", body);
+  EXPECT_EQ((*filter)->OnRequest(fifth)->error_type, "insufficient_quota");  // 5 used + 13 held + 13 = 31 > 30
+}
+
+class AuditChain : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (fs::temp_directory_path() / ("mg-audit-" + std::to_string(::getpid()) + ".jsonl")).string();
+    fs::remove(path_);
+    {
+      auto sink = OpenJsonlAudit(path_);
+      ASSERT_TRUE(sink.ok());
+      for (int i = 0; i < 3; ++i) ASSERT_TRUE((*sink)->Write({{"status", 200}, {"n", i}}).ok());
+    }
+    // Reopening continues the chain.
+    auto again = OpenJsonlAudit(path_);
+    ASSERT_TRUE((*again)->Write({{"status", 200}, {"n", 3}}).ok());
+  }
+  void TearDown() override { fs::remove(path_); }
+  std::vector<std::string> Lines() {
+    std::ifstream in(path_);
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    return lines;
+  }
+  void Rewrite(const std::vector<std::string>& lines) {
+    std::ofstream out(path_, std::ios::trunc);
+    for (const auto& l : lines) out << l << "\n";
+  }
+  std::string path_;
+};
+
+TEST_F(AuditChain, IntactAcrossReopen) {
+  auto check = VerifyAuditChain(path_);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->events, 4u);
+  EXPECT_TRUE(check->problems.empty()) << check->problems[0];
+}
+
+TEST_F(AuditChain, EditRemovalAndReorderingAreCaught) {
+  const auto lines = Lines();
+  auto edited = lines;
+  edited[1].replace(edited[1].find("\"status\":200"), 12, "\"status\":500");
+  Rewrite(edited);
+  EXPECT_FALSE(VerifyAuditChain(path_)->problems.empty());
+  auto removed = lines;
+  removed.erase(removed.begin() + 1);
+  Rewrite(removed);
+  EXPECT_FALSE(VerifyAuditChain(path_)->problems.empty());
+  auto reordered = lines;
+  std::swap(reordered[1], reordered[2]);
+  Rewrite(reordered);
+  EXPECT_FALSE(VerifyAuditChain(path_)->problems.empty());
+}
+
+}  // namespace
+}  // namespace modelguard::gateway
