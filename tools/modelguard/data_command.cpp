@@ -99,23 +99,12 @@ int RunVerify(const DataArgs& args) {
     doc["verified"] = ok;
     doc["signed_digest"] = integrity::ToHex(expected->files.root_digest);
     doc["computed_digest"] = integrity::ToHex(actual->files.root_digest);
-    auto files = nlohmann::ordered_json::array();
-    for (const auto& d : comparison.files) {
-      const char* kind = d.kind == integrity::FileDifference::kMissing ? "missing" : d.kind == integrity::FileDifference::kExtra ? "extra" : "modified";
-      files.push_back({{"kind", kind}, {"name", d.name}, {"signed", d.signed_digest}, {"actual", d.actual_digest}});
-    }
-    doc["differences"] = std::move(files);
+    doc["differences"] = DifferencesJson(comparison.files);
     doc["records"] = comparison.records;
     std::cout << doc.dump(2) << "\n";
   } else {
     std::cout << (ok ? "verified" : "VERIFICATION FAILED") << ": " << args.path << " (" << actual->files.resources.size() << " files)\n";
-    for (const auto& d : comparison.files) {
-      std::cout << "  " << (d.kind == integrity::FileDifference::kMissing ? "missing" : d.kind == integrity::FileDifference::kExtra ? "extra" : "modified")
-                << ": " << d.name;
-      if (!d.signed_digest.empty()) std::cout << "  signed " << d.signed_digest;
-      if (!d.actual_digest.empty()) std::cout << "  actual " << d.actual_digest;
-      std::cout << "\n";
-    }
+    PrintDifferences(std::cout, comparison.files);
     for (const auto& r : comparison.records) std::cout << "  records: " << r << "\n";
   }
   return ok ? 0 : 1;

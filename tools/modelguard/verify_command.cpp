@@ -16,15 +16,6 @@ struct VerifyArgs {
   std::string log;
 };
 
-const char* KindName(integrity::FileDifference::Kind k) {
-  switch (k) {
-    case integrity::FileDifference::kMissing: return "missing";
-    case integrity::FileDifference::kExtra: return "extra";
-    case integrity::FileDifference::kModified: return "modified";
-  }
-  return "?";
-}
-
 int RunVerify(const VerifyArgs& args) {
   if (args.format != "text" && args.format != "json") {
     std::cerr << "modelguard verify: --format must be text or json\n";
@@ -59,11 +50,7 @@ int RunVerify(const VerifyArgs& args) {
     doc["predicate_type"] = report->predicate_type;
     doc["subject_digest"] = report->subject_digest;
     doc["computed_digest"] = report->computed_digest;
-    auto diffs = nlohmann::ordered_json::array();
-    for (const auto& d : report->differences) {
-      diffs.push_back({{"kind", KindName(d.kind)}, {"name", d.name}, {"signed", d.signed_digest}, {"actual", d.actual_digest}});
-    }
-    doc["differences"] = std::move(diffs);
+    doc["differences"] = DifferencesJson(report->differences);
     doc["checks"] = report->checks;
     doc["warnings"] = report->warnings;
     doc["problems"] = report->problems;
@@ -75,12 +62,7 @@ int RunVerify(const VerifyArgs& args) {
     for (const auto& c : report->checks) std::cout << "  checked: " << c << "\n";
     std::cout << "  signed root digest:   " << report->subject_digest << "\n";
     std::cout << "  computed root digest: " << report->computed_digest << "\n";
-    for (const auto& d : report->differences) {
-      std::cout << "  " << KindName(d.kind) << ": " << d.name;
-      if (!d.signed_digest.empty()) std::cout << "  signed " << d.signed_digest;
-      if (!d.actual_digest.empty()) std::cout << "  actual " << d.actual_digest;
-      std::cout << "\n";
-    }
+    PrintDifferences(std::cout, report->differences);
     for (const auto& p : report->problems) std::cout << "  problem: " << p << "\n";
     for (const auto& w : report->warnings) std::cout << "  warning: " << w << "\n";
   }

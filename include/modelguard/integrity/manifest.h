@@ -44,6 +44,8 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
 
 std::string ToHex(const std::vector<uint8_t>& bytes);
 const char* ToString(DigestAlgorithm algorithm);
+// How upstream names a resource in statements: "name" (files) or "name:start:end" (shards).
+std::string ResourceName(const Manifest& manifest, const ResourceDigest& resource);
 // Upstream's golden-file line for a resource: "name:digest" (files) or "name:start:end:digest" (shards).
 std::string ManifestLine(const Manifest& manifest, const ResourceDigest& resource);
 

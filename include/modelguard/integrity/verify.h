@@ -2,6 +2,7 @@
 // Verification of OpenSSF model-signing bundles: Sigstore bundle v0.3 JSON with a DSSE envelope holding
 // an in-toto Statement (model_signing v1.0 predicate, or the v0.2 "Digests/v0.1" one), signed with a key,
 // with a certificate from a private PKI, or keyless through Sigstore (Fulcio certificate, Rekor entry).
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ struct FileDifference {
   std::string signed_digest;  // empty for extra files
   std::string actual_digest;  // empty for missing files
 };
+
+const char* ToString(FileDifference::Kind kind);  // "missing", "extra", "modified"
+// Signed against actual digests by resource name: missing, modified, then extra, each in name order.
+std::vector<FileDifference> CompareDigests(const std::map<std::string, std::string>& signed_digests,
+                                           const std::map<std::string, std::string>& actual_digests);
 
 struct VerifyReport {
   bool signature_valid = false;

@@ -182,20 +182,10 @@ DatasetOptions OptionsOf(const DatasetManifest& m) {
 
 DatasetComparison CompareDatasets(const DatasetManifest& expected, const DatasetManifest& actual) {
   DatasetComparison out;
-  auto key = [](const Manifest& m, const ResourceDigest& r) {
-    return m.method == ManifestMethod::kShards ? r.name + ":" + std::to_string(r.start) + ":" + std::to_string(r.end) : r.name;
-  };
   std::map<std::string, std::string> want, have;
-  for (const auto& r : expected.files.resources) want[key(expected.files, r)] = ToHex(r.digest);
-  for (const auto& r : actual.files.resources) have[key(actual.files, r)] = ToHex(r.digest);
-  for (const auto& [name, digest] : want) {
-    auto it = have.find(name);
-    if (it == have.end()) out.files.push_back({FileDifference::kMissing, name, digest, ""});
-    else if (it->second != digest) out.files.push_back({FileDifference::kModified, name, digest, it->second});
-  }
-  for (const auto& [name, digest] : have) {
-    if (!want.contains(name)) out.files.push_back({FileDifference::kExtra, name, "", digest});
-  }
+  for (const auto& r : expected.files.resources) want[ResourceName(expected.files, r)] = ToHex(r.digest);
+  for (const auto& r : actual.files.resources) have[ResourceName(actual.files, r)] = ToHex(r.digest);
+  out.files = CompareDigests(want, have);
   for (const auto& [name, records] : expected.records) {
     auto it = actual.records.find(name);
     if (it == actual.records.end()) continue;  // the file itself is reported missing

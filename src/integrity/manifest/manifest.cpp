@@ -88,10 +88,12 @@ std::string ToHex(const std::vector<uint8_t>& bytes) {
 
 const char* ToString(DigestAlgorithm algorithm) { return algorithm == DigestAlgorithm::kSha256 ? "sha256" : "blake2b"; }
 
-std::string ManifestLine(const Manifest& manifest, const ResourceDigest& r) {
-  if (manifest.method == ManifestMethod::kFiles) return r.name + ":" + ToHex(r.digest);
-  return r.name + ":" + std::to_string(r.start) + ":" + std::to_string(r.end) + ":" + ToHex(r.digest);
+std::string ResourceName(const Manifest& manifest, const ResourceDigest& r) {
+  if (manifest.method == ManifestMethod::kFiles) return r.name;
+  return r.name + ":" + std::to_string(r.start) + ":" + std::to_string(r.end);
 }
+
+std::string ManifestLine(const Manifest& manifest, const ResourceDigest& r) { return ResourceName(manifest, r) + ":" + ToHex(r.digest); }
 
 Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOptions& options) {
   if (options.method == ManifestMethod::kShards && options.shard_size == 0) {

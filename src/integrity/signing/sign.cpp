@@ -37,9 +37,7 @@ std::string BuildStatement(const Manifest& manifest, const std::string& model_na
 
   auto resources = nlohmann::ordered_json::array();
   for (const auto& r : manifest.resources) {
-    std::string name = r.name;
-    if (shards) name += ":" + std::to_string(r.start) + ":" + std::to_string(r.end);
-    resources.push_back({{"algorithm", algorithm}, {"digest", ToHex(r.digest)}, {"name", name}});
+    resources.push_back({{"algorithm", algorithm}, {"digest", ToHex(r.digest)}, {"name", ResourceName(manifest, r)}});
   }
   nlohmann::ordered_json statement;
   statement["_type"] = "https://in-toto.io/Statement/v1";

@@ -118,6 +118,29 @@ std::optional<SignedManifest> ReadStatement(const json& statement, VerifyReport&
 
 }  // namespace
 
+const char* ToString(FileDifference::Kind kind) {
+  switch (kind) {
+    case FileDifference::kMissing: return "missing";
+    case FileDifference::kExtra: return "extra";
+    case FileDifference::kModified: return "modified";
+  }
+  return "?";
+}
+
+std::vector<FileDifference> CompareDigests(const std::map<std::string, std::string>& signed_digests,
+                                           const std::map<std::string, std::string>& actual_digests) {
+  std::vector<FileDifference> differences;
+  for (const auto& [name, digest] : signed_digests) {
+    auto it = actual_digests.find(name);
+    if (it == actual_digests.end()) differences.push_back({FileDifference::kMissing, name, digest, ""});
+    else if (it->second != digest) differences.push_back({FileDifference::kModified, name, digest, it->second});
+  }
+  for (const auto& [name, digest] : actual_digests) {
+    if (!signed_digests.contains(name)) differences.push_back({FileDifference::kExtra, name, "", digest});
+  }
+  return differences;
+}
+
 Result<VerifyReport> Verify(const VerifyOptions& options) {
   auto bundle_text = crypto::ReadFile(options.bundle_path);
   if (!bundle_text) return bundle_text.error();
@@ -215,19 +238,8 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
 
   // Per-resource comparison gives the user a diff; the subject digest check covers order and count.
   std::map<std::string, std::string> actual;
-  for (const auto& r : manifest->resources) {
-    std::string name = r.name;
-    if (manifest->method == ManifestMethod::kShards) name += ":" + std::to_string(r.start) + ":" + std::to_string(r.end);
-    actual[name] = ToHex(r.digest);
-  }
-  for (const auto& [name, digest] : signed_manifest->digests) {
-    auto it = actual.find(name);
-    if (it == actual.end()) report.differences.push_back({FileDifference::kMissing, name, digest, ""});
-    else if (it->second != digest) report.differences.push_back({FileDifference::kModified, name, digest, it->second});
-  }
-  for (const auto& [name, digest] : actual) {
-    if (!signed_manifest->digests.contains(name)) report.differences.push_back({FileDifference::kExtra, name, "", digest});
-  }
+  for (const auto& r : manifest->resources) actual[ResourceName(*manifest, r)] = ToHex(r.digest);
+  report.differences = CompareDigests(signed_manifest->digests, actual);
   const bool only_extra = std::all_of(report.differences.begin(), report.differences.end(),
                                       [](const FileDifference& d) { return d.kind == FileDifference::kExtra; });
   const bool digest_consistent = signed_manifest->legacy || report.subject_digest == report.computed_digest;
