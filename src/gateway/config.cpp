@@ -1,76 +1,374 @@
+// Configuration loading: YAML (yaml-cpp) or JSON text -> one JSON document with a map from key paths to
+// YAML line numbers -> checked settings. Every error names the file, the line when known, and the key.
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "modelguard/gateway/gateway.h"
 
 namespace modelguard::gateway {
 namespace {
 
-// "host:port" with both parts present; port 0-65535.
-bool SplitHostPort(const std::string& text, std::string& host, std::string& port) {
+using Lines = std::map<std::string, int>;
+
+struct ConfigError : std::runtime_error {
+  ConfigError(std::string key_path, const std::string& message) : std::runtime_error(message), key(std::move(key_path)) {}
+  std::string key;
+};
+
+// Aliases can make a small YAML file expand into a huge tree ("billion laughs"); the conversion stops here.
+constexpr size_t kMaxNodes = 200000;
+constexpr int kMaxDepth = 64;
+
+// YAML 1.2 core schema numbers: [-+]digits, optionally .digits and an exponent.
+bool LooksNumeric(const std::string& text, bool& integer) {
+  size_t i = text[0] == '-' || text[0] == '+' ? 1 : 0;
+  size_t digits = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, ++digits;
+  integer = i == text.size() && digits > 0;
+  if (integer) return true;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+    size_t exponent = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, ++exponent;
+    if (exponent == 0) return false;
+  }
+  return i == text.size();
+}
+
+nlohmann::json PlainScalar(const std::string& text) {
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  bool integer = false;
+  try {
+    if (LooksNumeric(text, integer)) return integer ? nlohmann::json(std::stoll(text)) : nlohmann::json(std::stod(text));
+  } catch (const std::out_of_range&) {
+    // too large for a number: keep the text
+  }
+  return text;
+}
+
+nlohmann::json FromYaml(const YAML::Node& node, const std::string& path, Lines& lines, size_t& nodes, int depth) {
+  if (++nodes > kMaxNodes) throw ConfigError(path, "the document expands to more than " + std::to_string(kMaxNodes) + " nodes");
+  if (depth > kMaxDepth) throw ConfigError(path, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (!lines.count(path)) lines[path] = node.Mark().line + 1;
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      // Quoted scalars are strings whatever they look like ("8080", "true").
+      return node.Tag() == "!" ? nlohmann::json(node.Scalar()) : PlainScalar(node.Scalar());
+    case YAML::NodeType::Sequence: {
+      nlohmann::json out = nlohmann::json::array();
+      size_t i = 0;
+      for (const auto& item : node) out.push_back(FromYaml(item, path + "[" + std::to_string(i++) + "]", lines, nodes, depth + 1));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& item : node) {
+        if (!item.first.IsScalar()) throw ConfigError(path, "mapping keys must be plain names");
+        const std::string key = item.first.Scalar();
+        const std::string child = path.empty() ? key : path + "." + key;
+        if (out.contains(key)) throw ConfigError(child, "the key appears twice");
+        lines[child] = item.first.Mark().line + 1;
+        out[key] = FromYaml(item.second, child, lines, nodes, depth + 1);
+      }
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+void OnlyKeys(const nlohmann::json& object, const std::string& path, std::initializer_list<const char*> allowed) {
+  if (!object.is_object()) throw ConfigError(path, "a mapping is expected");
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (const char* a : allowed) known = known || key == a;
+    if (!known) {
+      std::string list;
+      for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+      throw ConfigError(path.empty() ? key : path + "." + key, "unknown key (expected one of: " + list + ")");
+    }
+  }
+}
+
+std::string String(const nlohmann::json& object, const char* key, const std::string& path, const std::string& fallback = "") {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  if (!it->is_string()) throw ConfigError(path + "." + key, "a string is expected");
+  return it->get<std::string>();
+}
+
+int64_t Integer(const nlohmann::json& object, const char* key, const std::string& path, int64_t fallback, int64_t min, int64_t max) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  if (!it->is_number_integer()) throw ConfigError(path.empty() ? key : path + "." + key, "a whole number is expected");
+  const int64_t v = it->get<int64_t>();
+  if (v < min || v > max) {
+    throw ConfigError(path.empty() ? key : path + "." + key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return v;
+}
+
+bool Bool(const nlohmann::json& object, const char* key, const std::string& path, bool fallback) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) throw ConfigError(path + "." + key, "true or false is expected");
+  return it->get<bool>();
+}
+
+// "host:port" with both parts present; port 0-65535; "[::1]:80" for IPv6.
+void SplitHostPort(const std::string& text, const std::string& path, std::string& host, std::string& port) {
   const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) throw ConfigError(path, "expected host:port, got '" + text + "'");
   host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   port = text.substr(colon + 1);
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) return false;
-  return true;
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
+    throw ConfigError(path, "expected host:port with a port up to 65535, got '" + text + "'");
+  }
+}
+
+std::array<unsigned char, 32> HexDigest(const std::string& hex, const std::string& path) {
+  std::array<unsigned char, 32> out{};
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    throw ConfigError(path, "64 lower-case hex digits expected (modelguard gateway hash-key)");
+  }
+  for (size_t i = 0; i < 32; ++i) out[i] = static_cast<unsigned char>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  return out;
+}
+
+Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, const std::string& path) {
+  Upstream up;
+  up.name = name;
+  auto add_target = [&](const nlohmann::json& t, const std::string& where) {
+    if (!t.is_string()) throw ConfigError(where, "expected \"host:port\"");
+    UpstreamTarget target;
+    SplitHostPort(t.get<std::string>(), where, target.host, target.port);
+    up.targets.push_back(std::move(target));
+  };
+  if (value.is_string()) {
+    add_target(value, path);
+    return up;
+  }
+  OnlyKeys(value, path, {"targets", "tls", "health_check"});
+  if (!value.contains("targets") || !value["targets"].is_array() || value["targets"].empty()) {
+    throw ConfigError(path + ".targets", "a list of at least one \"host:port\" is needed");
+  }
+  for (size_t i = 0; i < value["targets"].size(); ++i) add_target(value["targets"][i], path + ".targets[" + std::to_string(i) + "]");
+  if (auto tls = value.find("tls"); tls != value.end()) {
+    if (tls->is_boolean()) {
+      up.tls = tls->get<bool>();
+    } else {
+      OnlyKeys(*tls, path + ".tls", {"ca_file", "verify", "server_name"});
+      up.tls = true;
+      up.tls_ca_file = String(*tls, "ca_file", path + ".tls");
+      up.tls_verify = Bool(*tls, "verify", path + ".tls", true);
+      up.tls_server_name = String(*tls, "server_name", path + ".tls");
+    }
+  }
+  if (auto health = value.find("health_check"); health != value.end()) {
+    const std::string where = path + ".health_check";
+    OnlyKeys(*health, where, {"path", "interval_ms", "timeout_ms", "unhealthy_after"});
+    up.health_path = String(*health, "path", where);
+    if (up.health_path.empty() || up.health_path[0] != '/') throw ConfigError(where + ".path", "an absolute path such as /healthz is expected");
+    up.health_interval = std::chrono::milliseconds(Integer(*health, "interval_ms", where, 5000, 50, 3600000));
+    up.health_timeout = std::chrono::milliseconds(Integer(*health, "timeout_ms", where, 2000, 10, 600000));
+    up.unhealthy_after = static_cast<unsigned>(Integer(*health, "unhealthy_after", where, 2, 1, 100));
+  }
+  return up;
 }
 
 }  // namespace
 
-Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return MakeError(ErrorCode::kIo, "cannot read gateway configuration '" + path + "'");
+Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return MakeError(ErrorCode::kIo, "cannot read gateway configuration '" + file + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  Lines lines;
   nlohmann::json doc;
+  const bool yaml = file.size() > 5 && (file.ends_with(".yaml") || file.ends_with(".yml"));
+  auto where = [&](const std::string& key) {
+    // The closest enclosing key with a known line.
+    std::string probe = key;
+    while (!probe.empty() && !lines.count(probe)) {
+      const auto cut = probe.find_last_of(".[");
+      probe = cut == std::string::npos ? "" : probe.substr(0, cut);
+    }
+    std::string out = file;
+    if (!probe.empty()) out += ":" + std::to_string(lines[probe]);
+    return out + ": " + (key.empty() ? "" : key + ": ");
+  };
   try {
-    doc = nlohmann::json::parse(in);
+    if (yaml) {
+      size_t nodes = 0;
+      doc = FromYaml(YAML::Load(text.str()), "", lines, nodes, 0);
+    } else {
+      doc = nlohmann::json::parse(text.str());
+    }
+  } catch (const YAML::Exception& e) {
+    return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   } catch (const nlohmann::json::parse_error& e) {
-    return MakeError(ErrorCode::kParse, path + ": " + e.what());
+    return MakeError(ErrorCode::kParse, file + ": " + e.what());
+  } catch (const ConfigError& e) {
+    return MakeError(ErrorCode::kParse, where(e.key) + e.what());
   }
-  if (!doc.is_object()) return MakeError(ErrorCode::kParse, path + ": the configuration must be a JSON object");
   GatewayConfig config;
+  config.source = file;
   try {
+    OnlyKeys(doc, "", {"listen", "tls", "threads", "admin", "keys", "state", "upstreams", "filters", "routes", "audit", "limits", "logs"});
     std::string port;
-    if (!SplitHostPort(doc.value("listen", "127.0.0.1:8080"), config.listen_host, port)) {
-      return MakeError(ErrorCode::kInvalidArgument, path + ": listen: expected host:port");
-    }
+    SplitHostPort(String(doc, "listen", "", "127.0.0.1:8080"), "listen", config.listen_host, port);
     config.listen_port = static_cast<uint16_t>(std::stoul(port));
-    const auto upstreams = doc.value("upstreams", nlohmann::json::object());
-    const auto filters = doc.value("filters", nlohmann::json::object());
-    if (!doc.contains("routes") || !doc["routes"].is_array() || doc["routes"].empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, path + ": routes: at least one route is needed");
+    config.threads = static_cast<unsigned>(Integer(doc, "threads", "", 0, 0, 256));
+    if (auto tls = doc.find("tls"); tls != doc.end()) {
+      OnlyKeys(*tls, "tls", {"certificate", "private_key"});
+      config.tls_certificate = String(*tls, "certificate", "tls");
+      config.tls_private_key = String(*tls, "private_key", "tls");
+      if (config.tls_certificate.empty() || config.tls_private_key.empty()) throw ConfigError("tls", "both certificate and private_key are needed");
     }
+    if (auto admin = doc.find("admin"); admin != doc.end()) {
+      OnlyKeys(*admin, "admin", {"listen", "key_sha256"});
+      std::string admin_port;
+      SplitHostPort(String(*admin, "listen", "admin", "127.0.0.1:8081"), "admin.listen", config.admin_host, admin_port);
+      config.admin_port = static_cast<uint16_t>(std::stoul(admin_port));
+      config.admin_key_sha256 = HexDigest(String(*admin, "key_sha256", "admin"), "admin.key_sha256");
+    }
+
+    // Shared state first: filters are created against it.
+    int64_t redis_timeout = 200;
+    std::string redis;
+    if (auto state = doc.find("state"); state != doc.end()) {
+      OnlyKeys(*state, "state", {"redis", "timeout_ms", "on_error"});
+      redis = String(*state, "redis", "state");
+      redis_timeout = Integer(*state, "timeout_ms", "state", 200, 1, 60000);
+      const std::string on_error = String(*state, "on_error", "state", "closed");
+      if (on_error != "closed" && on_error != "open") throw ConfigError("state.on_error", "closed or open expected");
+      config.environment.limits_fail_open = on_error == "open";
+    }
+    const std::string store_key = redis.empty() ? "memory" : redis + "#" + std::to_string(redis_timeout);
+    auto& limits = limit_stores_[store_key];
+    if (!limits) {
+      if (redis.empty()) {
+        limits = MakeMemoryLimitStore();
+      } else {
+        auto store = MakeRedisLimitStore(redis, static_cast<int>(redis_timeout));
+        if (!store) throw ConfigError("state.redis", store.error().message);
+        limits = *store;
+      }
+    }
+    config.environment.limits = limits;
+    if (auto keys = doc.find("keys"); keys != doc.end()) {
+      OnlyKeys(*keys, "keys", {"file"});
+      const std::string path = String(*keys, "file", "keys");
+      if (path.empty()) throw ConfigError("keys.file", "a file path is needed");
+      auto& store = key_stores_[path];
+      if (!store) {
+        auto opened = KeyStore::Open(path);
+        if (!opened) throw ConfigError("keys.file", opened.error().message);
+        store = *opened;
+      }
+      config.environment.keys = store;
+    }
+    if (config.admin_port && !config.environment.keys) throw ConfigError("admin", "the admin API manages keys: set keys.file too");
+
+    const auto upstreams = doc.value("upstreams", nlohmann::json::object());
+    if (!upstreams.is_object()) throw ConfigError("upstreams", "a mapping of names to upstreams is expected");
+    for (const auto& [name, value] : upstreams.items()) config.upstreams[name] = ParseUpstream(name, value, "upstreams." + name);
+    const auto filters = doc.value("filters", nlohmann::json::object());
+    if (!filters.is_object()) throw ConfigError("filters", "a mapping of filter names to settings is expected");
+    if (!doc.contains("routes") || !doc["routes"].is_array() || doc["routes"].empty()) throw ConfigError("routes", "at least one route is needed");
+    std::map<std::string, std::shared_ptr<Filter>> kept;
+    std::set<std::string> route_names;
     for (size_t i = 0; i < doc["routes"].size(); ++i) {
       const auto& r = doc["routes"][i];
-      const std::string where = path + ": routes[" + std::to_string(i) + "]";
+      const std::string path = "routes[" + std::to_string(i) + "]";
+      OnlyKeys(r, path, {"name", "path", "type", "upstream", "filters"});
       Route route;
-      route.path = r.at("path").get<std::string>();
-      route.name = r.value("name", route.path);
-      const std::string upstream = r.at("upstream").get<std::string>();
-      if (!upstreams.contains(upstream)) return MakeError(ErrorCode::kInvalidArgument, where + ".upstream: no upstream named '" + upstream + "'");
-      if (!SplitHostPort(upstreams[upstream].get<std::string>(), route.upstream_host, route.upstream_port)) {
-        return MakeError(ErrorCode::kInvalidArgument, path + ": upstreams." + upstream + ": expected host:port");
-      }
-      for (const auto& name : r.value("filters", std::vector<std::string>{})) {
-        auto filter = CreateFilter(name, filters.value(name, nlohmann::json::object()));
-        if (!filter) return MakeError(filter.error().code, where + ".filters: " + filter.error().message);
-        route.filters.push_back(std::move(*filter));
+      route.path = String(r, "path", path);
+      if (route.path.empty() || route.path[0] != '/') throw ConfigError(path + ".path", "an absolute path is needed (e.g. /v1/chat/completions)");
+      route.name = String(r, "name", path, route.path);
+      if (!route_names.insert(route.name).second) throw ConfigError(path + ".name", "two routes are named '" + route.name + "'");
+      const std::string type = String(r, "type", path, route.path.rfind("/v1/", 0) == 0 ? "openai" : "json");
+      if (type == "openai") route.type = RouteType::kOpenAi;
+      else if (type == "json") route.type = RouteType::kJson;
+      else if (type == "raw") route.type = RouteType::kRaw;
+      else throw ConfigError(path + ".type", "openai, json or raw expected");
+      route.upstream = String(r, "upstream", path);
+      if (!config.upstreams.count(route.upstream)) throw ConfigError(path + ".upstream", "no upstream named '" + route.upstream + "'");
+      const auto names = r.value("filters", nlohmann::json::array());
+      if (!names.is_array()) throw ConfigError(path + ".filters", "a list of filter names is expected");
+      for (size_t f = 0; f < names.size(); ++f) {
+        if (!names[f].is_string()) throw ConfigError(path + ".filters[" + std::to_string(f) + "]", "a filter name is expected");
+        const std::string name = names[f].get<std::string>();
+        const auto settings = filters.value(name, nlohmann::json::object());
+        // Same route, filter and settings as the last load: keep the instance and with it its state.
+        const std::string identity = route.name + "\n" + name + "\n" + settings.dump() + "\n" + store_key;
+        auto cached = filters_.find(identity);
+        std::shared_ptr<Filter> filter;
+        if (cached != filters_.end()) {
+          filter = cached->second;
+        } else {
+          auto created = CreateFilter(name, settings, config.environment);
+          if (!created) {
+            // Filter messages start with "<filter>.<key>": point at that key when the file has it.
+            const std::string& message = created.error().message;
+            std::string key = "filters." + message.substr(0, message.find_first_of(": "));
+            if (!lines.count(key)) key = filters.contains(name) ? "filters." + name : path + ".filters[" + std::to_string(f) + "]";
+            throw ConfigError(key, message);
+          }
+          filter = *created;
+        }
+        kept[identity] = filter;
+        route.filters.push_back(std::move(filter));
       }
       config.routes.push_back(std::move(route));
     }
-    const auto audit = doc.value("audit", nlohmann::json::object());
-    config.audit_jsonl = audit.value("jsonl", "");
-    config.audit_log = audit.value("log", "");
-    const auto limits = doc.value("limits", nlohmann::json::object());
-    config.max_request_bytes = limits.value("max_request_bytes", config.max_request_bytes);
-    config.max_response_bytes = limits.value("max_response_bytes", config.max_response_bytes);
-    config.header_timeout = std::chrono::milliseconds(limits.value("header_timeout_ms", int64_t{10000}));
-    config.upstream_timeout = std::chrono::milliseconds(limits.value("upstream_timeout_ms", int64_t{120000}));
-    config.threads = doc.value("threads", 0u);
+    filters_ = std::move(kept);
+
+    if (auto audit = doc.find("audit"); audit != doc.end()) {
+      OnlyKeys(*audit, "audit", {"jsonl", "log"});
+      config.audit_jsonl = String(*audit, "jsonl", "audit");
+      config.audit_log = String(*audit, "log", "audit");
+    }
+    if (auto limits_doc = doc.find("limits"); limits_doc != doc.end()) {
+      const std::string p = "limits";
+      OnlyKeys(*limits_doc, p, {"max_request_bytes", "max_response_bytes", "max_stream_event_bytes", "header_timeout_ms", "idle_timeout_ms",
+                                "upstream_timeout_ms", "drain_timeout_ms"});
+      constexpr int64_t kDay = 86400000;
+      config.max_request_bytes = static_cast<uint64_t>(Integer(*limits_doc, "max_request_bytes", p, 4 << 20, 1, int64_t{1} << 34));
+      config.max_response_bytes = static_cast<uint64_t>(Integer(*limits_doc, "max_response_bytes", p, 64 << 20, 1, int64_t{1} << 40));
+      config.max_stream_event_bytes = static_cast<uint64_t>(Integer(*limits_doc, "max_stream_event_bytes", p, 1 << 20, 64, int64_t{1} << 30));
+      config.header_timeout = std::chrono::milliseconds(Integer(*limits_doc, "header_timeout_ms", p, 10000, 1, kDay));
+      config.idle_timeout = std::chrono::milliseconds(Integer(*limits_doc, "idle_timeout_ms", p, 60000, 1, kDay));
+      config.upstream_timeout = std::chrono::milliseconds(Integer(*limits_doc, "upstream_timeout_ms", p, 120000, 1, kDay));
+      config.drain_timeout = std::chrono::milliseconds(Integer(*limits_doc, "drain_timeout_ms", p, 30000, 0, kDay));
+    }
+    if (auto logs = doc.find("logs"); logs != doc.end()) {
+      OnlyKeys(*logs, "logs", {"access"});
+      config.access_log = Bool(*logs, "access", "logs", false);
+    }
+  } catch (const ConfigError& e) {
+    return MakeError(ErrorCode::kInvalidArgument, where(e.key) + e.what());
   } catch (const nlohmann::json::exception& e) {
-    return MakeError(ErrorCode::kInvalidArgument, path + ": " + e.what());
+    return MakeError(ErrorCode::kInvalidArgument, file + ": " + e.what());
   }
   return config;
 }
+
+Result<GatewayConfig> LoadGatewayConfig(const std::string& path) { return ConfigLoader().Load(path); }
 
 }  // namespace modelguard::gateway

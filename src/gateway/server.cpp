@@ -1,51 +1,60 @@
-// Request path: read (header timeout, body limit) -> builtin endpoints -> route match -> request filters ->
-// upstream (connect, write, read with a timeout and a response limit) -> response filters -> client ->
-// audit event. Each client connection is one coroutine; keep-alive on the client side.
-#include <openssl/sha.h>
-
+// Request path: read (idle, then header+body timeouts; body limit; 100-continue) -> builtin endpoints ->
+// route match -> body checks -> request filters -> upstream target (pooled connection, failover before
+// anything was sent) -> buffered answer through the response filters, or a server-sent-event stream cut
+// into events that pass the stream filters one by one -> client -> audit event. Each client connection is
+// one coroutine; the configuration is an immutable snapshot swapped atomically on reload, so a request
+// runs start to end on the configuration it started with.
+// GCC 12 reports boost::optional inside Beast's parser as maybe-uninitialized at -O2 (a known false
+// positive of the optional's storage union); nothing of ours is involved.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <utility>  // before asio: Boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <openssl/crypto.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
-#include <mutex>
-#include <optional>
 #include <thread>
-#include <unordered_map>
 
 #include "modelguard/gateway/audit.h"
 #include "modelguard/gateway/gateway.h"
 #include "src/gateway/digest.h"
+#include "src/gateway/log.h"
+#include "src/gateway/metrics.h"
+#include "src/gateway/openai.h"
+#include "src/gateway/sse.h"
+#include "src/gateway/upstream.h"
 
 namespace modelguard::gateway {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using asio::redirect_error;
+using asio::use_awaitable;
 
-
-struct Metrics {
-  std::atomic<uint64_t> requests{0}, blocked{0}, upstream_errors{0}, status_2xx{0}, status_4xx{0}, status_5xx{0};
-  std::string Prometheus() const {
-    std::string out;
-    out += "# TYPE modelguard_gateway_requests_total counter\n";
-    out += "modelguard_gateway_requests_total{code=\"2xx\"} " + std::to_string(status_2xx.load()) + "\n";
-    out += "modelguard_gateway_requests_total{code=\"4xx\"} " + std::to_string(status_4xx.load()) + "\n";
-    out += "modelguard_gateway_requests_total{code=\"5xx\"} " + std::to_string(status_5xx.load()) + "\n";
-    out += "# TYPE modelguard_gateway_blocked_total counter\nmodelguard_gateway_blocked_total " + std::to_string(blocked.load()) + "\n";
-    out += "# TYPE modelguard_gateway_upstream_errors_total counter\nmodelguard_gateway_upstream_errors_total " +
-           std::to_string(upstream_errors.load()) + "\n";
-    return out;
-  }
+struct Runtime {
+  GatewayConfig config;
+  std::map<std::string, std::shared_ptr<UpstreamState>> upstreams;
 };
+
+Result<std::shared_ptr<const Runtime>> MakeRuntime(const GatewayConfig& config) {
+  auto runtime = std::make_shared<Runtime>();
+  runtime->config = config;
+  for (const auto& [name, upstream] : config.upstreams) {
+    auto state = MakeUpstreamState(upstream);
+    if (!state) return state.error();
+    runtime->upstreams[name] = *state;
+  }
+  return std::shared_ptr<const Runtime>(std::move(runtime));
+}
 
 const Route* Match(const std::vector<Route>& routes, std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
@@ -59,81 +68,230 @@ const Route* Match(const std::vector<Route>& routes, std::string_view target) {
   return nullptr;
 }
 
-http::response<http::string_body> JsonError(unsigned status, const std::string& type, const std::string& message, unsigned version,
-                                            bool keep_alive) {
+std::string ErrorBody(const std::string& type, const std::string& message) {
+  // OpenAI-compatible error body, so SDKs surface the message.
+  return nlohmann::json{{"error", {{"message", message}, {"type", type}, {"code", type}}}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+http::response<http::string_body> JsonResponse(unsigned status, std::string body, unsigned version) {
   http::response<http::string_body> res{static_cast<http::status>(status), version};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::server, "modelguard");
-  // OpenAI-compatible error body, so SDKs surface the message.
-  res.body() = nlohmann::json{{"error", {{"message", message}, {"type", type}, {"code", type}}}}.dump();
-  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
   res.prepare_payload();
   return res;
 }
 
+http::response<http::string_body> JsonError(unsigned status, const std::string& type, const std::string& message, unsigned version) {
+  return JsonResponse(status, ErrorBody(type, message), version);
+}
+
+constexpr http::field kHopByHop[] = {http::field::connection, http::field::keep_alive, http::field::proxy_authorization,
+                                     http::field::proxy_authenticate, http::field::te, http::field::trailer,
+                                     http::field::transfer_encoding, http::field::upgrade};
+
+template <class Stream>
+beast::tcp_stream& Lowest(Stream& stream) {
+  return beast::get_lowest_layer(stream);
+}
+
+// Writes through either kind of upstream connection.
+template <class S, class Message>
+asio::awaitable<void> WriteMessage(S& stream, Message& message, beast::error_code& error) {
+  co_await http::async_write(stream, message, redirect_error(use_awaitable, error));
+}
+template <class S, class Parser>
+asio::awaitable<void> ReadHeader(S& stream, beast::flat_buffer& buffer, Parser& parser, beast::error_code& error) {
+  co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, error));
+}
+template <class S, class Parser>
+asio::awaitable<void> ReadSome(S& stream, beast::flat_buffer& buffer, Parser& parser, beast::error_code& error) {
+  co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, error));
+}
+template <class Message>
+asio::awaitable<void> Write(UpstreamConnection& c, Message& m, beast::error_code& e) {
+  if (c.tls) co_await WriteMessage(*c.tls, m, e);
+  else co_await WriteMessage(*c.tcp, m, e);
+}
+template <class Parser>
+asio::awaitable<void> ReadHead(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {
+  if (c.tls) co_await ReadHeader(*c.tls, b, p, e);
+  else co_await ReadHeader(*c.tcp, b, p, e);
+}
+template <class Parser>
+asio::awaitable<void> Read(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {
+  if (c.tls) co_await ReadSome(*c.tls, b, p, e);
+  else co_await ReadSome(*c.tcp, b, p, e);
+}
+
+// What happened to one proxied request, for metrics and the audit event.
+struct Outcome {
+  unsigned status = 0;
+  std::string response_sha256;
+  std::optional<int64_t> tokens;
+  std::optional<double> first_byte_ms;
+  std::string target;  // the upstream target that answered
+  bool streamed = false;
+  bool client_gone = false;
+};
+
 class Gateway {
  public:
-  Gateway(const GatewayConfig& config, std::unique_ptr<AuditSink> audit) : config_(config), audit_(std::move(audit)) {}
+  Gateway(std::shared_ptr<const Runtime> runtime, std::unique_ptr<AuditSink> audit) : runtime_(std::move(runtime)), audit_(std::move(audit)) {}
 
-  asio::awaitable<void> Session(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
+  std::shared_ptr<const Runtime> Snapshot() const { return runtime_.load(); }
+  void Replace(std::shared_ptr<const Runtime> runtime) { runtime_.store(std::move(runtime)); }
+  Metrics& metrics() { return metrics_; }
+  bool draining() const { return draining_.load(); }
+  void StartDrain() { draining_ = true; }
+
+  template <class Stream>
+  asio::awaitable<void> Session(Stream stream) {
     beast::flat_buffer buffer;
     for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(config_.max_request_bytes);
-      stream.expires_after(config_.header_timeout);
-      beast::error_code read_error;
-      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, read_error));
-      if (read_error == http::error::end_of_stream || read_error == beast::error::timeout ||
-          read_error == asio::error::connection_reset || read_error == asio::error::eof) {
-        break;
+      const auto runtime = Snapshot();
+      const GatewayConfig& config = runtime->config;
+      beast::error_code error;
+      // Idle keep-alive connections wait up to idle_timeout for a first byte; from then on the whole
+      // request must arrive within header_timeout, which is what stops slow-loris clients.
+      if (buffer.size() == 0) {
+        Lowest(stream).expires_after(config.idle_timeout);
+        const size_t n = co_await stream.async_read_some(buffer.prepare(16384), redirect_error(use_awaitable, error));
+        if (error) break;
+        buffer.commit(n);
       }
-      if (read_error) {
-        const bool too_large = read_error == http::error::body_limit;
-        auto res = JsonError(too_large ? 413 : 400, too_large ? "request_too_large" : "bad_request", read_error.message(), 11, false);
+      Lowest(stream).expires_after(config.header_timeout);
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(32 * 1024);
+      parser.body_limit(config.max_request_bytes);
+      co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, error));
+      if (!error && parser.get()[http::field::expect] == "100-continue" && !parser.is_done()) {
+        http::response<http::empty_body> go_on{http::status::continue_, 11};
+        co_await http::async_write(stream, go_on, redirect_error(use_awaitable, error));
+      }
+      if (!error && !parser.is_done()) co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, error));
+      if (error == http::error::end_of_stream || error == asio::error::connection_reset || error == asio::error::eof) break;
+      if (error) {
+        const bool too_large = error == http::error::body_limit;
+        const bool timeout = error == beast::error::timeout;
+        const unsigned status = too_large ? 413 : timeout ? 408 : 400;
+        const std::string type = too_large ? "request_too_large" : timeout ? "request_timeout" : "bad_request";
+        auto res = JsonError(status, type, too_large ? "the request body exceeds " + std::to_string(config.max_request_bytes) + " bytes"
+                                                     : timeout ? "the request did not arrive in time" : error.message(), 11);
+        res.keep_alive(false);
         // Requests refused before they were whole are audited too: they are often the interesting ones.
         RequestContext refused;
-        refused.verdicts["http"] = "block:" + std::string(too_large ? "request_too_large" : "bad_request");
-        ++metrics_.status_4xx;
-        Audit(refused, std::string(parser.get().target()), res, Clock::now());
+        refused.verdicts["http"] = "block:" + type;
+        metrics_.CountBlock("http", type);
+        Outcome outcome;
+        outcome.status = status;
+        outcome.response_sha256 = Sha256Hex(res.body());
+        Audit(config, refused, std::string(parser.get().target()), outcome, Clock::now());
+        Lowest(stream).expires_after(std::chrono::seconds(5));
         beast::error_code ignored;
-        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ignored));
+        co_await http::async_write(stream, res, redirect_error(use_awaitable, ignored));
         break;
       }
       auto request = parser.release();
-      const bool keep_alive = request.keep_alive();
-      auto response = co_await Handle(std::move(request));
-      response.keep_alive(keep_alive);
-      stream.expires_after(config_.upstream_timeout);
-      beast::error_code write_error;
-      co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, write_error));
-      if (write_error || !keep_alive) break;
+      const bool keep_alive = request.keep_alive() && !draining();
+      const bool open = co_await Handle(stream, std::move(request), keep_alive, runtime);
+      if (!open || !keep_alive || draining()) break;
     }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  const Metrics& metrics() const { return metrics_; }
+  asio::awaitable<void> HealthChecks(std::weak_ptr<UpstreamState> weak) {
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor);
+    for (;;) {
+      auto upstream = weak.lock();
+      if (!upstream || stopping_) co_return;
+      for (auto& target : upstream->targets) {
+        beast::error_code error;
+        auto connection = co_await ConnectUpstream(*upstream, *target, upstream->config.health_timeout, error);
+        unsigned status = 0;
+        if (connection) {
+          http::request<http::empty_body> probe{http::verb::get, upstream->config.health_path, 11};
+          probe.set(http::field::host, target->label);
+          probe.set(http::field::user_agent, "modelguard-health-check");
+          probe.keep_alive(false);
+          connection->lowest().expires_after(upstream->config.health_timeout);
+          co_await Write(*connection, probe, error);
+          beast::flat_buffer buffer;
+          http::response_parser<http::string_body> response;
+          response.body_limit(64 * 1024);
+          if (!error) co_await Read(*connection, buffer, response, error);
+          if (!error) status = response.get().result_int();
+        }
+        Record(*upstream, *target, status >= 200 && status < 300, status ? "health status " + std::to_string(status) : error.message());
+      }
+      const auto interval = upstream->config.health_interval;
+      upstream.reset();  // a reload may retire this upstream while we sleep
+      timer.expires_after(interval);
+      beast::error_code ignored;
+      co_await timer.async_wait(redirect_error(use_awaitable, ignored));
+    }
+  }
+
+  void Stop() { stopping_ = true; }
 
  private:
-  asio::awaitable<http::response<http::string_body>> Handle(http::request<http::string_body> request) {
+  void Record(UpstreamState& upstream, TargetState& target, bool ok, const std::string& why) {
+    if (ok) {
+      target.failures = 0;
+      if (!target.healthy.exchange(true)) {
+        LogEvent("info", "upstream target healthy again", {{"upstream", upstream.config.name}, {"target", target.label}});
+      }
+    } else if (++target.failures >= upstream.config.unhealthy_after && target.healthy.exchange(false)) {
+      LogEvent("warn", "upstream target unhealthy", {{"upstream", upstream.config.name}, {"target", target.label}, {"reason", why}});
+    }
+    metrics_.SetTargetHealth(upstream.config.name, target.label, target.healthy.load());
+  }
+
+  template <class Stream>
+  asio::awaitable<bool> Send(Stream& stream, http::response<http::string_body>& response, bool keep_alive, const GatewayConfig& config) {
+    response.keep_alive(keep_alive);
+    Lowest(stream).expires_after(config.upstream_timeout);
+    beast::error_code error;
+    co_await http::async_write(stream, response, redirect_error(use_awaitable, error));
+    co_return !error;
+  }
+
+  template <class Stream>
+  asio::awaitable<bool> Handle(Stream& stream, http::request<http::string_body> request, bool keep_alive,
+                               const std::shared_ptr<const Runtime>& runtime) {
     const auto started = Clock::now();
+    const GatewayConfig& config = runtime->config;
     const std::string target(request.target());
-    if (target == "/healthz" || target == "/readyz") {
-      http::response<http::string_body> res{http::status::ok, request.version()};
-      res.set(http::field::content_type, "application/json");
-      res.body() = "{\"status\":\"ok\"}";
-      res.prepare_payload();
-      co_return res;
+    const unsigned version = request.version();
+    if (target == "/healthz") {
+      auto res = JsonResponse(200, "{\"status\":\"ok\"}", version);
+      co_return co_await Send(stream, res, keep_alive, config);
+    }
+    if (target == "/readyz") {
+      // Not ready while draining, or while a route has no healthy upstream target.
+      std::string problem = draining() ? "draining" : "";
+      for (const auto& [name, upstream] : runtime->upstreams) {
+        if (problem.empty() && !upstream->AnyHealthy()) problem = "upstream '" + name + "' has no healthy target";
+      }
+      auto res = problem.empty() ? JsonResponse(200, "{\"status\":\"ready\"}", version)
+                                 : JsonResponse(503, nlohmann::json{{"status", "not ready"}, {"reason", problem}}.dump(), version);
+      co_return co_await Send(stream, res, keep_alive, config);
     }
     if (target == "/metrics") {
-      http::response<http::string_body> res{http::status::ok, request.version()};
+      http::response<http::string_body> res{http::status::ok, version};
       res.set(http::field::content_type, "text/plain; version=0.0.4");
       res.body() = metrics_.Prometheus();
       res.prepare_payload();
-      co_return res;
+      co_return co_await Send(stream, res, keep_alive, config);
     }
-    ++metrics_.requests;
+    ++metrics_.in_flight;
+    struct InFlight {
+      Metrics& m;
+      ~InFlight() { --m.in_flight; }
+    } in_flight{metrics_};
+
     RequestContext context;
     context.method = std::string(request.method_string());
     context.target = target;
@@ -143,189 +301,571 @@ class Gateway {
       context.headers[name] = std::string(field.value());
     }
     context.body = request.body();
-    http::response<http::string_body> response;
-    const Route* route = Match(config_.routes, target);
+    const Route* route = Match(config.routes, target);
+    Outcome outcome;
+    bool open = true;
+    auto answer_with = [&](unsigned status, const std::string& type, const std::string& message,
+                           const std::map<std::string, std::string>& headers) -> http::response<http::string_body> {
+      auto res = JsonError(status, type, message, version);
+      for (const auto& [name, value] : headers) res.set(name, value);
+      outcome.status = status;
+      outcome.response_sha256 = Sha256Hex(res.body());
+      return res;
+    };
     if (!route) {
-      response = JsonError(404, "not_found", "no route for " + target.substr(0, target.find('?')), request.version(), true);
-    } else {
-      context.route = route->name;
-      std::optional<Answer> answer;
-      size_t ran = 0;
-      while (ran < route->filters.size() && !answer) answer = route->filters[ran++]->OnRequest(context);
-      if (answer) {
-        ++metrics_.blocked;
-        response = JsonError(answer->status, answer->error_type, answer->message, request.version(), true);
-        for (const auto& [name, value] : answer->headers) response.set(name, value);
-        // Filters that already reserved something (budgets) release it.
-        ResponseContext refused{response.result_int(), response.body()};
-        for (size_t i = 0; i < ran; ++i) route->filters[i]->OnResponse(context, refused);
-      } else {
-        response = co_await Forward(*route, std::move(request));
-        ResponseContext out{response.result_int(), response.body()};
-        for (const auto& filter : route->filters) filter->OnResponse(context, out);
-        if (out.body != response.body()) {
-          response.body() = std::move(out.body);
-          response.prepare_payload();
+      auto res = answer_with(404, "not_found", "no route for " + target.substr(0, target.find('?')), {});
+      open = co_await Send(stream, res, keep_alive, config);
+      Audit(config, context, target, outcome, started);
+      co_return open;
+    }
+    context.route = route->name;
+    RouteMetrics& route_metrics = metrics_.Route(route->name);
+    std::optional<Answer> refusal;
+    if (route->type != RouteType::kRaw && !context.body.empty()) {
+      // Strict JSON (including UTF-8) before anything else sees the body: filters and the upstream then
+      // agree on what the request says.
+      context.json = nlohmann::json::parse(context.body, nullptr, false);
+      if (context.json.is_discarded()) {
+        refusal = Answer{400, "invalid_request_error", "the request body is not valid JSON (UTF-8)", {}};
+      } else if (route->type == RouteType::kOpenAi) {
+        if (!context.json.is_object()) {
+          refusal = Answer{400, "invalid_request_error", "the request body must be a JSON object", {}};
+        } else {
+          if (auto m = context.json.find("model"); m != context.json.end() && m->is_string()) context.model = m->get<std::string>();
+          if (auto s = context.json.find("stream"); s != context.json.end() && s->is_boolean()) context.stream = s->get<bool>();
         }
       }
+      if (refusal) context.verdicts["http"] = "block:invalid_request_error";
     }
-    const unsigned status = response.result_int();
-    (status < 300 ? metrics_.status_2xx : status < 500 ? metrics_.status_4xx : metrics_.status_5xx)++;
-    Audit(context, target, response, started);
-    co_return response;
-  }
-
-  void Audit(const RequestContext& context, const std::string& target, const http::response<http::string_body>& response,
-             Clock::time_point started) {
-    if (audit_) {
-      nlohmann::ordered_json event;
-      event["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-      event["key_id"] = context.key_id;
-      event["route"] = context.route;
-      event["method"] = context.method;
-      event["path"] = target.substr(0, target.find('?'));
-      event["status"] = response.result_int();
-      event["latency_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-      event["verdicts"] = context.verdicts;
-      // Digests, never the bodies: the audit trail proves what passed without holding prompts or secrets.
-      event["request_sha256"] = Sha256Hex(context.body);
-      event["response_sha256"] = Sha256Hex(response.body());
-      (void)audit_->Write(std::move(event));
+    size_t ran = 0;
+    while (!refusal && ran < route->filters.size()) refusal = route->filters[ran++]->OnRequest(context);
+    if (refusal) {
+      const std::string reason = refusal->error_type;
+      std::string by = "http";
+      for (const auto& [filter, verdict] : context.verdicts) {
+        if (verdict == "block:" + reason) by = filter;
+      }
+      metrics_.CountBlock(by, reason);
+      auto res = answer_with(refusal->status, refusal->error_type, refusal->message, refusal->headers);
+      // Filters that already reserved something (budgets, token rates) release it.
+      ResponseContext refused{res.result_int(), res.body(), false, std::nullopt};
+      for (size_t i = 0; i < ran; ++i) route->filters[i]->OnResponse(context, refused);
+      outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+      open = co_await Send(stream, res, keep_alive, config);
+    } else {
+      open = co_await Forward(stream, *runtime, *route, std::move(request), context, keep_alive, started, outcome);
     }
+    const unsigned status = outcome.status;
+    (status < 300 ? route_metrics.status_2xx : status < 500 ? route_metrics.status_4xx : route_metrics.status_5xx)++;
+    if (outcome.tokens) route_metrics.tokens += static_cast<uint64_t>(std::max<int64_t>(0, *outcome.tokens));
+    if (outcome.streamed) ++route_metrics.streams;
+    route_metrics.latency.Observe(std::chrono::duration<double>(Clock::now() - started).count());
+    if (outcome.first_byte_ms) route_metrics.time_to_first_byte.Observe(*outcome.first_byte_ms / 1000);
+    Audit(config, context, target, outcome, started);
+    co_return open && !outcome.client_gone;
   }
 
-  // Idle keep-alive connections to each upstream, reused by later requests (any thread).
-  std::optional<tcp::socket> TakeIdle(const std::string& upstream) {
-    std::lock_guard lock(pool_mutex_);
-    auto& idle = pool_[upstream];
-    if (idle.empty()) return std::nullopt;
-    tcp::socket socket = std::move(idle.back());
-    idle.pop_back();
-    return socket;
-  }
-  void GiveBack(const std::string& upstream, tcp::socket socket) {
-    std::lock_guard lock(pool_mutex_);
-    auto& idle = pool_[upstream];
-    if (idle.size() < kMaxIdlePerUpstream) idle.push_back(std::move(socket));
-  }
-
-  asio::awaitable<http::response<http::string_body>> Forward(const Route& route, http::request<http::string_body> request) {
-    auto executor = co_await asio::this_coro::executor;
+  // Sends the request to a target of the route's upstream: a pooled connection first (one retry on a fresh
+  // one if the pooled one turns out stale), then the next target when a connection cannot even be made.
+  // Once the request was written to a fresh connection it is never replayed: the model may have run it.
+  template <class Stream>
+  asio::awaitable<bool> Forward(Stream& client, const Runtime& runtime, const Route& route, http::request<http::string_body> request,
+                                RequestContext& context, bool keep_alive, Clock::time_point started, Outcome& outcome) {
+    const GatewayConfig& config = runtime.config;
+    UpstreamState& upstream = *runtime.upstreams.at(route.upstream);
     const unsigned version = request.version();
-    const std::string upstream_name = route.upstream_host + ":" + route.upstream_port;
-    // Hop-by-hop headers are the connection's business, not the upstream's.
-    for (auto field : {http::field::connection, http::field::keep_alive, http::field::proxy_authorization, http::field::te,
-                       http::field::trailer, http::field::upgrade}) {
-      request.erase(field);
-    }
-    request.set(http::field::host, upstream_name);
+    for (auto field : kHopByHop) request.erase(field);
     request.version(11);
     request.keep_alive(true);
     request.prepare_payload();
-    beast::error_code error;
-    // A pooled connection may have been closed by the upstream meanwhile: then one retry on a fresh one.
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      std::optional<tcp::socket> idle = attempt == 0 ? TakeIdle(upstream_name) : std::nullopt;
-      const bool reused = idle.has_value();
-      beast::tcp_stream upstream = reused ? beast::tcp_stream(std::move(*idle)) : beast::tcp_stream(executor);
-      upstream.expires_after(config_.upstream_timeout);
-      error = {};
-      if (!reused) {
-        tcp::resolver resolver(executor);
-        auto endpoints = co_await resolver.async_resolve(route.upstream_host, route.upstream_port, asio::redirect_error(asio::use_awaitable, error));
-        if (!error) co_await upstream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, error));
-        if (!error) upstream.socket().set_option(tcp::no_delay(true), error);
-      }
-      if (!error) co_await http::async_write(upstream, request, asio::redirect_error(asio::use_awaitable, error));
-      if (!error) {
-        beast::flat_buffer buffer;
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(config_.max_response_bytes);
-        co_await http::async_read(upstream, buffer, parser, asio::redirect_error(asio::use_awaitable, error));
-        if (!error) {
-          auto response = parser.release();
-          if (response.keep_alive() && buffer.size() == 0) {
-            upstream.expires_never();
-            GiveBack(upstream_name, upstream.release_socket());
+    std::unique_ptr<UpstreamConnection> connection;
+    beast::flat_buffer buffer;
+    std::optional<http::response_parser<http::empty_body>> head;
+    TargetState* answered = nullptr;
+    std::string failure = "no target";
+    for (TargetState* target : upstream.Order()) {
+      request.set(http::field::host, target->label);
+      bool written_to_fresh = false;
+      for (int attempt = 0; attempt < 2 && !answered && !written_to_fresh; ++attempt) {
+        beast::error_code error;
+        connection = attempt == 0 ? upstream.pool.Take(target->label) : nullptr;
+        const bool reused = connection != nullptr;
+        if (!reused) {
+          connection = co_await ConnectUpstream(upstream, *target, config.upstream_timeout, error);
+          if (!connection) {
+            failure = target->label + ": " + error.message();
+            metrics_.CountUpstreamError(upstream.config.name, "connect");
+            Record(upstream, *target, false, error.message());
+            break;  // next target
           }
-          response.version(version);
-          for (auto field : {http::field::connection, http::field::keep_alive, http::field::transfer_encoding}) response.erase(field);
-          response.prepare_payload();
-          co_return response;
+        }
+        connection->lowest().expires_after(config.upstream_timeout);
+        co_await Write(*connection, request, error);
+        head.emplace();
+        head->header_limit(64 * 1024);
+        buffer.clear();
+        if (!error) co_await ReadHead(*connection, buffer, *head, error);
+        if (!error) {
+          answered = target;
+          break;
+        }
+        failure = target->label + ": " + error.message();
+        if (!reused) {
+          written_to_fresh = true;
+          metrics_.CountUpstreamError(upstream.config.name, error == beast::error::timeout ? "timeout" : "read");
         }
       }
-      if (!reused) break;  // a fresh connection failed: the upstream is down, not a stale socket
+      if (answered || written_to_fresh) break;
     }
-    ++metrics_.upstream_errors;
-    co_return JsonError(502, "upstream_error", "the model endpoint did not answer: " + error.message(), version, true);
+    if (!answered) {
+      const bool timeout = failure.find("timed out") != std::string::npos || failure.find("timeout") != std::string::npos;
+      auto res = JsonError(timeout ? 504 : 502, "upstream_error", "the model endpoint did not answer (" + failure + ")", version);
+      co_return co_await Finish(client, res, keep_alive, config, route, context, outcome, started);
+    }
+    Record(upstream, *answered, true, "");
+    outcome.target = answered->label;
+    const auto content_type = head->get()[http::field::content_type];
+    const bool event_stream = content_type.substr(0, 17) == "text/event-stream";
+    if (event_stream) {
+      co_return co_await Relay(client, upstream, *answered, std::move(connection), buffer, *head, runtime, route, context, version,
+                                keep_alive, started, outcome);
+    }
+    http::response_parser<http::string_body> parser(std::move(*head));
+    parser.body_limit(config.max_response_bytes);
+    beast::error_code error;
+    if (!parser.is_done()) co_await Read(*connection, buffer, parser, error);
+    if (error) {
+      metrics_.CountUpstreamError(upstream.config.name, error == http::error::body_limit ? "too_large" : "read");
+      auto res = error == http::error::body_limit
+                     ? JsonError(502, "upstream_error", "the model's answer exceeds " + std::to_string(config.max_response_bytes) + " bytes", version)
+                     : JsonError(502, "upstream_error", "the model endpoint broke off its answer: " + error.message(), version);
+      co_return co_await Finish(client, res, keep_alive, config, route, context, outcome, started);
+    }
+    auto response = parser.release();
+    if (response.keep_alive() && buffer.size() == 0) {
+      connection->lowest().expires_never();
+      upstream.pool.Give(answered->label, std::move(connection));
+    }
+    response.version(version);
+    for (auto field : kHopByHop) response.erase(field);
+    response.prepare_payload();
+    co_return co_await Finish(client, response, keep_alive, config, route, context, outcome, started);
   }
 
-  static constexpr size_t kMaxIdlePerUpstream = 256;
-  std::mutex pool_mutex_;
-  std::unordered_map<std::string, std::vector<tcp::socket>> pool_;
-  const GatewayConfig& config_;
+  // A whole (non-streamed) answer: response filters, then the client.
+  template <class Stream>
+  asio::awaitable<bool> Finish(Stream& client, http::response<http::string_body>& response, bool keep_alive, const GatewayConfig& config,
+                               const Route& route, RequestContext& context, Outcome& outcome, Clock::time_point started) {
+    ResponseContext out{response.result_int(), response.body(), false, std::nullopt};
+    if (out.status < 300 && route.type == RouteType::kOpenAi) out.total_tokens = UsageTotalTokens(nlohmann::json::parse(out.body, nullptr, false));
+    for (const auto& filter : route.filters) filter->OnResponse(context, out);
+    if (out.body != response.body()) {
+      response.body() = std::move(out.body);
+      response.prepare_payload();
+    }
+    outcome.status = response.result_int();
+    outcome.tokens = out.total_tokens;
+    outcome.response_sha256 = Sha256Hex(response.body());
+    outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    const bool sent = co_await Send(client, response, keep_alive, config);
+    outcome.client_gone = !sent;
+    co_return sent;
+  }
+
+  // Server-sent events: forwarded as they come, each whole event through the route's stream filters.
+  template <class Client>
+  asio::awaitable<bool> Relay(Client& client, UpstreamState& upstream, TargetState& target, std::unique_ptr<UpstreamConnection> connection,
+                               beast::flat_buffer& buffer, http::response_parser<http::empty_body>& head, const Runtime& runtime,
+                               const Route& route, RequestContext& context, unsigned version, bool keep_alive, Clock::time_point started,
+                               Outcome& outcome) {
+    const GatewayConfig& config = runtime.config;
+    outcome.streamed = true;
+    outcome.status = head.get().result_int();
+    http::response<http::empty_body> response_head{head.get().result(), version};
+    for (const auto& field : head.get()) response_head.set(field.name_string(), field.value());
+    for (auto field : kHopByHop) response_head.erase(field);
+    response_head.erase(http::field::content_length);
+    // HTTP/1.0 clients get the stream delimited by the connection's end instead of chunks.
+    const bool chunked = version == 11;
+    if (chunked) response_head.chunked(true);
+    response_head.keep_alive(chunked && keep_alive);
+    Sha256Stream digest;
+    beast::error_code client_error;
+    Lowest(client).expires_after(config.upstream_timeout);
+    http::response_serializer<http::empty_body> serializer(response_head);
+    co_await http::async_write_header(client, serializer, redirect_error(use_awaitable, client_error));
+
+    auto send = [&](const std::string& bytes) -> asio::awaitable<void> {
+      if (bytes.empty() || client_error) co_return;
+      if (!outcome.first_byte_ms) outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+      digest.Update(bytes);
+      Lowest(client).expires_after(config.upstream_timeout);
+      if (chunked) {
+        co_await asio::async_write(client, http::make_chunk(asio::buffer(bytes)), redirect_error(use_awaitable, client_error));
+      } else {
+        co_await asio::async_write(client, asio::buffer(bytes), redirect_error(use_awaitable, client_error));
+      }
+    };
+
+    http::response_parser<http::buffer_body> parser(std::move(head));
+    parser.body_limit(config.max_response_bytes);
+    SseSplitter splitter(config.max_stream_event_bytes);
+    std::vector<std::string> events;
+    std::optional<int64_t> usage;
+    size_t text_bytes = 0;
+    std::string ended;  // why the stream stopped early, if it did
+    std::vector<char> chunk(16384);
+    while (!client_error && ended.empty() && !parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      beast::error_code error;
+      connection->lowest().expires_after(config.upstream_timeout);
+      co_await Read(*connection, buffer, parser, error);
+      if (error == http::error::need_buffer) error = {};
+      const size_t got = chunk.size() - parser.get().body().size;
+      events.clear();
+      if (got > 0) {
+        if (auto fed = splitter.Feed(std::string_view(chunk.data(), got), events); !fed) {
+          ended = "upstream_error:" + fed.error().message;
+        }
+      }
+      std::string out;
+      for (auto& event : events) {
+        bool has_data = false;
+        StreamEvent stream_event{SseData(event, has_data)};
+        if (!has_data) {
+          out += event;
+          continue;
+        }
+        if (stream_event.data != "[DONE]") {
+          const auto json = nlohmann::json::parse(stream_event.data, nullptr, false);
+          if (auto u = UsageTotalTokens(json)) usage = u;
+          text_bytes += StreamedTextBytes(json);
+        }
+        const std::string original = stream_event.data;
+        std::optional<Answer> stop;
+        const char* stopped_by = "";
+        for (const auto& filter : route.filters) {
+          if ((stop = filter->OnStreamEvent(context, stream_event))) {
+            stopped_by = filter->name();
+            break;
+          }
+        }
+        if (stop) {
+          metrics_.CountBlock(stopped_by, stop->error_type);
+          context.verdicts["stream"] = "block:" + stop->error_type;
+          out += SseEvent(ErrorBody(stop->error_type, stop->message));
+          ended = "blocked";
+          break;
+        }
+        out += stream_event.data == original ? event : SseEvent(stream_event.data);
+      }
+      co_await send(out);
+      if (error && ended.empty()) {
+        const bool timeout = error == beast::error::timeout;
+        metrics_.CountUpstreamError(upstream.config.name, timeout ? "stream_timeout" : "stream_broken");
+        context.verdicts["upstream"] = timeout ? "error:stream_timeout" : "error:stream_broken";
+        ended = "upstream";
+        co_await send(SseEvent(ErrorBody("upstream_error", timeout ? "the model endpoint stopped sending (timeout)"
+                                                                   : "the model endpoint broke off the stream: " + error.message())));
+      }
+    }
+    if (ended.rfind("upstream_error:", 0) == 0) {
+      metrics_.CountUpstreamError(upstream.config.name, "stream_event_too_large");
+      context.verdicts["upstream"] = "error:stream_event_too_large";
+      co_await send(SseEvent(ErrorBody("upstream_error", ended.substr(15))));
+    }
+    if (!client_error && chunked) {
+      co_await asio::async_write(client, http::make_chunk_last(), redirect_error(use_awaitable, client_error));
+    }
+    if (client_error) context.verdicts["client"] = "gone";
+    // Only a stream that ended as HTTP says, with nothing left over, leaves a reusable connection.
+    if (ended.empty() && !client_error && parser.is_done() && parser.keep_alive() && buffer.size() == 0) {
+      connection->lowest().expires_never();
+      upstream.pool.Give(target.label, std::move(connection));
+    }
+    outcome.tokens = usage ? usage : std::optional<int64_t>(EstimatePromptTokens(context.json) + static_cast<int64_t>((text_bytes + 3) / 4));
+    outcome.response_sha256 = digest.HexDigest();
+    outcome.client_gone = static_cast<bool>(client_error);
+    ResponseContext settled{outcome.status, "", true, outcome.tokens};
+    for (const auto& filter : route.filters) filter->OnResponse(context, settled);
+    co_return !client_error && chunked && ended.empty();
+  }
+
+  void Audit(const GatewayConfig& config, const RequestContext& context, const std::string& target, const Outcome& outcome,
+             Clock::time_point started) {
+    if (!audit_ && !config.access_log) return;
+    nlohmann::ordered_json event;
+    event["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    event["key_id"] = context.key_id;
+    event["route"] = context.route;
+    event["method"] = context.method;
+    event["path"] = target.substr(0, target.find('?'));
+    if (!context.model.empty()) event["model"] = context.model;
+    event["status"] = outcome.status;
+    event["latency_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    if (outcome.first_byte_ms) event["first_byte_ms"] = *outcome.first_byte_ms;
+    if (outcome.streamed) event["stream"] = true;
+    if (outcome.tokens) event["tokens"] = *outcome.tokens;
+    if (!outcome.target.empty()) event["upstream"] = outcome.target;
+    event["verdicts"] = context.verdicts;
+    // Digests, never the bodies: the audit trail proves what passed without holding prompts or secrets.
+    event["request_sha256"] = Sha256Hex(context.body);
+    event["response_sha256"] = outcome.response_sha256;
+    if (config.access_log) LogEvent("info", "request", event);
+    if (audit_) {
+      if (auto written = audit_->Write(std::move(event)); !written) LogEvent("error", "audit write failed", {{"error", written.error().message}});
+    }
+  }
+
+  std::atomic<std::shared_ptr<const Runtime>> runtime_;
   std::unique_ptr<AuditSink> audit_;
   Metrics metrics_;
+  std::atomic<bool> draining_{false}, stopping_{false};
 };
 
-asio::awaitable<void> Accept(tcp::acceptor& acceptor, Gateway& gateway) {
+// The admin API: keys (create, list, revoke) and reload, behind its own key.
+class Admin {
+ public:
+  Admin(Gateway& gateway, std::function<std::string()> reload) : gateway_(gateway), reload_(std::move(reload)) {}
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(64 * 1024);
+      stream.expires_after(std::chrono::seconds(30));
+      beast::error_code error;
+      co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, error));
+      if (error) break;
+      auto request = parser.release();
+      auto response = Handle(request);
+      response.keep_alive(request.keep_alive());
+      co_await http::async_write(stream, response, redirect_error(use_awaitable, error));
+      if (error || !request.keep_alive()) break;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+ private:
+  http::response<http::string_body> Handle(const http::request<http::string_body>& request) {
+    const auto runtime = gateway_.Snapshot();
+    const GatewayConfig& config = runtime->config;
+    const unsigned version = request.version();
+    const auto auth = request[http::field::authorization];
+    if (auth.substr(0, 7) != "Bearer " ||
+        CRYPTO_memcmp(HashKeyBytes(std::string_view(auth.data() + 7, auth.size() - 7)).data(), config.admin_key_sha256.data(), 32) != 0) {
+      return JsonError(401, "invalid_api_key", "the admin API needs the admin key", version);
+    }
+    const std::string path(request.target());
+    KeyStore& keys = *config.environment.keys;
+    if (path == "/admin/keys" && request.method() == http::verb::get) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& record : keys.List()) list.push_back(ApiKeyRecordJson(record));
+      return JsonResponse(200, nlohmann::json{{"keys", list}}.dump(), version);
+    }
+    if (path == "/admin/keys" && request.method() == http::verb::post) {
+      auto created = keys.Create(nlohmann::json::parse(request.body(), nullptr, false));
+      if (!created) return JsonError(400, "invalid_request_error", created.error().message, version);
+      auto body = ApiKeyRecordJson(created->record);
+      body["key"] = created->secret;  // the only time the secret is ever shown
+      LogEvent("info", "admin created key", {{"id", created->record.id}, {"owner", created->record.owner}});
+      return JsonResponse(201, body.dump(), version);
+    }
+    if (path.rfind("/admin/keys/", 0) == 0 && request.method() == http::verb::delete_) {
+      const std::string id = path.substr(12);
+      if (auto revoked = keys.Revoke(id); !revoked) return JsonError(404, "not_found", revoked.error().message, version);
+      LogEvent("info", "admin revoked key", {{"id", id}});
+      return JsonResponse(200, nlohmann::json{{"id", id}, {"revoked", true}}.dump(), version);
+    }
+    if (path == "/admin/reload" && request.method() == http::verb::post) {
+      const std::string problem = reload_();
+      if (!problem.empty()) return JsonError(400, "invalid_configuration", problem, version);
+      return JsonResponse(200, "{\"reloaded\":true}", version);
+    }
+    return JsonError(404, "not_found", "admin endpoints: GET/POST /admin/keys, DELETE /admin/keys/{id}, POST /admin/reload", version);
+  }
+
+  Gateway& gateway_;
+  std::function<std::string()> reload_;
+};
+
+template <class Handler>
+asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor, Handler handler) {
   for (;;) {
     boost::system::error_code error;
-    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, error));
-    if (error == asio::error::operation_aborted) co_return;
-    if (error) continue;
-    socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(acceptor.get_executor(), gateway.Session(std::move(socket)), asio::detached);
+    tcp::socket socket = co_await acceptor.async_accept(redirect_error(use_awaitable, error));
+    if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (error) continue;  // e.g. out of file descriptors for a moment: keep serving the others
+    socket.set_option(tcp::no_delay(true), error);
+    handler(std::move(socket));
   }
 }
 
-}  // namespace
-
-Status RunGateway(const GatewayConfig& config, const std::atomic<bool>* stop, const std::function<void(uint16_t)>& on_listening) {
-  std::unique_ptr<AuditSink> audit;
-  if (!config.audit_log.empty() || !config.audit_jsonl.empty()) {
-    auto sink = !config.audit_log.empty() ? OpenLogAudit(config.audit_log) : OpenJsonlAudit(config.audit_jsonl);
-    if (!sink) return sink.error();
-    audit = std::move(*sink);
-  }
-  const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context io(static_cast<int>(threads));
-  Gateway gateway(config, std::move(audit));
-  tcp::acceptor acceptor(io);
+Status Listen(tcp::acceptor& acceptor, const std::string& host, uint16_t port) {
   boost::system::error_code error;
-  const auto address = asio::ip::make_address(config.listen_host, error);
-  if (error) return MakeError(ErrorCode::kInvalidArgument, "listen: '" + config.listen_host + "' is not an IP address");
-  const tcp::endpoint endpoint(address, config.listen_port);
+  const auto address = asio::ip::make_address(host, error);
+  if (error) return MakeError(ErrorCode::kInvalidArgument, "listen: '" + host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, port);
   acceptor.open(endpoint.protocol(), error);
   if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
   if (!error) acceptor.bind(endpoint, error);
   if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) return MakeError(ErrorCode::kIo, "cannot listen on " + config.listen_host + ":" + std::to_string(config.listen_port) + ": " + error.message());
-  if (on_listening) on_listening(acceptor.local_endpoint().port());
+  if (error) return MakeError(ErrorCode::kIo, "cannot listen on " + host + ":" + std::to_string(port) + ": " + error.message());
+  return Ok{};
+}
 
-  asio::co_spawn(io, Accept(acceptor, gateway), asio::detached);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) {
-    acceptor.close();
-    io.stop();
-  });
-  asio::steady_timer poll(io);
-  std::function<void()> watch = [&] {
-    if (stop && stop->load()) {
-      acceptor.close();
+}  // namespace
+
+Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
+  std::unique_ptr<AuditSink> audit;
+  if (!initial.audit_log.empty() || !initial.audit_jsonl.empty()) {
+    auto sink = !initial.audit_log.empty() ? OpenLogAudit(initial.audit_log) : OpenJsonlAudit(initial.audit_jsonl);
+    if (!sink) return sink.error();
+    audit = std::move(*sink);
+  }
+  std::shared_ptr<asio::ssl::context> tls;
+  if (!initial.tls_certificate.empty()) {
+    tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                     asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code error;
+    tls->use_certificate_chain_file(initial.tls_certificate, error);
+    if (error) return MakeError(ErrorCode::kIo, "tls.certificate: " + initial.tls_certificate + ": " + error.message());
+    tls->use_private_key_file(initial.tls_private_key, asio::ssl::context::pem, error);
+    if (error) return MakeError(ErrorCode::kIo, "tls.private_key: " + initial.tls_private_key + ": " + error.message());
+  }
+  auto runtime = MakeRuntime(initial);
+  if (!runtime) return runtime.error();
+
+  // The gateway outlives the io_context (sessions destroyed with it still count themselves out of its
+  // metrics); its pooled upstream connections are closed explicitly before, while the io_context lives.
+  Gateway gateway(std::move(*runtime), std::move(audit));
+  const unsigned threads = initial.threads ? initial.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io(static_cast<int>(threads));
+  auto start_health_checks = [&](const Runtime& r) {
+    for (const auto& [name, upstream] : r.upstreams) {
+      for (const auto& t : upstream->targets) gateway.metrics().SetTargetHealth(name, t->label, true);
+      if (!upstream->config.health_path.empty()) asio::co_spawn(io, gateway.HealthChecks(upstream), asio::detached);
+    }
+  };
+  start_health_checks(*gateway.Snapshot());
+
+  // Reload: a new snapshot for new requests; requests in flight finish on the one they started with.
+  auto reload = [&]() -> std::string {
+    if (!options.reload) return "this gateway was started without a configuration file to reload";
+    auto next = options.reload();
+    std::string problem;
+    if (!next) {
+      problem = next.error().message;
+    } else {
+      const auto current = gateway.Snapshot();
+      if (next->listen_host != current->config.listen_host || next->listen_port != current->config.listen_port ||
+          next->tls_certificate != current->config.tls_certificate || next->admin_port != current->config.admin_port ||
+          next->audit_jsonl != current->config.audit_jsonl || next->audit_log != current->config.audit_log) {
+        LogEvent("warn", "listen, tls, admin and audit settings change only on restart");
+      }
+      auto made = MakeRuntime(*next);
+      if (!made) {
+        problem = made.error().message;
+      } else {
+        gateway.Replace(*made);
+        start_health_checks(**made);
+      }
+    }
+    if (problem.empty()) {
+      ++gateway.metrics().reloads;
+      LogEvent("info", "configuration reloaded", {{"routes", gateway.Snapshot()->config.routes.size()}});
+    } else {
+      ++gateway.metrics().reload_failures;
+      LogEvent("error", "configuration reload failed; keeping the running configuration", {{"error", problem}});
+    }
+    return problem;
+  };
+
+  tcp::acceptor acceptor(io), admin_acceptor(io);
+  if (auto listening = Listen(acceptor, initial.listen_host, initial.listen_port); !listening) return listening;
+  Admin admin(gateway, reload);
+  if (initial.admin_port || !initial.admin_host.empty()) {
+    if (auto listening = Listen(admin_acceptor, initial.admin_host, initial.admin_port); !listening) return listening;
+    asio::co_spawn(io, AcceptLoop(admin_acceptor, [&](tcp::socket s) { asio::co_spawn(io, admin.Session(std::move(s)), asio::detached); }),
+                   asio::detached);
+  }
+  if (options.on_listening) options.on_listening(acceptor.local_endpoint().port(), admin_acceptor.is_open() ? admin_acceptor.local_endpoint().port() : 0);
+
+  asio::co_spawn(io, AcceptLoop(acceptor, [&](tcp::socket socket) {
+                   if (!tls) {
+                     asio::co_spawn(io, gateway.Session(beast::tcp_stream(std::move(socket))), asio::detached);
+                     return;
+                   }
+                   asio::co_spawn(io, [&gateway, tls, s = std::move(socket)]() mutable -> asio::awaitable<void> {
+                     TlsStream stream(std::move(s), *tls);
+                     beast::get_lowest_layer(stream).expires_after(gateway.Snapshot()->config.header_timeout);
+                     beast::error_code error;
+                     co_await stream.async_handshake(asio::ssl::stream_base::server, redirect_error(use_awaitable, error));
+                     if (!error) co_await gateway.Session(std::move(stream));
+                   }, asio::detached);
+                 }),
+                 asio::detached);
+
+  // SIGTERM/SIGINT: stop accepting, let requests in flight (streams included) finish up to drain_timeout.
+  asio::steady_timer drain_timer(io);
+  Clock::time_point drain_deadline;
+  std::function<void()> check_drained = [&] {
+    if (gateway.metrics().in_flight.load() == 0 || Clock::now() >= drain_deadline) {
+      if (gateway.metrics().in_flight.load() != 0) LogEvent("warn", "drain timeout: closing requests still in flight", {{"in_flight", gateway.metrics().in_flight.load()}});
+      gateway.Stop();
       io.stop();
       return;
     }
-    poll.expires_after(std::chrono::milliseconds(100));
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&](const boost::system::error_code& e) {
+      if (!e) check_drained();
+    });
+  };
+  auto begin_drain = [&](const char* why) {
+    if (gateway.draining()) return;
+    gateway.StartDrain();
+    LogEvent("info", "draining", {{"reason", why}, {"in_flight", gateway.metrics().in_flight.load()}});
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    admin_acceptor.close(ignored);
+    drain_deadline = Clock::now() + gateway.Snapshot()->config.drain_timeout;
+    check_drained();
+  };
+  asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+  stop_signals.async_wait([&](const boost::system::error_code& e, int signal) {
+    if (!e) begin_drain(signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  });
+  asio::signal_set reload_signal(io, SIGHUP);
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](const boost::system::error_code& e, int) {
+      if (e) return;
+      reload();
+      wait_reload();
+    });
+  };
+  wait_reload();
+  asio::steady_timer poll(io);
+  std::function<void()> watch = [&] {
+    if (options.stop->load()) {
+      begin_drain("stop requested");
+      return;
+    }
+    poll.expires_after(std::chrono::milliseconds(50));
     poll.async_wait([&](const boost::system::error_code& e) {
       if (!e) watch();
     });
   };
-  if (stop) watch();
+  if (options.stop) watch();
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&] { io.run(); });
   io.run();
   for (auto& t : workers) t.join();
+  gateway.Replace(nullptr);
+  LogEvent("info", "stopped");
   return Ok{};
 }
 

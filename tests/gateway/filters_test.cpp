@@ -8,7 +8,8 @@
 #include "modelguard/gateway/audit.h"
 #include "modelguard/gateway/filter.h"
 #include "src/gateway/filters/api_key/api_key_filter.h"
-#include "src/gateway/filters/token_budget/token_budget_filter.h"
+#include "modelguard/gateway/limits.h"
+#include "src/gateway/openai.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -18,11 +19,17 @@ RequestContext Request(const std::string& route, const std::string& body = "{}")
   RequestContext r;
   r.route = route;
   r.body = body;
+  r.json = nlohmann::json::parse(body, nullptr, false);
   return r;
 }
 
+FilterEnvironment Env() { return FilterEnvironment{MakeMemoryLimitStore(), nullptr, false}; }
+Result<std::shared_ptr<Filter>> Make(const std::string& name, const nlohmann::json& settings, const FilterEnvironment& env = Env()) {
+  return CreateFilter(name, settings, env);
+}
+
 TEST(ApiKeyFilter, ChecksHashScopeRevocationAndExpiry) {
-  auto filter = CreateFilter("api_key", {{"keys",
+  auto filter = Make("api_key", {{"keys",
                                           {{{"id", "a"}, {"sha256", HashApiKey("secret-a")}},
                                            {{"id", "b"}, {"sha256", HashApiKey("secret-b")}, {"routes", {"predict"}}},
                                            {{"id", "c"}, {"sha256", HashApiKey("secret-c")}, {"expires", 1}}}}});
@@ -46,14 +53,14 @@ TEST(ApiKeyFilter, ChecksHashScopeRevocationAndExpiry) {
   auto none = Request("chat");
   EXPECT_EQ((*filter)->OnRequest(none)->error_type, "missing_api_key");
   // Configuration errors name what is wrong.
-  auto bad = CreateFilter("api_key", {{"keys", {{{"id", "a"}, {"sha256", "XYZ"}}}}});
+  auto bad = Make("api_key", {{"keys", {{{"id", "a"}, {"sha256", "XYZ"}}}}});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("api_key.keys[0].sha256"), std::string::npos);
-  EXPECT_FALSE(CreateFilter("no_such_filter", {}).ok());
+  EXPECT_FALSE(Make("no_such_filter", {}).ok());
 }
 
 TEST(RateLimitFilter, AllowsTheBurstThenRefusesWithRetryAfter) {
-  auto filter = CreateFilter("rate_limit", {{"requests_per_second", 0.01}, {"burst", 2}});
+  auto filter = Make("rate_limit", {{"requests_per_second", 0.01}, {"burst", 2}});
   ASSERT_TRUE(filter.ok());
   for (int i = 0; i < 2; ++i) {
     auto r = Request("chat");
@@ -71,7 +78,7 @@ TEST(RateLimitFilter, AllowsTheBurstThenRefusesWithRetryAfter) {
 }
 
 TEST(TokenBudgetFilter, ReservesTheWorstCaseAndSettlesToUsage) {
-  auto filter = CreateFilter("token_budget", {{"tokens", 30}, {"default_max_tokens", 10}});
+  auto filter = Make("token_budget", {{"tokens", 30}, {"default_max_tokens", 10}});
   ASSERT_TRUE(filter.ok());
   const std::string body = R"({"max_tokens": 10, "messages": [{"role": "user", "content": "12345678"}]})";
   EXPECT_EQ(EstimatePromptTokens(nlohmann::json::parse(body)), 3);  // (8 + 4) / 4
@@ -81,9 +88,9 @@ TEST(TokenBudgetFilter, ReservesTheWorstCaseAndSettlesToUsage) {
   EXPECT_FALSE((*filter)->OnRequest(second).has_value());
   EXPECT_EQ((*filter)->OnRequest(third)->error_type, "insufficient_quota");
   // The first used 5 tokens, the second failed upstream (nothing counts): 25 left, so a 13 fits again.
-  ResponseContext used{200, R"({"usage": {"total_tokens": 5}})"};
+  ResponseContext used{200, "", false, 5};
   (*filter)->OnResponse(first, used);
-  ResponseContext failed{502, "{}"};
+  ResponseContext failed{502, "{}", false, std::nullopt};
   (*filter)->OnResponse(second, failed);
   auto fourth = Request("chat", body);
   EXPECT_FALSE((*filter)->OnRequest(fourth).has_value());

@@ -108,16 +108,20 @@ expect_grep budget-error-type '"type":"insufficient_quota"' "$tmp/body"
 NODE_PATH=$node_modules node "$here/openai_client.js" "$gw/v1" "$good_key" > "$tmp/sdk.json" 2>&1
 expect_grep sdk-chat '"content":"echo: from the sdk"' "$tmp/sdk.json"
 expect_grep sdk-usage '"total_tokens":5' "$tmp/sdk.json"
+expect_grep sdk-stream '"streamed":"echo: streamed"' "$tmp/sdk.json"
+expect_grep audit-stream-event '"stream":true,"tokens":7' "$tmp/audit.jsonl"
 expect_grep sdk-auth-error '"status":401,"type":"invalid_api_key","name":"AuthenticationError"' "$tmp/sdk.json"
 code "$gw/metrics" > /dev/null
-blocked=$((5 + 1 + refused + 1))
+blocked=$((5 + 1 + 1 + refused + 1))  # 401s, 403, 413, budget refusals, the SDK's bad key
 expect_grep metrics-blocked "modelguard_gateway_blocked_total $blocked" "$tmp/body"
-expect_grep metrics-5xx 'modelguard_gateway_requests_total{code="5xx"} 1' "$tmp/body"
+expect_grep metrics-5xx 'modelguard_gateway_requests_total{route="broken",code="5xx"} 1' "$tmp/body"
+expect_grep metrics-latency-histogram 'modelguard_gateway_request_duration_seconds_count{route="chat"} [1-9]' "$tmp/body"
+expect_grep metrics-blocks-by-reason 'modelguard_gateway_blocks_total{filter="token_budget",reason="insufficient_quota"} '"$((refused + 1))" "$tmp/body"
 
 # Audit: one event per proxied request, digests instead of bodies, a chain that detects edits.
 sleep 0.2
 events=$(wc -l < "$tmp/audit.jsonl")
-expect audit-events "$((12 + 4 + 200 + 1))" "$events"
+expect audit-events "$((12 + 4 + 200 + 1 + 1))" "$events"  # ... the SDK's streamed chat too
 expect_grep audit-key-id '"key_id":"team-a"' "$tmp/audit.jsonl"
 if grep -q "hello" "$tmp/audit.jsonl"; then fail=$((fail+1)); echo "FAIL audit holds the prompt"; else pass=$((pass+1)); fi
 "$mg" audit verify "$tmp/audit.jsonl" > "$tmp/verify.out"; expect audit-intact 0 $?

@@ -1,7 +1,17 @@
-"""A small model endpoint for the gateway tests: OpenAI-style chat completions and a JSON classifier.
-usage: upstream.py PORT_FILE  (binds an ephemeral port on 127.0.0.1 and writes it to PORT_FILE)"""
+"""A small model endpoint for the gateway tests: OpenAI-style chat completions (JSON and server-sent-event
+streams), a JSON classifier, a health endpoint, and faults on request.
+usage: upstream.py PORT_FILE [--tls CERT KEY]
+Binds an ephemeral port on 127.0.0.1 and writes it to PORT_FILE. The last user message picks a behaviour:
+  "slow"             answer after 3 s
+  "die mid-stream"   (streaming) two events, then the connection is cut
+  "long stream"      (streaming) 20 events 100 ms apart
+Any other text is echoed back as "echo: <text>". A file PORT_FILE.unhealthy makes /healthz answer 503."""
 import json
+import os
+import socket
+import ssl
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -19,26 +29,74 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _event(self, payload):
+        data = payload if isinstance(payload, str) else json.dumps(payload)
+        chunk = ("data: " + data + "\n\n").encode()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.flush()
+
+    def _stream(self, request, text):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        base = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "model": request.get("model", "m")}
+        def delta(d, finish=None):
+            return dict(base, choices=[{"index": 0, "delta": d, "finish_reason": finish}])
+        self._event(delta({"role": "assistant", "content": ""}))
+        if text == "die mid-stream":
+            self._event(delta({"content": "partial "}))
+            self._event(delta({"content": "answer"}))
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        words = ["tick "] * 20 if text == "long stream" else ["echo: ", text]
+        for w in words:
+            if text == "long stream":
+                time.sleep(0.1)
+            self._event(delta({"content": w}))
+        self._event(delta({}, "stop"))
+        if (request.get("stream_options") or {}).get("include_usage"):
+            self._event(dict(base, choices=[], usage={"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}))
+        self._event("[DONE]")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         request = json.loads(self.rfile.read(length) or b"{}")
         if self.path.endswith("/v1/chat/completions"):
             text = request["messages"][-1]["content"]
+            if text == "slow":
+                time.sleep(3)
+            if request.get("stream"):
+                return self._stream(request, text)
             self._send(200, {"id": "chatcmpl-1", "object": "chat.completion", "model": request.get("model", "m"),
                              "choices": [{"index": 0, "finish_reason": "stop",
                                           "message": {"role": "assistant", "content": "echo: " + text}}],
                              "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+                             "served_by": PORT,
                              "saw_authorization": "authorization" in {k.lower() for k in self.headers.keys()}})
         elif self.path == "/predict":
-            self._send(200, {"label": 1, "probabilities": [0.25, 0.75]})
+            self._send(200, {"label": 1, "probabilities": [0.25, 0.75], "served_by": PORT})
         else:
             self._send(404, {"error": "no such path"})
 
     def do_GET(self):
+        if self.path == "/healthz":
+            healthy = not os.path.exists(sys.argv[1] + ".unhealthy")
+            return self._send(200 if healthy else 503, {"healthy": healthy})
         self._send(404, {"error": "no such path"})
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-with open(sys.argv[1], "w") as f:
-    f.write(str(server.server_address[1]))
+server.daemon_threads = True
+if len(sys.argv) > 2 and sys.argv[2] == "--tls":
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+PORT = server.server_address[1]
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(PORT))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 server.serve_forever()

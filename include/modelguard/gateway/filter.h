@@ -1,7 +1,8 @@
 #pragma once
 // The gateway's filter interface: every request passes the route's filters in order; a filter can let it
-// continue (possibly modified) or answer it itself. Filters live in src/gateway/filters/<name>/ and are
-// created by name from one registry, configured per route.
+// continue (possibly modified) or answer it itself. Streamed responses (server-sent events) pass each event
+// through the same filters as it arrives, so a response filter is never skipped on streams. Filters live in
+// src/gateway/filters/<name>/ and are created by name from one registry, configured per route.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -14,12 +15,18 @@
 
 namespace modelguard::gateway {
 
+class LimitStore;
+class KeyStore;
+
 struct RequestContext {
   std::string method;
   std::string target;  // path and query
   std::string route;   // the matched route's name
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  nlohmann::json json;  // the body parsed once by the core (discarded when the body is not JSON)
+  std::string model;    // "model" of an OpenAI-style body
+  bool stream = false;  // "stream": true
   // Filled by filters as the request goes; ends up in the audit event.
   std::string key_id;
   std::map<std::string, std::string> verdicts;  // filter name -> "allow" / "block:<reason>" / ...
@@ -28,7 +35,14 @@ struct RequestContext {
 
 struct ResponseContext {
   unsigned status = 0;
-  std::string body;
+  std::string body;                   // empty for streamed responses
+  bool streamed = false;
+  std::optional<int64_t> total_tokens;  // from the upstream's usage, or counted from the stream
+};
+
+// One server-sent event's data (the "data:" lines joined by '\n'); "[DONE]" ends OpenAI streams.
+struct StreamEvent {
+  std::string data;
 };
 
 struct Answer {  // what a filter says instead of the upstream
@@ -44,13 +58,23 @@ class Filter {
   virtual const char* name() const = 0;
   // nullopt: continue; an Answer: stop and send it.
   virtual std::optional<Answer> OnRequest(RequestContext& request) = 0;
-  // Called once per request that reached the upstream (or failed trying: status 502), so reservations are
-  // always settled.
+  // Each event of a streamed response, in order, before the client sees it. A filter may rewrite
+  // `event.data`; an Answer ends the stream with an error event instead.
+  virtual std::optional<Answer> OnStreamEvent(RequestContext&, StreamEvent&) { return std::nullopt; }
+  // Called once per request that passed this filter, however it ended (upstream answer, later filter's
+  // refusal, upstream failure: status 502, client gone), so reservations are always settled.
   virtual void OnResponse(RequestContext&, ResponseContext&) {}
 };
 
+// What filters may share across routes and gateway replicas.
+struct FilterEnvironment {
+  std::shared_ptr<LimitStore> limits;  // never null: in-process unless Redis is configured
+  std::shared_ptr<KeyStore> keys;      // the admin API's key store, when configured
+  bool limits_fail_open = false;       // limit store unreachable: admit (true) or refuse with 503 (false)
+};
+
 // Creates a configured filter by name; Err for unknown names or bad settings (with the key at fault).
-Result<std::shared_ptr<Filter>> CreateFilter(const std::string& name, const nlohmann::json& settings);
+Result<std::shared_ptr<Filter>> CreateFilter(const std::string& name, const nlohmann::json& settings, const FilterEnvironment& env);
 std::vector<std::string> FilterNames();
 
 }  // namespace modelguard::gateway

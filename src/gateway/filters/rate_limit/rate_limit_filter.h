@@ -1,11 +1,15 @@
 #pragma once
-// Request-rate limits as token buckets, per API key (requests without a key share one bucket per route)
-// or per route. Over the limit: 429 rate_limit_exceeded with Retry-After.
+// Token-bucket admission per API key (or per route): requests per second and/or tokens per minute. The
+// token rate charges each request's worst case (prompt estimate + max_tokens) up front and refunds what the
+// upstream says it did not use. Refusals are 429 with Retry-After. State lives in the configured
+// LimitStore (in-process, or Redis shared by replicas).
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "modelguard/gateway/filter.h"
 
 namespace modelguard::gateway {
-Result<std::shared_ptr<Filter>> CreateRateLimitFilter(const nlohmann::json& settings);
+
+Result<std::shared_ptr<Filter>> CreateRateLimitFilter(const nlohmann::json& settings, const FilterEnvironment& env);
+
 }  // namespace modelguard::gateway

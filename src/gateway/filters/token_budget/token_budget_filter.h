@@ -1,16 +1,15 @@
 #pragma once
-// Token budgets per API key and window that hold under concurrency: before a request is forwarded its worst
-// case (an estimate of the prompt's tokens + max_tokens) is reserved; when the response ends the reservation
-// is settled to the upstream's reported usage (or released when the upstream failed). A request whose worst
-// case does not fit what is left is refused with 429 insufficient_quota, so concurrent requests cannot
-// overshoot the budget.
+// Token budgets per API key (or per route when unauthenticated) and window. The worst case of a request
+// (prompt estimate + max_tokens, or a default) is reserved before it is forwarded and settled to the
+// upstream's usage (or the counted stream) when the response ends or fails, so concurrent requests can
+// never overshoot the budget. State lives in the configured LimitStore.
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "modelguard/gateway/filter.h"
 
 namespace modelguard::gateway {
-Result<std::shared_ptr<Filter>> CreateTokenBudgetFilter(const nlohmann::json& settings);
-// Prompt tokens estimated from a chat/completions request body: about 4 bytes of text per token, rounded up.
-int64_t EstimatePromptTokens(const nlohmann::json& request);
+
+Result<std::shared_ptr<Filter>> CreateTokenBudgetFilter(const nlohmann::json& settings, const FilterEnvironment& env);
+
 }  // namespace modelguard::gateway

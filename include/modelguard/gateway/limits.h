@@ -1,0 +1,38 @@
+#pragma once
+// Where admission-control state lives: token buckets (request and token rates) and budgets with
+// reservations. In-process by default; Redis (atomic Lua scripts) when several gateway replicas must share
+// their limits. Every operation is atomic in the store, so concurrent requests cannot overshoot.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "modelguard/core/result.h"
+
+namespace modelguard::gateway {
+
+struct Admission {
+  bool allowed = false;
+  double retry_after_seconds = 0;  // when refused: until the bucket holds `cost`
+};
+
+class LimitStore {
+ public:
+  virtual ~LimitStore() = default;
+  virtual const char* kind() const = 0;
+  // Token bucket refilled at `rate` per second up to `burst`; takes `cost` when it is there.
+  virtual Result<Admission> Take(const std::string& bucket, double rate, double burst, double cost) = 0;
+  // Puts back what a request took but did not use (capped at `burst`).
+  virtual Status Refund(const std::string& bucket, double rate, double burst, double amount) = 0;
+  // Holds `amount` of the budget of `account` for the current window (windows are aligned to the epoch);
+  // false when used + held + amount would exceed `budget`.
+  virtual Result<bool> Reserve(const std::string& account, int64_t amount, int64_t budget, int64_t window_seconds) = 0;
+  // Releases a reservation and charges what was really used to the current window.
+  virtual Status Settle(const std::string& account, int64_t reserved, int64_t used, int64_t window_seconds) = 0;
+};
+
+std::shared_ptr<LimitStore> MakeMemoryLimitStore();
+// "redis://host:port[/db]"; commands time out after `timeout_ms`. Connects lazily: an unreachable server
+// shows up as errors from the operations (the filters then fail closed or open, as configured).
+Result<std::shared_ptr<LimitStore>> MakeRedisLimitStore(const std::string& uri, int timeout_ms);
+
+}  // namespace modelguard::gateway

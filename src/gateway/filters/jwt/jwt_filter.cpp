@@ -1,0 +1,242 @@
+#include "src/gateway/filters/jwt/jwt_filter.h"
+
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+
+#include <algorithm>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace modelguard::gateway {
+namespace {
+
+struct KeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+
+struct VerificationKey {
+  std::string kid;
+  std::string alg;     // HS256, RS256, ES256
+  std::string secret;  // HS256
+  std::shared_ptr<EVP_PKEY> public_key;  // RS256, ES256
+};
+
+// RFC 7518 §3.4: an ES256 signature is R || S, 32 bytes each; OpenSSL verifies DER.
+std::optional<std::string> RawEcdsaToDer(const std::string& raw) {
+  if (raw.size() != 64) return std::nullopt;
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32, 32, nullptr);
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig, r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(sig);
+    return std::nullopt;
+  }
+  unsigned char* der = nullptr;
+  const int size = i2d_ECDSA_SIG(sig, &der);
+  ECDSA_SIG_free(sig);
+  if (size <= 0) return std::nullopt;
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(size));
+  OPENSSL_free(der);
+  return out;
+}
+
+bool VerifySignature(const VerificationKey& key, const JwtParts& token) {
+  if (key.alg == "HS256") {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (!HMAC(EVP_sha256(), key.secret.data(), static_cast<int>(key.secret.size()),
+              reinterpret_cast<const unsigned char*>(token.signing_input.data()), token.signing_input.size(), mac, &size)) {
+      return false;
+    }
+    return token.signature.size() == size && CRYPTO_memcmp(mac, token.signature.data(), size) == 0;
+  }
+  std::string signature = token.signature;
+  if (key.alg == "ES256") {
+    auto der = RawEcdsaToDer(token.signature);
+    if (!der) return false;
+    signature = std::move(*der);
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (!ctx) return false;
+  const bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key.public_key.get()) == 1 &&
+                  EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                   reinterpret_cast<const unsigned char*>(token.signing_input.data()), token.signing_input.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok;
+}
+
+bool ClaimListAllows(const nlohmann::json& claims, const char* name, const std::string& value) {
+  auto it = claims.find(name);
+  if (it == claims.end()) return true;
+  if (!it->is_array()) return false;
+  return std::any_of(it->begin(), it->end(), [&](const nlohmann::json& v) { return v.is_string() && v.get<std::string>() == value; });
+}
+
+class JwtFilter final : public Filter {
+ public:
+  JwtFilter(std::vector<VerificationKey> keys, std::string issuer, std::string audience, int64_t leeway, bool require_exp)
+      : keys_(std::move(keys)), issuer_(std::move(issuer)), audience_(std::move(audience)), leeway_(leeway), require_exp_(require_exp) {}
+  const char* name() const override { return "jwt"; }
+
+  std::optional<Answer> OnRequest(RequestContext& request) override {
+    auto auth = request.headers.find("authorization");
+    if (auth == request.headers.end() || auth->second.rfind("Bearer ", 0) != 0) {
+      return Deny(request, 401, "missing_token", "a bearer token is required");
+    }
+    auto token = SplitJwt(std::string_view(auth->second).substr(7));
+    if (!token) return Deny(request, 401, "invalid_token", "the bearer token is not a well-formed JWT");
+    const auto alg = token->header.find("alg");
+    if (alg == token->header.end() || !alg->is_string()) return Deny(request, 401, "invalid_token", "the token names no algorithm");
+    const std::string kid = token->header.value("kid", "");
+    bool verified = false;
+    for (const auto& key : keys_) {
+      // The configured key decides the algorithm; a token asking for another one (e.g. HS256 signed with an
+      // RSA public key, or "none") is refused.
+      if (key.alg != alg->get<std::string>() || (!kid.empty() && !key.kid.empty() && key.kid != kid)) continue;
+      if (VerifySignature(key, *token)) {
+        verified = true;
+        break;
+      }
+    }
+    if (!verified) return Deny(request, 401, "invalid_token", "the token's signature does not verify with any configured key");
+    const auto& claims = token->claims;
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    auto number = [&](const char* name) -> std::optional<int64_t> {
+      auto it = claims.find(name);
+      if (it == claims.end() || !it->is_number()) return std::nullopt;
+      return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+    };
+    const auto exp = number("exp");
+    if (!exp && (require_exp_ || claims.contains("exp"))) return Deny(request, 401, "invalid_token", "the token has no valid exp claim");
+    if (exp && now > *exp + leeway_) return Deny(request, 401, "invalid_token", "the token has expired");
+    if (auto nbf = number("nbf"); nbf && now + leeway_ < *nbf) return Deny(request, 401, "invalid_token", "the token is not valid yet");
+    if (!issuer_.empty() && claims.value("iss", nlohmann::json()) != issuer_) return Deny(request, 401, "invalid_token", "the token's issuer is not accepted");
+    if (!audience_.empty()) {
+      const auto aud = claims.value("aud", nlohmann::json());
+      const bool ok = aud.is_string() ? aud.get<std::string>() == audience_
+                                      : aud.is_array() && std::find(aud.begin(), aud.end(), nlohmann::json(audience_)) != aud.end();
+      if (!ok) return Deny(request, 401, "invalid_token", "the token is not meant for this audience");
+    }
+    const auto sub = claims.value("sub", nlohmann::json());
+    request.key_id = "jwt:" + (sub.is_string() ? sub.get<std::string>() : std::string("?"));
+    if (!ClaimListAllows(claims, "routes", request.route)) {
+      return Deny(request, 403, "permission_denied", "the token may not use route '" + request.route + "'");
+    }
+    if (!ClaimListAllows(claims, "models", request.model)) {
+      return Deny(request, 403, "permission_denied", "the token may not use model '" + request.model + "'");
+    }
+    request.verdicts["jwt"] = "allow";
+    return std::nullopt;
+  }
+
+ private:
+  static std::optional<Answer> Deny(RequestContext& request, unsigned status, const std::string& type, const std::string& message) {
+    request.verdicts["jwt"] = "block:" + type;
+    return Answer{status, type, message, {}};
+  }
+  std::vector<VerificationKey> keys_;
+  std::string issuer_, audience_;
+  int64_t leeway_;
+  bool require_exp_;
+};
+
+Result<std::shared_ptr<EVP_PKEY>> ReadPublicKey(const std::string& path, const std::string& alg, const std::string& where) {
+  std::ifstream in(path);
+  if (!in) return MakeError(ErrorCode::kIo, where + ".public_key: cannot read '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* key = bio ? PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  if (!key) return MakeError(ErrorCode::kParse, where + ".public_key: '" + path + "' is not a PEM public key");
+  std::shared_ptr<EVP_PKEY> owned(key, KeyDeleter{});
+  if (alg == "RS256" && EVP_PKEY_base_id(key) != EVP_PKEY_RSA) return MakeError(ErrorCode::kInvalidArgument, where + ": RS256 needs an RSA key");
+  if (alg == "ES256" && !(EVP_PKEY_base_id(key) == EVP_PKEY_EC && EVP_PKEY_bits(key) == 256)) {
+    return MakeError(ErrorCode::kInvalidArgument, where + ": ES256 needs a P-256 key");
+  }
+  return owned;
+}
+
+}  // namespace
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '-') v = 62;
+    else if (c == '_') v = 63;
+    else return std::nullopt;  // padding and the standard alphabet are not base64url (RFC 7515 §2)
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  if (bits >= 6) return std::nullopt;  // a lone trailing character cannot encode a byte
+  return out;
+}
+
+std::optional<JwtParts> SplitJwt(std::string_view token) {
+  if (token.size() > 16384) return std::nullopt;
+  const auto first = token.find('.');
+  if (first == std::string_view::npos) return std::nullopt;
+  const auto second = token.find('.', first + 1);
+  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) return std::nullopt;
+  auto header = Base64UrlDecode(token.substr(0, first));
+  auto claims = Base64UrlDecode(token.substr(first + 1, second - first - 1));
+  auto signature = Base64UrlDecode(token.substr(second + 1));
+  if (!header || !claims || !signature) return std::nullopt;
+  JwtParts parts;
+  parts.header = nlohmann::json::parse(*header, nullptr, false);
+  parts.claims = nlohmann::json::parse(*claims, nullptr, false);
+  if (!parts.header.is_object() || !parts.claims.is_object()) return std::nullopt;
+  parts.signing_input = std::string(token.substr(0, second));
+  parts.signature = std::move(*signature);
+  return parts;
+}
+
+Result<std::shared_ptr<Filter>> CreateJwtFilter(const nlohmann::json& settings, const FilterEnvironment&) {
+  if (!settings.contains("keys") || !settings["keys"].is_array() || settings["keys"].empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "jwt.keys: at least one verification key is needed");
+  }
+  std::vector<VerificationKey> keys;
+  for (size_t i = 0; i < settings["keys"].size(); ++i) {
+    const auto& k = settings["keys"][i];
+    const std::string where = "jwt.keys[" + std::to_string(i) + "]";
+    VerificationKey key;
+    key.alg = k.value("alg", "");
+    key.kid = k.value("kid", "");
+    if (key.alg == "HS256") {
+      key.secret = k.value("secret", "");
+      // RFC 7518 §3.2: the HMAC key must be at least as long as the hash output.
+      if (key.secret.size() < 32) return MakeError(ErrorCode::kInvalidArgument, where + ".secret: HS256 needs a secret of at least 32 bytes");
+    } else if (key.alg == "RS256" || key.alg == "ES256") {
+      auto pk = ReadPublicKey(k.value("public_key", ""), key.alg, where);
+      if (!pk) return pk.error();
+      key.public_key = std::move(*pk);
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument, where + ".alg: HS256, RS256 or ES256 expected");
+    }
+    keys.push_back(std::move(key));
+  }
+  const int64_t leeway = settings.value("leeway_seconds", int64_t{30});
+  if (leeway < 0) return MakeError(ErrorCode::kInvalidArgument, "jwt.leeway_seconds must not be negative");
+  return std::shared_ptr<Filter>(std::make_shared<JwtFilter>(std::move(keys), settings.value("issuer", ""), settings.value("audience", ""),
+                                                             leeway, settings.value("require_exp", true)));
+}
+
+}  // namespace modelguard::gateway

@@ -1,0 +1,215 @@
+#include "modelguard/gateway/keys.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "src/gateway/digest.h"
+
+namespace modelguard::gateway {
+namespace {
+
+std::optional<std::array<unsigned char, 32>> FromHex(const std::string& hex) {
+  if (hex.size() != 64) return std::nullopt;
+  std::array<unsigned char, 32> out{};
+  for (size_t i = 0; i < 64; ++i) {
+    const char c = hex[i];
+    unsigned value;
+    if (c >= '0' && c <= '9') value = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f') value = static_cast<unsigned>(c - 'a' + 10);
+    else return std::nullopt;
+    out[i / 2] = static_cast<unsigned char>(out[i / 2] | (i % 2 ? value : value << 4));
+  }
+  return out;
+}
+
+std::string ToHex(const std::array<unsigned char, 32>& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+std::string Base64Url(const unsigned char* data, size_t size) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < size; ++i) {
+    acc = (acc << 8) | data[i];
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+std::vector<std::string> StringList(const nlohmann::json& entry, const char* field, const std::string& where) {
+  if (!entry.contains(field)) return {};
+  const auto& v = entry[field];
+  if (!v.is_array()) throw std::invalid_argument(where + "." + field + ": a list of names is expected");
+  std::vector<std::string> out;
+  for (const auto& s : v) {
+    if (!s.is_string()) throw std::invalid_argument(where + "." + field + ": a list of names is expected");
+    out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::array<unsigned char, 32> HashKeyBytes(std::string_view key) {
+  std::array<unsigned char, 32> out{};
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), out.data());
+  return out;
+}
+
+const ApiKeyRecord* FindKey(const std::vector<ApiKeyRecord>& records, const std::array<unsigned char, 32>& hash) {
+  const ApiKeyRecord* match = nullptr;
+  for (const auto& k : records) {
+    if (CRYPTO_memcmp(k.sha256.data(), hash.data(), hash.size()) == 0) match = &k;
+  }
+  return match;
+}
+
+Result<ApiKeyRecord> ParseApiKeyRecord(const nlohmann::json& k, const std::string& where) {
+  if (!k.is_object() || !k.contains("id") || !k["id"].is_string() || !k.contains("sha256") || !k["sha256"].is_string()) {
+    return MakeError(ErrorCode::kInvalidArgument, where + ": needs id and sha256 (strings)");
+  }
+  ApiKeyRecord key;
+  key.id = k["id"].get<std::string>();
+  auto hash = FromHex(k["sha256"].get<std::string>());
+  if (!hash) return MakeError(ErrorCode::kInvalidArgument, where + ".sha256: 64 lower-case hex digits expected (modelguard gateway hash-key)");
+  key.sha256 = *hash;
+  try {
+    key.routes = StringList(k, "routes", where);
+    key.models = StringList(k, "models", where);
+    key.expires = k.value("expires", int64_t{0});
+    key.revoked = k.value("revoked", false);
+    key.owner = k.value("owner", "");
+    key.tier = k.value("tier", "");
+    key.created = k.value("created", int64_t{0});
+  } catch (const std::invalid_argument& e) {
+    return MakeError(ErrorCode::kInvalidArgument, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    return MakeError(ErrorCode::kInvalidArgument, where + ": " + e.what());
+  }
+  return key;
+}
+
+nlohmann::json ApiKeyRecordJson(const ApiKeyRecord& r) {
+  nlohmann::json out = {{"id", r.id}, {"sha256", ToHex(r.sha256)}, {"owner", r.owner}, {"tier", r.tier},
+                        {"routes", r.routes}, {"models", r.models}, {"expires", r.expires}, {"revoked", r.revoked},
+                        {"created", r.created}};
+  return out;
+}
+
+Result<std::shared_ptr<KeyStore>> KeyStore::Open(const std::string& path) {
+  auto store = std::make_shared<KeyStore>();
+  store->path_ = path;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return store;
+  std::ifstream in(path);
+  if (!in) return MakeError(ErrorCode::kIo, "keys.file: cannot read '" + path + "'");
+  auto doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array()) {
+    return MakeError(ErrorCode::kParse, "keys.file: '" + path + "' is not {\"keys\": [...]}");
+  }
+  for (size_t i = 0; i < doc["keys"].size(); ++i) {
+    auto record = ParseApiKeyRecord(doc["keys"][i], path + ": keys[" + std::to_string(i) + "]");
+    if (!record) return record.error();
+    store->records_.push_back(std::move(*record));
+  }
+  return store;
+}
+
+std::optional<ApiKeyRecord> KeyStore::Find(const std::array<unsigned char, 32>& hash) const {
+  std::shared_lock lock(mutex_);
+  const ApiKeyRecord* match = FindKey(records_, hash);
+  if (!match) return std::nullopt;
+  return *match;
+}
+
+std::vector<ApiKeyRecord> KeyStore::List() const {
+  std::shared_lock lock(mutex_);
+  return records_;
+}
+
+Result<KeyStore::Created> KeyStore::Create(const nlohmann::json& request) {
+  if (!request.is_object()) return MakeError(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
+  Created created;
+  ApiKeyRecord& r = created.record;
+  try {
+    r.owner = request.value("owner", "");
+    r.tier = request.value("tier", "");
+    r.routes = StringList(request, "routes", "request");
+    r.models = StringList(request, "models", "request");
+    const int64_t ttl = request.value("expires_in_seconds", int64_t{0});
+    if (ttl < 0) return MakeError(ErrorCode::kInvalidArgument, "expires_in_seconds must not be negative");
+    r.created = static_cast<int64_t>(std::time(nullptr));
+    r.expires = ttl ? r.created + ttl : 0;
+    r.id = request.value("id", "");
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kInvalidArgument, e.what());
+  }
+  unsigned char random[32];
+  if (RAND_bytes(random, sizeof random) != 1) return MakeError(ErrorCode::kIo, "no randomness for a new key");
+  created.secret = "mg-" + Base64Url(random, sizeof random);
+  r.sha256 = HashKeyBytes(created.secret);
+  if (r.id.empty()) r.id = "key-" + ToHex(r.sha256).substr(0, 12);
+  std::unique_lock lock(mutex_);
+  for (const auto& existing : records_) {
+    if (existing.id == r.id) return MakeError(ErrorCode::kInvalidArgument, "a key with id '" + r.id + "' exists");
+  }
+  records_.push_back(r);
+  if (auto saved = SaveLocked(); !saved) {
+    records_.pop_back();
+    return saved.error();
+  }
+  return created;
+}
+
+Status KeyStore::Revoke(const std::string& id) {
+  std::unique_lock lock(mutex_);
+  for (auto& r : records_) {
+    if (r.id == id) {
+      const bool was = r.revoked;
+      r.revoked = true;
+      if (auto saved = SaveLocked(); !saved) {
+        r.revoked = was;
+        return saved.error();
+      }
+      return Ok{};
+    }
+  }
+  return MakeError(ErrorCode::kInvalidArgument, "no key with id '" + id + "'");
+}
+
+Status KeyStore::SaveLocked() const {
+  if (path_.empty()) return Ok{};
+  nlohmann::json doc = {{"keys", nlohmann::json::array()}};
+  for (const auto& r : records_) doc["keys"].push_back(ApiKeyRecordJson(r));
+  const std::string temporary = path_ + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << doc.dump(2) << "\n";
+    out.flush();
+    if (!out) return MakeError(ErrorCode::kIo, "cannot write '" + temporary + "'");
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path_, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot replace '" + path_ + "': " + ec.message());
+  return Ok{};
+}
+
+}  // namespace modelguard::gateway

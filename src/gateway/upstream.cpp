@@ -1,0 +1,96 @@
+#include "src/gateway/upstream.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace modelguard::gateway {
+
+using tcp = asio::ip::tcp;
+
+bool UpstreamState::AnyHealthy() const {
+  for (const auto& t : targets) {
+    if (t->healthy.load(std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+std::vector<TargetState*> UpstreamState::Order() {
+  std::vector<TargetState*> healthy, unhealthy;
+  const size_t start = next.fetch_add(1, std::memory_order_relaxed) % targets.size();
+  for (size_t i = 0; i < targets.size(); ++i) {
+    TargetState* t = targets[(start + i) % targets.size()].get();
+    (t->healthy.load(std::memory_order_relaxed) ? healthy : unhealthy).push_back(t);
+  }
+  healthy.insert(healthy.end(), unhealthy.begin(), unhealthy.end());
+  return healthy;
+}
+
+Result<std::shared_ptr<UpstreamState>> MakeUpstreamState(const Upstream& config) {
+  auto state = std::make_shared<UpstreamState>();
+  state->config = config;
+  for (const auto& t : config.targets) {
+    auto target = std::make_unique<TargetState>();
+    target->target = t;
+    target->label = t.host + ":" + t.port;
+    state->targets.push_back(std::move(target));
+  }
+  if (config.tls) {
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    boost::system::error_code error;
+    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                         asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    if (config.tls_ca_file.empty()) {
+      context->set_default_verify_paths(error);
+    } else {
+      context->load_verify_file(config.tls_ca_file, error);
+    }
+    if (error) return MakeError(ErrorCode::kIo, "upstreams." + config.name + ".tls: cannot load trust anchors: " + error.message());
+    context->set_verify_mode(config.tls_verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
+    state->tls = std::move(context);
+  }
+  return state;
+}
+
+asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(UpstreamState& upstream, const TargetState& target,
+                                                                     std::chrono::milliseconds timeout, beast::error_code& error) {
+  auto executor = co_await asio::this_coro::executor;
+  auto connection = upstream.tls ? std::make_unique<UpstreamConnection>(executor, *upstream.tls) : std::make_unique<UpstreamConnection>(executor);
+  auto& socket = connection->lowest();
+  socket.expires_after(timeout);
+  tcp::resolver resolver(executor);
+  auto endpoints = co_await resolver.async_resolve(target.target.host, target.target.port, asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return nullptr;
+  co_await socket.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return nullptr;
+  socket.socket().set_option(tcp::no_delay(true), error);
+  if (connection->tls) {
+    const std::string& name = upstream.config.tls_server_name.empty() ? target.target.host : upstream.config.tls_server_name;
+    // SNI, and the certificate must name the host we meant to reach.
+    if (!SSL_set_tlsext_host_name(connection->tls->native_handle(), name.c_str())) {
+      error = beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+      co_return nullptr;
+    }
+    if (upstream.config.tls_verify) connection->tls->set_verify_callback(asio::ssl::host_name_verification(name));
+    co_await connection->tls->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return nullptr;
+  }
+  co_return connection;
+}
+
+std::unique_ptr<UpstreamConnection> ConnectionPool::Take(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = idle_.find(key);
+  if (it == idle_.end() || it->second.empty()) return nullptr;
+  auto connection = std::move(it->second.back());
+  it->second.pop_back();
+  return connection;
+}
+
+void ConnectionPool::Give(const std::string& key, std::unique_ptr<UpstreamConnection> connection) {
+  std::lock_guard lock(mutex_);
+  auto& idle = idle_[key];
+  if (idle.size() < kMaxIdlePerTarget) idle.push_back(std::move(connection));
+}
+
+}  // namespace modelguard::gateway

@@ -1,0 +1,72 @@
+#pragma once
+// Upstream connections: plain TCP or TLS (verified against the system's or a configured CA, with SNI and
+// host name checks), pooled per target for keep-alive, and each target's health (active checks and
+// passive connection failures).
+#include <utility>  // before asio: Boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "modelguard/gateway/gateway.h"
+
+namespace modelguard::gateway {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(const asio::any_io_executor& executor) : tcp(std::in_place, executor) {}
+  UpstreamConnection(const asio::any_io_executor& executor, asio::ssl::context& context) : tls(std::in_place, executor, context) {}
+  beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *tcp; }
+  std::optional<beast::tcp_stream> tcp;
+  std::optional<TlsStream> tls;
+};
+
+// Idle keep-alive connections per target, reused by later requests on any thread.
+class ConnectionPool {
+ public:
+  std::unique_ptr<UpstreamConnection> Take(const std::string& key);
+  void Give(const std::string& key, std::unique_ptr<UpstreamConnection> connection);
+
+ private:
+  static constexpr size_t kMaxIdlePerTarget = 256;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
+};
+
+struct TargetState {
+  UpstreamTarget target;
+  std::string label;  // host:port
+  std::atomic<bool> healthy{true};
+  std::atomic<unsigned> failures{0};
+};
+
+struct UpstreamState {
+  Upstream config;
+  std::shared_ptr<asio::ssl::context> tls;  // when config.tls
+  std::vector<std::unique_ptr<TargetState>> targets;
+  std::atomic<unsigned> next{0};
+  ConnectionPool pool;  // keyed by target label; dies with this state, so a reload never reuses old TLS settings
+  bool AnyHealthy() const;
+  // Healthy targets from the round-robin position on, then the unhealthy ones (a last resort beats a 502).
+  std::vector<TargetState*> Order();
+};
+
+Result<std::shared_ptr<UpstreamState>> MakeUpstreamState(const Upstream& config);
+
+// Resolves, connects and (TLS) handshakes within `timeout`.
+asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(UpstreamState& upstream, const TargetState& target,
+                                                                     std::chrono::milliseconds timeout, beast::error_code& error);
+
+
+}  // namespace modelguard::gateway

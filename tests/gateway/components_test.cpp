@@ -1,0 +1,346 @@
+// Gateway parts in isolation: the SSE event splitter, JWT verification (HS256/ES256, algorithm confusion,
+// expiry, scopes), limit stores (memory always, Redis when MODELGUARD_TEST_REDIS names a server), the key
+// store behind the admin API, and configuration errors that point at the line.
+#include <gtest/gtest.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "modelguard/gateway/gateway.h"
+#include "modelguard/gateway/keys.h"
+#include "modelguard/gateway/limits.h"
+#include "src/gateway/filters/jwt/jwt_filter.h"
+#include "src/gateway/sse.h"
+
+namespace modelguard::gateway {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(SseSplitter, CutsWholeEventsWhateverTheReadBoundaries) {
+  const std::string stream = "data: {\"a\":1}\n\n: keep-alive\n\ndata: line one\r\ndata: line two\r\n\r\ndata: [DONE]\n\n";
+  // Every way of cutting the stream in two reads gives the same four events.
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    SseSplitter splitter(1024);
+    std::vector<std::string> events;
+    ASSERT_TRUE(splitter.Feed(std::string_view(stream).substr(0, cut), events).ok());
+    ASSERT_TRUE(splitter.Feed(std::string_view(stream).substr(cut), events).ok());
+    ASSERT_EQ(events.size(), 4u) << "cut at " << cut;
+    EXPECT_EQ(events[0], "data: {\"a\":1}\n\n");
+    EXPECT_TRUE(splitter.pending().empty());
+  }
+  bool has_data = false;
+  EXPECT_EQ(SseData("data: line one\r\ndata: line two\r\n\r\n", has_data), "line one\nline two");
+  EXPECT_TRUE(has_data);
+  SseData(": keep-alive\n\n", has_data);
+  EXPECT_FALSE(has_data);
+  EXPECT_EQ(SseData("data:x\ndatabase: y\n\n", has_data), "x");
+  EXPECT_EQ(SseEvent("a\nb"), "data: a\ndata: b\n\n");
+}
+
+TEST(SseSplitter, RefusesAnEventLargerThanTheLimit) {
+  SseSplitter splitter(100);
+  std::vector<std::string> events;
+  EXPECT_TRUE(splitter.Feed(std::string(90, 'x'), events).ok());
+  auto fed = splitter.Feed(std::string(20, 'x'), events);
+  ASSERT_FALSE(fed.ok());
+  EXPECT_NE(fed.error().message.find("100 bytes"), std::string::npos);
+}
+
+std::string B64Url(const std::string& bytes) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) out.push_back(alphabet[(acc >> (bits -= 6)) & 63]);
+  }
+  if (bits) out.push_back(alphabet[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+std::string Hs256(const nlohmann::json& header, const nlohmann::json& claims, const std::string& secret) {
+  const std::string input = B64Url(header.dump()) + "." + B64Url(claims.dump());
+  unsigned char mac[32];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size);
+  return input + "." + B64Url(std::string(reinterpret_cast<char*>(mac), size));
+}
+
+class JwtFilterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr);
+    ASSERT_EQ(EVP_PKEY_keygen_init(ctx), 1);
+    ASSERT_EQ(EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx, NID_X9_62_prime256v1), 1);
+    ASSERT_EQ(EVP_PKEY_keygen(ctx, &key_), 1);
+    EVP_PKEY_CTX_free(ctx);
+    public_pem_ = (fs::temp_directory_path() / ("mg-jwt-" + std::to_string(::getpid()) + ".pem")).string();
+    FILE* f = std::fopen(public_pem_.c_str(), "w");
+    PEM_write_PUBKEY(f, key_);
+    std::fclose(f);
+    auto filter = CreateFilter("jwt",
+                               {{"issuer", "https://idp.example"},
+                                {"audience", "modelguard"},
+                                {"keys", {{{"alg", "HS256"}, {"kid", "h"}, {"secret", secret_}}, {{"alg", "ES256"}, {"kid", "e"}, {"public_key", public_pem_}}}}},
+                               FilterEnvironment{MakeMemoryLimitStore(), nullptr, false});
+    ASSERT_TRUE(filter.ok()) << filter.error().message;
+    filter_ = *filter;
+  }
+  void TearDown() override {
+    EVP_PKEY_free(key_);
+    fs::remove(public_pem_);
+  }
+  std::string Es256(const nlohmann::json& claims) {
+    const std::string input = B64Url(nlohmann::json{{"alg", "ES256"}, {"kid", "e"}}.dump()) + "." + B64Url(claims.dump());
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    size_t size = 0;
+    EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, key_);
+    EVP_DigestSign(md, nullptr, &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    std::string der(size, '\0');
+    EVP_DigestSign(md, reinterpret_cast<unsigned char*>(der.data()), &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    EVP_MD_CTX_free(md);
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(size));
+    unsigned char raw[64];
+    BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, 32);
+    BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + 32, 32);
+    ECDSA_SIG_free(sig);
+    return input + "." + B64Url(std::string(reinterpret_cast<char*>(raw), 64));
+  }
+  std::optional<Answer> Check(const std::string& token, const std::string& route = "chat", const std::string& model = "m") {
+    RequestContext r;
+    r.route = route;
+    r.model = model;
+    r.headers["authorization"] = "Bearer " + token;
+    last_ = r;
+    auto answer = filter_->OnRequest(r);
+    last_ = r;
+    return answer;
+  }
+  nlohmann::json Claims(int64_t exp_offset = 600) {
+    return {{"sub", "alice"}, {"iss", "https://idp.example"}, {"aud", "modelguard"}, {"exp", std::time(nullptr) + exp_offset}};
+  }
+  const std::string secret_ = "0123456789abcdef0123456789abcdef";
+  EVP_PKEY* key_ = nullptr;
+  std::string public_pem_;
+  std::shared_ptr<Filter> filter_;
+  RequestContext last_;
+};
+
+TEST_F(JwtFilterTest, AcceptsValidHs256AndEs256Tokens) {
+  EXPECT_FALSE(Check(Hs256({{"alg", "HS256"}, {"kid", "h"}}, Claims(), secret_)).has_value());
+  EXPECT_EQ(last_.key_id, "jwt:alice");
+  EXPECT_FALSE(Check(Es256(Claims())).has_value());
+}
+
+TEST_F(JwtFilterTest, RefusesForgedExpiredMisaddressedAndConfusedTokens) {
+  EXPECT_EQ(Check(Hs256({{"alg", "HS256"}}, Claims(), "another secret that is 32 bytes!!"))->error_type, "invalid_token");
+  EXPECT_EQ(Check(Hs256({{"alg", "HS256"}}, Claims(-3600), secret_))->message, "the token has expired");
+  auto wrong_audience = Claims();
+  wrong_audience["aud"] = "other";
+  EXPECT_EQ(Check(Hs256({{"alg", "HS256"}}, wrong_audience, secret_))->status, 401u);
+  auto no_exp = Claims();
+  no_exp.erase("exp");
+  EXPECT_EQ(Check(Hs256({{"alg", "HS256"}}, no_exp, secret_))->status, 401u);
+  // "none" and an HS256 token "signed" with the ES256 public key's PEM text are both refused.
+  const std::string unsigned_token = B64Url(R"({"alg":"none"})") + "." + B64Url(Claims().dump()) + ".";
+  EXPECT_EQ(Check(unsigned_token)->status, 401u);
+  std::ifstream pem(public_pem_);
+  const std::string pem_text((std::istreambuf_iterator<char>(pem)), {});
+  EXPECT_EQ(Check(Hs256({{"alg", "HS256"}, {"kid", "e"}}, Claims(), pem_text))->status, 401u);
+  // A tampered payload breaks the ES256 signature.
+  std::string token = Es256(Claims());
+  auto tampered = Claims();
+  tampered["sub"] = "mallory";
+  token = token.substr(0, token.find('.')) + "." + B64Url(tampered.dump()) + token.substr(token.rfind('.'));
+  EXPECT_EQ(Check(token)->status, 401u);
+  EXPECT_EQ(Check("not.a.jwt!")->error_type, "invalid_token");
+  EXPECT_EQ(Check("")->status, 401u);
+}
+
+TEST_F(JwtFilterTest, RouteAndModelClaimsAreScopes) {
+  auto claims = Claims();
+  claims["routes"] = {"predict"};
+  claims["models"] = {"small"};
+  EXPECT_EQ(Check(Hs256({{"alg", "HS256"}}, claims, secret_), "chat", "small")->status, 403u);
+  EXPECT_EQ(Check(Hs256({{"alg", "HS256"}}, claims, secret_), "predict", "large")->status, 403u);
+  EXPECT_FALSE(Check(Hs256({{"alg", "HS256"}}, claims, secret_), "predict", "small").has_value());
+}
+
+TEST(JwtFilter, ShortSecretsAndUnknownAlgorithmsAreConfigurationErrors) {
+  const FilterEnvironment env{MakeMemoryLimitStore(), nullptr, false};
+  auto short_secret = CreateFilter("jwt", {{"keys", {{{"alg", "HS256"}, {"secret", "short"}}}}}, env);
+  ASSERT_FALSE(short_secret.ok());
+  EXPECT_NE(short_secret.error().message.find("jwt.keys[0].secret"), std::string::npos);
+  EXPECT_FALSE(CreateFilter("jwt", {{"keys", {{{"alg", "none"}}}}}, env).ok());
+  EXPECT_FALSE(Base64UrlDecode("a").has_value());
+  EXPECT_FALSE(Base64UrlDecode("ab=").has_value());
+  EXPECT_EQ(*Base64UrlDecode("aGk"), "hi");
+}
+
+// The same contract for every store: buckets, refunds, reservations that cannot overshoot.
+void ExerciseStore(LimitStore& store, const std::string& prefix) {
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(store.Take(prefix + "bucket", 0.001, 3, 1)->allowed) << i;
+  auto refused = store.Take(prefix + "bucket", 0.001, 3, 1);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->allowed);
+  EXPECT_GT(refused->retry_after_seconds, 900);
+  ASSERT_TRUE(store.Refund(prefix + "bucket", 0.001, 3, 2).ok());
+  EXPECT_TRUE(store.Take(prefix + "bucket", 0.001, 3, 2)->allowed);
+
+  // 8 threads race for a budget of 100 in steps of 7: exactly 14 reservations fit.
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        auto r = store.Reserve(prefix + "account", 7, 100, 3600);
+        if (r.ok() && *r) ++granted;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(granted.load(), 14);
+  // Settling 14 reservations to 1 token each leaves 86 for new ones.
+  for (int i = 0; i < 14; ++i) ASSERT_TRUE(store.Settle(prefix + "account", 7, 1, 3600).ok());
+  EXPECT_TRUE(*store.Reserve(prefix + "account", 86, 100, 3600));
+  EXPECT_FALSE(*store.Reserve(prefix + "account", 1, 100, 3600));
+}
+
+TEST(LimitStore, MemoryStoreKeepsTheContract) {
+  auto store = MakeMemoryLimitStore();
+  ExerciseStore(*store, "");
+}
+
+TEST(LimitStore, RedisStoreKeepsTheContract) {
+  const char* uri = std::getenv("MODELGUARD_TEST_REDIS");
+  if (!uri) GTEST_SKIP() << "MODELGUARD_TEST_REDIS is not set (scripts/test starts a redis-server and sets it)";
+  auto store = MakeRedisLimitStore(uri, 500);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  ExerciseStore(**store, "test-" + std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)) + ":");
+}
+
+TEST(LimitStore, UnreachableRedisIsAnErrorNotAnAdmission) {
+  auto store = MakeRedisLimitStore("redis://127.0.0.1:1", 100);
+  ASSERT_TRUE(store.ok());
+  EXPECT_FALSE((*store)->Take("b", 1, 1, 1).ok());
+  EXPECT_FALSE((*store)->Reserve("a", 1, 10, 60).ok());
+  EXPECT_FALSE(MakeRedisLimitStore("http://x", 100).ok());
+  EXPECT_FALSE(MakeRedisLimitStore("redis://host:99999", 100).ok());
+}
+
+TEST(KeyStore, CreatedKeysWorkOncePersistAndCanBeRevoked) {
+  const std::string path = (fs::temp_directory_path() / ("mg-keys-" + std::to_string(::getpid()) + ".json")).string();
+  fs::remove(path);
+  auto store = KeyStore::Open(path);
+  ASSERT_TRUE(store.ok());
+  auto created = (*store)->Create({{"owner", "team a"}, {"routes", {"chat"}}, {"expires_in_seconds", 3600}});
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->secret.rfind("mg-", 0), 0u);
+  EXPECT_EQ(created->secret.size(), 3u + 43u);
+  ASSERT_TRUE((*store)->Find(HashKeyBytes(created->secret)).has_value());
+  // The file holds the hash only.
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text.find(created->secret), std::string::npos);
+  EXPECT_NE(text.find("team a"), std::string::npos);
+  ASSERT_TRUE((*store)->Revoke(created->record.id).ok());
+  EXPECT_FALSE((*store)->Revoke("no-such-id").ok());
+  auto reopened = KeyStore::Open(path);
+  ASSERT_TRUE(reopened.ok());
+  auto found = (*reopened)->Find(HashKeyBytes(created->secret));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_TRUE(found->revoked);
+  EXPECT_EQ(found->routes, std::vector<std::string>{"chat"});
+  EXPECT_FALSE((*store)->Create({{"id", created->record.id}}).ok());  // ids are unique
+  fs::remove(path);
+}
+
+class ConfigFile : public ::testing::Test {
+ protected:
+  Result<GatewayConfig> Load(const std::string& text, const std::string& extension = ".yaml") {
+    path_ = (fs::temp_directory_path() / ("mg-gateway-" + std::to_string(::getpid()) + extension)).string();
+    std::ofstream(path_) << text;
+    return loader_.Load(path_);
+  }
+  void TearDown() override { fs::remove(path_); }
+  std::string path_;
+  ConfigLoader loader_;
+};
+
+TEST_F(ConfigFile, YamlWithEverySection) {
+  auto config = Load(R"(listen: 127.0.0.1:0
+upstreams:
+  pool:
+    targets: ["127.0.0.1:9001", "127.0.0.1:9002"]
+    health_check: {path: /healthz, interval_ms: 500}
+  secure:
+    targets: ["api.example.com:443"]
+    tls: {server_name: api.example.com}
+filters:
+  rate_limit: {requests_per_second: 5, tokens_per_minute: 6000}
+routes:
+  - {name: chat, path: /v1/chat/completions, upstream: pool, filters: [rate_limit]}
+  - {name: predict, path: /predict, upstream: secure}
+limits: {upstream_timeout_ms: 5000}
+logs: {access: true}
+)");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->upstreams.at("pool").targets.size(), 2u);
+  EXPECT_EQ(config->upstreams.at("pool").health_path, "/healthz");
+  EXPECT_TRUE(config->upstreams.at("secure").tls);
+  EXPECT_EQ(config->routes[0].type, RouteType::kOpenAi);
+  EXPECT_EQ(config->routes[1].type, RouteType::kJson);
+  EXPECT_EQ(config->upstream_timeout, std::chrono::milliseconds(5000));
+  EXPECT_TRUE(config->access_log);
+}
+
+TEST_F(ConfigFile, ErrorsNameTheLineAndTheKey) {
+  auto unknown_upstream = Load("upstreams:\n  a: 127.0.0.1:1\nroutes:\n  - path: /x\n    upstream: b\n");
+  ASSERT_FALSE(unknown_upstream.ok());
+  EXPECT_NE(unknown_upstream.error().message.find(".yaml:5: routes[0].upstream: no upstream named 'b'"), std::string::npos)
+      << unknown_upstream.error().message;
+  auto typo = Load("upstreams: {a: 127.0.0.1:1}\nroutes: [{path: /x, upstream: a}]\nlimts: {}\n");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().message.find(":3: limts: unknown key"), std::string::npos) << typo.error().message;
+  auto bad_filter = Load("upstreams: {a: 127.0.0.1:1}\nfilters:\n  rate_limit:\n    requests_per_second: -1\nroutes: [{path: /x, upstream: a, filters: [rate_limit]}]\n");
+  ASSERT_FALSE(bad_filter.ok());
+  EXPECT_NE(bad_filter.error().message.find(":3: filters.rate_limit: rate_limit:"), std::string::npos) << bad_filter.error().message;
+  auto syntax = Load("routes: [\n");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_NE(syntax.error().message.find(".yaml:"), std::string::npos);
+  // A billion-laughs document stops at the node cap instead of eating memory.
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    laughs += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) laughs += std::string(i ? ", " : "") + "*" + static_cast<char>(c - 1);
+    laughs += "]\n";
+  }
+  auto expanded = Load(laughs);
+  ASSERT_FALSE(expanded.ok());
+  EXPECT_NE(expanded.error().message.find("more than"), std::string::npos) << expanded.error().message;
+}
+
+TEST_F(ConfigFile, ReloadKeepsTheStateOfUnchangedFilters) {
+  const std::string text = "upstreams: {a: 127.0.0.1:1}\nfilters: {token_budget: {tokens: 10}}\nroutes: [{name: r, path: /x, upstream: a, filters: [token_budget]}]\n";
+  auto first = Load(text);
+  ASSERT_TRUE(first.ok());
+  auto again = Load(text);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(first->routes[0].filters[0].get(), again->routes[0].filters[0].get());
+  auto changed = Load("upstreams: {a: 127.0.0.1:1}\nfilters: {token_budget: {tokens: 20}}\nroutes: [{name: r, path: /x, upstream: a, filters: [token_budget]}]\n");
+  ASSERT_TRUE(changed.ok());
+  EXPECT_NE(first->routes[0].filters[0].get(), changed->routes[0].filters[0].get());
+}
+
+}  // namespace
+}  // namespace modelguard::gateway
