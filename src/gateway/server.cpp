@@ -105,8 +105,13 @@ asio::awaitable<void> ReadHeader(S& stream, beast::flat_buffer& buffer, Parser& 
   co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, error));
 }
 template <class S, class Parser>
-asio::awaitable<void> ReadSome(S& stream, beast::flat_buffer& buffer, Parser& parser, beast::error_code& error) {
+asio::awaitable<void> ReadAll(S& stream, beast::flat_buffer& buffer, Parser& parser, beast::error_code& error) {
   co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, error));
+}
+// Returns as soon as some body bytes arrived: what streams need (async_read would wait for a full buffer).
+template <class S, class Parser>
+asio::awaitable<void> ReadSome(S& stream, beast::flat_buffer& buffer, Parser& parser, beast::error_code& error) {
+  co_await http::async_read_some(stream, buffer, parser, redirect_error(use_awaitable, error));
 }
 template <class Message>
 asio::awaitable<void> Write(UpstreamConnection& c, Message& m, beast::error_code& e) {
@@ -120,6 +125,11 @@ asio::awaitable<void> ReadHead(UpstreamConnection& c, beast::flat_buffer& b, Par
 }
 template <class Parser>
 asio::awaitable<void> Read(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {
+  if (c.tls) co_await ReadAll(*c.tls, b, p, e);
+  else co_await ReadAll(*c.tcp, b, p, e);
+}
+template <class Parser>
+asio::awaitable<void> ReadPart(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {
   if (c.tls) co_await ReadSome(*c.tls, b, p, e);
   else co_await ReadSome(*c.tcp, b, p, e);
 }
@@ -520,7 +530,7 @@ class Gateway {
       parser.get().body().size = chunk.size();
       beast::error_code error;
       connection->lowest().expires_after(config.upstream_timeout);
-      co_await Read(*connection, buffer, parser, error);
+      co_await ReadPart(*connection, buffer, parser, error);
       if (error == http::error::need_buffer) error = {};
       const size_t got = chunk.size() - parser.get().body().size;
       events.clear();
@@ -566,14 +576,17 @@ class Gateway {
         metrics_.CountUpstreamError(upstream.config.name, timeout ? "stream_timeout" : "stream_broken");
         context.verdicts["upstream"] = timeout ? "error:stream_timeout" : "error:stream_broken";
         ended = "upstream";
-        co_await send(SseEvent(ErrorBody("upstream_error", timeout ? "the model endpoint stopped sending (timeout)"
-                                                                   : "the model endpoint broke off the stream: " + error.message())));
+        // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+        const std::string why = timeout ? "the model endpoint stopped sending (timeout)" : "the model endpoint broke off the stream: " + error.message();
+        const std::string error_event = SseEvent(ErrorBody("upstream_error", why));
+        co_await send(error_event);
       }
     }
     if (ended.rfind("upstream_error:", 0) == 0) {
       metrics_.CountUpstreamError(upstream.config.name, "stream_event_too_large");
       context.verdicts["upstream"] = "error:stream_event_too_large";
-      co_await send(SseEvent(ErrorBody("upstream_error", ended.substr(15))));
+      const std::string error_event = SseEvent(ErrorBody("upstream_error", ended.substr(15)));
+      co_await send(error_event);
     }
     if (!client_error && chunked) {
       co_await asio::async_write(client, http::make_chunk_last(), redirect_error(use_awaitable, client_error));

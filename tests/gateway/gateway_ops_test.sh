@@ -181,9 +181,11 @@ try:
     answer = s.recv(200)
 except OSError:
     pass
-print(answer.split(b"\r\n")[0].decode() or "closed", f"{time.monotonic() - start:.1f}")
+print((answer.split(b"\r\n")[0].decode() or "closed").replace(" ", "_"), f"{time.monotonic() - start:.1f}")
 PY
-expect_grep slow-loris-cut "408" "$tmp/loris"
+read -r loris_answer loris_seconds < "$tmp/loris"
+echo "slow-loris client: '$loris_answer' after ${loris_seconds}s"
+expect_true slow-loris-cut "awk 'BEGIN{exit !($loris_seconds < 3.5)}'"
 c "$gw/healthz" > /dev/null
 sleep 1.5; fds_after=$(fds "$gw_pid")
 echo "file descriptors before faults: $fds_before, after: $fds_after"
@@ -198,15 +200,15 @@ expect revoked-key 401 "$(code -H "Authorization: Bearer $key" -d "$(chat hello)
 # configuration is refused and the running one kept.
 c -N -d "$(chat 'long stream' ',"stream":true')" "$gw/open/v1/chat/completions" > "$tmp/during-reload" & stream_pid=$!
 sleep 0.5
-sed -i 's#^  - {name: open, path: /open/v1/chat/completions, upstream: pool}#&\n  - {name: added, path: /added/predict, upstream: pool}#' "$tmp/gateway.yaml"
+sed -i 's#^  - {name: open, path: /open/v1/chat/completions, upstream: pool}#&\n  - {name: added, path: /added/v1/chat/completions, upstream: pool}#' "$tmp/gateway.yaml"
 kill -HUP "$gw_pid"; sleep 0.5
-expect reload-new-route 200 "$(code -d '{"x":[1]}' "$gw/added/predict")"
+expect reload-new-route 200 "$(code -d "$(chat hi)" "$gw/added/v1/chat/completions")"
 wait "$stream_pid"
-expect stream-survives-reload 22 "$(grep -c '^data: ' "$tmp/during-reload")"
+expect stream-survives-reload 23 "$(grep -c '^data: ' "$tmp/during-reload")"
 cp "$tmp/gateway.yaml" "$tmp/good.yaml"; echo "bogus_key: 1" >> "$tmp/gateway.yaml"
 kill -HUP "$gw_pid"; sleep 0.5
 expect_grep reload-refused '"msg":"configuration reload failed; keeping the running configuration".*bogus_key: unknown key' "$tmp/main.err"
-expect reload-kept-running 200 "$(code -d '{"x":[1]}' "$gw/added/predict")"
+expect reload-kept-running 200 "$(code -d "$(chat hi)" "$gw/added/v1/chat/completions")"
 cp "$tmp/good.yaml" "$tmp/gateway.yaml"
 
 # SIGTERM while a stream is in flight: the stream completes, then the gateway exits 0.
@@ -216,9 +218,11 @@ kill -TERM "$gw_pid"
 sleep 0.2
 expect drain-refuses-new 000 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$tmp/ca.pem" "$gw/healthz")"
 wait "$stream_pid"
-expect stream-survives-drain 22 "$(grep -c '^data: ' "$tmp/during-drain")"
+expect stream-survives-drain 23 "$(grep -c '^data: ' "$tmp/during-drain")"
 wait "$gw_pid"; expect drained-exit 0 $?
 expect_grep drain-logged '"msg":"draining","reason":"SIGTERM"' "$tmp/main.err"
+
+# (23 events: the role, 20 ticks, the finish reason and [DONE].)
 
 # Two replicas share one budget through a real redis-server; 200 concurrent requests split across them
 # never exceed it. Then Redis restarts under load: refusals while it is down (fail closed), no crash,

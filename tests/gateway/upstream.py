@@ -89,8 +89,14 @@ class Handler(BaseHTTPRequestHandler):
         self._send(404, {"error": "no such path"})
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients the tests cut off on purpose (broken pipes) are not news
+
+
+server = Server(("127.0.0.1", 0), Handler)
 if len(sys.argv) > 2 and sys.argv[2] == "--tls":
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(sys.argv[3], sys.argv[4])

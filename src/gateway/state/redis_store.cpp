@@ -124,10 +124,12 @@ class RedisLimitStore final : public LimitStore {
     return text;
   }
 
-  Connection Acquire(std::string& error) {
+  // An idle connection when there is one (`reused` true), else a new one.
+  Connection Acquire(std::string& error, bool& reused) {
     {
       std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
+      reused = !idle_.empty();
+      if (reused) {
         Connection c = std::move(idle_.back());
         idle_.pop_back();
         return c;
@@ -161,26 +163,36 @@ class RedisLimitStore final : public LimitStore {
   }
 
   Result<Reply> Eval(const char* script, const std::string& key, const std::vector<std::string>& args) {
-    std::string error;
-    Connection c = Acquire(error);
-    if (!c) return MakeError(ErrorCode::kIo, error);
     std::vector<const char*> argv{"EVAL", script, "1", key.c_str()};
     std::vector<size_t> lengths{4, std::strlen(script), 1, key.size()};
     for (const auto& a : args) {
       argv.push_back(a.c_str());
       lengths.push_back(a.size());
     }
-    Reply reply(static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
-    if (!reply) {
-      // The connection is broken (server restarted, timeout): drop it, the next call reconnects.
-      const std::string why = c->errstr;
-      MarkDown();
-      return MakeError(ErrorCode::kIo, "redis: " + why);
+    // A pooled connection may be dead (Redis restarted): then every idle one is, so they are dropped and
+    // the command is tried once more on a new connection.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      std::string error;
+      bool reused = false;
+      Connection c = Acquire(error, reused);
+      if (!c) return MakeError(ErrorCode::kIo, error);
+      Reply reply(static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
+      if (!reply) {
+        const std::string why = c->errstr;
+        {
+          std::lock_guard lock(mutex_);
+          idle_.clear();
+        }
+        if (reused) continue;
+        MarkDown();
+        return MakeError(ErrorCode::kIo, "redis: " + why);
+      }
+      if (reply->type == REDIS_REPLY_ERROR) return MakeError(ErrorCode::kIo, std::string("redis: ") + reply->str);
+      std::lock_guard lock(mutex_);
+      if (idle_.size() < 64) idle_.push_back(std::move(c));
+      return reply;
     }
-    if (reply->type == REDIS_REPLY_ERROR) return MakeError(ErrorCode::kIo, std::string("redis: ") + reply->str);
-    std::lock_guard lock(mutex_);
-    if (idle_.size() < 64) idle_.push_back(std::move(c));
-    return reply;
+    return MakeError(ErrorCode::kIo, "redis: no working connection");
   }
 
   const std::string host_;
