@@ -10,7 +10,12 @@ command -v wrk >/dev/null && command -v nginx >/dev/null ||
 tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; nginx -p "$tmp" -c "$tmp/nginx.conf" -s stop 2>/dev/null; rm -rf "$tmp"; true' EXIT
-up=18431 peer=18432 gw=18433
+up=18431 peer=18432 gw=18433 sse_peer=18434
+here=$(cd "$(dirname "$0")" && pwd)
+# The streaming upstream: the tests' SSE model endpoint (Python), behind nginx with buffering off as the peer.
+/usr/bin/python3 "$here/../../tests/gateway/upstream.py" "$tmp/sse.port" & pids+=($!)
+for _ in $(seq 1 100); do [ -s "$tmp/sse.port" ] && break; sleep 0.1; done
+sse_up=$(cat "$tmp/sse.port")
 cat > "$tmp/nginx.conf" <<NGINX
 worker_processes 1;
 error_log $tmp/error.log;
@@ -24,6 +29,9 @@ http {
       return 200 '{"id":"c1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}],"usage":{"total_tokens":5}}'; } }
   server { listen 127.0.0.1:$peer;
     location / { proxy_pass http://model; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  upstream sse { server 127.0.0.1:$sse_up; keepalive 8; }
+  server { listen 127.0.0.1:$sse_peer;
+    location / { proxy_pass http://sse; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } }
 }
 NGINX
 mkdir -p "$tmp/logs"
@@ -31,8 +39,8 @@ nginx -p "$tmp" -c "$tmp/nginx.conf"
 key=bench-key-123
 hash=$(printf '%s' "$key" | "$mg" gateway hash-key -)
 cat > "$tmp/off.json" <<JSON
-{"listen": "127.0.0.1:$gw", "upstreams": {"m": "127.0.0.1:$up"},
- "routes": [{"path": "/v1/*", "upstream": "m", "filters": []}]}
+{"listen": "127.0.0.1:$gw", "upstreams": {"m": "127.0.0.1:$up", "sse": "127.0.0.1:$sse_up"},
+ "routes": [{"path": "/v1/*", "upstream": "m", "filters": []}, {"path": "/sse/v1/chat/completions", "upstream": "sse", "filters": []}]}
 JSON
 cat > "$tmp/on.json" <<JSON
 {"listen": "127.0.0.1:$gw", "upstreams": {"m": "127.0.0.1:$up"},
@@ -59,7 +67,7 @@ measure() {
   echo "$rps $(ms "$p50") $(ms "$p99")"
 }
 start_gateway() {
-  "$mg" gateway serve --config "$1" 2> "$tmp/gw.err" & pids+=($!)
+  "$mg" gateway serve --config "$1" > /dev/null 2> "$tmp/gw.err" & pids+=($!)
   for _ in $(seq 1 100); do grep -q listening "$tmp/gw.err" && return; sleep 0.1; done
   echo "gateway did not start" >&2; cat "$tmp/gw.err" >&2; exit 1
 }
@@ -67,12 +75,21 @@ read -r direct_rps direct_p50 direct_p99 < <(measure "http://127.0.0.1:$up/v1/ch
 read -r nginx_rps nginx_p50 nginx_p99 < <(measure "http://127.0.0.1:$peer/v1/chat/completions")
 start_gateway "$tmp/off.json"
 read -r off_rps off_p50 off_p99 < <(measure "http://127.0.0.1:$gw/v1/chat/completions")
+# Streaming: time to the first event and to the end, direct vs nginx (proxy_buffering off) vs modelguard.
+requests=${STREAM_REQUESTS:-300}
+read -r sd_first sd_first99 sd_total < <(/usr/bin/python3 "$here/ttft.py" "$sse_up" /v1/chat/completions "$requests")
+read -r sn_first sn_first99 sn_total < <(/usr/bin/python3 "$here/ttft.py" "$sse_peer" /v1/chat/completions "$requests")
+read -r sg_first sg_first99 sg_total < <(/usr/bin/python3 "$here/ttft.py" "$gw" /sse/v1/chat/completions "$requests")
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 start_gateway "$tmp/on.json"
 read -r on_rps on_p50 on_p99 < <(measure "http://127.0.0.1:$gw/v1/chat/completions")
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 ratio() { echo "scale=2; $1 / $2" | bc; }
 added() { echo "scale=3; $1 - $2" | bc; }
 echo "BENCH gateway direct upstream: $direct_rps req/s, p50 $direct_p50 ms, p99 $direct_p99 ms"
 echo "BENCH gateway nginx proxy_pass (keepalive pool): $nginx_rps req/s, p50 $nginx_p50 ms, p99 $nginx_p99 ms"
 echo "BENCH gateway modelguard filters off: $off_rps req/s ($(ratio "$off_rps" "$nginx_rps")x nginx), added p50 $(added "$off_p50" "$direct_p50") ms, p99 $(added "$off_p99" "$direct_p99") ms"
 echo "BENCH gateway modelguard api_key+rate_limit+token_budget+audit: $on_rps req/s ($(ratio "$on_rps" "$nginx_rps")x nginx), added p50 $(added "$on_p50" "$direct_p50") ms, p99 $(added "$on_p99" "$direct_p99") ms"
+echo "BENCH gateway stream direct: first event p50 $sd_first ms (p99 $sd_first99), whole stream p50 $sd_total ms"
+echo "BENCH gateway stream nginx (proxy_buffering off): first event p50 $sn_first ms (p99 $sn_first99), added p50 $(added "$sn_first" "$sd_first") ms"
+echo "BENCH gateway stream modelguard: first event p50 $sg_first ms (p99 $sg_first99), added p50 $(added "$sg_first" "$sd_first") ms, whole stream added p50 $(added "$sg_total" "$sd_total") ms"

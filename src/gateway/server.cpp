@@ -43,11 +43,13 @@ using asio::use_awaitable;
 struct Runtime {
   GatewayConfig config;
   std::map<std::string, std::shared_ptr<UpstreamState>> upstreams;
+  std::vector<RouteMetrics*> route_metrics;  // parallel to config.routes: no lookup on the request path
 };
 
-Result<std::shared_ptr<const Runtime>> MakeRuntime(const GatewayConfig& config) {
+Result<std::shared_ptr<const Runtime>> MakeRuntime(const GatewayConfig& config, Metrics& metrics) {
   auto runtime = std::make_shared<Runtime>();
   runtime->config = config;
+  for (const auto& route : config.routes) runtime->route_metrics.push_back(&metrics.Route(route.name));
   for (const auto& [name, upstream] : config.upstreams) {
     auto state = MakeUpstreamState(upstream);
     if (!state) return state.error();
@@ -134,6 +136,22 @@ asio::awaitable<void> ReadPart(UpstreamConnection& c, beast::flat_buffer& b, Par
   else co_await ReadSome(*c.tcp, b, p, e);
 }
 
+// Feeds what is already buffered to the parser without another trip through the event loop: a request or
+// answer usually arrives in one read, and each asynchronous operation that completes at once still costs a
+// post. Leaves `error` set only for malformed input; need_more means "read on".
+template <class Parser>
+void ParseBuffered(Parser& parser, beast::flat_buffer& buffer, beast::error_code& error) {
+  while (buffer.size() > 0 && !parser.is_done()) {
+    const size_t used = parser.put(buffer.data(), error);
+    buffer.consume(used);
+    if (error == http::error::need_more) {
+      error = {};
+      return;
+    }
+    if (error || used == 0) return;
+  }
+}
+
 // What happened to one proxied request, for metrics and the audit event.
 struct Outcome {
   unsigned status = 0;
@@ -147,11 +165,19 @@ struct Outcome {
 
 class Gateway {
  public:
-  Gateway(std::shared_ptr<const Runtime> runtime, std::unique_ptr<AuditSink> audit) : runtime_(std::move(runtime)), audit_(std::move(audit)) {}
+  Gateway(std::shared_ptr<const Runtime> runtime, std::unique_ptr<AuditSink> audit, std::unique_ptr<Metrics> metrics)
+      : runtime_(std::move(runtime)), audit_(std::move(audit)), metrics_(std::move(metrics)) {}
 
-  std::shared_ptr<const Runtime> Snapshot() const { return runtime_.load(); }
-  void Replace(std::shared_ptr<const Runtime> runtime) { runtime_.store(std::move(runtime)); }
-  Metrics& metrics() { return metrics_; }
+  // A plain mutex: libstdc++ 12's atomic<shared_ptr> wakes waiters through the kernel on every store/load.
+  std::shared_ptr<const Runtime> Snapshot() const {
+    std::lock_guard lock(runtime_mutex_);
+    return runtime_;
+  }
+  void Replace(std::shared_ptr<const Runtime> runtime) {
+    std::lock_guard lock(runtime_mutex_);
+    runtime_.swap(runtime);
+  }
+  Metrics& metrics() { return *metrics_; }
   bool draining() const { return draining_.load(); }
   void StartDrain() { draining_ = true; }
 
@@ -174,7 +200,9 @@ class Gateway {
       http::request_parser<http::string_body> parser;
       parser.header_limit(32 * 1024);
       parser.body_limit(config.max_request_bytes);
-      co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, error));
+      parser.eager(true);
+      ParseBuffered(parser, buffer, error);
+      if (!error && !parser.is_header_done()) co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, error));
       if (!error && parser.get()[http::field::expect] == "100-continue" && !parser.is_done()) {
         http::response<http::empty_body> go_on{http::status::continue_, 11};
         co_await http::async_write(stream, go_on, redirect_error(use_awaitable, error));
@@ -192,7 +220,7 @@ class Gateway {
         // Requests refused before they were whole are audited too: they are often the interesting ones.
         RequestContext refused;
         refused.verdicts["http"] = "block:" + type;
-        metrics_.CountBlock("http", type);
+        metrics_->CountBlock("http", type);
         Outcome outcome;
         outcome.status = status;
         outcome.response_sha256 = Sha256Hex(res.body());
@@ -247,16 +275,18 @@ class Gateway {
   void Stop() { stopping_ = true; }
 
  private:
+  // Called on every proxied request: only a change of health takes a lock (the metrics') or logs.
   void Record(UpstreamState& upstream, TargetState& target, bool ok, const std::string& why) {
     if (ok) {
-      target.failures = 0;
-      if (!target.healthy.exchange(true)) {
+      if (target.failures.load(std::memory_order_relaxed) != 0) target.failures = 0;
+      if (!target.healthy.load(std::memory_order_relaxed) && !target.healthy.exchange(true)) {
         LogEvent("info", "upstream target healthy again", {{"upstream", upstream.config.name}, {"target", target.label}});
+        metrics_->SetTargetHealth(upstream.config.name, target.label, true);
       }
     } else if (++target.failures >= upstream.config.unhealthy_after && target.healthy.exchange(false)) {
       LogEvent("warn", "upstream target unhealthy", {{"upstream", upstream.config.name}, {"target", target.label}, {"reason", why}});
+      metrics_->SetTargetHealth(upstream.config.name, target.label, false);
     }
-    metrics_.SetTargetHealth(upstream.config.name, target.label, target.healthy.load());
   }
 
   template <class Stream>
@@ -292,15 +322,15 @@ class Gateway {
     if (target == "/metrics") {
       http::response<http::string_body> res{http::status::ok, version};
       res.set(http::field::content_type, "text/plain; version=0.0.4");
-      res.body() = metrics_.Prometheus();
+      res.body() = metrics_->Prometheus();
       res.prepare_payload();
       co_return co_await Send(stream, res, keep_alive, config);
     }
-    ++metrics_.in_flight;
+    ++metrics_->in_flight;
     struct InFlight {
       Metrics& m;
       ~InFlight() { --m.in_flight; }
-    } in_flight{metrics_};
+    } in_flight{*metrics_};
 
     RequestContext context;
     context.method = std::string(request.method_string());
@@ -329,7 +359,7 @@ class Gateway {
       co_return open;
     }
     context.route = route->name;
-    RouteMetrics& route_metrics = metrics_.Route(route->name);
+    RouteMetrics& route_metrics = *runtime->route_metrics[static_cast<size_t>(route - config.routes.data())];
     std::optional<Answer> refusal;
     if (route->type != RouteType::kRaw && !context.body.empty()) {
       // Strict JSON (including UTF-8) before anything else sees the body: filters and the upstream then
@@ -355,7 +385,7 @@ class Gateway {
       for (const auto& [filter, verdict] : context.verdicts) {
         if (verdict == "block:" + reason) by = filter;
       }
-      metrics_.CountBlock(by, reason);
+      metrics_->CountBlock(by, reason);
       auto res = answer_with(refusal->status, refusal->error_type, refusal->message, refusal->headers);
       // Filters that already reserved something (budgets, token rates) release it.
       ResponseContext refused{res.result_int(), res.body(), false, std::nullopt};
@@ -395,8 +425,8 @@ class Gateway {
     std::string failure = "no target";
     for (TargetState* target : upstream.Order()) {
       request.set(http::field::host, target->label);
-      bool written_to_fresh = false;
-      for (int attempt = 0; attempt < 2 && !answered && !written_to_fresh; ++attempt) {
+      bool must_not_replay = false;
+      for (int attempt = 0; attempt < 2 && !answered && !must_not_replay; ++attempt) {
         beast::error_code error;
         connection = attempt == 0 ? upstream.pool.Take(target->label) : nullptr;
         const bool reused = connection != nullptr;
@@ -404,7 +434,7 @@ class Gateway {
           connection = co_await ConnectUpstream(upstream, *target, config.upstream_timeout, error);
           if (!connection) {
             failure = target->label + ": " + error.message();
-            metrics_.CountUpstreamError(upstream.config.name, "connect");
+            metrics_->CountUpstreamError(upstream.config.name, "connect");
             Record(upstream, *target, false, error.message());
             break;  // next target
           }
@@ -420,12 +450,15 @@ class Gateway {
           break;
         }
         failure = target->label + ": " + error.message();
-        if (!reused) {
-          written_to_fresh = true;
-          metrics_.CountUpstreamError(upstream.config.name, error == beast::error::timeout ? "timeout" : "read");
+        // A pooled connection the upstream had closed fails at once (reset, end of stream): replaying on a
+        // fresh one is safe. A timeout means the upstream got the request and is slow: never replayed.
+        const bool stale = reused && error != beast::error::timeout;
+        if (!stale) {
+          must_not_replay = true;
+          metrics_->CountUpstreamError(upstream.config.name, error == beast::error::timeout ? "timeout" : "read");
         }
       }
-      if (answered || written_to_fresh) break;
+      if (answered || must_not_replay) break;
     }
     if (!answered) {
       const bool timeout = failure.find("timed out") != std::string::npos || failure.find("timeout") != std::string::npos;
@@ -442,10 +475,12 @@ class Gateway {
     }
     http::response_parser<http::string_body> parser(std::move(*head));
     parser.body_limit(config.max_response_bytes);
+    parser.eager(true);
     beast::error_code error;
-    if (!parser.is_done()) co_await Read(*connection, buffer, parser, error);
+    ParseBuffered(parser, buffer, error);
+    if (!error && !parser.is_done()) co_await Read(*connection, buffer, parser, error);
     if (error) {
-      metrics_.CountUpstreamError(upstream.config.name, error == http::error::body_limit ? "too_large" : "read");
+      metrics_->CountUpstreamError(upstream.config.name, error == http::error::body_limit ? "too_large" : "read");
       auto res = error == http::error::body_limit
                      ? JsonError(502, "upstream_error", "the model's answer exceeds " + std::to_string(config.max_response_bytes) + " bytes", version)
                      : JsonError(502, "upstream_error", "the model endpoint broke off its answer: " + error.message(), version);
@@ -562,7 +597,7 @@ class Gateway {
           }
         }
         if (stop) {
-          metrics_.CountBlock(stopped_by, stop->error_type);
+          metrics_->CountBlock(stopped_by, stop->error_type);
           context.verdicts["stream"] = "block:" + stop->error_type;
           out += SseEvent(ErrorBody(stop->error_type, stop->message));
           ended = "blocked";
@@ -573,7 +608,7 @@ class Gateway {
       co_await send(out);
       if (error && ended.empty()) {
         const bool timeout = error == beast::error::timeout;
-        metrics_.CountUpstreamError(upstream.config.name, timeout ? "stream_timeout" : "stream_broken");
+        metrics_->CountUpstreamError(upstream.config.name, timeout ? "stream_timeout" : "stream_broken");
         context.verdicts["upstream"] = timeout ? "error:stream_timeout" : "error:stream_broken";
         ended = "upstream";
         // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
@@ -583,7 +618,7 @@ class Gateway {
       }
     }
     if (ended.rfind("upstream_error:", 0) == 0) {
-      metrics_.CountUpstreamError(upstream.config.name, "stream_event_too_large");
+      metrics_->CountUpstreamError(upstream.config.name, "stream_event_too_large");
       context.verdicts["upstream"] = "error:stream_event_too_large";
       const std::string error_event = SseEvent(ErrorBody("upstream_error", ended.substr(15)));
       co_await send(error_event);
@@ -631,9 +666,10 @@ class Gateway {
     }
   }
 
-  std::atomic<std::shared_ptr<const Runtime>> runtime_;
+  mutable std::mutex runtime_mutex_;
+  std::shared_ptr<const Runtime> runtime_;
   std::unique_ptr<AuditSink> audit_;
-  Metrics metrics_;
+  std::unique_ptr<Metrics> metrics_;  // outlives snapshots: they point at its route entries
   std::atomic<bool> draining_{false}, stopping_{false};
 };
 
@@ -750,12 +786,13 @@ Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
     tls->use_private_key_file(initial.tls_private_key, asio::ssl::context::pem, error);
     if (error) return MakeError(ErrorCode::kIo, "tls.private_key: " + initial.tls_private_key + ": " + error.message());
   }
-  auto runtime = MakeRuntime(initial);
+  auto metrics = std::make_unique<Metrics>();
+  auto runtime = MakeRuntime(initial, *metrics);
   if (!runtime) return runtime.error();
 
   // The gateway outlives the io_context (sessions destroyed with it still count themselves out of its
   // metrics); its pooled upstream connections are closed explicitly before, while the io_context lives.
-  Gateway gateway(std::move(*runtime), std::move(audit));
+  Gateway gateway(std::move(*runtime), std::move(audit), std::move(metrics));
   const unsigned threads = initial.threads ? initial.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));
   auto start_health_checks = [&](const Runtime& r) {
@@ -780,7 +817,7 @@ Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
           next->audit_jsonl != current->config.audit_jsonl || next->audit_log != current->config.audit_log) {
         LogEvent("warn", "listen, tls, admin and audit settings change only on restart");
       }
-      auto made = MakeRuntime(*next);
+      auto made = MakeRuntime(*next, gateway.metrics());
       if (!made) {
         problem = made.error().message;
       } else {

@@ -304,6 +304,19 @@ logs: {access: true}
   EXPECT_TRUE(config->access_log);
 }
 
+TEST(ExampleConfig, TheDocumentedExampleLoads) {
+  // Relative paths in the example (the demo JWT key) are relative to the repository root.
+  const auto root = fs::path(__FILE__).parent_path().parent_path().parent_path();
+  const auto previous = fs::current_path();
+  fs::current_path(root);
+  auto config = LoadGatewayConfig("examples/gateway/gateway.yaml");
+  fs::current_path(previous);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->routes.size(), 5u);
+  EXPECT_EQ(config->upstreams.at("llm").targets.size(), 2u);
+  EXPECT_EQ(config->admin_port, 8081);
+}
+
 TEST_F(ConfigFile, ErrorsNameTheLineAndTheKey) {
   auto unknown_upstream = Load("upstreams:\n  a: 127.0.0.1:1\nroutes:\n  - path: /x\n    upstream: b\n");
   ASSERT_FALSE(unknown_upstream.ok());

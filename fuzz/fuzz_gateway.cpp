@@ -1,0 +1,59 @@
+// What reaches the gateway from outside: server-sent-event streams from upstreams (cut at every possible
+// read boundary by the splitter), bearer tokens from clients (JWT parsing and a full verification with a
+// configured HS256 key), and OpenAI-style bodies (token estimates, usage, streamed text). The first byte
+// picks the path; none may crash, hang or leak.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/gateway/filters/jwt/jwt_filter.h"
+#include "src/gateway/openai.h"
+#include "src/gateway/sse.h"
+
+using namespace modelguard::gateway;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  switch (data[0] % 3) {
+    case 0: {
+      // Read sizes come from the input too, so every split of the stream gets explored.
+      SseSplitter splitter(4096);
+      std::vector<std::string> events;
+      size_t pos = 0, step = 1 + (data[0] >> 2);
+      while (pos < input.size()) {
+        const size_t n = std::min(step, input.size() - pos);
+        if (!splitter.Feed(input.substr(pos, n), events).ok()) break;
+        pos += n;
+        step = step * 7 % 61 + 1;
+      }
+      for (const auto& e : events) {
+        bool has_data = false;
+        const std::string payload = SseData(e, has_data);
+        (void)SseEvent(payload);
+        const auto json = nlohmann::json::parse(payload, nullptr, false);
+        (void)UsageTotalTokens(json);
+        (void)StreamedTextBytes(json);
+      }
+      break;
+    }
+    case 1: {
+      static const auto filter = *CreateJwtFilter(
+          {{"keys", {{{"alg", "HS256"}, {"secret", "fuzzing-secret-fuzzing-secret-32b"}}}}, {"audience", "a"}, {"issuer", "i"}}, {});
+      (void)SplitJwt(input);
+      RequestContext request;
+      request.route = "r";
+      request.headers["authorization"] = "Bearer " + std::string(input);
+      (void)filter->OnRequest(request);
+      break;
+    }
+    default: {
+      const auto body = nlohmann::json::parse(input, nullptr, false);
+      (void)EstimatePromptTokens(body);
+      (void)RequestedMaxTokens(body);
+      (void)UsageTotalTokens(body);
+      break;
+    }
+  }
+  return 0;
+}
