@@ -239,26 +239,7 @@ routes: [{name: budgeted, path: /v1/chat/completions, upstream: model, filters: 
 YAML
 start_gateway replica1 "$tmp/replica.yaml"; r1=$gw_port; r1_pid=$gw_pid
 start_gateway replica2 "$tmp/replica.yaml"; r2=$gw_port; r2_pid=$gw_pid
-/usr/bin/python3 - "$r1" "$r2" > "$tmp/shared-budget" <<'PY'
-import json, sys, threading, urllib.request, urllib.error
-ports = sys.argv[1:]
-body = json.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "hello"}]}).encode()
-codes, lock = [], threading.Lock()
-def one(i):
-    url = f"http://127.0.0.1:{ports[i % 2]}/v1/chat/completions"
-    try:
-        code = urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=60).status
-    except urllib.error.HTTPError as e:
-        code = e.code
-    except Exception:
-        code = 0
-    with lock:
-        codes.append(code)
-threads = [threading.Thread(target=one, args=(i,)) for i in range(200)]
-for t in threads: t.start()
-for t in threads: t.join()
-print(codes.count(200), codes.count(429), len(codes) - codes.count(200) - codes.count(429))
-PY
+/usr/bin/python3 "$here/concurrent_chat.py" 200 - "http://127.0.0.1:$r1/v1/chat/completions" "http://127.0.0.1:$r2/v1/chat/completions" > "$tmp/shared-budget"
 read -r ok refused other < "$tmp/shared-budget"
 echo "shared Redis budget across two replicas, 200 concurrent requests: $ok admitted, $refused refused"
 expect shared-budget-no-errors 0 "$other"

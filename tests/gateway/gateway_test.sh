@@ -74,28 +74,7 @@ expect rate-limited 429 "$(curl -s -o "$tmp/body" -D "$tmp/headers" -w '%{http_c
 expect_grep retry-after "Retry-After: 10[01]" "$tmp/headers"
 # Token budget under 200 concurrent requests: worst case (3 prompt + 5 max tokens) is reserved before
 # forwarding and settled to usage (5), so the 100-token budget is never overshot.
-/usr/bin/python3 - "$gw/budgeted/v1/chat/completions" "$good_key" > "$tmp/budget.txt" <<'PY'
-import json, sys, threading, urllib.request, urllib.error
-url, key = sys.argv[1], sys.argv[2]
-body = json.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "hello"}]}).encode()
-codes = []
-lock = threading.Lock()
-def one():
-    req = urllib.request.Request(url, data=body, headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
-    try:
-        code = urllib.request.urlopen(req, timeout=60).status
-    except urllib.error.HTTPError as e:
-        code = e.code
-    except Exception:
-        code = 0
-    with lock:
-        codes.append(code)
-threads = [threading.Thread(target=one) for _ in range(200)]
-for t in threads: t.start()
-for t in threads: t.join()
-ok = codes.count(200)
-print(ok, codes.count(429), len(codes) - ok - codes.count(429))
-PY
+/usr/bin/python3 "$here/concurrent_chat.py" 200 "$good_key" "$gw/budgeted/v1/chat/completions" > "$tmp/budget.txt"
 read -r ok refused other < "$tmp/budget.txt"
 echo "token budget under 200 concurrent requests: $ok admitted, $refused refused"
 expect budget-no-errors 0 "$other"

@@ -15,34 +15,34 @@
 namespace modelguard::gateway {
 namespace {
 
-// KEYS[1] bucket; ARGV rate, burst, cost. Returns {allowed, retry_after_seconds as a string}.
-constexpr const char* kTakeScript = R"LUA(
-local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
-local v = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
-local tokens, updated = tonumber(v[1]), tonumber(v[2])
+// Both bucket scripts start the same way: KEYS[1] bucket; ARGV rate, burst, amount; the bucket's tokens and
+// last update, and the server's time.
+#define MG_BUCKET_PRELUDE \
+  "local rate, burst, amount = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n" \
+  "local t = redis.call('TIME')\n" \
+  "local now = tonumber(t[1]) + tonumber(t[2]) / 1e6\n" \
+  "local v = redis.call('HMGET', KEYS[1], 'tokens', 'updated')\n" \
+  "local tokens, updated = tonumber(v[1]), tonumber(v[2])\n"
+
+// Takes `amount` when the bucket holds it. Returns {allowed, retry_after_seconds as a string}.
+constexpr const char* kTakeScript = MG_BUCKET_PRELUDE R"LUA(
 if tokens == nil then tokens, updated = burst, now end
 tokens = math.min(burst, tokens + math.max(0, now - updated) * rate)
 local allowed, wait = 0, 0
-if tokens >= cost then tokens = tokens - cost; allowed = 1 else wait = (cost - tokens) / rate end
+if tokens >= amount then tokens = tokens - amount; allowed = 1 else wait = (amount - tokens) / rate end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
 return {allowed, tostring(wait)}
 )LUA";
 
-// KEYS[1] bucket; ARGV rate, burst, amount.
-constexpr const char* kRefundScript = R"LUA(
-local rate, burst, amount = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
-local v = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
-local tokens, updated = tonumber(v[1]), tonumber(v[2])
+// Puts `amount` back (capped at burst).
+constexpr const char* kRefundScript = MG_BUCKET_PRELUDE R"LUA(
 if tokens == nil then return 0 end
 tokens = math.min(burst, tokens + math.max(0, now - updated) * rate + amount)
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
 return 1
 )LUA";
+#undef MG_BUCKET_PRELUDE
 
 // KEYS[1] account prefix; ARGV amount, budget, window seconds. Used tokens live in <prefix>:used:<window>,
 // reservations in <prefix>:held (not windowed: they belong to requests in flight).
