@@ -176,6 +176,37 @@ TEST_F(JwtFilterTest, RouteAndModelClaimsAreScopes) {
   EXPECT_FALSE(Check(Hs256({{"alg", "HS256"}}, claims, secret_), "predict", "small").has_value());
 }
 
+TEST(JwtFilter, VerifiesRs256AndRefusesAnEcKeyForIt) {
+  EVP_PKEY* rsa = EVP_RSA_gen(2048);
+  ASSERT_NE(rsa, nullptr);
+  const std::string pem_path = (fs::temp_directory_path() / ("mg-jwt-rsa-" + std::to_string(::getpid()) + ".pem")).string();
+  FILE* f = std::fopen(pem_path.c_str(), "w");
+  PEM_write_PUBKEY(f, rsa);
+  std::fclose(f);
+  const FilterEnvironment env{MakeMemoryLimitStore(), nullptr, false};
+  auto filter = CreateFilter("jwt", {{"keys", {{{"alg", "RS256"}, {"public_key", pem_path}}}}}, env);
+  ASSERT_TRUE(filter.ok()) << filter.error().message;
+  EXPECT_FALSE(CreateFilter("jwt", {{"keys", {{{"alg", "ES256"}, {"public_key", pem_path}}}}}, env).ok());
+  const std::string input = B64Url(R"({"alg":"RS256"})") + "." + B64Url(nlohmann::json{{"sub", "r"}, {"exp", std::time(nullptr) + 60}}.dump());
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  size_t size = 0;
+  EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, rsa);
+  EVP_DigestSign(md, nullptr, &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  std::string signature(size, '\0');
+  EVP_DigestSign(md, reinterpret_cast<unsigned char*>(signature.data()), &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  EVP_MD_CTX_free(md);
+  RequestContext good;
+  good.headers["authorization"] = "Bearer " + input + "." + B64Url(signature);
+  EXPECT_FALSE((*filter)->OnRequest(good).has_value());
+  EXPECT_EQ(good.key_id, "jwt:r");
+  signature[10] = static_cast<char>(signature[10] ^ 1);
+  RequestContext bad;
+  bad.headers["authorization"] = "Bearer " + input + "." + B64Url(signature);
+  EXPECT_EQ((*filter)->OnRequest(bad)->status, 401u);
+  EVP_PKEY_free(rsa);
+  fs::remove(pem_path);
+}
+
 TEST(JwtFilter, ShortSecretsAndUnknownAlgorithmsAreConfigurationErrors) {
   const FilterEnvironment env{MakeMemoryLimitStore(), nullptr, false};
   auto short_secret = CreateFilter("jwt", {{"keys", {{{"alg", "HS256"}, {"secret", "short"}}}}}, env);
