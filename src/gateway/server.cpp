@@ -211,7 +211,7 @@ class Gateway {
       if (error == http::error::end_of_stream || error == asio::error::connection_reset || error == asio::error::eof) break;
       if (error) {
         const bool too_large = error == http::error::body_limit;
-        const bool timeout = error == beast::error::timeout;
+        const bool timeout = error == beast::error::timeout || error == asio::error::operation_aborted;  // see Forward
         const unsigned status = too_large ? 413 : timeout ? 408 : 400;
         const std::string type = too_large ? "request_too_large" : timeout ? "request_timeout" : "bad_request";
         auto res = JsonError(status, type, too_large ? "the request body exceeds " + std::to_string(config.max_request_bytes) + " bytes"
@@ -449,13 +449,17 @@ class Gateway {
           answered = target;
           break;
         }
-        failure = target->label + ": " + error.message();
+        // Beast reports its own expiry as `timeout`, but when the expiry races the read's completion on
+        // another thread the read ends as `operation_aborted`; nothing else cancels upstream operations.
+        const bool timed_out = error == beast::error::timeout || error == asio::error::operation_aborted;
+        failure = target->label + ": " + (timed_out ? "no answer within " + std::to_string(config.upstream_timeout.count()) + " ms (timeout)"
+                                                    : error.message());
         // A pooled connection the upstream had closed fails at once (reset, end of stream): replaying on a
         // fresh one is safe. A timeout means the upstream got the request and is slow: never replayed.
-        const bool stale = reused && error != beast::error::timeout;
+        const bool stale = reused && !timed_out;
         if (!stale) {
           must_not_replay = true;
-          metrics_->CountUpstreamError(upstream.config.name, error == beast::error::timeout ? "timeout" : "read");
+          metrics_->CountUpstreamError(upstream.config.name, timed_out ? "timeout" : "read");
         }
       }
       if (answered || must_not_replay) break;
@@ -607,7 +611,7 @@ class Gateway {
       }
       co_await send(out);
       if (error && ended.empty()) {
-        const bool timeout = error == beast::error::timeout;
+        const bool timeout = error == beast::error::timeout || error == asio::error::operation_aborted;  // see Forward
         metrics_->CountUpstreamError(upstream.config.name, timeout ? "stream_timeout" : "stream_broken");
         context.verdicts["upstream"] = timeout ? "error:stream_timeout" : "error:stream_broken";
         ended = "upstream";
