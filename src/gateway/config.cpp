@@ -142,12 +142,9 @@ void SplitHostPort(const std::string& text, const std::string& path, std::string
 }
 
 std::array<unsigned char, 32> HexDigest(const std::string& hex, const std::string& path) {
-  std::array<unsigned char, 32> out{};
-  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
-    throw ConfigError(path, "64 lower-case hex digits expected (modelguard gateway hash-key)");
-  }
-  for (size_t i = 0; i < 32; ++i) out[i] = static_cast<unsigned char>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
-  return out;
+  auto digest = ParseKeyHash(hex);
+  if (!digest) throw ConfigError(path, "64 lower-case hex digits expected (modelguard gateway hash-key)");
+  return *digest;
 }
 
 Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, const std::string& path) {

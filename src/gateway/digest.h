@@ -6,19 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "modelguard/integrity/encoding.h"
+
 namespace modelguard::gateway {
 
 inline std::string Sha256Hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * SHA256_DIGEST_LENGTH);
-  for (unsigned char b : digest) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
+  return integrity::Hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 }  // namespace modelguard::gateway
@@ -37,13 +32,7 @@ class Sha256Stream {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     EVP_DigestFinal_ex(ctx_, digest, &size);
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < size; ++i) {
-      out.push_back(kDigits[digest[i] >> 4]);
-      out.push_back(kDigits[digest[i] & 15]);
-    }
-    return out;
+    return integrity::Hex(std::string_view(reinterpret_cast<const char*>(digest), size));
   }
 
  private:

@@ -8,33 +8,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "src/gateway/digest.h"
+#include "modelguard/integrity/encoding.h"
 
 namespace modelguard::gateway {
 namespace {
 
-std::optional<std::array<unsigned char, 32>> FromHex(const std::string& hex) {
-  if (hex.size() != 64) return std::nullopt;
-  std::array<unsigned char, 32> out{};
-  for (size_t i = 0; i < 64; ++i) {
-    const char c = hex[i];
-    unsigned value;
-    if (c >= '0' && c <= '9') value = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') value = static_cast<unsigned>(c - 'a' + 10);
-    else return std::nullopt;
-    out[i / 2] = static_cast<unsigned char>(out[i / 2] | (i % 2 ? value : value << 4));
-  }
-  return out;
-}
-
 std::string ToHex(const std::array<unsigned char, 32>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
+  return integrity::Hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 std::string Base64Url(const unsigned char* data, size_t size) {
@@ -68,6 +48,20 @@ std::vector<std::string> StringList(const nlohmann::json& entry, const char* fie
 
 }  // namespace
 
+std::optional<std::array<unsigned char, 32>> ParseKeyHash(const std::string& hex) {
+  if (hex.size() != 64) return std::nullopt;
+  std::array<unsigned char, 32> out{};
+  for (size_t i = 0; i < 64; ++i) {
+    const char c = hex[i];
+    unsigned value;
+    if (c >= '0' && c <= '9') value = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f') value = static_cast<unsigned>(c - 'a' + 10);
+    else return std::nullopt;
+    out[i / 2] = static_cast<unsigned char>(out[i / 2] | (i % 2 ? value : value << 4));
+  }
+  return out;
+}
+
 std::array<unsigned char, 32> HashKeyBytes(std::string_view key) {
   std::array<unsigned char, 32> out{};
   SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), out.data());
@@ -88,7 +82,7 @@ Result<ApiKeyRecord> ParseApiKeyRecord(const nlohmann::json& k, const std::strin
   }
   ApiKeyRecord key;
   key.id = k["id"].get<std::string>();
-  auto hash = FromHex(k["sha256"].get<std::string>());
+  auto hash = ParseKeyHash(k["sha256"].get<std::string>());
   if (!hash) return MakeError(ErrorCode::kInvalidArgument, where + ".sha256: 64 lower-case hex digits expected (modelguard gateway hash-key)");
   key.sha256 = *hash;
   try {

@@ -223,7 +223,7 @@ class Gateway {
         metrics_->CountBlock("http", type);
         Outcome outcome;
         outcome.status = status;
-        outcome.response_sha256 = Sha256Hex(res.body());
+        if (Audited(config)) outcome.response_sha256 = Sha256Hex(res.body());
         Audit(config, refused, std::string(parser.get().target()), outcome, Clock::now());
         Lowest(stream).expires_after(std::chrono::seconds(5));
         beast::error_code ignored;
@@ -273,6 +273,9 @@ class Gateway {
   }
 
   void Stop() { stopping_ = true; }
+
+  // Response digests are only for audit events: nothing else pays for them.
+  bool Audited(const GatewayConfig& config) const { return audit_ != nullptr || config.access_log; }
 
  private:
   // Called on every proxied request: only a change of health takes a lock (the metrics') or logs.
@@ -349,7 +352,7 @@ class Gateway {
       auto res = JsonError(status, type, message, version);
       for (const auto& [name, value] : headers) res.set(name, value);
       outcome.status = status;
-      outcome.response_sha256 = Sha256Hex(res.body());
+      if (Audited(config)) outcome.response_sha256 = Sha256Hex(res.body());
       return res;
     };
     if (!route) {
@@ -393,6 +396,7 @@ class Gateway {
       outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
       open = co_await Send(stream, res, keep_alive, config);
     } else {
+      if (context.body_changed) request.body() = context.body;
       open = co_await Forward(stream, *runtime, *route, std::move(request), context, keep_alive, started, outcome);
     }
     const unsigned status = outcome.status;
@@ -505,16 +509,15 @@ class Gateway {
   template <class Stream>
   asio::awaitable<bool> Finish(Stream& client, http::response<http::string_body>& response, bool keep_alive, const GatewayConfig& config,
                                const Route& route, RequestContext& context, Outcome& outcome, Clock::time_point started) {
-    ResponseContext out{response.result_int(), response.body(), false, std::nullopt};
+    // The body moves through the filters and back: no copy of a possibly large answer per request.
+    ResponseContext out{response.result_int(), std::move(response.body()), false, std::nullopt};
     if (out.status < 300 && route.type == RouteType::kOpenAi) out.total_tokens = UsageTotalTokens(nlohmann::json::parse(out.body, nullptr, false));
     for (const auto& filter : route.filters) filter->OnResponse(context, out);
-    if (out.body != response.body()) {
-      response.body() = std::move(out.body);
-      response.prepare_payload();
-    }
+    response.body() = std::move(out.body);
+    response.prepare_payload();
     outcome.status = response.result_int();
     outcome.tokens = out.total_tokens;
-    outcome.response_sha256 = Sha256Hex(response.body());
+    if (Audited(config)) outcome.response_sha256 = Sha256Hex(response.body());
     outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     const bool sent = co_await Send(client, response, keep_alive, config);
     outcome.client_gone = !sent;
@@ -538,6 +541,7 @@ class Gateway {
     const bool chunked = version == 11;
     if (chunked) response_head.chunked(true);
     response_head.keep_alive(chunked && keep_alive);
+    const bool audited = Audited(config);
     Sha256Stream digest;
     beast::error_code client_error;
     Lowest(client).expires_after(config.upstream_timeout);
@@ -547,7 +551,7 @@ class Gateway {
     auto send = [&](const std::string& bytes) -> asio::awaitable<void> {
       if (bytes.empty() || client_error) co_return;
       if (!outcome.first_byte_ms) outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-      digest.Update(bytes);
+      if (audited) digest.Update(bytes);
       Lowest(client).expires_after(config.upstream_timeout);
       if (chunked) {
         co_await asio::async_write(client, http::make_chunk(asio::buffer(bytes)), redirect_error(use_awaitable, client_error));
@@ -637,7 +641,7 @@ class Gateway {
       upstream.pool.Give(target.label, std::move(connection));
     }
     outcome.tokens = usage ? usage : std::optional<int64_t>(EstimatePromptTokens(context.json) + static_cast<int64_t>((text_bytes + 3) / 4));
-    outcome.response_sha256 = digest.HexDigest();
+    if (audited) outcome.response_sha256 = digest.HexDigest();
     outcome.client_gone = static_cast<bool>(client_error);
     ResponseContext settled{outcome.status, "", true, outcome.tokens};
     for (const auto& filter : route.filters) filter->OnResponse(context, settled);

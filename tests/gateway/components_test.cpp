@@ -67,6 +67,19 @@ std::string B64Url(const std::string& bytes) {
   return out;
 }
 
+// A signature by `key` over `input` with SHA-256, as OpenSSL produces it (DER for ECDSA, PKCS#1 v1.5 for RSA).
+std::string SignSha256(EVP_PKEY* key, const std::string& input) {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  size_t size = 0;
+  EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, key);
+  EVP_DigestSign(md, nullptr, &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  std::string signature(size, '\0');
+  EVP_DigestSign(md, reinterpret_cast<unsigned char*>(signature.data()), &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  EVP_MD_CTX_free(md);
+  signature.resize(size);
+  return signature;
+}
+
 std::string Hs256(const nlohmann::json& header, const nlohmann::json& claims, const std::string& secret) {
   const std::string input = B64Url(header.dump()) + "." + B64Url(claims.dump());
   unsigned char mac[32];
@@ -101,15 +114,9 @@ class JwtFilterTest : public ::testing::Test {
   }
   std::string Es256(const nlohmann::json& claims) {
     const std::string input = B64Url(nlohmann::json{{"alg", "ES256"}, {"kid", "e"}}.dump()) + "." + B64Url(claims.dump());
-    EVP_MD_CTX* md = EVP_MD_CTX_new();
-    size_t size = 0;
-    EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, key_);
-    EVP_DigestSign(md, nullptr, &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-    std::string der(size, '\0');
-    EVP_DigestSign(md, reinterpret_cast<unsigned char*>(der.data()), &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-    EVP_MD_CTX_free(md);
+    const std::string der = SignSha256(key_, input);
     const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
-    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(size));
+    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
     unsigned char raw[64];
     BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, 32);
     BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + 32, 32);
@@ -188,13 +195,7 @@ TEST(JwtFilter, VerifiesRs256AndRefusesAnEcKeyForIt) {
   ASSERT_TRUE(filter.ok()) << filter.error().message;
   EXPECT_FALSE(CreateFilter("jwt", {{"keys", {{{"alg", "ES256"}, {"public_key", pem_path}}}}}, env).ok());
   const std::string input = B64Url(R"({"alg":"RS256"})") + "." + B64Url(nlohmann::json{{"sub", "r"}, {"exp", std::time(nullptr) + 60}}.dump());
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  size_t size = 0;
-  EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, rsa);
-  EVP_DigestSign(md, nullptr, &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-  std::string signature(size, '\0');
-  EVP_DigestSign(md, reinterpret_cast<unsigned char*>(signature.data()), &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-  EVP_MD_CTX_free(md);
+  std::string signature = SignSha256(rsa, input);
   RequestContext good;
   good.headers["authorization"] = "Bearer " + input + "." + B64Url(signature);
   EXPECT_FALSE((*filter)->OnRequest(good).has_value());

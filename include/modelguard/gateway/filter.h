@@ -31,6 +31,10 @@ struct RequestContext {
   std::string key_id;
   std::map<std::string, std::string> verdicts;  // filter name -> "allow" / "block:<reason>" / ...
   std::map<std::string, int64_t> reservations;  // filter name -> amount held until the response settles it
+  // Per-request state a filter keeps from OnRequest to its response hooks (filter name -> its own type).
+  std::map<std::string, std::shared_ptr<void>> filter_state;
+  // Set by a filter that rewrote `body` (redaction, canary): the upstream then gets the new body.
+  bool body_changed = false;
 };
 
 struct ResponseContext {

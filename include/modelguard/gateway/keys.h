@@ -34,6 +34,8 @@ nlohmann::json ApiKeyRecordJson(const ApiKeyRecord& record);  // without the has
 // Constant-time search: every record is compared, so timing tells nothing about which keys exist.
 const ApiKeyRecord* FindKey(const std::vector<ApiKeyRecord>& records, const std::array<unsigned char, 32>& hash);
 std::array<unsigned char, 32> HashKeyBytes(std::string_view key);
+// The stored form of a key hash: 64 lower-case hex digits (what `modelguard gateway hash-key` prints).
+std::optional<std::array<unsigned char, 32>> ParseKeyHash(const std::string& hex);
 
 class KeyStore {
  public:
