@@ -513,6 +513,7 @@ class Gateway {
     ResponseContext out{response.result_int(), std::move(response.body()), false, std::nullopt};
     if (out.status < 300 && route.type == RouteType::kOpenAi) out.total_tokens = UsageTotalTokens(nlohmann::json::parse(out.body, nullptr, false));
     for (const auto& filter : route.filters) filter->OnResponse(context, out);
+    response.result(out.status);  // a response filter may replace the answer (a leak stopped: 403)
     response.body() = std::move(out.body);
     response.prepare_payload();
     outcome.status = response.result_int();

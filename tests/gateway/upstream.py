@@ -5,6 +5,7 @@ Binds an ephemeral port on 127.0.0.1 and writes it to PORT_FILE. The last user m
   "slow"             answer after 3 s
   "die mid-stream"   (streaming) two events, then the connection is cut
   "long stream"      (streaming) 20 events 100 ms apart
+  "leak"             repeats the system message, 7 characters per event (JSON: whole), then "LEAK-END"
 Any other text is echoed back as "echo: <text>". A file PORT_FILE.unhealthy makes /healthz answer 503."""
 import json
 import os
@@ -50,7 +51,11 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
-        words = ["tick "] * 20 if text == "long stream" else ["echo: ", text]
+        if text == "leak":
+            system = next((m["content"] for m in request["messages"] if m.get("role") == "system"), "")
+            words = [system[i:i + 7] for i in range(0, len(system), 7)] + [" LEAK-END"]
+        else:
+            words = ["tick "] * 20 if text == "long stream" else ["echo: ", text]
         for w in words:
             if text == "long stream":
                 time.sleep(0.1)
@@ -71,6 +76,8 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(3)
             if request.get("stream"):
                 return self._stream(request, text)
+            if text == "leak":
+                text = next((m["content"] for m in request["messages"] if m.get("role") == "system"), "")
             self._send(200, {"id": "chatcmpl-1", "object": "chat.completion", "model": request.get("model", "m"),
                              "choices": [{"index": 0, "finish_reason": "stop",
                                           "message": {"role": "assistant", "content": "echo: " + text}}],

@@ -29,6 +29,7 @@ Action RegisterSign(CLI::App& app);
 Action RegisterLog(CLI::App& app);
 Action RegisterData(CLI::App& app);
 Action RegisterBom(CLI::App& app);
+Action RegisterGuard(CLI::App& app);
 // Registers "gateway" and "audit"; the action runs whichever was given.
 Action RegisterGateway(CLI::App& app);
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   auto data = modelguard::cli::RegisterData(app);
   auto bom = modelguard::cli::RegisterBom(app);
   auto gateway = modelguard::cli::RegisterGateway(app);
+  auto guard = modelguard::cli::RegisterGuard(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("log")) return log();
   if (app.got_subcommand("data")) return data();
   if (app.got_subcommand("bom")) return bom();
+  if (app.got_subcommand("guard")) return guard();
   if (app.got_subcommand("gateway") || app.got_subcommand("audit")) return gateway();
   return 2;
 }

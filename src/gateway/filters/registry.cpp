@@ -1,6 +1,7 @@
 // The one list of gateway filters. Adding a filter: a folder under filters/ and a line here.
 #include "modelguard/gateway/filter.h"
 #include "src/gateway/filters/api_key/api_key_filter.h"
+#include "src/gateway/filters/guard/guard_filter.h"
 #include "src/gateway/filters/jwt/jwt_filter.h"
 #include "src/gateway/filters/rate_limit/rate_limit_filter.h"
 #include "src/gateway/filters/token_budget/token_budget_filter.h"
@@ -13,6 +14,7 @@ struct Entry {
   Result<std::shared_ptr<Filter>> (*create)(const nlohmann::json&, const FilterEnvironment&);
 };
 constexpr Entry kFilters[] = {{"api_key", CreateApiKeyFilter},
+                              {"guard", CreateGuardFilter},
                               {"jwt", CreateJwtFilter},
                               {"rate_limit", CreateRateLimitFilter},
                               {"token_budget", CreateTokenBudgetFilter}};

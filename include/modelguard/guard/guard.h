@@ -1,0 +1,122 @@
+#pragma once
+// The guard: decides, in microseconds, whether text going into or coming out of a model carries an
+// injection or jailbreak, hidden text, personal data, credentials or a leaked system prompt. Detectors live
+// in src/guard/<detector>/ and share one normalisation pass; this is their facade for the CLI and the
+// gateway's filters.
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "modelguard/core/result.h"
+
+namespace modelguard::guard {
+
+class InjectionModel;
+class EntityScanner;
+class PatternSet;
+
+enum class Role { kUser, kSystem, kAssistant, kTool, kDocument };
+Result<Role> ParseRole(std::string_view name);  // also accepts OpenAI's "function" and "developer"
+const char* ToString(Role role);
+
+enum class Verdict { kAllow, kFlag, kBlock };
+const char* ToString(Verdict verdict);
+
+struct Detection {
+  std::string detector;  // "injection_model", "signature", "hidden_text", "pii", "secret"
+  std::string rule_id;   // "injection.override.en", "pii.credit_card", ...
+  std::string category;  // "injection", "jailbreak", "exfiltration", "tool_abuse", "prompt_leak", "smuggling", "pii", "secret"
+  std::string entity;    // for pii/secret: the placeholder label ("EMAIL")
+  Verdict action = Verdict::kAllow;  // what this detection alone asks for
+  double confidence = 0;
+  size_t begin = 0;      // byte span in the input
+  size_t end = 0;
+  std::string view;      // where it was seen: "text" or a decoded view ("base64", "rot13", "tags"...)
+};
+
+struct Assessment {
+  double score = 0;  // injection/jailbreak likelihood, 0..1 (model, raised by signature hits)
+  Verdict verdict = Verdict::kAllow;
+  std::vector<Detection> detections;
+  bool truncated = false;  // the input exceeded max_input_bytes and only its head was examined
+};
+
+struct Thresholds {
+  double flag = 0.5;
+  double block = 0.9;
+};
+
+struct GuardOptions {
+  std::string model_path;       // empty: the model compiled into the binary
+  std::string signatures_path;  // empty: the rule set compiled into the binary
+  bool injection = true;        // the classifier
+  bool signatures = true;
+  bool hidden_text = true;
+  bool pii = true;
+  bool secrets = true;
+  double min_entity_confidence = 0.5;
+  std::map<Role, Thresholds> thresholds;  // overrides of the model's shipped per-role thresholds
+  size_t max_input_bytes = size_t{1} << 20;
+};
+
+enum class RedactMode { kMask, kHash, kVault };
+Result<RedactMode> ParseRedactMode(std::string_view name);
+
+// Reversible redaction: placeholders handed out for one conversation and restored in the model's answer.
+class Vault {
+ public:
+  std::string Placeholder(const std::string& entity, const std::string& original);
+  std::string Restore(std::string_view text) const;
+  size_t size() const { return originals_.size(); }
+  const std::map<std::string, std::string>& entries() const { return originals_; }  // placeholder -> original
+
+ private:
+  std::map<std::string, std::string> originals_;    // placeholder -> original
+  std::map<std::string, std::string> placeholders_;  // original -> placeholder
+  std::map<std::string, int> counters_;
+};
+
+struct Redaction {
+  std::string text;
+  std::vector<Detection> redacted;
+};
+
+// {"detector", "rule_id", "category", ["entity"], "action", "confidence", "span": [begin, end], "view"}
+nlohmann::ordered_json ToJson(const Detection& detection);
+// {"score", "verdict", "detections": [...], ["truncated"]}
+nlohmann::ordered_json ToJson(const Assessment& assessment);
+
+class Guard {
+ public:
+  static Result<std::shared_ptr<const Guard>> Create(const GuardOptions& options);
+  ~Guard();
+
+  Assessment Classify(std::string_view text, Role role) const;
+  // PII and/or credentials only (no classifier), spans in `text`.
+  std::vector<Detection> FindEntities(std::string_view text, bool pii, bool secrets) const;
+  // Replaces PII and/or credentials: kMask "[EMAIL]", kHash "[EMAIL:1a2b3c4d5e6f]" (SHA-256 prefix, stable
+  // across requests so joins still work), kVault "[EMAIL_1]" remembered in `vault` for Restore.
+  Redaction Redact(std::string_view text, RedactMode mode, bool pii, bool secrets, Vault* vault) const;
+
+  Thresholds ThresholdsFor(Role role) const;
+  const nlohmann::json& model_metadata() const;
+  const InjectionModel& model() const { return *model_; }
+
+ private:
+  Guard();
+  struct SignatureRule;
+  GuardOptions options_;
+  std::shared_ptr<const InjectionModel> model_;
+  std::shared_ptr<const PatternSet> signatures_;
+  std::vector<SignatureRule> signature_rules_;  // one per pattern
+  std::shared_ptr<const EntityScanner> pii_;
+  std::shared_ptr<const EntityScanner> secrets_;
+  std::map<Role, Thresholds> thresholds_;
+};
+
+}  // namespace modelguard::guard

@@ -1,0 +1,399 @@
+#include "src/gateway/filters/guard/guard_filter.h"
+
+#include <set>
+
+#include "modelguard/guard/guard.h"
+#include "modelguard/guard/leak.h"
+
+namespace modelguard::gateway {
+namespace {
+
+using guard::Detection;
+using guard::Role;
+using guard::Verdict;
+
+enum class Action { kOff, kFlag, kRedact, kBlock };
+
+Result<Action> ParseAction(const nlohmann::json& settings, const char* key, Action fallback, bool redact_allowed) {
+  if (!settings.contains(key)) return fallback;
+  const auto& value = settings[key];
+  if (!value.is_string()) return MakeError(ErrorCode::kInvalidArgument, std::string("guard.") + key + " must be a string");
+  const std::string name = value.get<std::string>();
+  if (name == "off") return Action::kOff;
+  if (name == "flag") return Action::kFlag;
+  if (name == "block") return Action::kBlock;
+  if (name == "redact" && redact_allowed) return Action::kRedact;
+  return MakeError(ErrorCode::kInvalidArgument, std::string("guard.") + key + ": '" + name + "' is not one of off, flag, " +
+                                                    (redact_allowed ? "redact, " : "") + "block");
+}
+
+// A text inside the request or response body, where it sits, and whose words it is.
+struct Piece {
+  nlohmann::json::json_pointer where;
+  Role role;
+};
+
+constexpr size_t kMaxPieces = 1024;  // strings examined per body
+
+void CollectContent(const nlohmann::json& content, const nlohmann::json::json_pointer& where, Role role, std::vector<Piece>& out) {
+  if (out.size() >= kMaxPieces) return;
+  if (content.is_string()) {
+    out.push_back(Piece{where, role});
+  } else if (content.is_array()) {
+    for (size_t i = 0; i < content.size() && out.size() < kMaxPieces; ++i) {
+      const auto& part = content[i];
+      if (part.is_string()) out.push_back(Piece{where / i, role});
+      else if (part.is_object() && part.contains("text") && part["text"].is_string()) out.push_back(Piece{where / i / "text", role});
+    }
+  }
+}
+
+Role RoleOf(const nlohmann::json& message, Role fallback) {
+  if (!message.is_object() || !message.contains("role") || !message["role"].is_string()) return fallback;
+  auto role = guard::ParseRole(message["role"].get<std::string>());
+  return role ? *role : fallback;
+}
+
+// Every string the model will read, with its role: OpenAI chat, completions, embeddings and responses
+// bodies; for other JSON bodies every string value (a classifier's input).
+void CollectRequestPieces(const nlohmann::json& body, std::vector<Piece>& out) {
+  using P = nlohmann::json::json_pointer;
+  if (!body.is_object()) return;
+  if (auto messages = body.find("messages"); messages != body.end() && messages->is_array()) {
+    for (size_t i = 0; i < messages->size(); ++i) {
+      const auto& message = (*messages)[i];
+      if (message.is_object() && message.contains("content")) CollectContent(message["content"], P("/messages") / i / "content", RoleOf(message, Role::kUser), out);
+    }
+    return;
+  }
+  if (auto instructions = body.find("instructions"); instructions != body.end() && instructions->is_string()) {
+    out.push_back(Piece{P("/instructions"), Role::kSystem});
+  }
+  for (const char* key : {"prompt", "input"}) {
+    auto value = body.find(key);
+    if (value == body.end()) continue;
+    if (value->is_string()) {
+      out.push_back(Piece{P("/") / key, Role::kUser});
+    } else if (value->is_array()) {
+      for (size_t i = 0; i < value->size() && out.size() < kMaxPieces; ++i) {
+        const auto& item = (*value)[i];
+        if (item.is_string()) out.push_back(Piece{P("/") / key / i, Role::kUser});
+        else if (item.is_object() && item.contains("content")) CollectContent(item["content"], P("/") / key / i / "content", RoleOf(item, Role::kUser), out);
+      }
+    }
+    return;
+  }
+  // Generic JSON: walk it (bounded) and take every string.
+  std::vector<std::pair<const nlohmann::json*, P>> stack = {{&body, P()}};
+  while (!stack.empty() && out.size() < kMaxPieces) {
+    auto [node, where] = stack.back();
+    stack.pop_back();
+    if (node->is_string()) {
+      out.push_back(Piece{where, Role::kUser});
+    } else if (node->is_object()) {
+      for (const auto& [key, value] : node->items()) stack.emplace_back(&value, where / key);
+    } else if (node->is_array()) {
+      for (size_t i = 0; i < node->size(); ++i) stack.emplace_back(&(*node)[i], where / i);
+    }
+  }
+}
+
+// The model's words in a whole answer or in one streamed event.
+void CollectOutputPieces(const nlohmann::json& body, std::vector<Piece>& out) {
+  using P = nlohmann::json::json_pointer;
+  if (!body.is_object()) return;
+  if (auto choices = body.find("choices"); choices != body.end() && choices->is_array()) {
+    for (size_t i = 0; i < choices->size(); ++i) {
+      const auto& choice = (*choices)[i];
+      if (!choice.is_object()) continue;
+      if (choice.contains("text") && choice["text"].is_string()) out.push_back(Piece{P("/choices") / i / "text", Role::kAssistant});
+      for (const char* holder : {"message", "delta"}) {
+        if (choice.contains(holder) && choice[holder].is_object() && choice[holder].contains("content")) {
+          CollectContent(choice[holder]["content"], P("/choices") / i / holder / "content", Role::kAssistant, out);
+        }
+      }
+    }
+  }
+  if (auto delta = body.find("delta"); delta != body.end() && delta->is_string()) out.push_back(Piece{P("/delta"), Role::kAssistant});
+  if (auto output = body.find("output"); output != body.end() && output->is_array()) {
+    for (size_t i = 0; i < output->size(); ++i) {
+      if ((*output)[i].is_object() && (*output)[i].contains("content")) CollectContent((*output)[i]["content"], P("/output") / i / "content", Role::kAssistant, out);
+    }
+  }
+}
+
+// What the filter remembers between a request and its answer.
+struct RequestState {
+  std::unique_ptr<guard::CanaryWatch> canary;
+  std::unique_ptr<guard::PromptLeakMeter> leak;
+  guard::Vault vault;
+  std::string secret_tail;  // the end of the output so far, so credentials split across events are seen
+  std::string held;         // streamed text that may be the start of a vault placeholder ("[EMA")
+};
+
+// The length of the tail of `text` that could still grow into a placeholder "[ENTITY_N]".
+size_t PlaceholderPrefixLength(const std::string& text) {
+  constexpr size_t kLongestPlaceholder = 40;
+  const size_t open = text.rfind('[');
+  if (open == std::string::npos || text.size() - open > kLongestPlaceholder) return 0;
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return 0;
+  }
+  return text.size() - open;
+}
+
+bool IsInjectionDetection(const Detection& d) {
+  return d.detector == "injection_model" || d.detector == "signature" || d.detector == "hidden_text";
+}
+
+class GuardFilter final : public Filter {
+ public:
+  struct Settings {
+    Action injection = Action::kBlock;
+    Action pii = Action::kFlag;
+    Action secrets = Action::kBlock;
+    guard::RedactMode redaction = guard::RedactMode::kMask;
+    bool canary = true;
+    std::string canary_template = "\n\n<!-- {canary} -->";
+    double prompt_leak_overlap = 0.5;
+    Action output_secrets = Action::kBlock;
+    std::set<Role> roles = {Role::kSystem, Role::kUser, Role::kAssistant, Role::kTool, Role::kDocument};
+  };
+
+  GuardFilter(std::shared_ptr<const guard::Guard> detectors, Settings settings) : guard_(std::move(detectors)), settings_(std::move(settings)) {}
+  const char* name() const override { return "guard"; }
+
+  std::optional<Answer> OnRequest(RequestContext& request) override {
+    if (!request.json.is_object() && !request.json.is_array()) {
+      request.verdicts["guard"] = "allow";
+      return std::nullopt;  // raw routes: nothing the guard can read
+    }
+    std::vector<Piece> pieces;
+    CollectRequestPieces(request.json, pieces);
+    auto state = std::make_shared<RequestState>();
+    std::vector<std::string> flags;
+    bool changed = false;
+    std::optional<nlohmann::json::json_pointer> system_piece;
+    for (const auto& piece : pieces) {
+      if (piece.role == Role::kSystem && !system_piece) system_piece = piece.where;
+      if (!settings_.roles.count(piece.role)) continue;
+      const std::string& text = request.json[piece.where].get_ref<const std::string&>();
+      const guard::Assessment assessment = guard_->Classify(text, piece.role);
+      std::vector<Detection> to_redact;
+      for (const auto& d : assessment.detections) {
+        const Action action = IsInjectionDetection(d) ? settings_.injection : d.detector == "secret" ? settings_.secrets : d.detector == "pii" ? settings_.pii : Action::kOff;
+        if (action == Action::kOff) continue;
+        if (IsInjectionDetection(d) && d.action == Verdict::kAllow) continue;
+        if (IsInjectionDetection(d) && action == Action::kBlock && d.action == Verdict::kBlock) {
+          return Refuse(request, "prompt_injection", "the request was refused by the prompt-injection guard (" + d.rule_id + " in a " +
+                                                         guard::ToString(piece.role) + " message)");
+        }
+        if (!IsInjectionDetection(d) && action == Action::kBlock) {
+          const bool secret = d.detector == "secret";
+          return Refuse(request, secret ? "secret_detected" : "pii_detected",
+                        std::string("the request carries ") + (secret ? "a credential" : "personal data") + " (" + d.rule_id + "); remove it and retry");
+        }
+        if (action == Action::kRedact) to_redact.push_back(d);
+        flags.push_back(d.rule_id);
+      }
+      if (!to_redact.empty()) {
+        const bool pii = settings_.pii == Action::kRedact, secrets = settings_.secrets == Action::kRedact;
+        request.json[piece.where] = guard_->Redact(text, settings_.redaction, pii, secrets, &state->vault).text;
+        changed = true;
+      }
+    }
+    if (system_piece && request.json[*system_piece].is_string()) {
+      std::string& system = request.json[*system_piece].get_ref<std::string&>();
+      if (settings_.prompt_leak_overlap > 0) state->leak = std::make_unique<guard::PromptLeakMeter>(system);
+      if (settings_.canary) {
+        if (auto canary = guard::NewCanary()) {
+          std::string marker = settings_.canary_template;
+          if (const size_t at = marker.find("{canary}"); at != std::string::npos) marker.replace(at, 8, *canary);
+          system += marker;
+          state->canary = std::make_unique<guard::CanaryWatch>(*canary);
+          changed = true;
+        }
+      }
+    }
+    if (changed) {
+      request.body = request.json.dump();
+      request.body_changed = true;
+    }
+    request.filter_state["guard"] = state;
+    std::sort(flags.begin(), flags.end());
+    flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
+    std::string verdict = flags.empty() ? "allow" : "flag:";
+    for (size_t i = 0; i < flags.size(); ++i) verdict += (i ? "," : "") + flags[i];
+    request.verdicts["guard"] = verdict;
+    return std::nullopt;
+  }
+
+  std::optional<Answer> OnStreamEvent(RequestContext& request, StreamEvent& event) override {
+    RequestState* state = StateOf(request);
+    if (!state || event.data == "[DONE]") return std::nullopt;
+    auto json = nlohmann::json::parse(event.data, nullptr, false);
+    bool changed = false;
+    if (auto leak = InspectOutput(*state, json, true, changed)) {
+      request.verdicts["guard_output"] = "block:" + *leak;
+      return Answer{403, *leak, LeakMessage(*leak), {}};
+    }
+    // The final event of a choice carries whatever is still held.
+    if (!state->held.empty() && json.is_object() && json.contains("choices") && json["choices"].is_array()) {
+      for (auto& choice : json["choices"]) {
+        if (choice.is_object() && choice.contains("finish_reason") && !choice["finish_reason"].is_null()) {
+          choice["delta"]["content"] = state->vault.Restore(state->held);
+          state->held.clear();
+          changed = true;
+          break;
+        }
+      }
+    }
+    if (changed) event.data = json.dump();
+    return std::nullopt;
+  }
+
+  void OnResponse(RequestContext& request, ResponseContext& response) override {
+    RequestState* state = StateOf(request);
+    if (!state || response.streamed || response.status >= 300 || response.body.empty()) return;
+    auto json = nlohmann::json::parse(response.body, nullptr, false);
+    bool changed = false;
+    if (auto leak = InspectOutput(*state, json, false, changed)) {
+      request.verdicts["guard_output"] = "block:" + *leak;
+      response.status = 403;
+      response.body = nlohmann::json{{"error", {{"message", LeakMessage(*leak)}, {"type", *leak}, {"code", *leak}}}}.dump();
+      response.total_tokens.reset();
+      return;
+    }
+    if (changed) response.body = json.dump();
+  }
+
+ private:
+  static RequestState* StateOf(RequestContext& request) {
+    auto it = request.filter_state.find("guard");
+    return it == request.filter_state.end() ? nullptr : static_cast<RequestState*>(it->second.get());
+  }
+
+  static std::string LeakMessage(const std::string& kind) {
+    if (kind == "canary_leak") return "the answer was stopped: it repeats the confidential marker of the system prompt";
+    if (kind == "system_prompt_leak") return "the answer was stopped: it repeats the system prompt";
+    return "the answer was stopped: it contains a credential";
+  }
+
+  // Every text of an answer (or of one streamed event), in order: the leak watchers first, then vault
+  // placeholders put back. In a stream, text that may be the start of a placeholder ("[EMA") is held back
+  // until the next event completes it (or shows it cannot be one).
+  std::optional<std::string> InspectOutput(RequestState& state, nlohmann::json& json, bool streamed, bool& changed) const {
+    std::vector<Piece> pieces;
+    CollectOutputPieces(json, pieces);
+    for (const auto& piece : pieces) {
+      std::string& text = json[piece.where].get_ref<std::string&>();
+      if (auto leak = CheckOutput(state, text)) return leak;
+      if (!state.vault.size()) continue;
+      std::string visible = streamed ? state.held + text : text;
+      if (streamed) {
+        const size_t hold = PlaceholderPrefixLength(visible);
+        state.held = visible.substr(visible.size() - hold);
+        visible.resize(visible.size() - hold);
+      }
+      std::string restored = state.vault.Restore(visible);
+      if (restored != text) {
+        text = std::move(restored);
+        changed = true;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Feeds one piece of output to the watchers; the kind of leak when one is found.
+  std::optional<std::string> CheckOutput(RequestState& state, const std::string& text) const {
+    if (state.canary && state.canary->Feed(text)) return "canary_leak";
+    if (state.leak && state.leak->Feed(text) >= settings_.prompt_leak_overlap) return "system_prompt_leak";
+    if (settings_.output_secrets == Action::kBlock) {
+      constexpr size_t kTail = 512;
+      const size_t old = state.secret_tail.size();
+      state.secret_tail += text;
+      for (const auto& d : guard_->FindEntities(state.secret_tail, false, true)) {
+        if (d.end > old) return "secret_in_output";
+      }
+      if (state.secret_tail.size() > kTail) state.secret_tail.erase(0, state.secret_tail.size() - kTail);
+    }
+    return std::nullopt;
+  }
+
+  static std::optional<Answer> Refuse(RequestContext& request, const std::string& type, std::string message) {
+    request.verdicts["guard"] = "block:" + type;
+    return Answer{400, type, std::move(message), {}};
+  }
+
+  std::shared_ptr<const guard::Guard> guard_;
+  Settings settings_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<Filter>> CreateGuardFilter(const nlohmann::json& settings, const FilterEnvironment&) {
+  static const std::set<std::string> kKeys = {"injection", "pii", "secrets", "redaction", "canary", "canary_template", "prompt_leak_overlap",
+                                              "output_secrets", "roles", "thresholds", "model", "signatures", "max_input_bytes"};
+  for (const auto& [key, value] : settings.items()) {
+    if (!kKeys.count(key)) {
+      std::string known;
+      for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
+      return MakeError(ErrorCode::kInvalidArgument, "guard." + key + ": unknown key (expected one of: " + known + ")");
+    }
+  }
+  GuardFilter::Settings parsed;
+  auto injection = ParseAction(settings, "injection", Action::kBlock, false);
+  auto pii = ParseAction(settings, "pii", Action::kFlag, true);
+  auto secrets = ParseAction(settings, "secrets", Action::kBlock, true);
+  auto output_secrets = ParseAction(settings, "output_secrets", Action::kBlock, false);
+  for (const auto* r : {&injection, &pii, &secrets, &output_secrets}) {
+    if (!r->ok()) return r->error();
+  }
+  parsed.injection = *injection;
+  parsed.pii = *pii;
+  parsed.secrets = *secrets;
+  parsed.output_secrets = *output_secrets;
+  if (settings.contains("redaction")) {
+    auto mode = guard::ParseRedactMode(settings["redaction"].get<std::string>());
+    if (!mode) return MakeError(ErrorCode::kInvalidArgument, "guard.redaction: " + mode.error().message);
+    parsed.redaction = *mode;
+  }
+  parsed.canary = settings.value("canary", true);
+  parsed.canary_template = settings.value("canary_template", parsed.canary_template);
+  if (parsed.canary_template.find("{canary}") == std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, "guard.canary_template must contain {canary}");
+  }
+  parsed.prompt_leak_overlap = settings.value("prompt_leak_overlap", 0.5);
+  if (parsed.prompt_leak_overlap < 0 || parsed.prompt_leak_overlap > 1) return MakeError(ErrorCode::kInvalidArgument, "guard.prompt_leak_overlap must be within 0..1 (0 disables)");
+  if (settings.contains("roles")) {
+    parsed.roles.clear();
+    for (const auto& role : settings["roles"]) {
+      auto r = guard::ParseRole(role.get<std::string>());
+      if (!r) return MakeError(ErrorCode::kInvalidArgument, "guard.roles: " + r.error().message);
+      parsed.roles.insert(*r);
+    }
+  }
+  guard::GuardOptions options;
+  options.model_path = settings.value("model", std::string());
+  options.signatures_path = settings.value("signatures", std::string());
+  options.max_input_bytes = settings.value("max_input_bytes", options.max_input_bytes);
+  if (auto thresholds = settings.find("thresholds"); thresholds != settings.end()) {
+    for (const auto& [role_name, value] : thresholds->items()) {
+      auto role = guard::ParseRole(role_name);
+      if (!role) return MakeError(ErrorCode::kInvalidArgument, "guard.thresholds: " + role.error().message);
+      guard::Thresholds t{value.value("flag", 0.5), value.value("block", 0.9)};
+      if (!(t.flag >= 0 && t.flag <= t.block)) return MakeError(ErrorCode::kInvalidArgument, "guard.thresholds." + role_name + ": need 0 <= flag <= block");
+      options.thresholds[*role] = t;
+    }
+  }
+  // Detectors nobody acts on are not run.
+  options.injection = options.signatures = options.hidden_text = parsed.injection != Action::kOff;
+  options.pii = parsed.pii != Action::kOff;
+  options.secrets = parsed.secrets != Action::kOff || parsed.output_secrets != Action::kOff;
+  auto detectors = guard::Guard::Create(options);
+  if (!detectors) return MakeError(detectors.error().code, "guard: " + detectors.error().message);
+  return std::shared_ptr<Filter>(std::make_shared<GuardFilter>(*detectors, std::move(parsed)));
+}
+
+}  // namespace modelguard::gateway

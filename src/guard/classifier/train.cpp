@@ -1,0 +1,150 @@
+#include <algorithm>
+#include <fstream>
+#include <map>
+
+#include "modelguard/guard/guard.h"
+#include "modelguard/guard/train.h"
+#include "src/guard/classifier/classifier.h"
+#include "src/guard/normalize/normalize.h"
+
+namespace modelguard::guard {
+namespace {
+
+constexpr size_t kMaxTrainingWindows = 8;  // per text: long jailbreaks must not outweigh short prompts
+
+struct CorpusRow {
+  std::string folded;
+  int label = 0;
+  std::string role;
+  std::string source;
+  std::string folded_attack;  // an injection inserted into a benign document: only its windows are attacks
+};
+
+// The score below which `fraction` of the scores lie.
+double Quantile(std::vector<double> scores, double fraction) {
+  if (scores.empty()) return 1;
+  std::sort(scores.begin(), scores.end());
+  const auto index = static_cast<size_t>(fraction * static_cast<double>(scores.size() - 1) + 0.5);
+  return scores[std::min(index, scores.size() - 1)];
+}
+
+}  // namespace
+
+Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
+  std::ifstream in(request.corpus_path);
+  if (!in) return MakeError(ErrorCode::kIo, "cannot open corpus " + request.corpus_path);
+  FeatureConfig features{request.dimension_log2, request.window_tokens, request.stride_tokens};
+  if (features.dimension_log2 < 8 || features.dimension_log2 > kMaxDimensionLog2 || features.stride_tokens == 0 ||
+      features.stride_tokens > features.window_tokens) {
+    return MakeError(ErrorCode::kInvalidArgument, "feature settings out of range");
+  }
+  std::vector<CorpusRow> train, calibration;
+  std::map<std::string, std::map<std::string, int>> counts;  // split -> kind -> texts
+  std::string line;
+  size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    const auto row = nlohmann::json::parse(line, nullptr, false);
+    if (!row.is_object() || !row.contains("text") || !row["text"].is_string() || !row.contains("label") || !row["label"].is_number_integer()) {
+      return MakeError(ErrorCode::kParse, request.corpus_path + ":" + std::to_string(number) + ": needs \"text\" and an integer \"label\"");
+    }
+    const std::string split = row.value("split", std::string("train"));
+    CorpusRow parsed{Fold(row["text"].get<std::string>()), row["label"].get<int>() ? 1 : 0, row.value("role", std::string("user")),
+                     row.value("source", std::string("unknown")), ""};
+    if (auto attack = row.find("attack"); attack != row.end() && attack->is_string()) parsed.folded_attack = Fold(attack->get<std::string>());
+    ++counts[split][parsed.label ? "attack" : "not_attack"];
+    if (split == "train") train.push_back(std::move(parsed));
+    else if (split == "calibration") calibration.push_back(std::move(parsed));
+  }
+  if (train.empty()) return MakeError(ErrorCode::kInvalidArgument, "the corpus has no rows with split \"train\"");
+
+  // Every text is scored over windows, so it is trained on windows too; each text weighs 1 in total, and the
+  // two classes weigh the same.
+  size_t positives = 0;
+  for (const auto& row : train) positives += static_cast<size_t>(row.label);
+  const size_t negatives = train.size() - positives;
+  if (positives == 0 || negatives == 0) return MakeError(ErrorCode::kInvalidArgument, "the training split needs both labels");
+  const double positive_weight = static_cast<double>(negatives) / static_cast<double>(positives);
+  std::vector<TrainingExample> examples;
+  for (const auto& row : train) {
+    auto windows = Windows(row.folded, features);
+    std::vector<std::pair<size_t, size_t>> chosen;
+    if (windows.size() <= kMaxTrainingWindows) {
+      chosen = windows;
+    } else {
+      for (size_t k = 0; k < kMaxTrainingWindows; ++k) chosen.push_back(windows[k * (windows.size() - 1) / (kMaxTrainingWindows - 1)]);
+    }
+    // In a document with an inserted injection, the windows without it are benign text.
+    size_t attack_begin = std::string::npos, attack_end = 0;
+    if (!row.folded_attack.empty() && (attack_begin = row.folded.find(row.folded_attack)) != std::string::npos) {
+      attack_end = attack_begin + row.folded_attack.size();
+    }
+    for (const auto& [begin, end] : chosen) {
+      int label = row.label;
+      if (attack_begin != std::string::npos) label = begin < attack_end && attack_begin < end ? 1 : 0;
+      const double weight = (label ? positive_weight : 1.0) / static_cast<double>(chosen.size());
+      examples.push_back(TrainingExample{row.folded.substr(begin, end - begin), label, weight});
+    }
+    // The same document without the injection, weighted like the injected one: the surrounding text
+    // (addresses, table cells, code) then cancels out and only the injection's own features are learnt.
+    if (attack_begin != std::string::npos) {
+      std::string clean = row.folded;
+      clean.erase(attack_begin, attack_end - attack_begin);
+      const auto clean_windows = Windows(clean, features);
+      const size_t used = std::min(clean_windows.size(), kMaxTrainingWindows);
+      for (size_t k = 0; k < used; ++k) {
+        const auto& [begin, end] = clean_windows[used == clean_windows.size() ? k : k * (clean_windows.size() - 1) / (kMaxTrainingWindows - 1)];
+        examples.push_back(TrainingExample{clean.substr(begin, end - begin), 0, positive_weight / static_cast<double>(used)});
+      }
+    }
+  }
+  TrainingOptions options;
+  options.features = features;
+  options.epochs = request.epochs;
+  options.l2 = request.l2;
+  const TrainedModel trained = TrainLogistic(examples, options);
+
+  nlohmann::json metadata = {
+      {"schema", "modelguard.guard-model/v1"},
+      {"name", "prompt-injection-jailbreak"},
+      {"features", {{"word_ngrams", {1, 2}}, {"char_ngrams", {3, 5}}, {"dimension_log2", features.dimension_log2},
+                    {"window_tokens", features.window_tokens}, {"stride_tokens", features.stride_tokens}}},
+      {"training", {{"algorithm", "logistic regression, AdaGrad"}, {"l2", options.l2}, {"epochs", options.epochs}, {"seed", options.seed},
+                    {"texts", counts}, {"windows", examples.size()}}},
+  };
+  // Thresholds from the calibration split's benign texts, per role group, scored like at run time.
+  const std::string provisional = InjectionModel::Serialize(features, trained.bias, trained.weights, metadata);
+  auto model = InjectionModel::Load(provisional);
+  if (!model) return model.error();
+  std::map<std::string, std::vector<double>> benign_scores, attack_scores;
+  for (const auto& row : calibration) {
+    const std::string group = row.role == "document" || row.role == "tool" ? "document" : "user";
+    (row.label ? attack_scores : benign_scores)[group].push_back((*model)->Score(row.folded).score);
+  }
+  nlohmann::json thresholds = nlohmann::json::object();
+  for (const char* group : {"user", "document"}) {
+    // Floors keep a too-clean calibration set from producing thresholds that flag everything borderline.
+    const double flag = std::max(0.5, Quantile(benign_scores[group], 0.99));
+    const double block = std::max({0.85, flag, Quantile(benign_scores[group], 0.999)});
+    auto recall = [&](double threshold) {
+      const auto& scores = attack_scores[group];
+      return scores.empty() ? 0.0 : static_cast<double>(std::count_if(scores.begin(), scores.end(), [&](double s) { return s >= threshold; })) /
+                                         static_cast<double>(scores.size());
+    };
+    thresholds[group] = {{"flag", flag}, {"block", block}, {"calibration_benign_texts", benign_scores[group].size()},
+                         {"calibration_attack_texts", attack_scores[group].size()}, {"calibration_recall_at_flag", recall(flag)},
+                         {"calibration_recall_at_block", recall(block)}};
+  }
+  thresholds["assistant"] = thresholds["user"];
+  thresholds["tool"] = thresholds["document"];
+  thresholds["system"] = {{"flag", thresholds["user"]["block"]}, {"block", 1.01}};  // operators' own text: never blocked
+  metadata["thresholds"] = thresholds;
+  const std::string bytes = InjectionModel::Serialize(features, trained.bias, trained.weights, metadata);
+  std::ofstream out(request.output_path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  if (!out.flush()) return MakeError(ErrorCode::kIo, "cannot write " + request.output_path);
+  return metadata;
+}
+
+}  // namespace modelguard::guard

@@ -1,0 +1,246 @@
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "modelguard/guard/guard.h"
+#include "modelguard/guard/train.h"
+#include "tools/modelguard/commands.h"
+
+namespace modelguard::cli {
+namespace {
+
+struct GuardArgs {
+  std::string input = "-";
+  std::string output;
+  std::string field = "text";
+  std::string role = "user";
+  std::string role_field;
+  std::string model;
+  std::string signatures;
+  std::string fail_on = "block";
+  std::string mode = "mask";
+  bool plain = false;
+  bool timing = false;
+  bool no_pii = false;
+  bool no_secrets = false;
+  std::string vault_output;
+  guard::TrainRequest train;
+};
+
+int Fail(const char* command, const std::string& message) {
+  std::cerr << "modelguard guard " << command << ": " << message << "\n";
+  return 2;
+}
+
+std::shared_ptr<const guard::Guard> MakeGuard(const GuardArgs& args, const char* command) {
+  guard::GuardOptions options;
+  options.model_path = args.model;
+  options.signatures_path = args.signatures;
+  options.pii = !args.no_pii;
+  options.secrets = !args.no_secrets;
+  auto created = guard::Guard::Create(options);
+  if (!created) {
+    Fail(command, created.error().message);
+    return nullptr;
+  }
+  return *created;
+}
+
+// Each input line: a JSON object (the text in --field) or, with --plain, the text itself.
+struct InputLine {
+  std::string text;
+  nlohmann::json object;
+  std::string error;
+};
+
+InputLine ParseLine(const std::string& line, const GuardArgs& args) {
+  InputLine parsed;
+  if (args.plain) {
+    parsed.text = line;
+    return parsed;
+  }
+  parsed.object = nlohmann::json::parse(line, nullptr, false);
+  if (!parsed.object.is_object()) {
+    parsed.error = "not a JSON object (use --plain for one text per line)";
+  } else if (auto field = parsed.object.find(args.field); field == parsed.object.end() || !field->is_string()) {
+    parsed.error = "no string field '" + args.field + "'";
+  } else {
+    parsed.text = field->get<std::string>();
+  }
+  return parsed;
+}
+
+struct Streams {
+  std::ifstream in_file;
+  std::ofstream out_file;
+  std::istream* in = &std::cin;
+  std::ostream* out = &std::cout;
+};
+
+bool OpenStreams(const GuardArgs& args, Streams& streams, const char* command) {
+  if (args.input != "-") {
+    streams.in_file.open(args.input, std::ios::binary);
+    if (!streams.in_file) return Fail(command, "cannot read '" + args.input + "'") == 0;
+    streams.in = &streams.in_file;
+  }
+  streams.out = OpenOutput(args.output, streams.out_file, command);
+  return streams.out != nullptr;
+}
+
+int RunClassify(const GuardArgs& args) {
+  auto default_role = guard::ParseRole(args.role);
+  if (!default_role) return Fail("classify", default_role.error().message);
+  if (args.fail_on != "block" && args.fail_on != "flag" && args.fail_on != "never") return Fail("classify", "--fail-on must be block, flag or never");
+  auto guard = MakeGuard(args, "classify");
+  if (!guard) return 2;
+  Streams streams;
+  if (!OpenStreams(args, streams, "classify")) return 2;
+  std::string line;
+  size_t number = 0, errors = 0, flagged = 0, blocked = 0;
+  while (std::getline(*streams.in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    InputLine input = ParseLine(line, args);
+    nlohmann::ordered_json result = {{"line", number}};
+    if (input.object.is_object() && input.object.contains("id")) result["id"] = input.object["id"];
+    guard::Role role = *default_role;
+    if (input.error.empty() && !args.role_field.empty() && input.object.is_object()) {
+      if (auto r = input.object.find(args.role_field); r != input.object.end() && r->is_string()) {
+        auto parsed = guard::ParseRole(r->get<std::string>());
+        if (!parsed) input.error = parsed.error().message;
+        else role = *parsed;
+      }
+    }
+    if (!input.error.empty()) {
+      ++errors;
+      result["error"] = input.error;
+      std::cerr << "modelguard guard classify: line " << number << ": " << input.error << "\n";
+    } else {
+      const auto started = std::chrono::steady_clock::now();
+      const auto assessment = guard->Classify(input.text, role);
+      if (args.timing) result["micros"] = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+      result["role"] = guard::ToString(role);
+      const auto fields = guard::ToJson(assessment);  // named: a temporary would die before the loop body
+      for (const auto& [key, value] : fields.items()) result[key] = value;
+      flagged += assessment.verdict == guard::Verdict::kFlag;
+      blocked += assessment.verdict == guard::Verdict::kBlock;
+    }
+    *streams.out << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
+  std::cerr << "modelguard guard classify: " << number << " lines, " << blocked << " block, " << flagged << " flag, " << errors << " errors\n";
+  if (errors) return 2;
+  if (args.fail_on == "block" && blocked) return 1;
+  if (args.fail_on == "flag" && (blocked || flagged)) return 1;
+  return 0;
+}
+
+int RunRedact(const GuardArgs& args) {
+  auto mode = guard::ParseRedactMode(args.mode);
+  if (!mode) return Fail("redact", mode.error().message);
+  if (*mode == guard::RedactMode::kVault && args.vault_output.empty()) return Fail("redact", "--mode vault needs --vault-output FILE");
+  auto guard = MakeGuard(args, "redact");
+  if (!guard) return 2;
+  Streams streams;
+  if (!OpenStreams(args, streams, "redact")) return 2;
+  guard::Vault vault;
+  size_t redacted = 0, errors = 0, number = 0;
+  std::map<std::string, size_t> by_entity;
+  auto redact = [&](const std::string& text) {
+    auto result = guard->Redact(text, *mode, !args.no_pii, !args.no_secrets, &vault);
+    redacted += result.redacted.size();
+    for (const auto& d : result.redacted) ++by_entity[d.entity];
+    return result.text;
+  };
+  if (args.plain) {
+    // Plain text is redacted as a whole, so entities spanning lines (PEM blocks) are found.
+    std::string text(std::istreambuf_iterator<char>(*streams.in), {});
+    *streams.out << redact(text);
+  } else {
+    std::string line;
+    while (std::getline(*streams.in, line)) {
+      ++number;
+      if (line.empty()) continue;
+      InputLine input = ParseLine(line, args);
+      if (!input.error.empty()) {
+        ++errors;
+        std::cerr << "modelguard guard redact: line " << number << ": " << input.error << "\n";
+        continue;  // never pass an unredacted line through
+      }
+      input.object[args.field] = redact(input.text);
+      *streams.out << input.object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
+  }
+  if (!args.vault_output.empty()) {
+    // The vault holds the originals: written owner-only.
+    std::ofstream vault_file(args.vault_output, std::ios::trunc);
+    if (!vault_file) return Fail("redact", "cannot write '" + args.vault_output + "'");
+    std::error_code ignored;
+    std::filesystem::permissions(args.vault_output, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace, ignored);
+    vault_file << nlohmann::json(vault.entries()).dump(2) << "\n";
+    std::cerr << "modelguard guard redact: vault with " << vault.size() << " entries -> " << args.vault_output << "\n";
+  }
+  nlohmann::ordered_json summary = {{"redacted", redacted}, {"by_entity", by_entity}, {"errors", errors}};
+  std::cerr << "modelguard guard redact: " << summary.dump() << "\n";
+  return errors ? 2 : 0;
+}
+
+int RunTrain(const GuardArgs& args) {
+  auto metadata = guard::TrainInjectionModel(args.train);
+  if (!metadata) return Fail("train", metadata.error().message);
+  std::cout << metadata->dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+Action RegisterGuard(CLI::App& app) {
+  auto args = std::make_shared<GuardArgs>();
+  CLI::App* cmd = app.add_subcommand("guard", "Prompt-injection/jailbreak classifier, signatures, PII and secret detection and redaction");
+  cmd->require_subcommand(1);
+  CLI::App* classify = cmd->add_subcommand("classify", "Score texts: injection/jailbreak likelihood, verdict and detections (JSONL out)");
+  classify->add_option("--input", args->input, "JSONL file, or '-' for stdin (default)");
+  classify->add_option("--output", args->output, "Write results here instead of stdout");
+  classify->add_option("--field", args->field, "Field holding the text (default: text)");
+  classify->add_option("--role", args->role, "Role of the texts: user, system, assistant, tool, document (default: user)");
+  classify->add_option("--role-field", args->role_field, "Field holding each line's role (overrides --role)");
+  classify->add_flag("--plain", args->plain, "Each input line is a text, not JSON");
+  classify->add_flag("--timing", args->timing, "Add each text's classification time in microseconds (\"micros\")");
+  classify->add_option("--model", args->model, "A guard model file instead of the built-in one");
+  classify->add_option("--signatures", args->signatures, "A signature rule file instead of the built-in policies/guard-signatures.json");
+  classify->add_option("--fail-on", args->fail_on, "Exit 1 when any text gets this verdict: block (default), flag, never");
+  classify->footer("One JSON object per input line: line, [id], role, score (0-1), verdict (allow|flag|block), detections.\n"
+                   "Exit codes: 0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage.\n"
+                   "Example:\n  echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify");
+  CLI::App* redact = cmd->add_subcommand("redact", "Replace PII and credentials in text or JSONL");
+  redact->add_option("--input", args->input, "Text (--plain) or JSONL file, or '-' for stdin (default)");
+  redact->add_option("--output", args->output, "Write the redacted text here instead of stdout");
+  redact->add_option("--field", args->field, "JSONL field to redact (default: text)");
+  redact->add_flag("--plain", args->plain, "Input is plain text, redacted as a whole");
+  redact->add_option("--mode", args->mode, "mask ([EMAIL]), hash ([EMAIL:1a2b..], stable), vault ([EMAIL_1], reversible)");
+  redact->add_option("--vault-output", args->vault_output, "With --mode vault: where the placeholder -> original map goes");
+  redact->add_flag("--no-pii", args->no_pii, "Leave personal data alone");
+  redact->add_flag("--no-secrets", args->no_secrets, "Leave credentials alone");
+  redact->footer("A summary (counts per entity) goes to stderr. Exit codes: 0 done, 2 bad input (bad lines are dropped, never passed through).\n"
+                 "Example:\n  modelguard guard redact --plain --input notes.txt --mode hash");
+  CLI::App* train = cmd->add_subcommand("train", "Train the classifier from a labelled JSONL corpus (see scripts/train-guard)");
+  train->add_option("--corpus", args->train.corpus_path, "JSONL: text, label, role, source, split")->required();
+  train->add_option("--output", args->train.output_path, "Model file to write")->required();
+  train->add_option("--dimension-log2", args->train.dimension_log2, "Hashed feature space: 2^N weights (default 18)");
+  train->add_option("--epochs", args->train.epochs, "Passes over the training split (default 8)");
+  train->add_option("--l2", args->train.l2, "L2 regularisation per update (default 1e-4)");
+  train->footer("Example:\n  scripts/train-guard   # builds the corpus from ../shared and writes models/guard/injection.mgm");
+  return [args, classify, redact, train] {
+    if (classify->parsed()) return RunClassify(*args);
+    if (redact->parsed()) return RunRedact(*args);
+    if (train->parsed()) return RunTrain(*args);
+    return 2;
+  };
+}
+
+}  // namespace modelguard::cli
