@@ -50,6 +50,11 @@ cat > "$tmp/on.json" <<JSON
  "routes": [{"path": "/v1/*", "upstream": "m", "filters": ["api_key", "rate_limit", "token_budget"]}],
  "audit": {"jsonl": "$tmp/audit.jsonl"}}
 JSON
+cat > "$tmp/guard.json" <<JSON
+{"listen": "127.0.0.1:$gw", "upstreams": {"m": "127.0.0.1:$up"},
+ "filters": {"guard": {"pii": "redact", "secrets": "block"}},
+ "routes": [{"path": "/v1/*", "upstream": "m", "filters": ["guard"]}]}
+JSON
 cat > "$tmp/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = '{"model":"m","max_tokens":16,"messages":[{"role":"user","content":"hello there"}]}'
@@ -84,12 +89,16 @@ kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 start_gateway "$tmp/on.json"
 read -r on_rps on_p50 on_p99 < <(measure "http://127.0.0.1:$gw/v1/chat/completions")
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+start_gateway "$tmp/guard.json"
+read -r guard_rps guard_p50 guard_p99 < <(measure "http://127.0.0.1:$gw/v1/chat/completions")
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 ratio() { echo "scale=2; $1 / $2" | bc; }
 added() { echo "scale=3; $1 - $2" | bc; }
 echo "BENCH gateway direct upstream: $direct_rps req/s, p50 $direct_p50 ms, p99 $direct_p99 ms"
 echo "BENCH gateway nginx proxy_pass (keepalive pool): $nginx_rps req/s, p50 $nginx_p50 ms, p99 $nginx_p99 ms"
 echo "BENCH gateway modelguard filters off: $off_rps req/s ($(ratio "$off_rps" "$nginx_rps")x nginx), added p50 $(added "$off_p50" "$direct_p50") ms, p99 $(added "$off_p99" "$direct_p99") ms"
 echo "BENCH gateway modelguard api_key+rate_limit+token_budget+audit: $on_rps req/s ($(ratio "$on_rps" "$nginx_rps")x nginx), added p50 $(added "$on_p50" "$direct_p50") ms, p99 $(added "$on_p99" "$direct_p99") ms"
+echo "BENCH gateway modelguard guard filter (injection, pii redact, secrets): $guard_rps req/s ($(ratio "$guard_rps" "$nginx_rps")x nginx), added p50 $(added "$guard_p50" "$direct_p50") ms, p99 $(added "$guard_p99" "$direct_p99") ms"
 echo "BENCH gateway stream direct: first event p50 $sd_first ms (p99 $sd_first99), whole stream p50 $sd_total ms"
 echo "BENCH gateway stream nginx (proxy_buffering off): first event p50 $sn_first ms (p99 $sn_first99), added p50 $(added "$sn_first" "$sd_first") ms"
 echo "BENCH gateway stream modelguard: first event p50 $sg_first ms (p99 $sg_first99), added p50 $(added "$sg_first" "$sd_first") ms, whole stream added p50 $(added "$sg_total" "$sd_total") ms"
