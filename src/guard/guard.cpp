@@ -289,17 +289,22 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
   return result;
 }
 
-std::vector<Detection> Guard::FindEntities(std::string_view input, bool pii, bool secrets) const {
+std::vector<Detection> Guard::FindEntities(std::string_view input, bool pii, bool secrets, bool* incomplete) const {
   std::vector<Detection> found;
   const std::string_view text = input.substr(0, Utf8Cut(input, options_.max_input_bytes));
+  bool truncated = text.size() < input.size();
   auto add = [&](const EntityScanner& scanner, const char* detector, Verdict action) {
-    for (const auto& entity : scanner.Scan(text, options_.min_entity_confidence)) {
+    bool scan_truncated = false;
+    const auto entities = scanner.Scan(text, options_.min_entity_confidence, &scan_truncated);
+    truncated = truncated || scan_truncated;
+    for (const auto& entity : entities) {
       found.push_back(Detection{detector, entity.rule->id, entity.rule->category, entity.rule->entity, action, entity.confidence,
                                 entity.begin, entity.end, "text"});
     }
   };
   if (secrets) add(*secrets_, "secret", Verdict::kFlag);
   if (pii) add(*pii_, "pii", Verdict::kAllow);
+  if (incomplete) *incomplete = truncated;
   // A credential wins over PII where both matched the same bytes (a token that happens to pass Luhn).
   std::vector<Detection> kept;
   for (auto& detection : found) {
@@ -312,7 +317,7 @@ std::vector<Detection> Guard::FindEntities(std::string_view input, bool pii, boo
 
 Redaction Guard::Redact(std::string_view text, RedactMode mode, bool pii, bool secrets, Vault* vault) const {
   Redaction result;
-  result.redacted = FindEntities(text, pii, secrets);
+  result.redacted = FindEntities(text, pii, secrets, &result.incomplete);
   size_t at = 0;
   for (const auto& detection : result.redacted) {
     result.text.append(text.substr(at, detection.begin - at));

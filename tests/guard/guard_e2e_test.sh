@@ -60,6 +60,11 @@ expect_no_grep redact-token 'ghp_' "$tmp/redacted.txt"
 expect_no_grep redact-pem 'b3BlbnNzaC1' "$tmp/redacted.txt"
 expect_grep redact-keeps-text 'Customer Jane Roe' "$tmp/redacted.txt"
 expect_grep redact-summary '"EMAIL":1' "$tmp/redact.err"
+# Too dense to redact completely: nothing comes out, and the exit code says so.
+for i in $(seq 1 6000); do printf 'a%d@x.io ' "$i"; done > "$tmp/dense.txt"
+"$mg" guard redact --plain --input "$tmp/dense.txt" > "$tmp/dense.out" 2> "$tmp/dense.err"; rc=$?
+expect redact-incomplete-exit 2 "$rc"
+expect redact-incomplete-no-output 0 "$(wc -c < "$tmp/dense.out")"
 echo '{"text":"mail bob@example.org now"}' | "$mg" guard redact --mode vault --vault-output "$tmp/vault.json" > "$tmp/v.jsonl" 2>/dev/null
 expect_grep vault-placeholder 'EMAIL_1' "$tmp/v.jsonl"
 expect_grep vault-file 'bob@example.org' "$tmp/vault.json"

@@ -146,3 +146,23 @@ TEST(Guard, RejectsBrokenModelAndSignatureFiles) {
 
 }  // namespace
 }  // namespace modelguard::guard
+
+namespace modelguard::guard {
+namespace {
+
+TEST(Guard, RedactionThatCannotSeeEverythingSaysSo) {
+  // More candidates than one scan keeps: the redactor must not claim the text is clean.
+  std::string dense;
+  for (int i = 0; i < 6000; ++i) dense += "a" + std::to_string(i) + "@x.io ";
+  const auto redaction = Shipped().Redact(dense, RedactMode::kMask, true, true, nullptr);
+  EXPECT_TRUE(redaction.incomplete);
+  GuardOptions options;
+  options.max_input_bytes = 64;
+  auto small = Guard::Create(options);
+  ASSERT_TRUE(small.ok());
+  EXPECT_TRUE((*small)->Redact(std::string(100, 'x') + " bob@example.com", RedactMode::kMask, true, true, nullptr).incomplete);
+  EXPECT_FALSE(Shipped().Redact("mail bob@example.com", RedactMode::kMask, true, true, nullptr).incomplete);
+}
+
+}  // namespace
+}  // namespace modelguard::guard

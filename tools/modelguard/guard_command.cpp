@@ -150,8 +150,10 @@ int RunRedact(const GuardArgs& args) {
   guard::Vault vault;
   size_t redacted = 0, errors = 0, number = 0;
   std::map<std::string, size_t> by_entity;
+  bool incomplete = false;
   auto redact = [&](const std::string& text) {
     auto result = guard->Redact(text, *mode, !args.no_pii, !args.no_secrets, &vault);
+    incomplete = result.incomplete;
     redacted += result.redacted.size();
     for (const auto& d : result.redacted) ++by_entity[d.entity];
     return result.text;
@@ -159,7 +161,10 @@ int RunRedact(const GuardArgs& args) {
   if (args.plain) {
     // Plain text is redacted as a whole, so entities spanning lines (PEM blocks) are found.
     std::string text(std::istreambuf_iterator<char>(*streams.in), {});
-    *streams.out << redact(text);
+    std::string clean = redact(text);
+    // Output that may still hold personal data or credentials is not output at all.
+    if (incomplete) return Fail("redact", "the input is too large or too dense to redact completely (more than 1 MiB, or more candidates than one scan keeps); split it");
+    *streams.out << clean;
   } else {
     std::string line;
     while (std::getline(*streams.in, line)) {
@@ -171,7 +176,13 @@ int RunRedact(const GuardArgs& args) {
         std::cerr << "modelguard guard redact: line " << number << ": " << input.error << "\n";
         continue;  // never pass an unredacted line through
       }
-      input.object[args.field] = redact(input.text);
+      std::string clean = redact(input.text);
+      if (incomplete) {
+        ++errors;
+        std::cerr << "modelguard guard redact: line " << number << ": too large or too dense to redact completely; dropped\n";
+        continue;
+      }
+      input.object[args.field] = std::move(clean);
       *streams.out << input.object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     }
   }

@@ -84,6 +84,7 @@ class Vault {
 struct Redaction {
   std::string text;
   std::vector<Detection> redacted;
+  bool incomplete = false;  // part of the input was not examined: callers must not pass `text` on as clean
 };
 
 // {"detector", "rule_id", "category", ["entity"], "action", "confidence", "span": [begin, end], "view"}
@@ -97,8 +98,9 @@ class Guard {
   ~Guard();
 
   Assessment Classify(std::string_view text, Role role) const;
-  // PII and/or credentials only (no classifier), spans in `text`.
-  std::vector<Detection> FindEntities(std::string_view text, bool pii, bool secrets) const;
+  // PII and/or credentials only (no classifier), spans in `text`. `incomplete` is set when not all of the
+  // text could be examined (longer than max_input_bytes, or more candidates than one scan keeps).
+  std::vector<Detection> FindEntities(std::string_view text, bool pii, bool secrets, bool* incomplete = nullptr) const;
   // Replaces PII and/or credentials: kMask "[EMAIL]", kHash "[EMAIL:1a2b3c4d5e6f]" (SHA-256 prefix, stable
   // across requests so joins still work), kVault "[EMAIL_1]" remembered in `vault` for Restore.
   Redaction Redact(std::string_view text, RedactMode mode, bool pii, bool secrets, Vault* vault) const;

@@ -66,9 +66,9 @@ Result<std::shared_ptr<const EntityScanner>> EntityScanner::Create(std::vector<E
   return std::shared_ptr<const EntityScanner>(std::move(scanner));
 }
 
-std::vector<Entity> EntityScanner::Scan(std::string_view text, double min_confidence) const {
+std::vector<Entity> EntityScanner::Scan(std::string_view text, double min_confidence, bool* truncated) const {
   std::vector<Entity> found;
-  for (const auto& match : patterns_->Scan(text)) {
+  for (const auto& match : patterns_->Scan(text, truncated)) {
     const EntityRule& rule = rules_[match.pattern];
     size_t begin = match.begin, end = match.end;
     if (rule.word_boundaries) {

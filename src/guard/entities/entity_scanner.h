@@ -47,8 +47,9 @@ inline constexpr size_t kContextWindow = 48;
 class EntityScanner {
  public:
   static Result<std::shared_ptr<const EntityScanner>> Create(std::vector<EntityRule> rules);
-  // Non-overlapping: where candidates overlap, the more confident (then longer) one wins.
-  std::vector<Entity> Scan(std::string_view text, double min_confidence) const;
+  // Non-overlapping: where candidates overlap, the more confident (then longer) one wins. `truncated` is
+  // set when the text held more candidates than one scan keeps (kMaxMatchesPerScan): entities may be missing.
+  std::vector<Entity> Scan(std::string_view text, double min_confidence, bool* truncated = nullptr) const;
   const std::vector<EntityRule>& rules() const { return rules_; }
 
  private:

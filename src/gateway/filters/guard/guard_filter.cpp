@@ -199,7 +199,10 @@ class GuardFilter final : public Filter {
       }
       if (!to_redact.empty()) {
         const bool pii = settings_.pii == Action::kRedact, secrets = settings_.secrets == Action::kRedact;
-        request.json[piece.where] = guard_->Redact(text, settings_.redaction, pii, secrets, &state->vault).text;
+        auto redaction = guard_->Redact(text, settings_.redaction, pii, secrets, &state->vault);
+        // Fail closed: a message the redactor could not examine completely is not forwarded.
+        if (redaction.incomplete) return Refuse(request, "redaction_incomplete", "a message is too large or too dense to redact completely; shorten it");
+        request.json[piece.where] = std::move(redaction.text);
         changed = true;
       }
     }
