@@ -216,6 +216,19 @@ Result<std::shared_ptr<const Guard>> Guard::Create(const GuardOptions& options) 
   return std::shared_ptr<const Guard>(std::move(guard));
 }
 
+bool Guard::Allowed(const std::string& entity, std::string_view value) const {
+  if (options_.allowlist.empty()) return false;
+  auto matches = [&](const char* key) {
+    auto list = options_.allowlist.find(key);
+    if (list == options_.allowlist.end()) return false;
+    return std::any_of(list->second.begin(), list->second.end(), [&](const std::string& allowed) {
+      return allowed.size() == value.size() &&
+             std::equal(allowed.begin(), allowed.end(), value.begin(), [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+    });
+  };
+  return matches(entity.c_str()) || matches("*");
+}
+
 Thresholds Guard::ThresholdsFor(Role role) const { return thresholds_.at(role); }
 const nlohmann::json& Guard::model_metadata() const { return model_->metadata(); }
 
@@ -298,6 +311,7 @@ std::vector<Detection> Guard::FindEntities(std::string_view input, bool pii, boo
     const auto entities = scanner.Scan(text, options_.min_entity_confidence, &scan_truncated);
     truncated = truncated || scan_truncated;
     for (const auto& entity : entities) {
+      if (Allowed(entity.rule->entity, text.substr(entity.begin, entity.end - entity.begin))) continue;
       found.push_back(Detection{detector, entity.rule->id, entity.rule->category, entity.rule->entity, action, entity.confidence,
                                 entity.begin, entity.end, "text"});
     }

@@ -60,6 +60,8 @@ expect_no_grep redact-token 'ghp_' "$tmp/redacted.txt"
 expect_no_grep redact-pem 'b3BlbnNzaC1' "$tmp/redacted.txt"
 expect_grep redact-keeps-text 'Customer Jane Roe' "$tmp/redacted.txt"
 expect_grep redact-summary '"EMAIL":1' "$tmp/redact.err"
+echo "ask support@acme.example, not jane@example.com" | "$mg" guard redact --plain --allow EMAIL=support@acme.example > "$tmp/allow.txt" 2>/dev/null
+expect redact-allowlist "ask support@acme.example, not [EMAIL]" "$(cat "$tmp/allow.txt")"
 # Too dense to redact completely: nothing comes out, and the exit code says so.
 for i in $(seq 1 6000); do printf 'a%d@x.io ' "$i"; done > "$tmp/dense.txt"
 "$mg" guard redact --plain --input "$tmp/dense.txt" > "$tmp/dense.out" 2> "$tmp/dense.err"; rc=$?

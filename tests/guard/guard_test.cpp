@@ -166,3 +166,21 @@ TEST(Guard, RedactionThatCannotSeeEverythingSaysSo) {
 
 }  // namespace
 }  // namespace modelguard::guard
+
+namespace modelguard::guard {
+namespace {
+
+TEST(Guard, AllowlistedValuesAreNeitherReportedNorRedacted) {
+  GuardOptions options;
+  options.allowlist["EMAIL"] = {"Support@Acme.example"};
+  options.allowlist["*"] = {"+44 20 7946 0000"};
+  auto guard = Guard::Create(options);
+  ASSERT_TRUE(guard.ok());
+  const std::string text = "Write to support@acme.example or jane@example.com, or call +44 20 7946 0000 or +44 20 7946 0958.";
+  EXPECT_EQ((*guard)->Redact(text, RedactMode::kMask, true, true, nullptr).text,
+            "Write to support@acme.example or [EMAIL], or call +44 20 7946 0000 or [PHONE].");
+  EXPECT_EQ(Shipped().FindEntities(text, true, false).size(), 4u);  // without the allowlist, all four
+}
+
+}  // namespace
+}  // namespace modelguard::guard

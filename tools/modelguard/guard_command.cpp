@@ -28,6 +28,7 @@ struct GuardArgs {
   bool no_pii = false;
   bool no_secrets = false;
   std::string vault_output;
+  std::vector<std::string> allow;  // ENTITY=value
   guard::TrainRequest train;
 };
 
@@ -42,6 +43,14 @@ std::shared_ptr<const guard::Guard> MakeGuard(const GuardArgs& args, const char*
   options.signatures_path = args.signatures;
   options.pii = !args.no_pii;
   options.secrets = !args.no_secrets;
+  for (const auto& entry : args.allow) {
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      Fail(command, "--allow takes ENTITY=value (e.g. EMAIL=support@acme.example, or *=value)");
+      return nullptr;
+    }
+    options.allowlist[entry.substr(0, eq)].push_back(entry.substr(eq + 1));
+  }
   auto created = guard::Guard::Create(options);
   if (!created) {
     Fail(command, created.error().message);
@@ -224,6 +233,7 @@ Action RegisterGuard(CLI::App& app) {
   classify->add_flag("--timing", args->timing, "Add each text's classification time in microseconds (\"micros\")");
   classify->add_option("--model", args->model, "A guard model file instead of the built-in one");
   classify->add_option("--signatures", args->signatures, "A signature rule file instead of the built-in policies/guard-signatures.json");
+  classify->add_option("--allow", args->allow, "ENTITY=value never reported (repeatable; * for any entity)");
   classify->add_option("--fail-on", args->fail_on, "Exit 1 when any text gets this verdict: block (default), flag, never");
   classify->footer("One JSON object per input line: line, [id], role, score (0-1), verdict (allow|flag|block), detections.\n"
                    "Exit codes: 0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage.\n"
@@ -237,6 +247,7 @@ Action RegisterGuard(CLI::App& app) {
   redact->add_option("--vault-output", args->vault_output, "With --mode vault: where the placeholder -> original map goes");
   redact->add_flag("--no-pii", args->no_pii, "Leave personal data alone");
   redact->add_flag("--no-secrets", args->no_secrets, "Leave credentials alone");
+  redact->add_option("--allow", args->allow, "ENTITY=value never redacted (repeatable; * for any entity)");
   redact->footer("A summary (counts per entity) goes to stderr. Exit codes: 0 done, 2 bad input (bad lines are dropped, never passed through).\n"
                  "Example:\n  modelguard guard redact --plain --input notes.txt --mode hash");
   CLI::App* train = cmd->add_subcommand("train", "Train the classifier from a labelled JSONL corpus (see scripts/train-guard)");

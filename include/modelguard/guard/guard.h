@@ -60,6 +60,9 @@ struct GuardOptions {
   bool pii = true;
   bool secrets = true;
   double min_entity_confidence = 0.5;
+  // Values never reported or redacted, per entity ("EMAIL" -> {"support@acme.example"}); compared
+  // case-insensitively. "*" applies to every entity.
+  std::map<std::string, std::vector<std::string>> allowlist;
   std::map<Role, Thresholds> thresholds;  // overrides of the model's shipped per-role thresholds
   size_t max_input_bytes = size_t{1} << 20;
 };
@@ -111,6 +114,7 @@ class Guard {
 
  private:
   Guard();
+  bool Allowed(const std::string& entity, std::string_view value) const;
   struct SignatureRule;
   GuardOptions options_;
   std::shared_ptr<const InjectionModel> model_;

@@ -337,7 +337,7 @@ class GuardFilter final : public Filter {
 
 Result<std::shared_ptr<Filter>> CreateGuardFilter(const nlohmann::json& settings, const FilterEnvironment&) {
   static const std::set<std::string> kKeys = {"injection", "pii", "secrets", "redaction", "canary", "canary_template", "prompt_leak_overlap",
-                                              "output_secrets", "roles", "thresholds", "model", "signatures", "max_input_bytes"};
+                                              "output_secrets", "roles", "thresholds", "model", "signatures", "max_input_bytes", "allow"};
   for (const auto& [key, value] : settings.items()) {
     if (!kKeys.count(key)) {
       std::string known;
@@ -381,6 +381,10 @@ Result<std::shared_ptr<Filter>> CreateGuardFilter(const nlohmann::json& settings
   options.model_path = settings.value("model", std::string());
   options.signatures_path = settings.value("signatures", std::string());
   options.max_input_bytes = settings.value("max_input_bytes", options.max_input_bytes);
+  if (auto allow = settings.find("allow"); allow != settings.end()) {
+    if (!allow->is_object()) return MakeError(ErrorCode::kInvalidArgument, "guard.allow must map entity names (EMAIL, PHONE, ... or *) to lists of values");
+    for (const auto& [entity, values] : allow->items()) options.allowlist[entity] = values.get<std::vector<std::string>>();
+  }
   if (auto thresholds = settings.find("thresholds"); thresholds != settings.end()) {
     for (const auto& [role_name, value] : thresholds->items()) {
       auto role = guard::ParseRole(role_name);
