@@ -32,5 +32,8 @@ Action RegisterBom(CLI::App& app);
 Action RegisterGuard(CLI::App& app);
 // Registers "gateway" and "audit"; the action runs whichever was given.
 Action RegisterGateway(CLI::App& app);
+// In modelguard-assess only (libtorch): "assess" and "harden".
+Action RegisterAssess(CLI::App& app);
+Action RegisterHarden(CLI::App& app);
 
 }  // namespace modelguard::cli

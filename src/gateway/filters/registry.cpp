@@ -3,6 +3,8 @@
 #include "src/gateway/filters/api_key/api_key_filter.h"
 #include "src/gateway/filters/guard/guard_filter.h"
 #include "src/gateway/filters/jwt/jwt_filter.h"
+#include "src/gateway/filters/output_hardening/output_hardening_filter.h"
+#include "src/gateway/filters/prada/prada_filter.h"
 #include "src/gateway/filters/rate_limit/rate_limit_filter.h"
 #include "src/gateway/filters/token_budget/token_budget_filter.h"
 
@@ -16,6 +18,8 @@ struct Entry {
 constexpr Entry kFilters[] = {{"api_key", CreateApiKeyFilter},
                               {"guard", CreateGuardFilter},
                               {"jwt", CreateJwtFilter},
+                              {"output_hardening", CreateOutputHardeningFilter},
+                              {"prada", CreatePradaFilter},
                               {"rate_limit", CreateRateLimitFilter},
                               {"token_budget", CreateTokenBudgetFilter}};
 

@@ -1,0 +1,54 @@
+#pragma once
+// PRADA (Juuti, Szyller, Marchal, Asokan: "PRADA: Protecting against DNN Model Stealing Attacks", EuroS&P
+// 2019): natural queries to a classifier have minimum distances to earlier queries that look normally
+// distributed; synthetic extraction queries (JBDA and friends) do not. Per client, each query's minimum L2
+// distance to the growing set of its predicted class is recorded, and the Shapiro–Wilk W of those
+// distances falling below delta raises the alarm.
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <vector>
+
+namespace modelguard::defenses {
+
+// Shapiro–Wilk W statistic for a sample of 3..5000 values (Royston 1992/1995 approximation of the
+// coefficients, algorithm AS R94). Returns 1 for fewer than 3 values or zero spread.
+double ShapiroWilkW(std::span<const double> values);
+
+// Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
+double NormalQuantile(double p);
+
+struct PradaOptions {
+  double delta = 0.95;              // alarm when W < delta
+  size_t min_distances = 100;       // no verdict before this many recorded distances
+  size_t max_growing_per_class = 4096;  // memory cap per client and class (oldest dropped)
+  size_t window = 2000;             // W over the most recent distances
+};
+
+struct PradaVerdict {
+  bool alarm = false;
+  double w = 1.0;           // the latest statistic (1 before min_distances)
+  size_t distances = 0;     // recorded so far
+};
+
+// One client's detector. Not thread-safe: the gateway keeps one per API key under a lock.
+class PradaDetector {
+ public:
+  explicit PradaDetector(PradaOptions options = {}) : options_(options) {}
+  PradaVerdict Observe(std::span<const double> query, int64_t predicted_class);
+  const PradaVerdict& last() const { return last_; }
+  size_t queries() const { return queries_; }
+
+ private:
+  struct ClassState {
+    std::deque<std::vector<double>> growing;
+    std::vector<double> distances;  // the distances this class's growing set recorded (threshold)
+  };
+  PradaOptions options_;
+  std::vector<ClassState> classes_;
+  std::deque<double> distances_;
+  PradaVerdict last_;
+  size_t queries_ = 0;
+};
+
+}  // namespace modelguard::defenses

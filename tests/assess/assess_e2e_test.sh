@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# `modelguard harden` and `modelguard assess` end to end: a baseline and an adversarially trained model
+# written as TorchScript (and loaded by Python's torch.jit.load), an assessment with report.json and
+# report.html, exit codes, a black-box assessment of a live endpoint (tests/assess/model_server.py) with a
+# query budget, and clear errors for bad input.
+# usage: assess_e2e_test.sh MODELGUARD
+set -u
+mg=$1
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pids=()
+cleanup() { [ -n "${KEEP:-}" ] && { echo "kept $tmp"; return; }; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+pass=0; fail=0
+expect() { if [ "$2" = "$3" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: want '$2', got '$3'"; fi; }
+expect_grep() { if grep -q -- "$2" "$3"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: '$2' not in $3"; head -c 600 "$3"; echo; fi; }
+json() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$1" "$2"; }
+
+# --- harden: a baseline and an adversarially trained model ----------------------------------------------
+"$mg" harden train --data digits --epochs 20 --out "$tmp/base.pt" -q > "$tmp/base.json" 2> "$tmp/err"; rc=$?
+expect harden-train-exit 0 "$rc"
+"$mg" harden adversarial --model "$tmp/base.pt" --data digits --epsilon 0.1 --steps 5 --epochs 10 --out "$tmp/robust.pt" -q > "$tmp/robust.json" 2> "$tmp/err"; rc=$?
+expect harden-adversarial-exit 0 "$rc"
+expect harden-improves True "$(json "$tmp/robust.json" 'd["pgd"]["accuracy"] > d["pgd"]["accuracy_before"] + 0.2')"
+expect harden-records-adversarial 0.1 "$(json "$tmp/robust.json" 'd["model"]["training"]["adversarial"]["epsilon"]')"
+# What modelguard writes is ordinary TorchScript: Python's torch loads and runs it.
+/usr/bin/python3 -c 'import sys,torch; m=torch.jit.load(sys.argv[1]); print(tuple(m(torch.zeros(2,64)).shape))' "$tmp/robust.pt" > "$tmp/py.out" 2>&1
+expect python-loads-model "(2, 10)" "$(cat "$tmp/py.out")"
+
+# --- assess a local model -------------------------------------------------------------------------------
+quick=(--samples 100 --pgd-steps 10 --square-queries 100 --budget 400 --rounds 3 --members 100 --shadow-models 2)
+"$mg" assess "$tmp/base.pt" --data digits "${quick[@]}" --report "$tmp/report" > "$tmp/out.txt" 2> "$tmp/progress.txt"; rc=$?
+expect assess-high-risk-exit 1 "$rc"
+expect_grep assess-prints-verdict 'evasion: high' "$tmp/out.txt"
+expect_grep assess-shows-progress 'modelguard assess: evasion: pgd' "$tmp/progress.txt"
+expect report-json-verdicts 3 "$(json "$tmp/report/report.json" 'len(d["verdicts"])')"
+expect report-json-curves 5 "$(json "$tmp/report/report.json" 'len(d["evasion"]["curves"])')"
+expect_grep report-html-svg '<svg' "$tmp/report/report.html"
+expect report-html-no-script 0 "$(grep -c '<script' "$tmp/report/report.html")"
+"$mg" assess "$tmp/robust.pt" --data digits --attacks evasion --evasion-attacks pgd --samples 200 --pgd-steps 10 --fail-on never --json -q > "$tmp/robust-assess.json"; rc=$?
+expect assess-fail-on-never 0 "$rc"
+"$mg" assess "$tmp/base.pt" --data digits --attacks evasion --evasion-attacks pgd --samples 200 --pgd-steps 10 --fail-on never --json -q > "$tmp/base-assess.json"
+expect robust-model-more-robust True "$(/usr/bin/python3 -c '
+import json,sys
+r=json.load(open(sys.argv[1]))["evasion"]["curves"][0]["robust_accuracy"]; b=json.load(open(sys.argv[2]))["evasion"]["curves"][0]["robust_accuracy"]
+print(dict(map(tuple,r))[0.1] > dict(map(tuple,b))[0.1] + 0.2)' "$tmp/robust-assess.json" "$tmp/base-assess.json")"
+"$mg" assess "$tmp/base.pt" --data digits --attacks extraction --budget 400 --rounds 3 --api-output label --json -q --fail-on never > "$tmp/label.json"; rc=$?
+expect assess-label-only-exit 0 "$rc"
+expect_grep assess-label-only-described 'API returns label' "$tmp/label.json"
+
+# --- black box: a live endpoint with a query budget ------------------------------------------------------
+port=$((20000 + RANDOM % 20000))
+/usr/bin/python3 "$here/model_server.py" "$tmp/base.pt" "$port" > "$tmp/server.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q ready "$tmp/server.out" 2>/dev/null && break; sleep 0.2; done
+"$mg" assess "http://127.0.0.1:$port/predict" --data digits --attacks evasion,extraction --evasion-attacks square,hopskipjump \
+  --samples 10 --square-queries 50 --budget 400 --rounds 3 --query-budget 200000 --json -q --fail-on never > "$tmp/remote.json" 2> "$tmp/remote.err"; rc=$?
+expect remote-exit 0 "$rc"
+expect remote-kind http "$(json "$tmp/remote.json" 'd["target_kind"]')"
+expect remote-evasion-curves 2 "$(json "$tmp/remote.json" 'len(d["evasion"]["curves"])')"
+expect remote-extraction-fidelity True "$(json "$tmp/remote.json" 'd["extraction"]["curves"][0]["fidelity"][-1][1] > 0.5')"
+"$mg" assess "http://127.0.0.1:$port/predict" --data digits --attacks extraction --budget 400 --query-budget 100 -q > "$tmp/out" 2> "$tmp/budget.err"; rc=$?
+expect remote-budget-exit 2 "$rc"
+expect_grep remote-budget-says 'query budget of 100 samples spent' "$tmp/budget.err"
+
+# --- bad input: clear errors, exit 2 ---------------------------------------------------------------------
+printf 'PK\003\004garbage' > "$tmp/junk.pt"
+"$mg" assess "$tmp/junk.pt" --data digits 2> "$tmp/err"; rc=$?
+expect junk-model-exit 2 "$rc"
+expect_grep junk-model-says 'not a loadable TorchScript model' "$tmp/err"
+"$mg" assess "$tmp/base.pt" --data nonsense 2> "$tmp/err"; rc=$?
+expect bad-data-exit 2 "$rc"
+expect_grep bad-data-says "unknown dataset 'nonsense'" "$tmp/err"
+"$mg" assess "$tmp/base.pt" --data iris --attacks evasion 2> "$tmp/err"; rc=$?
+expect mismatched-data-exit 2 "$rc"
+"$mg" assess "$tmp/base.pt" --data digits --api-output top-0 2> "$tmp/err"; rc=$?
+expect bad-api-output-exit 2 "$rc"
+"$mg" harden adversarial --data digits --out "$tmp/x.pt" --epsilon 0 2> "$tmp/err"; rc=$?
+expect harden-zero-epsilon-exit 2 "$rc"
+"$mg" assess --help > "$tmp/help" 2>&1; rc=$?
+expect help-exit 0 "$rc"
+expect_grep help-lists-budget '--budget' "$tmp/help"
+
+echo "assess e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
