@@ -63,6 +63,39 @@ expect remote-extraction-fidelity True "$(json "$tmp/remote.json" 'd["extraction
 expect remote-budget-exit 2 "$rc"
 expect_grep remote-budget-says 'query budget of 100 samples spent' "$tmp/budget.err"
 
+# --- the gateway's defences in front of the same endpoint ---------------------------------------------------
+# prada (block) sees every sample the assessment sends: natural samples (knockoff) pass, JBDA's synthetic
+# queries are refused once the alarm is up; output_hardening (label) leaves the attacker labels only.
+cat > "$tmp/gateway.yaml" <<YAML
+listen: 127.0.0.1:0
+upstreams: {model: "127.0.0.1:$port"}
+filters:
+  prada: {action: block}
+  output_hardening: {mode: label}
+routes:
+  - {name: guarded, path: /guarded, type: json, upstream: model, filters: [prada]}
+  - {name: labels, path: /labels, type: json, upstream: model, filters: [output_hardening]}
+audit: {jsonl: $tmp/audit.jsonl}
+YAML
+"$mg" gateway serve --config "$tmp/gateway.yaml" 2> "$tmp/gateway.err" & pids+=($!)
+for _ in $(seq 1 100); do grep -q "listening on" "$tmp/gateway.err" && break; sleep 0.1; done
+gw_port=$(sed -n 's/.*"msg":"listening on [0-9.]*:\([0-9]*\)".*/\1/p' "$tmp/gateway.err" | head -1)
+"$mg" assess "http://127.0.0.1:$gw_port/guarded" --data digits --attacks extraction --extraction-methods knockoff --budget 400 --rounds 3 \
+  --json -q --fail-on never > "$tmp/knockoff.json" 2> "$tmp/knockoff.err"; rc=$?
+expect prada-lets-natural-queries-through 0 "$rc"
+"$mg" assess "http://127.0.0.1:$gw_port/guarded" --data digits --attacks extraction --extraction-methods jbda --budget 3200 \
+  --json -q --fail-on never > "$tmp/jbda.json" 2> "$tmp/jbda.err"; rc=$?
+expect prada-stops-jbda-exit 2 "$rc"
+expect_grep prada-stops-jbda-403 'answered 403.*extraction_suspected' "$tmp/jbda.err"
+expect_grep prada-audited 'block:extraction_suspected' "$tmp/audit.jsonl"
+"$mg" assess "http://127.0.0.1:$gw_port/labels" --data digits --attacks extraction --extraction-methods knockoff --budget 200 --rounds 2 \
+  --json -q --fail-on never > "$tmp/labels.json" 2> "$tmp/labels.err"; rc=$?
+expect label-only-endpoint-exit 0 "$rc"
+curl -s -X POST -d '{"inputs":[[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}' \
+  "http://127.0.0.1:$gw_port/labels" > "$tmp/labels.body"
+expect_grep label-only-answer '"labels":\[' "$tmp/labels.body"
+expect label-only-no-scores 0 "$(grep -c probabilities "$tmp/labels.body")"
+
 # --- bad input: clear errors, exit 2 ---------------------------------------------------------------------
 printf 'PK\003\004garbage' > "$tmp/junk.pt"
 "$mg" assess "$tmp/junk.pt" --data digits 2> "$tmp/err"; rc=$?

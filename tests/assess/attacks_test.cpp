@@ -70,6 +70,8 @@ TEST(EvasionTest, FgsmAndPgdMatchPythonReferenceWithinOnePoint) {
     options.random_start = false;
     const double fgsm = AccuracyOf(model, Fgsm(model, x, y, eps), y);
     const double pgd = AccuracyOf(model, Pgd(model, x, y, options), y);
+    std::printf("[ metric ] eps %.2f: FGSM %.4f (python %.4f), PGD-20 %.4f (python %.4f)\n", eps, fgsm, reference["fgsm"].get<double>(), pgd,
+                reference["pgd"].get<double>());
     EXPECT_NEAR(AccuracyOf(model, x, y), reference["clean"].get<double>(), 1e-9);
     EXPECT_NEAR(fgsm, reference["fgsm"].get<double>(), 0.01) << "eps " << eps;
     EXPECT_NEAR(pgd, reference["pgd"].get<double>(), 0.01) << "eps " << eps;
