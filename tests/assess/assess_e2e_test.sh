@@ -70,10 +70,11 @@ cat > "$tmp/gateway.yaml" <<YAML
 listen: 127.0.0.1:0
 upstreams: {model: "127.0.0.1:$port"}
 filters:
+  api_key: {keys: [{id: natural, sha256: $(printf 'key-natural' | "$mg" gateway hash-key -)}, {id: jbda, sha256: $(printf 'key-jbda' | "$mg" gateway hash-key -)}]}
   prada: {action: block}
   output_hardening: {mode: label}
 routes:
-  - {name: guarded, path: /guarded, type: json, upstream: model, filters: [prada]}
+  - {name: guarded, path: /guarded, type: json, upstream: model, filters: [api_key, prada]}
   - {name: labels, path: /labels, type: json, upstream: model, filters: [output_hardening]}
 audit: {jsonl: $tmp/audit.jsonl}
 YAML
@@ -81,13 +82,21 @@ YAML
 for _ in $(seq 1 100); do grep -q "listening on" "$tmp/gateway.err" && break; sleep 0.1; done
 gw_port=$(sed -n 's/.*"msg":"listening on [0-9.]*:\([0-9]*\)".*/\1/p' "$tmp/gateway.err" | head -1)
 "$mg" assess "http://127.0.0.1:$gw_port/guarded" --data digits --attacks extraction --extraction-methods knockoff --budget 400 --rounds 3 \
-  --json -q --fail-on never > "$tmp/knockoff.json" 2> "$tmp/knockoff.err"; rc=$?
+  --header 'Authorization: Bearer key-natural' --json -q --fail-on never > "$tmp/knockoff.json" 2> "$tmp/knockoff.err"; rc=$?
 expect prada-lets-natural-queries-through 0 "$rc"
 "$mg" assess "http://127.0.0.1:$gw_port/guarded" --data digits --attacks extraction --extraction-methods jbda --budget 3200 \
-  --json -q --fail-on never > "$tmp/jbda.json" 2> "$tmp/jbda.err"; rc=$?
+  --header 'Authorization: Bearer key-jbda' --json -q --fail-on never > "$tmp/jbda.json" 2> "$tmp/jbda.err"; rc=$?
 expect prada-stops-jbda-exit 2 "$rc"
 expect_grep prada-stops-jbda-403 'answered 403.*extraction_suspected' "$tmp/jbda.err"
 expect_grep prada-audited 'block:extraction_suspected' "$tmp/audit.jsonl"
+# How far JBDA got: samples the jbda key sent before the alarm (its 450 evaluation samples come first).
+admitted=$(/usr/bin/python3 -c '
+import json,sys
+events=[json.loads(l) for l in open(sys.argv[1])]
+flag=[i for i,e in enumerate(events) if e.get("key_id")=="jbda" and e["verdicts"].get("prada","").startswith("flag")]
+print(sum(1 for e in events[:flag[0]] if e.get("key_id")=="jbda") if flag else -1)' "$tmp/audit.jsonl")
+echo "prada: the jbda key's alarm came with its request number $((admitted + 1)) (64 samples each, the first 8 are natural)"
+expect prada-natural-key-never-flagged 0 "$(grep '"key_id":"natural"' "$tmp/audit.jsonl" | grep -c 'extraction_suspected')"
 "$mg" assess "http://127.0.0.1:$gw_port/labels" --data digits --attacks extraction --extraction-methods knockoff --budget 200 --rounds 2 \
   --json -q --fail-on never > "$tmp/labels.json" 2> "$tmp/labels.err"; rc=$?
 expect label-only-endpoint-exit 0 "$rc"

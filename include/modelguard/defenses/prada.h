@@ -3,7 +3,7 @@
 // 2019): natural queries to a classifier have minimum distances to earlier queries that look normally
 // distributed; synthetic extraction queries (JBDA and friends) do not. Per client, each query's minimum L2
 // distance to the growing set of its predicted class is recorded, and the Shapiro–Wilk W of those
-// distances falling below delta raises the alarm.
+// distances falling below delta raises the alarm. Exact repeats of an earlier query are not recorded.
 #include <cstdint>
 #include <deque>
 #include <span>
@@ -22,7 +22,7 @@ struct PradaOptions {
   double delta = 0.95;              // alarm when W < delta
   size_t min_distances = 100;       // no verdict before this many recorded distances
   size_t max_growing_per_class = 4096;  // memory cap per client and class (oldest dropped)
-  size_t window = 2000;             // W over the most recent distances
+  size_t window = 500;              // W over the most recent distances: short enough to see a stream change regime
 };
 
 struct PradaVerdict {

@@ -107,6 +107,9 @@ PradaVerdict PradaDetector::Observe(std::span<const double> query, int64_t predi
     nearest = std::min(nearest, std::sqrt(sum));
   }
   if (!std::isfinite(nearest)) return last_;  // a different input size, or values too large to compare
+  // An exact repeat (a retry, a cache miss) teaches an extractor nothing; counting its zero distance would
+  // make every retrying client look like an attacker.
+  if (nearest == 0) return last_;
   distances_.push_back(nearest);
   if (distances_.size() > options_.window) distances_.pop_front();
   // Threshold: mean minus one standard deviation of the distances that grew this class's set.
