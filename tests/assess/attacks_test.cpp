@@ -20,6 +20,13 @@ LocalModel LoadOrDie(const std::string& path) {
   return std::move(*model);
 }
 
+// The assessment's partition of a test split: the first half evaluates, the second is the attacker's.
+std::pair<Dataset, Dataset> EvaluationAndAttacker(const Dataset& test) {
+  std::vector<size_t> evaluation, attacker;
+  for (size_t i = 0; i < test.size(); ++i) (i < test.size() / 2 ? evaluation : attacker).push_back(i);
+  return {test.Subset(evaluation), test.Subset(attacker)};
+}
+
 double AccuracyOf(LocalModel& model, const torch::Tensor& x, const torch::Tensor& y) { return model.Predict(x).eq(y).to(torch::kFloat64).mean().item<double>(); }
 
 nlohmann::json RunReference(const std::string& model_path, const torch::Tensor& x, const torch::Tensor& y, double eps, int steps) {
@@ -202,10 +209,7 @@ class PradaWatchedTarget final : public Target {
 TEST(ExtractionTest, JbdaReachesNinetyPercentFidelityAndPradaCatchesIt) {
   auto trained = Trained("digits-mlp");
   LocalModel model = LoadOrDie(trained.path);
-  const size_t half = trained.data.test.size() / 2;
-  std::vector<size_t> pool_index, eval_index;
-  for (size_t i = 0; i < trained.data.test.size(); ++i) (i < half ? eval_index : pool_index).push_back(i);
-  const Dataset evaluation = trained.data.test.Subset(eval_index), pool = trained.data.test.Subset(pool_index);
+  const auto [evaluation, pool] = EvaluationAndAttacker(trained.data.test);
   ExtractionPlan plan;
   plan.methods = {"jbda"};
   plan.budget = 3200;
@@ -259,14 +263,12 @@ TEST(ExtractionTest, KnockoffWithNaturalSamplesCopiesTheModel) {
   auto trained = Trained("digits-mlp");
   LocalModel model = LoadOrDie(trained.path);
   LocalTarget api(model, defenses::OutputPolicy{});
-  const size_t half = trained.data.test.size() / 2;
-  std::vector<size_t> pool_index, eval_index;
-  for (size_t i = 0; i < trained.data.test.size(); ++i) (i < half ? eval_index : pool_index).push_back(i);
+  const auto [evaluation, pool] = EvaluationAndAttacker(trained.data.test);
   ExtractionPlan plan;
   plan.methods = {"knockoff"};
   plan.budget = 400;
   plan.rounds = 3;
-  auto result = RunExtraction(api, model.info(), trained.data.test.Subset(pool_index), trained.data.test.Subset(eval_index), plan, nullptr);
+  auto result = RunExtraction(api, model.info(), pool, evaluation, plan, nullptr);
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_GE(result->curves[0].fidelity.back().y, 0.85);
   EXPECT_LE(result->curves[0].cost.queries, 400);
@@ -278,16 +280,14 @@ TEST(MembershipTest, OverfitModelLeaksAndRegularisedModelLittle) {
     auto trained = Trained(recipe);
     LocalModel model = LoadOrDie(trained.path);
     LocalTarget api(model, defenses::OutputPolicy{});
-    const size_t half = trained.data.test.size() / 2;
-    std::vector<size_t> attacker_index, eval_index;
-    for (size_t i = 0; i < trained.data.test.size(); ++i) (i < half ? eval_index : attacker_index).push_back(i);
+    const auto [evaluation, attacker] = EvaluationAndAttacker(trained.data.test);
     MembershipPlan plan;
     plan.samples = 300;
     plan.shadow_models = 4;
     plan.shadow_training.epochs = std::string(recipe) == "digits-overfit" ? 150 : 8;
     plan.shadow_training.weight_decay = std::string(recipe) == "digits-overfit" ? 0 : 2e-3;
     plan.shadow_architecture.hidden = std::string(recipe) == "digits-overfit" ? 256 : 64;
-    auto result = RunMembership(api, trained.data.train, trained.data.test.Subset(eval_index), trained.data.test.Subset(attacker_index), plan, nullptr);
+    auto result = RunMembership(api, trained.data.train, evaluation, attacker, plan, nullptr);
     ASSERT_TRUE(result.ok()) << result.error().message;
     ASSERT_EQ(result->attacks.size(), 3u);
     for (const auto& attack : result->attacks) {

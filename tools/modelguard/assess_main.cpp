@@ -12,18 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   auto assess = modelguard::cli::RegisterAssess(app);
   auto harden = modelguard::cli::RegisterHarden(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
+  if (auto exit_code = modelguard::cli::ParseCommandLine(app, argc, argv)) return *exit_code;
   if (app.got_subcommand("assess")) return assess();
   if (app.got_subcommand("harden")) return harden();
   return 2;

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 
 namespace modelguard::cli {
@@ -21,6 +22,24 @@ inline std::ostream* OpenOutput(const std::string& path, std::ofstream& file, co
     return nullptr;
   }
   return &file;
+}
+
+// Parses the command line. nullopt: go on and run the chosen subcommand; otherwise the exit code (0 after
+// --help or --version, 2 for usage errors, with CLI11's message printed).
+inline std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  return std::nullopt;
 }
 
 Action RegisterHash(CLI::App& app);

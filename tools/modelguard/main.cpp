@@ -44,18 +44,7 @@ int main(int argc, char** argv) {
   // Listed for --help; main() hands them to modelguard-assess before parsing.
   app.add_subcommand("assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference");
   app.add_subcommand("harden", "Train classifiers that resist attack: PGD adversarial training (harden adversarial), baselines (harden train)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
+  if (auto exit_code = modelguard::cli::ParseCommandLine(app, argc, argv)) return *exit_code;
   if (app.got_subcommand("scan")) return scan();
   if (app.got_subcommand("hash")) return hash();
   if (app.got_subcommand("sign")) return sign();
