@@ -57,6 +57,11 @@ void Metrics::CountBlock(const std::string& filter, const std::string& reason) {
   ++blocks_[{filter, reason}];
 }
 
+void Metrics::CountFlag(const std::string& filter, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  ++flags_[{filter, reason}];
+}
+
 void Metrics::CountUpstreamError(const std::string& upstream, const std::string& kind) {
   std::lock_guard lock(mutex_);
   ++upstream_errors_[{upstream, kind}];
@@ -95,6 +100,11 @@ std::string Metrics::Prometheus() const {
   for (const auto& [key, n] : blocks_) {
     out += "modelguard_gateway_blocks_total{filter=\"" + Escape(key.first) + "\",reason=\"" + Escape(key.second) + "\"} " + std::to_string(n) + "\n";
     blocked += n;
+  }
+  out += "# HELP modelguard_gateway_flags_total Requests a filter let through with an alarm (flag verdicts), by reason.\n";
+  out += "# TYPE modelguard_gateway_flags_total counter\n";
+  for (const auto& [key, n] : flags_) {
+    out += "modelguard_gateway_flags_total{filter=\"" + Escape(key.first) + "\",reason=\"" + Escape(key.second) + "\"} " + std::to_string(n) + "\n";
   }
   out += "# TYPE modelguard_gateway_blocked_total counter\nmodelguard_gateway_blocked_total " + std::to_string(blocked) + "\n";
   out += "# TYPE modelguard_gateway_upstream_errors_total counter\n";

@@ -34,6 +34,8 @@ class Metrics {
  public:
   RouteMetrics& Route(const std::string& route);
   void CountBlock(const std::string& filter, const std::string& reason);
+  // Verdicts "flag:<reason>": the request went on, but a filter raised an alarm (prada, guard).
+  void CountFlag(const std::string& filter, const std::string& reason);
   void CountUpstreamError(const std::string& upstream, const std::string& kind);
   void SetTargetHealth(const std::string& upstream, const std::string& target, bool healthy);
   std::atomic<uint64_t> in_flight{0}, reloads{0}, reload_failures{0};
@@ -43,6 +45,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<RouteMetrics>> routes_;
   std::map<std::pair<std::string, std::string>, uint64_t> blocks_;
+  std::map<std::pair<std::string, std::string>, uint64_t> flags_;
   std::map<std::pair<std::string, std::string>, uint64_t> upstream_errors_;
   std::map<std::pair<std::string, std::string>, bool> target_health_;
 };

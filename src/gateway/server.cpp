@@ -651,6 +651,9 @@ class Gateway {
 
   void Audit(const GatewayConfig& config, const RequestContext& context, const std::string& target, const Outcome& outcome,
              Clock::time_point started) {
+    for (const auto& [filter, verdict] : context.verdicts) {
+      if (verdict.rfind("flag:", 0) == 0) metrics_->CountFlag(filter, verdict.substr(5));
+    }
     if (!audit_ && !config.access_log) return;
     nlohmann::ordered_json event;
     event["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();

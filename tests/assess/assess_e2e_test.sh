@@ -7,13 +7,7 @@
 set -u
 mg=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=()
-cleanup() { [ -n "${KEEP:-}" ] && { echo "kept $tmp"; return; }; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-pass=0; fail=0
-expect() { if [ "$2" = "$3" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: want '$2', got '$3'"; fi; }
-expect_grep() { if grep -q -- "$2" "$3"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: '$2' not in $3"; head -c 600 "$3"; echo; fi; }
+. "$here/../e2e_lib.sh"
 json() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$1" "$2"; }
 
 # --- harden: a baseline and an adversarially trained model ----------------------------------------------
@@ -96,6 +90,9 @@ events=[json.loads(l) for l in open(sys.argv[1])]
 flag=[i for i,e in enumerate(events) if e.get("key_id")=="jbda" and e["verdicts"].get("prada","").startswith("flag")]
 print(sum(1 for e in events[:flag[0]] if e.get("key_id")=="jbda") if flag else -1)' "$tmp/audit.jsonl")
 echo "prada: the jbda key's alarm came with its request number $((admitted + 1)) (64 samples each, the first 8 are natural)"
+curl -s "http://127.0.0.1:$gw_port/metrics" > "$tmp/metrics"
+expect_grep prada-flag-metric 'modelguard_gateway_flags_total{filter="prada",reason="extraction_suspected"} 1' "$tmp/metrics"
+expect_grep prada-block-metric 'modelguard_gateway_blocks_total{filter="prada",reason="extraction_suspected"} 1' "$tmp/metrics"
 expect prada-natural-key-never-flagged 0 "$(grep '"key_id":"natural"' "$tmp/audit.jsonl" | grep -c 'extraction_suspected')"
 "$mg" assess "http://127.0.0.1:$gw_port/labels" --data digits --attacks extraction --extraction-methods knockoff --budget 200 --rounds 2 \
   --json -q --fail-on never > "$tmp/labels.json" 2> "$tmp/labels.err"; rc=$?

@@ -7,14 +7,7 @@
 set -u
 mg=$1 shared=$2 node_modules=$3
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=()
-cleanup() { [ -n "${KEEP:-}" ] && { echo "kept $tmp"; return; }; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-pass=0; fail=0
-expect() { if [ "$2" = "$3" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: want '$2', got '$3'"; fi; }
-expect_grep() { if grep -q -- "$2" "$3"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: '$2' not in $3"; head -c 600 "$3"; echo; fi; }
-expect_no_grep() { if grep -q -- "$2" "$3"; then fail=$((fail+1)); echo "FAIL $1: '$2' found in $3"; head -c 600 "$3"; echo; else pass=$((pass+1)); fi; }
+. "$here/../e2e_lib.sh"
 field() { /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
 
 # --- CLI: classify -------------------------------------------------------------------------------------
