@@ -1,6 +1,9 @@
-// Configuration loading: YAML (yaml-cpp) or JSON text -> one JSON document with a map from key paths to
-// YAML line numbers -> checked settings. Every error names the file, the line when known, and the key.
+// Configuration loading: YAML (yaml-cpp), TOML (toml++) or JSON text -> one JSON document with a map from
+// key paths to line numbers -> checked settings. Every error names the file, the line when known, and the key.
 #include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <toml++/toml.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -89,6 +92,40 @@ nlohmann::json FromYaml(const YAML::Node& node, const std::string& path, Lines& 
     }
   }
   return nullptr;
+}
+
+// TOML has no aliases, so the document is never larger than the file; depth is still capped for the
+// recursion. Dates and times become their TOML text: no setting takes one.
+nlohmann::json FromToml(const toml::node& node, const std::string& path, Lines& lines, int depth) {
+  if (depth > kMaxDepth) throw ConfigError(path, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (!lines.count(path) && node.source().begin.line > 0) lines[path] = static_cast<int>(node.source().begin.line);
+  if (const auto* table = node.as_table()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, value] : *table) {
+      const std::string name(key.str());
+      const std::string child = path.empty() ? name : path + "." + name;
+      if (key.source().begin.line > 0) lines[child] = static_cast<int>(key.source().begin.line);
+      out[name] = FromToml(value, child, lines, depth + 1);
+    }
+    return out;
+  }
+  if (const auto* array = node.as_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t i = 0; i < array->size(); ++i) out.push_back(FromToml(*array->get(i), path + "[" + std::to_string(i) + "]", lines, depth + 1));
+    return out;
+  }
+  if (const auto* text = node.as_string()) return text->get();
+  if (const auto* integer = node.as_integer()) return integer->get();
+  if (const auto* boolean = node.as_boolean()) return boolean->get();
+  if (const auto* real = node.as_floating_point()) {
+    if (!std::isfinite(real->get())) throw ConfigError(path, "a finite number is expected");
+    return real->get();
+  }
+  std::ostringstream text;
+  if (const auto* date = node.as_date()) text << *date;
+  else if (const auto* time = node.as_time()) text << *time;
+  else if (const auto* stamp = node.as_date_time()) text << *stamp;
+  return text.str();
 }
 
 void OnlyKeys(const nlohmann::json& object, const std::string& path, std::initializer_list<const char*> allowed) {
@@ -197,7 +234,8 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
   text << in.rdbuf();
   Lines lines;
   nlohmann::json doc;
-  const bool yaml = file.size() > 5 && (file.ends_with(".yaml") || file.ends_with(".yml"));
+  const bool yaml = file.ends_with(".yaml") || file.ends_with(".yml");
+  const bool toml_file = file.ends_with(".toml");
   auto where = [&](const std::string& key) {
     // The closest enclosing key with a known line.
     std::string probe = key;
@@ -213,11 +251,16 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
     if (yaml) {
       size_t nodes = 0;
       doc = FromYaml(YAML::Load(text.str()), "", lines, nodes, 0);
+    } else if (toml_file) {
+      doc = FromToml(toml::parse(text.str(), file), "", lines, 0);
     } else {
       doc = nlohmann::json::parse(text.str());
     }
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  } catch (const toml::parse_error& e) {
+    return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.source().begin.line) + ":" + std::to_string(e.source().begin.column) + ": " +
+                                            std::string(e.description()));
   } catch (const nlohmann::json::parse_error& e) {
     return MakeError(ErrorCode::kParse, file + ": " + e.what());
   } catch (const ConfigError& e) {

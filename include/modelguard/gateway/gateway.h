@@ -71,7 +71,7 @@ struct GatewayConfig {
   FilterEnvironment environment;
 };
 
-// Loads YAML (.yaml/.yml) or JSON configurations; errors say file:line (YAML) and the key at fault.
+// Loads YAML (.yaml/.yml), TOML (.toml) or JSON configurations; errors say file:line (YAML, TOML) and the key at fault.
 // Filters whose settings did not change keep their state (buckets, budgets) across loads by the same
 // loader, so a reload cannot hand out a fresh budget.
 class ConfigLoader {
