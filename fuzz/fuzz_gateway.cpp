@@ -1,8 +1,10 @@
 // What reaches the gateway from outside: server-sent-event streams from upstreams (cut at every possible
 // read boundary by the splitter), bearer tokens from clients (JWT parsing and a full verification with a
 // configured HS256 key), and OpenAI-style bodies (token estimates, usage, streamed text). The first byte
-// picks the path; none may crash, hang or leak.
+// picks the path; none may crash, hang or leak. The document-free body scanners must agree with the
+// readings of the parsed document on every input: a disagreement aborts.
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -51,7 +53,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const auto body = nlohmann::json::parse(input, nullptr, false);
       (void)EstimatePromptTokens(body);
       (void)RequestedMaxTokens(body);
-      (void)UsageTotalTokens(body);
+      const auto usage = UsageTotalTokens(body);
+      const auto facts = ScanRequestBody(input);
+      // nlohmann stops at a NUL byte as if the text ended there; the gateway refuses any (see server.cpp).
+      const bool valid = !body.is_discarded() && input.find('\0') == std::string_view::npos;
+      if (facts.valid != valid || (valid && facts.object != body.is_object())) std::abort();
+      if (facts.object) {
+        const auto model = body.find("model");
+        if (facts.model != (model != body.end() && model->is_string() ? model->get<std::string>() : "")) std::abort();
+        const auto stream = body.find("stream");
+        if (facts.stream != (stream != body.end() && stream->is_boolean() && stream->get<bool>())) std::abort();
+      }
+      if (valid && ScanUsageTotalTokens(input) != usage) std::abort();
       break;
     }
   }

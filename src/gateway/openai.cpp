@@ -1,11 +1,138 @@
 #include "src/gateway/openai.h"
 
+#include <array>
+
+#include "src/gateway/json_sax.h"
+
 namespace modelguard::gateway {
 namespace {
 
 size_t StringBytes(const nlohmann::json& v) { return v.is_string() ? v.get_ref<const std::string&>().size() : 0; }
 
+// Follows the key path of the events; subclasses look at the values they care about. Keys are kept for the
+// first few levels only (the paths of interest are short), so deep nesting costs a counter.
+class PathEvents : public JsonEvents {
+ public:
+  bool Null() override { return Value(); }
+  bool Boolean(bool) override { return Value(); }
+  bool Integer(int64_t) override { return Value(); }
+  bool Unsigned(uint64_t) override { return Value(); }
+  bool Float() override { return Value(); }
+  bool String(const std::string&) override { return Value(); }
+  bool StartObject() override { return Open(""); }
+  bool Key(const std::string& name) override {
+    if (depth_ <= kTracked) path_[depth_ - 1] = name;
+    return true;
+  }
+  bool EndObject() override { return Close(); }
+  bool StartArray() override { return Open("[]"); }  // items have no key: no path of interest runs through them
+  bool EndArray() override { return Close(); }
+
+ protected:
+  static constexpr size_t kTracked = 4;
+  // Called before each value (scalars, and objects and arrays as they open) with the path at its key.
+  virtual void OnValue() {}
+  bool Value() {
+    OnValue();
+    return true;
+  }
+  bool Open(const char* slot) {
+    OnValue();
+    if (++depth_ <= kTracked) path_[depth_ - 1] = slot;
+    return true;
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+  bool At(std::initializer_list<std::string_view> keys) const {
+    if (depth_ != keys.size()) return false;
+    size_t i = 0;
+    for (const auto k : keys) {
+      if (path_[i++] != k) return false;
+    }
+    return true;
+  }
+  size_t depth_ = 0;
+  std::array<std::string, kTracked> path_;
+};
+
+class RequestEvents : public PathEvents {
+ public:
+  RequestBodyFacts facts;
+  bool Boolean(bool value) override {
+    OnValue();
+    if (At({"stream"})) facts.stream = value;
+    return true;
+  }
+  bool String(const std::string& value) override {
+    OnValue();
+    if (At({"model"})) facts.model = value;
+    return true;
+  }
+  bool StartObject() override {
+    if (depth_ == 0) facts.object = true;
+    return PathEvents::StartObject();
+  }
+
+ private:
+  // A later duplicate key replaces the earlier value, as in the document: forget what it said.
+  void OnValue() override {
+    if (At({"model"})) facts.model.clear();
+    if (At({"stream"})) facts.stream = false;
+  }
+};
+
+class UsageEvents : public PathEvents {
+ public:
+  // body.usage when it is an object; otherwise body.response.usage (Responses API stream events).
+  std::optional<int64_t> Result() const { return usage_is_object_ ? usage_total_ : response_usage_total_; }
+  bool Integer(int64_t value) override {
+    OnValue();
+    Record(value);
+    return true;
+  }
+  bool Unsigned(uint64_t value) override {
+    OnValue();
+    Record(static_cast<int64_t>(value));  // what nlohmann's get<int64_t>() makes of it
+    return true;
+  }
+  bool StartObject() override {
+    const bool usage = At({"usage"});
+    PathEvents::StartObject();  // forgets the old value first
+    if (usage) usage_is_object_ = true;
+    return true;
+  }
+
+ private:
+  void Record(int64_t value) {
+    if (At({"usage", "total_tokens"})) usage_total_ = value;
+    if (At({"response", "usage", "total_tokens"})) response_usage_total_ = value;
+  }
+  void OnValue() override {
+    if (At({"usage"})) usage_is_object_ = false, usage_total_.reset();
+    if (At({"response"}) || At({"response", "usage"})) response_usage_total_.reset();
+    if (At({"usage", "total_tokens"})) usage_total_.reset();
+    if (At({"response", "usage", "total_tokens"})) response_usage_total_.reset();
+  }
+  bool usage_is_object_ = false;
+  std::optional<int64_t> usage_total_, response_usage_total_;
+};
+
 }  // namespace
+
+RequestBodyFacts ScanRequestBody(std::string_view body) {
+  RequestEvents events;
+  events.facts.valid = ReadJson(body, events);
+  if (!events.facts.valid || !events.facts.object) return RequestBodyFacts{events.facts.valid, false, "", false};
+  return events.facts;
+}
+
+std::optional<int64_t> ScanUsageTotalTokens(std::string_view body) {
+  UsageEvents events;
+  if (!ReadJson(body, events)) return std::nullopt;
+  return events.Result();
+}
 
 int64_t EstimatePromptTokens(const nlohmann::json& request) {
   if (!request.is_object()) return 0;

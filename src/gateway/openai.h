@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace modelguard::gateway {
@@ -14,6 +15,17 @@ int64_t EstimatePromptTokens(const nlohmann::json& request);
 std::optional<int64_t> RequestedMaxTokens(const nlohmann::json& request);
 // usage.total_tokens of a response body or stream event.
 std::optional<int64_t> UsageTotalTokens(const nlohmann::json& body);
+// The same readings without building a document, for bodies nothing else needs parsed (json_sax.h): a
+// body is valid here exactly when nlohmann::json::parse accepts it, and duplicate keys resolve as in the
+// document (the last one counts).
+struct RequestBodyFacts {
+  bool valid = false;   // JSON, strictly (UTF-8 included)
+  bool object = false;  // a JSON object at the top
+  std::string model;    // top-level "model" when it is a string
+  bool stream = false;  // top-level "stream": true
+};
+RequestBodyFacts ScanRequestBody(std::string_view body);
+std::optional<int64_t> ScanUsageTotalTokens(std::string_view body);
 // Bytes of generated text in one stream event (chat deltas, completions text, Responses API deltas).
 size_t StreamedTextBytes(const nlohmann::json& event);
 

@@ -115,6 +115,84 @@ template <class S, class Parser>
 asio::awaitable<void> ReadSome(S& stream, beast::flat_buffer& buffer, Parser& parser, beast::error_code& error) {
   co_await http::async_read_some(stream, buffer, parser, redirect_error(use_awaitable, error));
 }
+bool HopByHop(http::field name) {
+  for (const auto field : kHopByHop) {
+    if (field == name) return true;
+  }
+  return false;
+}
+
+// Proxied messages are written by hand: their head as one string, then the body, in one gathered write.
+// Beast's serializer produces the same bytes but walks nested buffer sequences piece by piece, and
+// erasing hop-by-hop fields from a parsed message one by one costs a tree search each; together they
+// cost more than the rest of the proxy's work for a small request. The head is rebuilt as it is written
+// instead: hop-by-hop fields, Host and the framing fields are left out, then set for the next hop.
+void AppendText(std::string& out, beast::string_view text) { out.append(text.data(), text.size()); }
+void AppendField(std::string& out, beast::string_view name, beast::string_view value) {
+  AppendText(out, name), out += ": ", AppendText(out, value), out += "\r\n";
+}
+
+// To the upstream: always HTTP/1.1 and keep-alive (its default, so no Connection field), Host for the
+// target, and the body's length as Beast's prepare_payload would frame it. Expect is dropped: the body is
+// already here, and a 100 Continue from the upstream would be taken for its answer.
+std::string UpstreamRequestHead(const http::request<http::string_body>& request, beast::string_view host) {
+  std::string head;
+  head.reserve(512);
+  AppendText(head, request.method_string()), head += ' ', AppendText(head, request.target()), head += " HTTP/1.1\r\n";
+  for (const auto& field : request) {
+    const auto name = field.name();
+    if (HopByHop(name) || name == http::field::host || name == http::field::content_length || name == http::field::expect) continue;
+    AppendField(head, field.name_string(), field.value());
+  }
+  AppendField(head, "Host", host);
+  const auto method = request.method();
+  if (!request.body().empty() || method == http::verb::post || method == http::verb::put || method == http::verb::options) {
+    AppendField(head, "Content-Length", std::to_string(request.body().size()));
+  }
+  head += "\r\n";
+  return head;
+}
+
+// To the client, in its HTTP version: Content-Length for the (possibly filtered) body, except on answers
+// that never have one, and Connection only where the version's default is not what happens.
+std::string ClientResponseHead(const http::response<http::string_body>& response, bool keep_alive, bool& with_body) {
+  const unsigned status = response.result_int();
+  with_body = !(status < 200 || status == 204 || status == 304);
+  const bool http10 = response.version() == 10;
+  std::string head;
+  head.reserve(512);
+  head += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(status), head += ' ', AppendText(head, response.reason()), head += "\r\n";
+  for (const auto& field : response) {
+    const auto name = field.name();
+    if (HopByHop(name) || name == http::field::content_length) continue;
+    AppendField(head, field.name_string(), field.value());
+  }
+  if (with_body) AppendField(head, "Content-Length", std::to_string(response.body().size()));
+  if (http10 && keep_alive) AppendField(head, "Connection", "keep-alive");
+  if (!http10 && !keep_alive) AppendField(head, "Connection", "close");
+  head += "\r\n";
+  return head;
+}
+
+template <class S>
+asio::awaitable<void> WriteHeadAndBody(S& stream, const std::string& head, const std::string& body, beast::error_code& error) {
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  co_await asio::async_write(stream, buffers, redirect_error(use_awaitable, error));
+}
+asio::awaitable<void> WriteRequest(UpstreamConnection& c, const http::request<http::string_body>& request, beast::string_view host,
+                                   beast::error_code& e) {
+  const std::string head = UpstreamRequestHead(request, host);
+  if (c.tls) co_await WriteHeadAndBody(*c.tls, head, request.body(), e);
+  else co_await WriteHeadAndBody(*c.tcp, head, request.body(), e);
+}
+template <class S>
+asio::awaitable<void> WriteResponse(S& stream, const http::response<http::string_body>& response, bool keep_alive, beast::error_code& e) {
+  bool with_body = true;
+  const std::string head = ClientResponseHead(response, keep_alive, with_body);
+  static const std::string kNothing;
+  co_await WriteHeadAndBody(stream, head, with_body ? response.body() : kNothing, e);
+}
 template <class Message>
 asio::awaitable<void> Write(UpstreamConnection& c, Message& m, beast::error_code& e) {
   if (c.tls) co_await WriteMessage(*c.tls, m, e);
@@ -294,10 +372,9 @@ class Gateway {
 
   template <class Stream>
   asio::awaitable<bool> Send(Stream& stream, http::response<http::string_body>& response, bool keep_alive, const GatewayConfig& config) {
-    response.keep_alive(keep_alive);
     Lowest(stream).expires_after(config.upstream_timeout);
     beast::error_code error;
-    co_await http::async_write(stream, response, redirect_error(use_awaitable, error));
+    co_await WriteResponse(stream, response, keep_alive, error);
     co_return !error;
   }
 
@@ -338,13 +415,19 @@ class Gateway {
     RequestContext context;
     context.method = std::string(request.method_string());
     context.target = target;
-    for (const auto& field : request) {
-      std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      context.headers[name] = std::string(field.value());
-    }
-    context.body = request.body();
     const Route* route = Match(config.routes, target);
+    // Filters read headers and body from the context, and the audit event hashes the body; a request that
+    // needs neither keeps its own and nothing is copied.
+    const bool filtered = route && !route->filters.empty();
+    if (filtered) {
+      for (const auto& field : request) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        context.headers[name] = std::string(field.value());
+      }
+    }
+    if (filtered || Audited(config)) context.body = request.body();
+    const std::string_view body = filtered || Audited(config) ? std::string_view(context.body) : std::string_view(request.body());
     Outcome outcome;
     bool open = true;
     auto answer_with = [&](unsigned status, const std::string& type, const std::string& message,
@@ -355,6 +438,15 @@ class Gateway {
       if (Audited(config)) outcome.response_sha256 = Sha256Hex(res.body());
       return res;
     };
+    if (request.method() == http::verb::trace || request.method() == http::verb::connect) {
+      // TRACE echoes what reached the server (cross-site tracing); CONNECT would make this a tunnel.
+      metrics_->CountBlock("http", "method_not_allowed");
+      context.verdicts["http"] = "block:method_not_allowed";
+      auto res = answer_with(405, "method_not_allowed", std::string(request.method_string()) + " is not proxied", {});
+      open = co_await Send(stream, res, keep_alive, config);
+      Audit(config, context, target, outcome, started);
+      co_return open;
+    }
     if (!route) {
       auto res = answer_with(404, "not_found", "no route for " + target.substr(0, target.find('?')), {});
       open = co_await Send(stream, res, keep_alive, config);
@@ -364,18 +456,31 @@ class Gateway {
     context.route = route->name;
     RouteMetrics& route_metrics = *runtime->route_metrics[static_cast<size_t>(route - config.routes.data())];
     std::optional<Answer> refusal;
-    if (route->type != RouteType::kRaw && !context.body.empty()) {
+    if (route->type != RouteType::kRaw && !body.empty()) {
       // Strict JSON (including UTF-8) before anything else sees the body: filters and the upstream then
-      // agree on what the request says.
-      context.json = nlohmann::json::parse(context.body, nullptr, false);
-      if (context.json.is_discarded()) {
+      // agree on what the request says. A route without filters only needs it checked, not built.
+      RequestBodyFacts facts;
+      if (!filtered) {
+        facts = ScanRequestBody(body);
+      } else {
+        context.json = nlohmann::json::parse(body, nullptr, false);
+        // nlohmann takes a NUL byte for the end of the text and ignores what follows; the upstream would
+        // not. No valid JSON text holds a raw NUL (not in strings, not as whitespace), so it is refused.
+        facts.valid = !context.json.is_discarded() && body.find('\0') == std::string_view::npos;
+        facts.object = context.json.is_object();
+        if (facts.object) {
+          if (auto m = context.json.find("model"); m != context.json.end() && m->is_string()) facts.model = m->get<std::string>();
+          if (auto s = context.json.find("stream"); s != context.json.end() && s->is_boolean()) facts.stream = s->get<bool>();
+        }
+      }
+      if (!facts.valid) {
         refusal = Answer{400, "invalid_request_error", "the request body is not valid JSON (UTF-8)", {}};
       } else if (route->type == RouteType::kOpenAi) {
-        if (!context.json.is_object()) {
+        if (!facts.object) {
           refusal = Answer{400, "invalid_request_error", "the request body must be a JSON object", {}};
         } else {
-          if (auto m = context.json.find("model"); m != context.json.end() && m->is_string()) context.model = m->get<std::string>();
-          if (auto s = context.json.find("stream"); s != context.json.end() && s->is_boolean()) context.stream = s->get<bool>();
+          context.model = std::move(facts.model);
+          context.stream = facts.stream;
         }
       }
       if (refusal) context.verdicts["http"] = "block:invalid_request_error";
@@ -418,21 +523,16 @@ class Gateway {
     const GatewayConfig& config = runtime.config;
     UpstreamState& upstream = *runtime.upstreams.at(route.upstream);
     const unsigned version = request.version();
-    for (auto field : kHopByHop) request.erase(field);
-    request.version(11);
-    request.keep_alive(true);
-    request.prepare_payload();
     std::unique_ptr<UpstreamConnection> connection;
     beast::flat_buffer buffer;
     std::optional<http::response_parser<http::empty_body>> head;
     TargetState* answered = nullptr;
     std::string failure = "no target";
     for (TargetState* target : upstream.Order()) {
-      request.set(http::field::host, target->label);
       bool must_not_replay = false;
       for (int attempt = 0; attempt < 2 && !answered && !must_not_replay; ++attempt) {
         beast::error_code error;
-        connection = attempt == 0 ? upstream.pool.Take(target->label) : nullptr;
+        connection = attempt == 0 ? upstream.pool.Take(target->label, EventLoopOf(Lowest(client).get_executor())) : nullptr;
         const bool reused = connection != nullptr;
         if (!reused) {
           connection = co_await ConnectUpstream(upstream, *target, config.upstream_timeout, error);
@@ -444,7 +544,7 @@ class Gateway {
           }
         }
         connection->lowest().expires_after(config.upstream_timeout);
-        co_await Write(*connection, request, error);
+        co_await WriteRequest(*connection, request, target->label, error);
         head.emplace();
         head->header_limit(64 * 1024);
         buffer.clear();
@@ -478,8 +578,8 @@ class Gateway {
     const auto content_type = head->get()[http::field::content_type];
     const bool event_stream = content_type.substr(0, 17) == "text/event-stream";
     if (event_stream) {
-      co_return co_await Relay(client, upstream, *answered, std::move(connection), buffer, *head, runtime, route, context, version,
-                                keep_alive, started, outcome);
+      co_return co_await Relay(client, upstream, *answered, std::move(connection), buffer, *head, runtime, route, context, request.body(),
+                                version, keep_alive, started, outcome);
     }
     http::response_parser<http::string_body> parser(std::move(*head));
     parser.body_limit(config.max_response_bytes);
@@ -500,8 +600,6 @@ class Gateway {
       upstream.pool.Give(answered->label, std::move(connection));
     }
     response.version(version);
-    for (auto field : kHopByHop) response.erase(field);
-    response.prepare_payload();
     co_return co_await Finish(client, response, keep_alive, config, route, context, outcome, started);
   }
 
@@ -511,11 +609,10 @@ class Gateway {
                                const Route& route, RequestContext& context, Outcome& outcome, Clock::time_point started) {
     // The body moves through the filters and back: no copy of a possibly large answer per request.
     ResponseContext out{response.result_int(), std::move(response.body()), false, std::nullopt};
-    if (out.status < 300 && route.type == RouteType::kOpenAi) out.total_tokens = UsageTotalTokens(nlohmann::json::parse(out.body, nullptr, false));
+    if (out.status < 300 && route.type == RouteType::kOpenAi) out.total_tokens = ScanUsageTotalTokens(out.body);
     for (const auto& filter : route.filters) filter->OnResponse(context, out);
     response.result(out.status);  // a response filter may replace the answer (a leak stopped: 403)
     response.body() = std::move(out.body);
-    response.prepare_payload();
     outcome.status = response.result_int();
     outcome.tokens = out.total_tokens;
     if (Audited(config)) outcome.response_sha256 = Sha256Hex(response.body());
@@ -529,8 +626,8 @@ class Gateway {
   template <class Client>
   asio::awaitable<bool> Relay(Client& client, UpstreamState& upstream, TargetState& target, std::unique_ptr<UpstreamConnection> connection,
                                beast::flat_buffer& buffer, http::response_parser<http::empty_body>& head, const Runtime& runtime,
-                               const Route& route, RequestContext& context, unsigned version, bool keep_alive, Clock::time_point started,
-                               Outcome& outcome) {
+                               const Route& route, RequestContext& context, std::string_view request_body, unsigned version,
+                               bool keep_alive, Clock::time_point started, Outcome& outcome) {
     const GatewayConfig& config = runtime.config;
     outcome.streamed = true;
     outcome.status = head.get().result_int();
@@ -641,7 +738,13 @@ class Gateway {
       connection->lowest().expires_never();
       upstream.pool.Give(target.label, std::move(connection));
     }
-    outcome.tokens = usage ? usage : std::optional<int64_t>(EstimatePromptTokens(context.json) + static_cast<int64_t>((text_bytes + 3) / 4));
+    if (!usage) {
+      // No count from the upstream: estimate. Routes without filters never built the request document.
+      const int64_t prompt = context.json.is_null() && !request_body.empty() ? EstimatePromptTokens(nlohmann::json::parse(request_body, nullptr, false))
+                                                                             : EstimatePromptTokens(context.json);
+      usage = prompt + static_cast<int64_t>((text_bytes + 3) / 4);
+    }
+    outcome.tokens = usage;
     if (audited) outcome.response_sha256 = digest.HexDigest();
     outcome.client_gone = static_cast<bool>(client_error);
     ResponseContext settled{outcome.status, "", true, outcome.tokens};
@@ -753,11 +856,19 @@ class Admin {
   std::function<std::string()> reload_;
 };
 
-template <class Handler>
-asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor, Handler handler) {
+// An io_context whose services can be shut down ahead of its destruction (see RunGateway).
+class EventLoop : public asio::io_context {
+ public:
+  EventLoop() : asio::io_context(1) {}
+  void ShutDown() { shutdown(); }
+};
+
+// Each accepted connection lands on the event loop `pick` names, and lives there.
+template <class Pick, class Handler>
+asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor, Pick pick, Handler handler) {
   for (;;) {
     boost::system::error_code error;
-    tcp::socket socket = co_await acceptor.async_accept(redirect_error(use_awaitable, error));
+    tcp::socket socket = co_await acceptor.async_accept(pick(), redirect_error(use_awaitable, error));
     if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (error) continue;  // e.g. out of file descriptors for a moment: keep serving the others
     socket.set_option(tcp::no_delay(true), error);
@@ -805,8 +916,26 @@ Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
   // The gateway outlives the io_context (sessions destroyed with it still count themselves out of its
   // metrics); its pooled upstream connections are closed explicitly before, while the io_context lives.
   Gateway gateway(std::move(*runtime), std::move(audit), std::move(metrics));
+  // One event loop per worker thread, each run by that thread alone: a client connection and the upstream
+  // connections its requests use stay on one thread, so no handler crosses threads and the loops take no
+  // locks between them. The first loop also runs the acceptors, signals, timers and health checks.
   const unsigned threads = initial.threads ? initial.threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context io(static_cast<int>(threads));
+  std::vector<std::unique_ptr<EventLoop>> loops;
+  for (unsigned i = 0; i < threads; ++i) loops.push_back(std::make_unique<EventLoop>());
+  // Pooled upstream connections of one loop may be released while another loop is torn down (a session
+  // frame holding the last snapshot): every loop is shut down before any is destroyed.
+  struct ShutDownAll {
+    std::vector<std::unique_ptr<EventLoop>>& loops;
+    ~ShutDownAll() {
+      for (auto& loop : loops) loop->ShutDown();
+    }
+  } shut_down_all{loops};
+  asio::io_context& io = *loops[0];
+  size_t next_loop = 0;
+  auto pick_loop = [&]() -> asio::io_context& { return *loops[next_loop++ % loops.size()]; };
+  auto stop_all = [&] {
+    for (auto& loop : loops) loop->stop();
+  };
   auto start_health_checks = [&](const Runtime& r) {
     for (const auto& [name, upstream] : r.upstreams) {
       for (const auto& t : upstream->targets) gateway.metrics().SetTargetHealth(name, t->label, true);
@@ -852,17 +981,19 @@ Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
   Admin admin(gateway, reload);
   if (initial.admin_port || !initial.admin_host.empty()) {
     if (auto listening = Listen(admin_acceptor, initial.admin_host, initial.admin_port); !listening) return listening;
-    asio::co_spawn(io, AcceptLoop(admin_acceptor, [&](tcp::socket s) { asio::co_spawn(io, admin.Session(std::move(s)), asio::detached); }),
+    asio::co_spawn(io, AcceptLoop(admin_acceptor, [&]() -> asio::io_context& { return io; },
+                                  [&](tcp::socket s) { asio::co_spawn(io, admin.Session(std::move(s)), asio::detached); }),
                    asio::detached);
   }
   if (options.on_listening) options.on_listening(acceptor.local_endpoint().port(), admin_acceptor.is_open() ? admin_acceptor.local_endpoint().port() : 0);
 
-  asio::co_spawn(io, AcceptLoop(acceptor, [&](tcp::socket socket) {
+  asio::co_spawn(io, AcceptLoop(acceptor, pick_loop, [&](tcp::socket socket) {
+                   const auto loop = socket.get_executor();
                    if (!tls) {
-                     asio::co_spawn(io, gateway.Session(beast::tcp_stream(std::move(socket))), asio::detached);
+                     asio::co_spawn(loop, gateway.Session(beast::tcp_stream(std::move(socket))), asio::detached);
                      return;
                    }
-                   asio::co_spawn(io, [&gateway, tls, s = std::move(socket)]() mutable -> asio::awaitable<void> {
+                   asio::co_spawn(loop, [&gateway, tls, s = std::move(socket)]() mutable -> asio::awaitable<void> {
                      TlsStream stream(std::move(s), *tls);
                      beast::get_lowest_layer(stream).expires_after(gateway.Snapshot()->config.header_timeout);
                      beast::error_code error;
@@ -879,7 +1010,7 @@ Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
     if (gateway.metrics().in_flight.load() == 0 || Clock::now() >= drain_deadline) {
       if (gateway.metrics().in_flight.load() != 0) LogEvent("warn", "drain timeout: closing requests still in flight", {{"in_flight", gateway.metrics().in_flight.load()}});
       gateway.Stop();
-      io.stop();
+      stop_all();
       return;
     }
     drain_timer.expires_after(std::chrono::milliseconds(20));
@@ -922,9 +1053,13 @@ Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
     });
   };
   if (options.stop) watch();
+  // The other loops have nothing to do until a connection arrives: they wait for work until stopped.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_guards;
+  for (size_t i = 1; i < loops.size(); ++i) idle_guards.push_back(asio::make_work_guard(*loops[i]));
   std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&] { io.run(); });
+  for (size_t i = 1; i < loops.size(); ++i) workers.emplace_back([&loop = *loops[i]] { loop.run(); });
   io.run();
+  stop_all();  // the first loop ends only when stopping
   for (auto& t : workers) t.join();
   gateway.Replace(nullptr);
   LogEvent("info", "stopped");

@@ -78,13 +78,21 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(UpstreamSta
   co_return connection;
 }
 
-std::unique_ptr<UpstreamConnection> ConnectionPool::Take(const std::string& key) {
+const void* EventLoopOf(const asio::any_io_executor& executor) { return &asio::query(executor, asio::execution::context); }
+
+std::unique_ptr<UpstreamConnection> ConnectionPool::Take(const std::string& key, const void* loop) {
   std::lock_guard lock(mutex_);
   auto it = idle_.find(key);
-  if (it == idle_.end() || it->second.empty()) return nullptr;
-  auto connection = std::move(it->second.back());
-  it->second.pop_back();
-  return connection;
+  if (it == idle_.end()) return nullptr;
+  auto& idle = it->second;
+  // Most recently returned first: the warmest connection, the least likely to have been closed upstream.
+  for (size_t i = idle.size(); i-- > 0;) {
+    if (idle[i]->loop != loop) continue;
+    auto connection = std::move(idle[i]);
+    idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
+    return connection;
+  }
+  return nullptr;
 }
 
 void ConnectionPool::Give(const std::string& key, std::unique_ptr<UpstreamConnection> connection) {

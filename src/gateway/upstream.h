@@ -24,18 +24,24 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// The event loop an executor runs on: connections are only reused on the loop that owns their socket.
+const void* EventLoopOf(const asio::any_io_executor& executor);
+
 struct UpstreamConnection {
-  explicit UpstreamConnection(const asio::any_io_executor& executor) : tcp(std::in_place, executor) {}
-  UpstreamConnection(const asio::any_io_executor& executor, asio::ssl::context& context) : tls(std::in_place, executor, context) {}
+  explicit UpstreamConnection(const asio::any_io_executor& executor) : tcp(std::in_place, executor), loop(EventLoopOf(executor)) {}
+  UpstreamConnection(const asio::any_io_executor& executor, asio::ssl::context& context)
+      : tls(std::in_place, executor, context), loop(EventLoopOf(executor)) {}
   beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *tcp; }
   std::optional<beast::tcp_stream> tcp;
   std::optional<TlsStream> tls;
+  const void* loop;
 };
 
-// Idle keep-alive connections per target, reused by later requests on any thread.
+// Idle keep-alive connections per target. Each worker thread runs its own event loop, and a connection is
+// handed only to a request on the loop that made it: its reads and writes then never cross threads.
 class ConnectionPool {
  public:
-  std::unique_ptr<UpstreamConnection> Take(const std::string& key);
+  std::unique_ptr<UpstreamConnection> Take(const std::string& key, const void* loop);
   void Give(const std::string& key, std::unique_ptr<UpstreamConnection> connection);
 
  private:

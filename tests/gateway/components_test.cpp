@@ -17,6 +17,7 @@
 #include "modelguard/gateway/keys.h"
 #include "modelguard/gateway/limits.h"
 #include "src/gateway/filters/jwt/jwt_filter.h"
+#include "src/gateway/openai.h"
 #include "src/gateway/sse.h"
 
 namespace modelguard::gateway {
@@ -42,6 +43,70 @@ TEST(SseSplitter, CutsWholeEventsWhateverTheReadBoundaries) {
   EXPECT_FALSE(has_data);
   EXPECT_EQ(SseData("data:x\ndatabase: y\n\n", has_data), "x");
   EXPECT_EQ(SseEvent("a\nb"), "data: a\ndata: b\n\n");
+}
+
+// The document-free scanners must say what the parsed document says, on the inputs where a shortcut
+// would go wrong: duplicates, values of the wrong type, nesting, arrays, invalid JSON and UTF-8.
+TEST(BodyScanners, AgreeWithTheParsedDocument) {
+  const std::vector<std::string> bodies = {
+      R"({"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+      R"({"model":"a","model":"b"})",
+      R"({"model":"a","model":7})",
+      R"({"stream":true,"stream":"yes"})",
+      R"({"stream":false})",
+      R"({"x":{"model":"inner","stream":true}})",
+      R"([{"model":"in an array"}])",
+      R"("model")",
+      R"(42)",
+      R"({"model":"unterminated)",
+      "{\"model\":\"\xff\xfe\"}",
+      "{\"model\":\"\xc3\xa9t\xc3\xa9\"}",
+      R"({"model":"a"} trailing)",
+      R"({"usage":{"total_tokens":12}})",
+      R"({"usage":{"total_tokens":12},"usage":{"prompt_tokens":3}})",
+      R"({"usage":{"total_tokens":12.5}})",
+      R"({"usage":{"total_tokens":18446744073709551615}})",
+      R"({"usage":7,"response":{"usage":{"total_tokens":9}}})",
+      R"({"response":{"usage":{"total_tokens":9}}})",
+      R"({"response":{"usage":{"total_tokens":9},"usage":null}})",
+      R"({"usage":{"nested":{"total_tokens":5}}})",
+      R"({"choices":[{"usage":{"total_tokens":5}}]})",
+      std::string(200, '[') + std::string(200, ']'),
+      "",
+      "\xef\xbb\xbf{\"model\":\"after a byte-order mark\"}",
+      " \xef\xbb\xbf{}",
+      R"({"model":"\ud83d\ude00 paired","x":"\ud83d alone"})",
+      R"({"model":"\ud83d\ude00 paired"})",
+      R"({"n":[1e400]})",
+      R"({"n":[1e-400, -0, 0.5E+2, -9223372036854775808, 18446744073709551616]})",
+      R"({"n":01})",
+      R"({"n":1.})",
+      R"({"a":1,})",
+      "{\"model\":\"tab\tinside\"}",
+  };
+  for (const auto& body : bodies) {
+    const auto document = nlohmann::json::parse(body, nullptr, false);
+    const auto facts = ScanRequestBody(body);
+    EXPECT_EQ(facts.valid, !document.is_discarded()) << body;
+    EXPECT_EQ(facts.object, document.is_object()) << body;
+    if (document.is_object()) {
+      const auto model = document.find("model");
+      EXPECT_EQ(facts.model, model != document.end() && model->is_string() ? model->get<std::string>() : "") << body;
+      const auto stream = document.find("stream");
+      EXPECT_EQ(facts.stream, stream != document.end() && stream->is_boolean() && stream->get<bool>()) << body;
+    }
+    EXPECT_EQ(ScanUsageTotalTokens(body), UsageTotalTokens(document)) << body;
+  }
+  // nlohmann reads a NUL byte as the end of the text and would accept what precedes it; a request
+  // that hides more after a NUL is refused (the upstream's parser would not stop there).
+  const std::string smuggled("{\"model\":\"a\"}\0{\"model\":\"b\"}", 29);
+  EXPECT_FALSE(nlohmann::json::parse(smuggled, nullptr, false).is_discarded());
+  EXPECT_FALSE(ScanRequestBody(smuggled).valid);
+  EXPECT_EQ(ScanRequestBody(bodies[1]).model, "b");
+  EXPECT_EQ(ScanRequestBody(bodies[27]).model, "\xf0\x9f\x98\x80 paired");
+  EXPECT_EQ(ScanUsageTotalTokens(bodies[0]), std::nullopt);
+  EXPECT_EQ(ScanUsageTotalTokens(bodies[13]), 12);
+  EXPECT_EQ(ScanUsageTotalTokens(bodies[17]), 9);
 }
 
 TEST(SseSplitter, RefusesAnEventLargerThanTheLimit) {
