@@ -29,12 +29,13 @@ class JsonlAudit final : public AuditSink {
     return Ok{};
   }
   Status Write(nlohmann::ordered_json event) override {
+    // The line is {"seq":…,"prev":…, then the event's own members}: spliced as text, so the event is
+    // serialized once, outside the lock, and never copied.
+    const std::string members = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // a raw request path may not be UTF-8
     std::lock_guard lock(mutex_);
-    nlohmann::ordered_json line;
-    line["seq"] = seq_;
-    line["prev"] = prev_;
-    for (auto& [k, v] : event.items()) line[k] = std::move(v);
-    const std::string text = line.dump();
+    std::string text = "{\"seq\":" + std::to_string(seq_) + ",\"prev\":\"" + prev_ + "\"";
+    if (members.size() > 2) text.append(",").append(members, 1, std::string::npos);
+    else text += "}";
     out_ << text << '\n';
     out_.flush();
     if (!out_) return MakeError(ErrorCode::kIo, "audit write failed");
@@ -55,7 +56,7 @@ class LogAudit final : public AuditSink {
   explicit LogAudit(std::unique_ptr<integrity::TransparencyLog> log) : log_(std::move(log)) {}
   Status Write(nlohmann::ordered_json event) override {
     std::lock_guard lock(mutex_);
-    auto index = log_->Append(event.dump(), "gateway-audit");
+    auto index = log_->Append(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "gateway-audit");
     if (!index) return index.error();
     return Ok{};
   }

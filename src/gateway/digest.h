@@ -10,9 +10,29 @@
 
 namespace modelguard::gateway {
 
+// SHA-256 fetched once. OpenSSL 3 looks an algorithm up again on every implicit fetch (SHA256(), or
+// EVP_sha256() in a fresh context), which costs more than hashing a small body; this runs on every audited
+// request, up to three times.
+inline const EVP_MD* Sha256Algorithm() {
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return algorithm;
+}
+
+inline void Sha256(std::string_view text, unsigned char (&digest)[SHA256_DIGEST_LENGTH]) {
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Context context;
+  unsigned int size = 0;
+  EVP_DigestInit_ex2(context.ctx, Sha256Algorithm(), nullptr);
+  EVP_DigestUpdate(context.ctx, text.data(), text.size());
+  EVP_DigestFinal_ex(context.ctx, digest, &size);
+}
+
 inline std::string Sha256Hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  Sha256(text, digest);
   return integrity::Hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
@@ -23,7 +43,7 @@ namespace modelguard::gateway {
 // SHA-256 over data that arrives in pieces (a streamed response as the client received it).
 class Sha256Stream {
  public:
-  Sha256Stream() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  Sha256Stream() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex2(ctx_, Sha256Algorithm(), nullptr); }
   ~Sha256Stream() { EVP_MD_CTX_free(ctx_); }
   Sha256Stream(const Sha256Stream&) = delete;
   Sha256Stream& operator=(const Sha256Stream&) = delete;

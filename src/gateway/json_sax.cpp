@@ -89,9 +89,11 @@ class Reader {
         }
         open_.push_back('[');
         return Step::kOpened;
-      case '"':
+      case '"': {
         ++pos_;
-        return Done(ReadString() && events_.String(string_));
+        std::string_view value;
+        return Done(ReadString(value) && events_.String(value));
+      }
       case 't':
         return Done(Literal("true") && events_.Boolean(true));
       case 'f':
@@ -107,7 +109,8 @@ class Reader {
     SkipSpace();
     if (pos_ == text_.size() || text_[pos_] != '"') return false;
     ++pos_;
-    if (!ReadString() || !events_.Key(string_)) return false;
+    std::string_view name;
+    if (!ReadString(name) || !events_.Key(name)) return false;
     SkipSpace();
     if (pos_ == text_.size() || text_[pos_] != ':') return false;
     ++pos_;
@@ -172,31 +175,36 @@ class Reader {
     return std::isfinite(value) && events_.Float();
   }
 
-  // After the opening quote; leaves the decoded text in string_.
-  bool ReadString() {
-    string_.clear();
+  // After the opening quote. `out` is the decoded text: a view of the input itself unless an escape made
+  // the text differ from its bytes (then a view of string_, valid until the next string).
+  bool ReadString(std::string_view& out) {
+    const size_t begin = pos_;
+    bool decoding = false;
     for (;;) {
-      // Plain ASCII runs are copied in one go.
       size_t run = pos_;
       while (run < text_.size()) {
         const unsigned char b = Byte(run);
         if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80) break;
         ++run;
       }
-      string_.append(text_.data() + pos_, run - pos_);
+      if (decoding) string_.append(text_.data() + pos_, run - pos_);
       pos_ = run;
       if (pos_ == text_.size()) return false;
       const unsigned char b = Byte(pos_);
       if (b == '"') {
+        out = decoding ? std::string_view(string_) : text_.substr(begin, pos_ - begin);
         ++pos_;
         return true;
       }
       if (b < 0x20) return false;
       if (b == '\\') {
+        if (!decoding) string_.assign(text_.data() + begin, pos_ - begin), decoding = true;
         if (!Escape()) return false;
         continue;
       }
+      const size_t from = pos_;
       if (!Utf8Sequence()) return false;
+      if (decoding) string_.append(text_.data() + from, pos_ - from);
     }
   }
 
@@ -218,7 +226,6 @@ class Reader {
     for (size_t i = 2; i < length; ++i) {
       if (Byte(pos_ + i) < 0x80 || Byte(pos_ + i) > 0xBF) return false;
     }
-    string_.append(text_.data() + pos_, length);
     pos_ += length;
     return true;
   }
@@ -286,7 +293,7 @@ class Reader {
   JsonEvents& events_;
   size_t pos_ = 0;
   std::string open_;    // '{' or '[' per open container
-  std::string string_;  // the last string or key, decoded
+  std::string string_;  // the last string or key that held escapes, decoded
   std::string number_;
 };
 

@@ -21,9 +21,10 @@ class JsonEvents {
   virtual bool Integer(int64_t value) = 0;    // a whole number that fits int64_t
   virtual bool Unsigned(uint64_t value) = 0;  // a whole number above INT64_MAX that fits uint64_t
   virtual bool Float() = 0;                   // any other (finite) number; its value is not needed here
-  virtual bool String(const std::string& value) = 0;
+  // Decoded text; the view is valid until the call returns.
+  virtual bool String(std::string_view value) = 0;
   virtual bool StartObject() = 0;
-  virtual bool Key(const std::string& name) = 0;
+  virtual bool Key(std::string_view name) = 0;
   virtual bool EndObject() = 0;
   virtual bool StartArray() = 0;
   virtual bool EndArray() = 0;

@@ -1,5 +1,7 @@
 #include "modelguard/gateway/keys.h"
 
+#include "src/gateway/digest.h"
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -63,8 +65,10 @@ std::optional<std::array<unsigned char, 32>> ParseKeyHash(const std::string& hex
 }
 
 std::array<unsigned char, 32> HashKeyBytes(std::string_view key) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  Sha256(key, digest);
   std::array<unsigned char, 32> out{};
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), out.data());
+  std::copy(std::begin(digest), std::end(digest), out.begin());
   return out;
 }
 

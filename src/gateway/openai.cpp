@@ -18,9 +18,9 @@ class PathEvents : public JsonEvents {
   bool Integer(int64_t) override { return Value(); }
   bool Unsigned(uint64_t) override { return Value(); }
   bool Float() override { return Value(); }
-  bool String(const std::string&) override { return Value(); }
+  bool String(std::string_view) override { return Value(); }
   bool StartObject() override { return Open(""); }
-  bool Key(const std::string& name) override {
+  bool Key(std::string_view name) override {
     if (depth_ <= kTracked) path_[depth_ - 1] = name;
     return true;
   }
@@ -65,7 +65,7 @@ class RequestEvents : public PathEvents {
     if (At({"stream"})) facts.stream = value;
     return true;
   }
-  bool String(const std::string& value) override {
+  bool String(std::string_view value) override {
     OnValue();
     if (At({"model"})) facts.model = value;
     return true;

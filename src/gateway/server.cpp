@@ -154,10 +154,13 @@ std::string UpstreamRequestHead(const http::request<http::string_body>& request,
 }
 
 // To the client, in its HTTP version: Content-Length for the (possibly filtered) body, except on answers
-// that never have one, and Connection only where the version's default is not what happens.
-std::string ClientResponseHead(const http::response<http::string_body>& response, bool keep_alive, bool& with_body) {
+// that never have one, and Connection only where the version's default is not what happens. An answer
+// to HEAD has no body; it keeps the length the message states (the upstream's, or our own body's).
+std::string ClientResponseHead(const http::response<http::string_body>& response, bool keep_alive, bool head_request, bool& with_body) {
   const unsigned status = response.result_int();
-  with_body = !(status < 200 || status == 204 || status == 304);
+  const bool bodiless_status = status < 200 || status == 204 || status == 304;
+  with_body = !bodiless_status && !head_request;
+  const bool stated_length = head_request && !bodiless_status && response.find(http::field::content_length) != response.end();
   const bool http10 = response.version() == 10;
   std::string head;
   head.reserve(512);
@@ -165,10 +168,10 @@ std::string ClientResponseHead(const http::response<http::string_body>& response
   head += std::to_string(status), head += ' ', AppendText(head, response.reason()), head += "\r\n";
   for (const auto& field : response) {
     const auto name = field.name();
-    if (HopByHop(name) || name == http::field::content_length) continue;
+    if (HopByHop(name) || (name == http::field::content_length && !stated_length)) continue;
     AppendField(head, field.name_string(), field.value());
   }
-  if (with_body) AppendField(head, "Content-Length", std::to_string(response.body().size()));
+  if (!bodiless_status && !stated_length) AppendField(head, "Content-Length", std::to_string(response.body().size()));
   if (http10 && keep_alive) AppendField(head, "Connection", "keep-alive");
   if (!http10 && !keep_alive) AppendField(head, "Connection", "close");
   head += "\r\n";
@@ -176,20 +179,28 @@ std::string ClientResponseHead(const http::response<http::string_body>& response
 }
 
 template <class S>
-asio::awaitable<void> WriteHeadAndBody(S& stream, const std::string& head, const std::string& body, beast::error_code& error) {
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-  co_await asio::async_write(stream, buffers, redirect_error(use_awaitable, error));
+asio::awaitable<void> WriteHeadAndBody(S& stream, std::string& head, const std::string& body, beast::error_code& error) {
+  if constexpr (std::is_same_v<S, TlsStream>) {
+    // Beast's TLS stream loses the rest of a two-buffer write once the first TLS record is full (seen with
+    // bodies over 16 KiB), so TLS gets one contiguous buffer; encryption copies the bytes anyway.
+    head += body;
+    co_await asio::async_write(stream, asio::buffer(head), redirect_error(use_awaitable, error));
+  } else {
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+    co_await asio::async_write(stream, buffers, redirect_error(use_awaitable, error));
+  }
 }
 asio::awaitable<void> WriteRequest(UpstreamConnection& c, const http::request<http::string_body>& request, beast::string_view host,
                                    beast::error_code& e) {
-  const std::string head = UpstreamRequestHead(request, host);
+  std::string head = UpstreamRequestHead(request, host);
   if (c.tls) co_await WriteHeadAndBody(*c.tls, head, request.body(), e);
   else co_await WriteHeadAndBody(*c.tcp, head, request.body(), e);
 }
 template <class S>
-asio::awaitable<void> WriteResponse(S& stream, const http::response<http::string_body>& response, bool keep_alive, beast::error_code& e) {
+asio::awaitable<void> WriteResponse(S& stream, const http::response<http::string_body>& response, bool keep_alive, bool head_request,
+                                    beast::error_code& e) {
   bool with_body = true;
-  const std::string head = ClientResponseHead(response, keep_alive, with_body);
+  std::string head = ClientResponseHead(response, keep_alive, head_request, with_body);
   static const std::string kNothing;
   co_await WriteHeadAndBody(stream, head, with_body ? response.body() : kNothing, e);
 }
@@ -371,10 +382,11 @@ class Gateway {
   }
 
   template <class Stream>
-  asio::awaitable<bool> Send(Stream& stream, http::response<http::string_body>& response, bool keep_alive, const GatewayConfig& config) {
+  asio::awaitable<bool> Send(Stream& stream, http::response<http::string_body>& response, bool keep_alive, const GatewayConfig& config,
+                             bool head_request) {
     Lowest(stream).expires_after(config.upstream_timeout);
     beast::error_code error;
-    co_await WriteResponse(stream, response, keep_alive, error);
+    co_await WriteResponse(stream, response, keep_alive, head_request, error);
     co_return !error;
   }
 
@@ -385,9 +397,10 @@ class Gateway {
     const GatewayConfig& config = runtime->config;
     const std::string target(request.target());
     const unsigned version = request.version();
+    const bool head_request = request.method() == http::verb::head;
     if (target == "/healthz") {
       auto res = JsonResponse(200, "{\"status\":\"ok\"}", version);
-      co_return co_await Send(stream, res, keep_alive, config);
+      co_return co_await Send(stream, res, keep_alive, config, head_request);
     }
     if (target == "/readyz") {
       // Not ready while draining, or while a route has no healthy upstream target.
@@ -397,14 +410,14 @@ class Gateway {
       }
       auto res = problem.empty() ? JsonResponse(200, "{\"status\":\"ready\"}", version)
                                  : JsonResponse(503, nlohmann::json{{"status", "not ready"}, {"reason", problem}}.dump(), version);
-      co_return co_await Send(stream, res, keep_alive, config);
+      co_return co_await Send(stream, res, keep_alive, config, head_request);
     }
     if (target == "/metrics") {
       http::response<http::string_body> res{http::status::ok, version};
       res.set(http::field::content_type, "text/plain; version=0.0.4");
       res.body() = metrics_->Prometheus();
       res.prepare_payload();
-      co_return co_await Send(stream, res, keep_alive, config);
+      co_return co_await Send(stream, res, keep_alive, config, head_request);
     }
     ++metrics_->in_flight;
     struct InFlight {
@@ -443,13 +456,13 @@ class Gateway {
       metrics_->CountBlock("http", "method_not_allowed");
       context.verdicts["http"] = "block:method_not_allowed";
       auto res = answer_with(405, "method_not_allowed", std::string(request.method_string()) + " is not proxied", {});
-      open = co_await Send(stream, res, keep_alive, config);
+      open = co_await Send(stream, res, keep_alive, config, head_request);
       Audit(config, context, target, outcome, started);
       co_return open;
     }
     if (!route) {
       auto res = answer_with(404, "not_found", "no route for " + target.substr(0, target.find('?')), {});
-      open = co_await Send(stream, res, keep_alive, config);
+      open = co_await Send(stream, res, keep_alive, config, head_request);
       Audit(config, context, target, outcome, started);
       co_return open;
     }
@@ -499,7 +512,7 @@ class Gateway {
       ResponseContext refused{res.result_int(), res.body(), false, std::nullopt};
       for (size_t i = 0; i < ran; ++i) route->filters[i]->OnResponse(context, refused);
       outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-      open = co_await Send(stream, res, keep_alive, config);
+      open = co_await Send(stream, res, keep_alive, config, head_request);
     } else {
       if (context.body_changed) request.body() = context.body;
       open = co_await Forward(stream, *runtime, *route, std::move(request), context, keep_alive, started, outcome);
@@ -547,6 +560,7 @@ class Gateway {
         co_await WriteRequest(*connection, request, target->label, error);
         head.emplace();
         head->header_limit(64 * 1024);
+        head->skip(request.method() == http::verb::head);  // its answer states a length but has no body
         buffer.clear();
         if (!error) co_await ReadHead(*connection, buffer, *head, error);
         if (!error) {
@@ -617,7 +631,7 @@ class Gateway {
     outcome.tokens = out.total_tokens;
     if (Audited(config)) outcome.response_sha256 = Sha256Hex(response.body());
     outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    const bool sent = co_await Send(client, response, keep_alive, config);
+    const bool sent = co_await Send(client, response, keep_alive, config, context.method == "HEAD");
     outcome.client_gone = !sent;
     co_return sent;
   }

@@ -99,7 +99,8 @@ TEST(BodyScanners, AgreeWithTheParsedDocument) {
   }
   // nlohmann reads a NUL byte as the end of the text and would accept what precedes it; a request
   // that hides more after a NUL is refused (the upstream's parser would not stop there).
-  const std::string smuggled("{\"model\":\"a\"}\0{\"model\":\"b\"}", 29);
+  const char smuggled_text[] = "{\"model\":\"a\"}\0{\"model\":\"b\"}";
+  const std::string smuggled(smuggled_text, sizeof smuggled_text - 1);
   EXPECT_FALSE(nlohmann::json::parse(smuggled, nullptr, false).is_discarded());
   EXPECT_FALSE(ScanRequestBody(smuggled).valid);
   EXPECT_EQ(ScanRequestBody(bodies[1]).model, "b");

@@ -65,6 +65,14 @@ expect unknown-route 404 "$(code "$gw/v2/other")"
 head -c 10000 /dev/zero | tr '\0' a > "$tmp/big"
 expect too-large 413 "$(code -X POST -H "Authorization: Bearer $good_key" --data-binary @"$tmp/big" "$gw/v1/chat/completions")"
 expect upstream-down 502 "$(code "$gw/broken/x")"
+# Methods and bodies a proxy must not pass on: TRACE (cross-site tracing), and a body that nlohmann's parser
+# would read only up to a NUL byte while the upstream reads on.
+expect trace-refused 405 "$(code -X TRACE -H "Authorization: Bearer $good_key" "$gw/v1/chat/completions")"
+expect_grep trace-error-type '"type":"method_not_allowed"' "$tmp/body"
+printf '{"model":"m","messages":[]}\0{"model":"other"}' > "$tmp/smuggled"
+expect nul-smuggled-body 400 "$(code -X POST -H "Authorization: Bearer $good_key" --data-binary @"$tmp/smuggled" "$gw/v1/chat/completions")"
+# HEAD: the upstream's answer states a length but has no body; the gateway must not wait for one.
+expect head-answered "501 0" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -I -H "x-api-key: $good_key" "$gw/predict") $?"
 # Keep-alive: several requests over one connection.
 curl -s -o /dev/null -o /dev/null -w '%{num_connects}\n' "$gw/healthz" "$gw/healthz" > "$tmp/connects"
 expect keep-alive "1 0" "$(tr '\n' ' ' < "$tmp/connects" | sed 's/ $//')"
@@ -91,7 +99,7 @@ expect_grep sdk-stream '"streamed":"echo: streamed"' "$tmp/sdk.json"
 expect_grep audit-stream-event '"stream":true,"tokens":7' "$tmp/audit.jsonl"
 expect_grep sdk-auth-error '"status":401,"type":"invalid_api_key","name":"AuthenticationError"' "$tmp/sdk.json"
 code "$gw/metrics" > /dev/null
-blocked=$((5 + 1 + 1 + refused + 1))  # 401s, 403, 413, budget refusals, the SDK's bad key
+blocked=$((5 + 1 + 1 + 2 + refused + 1))  # 401s, 403, 413, TRACE and NUL refusals, budget refusals, the SDK's bad key
 expect_grep metrics-blocked "modelguard_gateway_blocked_total $blocked" "$tmp/body"
 expect_grep metrics-5xx 'modelguard_gateway_requests_total{route="broken",code="5xx"} 1' "$tmp/body"
 expect_grep metrics-latency-histogram 'modelguard_gateway_request_duration_seconds_count{route="chat"} [1-9]' "$tmp/body"
@@ -100,7 +108,7 @@ expect_grep metrics-blocks-by-reason 'modelguard_gateway_blocks_total{filter="to
 # Audit: one event per proxied request, digests instead of bodies, a chain that detects edits.
 sleep 0.2
 events=$(wc -l < "$tmp/audit.jsonl")
-expect audit-events "$((12 + 4 + 200 + 1 + 1))" "$events"  # ... the SDK's streamed chat too
+expect audit-events "$((12 + 3 + 4 + 200 + 1 + 1))" "$events"  # ... TRACE, NUL and HEAD, ... the SDK's streamed chat too
 expect_grep audit-key-id '"key_id":"team-a"' "$tmp/audit.jsonl"
 if grep -q "hello" "$tmp/audit.jsonl"; then fail=$((fail+1)); echo "FAIL audit holds the prompt"; else pass=$((pass+1)); fi
 "$mg" audit verify "$tmp/audit.jsonl" > "$tmp/verify.out"; expect audit-intact 0 $?

@@ -14,6 +14,8 @@ namespace modelguard::defenses {
 // Shapiro–Wilk W statistic for a sample of 3..5000 values (Royston 1992/1995 approximation of the
 // coefficients, algorithm AS R94). Returns 1 for fewer than 3 values or zero spread.
 double ShapiroWilkW(std::span<const double> values);
+// Its coefficients a_1..a_n, which depend only on n (all zero below 3).
+std::vector<double> ShapiroWilkCoefficients(size_t n);
 
 // Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
 double NormalQuantile(double p);
@@ -42,11 +44,14 @@ class PradaDetector {
  private:
   struct ClassState {
     std::deque<std::vector<double>> growing;
-    std::vector<double> distances;  // the distances this class's growing set recorded (threshold)
+    std::deque<double> distances;  // the distances this class's growing set recorded (threshold)
+    double sum = 0, sum_of_squares = 0;  // of `distances`
   };
   PradaOptions options_;
   std::vector<ClassState> classes_;
   std::deque<double> distances_;
+  std::vector<double> coefficients_;  // Shapiro–Wilk's, for the current window size
+  std::vector<double> window_;        // scratch: the window, sorted
   PradaVerdict last_;
   size_t queries_ = 0;
 };

@@ -32,13 +32,49 @@ double NormalQuantile(double p) {
          (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
-double ShapiroWilkW(std::span<const double> values) {
-  // Non-finite values have no place in an order statistic (and NaN would break the sort's ordering).
-  std::vector<double> x;
-  x.reserve(values.size());
-  for (double v : values) {
-    if (std::isfinite(v)) x.push_back(v);
+std::vector<double> ShapiroWilkCoefficients(size_t n) {
+  std::vector<double> a(n);
+  if (n < 3) return a;
+  if (n == 3) {
+    a[0] = -std::sqrt(0.5);
+    a[2] = std::sqrt(0.5);
+    return a;
   }
+  // Royston (1992), "Approximating the Shapiro-Wilk W-test for non-normality", Statistics and Computing 2:
+  // expected normal order statistics m_i, and polynomial corrections in u = 1/sqrt(n) for the extremes.
+  std::vector<double> m(n);
+  double ssm = 0;
+  for (size_t i = 0; i < n; ++i) {
+    m[i] = NormalQuantile((static_cast<double>(i + 1) - 0.375) / (static_cast<double>(n) + 0.25));
+    ssm += m[i] * m[i];
+  }
+  const double u = 1.0 / std::sqrt(static_cast<double>(n));
+  const double root = std::sqrt(ssm);
+  const double an = m[n - 1] / root + 0.221157 * u - 0.147981 * u * u - 2.071190 * std::pow(u, 3) + 4.434685 * std::pow(u, 4) - 2.706056 * std::pow(u, 5);
+  a[n - 1] = an;
+  a[0] = -an;
+  size_t first = 1;
+  double phi = 0;
+  if (n > 5) {
+    const double an1 = m[n - 2] / root + 0.042981 * u - 0.293762 * u * u - 1.752461 * std::pow(u, 3) + 5.682633 * std::pow(u, 4) - 3.582633 * std::pow(u, 5);
+    a[n - 2] = an1;
+    a[1] = -an1;
+    first = 2;
+    phi = (ssm - 2 * m[n - 1] * m[n - 1] - 2 * m[n - 2] * m[n - 2]) / (1 - 2 * an * an - 2 * an1 * an1);
+  } else {
+    phi = (ssm - 2 * m[n - 1] * m[n - 1]) / (1 - 2 * an * an);
+  }
+  const double scale = std::sqrt(phi);
+  for (size_t i = first; i < n - first; ++i) a[i] = m[i] / scale;
+  return a;
+}
+
+namespace {
+
+// W of the finite values in `x` (sorted in place), with `coefficients` for the sample size when the caller
+// already has them (they depend only on n); computed here otherwise.
+double ShapiroWilkOfSample(std::vector<double>& x, const std::vector<double>* coefficients) {
+  std::erase_if(x, [](double v) { return !std::isfinite(v); });  // NaN would break the sort's ordering
   const size_t n = x.size();
   if (n < 3) return 1.0;
   std::sort(x.begin(), x.end());
@@ -46,41 +82,21 @@ double ShapiroWilkW(std::span<const double> values) {
   double spread = 0;
   for (double v : x) spread += (v - mean) * (v - mean);
   if (!(spread > 0) || !std::isfinite(spread)) return 1.0;
-  std::vector<double> a(n);
-  if (n == 3) {
-    a[0] = -std::sqrt(0.5);
-    a[2] = std::sqrt(0.5);
-  } else {
-    // Royston (1992), "Approximating the Shapiro-Wilk W-test for non-normality", Statistics and Computing 2:
-    // expected normal order statistics m_i, and polynomial corrections in u = 1/sqrt(n) for the extremes.
-    std::vector<double> m(n);
-    double ssm = 0;
-    for (size_t i = 0; i < n; ++i) {
-      m[i] = NormalQuantile((static_cast<double>(i + 1) - 0.375) / (static_cast<double>(n) + 0.25));
-      ssm += m[i] * m[i];
-    }
-    const double u = 1.0 / std::sqrt(static_cast<double>(n));
-    const double root = std::sqrt(ssm);
-    const double an = m[n - 1] / root + 0.221157 * u - 0.147981 * u * u - 2.071190 * std::pow(u, 3) + 4.434685 * std::pow(u, 4) - 2.706056 * std::pow(u, 5);
-    a[n - 1] = an;
-    a[0] = -an;
-    size_t first = 1;
-    double phi = 0;
-    if (n > 5) {
-      const double an1 = m[n - 2] / root + 0.042981 * u - 0.293762 * u * u - 1.752461 * std::pow(u, 3) + 5.682633 * std::pow(u, 4) - 3.582633 * std::pow(u, 5);
-      a[n - 2] = an1;
-      a[1] = -an1;
-      first = 2;
-      phi = (ssm - 2 * m[n - 1] * m[n - 1] - 2 * m[n - 2] * m[n - 2]) / (1 - 2 * an * an - 2 * an1 * an1);
-    } else {
-      phi = (ssm - 2 * m[n - 1] * m[n - 1]) / (1 - 2 * an * an);
-    }
-    const double scale = std::sqrt(phi);
-    for (size_t i = first; i < n - first; ++i) a[i] = m[i] / scale;
+  std::vector<double> computed;
+  if (!coefficients || coefficients->size() != n) {
+    computed = ShapiroWilkCoefficients(n);
+    coefficients = &computed;
   }
   double numerator = 0;
-  for (size_t i = 0; i < n; ++i) numerator += a[i] * x[i];
+  for (size_t i = 0; i < n; ++i) numerator += (*coefficients)[i] * x[i];
   return std::min(1.0, numerator * numerator / spread);
+}
+
+}  // namespace
+
+double ShapiroWilkW(std::span<const double> values) {
+  std::vector<double> x(values.begin(), values.end());
+  return ShapiroWilkOfSample(x, nullptr);
 }
 
 PradaVerdict PradaDetector::Observe(std::span<const double> query, int64_t predicted_class) {
@@ -112,24 +128,34 @@ PradaVerdict PradaDetector::Observe(std::span<const double> query, int64_t predi
   if (nearest == 0) return last_;
   distances_.push_back(nearest);
   if (distances_.size() > options_.window) distances_.pop_front();
-  // Threshold: mean minus one standard deviation of the distances that grew this class's set.
+  // Threshold: mean minus one standard deviation of the distances that grew this class's set, from running
+  // sums (the set holds up to max_growing_per_class distances; a pass over them per query would dominate).
   double threshold = 0;
   if (!state.distances.empty()) {
-    const double mean = std::accumulate(state.distances.begin(), state.distances.end(), 0.0) / static_cast<double>(state.distances.size());
-    double var = 0;
-    for (double v : state.distances) var += (v - mean) * (v - mean);
-    threshold = std::max(0.0, mean - std::sqrt(var / static_cast<double>(state.distances.size())));
+    const auto count = static_cast<double>(state.distances.size());
+    const double mean = state.sum / count;
+    const double variance = std::max(0.0, state.sum_of_squares / count - mean * mean);
+    threshold = std::max(0.0, mean - std::sqrt(variance));
   }
   if (nearest > threshold) {
     state.growing.emplace_back(query.begin(), query.end());
     state.distances.push_back(nearest);
+    state.sum += nearest;
+    state.sum_of_squares += nearest * nearest;
     if (state.growing.size() > options_.max_growing_per_class) state.growing.pop_front();
-    if (state.distances.size() > options_.max_growing_per_class) state.distances.erase(state.distances.begin());
+    if (state.distances.size() > options_.max_growing_per_class) {
+      const double oldest = state.distances.front();
+      state.distances.pop_front();
+      state.sum -= oldest;
+      state.sum_of_squares -= oldest * oldest;
+    }
   }
   last_.distances = distances_.size();
   if (distances_.size() >= options_.min_distances) {
-    const std::vector<double> window(distances_.begin(), distances_.end());
-    last_.w = ShapiroWilkW(window);
+    // The coefficients depend only on the sample size: once the window is full they are computed once.
+    if (coefficients_.size() != distances_.size()) coefficients_ = ShapiroWilkCoefficients(distances_.size());
+    window_.assign(distances_.begin(), distances_.end());
+    last_.w = ShapiroWilkOfSample(window_, &coefficients_);
     last_.alarm = last_.alarm || last_.w < options_.delta;
   }
   return last_;
