@@ -70,25 +70,18 @@ class Reader {
     if (pos_ == text_.size()) return Step::kFailed;
     switch (text_[pos_]) {
       case '{':
-        ++pos_;
-        if (!events_.StartObject()) return Step::kFailed;
+      case '[': {
+        const char open = text_[pos_++];
+        const bool object = open == '{';
+        if (!(object ? events_.StartObject() : events_.StartArray())) return Step::kFailed;
         SkipSpace();
-        if (pos_ < text_.size() && text_[pos_] == '}') {
+        if (pos_ < text_.size() && text_[pos_] == (object ? '}' : ']')) {
           ++pos_;
-          return Done(events_.EndObject());
+          return Done(object ? events_.EndObject() : events_.EndArray());
         }
-        open_.push_back('{');
-        return KeyAndColon() ? Step::kOpened : Step::kFailed;
-      case '[':
-        ++pos_;
-        if (!events_.StartArray()) return Step::kFailed;
-        SkipSpace();
-        if (pos_ < text_.size() && text_[pos_] == ']') {
-          ++pos_;
-          return Done(events_.EndArray());
-        }
-        open_.push_back('[');
-        return Step::kOpened;
+        open_.push_back(open);
+        return !object || KeyAndColon() ? Step::kOpened : Step::kFailed;
+      }
       case '"': {
         ++pos_;
         std::string_view value;

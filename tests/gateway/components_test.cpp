@@ -450,26 +450,20 @@ TEST(ExampleConfig, TheTomlExampleSaysWhatTheYamlExampleSays) {
 }
 
 TEST_F(ConfigFile, TomlErrorsNameTheLineAndTheKey) {
-  auto unknown_upstream = Load("[upstreams]\na = \"127.0.0.1:1\"\n\n[[routes]]\npath = \"/x\"\nupstream = \"b\"\n", ".toml");
-  ASSERT_FALSE(unknown_upstream.ok());
-  EXPECT_NE(unknown_upstream.error().message.find(".toml:6: routes[0].upstream: no upstream named 'b'"), std::string::npos)
-      << unknown_upstream.error().message;
-  auto typo = Load("upstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n[limts]\n", ".toml");
-  ASSERT_FALSE(typo.ok());
-  EXPECT_NE(typo.error().message.find(":3: limts: unknown key"), std::string::npos) << typo.error().message;
-  auto wrong_type = Load("threads = \"two\"\nupstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n", ".toml");
-  ASSERT_FALSE(wrong_type.ok());
-  EXPECT_NE(wrong_type.error().message.find(":1: threads: a whole number is expected"), std::string::npos) << wrong_type.error().message;
-  auto syntax = Load("listen = \"127.0.0.1:1\"\nroutes = [\n", ".toml");
-  ASSERT_FALSE(syntax.ok());
-  EXPECT_NE(syntax.error().message.find(".toml:"), std::string::npos) << syntax.error().message;
-  auto twice = Load("listen = \"127.0.0.1:1\"\nlisten = \"127.0.0.1:2\"\n", ".toml");
-  ASSERT_FALSE(twice.ok());
-  EXPECT_NE(twice.error().message.find(".toml:2:"), std::string::npos) << twice.error().message;
-  auto infinite = Load("upstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n[filters.guard]\nprompt_leak_overlap = inf\n", ".toml");
-  ASSERT_FALSE(infinite.ok());
-  EXPECT_NE(infinite.error().message.find(":4: filters.guard.prompt_leak_overlap: a finite number is expected"), std::string::npos)
-      << infinite.error().message;
+  const std::pair<std::string, std::string> cases[] = {
+      {"[upstreams]\na = \"127.0.0.1:1\"\n\n[[routes]]\npath = \"/x\"\nupstream = \"b\"\n", ".toml:6: routes[0].upstream: no upstream named 'b'"},
+      {"upstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n[limts]\n", ":3: limts: unknown key"},
+      {"threads = \"two\"\nupstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n", ":1: threads: a whole number is expected"},
+      {"listen = \"127.0.0.1:1\"\nroutes = [\n", ".toml:"},                         // syntax: line and column
+      {"listen = \"127.0.0.1:1\"\nlisten = \"127.0.0.1:2\"\n", ".toml:2:"},  // a key given twice
+      {"upstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n[filters.guard]\nprompt_leak_overlap = inf\n",
+       ":4: filters.guard.prompt_leak_overlap: a finite number is expected"},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto loaded = Load(text, ".toml");
+    ASSERT_FALSE(loaded.ok()) << text;
+    EXPECT_NE(loaded.error().message.find(expected), std::string::npos) << loaded.error().message;
+  }
 }
 
 TEST_F(ConfigFile, ErrorsNameTheLineAndTheKey) {

@@ -108,9 +108,8 @@ torch::Tensor Pgd(LocalModel& model, const torch::Tensor& x, const torch::Tensor
       adversarial = Project(adversarial + Step(gradient, options.norm, step), x, options.norm, options.epsilon);
     }
     const torch::Tensor now_fooled = model.Predict(adversarial).ne(y);
-    // Keep the first restart that fooled each sample; unfooled samples keep the latest try.
-    const torch::Tensor take = now_fooled.logical_or(fooled.logical_not());
-    best = torch::where(Broadcast(take.logical_and(fooled.logical_not()), x), adversarial, best);
+    // A sample keeps the first restart that fooled it; the others take this restart's try.
+    best = torch::where(Broadcast(fooled.logical_not(), x), adversarial, best);
     fooled = fooled.logical_or(now_fooled);
   }
   return best;
@@ -354,7 +353,8 @@ Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Datase
         const torch::Tensor clean_ok = clean_correct.slice(0, 0, count);
         const torch::Tensor flipped = labels->ne(ys);
         for (double eps : epsilons) {
-          const torch::Tensor broken = flipped.logical_and(distances.le(eps + 1e-6)).logical_and(torch::tensor(eps > 0));
+          // At eps 0 nothing is broken, whatever the distances say.
+          const torch::Tensor broken = eps > 0 ? flipped.logical_and(distances.le(eps + 1e-6)) : torch::zeros_like(flipped);
           curve.robust_accuracy.push_back({eps, clean_ok.logical_and(broken.logical_not()).to(torch::kFloat64).mean().item<double>()});
         }
       } else {

@@ -45,7 +45,8 @@ Result<Url> ParseUrl(const std::string& text) {
 
 class HttpTarget final : public Target {
  public:
-  explicit HttpTarget(HttpTargetOptions options) : options_(std::move(options)) {}
+  // The URL is parsed once; a bad one is reported by the first query (the factory has no error channel).
+  explicit HttpTarget(HttpTargetOptions options) : options_(std::move(options)), url_(ParseUrl(options_.url)) {}
 
   int64_t classes() const override { return options_.classes; }
   std::string Describe() const override { return "HTTP endpoint " + options_.url; }
@@ -66,8 +67,8 @@ class HttpTarget final : public Target {
 
  private:
   Result<torch::Tensor> Send(const torch::Tensor& batch) {
-    auto url = ParseUrl(options_.url);
-    if (!url) return url.error();
+    if (!url_) return url_.error();
+    const Url* url = &*url_;
     if (options_.max_rate > 0) {
       const auto gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / options_.max_rate));
       const auto now = std::chrono::steady_clock::now();
@@ -150,6 +151,7 @@ class HttpTarget final : public Target {
   }
 
   HttpTargetOptions options_;
+  Result<Url> url_;
   bool labels_only_ = false;
   std::chrono::steady_clock::time_point next_allowed_{};
 };
