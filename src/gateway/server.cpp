@@ -931,8 +931,9 @@ Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
   // metrics); its pooled upstream connections are closed explicitly before, while the io_context lives.
   Gateway gateway(std::move(*runtime), std::move(audit), std::move(metrics));
   // One event loop per worker thread, each run by that thread alone: a client connection and the upstream
-  // connections its requests use stay on one thread, so no handler crosses threads and the loops take no
-  // locks between them. The first loop also runs the acceptors, signals, timers and health checks.
+  // connections its requests use stay on one thread, so no handler crosses threads (what the loops share,
+  // snapshot, pool, limits and metrics, is behind its own locks). The first loop also runs the acceptors,
+  // signals, timers and health checks.
   const unsigned threads = initial.threads ? initial.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::unique_ptr<EventLoop>> loops;
   for (unsigned i = 0; i < threads; ++i) loops.push_back(std::make_unique<EventLoop>());
