@@ -1,6 +1,5 @@
 #include "src/gateway/json_sax.h"
 
-#include <cerrno>
 #include <clocale>
 #include <cmath>
 #include <cstdlib>
