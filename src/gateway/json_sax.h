@@ -1,11 +1,11 @@
 #pragma once
-// A strict JSON reader that reports what it reads as SAX events (the handler interface of
-// nlohmann::json::sax_parse) without building a document. It exists for the request path: nlohmann's
-// own lexer spends about a hundred instructions per byte, more than the rest of the proxy spends on a
-// small request. It accepts exactly the texts nlohmann::json::parse accepts (RFC 8259, UTF-8 as in
-// RFC 3629, paired surrogate escapes, a leading byte-order mark, numbers that fit a double), which the
-// unit tests and the gateway fuzz target check against nlohmann itself. Nesting costs one byte per level;
-// nothing recurses.
+// A strict JSON reader that reports what it reads as events (JsonEvents, below) without building a
+// document. It exists for the request path: nlohmann's own lexer spends about a hundred instructions per
+// byte, more than the rest of the proxy spends on a small request. It accepts the texts
+// nlohmann::json::parse accepts (RFC 8259, UTF-8 as in RFC 3629, paired surrogate escapes, a leading
+// byte-order mark, numbers that fit a double) with one deliberate exception: a raw NUL byte, where
+// nlohmann stops reading as if the text ended, is refused. The unit tests and the gateway fuzz target check
+// this against nlohmann itself. Nesting costs one byte per level; nothing recurses.
 #include <cstdint>
 #include <string>
 #include <string_view>

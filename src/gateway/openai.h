@@ -16,8 +16,8 @@ std::optional<int64_t> RequestedMaxTokens(const nlohmann::json& request);
 // usage.total_tokens of a response body or stream event.
 std::optional<int64_t> UsageTotalTokens(const nlohmann::json& body);
 // The same readings without building a document, for bodies nothing else needs parsed (json_sax.h): a
-// body is valid here exactly when nlohmann::json::parse accepts it, and duplicate keys resolve as in the
-// document (the last one counts).
+// body is valid here when nlohmann::json::parse accepts it and holds no NUL byte, and duplicate keys
+// resolve as in the document (the last one counts).
 struct RequestBodyFacts {
   bool valid = false;   // JSON, strictly (UTF-8 included)
   bool object = false;  // a JSON object at the top
