@@ -18,16 +18,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_bytes = 1 << 20;
   limits.max_samples = 1 << 16;
   switch (data[0] % 5) {
-    case 0: (void)modelguard::assess::ParseIdx(bytes.substr(0, cut), bytes.substr(cut), limits); break;
-    case 1: (void)modelguard::assess::ParseCsv(bytes, modelguard::assess::CsvScaling::kColumn, limits); break;
-    case 2: (void)modelguard::assess::ParseNpy(bytes.substr(0, cut), bytes.substr(cut), limits); break;
-    case 3: (void)modelguard::defenses::ParseOutputPolicy(bytes); break;
+    case 0:
+      (void)modelguard::assess::ParseIdx(bytes.substr(0, cut), bytes.substr(cut), limits);
+      break;
+    case 1:
+      (void)modelguard::assess::ParseCsv(bytes, modelguard::assess::CsvScaling::kColumn, limits);
+      break;
+    case 2:
+      (void)modelguard::assess::ParseNpy(bytes.substr(0, cut), bytes.substr(cut), limits);
+      break;
+    case 3:
+      (void)modelguard::defenses::ParseOutputPolicy(bytes);
+      break;
     default: {
       std::vector<double> values(bytes.size() / sizeof(double));
       std::memcpy(values.data(), bytes.data(), values.size() * sizeof(double));
       (void)modelguard::defenses::ShapiroWilkW(values);
       modelguard::defenses::PradaDetector detector;
-      for (size_t i = 0; i + 4 <= values.size(); i += 4) detector.Observe(std::span<const double>(values.data() + i, 4), static_cast<int64_t>(i % 7));
+      for (size_t i = 0; i + 4 <= values.size(); i += 4)
+        detector.Observe(std::span<const double>(values.data() + i, 4), static_cast<int64_t>(i % 7));
       if (!values.empty()) (void)modelguard::defenses::HardenScores(values, modelguard::defenses::OutputPolicy{});
     }
   }

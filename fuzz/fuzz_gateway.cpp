@@ -40,8 +40,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 1: {
-      static const auto filter = *CreateJwtFilter(
-          {{"keys", {{{"alg", "HS256"}, {"secret", "fuzzing-secret-fuzzing-secret-32b"}}}}, {"audience", "a"}, {"issuer", "i"}}, {});
+      static const auto filter =
+          *CreateJwtFilter({{"keys", {{{"alg", "HS256"}, {"secret", "fuzzing-secret-fuzzing-secret-32b"}}}},
+                            {"audience", "a"},
+                            {"issuer", "i"}},
+                           {});
       (void)SplitJwt(input);
       RequestContext request;
       request.route = "r";

@@ -34,10 +34,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
   using namespace modelguard::integrity;
   switch (data[0] % 4) {
-    case 0: (void)VerifyCheckpointNote(text, PublicKeyPem()); break;
-    case 1: (void)ParseDatasetManifest(text); break;
-    case 2: (void)SplitRecords(text, data[0] & 4); break;
-    case 3: (void)VerifyPayloadBundle(text, kInTotoPayloadType, PublicKeyPem()); break;
+    case 0:
+      (void)VerifyCheckpointNote(text, PublicKeyPem());
+      break;
+    case 1:
+      (void)ParseDatasetManifest(text);
+      break;
+    case 2:
+      (void)SplitRecords(text, data[0] & 4);
+      break;
+    case 3:
+      (void)VerifyPayloadBundle(text, kInTotoPayloadType, PublicKeyPem());
+      break;
   }
   return 0;
 }

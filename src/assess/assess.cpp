@@ -2,8 +2,8 @@
 // was asked, judge. The partition keeps roles apart: members (the model's training split), evaluation
 // (held out: evasion, extraction scoring, non-members) and attacker data (extraction queries, shadow
 // models) never overlap.
-#include "src/assess/torch_error.h"
 #include "modelguard/assess/assess.h"
+#include "src/assess/torch_error.h"
 
 #include <chrono>
 
@@ -33,7 +33,10 @@ void SplitFromModel(const ModelInfo& info, double& fraction, uint64_t& seed) {
 }
 
 nlohmann::json InfoJson(const ModelInfo& info) {
-  return {{"architecture", info.architecture}, {"input_shape", info.input_shape}, {"classes", info.classes}, {"training", info.training}};
+  return {{"architecture", info.architecture},
+          {"input_shape", info.input_shape},
+          {"classes", info.classes},
+          {"training", info.training}};
 }
 
 }  // namespace
@@ -58,7 +61,8 @@ Result<AssessmentReport> Assess(const AssessRequest& request) {
   auto split = LoadDataset(request.data_spec, fraction, seed);
   if (!split) return split.error();
   const Partition data = PartitionData(*split);
-  if (data.evaluation.size() < 2 || data.attacker.size() < 2) return MakeError(ErrorCode::kInvalidArgument, "the held-out split is too small to assess");
+  if (data.evaluation.size() < 2 || data.attacker.size() < 2)
+    return MakeError(ErrorCode::kInvalidArgument, "the held-out split is too small to assess");
 
   ModelInfo info = model ? model->info() : ModelInfo{};
   if (info.input_shape.empty()) info.input_shape = split->train.sample_shape;
@@ -81,7 +85,9 @@ Result<AssessmentReport> Assess(const AssessRequest& request) {
     target = std::make_unique<LocalTarget>(*model, *policy);
   }
 
-  auto wants = [&](const char* risk) { return std::find(request.risks.begin(), request.risks.end(), risk) != request.risks.end(); };
+  auto wants = [&](const char* risk) {
+    return std::find(request.risks.begin(), request.risks.end(), risk) != request.risks.end();
+  };
   for (const auto& risk : request.risks) {
     if (risk != "evasion" && risk != "extraction" && risk != "membership") {
       return MakeError(ErrorCode::kInvalidArgument, "unknown risk '" + risk + "' (evasion, extraction, membership)");
@@ -105,10 +111,14 @@ Result<AssessmentReport> Assess(const AssessRequest& request) {
     const auto& t = info.training;
     if (t.is_object()) {
       if (t.contains("epochs") && t["epochs"].is_number_integer()) plan.shadow_training.epochs = t["epochs"].get<int>();
-      if (t.contains("learning_rate") && t["learning_rate"].is_number()) plan.shadow_training.learning_rate = t["learning_rate"].get<double>();
-      if (t.contains("weight_decay") && t["weight_decay"].is_number()) plan.shadow_training.weight_decay = t["weight_decay"].get<double>();
-      if (t.contains("batch_size") && t["batch_size"].is_number_integer()) plan.shadow_training.batch_size = t["batch_size"].get<int64_t>();
-      if (t.contains("hidden") && t["hidden"].is_number_integer()) plan.shadow_architecture.hidden = t["hidden"].get<int64_t>();
+      if (t.contains("learning_rate") && t["learning_rate"].is_number())
+        plan.shadow_training.learning_rate = t["learning_rate"].get<double>();
+      if (t.contains("weight_decay") && t["weight_decay"].is_number())
+        plan.shadow_training.weight_decay = t["weight_decay"].get<double>();
+      if (t.contains("batch_size") && t["batch_size"].is_number_integer())
+        plan.shadow_training.batch_size = t["batch_size"].get<int64_t>();
+      if (t.contains("hidden") && t["hidden"].is_number_integer())
+        plan.shadow_architecture.hidden = t["hidden"].get<int64_t>();
     }
     if (info.architecture == "mlp" || info.architecture == "cnn") plan.shadow_architecture.name = info.architecture;
     auto membership = RunMembership(*target, data.members, data.evaluation, data.attacker, plan, request.progress);
@@ -141,12 +151,15 @@ Result<HardenResult> Harden(const HardenRequest& request) {
     if (model->info().input_shape.empty()) model->info().input_shape = split->train.sample_shape;
     if (model->info().classes == 0) model->info().classes = split->train.classes;
     try {
-      result.robust_accuracy_before = model->Predict(Pgd(*model, eval_x, eval_y, pgd)).eq(eval_y).to(torch::kFloat64).mean().item<double>();
+      result.robust_accuracy_before =
+          model->Predict(Pgd(*model, eval_x, eval_y, pgd)).eq(eval_y).to(torch::kFloat64).mean().item<double>();
     } catch (const std::exception& e) {
-      return MakeError(ErrorCode::kInvalidArgument, std::string("the model does not accept this data: ") + TorchErrorSummary(e));
+      return MakeError(ErrorCode::kInvalidArgument,
+                       std::string("the model does not accept this data: ") + TorchErrorSummary(e));
     }
   } else {
-    auto built = BuildModel(request.architecture, split->train.sample_shape, split->train.classes, request.training.seed);
+    auto built =
+        BuildModel(request.architecture, split->train.sample_shape, split->train.classes, request.training.seed);
     if (!built) return built.error();
     model.emplace(std::move(*built));
   }
@@ -158,7 +171,8 @@ Result<HardenResult> Harden(const HardenRequest& request) {
   training["split_seed"] = request.split_seed;
   if (request.architecture.name == model->info().architecture) training["hidden"] = request.architecture.hidden;
   result.clean_accuracy = model->Accuracy(eval_x, eval_y);
-  result.robust_accuracy = model->Predict(Pgd(*model, eval_x, eval_y, pgd)).eq(eval_y).to(torch::kFloat64).mean().item<double>();
+  result.robust_accuracy =
+      model->Predict(Pgd(*model, eval_x, eval_y, pgd)).eq(eval_y).to(torch::kFloat64).mean().item<double>();
   training["held_out_accuracy"] = result.clean_accuracy;
   training["held_out_pgd_accuracy"] = {{"epsilon", result.evaluation_epsilon}, {"accuracy", result.robust_accuracy}};
   auto saved = model->Save(request.output_path);

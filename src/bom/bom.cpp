@@ -87,20 +87,30 @@ std::map<std::string, std::vector<std::string>> FrontMatter(const std::string& t
 
 // SPDX identifiers for the licence names model cards use most; anything else is kept as a licence name.
 std::string SpdxId(const std::string& name) {
-  static const std::map<std::string, std::string> kIds = {
-      {"apache-2.0", "Apache-2.0"},     {"mit", "MIT"},
-      {"bsd-2-clause", "BSD-2-Clause"}, {"bsd-3-clause", "BSD-3-Clause"},
-      {"gpl-2.0", "GPL-2.0-only"},      {"gpl-3.0", "GPL-3.0-only"},
-      {"lgpl-3.0", "LGPL-3.0-only"},    {"agpl-3.0", "AGPL-3.0-only"},
-      {"mpl-2.0", "MPL-2.0"},           {"cc0-1.0", "CC0-1.0"},
-      {"cc-by-4.0", "CC-BY-4.0"},       {"cc-by-sa-4.0", "CC-BY-SA-4.0"},
-      {"cc-by-nc-4.0", "CC-BY-NC-4.0"}, {"cc-by-nc-sa-4.0", "CC-BY-NC-SA-4.0"},
-      {"cc-by-nc-nd-4.0", "CC-BY-NC-ND-4.0"}, {"unlicense", "Unlicense"},
-      {"artistic-2.0", "Artistic-2.0"}, {"bsl-1.0", "BSL-1.0"},
-      {"epl-2.0", "EPL-2.0"},           {"isc", "ISC"},
-      {"openrail", ""}};
+  static const std::map<std::string, std::string> kIds = {{"apache-2.0", "Apache-2.0"},
+                                                          {"mit", "MIT"},
+                                                          {"bsd-2-clause", "BSD-2-Clause"},
+                                                          {"bsd-3-clause", "BSD-3-Clause"},
+                                                          {"gpl-2.0", "GPL-2.0-only"},
+                                                          {"gpl-3.0", "GPL-3.0-only"},
+                                                          {"lgpl-3.0", "LGPL-3.0-only"},
+                                                          {"agpl-3.0", "AGPL-3.0-only"},
+                                                          {"mpl-2.0", "MPL-2.0"},
+                                                          {"cc0-1.0", "CC0-1.0"},
+                                                          {"cc-by-4.0", "CC-BY-4.0"},
+                                                          {"cc-by-sa-4.0", "CC-BY-SA-4.0"},
+                                                          {"cc-by-nc-4.0", "CC-BY-NC-4.0"},
+                                                          {"cc-by-nc-sa-4.0", "CC-BY-NC-SA-4.0"},
+                                                          {"cc-by-nc-nd-4.0", "CC-BY-NC-ND-4.0"},
+                                                          {"unlicense", "Unlicense"},
+                                                          {"artistic-2.0", "Artistic-2.0"},
+                                                          {"bsl-1.0", "BSL-1.0"},
+                                                          {"epl-2.0", "EPL-2.0"},
+                                                          {"isc", "ISC"},
+                                                          {"openrail", ""}};
   std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   auto it = kIds.find(lower);
   return it == kIds.end() ? "" : it->second;
 }
@@ -147,7 +157,8 @@ uint64_t SafetensorsParameterCount(const std::string& path) {
   if (doc.is_discarded() || !doc.is_object()) return 0;
   uint64_t total = 0;
   for (const auto& [name, tensor] : doc.items()) {
-    if (name == "__metadata__" || !tensor.is_object() || !tensor.contains("shape") || !tensor["shape"].is_array()) continue;
+    if (name == "__metadata__" || !tensor.is_object() || !tensor.contains("shape") || !tensor["shape"].is_array())
+      continue;
     uint64_t count = 1;
     for (const auto& dim : tensor["shape"]) {
       if (!dim.is_number_unsigned()) return 0;
@@ -172,8 +183,10 @@ ModelFacts ReadModelFacts(const std::string& model_path) {
         config["architectures"][0].is_string()) {
       facts.architecture = config["architectures"][0].get<std::string>();
     }
-    if (config.contains("model_type") && config["model_type"].is_string()) facts.family = config["model_type"].get<std::string>();
-    if (config.contains("torch_dtype") && config["torch_dtype"].is_string()) facts.dtype = config["torch_dtype"].get<std::string>();
+    if (config.contains("model_type") && config["model_type"].is_string())
+      facts.family = config["model_type"].get<std::string>();
+    if (config.contains("torch_dtype") && config["torch_dtype"].is_string())
+      facts.dtype = config["torch_dtype"].get<std::string>();
     if (config.contains("num_parameters") && config["num_parameters"].is_number_unsigned()) {
       facts.parameters = config["num_parameters"].get<uint64_t>();
     }
@@ -193,7 +206,8 @@ ModelFacts ReadModelFacts(const std::string& model_path) {
   if (directory) {
     for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; it != end;
          it.increment(ec)) {
-      if (it->is_regular_file(ec) && it->path().extension() == ".safetensors") from_weights += SafetensorsParameterCount(it->path().string());
+      if (it->is_regular_file(ec) && it->path().extension() == ".safetensors")
+        from_weights += SafetensorsParameterCount(it->path().string());
     }
   } else if (fs::path(model_path).extension() == ".safetensors") {
     from_weights = SafetensorsParameterCount(model_path);
@@ -207,14 +221,17 @@ Result<std::string> BuildBom(const BomOptions& options) {
     return MakeError(ErrorCode::kInvalidArgument, "CycloneDX version must be 1.6 or 1.7");
   }
   std::error_code ec;
-  if (!fs::exists(options.model_path, ec)) return MakeError(ErrorCode::kIo, "'" + options.model_path + "' does not exist");
+  if (!fs::exists(options.model_path, ec))
+    return MakeError(ErrorCode::kIo, "'" + options.model_path + "' does not exist");
   const bool directory = fs::is_directory(options.model_path, ec);
   const std::string model_name = fs::weakly_canonical(options.model_path, ec).filename().string();
 
   integrity::ManifestOptions manifest_options;
   // The signature and dataset manifests may sit inside the model directory; they are not model content.
-  if (!options.signature_path.empty()) manifest_options.ignore_paths.push_back(fs::absolute(options.signature_path).string());
-  for (const auto& p : options.dataset_manifest_paths) manifest_options.ignore_paths.push_back(fs::absolute(p).string());
+  if (!options.signature_path.empty())
+    manifest_options.ignore_paths.push_back(fs::absolute(options.signature_path).string());
+  for (const auto& p : options.dataset_manifest_paths)
+    manifest_options.ignore_paths.push_back(fs::absolute(p).string());
   manifest_options.jobs = options.jobs;
   auto manifest = integrity::BuildManifest(options.model_path, manifest_options);
   if (!manifest) return manifest.error();
@@ -224,7 +241,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
   std::map<std::string, std::string> formats;
   ojson scan_properties = ojson::array();
   if (options.scan) {
-    auto policy = options.policy_path.empty() ? scan::Policy::Default() : scan::Policy::LoadWithOverrides(options.policy_path);
+    auto policy =
+        options.policy_path.empty() ? scan::Policy::Default() : scan::Policy::LoadWithOverrides(options.policy_path);
     if (!policy) return policy.error();
     scan::ScanOptions scan_options;
     scan_options.jobs = options.jobs;
@@ -234,14 +252,16 @@ Result<std::string> BuildBom(const BomOptions& options) {
     Severity worst = Severity::kInfo;
     size_t findings = 0;
     for (const auto& f : report->files) {
-      const std::string relative = directory ? fs::path(f.path).lexically_relative(options.model_path).generic_string() : ".";
+      const std::string relative =
+          directory ? fs::path(f.path).lexically_relative(options.model_path).generic_string() : ".";
       formats[relative] = f.format;
       for (const auto& finding : f.findings) {
         if (finding.severity > Severity::kInfo) ++findings;
         worst = std::max(worst, finding.severity);
       }
     }
-    scan_properties.push_back(Property("modelguard:scan:verdict", findings == 0 ? "clean" : std::string("findings:") + ToString(worst)));
+    scan_properties.push_back(
+        Property("modelguard:scan:verdict", findings == 0 ? "clean" : std::string("findings:") + ToString(worst)));
     scan_properties.push_back(Property("modelguard:scan:findings", std::to_string(findings)));
     scan_properties.push_back(Property("modelguard:scan:tool", std::string("modelguard ") + kVersion));
   }
@@ -252,7 +272,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
   model["bom-ref"] = "model:" + model_name;
   model["name"] = model_name;
   if (!directory && manifest->resources.size() == 1) {
-    model["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", integrity::ToHex(manifest->resources[0].digest)}}});
+    model["hashes"] =
+        ojson::array({{{"alg", "SHA-256"}, {"content", integrity::ToHex(manifest->resources[0].digest)}}});
   }
   if (!facts.license.empty()) {
     const std::string id = SpdxId(facts.license);
@@ -274,9 +295,10 @@ Result<std::string> BuildBom(const BomOptions& options) {
     const std::string ref = "dataset:" + dataset->name;
     uint64_t records = 0;
     for (const auto& [file, digest] : dataset->records) records += digest.count;
-    ojson data_properties = ojson::array({Property("modelguard:manifest:root-sha256", integrity::ToHex(dataset->files.root_digest)),
-                                          Property("modelguard:manifest:files", std::to_string(dataset->files.resources.size())),
-                                          Property("modelguard:manifest:bytes", std::to_string(dataset->files.bytes_hashed))});
+    ojson data_properties =
+        ojson::array({Property("modelguard:manifest:root-sha256", integrity::ToHex(dataset->files.root_digest)),
+                      Property("modelguard:manifest:files", std::to_string(dataset->files.resources.size())),
+                      Property("modelguard:manifest:bytes", std::to_string(dataset->files.bytes_hashed))});
     if (records) data_properties.push_back(Property("modelguard:manifest:records", std::to_string(records)));
     components.push_back({{"type", "data"},
                           {"bom-ref", ref},
@@ -309,16 +331,19 @@ Result<std::string> BuildBom(const BomOptions& options) {
             return decoded.value_or("");
           }(),
           nullptr, false);
-      if (payload.is_object() && payload.contains("subject") && payload["subject"].is_array() && !payload["subject"].empty()) {
+      if (payload.is_object() && payload.contains("subject") && payload["subject"].is_array() &&
+          !payload["subject"].empty()) {
         signed_digest = payload["subject"][0].value("digest", nlohmann::json::object()).value("sha256", "");
       }
     }
-    model["externalReferences"] = ojson::array(
-        {{{"type", "digital-signature"},
-          {"url", "file://" + fs::absolute(options.signature_path).generic_string()},
-          {"comment", "OpenSSF model-signing bundle (Sigstore bundle v0.3, DSSE, in-toto)"}}});
-    scan_properties.push_back(Property("modelguard:signature:subject-sha256", signed_digest.empty() ? "unreadable" : signed_digest));
-    scan_properties.push_back(Property("modelguard:signature:matches-model", signed_digest == root_digest ? "true" : "false"));
+    model["externalReferences"] =
+        ojson::array({{{"type", "digital-signature"},
+                       {"url", "file://" + fs::absolute(options.signature_path).generic_string()},
+                       {"comment", "OpenSSF model-signing bundle (Sigstore bundle v0.3, DSSE, in-toto)"}}});
+    scan_properties.push_back(
+        Property("modelguard:signature:subject-sha256", signed_digest.empty() ? "unreadable" : signed_digest));
+    scan_properties.push_back(
+        Property("modelguard:signature:matches-model", signed_digest == root_digest ? "true" : "false"));
   }
 
   ojson model_properties = ojson::array();
@@ -328,7 +353,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
   if (facts.parameters) model_properties.push_back(Property("modelguard:parameters", std::to_string(facts.parameters)));
   if (!facts.dtype.empty()) model_properties.push_back(Property("modelguard:dtype", facts.dtype));
   if (!facts.base_model.empty()) model_properties.push_back(Property("modelguard:base-model", facts.base_model));
-  if (auto it = formats.find("."); !directory && it != formats.end()) model_properties.push_back(Property("modelguard:format", it->second));
+  if (auto it = formats.find("."); !directory && it != formats.end())
+    model_properties.push_back(Property("modelguard:format", it->second));
   for (auto& p : scan_properties) model_properties.push_back(std::move(p));
   model["properties"] = std::move(model_properties);
 
@@ -341,7 +367,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
       if (manifest->algorithm == integrity::DigestAlgorithm::kSha256) {
         file["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", integrity::ToHex(r.digest)}}});
       }
-      if (auto it = formats.find(r.name); it != formats.end()) file["properties"] = ojson::array({Property("modelguard:format", it->second)});
+      if (auto it = formats.find(r.name); it != formats.end())
+        file["properties"] = ojson::array({Property("modelguard:format", it->second)});
       depends.push_back(file["bom-ref"]);
       components.push_back(std::move(file));
     }
@@ -353,9 +380,11 @@ Result<std::string> BuildBom(const BomOptions& options) {
   bom["specVersion"] = options.spec_version;
   bom["serialNumber"] = RandomUuid();
   bom["version"] = 1;
-  bom["metadata"] = {{"timestamp", NowIso8601()},
-                     {"tools", {{"components", ojson::array({{{"type", "application"}, {"name", "modelguard"}, {"version", kVersion}}})}}},
-                     {"component", model}};
+  bom["metadata"] = {
+      {"timestamp", NowIso8601()},
+      {"tools",
+       {{"components", ojson::array({{{"type", "application"}, {"name", "modelguard"}, {"version", kVersion}}})}}},
+      {"component", model}};
   if (!components.empty()) bom["components"] = std::move(components);
   bom["dependencies"] = ojson::array({{{"ref", model["bom-ref"]}, {"dependsOn", std::move(depends)}}});
   return bom.dump(2) + "\n";

@@ -51,7 +51,9 @@ const FormatAnalyzer* Detect(ByteView data) {
 }
 
 namespace {
-bool IsZipFamily(std::string_view name) { return name == "zip" || name == "pytorch-zip" || name == "keras" || name == "skops"; }
+bool IsZipFamily(std::string_view name) {
+  return name == "zip" || name == "pytorch-zip" || name == "keras" || name == "skops";
+}
 bool SameFamily(std::string_view a, std::string_view b) { return a == b || (IsZipFamily(a) && IsZipFamily(b)); }
 }  // namespace
 
@@ -59,7 +61,8 @@ std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint&
   const FormatAnalyzer* analyzer = nullptr;
   if (!hint.forced_format.empty()) {
     analyzer = FindAnalyzer(hint.forced_format);
-    if (analyzer != nullptr && !analyzer->ParsesAnyBytes() && analyzer->Sniff(data) == SniffResult::kNo) analyzer = nullptr;
+    if (analyzer != nullptr && !analyzer->ParsesAnyBytes() && analyzer->Sniff(data) == SniffResult::kNo)
+      analyzer = nullptr;
   }
   if (analyzer == nullptr) analyzer = Detect(data);
   if (analyzer == nullptr) {
@@ -120,7 +123,7 @@ void AnalysisContext::AnalyzeMember(std::string_view name, ByteView data, const 
   if (depth_ + 1 > limits_.max_container_depth) {
     Emit(fact::kLimit, std::nullopt, "depth",
          "containers nested deeper than " + std::to_string(limits_.max_container_depth) +
-         " levels; this member was not analysed");
+             " levels; this member was not analysed");
   } else {
     ++depth_;
     AnalyzeBuffer(data, *this, hint);

@@ -11,7 +11,6 @@ namespace {
 
 const std::string kGenesis(64, '0');
 
-
 class JsonlAudit final : public AuditSink {
  public:
   Status Open(const std::string& path) {
@@ -31,11 +30,14 @@ class JsonlAudit final : public AuditSink {
   Status Write(nlohmann::ordered_json event) override {
     // The line is {"seq":…,"prev":…, then the event's own members}: spliced as text, so the event is
     // serialized once, outside the lock, and never copied.
-    const std::string members = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // a raw request path may not be UTF-8
+    const std::string members =
+        event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // a raw request path may not be UTF-8
     std::lock_guard lock(mutex_);
     std::string text = "{\"seq\":" + std::to_string(seq_) + ",\"prev\":\"" + prev_ + "\"";
-    if (members.size() > 2) text.append(",").append(members, 1, std::string::npos);
-    else text += "}";
+    if (members.size() > 2)
+      text.append(",").append(members, 1, std::string::npos);
+    else
+      text += "}";
     out_ << text << '\n';
     out_.flush();
     if (!out_) return MakeError(ErrorCode::kIo, "audit write failed");
@@ -94,10 +96,13 @@ Result<AuditChainCheck> VerifyAuditChain(const std::string& path) {
     if (event.is_discarded() || !event.is_object()) {
       check.problems.push_back(where + ": not a JSON object");
     } else {
-      if (event.value("prev", "") != prev) check.problems.push_back(where + ": the chain is broken (previous line changed, removed or reordered)");
-      if (!event.contains("seq") || !event["seq"].is_number_unsigned() || event["seq"].get<uint64_t>() != check.events) {
-        check.problems.push_back(where + ": sequence number " + (event.contains("seq") ? event["seq"].dump() : "missing") +
-                                 ", expected " + std::to_string(check.events));
+      if (event.value("prev", "") != prev)
+        check.problems.push_back(where + ": the chain is broken (previous line changed, removed or reordered)");
+      if (!event.contains("seq") || !event["seq"].is_number_unsigned() ||
+          event["seq"].get<uint64_t>() != check.events) {
+        check.problems.push_back(where + ": sequence number " +
+                                 (event.contains("seq") ? event["seq"].dump() : "missing") + ", expected " +
+                                 std::to_string(check.events));
       }
     }
     prev = Sha256Hex(line);

@@ -2,8 +2,8 @@
 // key paths to line numbers -> checked settings. Every error names the file, the line when known, and the key.
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
 #include <toml++/toml.h>
+#include <cmath>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,7 +18,8 @@ namespace {
 using Lines = std::map<std::string, int>;
 
 struct ConfigError : std::runtime_error {
-  ConfigError(std::string key_path, const std::string& message) : std::runtime_error(message), key(std::move(key_path)) {}
+  ConfigError(std::string key_path, const std::string& message)
+      : std::runtime_error(message), key(std::move(key_path)) {}
   std::string key;
 };
 
@@ -54,7 +55,8 @@ nlohmann::json PlainScalar(const std::string& text) {
   if (text == "false" || text == "False" || text == "FALSE") return false;
   bool integer = false;
   try {
-    if (LooksNumeric(text, integer)) return integer ? nlohmann::json(std::stoll(text)) : nlohmann::json(std::stod(text));
+    if (LooksNumeric(text, integer))
+      return integer ? nlohmann::json(std::stoll(text)) : nlohmann::json(std::stod(text));
   } catch (const std::out_of_range&) {
     // too large for a number: keep the text
   }
@@ -62,7 +64,8 @@ nlohmann::json PlainScalar(const std::string& text) {
 }
 
 nlohmann::json FromYaml(const YAML::Node& node, const std::string& path, Lines& lines, size_t& nodes, int depth) {
-  if (++nodes > kMaxNodes) throw ConfigError(path, "the document expands to more than " + std::to_string(kMaxNodes) + " nodes");
+  if (++nodes > kMaxNodes)
+    throw ConfigError(path, "the document expands to more than " + std::to_string(kMaxNodes) + " nodes");
   if (depth > kMaxDepth) throw ConfigError(path, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
   if (!lines.count(path)) lines[path] = node.Mark().line + 1;
   switch (node.Type()) {
@@ -75,7 +78,8 @@ nlohmann::json FromYaml(const YAML::Node& node, const std::string& path, Lines& 
     case YAML::NodeType::Sequence: {
       nlohmann::json out = nlohmann::json::array();
       size_t i = 0;
-      for (const auto& item : node) out.push_back(FromYaml(item, path + "[" + std::to_string(i++) + "]", lines, nodes, depth + 1));
+      for (const auto& item : node)
+        out.push_back(FromYaml(item, path + "[" + std::to_string(i++) + "]", lines, nodes, depth + 1));
       return out;
     }
     case YAML::NodeType::Map: {
@@ -111,7 +115,8 @@ nlohmann::json FromToml(const toml::node& node, const std::string& path, Lines& 
   }
   if (const auto* array = node.as_array()) {
     nlohmann::json out = nlohmann::json::array();
-    for (size_t i = 0; i < array->size(); ++i) out.push_back(FromToml(*array->get(i), path + "[" + std::to_string(i) + "]", lines, depth + 1));
+    for (size_t i = 0; i < array->size(); ++i)
+      out.push_back(FromToml(*array->get(i), path + "[" + std::to_string(i) + "]", lines, depth + 1));
     return out;
   }
   if (const auto* text = node.as_string()) return text->get();
@@ -122,9 +127,12 @@ nlohmann::json FromToml(const toml::node& node, const std::string& path, Lines& 
     return real->get();
   }
   std::ostringstream text;
-  if (const auto* date = node.as_date()) text << *date;
-  else if (const auto* time = node.as_time()) text << *time;
-  else if (const auto* stamp = node.as_date_time()) text << *stamp;
+  if (const auto* date = node.as_date())
+    text << *date;
+  else if (const auto* time = node.as_time())
+    text << *time;
+  else if (const auto* stamp = node.as_date_time())
+    text << *stamp;
   return text.str();
 }
 
@@ -141,20 +149,23 @@ void OnlyKeys(const nlohmann::json& object, const std::string& path, std::initia
   }
 }
 
-std::string String(const nlohmann::json& object, const char* key, const std::string& path, const std::string& fallback = "") {
+std::string String(const nlohmann::json& object, const char* key, const std::string& path,
+                   const std::string& fallback = "") {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return fallback;
   if (!it->is_string()) throw ConfigError(path + "." + key, "a string is expected");
   return it->get<std::string>();
 }
 
-int64_t Integer(const nlohmann::json& object, const char* key, const std::string& path, int64_t fallback, int64_t min, int64_t max) {
+int64_t Integer(const nlohmann::json& object, const char* key, const std::string& path, int64_t fallback, int64_t min,
+                int64_t max) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return fallback;
   if (!it->is_number_integer()) throw ConfigError(path.empty() ? key : path + "." + key, "a whole number is expected");
   const int64_t v = it->get<int64_t>();
   if (v < min || v > max) {
-    throw ConfigError(path.empty() ? key : path + "." + key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    throw ConfigError(path.empty() ? key : path + "." + key,
+                      "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
   return v;
 }
@@ -169,7 +180,8 @@ bool Bool(const nlohmann::json& object, const char* key, const std::string& path
 // "host:port" with both parts present; port 0-65535; "[::1]:80" for IPv6.
 void SplitHostPort(const std::string& text, const std::string& path, std::string& host, std::string& port) {
   const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) throw ConfigError(path, "expected host:port, got '" + text + "'");
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    throw ConfigError(path, "expected host:port, got '" + text + "'");
   host = text.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   port = text.substr(colon + 1);
@@ -201,7 +213,8 @@ Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, con
   if (!value.contains("targets") || !value["targets"].is_array() || value["targets"].empty()) {
     throw ConfigError(path + ".targets", "a list of at least one \"host:port\" is needed");
   }
-  for (size_t i = 0; i < value["targets"].size(); ++i) add_target(value["targets"][i], path + ".targets[" + std::to_string(i) + "]");
+  for (size_t i = 0; i < value["targets"].size(); ++i)
+    add_target(value["targets"][i], path + ".targets[" + std::to_string(i) + "]");
   if (auto tls = value.find("tls"); tls != value.end()) {
     if (tls->is_boolean()) {
       up.tls = tls->get<bool>();
@@ -217,7 +230,8 @@ Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, con
     const std::string where = path + ".health_check";
     OnlyKeys(*health, where, {"path", "interval_ms", "timeout_ms", "unhealthy_after"});
     up.health_path = String(*health, "path", where);
-    if (up.health_path.empty() || up.health_path[0] != '/') throw ConfigError(where + ".path", "an absolute path such as /healthz is expected");
+    if (up.health_path.empty() || up.health_path[0] != '/')
+      throw ConfigError(where + ".path", "an absolute path such as /healthz is expected");
     up.health_interval = std::chrono::milliseconds(Integer(*health, "interval_ms", where, 5000, 50, 3600000));
     up.health_timeout = std::chrono::milliseconds(Integer(*health, "timeout_ms", where, 2000, 10, 600000));
     up.unhealthy_after = static_cast<unsigned>(Integer(*health, "unhealthy_after", where, 2, 1, 100));
@@ -259,7 +273,8 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   } catch (const toml::parse_error& e) {
-    return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.source().begin.line) + ":" + std::to_string(e.source().begin.column) + ": " +
+    return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.source().begin.line) + ":" +
+                                            std::to_string(e.source().begin.column) + ": " +
                                             std::string(e.description()));
   } catch (const nlohmann::json::parse_error& e) {
     return MakeError(ErrorCode::kParse, file + ": " + e.what());
@@ -269,7 +284,9 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
   GatewayConfig config;
   config.source = file;
   try {
-    OnlyKeys(doc, "", {"listen", "tls", "threads", "admin", "keys", "state", "upstreams", "filters", "routes", "audit", "limits", "logs"});
+    OnlyKeys(doc, "",
+             {"listen", "tls", "threads", "admin", "keys", "state", "upstreams", "filters", "routes", "audit", "limits",
+              "logs"});
     std::string port;
     SplitHostPort(String(doc, "listen", "", "127.0.0.1:8080"), "listen", config.listen_host, port);
     config.listen_port = static_cast<uint16_t>(std::stoul(port));
@@ -278,7 +295,8 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
       OnlyKeys(*tls, "tls", {"certificate", "private_key"});
       config.tls_certificate = String(*tls, "certificate", "tls");
       config.tls_private_key = String(*tls, "private_key", "tls");
-      if (config.tls_certificate.empty() || config.tls_private_key.empty()) throw ConfigError("tls", "both certificate and private_key are needed");
+      if (config.tls_certificate.empty() || config.tls_private_key.empty())
+        throw ConfigError("tls", "both certificate and private_key are needed");
     }
     if (auto admin = doc.find("admin"); admin != doc.end()) {
       OnlyKeys(*admin, "admin", {"listen", "key_sha256"});
@@ -323,14 +341,17 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
       }
       config.environment.keys = store;
     }
-    if (config.admin_port && !config.environment.keys) throw ConfigError("admin", "the admin API manages keys: set keys.file too");
+    if (config.admin_port && !config.environment.keys)
+      throw ConfigError("admin", "the admin API manages keys: set keys.file too");
 
     const auto upstreams = doc.value("upstreams", nlohmann::json::object());
     if (!upstreams.is_object()) throw ConfigError("upstreams", "a mapping of names to upstreams is expected");
-    for (const auto& [name, value] : upstreams.items()) config.upstreams[name] = ParseUpstream(name, value, "upstreams." + name);
+    for (const auto& [name, value] : upstreams.items())
+      config.upstreams[name] = ParseUpstream(name, value, "upstreams." + name);
     const auto filters = doc.value("filters", nlohmann::json::object());
     if (!filters.is_object()) throw ConfigError("filters", "a mapping of filter names to settings is expected");
-    if (!doc.contains("routes") || !doc["routes"].is_array() || doc["routes"].empty()) throw ConfigError("routes", "at least one route is needed");
+    if (!doc.contains("routes") || !doc["routes"].is_array() || doc["routes"].empty())
+      throw ConfigError("routes", "at least one route is needed");
     std::map<std::string, std::shared_ptr<Filter>> kept;
     std::set<std::string> route_names;
     for (size_t i = 0; i < doc["routes"].size(); ++i) {
@@ -339,20 +360,28 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
       OnlyKeys(r, path, {"name", "path", "type", "upstream", "filters"});
       Route route;
       route.path = String(r, "path", path);
-      if (route.path.empty() || route.path[0] != '/') throw ConfigError(path + ".path", "an absolute path is needed (e.g. /v1/chat/completions)");
+      if (route.path.empty() || route.path[0] != '/')
+        throw ConfigError(path + ".path", "an absolute path is needed (e.g. /v1/chat/completions)");
       route.name = String(r, "name", path, route.path);
-      if (!route_names.insert(route.name).second) throw ConfigError(path + ".name", "two routes are named '" + route.name + "'");
+      if (!route_names.insert(route.name).second)
+        throw ConfigError(path + ".name", "two routes are named '" + route.name + "'");
       const std::string type = String(r, "type", path, route.path.rfind("/v1/", 0) == 0 ? "openai" : "json");
-      if (type == "openai") route.type = RouteType::kOpenAi;
-      else if (type == "json") route.type = RouteType::kJson;
-      else if (type == "raw") route.type = RouteType::kRaw;
-      else throw ConfigError(path + ".type", "openai, json or raw expected");
+      if (type == "openai")
+        route.type = RouteType::kOpenAi;
+      else if (type == "json")
+        route.type = RouteType::kJson;
+      else if (type == "raw")
+        route.type = RouteType::kRaw;
+      else
+        throw ConfigError(path + ".type", "openai, json or raw expected");
       route.upstream = String(r, "upstream", path);
-      if (!config.upstreams.count(route.upstream)) throw ConfigError(path + ".upstream", "no upstream named '" + route.upstream + "'");
+      if (!config.upstreams.count(route.upstream))
+        throw ConfigError(path + ".upstream", "no upstream named '" + route.upstream + "'");
       const auto names = r.value("filters", nlohmann::json::array());
       if (!names.is_array()) throw ConfigError(path + ".filters", "a list of filter names is expected");
       for (size_t f = 0; f < names.size(); ++f) {
-        if (!names[f].is_string()) throw ConfigError(path + ".filters[" + std::to_string(f) + "]", "a filter name is expected");
+        if (!names[f].is_string())
+          throw ConfigError(path + ".filters[" + std::to_string(f) + "]", "a filter name is expected");
         const std::string name = names[f].get<std::string>();
         const auto settings = filters.value(name, nlohmann::json::object());
         // Same route, filter and settings as the last load: keep the instance and with it its state.
@@ -367,7 +396,8 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
             // Filter messages start with "<filter>.<key>": point at that key when the file has it.
             const std::string& message = created.error().message;
             std::string key = "filters." + message.substr(0, message.find_first_of(": "));
-            if (!lines.count(key)) key = filters.contains(name) ? "filters." + name : path + ".filters[" + std::to_string(f) + "]";
+            if (!lines.count(key))
+              key = filters.contains(name) ? "filters." + name : path + ".filters[" + std::to_string(f) + "]";
             throw ConfigError(key, message);
           }
           filter = *created;
@@ -386,15 +416,20 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
     }
     if (auto limits_doc = doc.find("limits"); limits_doc != doc.end()) {
       const std::string p = "limits";
-      OnlyKeys(*limits_doc, p, {"max_request_bytes", "max_response_bytes", "max_stream_event_bytes", "header_timeout_ms", "idle_timeout_ms",
-                                "upstream_timeout_ms", "drain_timeout_ms"});
+      OnlyKeys(*limits_doc, p,
+               {"max_request_bytes", "max_response_bytes", "max_stream_event_bytes", "header_timeout_ms",
+                "idle_timeout_ms", "upstream_timeout_ms", "drain_timeout_ms"});
       constexpr int64_t kDay = 86400000;
-      config.max_request_bytes = static_cast<uint64_t>(Integer(*limits_doc, "max_request_bytes", p, 4 << 20, 1, int64_t{1} << 34));
-      config.max_response_bytes = static_cast<uint64_t>(Integer(*limits_doc, "max_response_bytes", p, 64 << 20, 1, int64_t{1} << 40));
-      config.max_stream_event_bytes = static_cast<uint64_t>(Integer(*limits_doc, "max_stream_event_bytes", p, 1 << 20, 64, int64_t{1} << 30));
+      config.max_request_bytes =
+          static_cast<uint64_t>(Integer(*limits_doc, "max_request_bytes", p, 4 << 20, 1, int64_t{1} << 34));
+      config.max_response_bytes =
+          static_cast<uint64_t>(Integer(*limits_doc, "max_response_bytes", p, 64 << 20, 1, int64_t{1} << 40));
+      config.max_stream_event_bytes =
+          static_cast<uint64_t>(Integer(*limits_doc, "max_stream_event_bytes", p, 1 << 20, 64, int64_t{1} << 30));
       config.header_timeout = std::chrono::milliseconds(Integer(*limits_doc, "header_timeout_ms", p, 10000, 1, kDay));
       config.idle_timeout = std::chrono::milliseconds(Integer(*limits_doc, "idle_timeout_ms", p, 60000, 1, kDay));
-      config.upstream_timeout = std::chrono::milliseconds(Integer(*limits_doc, "upstream_timeout_ms", p, 120000, 1, kDay));
+      config.upstream_timeout =
+          std::chrono::milliseconds(Integer(*limits_doc, "upstream_timeout_ms", p, 120000, 1, kDay));
       config.drain_timeout = std::chrono::milliseconds(Integer(*limits_doc, "drain_timeout_ms", p, 30000, 0, kDay));
     }
     if (auto logs = doc.find("logs"); logs != doc.end()) {

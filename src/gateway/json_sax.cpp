@@ -1,9 +1,9 @@
 #include "src/gateway/json_sax.h"
 
+#include <locale.h>
 #include <clocale>
 #include <cmath>
 #include <cstdlib>
-#include <locale.h>
 
 namespace modelguard::gateway {
 namespace {
@@ -150,14 +150,18 @@ class Reader {
       bool fits = true;
       for (size_t i = negative ? 1 : 0; i < token.size() && fits; ++i) {
         const auto digit = static_cast<uint64_t>(token[i] - '0');
-        if (magnitude > (UINT64_MAX - digit) / 10) fits = false;
-        else magnitude = magnitude * 10 + digit;
+        if (magnitude > (UINT64_MAX - digit) / 10)
+          fits = false;
+        else
+          magnitude = magnitude * 10 + digit;
       }
       if (fits && !negative) {
-        return magnitude <= static_cast<uint64_t>(INT64_MAX) ? events_.Integer(static_cast<int64_t>(magnitude)) : events_.Unsigned(magnitude);
+        return magnitude <= static_cast<uint64_t>(INT64_MAX) ? events_.Integer(static_cast<int64_t>(magnitude))
+                                                             : events_.Unsigned(magnitude);
       }
       if (fits && magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
-        return events_.Integer(magnitude == static_cast<uint64_t>(INT64_MAX) + 1 ? INT64_MIN : -static_cast<int64_t>(magnitude));
+        return events_.Integer(magnitude == static_cast<uint64_t>(INT64_MAX) + 1 ? INT64_MIN
+                                                                                 : -static_cast<int64_t>(magnitude));
       }
     }
     // Rare on the request path: only here is a C-locale strtod needed, for the finiteness check.
@@ -205,14 +209,22 @@ class Reader {
     const unsigned char lead = Byte(pos_);
     size_t length = 0;
     unsigned char low = 0x80, high = 0xBF;  // bounds of the second byte
-    if (lead >= 0xC2 && lead <= 0xDF) length = 2;
-    else if (lead == 0xE0) length = 3, low = 0xA0;
-    else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) length = 3;
-    else if (lead == 0xED) length = 3, high = 0x9F;
-    else if (lead == 0xF0) length = 4, low = 0x90;
-    else if (lead >= 0xF1 && lead <= 0xF3) length = 4;
-    else if (lead == 0xF4) length = 4, high = 0x8F;
-    else return false;
+    if (lead >= 0xC2 && lead <= 0xDF)
+      length = 2;
+    else if (lead == 0xE0)
+      length = 3, low = 0xA0;
+    else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF)
+      length = 3;
+    else if (lead == 0xED)
+      length = 3, high = 0x9F;
+    else if (lead == 0xF0)
+      length = 4, low = 0x90;
+    else if (lead >= 0xF1 && lead <= 0xF3)
+      length = 4;
+    else if (lead == 0xF4)
+      length = 4, high = 0x8F;
+    else
+      return false;
     if (text_.size() - pos_ < length) return false;
     if (Byte(pos_ + 1) < low || Byte(pos_ + 1) > high) return false;
     for (size_t i = 2; i < length; ++i) {
@@ -228,10 +240,14 @@ class Reader {
     for (int i = 0; i < 4; ++i) {
       const char c = text_[pos_++];
       uint32_t v;
-      if (c >= '0' && c <= '9') v = static_cast<uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f') v = static_cast<uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v = static_cast<uint32_t>(c - 'A' + 10);
-      else return false;
+      if (c >= '0' && c <= '9')
+        v = static_cast<uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v = static_cast<uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v = static_cast<uint32_t>(c - 'A' + 10);
+      else
+        return false;
       out = out << 4 | v;
     }
     return true;
@@ -242,16 +258,34 @@ class Reader {
     if (pos_ == text_.size()) return false;
     const char c = text_[pos_++];
     switch (c) {
-      case '"': string_ += '"'; return true;
-      case '\\': string_ += '\\'; return true;
-      case '/': string_ += '/'; return true;
-      case 'b': string_ += '\b'; return true;
-      case 'f': string_ += '\f'; return true;
-      case 'n': string_ += '\n'; return true;
-      case 'r': string_ += '\r'; return true;
-      case 't': string_ += '\t'; return true;
-      case 'u': break;
-      default: return false;
+      case '"':
+        string_ += '"';
+        return true;
+      case '\\':
+        string_ += '\\';
+        return true;
+      case '/':
+        string_ += '/';
+        return true;
+      case 'b':
+        string_ += '\b';
+        return true;
+      case 'f':
+        string_ += '\f';
+        return true;
+      case 'n':
+        string_ += '\n';
+        return true;
+      case 'r':
+        string_ += '\r';
+        return true;
+      case 't':
+        string_ += '\t';
+        return true;
+      case 'u':
+        break;
+      default:
+        return false;
     }
     uint32_t code = 0;
     if (!Hex4(code)) return false;

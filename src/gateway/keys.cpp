@@ -56,9 +56,12 @@ std::optional<std::array<unsigned char, 32>> ParseKeyHash(const std::string& hex
   for (size_t i = 0; i < 64; ++i) {
     const char c = hex[i];
     unsigned value;
-    if (c >= '0' && c <= '9') value = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') value = static_cast<unsigned>(c - 'a' + 10);
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      value = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      value = static_cast<unsigned>(c - 'a' + 10);
+    else
+      return std::nullopt;
     out[i / 2] = static_cast<unsigned char>(out[i / 2] | (i % 2 ? value : value << 4));
   }
   return out;
@@ -81,13 +84,16 @@ const ApiKeyRecord* FindKey(const std::vector<ApiKeyRecord>& records, const std:
 }
 
 Result<ApiKeyRecord> ParseApiKeyRecord(const nlohmann::json& k, const std::string& where) {
-  if (!k.is_object() || !k.contains("id") || !k["id"].is_string() || !k.contains("sha256") || !k["sha256"].is_string()) {
+  if (!k.is_object() || !k.contains("id") || !k["id"].is_string() || !k.contains("sha256") ||
+      !k["sha256"].is_string()) {
     return MakeError(ErrorCode::kInvalidArgument, where + ": needs id and sha256 (strings)");
   }
   ApiKeyRecord key;
   key.id = k["id"].get<std::string>();
   auto hash = ParseKeyHash(k["sha256"].get<std::string>());
-  if (!hash) return MakeError(ErrorCode::kInvalidArgument, where + ".sha256: 64 lower-case hex digits expected (modelguard gateway hash-key)");
+  if (!hash)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     where + ".sha256: 64 lower-case hex digits expected (modelguard gateway hash-key)");
   key.sha256 = *hash;
   try {
     key.routes = StringList(k, "routes", where);
@@ -106,9 +112,9 @@ Result<ApiKeyRecord> ParseApiKeyRecord(const nlohmann::json& k, const std::strin
 }
 
 nlohmann::json ApiKeyRecordJson(const ApiKeyRecord& r) {
-  nlohmann::json out = {{"id", r.id}, {"sha256", ToHex(r.sha256)}, {"owner", r.owner}, {"tier", r.tier},
-                        {"routes", r.routes}, {"models", r.models}, {"expires", r.expires}, {"revoked", r.revoked},
-                        {"created", r.created}};
+  nlohmann::json out = {{"id", r.id},           {"sha256", ToHex(r.sha256)}, {"owner", r.owner},
+                        {"tier", r.tier},       {"routes", r.routes},        {"models", r.models},
+                        {"expires", r.expires}, {"revoked", r.revoked},      {"created", r.created}};
   return out;
 }
 

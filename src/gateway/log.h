@@ -6,6 +6,7 @@
 
 namespace modelguard::gateway {
 
-void LogEvent(std::string_view level, std::string_view message, nlohmann::ordered_json fields = nlohmann::ordered_json::object());
+void LogEvent(std::string_view level, std::string_view message,
+              nlohmann::ordered_json fields = nlohmann::ordered_json::object());
 
 }  // namespace modelguard::gateway

@@ -41,7 +41,8 @@ void Histogram::Render(std::string& out, const std::string& name, const std::str
     const std::string le = i < kBounds.size() ? Number(kBounds[i]) : "+Inf";
     out += name + "_bucket{" + labels + ",le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
   }
-  out += name + "_sum{" + labels + "} " + Number(static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6) + "\n";
+  out += name + "_sum{" + labels + "} " +
+         Number(static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6) + "\n";
   out += name + "_count{" + labels + "} " + std::to_string(cumulative) + "\n";
 }
 
@@ -85,41 +86,60 @@ std::string Metrics::Prometheus() const {
   }
   out += "# HELP modelguard_gateway_tokens_total Tokens used, from upstream usage reports or counted streams.\n";
   out += "# TYPE modelguard_gateway_tokens_total counter\n";
-  for (const auto& [route, m] : routes_) out += "modelguard_gateway_tokens_total{route=\"" + Escape(route) + "\"} " + std::to_string(m->tokens.load()) + "\n";
+  for (const auto& [route, m] : routes_)
+    out +=
+        "modelguard_gateway_tokens_total{route=\"" + Escape(route) + "\"} " + std::to_string(m->tokens.load()) + "\n";
   out += "# TYPE modelguard_gateway_streams_total counter\n";
-  for (const auto& [route, m] : routes_) out += "modelguard_gateway_streams_total{route=\"" + Escape(route) + "\"} " + std::to_string(m->streams.load()) + "\n";
+  for (const auto& [route, m] : routes_)
+    out +=
+        "modelguard_gateway_streams_total{route=\"" + Escape(route) + "\"} " + std::to_string(m->streams.load()) + "\n";
   out += "# HELP modelguard_gateway_request_duration_seconds Time from request to the end of the response.\n";
   out += "# TYPE modelguard_gateway_request_duration_seconds histogram\n";
-  for (const auto& [route, m] : routes_) m->latency.Render(out, "modelguard_gateway_request_duration_seconds", "route=\"" + Escape(route) + "\"");
-  out += "# HELP modelguard_gateway_time_to_first_byte_seconds Time from request to the first body byte sent (first token on streams).\n";
+  for (const auto& [route, m] : routes_)
+    m->latency.Render(out, "modelguard_gateway_request_duration_seconds", "route=\"" + Escape(route) + "\"");
+  out +=
+      "# HELP modelguard_gateway_time_to_first_byte_seconds Time from request to the first body byte sent (first token "
+      "on streams).\n";
   out += "# TYPE modelguard_gateway_time_to_first_byte_seconds histogram\n";
-  for (const auto& [route, m] : routes_) m->time_to_first_byte.Render(out, "modelguard_gateway_time_to_first_byte_seconds", "route=\"" + Escape(route) + "\"");
+  for (const auto& [route, m] : routes_)
+    m->time_to_first_byte.Render(out, "modelguard_gateway_time_to_first_byte_seconds",
+                                 "route=\"" + Escape(route) + "\"");
   uint64_t blocked = 0;
   out += "# HELP modelguard_gateway_blocks_total Requests and streams stopped by a filter, by reason.\n";
   out += "# TYPE modelguard_gateway_blocks_total counter\n";
   for (const auto& [key, n] : blocks_) {
-    out += "modelguard_gateway_blocks_total{filter=\"" + Escape(key.first) + "\",reason=\"" + Escape(key.second) + "\"} " + std::to_string(n) + "\n";
+    out += "modelguard_gateway_blocks_total{filter=\"" + Escape(key.first) + "\",reason=\"" + Escape(key.second) +
+           "\"} " + std::to_string(n) + "\n";
     blocked += n;
   }
-  out += "# HELP modelguard_gateway_flags_total Requests a filter let through with an alarm (flag verdicts), by reason.\n";
+  out +=
+      "# HELP modelguard_gateway_flags_total Requests a filter let through with an alarm (flag verdicts), by reason.\n";
   out += "# TYPE modelguard_gateway_flags_total counter\n";
   for (const auto& [key, n] : flags_) {
-    out += "modelguard_gateway_flags_total{filter=\"" + Escape(key.first) + "\",reason=\"" + Escape(key.second) + "\"} " + std::to_string(n) + "\n";
+    out += "modelguard_gateway_flags_total{filter=\"" + Escape(key.first) + "\",reason=\"" + Escape(key.second) +
+           "\"} " + std::to_string(n) + "\n";
   }
-  out += "# TYPE modelguard_gateway_blocked_total counter\nmodelguard_gateway_blocked_total " + std::to_string(blocked) + "\n";
+  out += "# TYPE modelguard_gateway_blocked_total counter\nmodelguard_gateway_blocked_total " +
+         std::to_string(blocked) + "\n";
   out += "# TYPE modelguard_gateway_upstream_errors_total counter\n";
   uint64_t upstream_errors = 0;
   for (const auto& [key, n] : upstream_errors_) {
-    out += "modelguard_gateway_upstream_errors_total{upstream=\"" + Escape(key.first) + "\",kind=\"" + Escape(key.second) + "\"} " + std::to_string(n) + "\n";
+    out += "modelguard_gateway_upstream_errors_total{upstream=\"" + Escape(key.first) + "\",kind=\"" +
+           Escape(key.second) + "\"} " + std::to_string(n) + "\n";
     upstream_errors += n;
   }
   out += "# TYPE modelguard_gateway_upstream_target_healthy gauge\n";
   for (const auto& [key, healthy] : target_health_) {
-    out += "modelguard_gateway_upstream_target_healthy{upstream=\"" + Escape(key.first) + "\",target=\"" + Escape(key.second) + "\"} " + (healthy ? "1" : "0") + "\n";
+    out += "modelguard_gateway_upstream_target_healthy{upstream=\"" + Escape(key.first) + "\",target=\"" +
+           Escape(key.second) + "\"} " + (healthy ? "1" : "0") + "\n";
   }
-  out += "# TYPE modelguard_gateway_in_flight gauge\nmodelguard_gateway_in_flight " + std::to_string(in_flight.load()) + "\n";
-  out += "# TYPE modelguard_gateway_config_reloads_total counter\nmodelguard_gateway_config_reloads_total{result=\"ok\"} " +
-         std::to_string(reloads.load()) + "\nmodelguard_gateway_config_reloads_total{result=\"failed\"} " + std::to_string(reload_failures.load()) + "\n";
+  out += "# TYPE modelguard_gateway_in_flight gauge\nmodelguard_gateway_in_flight " + std::to_string(in_flight.load()) +
+         "\n";
+  out +=
+      "# TYPE modelguard_gateway_config_reloads_total "
+      "counter\nmodelguard_gateway_config_reloads_total{result=\"ok\"} " +
+      std::to_string(reloads.load()) + "\nmodelguard_gateway_config_reloads_total{result=\"failed\"} " +
+      std::to_string(reload_failures.load()) + "\n";
   return out;
 }
 

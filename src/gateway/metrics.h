@@ -26,8 +26,8 @@ class Histogram {
 
 struct RouteMetrics {
   std::atomic<uint64_t> status_2xx{0}, status_4xx{0}, status_5xx{0}, tokens{0}, streams{0};
-  Histogram latency;              // whole request, as the client sees it
-  Histogram time_to_first_byte;   // until the first body byte went to the client (first token on streams)
+  Histogram latency;             // whole request, as the client sees it
+  Histogram time_to_first_byte;  // until the first body byte went to the client (first token on streams)
 };
 
 class Metrics {

@@ -183,7 +183,8 @@ std::optional<int64_t> UsageTotalTokens(const nlohmann::json& body) {
     }
   }
   if (!usage) return std::nullopt;
-  if (auto total = usage->find("total_tokens"); total != usage->end() && total->is_number_integer()) return total->get<int64_t>();
+  if (auto total = usage->find("total_tokens"); total != usage->end() && total->is_number_integer())
+    return total->get<int64_t>();
   return std::nullopt;
 }
 

@@ -72,7 +72,8 @@ const Route* Match(const std::vector<Route>& routes, std::string_view target) {
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
   // OpenAI-compatible error body, so SDKs surface the message.
-  return nlohmann::json{{"error", {{"message", message}, {"type", type}, {"code", type}}}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json{{"error", {{"message", message}, {"type", type}, {"code", type}}}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 http::response<http::string_body> JsonResponse(unsigned status, std::string body, unsigned version) {
@@ -84,13 +85,14 @@ http::response<http::string_body> JsonResponse(unsigned status, std::string body
   return res;
 }
 
-http::response<http::string_body> JsonError(unsigned status, const std::string& type, const std::string& message, unsigned version) {
+http::response<http::string_body> JsonError(unsigned status, const std::string& type, const std::string& message,
+                                            unsigned version) {
   return JsonResponse(status, ErrorBody(type, message), version);
 }
 
-constexpr http::field kHopByHop[] = {http::field::connection, http::field::keep_alive, http::field::proxy_authorization,
-                                     http::field::proxy_authenticate, http::field::te, http::field::trailer,
-                                     http::field::transfer_encoding, http::field::upgrade};
+constexpr http::field kHopByHop[] = {
+    http::field::connection, http::field::keep_alive, http::field::proxy_authorization, http::field::proxy_authenticate,
+    http::field::te,         http::field::trailer,    http::field::transfer_encoding,   http::field::upgrade};
 
 template <class Stream>
 beast::tcp_stream& Lowest(Stream& stream) {
@@ -141,12 +143,15 @@ std::string UpstreamRequestHead(const http::request<http::string_body>& request,
   AppendText(head, request.method_string()), head += ' ', AppendText(head, request.target()), head += " HTTP/1.1\r\n";
   for (const auto& field : request) {
     const auto name = field.name();
-    if (HopByHop(name) || name == http::field::host || name == http::field::content_length || name == http::field::expect) continue;
+    if (HopByHop(name) || name == http::field::host || name == http::field::content_length ||
+        name == http::field::expect)
+      continue;
     AppendField(head, field.name_string(), field.value());
   }
   AppendField(head, "Host", host);
   const auto method = request.method();
-  if (!request.body().empty() || method == http::verb::post || method == http::verb::put || method == http::verb::options) {
+  if (!request.body().empty() || method == http::verb::post || method == http::verb::put ||
+      method == http::verb::options) {
     AppendField(head, "Content-Length", std::to_string(request.body().size()));
   }
   head += "\r\n";
@@ -156,11 +161,13 @@ std::string UpstreamRequestHead(const http::request<http::string_body>& request,
 // To the client, in its HTTP version: Content-Length for the (possibly filtered) body, except on answers
 // that never have one, and Connection only where the version's default is not what happens. An answer
 // to HEAD has no body; it keeps the length the message states (the upstream's, or our own body's).
-std::string ClientResponseHead(const http::response<http::string_body>& response, bool keep_alive, bool head_request, bool& with_body) {
+std::string ClientResponseHead(const http::response<http::string_body>& response, bool keep_alive, bool head_request,
+                               bool& with_body) {
   const unsigned status = response.result_int();
   const bool bodiless_status = status < 200 || status == 204 || status == 304;
   with_body = !bodiless_status && !head_request;
-  const bool stated_length = head_request && !bodiless_status && response.find(http::field::content_length) != response.end();
+  const bool stated_length =
+      head_request && !bodiless_status && response.find(http::field::content_length) != response.end();
   const bool http10 = response.version() == 10;
   std::string head;
   head.reserve(512);
@@ -179,7 +186,8 @@ std::string ClientResponseHead(const http::response<http::string_body>& response
 }
 
 template <class S>
-asio::awaitable<void> WriteHeadAndBody(S& stream, std::string& head, const std::string& body, beast::error_code& error) {
+asio::awaitable<void> WriteHeadAndBody(S& stream, std::string& head, const std::string& body,
+                                       beast::error_code& error) {
   if constexpr (std::is_same_v<S, TlsStream>) {
     // Beast's TLS stream loses the rest of a two-buffer write once the first TLS record is full (seen with
     // bodies over 16 KiB), so TLS gets one contiguous buffer; encryption copies the bytes anyway.
@@ -190,15 +198,17 @@ asio::awaitable<void> WriteHeadAndBody(S& stream, std::string& head, const std::
     co_await asio::async_write(stream, buffers, redirect_error(use_awaitable, error));
   }
 }
-asio::awaitable<void> WriteRequest(UpstreamConnection& c, const http::request<http::string_body>& request, beast::string_view host,
-                                   beast::error_code& e) {
+asio::awaitable<void> WriteRequest(UpstreamConnection& c, const http::request<http::string_body>& request,
+                                   beast::string_view host, beast::error_code& e) {
   std::string head = UpstreamRequestHead(request, host);
-  if (c.tls) co_await WriteHeadAndBody(*c.tls, head, request.body(), e);
-  else co_await WriteHeadAndBody(*c.tcp, head, request.body(), e);
+  if (c.tls)
+    co_await WriteHeadAndBody(*c.tls, head, request.body(), e);
+  else
+    co_await WriteHeadAndBody(*c.tcp, head, request.body(), e);
 }
 template <class S>
-asio::awaitable<void> WriteResponse(S& stream, const http::response<http::string_body>& response, bool keep_alive, bool head_request,
-                                    beast::error_code& e) {
+asio::awaitable<void> WriteResponse(S& stream, const http::response<http::string_body>& response, bool keep_alive,
+                                    bool head_request, beast::error_code& e) {
   bool with_body = true;
   std::string head = ClientResponseHead(response, keep_alive, head_request, with_body);
   static const std::string kNothing;
@@ -206,23 +216,31 @@ asio::awaitable<void> WriteResponse(S& stream, const http::response<http::string
 }
 template <class Message>
 asio::awaitable<void> Write(UpstreamConnection& c, Message& m, beast::error_code& e) {
-  if (c.tls) co_await WriteMessage(*c.tls, m, e);
-  else co_await WriteMessage(*c.tcp, m, e);
+  if (c.tls)
+    co_await WriteMessage(*c.tls, m, e);
+  else
+    co_await WriteMessage(*c.tcp, m, e);
 }
 template <class Parser>
 asio::awaitable<void> ReadHead(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {
-  if (c.tls) co_await ReadHeader(*c.tls, b, p, e);
-  else co_await ReadHeader(*c.tcp, b, p, e);
+  if (c.tls)
+    co_await ReadHeader(*c.tls, b, p, e);
+  else
+    co_await ReadHeader(*c.tcp, b, p, e);
 }
 template <class Parser>
 asio::awaitable<void> Read(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {
-  if (c.tls) co_await ReadAll(*c.tls, b, p, e);
-  else co_await ReadAll(*c.tcp, b, p, e);
+  if (c.tls)
+    co_await ReadAll(*c.tls, b, p, e);
+  else
+    co_await ReadAll(*c.tcp, b, p, e);
 }
 template <class Parser>
 asio::awaitable<void> ReadPart(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {
-  if (c.tls) co_await ReadSome(*c.tls, b, p, e);
-  else co_await ReadSome(*c.tcp, b, p, e);
+  if (c.tls)
+    co_await ReadSome(*c.tls, b, p, e);
+  else
+    co_await ReadSome(*c.tcp, b, p, e);
 }
 
 // Feeds what is already buffered to the parser without another trip through the event loop: a request or
@@ -291,20 +309,27 @@ class Gateway {
       parser.body_limit(config.max_request_bytes);
       parser.eager(true);
       ParseBuffered(parser, buffer, error);
-      if (!error && !parser.is_header_done()) co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, error));
+      if (!error && !parser.is_header_done())
+        co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, error));
       if (!error && parser.get()[http::field::expect] == "100-continue" && !parser.is_done()) {
         http::response<http::empty_body> go_on{http::status::continue_, 11};
         co_await http::async_write(stream, go_on, redirect_error(use_awaitable, error));
       }
-      if (!error && !parser.is_done()) co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, error));
-      if (error == http::error::end_of_stream || error == asio::error::connection_reset || error == asio::error::eof) break;
+      if (!error && !parser.is_done())
+        co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, error));
+      if (error == http::error::end_of_stream || error == asio::error::connection_reset || error == asio::error::eof)
+        break;
       if (error) {
         const bool too_large = error == http::error::body_limit;
         const bool timeout = error == beast::error::timeout || error == asio::error::operation_aborted;  // see Forward
         const unsigned status = too_large ? 413 : timeout ? 408 : 400;
         const std::string type = too_large ? "request_too_large" : timeout ? "request_timeout" : "bad_request";
-        auto res = JsonError(status, type, too_large ? "the request body exceeds " + std::to_string(config.max_request_bytes) + " bytes"
-                                                     : timeout ? "the request did not arrive in time" : error.message(), 11);
+        auto res =
+            JsonError(status, type,
+                      too_large ? "the request body exceeds " + std::to_string(config.max_request_bytes) + " bytes"
+                      : timeout ? "the request did not arrive in time"
+                                : error.message(),
+                      11);
         res.keep_alive(false);
         // Requests refused before they were whole are audited too: they are often the interesting ones.
         RequestContext refused;
@@ -351,7 +376,8 @@ class Gateway {
           if (!error) co_await Read(*connection, buffer, response, error);
           if (!error) status = response.get().result_int();
         }
-        Record(*upstream, *target, status >= 200 && status < 300, status ? "health status " + std::to_string(status) : error.message());
+        Record(*upstream, *target, status >= 200 && status < 300,
+               status ? "health status " + std::to_string(status) : error.message());
       }
       const auto interval = upstream->config.health_interval;
       upstream.reset();  // a reload may retire this upstream while we sleep
@@ -372,18 +398,20 @@ class Gateway {
     if (ok) {
       if (target.failures.load(std::memory_order_relaxed) != 0) target.failures = 0;
       if (!target.healthy.load(std::memory_order_relaxed) && !target.healthy.exchange(true)) {
-        LogEvent("info", "upstream target healthy again", {{"upstream", upstream.config.name}, {"target", target.label}});
+        LogEvent("info", "upstream target healthy again",
+                 {{"upstream", upstream.config.name}, {"target", target.label}});
         metrics_->SetTargetHealth(upstream.config.name, target.label, true);
       }
     } else if (++target.failures >= upstream.config.unhealthy_after && target.healthy.exchange(false)) {
-      LogEvent("warn", "upstream target unhealthy", {{"upstream", upstream.config.name}, {"target", target.label}, {"reason", why}});
+      LogEvent("warn", "upstream target unhealthy",
+               {{"upstream", upstream.config.name}, {"target", target.label}, {"reason", why}});
       metrics_->SetTargetHealth(upstream.config.name, target.label, false);
     }
   }
 
   template <class Stream>
-  asio::awaitable<bool> Send(Stream& stream, http::response<http::string_body>& response, bool keep_alive, const GatewayConfig& config,
-                             bool head_request) {
+  asio::awaitable<bool> Send(Stream& stream, http::response<http::string_body>& response, bool keep_alive,
+                             const GatewayConfig& config, bool head_request) {
     Lowest(stream).expires_after(config.upstream_timeout);
     beast::error_code error;
     co_await WriteResponse(stream, response, keep_alive, head_request, error);
@@ -408,8 +436,9 @@ class Gateway {
       for (const auto& [name, upstream] : runtime->upstreams) {
         if (problem.empty() && !upstream->AnyHealthy()) problem = "upstream '" + name + "' has no healthy target";
       }
-      auto res = problem.empty() ? JsonResponse(200, "{\"status\":\"ready\"}", version)
-                                 : JsonResponse(503, nlohmann::json{{"status", "not ready"}, {"reason", problem}}.dump(), version);
+      auto res = problem.empty()
+                     ? JsonResponse(200, "{\"status\":\"ready\"}", version)
+                     : JsonResponse(503, nlohmann::json{{"status", "not ready"}, {"reason", problem}}.dump(), version);
       co_return co_await Send(stream, res, keep_alive, config, head_request);
     }
     if (target == "/metrics") {
@@ -435,12 +464,14 @@ class Gateway {
     if (filtered) {
       for (const auto& field : request) {
         std::string name(field.name_string());
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         context.headers[name] = std::string(field.value());
       }
     }
     if (filtered || Audited(config)) context.body = request.body();
-    const std::string_view body = filtered || Audited(config) ? std::string_view(context.body) : std::string_view(request.body());
+    const std::string_view body =
+        filtered || Audited(config) ? std::string_view(context.body) : std::string_view(request.body());
     Outcome outcome;
     bool open = true;
     auto answer_with = [&](unsigned status, const std::string& type, const std::string& message,
@@ -482,8 +513,10 @@ class Gateway {
         facts.valid = !context.json.is_discarded() && body.find('\0') == std::string_view::npos;
         facts.object = context.json.is_object();
         if (facts.object) {
-          if (auto m = context.json.find("model"); m != context.json.end() && m->is_string()) facts.model = m->get<std::string>();
-          if (auto s = context.json.find("stream"); s != context.json.end() && s->is_boolean()) facts.stream = s->get<bool>();
+          if (auto m = context.json.find("model"); m != context.json.end() && m->is_string())
+            facts.model = m->get<std::string>();
+          if (auto s = context.json.find("stream"); s != context.json.end() && s->is_boolean())
+            facts.stream = s->get<bool>();
         }
       }
       if (!facts.valid) {
@@ -531,8 +564,9 @@ class Gateway {
   // one if the pooled one turns out stale), then the next target when a connection cannot even be made.
   // Once the request was written to a fresh connection it is never replayed: the model may have run it.
   template <class Stream>
-  asio::awaitable<bool> Forward(Stream& client, const Runtime& runtime, const Route& route, http::request<http::string_body> request,
-                                RequestContext& context, bool keep_alive, Clock::time_point started, Outcome& outcome) {
+  asio::awaitable<bool> Forward(Stream& client, const Runtime& runtime, const Route& route,
+                                http::request<http::string_body> request, RequestContext& context, bool keep_alive,
+                                Clock::time_point started, Outcome& outcome) {
     const GatewayConfig& config = runtime.config;
     UpstreamState& upstream = *runtime.upstreams.at(route.upstream);
     const unsigned version = request.version();
@@ -545,7 +579,8 @@ class Gateway {
       bool must_not_replay = false;
       for (int attempt = 0; attempt < 2 && !answered && !must_not_replay; ++attempt) {
         beast::error_code error;
-        connection = attempt == 0 ? upstream.pool.Take(target->label, EventLoopOf(Lowest(client).get_executor())) : nullptr;
+        connection =
+            attempt == 0 ? upstream.pool.Take(target->label, EventLoopOf(Lowest(client).get_executor())) : nullptr;
         const bool reused = connection != nullptr;
         if (!reused) {
           connection = co_await ConnectUpstream(upstream, *target, config.upstream_timeout, error);
@@ -570,8 +605,9 @@ class Gateway {
         // Beast reports its own expiry as `timeout`, but when the expiry races the read's completion on
         // another thread the read ends as `operation_aborted`; nothing else cancels upstream operations.
         const bool timed_out = error == beast::error::timeout || error == asio::error::operation_aborted;
-        failure = target->label + ": " + (timed_out ? "no answer within " + std::to_string(config.upstream_timeout.count()) + " ms (timeout)"
-                                                    : error.message());
+        failure = target->label + ": " +
+                  (timed_out ? "no answer within " + std::to_string(config.upstream_timeout.count()) + " ms (timeout)"
+                             : error.message());
         // A pooled connection the upstream had closed fails at once (reset, end of stream): replaying on a
         // fresh one is safe. A timeout means the upstream got the request and is slow: never replayed.
         const bool stale = reused && !timed_out;
@@ -583,8 +619,10 @@ class Gateway {
       if (answered || must_not_replay) break;
     }
     if (!answered) {
-      const bool timeout = failure.find("timed out") != std::string::npos || failure.find("timeout") != std::string::npos;
-      auto res = JsonError(timeout ? 504 : 502, "upstream_error", "the model endpoint did not answer (" + failure + ")", version);
+      const bool timeout =
+          failure.find("timed out") != std::string::npos || failure.find("timeout") != std::string::npos;
+      auto res = JsonError(timeout ? 504 : 502, "upstream_error", "the model endpoint did not answer (" + failure + ")",
+                           version);
       co_return co_await Finish(client, res, keep_alive, config, route, context, outcome, started);
     }
     Record(upstream, *answered, true, "");
@@ -592,8 +630,8 @@ class Gateway {
     const auto content_type = head->get()[http::field::content_type];
     const bool event_stream = content_type.substr(0, 17) == "text/event-stream";
     if (event_stream) {
-      co_return co_await Relay(client, upstream, *answered, std::move(connection), buffer, *head, runtime, route, context, request.body(),
-                                version, keep_alive, started, outcome);
+      co_return co_await Relay(client, upstream, *answered, std::move(connection), buffer, *head, runtime, route,
+                               context, request.body(), version, keep_alive, started, outcome);
     }
     http::response_parser<http::string_body> parser(std::move(*head));
     parser.body_limit(config.max_response_bytes);
@@ -603,9 +641,12 @@ class Gateway {
     if (!error && !parser.is_done()) co_await Read(*connection, buffer, parser, error);
     if (error) {
       metrics_->CountUpstreamError(upstream.config.name, error == http::error::body_limit ? "too_large" : "read");
-      auto res = error == http::error::body_limit
-                     ? JsonError(502, "upstream_error", "the model's answer exceeds " + std::to_string(config.max_response_bytes) + " bytes", version)
-                     : JsonError(502, "upstream_error", "the model endpoint broke off its answer: " + error.message(), version);
+      auto res =
+          error == http::error::body_limit
+              ? JsonError(502, "upstream_error",
+                          "the model's answer exceeds " + std::to_string(config.max_response_bytes) + " bytes", version)
+              : JsonError(502, "upstream_error", "the model endpoint broke off its answer: " + error.message(),
+                          version);
       co_return co_await Finish(client, res, keep_alive, config, route, context, outcome, started);
     }
     auto response = parser.release();
@@ -619,8 +660,9 @@ class Gateway {
 
   // A whole (non-streamed) answer: response filters, then the client.
   template <class Stream>
-  asio::awaitable<bool> Finish(Stream& client, http::response<http::string_body>& response, bool keep_alive, const GatewayConfig& config,
-                               const Route& route, RequestContext& context, Outcome& outcome, Clock::time_point started) {
+  asio::awaitable<bool> Finish(Stream& client, http::response<http::string_body>& response, bool keep_alive,
+                               const GatewayConfig& config, const Route& route, RequestContext& context,
+                               Outcome& outcome, Clock::time_point started) {
     // The body moves through the filters and back: no copy of a possibly large answer per request.
     ResponseContext out{response.result_int(), std::move(response.body()), false, std::nullopt};
     if (out.status < 300 && route.type == RouteType::kOpenAi) out.total_tokens = ScanUsageTotalTokens(out.body);
@@ -638,10 +680,11 @@ class Gateway {
 
   // Server-sent events: forwarded as they come, each whole event through the route's stream filters.
   template <class Client>
-  asio::awaitable<bool> Relay(Client& client, UpstreamState& upstream, TargetState& target, std::unique_ptr<UpstreamConnection> connection,
-                               beast::flat_buffer& buffer, http::response_parser<http::empty_body>& head, const Runtime& runtime,
-                               const Route& route, RequestContext& context, std::string_view request_body, unsigned version,
-                               bool keep_alive, Clock::time_point started, Outcome& outcome) {
+  asio::awaitable<bool> Relay(Client& client, UpstreamState& upstream, TargetState& target,
+                              std::unique_ptr<UpstreamConnection> connection, beast::flat_buffer& buffer,
+                              http::response_parser<http::empty_body>& head, const Runtime& runtime, const Route& route,
+                              RequestContext& context, std::string_view request_body, unsigned version, bool keep_alive,
+                              Clock::time_point started, Outcome& outcome) {
     const GatewayConfig& config = runtime.config;
     outcome.streamed = true;
     outcome.status = head.get().result_int();
@@ -662,11 +705,13 @@ class Gateway {
 
     auto send = [&](const std::string& bytes) -> asio::awaitable<void> {
       if (bytes.empty() || client_error) co_return;
-      if (!outcome.first_byte_ms) outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+      if (!outcome.first_byte_ms)
+        outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
       if (audited) digest.Update(bytes);
       Lowest(client).expires_after(config.upstream_timeout);
       if (chunked) {
-        co_await asio::async_write(client, http::make_chunk(asio::buffer(bytes)), redirect_error(use_awaitable, client_error));
+        co_await asio::async_write(client, http::make_chunk(asio::buffer(bytes)),
+                                   redirect_error(use_awaitable, client_error));
       } else {
         co_await asio::async_write(client, asio::buffer(bytes), redirect_error(use_awaitable, client_error));
       }
@@ -732,7 +777,8 @@ class Gateway {
         context.verdicts["upstream"] = timeout ? "error:stream_timeout" : "error:stream_broken";
         ended = "upstream";
         // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
-        const std::string why = timeout ? "the model endpoint stopped sending (timeout)" : "the model endpoint broke off the stream: " + error.message();
+        const std::string why = timeout ? "the model endpoint stopped sending (timeout)"
+                                        : "the model endpoint broke off the stream: " + error.message();
         const std::string error_event = SseEvent(ErrorBody("upstream_error", why));
         co_await send(error_event);
       }
@@ -754,8 +800,9 @@ class Gateway {
     }
     if (!usage) {
       // No count from the upstream: estimate. Routes without filters never built the request document.
-      const int64_t prompt = context.json.is_null() && !request_body.empty() ? EstimatePromptTokens(nlohmann::json::parse(request_body, nullptr, false))
-                                                                             : EstimatePromptTokens(context.json);
+      const int64_t prompt = context.json.is_null() && !request_body.empty()
+                                 ? EstimatePromptTokens(nlohmann::json::parse(request_body, nullptr, false))
+                                 : EstimatePromptTokens(context.json);
       usage = prompt + static_cast<int64_t>((text_bytes + 3) / 4);
     }
     outcome.tokens = usage;
@@ -766,14 +813,16 @@ class Gateway {
     co_return !client_error && chunked && ended.empty();
   }
 
-  void Audit(const GatewayConfig& config, const RequestContext& context, const std::string& target, const Outcome& outcome,
-             Clock::time_point started) {
+  void Audit(const GatewayConfig& config, const RequestContext& context, const std::string& target,
+             const Outcome& outcome, Clock::time_point started) {
     for (const auto& [filter, verdict] : context.verdicts) {
       if (verdict.rfind("flag:", 0) == 0) metrics_->CountFlag(filter, verdict.substr(5));
     }
     if (!audit_ && !config.access_log) return;
     nlohmann::ordered_json event;
-    event["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    event["time"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     event["key_id"] = context.key_id;
     event["route"] = context.route;
     event["method"] = context.method;
@@ -791,7 +840,8 @@ class Gateway {
     event["response_sha256"] = outcome.response_sha256;
     if (config.access_log) LogEvent("info", "request", event);
     if (audit_) {
-      if (auto written = audit_->Write(std::move(event)); !written) LogEvent("error", "audit write failed", {{"error", written.error().message}});
+      if (auto written = audit_->Write(std::move(event)); !written)
+        LogEvent("error", "audit write failed", {{"error", written.error().message}});
     }
   }
 
@@ -834,7 +884,8 @@ class Admin {
     const unsigned version = request.version();
     const auto auth = request[http::field::authorization];
     if (auth.substr(0, 7) != "Bearer " ||
-        CRYPTO_memcmp(HashKeyBytes(std::string_view(auth.data() + 7, auth.size() - 7)).data(), config.admin_key_sha256.data(), 32) != 0) {
+        CRYPTO_memcmp(HashKeyBytes(std::string_view(auth.data() + 7, auth.size() - 7)).data(),
+                      config.admin_key_sha256.data(), 32) != 0) {
       return JsonError(401, "invalid_api_key", "the admin API needs the admin key", version);
     }
     const std::string path(request.target());
@@ -854,7 +905,8 @@ class Admin {
     }
     if (path.rfind("/admin/keys/", 0) == 0 && request.method() == http::verb::delete_) {
       const std::string id = path.substr(12);
-      if (auto revoked = keys.Revoke(id); !revoked) return JsonError(404, "not_found", revoked.error().message, version);
+      if (auto revoked = keys.Revoke(id); !revoked)
+        return JsonError(404, "not_found", revoked.error().message, version);
       LogEvent("info", "admin revoked key", {{"id", id}});
       return JsonResponse(200, nlohmann::json{{"id", id}, {"revoked", true}}.dump(), version);
     }
@@ -863,7 +915,8 @@ class Admin {
       if (!problem.empty()) return JsonError(400, "invalid_configuration", problem, version);
       return JsonResponse(200, "{\"reloaded\":true}", version);
     }
-    return JsonError(404, "not_found", "admin endpoints: GET/POST /admin/keys, DELETE /admin/keys/{id}, POST /admin/reload", version);
+    return JsonError(404, "not_found",
+                     "admin endpoints: GET/POST /admin/keys, DELETE /admin/keys/{id}, POST /admin/reload", version);
   }
 
   Gateway& gateway_;
@@ -899,7 +952,8 @@ Status Listen(tcp::acceptor& acceptor, const std::string& host, uint16_t port) {
   if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
   if (!error) acceptor.bind(endpoint, error);
   if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) return MakeError(ErrorCode::kIo, "cannot listen on " + host + ":" + std::to_string(port) + ": " + error.message());
+  if (error)
+    return MakeError(ErrorCode::kIo, "cannot listen on " + host + ":" + std::to_string(port) + ": " + error.message());
   return Ok{};
 }
 
@@ -915,8 +969,8 @@ Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
   std::shared_ptr<asio::ssl::context> tls;
   if (!initial.tls_certificate.empty()) {
     tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                     asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
     boost::system::error_code error;
     tls->use_certificate_chain_file(initial.tls_certificate, error);
     if (error) return MakeError(ErrorCode::kIo, "tls.certificate: " + initial.tls_certificate + ": " + error.message());
@@ -996,34 +1050,47 @@ Status RunGateway(const GatewayConfig& initial, const RunOptions& options) {
   Admin admin(gateway, reload);
   if (initial.admin_port || !initial.admin_host.empty()) {
     if (auto listening = Listen(admin_acceptor, initial.admin_host, initial.admin_port); !listening) return listening;
-    asio::co_spawn(io, AcceptLoop(admin_acceptor, [&]() -> asio::io_context& { return io; },
-                                  [&](tcp::socket s) { asio::co_spawn(io, admin.Session(std::move(s)), asio::detached); }),
+    asio::co_spawn(io,
+                   AcceptLoop(
+                       admin_acceptor, [&]() -> asio::io_context& { return io; },
+                       [&](tcp::socket s) { asio::co_spawn(io, admin.Session(std::move(s)), asio::detached); }),
                    asio::detached);
   }
-  if (options.on_listening) options.on_listening(acceptor.local_endpoint().port(), admin_acceptor.is_open() ? admin_acceptor.local_endpoint().port() : 0);
+  if (options.on_listening)
+    options.on_listening(acceptor.local_endpoint().port(),
+                         admin_acceptor.is_open() ? admin_acceptor.local_endpoint().port() : 0);
 
-  asio::co_spawn(io, AcceptLoop(acceptor, pick_loop, [&](tcp::socket socket) {
+  asio::co_spawn(
+      io,
+      AcceptLoop(acceptor, pick_loop,
+                 [&](tcp::socket socket) {
                    const auto loop = socket.get_executor();
                    if (!tls) {
                      asio::co_spawn(loop, gateway.Session(beast::tcp_stream(std::move(socket))), asio::detached);
                      return;
                    }
-                   asio::co_spawn(loop, [&gateway, tls, s = std::move(socket)]() mutable -> asio::awaitable<void> {
-                     TlsStream stream(std::move(s), *tls);
-                     beast::get_lowest_layer(stream).expires_after(gateway.Snapshot()->config.header_timeout);
-                     beast::error_code error;
-                     co_await stream.async_handshake(asio::ssl::stream_base::server, redirect_error(use_awaitable, error));
-                     if (!error) co_await gateway.Session(std::move(stream));
-                   }, asio::detached);
+                   asio::co_spawn(
+                       loop,
+                       [&gateway, tls, s = std::move(socket)]() mutable -> asio::awaitable<void> {
+                         TlsStream stream(std::move(s), *tls);
+                         beast::get_lowest_layer(stream).expires_after(gateway.Snapshot()->config.header_timeout);
+                         beast::error_code error;
+                         co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                                         redirect_error(use_awaitable, error));
+                         if (!error) co_await gateway.Session(std::move(stream));
+                       },
+                       asio::detached);
                  }),
-                 asio::detached);
+      asio::detached);
 
   // SIGTERM/SIGINT: stop accepting, let requests in flight (streams included) finish up to drain_timeout.
   asio::steady_timer drain_timer(io);
   Clock::time_point drain_deadline;
   std::function<void()> check_drained = [&] {
     if (gateway.metrics().in_flight.load() == 0 || Clock::now() >= drain_deadline) {
-      if (gateway.metrics().in_flight.load() != 0) LogEvent("warn", "drain timeout: closing requests still in flight", {{"in_flight", gateway.metrics().in_flight.load()}});
+      if (gateway.metrics().in_flight.load() != 0)
+        LogEvent("warn", "drain timeout: closing requests still in flight",
+                 {{"in_flight", gateway.metrics().in_flight.load()}});
       gateway.Stop();
       stop_all();
       return;

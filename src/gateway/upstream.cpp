@@ -38,14 +38,16 @@ Result<std::shared_ptr<UpstreamState>> MakeUpstreamState(const Upstream& config)
   if (config.tls) {
     auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     boost::system::error_code error;
-    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                         asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
     if (config.tls_ca_file.empty()) {
       context->set_default_verify_paths(error);
     } else {
       context->load_verify_file(config.tls_ca_file, error);
     }
-    if (error) return MakeError(ErrorCode::kIo, "upstreams." + config.name + ".tls: cannot load trust anchors: " + error.message());
+    if (error)
+      return MakeError(ErrorCode::kIo,
+                       "upstreams." + config.name + ".tls: cannot load trust anchors: " + error.message());
     context->set_verify_mode(config.tls_verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
     state->tls = std::move(context);
   }
@@ -53,32 +55,39 @@ Result<std::shared_ptr<UpstreamState>> MakeUpstreamState(const Upstream& config)
 }
 
 asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(UpstreamState& upstream, const TargetState& target,
-                                                                     std::chrono::milliseconds timeout, beast::error_code& error) {
+                                                                     std::chrono::milliseconds timeout,
+                                                                     beast::error_code& error) {
   auto executor = co_await asio::this_coro::executor;
-  auto connection = upstream.tls ? std::make_unique<UpstreamConnection>(executor, *upstream.tls) : std::make_unique<UpstreamConnection>(executor);
+  auto connection = upstream.tls ? std::make_unique<UpstreamConnection>(executor, *upstream.tls)
+                                 : std::make_unique<UpstreamConnection>(executor);
   auto& socket = connection->lowest();
   socket.expires_after(timeout);
   tcp::resolver resolver(executor);
-  auto endpoints = co_await resolver.async_resolve(target.target.host, target.target.port, asio::redirect_error(asio::use_awaitable, error));
+  auto endpoints = co_await resolver.async_resolve(target.target.host, target.target.port,
+                                                   asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return nullptr;
   co_await socket.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return nullptr;
   socket.socket().set_option(tcp::no_delay(true), error);
   if (connection->tls) {
-    const std::string& name = upstream.config.tls_server_name.empty() ? target.target.host : upstream.config.tls_server_name;
+    const std::string& name =
+        upstream.config.tls_server_name.empty() ? target.target.host : upstream.config.tls_server_name;
     // SNI, and the certificate must name the host we meant to reach.
     if (!SSL_set_tlsext_host_name(connection->tls->native_handle(), name.c_str())) {
       error = beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
       co_return nullptr;
     }
     if (upstream.config.tls_verify) connection->tls->set_verify_callback(asio::ssl::host_name_verification(name));
-    co_await connection->tls->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, error));
+    co_await connection->tls->async_handshake(asio::ssl::stream_base::client,
+                                              asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return nullptr;
   }
   co_return connection;
 }
 
-const void* EventLoopOf(const asio::any_io_executor& executor) { return &asio::query(executor, asio::execution::context); }
+const void* EventLoopOf(const asio::any_io_executor& executor) {
+  return &asio::query(executor, asio::execution::context);
+}
 
 std::unique_ptr<UpstreamConnection> ConnectionPool::Take(const std::string& key, const void* loop) {
   std::lock_guard lock(mutex_);

@@ -28,7 +28,8 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 const void* EventLoopOf(const asio::any_io_executor& executor);
 
 struct UpstreamConnection {
-  explicit UpstreamConnection(const asio::any_io_executor& executor) : tcp(std::in_place, executor), loop(EventLoopOf(executor)) {}
+  explicit UpstreamConnection(const asio::any_io_executor& executor)
+      : tcp(std::in_place, executor), loop(EventLoopOf(executor)) {}
   UpstreamConnection(const asio::any_io_executor& executor, asio::ssl::context& context)
       : tls(std::in_place, executor, context), loop(EventLoopOf(executor)) {}
   beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *tcp; }
@@ -72,7 +73,7 @@ Result<std::shared_ptr<UpstreamState>> MakeUpstreamState(const Upstream& config)
 
 // Resolves, connects and (TLS) handshakes within `timeout`.
 asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(UpstreamState& upstream, const TargetState& target,
-                                                                     std::chrono::milliseconds timeout, beast::error_code& error);
-
+                                                                     std::chrono::milliseconds timeout,
+                                                                     beast::error_code& error);
 
 }  // namespace modelguard::gateway

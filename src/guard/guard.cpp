@@ -76,25 +76,34 @@ Result<Role> ParseRole(std::string_view name) {
   if (name == "assistant") return Role::kAssistant;
   if (name == "tool" || name == "function") return Role::kTool;
   if (name == "document" || name == "retrieved") return Role::kDocument;
-  return MakeError(ErrorCode::kInvalidArgument, "unknown role '" + std::string(name) + "' (user, system, assistant, tool, document)");
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "unknown role '" + std::string(name) + "' (user, system, assistant, tool, document)");
 }
 
 const char* ToString(Role role) {
   switch (role) {
-    case Role::kUser: return "user";
-    case Role::kSystem: return "system";
-    case Role::kAssistant: return "assistant";
-    case Role::kTool: return "tool";
-    case Role::kDocument: return "document";
+    case Role::kUser:
+      return "user";
+    case Role::kSystem:
+      return "system";
+    case Role::kAssistant:
+      return "assistant";
+    case Role::kTool:
+      return "tool";
+    case Role::kDocument:
+      return "document";
   }
   return "user";
 }
 
 const char* ToString(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kAllow: return "allow";
-    case Verdict::kFlag: return "flag";
-    case Verdict::kBlock: return "block";
+    case Verdict::kAllow:
+      return "allow";
+    case Verdict::kFlag:
+      return "flag";
+    case Verdict::kBlock:
+      return "block";
   }
   return "allow";
 }
@@ -103,7 +112,8 @@ Result<RedactMode> ParseRedactMode(std::string_view name) {
   if (name == "mask") return RedactMode::kMask;
   if (name == "hash") return RedactMode::kHash;
   if (name == "vault") return RedactMode::kVault;
-  return MakeError(ErrorCode::kInvalidArgument, "unknown redaction mode '" + std::string(name) + "' (mask, hash, vault)");
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "unknown redaction mode '" + std::string(name) + "' (mask, hash, vault)");
 }
 
 std::string Vault::Placeholder(const std::string& entity, const std::string& original) {
@@ -191,7 +201,8 @@ Result<std::shared_ptr<const Guard>> Guard::Create(const GuardOptions& options) 
   for (size_t i = 0; i < rules["rules"].size(); ++i) {
     const auto& rule = rules["rules"][i];
     const std::string where = signatures_name + ": rules[" + std::to_string(i) + "]";
-    if (!rule.is_object() || !rule.contains("id") || !rule["id"].is_string() || !rule.contains("patterns") || !rule["patterns"].is_array()) {
+    if (!rule.is_object() || !rule.contains("id") || !rule["id"].is_string() || !rule.contains("patterns") ||
+        !rule["patterns"].is_array()) {
       return MakeError(ErrorCode::kParse, where + ": needs a string \"id\" and a \"patterns\" array");
     }
     auto action = ParseSeverity(rule.value("severity", std::string("medium")));
@@ -199,7 +210,8 @@ Result<std::shared_ptr<const Guard>> Guard::Create(const GuardOptions& options) 
     for (const auto& pattern : rule["patterns"]) {
       if (!pattern.is_string()) return MakeError(ErrorCode::kParse, where + ": patterns must be strings");
       specs.push_back(PatternSpec{pattern.get<std::string>(), false});
-      guard->signature_rules_.push_back(SignatureRule{rule["id"].get<std::string>(), rule.value("category", std::string("injection")), *action});
+      guard->signature_rules_.push_back(
+          SignatureRule{rule["id"].get<std::string>(), rule.value("category", std::string("injection")), *action});
     }
   }
   if (!specs.empty()) {
@@ -223,7 +235,9 @@ bool Guard::Allowed(const std::string& entity, std::string_view value) const {
     if (list == options_.allowlist.end()) return false;
     return std::any_of(list->second.begin(), list->second.end(), [&](const std::string& allowed) {
       return allowed.size() == value.size() &&
-             std::equal(allowed.begin(), allowed.end(), value.begin(), [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+             std::equal(allowed.begin(), allowed.end(), value.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+             });
     });
   };
   return matches(entity.c_str()) || matches("*");
@@ -256,7 +270,9 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
         const auto [begin, end] = span(match.begin, match.end);
         result.detections.push_back(Detection{"signature", rule.id, rule.category, "", capped(rule.action),
                                               rule.action == Verdict::kBlock ? 0.99 : 0.75, begin, end, view});
-        signature_score = std::max(signature_score, rule.action == Verdict::kBlock ? 0.99 : rule.action == Verdict::kFlag ? 0.75 : 0.0);
+        signature_score = std::max(signature_score, rule.action == Verdict::kBlock  ? 0.99
+                                                    : rule.action == Verdict::kFlag ? 0.75
+                                                                                    : 0.0);
       }
     }
     if (options_.injection) {
@@ -264,7 +280,8 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
       if (scored.score > model_score) {
         model_score = scored.score;
         const auto [begin, end] = span(scored.begin, scored.end);
-        model_hit = Detection{"injection_model", "model.injection", "injection", "", Verdict::kAllow, scored.score, begin, end, view};
+        model_hit = Detection{
+            "injection_model", "model.injection", "injection", "", Verdict::kAllow, scored.score, begin, end, view};
       }
     }
   };
@@ -283,8 +300,9 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
     const auto& hidden = normalized.hidden;
     auto add_hidden = [&](const char* rule, size_t count, Verdict action) {
       if (count) {
-        result.detections.push_back(Detection{"hidden_text", rule, "smuggling", "", capped(action), 0.9, hidden.first_offset,
-                                              std::min(text.size(), hidden.first_offset + 4), "text"});
+        result.detections.push_back(Detection{"hidden_text", rule, "smuggling", "", capped(action), 0.9,
+                                              hidden.first_offset, std::min(text.size(), hidden.first_offset + 4),
+                                              "text"});
       }
     };
     add_hidden("hidden.tag_characters", hidden.tags, Verdict::kFlag);
@@ -293,7 +311,8 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
     add_hidden("hidden.zero_width", hidden.zero_width >= 3 ? hidden.zero_width : 0, Verdict::kFlag);
     add_hidden("hidden.invalid_utf8", hidden.invalid_utf8, Verdict::kFlag);
   }
-  for (auto& entity : FindEntities(text, options_.pii, options_.secrets)) result.detections.push_back(std::move(entity));
+  for (auto& entity : FindEntities(text, options_.pii, options_.secrets))
+    result.detections.push_back(std::move(entity));
 
   result.score = std::max(model_score, signature_score);
   for (const auto& detection : result.detections) result.verdict = Max(result.verdict, detection.action);
@@ -312,8 +331,8 @@ std::vector<Detection> Guard::FindEntities(std::string_view input, bool pii, boo
     truncated = truncated || scan_truncated;
     for (const auto& entity : entities) {
       if (Allowed(entity.rule->entity, text.substr(entity.begin, entity.end - entity.begin))) continue;
-      found.push_back(Detection{detector, entity.rule->id, entity.rule->category, entity.rule->entity, action, entity.confidence,
-                                entity.begin, entity.end, "text"});
+      found.push_back(Detection{detector, entity.rule->id, entity.rule->category, entity.rule->entity, action,
+                                entity.confidence, entity.begin, entity.end, "text"});
     }
   };
   if (secrets) add(*secrets_, "secret", Verdict::kFlag);
@@ -322,7 +341,9 @@ std::vector<Detection> Guard::FindEntities(std::string_view input, bool pii, boo
   // A credential wins over PII where both matched the same bytes (a token that happens to pass Luhn).
   std::vector<Detection> kept;
   for (auto& detection : found) {
-    const bool overlaps = std::any_of(kept.begin(), kept.end(), [&](const Detection& k) { return detection.begin < k.end && k.begin < detection.end; });
+    const bool overlaps = std::any_of(kept.begin(), kept.end(), [&](const Detection& k) {
+      return detection.begin < k.end && k.begin < detection.end;
+    });
     if (!overlaps) kept.push_back(std::move(detection));
   }
   std::sort(kept.begin(), kept.end(), [](const Detection& a, const Detection& b) { return a.begin < b.begin; });
@@ -337,9 +358,15 @@ Redaction Guard::Redact(std::string_view text, RedactMode mode, bool pii, bool s
     result.text.append(text.substr(at, detection.begin - at));
     const std::string original(text.substr(detection.begin, detection.end - detection.begin));
     switch (mode) {
-      case RedactMode::kMask: result.text += "[" + detection.entity + "]"; break;
-      case RedactMode::kHash: result.text += "[" + detection.entity + ":" + Sha256Prefix(original, 12) + "]"; break;
-      case RedactMode::kVault: result.text += vault ? vault->Placeholder(detection.entity, original) : "[" + detection.entity + "]"; break;
+      case RedactMode::kMask:
+        result.text += "[" + detection.entity + "]";
+        break;
+      case RedactMode::kHash:
+        result.text += "[" + detection.entity + ":" + Sha256Prefix(original, 12) + "]";
+        break;
+      case RedactMode::kVault:
+        result.text += vault ? vault->Placeholder(detection.entity, original) : "[" + detection.entity + "]";
+        break;
     }
     at = detection.end;
   }

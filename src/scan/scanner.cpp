@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -66,7 +66,9 @@ class FileBytes {
   }
   FileBytes() = default;
   FileBytes(FileBytes&& o) noexcept
-      : buffer_(std::move(o.buffer_)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)),
+      : buffer_(std::move(o.buffer_)),
+        data_(std::exchange(o.data_, nullptr)),
+        size_(std::exchange(o.size_, 0)),
         mapped_(std::exchange(o.mapped_, false)) {
     if (!mapped_ && size_ > 0) data_ = buffer_.data();
   }
@@ -83,7 +85,8 @@ class FileBytes {
   bool mapped_ = false;
 };
 
-Finding ScanFinding(const Policy& policy, const std::string& rule_id, const std::string& location, std::string message) {
+Finding ScanFinding(const Policy& policy, const std::string& rule_id, const std::string& location,
+                    std::string message) {
   Finding f;
   f.rule_id = rule_id;
   const RuleConfig* rule = policy.Rule(rule_id);
@@ -133,7 +136,8 @@ void CheckExtension(const std::string& path, const std::string& format, std::vec
     if (e.extension != ext) continue;
     if (std::find(e.formats.begin(), e.formats.end(), format) != e.formats.end()) return;
     facts.push_back({"scan.extension-mismatch", "", std::nullopt, ext, format,
-                     "named " + ext + " but the content is " + format + "; tools that trust the name pick the wrong loader or skip the file"});
+                     "named " + ext + " but the content is " + format +
+                         "; tools that trust the name pick the wrong loader or skip the file"});
     return;
   }
 }
@@ -162,8 +166,9 @@ void Collect(const Policy& policy, const fs::path& root, std::vector<WorkItem>& 
       r.path = p;
       r.format = "symlink";
       if (!inside) {
-        r.findings.push_back(ScanFinding(policy, "scan.symlink", p,
-            "symbolic link to '" + target.string() + "' leaves the scanned tree and was not followed"));
+        r.findings.push_back(
+            ScanFinding(policy, "scan.symlink", p,
+                        "symbolic link to '" + target.string() + "' leaves the scanned tree and was not followed"));
       }
       out.push_back({p, 0, std::move(r)});
       continue;
@@ -182,15 +187,17 @@ void Collect(const Policy& policy, const fs::path& root, std::vector<WorkItem>& 
   if (ec) {
     FileReport r;
     r.path = root.string();
-    r.findings.push_back(ScanFinding(policy, "scan.io-error", root.string(), "directory walk stopped: " + ec.message()));
+    r.findings.push_back(
+        ScanFinding(policy, "scan.io-error", root.string(), "directory walk stopped: " + ec.message()));
     out.push_back({root.string(), 0, std::move(r)});
   }
 }
 
 // Formats that carry weights a loader would pair with code found beside them.
 bool IsWeightsFormat(const std::string& format) {
-  static const std::set<std::string, std::less<>> kWeights = {"pickle", "pytorch-zip", "safetensors", "gguf", "onnx", "keras",
-                                                              "hdf5", "tflite", "tensorflow", "npy", "compressed", "skops"};
+  static const std::set<std::string, std::less<>> kWeights = {"pickle",     "pytorch-zip", "safetensors", "gguf",
+                                                              "onnx",       "keras",       "hdf5",        "tflite",
+                                                              "tensorflow", "npy",         "compressed",  "skops"};
   return kWeights.contains(format);
 }
 
@@ -223,10 +230,15 @@ const std::vector<std::string_view>* ExpectedFormats(const std::string& library)
       {"sentence-transformers", {"safetensors", "pytorch-zip", "pickle"}},
       {"peft", {"safetensors", "pytorch-zip"}},
       {"timm", {"safetensors", "pytorch-zip", "pickle"}},
-      {"gguf", {"gguf"}}, {"llama.cpp", {"gguf"}},
-      {"onnx", {"onnx"}}, {"transformers.js", {"onnx"}},
-      {"keras", {"keras", "hdf5", "tensorflow"}}, {"tf-keras", {"keras", "hdf5", "tensorflow"}},
-      {"tflite", {"tflite"}}, {"sklearn", {"pickle", "skops", "compressed"}}, {"scikit-learn", {"pickle", "skops", "compressed"}},
+      {"gguf", {"gguf"}},
+      {"llama.cpp", {"gguf"}},
+      {"onnx", {"onnx"}},
+      {"transformers.js", {"onnx"}},
+      {"keras", {"keras", "hdf5", "tensorflow"}},
+      {"tf-keras", {"keras", "hdf5", "tensorflow"}},
+      {"tflite", {"tflite"}},
+      {"sklearn", {"pickle", "skops", "compressed"}},
+      {"scikit-learn", {"pickle", "skops", "compressed"}},
       {"nemo", {"archive"}}};
   auto it = kLibraries.find(library);
   return it == kLibraries.end() ? nullptr : &it->second;
@@ -256,15 +268,16 @@ void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
       const std::string library = DeclaredLibrary(fs::path(dir) / "README.md");
       const auto* expected = library.empty() ? nullptr : ExpectedFormats(library);
       const std::set<std::string>& shipped = d.formats;  // clang 14 cannot capture structured bindings
-      if (expected != nullptr &&
-          std::none_of(expected->begin(), expected->end(), [&](std::string_view f) { return shipped.contains(std::string(f)); })) {
+      if (expected != nullptr && std::none_of(expected->begin(), expected->end(),
+                                              [&](std::string_view f) { return shipped.contains(std::string(f)); })) {
         std::string found;
         for (const auto& f : d.formats) found += (found.empty() ? "" : ", ") + f;
         FileReport r;
         r.path = (fs::path(dir) / "README.md").string();
         r.format = "model-card";
-        r.findings.push_back(ScanFinding(policy, "repo.declared-format-mismatch", r.path,
-                                         "model card declares library_name: " + library + " but the weights here are " + found));
+        r.findings.push_back(
+            ScanFinding(policy, "repo.declared-format-mismatch", r.path,
+                        "model card declares library_name: " + library + " but the weights here are " + found));
         report.files.push_back(std::move(r));
       }
     }
@@ -276,7 +289,8 @@ void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
     FileReport r;
     r.path = dir.empty() ? "." : dir;
     r.format = "directory";
-    r.findings.push_back(ScanFinding(policy, "repo.custom-code", r.path, "Python source next to model weights: " + list));
+    r.findings.push_back(
+        ScanFinding(policy, "repo.custom-code", r.path, "Python source next to model weights: " + list));
     report.files.push_back(std::move(r));
   }
 }

@@ -27,16 +27,22 @@ std::pair<Dataset, Dataset> EvaluationAndAttacker(const Dataset& test) {
   return {test.Subset(evaluation), test.Subset(attacker)};
 }
 
-double AccuracyOf(LocalModel& model, const torch::Tensor& x, const torch::Tensor& y) { return model.Predict(x).eq(y).to(torch::kFloat64).mean().item<double>(); }
+double AccuracyOf(LocalModel& model, const torch::Tensor& x, const torch::Tensor& y) {
+  return model.Predict(x).eq(y).to(torch::kFloat64).mean().item<double>();
+}
 
-nlohmann::json RunReference(const std::string& model_path, const torch::Tensor& x, const torch::Tensor& y, double eps, int steps) {
+nlohmann::json RunReference(const std::string& model_path, const torch::Tensor& x, const torch::Tensor& y, double eps,
+                            int steps) {
   const std::string dir = ::testing::TempDir();
   const std::string inputs = dir + "/ref_inputs.f32", labels = dir + "/ref_labels.i64";
   const torch::Tensor xc = x.contiguous(), yc = y.contiguous();
-  std::ofstream(inputs, std::ios::binary).write(reinterpret_cast<const char*>(xc.data_ptr<float>()), static_cast<std::streamsize>(xc.numel() * 4));
-  std::ofstream(labels, std::ios::binary).write(reinterpret_cast<const char*>(yc.data_ptr<int64_t>()), static_cast<std::streamsize>(yc.numel() * 8));
-  const std::string command = "/usr/bin/python3 " MODELGUARD_SOURCE_DIR "/tests/assess/reference_attacks.py " + model_path + " " + inputs + " " + labels + " " +
-                              std::to_string(x.size(0)) + " " + std::to_string(x[0].numel()) + " " + std::to_string(eps) + " " + std::to_string(steps);
+  std::ofstream(inputs, std::ios::binary)
+      .write(reinterpret_cast<const char*>(xc.data_ptr<float>()), static_cast<std::streamsize>(xc.numel() * 4));
+  std::ofstream(labels, std::ios::binary)
+      .write(reinterpret_cast<const char*>(yc.data_ptr<int64_t>()), static_cast<std::streamsize>(yc.numel() * 8));
+  const std::string command = "/usr/bin/python3 " MODELGUARD_SOURCE_DIR "/tests/assess/reference_attacks.py " +
+                              model_path + " " + inputs + " " + labels + " " + std::to_string(x.size(0)) + " " +
+                              std::to_string(x[0].numel()) + " " + std::to_string(eps) + " " + std::to_string(steps);
   FILE* pipe = popen(command.c_str(), "r");
   std::string output;
   char buffer[4096];
@@ -77,8 +83,8 @@ TEST(EvasionTest, FgsmAndPgdMatchPythonReferenceWithinOnePoint) {
     options.random_start = false;
     const double fgsm = AccuracyOf(model, Fgsm(model, x, y, eps), y);
     const double pgd = AccuracyOf(model, Pgd(model, x, y, options), y);
-    std::printf("[ metric ] eps %.2f: FGSM %.4f (python %.4f), PGD-20 %.4f (python %.4f)\n", eps, fgsm, reference["fgsm"].get<double>(), pgd,
-                reference["pgd"].get<double>());
+    std::printf("[ metric ] eps %.2f: FGSM %.4f (python %.4f), PGD-20 %.4f (python %.4f)\n", eps, fgsm,
+                reference["fgsm"].get<double>(), pgd, reference["pgd"].get<double>());
     EXPECT_NEAR(AccuracyOf(model, x, y), reference["clean"].get<double>(), 1e-9);
     EXPECT_NEAR(fgsm, reference["fgsm"].get<double>(), 0.01) << "eps " << eps;
     EXPECT_NEAR(pgd, reference["pgd"].get<double>(), 0.01) << "eps " << eps;
@@ -131,7 +137,8 @@ TEST(EvasionTest, AutoAttackIsNoWeakerThanPgdAndBlackBoxAttacksWork) {
   square.max_queries = 300;
   const torch::Tensor square_adv = Square(target, x, y, square);
   EXPECT_LE((square_adv - x).abs().max().item<double>(), 0.2 + 1e-6);
-  EXPECT_LT(AccuracyOf(model, square_adv, y), AccuracyOf(model, x, y) - 0.3) << "Square should break many samples at eps 0.2";
+  EXPECT_LT(AccuracyOf(model, square_adv, y), AccuracyOf(model, x, y) - 0.3)
+      << "Square should break many samples at eps 0.2";
   EXPECT_GT(target.queries(), 100);
 
   defenses::OutputPolicy labels_only;
@@ -185,11 +192,13 @@ class PradaWatchedTarget final : public Target {
     for (int64_t i = 0; i < x.size(0); ++i) {
       const double* row = flat[i].data_ptr<double>();
       if (++queries_ <= skip_) continue;
-      const auto verdict = detector.Observe(std::span<const double>(row, static_cast<size_t>(flat.size(1))), labels[i].item<int64_t>());
+      const auto verdict =
+          detector.Observe(std::span<const double>(row, static_cast<size_t>(flat.size(1))), labels[i].item<int64_t>());
       if (verdict.alarm && first_alarm < 0) first_alarm = queries_;
       if (verdict.distances >= 100) {
         lowest_w = std::min(lowest_w, verdict.w);
-        if (queries_ % 100 == 0) trajectory += std::to_string(queries_ - skip_) + ":" + std::to_string(verdict.w).substr(0, 5) + " ";
+        if (queries_ % 100 == 0)
+          trajectory += std::to_string(queries_ - skip_) + ":" + std::to_string(verdict.w).substr(0, 5) + " ";
       }
     }
     return scores;
@@ -226,20 +235,24 @@ TEST(ExtractionTest, JbdaReachesNinetyPercentFidelityAndPradaCatchesIt) {
     final_fidelity[output] = curve.fidelity.back().y;
     EXPECT_LE(curve.cost.queries, plan.budget);
     for (size_t i = 1; i < curve.fidelity.size(); ++i) EXPECT_GT(curve.fidelity[i].x, curve.fidelity[i - 1].x);
-    std::printf("[ metric ] %s: PRADA lowest W %.4f; W by query: %s\n", output, watched.lowest_w, watched.trajectory.c_str());
+    std::printf("[ metric ] %s: PRADA lowest W %.4f; W by query: %s\n", output, watched.lowest_w,
+                watched.trajectory.c_str());
     if (std::string(output) == "probabilities") {
       EXPECT_GE(curve.fidelity.back().y, 0.90) << "JBDA with probabilities";
       // The stream PRADA saw: the evaluation queries (natural samples) first, then the attack.
       const int64_t attack_start = static_cast<int64_t>(evaluation.size());
       ASSERT_GT(watched.first_alarm, 0) << "PRADA never alarmed on JBDA; last W " << watched.detector.last().w;
-      EXPECT_LE(watched.first_alarm - attack_start, 500) << "PRADA should alarm within the attack's first few hundred queries";
-      std::printf("[ metric ] JBDA fidelity %.3f after %lld queries; PRADA alarm after %lld attack queries\n", curve.fidelity.back().y,
-                  static_cast<long long>(curve.cost.queries), static_cast<long long>(watched.first_alarm - attack_start));
+      EXPECT_LE(watched.first_alarm - attack_start, 500)
+          << "PRADA should alarm within the attack's first few hundred queries";
+      std::printf("[ metric ] JBDA fidelity %.3f after %lld queries; PRADA alarm after %lld attack queries\n",
+                  curve.fidelity.back().y, static_cast<long long>(curve.cost.queries),
+                  static_cast<long long>(watched.first_alarm - attack_start));
     }
   }
-  std::printf("[ metric ] JBDA final fidelity: probabilities %.3f, round-1 %.3f, label %.3f\n", final_fidelity["probabilities"], final_fidelity["round-1"],
-              final_fidelity["label"]);
-  EXPECT_GE(final_fidelity["probabilities"], final_fidelity["label"] - 0.02) << "scores should help the attacker at least as much as labels";
+  std::printf("[ metric ] JBDA final fidelity: probabilities %.3f, round-1 %.3f, label %.3f\n",
+              final_fidelity["probabilities"], final_fidelity["round-1"], final_fidelity["label"]);
+  EXPECT_GE(final_fidelity["probabilities"], final_fidelity["label"] - 0.02)
+      << "scores should help the attacker at least as much as labels";
 }
 
 TEST(ExtractionTest, PradaStaysQuietOnBenignStreamsFromTheTestSet) {
@@ -253,9 +266,11 @@ TEST(ExtractionTest, PradaStaysQuietOnBenignStreamsFromTheTestSet) {
     const torch::Tensor order = torch::randperm(x.size(0), generator, torch::kInt64);
     auto answered = watched.Query(x.index_select(0, order));
     ASSERT_TRUE(answered.ok());
-    EXPECT_LT(watched.first_alarm, 0) << "benign stream " << seed << " raised an alarm; W " << watched.detector.last().w;
-    std::printf("[ metric ] benign stream %llu: %lld queries, lowest W %.4f, final W %.4f\n", static_cast<unsigned long long>(seed),
-                static_cast<long long>(x.size(0)), watched.lowest_w, watched.detector.last().w);
+    EXPECT_LT(watched.first_alarm, 0) << "benign stream " << seed << " raised an alarm; W "
+                                      << watched.detector.last().w;
+    std::printf("[ metric ] benign stream %llu: %lld queries, lowest W %.4f, final W %.4f\n",
+                static_cast<unsigned long long>(seed), static_cast<long long>(x.size(0)), watched.lowest_w,
+                watched.detector.last().w);
   }
 }
 
@@ -291,8 +306,9 @@ TEST(MembershipTest, OverfitModelLeaksAndRegularisedModelLittle) {
     ASSERT_TRUE(result.ok()) << result.error().message;
     ASSERT_EQ(result->attacks.size(), 3u);
     for (const auto& attack : result->attacks) {
-      std::printf("[ metric ] %s %s: AUC %.3f, TPR@1%%FPR %.3f, advantage %.3f (train %.3f, test %.3f)\n", recipe, attack.attack.c_str(), attack.auc,
-                  attack.tpr_at_1_fpr, attack.advantage, result->train_accuracy, result->test_accuracy);
+      std::printf("[ metric ] %s %s: AUC %.3f, TPR@1%%FPR %.3f, advantage %.3f (train %.3f, test %.3f)\n", recipe,
+                  attack.attack.c_str(), attack.auc, attack.tpr_at_1_fpr, attack.advantage, result->train_accuracy,
+                  result->test_accuracy);
       EXPECT_GE(attack.auc, 0.0);
       EXPECT_LE(attack.auc, 1.0);
       EXPECT_FALSE(attack.roc.empty());
@@ -359,10 +375,11 @@ TEST(AssessTest, EndToEndReportWithEveryRisk) {
   ASSERT_TRUE(WriteReport(*report, dir).ok());
   std::ifstream html_in(dir + "/report.html");
   const std::string html((std::istreambuf_iterator<char>(html_in)), std::istreambuf_iterator<char>());
-  EXPECT_GE(std::count(html.begin(), html.end(), '<') , 100);
+  EXPECT_GE(std::count(html.begin(), html.end(), '<'), 100);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
-  EXPECT_EQ(html.find("http://", html.find("<body")), html.find("http://www.w3.org/2000/svg", html.find("<body"))) << "no external references";
+  EXPECT_EQ(html.find("http://", html.find("<body")), html.find("http://www.w3.org/2000/svg", html.find("<body")))
+      << "no external references";
   std::ifstream json_in(dir + "/report.json");
   const auto json = nlohmann::json::parse(json_in, nullptr, false);
   ASSERT_TRUE(json.is_object());

@@ -10,7 +10,8 @@ namespace modelguard::assess {
 namespace {
 
 std::string BigEndian(uint32_t v) {
-  return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+  return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                     static_cast<char>(v)};
 }
 
 std::string IdxImages(uint32_t count, uint32_t rows, uint32_t cols, size_t actual_pixels) {
@@ -146,7 +147,8 @@ TEST(LoadDatasetTest, SklearnDigitsSplitIsDeterministicAndDisjoint) {
 }
 
 TEST(LoadDatasetTest, FashionMnistKeepsItsOwnSplit) {
-  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
   auto data = LoadDataset("fashion-mnist");
   ASSERT_TRUE(data.ok()) << data.error().message;
   EXPECT_EQ(data->train.size(), 60000u);

@@ -11,7 +11,9 @@
 namespace modelguard::defenses {
 namespace {
 
-size_t ArgMax(const std::vector<double>& v) { return static_cast<size_t>(std::max_element(v.begin(), v.end()) - v.begin()); }
+size_t ArgMax(const std::vector<double>& v) {
+  return static_cast<size_t>(std::max_element(v.begin(), v.end()) - v.begin());
+}
 
 TEST(OutputHardeningTest, ParsesEverySpellingAndRejectsOthers) {
   for (const char* text : {"probabilities", "top-3", "round-2", "label", "reverse-sigmoid"}) {
@@ -19,7 +21,8 @@ TEST(OutputHardeningTest, ParsesEverySpellingAndRejectsOthers) {
     ASSERT_TRUE(policy.ok()) << text;
     EXPECT_EQ(policy->Describe(), text);
   }
-  for (const char* text : {"top-0", "round-9", "top-", "round-x", "labels", ""}) EXPECT_FALSE(ParseOutputPolicy(text).ok()) << text;
+  for (const char* text : {"top-0", "round-9", "top-", "round-x", "labels", ""})
+    EXPECT_FALSE(ParseOutputPolicy(text).ok()) << text;
 }
 
 TEST(OutputHardeningTest, EveryModeKeepsThePredictedClass) {
@@ -60,7 +63,10 @@ double ScipyShapiro(const std::vector<double>& values) {
     out.precision(17);
     for (double v : values) out << v << "\n";
   }
-  const std::string command = "/usr/bin/python3 -c \"import sys,scipy.stats as s; print(s.shapiro([float(l) for l in open(sys.argv[1])]).statistic)\" " + path;
+  const std::string command =
+      "/usr/bin/python3 -c \"import sys,scipy.stats as s; print(s.shapiro([float(l) for l in "
+      "open(sys.argv[1])]).statistic)\" " +
+      path;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return -1;
   double w = -1;
@@ -98,7 +104,8 @@ TEST(PradaTest, SyntheticStepsAlarmWhileNaturalSamplesDoNot) {
   // Natural queries: points scattered around class centres; nearest distances are roughly normal.
   PradaDetector natural;
   std::vector<std::vector<double>> centres(4, std::vector<double>(16));
-  for (auto& c : centres) for (double& v : c) v = 4 * noise(random);
+  for (auto& c : centres)
+    for (double& v : c) v = 4 * noise(random);
   for (int i = 0; i < 600; ++i) {
     const int cls = i % 4;
     std::vector<double> q(16);

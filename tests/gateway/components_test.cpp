@@ -25,7 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(SseSplitter, CutsWholeEventsWhateverTheReadBoundaries) {
-  const std::string stream = "data: {\"a\":1}\n\n: keep-alive\n\ndata: line one\r\ndata: line two\r\n\r\ndata: [DONE]\n\n";
+  const std::string stream =
+      "data: {\"a\":1}\n\n: keep-alive\n\ndata: line one\r\ndata: line two\r\n\r\ndata: [DONE]\n\n";
   // Every way of cutting the stream in two reads gives the same four events.
   for (size_t cut = 0; cut <= stream.size(); ++cut) {
     SseSplitter splitter(1024);
@@ -140,7 +141,8 @@ std::string SignSha256(EVP_PKEY* key, const std::string& input) {
   EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, key);
   EVP_DigestSign(md, nullptr, &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
   std::string signature(size, '\0');
-  EVP_DigestSign(md, reinterpret_cast<unsigned char*>(signature.data()), &size, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  EVP_DigestSign(md, reinterpret_cast<unsigned char*>(signature.data()), &size,
+                 reinterpret_cast<const unsigned char*>(input.data()), input.size());
   EVP_MD_CTX_free(md);
   signature.resize(size);
   return signature;
@@ -150,7 +152,8 @@ std::string Hs256(const nlohmann::json& header, const nlohmann::json& claims, co
   const std::string input = B64Url(header.dump()) + "." + B64Url(claims.dump());
   unsigned char mac[32];
   unsigned int size = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size);
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size);
   return input + "." + B64Url(std::string(reinterpret_cast<char*>(mac), size));
 }
 
@@ -169,7 +172,9 @@ class JwtFilterTest : public ::testing::Test {
     auto filter = CreateFilter("jwt",
                                {{"issuer", "https://idp.example"},
                                 {"audience", "modelguard"},
-                                {"keys", {{{"alg", "HS256"}, {"kid", "h"}, {"secret", secret_}}, {{"alg", "ES256"}, {"kid", "e"}, {"public_key", public_pem_}}}}},
+                                {"keys",
+                                 {{{"alg", "HS256"}, {"kid", "h"}, {"secret", secret_}},
+                                  {{"alg", "ES256"}, {"kid", "e"}, {"public_key", public_pem_}}}}},
                                FilterEnvironment{MakeMemoryLimitStore(), nullptr, false});
     ASSERT_TRUE(filter.ok()) << filter.error().message;
     filter_ = *filter;
@@ -179,7 +184,8 @@ class JwtFilterTest : public ::testing::Test {
     fs::remove(public_pem_);
   }
   std::string Es256(const nlohmann::json& claims) {
-    const std::string input = B64Url(nlohmann::json{{"alg", "ES256"}, {"kid", "e"}}.dump()) + "." + B64Url(claims.dump());
+    const std::string input =
+        B64Url(nlohmann::json{{"alg", "ES256"}, {"kid", "e"}}.dump()) + "." + B64Url(claims.dump());
     const std::string der = SignSha256(key_, input);
     const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
     ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
@@ -189,7 +195,8 @@ class JwtFilterTest : public ::testing::Test {
     ECDSA_SIG_free(sig);
     return input + "." + B64Url(std::string(reinterpret_cast<char*>(raw), 64));
   }
-  std::optional<Answer> Check(const std::string& token, const std::string& route = "chat", const std::string& model = "m") {
+  std::optional<Answer> Check(const std::string& token, const std::string& route = "chat",
+                              const std::string& model = "m") {
     RequestContext r;
     r.route = route;
     r.model = model;
@@ -200,7 +207,10 @@ class JwtFilterTest : public ::testing::Test {
     return answer;
   }
   nlohmann::json Claims(int64_t exp_offset = 600) {
-    return {{"sub", "alice"}, {"iss", "https://idp.example"}, {"aud", "modelguard"}, {"exp", std::time(nullptr) + exp_offset}};
+    return {{"sub", "alice"},
+            {"iss", "https://idp.example"},
+            {"aud", "modelguard"},
+            {"exp", std::time(nullptr) + exp_offset}};
   }
   const std::string secret_ = "0123456789abcdef0123456789abcdef";
   EVP_PKEY* key_ = nullptr;
@@ -216,7 +226,8 @@ TEST_F(JwtFilterTest, AcceptsValidHs256AndEs256Tokens) {
 }
 
 TEST_F(JwtFilterTest, RefusesForgedExpiredMisaddressedAndConfusedTokens) {
-  EXPECT_EQ(Check(Hs256({{"alg", "HS256"}}, Claims(), "another secret that is 32 bytes!!"))->error_type, "invalid_token");
+  EXPECT_EQ(Check(Hs256({{"alg", "HS256"}}, Claims(), "another secret that is 32 bytes!!"))->error_type,
+            "invalid_token");
   EXPECT_EQ(Check(Hs256({{"alg", "HS256"}}, Claims(-3600), secret_))->message, "the token has expired");
   auto wrong_audience = Claims();
   wrong_audience["aud"] = "other";
@@ -252,7 +263,8 @@ TEST_F(JwtFilterTest, RouteAndModelClaimsAreScopes) {
 TEST(JwtFilter, VerifiesRs256AndRefusesAnEcKeyForIt) {
   EVP_PKEY* rsa = EVP_RSA_gen(2048);
   ASSERT_NE(rsa, nullptr);
-  const std::string pem_path = (fs::temp_directory_path() / ("mg-jwt-rsa-" + std::to_string(::getpid()) + ".pem")).string();
+  const std::string pem_path =
+      (fs::temp_directory_path() / ("mg-jwt-rsa-" + std::to_string(::getpid()) + ".pem")).string();
   FILE* f = std::fopen(pem_path.c_str(), "w");
   PEM_write_PUBKEY(f, rsa);
   std::fclose(f);
@@ -260,7 +272,8 @@ TEST(JwtFilter, VerifiesRs256AndRefusesAnEcKeyForIt) {
   auto filter = CreateFilter("jwt", {{"keys", {{{"alg", "RS256"}, {"public_key", pem_path}}}}}, env);
   ASSERT_TRUE(filter.ok()) << filter.error().message;
   EXPECT_FALSE(CreateFilter("jwt", {{"keys", {{{"alg", "ES256"}, {"public_key", pem_path}}}}}, env).ok());
-  const std::string input = B64Url(R"({"alg":"RS256"})") + "." + B64Url(nlohmann::json{{"sub", "r"}, {"exp", std::time(nullptr) + 60}}.dump());
+  const std::string input = B64Url(R"({"alg":"RS256"})") + "." +
+                            B64Url(nlohmann::json{{"sub", "r"}, {"exp", std::time(nullptr) + 60}}.dump());
   std::string signature = SignSha256(rsa, input);
   RequestContext good;
   good.headers["authorization"] = "Bearer " + input + "." + B64Url(signature);
@@ -404,7 +417,7 @@ logs: {access: true}
 
 TEST(ExampleConfig, TheDocumentedExampleLoads) {
   // Relative paths in the example (the demo JWT key) are relative to the repository root.
-  const auto root = fs::path(__FILE__).parent_path().parent_path().parent_path();
+  const fs::path root = MODELGUARD_SOURCE_DIR;
   const auto previous = fs::current_path();
   fs::current_path(root);
   auto config = LoadGatewayConfig("examples/gateway/gateway.yaml");
@@ -416,7 +429,7 @@ TEST(ExampleConfig, TheDocumentedExampleLoads) {
 }
 
 TEST(ExampleConfig, TheTomlExampleSaysWhatTheYamlExampleSays) {
-  const auto root = fs::path(__FILE__).parent_path().parent_path().parent_path();
+  const fs::path root = MODELGUARD_SOURCE_DIR;
   const auto previous = fs::current_path();
   fs::current_path(root);
   ConfigLoader loader;
@@ -434,7 +447,8 @@ TEST(ExampleConfig, TheTomlExampleSaysWhatTheYamlExampleSays) {
     EXPECT_EQ(toml->routes[i].type, yaml->routes[i].type);
     EXPECT_EQ(toml->routes[i].upstream, yaml->routes[i].upstream);
     ASSERT_EQ(toml->routes[i].filters.size(), yaml->routes[i].filters.size());
-    for (size_t f = 0; f < yaml->routes[i].filters.size(); ++f) EXPECT_EQ(toml->routes[i].filters[f].get(), yaml->routes[i].filters[f].get());
+    for (size_t f = 0; f < yaml->routes[i].filters.size(); ++f)
+      EXPECT_EQ(toml->routes[i].filters[f].get(), yaml->routes[i].filters[f].get());
   }
   for (const auto& [name, upstream] : yaml->upstreams) {
     ASSERT_TRUE(toml->upstreams.count(name)) << name;
@@ -451,12 +465,16 @@ TEST(ExampleConfig, TheTomlExampleSaysWhatTheYamlExampleSays) {
 
 TEST_F(ConfigFile, TomlErrorsNameTheLineAndTheKey) {
   const std::pair<std::string, std::string> cases[] = {
-      {"[upstreams]\na = \"127.0.0.1:1\"\n\n[[routes]]\npath = \"/x\"\nupstream = \"b\"\n", ".toml:6: routes[0].upstream: no upstream named 'b'"},
-      {"upstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n[limts]\n", ":3: limts: unknown key"},
-      {"threads = \"two\"\nupstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n", ":1: threads: a whole number is expected"},
-      {"listen = \"127.0.0.1:1\"\nroutes = [\n", ".toml:"},                         // syntax: line and column
+      {"[upstreams]\na = \"127.0.0.1:1\"\n\n[[routes]]\npath = \"/x\"\nupstream = \"b\"\n",
+       ".toml:6: routes[0].upstream: no upstream named 'b'"},
+      {"upstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n[limts]\n",
+       ":3: limts: unknown key"},
+      {"threads = \"two\"\nupstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n",
+       ":1: threads: a whole number is expected"},
+      {"listen = \"127.0.0.1:1\"\nroutes = [\n", ".toml:"},                  // syntax: line and column
       {"listen = \"127.0.0.1:1\"\nlisten = \"127.0.0.1:2\"\n", ".toml:2:"},  // a key given twice
-      {"upstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = \"a\"}]\n[filters.guard]\nprompt_leak_overlap = inf\n",
+      {"upstreams = {a = \"127.0.0.1:1\"}\nroutes = [{path = \"/x\", upstream = "
+       "\"a\"}]\n[filters.guard]\nprompt_leak_overlap = inf\n",
        ":4: filters.guard.prompt_leak_overlap: a finite number is expected"},
   };
   for (const auto& [text, expected] : cases) {
@@ -469,14 +487,18 @@ TEST_F(ConfigFile, TomlErrorsNameTheLineAndTheKey) {
 TEST_F(ConfigFile, ErrorsNameTheLineAndTheKey) {
   auto unknown_upstream = Load("upstreams:\n  a: 127.0.0.1:1\nroutes:\n  - path: /x\n    upstream: b\n");
   ASSERT_FALSE(unknown_upstream.ok());
-  EXPECT_NE(unknown_upstream.error().message.find(".yaml:5: routes[0].upstream: no upstream named 'b'"), std::string::npos)
+  EXPECT_NE(unknown_upstream.error().message.find(".yaml:5: routes[0].upstream: no upstream named 'b'"),
+            std::string::npos)
       << unknown_upstream.error().message;
   auto typo = Load("upstreams: {a: 127.0.0.1:1}\nroutes: [{path: /x, upstream: a}]\nlimts: {}\n");
   ASSERT_FALSE(typo.ok());
   EXPECT_NE(typo.error().message.find(":3: limts: unknown key"), std::string::npos) << typo.error().message;
-  auto bad_filter = Load("upstreams: {a: 127.0.0.1:1}\nfilters:\n  rate_limit:\n    requests_per_second: -1\nroutes: [{path: /x, upstream: a, filters: [rate_limit]}]\n");
+  auto bad_filter = Load(
+      "upstreams: {a: 127.0.0.1:1}\nfilters:\n  rate_limit:\n    requests_per_second: -1\nroutes: [{path: /x, "
+      "upstream: a, filters: [rate_limit]}]\n");
   ASSERT_FALSE(bad_filter.ok());
-  EXPECT_NE(bad_filter.error().message.find(":3: filters.rate_limit: rate_limit:"), std::string::npos) << bad_filter.error().message;
+  EXPECT_NE(bad_filter.error().message.find(":3: filters.rate_limit: rate_limit:"), std::string::npos)
+      << bad_filter.error().message;
   auto syntax = Load("routes: [\n");
   ASSERT_FALSE(syntax.ok());
   EXPECT_NE(syntax.error().message.find(".yaml:"), std::string::npos);
@@ -493,13 +515,17 @@ TEST_F(ConfigFile, ErrorsNameTheLineAndTheKey) {
 }
 
 TEST_F(ConfigFile, ReloadKeepsTheStateOfUnchangedFilters) {
-  const std::string text = "upstreams: {a: 127.0.0.1:1}\nfilters: {token_budget: {tokens: 10}}\nroutes: [{name: r, path: /x, upstream: a, filters: [token_budget]}]\n";
+  const std::string text =
+      "upstreams: {a: 127.0.0.1:1}\nfilters: {token_budget: {tokens: 10}}\nroutes: [{name: r, path: /x, upstream: a, "
+      "filters: [token_budget]}]\n";
   auto first = Load(text);
   ASSERT_TRUE(first.ok());
   auto again = Load(text);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(first->routes[0].filters[0].get(), again->routes[0].filters[0].get());
-  auto changed = Load("upstreams: {a: 127.0.0.1:1}\nfilters: {token_budget: {tokens: 20}}\nroutes: [{name: r, path: /x, upstream: a, filters: [token_budget]}]\n");
+  auto changed = Load(
+      "upstreams: {a: 127.0.0.1:1}\nfilters: {token_budget: {tokens: 20}}\nroutes: [{name: r, path: /x, upstream: a, "
+      "filters: [token_budget]}]\n");
   ASSERT_TRUE(changed.ok());
   EXPECT_NE(first->routes[0].filters[0].get(), changed->routes[0].filters[0].get());
 }

@@ -7,8 +7,8 @@
 
 #include "modelguard/gateway/audit.h"
 #include "modelguard/gateway/filter.h"
-#include "src/gateway/filters/api_key/api_key_filter.h"
 #include "modelguard/gateway/limits.h"
+#include "src/gateway/filters/api_key/api_key_filter.h"
 #include "src/gateway/openai.h"
 
 namespace modelguard::gateway {
@@ -24,15 +24,16 @@ RequestContext Request(const std::string& route, const std::string& body = "{}")
 }
 
 FilterEnvironment Env() { return FilterEnvironment{MakeMemoryLimitStore(), nullptr, false}; }
-Result<std::shared_ptr<Filter>> Make(const std::string& name, const nlohmann::json& settings, const FilterEnvironment& env = Env()) {
+Result<std::shared_ptr<Filter>> Make(const std::string& name, const nlohmann::json& settings,
+                                     const FilterEnvironment& env = Env()) {
   return CreateFilter(name, settings, env);
 }
 
 TEST(ApiKeyFilter, ChecksHashScopeRevocationAndExpiry) {
   auto filter = Make("api_key", {{"keys",
-                                          {{{"id", "a"}, {"sha256", HashApiKey("secret-a")}},
-                                           {{"id", "b"}, {"sha256", HashApiKey("secret-b")}, {"routes", {"predict"}}},
-                                           {{"id", "c"}, {"sha256", HashApiKey("secret-c")}, {"expires", 1}}}}});
+                                  {{{"id", "a"}, {"sha256", HashApiKey("secret-a")}},
+                                   {{"id", "b"}, {"sha256", HashApiKey("secret-b")}, {"routes", {"predict"}}},
+                                   {{"id", "c"}, {"sha256", HashApiKey("secret-c")}, {"expires", 1}}}}});
   ASSERT_TRUE(filter.ok()) << filter.error().message;
   auto with = [](const std::string& header, const std::string& value, const std::string& route) {
     RequestContext r = Request(route);

@@ -50,7 +50,8 @@ TEST(OutputHardeningFilter, RewritesProbabilitiesPerMode) {
     auto request = Request("{}");
     auto response = Answer200(answer);
     filter->OnResponse(request, response);
-    EXPECT_EQ(nlohmann::json::parse(response.body)["probabilities"], nlohmann::json({{0.0, 0.7, 0.0}, {0.5, 0.0, 0.0}}));
+    EXPECT_EQ(nlohmann::json::parse(response.body)["probabilities"],
+              nlohmann::json({{0.0, 0.7, 0.0}, {0.5, 0.0, 0.0}}));
   }
   {
     auto filter = Make("output_hardening", {{"mode", "round-1"}});
@@ -73,7 +74,9 @@ TEST(OutputHardeningFilter, RewritesProbabilitiesPerMode) {
     filter->OnResponse(request, text);
     EXPECT_EQ(text.body, before);
   }
-  EXPECT_FALSE(CreateFilter("output_hardening", {{"mode", "top-0"}}, FilterEnvironment{MakeMemoryLimitStore(), nullptr, false}).ok());
+  EXPECT_FALSE(
+      CreateFilter("output_hardening", {{"mode", "top-0"}}, FilterEnvironment{MakeMemoryLimitStore(), nullptr, false})
+          .ok());
 }
 
 TEST(OutputHardeningFilter, RefusesLogitBiasWithLogprobsAndCapsTopLogprobs) {
@@ -107,7 +110,8 @@ TEST(PradaFilter, AlarmsOnSyntheticStreamPerKeyAndBlocksAfterwards) {
   };
   // Natural queries for key "benign": scattered around four class centres.
   std::vector<std::vector<double>> centres(4, std::vector<double>(8));
-  for (auto& c : centres) for (double& v : c) v = 4 * noise(random);
+  for (auto& c : centres)
+    for (double& v : c) v = 4 * noise(random);
   for (int i = 0; i < 300; ++i) {
     std::vector<double> x(8);
     for (size_t d = 0; d < x.size(); ++d) x[d] = centres[static_cast<size_t>(i % 4)][d] + noise(random);

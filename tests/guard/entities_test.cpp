@@ -4,8 +4,6 @@
 #include "src/guard/entities/entity_scanner.h"
 #include "src/guard/patterns/pattern_set.h"
 
-
-
 namespace modelguard::guard {
 namespace {
 
@@ -28,7 +26,8 @@ const EntityScanner& Scanner(Rules rules) {
 
 std::vector<std::string> Found(Rules rules, const std::string& text, double min_confidence = 0.5) {
   std::vector<std::string> out;
-  for (const auto& e : Scanner(rules).Scan(text, min_confidence)) out.push_back(e.rule->entity + "=" + text.substr(e.begin, e.end - e.begin));
+  for (const auto& e : Scanner(rules).Scan(text, min_confidence))
+    out.push_back(e.rule->entity + "=" + text.substr(e.begin, e.end - e.begin));
   return out;
 }
 
@@ -36,14 +35,15 @@ using V = std::vector<std::string>;
 
 TEST(GuardPii, EmailsPhonesAndAddresses) {
   EXPECT_EQ(Found(Rules::kPii, "write to jane.doe+news@example.co.uk today"), V{"EMAIL=jane.doe+news@example.co.uk"});
-  EXPECT_EQ(Found(Rules::kPii, "call +44 20 7946 0958 or (555) 123-4567"), (V{"PHONE=+44 20 7946 0958", "PHONE=(555) 123-4567"}));
+  EXPECT_EQ(Found(Rules::kPii, "call +44 20 7946 0958 or (555) 123-4567"),
+            (V{"PHONE=+44 20 7946 0958", "PHONE=(555) 123-4567"}));
   EXPECT_EQ(Found(Rules::kPii, "She lives at 221 Baker Street, London"), V{"ADDRESS=221 Baker Street"});
 }
 
 TEST(GuardPii, CreditCardsNeedLuhn) {
   EXPECT_EQ(Found(Rules::kPii, "card 4111 1111 1111 1111 exp 12/29"), V{"CREDIT_CARD=4111 1111 1111 1111"});
   EXPECT_EQ(Found(Rules::kPii, "amex 3782-822463-10005"), V{"CREDIT_CARD=3782-822463-10005"});
-  EXPECT_TRUE(Found(Rules::kPii, "order 4111 1111 1111 1112 shipped").empty());   // Luhn fails
+  EXPECT_TRUE(Found(Rules::kPii, "order 4111 1111 1111 1112 shipped").empty());  // Luhn fails
   EXPECT_TRUE(Found(Rules::kPii, "tracking 1234567890123456").empty());          // not an issuer range + Luhn
 }
 
@@ -61,7 +61,8 @@ TEST(GuardPii, SsnRulesAndContext) {
 }
 
 TEST(GuardPii, IpAddressesAndDatesOfBirth) {
-  EXPECT_EQ(Found(Rules::kPii, "server at 192.168.1.100 and 2001:db8::8a2e:370:7334"), (V{"IP_ADDRESS=192.168.1.100", "IP_ADDRESS=2001:db8::8a2e:370:7334"}));
+  EXPECT_EQ(Found(Rules::kPii, "server at 192.168.1.100 and 2001:db8::8a2e:370:7334"),
+            (V{"IP_ADDRESS=192.168.1.100", "IP_ADDRESS=2001:db8::8a2e:370:7334"}));
   EXPECT_TRUE(Found(Rules::kPii, "version 1.2.3.4.5 and 999.1.1.1 at 12:30:45").empty());
   EXPECT_EQ(Found(Rules::kPii, "born on 14/07/1989 in Lyon"), V{"DATE_OF_BIRTH=14/07/1989"});
   EXPECT_EQ(Found(Rules::kPii, "Date of birth: March 3, 1975"), V{"DATE_OF_BIRTH=March 3, 1975"});
@@ -70,16 +71,22 @@ TEST(GuardPii, IpAddressesAndDatesOfBirth) {
 
 TEST(GuardSecrets, DocumentedPrefixFormats) {
   // Synthetic values in each issuer's documented shape (none of them is a live credential).
-  EXPECT_EQ(Found(Rules::kSecrets, "aws_access_key_id = AKIAIOSFODNN7EXAMPLE"), V{"AWS_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE"});
+  EXPECT_EQ(Found(Rules::kSecrets, "aws_access_key_id = AKIAIOSFODNN7EXAMPLE"),
+            V{"AWS_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE"});
   EXPECT_EQ(Found(Rules::kSecrets, "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
             V{"AWS_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"});
-  EXPECT_EQ(Found(Rules::kSecrets, "token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"), V{"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"});
+  EXPECT_EQ(Found(Rules::kSecrets, "token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"),
+            V{"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"});
   EXPECT_EQ(Found(Rules::kSecrets, "glpat-Ab3dEf6hIj9kLm2nOp5q"), V{"GITLAB_TOKEN=glpat-Ab3dEf6hIj9kLm2nOp5q"});
   EXPECT_EQ(Found(Rules::kSecrets, "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx").size(), 1u);
-  EXPECT_EQ(Found(Rules::kSecrets, "sk_live_4eC39HqLyjWDarjtT1zdp7dc"), V{"STRIPE_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc"});
-  EXPECT_EQ(Found(Rules::kSecrets, "key=AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"), V{"GOOGLE_API_KEY=AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"});
-  EXPECT_EQ(Found(Rules::kSecrets, "OPENAI_API_KEY=sk-proj-Ab12Cd34Ef56Gh78Ij90KlT3BlbkFJMn12Op34Qr56St78Uv90").size(), 1u);
-  EXPECT_EQ(Found(Rules::kSecrets, "postgres://app:S3cr3tPa55@db.internal:5432/prod"), V{"CONNECTION_PASSWORD=S3cr3tPa55"});
+  EXPECT_EQ(Found(Rules::kSecrets, "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+            V{"STRIPE_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc"});
+  EXPECT_EQ(Found(Rules::kSecrets, "key=AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"),
+            V{"GOOGLE_API_KEY=AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"});
+  EXPECT_EQ(Found(Rules::kSecrets, "OPENAI_API_KEY=sk-proj-Ab12Cd34Ef56Gh78Ij90KlT3BlbkFJMn12Op34Qr56St78Uv90").size(),
+            1u);
+  EXPECT_EQ(Found(Rules::kSecrets, "postgres://app:S3cr3tPa55@db.internal:5432/prod"),
+            V{"CONNECTION_PASSWORD=S3cr3tPa55"});
 }
 
 TEST(GuardSecrets, PrivateKeyBlockIsCoveredToItsEnd) {
@@ -90,7 +97,8 @@ TEST(GuardSecrets, PrivateKeyBlockIsCoveredToItsEnd) {
 }
 
 TEST(GuardSecrets, JwtNeedsAJsonHeader) {
-  const std::string jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+  const std::string jwt =
+      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
   EXPECT_EQ(Found(Rules::kSecrets, "Authorization: Bearer " + jwt), V{"JWT=" + jwt});
   EXPECT_TRUE(Found(Rules::kSecrets, "eyJub3Rqc29uIGF0IGFsbA.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijkl").empty());
 }

@@ -10,7 +10,8 @@ std::string Base64(const std::string& s) {
   std::string out;
   size_t i = 0;
   for (; i + 2 < s.size(); i += 3) {
-    const uint32_t v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8) | static_cast<unsigned char>(s[i + 2]);
+    const uint32_t v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8) |
+                       static_cast<unsigned char>(s[i + 2]);
     for (int k = 18; k >= 0; k -= 6) out.push_back(a[(v >> k) & 63]);
   }
   if (i < s.size()) {
@@ -73,7 +74,9 @@ TEST(GuardCanary, OrdinaryOutputDoesNotTrigger) {
 }
 
 TEST(GuardPromptLeak, MeasuresShingleOverlapIncrementally) {
-  const std::string system = "You are Acme's support bot. Never discuss pricing of the enterprise plan. Escalate refunds above 500 dollars to a human.";
+  const std::string system =
+      "You are Acme's support bot. Never discuss pricing of the enterprise plan. Escalate refunds above 500 dollars to "
+      "a human.";
   PromptLeakMeter meter(system);
   EXPECT_GT(meter.prompt_shingles(), 10u);
   EXPECT_LT(meter.Feed("Hello! How can I help you with your Acme order today?"), 0.05);

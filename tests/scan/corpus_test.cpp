@@ -116,13 +116,13 @@ namespace {
 TEST(Corpus, EveryRuleHasAFixture) {
   // Rules without a file fixture, and where they are covered instead.
   const std::set<std::string> covered_elsewhere = {
-      "scan.symlink",             // tests/tools/cli_test.sh (a link leaving the tree)
-      "scan.special-file",        // tests/tools/cli_test.sh (a FIFO in the tree)
-      "repo.custom-code",         // tests/tools/cli_test.sh (directory scan)
+      "scan.symlink",                   // tests/tools/cli_test.sh (a link leaving the tree)
+      "scan.special-file",              // tests/tools/cli_test.sh (a FIFO in the tree)
+      "repo.custom-code",               // tests/tools/cli_test.sh (directory scan)
       "repo.declared-format-mismatch",  // tests/tools/cli_test.sh (directory scan)
-      "scan.io-error",            // needs an unreadable file; tests run as root
-      "archive.encrypted-member", // no Debian tool writes encrypted 7z/tar
-      "hydra.attribute-walk",     // Hydra splits _target_ at the last dot: no dotted names reach the policy
+      "scan.io-error",                  // needs an unreadable file; tests run as root
+      "archive.encrypted-member",       // no Debian tool writes encrypted 7z/tar
+      "hydra.attribute-walk",           // Hydra splits _target_ at the last dot: no dotted names reach the policy
   };
   auto policy = Policy::Default();
   ASSERT_TRUE(policy.ok());

@@ -1,8 +1,8 @@
 // `modelguard assess` and `modelguard harden`: argument parsing only; the work is in src/assess/.
+#include <unistd.h>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
-#include <unistd.h>
 
 #include "modelguard/assess/assess.h"
 #include "tools/modelguard/commands.h"
@@ -28,7 +28,8 @@ Result<std::vector<double>> ParseNumbers(const std::string& text, const char* wh
       if (used != item.size() || !(v >= 0)) throw std::invalid_argument(item);
       out.push_back(v);
     } catch (const std::exception&) {
-      return MakeError(ErrorCode::kInvalidArgument, std::string(what) + ": '" + item + "' is not a non-negative number");
+      return MakeError(ErrorCode::kInvalidArgument,
+                       std::string(what) + ": '" + item + "' is not a non-negative number");
     }
   }
   if (out.empty()) return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " is empty");
@@ -127,16 +128,21 @@ int RunHarden(HardenArgs& args, bool adversarial) {
   auto& request = args.request;
   if (args.norm != "linf" && args.norm != "l2") return Fail("harden", "--norm takes linf or l2");
   request.training.adversarial.l2 = args.norm == "l2";
-  if (adversarial && !(request.training.adversarial.epsilon > 0)) return Fail("harden adversarial", "--epsilon must be positive");
+  if (adversarial && !(request.training.adversarial.epsilon > 0))
+    return Fail("harden adversarial", "--epsilon must be positive");
   if (!adversarial) request.training.adversarial.epsilon = 0;
   if (args.threads > 0) torch::set_num_threads(args.threads);
   if (!args.quiet) {
-    request.training.progress = [](int epoch, double loss) { std::fprintf(stderr, "modelguard harden: epoch %d, loss %.4f\n", epoch, loss); };
+    request.training.progress = [](int epoch, double loss) {
+      std::fprintf(stderr, "modelguard harden: epoch %d, loss %.4f\n", epoch, loss);
+    };
   }
   auto result = assess::Harden(request);
   if (!result) return Fail(adversarial ? "harden adversarial" : "harden train", result.error().message);
-  nlohmann::json out{{"output", request.output_path}, {"held_out_accuracy", result->clean_accuracy},
-                     {"pgd", {{"epsilon", result->evaluation_epsilon}, {"accuracy", result->robust_accuracy}}}, {"model", result->model}};
+  nlohmann::json out{{"output", request.output_path},
+                     {"held_out_accuracy", result->clean_accuracy},
+                     {"pgd", {{"epsilon", result->evaluation_epsilon}, {"accuracy", result->robust_accuracy}}},
+                     {"model", result->model}};
   if (result->robust_accuracy_before >= 0) out["pgd"]["accuracy_before"] = result->robust_accuracy_before;
   std::cout << out.dump(2) << "\n";
   return 0;
@@ -144,7 +150,10 @@ int RunHarden(HardenArgs& args, bool adversarial) {
 
 void AddTrainingOptions(CLI::App* command, HardenArgs& args) {
   auto& r = args.request;
-  command->add_option("--data", r.data_spec, "Dataset: digits, iris, wine, breast_cancer, fashion-mnist, idx:DIR, csv:PATH, npy:X.npy,Y.npy")->required();
+  command
+      ->add_option("--data", r.data_spec,
+                   "Dataset: digits, iris, wine, breast_cancer, fashion-mnist, idx:DIR, csv:PATH, npy:X.npy,Y.npy")
+      ->required();
   command->add_option("--out,-o", r.output_path, "Where to write the TorchScript model")->required();
   command->add_option("--arch", r.architecture.name, "Architecture of a new model: mlp or cnn")->capture_default_str();
   command->add_option("--hidden", r.architecture.hidden, "Hidden width of a new model")->capture_default_str();
@@ -152,9 +161,13 @@ void AddTrainingOptions(CLI::App* command, HardenArgs& args) {
   command->add_option("--batch-size", r.training.batch_size, "Batch size")->capture_default_str();
   command->add_option("--lr", r.training.learning_rate, "Adam learning rate")->capture_default_str();
   command->add_option("--weight-decay", r.training.weight_decay, "L2 weight decay")->capture_default_str();
-  command->add_option("--seed", r.training.seed, "Random seed (initialisation, order, PGD starts)")->capture_default_str();
-  command->add_option("--train-fraction", r.train_fraction, "Share of a dataset without its own split used for training")->capture_default_str();
-  command->add_option("--split-seed", r.split_seed, "Seed of that split (recorded in the model for `assess`)")->capture_default_str();
+  command->add_option("--seed", r.training.seed, "Random seed (initialisation, order, PGD starts)")
+      ->capture_default_str();
+  command
+      ->add_option("--train-fraction", r.train_fraction, "Share of a dataset without its own split used for training")
+      ->capture_default_str();
+  command->add_option("--split-seed", r.split_seed, "Seed of that split (recorded in the model for `assess`)")
+      ->capture_default_str();
   command->add_option("--threads", args.threads, "Intra-op threads (0: libtorch's default)");
   command->add_flag("--quiet,-q", args.quiet, "No per-epoch progress on stderr");
 }
@@ -164,35 +177,58 @@ void AddTrainingOptions(CLI::App* command, HardenArgs& args) {
 Action RegisterAssess(CLI::App& app) {
   auto args = std::make_shared<AssessArgs>();
   auto& r = args->request;
-  auto* command = app.add_subcommand("assess", "Attack a classifier (TorchScript file or http:// endpoint): evasion, extraction, membership inference");
-  command->add_option("target", r.target, "TorchScript model (.pt) or http:// endpoint answering {\"inputs\": [[...]]}")->required();
-  command->add_option("--data", r.data_spec, "Dataset: digits, iris, wine, breast_cancer, fashion-mnist, idx:DIR, csv:PATH, npy:X.npy,Y.npy")->required();
-  command->add_option("--attacks", args->attacks, "Risks to assess: evasion,extraction,membership")->capture_default_str();
+  auto* command = app.add_subcommand(
+      "assess",
+      "Attack a classifier (TorchScript file or http:// endpoint): evasion, extraction, membership inference");
+  command->add_option("target", r.target, "TorchScript model (.pt) or http:// endpoint answering {\"inputs\": [[...]]}")
+      ->required();
+  command
+      ->add_option("--data", r.data_spec,
+                   "Dataset: digits, iris, wine, breast_cancer, fashion-mnist, idx:DIR, csv:PATH, npy:X.npy,Y.npy")
+      ->required();
+  command->add_option("--attacks", args->attacks, "Risks to assess: evasion,extraction,membership")
+      ->capture_default_str();
   command->add_option("--budget", r.extraction.budget, "Extraction: target queries per method")->capture_default_str();
   command->add_option("--samples", r.evasion.samples, "Evasion: held-out samples attacked")->capture_default_str();
-  command->add_option("--api-output", r.api_output, "Local model: what the simulated API returns (probabilities, top-K, round-N, label, reverse-sigmoid)")
+  command
+      ->add_option(
+          "--api-output", r.api_output,
+          "Local model: what the simulated API returns (probabilities, top-K, round-N, label, reverse-sigmoid)")
       ->capture_default_str();
-  command->add_option("--epsilons", args->epsilons, "Evasion: L-inf epsilons (inputs are scaled to [0, 1])")->capture_default_str();
+  command->add_option("--epsilons", args->epsilons, "Evasion: L-inf epsilons (inputs are scaled to [0, 1])")
+      ->capture_default_str();
   command->add_option("--l2-epsilons", args->l2_epsilons, "Evasion: L2 epsilons")->capture_default_str();
-  command->add_option("--reference-epsilon", r.evasion.reference_epsilon, "Evasion: the L-inf epsilon the verdict reads")->capture_default_str();
-  command->add_option("--evasion-attacks", args->evasion_attacks, "fgsm, pgd, pgd-l2, autoattack, square, hopskipjump")->capture_default_str();
-  command->add_option("--pgd-steps", r.evasion.pgd_steps, "PGD iterations (APGD runs twice as many)")->capture_default_str();
+  command
+      ->add_option("--reference-epsilon", r.evasion.reference_epsilon, "Evasion: the L-inf epsilon the verdict reads")
+      ->capture_default_str();
+  command->add_option("--evasion-attacks", args->evasion_attacks, "fgsm, pgd, pgd-l2, autoattack, square, hopskipjump")
+      ->capture_default_str();
+  command->add_option("--pgd-steps", r.evasion.pgd_steps, "PGD iterations (APGD runs twice as many)")
+      ->capture_default_str();
   command->add_option("--pgd-restarts", r.evasion.pgd_restarts, "PGD random restarts")->capture_default_str();
-  command->add_option("--square-queries", r.evasion.square_queries, "Square attack: queries per sample")->capture_default_str();
+  command->add_option("--square-queries", r.evasion.square_queries, "Square attack: queries per sample")
+      ->capture_default_str();
   command->add_option("--extraction-methods", args->extraction_methods, "jbda, knockoff")->capture_default_str();
   command->add_option("--rounds", r.extraction.rounds, "Extraction: query/retrain rounds")->capture_default_str();
   command->add_option("--membership-attacks", args->membership_attacks, "yeom, shokri, lira")->capture_default_str();
-  command->add_option("--members", r.membership.samples, "Membership: members tested (and as many non-members)")->capture_default_str();
-  command->add_option("--shadow-models", r.membership.shadow_models, "Membership: shadow models for shokri and lira")->capture_default_str();
+  command->add_option("--members", r.membership.samples, "Membership: members tested (and as many non-members)")
+      ->capture_default_str();
+  command->add_option("--shadow-models", r.membership.shadow_models, "Membership: shadow models for shokri and lira")
+      ->capture_default_str();
   command->add_option("--classes", r.http.classes, "Endpoint: number of classes (default: the dataset's)");
   command->add_option("--header", args->headers, "Endpoint: extra request header 'Name: value' (repeatable)");
   command->add_option("--rate", r.http.max_rate, "Endpoint: at most this many requests per second");
-  command->add_option("--query-budget", r.http.budget, "Endpoint: hard cap on samples sent, all attacks together")->capture_default_str();
-  command->add_option("--train-fraction", r.train_fraction, "Split of a dataset without its own (a modelguard model's metadata wins)")->capture_default_str();
+  command->add_option("--query-budget", r.http.budget, "Endpoint: hard cap on samples sent, all attacks together")
+      ->capture_default_str();
+  command
+      ->add_option("--train-fraction", r.train_fraction,
+                   "Split of a dataset without its own (a modelguard model's metadata wins)")
+      ->capture_default_str();
   command->add_option("--split-seed", r.split_seed, "Seed of that split")->capture_default_str();
   command->add_option("--seed", r.evasion.seed, "Attack seed")->capture_default_str();
   command->add_option("--report", args->report_dir, "Write report.json and report.html into this directory");
-  command->add_option("--fail-on", args->fail_on, "Exit 1 when a verdict is at or above: high, medium, low, never")->capture_default_str();
+  command->add_option("--fail-on", args->fail_on, "Exit 1 when a verdict is at or above: high, medium, low, never")
+      ->capture_default_str();
   command->add_option("--threads", args->threads, "Intra-op threads (0: libtorch's default)");
   command->add_flag("--json", args->json, "Print the whole report as JSON on stdout");
   command->add_flag("--quiet,-q", args->quiet, "No progress on stderr");
@@ -205,12 +241,18 @@ Action RegisterAssess(CLI::App& app) {
 
 Action RegisterHarden(CLI::App& app) {
   auto args = std::make_shared<HardenArgs>();
-  auto* command = app.add_subcommand("harden", "Train classifiers that resist attack (TorchScript in, TorchScript out)");
+  auto* command =
+      app.add_subcommand("harden", "Train classifiers that resist attack (TorchScript in, TorchScript out)");
   command->require_subcommand(1);
-  auto* adversarial = command->add_subcommand("adversarial", "PGD adversarial training (Madry et al. 2018) of --model, or of a new --arch");
-  adversarial->add_option("--model,-m", args->request.model_path, "TorchScript model to harden (default: a new --arch model)");
-  adversarial->add_option("--epsilon", args->request.training.adversarial.epsilon, "Perturbation budget trained against")->required();
-  adversarial->add_option("--steps", args->request.training.adversarial.steps, "PGD steps per training batch")->capture_default_str();
+  auto* adversarial = command->add_subcommand(
+      "adversarial", "PGD adversarial training (Madry et al. 2018) of --model, or of a new --arch");
+  adversarial->add_option("--model,-m", args->request.model_path,
+                          "TorchScript model to harden (default: a new --arch model)");
+  adversarial
+      ->add_option("--epsilon", args->request.training.adversarial.epsilon, "Perturbation budget trained against")
+      ->required();
+  adversarial->add_option("--steps", args->request.training.adversarial.steps, "PGD steps per training batch")
+      ->capture_default_str();
   adversarial->add_option("--norm", args->norm, "linf or l2")->capture_default_str();
   AddTrainingOptions(adversarial, *args);
   auto* train = command->add_subcommand("train", "Standard training of a new model (a baseline to assess and compare)");

@@ -15,8 +15,10 @@ struct BomArgs {
 };
 
 int RunBom(BomArgs& args) {
-  if (args.format == "cyclonedx-1.6" || args.format == "cyclonedx") args.options.spec_version = "1.6";
-  else if (args.format == "cyclonedx-1.7") args.options.spec_version = "1.7";
+  if (args.format == "cyclonedx-1.6" || args.format == "cyclonedx")
+    args.options.spec_version = "1.6";
+  else if (args.format == "cyclonedx-1.7")
+    args.options.spec_version = "1.7";
   else {
     std::cerr << "modelguard bom: --format must be cyclonedx-1.6 or cyclonedx-1.7\n";
     return 2;
@@ -38,16 +40,21 @@ int RunBom(BomArgs& args) {
 
 Action RegisterBom(CLI::App& app) {
   auto args = std::make_shared<BomArgs>();
-  CLI::App* cmd = app.add_subcommand("bom", "CycloneDX ML-BOM of a model: hashes, format, model card, datasets, signature, scan verdict");
+  CLI::App* cmd = app.add_subcommand(
+      "bom", "CycloneDX ML-BOM of a model: hashes, format, model card, datasets, signature, scan verdict");
   cmd->add_option("path", args->options.model_path, "Model file or directory")->required();
   cmd->add_option("--format", args->format, "cyclonedx-1.6 or cyclonedx-1.7")->capture_default_str();
-  cmd->add_option("--signature", args->options.signature_path, "model_signing bundle to reference (and compare digests with)");
-  cmd->add_option("--dataset-manifest", args->options.dataset_manifest_paths, "Dataset manifest from 'modelguard data manifest'; repeatable");
+  cmd->add_option("--signature", args->options.signature_path,
+                  "model_signing bundle to reference (and compare digests with)");
+  cmd->add_option("--dataset-manifest", args->options.dataset_manifest_paths,
+                  "Dataset manifest from 'modelguard data manifest'; repeatable");
   cmd->add_flag("--no-scan", args->no_scan, "Do not scan the model (no verdict or detected formats in the BOM)");
   cmd->add_option("--policy", args->options.policy_path, "Scanner policy overrides");
   cmd->add_option("-o,--output", args->output, "Write the BOM to FILE (default stdout)");
   cmd->add_option("-j,--jobs", args->options.jobs, "Parallel threads (default: all cores)");
-  cmd->footer("Example:\n  modelguard bom ./my-model --signature my-model/model.sig --dataset-manifest corpus.json -o bom.json");
+  cmd->footer(
+      "Example:\n  modelguard bom ./my-model --signature my-model/model.sig --dataset-manifest corpus.json -o "
+      "bom.json");
   return [args] { return RunBom(*args); };
 }
 

@@ -36,7 +36,10 @@ void PrintDifferences(std::ostream& out, const std::vector<integrity::FileDiffer
 nlohmann::ordered_json DifferencesJson(const std::vector<integrity::FileDifference>& differences) {
   auto list = nlohmann::ordered_json::array();
   for (const auto& d : differences) {
-    list.push_back({{"kind", integrity::ToString(d.kind)}, {"name", d.name}, {"signed", d.signed_digest}, {"actual", d.actual_digest}});
+    list.push_back({{"kind", integrity::ToString(d.kind)},
+                    {"name", d.name},
+                    {"signed", d.signed_digest},
+                    {"actual", d.actual_digest}});
   }
   return list;
 }

@@ -45,12 +45,14 @@ int RunManifest(const DataArgs& args) {
     if (!pem) return Fail(pem.error().message);
     auto bundle = integrity::SignPayload(json, integrity::kDatasetManifestPayloadType, *pem);
     if (!bundle) return Fail(bundle.error().message);
-    const std::string signature = args.signature.empty() ? (args.output.empty() ? "dataset.sig" : args.output + ".sig") : args.signature;
+    const std::string signature =
+        args.signature.empty() ? (args.output.empty() ? "dataset.sig" : args.output + ".sig") : args.signature;
     std::ofstream(signature, std::ios::binary) << *bundle;
     std::cerr << "signed manifest -> " << signature << "\n";
   }
   std::cerr << manifest->files.resources.size() << " files, " << manifest->files.bytes_hashed << " bytes, "
-            << manifest->records.size() << " record files; root sha256:" << integrity::ToHex(manifest->files.root_digest) << "\n";
+            << manifest->records.size()
+            << " record files; root sha256:" << integrity::ToHex(manifest->files.root_digest) << "\n";
   return 0;
 }
 
@@ -72,7 +74,8 @@ int RunVerify(const DataArgs& args) {
       auto given = ReadFileText(args.manifest_path);
       if (!given) return Fail(given.error().message);
       if (*given != manifest_text) {
-        std::cout << "VERIFICATION FAILED: " << args.path << "\n  the manifest file differs from the one that was signed\n";
+        std::cout << "VERIFICATION FAILED: " << args.path
+                  << "\n  the manifest file differs from the one that was signed\n";
         return 1;
       }
     }
@@ -103,7 +106,8 @@ int RunVerify(const DataArgs& args) {
     doc["records"] = comparison.records;
     std::cout << doc.dump(2) << "\n";
   } else {
-    std::cout << (ok ? "verified" : "VERIFICATION FAILED") << ": " << args.path << " (" << actual->files.resources.size() << " files)\n";
+    std::cout << (ok ? "verified" : "VERIFICATION FAILED") << ": " << args.path << " ("
+              << actual->files.resources.size() << " files)\n";
     PrintDifferences(std::cout, comparison.files);
     for (const auto& r : comparison.records) std::cout << "  records: " << r << "\n";
   }
@@ -119,12 +123,16 @@ Action RegisterData(CLI::App& app) {
   CLI::App* manifest = cmd->add_subcommand("manifest", "Write the manifest of a dataset file or directory");
   manifest->add_option("path", args->path, "Dataset file or directory")->required();
   AddManifestOptions(manifest, args->manifest);
-  manifest->add_flag("--records", args->records, "Also hash every record of .jsonl/.ndjson/.csv files (Merkle root per file)");
+  manifest->add_flag("--records", args->records,
+                     "Also hash every record of .jsonl/.ndjson/.csv files (Merkle root per file)");
   manifest->add_option("-o,--output", args->output, "Write the manifest to FILE (default stdout)");
-  manifest->add_option("--private-key", args->private_key, "Sign the manifest (DSSE bundle next to it, or --signature)");
+  manifest->add_option("--private-key", args->private_key,
+                       "Sign the manifest (DSSE bundle next to it, or --signature)");
   manifest->add_option("--signature", args->signature, "Where to write the manifest's signature bundle");
-  manifest->footer("Example:\n  modelguard data manifest ./corpus --records -o corpus.manifest.json --private-key curator.pem");
-  CLI::App* verify = cmd->add_subcommand("verify", "Check a dataset against its (signed) manifest; exit 1 with a diff on change");
+  manifest->footer(
+      "Example:\n  modelguard data manifest ./corpus --records -o corpus.manifest.json --private-key curator.pem");
+  CLI::App* verify =
+      cmd->add_subcommand("verify", "Check a dataset against its (signed) manifest; exit 1 with a diff on change");
   verify->add_option("path", args->path, "Dataset file or directory")->required();
   verify->add_option("--manifest", args->manifest_path, "Manifest written by 'data manifest'");
   verify->add_option("--signature", args->signature, "Signature bundle of the manifest");

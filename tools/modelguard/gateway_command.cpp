@@ -29,7 +29,8 @@ int RunServe(const GatewayArgs& args) {
     nlohmann::ordered_json fields = {{"routes", config->routes.size()}, {"tls", !config->tls_certificate.empty()}};
     if (admin_port) fields["admin"] = config->admin_host + ":" + std::to_string(admin_port);
     gateway::LogEvent("info", "listening on " + config->listen_host + ":" + std::to_string(port), fields);
-    if (admin_port) gateway::LogEvent("info", "admin API listening on " + config->admin_host + ":" + std::to_string(admin_port));
+    if (admin_port)
+      gateway::LogEvent("info", "admin API listening on " + config->admin_host + ":" + std::to_string(admin_port));
   };
   // The loader remembers filter instances, so a reload keeps buckets and budgets whose settings stayed.
   options.reload = [loader, path = args.config] { return loader->Load(path); };
@@ -59,7 +60,8 @@ int RunAuditVerify(const GatewayArgs& args) {
     std::cerr << "modelguard audit verify: " << check.error().message << "\n";
     return 2;
   }
-  std::cout << (check->problems.empty() ? "audit chain intact" : "AUDIT CHAIN BROKEN") << ": " << check->events << " events\n";
+  std::cout << (check->problems.empty() ? "audit chain intact" : "AUDIT CHAIN BROKEN") << ": " << check->events
+            << " events\n";
   for (const auto& p : check->problems) std::cout << "  problem: " << p << "\n";
   return check->problems.empty() ? 0 : 1;
 }
@@ -68,12 +70,16 @@ int RunAuditVerify(const GatewayArgs& args) {
 
 Action RegisterGateway(CLI::App& app) {
   auto args = std::make_shared<GatewayArgs>();
-  CLI::App* cmd = app.add_subcommand("gateway", "Inference firewall: reverse proxy with filters (API keys, ...) and an audit trail");
+  CLI::App* cmd = app.add_subcommand(
+      "gateway", "Inference firewall: reverse proxy with filters (API keys, ...) and an audit trail");
   cmd->require_subcommand(1);
-  CLI::App* serve = cmd->add_subcommand("serve", "Run the gateway: SIGHUP reloads the configuration, SIGTERM drains and stops");
-  serve->add_option("--config", args->config, "Gateway configuration (.yaml/.yml or .json, see docs/gateway.md)")->required();
-  serve->footer("Logs are JSON lines on stderr. Exit codes: 0 stopped cleanly, 2 bad configuration or cannot listen.\n"
-                "Example:\n  modelguard gateway serve --config examples/gateway/gateway.yaml");
+  CLI::App* serve =
+      cmd->add_subcommand("serve", "Run the gateway: SIGHUP reloads the configuration, SIGTERM drains and stops");
+  serve->add_option("--config", args->config, "Gateway configuration (.yaml/.yml or .json, see docs/gateway.md)")
+      ->required();
+  serve->footer(
+      "Logs are JSON lines on stderr. Exit codes: 0 stopped cleanly, 2 bad configuration or cannot listen.\n"
+      "Example:\n  modelguard gateway serve --config examples/gateway/gateway.yaml");
   CLI::App* hash_key = cmd->add_subcommand("hash-key", "Print the SHA-256 form of an API key for the configuration");
   hash_key->add_option("key_file", args->key, "File holding the key ('-' for stdin)")->required();
 

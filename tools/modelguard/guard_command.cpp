@@ -1,8 +1,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -103,7 +103,8 @@ bool OpenStreams(const GuardArgs& args, Streams& streams, const char* command) {
 int RunClassify(const GuardArgs& args) {
   auto default_role = guard::ParseRole(args.role);
   if (!default_role) return Fail("classify", default_role.error().message);
-  if (args.fail_on != "block" && args.fail_on != "flag" && args.fail_on != "never") return Fail("classify", "--fail-on must be block, flag or never");
+  if (args.fail_on != "block" && args.fail_on != "flag" && args.fail_on != "never")
+    return Fail("classify", "--fail-on must be block, flag or never");
   auto guard = MakeGuard(args, "classify");
   if (!guard) return 2;
   Streams streams;
@@ -121,8 +122,10 @@ int RunClassify(const GuardArgs& args) {
     if (input.error.empty() && !args.role_field.empty() && input.object.is_object()) {
       if (auto r = input.object.find(args.role_field); r != input.object.end() && r->is_string()) {
         auto parsed = guard::ParseRole(r->get<std::string>());
-        if (!parsed) input.error = parsed.error().message;
-        else role = *parsed;
+        if (!parsed)
+          input.error = parsed.error().message;
+        else
+          role = *parsed;
       }
     }
     if (!input.error.empty()) {
@@ -132,7 +135,9 @@ int RunClassify(const GuardArgs& args) {
     } else {
       const auto started = std::chrono::steady_clock::now();
       const auto assessment = guard->Classify(input.text, role);
-      if (args.timing) result["micros"] = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+      if (args.timing)
+        result["micros"] =
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
       result["role"] = guard::ToString(role);
       const auto fields = guard::ToJson(assessment);  // named: a temporary would die before the loop body
       for (const auto& [key, value] : fields.items()) result[key] = value;
@@ -141,7 +146,8 @@ int RunClassify(const GuardArgs& args) {
     }
     *streams.out << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
-  std::cerr << "modelguard guard classify: " << number << " lines, " << blocked << " block, " << flagged << " flag, " << errors << " errors\n";
+  std::cerr << "modelguard guard classify: " << number << " lines, " << blocked << " block, " << flagged << " flag, "
+            << errors << " errors\n";
   if (errors) return 2;
   if (args.fail_on == "block" && blocked) return 1;
   if (args.fail_on == "flag" && (blocked || flagged)) return 1;
@@ -151,7 +157,8 @@ int RunClassify(const GuardArgs& args) {
 int RunRedact(const GuardArgs& args) {
   auto mode = guard::ParseRedactMode(args.mode);
   if (!mode) return Fail("redact", mode.error().message);
-  if (*mode == guard::RedactMode::kVault && args.vault_output.empty()) return Fail("redact", "--mode vault needs --vault-output FILE");
+  if (*mode == guard::RedactMode::kVault && args.vault_output.empty())
+    return Fail("redact", "--mode vault needs --vault-output FILE");
   auto guard = MakeGuard(args, "redact");
   if (!guard) return 2;
   Streams streams;
@@ -172,7 +179,10 @@ int RunRedact(const GuardArgs& args) {
     std::string text(std::istreambuf_iterator<char>(*streams.in), {});
     std::string clean = redact(text);
     // Output that may still hold personal data or credentials is not output at all.
-    if (incomplete) return Fail("redact", "the input is too large or too dense to redact completely (more than 1 MiB, or more candidates than one scan keeps); split it");
+    if (incomplete)
+      return Fail("redact",
+                  "the input is too large or too dense to redact completely (more than 1 MiB, or more candidates than "
+                  "one scan keeps); split it");
     *streams.out << clean;
   } else {
     std::string line;
@@ -188,7 +198,8 @@ int RunRedact(const GuardArgs& args) {
       std::string clean = redact(input.text);
       if (incomplete) {
         ++errors;
-        std::cerr << "modelguard guard redact: line " << number << ": too large or too dense to redact completely; dropped\n";
+        std::cerr << "modelguard guard redact: line " << number
+                  << ": too large or too dense to redact completely; dropped\n";
         continue;
       }
       input.object[args.field] = std::move(clean);
@@ -200,7 +211,8 @@ int RunRedact(const GuardArgs& args) {
     std::ofstream vault_file(args.vault_output, std::ios::trunc);
     if (!vault_file) return Fail("redact", "cannot write '" + args.vault_output + "'");
     std::error_code ignored;
-    std::filesystem::permissions(args.vault_output, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+    std::filesystem::permissions(args.vault_output,
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                  std::filesystem::perm_options::replace, ignored);
     vault_file << nlohmann::json(vault.entries()).dump(2) << "\n";
     std::cerr << "modelguard guard redact: vault with " << vault.size() << " entries -> " << args.vault_output << "\n";
@@ -221,42 +233,54 @@ int RunTrain(const GuardArgs& args) {
 
 Action RegisterGuard(CLI::App& app) {
   auto args = std::make_shared<GuardArgs>();
-  CLI::App* cmd = app.add_subcommand("guard", "Prompt-injection/jailbreak classifier, signatures, PII and secret detection and redaction");
+  CLI::App* cmd = app.add_subcommand(
+      "guard", "Prompt-injection/jailbreak classifier, signatures, PII and secret detection and redaction");
   cmd->require_subcommand(1);
-  CLI::App* classify = cmd->add_subcommand("classify", "Score texts: injection/jailbreak likelihood, verdict and detections (JSONL out)");
+  CLI::App* classify = cmd->add_subcommand(
+      "classify", "Score texts: injection/jailbreak likelihood, verdict and detections (JSONL out)");
   classify->add_option("--input", args->input, "JSONL file, or '-' for stdin (default)");
   classify->add_option("--output", args->output, "Write results here instead of stdout");
   classify->add_option("--field", args->field, "Field holding the text (default: text)");
-  classify->add_option("--role", args->role, "Role of the texts: user, system, assistant, tool, document (default: user)");
+  classify->add_option("--role", args->role,
+                       "Role of the texts: user, system, assistant, tool, document (default: user)");
   classify->add_option("--role-field", args->role_field, "Field holding each line's role (overrides --role)");
   classify->add_flag("--plain", args->plain, "Each input line is a text, not JSON");
   classify->add_flag("--timing", args->timing, "Add each text's classification time in microseconds (\"micros\")");
   classify->add_option("--model", args->model, "A guard model file instead of the built-in one");
-  classify->add_option("--signatures", args->signatures, "A signature rule file instead of the built-in policies/guard-signatures.json");
+  classify->add_option("--signatures", args->signatures,
+                       "A signature rule file instead of the built-in policies/guard-signatures.json");
   classify->add_option("--allow", args->allow, "ENTITY=value never reported (repeatable; * for any entity)");
-  classify->add_option("--fail-on", args->fail_on, "Exit 1 when any text gets this verdict: block (default), flag, never");
-  classify->footer("One JSON object per input line: line, [id], role, score (0-1), verdict (allow|flag|block), detections.\n"
-                   "Exit codes: 0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage.\n"
-                   "Example:\n  echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify");
+  classify->add_option("--fail-on", args->fail_on,
+                       "Exit 1 when any text gets this verdict: block (default), flag, never");
+  classify->footer(
+      "One JSON object per input line: line, [id], role, score (0-1), verdict (allow|flag|block), detections.\n"
+      "Exit codes: 0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage.\n"
+      "Example:\n  echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify");
   CLI::App* redact = cmd->add_subcommand("redact", "Replace PII and credentials in text or JSONL");
   redact->add_option("--input", args->input, "Text (--plain) or JSONL file, or '-' for stdin (default)");
   redact->add_option("--output", args->output, "Write the redacted text here instead of stdout");
   redact->add_option("--field", args->field, "JSONL field to redact (default: text)");
   redact->add_flag("--plain", args->plain, "Input is plain text, redacted as a whole");
-  redact->add_option("--mode", args->mode, "mask ([EMAIL]), hash ([EMAIL:1a2b..], stable), vault ([EMAIL_1], reversible)");
-  redact->add_option("--vault-output", args->vault_output, "With --mode vault: where the placeholder -> original map goes");
+  redact->add_option("--mode", args->mode,
+                     "mask ([EMAIL]), hash ([EMAIL:1a2b..], stable), vault ([EMAIL_1], reversible)");
+  redact->add_option("--vault-output", args->vault_output,
+                     "With --mode vault: where the placeholder -> original map goes");
   redact->add_flag("--no-pii", args->no_pii, "Leave personal data alone");
   redact->add_flag("--no-secrets", args->no_secrets, "Leave credentials alone");
   redact->add_option("--allow", args->allow, "ENTITY=value never redacted (repeatable; * for any entity)");
-  redact->footer("A summary (counts per entity) goes to stderr. Exit codes: 0 done, 2 bad input (bad lines are dropped, never passed through).\n"
-                 "Example:\n  modelguard guard redact --plain --input notes.txt --mode hash");
-  CLI::App* train = cmd->add_subcommand("train", "Train the classifier from a labelled JSONL corpus (see scripts/train-guard)");
+  redact->footer(
+      "A summary (counts per entity) goes to stderr. Exit codes: 0 done, 2 bad input (bad lines are dropped, never "
+      "passed through).\n"
+      "Example:\n  modelguard guard redact --plain --input notes.txt --mode hash");
+  CLI::App* train =
+      cmd->add_subcommand("train", "Train the classifier from a labelled JSONL corpus (see scripts/train-guard)");
   train->add_option("--corpus", args->train.corpus_path, "JSONL: text, label, role, source, split")->required();
   train->add_option("--output", args->train.output_path, "Model file to write")->required();
   train->add_option("--dimension-log2", args->train.dimension_log2, "Hashed feature space: 2^N weights (default 18)");
   train->add_option("--epochs", args->train.epochs, "Passes over the training split (default 8)");
   train->add_option("--l2", args->train.l2, "L2 regularisation per update (default 1e-4)");
-  train->footer("Example:\n  scripts/train-guard   # builds the corpus from ../shared and writes models/guard/injection.mgm");
+  train->footer(
+      "Example:\n  scripts/train-guard   # builds the corpus from ../shared and writes models/guard/injection.mgm");
   return [args, classify, redact, train] {
     if (classify->parsed()) return RunClassify(*args);
     if (redact->parsed()) return RunRedact(*args);

@@ -2,10 +2,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "modelguard/integrity/log.h"
-#include "tools/modelguard/commands.h"
 #include "modelguard/integrity/encoding.h"
+#include "modelguard/integrity/log.h"
 #include "tools/modelguard/cli_util.h"
+#include "tools/modelguard/commands.h"
 
 namespace modelguard::cli {
 namespace {
@@ -26,9 +26,7 @@ struct LogArgs {
   uint64_t old_size = 0;
 };
 
-std::string B64(const merkle::Hash& h) {
-  return integrity::Base64Encode(h);
-}
+std::string B64(const merkle::Hash& h) { return integrity::Base64Encode(h); }
 
 json HashList(const std::vector<merkle::Hash>& hashes) {
   auto out = json::array();
@@ -78,7 +76,8 @@ int RunAppend(const LogArgs& args) {
   if (!data) return Fail(data.error().message);
   auto index = log->Append(*data, args.kind);
   if (!index) return Fail(index.error().message);
-  json doc{{"index", *index}, {"leafHash", B64(merkle::LeafHash({reinterpret_cast<const uint8_t*>(data->data()), data->size()}))}};
+  json doc{{"index", *index},
+           {"leafHash", B64(merkle::LeafHash({reinterpret_cast<const uint8_t*>(data->data()), data->size()}))}};
   std::cout << doc.dump(2) << "\n";
   return 0;
 }
@@ -113,10 +112,11 @@ int RunProve(const LogArgs& args) {
   auto entry = log->Entry(index);
   auto proof = log->InclusionProof(index, size);
   auto root = log->RootAt(size);
-  if (!entry || !proof || !root) return Fail(!entry ? entry.error().message : !proof ? proof.error().message : root.error().message);
+  if (!entry || !proof || !root)
+    return Fail(!entry ? entry.error().message : !proof ? proof.error().message : root.error().message);
   // Field names follow the transparency-dev proof vectors, so the output can be checked by other tools.
-  json doc{{"origin", log->origin()}, {"leafIdx", index}, {"treeSize", size}, {"leafHash", B64(entry->leaf_hash)},
-           {"root", B64(*root)}, {"proof", HashList(*proof)}};
+  json doc{{"origin", log->origin()},           {"leafIdx", index},   {"treeSize", size},
+           {"leafHash", B64(entry->leaf_hash)}, {"root", B64(*root)}, {"proof", HashList(*proof)}};
   std::cout << doc.dump(2) << "\n";
   return merkle::VerifyInclusion(index, size, entry->leaf_hash, integrity::ToByteVectors(*proof), *root) ? 0 : 1;
 }
@@ -133,7 +133,8 @@ int RunConsistency(const LogArgs& args) {
     if (!pem || pem->empty()) return Fail("the log has no checkpoint key yet");
     auto checkpoint = integrity::VerifyCheckpointNote(*note, *pem);
     if (!checkpoint) {
-      std::cout << "INCONSISTENT: the saved checkpoint is not signed by this log: " << checkpoint.error().message << "\n";
+      std::cout << "INCONSISTENT: the saved checkpoint is not signed by this log: " << checkpoint.error().message
+                << "\n";
       return 1;
     }
     saved = *checkpoint;
@@ -148,9 +149,11 @@ int RunConsistency(const LogArgs& args) {
     return Fail(!proof ? proof.error().message : !old_root ? old_root.error().message : new_root.error().message);
   }
   const merkle::Hash expected_old = saved ? saved->root : *old_root;
-  const bool consistent = static_cast<bool>(merkle::VerifyConsistency(old_size, size, expected_old, *new_root, integrity::ToByteVectors(*proof)));
-  json doc{{"origin", log->origin()}, {"size1", old_size}, {"size2", size}, {"root1", B64(expected_old)},
-           {"root2", B64(*new_root)}, {"proof", HashList(*proof)}, {"consistent", consistent}};
+  const bool consistent = static_cast<bool>(
+      merkle::VerifyConsistency(old_size, size, expected_old, *new_root, integrity::ToByteVectors(*proof)));
+  json doc{{"origin", log->origin()},    {"size1", old_size},       {"size2", size},
+           {"root1", B64(expected_old)}, {"root2", B64(*new_root)}, {"proof", HashList(*proof)},
+           {"consistent", consistent}};
   std::cout << doc.dump(2) << "\n";
   return consistent ? 0 : 1;
 }
@@ -160,8 +163,9 @@ int RunAudit(const LogArgs& args) {
   if (!log) return 2;
   auto audit = log->Audit();
   if (!audit) return Fail(audit.error().message);
-  std::cout << (audit->ok() ? "log intact" : "LOG TAMPERED") << ": " << log->origin() << ", " << audit->size << " entries, root "
-            << B64(audit->root) << ", " << audit->checkpoints_verified << " signed checkpoints verified\n";
+  std::cout << (audit->ok() ? "log intact" : "LOG TAMPERED") << ": " << log->origin() << ", " << audit->size
+            << " entries, root " << B64(audit->root) << ", " << audit->checkpoints_verified
+            << " signed checkpoints verified\n";
   for (const auto& p : audit->problems) std::cout << "  problem: " << p << "\n";
   return audit->ok() ? 0 : 1;
 }
@@ -170,10 +174,15 @@ int RunAudit(const LogArgs& args) {
 
 Action RegisterLog(CLI::App& app) {
   auto args = std::make_shared<LogArgs>();
-  CLI::App* cmd = app.add_subcommand("log", "Append-only transparency log (RFC 9162 Merkle tree in SQLite or PostgreSQL, signed checkpoints)");
+  CLI::App* cmd = app.add_subcommand(
+      "log", "Append-only transparency log (RFC 9162 Merkle tree in SQLite or PostgreSQL, signed checkpoints)");
   cmd->require_subcommand(1);
-  cmd->footer("DATABASE is an SQLite file, or a PostgreSQL URI (postgresql://...).\nExit 0 ok, 1 proof failed or log tampered, 2 usage or I/O error.");
-  auto db = [&](CLI::App* sub) { sub->add_option("database", args->database, "SQLite file (created if absent) or postgresql:// URI")->required(); };
+  cmd->footer(
+      "DATABASE is an SQLite file, or a PostgreSQL URI (postgresql://...).\nExit 0 ok, 1 proof failed or log tampered, "
+      "2 usage or I/O error.");
+  auto db = [&](CLI::App* sub) {
+    sub->add_option("database", args->database, "SQLite file (created if absent) or postgresql:// URI")->required();
+  };
   CLI::App* init = cmd->add_subcommand("init", "Create a log; with --key, sign its first checkpoint (pins the key)");
   db(init);
   init->add_option("--origin", args->origin, "Log name written in checkpoints (default modelguard.local/log)");
@@ -190,12 +199,15 @@ Action RegisterLog(CLI::App& app) {
   prove->add_option("--index", args->index, "Entry index");
   prove->add_option("--entry", args->entry_file, "Find the entry whose bytes equal this file");
   prove->add_option("--size", args->size, "Tree size to prove against (default: current)");
-  CLI::App* consistency = cmd->add_subcommand("consistency", "Consistency proof: the log only grew since an earlier size or saved checkpoint");
+  CLI::App* consistency = cmd->add_subcommand(
+      "consistency", "Consistency proof: the log only grew since an earlier size or saved checkpoint");
   db(consistency);
   consistency->add_option("--old-size", args->old_size, "Earlier tree size");
-  consistency->add_option("--checkpoint", args->checkpoint_file, "A checkpoint note saved earlier (checked against the log's key)");
+  consistency->add_option("--checkpoint", args->checkpoint_file,
+                          "A checkpoint note saved earlier (checked against the log's key)");
   consistency->add_option("--size", args->size, "Later tree size (default: current)");
-  CLI::App* verify = cmd->add_subcommand("verify", "Recompute every entry and every signed checkpoint; detect tampering");
+  CLI::App* verify =
+      cmd->add_subcommand("verify", "Recompute every entry and every signed checkpoint; detect tampering");
   db(verify);
   return [=] {
     if (init->parsed()) return RunInit(*args);

@@ -27,7 +27,8 @@ int RunAssessBinary(char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && (std::strcmp(argv[1], "assess") == 0 || std::strcmp(argv[1], "harden") == 0)) return RunAssessBinary(argv);
+  if (argc > 1 && (std::strcmp(argv[1], "assess") == 0 || std::strcmp(argv[1], "harden") == 0))
+    return RunAssessBinary(argv);
   CLI::App app{"modelguard: protect machine-learning models across their life cycle"};
   app.set_version_flag("--version", std::string("modelguard ") + modelguard::kVersion);
   app.require_subcommand(1);
@@ -42,8 +43,11 @@ int main(int argc, char** argv) {
   auto gateway = modelguard::cli::RegisterGateway(app);
   auto guard = modelguard::cli::RegisterGuard(app);
   // Listed for --help; main() hands them to modelguard-assess before parsing.
-  app.add_subcommand("assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference");
-  app.add_subcommand("harden", "Train classifiers that resist attack: PGD adversarial training (harden adversarial), baselines (harden train)");
+  app.add_subcommand(
+      "assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference");
+  app.add_subcommand(
+      "harden",
+      "Train classifiers that resist attack: PGD adversarial training (harden adversarial), baselines (harden train)");
   if (auto exit_code = modelguard::cli::ParseCommandLine(app, argc, argv)) return *exit_code;
   if (app.got_subcommand("scan")) return scan();
   if (app.got_subcommand("hash")) return hash();

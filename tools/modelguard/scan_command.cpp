@@ -8,8 +8,8 @@
 #include <iterator>
 #include <memory>
 
-#include "modelguard/core/reporters.h"
 #include "modelguard/core/version.h"
+#include "modelguard/scan/reporters.h"
 #include "modelguard/scan/scanner.h"
 #include "tools/modelguard/commands.h"
 
@@ -32,7 +32,7 @@ struct ScanArgs {
 };
 
 int RunScan(const ScanArgs& args) {
-  auto format = ParseReportFormat(args.format);
+  auto format = scan::ParseReportFormat(args.format);
   if (!format) {
     std::cerr << "modelguard scan: " << format.error().message << "\n";
     return 2;
@@ -65,11 +65,11 @@ int RunScan(const ScanArgs& args) {
   sigaction(SIGTERM, &sa, nullptr);
 
   scan::Scanner scanner(*policy, options);
-  Result<ScanReport> report = MakeError(ErrorCode::kIo, "");
+  Result<scan::ScanReport> report = MakeError(ErrorCode::kIo, "");
   std::vector<std::string> paths = args.paths;
   if (paths.size() == 1 && paths[0] == "-") {
     std::vector<uint8_t> data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    ScanReport r;
+    scan::ScanReport r;
     r.tool_version = kVersion;
     r.files.push_back(scanner.ScanBytes("<stdin>", {data.data(), data.size()}));
     r.seconds = r.files[0].seconds;
@@ -87,15 +87,19 @@ int RunScan(const ScanArgs& args) {
   std::ostream* out = OpenOutput(args.output, file, "scan");
   if (out == nullptr) return 2;
   switch (*format) {
-    case ReportFormat::kText: {
-      ReportOptions ro;
+    case scan::ReportFormat::kText: {
+      scan::ReportOptions ro;
       ro.color = args.output.empty() && isatty(STDOUT_FILENO);
       ro.min_severity = args.show_info ? Severity::kInfo : Severity::kLow;
-      WriteTextReport(*report, ro, *out);
+      scan::WriteTextReport(*report, ro, *out);
       break;
     }
-    case ReportFormat::kJson: WriteJsonReport(*report, *out); break;
-    case ReportFormat::kSarif: WriteSarifReport(*report, policy->DescribeRules(), *out); break;
+    case scan::ReportFormat::kJson:
+      scan::WriteJsonReport(*report, *out);
+      break;
+    case scan::ReportFormat::kSarif:
+      scan::WriteSarifReport(*report, policy->DescribeRules(), *out);
+      break;
   }
   out->flush();
   if (!*out) {

@@ -61,8 +61,11 @@ int RunSign(SignArgs& args, bool certificate) {
 
 void AddCommon(CLI::App* cmd, SignArgs& args) {
   cmd->add_option("path", args.options.model_path, "Model file or directory")->required();
-  cmd->add_option("--private-key", args.options.private_key_path, "PEM private key (ECDSA P-256/P-384/P-521 or Ed25519)")->required();
-  cmd->add_option("--signature", args.options.signature_path, "Where to write the Sigstore bundle")->capture_default_str();
+  cmd->add_option("--private-key", args.options.private_key_path,
+                  "PEM private key (ECDSA P-256/P-384/P-521 or Ed25519)")
+      ->required();
+  cmd->add_option("--signature", args.options.signature_path, "Where to write the Sigstore bundle")
+      ->capture_default_str();
   AddManifestOptions(cmd, args.manifest);
   cmd->add_option("-f,--format", args.format, "text or json")->capture_default_str();
   cmd->add_option("--log", args.log, "Append the bundle to this transparency log (SQLite)");
@@ -73,18 +76,24 @@ void AddCommon(CLI::App* cmd, SignArgs& args) {
 Action RegisterSign(CLI::App& app) {
   auto key_args = std::make_shared<SignArgs>();
   auto cert_args = std::make_shared<SignArgs>();
-  CLI::App* cmd = app.add_subcommand("sign", "Sign a model: OpenSSF model-signing bundle (DSSE, in-toto, Sigstore bundle v0.3)");
+  CLI::App* cmd =
+      app.add_subcommand("sign", "Sign a model: OpenSSF model-signing bundle (DSSE, in-toto, Sigstore bundle v0.3)");
   cmd->require_subcommand(1);
   CLI::App* key = cmd->add_subcommand("key", "Sign with a private key; the bundle names the key by hint");
   AddCommon(key, *key_args);
-  key->footer("Example:\n  modelguard sign key ./my-model --private-key signer.pem --signature my-model/model.sig\n"
-              "Verify with: modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub");
+  key->footer(
+      "Example:\n  modelguard sign key ./my-model --private-key signer.pem --signature my-model/model.sig\n"
+      "Verify with: modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub");
   CLI::App* cert = cmd->add_subcommand("certificate", "Sign with a private key and its X.509 certificate chain");
   AddCommon(cert, *cert_args);
-  cert->add_option("--signing-certificate", cert_args->options.signing_certificate_path, "PEM certificate of the private key")->required();
-  cert->add_option("--certificate-chain", cert_args->options.certificate_chain_paths, "PEM intermediates (and roots) to embed; repeatable");
-  cert->footer("Example:\n  modelguard sign certificate ./my-model --private-key k.pem --signing-certificate k.crt \\\n"
-               "      --certificate-chain intermediate.pem --signature my-model/model.sig");
+  cert->add_option("--signing-certificate", cert_args->options.signing_certificate_path,
+                   "PEM certificate of the private key")
+      ->required();
+  cert->add_option("--certificate-chain", cert_args->options.certificate_chain_paths,
+                   "PEM intermediates (and roots) to embed; repeatable");
+  cert->footer(
+      "Example:\n  modelguard sign certificate ./my-model --private-key k.pem --signing-certificate k.crt \\\n"
+      "      --certificate-chain intermediate.pem --signature my-model/model.sig");
   return [key, key_args, cert_args] {
     if (key->parsed()) return RunSign(*key_args, false);
     return RunSign(*cert_args, true);

@@ -77,7 +77,8 @@ void AddCommon(CLI::App* cmd, VerifyArgs& args) {
   cmd->add_option("path", args.options.model_path, "Model file or directory")->required();
   cmd->add_option("--signature", args.options.bundle_path, "Sigstore bundle (model.sig)")->required();
   cmd->add_option("--ignore", args.options.extra_ignores, "Further paths to leave out; repeatable");
-  cmd->add_flag("--ignore-unsigned-files", args.options.ignore_unsigned_files, "Files not covered by the signature are not a failure");
+  cmd->add_flag("--ignore-unsigned-files", args.options.ignore_unsigned_files,
+                "Files not covered by the signature are not a failure");
   cmd->add_option("-f,--format", args.format, "text or json")->capture_default_str();
   cmd->add_option("--log", args.log, "Append the verification result to this transparency log (SQLite)");
 }
@@ -98,17 +99,25 @@ Action RegisterVerify(CLI::App& app) {
 
   CLI::App* cert = cmd->add_subcommand("certificate", "Bundle signed with a certificate from your own PKI");
   AddCommon(cert, *cert_args);
-  cert->add_option("--certificate-chain", cert_args->options.certificate_chain_paths, "PEM CA certificates to trust; repeatable")->required();
-  cert->footer("Example:\n  modelguard verify certificate ./my-model --signature my-model/model.sig --certificate-chain ca.pem");
+  cert->add_option("--certificate-chain", cert_args->options.certificate_chain_paths,
+                   "PEM CA certificates to trust; repeatable")
+      ->required();
+  cert->footer(
+      "Example:\n  modelguard verify certificate ./my-model --signature my-model/model.sig --certificate-chain ca.pem");
 
-  CLI::App* sigstore = cmd->add_subcommand("sigstore", "Keyless bundle: Fulcio certificate and Rekor entry, checked offline");
+  CLI::App* sigstore =
+      cmd->add_subcommand("sigstore", "Keyless bundle: Fulcio certificate and Rekor entry, checked offline");
   AddCommon(sigstore, *sigstore_args);
-  sigstore->add_option("--identity", sigstore_args->options.identity, "Expected signer identity (certificate SAN)")->required();
-  sigstore->add_option("--identity-provider", sigstore_args->options.identity_provider, "Expected OIDC issuer")->required();
-  sigstore->add_option("--trust-root", sigstore_args->options.trust_root_path,
-                       "Sigstore trusted_root.json; without it the Fulcio chain and the log's signatures are not checked");
-  sigstore->footer("Example:\n  modelguard verify sigstore ./my-model --signature model.sig --identity me@example.com \\\n"
-                   "      --identity-provider https://accounts.google.com --trust-root trusted_root.json");
+  sigstore->add_option("--identity", sigstore_args->options.identity, "Expected signer identity (certificate SAN)")
+      ->required();
+  sigstore->add_option("--identity-provider", sigstore_args->options.identity_provider, "Expected OIDC issuer")
+      ->required();
+  sigstore->add_option(
+      "--trust-root", sigstore_args->options.trust_root_path,
+      "Sigstore trusted_root.json; without it the Fulcio chain and the log's signatures are not checked");
+  sigstore->footer(
+      "Example:\n  modelguard verify sigstore ./my-model --signature model.sig --identity me@example.com \\\n"
+      "      --identity-provider https://accounts.google.com --trust-root trusted_root.json");
   return [=] {
     if (key->parsed()) {
       key_args->options.method = integrity::VerifyMethod::kKey;

@@ -28,19 +28,19 @@ struct AssessRequest {
 Result<AssessmentReport> Assess(const AssessRequest& request);
 
 struct HardenRequest {
-  std::string model_path;            // start from this TorchScript model; empty: a fresh `architecture`
+  std::string model_path;  // start from this TorchScript model; empty: a fresh `architecture`
   ArchitectureOptions architecture;
   std::string data_spec;
   double train_fraction = 0.5;
   uint64_t split_seed = 1;
-  TrainOptions training;             // training.adversarial.epsilon > 0: PGD adversarial training
+  TrainOptions training;  // training.adversarial.epsilon > 0: PGD adversarial training
   std::string output_path;
   int64_t evaluation_samples = 500;  // robust accuracy before and after, on held-out data
 };
 
 struct HardenResult {
-  double clean_accuracy = 0;        // after training, held-out data
-  double robust_accuracy = 0;       // PGD at the training epsilon (or 0.1 for standard training)
+  double clean_accuracy = 0;           // after training, held-out data
+  double robust_accuracy = 0;          // PGD at the training epsilon (or 0.1 for standard training)
   double robust_accuracy_before = -1;  // the starting model's, when there was one
   double evaluation_epsilon = 0;
   nlohmann::json model;

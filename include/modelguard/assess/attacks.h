@@ -42,8 +42,8 @@ struct ApgdOptions {
 torch::Tensor Apgd(LocalModel& model, const torch::Tensor& x, const torch::Tensor& y, const ApgdOptions& options);
 
 struct SquareOptions {
-  double epsilon = 0.3;      // L-infinity
-  int max_queries = 1000;    // per sample
+  double epsilon = 0.3;    // L-infinity
+  int max_queries = 1000;  // per sample
   double p_init = 0.8;
   uint64_t seed = 1;
 };
@@ -58,7 +58,8 @@ struct HopSkipJumpOptions {
 };
 // HopSkipJump (Chen, Jordan, Wainwright 2020), decision-based, L2: labels only. Returns the adversarial
 // batch; the caller measures which lie within an epsilon.
-torch::Tensor HopSkipJump(Target& target, const torch::Tensor& x, const torch::Tensor& y, const HopSkipJumpOptions& options);
+torch::Tensor HopSkipJump(Target& target, const torch::Tensor& x, const torch::Tensor& y,
+                          const HopSkipJumpOptions& options);
 
 struct EvasionPlan {
   std::vector<double> linf_epsilons{0.0, 0.05, 0.1, 0.2, 0.3};
@@ -72,29 +73,30 @@ struct EvasionPlan {
   uint64_t seed = 1;
 };
 // `model` may be null for a black-box target: then only the query-based attacks run (square, hopskipjump).
-Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Dataset& test, const EvasionPlan& plan, const Progress& progress);
+Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Dataset& test, const EvasionPlan& plan,
+                                 const Progress& progress);
 
 // ---- extraction ------------------------------------------------------------------------------------
 struct ExtractionPlan {
   std::vector<std::string> methods{"jbda", "knockoff"};
-  int64_t budget = 5000;   // target queries per method
+  int64_t budget = 5000;        // target queries per method
   int64_t seed_per_class = 10;  // JBDA's initial natural samples per class
   double jbda_lambda = 0.1;
-  int rounds = 6;          // query/augment/retrain rounds
-  int epochs = 30;         // surrogate training per round
+  int rounds = 6;   // query/augment/retrain rounds
+  int epochs = 30;  // surrogate training per round
   ArchitectureOptions surrogate;
   uint64_t seed = 1;
 };
 // `pool` is data the attacker holds (natural samples, no labels used except JBDA's seed classes which
 // come from the target itself); fidelity and accuracy are measured on `evaluation`, whose target labels
 // are asked once outside the budget.
-Result<ExtractionResult> RunExtraction(Target& target, const ModelInfo& info, const Dataset& pool, const Dataset& evaluation,
-                                       const ExtractionPlan& plan, const Progress& progress);
+Result<ExtractionResult> RunExtraction(Target& target, const ModelInfo& info, const Dataset& pool,
+                                       const Dataset& evaluation, const ExtractionPlan& plan, const Progress& progress);
 
 // ---- membership inference --------------------------------------------------------------------------
 struct MembershipPlan {
   std::vector<std::string> attacks{"yeom", "shokri", "lira"};
-  int64_t samples = 500;     // members and as many non-members
+  int64_t samples = 500;  // members and as many non-members
   int shadow_models = 8;
   TrainOptions shadow_training;  // epochs, learning rate... of the shadow models; the target's if known
   ArchitectureOptions shadow_architecture;
@@ -102,7 +104,7 @@ struct MembershipPlan {
 };
 // Members are drawn from `train` (what the model was trained on), non-members from `test`; shadow
 // models are trained on `attacker` data disjoint from both.
-Result<MembershipResult> RunMembership(Target& target, const Dataset& train, const Dataset& test, const Dataset& attacker,
-                                       const MembershipPlan& plan, const Progress& progress);
+Result<MembershipResult> RunMembership(Target& target, const Dataset& train, const Dataset& test,
+                                       const Dataset& attacker, const MembershipPlan& plan, const Progress& progress);
 
 }  // namespace modelguard::assess

@@ -34,7 +34,7 @@ struct DataSplit {
 struct DataLimits {
   uint64_t max_bytes = 512ull << 20;  // decompressed input per file
   uint64_t max_samples = 1'000'000;
-  uint64_t max_features = 1u << 20;   // per sample
+  uint64_t max_features = 1u << 20;  // per sample
   int64_t max_classes = 1000;
 };
 
@@ -65,7 +65,8 @@ Result<std::string> ReadMaybeGzip(const std::string& path, const DataLimits& lim
 //   npy:X.npy,Y.npy                        features and labels
 // Datasets that come with a train/test split keep it; the others are shuffled with `seed` and split at
 // `train_fraction`, so the same spec and seed always give the same split.
-Result<DataSplit> LoadDataset(const std::string& spec, double train_fraction = 0.5, uint64_t seed = 1, const DataLimits& limits = {});
+Result<DataSplit> LoadDataset(const std::string& spec, double train_fraction = 0.5, uint64_t seed = 1,
+                              const DataLimits& limits = {});
 
 // Deterministic shuffle-and-split of one dataset.
 DataSplit SplitDataset(const Dataset& data, double train_fraction, uint64_t seed);

@@ -36,9 +36,9 @@ class LocalModel {
   // Wraps a module built in memory (training, shadow models).
   LocalModel(torch::jit::Module module, ModelInfo info) : module_(std::move(module)), info_(std::move(info)) {}
 
-  torch::Tensor Logits(const torch::Tensor& x);  // differentiable with respect to x
+  torch::Tensor Logits(const torch::Tensor& x);         // differentiable with respect to x
   torch::Tensor Probabilities(const torch::Tensor& x);  // no gradient, batched
-  torch::Tensor Predict(const torch::Tensor& x);         // argmax labels
+  torch::Tensor Predict(const torch::Tensor& x);        // argmax labels
   double Accuracy(const torch::Tensor& x, const torch::Tensor& y);
   Status Save(const std::string& path);
 
@@ -61,7 +61,8 @@ struct ArchitectureOptions {
 };
 
 // A freshly initialised classifier as TorchScript (so it can be saved and loaded by torch.jit.load).
-Result<LocalModel> BuildModel(const ArchitectureOptions& architecture, const std::vector<int64_t>& input_shape, int64_t classes, uint64_t seed);
+Result<LocalModel> BuildModel(const ArchitectureOptions& architecture, const std::vector<int64_t>& input_shape,
+                              int64_t classes, uint64_t seed);
 
 struct AdversarialTrainingOptions {
   double epsilon = 0;  // 0: standard training
@@ -118,11 +119,11 @@ class LocalTarget : public Target {
 };
 
 struct HttpTargetOptions {
-  std::string url;             // http://host:port/path
+  std::string url;  // http://host:port/path
   int64_t classes = 0;
-  int64_t budget = 100000;     // samples; Query fails with kLimit beyond it
-  double max_rate = 0;         // requests per second; 0 = unlimited
-  int64_t batch = 64;          // samples per request
+  int64_t budget = 100000;                     // samples; Query fails with kLimit beyond it
+  double max_rate = 0;                         // requests per second; 0 = unlimited
+  int64_t batch = 64;                          // samples per request
   std::map<std::string, std::string> headers;  // e.g. Authorization
   std::chrono::milliseconds timeout{10000};
 };

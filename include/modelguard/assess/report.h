@@ -23,8 +23,8 @@ struct AttackCost {
 };
 
 struct EvasionCurve {
-  std::string attack;  // fgsm, pgd, autoattack, square, hopskipjump
-  std::string norm;    // linf | l2
+  std::string attack;                  // fgsm, pgd, autoattack, square, hopskipjump
+  std::string norm;                    // linf | l2
   std::vector<Point> robust_accuracy;  // x = epsilon, y = accuracy under attack
   AttackCost cost;
 };
@@ -37,8 +37,8 @@ struct EvasionResult {
 };
 
 struct ExtractionCurve {
-  std::string method;       // jbda | knockoff
-  std::string api_output;   // probabilities, top-1, round-2, label...
+  std::string method;           // jbda | knockoff
+  std::string api_output;       // probabilities, top-1, round-2, label...
   std::vector<Point> fidelity;  // x = queries, y = agreement with the target on held-out data
   std::vector<Point> accuracy;  // x = queries, y = surrogate accuracy on held-out labels
   AttackCost cost;
@@ -69,17 +69,17 @@ struct MembershipResult {
 };
 
 struct Verdict {
-  std::string risk;      // evasion | extraction | membership
-  std::string level;     // high | medium | low
-  std::string summary;   // one sentence with the number behind it
+  std::string risk;     // evasion | extraction | membership
+  std::string level;    // high | medium | low
+  std::string summary;  // one sentence with the number behind it
   std::vector<std::string> remediation;
 };
 
 struct AssessmentReport {
-  std::string target;   // path or URL
+  std::string target;       // path or URL
   std::string target_kind;  // torchscript | http
   std::string dataset;
-  nlohmann::json model;     // ModelInfo as JSON
+  nlohmann::json model;  // ModelInfo as JSON
   std::optional<EvasionResult> evasion;
   std::optional<ExtractionResult> extraction;
   std::optional<MembershipResult> membership;
@@ -88,7 +88,8 @@ struct AssessmentReport {
 };
 
 // ROC of scores where a higher score means "member"; fills auc, tpr_at_*, advantage and a thinned curve.
-void ComputeRoc(const std::vector<double>& member_scores, const std::vector<double>& nonmember_scores, MembershipAttack& out);
+void ComputeRoc(const std::vector<double>& member_scores, const std::vector<double>& nonmember_scores,
+                MembershipAttack& out);
 
 // Judges each risk that was assessed and attaches remediation mapped to modelguard's defences.
 std::vector<Verdict> JudgeRisks(const AssessmentReport& report);

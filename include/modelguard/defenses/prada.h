@@ -21,16 +21,16 @@ std::vector<double> ShapiroWilkCoefficients(size_t n);
 double NormalQuantile(double p);
 
 struct PradaOptions {
-  double delta = 0.95;              // alarm when W < delta
-  size_t min_distances = 100;       // no verdict before this many recorded distances
+  double delta = 0.95;                  // alarm when W < delta
+  size_t min_distances = 100;           // no verdict before this many recorded distances
   size_t max_growing_per_class = 4096;  // memory cap per client and class (oldest dropped)
-  size_t window = 500;              // W over the most recent distances: short enough to see a stream change regime
+  size_t window = 500;                  // W over the most recent distances: short enough to see a stream change regime
 };
 
 struct PradaVerdict {
   bool alarm = false;
-  double w = 1.0;           // the latest statistic (1 before min_distances)
-  size_t distances = 0;     // recorded so far
+  double w = 1.0;        // the latest statistic (1 before min_distances)
+  size_t distances = 0;  // recorded so far
 };
 
 // One client's detector. Not thread-safe: the gateway keeps one per API key under a lock.
@@ -44,7 +44,7 @@ class PradaDetector {
  private:
   struct ClassState {
     std::deque<std::vector<double>> growing;
-    std::deque<double> distances;  // the distances this class's growing set recorded (threshold)
+    std::deque<double> distances;        // the distances this class's growing set recorded (threshold)
     double sum = 0, sum_of_squares = 0;  // of `distances`
   };
   PradaOptions options_;

@@ -19,11 +19,11 @@ using ByteView = std::span<const uint8_t>;
 // ".import" ("pickle.import", "keras.import", ...): the loader imports subject.name, and the one import
 // policy classifies that into "<format>.dangerous-import" / ".attribute-walk" / ".unknown-import" or nothing.
 namespace fact {
-inline constexpr std::string_view kFormat = "format";                  // subject: format name
-inline constexpr std::string_view kParseError = "parse-error";         // the bytes broke the format
-inline constexpr std::string_view kUnknownFormat = "unknown-format";   // nothing recognised the content
-inline constexpr std::string_view kLimit = "limit-exceeded";           // a budget stopped the analysis
-inline constexpr std::string_view kPickleImport = "pickle.import";     // subject: module, name: attribute
+inline constexpr std::string_view kFormat = "format";                 // subject: format name
+inline constexpr std::string_view kParseError = "parse-error";        // the bytes broke the format
+inline constexpr std::string_view kUnknownFormat = "unknown-format";  // nothing recognised the content
+inline constexpr std::string_view kLimit = "limit-exceeded";          // a budget stopped the analysis
+inline constexpr std::string_view kPickleImport = "pickle.import";    // subject: module, name: attribute
 inline constexpr std::string_view kPickleDynamicImport = "pickle.dynamic-import";
 inline constexpr std::string_view kPickleGlobalMutation = "pickle.global-mutation";
 inline constexpr std::string_view kPickleExtension = "pickle.extension-code";
@@ -49,14 +49,14 @@ struct Fact {
 // Explicit resource limits. Every container level, every decompression and every parser is bounded.
 struct Limits {
   uint32_t max_container_depth = 8;
-  uint64_t max_member_size = uint64_t{4} << 30;       // decompressed bytes of one member
-  uint64_t max_total_unpacked = uint64_t{16} << 30;   // decompressed bytes per scanned file
-  uint64_t max_members = 100000;                      // entries per archive
-  uint64_t max_pickle_memo_entries = 50'000'000;      // like CPython's MemoryError, but earlier
+  uint64_t max_member_size = uint64_t{4} << 30;      // decompressed bytes of one member
+  uint64_t max_total_unpacked = uint64_t{16} << 30;  // decompressed bytes per scanned file
+  uint64_t max_members = 100000;                     // entries per archive
+  uint64_t max_pickle_memo_entries = 50'000'000;     // like CPython's MemoryError, but earlier
   uint64_t max_pickle_stack_depth = 10'000'000;
-  uint64_t max_pickle_objects = 200'000'000;          // strings and containers modelled (memory bound)
-  uint32_t max_pickle_streams = 4096;                 // consecutive pickles in one member
-  size_t max_kept_string = 4096;                      // longer strings are kept as prefix + length
+  uint64_t max_pickle_objects = 200'000'000;  // strings and containers modelled (memory bound)
+  uint32_t max_pickle_streams = 4096;         // consecutive pickles in one member
+  size_t max_kept_string = 4096;              // longer strings are kept as prefix + length
 };
 
 // What a caller knows about a member before sniffing: containers that know how their loader treats a
@@ -96,8 +96,8 @@ class AnalysisContext {
   uint32_t depth() const { return depth_; }
   const std::string& location() const { return location_; }
 
-  void Emit(std::string_view kind, std::optional<uint64_t> offset, std::string subject,
-            std::string detail, std::string name = {});
+  void Emit(std::string_view kind, std::optional<uint64_t> offset, std::string subject, std::string detail,
+            std::string name = {});
 
   // Sniffs and analyses a container member at depth+1 (or forced format). `name` is appended to the
   // location with "!". Enforces depth and unpacked-size budgets, emitting kLimit facts.

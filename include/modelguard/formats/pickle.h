@@ -12,11 +12,11 @@ namespace modelguard::formats::pickle {
 
 struct StreamSummary {
   uint64_t start = 0;
-  uint64_t end = 0;         // offset after STOP, or where the stream broke
-  bool completed = false;   // reached STOP
-  int protocol = 0;         // last PROTO seen (0 if none)
+  uint64_t end = 0;        // offset after STOP, or where the stream broke
+  bool completed = false;  // reached STOP
+  int protocol = 0;        // last PROTO seen (0 if none)
   uint64_t opcodes = 0;
-  std::string error;        // empty when completed
+  std::string error;  // empty when completed
 };
 
 struct MachineOptions {
@@ -26,13 +26,12 @@ struct MachineOptions {
 };
 
 // Runs one pickle stream starting at `start`. Facts go to ctx. Never throws.
-StreamSummary RunStream(ByteView data, uint64_t start, AnalysisContext& ctx,
-                        const MachineOptions& options = {});
+StreamSummary RunStream(ByteView data, uint64_t start, AnalysisContext& ctx, const MachineOptions& options = {});
 
 // Runs consecutive streams as stacked loaders do (PyTorch legacy writes five in a row). The first
 // stream breaking is a parse error; later bytes that do not form a pickle are trailing data.
-std::vector<StreamSummary> RunAllStreams(ByteView data, AnalysisContext& ctx,
-                                         const MachineOptions& options = {}, uint64_t start = 0);
+std::vector<StreamSummary> RunAllStreams(ByteView data, AnalysisContext& ctx, const MachineOptions& options = {},
+                                         uint64_t start = 0);
 
 // True when the first opcode decodes as CPython would accept it and the stream looks deliberate
 // (reaches STOP, imports something, or runs several opcodes cleanly). Used for sniffing.

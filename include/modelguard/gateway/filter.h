@@ -20,8 +20,8 @@ class KeyStore;
 
 struct RequestContext {
   std::string method;
-  std::string target;  // path and query
-  std::string route;   // the matched route's name
+  std::string target;                          // path and query
+  std::string route;                           // the matched route's name
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   nlohmann::json json;  // the body parsed once by the core (discarded when the body is not JSON)
@@ -39,7 +39,7 @@ struct RequestContext {
 
 struct ResponseContext {
   unsigned status = 0;
-  std::string body;                   // empty for streamed responses
+  std::string body;  // empty for streamed responses
   bool streamed = false;
   std::optional<int64_t> total_tokens;  // from the upstream's usage, or counted from the stream
 };
@@ -78,7 +78,8 @@ struct FilterEnvironment {
 };
 
 // Creates a configured filter by name; Err for unknown names or bad settings (with the key at fault).
-Result<std::shared_ptr<Filter>> CreateFilter(const std::string& name, const nlohmann::json& settings, const FilterEnvironment& env);
+Result<std::shared_ptr<Filter>> CreateFilter(const std::string& name, const nlohmann::json& settings,
+                                             const FilterEnvironment& env);
 std::vector<std::string> FilterNames();
 
 }  // namespace modelguard::gateway

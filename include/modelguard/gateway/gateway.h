@@ -27,7 +27,7 @@ struct Upstream {
   std::string name;
   std::vector<UpstreamTarget> targets;  // tried in round-robin order, healthy ones first
   bool tls = false;
-  std::string tls_ca_file;      // empty: the system's trust store
+  std::string tls_ca_file;  // empty: the system's trust store
   bool tls_verify = true;
   std::string tls_server_name;  // empty: the target's host
   std::string health_path;      // empty: passive checks only (connection failures)
@@ -58,11 +58,11 @@ struct GatewayConfig {
   uint64_t max_request_bytes = 4 << 20;
   uint64_t max_response_bytes = 64 << 20;
   uint64_t max_stream_event_bytes = 1 << 20;
-  std::chrono::milliseconds header_timeout{10000};   // whole request head + body from a client
-  std::chrono::milliseconds idle_timeout{60000};     // keep-alive connection with no request
+  std::chrono::milliseconds header_timeout{10000};     // whole request head + body from a client
+  std::chrono::milliseconds idle_timeout{60000};       // keep-alive connection with no request
   std::chrono::milliseconds upstream_timeout{120000};  // connect, and each read of an upstream answer
-  std::chrono::milliseconds drain_timeout{30000};    // SIGTERM: how long in-flight requests may finish
-  unsigned threads = 0;                              // 0: one per core
+  std::chrono::milliseconds drain_timeout{30000};      // SIGTERM: how long in-flight requests may finish
+  unsigned threads = 0;                                // 0: one per core
   // Admin API (create/list/revoke keys, reload) on its own listener, guarded by its own key.
   std::string admin_host;
   uint16_t admin_port = 0;
@@ -86,9 +86,9 @@ class ConfigLoader {
 Result<GatewayConfig> LoadGatewayConfig(const std::string& path);
 
 struct RunOptions {
-  const std::atomic<bool>* stop = nullptr;                   // polled; true: drain and stop
+  const std::atomic<bool>* stop = nullptr;  // polled; true: drain and stop
   std::function<void(uint16_t port, uint16_t admin_port)> on_listening;
-  std::function<Result<GatewayConfig>()> reload;             // SIGHUP and POST /admin/reload
+  std::function<Result<GatewayConfig>()> reload;  // SIGHUP and POST /admin/reload
 };
 
 // Serves until SIGINT/SIGTERM (then drains in-flight requests) or `stop`.

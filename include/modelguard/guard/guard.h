@@ -30,13 +30,14 @@ const char* ToString(Verdict verdict);
 struct Detection {
   std::string detector;  // "injection_model", "signature", "hidden_text", "pii", "secret"
   std::string rule_id;   // "injection.override.en", "pii.credit_card", ...
-  std::string category;  // "injection", "jailbreak", "exfiltration", "tool_abuse", "prompt_leak", "smuggling", "pii", "secret"
-  std::string entity;    // for pii/secret: the placeholder label ("EMAIL")
+  std::string
+      category;  // "injection", "jailbreak", "exfiltration", "tool_abuse", "prompt_leak", "smuggling", "pii", "secret"
+  std::string entity;                // for pii/secret: the placeholder label ("EMAIL")
   Verdict action = Verdict::kAllow;  // what this detection alone asks for
   double confidence = 0;
-  size_t begin = 0;      // byte span in the input
+  size_t begin = 0;  // byte span in the input
   size_t end = 0;
-  std::string view;      // where it was seen: "text" or a decoded view ("base64", "rot13", "tags"...)
+  std::string view;  // where it was seen: "text" or a decoded view ("base64", "rot13", "tags"...)
 };
 
 struct Assessment {
@@ -79,7 +80,7 @@ class Vault {
   const std::map<std::string, std::string>& entries() const { return originals_; }  // placeholder -> original
 
  private:
-  std::map<std::string, std::string> originals_;    // placeholder -> original
+  std::map<std::string, std::string> originals_;     // placeholder -> original
   std::map<std::string, std::string> placeholders_;  // original -> placeholder
   std::map<std::string, int> counters_;
 };

@@ -30,11 +30,11 @@ class CanaryWatch {
  private:
   bool Check();
   std::string canary_;
-  std::string needle_;           // the canary's alphanumerics, lower case
+  std::string needle_;  // the canary's alphanumerics, lower case
   std::string reversed_needle_;
-  std::string hex_needle_;       // hex of the canary's bytes
-  std::string alnum_tail_;       // the stream's alphanumerics, lower case, last bytes only
-  std::string raw_tail_;         // the stream as sent, last bytes only (for base64)
+  std::string hex_needle_;  // hex of the canary's bytes
+  std::string alnum_tail_;  // the stream's alphanumerics, lower case, last bytes only
+  std::string raw_tail_;    // the stream as sent, last bytes only (for base64)
   bool found_ = false;
 };
 

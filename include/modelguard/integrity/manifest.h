@@ -18,15 +18,15 @@ struct ManifestOptions {
   ManifestMethod method = ManifestMethod::kFiles;
   uint64_t shard_size = uint64_t{1} << 30;  // upstream's default shard size
   DigestAlgorithm algorithm = DigestAlgorithm::kSha256;
-  std::vector<std::string> ignore_paths;     // relative to the model root (or absolute under it)
-  bool ignore_git = true;                    // .git, .gitattributes, .github, .gitignore
+  std::vector<std::string> ignore_paths;  // relative to the model root (or absolute under it)
+  bool ignore_git = true;                 // .git, .gitattributes, .github, .gitignore
   bool allow_symlinks = false;
-  unsigned jobs = 0;                         // 0: all cores
+  unsigned jobs = 0;  // 0: all cores
 };
 
 struct ResourceDigest {
-  std::string name;       // POSIX relative path, "." for a single-file model
-  uint64_t start = 0;     // shard bounds (whole file for the files method)
+  std::string name;    // POSIX relative path, "." for a single-file model
+  uint64_t start = 0;  // shard bounds (whole file for the files method)
   uint64_t end = 0;
   std::vector<uint8_t> digest;
 };

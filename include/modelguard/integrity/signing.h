@@ -30,14 +30,14 @@ struct SignOptions {
   std::string signing_certificate_path;              // certificate mode: the key's certificate
   std::vector<std::string> certificate_chain_paths;  // certificate mode: intermediates, then roots
   std::string signature_path = "model.sig";
-  ManifestOptions manifest;                          // method, hash, user ignore paths
+  ManifestOptions manifest;  // method, hash, user ignore paths
 };
 
 struct SignResult {
   std::string bundle_json;
-  std::string payload;           // the statement that was signed
-  std::string root_digest;       // hex
-  std::string key_hint;          // SHA-256 of the public key's PEM, as upstream computes it
+  std::string payload;      // the statement that was signed
+  std::string root_digest;  // hex
+  std::string key_hint;     // SHA-256 of the public key's PEM, as upstream computes it
   size_t resource_count = 0;
   uint64_t bytes_hashed = 0;
 };
@@ -49,7 +49,8 @@ Result<SignResult> SignModel(const SignOptions& options);
 // Any payload signed the same way (DSSE in a Sigstore bundle v0.3, key hint = keyid): used for dataset
 // manifests and BOMs. VerifyPayloadBundle returns the payload when a signature verifies with the key and
 // the payload type is the expected one.
-Result<std::string> SignPayload(std::string_view payload, std::string_view payload_type, const std::string& private_key_pem);
+Result<std::string> SignPayload(std::string_view payload, std::string_view payload_type,
+                                const std::string& private_key_pem);
 Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::string_view payload_type,
                                         const std::string& public_key_pem);
 

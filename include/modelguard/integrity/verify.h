@@ -40,14 +40,14 @@ std::vector<FileDifference> CompareDigests(const std::map<std::string, std::stri
 struct VerifyReport {
   bool signature_valid = false;
   bool manifest_matches = false;
-  std::string signer;                  // who signed: key type and hint, certificate subject, identity
+  std::string signer;  // who signed: key type and hint, certificate subject, identity
   std::string predicate_type;
-  std::string subject_digest;          // what the statement signed (empty for v0.2 statements)
-  std::string computed_digest;         // root digest of the model as it is now
+  std::string subject_digest;   // what the statement signed (empty for v0.2 statements)
+  std::string computed_digest;  // root digest of the model as it is now
   std::vector<FileDifference> differences;
-  std::vector<std::string> checks;     // what was verified beyond the DSSE signature
-  std::vector<std::string> warnings;   // what could not be verified offline (not a failure)
-  std::vector<std::string> problems;   // human-readable reasons for failure
+  std::vector<std::string> checks;    // what was verified beyond the DSSE signature
+  std::vector<std::string> warnings;  // what could not be verified offline (not a failure)
+  std::vector<std::string> problems;  // human-readable reasons for failure
   bool ok() const { return signature_valid && manifest_matches && problems.empty(); }
 };
 

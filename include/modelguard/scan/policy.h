@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "modelguard/core/finding.h"
-#include "modelguard/core/reporters.h"
 #include "modelguard/core/result.h"
 #include "modelguard/formats/format.h"
+#include "modelguard/scan/report.h"
+#include "modelguard/scan/reporters.h"
 
 namespace modelguard::scan {
 

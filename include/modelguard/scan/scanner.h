@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "modelguard/core/finding.h"
 #include "modelguard/core/result.h"
 #include "modelguard/formats/format.h"
 #include "modelguard/scan/policy.h"
+#include "modelguard/scan/report.h"
 
 namespace modelguard::scan {
 
@@ -22,8 +22,8 @@ struct Progress {
 struct ScanOptions {
   unsigned jobs = 0;  // 0: one per hardware thread
   formats::Limits limits;
-  const std::atomic<bool>* cancel = nullptr;          // set to stop early (Ctrl-C)
-  std::function<void(const Progress&)> on_progress;   // called from the calling thread ~10 times/s
+  const std::atomic<bool>* cancel = nullptr;         // set to stop early (Ctrl-C)
+  std::function<void(const Progress&)> on_progress;  // called from the calling thread ~10 times/s
 };
 
 class Scanner {

@@ -33,7 +33,8 @@ Status CheckLabels(const Dataset& data, const DataLimits& limits) {
     highest = std::max(highest, label);
     two_classes = two_classes || label != data.labels.front();
   }
-  if (highest + 1 > limits.max_classes) return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_classes) + " classes");
+  if (highest + 1 > limits.max_classes)
+    return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_classes) + " classes");
   if (!two_classes) return ParseFailure("fewer than two classes");
   return Ok{};
 }
@@ -43,26 +44,31 @@ Status CheckLabels(const Dataset& data, const DataLimits& limits) {
 Result<std::vector<uint32_t>> IdxDimensions(std::string_view bytes, const char* what) {
   if (bytes.size() < 4) return ParseFailure(std::string(what) + ": shorter than an IDX header");
   if (bytes[0] != 0 || bytes[1] != 0) return ParseFailure(std::string(what) + ": not an IDX file (bad magic)");
-  if (static_cast<uint8_t>(bytes[2]) != 0x08) return ParseFailure(std::string(what) + ": only unsigned-byte IDX data is supported");
+  if (static_cast<uint8_t>(bytes[2]) != 0x08)
+    return ParseFailure(std::string(what) + ": only unsigned-byte IDX data is supported");
   const unsigned rank = static_cast<uint8_t>(bytes[3]);
-  if (rank == 0 || rank > 4) return ParseFailure(std::string(what) + ": IDX rank " + std::to_string(rank) + " is not 1..4");
+  if (rank == 0 || rank > 4)
+    return ParseFailure(std::string(what) + ": IDX rank " + std::to_string(rank) + " is not 1..4");
   if (bytes.size() < 4 + 4ull * rank) return ParseFailure(std::string(what) + ": IDX header cut short");
   std::vector<uint32_t> dims;
   uint64_t total = 1;
   for (unsigned i = 0; i < rank; ++i) {
     dims.push_back(BigEndian32(bytes, 4 + 4 * i));
     total *= dims.back();
-    if (total > bytes.size()) return ParseFailure(std::string(what) + ": IDX dimensions promise more data than the file holds");
+    if (total > bytes.size())
+      return ParseFailure(std::string(what) + ": IDX dimensions promise more data than the file holds");
   }
   if (bytes.size() - 4 - 4ull * rank != total) {
-    return ParseFailure(std::string(what) + ": IDX data is " + std::to_string(bytes.size() - 4 - 4ull * rank) + " bytes, dimensions say " + std::to_string(total));
+    return ParseFailure(std::string(what) + ": IDX data is " + std::to_string(bytes.size() - 4 - 4ull * rank) +
+                        " bytes, dimensions say " + std::to_string(total));
   }
   return dims;
 }
 
 bool ParseNumber(std::string_view field, double& out) {
   while (!field.empty() && (field.front() == ' ' || field.front() == '\t')) field.remove_prefix(1);
-  while (!field.empty() && (field.back() == ' ' || field.back() == '\t' || field.back() == '\r')) field.remove_suffix(1);
+  while (!field.empty() && (field.back() == ' ' || field.back() == '\t' || field.back() == '\r'))
+    field.remove_suffix(1);
   if (field.empty()) return false;
   if (field.front() == '+') field.remove_prefix(1);
   auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), out);
@@ -105,7 +111,8 @@ struct NpyArray {
 
 Result<NpyArray> ParseNpyArray(std::string_view bytes, const char* what) {
   const std::string prefix = std::string(what) + ": ";
-  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY") return ParseFailure(prefix + "not an NPY file (bad magic)");
+  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY")
+    return ParseFailure(prefix + "not an NPY file (bad magic)");
   const unsigned major = static_cast<uint8_t>(bytes[6]);
   size_t header_length = 0, header_start = 0;
   if (major == 1) {
@@ -161,12 +168,17 @@ Result<NpyArray> ParseNpyArray(std::string_view bytes, const char* what) {
   array.data = bytes.substr(header_start + header_length);
   uint64_t item = 0;
   const std::string& d = array.descr;
-  if (d == "|u1" || d == "<u1" || d == "|i1" || d == "|b1") item = 1;
-  else if (d == "<f4" || d == "<i4") item = 4;
-  else if (d == "<f8" || d == "<i8") item = 8;
-  else return ParseFailure(prefix + "dtype " + d + " is not supported (little-endian u1, i4, i8, f4, f8)");
+  if (d == "|u1" || d == "<u1" || d == "|i1" || d == "|b1")
+    item = 1;
+  else if (d == "<f4" || d == "<i4")
+    item = 4;
+  else if (d == "<f8" || d == "<i8")
+    item = 8;
+  else
+    return ParseFailure(prefix + "dtype " + d + " is not supported (little-endian u1, i4, i8, f4, f8)");
   if (total > array.data.size() / item || total * item != array.data.size()) {
-    return ParseFailure(prefix + "NPY data is " + std::to_string(array.data.size()) + " bytes, shape and dtype say " + std::to_string(total) + " items of " + std::to_string(item));
+    return ParseFailure(prefix + "NPY data is " + std::to_string(array.data.size()) + " bytes, shape and dtype say " +
+                        std::to_string(total) + " items of " + std::to_string(item));
   }
   return array;
 }
@@ -176,16 +188,29 @@ double NpyValue(const NpyArray& array, size_t index) {
   const std::string& d = array.descr;
   if (d == "|u1" || d == "<u1" || d == "|b1") return static_cast<uint8_t>(p[index]);
   if (d == "|i1") return static_cast<int8_t>(p[index]);
-  if (d == "<f4") { float v; std::memcpy(&v, p + index * 4, 4); return v; }
-  if (d == "<i4") { int32_t v; std::memcpy(&v, p + index * 4, 4); return v; }
-  if (d == "<f8") { double v; std::memcpy(&v, p + index * 8, 8); return v; }
+  if (d == "<f4") {
+    float v;
+    std::memcpy(&v, p + index * 4, 4);
+    return v;
+  }
+  if (d == "<i4") {
+    int32_t v;
+    std::memcpy(&v, p + index * 4, 4);
+    return v;
+  }
+  if (d == "<f8") {
+    double v;
+    std::memcpy(&v, p + index * 8, 8);
+    return v;
+  }
   int64_t v;
   std::memcpy(&v, p + index * 8, 8);
   return static_cast<double>(v);
 }
 
 std::string SklearnDataDirectory() {
-  for (const char* dir : {"/usr/lib/python3/dist-packages/sklearn/datasets/data", "/usr/local/lib/python3/dist-packages/sklearn/datasets/data"}) {
+  for (const char* dir : {"/usr/lib/python3/dist-packages/sklearn/datasets/data",
+                          "/usr/local/lib/python3/dist-packages/sklearn/datasets/data"}) {
     if (std::filesystem::is_directory(dir)) return dir;
   }
   return {};
@@ -201,11 +226,13 @@ std::string FindIdxFile(const std::string& dir, const std::string& stem) {
 
 Result<DataSplit> LoadIdxDirectory(const std::string& dir, const std::string& name, const DataLimits& limits) {
   DataSplit split;
-  for (const auto& [prefix, target] : {std::pair<const char*, Dataset*>{"train", &split.train}, {"t10k", &split.test}}) {
+  for (const auto& [prefix, target] :
+       {std::pair<const char*, Dataset*>{"train", &split.train}, {"t10k", &split.test}}) {
     const std::string images_path = FindIdxFile(dir, std::string(prefix) + "-images-idx3-ubyte");
     const std::string labels_path = FindIdxFile(dir, std::string(prefix) + "-labels-idx1-ubyte");
     if (images_path.empty() || labels_path.empty()) {
-      return MakeError(ErrorCode::kIo, "no " + std::string(prefix) + "-images-idx3-ubyte[.gz] and " + prefix + "-labels-idx1-ubyte[.gz] in " + dir);
+      return MakeError(ErrorCode::kIo, "no " + std::string(prefix) + "-images-idx3-ubyte[.gz] and " + prefix +
+                                           "-labels-idx1-ubyte[.gz] in " + dir);
     }
     auto images = ReadMaybeGzip(images_path, limits);
     if (!images) return images.error();
@@ -216,7 +243,8 @@ Result<DataSplit> LoadIdxDirectory(const std::string& dir, const std::string& na
     *target = std::move(*data);
     target->name = name;
   }
-  if (split.train.sample_shape != split.test.sample_shape) return ParseFailure(dir + ": train and test images differ in shape");
+  if (split.train.sample_shape != split.test.sample_shape)
+    return ParseFailure(dir + ": train and test images differ in shape");
   split.test.classes = split.train.classes = std::max(split.train.classes, split.test.classes);
   return split;
 }
@@ -261,14 +289,17 @@ Result<Dataset> ParseIdx(std::string_view images, std::string_view labels, const
   const uint64_t count = (*image_dims)[0];
   if (count != (*label_dims)[0]) return ParseFailure("images and labels differ in count");
   if (count == 0) return ParseFailure("no samples");
-  if (count > limits.max_samples) return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_samples) + " samples");
+  if (count > limits.max_samples)
+    return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_samples) + " samples");
   const uint64_t rows = (*image_dims)[1], cols = (*image_dims)[2];
-  if (rows * cols == 0 || rows * cols > limits.max_features) return MakeError(ErrorCode::kLimit, "image size out of range");
+  if (rows * cols == 0 || rows * cols > limits.max_features)
+    return MakeError(ErrorCode::kLimit, "image size out of range");
   Dataset data;
   data.sample_shape = {1, static_cast<int64_t>(rows), static_cast<int64_t>(cols)};
   const std::string_view pixels = images.substr(16);
   data.features.resize(pixels.size());
-  for (size_t i = 0; i < pixels.size(); ++i) data.features[i] = static_cast<float>(static_cast<uint8_t>(pixels[i])) / 255.0f;
+  for (size_t i = 0; i < pixels.size(); ++i)
+    data.features[i] = static_cast<float>(static_cast<uint8_t>(pixels[i])) / 255.0f;
   const std::string_view label_bytes = labels.substr(8);
   data.labels.reserve(label_bytes.size());
   for (char c : label_bytes) data.labels.push_back(static_cast<uint8_t>(c));
@@ -279,7 +310,8 @@ Result<Dataset> ParseIdx(std::string_view images, std::string_view labels, const
 }
 
 Result<Dataset> ParseCsv(std::string_view text, CsvScaling scaling, const DataLimits& limits) {
-  if (text.size() > limits.max_bytes) return MakeError(ErrorCode::kLimit, "CSV larger than " + std::to_string(limits.max_bytes) + " bytes");
+  if (text.size() > limits.max_bytes)
+    return MakeError(ErrorCode::kLimit, "CSV larger than " + std::to_string(limits.max_bytes) + " bytes");
   Dataset data;
   size_t columns = 0, line_number = 0;
   std::vector<double> row;
@@ -304,17 +336,21 @@ Result<Dataset> ParseCsv(std::string_view text, CsvScaling scaling, const DataLi
       return ParseFailure("line " + std::to_string(line_number) + ": a field is not a number");
     }
     if (columns == 0) {
-      if (row.size() < 2) return ParseFailure("line " + std::to_string(line_number) + ": needs at least one feature and a label");
-      if (row.size() - 1 > limits.max_features) return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_features) + " features");
+      if (row.size() < 2)
+        return ParseFailure("line " + std::to_string(line_number) + ": needs at least one feature and a label");
+      if (row.size() - 1 > limits.max_features)
+        return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_features) + " features");
       columns = row.size();
     } else if (row.size() != columns) {
-      return ParseFailure("line " + std::to_string(line_number) + ": " + std::to_string(row.size()) + " fields, the first row had " + std::to_string(columns));
+      return ParseFailure("line " + std::to_string(line_number) + ": " + std::to_string(row.size()) +
+                          " fields, the first row had " + std::to_string(columns));
     }
     const double label = row.back();
     if (label != std::floor(label) || label < 0 || label > static_cast<double>(limits.max_classes)) {
       return ParseFailure("line " + std::to_string(line_number) + ": label is not a class number");
     }
-    if (data.labels.size() >= limits.max_samples) return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_samples) + " samples");
+    if (data.labels.size() >= limits.max_samples)
+      return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_samples) + " samples");
     for (size_t c = 0; c + 1 < columns; ++c) data.features.push_back(static_cast<float>(row[c]));
     data.labels.push_back(static_cast<int64_t>(label));
   }
@@ -335,7 +371,8 @@ Result<Dataset> ParseNpy(std::string_view features, std::string_view labels, con
   if (y->shape.size() != 1) return ParseFailure("labels: expected one dimension");
   if (x->shape[0] != y->shape[0]) return ParseFailure("features and labels differ in count");
   if (x->shape[0] == 0) return ParseFailure("no samples");
-  if (x->shape[0] > limits.max_samples) return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_samples) + " samples");
+  if (x->shape[0] > limits.max_samples)
+    return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_samples) + " samples");
   if (y->descr.find('f') != std::string::npos) return ParseFailure("labels: expected integers");
   Dataset data;
   uint64_t width = 1;
@@ -351,12 +388,15 @@ Result<Dataset> ParseNpy(std::string_view features, std::string_view labels, con
   for (size_t i = 0; i < total; ++i) {
     double v = NpyValue(*x, i);
     if (bytes) v /= 255.0;
-    if (!(v >= 0.0 && v <= 1.0)) return ParseFailure("features: value " + std::to_string(v) + " at index " + std::to_string(i) + " is outside [0, 1] (scale the data first)");
+    if (!(v >= 0.0 && v <= 1.0))
+      return ParseFailure("features: value " + std::to_string(v) + " at index " + std::to_string(i) +
+                          " is outside [0, 1] (scale the data first)");
     data.features[i] = static_cast<float>(v);
   }
   for (size_t i = 0; i < y->shape[0]; ++i) {
     const double v = NpyValue(*y, i);
-    if (v < 0 || v > static_cast<double>(limits.max_classes)) return ParseFailure("labels: value out of range at index " + std::to_string(i));
+    if (v < 0 || v > static_cast<double>(limits.max_classes))
+      return ParseFailure("labels: value out of range at index " + std::to_string(i));
     data.labels.push_back(static_cast<int64_t>(v));
   }
   auto valid = CheckLabels(data, limits);
@@ -373,7 +413,8 @@ Result<std::string> ReadMaybeGzip(const std::string& path, const DataLimits& lim
   while (in) {
     in.read(buffer, sizeof buffer);
     raw.append(buffer, static_cast<size_t>(in.gcount()));
-    if (raw.size() > limits.max_bytes) return MakeError(ErrorCode::kLimit, path + ": larger than " + std::to_string(limits.max_bytes) + " bytes");
+    if (raw.size() > limits.max_bytes)
+      return MakeError(ErrorCode::kLimit, path + ": larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
   if (raw.size() < 2 || static_cast<uint8_t>(raw[0]) != 0x1f || static_cast<uint8_t>(raw[1]) != 0x8b) return raw;
   z_stream stream{};
@@ -389,7 +430,8 @@ Result<std::string> ReadMaybeGzip(const std::string& path, const DataLimits& lim
     out.append(buffer, sizeof buffer - stream.avail_out);
     if (out.size() > limits.max_bytes) {
       inflateEnd(&stream);
-      return MakeError(ErrorCode::kLimit, path + ": decompresses to more than " + std::to_string(limits.max_bytes) + " bytes");
+      return MakeError(ErrorCode::kLimit,
+                       path + ": decompresses to more than " + std::to_string(limits.max_bytes) + " bytes");
     }
     if (status == Z_BUF_ERROR && stream.avail_in == 0) break;
   }
@@ -411,7 +453,8 @@ DataSplit SplitDataset(const Dataset& data, double train_fraction, uint64_t seed
 }
 
 Result<DataSplit> LoadDataset(const std::string& spec, double train_fraction, uint64_t seed, const DataLimits& limits) {
-  if (!(train_fraction > 0.0 && train_fraction < 1.0)) return MakeError(ErrorCode::kInvalidArgument, "train fraction must lie in (0, 1)");
+  if (!(train_fraction > 0.0 && train_fraction < 1.0))
+    return MakeError(ErrorCode::kInvalidArgument, "train fraction must lie in (0, 1)");
   auto table = [&](const std::string& path, CsvScaling scaling, const std::string& name) -> Result<DataSplit> {
     auto text = ReadMaybeGzip(path, limits);
     if (!text) return text.error();
@@ -420,12 +463,17 @@ Result<DataSplit> LoadDataset(const std::string& spec, double train_fraction, ui
     data->name = name;
     return SplitDataset(*data, train_fraction, seed);
   };
-  static const std::pair<const char*, const char*> kSklearn[] = {
-      {"digits", "digits.csv.gz"}, {"iris", "iris.csv"}, {"wine", "wine_data.csv"}, {"breast_cancer", "breast_cancer.csv"}};
+  static const std::pair<const char*, const char*> kSklearn[] = {{"digits", "digits.csv.gz"},
+                                                                 {"iris", "iris.csv"},
+                                                                 {"wine", "wine_data.csv"},
+                                                                 {"breast_cancer", "breast_cancer.csv"}};
   for (const auto& [name, file] : kSklearn) {
     if (spec != name) continue;
     const std::string dir = SklearnDataDirectory();
-    if (dir.empty()) return MakeError(ErrorCode::kIo, std::string(name) + " comes with python3-sklearn, which is not installed (scripts/install-deps installs it)");
+    if (dir.empty())
+      return MakeError(
+          ErrorCode::kIo,
+          std::string(name) + " comes with python3-sklearn, which is not installed (scripts/install-deps installs it)");
     return table(dir + "/" + file, spec == "digits" ? CsvScaling::kGlobal : CsvScaling::kColumn, name);
   }
   if (spec == "fashion-mnist") return LoadIdxDirectory("/usr/share/datasets/fashion-mnist", spec, limits);
@@ -445,7 +493,10 @@ Result<DataSplit> LoadDataset(const std::string& spec, double train_fraction, ui
     data->name = paths;
     return SplitDataset(*data, train_fraction, seed);
   }
-  return MakeError(ErrorCode::kInvalidArgument, "unknown dataset '" + spec + "' (digits, iris, wine, breast_cancer, fashion-mnist, idx:DIR, csv:PATH, csv-columns:PATH, npy:X.npy,Y.npy)");
+  return MakeError(
+      ErrorCode::kInvalidArgument,
+      "unknown dataset '" + spec +
+          "' (digits, iris, wine, breast_cancer, fashion-mnist, idx:DIR, csv:PATH, csv-columns:PATH, npy:X.npy,Y.npy)");
 }
 
 }  // namespace modelguard::assess

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "src/assess/torch_error.h"
 #include "modelguard/assess/attacks.h"
+#include "src/assess/torch_error.h"
 
 namespace modelguard::assess {
 namespace {
@@ -48,17 +48,21 @@ torch::Tensor DlrLoss(const torch::Tensor& logits, const torch::Tensor& y) {
   const torch::Tensor true_logit = logits.gather(1, y.unsqueeze(1)).squeeze(1);
   const torch::Tensor top_is_true = sorted.select(1, 0).eq(true_logit);
   const torch::Tensor best_other = torch::where(top_is_true, sorted.select(1, 1), sorted.select(1, 0));
-  const torch::Tensor denominator = sorted.select(1, 0) - sorted.select(1, std::min<int64_t>(2, logits.size(1) - 1)) + 1e-12;
+  const torch::Tensor denominator =
+      sorted.select(1, 0) - sorted.select(1, std::min<int64_t>(2, logits.size(1) - 1)) + 1e-12;
   return -(true_logit - best_other) / denominator;
 }
 
 // Per-sample loss and its gradient with respect to the input.
-std::pair<torch::Tensor, torch::Tensor> LossAndGradient(LocalModel& model, const torch::Tensor& x, const torch::Tensor& y, ApgdLoss loss_kind) {
+std::pair<torch::Tensor, torch::Tensor> LossAndGradient(LocalModel& model, const torch::Tensor& x,
+                                                        const torch::Tensor& y, ApgdLoss loss_kind) {
   torch::Tensor input = x.detach().clone().requires_grad_(true);
   const torch::Tensor logits = model.Logits(input);
-  const torch::Tensor loss = loss_kind == ApgdLoss::kCrossEntropy
-                                 ? torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
-                                 : DlrLoss(logits, y);
+  const torch::Tensor loss =
+      loss_kind == ApgdLoss::kCrossEntropy
+          ? torch::nn::functional::cross_entropy(
+                logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
+          : DlrLoss(logits, y);
   const torch::Tensor gradient = torch::autograd::grad({loss.sum()}, {input})[0];
   model.CountGradient(x.size(0));
   return {loss.detach(), gradient.detach()};
@@ -102,7 +106,8 @@ torch::Tensor Pgd(LocalModel& model, const torch::Tensor& x, const torch::Tensor
   torch::Tensor best = x.clone();
   torch::Tensor fooled = torch::zeros({x.size(0)}, torch::kBool);
   for (int restart = 0; restart < std::max(options.restarts, 1); ++restart) {
-    torch::Tensor adversarial = (restart > 0 || options.random_start) ? RandomStart(x, options.norm, options.epsilon, generator) : x.clone();
+    torch::Tensor adversarial =
+        (restart > 0 || options.random_start) ? RandomStart(x, options.norm, options.epsilon, generator) : x.clone();
     for (int i = 0; i < options.steps; ++i) {
       const auto [loss, gradient] = LossAndGradient(model, adversarial, y, ApgdLoss::kCrossEntropy);
       adversarial = Project(adversarial + Step(gradient, options.norm, step), x, options.norm, options.epsilon);
@@ -143,9 +148,12 @@ torch::Tensor Apgd(LocalModel& model, const torch::Tensor& x, const torch::Tenso
   int last_checkpoint = 0;
   for (int k = 0; k < steps; ++k) {
     const torch::Tensor eta = Broadcast(step_size, x);
-    torch::Tensor z = Project(current + (options.norm == Norm::kLinf ? eta * gradient.sign() : eta * gradient / SampleNorms(gradient)), x, options.norm, options.epsilon);
+    torch::Tensor z = Project(
+        current + (options.norm == Norm::kLinf ? eta * gradient.sign() : eta * gradient / SampleNorms(gradient)), x,
+        options.norm, options.epsilon);
     const double alpha = k == 0 ? 1.0 : 0.75;
-    torch::Tensor next = Project(current + alpha * (z - current) + (1 - alpha) * (current - previous), x, options.norm, options.epsilon);
+    torch::Tensor next =
+        Project(current + alpha * (z - current) + (1 - alpha) * (current - previous), x, options.norm, options.epsilon);
     previous = current;
     current = next;
     const torch::Tensor previous_loss = loss;
@@ -211,7 +219,9 @@ torch::Tensor Square(Target& target, const torch::Tensor& x, const torch::Tensor
       for (int64_t c = 0; c < channels; ++c) {
         const double sign = std::bernoulli_distribution(0.5)(random) ? 1.0 : -1.0;
         auto window = candidate[i][c].slice(0, top, top + side_rows).slice(1, left, left + side_cols);
-        window.copy_((originals[i][c].slice(0, top, top + side_rows).slice(1, left, left + side_cols) + sign * options.epsilon).clamp(0.0, 1.0));
+        window.copy_(
+            (originals[i][c].slice(0, top, top + side_rows).slice(1, left, left + side_cols) + sign * options.epsilon)
+                .clamp(0.0, 1.0));
       }
     }
     std::vector<int64_t> shape{active.numel()};
@@ -227,7 +237,8 @@ torch::Tensor Square(Target& target, const torch::Tensor& x, const torch::Tensor
   return best.reshape(x.sizes());
 }
 
-torch::Tensor HopSkipJump(Target& target, const torch::Tensor& x, const torch::Tensor& y, const HopSkipJumpOptions& options) {
+torch::Tensor HopSkipJump(Target& target, const torch::Tensor& x, const torch::Tensor& y,
+                          const HopSkipJumpOptions& options) {
   auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
   torch::Tensor result = x.clone();
   const double dimension = static_cast<double>(x[0].numel());
@@ -238,7 +249,8 @@ torch::Tensor HopSkipJump(Target& target, const torch::Tensor& x, const torch::T
     if (!labels) return std::nullopt;
     return labels->ne(label);
   };
-  auto boundary = [&](const torch::Tensor& original, torch::Tensor outside, int64_t label) -> std::optional<torch::Tensor> {
+  auto boundary = [&](const torch::Tensor& original, torch::Tensor outside,
+                      int64_t label) -> std::optional<torch::Tensor> {
     double low = 0, high = 1;  // blend toward `outside`: 0 = original, 1 = outside (adversarial)
     while (high - low > theta) {
       const double mid = (low + high) / 2;
@@ -265,7 +277,8 @@ torch::Tensor HopSkipJump(Target& target, const torch::Tensor& x, const torch::T
     for (int t = 1; t <= options.iterations; ++t) {
       const double distance = (*current - original).norm().item<double>();
       const double delta = std::sqrt(dimension) * theta * distance;
-      const int64_t evaluations = std::min<int64_t>(options.max_evaluations, static_cast<int64_t>(options.initial_evaluations * std::sqrt(t)));
+      const int64_t evaluations =
+          std::min<int64_t>(options.max_evaluations, static_cast<int64_t>(options.initial_evaluations * std::sqrt(t)));
       std::vector<int64_t> shape{evaluations};
       for (int64_t d = 0; d < original.dim(); ++d) shape.push_back(original.size(d));
       torch::Tensor directions = torch::randn(shape, generator);
@@ -305,7 +318,8 @@ torch::Tensor HopSkipJump(Target& target, const torch::Tensor& x, const torch::T
   return result;
 }
 
-Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Dataset& test, const EvasionPlan& plan, const Progress& progress) {
+Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Dataset& test, const EvasionPlan& plan,
+                                 const Progress& progress) {
   if (test.size() == 0) return MakeError(ErrorCode::kInvalidArgument, "no test samples to attack");
   try {
     const Dataset sample = test.Head(static_cast<size_t>(std::max<int64_t>(plan.samples, 1)));
@@ -327,10 +341,13 @@ Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Datase
     for (const std::string& attack : plan.attacks) {
       const bool white_box = attack == "fgsm" || attack == "pgd" || attack == "pgd-l2" || attack == "autoattack";
       if (white_box && !model) continue;  // a black-box endpoint has no gradients
-      if (attack != "fgsm" && attack != "pgd" && attack != "pgd-l2" && attack != "autoattack" && attack != "square" && attack != "hopskipjump") {
-        return MakeError(ErrorCode::kInvalidArgument, "unknown evasion attack '" + attack + "' (fgsm, pgd, pgd-l2, autoattack, square, hopskipjump)");
+      if (attack != "fgsm" && attack != "pgd" && attack != "pgd-l2" && attack != "autoattack" && attack != "square" &&
+          attack != "hopskipjump") {
+        return MakeError(ErrorCode::kInvalidArgument, "unknown evasion attack '" + attack +
+                                                          "' (fgsm, pgd, pgd-l2, autoattack, square, hopskipjump)");
       }
-      if (progress) progress("evasion: " + attack, static_cast<double>(done) / static_cast<double>(plan.attacks.size()));
+      if (progress)
+        progress("evasion: " + attack, static_cast<double>(done) / static_cast<double>(plan.attacks.size()));
       ++done;
       EvasionCurve curve;
       curve.attack = attack;
@@ -354,8 +371,10 @@ Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Datase
         const torch::Tensor flipped = labels->ne(ys);
         for (double eps : epsilons) {
           // At eps 0 nothing is broken, whatever the distances say.
-          const torch::Tensor broken = eps > 0 ? flipped.logical_and(distances.le(eps + 1e-6)) : torch::zeros_like(flipped);
-          curve.robust_accuracy.push_back({eps, clean_ok.logical_and(broken.logical_not()).to(torch::kFloat64).mean().item<double>()});
+          const torch::Tensor broken =
+              eps > 0 ? flipped.logical_and(distances.le(eps + 1e-6)) : torch::zeros_like(flipped);
+          curve.robust_accuracy.push_back(
+              {eps, clean_ok.logical_and(broken.logical_not()).to(torch::kFloat64).mean().item<double>()});
         }
       } else {
         for (double eps : epsilons) {
@@ -411,7 +430,8 @@ Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Datase
     }
     return result;
   } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kInvalidArgument, std::string("evasion failed (does the data match the model's input?): ") + TorchErrorSummary(e));
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string("evasion failed (does the data match the model's input?): ") + TorchErrorSummary(e));
   }
 }
 

@@ -6,8 +6,8 @@
 #include <numeric>
 #include <random>
 
-#include "src/assess/torch_error.h"
 #include "modelguard/assess/attacks.h"
+#include "src/assess/torch_error.h"
 
 namespace modelguard::assess {
 namespace {
@@ -17,7 +17,8 @@ using Clock = std::chrono::steady_clock;
 torch::Tensor SoftTargets(const torch::Tensor& scores) {
   const torch::Tensor sums = scores.sum(1, true);
   // An all-zero row (should not happen) falls back to uniform rather than dividing by zero.
-  return torch::where(sums.gt(0), scores / sums.clamp_min(1e-12), torch::full_like(scores, 1.0 / static_cast<double>(scores.size(1))));
+  return torch::where(sums.gt(0), scores / sums.clamp_min(1e-12),
+                      torch::full_like(scores, 1.0 / static_cast<double>(scores.size(1))));
 }
 
 struct Collected {
@@ -26,7 +27,8 @@ struct Collected {
   int64_t count = 0;
 };
 
-Result<LocalModel> TrainSurrogate(const ModelInfo& info, const Collected& collected, const ExtractionPlan& plan, int round) {
+Result<LocalModel> TrainSurrogate(const ModelInfo& info, const Collected& collected, const ExtractionPlan& plan,
+                                  int round) {
   auto surrogate = BuildModel(plan.surrogate, info.input_shape, info.classes, plan.seed + static_cast<uint64_t>(round));
   if (!surrogate) return surrogate.error();
   const torch::Tensor x = torch::cat(collected.inputs);
@@ -44,11 +46,15 @@ Result<LocalModel> TrainSurrogate(const ModelInfo& info, const Collected& collec
 
 }  // namespace
 
-Result<ExtractionResult> RunExtraction(Target& target, const ModelInfo& info, const Dataset& pool, const Dataset& evaluation,
-                                       const ExtractionPlan& plan, const Progress& progress) {
-  if (pool.size() == 0 || evaluation.size() == 0) return MakeError(ErrorCode::kInvalidArgument, "extraction needs attacker data and evaluation data");
-  if (info.classes < 2 || info.input_shape.empty()) return MakeError(ErrorCode::kInvalidArgument, "extraction needs the model's input shape and class count");
-  if (plan.budget < 1 || plan.rounds < 1) return MakeError(ErrorCode::kInvalidArgument, "extraction needs a positive budget and round count");
+Result<ExtractionResult> RunExtraction(Target& target, const ModelInfo& info, const Dataset& pool,
+                                       const Dataset& evaluation, const ExtractionPlan& plan,
+                                       const Progress& progress) {
+  if (pool.size() == 0 || evaluation.size() == 0)
+    return MakeError(ErrorCode::kInvalidArgument, "extraction needs attacker data and evaluation data");
+  if (info.classes < 2 || info.input_shape.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "extraction needs the model's input shape and class count");
+  if (plan.budget < 1 || plan.rounds < 1)
+    return MakeError(ErrorCode::kInvalidArgument, "extraction needs a positive budget and round count");
   try {
     ExtractionResult result;
     result.budget = plan.budget;
@@ -64,7 +70,8 @@ Result<ExtractionResult> RunExtraction(Target& target, const ModelInfo& info, co
 
     size_t method_index = 0;
     for (const std::string& method : plan.methods) {
-      if (method != "jbda" && method != "knockoff") return MakeError(ErrorCode::kInvalidArgument, "unknown extraction method '" + method + "' (jbda, knockoff)");
+      if (method != "jbda" && method != "knockoff")
+        return MakeError(ErrorCode::kInvalidArgument, "unknown extraction method '" + method + "' (jbda, knockoff)");
       ExtractionCurve curve;
       curve.method = method;
       curve.api_output = target.Describe();
@@ -87,7 +94,9 @@ Result<ExtractionResult> RunExtraction(Target& target, const ModelInfo& info, co
       };
       auto report_progress = [&](int round) {
         if (progress) {
-          progress("extraction: " + method, (static_cast<double>(method_index) + static_cast<double>(round) / plan.rounds) / static_cast<double>(plan.methods.size()));
+          progress("extraction: " + method,
+                   (static_cast<double>(method_index) + static_cast<double>(round) / plan.rounds) /
+                       static_cast<double>(plan.methods.size()));
         }
       };
       if (method == "knockoff") {
@@ -99,9 +108,11 @@ Result<ExtractionResult> RunExtraction(Target& target, const ModelInfo& info, co
         int64_t asked = 0;
         for (int round = 1; round <= plan.rounds; ++round) {
           report_progress(round - 1);
-          const auto goal = static_cast<int64_t>(std::llround(static_cast<double>(available) * std::pow(2.0, round - plan.rounds)));
+          const auto goal =
+              static_cast<int64_t>(std::llround(static_cast<double>(available) * std::pow(2.0, round - plan.rounds)));
           if (goal <= asked) continue;
-          const torch::Tensor index = torch::tensor(std::vector<int64_t>(order.begin() + asked, order.begin() + goal), torch::kInt64);
+          const torch::Tensor index =
+              torch::tensor(std::vector<int64_t>(order.begin() + asked, order.begin() + goal), torch::kInt64);
           auto status = ask(pool_x.index_select(0, index));
           if (!status) return status.error();
           asked = goal;
@@ -161,7 +172,9 @@ Result<ExtractionResult> RunExtraction(Target& target, const ModelInfo& info, co
     }
     return result;
   } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kInvalidArgument, std::string("extraction failed (does the data match the model's input?): ") + TorchErrorSummary(e));
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        std::string("extraction failed (does the data match the model's input?): ") + TorchErrorSummary(e));
   }
 }
 

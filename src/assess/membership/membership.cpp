@@ -10,8 +10,8 @@
 #include <numeric>
 #include <random>
 
-#include "src/assess/torch_error.h"
 #include "modelguard/assess/attacks.h"
+#include "src/assess/torch_error.h"
 
 namespace modelguard::assess {
 namespace {
@@ -29,7 +29,8 @@ torch::Tensor AttackFeatures(const torch::Tensor& scores, const torch::Tensor& y
   const torch::Tensor sorted = std::get<0>(scores.to(torch::kFloat64).sort(1, true));
   const int64_t k = std::min<int64_t>(3, scores.size(1));
   const torch::Tensor true_score = scores.to(torch::kFloat64).gather(1, y.unsqueeze(1)).clamp_min(1e-12);
-  const torch::Tensor features = torch::cat({sorted.slice(1, 0, k), true_score.log(), ScaledConfidence(scores, y).unsqueeze(1).clamp(-30, 30) / 10}, 1);
+  const torch::Tensor features = torch::cat(
+      {sorted.slice(1, 0, k), true_score.log(), ScaledConfidence(scores, y).unsqueeze(1).clamp(-30, 30) / 10}, 1);
   return features.to(torch::kFloat32);
 }
 
@@ -40,10 +41,12 @@ std::vector<double> ToVector(const torch::Tensor& t) {
 
 }  // namespace
 
-Result<MembershipResult> RunMembership(Target& target, const Dataset& train, const Dataset& test, const Dataset& attacker,
-                                       const MembershipPlan& plan, const Progress& progress) {
-  const auto count = static_cast<size_t>(std::min<int64_t>(plan.samples, static_cast<int64_t>(std::min(train.size(), test.size()))));
-  if (count < 10) return MakeError(ErrorCode::kInvalidArgument, "membership inference needs at least 10 members and 10 non-members");
+Result<MembershipResult> RunMembership(Target& target, const Dataset& train, const Dataset& test,
+                                       const Dataset& attacker, const MembershipPlan& plan, const Progress& progress) {
+  const auto count =
+      static_cast<size_t>(std::min<int64_t>(plan.samples, static_cast<int64_t>(std::min(train.size(), test.size()))));
+  if (count < 10)
+    return MakeError(ErrorCode::kInvalidArgument, "membership inference needs at least 10 members and 10 non-members");
   try {
     MembershipResult result;
     result.members = static_cast<int64_t>(count);
@@ -70,7 +73,8 @@ Result<MembershipResult> RunMembership(Target& target, const Dataset& train, con
                               std::find(plan.attacks.begin(), plan.attacks.end(), "lira") != plan.attacks.end();
     double shadow_seconds = 0;
     if (want_shadows) {
-      if (attacker.size() < 20) return MakeError(ErrorCode::kInvalidArgument, "shadow models need at least 20 attacker samples");
+      if (attacker.size() < 20)
+        return MakeError(ErrorCode::kInvalidArgument, "shadow models need at least 20 attacker samples");
       const auto started = Clock::now();
       const torch::Tensor attacker_x = FeaturesTensor(attacker), attacker_y = LabelsTensor(attacker);
       std::mt19937_64 random(plan.seed);
@@ -84,13 +88,15 @@ Result<MembershipResult> RunMembership(Target& target, const Dataset& train, con
         shadow.in.assign(indices.begin(), indices.begin() + half);
         shadow.out.assign(indices.begin() + half, indices.end());
         std::vector<int64_t> shape = attacker.sample_shape;
-        auto built = BuildModel(plan.shadow_architecture, shape, train.classes, plan.seed * 7919u + static_cast<uint64_t>(s));
+        auto built =
+            BuildModel(plan.shadow_architecture, shape, train.classes, plan.seed * 7919u + static_cast<uint64_t>(s));
         if (!built) return built.error();
         TrainOptions options = plan.shadow_training;
         options.seed = plan.seed * 104729u + static_cast<uint64_t>(s);
         options.progress = nullptr;
         const torch::Tensor in_index = torch::tensor(shadow.in, torch::kInt64);
-        auto trained = TrainModel(*built, attacker_x.index_select(0, in_index), attacker_y.index_select(0, in_index), options);
+        auto trained =
+            TrainModel(*built, attacker_x.index_select(0, in_index), attacker_y.index_select(0, in_index), options);
         if (!trained) return trained.error();
         shadow.model = std::make_unique<LocalModel>(std::move(*built));
         shadows.push_back(std::move(shadow));
@@ -112,7 +118,8 @@ Result<MembershipResult> RunMembership(Target& target, const Dataset& train, con
         const torch::Tensor attacker_x = FeaturesTensor(attacker), attacker_y = LabelsTensor(attacker);
         std::vector<torch::Tensor> features, labels;
         for (auto& shadow : shadows) {
-          for (const auto& [set, is_member] : {std::pair<const std::vector<int64_t>*, float>{&shadow.in, 1.0f}, {&shadow.out, 0.0f}}) {
+          for (const auto& [set, is_member] :
+               {std::pair<const std::vector<int64_t>*, float>{&shadow.in, 1.0f}, {&shadow.out, 0.0f}}) {
             const torch::Tensor index = torch::tensor(*set, torch::kInt64);
             const torch::Tensor scores = shadow.model->Probabilities(attacker_x.index_select(0, index));
             features.push_back(AttackFeatures(scores, attacker_y.index_select(0, index)));
@@ -147,15 +154,22 @@ Result<MembershipResult> RunMembership(Target& target, const Dataset& train, con
         }
         const torch::Tensor member_out = torch::stack(member_phi), nonmember_out = torch::stack(nonmember_phi);
         // Fixed variance: one standard deviation pooled over every sample's out-distribution.
-        const double sigma = std::sqrt(torch::cat({member_out - member_out.mean(0), nonmember_out - nonmember_out.mean(0)}).pow(2).mean().item<double>()) + 1e-6;
+        const double sigma =
+            std::sqrt(torch::cat({member_out - member_out.mean(0), nonmember_out - nonmember_out.mean(0)})
+                          .pow(2)
+                          .mean()
+                          .item<double>()) +
+            1e-6;
         in_scores = ToVector((ScaledConfidence(*member_scores, member_y) - member_out.mean(0)) / sigma);
         out_scores = ToVector((ScaledConfidence(*nonmember_scores, nonmember_y) - nonmember_out.mean(0)) / sigma);
       } else {
-        return MakeError(ErrorCode::kInvalidArgument, "unknown membership attack '" + attack + "' (yeom, shokri, lira)");
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "unknown membership attack '" + attack + "' (yeom, shokri, lira)");
       }
       ComputeRoc(in_scores, out_scores, outcome);
       outcome.cost.queries = answer_queries;
-      outcome.cost.seconds = std::chrono::duration<double>(Clock::now() - started).count() + (attack == "yeom" ? 0 : shadow_seconds);
+      outcome.cost.seconds =
+          std::chrono::duration<double>(Clock::now() - started).count() + (attack == "yeom" ? 0 : shadow_seconds);
       result.attacks.push_back(std::move(outcome));
     }
     return result;

@@ -1,7 +1,7 @@
 // TorchScript models: loading with metadata, building fresh MLP/CNN classifiers in TorchScript (so what
 // modelguard trains can be loaded by torch.jit.load anywhere), and (adversarial) training.
-#include "src/assess/torch_error.h"
 #include "modelguard/assess/model.h"
+#include "src/assess/torch_error.h"
 
 #include <cmath>
 
@@ -14,7 +14,10 @@ constexpr const char* kMetadataFile = "modelguard.json";
 constexpr int64_t kInferenceBatch = 1024;
 
 nlohmann::json InfoToJson(const ModelInfo& info) {
-  return {{"architecture", info.architecture}, {"input_shape", info.input_shape}, {"classes", info.classes}, {"training", info.training}};
+  return {{"architecture", info.architecture},
+          {"input_shape", info.input_shape},
+          {"classes", info.classes},
+          {"training", info.training}};
 }
 
 // nn.Linear's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.
@@ -39,7 +42,8 @@ torch::Tensor FeaturesTensor(const Dataset& data) {
 }
 
 torch::Tensor LabelsTensor(const Dataset& data) {
-  return torch::from_blob(const_cast<int64_t*>(data.labels.data()), {static_cast<int64_t>(data.size())}, torch::kInt64).clone();
+  return torch::from_blob(const_cast<int64_t*>(data.labels.data()), {static_cast<int64_t>(data.size())}, torch::kInt64)
+      .clone();
 }
 
 Result<LocalModel> LocalModel::Load(const std::string& path) {
@@ -57,7 +61,8 @@ Result<LocalModel> LocalModel::Load(const std::string& path) {
             if (dim.is_number_integer() && dim.get<int64_t>() > 0) info.input_shape.push_back(dim.get<int64_t>());
           }
         }
-        if (json.contains("classes") && json["classes"].is_number_integer()) info.classes = json["classes"].get<int64_t>();
+        if (json.contains("classes") && json["classes"].is_number_integer())
+          info.classes = json["classes"].get<int64_t>();
         if (json.contains("training")) info.training = json["training"];
       }
     }
@@ -74,7 +79,8 @@ torch::Tensor LocalModel::Probabilities(const torch::Tensor& x) {
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < x.size(0); start += kInferenceBatch) {
     // Double precision: float32 probabilities saturate at 1, and membership attacks read exactly that margin.
-    parts.push_back(torch::softmax(Logits(x.slice(0, start, std::min(start + kInferenceBatch, x.size(0)))).to(torch::kFloat64), 1));
+    parts.push_back(
+        torch::softmax(Logits(x.slice(0, start, std::min(start + kInferenceBatch, x.size(0)))).to(torch::kFloat64), 1));
   }
   return parts.empty() ? torch::empty({0, info_.classes}, torch::kFloat64) : torch::cat(parts);
 }
@@ -102,10 +108,12 @@ Status LocalModel::Save(const std::string& path) {
   }
 }
 
-Result<LocalModel> BuildModel(const ArchitectureOptions& architecture, const std::vector<int64_t>& input_shape, int64_t classes, uint64_t seed) {
+Result<LocalModel> BuildModel(const ArchitectureOptions& architecture, const std::vector<int64_t>& input_shape,
+                              int64_t classes, uint64_t seed) {
   if (classes < 2) return MakeError(ErrorCode::kInvalidArgument, "a classifier needs at least two classes");
   if (input_shape.empty()) return MakeError(ErrorCode::kInvalidArgument, "the input shape is unknown");
-  if (architecture.hidden < 1 || architecture.hidden > 4096) return MakeError(ErrorCode::kInvalidArgument, "hidden width must lie in 1..4096");
+  if (architecture.hidden < 1 || architecture.hidden > 4096)
+    return MakeError(ErrorCode::kInvalidArgument, "hidden width must lie in 1..4096");
   torch::manual_seed(seed);
   int64_t features = 1;
   for (int64_t dim : input_shape) features *= dim;
@@ -124,7 +132,8 @@ def forward(self, x):
 )");
     } else if (architecture.name == "cnn") {
       if (input_shape.size() != 3 || input_shape[1] < 4 || input_shape[2] < 4) {
-        return MakeError(ErrorCode::kInvalidArgument, "the cnn architecture needs images (channels, rows, columns of at least 4)");
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "the cnn architecture needs images (channels, rows, columns of at least 4)");
       }
       const int64_t channels = std::max<int64_t>(8, architecture.hidden / 4);
       AddConv(module, "conv1", input_shape[0], channels, 3);
@@ -157,14 +166,18 @@ def forward(self, x):
 }
 
 Status TrainModel(LocalModel& model, const torch::Tensor& x, const torch::Tensor& y, const TrainOptions& options) {
-  if (x.size(0) == 0 || x.size(0) != y.size(0)) return MakeError(ErrorCode::kInvalidArgument, "training needs as many labels as samples, and at least one");
-  if (options.epochs < 1 || options.batch_size < 1) return MakeError(ErrorCode::kInvalidArgument, "epochs and batch size must be positive");
-  if (options.soft_targets && options.soft_targets->size(0) != x.size(0)) return MakeError(ErrorCode::kInvalidArgument, "one soft target per sample");
+  if (x.size(0) == 0 || x.size(0) != y.size(0))
+    return MakeError(ErrorCode::kInvalidArgument, "training needs as many labels as samples, and at least one");
+  if (options.epochs < 1 || options.batch_size < 1)
+    return MakeError(ErrorCode::kInvalidArgument, "epochs and batch size must be positive");
+  if (options.soft_targets && options.soft_targets->size(0) != x.size(0))
+    return MakeError(ErrorCode::kInvalidArgument, "one soft target per sample");
   try {
     torch::manual_seed(options.seed);
     auto parameters = model.Parameters();
     for (auto& p : parameters) p.set_requires_grad(true);
-    torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
+    torch::optim::Adam optimizer(parameters,
+                                 torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
     const int64_t n = x.size(0);
     PgdOptions pgd;
     pgd.norm = options.adversarial.l2 ? Norm::kL2 : Norm::kLinf;
@@ -185,9 +198,12 @@ Status TrainModel(LocalModel& model, const torch::Tensor& x, const torch::Tensor
         }
         optimizer.zero_grad();
         const torch::Tensor logits = model.Logits(batch);
-        torch::Tensor loss = options.soft_targets
-                                 ? -(options.soft_targets->index_select(0, index).to(torch::kFloat32) * torch::log_softmax(logits, 1)).sum(1).mean()
-                                 : torch::nn::functional::cross_entropy(logits, labels);
+        torch::Tensor loss =
+            options.soft_targets
+                ? -(options.soft_targets->index_select(0, index).to(torch::kFloat32) * torch::log_softmax(logits, 1))
+                       .sum(1)
+                       .mean()
+                : torch::nn::functional::cross_entropy(logits, labels);
         loss.backward();
         optimizer.step();
         total += loss.item<double>() * static_cast<double>(index.size(0));
@@ -203,7 +219,9 @@ Status TrainModel(LocalModel& model, const torch::Tensor& x, const torch::Tensor
     training["samples"] = n;
     training["seed"] = options.seed;
     if (options.adversarial.epsilon > 0) {
-      training["adversarial"] = {{"method", "pgd"}, {"norm", options.adversarial.l2 ? "l2" : "linf"}, {"epsilon", options.adversarial.epsilon},
+      training["adversarial"] = {{"method", "pgd"},
+                                 {"norm", options.adversarial.l2 ? "l2" : "linf"},
+                                 {"epsilon", options.adversarial.epsilon},
                                  {"steps", options.adversarial.steps}};
     }
     return Ok{};
@@ -221,7 +239,8 @@ Result<torch::Tensor> LocalTarget::Query(const torch::Tensor& x) {
   const double* in = probabilities.data_ptr<double>();
   double* target = out.data_ptr<double>();
   for (int64_t row = 0; row < probabilities.size(0); ++row) {
-    const auto hardened = defenses::HardenScores(std::span<const double>(in + row * classes, static_cast<size_t>(classes)), policy_);
+    const auto hardened =
+        defenses::HardenScores(std::span<const double>(in + row * classes, static_cast<size_t>(classes)), policy_);
     std::copy(hardened.begin(), hardened.end(), target + row * classes);
   }
   return out;

@@ -31,12 +31,23 @@ std::string Escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -67,8 +78,8 @@ struct Series {
 const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
 // A line plot: x linear or log10, y in [0, 1]. Returns an <svg> element.
-std::string SvgPlot(const std::string& title, const std::string& x_label, const std::string& y_label, const std::vector<Series>& series,
-                    bool log_x, bool log_y = false, bool diagonal = false) {
+std::string SvgPlot(const std::string& title, const std::string& x_label, const std::string& y_label,
+                    const std::vector<Series>& series, bool log_x, bool log_y = false, bool diagonal = false) {
   constexpr double kWidth = 520, kHeight = 320, kLeft = 60, kRight = 150, kTop = 30, kBottom = 45;
   double x_min = INFINITY, x_max = -INFINITY;
   const double floor_value = 1e-4;
@@ -82,28 +93,36 @@ std::string SvgPlot(const std::string& title, const std::string& x_label, const 
   if (!std::isfinite(x_min)) x_min = 0, x_max = 1;
   if (x_max - x_min < 1e-12) x_max = x_min + 1;
   const double y_min = log_y ? std::log10(floor_value) : 0.0, y_max = log_y ? 0.0 : 1.0;
-  auto sx = [&](double x) { return kLeft + ((log_x ? std::log10(std::max(x, floor_value)) : x) - x_min) / (x_max - x_min) * (kWidth - kLeft - kRight); };
+  auto sx = [&](double x) {
+    return kLeft +
+           ((log_x ? std::log10(std::max(x, floor_value)) : x) - x_min) / (x_max - x_min) * (kWidth - kLeft - kRight);
+  };
   auto sy = [&](double y) {
     const double v = log_y ? std::log10(std::max(y, floor_value)) : y;
     return kHeight - kBottom - (v - y_min) / (y_max - y_min) * (kHeight - kTop - kBottom);
   };
   std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">";
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
+      << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">";
   svg << "<text x=\"" << kLeft << "\" y=\"18\" font-size=\"14\" font-weight=\"bold\">" << Escape(title) << "</text>";
-  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kWidth - kLeft - kRight << "\" height=\"" << kHeight - kTop - kBottom
-      << "\" fill=\"none\" stroke=\"#888\"/>";
+  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kWidth - kLeft - kRight << "\" height=\""
+      << kHeight - kTop - kBottom << "\" fill=\"none\" stroke=\"#888\"/>";
   for (int i = 0; i <= 4; ++i) {
     const double fraction = i / 4.0;
     const double y_value = log_y ? std::pow(10.0, y_min + fraction * (y_max - y_min)) : fraction;
-    const double x_value = log_x ? std::pow(10.0, x_min + fraction * (x_max - x_min)) : x_min + fraction * (x_max - x_min);
+    const double x_value =
+        log_x ? std::pow(10.0, x_min + fraction * (x_max - x_min)) : x_min + fraction * (x_max - x_min);
     svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << sy(y_value) + 4 << "\" font-size=\"10\" text-anchor=\"end\">"
         << (log_y ? Fixed(y_value, 4) : Fixed(y_value, 2)) << "</text>";
-    svg << "<text x=\"" << sx(x_value) << "\" y=\"" << kHeight - kBottom + 14 << "\" font-size=\"10\" text-anchor=\"middle\">"
+    svg << "<text x=\"" << sx(x_value) << "\" y=\"" << kHeight - kBottom + 14
+        << "\" font-size=\"10\" text-anchor=\"middle\">"
         << (log_x ? Fixed(x_value, x_value < 1 ? 4 : 0) : Fixed(x_value, x_max > 100 ? 0 : 2)) << "</text>";
   }
-  svg << "<text x=\"" << (kLeft + kWidth - kRight) / 2 << "\" y=\"" << kHeight - 8 << "\" font-size=\"11\" text-anchor=\"middle\">" << Escape(x_label) << "</text>";
-  svg << "<text x=\"14\" y=\"" << (kTop + kHeight - kBottom) / 2 << "\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 "
-      << (kTop + kHeight - kBottom) / 2 << ")\">" << Escape(y_label) << "</text>";
+  svg << "<text x=\"" << (kLeft + kWidth - kRight) / 2 << "\" y=\"" << kHeight - 8
+      << "\" font-size=\"11\" text-anchor=\"middle\">" << Escape(x_label) << "</text>";
+  svg << "<text x=\"14\" y=\"" << (kTop + kHeight - kBottom) / 2
+      << "\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 " << (kTop + kHeight - kBottom) / 2
+      << ")\">" << Escape(y_label) << "</text>";
   if (diagonal) {
     svg << "<polyline fill=\"none\" stroke=\"#bbb\" stroke-dasharray=\"4 3\" points=\"";
     for (int i = 0; i <= 40; ++i) {
@@ -118,12 +137,15 @@ std::string SvgPlot(const std::string& title, const std::string& x_label, const 
     for (const auto& p : series[i].points) svg << Fixed(sx(p.x), 1) << "," << Fixed(sy(p.y), 1) << " ";
     svg << "\"/>";
     if (series[i].points.size() < 20) {
-      for (const auto& p : series[i].points) svg << "<circle cx=\"" << Fixed(sx(p.x), 1) << "\" cy=\"" << Fixed(sy(p.y), 1) << "\" r=\"3\" fill=\"" << colour << "\"/>";
+      for (const auto& p : series[i].points)
+        svg << "<circle cx=\"" << Fixed(sx(p.x), 1) << "\" cy=\"" << Fixed(sy(p.y), 1) << "\" r=\"3\" fill=\"" << colour
+            << "\"/>";
     }
     const double legend_y = kTop + 12 + 16 * static_cast<double>(i);
-    svg << "<line x1=\"" << kWidth - kRight + 10 << "\" y1=\"" << legend_y - 4 << "\" x2=\"" << kWidth - kRight + 28 << "\" y2=\"" << legend_y - 4
-        << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/>";
-    svg << "<text x=\"" << kWidth - kRight + 32 << "\" y=\"" << legend_y << "\" font-size=\"11\">" << Escape(series[i].label) << "</text>";
+    svg << "<line x1=\"" << kWidth - kRight + 10 << "\" y1=\"" << legend_y - 4 << "\" x2=\"" << kWidth - kRight + 28
+        << "\" y2=\"" << legend_y - 4 << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/>";
+    svg << "<text x=\"" << kWidth - kRight + 32 << "\" y=\"" << legend_y << "\" font-size=\"11\">"
+        << Escape(series[i].label) << "</text>";
   }
   svg << "</svg>";
   return svg.str();
@@ -131,12 +153,14 @@ std::string SvgPlot(const std::string& title, const std::string& x_label, const 
 
 }  // namespace
 
-void ComputeRoc(const std::vector<double>& member_scores, const std::vector<double>& nonmember_scores, MembershipAttack& out) {
+void ComputeRoc(const std::vector<double>& member_scores, const std::vector<double>& nonmember_scores,
+                MembershipAttack& out) {
   std::vector<std::pair<double, bool>> all;
   for (double s : member_scores) all.emplace_back(std::isfinite(s) ? s : -1e300, true);
   for (double s : nonmember_scores) all.emplace_back(std::isfinite(s) ? s : -1e300, false);
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  const double positives = static_cast<double>(member_scores.size()), negatives = static_cast<double>(nonmember_scores.size());
+  const double positives = static_cast<double>(member_scores.size()),
+               negatives = static_cast<double>(nonmember_scores.size());
   out.roc.clear();
   out.auc = out.advantage = out.tpr_at_01_fpr = out.tpr_at_1_fpr = 0;
   if (positives == 0 || negatives == 0) return;
@@ -179,9 +203,10 @@ std::vector<Verdict> JudgeRisks(const AssessmentReport& report) {
     v.risk = "evasion";
     const double kept = e.clean_accuracy > 0 ? worst / e.clean_accuracy : 0;
     v.level = kept < 0.5 ? "high" : kept < 0.8 ? "medium" : "low";
-    v.summary = "robust accuracy at L-inf epsilon " + Fixed(e.reference_epsilon, 3) + " is " + Percent(worst) + (by.empty() ? "" : " (" + by + ")") +
-                " against " + Percent(e.clean_accuracy) + " clean";
-    v.remediation = {"retrain with `modelguard harden adversarial --epsilon " + Fixed(e.reference_epsilon, 2) + "` (PGD adversarial training) and re-assess",
+    v.summary = "robust accuracy at L-inf epsilon " + Fixed(e.reference_epsilon, 3) + " is " + Percent(worst) +
+                (by.empty() ? "" : " (" + by + ")") + " against " + Percent(e.clean_accuracy) + " clean";
+    v.remediation = {"retrain with `modelguard harden adversarial --epsilon " + Fixed(e.reference_epsilon, 2) +
+                         "` (PGD adversarial training) and re-assess",
                      "treat the model's decision as advisory where an attacker controls the input",
                      "watch inputs at the endpoint: the gateway's prada filter flags synthetic query streams"};
     verdicts.push_back(std::move(v));
@@ -199,8 +224,8 @@ std::vector<Verdict> JudgeRisks(const AssessmentReport& report) {
     Verdict v;
     v.risk = "extraction";
     v.level = best >= 0.9 ? "high" : best >= 0.7 ? "medium" : "low";
-    v.summary = "a surrogate agreed with the model on " + Percent(best) + " of held-out inputs after " + std::to_string(static_cast<int64_t>(at)) +
-                " queries (" + by + ")";
+    v.summary = "a surrogate agreed with the model on " + Percent(best) + " of held-out inputs after " +
+                std::to_string(static_cast<int64_t>(at)) + " queries (" + by + ")";
     v.remediation = {"return labels or top-1 only: the gateway's output_hardening filter (mode: label | top-k | round)",
                      "run the gateway's prada filter per API key (action: block) and set a per-key query budget",
                      "for LLM routes: output_hardening refuses logit_bias with logprobs and caps top_logprobs"};
@@ -218,30 +243,44 @@ std::vector<Verdict> JudgeRisks(const AssessmentReport& report) {
     Verdict v;
     v.risk = "membership";
     v.level = (auc >= 0.65 || tpr >= 0.05) ? "high" : (auc >= 0.55 || tpr >= 0.02) ? "medium" : "low";
-    v.summary = "best attack AUC " + Fixed(auc, 3) + (by.empty() ? "" : " (" + by + ")") + ", TPR " + Percent(tpr) + " at 1% FPR, advantage " +
-                Fixed(advantage, 3) + "; train/test accuracy " + Percent(m.train_accuracy) + " / " + Percent(m.test_accuracy);
-    v.remediation = {"regularise (weight decay, early stopping) or train with differential privacy (DP-SGD) to close the train/test gap",
-                     "return labels only or rounded scores (gateway output_hardening filter): confidence is what these attacks read",
-                     "keep training data out of reach of the same callers who can query the model"};
+    v.summary = "best attack AUC " + Fixed(auc, 3) + (by.empty() ? "" : " (" + by + ")") + ", TPR " + Percent(tpr) +
+                " at 1% FPR, advantage " + Fixed(advantage, 3) + "; train/test accuracy " + Percent(m.train_accuracy) +
+                " / " + Percent(m.test_accuracy);
+    v.remediation = {
+        "regularise (weight decay, early stopping) or train with differential privacy (DP-SGD) to close the train/test "
+        "gap",
+        "return labels only or rounded scores (gateway output_hardening filter): confidence is what these attacks read",
+        "keep training data out of reach of the same callers who can query the model"};
     verdicts.push_back(std::move(v));
   }
   return verdicts;
 }
 
 nlohmann::json ToJson(const AssessmentReport& report) {
-  nlohmann::json out{{"tool", "modelguard assess"}, {"target", report.target}, {"target_kind", report.target_kind}, {"dataset", report.dataset},
-                     {"model", report.model}, {"seconds", report.seconds}};
+  nlohmann::json out{{"tool", "modelguard assess"}, {"target", report.target}, {"target_kind", report.target_kind},
+                     {"dataset", report.dataset},   {"model", report.model},   {"seconds", report.seconds}};
   if (report.evasion) {
     const auto& e = *report.evasion;
     nlohmann::json curves = nlohmann::json::array();
-    for (const auto& c : e.curves) curves.push_back({{"attack", c.attack}, {"norm", c.norm}, {"robust_accuracy", PointsJson(c.robust_accuracy)}, {"cost", CostJson(c.cost)}});
-    out["evasion"] = {{"samples", e.samples}, {"clean_accuracy", e.clean_accuracy}, {"reference_epsilon", e.reference_epsilon}, {"curves", curves}};
+    for (const auto& c : e.curves)
+      curves.push_back({{"attack", c.attack},
+                        {"norm", c.norm},
+                        {"robust_accuracy", PointsJson(c.robust_accuracy)},
+                        {"cost", CostJson(c.cost)}});
+    out["evasion"] = {{"samples", e.samples},
+                      {"clean_accuracy", e.clean_accuracy},
+                      {"reference_epsilon", e.reference_epsilon},
+                      {"curves", curves}};
   }
   if (report.extraction) {
     const auto& x = *report.extraction;
     nlohmann::json curves = nlohmann::json::array();
     for (const auto& c : x.curves) {
-      curves.push_back({{"method", c.method}, {"api_output", c.api_output}, {"fidelity", PointsJson(c.fidelity)}, {"accuracy", PointsJson(c.accuracy)}, {"cost", CostJson(c.cost)}});
+      curves.push_back({{"method", c.method},
+                        {"api_output", c.api_output},
+                        {"fidelity", PointsJson(c.fidelity)},
+                        {"accuracy", PointsJson(c.accuracy)},
+                        {"cost", CostJson(c.cost)}});
     }
     out["extraction"] = {{"budget", x.budget}, {"target_accuracy", x.target_accuracy}, {"curves", curves}};
   }
@@ -249,55 +288,75 @@ nlohmann::json ToJson(const AssessmentReport& report) {
     const auto& m = *report.membership;
     nlohmann::json attacks = nlohmann::json::array();
     for (const auto& a : m.attacks) {
-      attacks.push_back({{"attack", a.attack}, {"auc", a.auc}, {"tpr_at_0.1%_fpr", a.tpr_at_01_fpr}, {"tpr_at_1%_fpr", a.tpr_at_1_fpr},
-                         {"advantage", a.advantage}, {"roc", PointsJson(a.roc)}, {"cost", CostJson(a.cost)}});
+      attacks.push_back({{"attack", a.attack},
+                         {"auc", a.auc},
+                         {"tpr_at_0.1%_fpr", a.tpr_at_01_fpr},
+                         {"tpr_at_1%_fpr", a.tpr_at_1_fpr},
+                         {"advantage", a.advantage},
+                         {"roc", PointsJson(a.roc)},
+                         {"cost", CostJson(a.cost)}});
     }
-    out["membership"] = {{"members", m.members}, {"nonmembers", m.nonmembers}, {"train_accuracy", m.train_accuracy}, {"test_accuracy", m.test_accuracy}, {"attacks", attacks}};
+    out["membership"] = {{"members", m.members},
+                         {"nonmembers", m.nonmembers},
+                         {"train_accuracy", m.train_accuracy},
+                         {"test_accuracy", m.test_accuracy},
+                         {"attacks", attacks}};
   }
   nlohmann::json verdicts = nlohmann::json::array();
-  for (const auto& v : report.verdicts) verdicts.push_back({{"risk", v.risk}, {"level", v.level}, {"summary", v.summary}, {"remediation", v.remediation}});
+  for (const auto& v : report.verdicts)
+    verdicts.push_back({{"risk", v.risk}, {"level", v.level}, {"summary", v.summary}, {"remediation", v.remediation}});
   out["verdicts"] = verdicts;
   return out;
 }
 
 std::string RenderHtml(const AssessmentReport& report) {
   std::ostringstream html;
-  html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>modelguard assessment: " << Escape(report.target) << "</title>"
-       << "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse}"
-       << "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.high{background:#f8d7da}.medium{background:#fff3cd}.low{background:#d4edda}"
+  html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>modelguard assessment: "
+       << Escape(report.target) << "</title>"
+       << "<style>body{font-family:sans-serif;max-width:1100px;margin:2em "
+          "auto;color:#222}table{border-collapse:collapse}"
+       << "td,th{border:1px solid #ccc;padding:4px "
+          "8px;text-align:left}.high{background:#f8d7da}.medium{background:#fff3cd}.low{background:#d4edda}"
        << ".plots svg{margin:8px 16px 8px 0}</style></head><body>";
-  html << "<h1>Security assessment</h1><p>Target: <code>" << Escape(report.target) << "</code> (" << Escape(report.target_kind) << "), data: <code>"
-       << Escape(report.dataset) << "</code>, " << Fixed(report.seconds, 1) << " s.</p>";
+  html << "<h1>Security assessment</h1><p>Target: <code>" << Escape(report.target) << "</code> ("
+       << Escape(report.target_kind) << "), data: <code>" << Escape(report.dataset) << "</code>, "
+       << Fixed(report.seconds, 1) << " s.</p>";
   html << "<h2>Verdicts</h2><table><tr><th>Risk</th><th>Level</th><th>Finding</th><th>Remediation</th></tr>";
   for (const auto& v : report.verdicts) {
-    html << "<tr class=\"" << Escape(v.level) << "\"><td>" << Escape(v.risk) << "</td><td>" << Escape(v.level) << "</td><td>" << Escape(v.summary) << "</td><td><ul>";
+    html << "<tr class=\"" << Escape(v.level) << "\"><td>" << Escape(v.risk) << "</td><td>" << Escape(v.level)
+         << "</td><td>" << Escape(v.summary) << "</td><td><ul>";
     for (const auto& r : v.remediation) html << "<li>" << Escape(r) << "</li>";
     html << "</ul></td></tr>";
   }
   html << "</table>";
   if (report.evasion) {
     const auto& e = *report.evasion;
-    html << "<h2>Evasion</h2><p>" << e.samples << " test samples, clean accuracy " << Percent(e.clean_accuracy) << ".</p><div class=\"plots\">";
+    html << "<h2>Evasion</h2><p>" << e.samples << " test samples, clean accuracy " << Percent(e.clean_accuracy)
+         << ".</p><div class=\"plots\">";
     for (const char* norm : {"linf", "l2"}) {
       std::vector<Series> series;
       for (const auto& c : e.curves) {
         if (c.norm == norm) series.push_back({c.attack, c.robust_accuracy});
       }
       if (!series.empty()) {
-        html << SvgPlot(std::string("Robust accuracy, ") + (std::string(norm) == "linf" ? "L-inf" : "L2"), "epsilon", "accuracy under attack", series, false);
+        html << SvgPlot(std::string("Robust accuracy, ") + (std::string(norm) == "linf" ? "L-inf" : "L2"), "epsilon",
+                        "accuracy under attack", series, false);
       }
     }
-    html << "</div><table><tr><th>Attack</th><th>Norm</th><th>Robust accuracy per epsilon</th><th>Queries</th><th>Gradients</th><th>Seconds</th></tr>";
+    html << "</div><table><tr><th>Attack</th><th>Norm</th><th>Robust accuracy per "
+            "epsilon</th><th>Queries</th><th>Gradients</th><th>Seconds</th></tr>";
     for (const auto& c : e.curves) {
       html << "<tr><td>" << Escape(c.attack) << "</td><td>" << c.norm << "</td><td>";
       for (const auto& p : c.robust_accuracy) html << Fixed(p.x, 2) << ": " << Percent(p.y) << " ";
-      html << "</td><td>" << c.cost.queries << "</td><td>" << c.cost.gradient_evaluations << "</td><td>" << Fixed(c.cost.seconds, 2) << "</td></tr>";
+      html << "</td><td>" << c.cost.queries << "</td><td>" << c.cost.gradient_evaluations << "</td><td>"
+           << Fixed(c.cost.seconds, 2) << "</td></tr>";
     }
     html << "</table>";
   }
   if (report.extraction) {
     const auto& x = *report.extraction;
-    html << "<h2>Extraction</h2><p>Budget " << x.budget << " queries per method; the target's accuracy on the evaluation set is " << Percent(x.target_accuracy)
+    html << "<h2>Extraction</h2><p>Budget " << x.budget
+         << " queries per method; the target's accuracy on the evaluation set is " << Percent(x.target_accuracy)
          << ".</p><div class=\"plots\">";
     std::vector<Series> fidelity, accuracy;
     for (const auto& c : x.curves) {
@@ -306,17 +365,21 @@ std::string RenderHtml(const AssessmentReport& report) {
     }
     html << SvgPlot("Fidelity vs queries", "queries (log)", "agreement with the target", fidelity, true);
     html << SvgPlot("Surrogate accuracy vs queries", "queries (log)", "accuracy", accuracy, true);
-    html << "</div><table><tr><th>Method</th><th>API output</th><th>Final fidelity</th><th>Final accuracy</th><th>Queries</th><th>Seconds</th></tr>";
+    html << "</div><table><tr><th>Method</th><th>API output</th><th>Final fidelity</th><th>Final "
+            "accuracy</th><th>Queries</th><th>Seconds</th></tr>";
     for (const auto& c : x.curves) {
-      html << "<tr><td>" << Escape(c.method) << "</td><td>" << Escape(c.api_output) << "</td><td>" << (c.fidelity.empty() ? "-" : Percent(c.fidelity.back().y))
-           << "</td><td>" << (c.accuracy.empty() ? "-" : Percent(c.accuracy.back().y)) << "</td><td>" << c.cost.queries << "</td><td>" << Fixed(c.cost.seconds, 2) << "</td></tr>";
+      html << "<tr><td>" << Escape(c.method) << "</td><td>" << Escape(c.api_output) << "</td><td>"
+           << (c.fidelity.empty() ? "-" : Percent(c.fidelity.back().y)) << "</td><td>"
+           << (c.accuracy.empty() ? "-" : Percent(c.accuracy.back().y)) << "</td><td>" << c.cost.queries << "</td><td>"
+           << Fixed(c.cost.seconds, 2) << "</td></tr>";
     }
     html << "</table>";
   }
   if (report.membership) {
     const auto& m = *report.membership;
-    html << "<h2>Membership inference</h2><p>" << m.members << " members and " << m.nonmembers << " non-members; train accuracy " << Percent(m.train_accuracy)
-         << ", test accuracy " << Percent(m.test_accuracy) << ".</p><div class=\"plots\">";
+    html << "<h2>Membership inference</h2><p>" << m.members << " members and " << m.nonmembers
+         << " non-members; train accuracy " << Percent(m.train_accuracy) << ", test accuracy "
+         << Percent(m.test_accuracy) << ".</p><div class=\"plots\">";
     std::vector<Series> roc;
     for (const auto& a : m.attacks) {
       std::vector<Point> positive;
@@ -326,10 +389,12 @@ std::string RenderHtml(const AssessmentReport& report) {
       roc.push_back({a.attack, positive});
     }
     html << SvgPlot("ROC (log-log)", "false positive rate", "true positive rate", roc, true, true, true);
-    html << "</div><table><tr><th>Attack</th><th>AUC</th><th>TPR at 0.1% FPR</th><th>TPR at 1% FPR</th><th>Advantage</th><th>Seconds</th></tr>";
+    html << "</div><table><tr><th>Attack</th><th>AUC</th><th>TPR at 0.1% FPR</th><th>TPR at 1% "
+            "FPR</th><th>Advantage</th><th>Seconds</th></tr>";
     for (const auto& a : m.attacks) {
-      html << "<tr><td>" << Escape(a.attack) << "</td><td>" << Fixed(a.auc, 3) << "</td><td>" << Percent(a.tpr_at_01_fpr) << "</td><td>" << Percent(a.tpr_at_1_fpr)
-           << "</td><td>" << Fixed(a.advantage, 3) << "</td><td>" << Fixed(a.cost.seconds, 2) << "</td></tr>";
+      html << "<tr><td>" << Escape(a.attack) << "</td><td>" << Fixed(a.auc, 3) << "</td><td>"
+           << Percent(a.tpr_at_01_fpr) << "</td><td>" << Percent(a.tpr_at_1_fpr) << "</td><td>" << Fixed(a.advantage, 3)
+           << "</td><td>" << Fixed(a.cost.seconds, 2) << "</td></tr>";
     }
     html << "</table><p>With n non-members, TPR at an FPR below 1/n is read at zero false positives.</p>";
   }
@@ -341,7 +406,8 @@ Status WriteReport(const AssessmentReport& report, const std::string& directory)
   std::error_code error;
   std::filesystem::create_directories(directory, error);
   if (error) return MakeError(ErrorCode::kIo, "cannot create " + directory + ": " + error.message());
-  for (const auto& [name, content] : {std::pair<std::string, std::string>{"report.json", ToJson(report).dump(2) + "\n"}, {"report.html", RenderHtml(report)}}) {
+  for (const auto& [name, content] : {std::pair<std::string, std::string>{"report.json", ToJson(report).dump(2) + "\n"},
+                                      {"report.html", RenderHtml(report)}}) {
     std::ofstream out(directory + "/" + name, std::ios::binary | std::ios::trunc);
     out << content;
     if (!out) return MakeError(ErrorCode::kIo, "cannot write " + directory + "/" + name);

@@ -25,7 +25,9 @@ struct Url {
 };
 
 Result<Url> ParseUrl(const std::string& text) {
-  if (text.rfind("http://", 0) != 0) return MakeError(ErrorCode::kInvalidArgument, "the endpoint must be an http:// URL (put TLS endpoints behind `modelguard gateway`)");
+  if (text.rfind("http://", 0) != 0)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the endpoint must be an http:// URL (put TLS endpoints behind `modelguard gateway`)");
   std::string rest = text.substr(7);
   Url url;
   const size_t slash = rest.find('/');
@@ -70,7 +72,8 @@ class HttpTarget final : public Target {
     if (!url_) return url_.error();
     const Url* url = &*url_;
     if (options_.max_rate > 0) {
-      const auto gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / options_.max_rate));
+      const auto gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(1.0 / options_.max_rate));
       const auto now = std::chrono::steady_clock::now();
       if (now < next_allowed_) std::this_thread::sleep_for(next_allowed_ - now);
       next_allowed_ = std::max(now, next_allowed_) + gap;
@@ -103,7 +106,8 @@ class HttpTarget final : public Target {
       const auto& response = parser.get();
       if (response.result_int() != 200) {
         return MakeError(response.result_int() == 429 ? ErrorCode::kLimit : ErrorCode::kIo,
-                         options_.url + " answered " + std::to_string(response.result_int()) + ": " + response.body().substr(0, 200));
+                         options_.url + " answered " + std::to_string(response.result_int()) + ": " +
+                             response.body().substr(0, 200));
       }
       return ParseAnswer(response.body(), rows);
     } catch (const std::exception& e) {
@@ -124,11 +128,13 @@ class HttpTarget final : public Target {
       for (int64_t row = 0; row < rows; ++row) {
         const auto& values = probabilities[static_cast<size_t>(row)];
         if (!values.is_array() || static_cast<int64_t>(values.size()) != classes) {
-          return MakeError(ErrorCode::kParse, options_.url + ": a probability row does not have " + std::to_string(classes) + " classes");
+          return MakeError(ErrorCode::kParse,
+                           options_.url + ": a probability row does not have " + std::to_string(classes) + " classes");
         }
         for (int64_t c = 0; c < classes; ++c) {
           const auto& v = values[static_cast<size_t>(c)];
-          if (!v.is_number() || !std::isfinite(v.get<double>())) return MakeError(ErrorCode::kParse, options_.url + ": a probability is not a finite number");
+          if (!v.is_number() || !std::isfinite(v.get<double>()))
+            return MakeError(ErrorCode::kParse, options_.url + ": a probability is not a finite number");
           out[row][c] = v.get<double>();
         }
       }
@@ -136,11 +142,13 @@ class HttpTarget final : public Target {
     }
     if (json.contains("labels")) {
       const auto& labels = json["labels"];
-      if (!labels.is_array() || static_cast<int64_t>(labels.size()) != rows) return MakeError(ErrorCode::kParse, options_.url + ": expected one label per input");
+      if (!labels.is_array() || static_cast<int64_t>(labels.size()) != rows)
+        return MakeError(ErrorCode::kParse, options_.url + ": expected one label per input");
       for (int64_t row = 0; row < rows; ++row) {
         const auto& label = labels[static_cast<size_t>(row)];
         if (!label.is_number_integer() || label.get<int64_t>() < 0 || label.get<int64_t>() >= classes) {
-          return MakeError(ErrorCode::kParse, options_.url + ": a label is not a class number below " + std::to_string(classes));
+          return MakeError(ErrorCode::kParse,
+                           options_.url + ": a label is not a class number below " + std::to_string(classes));
         }
         out[row][label.get<int64_t>()] = 1.0;
       }
@@ -158,6 +166,8 @@ class HttpTarget final : public Target {
 
 }  // namespace
 
-std::unique_ptr<Target> MakeHttpTarget(const HttpTargetOptions& options) { return std::make_unique<HttpTarget>(options); }
+std::unique_ptr<Target> MakeHttpTarget(const HttpTargetOptions& options) {
+  return std::make_unique<HttpTarget>(options);
+}
 
 }  // namespace modelguard::assess

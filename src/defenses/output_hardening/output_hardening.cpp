@@ -16,11 +16,16 @@ size_t ArgMax(std::span<const double> values) {
 
 std::string OutputPolicy::Describe() const {
   switch (mode) {
-    case OutputMode::kProbabilities: return "probabilities";
-    case OutputMode::kTopK: return "top-" + std::to_string(top_k);
-    case OutputMode::kRounded: return "round-" + std::to_string(digits);
-    case OutputMode::kLabel: return "label";
-    case OutputMode::kReverseSigmoid: return "reverse-sigmoid";
+    case OutputMode::kProbabilities:
+      return "probabilities";
+    case OutputMode::kTopK:
+      return "top-" + std::to_string(top_k);
+    case OutputMode::kRounded:
+      return "round-" + std::to_string(digits);
+    case OutputMode::kLabel:
+      return "label";
+    case OutputMode::kReverseSigmoid:
+      return "reverse-sigmoid";
   }
   return "probabilities";
 }
@@ -32,7 +37,9 @@ Result<OutputPolicy> ParseOutputPolicy(std::string_view text) {
     const std::string_view digits = text.substr(prefix.size());
     auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
     if (error != std::errc() || end != digits.data() + digits.size() || value < low || value > high) {
-      return MakeError(ErrorCode::kInvalidArgument, "'" + std::string(text) + "': expected " + std::string(prefix) + "N with N in " + std::to_string(low) + ".." + std::to_string(high));
+      return MakeError(ErrorCode::kInvalidArgument, "'" + std::string(text) + "': expected " + std::string(prefix) +
+                                                        "N with N in " + std::to_string(low) + ".." +
+                                                        std::to_string(high));
     }
     return value;
   };
@@ -59,7 +66,8 @@ Result<OutputPolicy> ParseOutputPolicy(std::string_view text) {
     policy.digits = *digits;
     return policy;
   }
-  return MakeError(ErrorCode::kInvalidArgument, "unknown output policy '" + std::string(text) + "' (probabilities, top-K, round-N, label, reverse-sigmoid)");
+  return MakeError(ErrorCode::kInvalidArgument, "unknown output policy '" + std::string(text) +
+                                                    "' (probabilities, top-K, round-N, label, reverse-sigmoid)");
 }
 
 std::vector<double> HardenScores(std::span<const double> probabilities, const OutputPolicy& policy) {
@@ -74,7 +82,9 @@ std::vector<double> HardenScores(std::span<const double> probabilities, const Ou
       std::iota(order.begin(), order.end(), size_t{0});
       const size_t keep = std::min(out.size(), static_cast<size_t>(std::max(policy.top_k, 1)));
       std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(),
-                        [&](size_t a, size_t b) { return probabilities[a] > probabilities[b] || (probabilities[a] == probabilities[b] && a < b); });
+                        [&](size_t a, size_t b) {
+                          return probabilities[a] > probabilities[b] || (probabilities[a] == probabilities[b] && a < b);
+                        });
       std::fill(out.begin(), out.end(), 0.0);
       for (size_t i = 0; i < keep; ++i) out[order[i]] = probabilities[order[i]];
       break;

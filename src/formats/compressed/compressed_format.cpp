@@ -39,14 +39,22 @@ Codec Identify(ByteView d) {
 
 const char* CodecName(Codec c) {
   switch (c) {
-    case Codec::kGzip: return "gzip";
-    case Codec::kZlib: return "zlib";
-    case Codec::kBzip2: return "bzip2";
-    case Codec::kXz: return "xz";
-    case Codec::kLzmaAlone: return "lzma";
-    case Codec::kLz4: return "lz4";
-    case Codec::kZstd: return "zstd";
-    default: return "none";
+    case Codec::kGzip:
+      return "gzip";
+    case Codec::kZlib:
+      return "zlib";
+    case Codec::kBzip2:
+      return "bzip2";
+    case Codec::kXz:
+      return "xz";
+    case Codec::kLzmaAlone:
+      return "lzma";
+    case Codec::kLz4:
+      return "lz4";
+    case Codec::kZstd:
+      return "zstd";
+    default:
+      return "none";
   }
 }
 
@@ -87,7 +95,10 @@ std::string Zlib(ByteView in, Output& out, int window_bits) {
     zs.next_out = buf;
     zs.avail_out = kChunk;
     const int rc = inflate(&zs, Z_NO_FLUSH);
-    if (!out.Append(buf, kChunk - zs.avail_out)) { error = "budget"; break; }
+    if (!out.Append(buf, kChunk - zs.avail_out)) {
+      error = "budget";
+      break;
+    }
     if (rc == Z_STREAM_END) {
       // gzip allows concatenated members (gzip.open reads them all).
       const uint64_t consumed = pos - zs.avail_in;
@@ -98,8 +109,10 @@ std::string Zlib(ByteView in, Output& out, int window_bits) {
       break;
     }
     if (rc != Z_OK) {
-      if (rc == Z_BUF_ERROR && zs.avail_in == 0 && pos >= in.size()) error = "truncated stream";
-      else if (rc != Z_BUF_ERROR) error = zs.msg ? zs.msg : "corrupt stream";
+      if (rc == Z_BUF_ERROR && zs.avail_in == 0 && pos >= in.size())
+        error = "truncated stream";
+      else if (rc != Z_BUF_ERROR)
+        error = zs.msg ? zs.msg : "corrupt stream";
       if (!error.empty()) break;
     }
   }
@@ -123,7 +136,10 @@ std::string Bzip2(ByteView in, Output& out) {
     bs.next_out = reinterpret_cast<char*>(buf);
     bs.avail_out = kChunk;
     const int rc = BZ2_bzDecompress(&bs);
-    if (!out.Append(buf, kChunk - bs.avail_out)) { error = "budget"; break; }
+    if (!out.Append(buf, kChunk - bs.avail_out)) {
+      error = "budget";
+      break;
+    }
     if (rc == BZ_STREAM_END) {
       const uint64_t consumed = pos - bs.avail_in;
       if (consumed + 3 < in.size() && in[consumed] == 'B' && in[consumed + 1] == 'Z') {
@@ -137,8 +153,14 @@ std::string Bzip2(ByteView in, Output& out) {
       }
       break;
     }
-    if (rc != BZ_OK) { error = "corrupt bzip2 stream (code " + std::to_string(rc) + ")"; break; }
-    if (bs.avail_in == 0 && pos >= in.size() && bs.avail_out != 0) { error = "truncated bzip2 stream"; break; }
+    if (rc != BZ_OK) {
+      error = "corrupt bzip2 stream (code " + std::to_string(rc) + ")";
+      break;
+    }
+    if (bs.avail_in == 0 && pos >= in.size() && bs.avail_out != 0) {
+      error = "truncated bzip2 stream";
+      break;
+    }
   }
   BZ2_bzDecompressEnd(&bs);
   return error;
@@ -146,7 +168,8 @@ std::string Bzip2(ByteView in, Output& out) {
 
 std::string Lzma(ByteView in, Output& out, bool alone) {
   lzma_stream ls = LZMA_STREAM_INIT;
-  const lzma_ret init = alone ? lzma_alone_decoder(&ls, UINT64_MAX) : lzma_stream_decoder(&ls, UINT64_MAX, LZMA_CONCATENATED);
+  const lzma_ret init =
+      alone ? lzma_alone_decoder(&ls, UINT64_MAX) : lzma_stream_decoder(&ls, UINT64_MAX, LZMA_CONCATENATED);
   if (init != LZMA_OK) return "lzma init failed";
   uint8_t buf[kChunk];
   ls.next_in = in.data();
@@ -156,9 +179,15 @@ std::string Lzma(ByteView in, Output& out, bool alone) {
     ls.next_out = buf;
     ls.avail_out = kChunk;
     const lzma_ret rc = lzma_code(&ls, LZMA_FINISH);
-    if (!out.Append(buf, kChunk - ls.avail_out)) { error = "budget"; break; }
+    if (!out.Append(buf, kChunk - ls.avail_out)) {
+      error = "budget";
+      break;
+    }
     if (rc == LZMA_STREAM_END) break;
-    if (rc != LZMA_OK) { error = rc == LZMA_BUF_ERROR ? "truncated stream" : "corrupt stream (code " + std::to_string(rc) + ")"; break; }
+    if (rc != LZMA_OK) {
+      error = rc == LZMA_BUF_ERROR ? "truncated stream" : "corrupt stream (code " + std::to_string(rc) + ")";
+      break;
+    }
   }
   lzma_end(&ls);
   return error;
@@ -174,9 +203,15 @@ std::string Lz4(ByteView in, Output& out) {
   while (pos < in.size() && hint != 0) {
     size_t dst = kChunk, src = in.size() - pos;
     hint = LZ4F_decompress(dctx, buf, &dst, in.data() + pos, &src, nullptr);
-    if (LZ4F_isError(hint)) { error = LZ4F_getErrorName(hint); break; }
+    if (LZ4F_isError(hint)) {
+      error = LZ4F_getErrorName(hint);
+      break;
+    }
     pos += src;
-    if (!out.Append(buf, dst)) { error = "budget"; break; }
+    if (!out.Append(buf, dst)) {
+      error = "budget";
+      break;
+    }
     if (src == 0 && dst == 0) break;
   }
   if (error.empty() && hint != 0) error = "truncated lz4 frame";
@@ -194,8 +229,14 @@ std::string Zstd(ByteView in, Output& out) {
   while (input.pos < input.size) {
     ZSTD_outBuffer output{buf, kChunk, 0};
     last = ZSTD_decompressStream(ds, &output, &input);
-    if (ZSTD_isError(last)) { error = ZSTD_getErrorName(last); break; }
-    if (!out.Append(buf, output.pos)) { error = "budget"; break; }
+    if (ZSTD_isError(last)) {
+      error = ZSTD_getErrorName(last);
+      break;
+    }
+    if (!out.Append(buf, output.pos)) {
+      error = "budget";
+      break;
+    }
     if (output.pos == 0 && last != 0 && input.pos == input.size) break;
   }
   if (error.empty() && last != 0) error = "truncated zstd frame";
@@ -219,14 +260,29 @@ class CompressedAnalyzer final : public FormatAnalyzer {
     Output out(ctx, member);
     std::string error;
     switch (codec) {
-      case Codec::kGzip: error = Zlib(data, out, MAX_WBITS + 16); break;
-      case Codec::kZlib: error = Zlib(data, out, MAX_WBITS); break;
-      case Codec::kBzip2: error = Bzip2(data, out); break;
-      case Codec::kXz: error = Lzma(data, out, false); break;
-      case Codec::kLzmaAlone: error = Lzma(data, out, true); break;
-      case Codec::kLz4: error = Lz4(data, out); break;
-      case Codec::kZstd: error = Zstd(data, out); break;
-      case Codec::kNone: return;
+      case Codec::kGzip:
+        error = Zlib(data, out, MAX_WBITS + 16);
+        break;
+      case Codec::kZlib:
+        error = Zlib(data, out, MAX_WBITS);
+        break;
+      case Codec::kBzip2:
+        error = Bzip2(data, out);
+        break;
+      case Codec::kXz:
+        error = Lzma(data, out, false);
+        break;
+      case Codec::kLzmaAlone:
+        error = Lzma(data, out, true);
+        break;
+      case Codec::kLz4:
+        error = Lz4(data, out);
+        break;
+      case Codec::kZstd:
+        error = Zstd(data, out);
+        break;
+      case Codec::kNone:
+        return;
     }
     ctx.NoteFormat(CodecName(codec));
     if (!error.empty() && error != "budget") {

@@ -27,11 +27,15 @@ bool IsText(ByteView d) {
 std::string_view AsText(ByteView d) { return {reinterpret_cast<const char*>(d.data()), d.size()}; }
 
 void EmitTarget(AnalysisContext& ctx, uint64_t offset, std::string target) {
-  while (!target.empty() && (target.back() == ' ' || target.back() == '\r' || target.back() == '\'' || target.back() == '"')) target.pop_back();
-  while (!target.empty() && (target.front() == ' ' || target.front() == '\'' || target.front() == '"')) target.erase(0, 1);
+  while (!target.empty() &&
+         (target.back() == ' ' || target.back() == '\r' || target.back() == '\'' || target.back() == '"'))
+    target.pop_back();
+  while (!target.empty() && (target.front() == ' ' || target.front() == '\'' || target.front() == '"'))
+    target.erase(0, 1);
   const auto dot = target.rfind('.');
   if (target.empty() || dot == std::string::npos) return;
-  ctx.Emit("hydra.import", offset, target.substr(0, dot), "Hydra instantiate imports and calls " + target, target.substr(dot + 1));
+  ctx.Emit("hydra.import", offset, target.substr(0, dot), "Hydra instantiate imports and calls " + target,
+           target.substr(dot + 1));
 }
 
 void WalkJson(const nlohmann::json& j, AnalysisContext& ctx, uint32_t depth) {
@@ -49,11 +53,14 @@ void WalkJson(const nlohmann::json& j, AnalysisContext& ctx, uint32_t depth) {
         const std::string r = ref.is_string() ? ref.get<std::string>() : ref.dump();
         refs += (refs.empty() ? "" : ", ") + cls + " -> " + r;
       }
-      ctx.Emit("config.remote-code", 0, "auto_map", "auto_map makes transformers import Python code shipped with the model "
-               "when trust_remote_code=True: " + refs.substr(0, 1000));
+      ctx.Emit("config.remote-code", 0, "auto_map",
+               "auto_map makes transformers import Python code shipped with the model "
+               "when trust_remote_code=True: " +
+                   refs.substr(0, 1000));
     }
     if (key == "chat_template" && value.is_string()) {
-      for (const auto& issue : gguf::CheckTemplate(value.get<std::string>())) ctx.Emit("config.template-injection", 0, key, issue);
+      for (const auto& issue : gguf::CheckTemplate(value.get<std::string>()))
+        ctx.Emit("config.template-injection", 0, key, issue);
     }
     if (value.is_structured()) WalkJson(value, ctx, depth + 1);
   }
@@ -93,7 +100,8 @@ class ConfigAnalyzer final : public FormatAnalyzer {
         continue;
       }
       const size_t end = text.find_first_of("\n,}#", colon + 1);
-      EmitTarget(ctx, pos, std::string(text.substr(colon + 1, (end == std::string_view::npos ? text.size() : end) - colon - 1)));
+      EmitTarget(ctx, pos,
+                 std::string(text.substr(colon + 1, (end == std::string_view::npos ? text.size() : end) - colon - 1)));
       pos = colon + 1;
     }
   }

@@ -12,22 +12,45 @@
 namespace modelguard::formats {
 namespace {
 
-constexpr uint32_t kMaxDims = 4;           // GGML_MAX_DIMS
+constexpr uint32_t kMaxDims = 4;            // GGML_MAX_DIMS
 constexpr uint64_t kDefaultAlignment = 32;  // GGUF_DEFAULT_ALIGNMENT
 constexpr uint32_t kMaxArrayNesting = 2;
 
 enum ValueType : uint32_t {
-  kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7, kString = 8, kArray = 9,
-  kU64 = 10, kI64 = 11, kF64 = 12,
+  kU8 = 0,
+  kI8 = 1,
+  kU16 = 2,
+  kI16 = 3,
+  kU32 = 4,
+  kI32 = 5,
+  kF32 = 6,
+  kBool = 7,
+  kString = 8,
+  kArray = 9,
+  kU64 = 10,
+  kI64 = 11,
+  kF64 = 12,
 };
 
 uint64_t ScalarSize(uint32_t type) {
   switch (type) {
-    case kU8: case kI8: case kBool: return 1;
-    case kU16: case kI16: return 2;
-    case kU32: case kI32: case kF32: return 4;
-    case kU64: case kI64: case kF64: return 8;
-    default: return 0;
+    case kU8:
+    case kI8:
+    case kBool:
+      return 1;
+    case kU16:
+    case kI16:
+      return 2;
+    case kU32:
+    case kI32:
+    case kF32:
+      return 4;
+    case kU64:
+    case kI64:
+    case kF64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -37,11 +60,11 @@ struct TypeTraits {
   uint64_t block, bytes;
 };
 constexpr TypeTraits kTypes[] = {
-    {0, 1, 4},     {1, 1, 2},     {2, 32, 18},   {3, 32, 20},   {6, 32, 22},   {7, 32, 24},   {8, 32, 34},
-    {9, 32, 36},   {10, 256, 84}, {11, 256, 110}, {12, 256, 144}, {13, 256, 176}, {14, 256, 210}, {15, 256, 292},
-    {16, 256, 66}, {17, 256, 74}, {18, 256, 98}, {19, 256, 50},  {20, 32, 18},   {21, 256, 110}, {22, 256, 82},
-    {23, 256, 136}, {24, 1, 1},   {25, 1, 2},    {26, 1, 4},    {27, 1, 8},    {28, 1, 8},    {29, 256, 56},
-    {30, 1, 2},    {34, 256, 54}, {35, 256, 66}, {39, 32, 17}};
+    {0, 1, 4},      {1, 1, 2},     {2, 32, 18},    {3, 32, 20},    {6, 32, 22},    {7, 32, 24},    {8, 32, 34},
+    {9, 32, 36},    {10, 256, 84}, {11, 256, 110}, {12, 256, 144}, {13, 256, 176}, {14, 256, 210}, {15, 256, 292},
+    {16, 256, 66},  {17, 256, 74}, {18, 256, 98},  {19, 256, 50},  {20, 32, 18},   {21, 256, 110}, {22, 256, 82},
+    {23, 256, 136}, {24, 1, 1},    {25, 1, 2},     {26, 1, 4},     {27, 1, 8},     {28, 1, 8},     {29, 256, 56},
+    {30, 1, 2},     {34, 256, 54}, {35, 256, 66},  {39, 32, 17}};
 
 const TypeTraits* FindType(uint32_t t) {
   for (const auto& tt : kTypes) {
@@ -98,7 +121,8 @@ class GgufAnalyzer final : public FormatAnalyzer {
  public:
   std::string_view name() const override { return "gguf"; }
   SniffResult Sniff(ByteView d) const override {
-    return d.size() >= 8 && d[0] == 'G' && d[1] == 'G' && d[2] == 'U' && d[3] == 'F' ? SniffResult::kStrong : SniffResult::kNo;
+    return d.size() >= 8 && d[0] == 'G' && d[1] == 'G' && d[2] == 'U' && d[3] == 'F' ? SniffResult::kStrong
+                                                                                     : SniffResult::kNo;
   }
 
   void Analyze(ByteView d, AnalysisContext& ctx) const override {
@@ -118,7 +142,8 @@ class GgufAnalyzer final : public FormatAnalyzer {
       const uint64_t kv_count = r.Count();
       // Each KV needs at least a length, a type and one byte; each tensor info more than that.
       if (kv_count > r.remaining() / 9 || tensor_count > r.remaining() / 24) {
-        throw GgufError{8, "declares " + std::to_string(kv_count) + " metadata entries and " + std::to_string(tensor_count) +
+        throw GgufError{8, "declares " + std::to_string(kv_count) + " metadata entries and " +
+                               std::to_string(tensor_count) +
                                " tensors, more than the file can hold (allocation-size attack)"};
       }
       uint64_t alignment = kDefaultAlignment;
@@ -130,7 +155,8 @@ class GgufAnalyzer final : public FormatAnalyzer {
           const uint64_t at = r.pos();
           alignment = r.Uint(4);
           if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
-            ctx.Emit("gguf.bad-alignment", at, key, "general.alignment " + std::to_string(alignment) + " is not a power of two");
+            ctx.Emit("gguf.bad-alignment", at, key,
+                     "general.alignment " + std::to_string(alignment) + " is not a power of two");
             alignment = kDefaultAlignment;
           }
           continue;
@@ -156,13 +182,16 @@ class GgufAnalyzer final : public FormatAnalyzer {
         const uint64_t at = r.pos();
         std::string name(r.String(256));
         const auto n_dims = static_cast<uint32_t>(r.Uint(4));
-        if (n_dims > kMaxDims) throw GgufError{at, "tensor '" + name + "' has " + std::to_string(n_dims) + " dimensions (max 4)"};
+        if (n_dims > kMaxDims)
+          throw GgufError{at, "tensor '" + name + "' has " + std::to_string(n_dims) + " dimensions (max 4)"};
         uint64_t elements = 1;
         bool overflow = false;
         for (uint32_t k = 0; k < n_dims; ++k) {
           const uint64_t dim = r.Count();
-          if (dim != 0 && elements > std::numeric_limits<uint64_t>::max() / dim) overflow = true;
-          else elements *= dim;
+          if (dim != 0 && elements > std::numeric_limits<uint64_t>::max() / dim)
+            overflow = true;
+          else
+            elements *= dim;
         }
         const auto type = static_cast<uint32_t>(r.Uint(4));
         const uint64_t offset = r.Uint(8);
@@ -180,7 +209,8 @@ class GgufAnalyzer final : public FormatAnalyzer {
           continue;
         }
         if (offset % alignment != 0) {
-          ctx.Emit("gguf.tensor-bounds", at, name, "offset " + std::to_string(offset) + " is not aligned to " + std::to_string(alignment));
+          ctx.Emit("gguf.tensor-bounds", at, name,
+                   "offset " + std::to_string(offset) + " is not aligned to " + std::to_string(alignment));
         }
         tensors.push_back({std::move(name), offset, elements / tt->block * tt->bytes});
       }
@@ -190,8 +220,9 @@ class GgufAnalyzer final : public FormatAnalyzer {
       const uint64_t data_size = data_start <= d.size() ? d.size() - data_start : 0;
       for (const auto& t : tensors) {
         if (t.offset > data_size || t.size > data_size - t.offset) {
-          ctx.Emit("gguf.tensor-bounds", data_start, t.name, "tensor data [" + std::to_string(t.offset) + ", +" +
-                   std::to_string(t.size) + ") runs past the end of the file");
+          ctx.Emit("gguf.tensor-bounds", data_start, t.name,
+                   "tensor data [" + std::to_string(t.offset) + ", +" + std::to_string(t.size) +
+                       ") runs past the end of the file");
         }
       }
     } catch (const GgufError& e) {
@@ -211,12 +242,15 @@ class GgufAnalyzer final : public FormatAnalyzer {
       const uint64_t count = r.Count();
       const uint64_t item = ScalarSize(item_type);
       if (item != 0) {
-        if (count > r.remaining() / item) throw GgufError{r.pos(), "array of " + std::to_string(count) + " items exceeds the file"};
+        if (count > r.remaining() / item)
+          throw GgufError{r.pos(), "array of " + std::to_string(count) + " items exceeds the file"};
         r.Skip(count * item);
         return;
       }
-      if (item_type != kString && item_type != kArray) throw GgufError{r.pos(), "unknown array item type " + std::to_string(item_type)};
-      if (count > r.remaining() / 8) throw GgufError{r.pos(), "array of " + std::to_string(count) + " items exceeds the file"};
+      if (item_type != kString && item_type != kArray)
+        throw GgufError{r.pos(), "unknown array item type " + std::to_string(item_type)};
+      if (count > r.remaining() / 8)
+        throw GgufError{r.pos(), "array of " + std::to_string(count) + " items exceeds the file"};
       for (uint64_t i = 0; i < count; ++i) SkipValue(r, item_type, depth + 1);
       return;
     }

@@ -18,11 +18,11 @@ struct Token {
 };
 
 // Objects jinja2 exposes that lead to Python internals in classic SSTI payloads.
-constexpr std::string_view kGadgetGlobals[] = {"lipsum", "cycler", "joiner", "self", "config", "request",
-                                               "url_for", "get_flashed_messages", "range"};
-constexpr std::string_view kDangerousNames[] = {"__import__", "import", "os", "subprocess", "popen", "system",
-                                                "eval", "exec", "builtins", "__builtins__", "getattr", "open",
-                                                "compile", "globals", "locals", "sys", "modules"};
+constexpr std::string_view kGadgetGlobals[] = {
+    "lipsum", "cycler", "joiner", "self", "config", "request", "url_for", "get_flashed_messages", "range"};
+constexpr std::string_view kDangerousNames[] = {
+    "__import__",   "import",  "os",   "subprocess", "popen",   "system", "eval", "exec",   "builtins",
+    "__builtins__", "getattr", "open", "compile",    "globals", "locals", "sys",  "modules"};
 
 int Hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -116,8 +116,8 @@ void CheckCode(std::string_view code, std::vector<std::string>& issues) {
       if (t.text == "import" && !after_dot) Add(issues, "template contains an import statement");
     } else if (t.kind == Token::kString) {
       // Names assembled from strings: "__class__", pieces "__cla" ~ "ss__", or |attr("__globals__").
-      const bool underscored = t.text.size() >= 2 && (t.text.rfind("__", 0) == 0 ||
-                                                      t.text.compare(t.text.size() - 2, 2, "__") == 0);
+      const bool underscored =
+          t.text.size() >= 2 && (t.text.rfind("__", 0) == 0 || t.text.compare(t.text.size() - 2, 2, "__") == 0);
       const bool concatenated = (i + 1 < tokens.size() && (tokens[i + 1].text == "~" || tokens[i + 1].text == "+")) ||
                                 (i > 0 && (tokens[i - 1].text == "~" || tokens[i - 1].text == "+"));
       if (IsDunder(t.text) || (underscored && concatenated)) {

@@ -23,8 +23,10 @@ size_t MatchObject(std::string_view s, size_t start) {
   for (size_t i = start; i < s.size() && i - start < kMaxConfig; ++i) {
     const char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{') {

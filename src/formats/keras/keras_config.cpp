@@ -52,7 +52,8 @@ struct Walker {
            "Lambda layer with serialized Python code: loading it (with safe_mode off) runs that code");
     }
     if (class_name == "TorchModuleWrapper") {
-      Once("keras.torch-module", str("name"), "", "TorchModuleWrapper deserializes a pickled torch module (torch.load)");
+      Once("keras.torch-module", str("name"), "",
+           "TorchModuleWrapper deserializes a pickled torch module (torch.load)");
     }
     if (!module.empty() && !class_name.empty()) {
       // Functions are referenced as {"class_name": "function", "config": "<name>", "module": ...}.

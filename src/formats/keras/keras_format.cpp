@@ -14,8 +14,9 @@ class KerasAnalyzer final : public FormatAnalyzer {
     return zip::HasMembers(data, {"config.json", "metadata.json"}) ? SniffResult::kStrong : SniffResult::kNo;
   }
   void Analyze(ByteView data, AnalysisContext& ctx) const override {
-    zip::AnalyzeWithJsonMember(data, ctx, "config.json",
-                               [&](const nlohmann::json& config, uint64_t offset) { keras::CheckConfig(config, offset, ctx); });
+    zip::AnalyzeWithJsonMember(data, ctx, "config.json", [&](const nlohmann::json& config, uint64_t offset) {
+      keras::CheckConfig(config, offset, ctx);
+    });
   }
 };
 

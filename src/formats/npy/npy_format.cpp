@@ -34,7 +34,7 @@ class NpyAnalyzer final : public FormatAnalyzer {
   std::string_view name() const override { return "npy"; }
   SniffResult Sniff(ByteView data) const override {
     return data.size() >= sizeof kMagic && std::memcmp(data.data(), kMagic, sizeof kMagic) == 0 ? SniffResult::kStrong
-                                                                                                 : SniffResult::kNo;
+                                                                                                : SniffResult::kNo;
   }
 
   void Analyze(ByteView data, AnalysisContext& ctx) const override {
@@ -91,7 +91,8 @@ class NpyAnalyzer final : public FormatAnalyzer {
           if (dim > (uint64_t{1} << 50)) return ParseError(ctx, header_start, "dimension too large");
           dim = dim * 10 + static_cast<uint64_t>(s[i++] - '0');
         }
-        if (dim != 0 && count > std::numeric_limits<uint64_t>::max() / dim) return ParseError(ctx, header_start, "shape overflows");
+        if (dim != 0 && count > std::numeric_limits<uint64_t>::max() / dim)
+          return ParseError(ctx, header_start, "shape overflows");
         count *= dim;
       } else {
         ++i;

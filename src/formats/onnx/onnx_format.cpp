@@ -24,21 +24,43 @@ constexpr uint32_t kMaxGraphDepth = 64;
 constexpr int64_t kMaxSaneDim = int64_t{1} << 40;
 
 // Domains whose operators ship with ONNX Runtime; anything else needs a custom-op library (native code).
-const std::set<std::string, std::less<>> kStandardDomains = {
-    "", "ai.onnx", "ai.onnx.ml", "ai.onnx.training", "ai.onnx.preview.training", "com.microsoft",
-    "com.microsoft.nchwc", "com.microsoft.mlfeaturizers", "com.ms.internal.nhwc", "org.pytorch.aten"};
+const std::set<std::string, std::less<>> kStandardDomains = {"",
+                                                             "ai.onnx",
+                                                             "ai.onnx.ml",
+                                                             "ai.onnx.training",
+                                                             "ai.onnx.preview.training",
+                                                             "com.microsoft",
+                                                             "com.microsoft.nchwc",
+                                                             "com.microsoft.mlfeaturizers",
+                                                             "com.ms.internal.nhwc",
+                                                             "org.pytorch.aten"};
 
 uint64_t ElementSize(uint64_t data_type) {
   switch (data_type) {
-    case 1: case 6: case 12: return 4;   // FLOAT, INT32, UINT32
-    case 2: case 3: case 9: return 1;    // UINT8, INT8, BOOL
-    case 4: case 5: case 10: case 16: return 2;  // UINT16, INT16, FLOAT16, BFLOAT16
-    case 7: case 11: case 13: case 14: return 8;  // INT64, DOUBLE, UINT64, COMPLEX64
-    case 15: return 16;                   // COMPLEX128
-    default: return 0;                    // STRING, float8 and sub-byte types: not size-checked
+    case 1:
+    case 6:
+    case 12:
+      return 4;  // FLOAT, INT32, UINT32
+    case 2:
+    case 3:
+    case 9:
+      return 1;  // UINT8, INT8, BOOL
+    case 4:
+    case 5:
+    case 10:
+    case 16:
+      return 2;  // UINT16, INT16, FLOAT16, BFLOAT16
+    case 7:
+    case 11:
+    case 13:
+    case 14:
+      return 8;  // INT64, DOUBLE, UINT64, COMPLEX64
+    case 15:
+      return 16;  // COMPLEX128
+    default:
+      return 0;  // STRING, float8 and sub-byte types: not size-checked
   }
 }
-
 
 class Walker {
  public:
@@ -49,9 +71,12 @@ class Walker {
     pb::Field f;
     while (r.Next(f)) {
       if (f.type != pb::kLen) continue;
-      if (f.number == 7) Graph(f.bytes, 0);
-      else if (f.number == 25) Function(f.bytes);
-      else if (f.number == 14) Metadata(f.bytes);
+      if (f.number == 7)
+        Graph(f.bytes, 0);
+      else if (f.number == 25)
+        Function(f.bytes);
+      else if (f.number == 14)
+        Metadata(f.bytes);
     }
     Check(r);
   }
@@ -68,16 +93,20 @@ class Walker {
 
   void Graph(ByteView g, uint32_t depth) {
     if (depth > kMaxGraphDepth) {
-      ctx_.Emit(fact::kLimit, Offset(g), "depth", "ONNX subgraphs nested deeper than " + std::to_string(kMaxGraphDepth));
+      ctx_.Emit(fact::kLimit, Offset(g), "depth",
+                "ONNX subgraphs nested deeper than " + std::to_string(kMaxGraphDepth));
       return;
     }
     pb::Reader r(g, Offset(g));
     pb::Field f;
     while (r.Next(f)) {
       if (f.type != pb::kLen) continue;
-      if (f.number == 1) Node(f.bytes, depth);
-      else if (f.number == 5) Tensor(f.bytes);
-      else if (f.number == 15) SparseTensor(f.bytes);
+      if (f.number == 1)
+        Node(f.bytes, depth);
+      else if (f.number == 5)
+        Tensor(f.bytes);
+      else if (f.number == 15)
+        SparseTensor(f.bytes);
     }
     Check(r);
   }
@@ -97,16 +126,21 @@ class Walker {
     std::string_view op, domain;
     while (r.Next(f)) {
       if (f.type != pb::kLen) continue;
-      if (f.number == 4) op = f.text();
-      else if (f.number == 7) domain = f.text();
-      else if (f.number == 5) Attribute(f.bytes, depth);
+      if (f.number == 4)
+        op = f.text();
+      else if (f.number == 7)
+        domain = f.text();
+      else if (f.number == 5)
+        Attribute(f.bytes, depth);
     }
     Check(r);
     if (!kStandardDomains.contains(domain)) {
       const std::string key = std::string(domain) + "::" + std::string(op);
       if (custom_ops_.insert(key).second) {
-        ctx_.Emit("onnx.custom-operator", Offset(n), std::string(domain), "operator " + std::string(op) + " of domain '" +
-                  std::string(domain) + "' needs a custom-op library (native code) to run", std::string(op));
+        ctx_.Emit("onnx.custom-operator", Offset(n), std::string(domain),
+                  "operator " + std::string(op) + " of domain '" + std::string(domain) +
+                      "' needs a custom-op library (native code) to run",
+                  std::string(op));
       }
     }
   }
@@ -116,9 +150,12 @@ class Walker {
     pb::Field f;
     while (r.Next(f)) {
       if (f.type != pb::kLen) continue;
-      if (f.number == 6 || f.number == 11) Graph(f.bytes, depth + 1);  // If/Loop/Scan bodies
-      else if (f.number == 5 || f.number == 10) Tensor(f.bytes);
-      else if (f.number == 22 || f.number == 23) SparseTensor(f.bytes);
+      if (f.number == 6 || f.number == 11)
+        Graph(f.bytes, depth + 1);  // If/Loop/Scan bodies
+      else if (f.number == 5 || f.number == 10)
+        Tensor(f.bytes);
+      else if (f.number == 22 || f.number == 23)
+        SparseTensor(f.bytes);
     }
     Check(r);
   }
@@ -166,9 +203,12 @@ class Walker {
         raw_size = f.bytes.size();
       } else if (f.number == 13 && f.type == pb::kLen) {
         auto [key, value] = Entry(f.bytes);
-        if (key == "location") location = value;
-        else if (key == "offset") ext_offset = ParseNumber(value);
-        else if (key == "length") ext_length = ParseNumber(value);
+        if (key == "location")
+          location = value;
+        else if (key == "offset")
+          ext_offset = ParseNumber(value);
+        else if (key == "length")
+          ext_length = ParseNumber(value);
       }
     }
     Check(r);
@@ -176,17 +216,23 @@ class Walker {
     uint64_t elements = 1;
     bool absurd = false;
     for (int64_t d : dims) {
-      if (d < 0 || d > kMaxSaneDim) absurd = true;
-      else if (d != 0 && elements > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(d)) absurd = true;
-      else elements *= static_cast<uint64_t>(d);
+      if (d < 0 || d > kMaxSaneDim)
+        absurd = true;
+      else if (d != 0 && elements > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(d))
+        absurd = true;
+      else
+        elements *= static_cast<uint64_t>(d);
     }
     if (absurd) {
-      ctx_.Emit("onnx.absurd-dims", at, name, "tensor '" + name + "' declares dimensions no real tensor has (negative, over 2^40, "
-                "or overflowing); loaders that allocate from them run out of memory");
+      ctx_.Emit("onnx.absurd-dims", at, name,
+                "tensor '" + name +
+                    "' declares dimensions no real tensor has (negative, over 2^40, "
+                    "or overflowing); loaders that allocate from them run out of memory");
     } else if (raw_size && ElementSize(data_type) != 0 && elements * ElementSize(data_type) != *raw_size &&
                elements <= std::numeric_limits<uint64_t>::max() / 16) {
-      ctx_.Emit("onnx.tensor-size-mismatch", at, name, "raw_data holds " + std::to_string(*raw_size) + " bytes; dims x type need " +
-                std::to_string(elements * ElementSize(data_type)));
+      ctx_.Emit("onnx.tensor-size-mismatch", at, name,
+                "raw_data holds " + std::to_string(*raw_size) + " bytes; dims x type need " +
+                    std::to_string(elements * ElementSize(data_type)));
     }
     if (!location.empty()) ExternalData(at, name, location, ext_offset, ext_length);
   }
@@ -194,27 +240,29 @@ class Walker {
   void ExternalData(uint64_t at, const std::string& tensor, const std::string& location, std::optional<uint64_t> offset,
                     std::optional<uint64_t> length) {
     if (EscapesDirectory(location)) {
-      ctx_.Emit("onnx.external-data-traversal", at, location, "tensor '" + tensor + "' loads external data from '" + location +
-                "', outside the model's directory: onnx.load reads that file");
+      ctx_.Emit("onnx.external-data-traversal", at, location,
+                "tensor '" + tensor + "' loads external data from '" + location +
+                    "', outside the model's directory: onnx.load reads that file");
       return;
     }
     if (ctx_.source_path().empty() || !ctx_.location().empty()) return;  // no file system context
     const auto path = std::filesystem::path(ctx_.source_path()).parent_path() / location;
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
-      ctx_.Emit("onnx.external-data-missing", at, location, "external data file '" + location + "' of tensor '" + tensor +
-                "' does not exist next to the model");
+      ctx_.Emit("onnx.external-data-missing", at, location,
+                "external data file '" + location + "' of tensor '" + tensor + "' does not exist next to the model");
       return;
     }
     if (S_ISLNK(st.st_mode)) {
-      ctx_.Emit("onnx.external-data-traversal", at, location, "external data '" + location + "' is a symbolic link; it can point anywhere");
+      ctx_.Emit("onnx.external-data-traversal", at, location,
+                "external data '" + location + "' is a symbolic link; it can point anywhere");
       return;
     }
     const auto size = static_cast<uint64_t>(st.st_size);
     const uint64_t off = offset.value_or(0);
     if (off > size || (length && *length > size - off)) {
-      ctx_.Emit("onnx.external-data-bounds", at, location, "offset/length of tensor '" + tensor + "' exceed the " +
-                std::to_string(size) + "-byte external file");
+      ctx_.Emit("onnx.external-data-bounds", at, location,
+                "offset/length of tensor '" + tensor + "' exceed the " + std::to_string(size) + "-byte external file");
     }
   }
 
@@ -231,8 +279,10 @@ class Walker {
     std::string key, value;
     while (r.Next(f)) {
       if (f.type != pb::kLen) continue;
-      if (f.number == 1) key = std::string(f.text().substr(0, 4096));
-      else if (f.number == 2) value = std::string(f.text().substr(0, 4096));
+      if (f.number == 1)
+        key = std::string(f.text().substr(0, 4096));
+      else if (f.number == 2)
+        value = std::string(f.text().substr(0, 4096));
     }
     return {key, value};
   }

@@ -17,15 +17,25 @@
 namespace modelguard::formats::pickle {
 namespace {
 
-constexpr size_t kMaxKeptItems = 64;          // items kept per container; the rest are counted
+constexpr size_t kMaxKeptItems = 64;           // items kept per container; the rest are counted
 constexpr uint64_t kDenseMemoSlack = 1 << 20;  // PUT beyond size+slack goes to the sparse memo
 constexpr int kHighestProtocol = 5;
 constexpr uint64_t kProbeOpcodes = 64;
 
 enum class Kind : uint8_t {
   kEmpty,  // unused memo slot
-  kNone, kBool, kInt, kFloat, kStr, kBytes, kByteArray,
-  kTuple, kList, kDict, kSet, kFrozenSet,
+  kNone,
+  kBool,
+  kInt,
+  kFloat,
+  kStr,
+  kBytes,
+  kByteArray,
+  kTuple,
+  kList,
+  kDict,
+  kSet,
+  kFrozenSet,
   kGlobal,      // result of find_class
   kObject,      // result of a call, an instance, or anything whose runtime type we cannot know
   kPersistent,  // result of persistent_load
@@ -38,13 +48,13 @@ struct Value {
 };
 
 struct Node {
-  std::string text;           // kGlobal: module
-  std::string name;           // kGlobal: attribute name
-  uint64_t length = 0;        // kBytes: full length; containers: total item count
-  uint64_t offset = 0;        // kBytes: where the payload starts
-  std::vector<Value> items;   // first kMaxKeptItems items (dict: key, value, key, value...)
-  Value callable;             // kObject: what made it
-  Value args;                 // kObject: its arguments
+  std::string text;          // kGlobal: module
+  std::string name;          // kGlobal: attribute name
+  uint64_t length = 0;       // kBytes: full length; containers: total item count
+  uint64_t offset = 0;       // kBytes: where the payload starts
+  std::vector<Value> items;  // first kMaxKeptItems items (dict: key, value, key, value...)
+  Value callable;            // kObject: what made it
+  Value args;                // kObject: its arguments
   bool joblib_wrapper = false;
 };
 
@@ -76,9 +86,14 @@ struct SharedState {
 
 class Machine {
  public:
-  Machine(ByteView data, uint64_t start, AnalysisContext& ctx, const MachineOptions& options,
-          SharedState& shared, uint64_t probe_limit = 0)
-      : data_(data), pos_(start), start_(start), ctx_(ctx), options_(options), shared_(shared),
+  Machine(ByteView data, uint64_t start, AnalysisContext& ctx, const MachineOptions& options, SharedState& shared,
+          uint64_t probe_limit = 0)
+      : data_(data),
+        pos_(start),
+        start_(start),
+        ctx_(ctx),
+        options_(options),
+        shared_(shared),
         probe_limit_(probe_limit) {}
 
   StreamSummary Run() {
@@ -132,7 +147,8 @@ class Machine {
   // ---------- values ----------
   void CheckObjectBudget() const {
     if (nodes_.size() + strings_.size() >= ctx_.limits().max_pickle_objects) {
-      Fail("pickle builds more objects than the configured limit (" + std::to_string(ctx_.limits().max_pickle_objects) + ")");
+      Fail("pickle builds more objects than the configured limit (" + std::to_string(ctx_.limits().max_pickle_objects) +
+           ")");
     }
   }
   Value NewNode(Kind kind, Node node) {
@@ -213,8 +229,10 @@ class Machine {
     const size_t m = Marker();
     if (m == 0) Fail("unpickling stack underflow");
     const Value target = stack_[m - 1];
-    if (target.kind == container) AddItems(target, Above(m));
-    else if (target.kind != Kind::kObject && target.kind != Kind::kPersistent && m != stack_.size()) Fail(error);
+    if (target.kind == container)
+      AddItems(target, Above(m));
+    else if (target.kind != Kind::kObject && target.kind != Kind::kPersistent && m != stack_.size())
+      Fail(error);
     stack_.resize(m);
   }
 
@@ -238,8 +256,9 @@ class Machine {
     if (!occupied) {
       if (++memo_len_ > ctx_.limits().max_pickle_memo_entries) Fail("pickle memo exceeds the configured limit");
     } else {
-      EmitOnce(fact::kPickleMemoOverwrite, "", "", "memo index " + std::to_string(index) +
-               " is overwritten; later GETs see a different object than earlier ones");
+      EmitOnce(fact::kPickleMemoOverwrite, "", "",
+               "memo index " + std::to_string(index) +
+                   " is overwritten; later GETs see a different object than earlier ones");
     }
   }
 
@@ -286,14 +305,18 @@ class Machine {
 
   std::string Describe(Value v) const {
     switch (v.kind) {
-      case Kind::kGlobal: return nodes_[v.node].text + "." + nodes_[v.node].name;
+      case Kind::kGlobal:
+        return nodes_[v.node].text + "." + nodes_[v.node].name;
       case Kind::kObject: {
         const Node& n = nodes_[v.node];
         return n.callable.kind == Kind::kGlobal ? "result of " + Describe(n.callable) : "object";
       }
-      case Kind::kStr: return "str";
-      case Kind::kPersistent: return "persistent object";
-      default: return "value";
+      case Kind::kStr:
+        return "str";
+      case Kind::kPersistent:
+        return "persistent object";
+      default:
+        return "value";
     }
   }
 
@@ -318,12 +341,15 @@ class Machine {
     bool any = false;
     for (char c : s) {
       if (c == '_') continue;
-      int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-              : std::isxdigit(static_cast<unsigned char>(c)) ? (std::tolower(c) - 'a' + 10) : 99;
+      int d = std::isdigit(static_cast<unsigned char>(c))    ? c - '0'
+              : std::isxdigit(static_cast<unsigned char>(c)) ? (std::tolower(c) - 'a' + 10)
+                                                             : 99;
       if (d >= base) return false;
       any = true;
-      if (v < (std::numeric_limits<int64_t>::max() - d) / base) v = v * base + d;
-      else v = std::numeric_limits<int64_t>::max();
+      if (v < (std::numeric_limits<int64_t>::max() - d) / base)
+        v = v * base + d;
+      else
+        v = std::numeric_limits<int64_t>::max();
     }
     out = neg ? -v : v;
     return any;
@@ -331,7 +357,8 @@ class Machine {
 
   int64_t SignedLittleEndian(std::span<const uint8_t> bytes) {
     if (bytes.empty()) return 0;
-    if (bytes.size() > 8) return (bytes.back() & 0x80) ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+    if (bytes.size() > 8)
+      return (bytes.back() & 0x80) ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
     uint64_t v = 0;
     for (size_t i = bytes.size(); i-- > 0;) v = (v << 8) | bytes[i];
     if (bytes.size() < 8 && (bytes.back() & 0x80)) v |= ~uint64_t{0} << (8 * bytes.size());
@@ -407,7 +434,8 @@ class Machine {
       if (d != 0 && count > std::numeric_limits<uint64_t>::max() / d) Fail("joblib array size overflows");
       count *= d;
     }
-    if (*item_size != 0 && count > std::numeric_limits<uint64_t>::max() / *item_size) Fail("joblib array size overflows");
+    if (*item_size != 0 && count > std::numeric_limits<uint64_t>::max() / *item_size)
+      Fail("joblib array size overflows");
     Take(count * *item_size);
   }
 
@@ -441,8 +469,9 @@ class Machine {
 
 void Machine::CheckFrame() {
   if (frame_end_ != 0 && op_start_ < frame_end_ && pos_ > frame_end_) {
-    EmitOnce(fact::kPickleFrameMismatch, "", "", "an opcode crosses the end of its FRAME at offset " +
-             std::to_string(frame_end_) + " (CPython's C unpickler accepts it; pickle.py rejects it)");
+    EmitOnce(fact::kPickleFrameMismatch, "", "",
+             "an opcode crosses the end of its FRAME at offset " + std::to_string(frame_end_) +
+                 " (CPython's C unpickler accepts it; pickle.py rejects it)");
     frame_end_ = 0;
   }
   if (frame_end_ != 0 && pos_ >= frame_end_) frame_end_ = 0;
@@ -467,9 +496,10 @@ bool Machine::Loop() {
         Pop();
         CheckFrame();
         if (frame_end_ != 0 && pos_ < frame_end_) {
-          EmitOnce(fact::kPickleFrameMismatch, "", "", "STOP before the end of the current FRAME: " +
-                   std::to_string(frame_end_ - pos_) + " framed bytes are skipped by pickle.py but read by "
-                   "the next load of CPython's C unpickler");
+          EmitOnce(fact::kPickleFrameMismatch, "", "",
+                   "STOP before the end of the current FRAME: " + std::to_string(frame_end_ - pos_) +
+                       " framed bytes are skipped by pickle.py but read by "
+                       "the next load of CPython's C unpickler");
         }
         return true;
       }
@@ -507,9 +537,15 @@ bool Machine::Loop() {
         Push(Value{Kind::kInt, 0, v});
         break;
       }
-      case 'J': Push(Value{Kind::kInt, 0, static_cast<int32_t>(static_cast<uint32_t>(LittleEndian(4)))}); break;
-      case 'K': Push(Value{Kind::kInt, 0, static_cast<int64_t>(U8())}); break;
-      case 'M': Push(Value{Kind::kInt, 0, static_cast<int64_t>(LittleEndian(2))}); break;
+      case 'J':
+        Push(Value{Kind::kInt, 0, static_cast<int32_t>(static_cast<uint32_t>(LittleEndian(4)))});
+        break;
+      case 'K':
+        Push(Value{Kind::kInt, 0, static_cast<int64_t>(U8())});
+        break;
+      case 'M':
+        Push(Value{Kind::kInt, 0, static_cast<int64_t>(LittleEndian(2))});
+        break;
       case 'L': {  // LONG
         int64_t v = 0;
         if (!ParseDecimal(Line(), v, true)) Fail("invalid literal for LONG");
@@ -527,10 +563,19 @@ bool Machine::Loop() {
         Push(Value{Kind::kInt, 0, SignedLittleEndian({Take(static_cast<uint64_t>(n)), static_cast<size_t>(n)})});
         break;
       }
-      case 'N': Push(Value{Kind::kNone, 0, 0}); break;
-      case 0x88: Push(Value{Kind::kBool, 0, 1}); break;
-      case 0x89: Push(Value{Kind::kBool, 0, 0}); break;
-      case 'G': Take(8); Push(Value{Kind::kFloat, 0, 0}); break;
+      case 'N':
+        Push(Value{Kind::kNone, 0, 0});
+        break;
+      case 0x88:
+        Push(Value{Kind::kBool, 0, 1});
+        break;
+      case 0x89:
+        Push(Value{Kind::kBool, 0, 0});
+        break;
+      case 'G':
+        Take(8);
+        Push(Value{Kind::kFloat, 0, 0});
+        break;
       case 'P': {  // PERSID: ASCII id passed to persistent_load
         std::string_view line = Line();
         if (!text::IsAscii(line)) Fail("persistent IDs in protocol 0 must be ASCII strings");
@@ -541,7 +586,8 @@ bool Machine::Loop() {
       case 'Q': {  // BINPERSID
         Value pid = Pop();
         std::string subject = "object";
-        if (pid.kind == Kind::kTuple && !nodes_[pid.node].items.empty() && nodes_[pid.node].items[0].kind == Kind::kStr) {
+        if (pid.kind == Kind::kTuple && !nodes_[pid.node].items.empty() &&
+            nodes_[pid.node].items[0].kind == Kind::kStr) {
           subject = Text(nodes_[pid.node].items[0]);
         }
         EmitOnce(fact::kPicklePersistentId, subject, "", "persistent_load is called with a '" + subject + "' id");
@@ -590,18 +636,25 @@ bool Machine::Loop() {
         Push(Str(std::move(*decoded), len));
         break;
       }
-      case 'X': case 0x8c: case 0x8d: {  // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
+      case 'X':
+      case 0x8c:
+      case 0x8d: {  // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
         const uint64_t n = op == 'X' ? LittleEndian(4) : op == 0x8c ? U8() : LittleEndian(8);
-        if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) Fail("BINUNICODE8 exceeds system's maximum size");
+        if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+          Fail("BINUNICODE8 exceeds system's maximum size");
         const uint8_t* p = Take(n);
         std::string_view s(reinterpret_cast<const char*>(p), n);
         if (!text::IsUtf8SurrogatePass(s)) Fail("'utf-8' codec can't decode BINUNICODE payload");
         Push(Str(std::string(s.substr(0, ctx_.limits().max_kept_string)), n));
         break;
       }
-      case 'B': case 'C': case 0x8e: case 0x96: {  // BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8
+      case 'B':
+      case 'C':
+      case 0x8e:
+      case 0x96: {  // BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8
         const uint64_t n = op == 'B' ? LittleEndian(4) : op == 'C' ? U8() : LittleEndian(8);
-        if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) Fail("byte count exceeds system's maximum size");
+        if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+          Fail("byte count exceeds system's maximum size");
         const uint64_t at = pos_;
         Take(n);  // skipped, never copied
         Push(Bytes(op == 0x96 ? Kind::kByteArray : Kind::kBytes, at, n));
@@ -611,8 +664,10 @@ bool Machine::Loop() {
         if (stack_.size() < 2 || stack_.size() - 1 <= Fence()) Fail("unpickling stack underflow");
         Value v = Pop();
         Value target = Top();
-        if (target.kind == Kind::kList) AddItems(target, {&v, 1});
-        else if (target.kind != Kind::kObject && target.kind != Kind::kPersistent) Fail("APPEND to a value without append()");
+        if (target.kind == Kind::kList)
+          AddItems(target, {&v, 1});
+        else if (target.kind != Kind::kObject && target.kind != Kind::kPersistent)
+          Fail("APPEND to a value without append()");
         break;
       }
       case 'e':  // APPENDS
@@ -624,13 +679,14 @@ bool Machine::Loop() {
         if (inst.kind == Kind::kGlobal) {
           EmitOnce(fact::kPickleGlobalMutation, nodes_[inst.node].text, nodes_[inst.node].name,
                    "BUILD sets attributes on the imported object " + Describe(inst) +
-                   " itself, changing code other objects rely on");
+                       " itself, changing code other objects rely on");
           RecordRewrites(inst, state);
         } else if (inst.kind == Kind::kObject && nodes_[inst.node].joblib_wrapper && options_.follow_joblib_arrays) {
           // joblib commits the current frame before writing the array, so the frame ends here.
           CheckFrame();
           if (frame_end_ != 0) {
-            EmitOnce(fact::kPickleFrameMismatch, "", "", "joblib array data starts inside a FRAME; joblib reads it "
+            EmitOnce(fact::kPickleFrameMismatch, "", "",
+                     "joblib array data starts inside a FRAME; joblib reads it "
                      "from after the frame, other readers from inside it");
             frame_end_ = 0;
           }
@@ -652,10 +708,18 @@ bool Machine::Loop() {
         Push(d);
         break;
       }
-      case '}': Push(Container(Kind::kDict, {})); break;
-      case ']': Push(Container(Kind::kList, {})); break;
-      case ')': Push(Container(Kind::kTuple, {})); break;
-      case 0x8f: Push(Container(Kind::kSet, {})); break;
+      case '}':
+        Push(Container(Kind::kDict, {}));
+        break;
+      case ']':
+        Push(Container(Kind::kList, {}));
+        break;
+      case ')':
+        Push(Container(Kind::kTuple, {}));
+        break;
+      case 0x8f:
+        Push(Container(Kind::kSet, {}));
+        break;
       case 's': {  // SETITEM: dict, key and value all above the mark fence (CPython 3.12+ checks this)
         if (stack_.size() < Fence() + 3) Fail("unpickling stack underflow");
         Value v = stack_.back();
@@ -676,7 +740,8 @@ bool Machine::Loop() {
         auto items = Above(m);
         if (items.size() % 2 != 0) Fail("odd number of items for SETITEMS");
         Value target = stack_[m - 1];
-        if (target.kind == Kind::kDict) AddItems(target, items);
+        if (target.kind == Kind::kDict)
+          AddItems(target, items);
         else if (target.kind != Kind::kObject && target.kind != Kind::kPersistent && !items.empty()) {
           Fail("SETITEMS on a value without __setitem__");
         }
@@ -686,14 +751,18 @@ bool Machine::Loop() {
       case 0x90:  // ADDITEMS
         ExtendMarked(Kind::kSet, "ADDITEMS on a value without add()");
         break;
-      case 0x91: case 'l': case 't': {  // FROZENSET, LIST, TUPLE
+      case 0x91:
+      case 'l':
+      case 't': {  // FROZENSET, LIST, TUPLE
         const size_t m = Marker();
         Value c = Container(op == 0x91 ? Kind::kFrozenSet : op == 'l' ? Kind::kList : Kind::kTuple, Above(m));
         stack_.resize(m);
         Push(c);
         break;
       }
-      case 0x85: case 0x86: case 0x87: {  // TUPLE1..3
+      case 0x85:
+      case 0x86:
+      case 0x87: {  // TUPLE1..3
         const size_t n = static_cast<size_t>(op - 0x84);
         if (stack_.size() < n || stack_.size() - n < Fence()) Fail("unpickling stack underflow");
         Value c = Container(Kind::kTuple, Above(stack_.size() - n));
@@ -723,7 +792,7 @@ bool Machine::Loop() {
           EmitOnce(fact::kPickleDynamicImport, module.value_or("<" + Describe(module_v) + ">"),
                    name.value_or("<" + Describe(name_v) + ">"),
                    "STACK_GLOBAL imports a name computed while unpickling (" + Describe(module_v) + ", " +
-                   Describe(name_v) + "); the import cannot be known before loading");
+                       Describe(name_v) + "); the import cannot be known before loading");
           Node n;
           n.text = module.value_or("?");
           n.name = name.value_or("?");
@@ -764,7 +833,7 @@ bool Machine::Loop() {
         break;
       }
       case 0x92: {  // NEWOBJ_EX
-        Pop();  // kwargs
+        Pop();      // kwargs
         Value args = Pop();
         Value cls = Pop();
         if (cls.kind != Kind::kGlobal && cls.kind != Kind::kObject && cls.kind != Kind::kPersistent) {
@@ -773,14 +842,16 @@ bool Machine::Loop() {
         Push(Object(cls, args));
         break;
       }
-      case 0x82: case 0x83: case 0x84: {  // EXT1, EXT2, EXT4
+      case 0x82:
+      case 0x83:
+      case 0x84: {  // EXT1, EXT2, EXT4
         const int bytes = op == 0x82 ? 1 : op == 0x83 ? 2 : 4;
         const auto code = static_cast<int64_t>(bytes == 4 ? static_cast<int32_t>(static_cast<uint32_t>(LittleEndian(4)))
                                                           : static_cast<int64_t>(LittleEndian(bytes)));
         if (code <= 0) Fail("EXT specifies code <= 0");
         EmitOnce(fact::kPickleExtension, std::to_string(code), "",
                  "EXT" + std::to_string(bytes) + " imports whatever copyreg's extension registry maps code " +
-                 std::to_string(code) + " to in the loading process");
+                     std::to_string(code) + " to in the loading process");
         Push(Value{Kind::kObject, 0, 0});
         break;
       }
@@ -790,8 +861,12 @@ bool Machine::Loop() {
         Push(MemoGet(static_cast<uint64_t>(idx)));
         break;
       }
-      case 'h': Push(MemoGet(U8())); break;
-      case 'j': Push(MemoGet(LittleEndian(4))); break;
+      case 'h':
+        Push(MemoGet(U8()));
+        break;
+      case 'j':
+        Push(MemoGet(LittleEndian(4)));
+        break;
       case 'p': {  // PUT
         int64_t idx = 0;
         if (!ParseDecimal(Line(), idx, false)) Fail("invalid PUT index");
@@ -799,9 +874,19 @@ bool Machine::Loop() {
         MemoPut(static_cast<uint64_t>(idx), Top());
         break;
       }
-      case 'q': { const uint64_t idx = U8(); MemoPut(idx, Top()); break; }
-      case 'r': { const uint64_t idx = LittleEndian(4); MemoPut(idx, Top()); break; }
-      case 0x94: MemoPut(memo_len_, Top()); break;  // MEMOIZE: key is the count of occupied slots
+      case 'q': {
+        const uint64_t idx = U8();
+        MemoPut(idx, Top());
+        break;
+      }
+      case 'r': {
+        const uint64_t idx = LittleEndian(4);
+        MemoPut(idx, Top());
+        break;
+      }
+      case 0x94:
+        MemoPut(memo_len_, Top());
+        break;      // MEMOIZE: key is the count of occupied slots
       case 0x95: {  // FRAME
         const uint64_t len = LittleEndian(8);
         if (frame_end_ != 0 && op_start_ < frame_end_) {
@@ -826,7 +911,8 @@ bool Machine::Loop() {
       default: {
         char shown[8];
         std::snprintf(shown, sizeof shown, "\\x%02x", op);
-        Fail(std::string("invalid load key, '") + (op >= 0x20 && op < 0x7f ? std::string(1, static_cast<char>(op)) : shown) + "'");
+        Fail(std::string("invalid load key, '") +
+             (op >= 0x20 && op < 0x7f ? std::string(1, static_cast<char>(op)) : shown) + "'");
       }
     }
     CheckFrame();
@@ -851,7 +937,8 @@ constexpr size_t kTorchLegacyStreams = 5;
 bool IsTorchLegacy(ByteView data) {
   const size_t at = data.size() >= 2 && data[0] == 0x80 ? 2 : 0;
   return data.size() >= at + sizeof kTorchLegacyMagic &&
-         std::equal(std::begin(kTorchLegacyMagic), std::end(kTorchLegacyMagic), data.begin() + static_cast<std::ptrdiff_t>(at));
+         std::equal(std::begin(kTorchLegacyMagic), std::end(kTorchLegacyMagic),
+                    data.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
 constexpr uint64_t kDeliberateOpcodes = 8;  // opcodes that random bytes rarely decode in a row
@@ -889,17 +976,19 @@ std::vector<StreamSummary> RunAllStreams(ByteView data, AnalysisContext& ctx, co
   while (pos < data.size()) {
     if (streams.size() >= max_streams) {
       if (max_streams == kTorchLegacyStreams) {
-        ctx.Emit(fact::kPickleTrailingData, pos, "", std::to_string(data.size() - pos) +
-                 " bytes of raw tensor storage follow the five pickles of a legacy torch.save file");
+        ctx.Emit(fact::kPickleTrailingData, pos, "",
+                 std::to_string(data.size() - pos) +
+                     " bytes of raw tensor storage follow the five pickles of a legacy torch.save file");
       } else {
-        ctx.Emit(fact::kLimit, pos, "pickle", "more than " + std::to_string(max_streams) +
-                 " consecutive pickle streams; the rest is not analysed");
+        ctx.Emit(fact::kLimit, pos, "pickle",
+                 "more than " + std::to_string(max_streams) + " consecutive pickle streams; the rest is not analysed");
       }
       break;
     }
     if (!streams.empty() && !LooksLikeNextStream(data.subspan(pos))) {
-      ctx.Emit(fact::kPickleTrailingData, pos, "", std::to_string(data.size() - pos) +
-               " bytes after the last pickle stream are not a pickle (no loader unpickles them)");
+      ctx.Emit(fact::kPickleTrailingData, pos, "",
+               std::to_string(data.size() - pos) +
+                   " bytes after the last pickle stream are not a pickle (no loader unpickles them)");
       break;
     }
     Machine machine(data, pos, ctx, options, shared);
@@ -908,8 +997,9 @@ std::vector<StreamSummary> RunAllStreams(ByteView data, AnalysisContext& ctx, co
     if (!s.completed) {
       ctx.Emit(fact::kParseError, s.end, "pickle",
                "pickle stream " + std::to_string(streams.size()) + " starting at offset " + std::to_string(s.start) +
-               " breaks: " + s.error + ". Everything before this point was still analysed; loaders execute it "
-               "before failing.");
+                   " breaks: " + s.error +
+                   ". Everything before this point was still analysed; loaders execute it "
+                   "before failing.");
       break;
     }
     pos = s.end;

@@ -28,22 +28,47 @@ std::optional<uint64_t> NumpyItemSize(std::string_view dtype, bool* is_object) {
     has_count = true;
   }
   switch (kind) {
-    case 'O': *is_object = true; return uint64_t{8};
-    case '?': case 'b': case 'B': return has_count ? count : 1;
-    case 'i': case 'u': case 'f': case 'c': case 'M': case 'm':
+    case 'O':
+      *is_object = true;
+      return uint64_t{8};
+    case '?':
+    case 'b':
+    case 'B':
+      return has_count ? count : 1;
+    case 'i':
+    case 'u':
+    case 'f':
+    case 'c':
+    case 'M':
+    case 'm':
       if (!has_count) return std::nullopt;
       return count;
-    case 'S': case 'a': case 'V': return has_count ? count : 0;
-    case 'U': return has_count ? count * 4 : 0;
-    case 'e': return 2;
-    case 'd': return 8;
-    case 'g': return 16;
-    case 'l': case 'q': return 8;
-    case 'h': return 2;
-    case 'H': return 2;
-    case 'I': return 4;
-    case 'L': case 'Q': return 8;
-    default: return std::nullopt;
+    case 'S':
+    case 'a':
+    case 'V':
+      return has_count ? count : 0;
+    case 'U':
+      return has_count ? count * 4 : 0;
+    case 'e':
+      return 2;
+    case 'd':
+      return 8;
+    case 'g':
+      return 16;
+    case 'l':
+    case 'q':
+      return 8;
+    case 'h':
+      return 2;
+    case 'H':
+      return 2;
+    case 'I':
+      return 4;
+    case 'L':
+    case 'Q':
+      return 8;
+    default:
+      return std::nullopt;
   }
 }
 

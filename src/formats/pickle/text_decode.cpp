@@ -51,10 +51,17 @@ bool ValidateUtf8(std::string_view s, bool allow_surrogates) {
     }
     int extra;
     uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) { extra = 1; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { extra = 2; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { extra = 3; cp = c & 0x07; }
-    else return false;
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      cp = c & 0x07;
+    } else
+      return false;
     if (end - p <= extra) return false;
     for (int i = 1; i <= extra; ++i) {
       if ((p[i] & 0xC0) != 0x80) return false;
@@ -90,17 +97,38 @@ std::optional<std::string> DecodeEscapes(std::string_view s) {
     if (++i >= s.size()) return std::nullopt;  // "Trailing \ in string"
     const char c = s[i];
     switch (c) {
-      case '\n': break;
-      case '\\': out += '\\'; break;
-      case '\'': out += '\''; break;
-      case '"': out += '"'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 'v': out += '\v'; break;
-      case 'a': out += '\a'; break;
+      case '\n':
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\'':
+        out += '\'';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'a':
+        out += '\a';
+        break;
       case 'x': {
         const int hi = i + 1 < s.size() ? HexValue(s[i + 1]) : -1;
         const int lo = i + 2 < s.size() ? HexValue(s[i + 2]) : -1;
@@ -112,7 +140,8 @@ std::optional<std::string> DecodeEscapes(std::string_view s) {
       default:
         if (c >= '0' && c <= '7') {
           int v = c - '0';
-          for (int k = 0; k < 2 && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7'; ++k) v = v * 8 + (s[++i] - '0');
+          for (int k = 0; k < 2 && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7'; ++k)
+            v = v * 8 + (s[++i] - '0');
           out += static_cast<char>(v & 0xFF);
         } else {
           out += '\\';  // unknown escapes are kept verbatim

@@ -15,9 +15,9 @@ enum WireType : uint8_t { kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5 };
 struct Field {
   uint32_t number = 0;
   WireType type = kVarint;
-  uint64_t value = 0;  // varint / fixed values
-  ByteView bytes;      // kLen payload
-  uint64_t offset = 0; // absolute offset of the field's tag
+  uint64_t value = 0;   // varint / fixed values
+  ByteView bytes;       // kLen payload
+  uint64_t offset = 0;  // absolute offset of the field's tag
   std::string_view text() const { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
 };
 
@@ -36,9 +36,12 @@ class Reader {
     f.type = static_cast<WireType>(tag & 7);
     if (f.number == 0 || (tag >> 3) > 0x1FFFFFFF) return Fail("invalid field number");
     switch (f.type) {
-      case kVarint: return Varint(f.value);
-      case kFixed64: return Fixed(8, f.value);
-      case kFixed32: return Fixed(4, f.value);
+      case kVarint:
+        return Varint(f.value);
+      case kFixed64:
+        return Fixed(8, f.value);
+      case kFixed32:
+        return Fixed(4, f.value);
       case kLen: {
         uint64_t len = 0;
         if (!Varint(len)) return false;
@@ -47,7 +50,8 @@ class Reader {
         pos_ += len;
         return true;
       }
-      default: return Fail("unsupported wire type " + std::to_string(static_cast<int>(f.type)));
+      default:
+        return Fail("unsupported wire type " + std::to_string(static_cast<int>(f.type)));
     }
   }
   // The tag of the next field without consuming it (so a caller can recognise a field whose payload is

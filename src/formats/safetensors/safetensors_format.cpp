@@ -17,9 +17,9 @@ constexpr uint64_t kMaxHeader = 100'000'000;  // safetensors' MAX_HEADER_SIZE
 
 std::optional<uint64_t> DtypeSize(const std::string& dtype) {
   static const std::pair<const char*, uint64_t> kSizes[] = {
-      {"BOOL", 1}, {"U8", 1},   {"I8", 1},   {"F8_E5M2", 1}, {"F8_E4M3", 1}, {"F8_E8M0", 1}, {"I16", 2},
-      {"U16", 2},  {"F16", 2},  {"BF16", 2}, {"I32", 4},     {"U32", 4},     {"F32", 4},     {"F64", 8},
-      {"I64", 8},  {"U64", 8},  {"C64", 8}};
+      {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"F8_E5M2", 1}, {"F8_E4M3", 1}, {"F8_E8M0", 1},
+      {"I16", 2},  {"U16", 2}, {"F16", 2}, {"BF16", 2},    {"I32", 4},     {"U32", 4},
+      {"F32", 4},  {"F64", 8}, {"I64", 8}, {"U64", 8},     {"C64", 8}};
   for (const auto& [name, size] : kSizes) {
     if (dtype == name) return size;
   }
@@ -50,7 +50,8 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
       return;
     }
     if (n > kMaxHeader) {
-      ctx.Emit(fact::kParseError, 0, "safetensors", "header length " + std::to_string(n) + " exceeds the 100 MB the loader accepts");
+      ctx.Emit(fact::kParseError, 0, "safetensors",
+               "header length " + std::to_string(n) + " exceeds the 100 MB the loader accepts");
       return;
     }
     const std::string_view text(reinterpret_cast<const char*>(d.data() + 8), n);
@@ -75,18 +76,19 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
         CheckMetadata(value, ctx);
         continue;
       }
-      if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets") ||
-          !value["dtype"].is_string() || !value["shape"].is_array() || !value["data_offsets"].is_array() ||
-          value["data_offsets"].size() != 2 || !value["data_offsets"][0].is_number_unsigned() ||
-          !value["data_offsets"][1].is_number_unsigned()) {
+      if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") ||
+          !value.contains("data_offsets") || !value["dtype"].is_string() || !value["shape"].is_array() ||
+          !value["data_offsets"].is_array() || value["data_offsets"].size() != 2 ||
+          !value["data_offsets"][0].is_number_unsigned() || !value["data_offsets"][1].is_number_unsigned()) {
         ctx.Emit(fact::kParseError, 8, key, "tensor entry '" + key + "' lacks a valid dtype, shape or data_offsets");
         continue;
       }
       const uint64_t begin = value["data_offsets"][0].get<uint64_t>();
       const uint64_t end = value["data_offsets"][1].get<uint64_t>();
       if (end < begin || end > data_size) {
-        ctx.Emit("safetensors.offset-out-of-range", 8, key, "data_offsets [" + std::to_string(begin) + ", " +
-                 std::to_string(end) + "] do not fit the " + std::to_string(data_size) + "-byte data buffer");
+        ctx.Emit("safetensors.offset-out-of-range", 8, key,
+                 "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] do not fit the " +
+                     std::to_string(data_size) + "-byte data buffer");
         continue;
       }
       spans.push_back({begin, end, key});
@@ -103,12 +105,15 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
           break;
         }
         const uint64_t v = dim.get<uint64_t>();
-        if (v != 0 && count > std::numeric_limits<uint64_t>::max() / v) overflow = true;
-        else count *= v;
+        if (v != 0 && count > std::numeric_limits<uint64_t>::max() / v)
+          overflow = true;
+        else
+          count *= v;
       }
-      if (overflow || (*item != 0 && count > std::numeric_limits<uint64_t>::max() / *item) || count * *item != end - begin) {
-        ctx.Emit("safetensors.size-mismatch", 8, key, "shape x dtype does not equal the " + std::to_string(end - begin) +
-                 " bytes its offsets span");
+      if (overflow || (*item != 0 && count > std::numeric_limits<uint64_t>::max() / *item) ||
+          count * *item != end - begin) {
+        ctx.Emit("safetensors.size-mismatch", 8, key,
+                 "shape x dtype does not equal the " + std::to_string(end - begin) + " bytes its offsets span");
       }
     }
     // The loader requires the tensors to tile the buffer: sorted, contiguous from 0, ending at its end.
@@ -117,14 +122,16 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
     for (const Span& s : spans) {
       if (s.begin != expected) {
         ctx.Emit("safetensors.overlap-or-gap", data_start + s.begin, s.name,
-                 s.begin < expected ? "tensor overlaps the previous one" : "gap of " + std::to_string(s.begin - expected) +
-                                                                               " bytes before this tensor (hidden data)");
+                 s.begin < expected
+                     ? "tensor overlaps the previous one"
+                     : "gap of " + std::to_string(s.begin - expected) + " bytes before this tensor (hidden data)");
       }
       expected = std::max(expected, s.end);
     }
     if (expected != data_size) {
       ctx.Emit("safetensors.trailing-data", data_start + expected, "",
-               std::to_string(data_size - std::min(expected, data_size)) + " bytes after the last tensor are not described by the header");
+               std::to_string(data_size - std::min(expected, data_size)) +
+                   " bytes after the last tensor are not described by the header");
     }
   }
 

@@ -53,11 +53,14 @@ class GraphWalker {
     std::string name, op;
     while (r.Next(f)) {
       if (f.type != pb::kLen) continue;
-      if (f.number == 1) name = std::string(f.text().substr(0, 256));
-      else if (f.number == 2) op = std::string(f.text().substr(0, 256));
+      if (f.number == 1)
+        name = std::string(f.text().substr(0, 256));
+      else if (f.number == 2)
+        op = std::string(f.text().substr(0, 256));
     }
     if (!op.empty() && ops_.insert(op).second) {
-      ctx_.Emit("tensorflow.op", static_cast<uint64_t>(n.data() - top_.data()), op, "graph uses op " + op + " (node '" + name + "')");
+      ctx_.Emit("tensorflow.op", static_cast<uint64_t>(n.data() - top_.data()), op,
+                "graph uses op " + op + " (node '" + name + "')");
     }
   }
 
@@ -74,8 +77,10 @@ bool LooksLikeSavedModel(ByteView d) {
   pb::Field f;
   bool meta = false;
   while (r.Next(f)) {
-    if (f.number == 2 && f.type == pb::kLen) meta = true;
-    else if (!(f.number == 1 && f.type == pb::kVarint)) return false;
+    if (f.number == 2 && f.type == pb::kLen)
+      meta = true;
+    else if (!(f.number == 1 && f.type == pb::kVarint))
+      return false;
   }
   return r.error().empty() && meta;
 }
@@ -104,8 +109,10 @@ class TensorflowAnalyzer final : public FormatAnalyzer {
   }
   void Analyze(ByteView d, AnalysisContext& ctx) const override {
     GraphWalker w(d, ctx);
-    if (LooksLikeSavedModel(d)) w.SavedModel(d);
-    else w.GraphDef(d);
+    if (LooksLikeSavedModel(d))
+      w.SavedModel(d);
+    else
+      w.GraphDef(d);
   }
 };
 

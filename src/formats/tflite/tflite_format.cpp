@@ -89,14 +89,16 @@ class TfliteAnalyzer final : public FormatAnalyzer {
     }
     if (!count) return;  // a model without operators
     if (*count > kMaxOperatorCodes || uint64_t{*count} * 4 > d.size() - *codes - 4) {
-      ctx.Emit(fact::kParseError, *codes, "tflite", "tflite: operator_codes declares " + std::to_string(*count) + " entries");
+      ctx.Emit(fact::kParseError, *codes, "tflite",
+               "tflite: operator_codes declares " + std::to_string(*count) + " entries");
       return;
     }
     std::set<std::string> seen;
     for (uint32_t i = 0; i < *count; ++i) {
       auto code = fb.Deref(*codes + 4 + 4ull * i);
       if (!code) {
-        ctx.Emit(fact::kParseError, *codes, "tflite", "tflite: operator code " + std::to_string(i) + " is out of bounds");
+        ctx.Emit(fact::kParseError, *codes, "tflite",
+                 "tflite: operator code " + std::to_string(i) + " is out of bounds");
         return;
       }
       const int64_t deprecated = fb.Int(*code, 0, 1).value_or(0);
@@ -105,7 +107,8 @@ class TfliteAnalyzer final : public FormatAnalyzer {
       auto custom_field = fb.Field(*code, 1);
       const std::string name = custom_field ? fb.String(*custom_field).value_or("<unreadable>") : "<unnamed>";
       if (seen.insert(name).second) {
-        ctx.Emit("tflite.custom-op", *code, name, "custom operator '" + name + "' runs a kernel registered by the application");
+        ctx.Emit("tflite.custom-op", *code, name,
+                 "custom operator '" + name + "' runs a kernel registered by the application");
       }
     }
   }

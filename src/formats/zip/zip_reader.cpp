@@ -101,7 +101,6 @@ std::optional<LocalHeader> ReadLocal(const Reader& r, uint64_t off) {
   return h;
 }
 
-
 }  // namespace
 
 bool HasZipMagic(ByteView data) {
@@ -148,9 +147,10 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     cd_offset = r.U32(*eocd + 16);
     const uint16_t comment_len = r.U16(*eocd + 20);
     if (*eocd + kEndSize + comment_len != data.size()) {
-      ctx.Emit("zip.trailing-data", *eocd, "", std::to_string(data.size() - *eocd - kEndSize) +
-               " bytes follow the end-of-central-directory record but the comment declares " +
-               std::to_string(comment_len));
+      ctx.Emit("zip.trailing-data", *eocd, "",
+               std::to_string(data.size() - *eocd - kEndSize) +
+                   " bytes follow the end-of-central-directory record but the comment declares " +
+                   std::to_string(comment_len));
     }
     // Zip64: the locator sits right before the classic record.
     if (*eocd >= 20 && r.U32(*eocd - 20) == kEnd64LocatorSig) {
@@ -161,8 +161,8 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
         cd_offset = r.U64(e64 + 48);
         cd_end_record = e64;
       } else {
-        ctx.Emit("zip.header-mismatch", *eocd - 20, "", "zip64 locator points at " + Hex(e64) +
-                 ", where there is no zip64 end-of-central-directory record");
+        ctx.Emit("zip.header-mismatch", *eocd - 20, "",
+                 "zip64 locator points at " + Hex(e64) + ", where there is no zip64 end-of-central-directory record");
       }
     }
   }
@@ -173,8 +173,8 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     const uint64_t cd_end_expected = cd_end_record;
     if (cd_size <= cd_end_expected && cd_offset <= cd_end_expected - cd_size && cd_offset + cd_size < cd_end_expected) {
       shift = cd_end_expected - cd_size - cd_offset;
-      ctx.Emit("zip.prefixed-data", 0, "", std::to_string(shift) +
-               " bytes precede the archive; the file may be another format at the same time");
+      ctx.Emit("zip.prefixed-data", 0, "",
+               std::to_string(shift) + " bytes precede the archive; the file may be another format at the same time");
     }
   }
 
@@ -186,13 +186,14 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     const uint64_t cd_end = off + cd_size;
     for (uint64_t i = 0; i < cd_count; ++i) {
       if (archive.entries.size() >= ctx.limits().max_members) {
-        ctx.Emit(fact::kLimit, off, "members", "more than " + std::to_string(ctx.limits().max_members) +
-                 " entries; the rest were not analysed");
+        ctx.Emit(fact::kLimit, off, "members",
+                 "more than " + std::to_string(ctx.limits().max_members) + " entries; the rest were not analysed");
         break;
       }
       if (!r.Has(off, kCentralHeaderSize) || r.U32(off) != kCentralSig) {
-        ctx.Emit(fact::kParseError, off, "zip", "central directory entry " + std::to_string(i) + " of " +
-                 std::to_string(cd_count) + " is missing or truncated at offset " + Hex(off));
+        ctx.Emit(fact::kParseError, off, "zip",
+                 "central directory entry " + std::to_string(i) + " of " + std::to_string(cd_count) +
+                     " is missing or truncated at offset " + Hex(off));
         break;
       }
       Entry e;
@@ -236,10 +237,13 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     e.data_offset = local->data_offset;
     std::vector<std::string> diffs;
     if (local->name != e.name) diffs.push_back("name '" + local->name + "' vs '" + e.name + "'");
-    if (local->method != e.method) diffs.push_back("method " + std::to_string(local->method) + " vs " + std::to_string(e.method));
+    if (local->method != e.method)
+      diffs.push_back("method " + std::to_string(local->method) + " vs " + std::to_string(e.method));
     if (!(local->flags & kFlagDataDescriptor)) {
-      if (local->csize != e.compressed_size) diffs.push_back("compressed size " + std::to_string(local->csize) + " vs " + std::to_string(e.compressed_size));
-      if (local->usize != e.uncompressed_size) diffs.push_back("size " + std::to_string(local->usize) + " vs " + std::to_string(e.uncompressed_size));
+      if (local->csize != e.compressed_size)
+        diffs.push_back("compressed size " + std::to_string(local->csize) + " vs " + std::to_string(e.compressed_size));
+      if (local->usize != e.uncompressed_size)
+        diffs.push_back("size " + std::to_string(local->usize) + " vs " + std::to_string(e.uncompressed_size));
       if (local->crc != e.crc32) diffs.push_back("crc " + Hex(local->crc) + " vs " + Hex(e.crc32));
     }
     if ((local->flags & kFlagEncrypted) != (e.flags & kFlagEncrypted)) diffs.push_back("encryption flag differs");
@@ -316,7 +320,8 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
   for (const Entry& e : archive.entries) {
     if (e.local_header_ok) sorted.push_back(&e);
   }
-  std::sort(sorted.begin(), sorted.end(), [](const Entry* a, const Entry* b) { return a->local_header_offset < b->local_header_offset; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Entry* a, const Entry* b) { return a->local_header_offset < b->local_header_offset; });
   for (size_t i = 0; i + 1 < sorted.size(); ++i) {
     const Entry& a = *sorted[i];
     const Entry& b = *sorted[i + 1];
@@ -329,13 +334,13 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
   return archive;
 }
 
-std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx,
-                                std::vector<uint8_t>& storage, bool verify_crc) {
+std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx, std::vector<uint8_t>& storage,
+                                bool verify_crc) {
   if (!entry.local_header_ok) return std::nullopt;
   if (entry.compressed_size > data.size() || entry.data_offset > data.size() - entry.compressed_size) {
     ctx.Emit(fact::kParseError, entry.data_offset, entry.name,
              "member data (" + std::to_string(entry.compressed_size) + " bytes at " + Hex(entry.data_offset) +
-             ") runs past the end of the archive");
+                 ") runs past the end of the archive");
     return std::nullopt;
   }
   const ByteView raw = data.subspan(entry.data_offset, entry.compressed_size);
@@ -396,7 +401,7 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
     if (crc != entry.crc32) {
       ctx.Emit("zip.crc-mismatch", entry.local_header_offset, entry.name,
                "CRC-32 of the data is " + Hex(crc) + " but the header says " + Hex(entry.crc32) +
-               "; Python's zipfile refuses the member, PyTorch reads it");
+                   "; Python's zipfile refuses the member, PyTorch reads it");
     }
   }
   return out;

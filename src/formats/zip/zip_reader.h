@@ -37,15 +37,14 @@ Archive Parse(ByteView data, AnalysisContext& ctx);
 
 // Member bytes: a view into `data` for stored entries, or `storage` filled by decompression.
 // nullopt (with a fact emitted) when the member cannot be read.
-std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx,
-                                std::vector<uint8_t>& storage, bool verify_crc);
+std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx, std::vector<uint8_t>& storage,
+                                bool verify_crc);
 
 // What a container-specific analyzer wants done with each member.
 enum class MemberAction { kAnalyze, kForcePickle, kSkip };
 
 // Parses, then extracts and hands each member back to the sniffer (or as told by `classify`).
-void AnalyzeMembers(ByteView data, AnalysisContext& ctx,
-                    const std::function<MemberAction(const Entry&)>& classify);
+void AnalyzeMembers(ByteView data, AnalysisContext& ctx, const std::function<MemberAction(const Entry&)>& classify);
 
 bool HasZipMagic(ByteView data);
 // An end-of-central-directory record that ends the file and whose central directory lies inside it.

@@ -25,7 +25,8 @@ constexpr Entry kFilters[] = {{"api_key", CreateApiKeyFilter},
 
 }  // namespace
 
-Result<std::shared_ptr<Filter>> CreateFilter(const std::string& name, const nlohmann::json& settings, const FilterEnvironment& env) {
+Result<std::shared_ptr<Filter>> CreateFilter(const std::string& name, const nlohmann::json& settings,
+                                             const FilterEnvironment& env) {
   if (!settings.is_object()) return MakeError(ErrorCode::kInvalidArgument, name + ": settings must be a mapping");
   for (const auto& f : kFilters) {
     if (name == f.name) {

@@ -13,7 +13,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int64_t WindowId(int64_t window_seconds) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   return now / window_seconds;
 }
 

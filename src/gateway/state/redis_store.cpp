@@ -17,11 +17,11 @@ namespace {
 
 // Both bucket scripts start the same way: KEYS[1] bucket; ARGV rate, burst, amount; the bucket's tokens and
 // last update, and the server's time.
-#define MG_BUCKET_PRELUDE \
+#define MG_BUCKET_PRELUDE                                                                 \
   "local rate, burst, amount = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n" \
-  "local t = redis.call('TIME')\n" \
-  "local now = tonumber(t[1]) + tonumber(t[2]) / 1e6\n" \
-  "local v = redis.call('HMGET', KEYS[1], 'tokens', 'updated')\n" \
+  "local t = redis.call('TIME')\n"                                                        \
+  "local now = tonumber(t[1]) + tonumber(t[2]) / 1e6\n"                                   \
+  "local v = redis.call('HMGET', KEYS[1], 'tokens', 'updated')\n"                         \
   "local tokens, updated = tonumber(v[1]), tonumber(v[2])\n"
 
 // Takes `amount` when the bucket holds it. Returns {allowed, retry_after_seconds as a string}.
@@ -92,7 +92,8 @@ class RedisLimitStore final : public LimitStore {
     auto reply = Eval(kTakeScript, "mg:bucket:" + bucket, {Number(rate), Number(burst), Number(cost)});
     if (!reply) return reply.error();
     const redisReply* r = reply->get();
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) return MakeError(ErrorCode::kIo, "redis: unexpected reply to the bucket script");
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+      return MakeError(ErrorCode::kIo, "redis: unexpected reply to the bucket script");
     Admission out;
     out.allowed = r->element[0]->integer == 1;
     out.retry_after_seconds = r->element[1]->str ? std::strtod(r->element[1]->str, nullptr) : 0;
@@ -106,13 +107,15 @@ class RedisLimitStore final : public LimitStore {
   }
 
   Result<bool> Reserve(const std::string& account, int64_t amount, int64_t budget, int64_t window_seconds) override {
-    auto reply = Eval(kReserveScript, "mg:budget:" + account, {std::to_string(amount), std::to_string(budget), std::to_string(window_seconds)});
+    auto reply = Eval(kReserveScript, "mg:budget:" + account,
+                      {std::to_string(amount), std::to_string(budget), std::to_string(window_seconds)});
     if (!reply) return reply.error();
     return (*reply)->type == REDIS_REPLY_INTEGER && (*reply)->integer == 1;
   }
 
   Status Settle(const std::string& account, int64_t reserved, int64_t used, int64_t window_seconds) override {
-    auto reply = Eval(kSettleScript, "mg:budget:" + account, {std::to_string(reserved), std::to_string(used), std::to_string(window_seconds)});
+    auto reply = Eval(kSettleScript, "mg:budget:" + account,
+                      {std::to_string(reserved), std::to_string(used), std::to_string(window_seconds)});
     if (!reply) return reply.error();
     return Ok{};
   }
@@ -176,7 +179,8 @@ class RedisLimitStore final : public LimitStore {
       bool reused = false;
       Connection c = Acquire(error, reused);
       if (!c) return MakeError(ErrorCode::kIo, error);
-      Reply reply(static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
+      Reply reply(static_cast<redisReply*>(
+          redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
       if (!reply) {
         const std::string why = c->errstr;
         {
@@ -206,7 +210,8 @@ class RedisLimitStore final : public LimitStore {
 
 Result<std::shared_ptr<LimitStore>> MakeRedisLimitStore(const std::string& uri, int timeout_ms) {
   constexpr std::string_view kScheme = "redis://";
-  if (uri.rfind(kScheme, 0) != 0) return MakeError(ErrorCode::kInvalidArgument, "expected redis://host:port[/db], got '" + uri + "'");
+  if (uri.rfind(kScheme, 0) != 0)
+    return MakeError(ErrorCode::kInvalidArgument, "expected redis://host:port[/db], got '" + uri + "'");
   std::string rest = uri.substr(kScheme.size());
   int db = 0;
   if (auto slash = rest.find('/'); slash != std::string::npos) {
@@ -221,7 +226,8 @@ Result<std::shared_ptr<LimitStore>> MakeRedisLimitStore(const std::string& uri, 
   int port = 6379;
   if (auto colon = rest.rfind(':'); colon != std::string::npos) {
     const std::string port_text = rest.substr(colon + 1);
-    if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos || std::stoi(port_text) > 65535) {
+    if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port_text) > 65535) {
       return MakeError(ErrorCode::kInvalidArgument, "redis: bad port in '" + uri + "'");
     }
     port = std::stoi(port_text);

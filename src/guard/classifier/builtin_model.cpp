@@ -8,7 +8,8 @@ asm(".pushsection .rodata\n"
     ".global modelguard_guard_model_begin\n"
     ".hidden modelguard_guard_model_begin\n"
     "modelguard_guard_model_begin:\n"
-    ".incbin \"" MODELGUARD_GUARD_MODEL "\"\n"
+    ".incbin \"" MODELGUARD_GUARD_MODEL
+    "\"\n"
     ".global modelguard_guard_model_end\n"
     ".hidden modelguard_guard_model_end\n"
     "modelguard_guard_model_end:\n"
@@ -21,11 +22,12 @@ namespace modelguard::guard {
 
 Result<std::shared_ptr<const InjectionModel>> InjectionModel::Builtin() {
 #ifdef MODELGUARD_GUARD_MODEL
-  static const auto model = Load(std::string_view(modelguard_guard_model_begin,
-                                                  static_cast<size_t>(modelguard_guard_model_end - modelguard_guard_model_begin)));
+  static const auto model = Load(std::string_view(
+      modelguard_guard_model_begin, static_cast<size_t>(modelguard_guard_model_end - modelguard_guard_model_begin)));
   return model;
 #else
-  return MakeError(ErrorCode::kUnsupported, "this build has no built-in guard model: run scripts/train-guard, or pass --model");
+  return MakeError(ErrorCode::kUnsupported,
+                   "this build has no built-in guard model: run scripts/train-guard, or pass --model");
 #endif
 }
 

@@ -130,7 +130,8 @@ SparseFeatures ExtractFeatures(std::string_view folded, const FeatureConfig& con
     const float count = accumulator.counts[slot];
     if (count == 0) continue;
     const float magnitude = std::fabs(count);
-    const float value = std::copysign(magnitude == 1.0f ? 1.0f : 1.0f + std::log(magnitude), count);  // most features occur once
+    const float value =
+        std::copysign(magnitude == 1.0f ? 1.0f : 1.0f + std::log(magnitude), count);  // most features occur once
     features.index.push_back(index);
     features.value.push_back(value);
     norm += static_cast<double>(value) * value;
@@ -167,16 +168,20 @@ std::vector<std::pair<size_t, size_t>> Windows(std::string_view folded, const Fe
 
 Result<std::shared_ptr<const InjectionModel>> InjectionModel::Load(std::string_view bytes) {
   auto bad = [](const std::string& why) { return MakeError(ErrorCode::kParse, "guard model: " + why); };
-  if (bytes.size() < sizeof(kMagic) || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) return bad("not a modelguard guard model (bad magic)");
+  if (bytes.size() < sizeof(kMagic) || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0)
+    return bad("not a modelguard guard model (bad magic)");
   bytes.remove_prefix(sizeof(kMagic));
   auto model = std::make_shared<InjectionModel>();
   uint32_t metadata_length = 0;
   if (!ReadBytes(bytes, model->config_.dimension_log2) || !ReadBytes(bytes, model->config_.window_tokens) ||
-      !ReadBytes(bytes, model->config_.stride_tokens) || !ReadBytes(bytes, model->bias_) || !ReadBytes(bytes, metadata_length)) {
+      !ReadBytes(bytes, model->config_.stride_tokens) || !ReadBytes(bytes, model->bias_) ||
+      !ReadBytes(bytes, metadata_length)) {
     return bad("truncated header");
   }
-  if (model->config_.dimension_log2 < 8 || model->config_.dimension_log2 > kMaxDimensionLog2) return bad("dimension out of range");
-  if (model->config_.window_tokens == 0 || model->config_.stride_tokens == 0 || model->config_.stride_tokens > model->config_.window_tokens) {
+  if (model->config_.dimension_log2 < 8 || model->config_.dimension_log2 > kMaxDimensionLog2)
+    return bad("dimension out of range");
+  if (model->config_.window_tokens == 0 || model->config_.stride_tokens == 0 ||
+      model->config_.stride_tokens > model->config_.window_tokens) {
     return bad("window settings out of range");
   }
   if (metadata_length > kMaxMetadataBytes || metadata_length > bytes.size()) return bad("metadata length out of range");
@@ -184,7 +189,8 @@ Result<std::shared_ptr<const InjectionModel>> InjectionModel::Load(std::string_v
   if (!model->metadata_.is_object()) return bad("metadata is not a JSON object");
   bytes.remove_prefix(metadata_length);
   const size_t dimension = size_t{1} << model->config_.dimension_log2;
-  if (bytes.size() != dimension * sizeof(float)) return bad("weights: expected " + std::to_string(dimension) + " floats");
+  if (bytes.size() != dimension * sizeof(float))
+    return bad("weights: expected " + std::to_string(dimension) + " floats");
   model->weights_.resize(dimension);
   std::memcpy(model->weights_.data(), bytes.data(), bytes.size());
   for (float w : model->weights_) {
@@ -204,7 +210,8 @@ Result<std::shared_ptr<const InjectionModel>> InjectionModel::LoadFile(const std
   return model;
 }
 
-std::string InjectionModel::Serialize(const FeatureConfig& config, float bias, const std::vector<float>& weights, const nlohmann::json& metadata) {
+std::string InjectionModel::Serialize(const FeatureConfig& config, float bias, const std::vector<float>& weights,
+                                      const nlohmann::json& metadata) {
   std::string out(kMagic, sizeof(kMagic));
   AppendBytes(out, config.dimension_log2);
   AppendBytes(out, config.window_tokens);
@@ -219,7 +226,8 @@ std::string InjectionModel::Serialize(const FeatureConfig& config, float bias, c
 
 double InjectionModel::ScoreFeatures(const SparseFeatures& features) const {
   double z = bias_;
-  for (size_t i = 0; i < features.index.size(); ++i) z += static_cast<double>(weights_[features.index[i]]) * features.value[i];
+  for (size_t i = 0; i < features.index.size(); ++i)
+    z += static_cast<double>(weights_[features.index[i]]) * features.value[i];
   return Sigmoid(z);
 }
 
@@ -257,7 +265,8 @@ TrainedModel TrainLogistic(const std::vector<TrainingExample>& examples, const T
         const uint32_t index = x.index[j];
         const double g = gradient * x.value[j] + options.l2 * model.weights[index];
         accumulated[index] += static_cast<float>(g * g);
-        model.weights[index] -= static_cast<float>(options.learning_rate * g / (std::sqrt(static_cast<double>(accumulated[index])) + 1e-8));
+        model.weights[index] -=
+            static_cast<float>(options.learning_rate * g / (std::sqrt(static_cast<double>(accumulated[index])) + 1e-8));
       }
       bias_accumulated += gradient * gradient;
       bias -= options.learning_rate * gradient / (std::sqrt(bias_accumulated) + 1e-8);

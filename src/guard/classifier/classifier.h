@@ -57,7 +57,8 @@ class InjectionModel {
   const nlohmann::json& metadata() const { return metadata_; }
 
   // Serialises a model (used by training).
-  static std::string Serialize(const FeatureConfig& config, float bias, const std::vector<float>& weights, const nlohmann::json& metadata);
+  static std::string Serialize(const FeatureConfig& config, float bias, const std::vector<float>& weights,
+                               const nlohmann::json& metadata);
 
  private:
   FeatureConfig config_;
@@ -68,7 +69,7 @@ class InjectionModel {
 
 struct TrainingExample {
   std::string folded;
-  int label = 0;       // 1: injection or jailbreak
+  int label = 0;  // 1: injection or jailbreak
   double weight = 1;
 };
 

@@ -46,16 +46,21 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
     ++number;
     if (line.empty()) continue;
     const auto row = nlohmann::json::parse(line, nullptr, false);
-    if (!row.is_object() || !row.contains("text") || !row["text"].is_string() || !row.contains("label") || !row["label"].is_number_integer()) {
-      return MakeError(ErrorCode::kParse, request.corpus_path + ":" + std::to_string(number) + ": needs \"text\" and an integer \"label\"");
+    if (!row.is_object() || !row.contains("text") || !row["text"].is_string() || !row.contains("label") ||
+        !row["label"].is_number_integer()) {
+      return MakeError(ErrorCode::kParse, request.corpus_path + ":" + std::to_string(number) +
+                                              ": needs \"text\" and an integer \"label\"");
     }
     const std::string split = row.value("split", std::string("train"));
-    CorpusRow parsed{Fold(row["text"].get<std::string>()), row["label"].get<int>() ? 1 : 0, row.value("role", std::string("user")),
-                     row.value("source", std::string("unknown")), ""};
-    if (auto attack = row.find("attack"); attack != row.end() && attack->is_string()) parsed.folded_attack = Fold(attack->get<std::string>());
+    CorpusRow parsed{Fold(row["text"].get<std::string>()), row["label"].get<int>() ? 1 : 0,
+                     row.value("role", std::string("user")), row.value("source", std::string("unknown")), ""};
+    if (auto attack = row.find("attack"); attack != row.end() && attack->is_string())
+      parsed.folded_attack = Fold(attack->get<std::string>());
     ++counts[split][parsed.label ? "attack" : "not_attack"];
-    if (split == "train") train.push_back(std::move(parsed));
-    else if (split == "calibration") calibration.push_back(std::move(parsed));
+    if (split == "train")
+      train.push_back(std::move(parsed));
+    else if (split == "calibration")
+      calibration.push_back(std::move(parsed));
   }
   if (train.empty()) return MakeError(ErrorCode::kInvalidArgument, "the corpus has no rows with split \"train\"");
 
@@ -64,7 +69,8 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
   size_t positives = 0;
   for (const auto& row : train) positives += static_cast<size_t>(row.label);
   const size_t negatives = train.size() - positives;
-  if (positives == 0 || negatives == 0) return MakeError(ErrorCode::kInvalidArgument, "the training split needs both labels");
+  if (positives == 0 || negatives == 0)
+    return MakeError(ErrorCode::kInvalidArgument, "the training split needs both labels");
   const double positive_weight = static_cast<double>(negatives) / static_cast<double>(positives);
   std::vector<TrainingExample> examples;
   for (const auto& row : train) {
@@ -73,7 +79,8 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
     if (windows.size() <= kMaxTrainingWindows) {
       chosen = windows;
     } else {
-      for (size_t k = 0; k < kMaxTrainingWindows; ++k) chosen.push_back(windows[k * (windows.size() - 1) / (kMaxTrainingWindows - 1)]);
+      for (size_t k = 0; k < kMaxTrainingWindows; ++k)
+        chosen.push_back(windows[k * (windows.size() - 1) / (kMaxTrainingWindows - 1)]);
     }
     // In a document with an inserted injection, the windows without it are benign text.
     size_t attack_begin = std::string::npos, attack_end = 0;
@@ -94,8 +101,11 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
       const auto clean_windows = Windows(clean, features);
       const size_t used = std::min(clean_windows.size(), kMaxTrainingWindows);
       for (size_t k = 0; k < used; ++k) {
-        const auto& [begin, end] = clean_windows[used == clean_windows.size() ? k : k * (clean_windows.size() - 1) / (kMaxTrainingWindows - 1)];
-        examples.push_back(TrainingExample{clean.substr(begin, end - begin), 0, positive_weight / static_cast<double>(used)});
+        const auto& [begin, end] =
+            clean_windows[used == clean_windows.size() ? k
+                                                       : k * (clean_windows.size() - 1) / (kMaxTrainingWindows - 1)];
+        examples.push_back(
+            TrainingExample{clean.substr(begin, end - begin), 0, positive_weight / static_cast<double>(used)});
       }
     }
   }
@@ -108,10 +118,19 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
   nlohmann::json metadata = {
       {"schema", "modelguard.guard-model/v1"},
       {"name", "prompt-injection-jailbreak"},
-      {"features", {{"word_ngrams", {1, 2}}, {"char_ngrams", {3, 5}}, {"dimension_log2", features.dimension_log2},
-                    {"window_tokens", features.window_tokens}, {"stride_tokens", features.stride_tokens}}},
-      {"training", {{"algorithm", "logistic regression, AdaGrad"}, {"l2", options.l2}, {"epochs", options.epochs}, {"seed", options.seed},
-                    {"texts", counts}, {"windows", examples.size()}}},
+      {"features",
+       {{"word_ngrams", {1, 2}},
+        {"char_ngrams", {3, 5}},
+        {"dimension_log2", features.dimension_log2},
+        {"window_tokens", features.window_tokens},
+        {"stride_tokens", features.stride_tokens}}},
+      {"training",
+       {{"algorithm", "logistic regression, AdaGrad"},
+        {"l2", options.l2},
+        {"epochs", options.epochs},
+        {"seed", options.seed},
+        {"texts", counts},
+        {"windows", examples.size()}}},
   };
   // Thresholds from the calibration split's benign texts, per role group, scored like at run time.
   const std::string provisional = InjectionModel::Serialize(features, trained.bias, trained.weights, metadata);
@@ -129,16 +148,22 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
     const double block = std::max({0.85, flag, Quantile(benign_scores[group], 0.999)});
     auto recall = [&](double threshold) {
       const auto& scores = attack_scores[group];
-      return scores.empty() ? 0.0 : static_cast<double>(std::count_if(scores.begin(), scores.end(), [&](double s) { return s >= threshold; })) /
-                                         static_cast<double>(scores.size());
+      return scores.empty() ? 0.0
+                            : static_cast<double>(std::count_if(scores.begin(), scores.end(),
+                                                                [&](double s) { return s >= threshold; })) /
+                                  static_cast<double>(scores.size());
     };
-    thresholds[group] = {{"flag", flag}, {"block", block}, {"calibration_benign_texts", benign_scores[group].size()},
-                         {"calibration_attack_texts", attack_scores[group].size()}, {"calibration_recall_at_flag", recall(flag)},
+    thresholds[group] = {{"flag", flag},
+                         {"block", block},
+                         {"calibration_benign_texts", benign_scores[group].size()},
+                         {"calibration_attack_texts", attack_scores[group].size()},
+                         {"calibration_recall_at_flag", recall(flag)},
                          {"calibration_recall_at_block", recall(block)}};
   }
   thresholds["assistant"] = thresholds["user"];
   thresholds["tool"] = thresholds["document"];
-  thresholds["system"] = {{"flag", thresholds["user"]["block"]}, {"block", 1.01}};  // operators' own text: never blocked
+  thresholds["system"] = {{"flag", thresholds["user"]["block"]},
+                          {"block", 1.01}};  // operators' own text: never blocked
   metadata["thresholds"] = thresholds;
   const std::string bytes = InjectionModel::Serialize(features, trained.bias, trained.weights, metadata);
   std::ofstream out(request.output_path, std::ios::binary | std::ios::trunc);

@@ -26,8 +26,8 @@ bool ContextNear(std::string_view text, size_t begin, size_t end, const std::vec
 
 }  // namespace
 
-EntityRule MakeRule(std::string id, std::string category, std::string entity, std::string pattern, bool caseless, double confidence,
-                    double context_confidence, std::vector<std::string> context,
+EntityRule MakeRule(std::string id, std::string category, std::string entity, std::string pattern, bool caseless,
+                    double confidence, double context_confidence, std::vector<std::string> context,
                     std::function<bool(std::string_view, size_t&, size_t&)> validate) {
   EntityRule rule;
   rule.id = std::move(id);
@@ -72,8 +72,12 @@ std::vector<Entity> EntityScanner::Scan(std::string_view text, double min_confid
     const EntityRule& rule = rules_[match.pattern];
     size_t begin = match.begin, end = match.end;
     if (rule.word_boundaries) {
-      if (begin > 0 && IsWordByte(static_cast<unsigned char>(text[begin - 1])) && IsWordByte(static_cast<unsigned char>(text[begin]))) continue;
-      if (end < text.size() && IsWordByte(static_cast<unsigned char>(text[end])) && IsWordByte(static_cast<unsigned char>(text[end - 1]))) continue;
+      if (begin > 0 && IsWordByte(static_cast<unsigned char>(text[begin - 1])) &&
+          IsWordByte(static_cast<unsigned char>(text[begin])))
+        continue;
+      if (end < text.size() && IsWordByte(static_cast<unsigned char>(text[end])) &&
+          IsWordByte(static_cast<unsigned char>(text[end - 1])))
+        continue;
     }
     if (rule.validate && !rule.validate(text, begin, end)) continue;
     if (end <= begin || end > text.size()) continue;
@@ -91,7 +95,8 @@ std::vector<Entity> EntityScanner::Scan(std::string_view text, double min_confid
   });
   std::vector<Entity> kept;
   for (const auto& entity : found) {
-    const bool overlaps = std::any_of(kept.begin(), kept.end(), [&](const Entity& k) { return entity.begin < k.end && k.begin < entity.end; });
+    const bool overlaps = std::any_of(kept.begin(), kept.end(),
+                                      [&](const Entity& k) { return entity.begin < k.end && k.begin < entity.end; });
     if (!overlaps) kept.push_back(entity);
   }
   std::sort(kept.begin(), kept.end(), [](const Entity& a, const Entity& b) { return a.begin < b.begin; });

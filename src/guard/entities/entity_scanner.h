@@ -22,17 +22,17 @@ struct EntityRule {
   std::string entity;    // placeholder label: "CREDIT_CARD"
   std::string pattern;   // vectorscan expression, bytes
   bool caseless = false;
-  double confidence = 0.5;               // when validated and no context word is near
-  double context_confidence = 0.9;       // when a context word is within kContextWindow bytes before it
-  std::vector<std::string> context;      // lower-case words
+  double confidence = 0.5;           // when validated and no context word is near
+  double context_confidence = 0.9;   // when a context word is within kContextWindow bytes before it
+  std::vector<std::string> context;  // lower-case words
   // Trims or rejects a candidate: returns false to drop it; may narrow [begin, end).
   std::function<bool(std::string_view text, size_t& begin, size_t& end)> validate;
-  bool needs_context = false;            // only reported with a context word (bare 9-digit numbers as SSNs...)
-  bool word_boundaries = true;           // the characters around the match must not be letters or digits
+  bool needs_context = false;   // only reported with a context word (bare 9-digit numbers as SSNs...)
+  bool word_boundaries = true;  // the characters around the match must not be letters or digits
 };
 
-EntityRule MakeRule(std::string id, std::string category, std::string entity, std::string pattern, bool caseless, double confidence,
-                    double context_confidence, std::vector<std::string> context,
+EntityRule MakeRule(std::string id, std::string category, std::string entity, std::string pattern, bool caseless,
+                    double confidence, double context_confidence, std::vector<std::string> context,
                     std::function<bool(std::string_view, size_t&, size_t&)> validate);
 
 struct Entity {

@@ -60,9 +60,13 @@ std::vector<uint64_t> FoldedWords(std::string_view text) {
   std::vector<uint64_t> words;
   size_t i = 0;
   while (i < folded.size()) {
-    while (i < folded.size() && !std::isalnum(static_cast<unsigned char>(folded[i])) && static_cast<unsigned char>(folded[i]) < 0x80) ++i;
+    while (i < folded.size() && !std::isalnum(static_cast<unsigned char>(folded[i])) &&
+           static_cast<unsigned char>(folded[i]) < 0x80)
+      ++i;
     size_t j = i;
-    while (j < folded.size() && (std::isalnum(static_cast<unsigned char>(folded[j])) || static_cast<unsigned char>(folded[j]) >= 0x80)) ++j;
+    while (j < folded.size() &&
+           (std::isalnum(static_cast<unsigned char>(folded[j])) || static_cast<unsigned char>(folded[j]) >= 0x80))
+      ++j;
     if (j > i) words.push_back(HashWord(std::string_view(folded).substr(i, j - i)));
     i = j;
   }
@@ -74,13 +78,15 @@ std::vector<uint64_t> FoldedWords(std::string_view text) {
 Result<std::string> NewCanary() {
   unsigned char random[8];
   // Without the CSPRNG a canary could be guessed: no canary is better than a weak one.
-  if (RAND_bytes(random, sizeof random) != 1) return MakeError(ErrorCode::kIo, "OpenSSL RAND_bytes failed: cannot make a canary token");
+  if (RAND_bytes(random, sizeof random) != 1)
+    return MakeError(ErrorCode::kIo, "OpenSSL RAND_bytes failed: cannot make a canary token");
   return std::string("mgc-") + Hex(random, sizeof random);
 }
 
 CanaryWatch::CanaryWatch(std::string canary) : canary_(std::move(canary)) {
   for (char c : canary_) {
-    if (std::isalnum(static_cast<unsigned char>(c))) needle_.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      needle_.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   reversed_needle_.assign(needle_.rbegin(), needle_.rend());
   hex_needle_ = Hex(reinterpret_cast<const unsigned char*>(canary_.data()), canary_.size());
@@ -89,7 +95,8 @@ CanaryWatch::CanaryWatch(std::string canary) : canary_(std::move(canary)) {
 bool CanaryWatch::Feed(std::string_view text) {
   if (found_) return true;
   for (char c : text) {
-    if (std::isalnum(static_cast<unsigned char>(c))) alnum_tail_.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      alnum_tail_.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   raw_tail_.append(text);
   found_ = Check();

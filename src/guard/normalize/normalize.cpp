@@ -16,7 +16,9 @@ namespace {
 bool IsHiddenZeroWidth(uint32_t c) {
   return (c >= 0x200B && c <= 0x200D) || (c >= 0x2060 && c <= 0x2064) || c == 0xFEFF || c == 0x180E || c == 0x00AD;
 }
-bool IsBidiControl(uint32_t c) { return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F; }
+bool IsBidiControl(uint32_t c) {
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F;
+}
 bool IsTag(uint32_t c) { return c >= 0xE0000 && c <= 0xE007F; }
 
 void AppendUtf8(std::string& out, uint32_t c) {
@@ -45,8 +47,8 @@ char AsciiLookAlike(UChar32 c, USpoofChecker* spoof) {
   AppendUtf8(utf8, static_cast<uint32_t>(c));
   std::array<char, 16> skeleton{};
   UErrorCode status = U_ZERO_ERROR;
-  const int32_t written = uspoof_getSkeletonUTF8(spoof, 0, utf8.data(), static_cast<int32_t>(utf8.size()), skeleton.data(),
-                                                 static_cast<int32_t>(skeleton.size()), &status);
+  const int32_t written = uspoof_getSkeletonUTF8(spoof, 0, utf8.data(), static_cast<int32_t>(utf8.size()),
+                                                 skeleton.data(), static_cast<int32_t>(skeleton.size()), &status);
   if (U_FAILURE(status) || written != 1) return 0;
   const auto ascii = static_cast<unsigned char>(skeleton[0]);
   return ascii > 0x20 && ascii < 0x7F ? static_cast<char>(std::tolower(ascii)) : 0;
@@ -205,14 +207,18 @@ struct PendingWord {
   void Flush(const FoldTable& table, std::string& out, std::vector<uint32_t>* source) {
     bool ascii = false, all_look_alike = true;
     for (const auto& l : letters) {
-      if (l.code_point < 0x80) ascii = true;
-      else if (!table.LookAlike(l.code_point)) all_look_alike = false;
+      if (l.code_point < 0x80)
+        ascii = true;
+      else if (!table.LookAlike(l.code_point))
+        all_look_alike = false;
     }
     const bool latin = ascii || all_look_alike;
     for (const auto& l : letters) {
       const char look_alike = latin ? table.LookAlike(l.code_point) : 0;
-      if (look_alike) AppendFolded(out, source, std::string_view(&look_alike, 1), l.from);
-      else AppendFolded(out, source, table.Lookup(l.code_point), l.from);
+      if (look_alike)
+        AppendFolded(out, source, std::string_view(&look_alike, 1), l.from);
+      else
+        AppendFolded(out, source, table.Lookup(l.code_point), l.from);
     }
     letters.clear();
   }
@@ -235,8 +241,10 @@ FoldResult FoldWithMap(std::string_view input, bool with_map) {
     const auto byte = static_cast<unsigned char>(input[i]);
     if (byte < 0x80 && word.letters.empty()) {  // the common case: ASCII outside any pending word
       ++i;
-      if (table.IsWordCharacter(byte)) word.letters.push_back({byte, at});
-      else AppendFolded(result.folded, source, table.Lookup(byte), at);
+      if (table.IsWordCharacter(byte))
+        word.letters.push_back({byte, at});
+      else
+        AppendFolded(result.folded, source, table.Lookup(byte), at);
       continue;
     }
     bool invalid = false;
@@ -307,8 +315,8 @@ bool LooksLikeText(std::string_view s) {
 // Common English words: a rot13'd sentence has many of them only after rotating back.
 int CountCommonWords(std::string_view folded) {
   static constexpr std::array<std::string_view, 24> kWords = {
-      "the", "and", "you", "to", "of", "is", "are", "your", "all", "for", "with", "that",
-      "ignore", "previous", "instructions", "system", "prompt", "tell", "me", "what", "how", "a", "in", "it"};
+      "the",    "and",      "you",          "to",     "of",     "is",   "are", "your", "all", "for", "with", "that",
+      "ignore", "previous", "instructions", "system", "prompt", "tell", "me",  "what", "how", "a",   "in",   "it"};
   int count = 0;
   for (size_t i = 0; i < folded.size();) {
     size_t j = i;
@@ -330,18 +338,30 @@ char Rot13(char c) {
 
 char LeetToLetter(char c) {
   switch (c) {
-    case '0': return 'o';
-    case '1': return 'i';
-    case '3': return 'e';
-    case '4': return 'a';
-    case '5': return 's';
-    case '7': return 't';
-    case '8': return 'b';
-    case '@': return 'a';
-    case '$': return 's';
-    case '!': return 'i';
-    case '|': return 'l';
-    default: return c;
+    case '0':
+      return 'o';
+    case '1':
+      return 'i';
+    case '3':
+      return 'e';
+    case '4':
+      return 'a';
+    case '5':
+      return 's';
+    case '7':
+      return 't';
+    case '8':
+      return 'b';
+    case '@':
+      return 'a';
+    case '$':
+      return 's';
+    case '!':
+      return 'i';
+    case '|':
+      return 'l';
+    default:
+      return c;
   }
 }
 
@@ -370,7 +390,8 @@ void DecodeSegments(std::string_view input, size_t base, size_t depth, Normalize
     if (c == '\\' && i + 3 < input.size() && input[i + 1] == 'x') {  // \x69\x67... escapes
       size_t j = i;
       std::string decoded;
-      while (j + 3 < input.size() && input[j] == '\\' && input[j + 1] == 'x' && IsHexChar(static_cast<unsigned char>(input[j + 2])) &&
+      while (j + 3 < input.size() && input[j] == '\\' && input[j + 1] == 'x' &&
+             IsHexChar(static_cast<unsigned char>(input[j + 2])) &&
              IsHexChar(static_cast<unsigned char>(input[j + 3]))) {
         decoded.push_back(static_cast<char>(HexValue(static_cast<unsigned char>(input[j + 2])) * 16 +
                                             HexValue(static_cast<unsigned char>(input[j + 3]))));
@@ -401,7 +422,8 @@ void DecodeSegments(std::string_view input, size_t base, size_t depth, Normalize
       if (all_hex && length % 2 == 0) {
         std::string decoded;
         for (size_t k = 0; k + 1 < length; k += 2) {
-          decoded.push_back(static_cast<char>(HexValue(static_cast<unsigned char>(run[k])) * 16 + HexValue(static_cast<unsigned char>(run[k + 1]))));
+          decoded.push_back(static_cast<char>(HexValue(static_cast<unsigned char>(run[k])) * 16 +
+                                              HexValue(static_cast<unsigned char>(run[k + 1]))));
         }
         AddDecoded(out, "hex", decoded, base + i, base + j, depth);
       } else if ((has_upper || has_digit) && has_lower) {  // a plain long word is not base64
@@ -416,7 +438,8 @@ void DecodeSegments(std::string_view input, size_t base, size_t depth, Normalize
     for (size_t i = 0; i < input.size(); ++i) {
       if (input[i] == '%' && i + 2 < input.size() && IsHexChar(static_cast<unsigned char>(input[i + 1])) &&
           IsHexChar(static_cast<unsigned char>(input[i + 2]))) {
-        decoded.push_back(static_cast<char>(HexValue(static_cast<unsigned char>(input[i + 1])) * 16 + HexValue(static_cast<unsigned char>(input[i + 2]))));
+        decoded.push_back(static_cast<char>(HexValue(static_cast<unsigned char>(input[i + 1])) * 16 +
+                                            HexValue(static_cast<unsigned char>(input[i + 2]))));
         i += 2;
       } else {
         decoded.push_back(input[i] == '+' ? ' ' : input[i]);
@@ -451,12 +474,18 @@ std::string DecodeBase64Lenient(std::string_view text) {
   int bits = 0;
   for (unsigned char c : text) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
-    else break;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else
+      break;
     buffer = (buffer << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {

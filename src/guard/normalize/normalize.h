@@ -14,9 +14,9 @@
 namespace modelguard::guard {
 
 // Caps that keep hostile input linear and bounded.
-inline constexpr size_t kMaxViews = 32;             // decoded segments kept per text
-inline constexpr size_t kMinEncodedSegment = 16;    // shorter base64/hex runs are ordinary tokens
-inline constexpr size_t kMaxDecodeDepth = 2;        // base64 inside base64, no further
+inline constexpr size_t kMaxViews = 32;           // decoded segments kept per text
+inline constexpr size_t kMinEncodedSegment = 16;  // shorter base64/hex runs are ordinary tokens
+inline constexpr size_t kMaxDecodeDepth = 2;      // base64 inside base64, no further
 
 struct HiddenCharacters {
   size_t zero_width = 0;  // U+200B..U+200D, U+2060..U+2064, U+FEFF, U+180E
@@ -35,10 +35,10 @@ struct TextView {
 };
 
 struct NormalizedText {
-  std::string folded;                 // the main view
-  std::vector<uint32_t> source;       // folded byte i came from input byte source[i]; source.size() == folded.size() + 1
+  std::string folded;            // the main view
+  std::vector<uint32_t> source;  // folded byte i came from input byte source[i]; source.size() == folded.size() + 1
   HiddenCharacters hidden;
-  std::vector<TextView> decoded;      // extra views, each scanned like the main one
+  std::vector<TextView> decoded;  // extra views, each scanned like the main one
 
   // Input byte range of folded bytes [begin, end).
   std::pair<size_t, size_t> SourceRange(size_t begin, size_t end) const;

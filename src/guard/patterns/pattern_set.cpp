@@ -24,7 +24,8 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
 
 }  // namespace
 
-Result<std::shared_ptr<const PatternSet>> PatternSet::Compile(const std::vector<PatternSpec>& specs, bool utf8, bool exact_starts) {
+Result<std::shared_ptr<const PatternSet>> PatternSet::Compile(const std::vector<PatternSpec>& specs, bool utf8,
+                                                              bool exact_starts) {
   if (specs.empty()) return MakeError(ErrorCode::kInvalidArgument, "no patterns to compile");
   std::vector<const char*> expressions;
   std::vector<unsigned> ids;
@@ -42,11 +43,12 @@ Result<std::shared_ptr<const PatternSet>> PatternSet::Compile(const std::vector<
     }
     hs_database_t* database = nullptr;
     hs_compile_error_t* error = nullptr;
-    if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(specs.size()), HS_MODE_BLOCK, nullptr, &database,
-                         &error) == HS_SUCCESS) {
+    if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(specs.size()),
+                         HS_MODE_BLOCK, nullptr, &database, &error) == HS_SUCCESS) {
       std::shared_ptr<PatternSet> set(new PatternSet());
       set->database_ = database;
-      if (hs_alloc_scratch(database, &set->prototype_) != HS_SUCCESS) return MakeError(ErrorCode::kLimit, "pattern set: cannot allocate scratch space");
+      if (hs_alloc_scratch(database, &set->prototype_) != HS_SUCCESS)
+        return MakeError(ErrorCode::kLimit, "pattern set: cannot allocate scratch space");
       set->count_ = specs.size();
       set->exact_start_ = std::move(exact_start);
       return std::shared_ptr<const PatternSet>(std::move(set));
@@ -61,7 +63,8 @@ Result<std::shared_ptr<const PatternSet>> PatternSet::Compile(const std::vector<
       continue;
     }
     if (at >= 0 && static_cast<size_t>(at) < specs.size()) {
-      return MakeError(ErrorCode::kParse, "pattern " + std::to_string(at) + " (" + specs[static_cast<size_t>(at)].expression + "): " + message);
+      return MakeError(ErrorCode::kParse, "pattern " + std::to_string(at) + " (" +
+                                              specs[static_cast<size_t>(at)].expression + "): " + message);
     }
     return MakeError(ErrorCode::kParse, "pattern set: " + message);
   }
@@ -108,7 +111,8 @@ std::vector<PatternMatch> PatternSet::Scan(std::string_view text, bool* truncate
   // leftmost start and drop the ones inside it.
   auto& all = collector.matches;
   for (auto& match : all) {
-    if (!exact_start_[match.pattern]) match.begin = match.end > kApproximateMatchSpan ? match.end - kApproximateMatchSpan : 0;
+    if (!exact_start_[match.pattern])
+      match.begin = match.end > kApproximateMatchSpan ? match.end - kApproximateMatchSpan : 0;
   }
   std::sort(all.begin(), all.end(), [](const PatternMatch& a, const PatternMatch& b) {
     if (a.pattern != b.pattern) return a.pattern < b.pattern;

@@ -39,7 +39,8 @@ class PatternSet {
   // (the texts must then be valid UTF-8, as folded texts always are); otherwise both are bytes.
   // `exact_starts`: every pattern tracks where its matches begin (redaction needs it), or Err. Otherwise
   // start tracking is dropped for the patterns too large for it (see kApproximateMatchSpan).
-  static Result<std::shared_ptr<const PatternSet>> Compile(const std::vector<PatternSpec>& specs, bool utf8, bool exact_starts);
+  static Result<std::shared_ptr<const PatternSet>> Compile(const std::vector<PatternSpec>& specs, bool utf8,
+                                                           bool exact_starts);
   ~PatternSet();
   PatternSet(const PatternSet&) = delete;
   PatternSet& operator=(const PatternSet&) = delete;

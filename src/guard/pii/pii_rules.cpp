@@ -53,13 +53,14 @@ bool ValidCard(std::string_view text, size_t& begin, size_t& end) {
 
 const std::map<std::string, size_t>& IbanLengths() {
   static const std::map<std::string, size_t> lengths = {
-      {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16}, {"BG", 22}, {"BH", 22}, {"BR", 29},
-      {"CH", 21}, {"CR", 22}, {"CY", 28}, {"CZ", 24}, {"DE", 22}, {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24},
-      {"FI", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"GT", 28}, {"HR", 21},
-      {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30}, {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LI", 21},
-      {"LT", 20}, {"LU", 20}, {"LV", 21}, {"MC", 27}, {"MD", 24}, {"ME", 22}, {"MK", 19}, {"MR", 27}, {"MT", 31}, {"MU", 30},
-      {"NL", 18}, {"NO", 15}, {"PK", 24}, {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"SA", 24},
-      {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27}, {"TN", 24}, {"TR", 26}, {"UA", 29}, {"VG", 24}, {"XK", 20}};
+      {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16}, {"BG", 22}, {"BH", 22},
+      {"BR", 29}, {"CH", 21}, {"CR", 22}, {"CY", 28}, {"CZ", 24}, {"DE", 22}, {"DK", 18}, {"DO", 28}, {"EE", 20},
+      {"EG", 29}, {"ES", 24}, {"FI", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18},
+      {"GR", 27}, {"GT", 28}, {"HR", 21}, {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30},
+      {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21}, {"MC", 27}, {"MD", 24},
+      {"ME", 22}, {"MK", 19}, {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NL", 18}, {"NO", 15}, {"PK", 24}, {"PL", 28},
+      {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"SA", 24}, {"SE", 24}, {"SI", 19}, {"SK", 24},
+      {"SM", 27}, {"TN", 24}, {"TR", 26}, {"UA", 29}, {"VG", 24}, {"XK", 20}};
   return lengths;
 }
 
@@ -113,7 +114,9 @@ bool ValidPhone(std::string_view text, size_t& begin, size_t& end) {
 bool ValidIpv4(std::string_view text, size_t& begin, size_t& end) {
   std::string candidate(text.substr(begin, end - begin));
   // "1.2.3.4.5" is a version string, not an address.
-  if (end < text.size() && text[end] == '.' && end + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[end + 1]))) return false;
+  if (end < text.size() && text[end] == '.' && end + 1 < text.size() &&
+      std::isdigit(static_cast<unsigned char>(text[end + 1])))
+    return false;
   if (begin > 0 && text[begin - 1] == '.') return false;
   in_addr address{};
   return inet_pton(AF_INET, candidate.c_str(), &address) == 1;
@@ -171,44 +174,54 @@ bool ValidDate(std::string_view text, size_t& begin, size_t& end) {
 std::vector<EntityRule> PiiRules() {
   std::vector<EntityRule> rules;
   auto add = [&](EntityRule rule) { rules.push_back(std::move(rule)); };
-  add(MakeRule("pii.email", "pii", "EMAIL", R"([a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,24})", true, 0.9, 0.95,
-       {"email", "e-mail", "mail", "contact"}, ValidEmail));
+  add(MakeRule("pii.email", "pii", "EMAIL", R"([a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,24})", true, 0.9,
+               0.95, {"email", "e-mail", "mail", "contact"}, ValidEmail));
   add(MakeRule("pii.credit_card", "pii", "CREDIT_CARD", R"([2-6]\d{3}([ \-]?\d{2,6}){2,5})", false, 0.85, 0.98,
-       {"card", "visa", "mastercard", "amex", "credit", "payment", "cc"}, ValidCard));
-  add(MakeRule("pii.iban", "pii", "IBAN", R"([a-z]{2}\d{2}( ?[a-z0-9]){11,30})", true, 0.9, 0.98, {"iban", "account", "bank", "transfer"}, ValidIban));
-  add(MakeRule("pii.us_ssn", "pii", "US_SSN", R"(\d{3}-\d{2}-\d{4})", false, 0.6, 0.95, {"ssn", "social security", "social-security"}, ValidSsn));
+               {"card", "visa", "mastercard", "amex", "credit", "payment", "cc"}, ValidCard));
+  add(MakeRule("pii.iban", "pii", "IBAN", R"([a-z]{2}\d{2}( ?[a-z0-9]){11,30})", true, 0.9, 0.98,
+               {"iban", "account", "bank", "transfer"}, ValidIban));
+  add(MakeRule("pii.us_ssn", "pii", "US_SSN", R"(\d{3}-\d{2}-\d{4})", false, 0.6, 0.95,
+               {"ssn", "social security", "social-security"}, ValidSsn));
   {
-    EntityRule bare = MakeRule("pii.us_ssn", "pii", "US_SSN", R"(\d{9})", false, 0.0, 0.85, {"ssn", "social security"}, ValidSsn);
+    EntityRule bare =
+        MakeRule("pii.us_ssn", "pii", "US_SSN", R"(\d{9})", false, 0.0, 0.85, {"ssn", "social security"}, ValidSsn);
     bare.needs_context = true;
     add(std::move(bare));
   }
-  add(MakeRule("pii.phone", "pii", "PHONE", R"(\+\d{1,3}[ .\-]?(\(\d{1,4}\)[ .\-]?)?\d{1,4}([ .\-]?\d{2,4}){1,4})", false, 0.7, 0.9,
-       {"phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "sms"}, ValidPhone));
+  add(MakeRule("pii.phone", "pii", "PHONE", R"(\+\d{1,3}[ .\-]?(\(\d{1,4}\)[ .\-]?)?\d{1,4}([ .\-]?\d{2,4}){1,4})",
+               false, 0.7, 0.9, {"phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "sms"}, ValidPhone));
   add(MakeRule("pii.phone", "pii", "PHONE", R"((\(\d{3}\) ?|\d{3}[ .\-])\d{3}[ .\-]\d{4})", false, 0.6, 0.9,
-       {"phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "sms"}, ValidPhone));
+               {"phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "sms"}, ValidPhone));
   {
-    EntityRule national = MakeRule("pii.phone", "pii", "PHONE", R"(0\d{1,4}[ /\-]\d{3,4}[ \-]?\d{2,5})", false, 0.0, 0.8,
-                        {"phone", "tel", "call", "mobile", "cell", "fax", "telefon", "handy", "telephone"}, ValidPhone);
+    EntityRule national =
+        MakeRule("pii.phone", "pii", "PHONE", R"(0\d{1,4}[ /\-]\d{3,4}[ \-]?\d{2,5})", false, 0.0, 0.8,
+                 {"phone", "tel", "call", "mobile", "cell", "fax", "telefon", "handy", "telephone"}, ValidPhone);
     national.needs_context = true;
     add(std::move(national));
   }
-  add(MakeRule("pii.ipv4", "pii", "IP_ADDRESS", R"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})", false, 0.6, 0.85, {"ip", "address", "host", "server", "client"}, ValidIpv4));
-  add(MakeRule("pii.ipv6", "pii", "IP_ADDRESS", R"([0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7})", true, 0.6, 0.85, {"ip", "address", "host", "ipv6"}, ValidIpv6));
+  add(MakeRule("pii.ipv4", "pii", "IP_ADDRESS", R"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})", false, 0.6, 0.85,
+               {"ip", "address", "host", "server", "client"}, ValidIpv4));
+  add(MakeRule("pii.ipv6", "pii", "IP_ADDRESS", R"([0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7})", true, 0.6, 0.85,
+               {"ip", "address", "host", "ipv6"}, ValidIpv6));
   {
-    const std::vector<std::string> birth = {"born", "birth", "dob", "d.o.b", "birthday", "geboren", "nacimiento", "naissance", "age"};
-    EntityRule numeric = MakeRule("pii.date_of_birth", "pii", "DATE_OF_BIRTH", R"(\d{1,2}[/.\-]\d{1,2}[/.\-](19|20)\d{2}|(19|20)\d{2}-\d{2}-\d{2})", false, 0.0, 0.85,
-                       birth, ValidDate);
+    const std::vector<std::string> birth = {"born",    "birth",      "dob",       "d.o.b", "birthday",
+                                            "geboren", "nacimiento", "naissance", "age"};
+    EntityRule numeric = MakeRule("pii.date_of_birth", "pii", "DATE_OF_BIRTH",
+                                  R"(\d{1,2}[/.\-]\d{1,2}[/.\-](19|20)\d{2}|(19|20)\d{2}-\d{2}-\d{2})", false, 0.0,
+                                  0.85, birth, ValidDate);
     numeric.needs_context = true;
     add(numeric);
-    EntityRule words = MakeRule("pii.date_of_birth", "pii", "DATE_OF_BIRTH",
-                     R"(\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6},? (19|20)\d{2}|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6} \d{1,2},? (19|20)\d{2})",
-                     true, 0.0, 0.85, birth, ValidDate);
+    EntityRule words = MakeRule(
+        "pii.date_of_birth", "pii", "DATE_OF_BIRTH",
+        R"(\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6},? (19|20)\d{2}|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6} \d{1,2},? (19|20)\d{2})",
+        true, 0.0, 0.85, birth, ValidDate);
     words.needs_context = true;
     add(words);
   }
-  add(MakeRule("pii.street_address", "pii", "ADDRESS",
-       R"(\d{1,5} [a-z][a-z.']{1,20}( [a-z][a-z.']{1,20}){0,3} (street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|parkway|pkwy|square|sq)\b\.?)",
-       true, 0.6, 0.85, {"address", "live at", "lives at", "located at", "ship to", "deliver to", "resides"}, nullptr));
+  add(MakeRule(
+      "pii.street_address", "pii", "ADDRESS",
+      R"(\d{1,5} [a-z][a-z.']{1,20}( [a-z][a-z.']{1,20}){0,3} (street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|parkway|pkwy|square|sq)\b\.?)",
+      true, 0.6, 0.85, {"address", "live at", "lives at", "located at", "ship to", "deliver to", "resides"}, nullptr));
   return rules;
 }
 

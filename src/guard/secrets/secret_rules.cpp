@@ -63,7 +63,9 @@ bool UrlPassword(std::string_view text, size_t& begin, size_t& end) {
   const size_t colon = url.find(':', scheme + 3);
   if (colon == std::string_view::npos || colon > at) return false;
   const std::string_view password = url.substr(colon + 1, at - colon - 1);
-  if (password.empty() || password == "password" || password.front() == '$' || password.front() == '{' || password.front() == '<') return false;
+  if (password.empty() || password == "password" || password.front() == '$' || password.front() == '{' ||
+      password.front() == '<')
+    return false;
   end = begin + at;
   begin = begin + colon + 1;
   return true;
@@ -84,38 +86,55 @@ std::vector<EntityRule> SecretRules() {
     rule.category = "secret";
     rules.push_back(std::move(rule));
   };
-  add(MakeRule("secret.aws_access_key_id", "", "AWS_ACCESS_KEY", R"((AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16})", false, 0.95, 0.99,
+  add(MakeRule("secret.aws_access_key_id", "", "AWS_ACCESS_KEY",
+               R"((AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16})", false, 0.95, 0.99,
                {"aws", "access"}, nullptr));
   add(MakeRule("secret.aws_secret_access_key", "", "AWS_SECRET_KEY",
-               R"(aws[A-Za-z_\-]*(secret|private)[A-Za-z_\-"']*[:=][ "']*[A-Za-z0-9/+]{40})", true, 0.95, 0.95, {}, AwsSecretValue));
-  add(MakeRule("secret.github_token", "", "GITHUB_TOKEN", R"(gh[pousr]_[A-Za-z0-9]{36,})", false, 0.98, 0.99, {}, nullptr));
-  add(MakeRule("secret.github_token", "", "GITHUB_TOKEN", R"(github_pat_[A-Za-z0-9_]{80,})", false, 0.98, 0.99, {}, nullptr));
-  add(MakeRule("secret.gitlab_token", "", "GITLAB_TOKEN", R"(gl(pat|dt|ptt|rt)-[A-Za-z0-9_\-]{20,})", false, 0.95, 0.99, {}, nullptr));
-  add(MakeRule("secret.slack_token", "", "SLACK_TOKEN", R"(xox[abposr]-[A-Za-z0-9\-]{10,})", false, 0.95, 0.99, {}, nullptr));
-  add(MakeRule("secret.slack_webhook", "", "SLACK_WEBHOOK", R"(https://hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,})", false, 0.95,
-               0.99, {}, nullptr));
-  add(MakeRule("secret.stripe_key", "", "STRIPE_KEY", R"((sk|rk)_(live|test)_[A-Za-z0-9]{20,})", false, 0.95, 0.99, {}, nullptr));
-  add(MakeRule("secret.google_api_key", "", "GOOGLE_API_KEY", R"(AIza[0-9A-Za-z_\-]{35})", false, 0.95, 0.99, {}, nullptr));
-  add(MakeRule("secret.gcp_service_account", "", "GCP_SERVICE_ACCOUNT", R"("type" ?: ?"service_account")", false, 0.8, 0.9,
-               {"private_key", "client_email"}, nullptr));
-  add(MakeRule("secret.openai_key", "", "OPENAI_KEY", R"(sk-[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,})", false, 0.98, 0.99,
+               R"(aws[A-Za-z_\-]*(secret|private)[A-Za-z_\-"']*[:=][ "']*[A-Za-z0-9/+]{40})", true, 0.95, 0.95, {},
+               AwsSecretValue));
+  add(MakeRule("secret.github_token", "", "GITHUB_TOKEN", R"(gh[pousr]_[A-Za-z0-9]{36,})", false, 0.98, 0.99, {},
+               nullptr));
+  add(MakeRule("secret.github_token", "", "GITHUB_TOKEN", R"(github_pat_[A-Za-z0-9_]{80,})", false, 0.98, 0.99, {},
+               nullptr));
+  add(MakeRule("secret.gitlab_token", "", "GITLAB_TOKEN", R"(gl(pat|dt|ptt|rt)-[A-Za-z0-9_\-]{20,})", false, 0.95, 0.99,
                {}, nullptr));
-  add(MakeRule("secret.openai_key", "", "OPENAI_KEY", R"(sk-[A-Za-z0-9]{48})", false, 0.85, 0.95, {"openai", "api"}, nullptr));
-  add(MakeRule("secret.anthropic_key", "", "ANTHROPIC_KEY", R"(sk-ant-(api|admin)\d\d-[A-Za-z0-9_\-]{80,})", false, 0.98, 0.99, {}, nullptr));
-  add(MakeRule("secret.azure_storage_key", "", "AZURE_STORAGE_KEY", R"(AccountKey=[A-Za-z0-9+/]{40,}={0,2})", false, 0.95, 0.99, {}, nullptr));
-  add(MakeRule("secret.azure_client_secret", "", "AZURE_CLIENT_SECRET", R"([A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})", false, 0.9, 0.97,
+  add(MakeRule("secret.slack_token", "", "SLACK_TOKEN", R"(xox[abposr]-[A-Za-z0-9\-]{10,})", false, 0.95, 0.99, {},
+               nullptr));
+  add(MakeRule("secret.slack_webhook", "", "SLACK_WEBHOOK",
+               R"(https://hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,})", false, 0.95, 0.99,
+               {}, nullptr));
+  add(MakeRule("secret.stripe_key", "", "STRIPE_KEY", R"((sk|rk)_(live|test)_[A-Za-z0-9]{20,})", false, 0.95, 0.99, {},
+               nullptr));
+  add(MakeRule("secret.google_api_key", "", "GOOGLE_API_KEY", R"(AIza[0-9A-Za-z_\-]{35})", false, 0.95, 0.99, {},
+               nullptr));
+  add(MakeRule("secret.gcp_service_account", "", "GCP_SERVICE_ACCOUNT", R"("type" ?: ?"service_account")", false, 0.8,
+               0.9, {"private_key", "client_email"}, nullptr));
+  add(MakeRule("secret.openai_key", "", "OPENAI_KEY", R"(sk-[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,})", false,
+               0.98, 0.99, {}, nullptr));
+  add(MakeRule("secret.openai_key", "", "OPENAI_KEY", R"(sk-[A-Za-z0-9]{48})", false, 0.85, 0.95, {"openai", "api"},
+               nullptr));
+  add(MakeRule("secret.anthropic_key", "", "ANTHROPIC_KEY", R"(sk-ant-(api|admin)\d\d-[A-Za-z0-9_\-]{80,})", false,
+               0.98, 0.99, {}, nullptr));
+  add(MakeRule("secret.azure_storage_key", "", "AZURE_STORAGE_KEY", R"(AccountKey=[A-Za-z0-9+/]{40,}={0,2})", false,
+               0.95, 0.99, {}, nullptr));
+  add(MakeRule("secret.azure_client_secret", "", "AZURE_CLIENT_SECRET",
+               R"([A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})", false, 0.9, 0.97,
                {"azure", "client_secret", "secret"}, nullptr));
-  add(MakeRule("secret.private_key", "", "PRIVATE_KEY", R"(-----BEGIN ([A-Z]{2,10} ){0,2}PRIVATE KEY( BLOCK)?-----)", false, 0.99, 0.99, {}, ExtendPrivateKey));
-  add(MakeRule("secret.jwt", "", "JWT", R"(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})", false, 0.9, 0.95,
-               {"bearer", "token", "authorization", "jwt"}, ValidJwt));
-  add(MakeRule("secret.connection_string", "", "CONNECTION_PASSWORD",
-               R"((postgres(ql)?|mysql|mariadb|mongodb(\+srv)?|redis|rediss|amqps?|mssql|sqlserver|ftp|smtp)://[^\s:/@]+:[^\s@/]+@[^\s/]+)", true,
-               0.9, 0.95, {}, UrlPassword));
-  add(MakeRule("secret.modelguard_key", "", "MODELGUARD_KEY", R"(mg-[A-Za-z0-9_\-]{43})", false, 0.9, 0.95, {}, nullptr));
+  add(MakeRule("secret.private_key", "", "PRIVATE_KEY", R"(-----BEGIN ([A-Z]{2,10} ){0,2}PRIVATE KEY( BLOCK)?-----)",
+               false, 0.99, 0.99, {}, ExtendPrivateKey));
+  add(MakeRule("secret.jwt", "", "JWT", R"(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})", false,
+               0.9, 0.95, {"bearer", "token", "authorization", "jwt"}, ValidJwt));
+  add(MakeRule(
+      "secret.connection_string", "", "CONNECTION_PASSWORD",
+      R"((postgres(ql)?|mysql|mariadb|mongodb(\+srv)?|redis|rediss|amqps?|mssql|sqlserver|ftp|smtp)://[^\s:/@]+:[^\s@/]+@[^\s/]+)",
+      true, 0.9, 0.95, {}, UrlPassword));
+  add(MakeRule("secret.modelguard_key", "", "MODELGUARD_KEY", R"(mg-[A-Za-z0-9_\-]{43})", false, 0.9, 0.95, {},
+               nullptr));
   {
-    EntityRule generic = MakeRule("secret.generic_assignment", "", "SECRET",
-                                  R"((api[_\-]?key|apikey|secret|token|passw(or)?d|pwd|auth|credential|access[_\-]?key)[A-Za-z_\-]*["']?\s*[:=]\s*["']?[A-Za-z0-9_\-/+=.~]{16,}["']?)",
-                                  true, 0.75, 0.75, {}, HighEntropyValue);
+    EntityRule generic = MakeRule(
+        "secret.generic_assignment", "", "SECRET",
+        R"((api[_\-]?key|apikey|secret|token|passw(or)?d|pwd|auth|credential|access[_\-]?key)[A-Za-z_\-]*["']?\s*[:=]\s*["']?[A-Za-z0-9_\-/+=.~]{16,}["']?)",
+        true, 0.75, 0.75, {}, HighEntropyValue);
     generic.word_boundaries = false;
     add(std::move(generic));
   }

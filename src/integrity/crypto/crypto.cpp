@@ -48,7 +48,8 @@ Status WriteFile(const std::string& path, std::string_view bytes) {
 
 std::string Sha256(std::string_view bytes) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), reinterpret_cast<unsigned char*>(out.data()));
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 
@@ -72,7 +73,8 @@ Result<Key> LoadPrivateKeyPem(std::string_view text) {
   if (pem.empty()) return MakeError(ErrorCode::kInvalidArgument, "no PEM block found");
   auto bio = MemoryBio(pem);
   Key key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key) return MakeError(ErrorCode::kInvalidArgument, "the PEM block is not an unencrypted private key OpenSSL can read");
+  if (!key)
+    return MakeError(ErrorCode::kInvalidArgument, "the PEM block is not an unencrypted private key OpenSSL can read");
   return key;
 }
 
@@ -136,9 +138,12 @@ bool SamePublicKey(EVP_PKEY* a, EVP_PKEY* b) { return EVP_PKEY_eq(a, b) == 1; }
 const EVP_MD* HashForKey(EVP_PKEY* key) {
   if (EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519) return nullptr;
   switch (EVP_PKEY_get_bits(key)) {
-    case 384: return EVP_sha384();
-    case 521: return EVP_sha512();
-    default: return EVP_sha256();
+    case 384:
+      return EVP_sha384();
+    case 521:
+      return EVP_sha512();
+    default:
+      return EVP_sha256();
   }
 }
 
@@ -146,7 +151,8 @@ Result<std::string> Sign(EVP_PKEY* key, std::string_view message) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   size_t size = 0;
   if (EVP_DigestSignInit(ctx.get(), nullptr, HashForKey(key), nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &size, reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
+      EVP_DigestSign(ctx.get(), nullptr, &size, reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1) {
     return MakeError(ErrorCode::kInvalidArgument, "this key cannot sign (ECDSA P-256/P-384/P-521 or Ed25519 expected)");
   }
   std::string signature(size, '\0');
@@ -194,7 +200,8 @@ std::optional<std::string> Base64Decode(std::string_view in) {
   if (in.size() % 4 != 0) return std::nullopt;
   for (size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
-    const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    const bool alphabet =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
     const bool padding = c == '=' && i + 2 >= in.size();
     if (!alphabet && !padding) return std::nullopt;
   }

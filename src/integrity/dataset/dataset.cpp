@@ -24,7 +24,7 @@ bool RecordFile(const std::string& name, bool& csv) {
 Result<RecordDigest> HashRecords(const fs::path& path, bool csv) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return MakeError(ErrorCode::kIo, "cannot read '" + path.string() + "'");
-  struct stat st{};
+  struct stat st {};
   ::fstat(fd, &st);
   RecordDigest digest;
   std::vector<merkle::Hash> leaves;
@@ -61,7 +61,9 @@ std::optional<std::vector<uint8_t>> FromHex(const std::string& hex) {
   return out;
 }
 
-std::string HashHex(const merkle::Hash& h) { return Hex(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())); }
+std::string HashHex(const merkle::Hash& h) {
+  return Hex(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
 
 }  // namespace
 
@@ -145,7 +147,8 @@ Result<DatasetManifest> ParseDatasetManifest(std::string_view text) {
     m.files.algorithm = hash == "blake2b" ? DigestAlgorithm::kBlake2b : DigestAlgorithm::kSha256;
     m.files.shard_size = doc.value("shard_size", uint64_t{0});
     auto root = FromHex(doc.value("root_digest", ""));
-    if (!root || root->size() != 32) return MakeError(ErrorCode::kParse, "the manifest's root digest is not SHA-256 hex");
+    if (!root || root->size() != 32)
+      return MakeError(ErrorCode::kParse, "the manifest's root digest is not SHA-256 hex");
     m.files.root_digest = *root;
     for (const auto& item : doc.at("resources")) {
       ResourceDigest r;
@@ -157,7 +160,8 @@ Result<DatasetManifest> ParseDatasetManifest(std::string_view text) {
       r.digest = *digest;
       if (item.contains("records")) {
         auto rec_root = FromHex(item["records"].at("merkle_root").get<std::string>());
-        if (!rec_root || rec_root->size() != 32) return MakeError(ErrorCode::kParse, "resource '" + r.name + "' has a malformed record root");
+        if (!rec_root || rec_root->size() != 32)
+          return MakeError(ErrorCode::kParse, "resource '" + r.name + "' has a malformed record root");
         RecordDigest rd;
         rd.count = item["records"].at("count").get<uint64_t>();
         std::copy(rec_root->begin(), rec_root->end(), rd.root.begin());
@@ -190,9 +194,11 @@ DatasetComparison CompareDatasets(const DatasetManifest& expected, const Dataset
     auto it = actual.records.find(name);
     if (it == actual.records.end()) continue;  // the file itself is reported missing
     if (it->second.count != records.count) {
-      out.records.push_back(name + ": " + std::to_string(records.count) + " records signed, " + std::to_string(it->second.count) + " now");
+      out.records.push_back(name + ": " + std::to_string(records.count) + " records signed, " +
+                            std::to_string(it->second.count) + " now");
     } else if (it->second.root != records.root) {
-      out.records.push_back(name + ": same number of records (" + std::to_string(records.count) + "), different content");
+      out.records.push_back(name + ": same number of records (" + std::to_string(records.count) +
+                            "), different content");
     }
   }
   return out;

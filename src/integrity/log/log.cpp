@@ -65,7 +65,8 @@ Result<std::string> TransparencyLog::PublicKeyPem() {
 
 Result<uint64_t> TransparencyLog::Append(std::string_view data, std::string_view kind) {
   const auto leaf = merkle::LeafHash({reinterpret_cast<const uint8_t*>(data.data()), data.size()});
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   return store_->Append(kind, static_cast<int64_t>(now), data, leaf);
 }
 
@@ -92,8 +93,11 @@ Result<std::vector<merkle::Hash>> TransparencyLog::LeafHashes(uint64_t size) {
     hashes.push_back(h);
   });
   if (!visited) return visited.error();
-  if (!contiguous) return MakeError(ErrorCode::kParse, "the log's entries are not contiguous at index " + std::to_string(hashes.size()));
-  if (hashes.size() != size) return MakeError(ErrorCode::kInvalidArgument, "the log holds fewer than " + std::to_string(size) + " entries");
+  if (!contiguous)
+    return MakeError(ErrorCode::kParse,
+                     "the log's entries are not contiguous at index " + std::to_string(hashes.size()));
+  if (hashes.size() != size)
+    return MakeError(ErrorCode::kInvalidArgument, "the log holds fewer than " + std::to_string(size) + " entries");
   return hashes;
 }
 
@@ -162,13 +166,15 @@ Result<LogAudit> TransparencyLog::Audit() {
   auto visited = store_->ForEach(UINT64_MAX, true, [&](uint64_t index, std::string_view data, std::string_view stored) {
     if (gap) return;
     if (index != leaves.size()) {
-      audit.problems.push_back("entry " + std::to_string(leaves.size()) + " is missing (next stored index " + std::to_string(index) + ")");
+      audit.problems.push_back("entry " + std::to_string(leaves.size()) + " is missing (next stored index " +
+                               std::to_string(index) + ")");
       gap = true;
       return;
     }
     const auto recomputed = merkle::LeafHash({reinterpret_cast<const uint8_t*>(data.data()), data.size()});
     if (stored.size() != 32 || std::memcmp(stored.data(), recomputed.data(), 32) != 0) {
-      audit.problems.push_back("entry " + std::to_string(index) + " was modified: its data no longer matches its leaf hash");
+      audit.problems.push_back("entry " + std::to_string(index) +
+                               " was modified: its data no longer matches its leaf hash");
     }
     // The tree is rebuilt from the data itself, so rewriting data and hash together still changes the root.
     leaves.push_back(recomputed);
@@ -187,11 +193,13 @@ Result<LogAudit> TransparencyLog::Audit() {
       continue;
     }
     if (checkpoint->size != size_at || checkpoint->size > leaves.size()) {
-      audit.problems.push_back("checkpoint at size " + std::to_string(size_at) + " commits to entries the log no longer holds");
+      audit.problems.push_back("checkpoint at size " + std::to_string(size_at) +
+                               " commits to entries the log no longer holds");
       continue;
     }
     if (merkle::Root(std::span(leaves).first(checkpoint->size)) != checkpoint->root) {
-      audit.problems.push_back("checkpoint at size " + std::to_string(size_at) + ": the stored entries no longer hash to its root");
+      audit.problems.push_back("checkpoint at size " + std::to_string(size_at) +
+                               ": the stored entries no longer hash to its root");
       continue;
     }
     ++audit.checkpoints_verified;
@@ -203,7 +211,9 @@ Result<Checkpoint> VerifyCheckpointNote(const std::string& note, const std::stri
   auto key = crypto::LoadPublicKeyPem(public_key_pem);
   if (!key) return MakeError(ErrorCode::kInvalidArgument, "no checkpoint key: " + key.error().message);
   const auto parsed = ParseSignedNote(note);
-  if (!parsed) return MakeError(ErrorCode::kParse, "not a checkpoint note (origin, size and base64 root lines, a blank line, signatures)");
+  if (!parsed)
+    return MakeError(ErrorCode::kParse,
+                     "not a checkpoint note (origin, size and base64 root lines, a blank line, signatures)");
   if (parsed->root.size() != 32) return MakeError(ErrorCode::kParse, "the checkpoint root is not a SHA-256 hash");
   Checkpoint c;
   c.note = note;

@@ -39,13 +39,15 @@ class PostgresStore final : public LogStore {
       return MakeError(ErrorCode::kIo, std::string("cannot connect to the PostgreSQL log: ") + PQerrorMessage(conn_));
     }
     // "relation already exists, skipping" notices are not for the user.
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
     return Command(
         "CREATE TABLE IF NOT EXISTS mg_log_meta(key text PRIMARY KEY, value text NOT NULL);"
         "CREATE TABLE IF NOT EXISTS mg_log_entries(idx bigint PRIMARY KEY, kind text NOT NULL, time bigint NOT NULL,"
         "  data bytea NOT NULL, leaf_hash bytea NOT NULL);"
         "CREATE INDEX IF NOT EXISTS mg_log_entries_leaf ON mg_log_entries(leaf_hash);"
-        "CREATE TABLE IF NOT EXISTS mg_log_checkpoints(size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL);");
+        "CREATE TABLE IF NOT EXISTS mg_log_checkpoints(size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT "
+        "NULL);");
   }
 
   Result<std::optional<std::string>> GetMeta(const std::string& key) override {
@@ -56,21 +58,24 @@ class PostgresStore final : public LogStore {
   }
 
   Status SetMeta(const std::string& key, const std::string& value) override {
-    auto r = Query("INSERT INTO mg_log_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                   {{key}, {value}});
+    auto r = Query(
+        "INSERT INTO mg_log_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        {{key}, {value}});
     if (!r) return r.error();
     return Ok{};
   }
 
-  Result<uint64_t> Append(std::string_view kind, int64_t time, std::string_view data, const merkle::Hash& leaf) override {
+  Result<uint64_t> Append(std::string_view kind, int64_t time, std::string_view data,
+                          const merkle::Hash& leaf) override {
     if (auto s = Command("BEGIN; LOCK TABLE mg_log_entries IN SHARE ROW EXCLUSIVE MODE"); !s) {
       (void)Command("ROLLBACK");
       return s.error();
     }
     const std::string time_text = std::to_string(time);
-    auto r = Query("INSERT INTO mg_log_entries(idx, kind, time, data, leaf_hash) "
-                   "SELECT COUNT(*), $1, $2::bigint, $3, $4 FROM mg_log_entries RETURNING idx::text",
-                   {{kind}, {time_text}, {data, true}, {std::string_view(reinterpret_cast<const char*>(leaf.data()), 32), true}});
+    auto r = Query(
+        "INSERT INTO mg_log_entries(idx, kind, time, data, leaf_hash) "
+        "SELECT COUNT(*), $1, $2::bigint, $3, $4 FROM mg_log_entries RETURNING idx::text",
+        {{kind}, {time_text}, {data, true}, {std::string_view(reinterpret_cast<const char*>(leaf.data()), 32), true}});
     if (!r) {
       (void)Command("ROLLBACK");
       return r.error();
@@ -113,8 +118,11 @@ class PostgresStore final : public LogStore {
     // Rows stream one at a time: an audit of a large log does not hold it in memory twice.
     const std::string bound = std::to_string(std::min<uint64_t>(limit, INT64_MAX));
     const char* values[] = {bound.c_str()};
-    const char* sql = with_data ? "SELECT idx::text, data, leaf_hash FROM mg_log_entries WHERE idx < $1::bigint ORDER BY mg_log_entries.idx"
-                                : "SELECT idx::text, ''::bytea, leaf_hash FROM mg_log_entries WHERE idx < $1::bigint ORDER BY mg_log_entries.idx";
+    const char* sql =
+        with_data
+            ? "SELECT idx::text, data, leaf_hash FROM mg_log_entries WHERE idx < $1::bigint ORDER BY mg_log_entries.idx"
+            : "SELECT idx::text, ''::bytea, leaf_hash FROM mg_log_entries WHERE idx < $1::bigint ORDER BY "
+              "mg_log_entries.idx";
     if (!PQsendQueryParams(conn_, sql, 1, nullptr, values, nullptr, nullptr, 1) || !PQsetSingleRowMode(conn_)) {
       return MakeError(ErrorCode::kIo, std::string("log database: ") + PQerrorMessage(conn_));
     }
@@ -133,9 +141,10 @@ class PostgresStore final : public LogStore {
 
   Status PutCheckpoint(uint64_t size, const merkle::Hash& root, const std::string& note) override {
     const std::string size_text = std::to_string(size);
-    auto r = Query("INSERT INTO mg_log_checkpoints(size, root, note) VALUES ($1::bigint, $2, $3) "
-                   "ON CONFLICT (size) DO UPDATE SET root = excluded.root, note = excluded.note",
-                   {{size_text}, {std::string_view(reinterpret_cast<const char*>(root.data()), 32), true}, {note}});
+    auto r = Query(
+        "INSERT INTO mg_log_checkpoints(size, root, note) VALUES ($1::bigint, $2, $3) "
+        "ON CONFLICT (size) DO UPDATE SET root = excluded.root, note = excluded.note",
+        {{size_text}, {std::string_view(reinterpret_cast<const char*>(root.data()), 32), true}, {note}});
     if (!r) return r.error();
     return Ok{};
   }
@@ -144,7 +153,8 @@ class PostgresStore final : public LogStore {
     auto r = Query("SELECT size::text, note FROM mg_log_checkpoints ORDER BY mg_log_checkpoints.size", {});
     if (!r) return r.error();
     std::vector<std::pair<uint64_t, std::string>> out;
-    for (int i = 0; i < PQntuples(r->get()); ++i) out.emplace_back(ToUnsigned(Value(r->get(), i, 0)), std::string(Value(r->get(), i, 1)));
+    for (int i = 0; i < PQntuples(r->get()); ++i)
+      out.emplace_back(ToUnsigned(Value(r->get(), i, 0)), std::string(Value(r->get(), i, 1)));
     return out;
   }
 

@@ -13,15 +13,15 @@ namespace modelguard::integrity {
 inline constexpr std::string_view kNoteSignatureDash = "\xE2\x80\x94";  // U+2014
 
 struct NoteSignature {
-  std::string key_hash;   // 4 bytes
+  std::string key_hash;  // 4 bytes
   std::string signature;
 };
 
 struct SignedNote {
-  std::string body;       // the signed text, up to and including the newline before the blank line
+  std::string body;  // the signed text, up to and including the newline before the blank line
   std::string origin;
   uint64_t size = 0;
-  std::string root;       // raw bytes (32 for SHA-256 logs)
+  std::string root;  // raw bytes (32 for SHA-256 logs)
   std::vector<NoteSignature> signatures;
 };
 

@@ -52,7 +52,8 @@ class SqliteStore final : public LogStore {
     return Step(s->get());
   }
 
-  Result<uint64_t> Append(std::string_view kind, int64_t time, std::string_view data, const merkle::Hash& leaf) override {
+  Result<uint64_t> Append(std::string_view kind, int64_t time, std::string_view data,
+                          const merkle::Hash& leaf) override {
     // The index is the row count inside one write transaction, so concurrent appenders cannot collide.
     if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s.error();
     auto result = [&]() -> Result<uint64_t> {
@@ -83,7 +84,8 @@ class SqliteStore final : public LogStore {
     auto s = Prepare("SELECT kind, time, data, leaf_hash FROM entries WHERE idx = ?");
     if (!s) return s.error();
     sqlite3_bind_int64(s->get(), 1, static_cast<sqlite3_int64>(index));
-    if (sqlite3_step(s->get()) != SQLITE_ROW) return MakeError(ErrorCode::kInvalidArgument, "no entry " + std::to_string(index));
+    if (sqlite3_step(s->get()) != SQLITE_ROW)
+      return MakeError(ErrorCode::kInvalidArgument, "no entry " + std::to_string(index));
     LogEntry e;
     e.index = index;
     e.kind = std::string(Column(s->get(), 0));
@@ -143,7 +145,8 @@ class SqliteStore final : public LogStore {
     return Stmt(s);
   }
   Status Step(sqlite3_stmt* s) {
-    if (sqlite3_step(s) != SQLITE_DONE) return MakeError(ErrorCode::kIo, std::string("log database: ") + sqlite3_errmsg(db_));
+    if (sqlite3_step(s) != SQLITE_DONE)
+      return MakeError(ErrorCode::kIo, std::string("log database: ") + sqlite3_errmsg(db_));
     return Ok{};
   }
   Status Exec(const char* sql) {

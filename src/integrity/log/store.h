@@ -21,7 +21,8 @@ class LogStore {
   virtual ~LogStore() = default;
   virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;
   virtual Status SetMeta(const std::string& key, const std::string& value) = 0;
-  virtual Result<uint64_t> Append(std::string_view kind, int64_t time, std::string_view data, const merkle::Hash& leaf) = 0;
+  virtual Result<uint64_t> Append(std::string_view kind, int64_t time, std::string_view data,
+                                  const merkle::Hash& leaf) = 0;
   virtual Result<uint64_t> Count() = 0;
   virtual Result<LogEntry> Entry(uint64_t index) = 0;
   virtual Result<std::optional<uint64_t>> FindLeaf(const merkle::Hash& leaf) = 0;

@@ -56,7 +56,8 @@ Result<std::vector<uint8_t>> HashRange(const fs::path& path, uint64_t start, uin
 
 bool Ignored(const fs::path& relative, const std::vector<fs::path>& ignores, bool ignore_git) {
   for (const auto& part : relative) {
-    if (ignore_git && std::find(std::begin(kGitNames), std::end(kGitNames), part.string()) != std::end(kGitNames)) return true;
+    if (ignore_git && std::find(std::begin(kGitNames), std::end(kGitNames), part.string()) != std::end(kGitNames))
+      return true;
   }
   for (const auto& ig : ignores) {
     auto it = relative.begin();
@@ -93,7 +94,9 @@ std::string ResourceName(const Manifest& manifest, const ResourceDigest& r) {
   return r.name + ":" + std::to_string(r.start) + ":" + std::to_string(r.end);
 }
 
-std::string ManifestLine(const Manifest& manifest, const ResourceDigest& r) { return ResourceName(manifest, r) + ":" + ToHex(r.digest); }
+std::string ManifestLine(const Manifest& manifest, const ResourceDigest& r) {
+  return ResourceName(manifest, r) + ":" + ToHex(r.digest);
+}
 
 Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOptions& options) {
   if (options.method == ManifestMethod::kShards && options.shard_size == 0) {
@@ -102,9 +105,11 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   std::error_code ec;
   const fs::path root(model_path);
   const auto root_status = fs::symlink_status(root, ec);
-  if (ec || !fs::exists(root_status)) return MakeError(ErrorCode::kIo, "no such file or directory: '" + model_path + "'");
+  if (ec || !fs::exists(root_status))
+    return MakeError(ErrorCode::kIo, "no such file or directory: '" + model_path + "'");
   if (fs::is_symlink(root_status) && !options.allow_symlinks) {
-    return MakeError(ErrorCode::kInvalidArgument, "'" + model_path + "' is a symbolic link; pass --allow-symlinks to follow it");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "'" + model_path + "' is a symbolic link; pass --allow-symlinks to follow it");
   }
   std::vector<fs::path> ignores;
   for (const auto& ig : options.ignore_paths) {
@@ -126,7 +131,9 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   auto add_file = [&](const fs::path& path, const std::string& name) -> Status {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return MakeError(ErrorCode::kIo, "cannot stat '" + path.string() + "'");
-    if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kInvalidArgument, "'" + path.string() + "' is not a regular file (special files cannot be signed)");
+    if (!S_ISREG(st.st_mode))
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "'" + path.string() + "' is not a regular file (special files cannot be signed)");
     files.push_back({name, path, static_cast<uint64_t>(st.st_size)});
     return Ok{};
   };
@@ -145,7 +152,8 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
                                                             "' in the model; pass --allow-symlinks to hash its target");
         }
         if (fs::is_directory(fs::status(it->path(), ec))) {
-          return MakeError(ErrorCode::kUnsupported, "symbolic link to a directory: '" + relative.generic_string() + "'");
+          return MakeError(ErrorCode::kUnsupported,
+                           "symbolic link to a directory: '" + relative.generic_string() + "'");
         }
       } else if (fs::is_directory(status)) {
         continue;
@@ -163,7 +171,8 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
     return std::lexicographical_compare(pa.begin(), pa.end(), pb.begin(), pb.end(),
                                         [](const fs::path& x, const fs::path& y) { return x.string() < y.string(); });
   };
-  std::sort(files.begin(), files.end(), [&](const FileEntry& a, const FileEntry& b) { return by_components(a.name, b.name); });
+  std::sort(files.begin(), files.end(),
+            [&](const FileEntry& a, const FileEntry& b) { return by_components(a.name, b.name); });
 
   std::vector<Work> work;
   for (const auto& f : files) {

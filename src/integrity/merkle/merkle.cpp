@@ -121,7 +121,8 @@ Result<std::vector<Hash>> ConsistencyProof(std::span<const Hash> leaves, uint64_
 
 Status VerifyInclusion(uint64_t index, uint64_t tree_size, std::span<const uint8_t> leaf_hash,
                        const std::vector<std::vector<uint8_t>>& proof, std::span<const uint8_t> root) {
-  if (index >= tree_size) return Fail("leaf index " + std::to_string(index) + " is not below tree size " + std::to_string(tree_size));
+  if (index >= tree_size)
+    return Fail("leaf index " + std::to_string(index) + " is not below tree size " + std::to_string(tree_size));
   if (!Is32(leaf_hash) || !Is32(root)) return Fail("leaf hash and root must be 32-byte SHA-256 values");
   uint64_t fn = index, sn = tree_size - 1;
   Hash r = ToHash(leaf_hash);
@@ -151,7 +152,8 @@ Status VerifyConsistency(uint64_t old_size, uint64_t new_size, std::span<const u
   if (old_size == 0) return Fail("a consistency proof from the empty tree proves nothing");
   if (old_size == new_size) {
     if (!proof.empty()) return Fail("equal sizes need an empty proof");
-    if (!std::equal(old_root.begin(), old_root.end(), new_root.begin(), new_root.end())) return Fail("equal sizes need equal roots");
+    if (!std::equal(old_root.begin(), old_root.end(), new_root.begin(), new_root.end()))
+      return Fail("equal sizes need equal roots");
     return Ok{};
   }
   if (proof.empty()) return Fail("consistency proof is empty");

@@ -41,8 +41,8 @@ std::string BuildStatement(const Manifest& manifest, const std::string& model_na
   }
   nlohmann::ordered_json statement;
   statement["_type"] = "https://in-toto.io/Statement/v1";
-  statement["subject"] = nlohmann::ordered_json::array(
-      {{{"name", model_name}, {"digest", {{"sha256", ToHex(manifest.root_digest)}}}}});
+  statement["subject"] =
+      nlohmann::ordered_json::array({{{"name", model_name}, {"digest", {{"sha256", ToHex(manifest.root_digest)}}}}});
   statement["predicateType"] = kModelSigningPredicate;
   statement["predicate"] = {{"serialization", std::move(serialization)}, {"resources", std::move(resources)}};
   return statement.dump(2);
@@ -58,7 +58,8 @@ std::string AssembleBundle(std::string_view payload, std::string_view payload_ty
     material["publicKey"] = {{"hint", key_hint}};
   } else {
     auto certificates = nlohmann::ordered_json::array();
-    for (const auto& c : chain) certificates.push_back({{"rawBytes", crypto::Base64Encode(crypto::CertificateDer(c.get()))}});
+    for (const auto& c : chain)
+      certificates.push_back({{"rawBytes", crypto::Base64Encode(crypto::CertificateDer(c.get()))}});
     material["x509CertificateChain"] = {{"certificates", std::move(certificates)}};
   }
   material["tlogEntries"] = nlohmann::ordered_json::array();
@@ -75,12 +76,14 @@ std::string AssembleBundle(std::string_view payload, std::string_view payload_ty
 
 }  // namespace
 
-Result<std::string> SignPayload(std::string_view payload, std::string_view payload_type, const std::string& private_key_pem) {
+Result<std::string> SignPayload(std::string_view payload, std::string_view payload_type,
+                                const std::string& private_key_pem) {
   auto key = crypto::LoadPrivateKeyPem(private_key_pem);
   if (!key) return key.error();
   auto signature = crypto::Sign(key->get(), DssePae(payload_type, payload));
   if (!signature) return signature.error();
-  return AssembleBundle(payload, payload_type, *signature, {}, crypto::Hex(crypto::Sha256(crypto::PublicKeyPem(key->get()))));
+  return AssembleBundle(payload, payload_type, *signature, {},
+                        crypto::Hex(crypto::Sha256(crypto::PublicKeyPem(key->get()))));
 }
 
 Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::string_view payload_type,
@@ -88,7 +91,8 @@ Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::strin
   auto key = crypto::LoadPublicKeyPem(public_key_pem);
   if (!key) return key.error();
   const auto bundle = nlohmann::json::parse(bundle_json, nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope") || !bundle["dsseEnvelope"].is_object()) {
+  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope") ||
+      !bundle["dsseEnvelope"].is_object()) {
     return MakeError(ErrorCode::kParse, "not a Sigstore bundle with a DSSE envelope");
   }
   const auto& env = bundle["dsseEnvelope"];
@@ -115,7 +119,8 @@ Result<SignResult> SignModel(const SignOptions& options) {
     auto text = crypto::ReadFile(options.signing_certificate_path);
     if (!text) return text.error();
     auto leaf = crypto::LoadCertificatesPem(*text);
-    if (!leaf) return MakeError(leaf.error().code, "'" + options.signing_certificate_path + "': " + leaf.error().message);
+    if (!leaf)
+      return MakeError(leaf.error().code, "'" + options.signing_certificate_path + "': " + leaf.error().message);
     crypto::Key cert_key(X509_get_pubkey(leaf->front().get()));
     if (!cert_key || !crypto::SamePublicKey(cert_key.get(), key->get())) {
       return MakeError(ErrorCode::kInvalidArgument, "the signing certificate does not belong to the private key");

@@ -35,7 +35,8 @@ std::vector<crypto::Cert> BundleCertificates(const json& material, std::vector<s
   }
   for (const auto& e : encoded) {
     auto der = crypto::Base64Decode(e);
-    auto cert = der ? crypto::LoadCertificateDer(*der) : Result<crypto::Cert>(MakeError(ErrorCode::kParse, "bad base64"));
+    auto cert =
+        der ? crypto::LoadCertificateDer(*der) : Result<crypto::Cert>(MakeError(ErrorCode::kParse, "bad base64"));
     if (!cert) {
       problems.push_back("a certificate in the bundle cannot be decoded");
       return {};
@@ -52,7 +53,7 @@ bool ChainVerifies(X509* leaf, const std::vector<X509*>& trusted, const std::vec
   std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
   for (X509* c : trusted) X509_STORE_add_cert(store.get(), c);
   std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> chain(sk_X509_new_null(),
-                                                                  [](STACK_OF(X509)* s) { sk_X509_free(s); });
+                                                                   [](STACK_OF(X509) * s) { sk_X509_free(s); });
   for (X509* c : untrusted) sk_X509_push(chain.get(), c);
   std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
   X509_STORE_CTX_init(ctx.get(), store.get(), leaf, chain.get());
@@ -63,7 +64,7 @@ bool ChainVerifies(X509* leaf, const std::vector<X509*>& trusted, const std::vec
 }
 
 time_t NotBefore(X509* cert) {
-  struct tm t{};
+  struct tm t {};
   ASN1_TIME_to_tm(X509_get0_notBefore(cert), &t);
   return timegm(&t);
 }
@@ -73,13 +74,15 @@ std::string ExtensionText(X509* cert, const char* oid, bool der_utf8) {
   const int index = X509_get_ext_by_OBJ(cert, obj.get(), -1);
   if (index < 0) return {};
   const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, index));
-  std::string raw(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)), static_cast<size_t>(ASN1_STRING_length(data)));
+  std::string raw(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                  static_cast<size_t>(ASN1_STRING_length(data)));
   if (!der_utf8) return raw;
   const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
-  std::unique_ptr<ASN1_UTF8STRING, decltype(&ASN1_UTF8STRING_free)> s(d2i_ASN1_UTF8STRING(nullptr, &p, static_cast<long>(raw.size())),
-                                                                     ASN1_UTF8STRING_free);
+  std::unique_ptr<ASN1_UTF8STRING, decltype(&ASN1_UTF8STRING_free)> s(
+      d2i_ASN1_UTF8STRING(nullptr, &p, static_cast<long>(raw.size())), ASN1_UTF8STRING_free);
   if (!s) return {};
-  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s.get())), static_cast<size_t>(ASN1_STRING_length(s.get())));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s.get())),
+                     static_cast<size_t>(ASN1_STRING_length(s.get())));
 }
 
 std::vector<std::string> SubjectAltNames(X509* cert) {
@@ -90,7 +93,8 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(sans, i);
     if (n->type == GEN_EMAIL || n->type == GEN_URI) {
       const ASN1_IA5STRING* s = n->type == GEN_EMAIL ? n->d.rfc822Name : n->d.uniformResourceIdentifier;
-      names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<size_t>(ASN1_STRING_length(s)));
+      names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                         static_cast<size_t>(ASN1_STRING_length(s)));
     }
   }
   GENERAL_NAMES_free(sans);
@@ -185,12 +189,12 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
     out.problems.push_back("the transparency log entry records another payload");
   }
   bool bound = false;
-  const std::string envelope_sig = envelope.value("signatures", json::array()).empty()
-                                       ? std::string()
-                                       : envelope["signatures"][0].value("sig", "");
+  const std::string envelope_sig =
+      envelope.value("signatures", json::array()).empty() ? std::string() : envelope["signatures"][0].value("sig", "");
   for (const auto& s : spec.value("signatures", json::array())) {
     auto pem = crypto::Base64Decode(s.value("verifier", ""));
-    auto certs = pem ? crypto::LoadCertificatesPem(*pem) : Result<std::vector<crypto::Cert>>(MakeError(ErrorCode::kParse, ""));
+    auto certs =
+        pem ? crypto::LoadCertificatesPem(*pem) : Result<std::vector<crypto::Cert>>(MakeError(ErrorCode::kParse, ""));
     if (s.value("signature", "") == envelope_sig && certs && X509_cmp(certs->front().get(), leaf) == 0) bound = true;
   }
   if (!bound) out.problems.push_back("the transparency log entry records another signature or certificate");
@@ -224,8 +228,10 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
       EVP_PKEY* key = FindLogKey(trust, s.key_hash);
       if (key && crypto::Verify(key, s.signature, note->body)) signed_ok = true;
     }
-    if (signed_ok) out.checks.push_back("checkpoint signed by a transparency log of the trusted root");
-    else out.problems.push_back("the checkpoint is not signed by a transparency log of the trusted root");
+    if (signed_ok)
+      out.checks.push_back("checkpoint signed by a transparency log of the trusted root");
+    else
+      out.problems.push_back("the checkpoint is not signed by a transparency log of the trusted root");
   }
   if (!checkpoint_matches) out.problems.push_back("the checkpoint does not commit to the inclusion proof's tree");
 
@@ -241,8 +247,10 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
       promise["integratedTime"] = integrated_time;
       promise["logID"] = crypto::Hex(*log_id);
       promise["logIndex"] = JsonInteger(entry.value("logIndex", json()));
-      if (crypto::Verify(key, *set, promise.dump())) out.checks.push_back("signed entry timestamp from the log verifies");
-      else out.problems.push_back("the signed entry timestamp does not verify");
+      if (crypto::Verify(key, *set, promise.dump()))
+        out.checks.push_back("signed entry timestamp from the log verifies");
+      else
+        out.problems.push_back("the signed entry timestamp does not verify");
     }
   }
   return integrated_time;
@@ -307,13 +315,15 @@ SignerCheck CheckSigstoreSigner(const json& bundle, const VerifyOptions& options
     }
     trust = std::move(*parsed);
   } else {
-    out.warnings.push_back("no --trust-root: the Fulcio chain, the signed entry timestamp and the checkpoint signature were not checked");
+    out.warnings.push_back(
+        "no --trust-root: the Fulcio chain, the signed entry timestamp and the checkpoint signature were not checked");
   }
 
   const auto sans = SubjectAltNames(leaf);
   std::string issuer = ExtensionText(leaf, "1.3.6.1.4.1.57264.1.8", true);
   if (issuer.empty()) issuer = ExtensionText(leaf, "1.3.6.1.4.1.57264.1.1", false);
-  out.signer = (sans.empty() ? std::string("(no identity)") : sans.front()) + " via " + (issuer.empty() ? "(no issuer)" : issuer);
+  out.signer = (sans.empty() ? std::string("(no identity)") : sans.front()) + " via " +
+               (issuer.empty() ? "(no issuer)" : issuer);
   if (std::find(sans.begin(), sans.end(), options.identity) == sans.end()) {
     out.problems.push_back("the certificate identity is not '" + options.identity + "'");
   }
@@ -326,11 +336,13 @@ SignerCheck CheckSigstoreSigner(const json& bundle, const VerifyOptions& options
   if (entries.empty()) out.problems.push_back("the bundle has no transparency log entry");
   uint64_t integrated_time = 0;
   for (const auto& entry : entries) {
-    integrated_time = std::max(integrated_time, CheckLogEntry(entry, bundle.value("dsseEnvelope", json::object()), leaf, trust ? &*trust : nullptr, out));
+    integrated_time = std::max(integrated_time, CheckLogEntry(entry, bundle.value("dsseEnvelope", json::object()), leaf,
+                                                              trust ? &*trust : nullptr, out));
   }
   // Fulcio certificates live ten minutes: the log's time must fall inside the certificate's validity.
   time_t at = static_cast<time_t>(integrated_time);
-  if (integrated_time == 0 || X509_cmp_time(X509_get0_notBefore(leaf), &at) > 0 || X509_cmp_time(X509_get0_notAfter(leaf), &at) < 0) {
+  if (integrated_time == 0 || X509_cmp_time(X509_get0_notBefore(leaf), &at) > 0 ||
+      X509_cmp_time(X509_get0_notAfter(leaf), &at) < 0) {
     out.problems.push_back("the log's integration time is outside the certificate's validity");
   }
   if (trust) {
@@ -339,8 +351,10 @@ SignerCheck CheckSigstoreSigner(const json& bundle, const VerifyOptions& options
     for (const auto& c : trust->fulcio_intermediates) intermediates.push_back(c.get());
     for (size_t i = 1; i < certs.size(); ++i) intermediates.push_back(certs[i].get());
     std::string error;
-    if (ChainVerifies(leaf, roots, intermediates, at, error)) out.checks.push_back("Fulcio certificate chain at the log's integration time");
-    else out.problems.push_back("the certificate does not chain to a Fulcio CA of the trusted root: " + error);
+    if (ChainVerifies(leaf, roots, intermediates, at, error))
+      out.checks.push_back("Fulcio certificate chain at the log's integration time");
+    else
+      out.problems.push_back("the certificate does not chain to a Fulcio CA of the trusted root: " + error);
   }
   out.key.reset(X509_get_pubkey(leaf));
   return out;

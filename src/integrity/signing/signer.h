@@ -11,7 +11,7 @@
 namespace modelguard::integrity {
 
 struct SignerCheck {
-  crypto::Key key;                     // null when no key could be established
+  crypto::Key key;  // null when no key could be established
   std::string signer;
   std::vector<std::string> checks, warnings, problems;
 };

@@ -79,7 +79,8 @@ std::optional<SignedManifest> ReadStatement(const json& statement, VerifyReport&
     return signed_manifest;
   }
   if (report.predicate_type != kModelSigningPredicate || !statement.contains("predicate")) {
-    report.problems.push_back("the payload is not a model_signing statement (predicate type '" + report.predicate_type + "')");
+    report.problems.push_back("the payload is not a model_signing statement (predicate type '" + report.predicate_type +
+                              "')");
     return std::nullopt;
   }
   report.subject_digest = statement["subject"][0].value("digest", json::object()).value("sha256", "");
@@ -100,7 +101,8 @@ std::optional<SignedManifest> ReadStatement(const json& statement, VerifyReport&
     return std::nullopt;
   }
   const std::string hash = serialization.value("hash_type", "sha256");
-  if (hash == "blake2b") options.algorithm = DigestAlgorithm::kBlake2b;
+  if (hash == "blake2b")
+    options.algorithm = DigestAlgorithm::kBlake2b;
   else if (hash != "sha256") {
     report.problems.push_back("unsupported hash '" + hash + "'");
     return std::nullopt;
@@ -120,9 +122,12 @@ std::optional<SignedManifest> ReadStatement(const json& statement, VerifyReport&
 
 const char* ToString(FileDifference::Kind kind) {
   switch (kind) {
-    case FileDifference::kMissing: return "missing";
-    case FileDifference::kExtra: return "extra";
-    case FileDifference::kModified: return "modified";
+    case FileDifference::kMissing:
+      return "missing";
+    case FileDifference::kExtra:
+      return "extra";
+    case FileDifference::kModified:
+      return "modified";
   }
   return "?";
 }
@@ -132,8 +137,10 @@ std::vector<FileDifference> CompareDigests(const std::map<std::string, std::stri
   std::vector<FileDifference> differences;
   for (const auto& [name, digest] : signed_digests) {
     auto it = actual_digests.find(name);
-    if (it == actual_digests.end()) differences.push_back({FileDifference::kMissing, name, digest, ""});
-    else if (it->second != digest) differences.push_back({FileDifference::kModified, name, digest, it->second});
+    if (it == actual_digests.end())
+      differences.push_back({FileDifference::kMissing, name, digest, ""});
+    else if (it->second != digest)
+      differences.push_back({FileDifference::kModified, name, digest, it->second});
   }
   for (const auto& [name, digest] : actual_digests) {
     if (!signed_digests.contains(name)) differences.push_back({FileDifference::kExtra, name, "", digest});
@@ -151,13 +158,15 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
       auto text = crypto::ReadFile(options.public_key_path);
       if (!text) return text.error();
       if (!crypto::LoadPublicKeyPem(*text)) {
-        return MakeError(ErrorCode::kInvalidArgument, "'" + options.public_key_path + "' holds no public key OpenSSL can read");
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "'" + options.public_key_path + "' holds no public key OpenSSL can read");
       }
       key_text = std::move(*text);
       break;
     }
     case VerifyMethod::kCertificate:
-      if (options.certificate_chain_paths.empty()) return MakeError(ErrorCode::kInvalidArgument, "--certificate-chain is required");
+      if (options.certificate_chain_paths.empty())
+        return MakeError(ErrorCode::kInvalidArgument, "--certificate-chain is required");
       for (const auto& path : options.certificate_chain_paths) {
         auto text = crypto::ReadFile(path);
         if (!text) return text.error();
@@ -180,7 +189,8 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
 
   VerifyReport report;
   const auto bundle = json::parse(*bundle_text, nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope") || !bundle["dsseEnvelope"].is_object()) {
+  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope") ||
+      !bundle["dsseEnvelope"].is_object()) {
     report.problems.push_back("the signature file is not a Sigstore bundle with a DSSE envelope");
     return report;
   }
@@ -193,9 +203,10 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
     return report;
   }
   const auto material = bundle.value("verificationMaterial", json::object());
-  SignerCheck signer = options.method == VerifyMethod::kKey           ? CheckKeySigner(material, key_text)
-                       : options.method == VerifyMethod::kCertificate ? CheckCertificateSigner(material, trusted)
-                                                                      : CheckSigstoreSigner(bundle, options, trust_root_text);
+  SignerCheck signer = options.method == VerifyMethod::kKey ? CheckKeySigner(material, key_text)
+                       : options.method == VerifyMethod::kCertificate
+                           ? CheckCertificateSigner(material, trusted)
+                           : CheckSigstoreSigner(bundle, options, trust_root_text);
   report.signer = signer.signer;
   report.checks = std::move(signer.checks);
   report.warnings = std::move(signer.warnings);
@@ -217,12 +228,14 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
         break;
       }
     }
-    if (!report.signature_valid) report.problems.push_back("no signature in the envelope verifies with the signer's key");
+    if (!report.signature_valid)
+      report.problems.push_back("no signature in the envelope verifies with the signer's key");
   }
 
   auto signed_manifest = ReadStatement(statement, report);
   if (!signed_manifest) return report;
-  if (signed_manifest->legacy) report.warnings.push_back("model_signing v0.2 statement: the signer's settings were not recorded");
+  if (signed_manifest->legacy)
+    report.warnings.push_back("model_signing v0.2 statement: the signer's settings were not recorded");
   ManifestOptions& manifest_options = signed_manifest->options;
   for (const auto& p : options.extra_ignores) manifest_options.ignore_paths.push_back(p);
   // The signature file is never part of the model, even when a signer (v1.0.x) did not record it.
@@ -230,7 +243,8 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
     std::error_code ec;
     const auto model = std::filesystem::weakly_canonical(options.model_path, ec);
     const auto relative = std::filesystem::weakly_canonical(options.bundle_path, ec).lexically_relative(model);
-    if (!relative.empty() && *relative.begin() != "..") manifest_options.ignore_paths.push_back(relative.generic_string());
+    if (!relative.empty() && *relative.begin() != "..")
+      manifest_options.ignore_paths.push_back(relative.generic_string());
   }
   auto manifest = BuildManifest(options.model_path, manifest_options);
   if (!manifest) return manifest.error();
@@ -243,7 +257,8 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
   const bool only_extra = std::all_of(report.differences.begin(), report.differences.end(),
                                       [](const FileDifference& d) { return d.kind == FileDifference::kExtra; });
   const bool digest_consistent = signed_manifest->legacy || report.subject_digest == report.computed_digest;
-  report.manifest_matches = report.differences.empty() ? digest_consistent : (options.ignore_unsigned_files && only_extra);
+  report.manifest_matches =
+      report.differences.empty() ? digest_consistent : (options.ignore_unsigned_files && only_extra);
   if (report.differences.empty() && !digest_consistent) {
     report.problems.push_back("the statement's subject digest does not match the signed resources");
   }

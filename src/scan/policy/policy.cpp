@@ -71,8 +71,8 @@ Result<Policy> Policy::Parse(std::string_view text, const Policy* base) {
   try {
     if (!doc.is_object()) return MakeError(ErrorCode::kParse, "policy must be a JSON object");
     if (doc.contains("schema") && doc["schema"] != "modelguard.policy/v1") {
-      return MakeError(ErrorCode::kParse, "unsupported policy schema " + doc["schema"].dump() +
-                                              " (expected \"modelguard.policy/v1\")");
+      return MakeError(ErrorCode::kParse,
+                       "unsupported policy schema " + doc["schema"].dump() + " (expected \"modelguard.policy/v1\")");
     }
     if (doc.contains("imports")) {
       const json& imports = doc["imports"];
@@ -96,8 +96,10 @@ Result<Policy> Policy::Parse(std::string_view text, const Policy* base) {
       for (const auto& [format, ops] : doc["ops"].items()) {
         // A null reason allows an op the shipped policy lists (e.g. a pipeline that must read files).
         for (const auto& [op, reason] : ops.items()) {
-          if (reason.is_null()) policy.dangerous_ops_[format].erase(op);
-          else policy.dangerous_ops_[format][op] = reason.get<std::string>();
+          if (reason.is_null())
+            policy.dangerous_ops_[format].erase(op);
+          else
+            policy.dangerous_ops_[format][op] = reason.get<std::string>();
         }
       }
     }
@@ -106,7 +108,8 @@ Result<Policy> Policy::Parse(std::string_view text, const Policy* base) {
         RuleConfig& rule = policy.rules_[id];
         if (cfg.contains("severity")) {
           auto sev = ParseSeverity(cfg["severity"].get<std::string>());
-          if (!sev) return MakeError(ErrorCode::kParse, "rule '" + id + "': unknown severity " + cfg["severity"].dump());
+          if (!sev)
+            return MakeError(ErrorCode::kParse, "rule '" + id + "': unknown severity " + cfg["severity"].dump());
           rule.severity = *sev;
         }
         rule.enabled = cfg.value("enabled", rule.enabled);
@@ -162,7 +165,8 @@ ImportDecision Policy::ClassifyImport(std::string_view module, std::string_view 
   // reaches os.system: every tail of the attribute path is checked as if imported directly.
   const auto parts = SplitDots(name);
   for (size_t i = 0; i < parts.size(); ++i) {
-    if (std::find(dangerous_attributes_.begin(), dangerous_attributes_.end(), parts[i]) != dangerous_attributes_.end()) {
+    if (std::find(dangerous_attributes_.begin(), dangerous_attributes_.end(), parts[i]) !=
+        dangerous_attributes_.end()) {
       return {ImportVerdict::kDangerous, "attribute path goes through " + std::string(parts[i])};
     }
     if (i == 0) continue;
@@ -175,7 +179,8 @@ ImportDecision Policy::ClassifyImport(std::string_view module, std::string_view 
   const std::string last(parts.back());
   for (const auto& pattern : dangerous_name_patterns_) {
     if (fnmatch(pattern.c_str(), last.c_str(), FNM_CASEFOLD) == 0) {
-      return {ImportVerdict::kDangerous, "name '" + last + "' looks like an execution, file or loader function (pattern " + pattern + ")"};
+      return {ImportVerdict::kDangerous,
+              "name '" + last + "' looks like an execution, file or loader function (pattern " + pattern + ")"};
     }
   }
   if (MatchesAllow(module, name)) return {ImportVerdict::kAllowed, ""};
@@ -202,7 +207,8 @@ std::vector<Finding> Policy::Evaluate(const std::vector<formats::Fact>& facts, c
       const ImportDecision d = ClassifyImport(fact.subject, fact.name);
       evidence = fact.subject + "." + fact.name;
       switch (d.verdict) {
-        case ImportVerdict::kAllowed: continue;
+        case ImportVerdict::kAllowed:
+          continue;
         case ImportVerdict::kDangerous:
           rule_id = prefix + ".dangerous-import";
           message = fact.detail + " (" + d.reason + ")";
@@ -250,7 +256,8 @@ std::vector<Finding> Policy::Evaluate(const std::vector<formats::Fact>& facts, c
 
 std::vector<RuleDescription> Policy::DescribeRules() const {
   std::vector<RuleDescription> out;
-  for (const auto& [id, rule] : rules_) out.push_back({id, rule.severity, rule.summary, rule.remediation, rule.references});
+  for (const auto& [id, rule] : rules_)
+    out.push_back({id, rule.severity, rule.summary, rule.remediation, rule.references});
   return out;
 }
 

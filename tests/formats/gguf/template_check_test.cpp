@@ -12,7 +12,8 @@ TEST(TemplateCheck, RealChatTemplatesAreClean) {
                             "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] | trim + '<|im_end|>' }}"
                             "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant' }}{% endif %}")
                   .empty());
-  EXPECT_TRUE(CheckTemplate("{{ bos_token }}{% if messages|length > 2 %}{{ raise_exception('too long') }}{% endif %}").empty());
+  EXPECT_TRUE(
+      CheckTemplate("{{ bos_token }}{% if messages|length > 2 %}{{ raise_exception('too long') }}{% endif %}").empty());
   // Literal text outside code blocks is not code.
   EXPECT_TRUE(CheckTemplate("Python's __class__ attribute is explained here: {{ messages[0]['content'] }}").empty());
 }

@@ -38,8 +38,8 @@ TEST(PickleMachine, GlobalAndReduceAreSeen) {
 
 TEST(PickleMachine, StackGlobalResolvesOperandsFromMemo) {
   std::vector<Fact> facts;
-  const std::string p = std::string("\x80\x04") + Sbu("subprocess") + "\x94" + Sbu("Popen") + "\x94" + "0" +
-                        "h\x00h\x01\x93"s + ")R.";
+  const std::string p =
+      std::string("\x80\x04") + Sbu("subprocess") + "\x94" + Sbu("Popen") + "\x94" + "0" + "h\x00h\x01\x93"s + ")R.";
   // BINGET 0 is "subprocess" (MEMOIZE slots 0 and 1), BINGET 1 "Popen".
   auto s = RunPickle(std::string(p.data(), p.size()), &facts);
   ASSERT_TRUE(s[0].completed) << s[0].error;
@@ -49,8 +49,8 @@ TEST(PickleMachine, StackGlobalResolvesOperandsFromMemo) {
 TEST(PickleMachine, MemoizeKeyIsCountOfOccupiedSlots) {
   // PUT 5 then MEMOIZE: CPython stores the second value under key 1 (memo_len), not 6.
   std::vector<Fact> facts;
-  const std::string p = std::string("\x80\x04") + Sbu("a") + "q\x05" + Sbu("os") + "\x94" + "0" + "h\x01" +
-                        Sbu("system") + "\x93.";
+  const std::string p =
+      std::string("\x80\x04") + Sbu("a") + "q\x05" + Sbu("os") + "\x94" + "0" + "h\x01" + Sbu("system") + "\x93.";
   auto s = RunPickle(p, &facts);
   ASSERT_TRUE(s[0].completed) << s[0].error;
   EXPECT_TRUE(HasFact(facts, fact::kPickleImport, "os", "system"));
@@ -77,7 +77,9 @@ TEST(PickleMachine, PopRemovesAnEmptyMarkLikeCPython) {
 }
 
 TEST(PickleMachine, MarkFenceMakesUnderflowAnError) {
-  auto s = RunPickle("N(0" "0.");  // second POP finds the stack empty below no mark -> pops N; then STOP underflows
+  auto s = RunPickle(
+      "N(0"
+      "0.");  // second POP finds the stack empty below no mark -> pops N; then STOP underflows
   EXPECT_FALSE(s[0].completed);
 }
 
@@ -120,14 +122,20 @@ TEST(PickleMachine, GlobalWithInvalidUtf8StopsBeforeImporting) {
 
 TEST(PickleMachine, MultipleStreamsAreAllFollowed) {
   std::vector<Fact> facts;
-  auto s = RunPickle("\x80\x02K\x01.\x80\x02" "cos\nsystem\n."s, &facts);
+  auto s = RunPickle(
+      "\x80\x02K\x01.\x80\x02"
+      "cos\nsystem\n."s,
+      &facts);
   ASSERT_EQ(s.size(), 2u);
   EXPECT_TRUE(HasFact(facts, fact::kPickleImport, "os", "system"));
 }
 
 TEST(PickleMachine, TrailingNonPickleDataIsNotAParseError) {
   std::vector<Fact> facts;
-  auto s = RunPickle(std::string("\x80\x02K\x01.") + "\x00\x10\x00\x00" "garbage"s, &facts);
+  auto s = RunPickle(std::string("\x80\x02K\x01.") +
+                         "\x00\x10\x00\x00"
+                         "garbage"s,
+                     &facts);
   ASSERT_EQ(s.size(), 1u);
   EXPECT_TRUE(HasFact(facts, fact::kPickleTrailingData));
   EXPECT_FALSE(HasFact(facts, fact::kParseError));
@@ -136,7 +144,10 @@ TEST(PickleMachine, TrailingNonPickleDataIsNotAParseError) {
 TEST(PickleMachine, RawStorageThatLooksLikeProtoIsTrailingData) {
   // A storage of 128 elements starts with the count 0x80 0x00...: PROTO 0 followed by garbage.
   std::vector<Fact> facts;
-  auto s = RunPickle("\x80\x02K\x01."s + "\x80\x00\x00\x00\x00\x00\x00\x00" "\x00\x00\x80\x3f"s, &facts);
+  auto s = RunPickle("\x80\x02K\x01."s +
+                         "\x80\x00\x00\x00\x00\x00\x00\x00"
+                         "\x00\x00\x80\x3f"s,
+                     &facts);
   ASSERT_EQ(s.size(), 1u);
   EXPECT_TRUE(HasFact(facts, fact::kPickleTrailingData));
   EXPECT_FALSE(HasFact(facts, fact::kParseError));
@@ -224,8 +235,8 @@ TEST(PickleMachine, BuildOnImportedModuleRewritesLaterImports) {
 
 TEST(PickleMachine, ComputedStackGlobalOperandsAreDynamicImports) {
   std::vector<Fact> facts;
-  const std::string p = std::string("\x80\x04") + Sbu("builtins") + Sbu("str") + "\x93" + Sbu("os") + "\x85R" +
-                        Sbu("system") + "\x93.";
+  const std::string p =
+      std::string("\x80\x04") + Sbu("builtins") + Sbu("str") + "\x93" + Sbu("os") + "\x85R" + Sbu("system") + "\x93.";
   auto s = RunPickle(p, &facts);
   ASSERT_TRUE(s[0].completed) << s[0].error;
   EXPECT_TRUE(HasFact(facts, fact::kPickleDynamicImport));
@@ -253,17 +264,83 @@ TEST(PickleMachine, EveryOpcodeOfAllProtocolsRoundTrips) {
   // A stream using each non-import opcode once, as CPython accepts it.
   std::string p = "\x80\x05"s;
   p += "(I42\nI01\nL7L\nF1.5\n"s;
-  p += "J\x01\x00\x00\x00" "K\x01" "M\x01\x00" "\x8a\x01\x05" "\x8b\x01\x00\x00\x00\x05"s;
-  p += "N" "G\x3f\xf0\x00\x00\x00\x00\x00\x00" "\x88\x89"s;
-  p += "S'x'\n" "T\x01\x00\x00\x00" "y" "U\x01" "z" "Vw\n" "X\x01\x00\x00\x00" "a"s;
-  p += "\x8c\x01" "b" "\x8d\x01\x00\x00\x00\x00\x00\x00\x00" "c"s;
-  p += "B\x01\x00\x00\x00" "\x01" "C\x01" "\x02" "\x8e\x01\x00\x00\x00\x00\x00\x00\x00" "\x03"s;
-  p += "\x96\x01\x00\x00\x00\x00\x00\x00\x00" "\x04" "\x98"s;
-  p += "]" "K\x01" "a" "K\x02" "K\x03" "\x85" "K\x04" "K\x05" "K\x06" "\x87\x86"s;
-  p += "}" "K\x01" "K\x02" "s" "(" "K\x03" "K\x04" "u" "\x8f" "(" "K\x01" "\x90"s;
-  p += "(" "K\x01" "\x91" "(" "K\x01" "l" "(" "K\x01" "t" ")"s;
-  p += "p0\n" "q\x01" "r\x02\x00\x00\x00" "\x94" "g0\n" "h\x01" "j\x02\x00\x00\x00" "2"s;
-  p += "(" "K\x01" "K\x02" "d" "(" "N" "1" "t."s;
+  p += "J\x01\x00\x00\x00"
+       "K\x01"
+       "M\x01\x00"
+       "\x8a\x01\x05"
+       "\x8b\x01\x00\x00\x00\x05"s;
+  p += "N"
+       "G\x3f\xf0\x00\x00\x00\x00\x00\x00"
+       "\x88\x89"s;
+  p += "S'x'\n"
+       "T\x01\x00\x00\x00"
+       "y"
+       "U\x01"
+       "z"
+       "Vw\n"
+       "X\x01\x00\x00\x00"
+       "a"s;
+  p += "\x8c\x01"
+       "b"
+       "\x8d\x01\x00\x00\x00\x00\x00\x00\x00"
+       "c"s;
+  p += "B\x01\x00\x00\x00"
+       "\x01"
+       "C\x01"
+       "\x02"
+       "\x8e\x01\x00\x00\x00\x00\x00\x00\x00"
+       "\x03"s;
+  p += "\x96\x01\x00\x00\x00\x00\x00\x00\x00"
+       "\x04"
+       "\x98"s;
+  p += "]"
+       "K\x01"
+       "a"
+       "K\x02"
+       "K\x03"
+       "\x85"
+       "K\x04"
+       "K\x05"
+       "K\x06"
+       "\x87\x86"s;
+  p += "}"
+       "K\x01"
+       "K\x02"
+       "s"
+       "("
+       "K\x03"
+       "K\x04"
+       "u"
+       "\x8f"
+       "("
+       "K\x01"
+       "\x90"s;
+  p += "("
+       "K\x01"
+       "\x91"
+       "("
+       "K\x01"
+       "l"
+       "("
+       "K\x01"
+       "t"
+       ")"s;
+  p += "p0\n"
+       "q\x01"
+       "r\x02\x00\x00\x00"
+       "\x94"
+       "g0\n"
+       "h\x01"
+       "j\x02\x00\x00\x00"
+       "2"s;
+  p += "("
+       "K\x01"
+       "K\x02"
+       "d"
+       "("
+       "N"
+       "1"
+       "t."s;
   std::vector<Fact> facts;
   auto s = RunPickle(p, &facts);
   ASSERT_EQ(s.size(), 1u);
@@ -274,7 +351,8 @@ TEST(PickleMachine, JoblibArrayBytesAreSkippedExactly) {
   // A real joblib header layout: wrapper, state dict with shape (2,), dtype <f8, alignment byte.
   const std::string wrapper = std::string("\x80\x04") + Sbu("joblib.numpy_pickle") + Sbu("NumpyArrayWrapper") +
                               "\x93)\x81}(" + Sbu("shape") + "K\x02\x85" + Sbu("dtype") + Sbu("numpy") + Sbu("dtype") +
-                              "\x93" + Sbu("f8") + "\x89\x88\x87R" + Sbu("numpy_array_alignment_bytes") + "K\x10" + "ub";
+                              "\x93" + Sbu("f8") + "\x89\x88\x87R" + Sbu("numpy_array_alignment_bytes") + "K\x10" +
+                              "ub";
   std::string p = wrapper + std::string("\x03\xff\xff\xff", 4) + std::string(16, '\x2e') + "cos\nsystem\n.";
   std::vector<Fact> facts;
   auto s = RunPickle(p, &facts);
@@ -283,7 +361,9 @@ TEST(PickleMachine, JoblibArrayBytesAreSkippedExactly) {
 }
 
 TEST(PickleMachine, SniffAcceptsPicklesAndRejectsNoise) {
-  const auto yes = [](std::string s) { return LooksLikePickle({reinterpret_cast<const uint8_t*>(s.data()), s.size()}); };
+  const auto yes = [](std::string s) {
+    return LooksLikePickle({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+  };
   EXPECT_TRUE(yes("\x80\x02N."));
   EXPECT_TRUE(yes("(lp0\nVa\np1\na."));
   EXPECT_TRUE(yes("cos\nsystem\n(S'x'\ntR"));

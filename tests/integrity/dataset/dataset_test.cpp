@@ -56,7 +56,7 @@ TEST_F(Dataset, RoundTripsThroughJson) {
 
 TEST_F(Dataset, ChangesAreReportedPerFileAndPerRecord) {
   const auto before = Build();
-  std::ofstream(dir_ / "labels.csv") << "id,label\n1,cat\n2,wolf\n";          // same count, other content
+  std::ofstream(dir_ / "labels.csv") << "id,label\n1,cat\n2,wolf\n";  // same count, other content
   std::ofstream(dir_ / "split" / "train.jsonl", std::ios::app) << "{\"text\":\"poison\"}\n";  // one more
   std::ofstream(dir_ / "extra.bin") << "x";
   fs::remove(dir_ / "README.md");

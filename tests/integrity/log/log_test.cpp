@@ -2,9 +2,9 @@
 // proofs it serves verify with the RFC 9162 verifier, checkpoints verify with the pinned key, and every kind
 // of tampering with the stored rows is caught by Audit.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <cstdlib>
@@ -100,7 +100,8 @@ TEST_P(Log, ServesProofsThatVerify) {
   }
   for (uint64_t old_size = 1; old_size <= 37; ++old_size) {
     const auto proof = *log_->ConsistencyProof(old_size, 37);
-    EXPECT_TRUE(merkle::VerifyConsistency(old_size, 37, *log_->RootAt(old_size), root, ToByteVectors(proof)).ok()) << old_size;
+    EXPECT_TRUE(merkle::VerifyConsistency(old_size, 37, *log_->RootAt(old_size), root, ToByteVectors(proof)).ok())
+        << old_size;
   }
   EXPECT_EQ(log_->FindLeaf(log_->Entry(12)->leaf_hash), 12u);
 }
@@ -112,7 +113,8 @@ TEST_P(Log, CheckpointsAreSignedNotesBoundToTheKey) {
   EXPECT_EQ(c.origin, "test.example/log");
   EXPECT_EQ(c.size, 37u);
   EXPECT_EQ(c.root, *log_->RootAt(37));
-  EXPECT_EQ(c.note.rfind("test.example/log\n37\n" + Base64Encode(c.root) + "\n\n\xE2\x80\x94 test.example/log ", 0), 0u);
+  EXPECT_EQ(c.note.rfind("test.example/log\n37\n" + Base64Encode(c.root) + "\n\n\xE2\x80\x94 test.example/log ", 0),
+            0u);
   // Another key cannot sign for this log, and its notes do not verify with the pinned key.
   const std::string other = NewKeyPem("EC", "P-256");
   EXPECT_FALSE(log_->SignCheckpoint(other).ok());

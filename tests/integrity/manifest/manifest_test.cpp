@@ -35,7 +35,8 @@ class ManifestGoldens : public ::testing::Test {
       }
     }
     for (int i = 0; i < 4; ++i) {
-      Write(root_ / "sample_model_folder" / ("f" + std::to_string(i)), "This is file f" + std::to_string(i) + " in root.");
+      Write(root_ / "sample_model_folder" / ("f" + std::to_string(i)),
+            "This is file f" + std::to_string(i) + " in root.");
     }
     fs::create_directories(root_ / "empty_model_folder");
     Write(root_ / "model_folder_with_empty_file" / "empty_file", "");
@@ -66,8 +67,13 @@ class ManifestGoldens : public ::testing::Test {
   fs::path root_;
 };
 
-const char* kModels[] = {"sample_model_file", "empty_model_file", "sample_model_folder", "empty_model_folder",
-                         "model_folder_with_empty_file", "deep_model_folder", "symlink_model_folder"};
+const char* kModels[] = {"sample_model_file",
+                         "empty_model_file",
+                         "sample_model_folder",
+                         "empty_model_folder",
+                         "model_folder_with_empty_file",
+                         "deep_model_folder",
+                         "symlink_model_folder"};
 
 TEST_F(ManifestGoldens, FileMethodMatchesUpstream) {
   for (const char* model : kModels) Check(model, std::string("file/TestSerializer/") + model, {});

@@ -97,11 +97,10 @@ void RunProbes(const std::string& dir, bool inclusion) {
     std::ifstream in(entry.path());
     const auto j = nlohmann::json::parse(in);
     const bool want_error = j.value("wantErr", false);
-    Status verdict = inclusion
-        ? VerifyInclusion(j.value("leafIdx", uint64_t{0}), j.value("treeSize", uint64_t{0}), Base64(j["leafHash"]),
-                          Proof(j["proof"]), Base64(j["root"]))
-        : VerifyConsistency(j.value("size1", uint64_t{0}), j.value("size2", uint64_t{0}), Base64(j["root1"]),
-                            Base64(j["root2"]), Proof(j["proof"]));
+    Status verdict = inclusion ? VerifyInclusion(j.value("leafIdx", uint64_t{0}), j.value("treeSize", uint64_t{0}),
+                                                 Base64(j["leafHash"]), Proof(j["proof"]), Base64(j["root"]))
+                               : VerifyConsistency(j.value("size1", uint64_t{0}), j.value("size2", uint64_t{0}),
+                                                   Base64(j["root1"]), Base64(j["root2"]), Proof(j["proof"]));
     ++probes;
     if (verdict.ok() != want_error) ++right;
     EXPECT_EQ(verdict.ok(), !want_error) << entry.path() << ": " << j.value("desc", "");

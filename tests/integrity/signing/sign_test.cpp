@@ -40,7 +40,8 @@ class Signing : public ::testing::Test {
 
   // A fresh key pair written as PEM files; returns {private, public}.
   std::pair<std::string, std::string> NewKey(const char* type, const char* curve) {
-    EVP_PKEY* key = curve ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve) : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
+    EVP_PKEY* key =
+        curve ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve) : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
     EXPECT_NE(key, nullptr);
     const std::string name = std::string(type) + (curve ? curve : "");
     const fs::path priv = tmp_ / (name + ".pem"), pub = tmp_ / (name + ".pub");
@@ -95,8 +96,8 @@ TEST_F(Signing, EveryKeyTypeRoundTripsAndOpensslAgrees) {
     const std::string command =
         k.openssl_digest ? std::string("openssl dgst ") + k.openssl_digest + " -verify " + pub + " -signature " +
                                (tmp_ / "sig.bin").string() + " " + (tmp_ / "pae.bin").string()
-                         : "openssl pkeyutl -verify -pubin -inkey " + pub + " -rawin -in " + (tmp_ / "pae.bin").string() +
-                               " -sigfile " + (tmp_ / "sig.bin").string();
+                         : "openssl pkeyutl -verify -pubin -inkey " + pub + " -rawin -in " +
+                               (tmp_ / "pae.bin").string() + " -sigfile " + (tmp_ / "sig.bin").string();
     EXPECT_EQ(std::system((command + quiet).c_str()), 0) << command;
     // And the same check fails on a PAE that differs by one byte, so it can fail at all.
     auto pae = Slurp(tmp_ / "pae.bin");
@@ -146,7 +147,8 @@ TEST_F(Signing, StatementsMatchUpstreamPayloadGoldens) {
             "This is file f" + std::to_string(i) + std::to_string(j) + " in d" + std::to_string(i) + ".");
     }
   }
-  for (int i = 0; i < 4; ++i) Write(root / "sample_model" / ("f" + std::to_string(i)), "This is file f" + std::to_string(i) + " in root.");
+  for (int i = 0; i < 4; ++i)
+    Write(root / "sample_model" / ("f" + std::to_string(i)), "This is file f" + std::to_string(i) + " in root.");
   fs::create_directories(root / "empty_folder_model");
   Write(root / "empty_file_inside_model" / "empty_file", "");
   fs::path deep = root / "deep_model";
@@ -156,16 +158,19 @@ TEST_F(Signing, StatementsMatchUpstreamPayloadGoldens) {
   fs::create_directories(root / "symlink_model");
   fs::create_symlink(tmp_ / "external_file", root / "symlink_model" / "symlink_file");
 
-  const std::pair<const char*, const char*> kTrees[] = {
-      {"sample_model_file", "file_model"},         {"empty_model_file", "empty_file_model"},
-      {"sample_model_folder", "sample_model"},     {"empty_model_folder", "empty_folder_model"},
-      {"model_folder_with_empty_file", "empty_file_inside_model"},
-      {"deep_model_folder", "deep_model"},         {"symlink_model_folder", "symlink_model"}};
+  const std::pair<const char*, const char*> kTrees[] = {{"sample_model_file", "file_model"},
+                                                        {"empty_model_file", "empty_file_model"},
+                                                        {"sample_model_folder", "sample_model"},
+                                                        {"empty_model_folder", "empty_folder_model"},
+                                                        {"model_folder_with_empty_file", "empty_file_inside_model"},
+                                                        {"deep_model_folder", "deep_model"},
+                                                        {"symlink_model_folder", "symlink_model"}};
   int compared = 0;
   for (const auto& [golden, tree] : kTrees) {
-    for (const auto& [suffix, method, shard] : {std::tuple<std::string, ManifestMethod, uint64_t>{"", ManifestMethod::kFiles, 0},
-                                                 {"_shard", ManifestMethod::kShards, 1000000000},
-                                                 {"_small_shards", ManifestMethod::kShards, 8}}) {
+    for (const auto& [suffix, method, shard] :
+         {std::tuple<std::string, ManifestMethod, uint64_t>{"", ManifestMethod::kFiles, 0},
+          {"_shard", ManifestMethod::kShards, 1000000000},
+          {"_small_shards", ManifestMethod::kShards, 8}}) {
       ManifestOptions options;
       options.method = method;
       if (shard) options.shard_size = shard;

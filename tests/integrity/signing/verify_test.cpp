@@ -137,8 +137,8 @@ TEST_F(VerifyGoldens, WrongKeyAndAlteredPayloadFail) {
   EXPECT_FALSE(altered->signature_valid);
 }
 
-const char* kCertificateDirs[] = {"v0.2.0-certificate", "v0.3.1-certificate", "v1.0.0-certificate", "v1.0.1-certificate",
-                                  "v1.1.0-certificate"};
+const char* kCertificateDirs[] = {"v0.2.0-certificate", "v0.3.1-certificate", "v1.0.0-certificate",
+                                  "v1.0.1-certificate", "v1.1.0-certificate"};
 const char* kSigstoreDirs[] = {"v0.3.1-sigstore", "v1.0.0-sigstore", "v1.0.1-sigstore", "v1.1.0-sigstore"};
 
 std::string IgnoreFor(const std::string& dir) {
@@ -189,7 +189,8 @@ TEST_F(VerifyGoldens, EveryCertificateBundleVerifiesIncludingV02) {
     EXPECT_TRUE(report->ok()) << d << (report->problems.empty() ? "" : ": " + report->problems[0]);
   }
   // v0.2 signed a malformed PAE with SHA-256 under a P-384 key; only the compatibility path accepts it.
-  auto legacy = Verify(CertificateOptions(Golden("v0.2.0-certificate"), fs::path(Golden("v0.2.0-certificate")) / "model.sig"));
+  auto legacy =
+      Verify(CertificateOptions(Golden("v0.2.0-certificate"), fs::path(Golden("v0.2.0-certificate")) / "model.sig"));
   EXPECT_EQ(legacy->predicate_type, "https://model_signing/Digests/v0.1");
 }
 
@@ -202,7 +203,8 @@ TEST_F(VerifyGoldens, CertificateBundlesFailOnAnUntrustedCaOrChangedModel) {
   X509_set_version(ca, 2);
   X509_gmtime_adj(X509_getm_notBefore(ca), -86400L * 3650);
   X509_gmtime_adj(X509_getm_notAfter(ca), 86400L * 3650);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(ca), "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("other-ca"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(ca), "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("other-ca"), -1, -1, 0);
   X509_set_issuer_name(ca, X509_get_subject_name(ca));
   X509_set_pubkey(ca, key);
   X509_sign(ca, key, EVP_sha256());
@@ -239,7 +241,8 @@ TEST_F(VerifyGoldens, EverySigstoreBundleVerifiesFullyAgainstTheTrustedRoot) {
     EXPECT_EQ(report->checks.size(), 5u) << d;  // identity, inclusion, checkpoint, SET, Fulcio chain
   }
   // Without the trusted root the offline checks still hold, and the report says what was not checked.
-  auto partial = Verify(SigstoreOptions(Golden(kSigstoreDirs[3]), fs::path(Golden(kSigstoreDirs[3])) / "model.sig", ""));
+  auto partial =
+      Verify(SigstoreOptions(Golden(kSigstoreDirs[3]), fs::path(Golden(kSigstoreDirs[3])) / "model.sig", ""));
   EXPECT_TRUE(partial->ok());
   EXPECT_EQ(partial->warnings.size(), 1u);
 }

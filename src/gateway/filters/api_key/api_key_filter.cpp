@@ -16,17 +16,20 @@ bool Allowed(const std::vector<std::string>& scope, const std::string& value) {
 
 class ApiKeyFilter final : public Filter {
  public:
-  ApiKeyFilter(std::vector<ApiKeyRecord> keys, std::shared_ptr<KeyStore> store) : keys_(std::move(keys)), store_(std::move(store)) {}
+  ApiKeyFilter(std::vector<ApiKeyRecord> keys, std::shared_ptr<KeyStore> store)
+      : keys_(std::move(keys)), store_(std::move(store)) {}
   const char* name() const override { return "api_key"; }
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
     std::string_view presented;
-    if (auto it = request.headers.find("authorization"); it != request.headers.end() && it->second.rfind("Bearer ", 0) == 0) {
+    if (auto it = request.headers.find("authorization");
+        it != request.headers.end() && it->second.rfind("Bearer ", 0) == 0) {
       presented = std::string_view(it->second).substr(7);
     } else if (auto key = request.headers.find("x-api-key"); key != request.headers.end()) {
       presented = key->second;
     }
-    if (presented.empty()) return Deny(request, 401, "missing_api_key", "an API key is required (Authorization: Bearer ...)");
+    if (presented.empty())
+      return Deny(request, 401, "missing_api_key", "an API key is required (Authorization: Bearer ...)");
     const auto hash = HashKeyBytes(presented);
     std::optional<ApiKeyRecord> match;
     if (const ApiKeyRecord* configured = FindKey(keys_, hash)) match = *configured;
@@ -36,7 +39,8 @@ class ApiKeyFilter final : public Filter {
     if (!match) return Deny(request, 401, "invalid_api_key", "the API key is not valid");
     request.key_id = match->id;
     if (match->revoked) return Deny(request, 401, "invalid_api_key", "the API key was revoked");
-    if (match->expires && std::time(nullptr) >= match->expires) return Deny(request, 401, "invalid_api_key", "the API key has expired");
+    if (match->expires && std::time(nullptr) >= match->expires)
+      return Deny(request, 401, "invalid_api_key", "the API key has expired");
     if (!Allowed(match->routes, request.route)) {
       return Deny(request, 403, "permission_denied", "the API key may not use route '" + request.route + "'");
     }
@@ -48,7 +52,8 @@ class ApiKeyFilter final : public Filter {
   }
 
  private:
-  static std::optional<Answer> Deny(RequestContext& request, unsigned status, const std::string& type, const std::string& message) {
+  static std::optional<Answer> Deny(RequestContext& request, unsigned status, const std::string& type,
+                                    const std::string& message) {
     request.verdicts["api_key"] = "block:" + type;
     return Answer{status, type, message, {}};
   }
@@ -74,7 +79,8 @@ Result<std::shared_ptr<Filter>> CreateApiKeyFilter(const nlohmann::json& setting
   }
   if (!list.is_array()) return MakeError(ErrorCode::kInvalidArgument, "api_key.keys: a list is expected");
   if (list.empty() && !env.keys) {
-    return MakeError(ErrorCode::kInvalidArgument, "api_key.keys: at least one key is needed (or a key store: keys.file)");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "api_key.keys: at least one key is needed (or a key store: keys.file)");
   }
   std::vector<ApiKeyRecord> keys;
   for (size_t i = 0; i < list.size(); ++i) {

@@ -17,14 +17,16 @@ enum class Action { kOff, kFlag, kRedact, kBlock };
 Result<Action> ParseAction(const nlohmann::json& settings, const char* key, Action fallback, bool redact_allowed) {
   if (!settings.contains(key)) return fallback;
   const auto& value = settings[key];
-  if (!value.is_string()) return MakeError(ErrorCode::kInvalidArgument, std::string("guard.") + key + " must be a string");
+  if (!value.is_string())
+    return MakeError(ErrorCode::kInvalidArgument, std::string("guard.") + key + " must be a string");
   const std::string name = value.get<std::string>();
   if (name == "off") return Action::kOff;
   if (name == "flag") return Action::kFlag;
   if (name == "block") return Action::kBlock;
   if (name == "redact" && redact_allowed) return Action::kRedact;
-  return MakeError(ErrorCode::kInvalidArgument, std::string("guard.") + key + ": '" + name + "' is not one of off, flag, " +
-                                                    (redact_allowed ? "redact, " : "") + "block");
+  return MakeError(ErrorCode::kInvalidArgument, std::string("guard.") + key + ": '" + name +
+                                                    "' is not one of off, flag, " + (redact_allowed ? "redact, " : "") +
+                                                    "block");
 }
 
 // A text inside the request or response body, where it sits, and whose words it is.
@@ -35,15 +37,18 @@ struct Piece {
 
 constexpr size_t kMaxPieces = 1024;  // strings examined per body
 
-void CollectContent(const nlohmann::json& content, const nlohmann::json::json_pointer& where, Role role, std::vector<Piece>& out) {
+void CollectContent(const nlohmann::json& content, const nlohmann::json::json_pointer& where, Role role,
+                    std::vector<Piece>& out) {
   if (out.size() >= kMaxPieces) return;
   if (content.is_string()) {
     out.push_back(Piece{where, role});
   } else if (content.is_array()) {
     for (size_t i = 0; i < content.size() && out.size() < kMaxPieces; ++i) {
       const auto& part = content[i];
-      if (part.is_string()) out.push_back(Piece{where / i, role});
-      else if (part.is_object() && part.contains("text") && part["text"].is_string()) out.push_back(Piece{where / i / "text", role});
+      if (part.is_string())
+        out.push_back(Piece{where / i, role});
+      else if (part.is_object() && part.contains("text") && part["text"].is_string())
+        out.push_back(Piece{where / i / "text", role});
     }
   }
 }
@@ -62,7 +67,8 @@ void CollectRequestPieces(const nlohmann::json& body, std::vector<Piece>& out) {
   if (auto messages = body.find("messages"); messages != body.end() && messages->is_array()) {
     for (size_t i = 0; i < messages->size(); ++i) {
       const auto& message = (*messages)[i];
-      if (message.is_object() && message.contains("content")) CollectContent(message["content"], P("/messages") / i / "content", RoleOf(message, Role::kUser), out);
+      if (message.is_object() && message.contains("content"))
+        CollectContent(message["content"], P("/messages") / i / "content", RoleOf(message, Role::kUser), out);
     }
     return;
   }
@@ -77,8 +83,10 @@ void CollectRequestPieces(const nlohmann::json& body, std::vector<Piece>& out) {
     } else if (value->is_array()) {
       for (size_t i = 0; i < value->size() && out.size() < kMaxPieces; ++i) {
         const auto& item = (*value)[i];
-        if (item.is_string()) out.push_back(Piece{P("/") / key / i, Role::kUser});
-        else if (item.is_object() && item.contains("content")) CollectContent(item["content"], P("/") / key / i / "content", RoleOf(item, Role::kUser), out);
+        if (item.is_string())
+          out.push_back(Piece{P("/") / key / i, Role::kUser});
+        else if (item.is_object() && item.contains("content"))
+          CollectContent(item["content"], P("/") / key / i / "content", RoleOf(item, Role::kUser), out);
       }
     }
     return;
@@ -106,7 +114,8 @@ void CollectOutputPieces(const nlohmann::json& body, std::vector<Piece>& out) {
     for (size_t i = 0; i < choices->size(); ++i) {
       const auto& choice = (*choices)[i];
       if (!choice.is_object()) continue;
-      if (choice.contains("text") && choice["text"].is_string()) out.push_back(Piece{P("/choices") / i / "text", Role::kAssistant});
+      if (choice.contains("text") && choice["text"].is_string())
+        out.push_back(Piece{P("/choices") / i / "text", Role::kAssistant});
       for (const char* holder : {"message", "delta"}) {
         if (choice.contains(holder) && choice[holder].is_object() && choice[holder].contains("content")) {
           CollectContent(choice[holder]["content"], P("/choices") / i / holder / "content", Role::kAssistant, out);
@@ -114,10 +123,12 @@ void CollectOutputPieces(const nlohmann::json& body, std::vector<Piece>& out) {
       }
     }
   }
-  if (auto delta = body.find("delta"); delta != body.end() && delta->is_string()) out.push_back(Piece{P("/delta"), Role::kAssistant});
+  if (auto delta = body.find("delta"); delta != body.end() && delta->is_string())
+    out.push_back(Piece{P("/delta"), Role::kAssistant});
   if (auto output = body.find("output"); output != body.end() && output->is_array()) {
     for (size_t i = 0; i < output->size(); ++i) {
-      if ((*output)[i].is_object() && (*output)[i].contains("content")) CollectContent((*output)[i]["content"], P("/output") / i / "content", Role::kAssistant, out);
+      if ((*output)[i].is_object() && (*output)[i].contains("content"))
+        CollectContent((*output)[i]["content"], P("/output") / i / "content", Role::kAssistant, out);
     }
   }
 }
@@ -161,7 +172,8 @@ class GuardFilter final : public Filter {
     std::set<Role> roles = {Role::kSystem, Role::kUser, Role::kAssistant, Role::kTool, Role::kDocument};
   };
 
-  GuardFilter(std::shared_ptr<const guard::Guard> detectors, Settings settings) : guard_(std::move(detectors)), settings_(std::move(settings)) {}
+  GuardFilter(std::shared_ptr<const guard::Guard> detectors, Settings settings)
+      : guard_(std::move(detectors)), settings_(std::move(settings)) {}
   const char* name() const override { return "guard"; }
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
@@ -182,17 +194,22 @@ class GuardFilter final : public Filter {
       const guard::Assessment assessment = guard_->Classify(text, piece.role);
       std::vector<Detection> to_redact;
       for (const auto& d : assessment.detections) {
-        const Action action = IsInjectionDetection(d) ? settings_.injection : d.detector == "secret" ? settings_.secrets : d.detector == "pii" ? settings_.pii : Action::kOff;
+        const Action action = IsInjectionDetection(d)  ? settings_.injection
+                              : d.detector == "secret" ? settings_.secrets
+                              : d.detector == "pii"    ? settings_.pii
+                                                       : Action::kOff;
         if (action == Action::kOff) continue;
         if (IsInjectionDetection(d) && d.action == Verdict::kAllow) continue;
         if (IsInjectionDetection(d) && action == Action::kBlock && d.action == Verdict::kBlock) {
-          return Refuse(request, "prompt_injection", "the request was refused by the prompt-injection guard (" + d.rule_id + " in a " +
-                                                         guard::ToString(piece.role) + " message)");
+          return Refuse(request, "prompt_injection",
+                        "the request was refused by the prompt-injection guard (" + d.rule_id + " in a " +
+                            guard::ToString(piece.role) + " message)");
         }
         if (!IsInjectionDetection(d) && action == Action::kBlock) {
           const bool secret = d.detector == "secret";
           return Refuse(request, secret ? "secret_detected" : "pii_detected",
-                        std::string("the request carries ") + (secret ? "a credential" : "personal data") + " (" + d.rule_id + "); remove it and retry");
+                        std::string("the request carries ") + (secret ? "a credential" : "personal data") + " (" +
+                            d.rule_id + "); remove it and retry");
         }
         if (action == Action::kRedact) to_redact.push_back(d);
         flags.push_back(d.rule_id);
@@ -201,7 +218,9 @@ class GuardFilter final : public Filter {
         const bool pii = settings_.pii == Action::kRedact, secrets = settings_.secrets == Action::kRedact;
         auto redaction = guard_->Redact(text, settings_.redaction, pii, secrets, &state->vault);
         // Fail closed: a message the redactor could not examine completely is not forwarded.
-        if (redaction.incomplete) return Refuse(request, "redaction_incomplete", "a message is too large or too dense to redact completely; shorten it");
+        if (redaction.incomplete)
+          return Refuse(request, "redaction_incomplete",
+                        "a message is too large or too dense to redact completely; shorten it");
         request.json[piece.where] = std::move(redaction.text);
         changed = true;
       }
@@ -264,7 +283,8 @@ class GuardFilter final : public Filter {
     if (auto leak = InspectOutput(*state, json, false, changed)) {
       request.verdicts["guard_output"] = "block:" + *leak;
       response.status = 403;
-      response.body = nlohmann::json{{"error", {{"message", LeakMessage(*leak)}, {"type", *leak}, {"code", *leak}}}}.dump();
+      response.body =
+          nlohmann::json{{"error", {{"message", LeakMessage(*leak)}, {"type", *leak}, {"code", *leak}}}}.dump();
       response.total_tokens.reset();
       return;
     }
@@ -286,7 +306,8 @@ class GuardFilter final : public Filter {
   // Every text of an answer (or of one streamed event), in order: the leak watchers first, then vault
   // placeholders put back. In a stream, text that may be the start of a placeholder ("[EMA") is held back
   // until the next event completes it (or shows it cannot be one).
-  std::optional<std::string> InspectOutput(RequestState& state, nlohmann::json& json, bool streamed, bool& changed) const {
+  std::optional<std::string> InspectOutput(RequestState& state, nlohmann::json& json, bool streamed,
+                                           bool& changed) const {
     std::vector<Piece> pieces;
     CollectOutputPieces(json, pieces);
     for (const auto& piece : pieces) {
@@ -336,8 +357,9 @@ class GuardFilter final : public Filter {
 }  // namespace
 
 Result<std::shared_ptr<Filter>> CreateGuardFilter(const nlohmann::json& settings, const FilterEnvironment&) {
-  static const std::set<std::string> kKeys = {"injection", "pii", "secrets", "redaction", "canary", "canary_template", "prompt_leak_overlap",
-                                              "output_secrets", "roles", "thresholds", "model", "signatures", "max_input_bytes", "allow"};
+  static const std::set<std::string> kKeys = {
+      "injection",      "pii",   "secrets",    "redaction", "canary",     "canary_template", "prompt_leak_overlap",
+      "output_secrets", "roles", "thresholds", "model",     "signatures", "max_input_bytes", "allow"};
   for (const auto& [key, value] : settings.items()) {
     if (!kKeys.count(key)) {
       std::string known;
@@ -368,7 +390,8 @@ Result<std::shared_ptr<Filter>> CreateGuardFilter(const nlohmann::json& settings
     return MakeError(ErrorCode::kInvalidArgument, "guard.canary_template must contain {canary}");
   }
   parsed.prompt_leak_overlap = settings.value("prompt_leak_overlap", 0.5);
-  if (parsed.prompt_leak_overlap < 0 || parsed.prompt_leak_overlap > 1) return MakeError(ErrorCode::kInvalidArgument, "guard.prompt_leak_overlap must be within 0..1 (0 disables)");
+  if (parsed.prompt_leak_overlap < 0 || parsed.prompt_leak_overlap > 1)
+    return MakeError(ErrorCode::kInvalidArgument, "guard.prompt_leak_overlap must be within 0..1 (0 disables)");
   if (settings.contains("roles")) {
     parsed.roles.clear();
     for (const auto& role : settings["roles"]) {
@@ -382,15 +405,19 @@ Result<std::shared_ptr<Filter>> CreateGuardFilter(const nlohmann::json& settings
   options.signatures_path = settings.value("signatures", std::string());
   options.max_input_bytes = settings.value("max_input_bytes", options.max_input_bytes);
   if (auto allow = settings.find("allow"); allow != settings.end()) {
-    if (!allow->is_object()) return MakeError(ErrorCode::kInvalidArgument, "guard.allow must map entity names (EMAIL, PHONE, ... or *) to lists of values");
-    for (const auto& [entity, values] : allow->items()) options.allowlist[entity] = values.get<std::vector<std::string>>();
+    if (!allow->is_object())
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "guard.allow must map entity names (EMAIL, PHONE, ... or *) to lists of values");
+    for (const auto& [entity, values] : allow->items())
+      options.allowlist[entity] = values.get<std::vector<std::string>>();
   }
   if (auto thresholds = settings.find("thresholds"); thresholds != settings.end()) {
     for (const auto& [role_name, value] : thresholds->items()) {
       auto role = guard::ParseRole(role_name);
       if (!role) return MakeError(ErrorCode::kInvalidArgument, "guard.thresholds: " + role.error().message);
       guard::Thresholds t{value.value("flag", 0.5), value.value("block", 0.9)};
-      if (!(t.flag >= 0 && t.flag <= t.block)) return MakeError(ErrorCode::kInvalidArgument, "guard.thresholds." + role_name + ": need 0 <= flag <= block");
+      if (!(t.flag >= 0 && t.flag <= t.block))
+        return MakeError(ErrorCode::kInvalidArgument, "guard.thresholds." + role_name + ": need 0 <= flag <= block");
       options.thresholds[*role] = t;
     }
   }

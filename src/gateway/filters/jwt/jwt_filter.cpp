@@ -20,8 +20,8 @@ struct KeyDeleter {
 
 struct VerificationKey {
   std::string kid;
-  std::string alg;     // HS256, RS256, ES256
-  std::string secret;  // HS256
+  std::string alg;                       // HS256, RS256, ES256
+  std::string secret;                    // HS256
   std::shared_ptr<EVP_PKEY> public_key;  // RS256, ES256
 };
 
@@ -51,7 +51,8 @@ bool VerifySignature(const VerificationKey& key, const JwtParts& token) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     if (!HMAC(EVP_sha256(), key.secret.data(), static_cast<int>(key.secret.size()),
-              reinterpret_cast<const unsigned char*>(token.signing_input.data()), token.signing_input.size(), mac, &size)) {
+              reinterpret_cast<const unsigned char*>(token.signing_input.data()), token.signing_input.size(), mac,
+              &size)) {
       return false;
     }
     return token.signature.size() == size && CRYPTO_memcmp(mac, token.signature.data(), size) == 0;
@@ -66,7 +67,8 @@ bool VerifySignature(const VerificationKey& key, const JwtParts& token) {
   if (!ctx) return false;
   const bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key.public_key.get()) == 1 &&
                   EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                                   reinterpret_cast<const unsigned char*>(token.signing_input.data()), token.signing_input.size()) == 1;
+                                   reinterpret_cast<const unsigned char*>(token.signing_input.data()),
+                                   token.signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
 }
@@ -75,13 +77,19 @@ bool ClaimListAllows(const nlohmann::json& claims, const char* name, const std::
   auto it = claims.find(name);
   if (it == claims.end()) return true;
   if (!it->is_array()) return false;
-  return std::any_of(it->begin(), it->end(), [&](const nlohmann::json& v) { return v.is_string() && v.get<std::string>() == value; });
+  return std::any_of(it->begin(), it->end(),
+                     [&](const nlohmann::json& v) { return v.is_string() && v.get<std::string>() == value; });
 }
 
 class JwtFilter final : public Filter {
  public:
-  JwtFilter(std::vector<VerificationKey> keys, std::string issuer, std::string audience, int64_t leeway, bool require_exp)
-      : keys_(std::move(keys)), issuer_(std::move(issuer)), audience_(std::move(audience)), leeway_(leeway), require_exp_(require_exp) {}
+  JwtFilter(std::vector<VerificationKey> keys, std::string issuer, std::string audience, int64_t leeway,
+            bool require_exp)
+      : keys_(std::move(keys)),
+        issuer_(std::move(issuer)),
+        audience_(std::move(audience)),
+        leeway_(leeway),
+        require_exp_(require_exp) {}
   const char* name() const override { return "jwt"; }
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
@@ -92,7 +100,8 @@ class JwtFilter final : public Filter {
     auto token = SplitJwt(std::string_view(auth->second).substr(7));
     if (!token) return Deny(request, 401, "invalid_token", "the bearer token is not a well-formed JWT");
     const auto alg = token->header.find("alg");
-    if (alg == token->header.end() || !alg->is_string()) return Deny(request, 401, "invalid_token", "the token names no algorithm");
+    if (alg == token->header.end() || !alg->is_string())
+      return Deny(request, 401, "invalid_token", "the token names no algorithm");
     const std::string kid = token->header.value("kid", "");
     bool verified = false;
     for (const auto& key : keys_) {
@@ -104,7 +113,8 @@ class JwtFilter final : public Filter {
         break;
       }
     }
-    if (!verified) return Deny(request, 401, "invalid_token", "the token's signature does not verify with any configured key");
+    if (!verified)
+      return Deny(request, 401, "invalid_token", "the token's signature does not verify with any configured key");
     const auto& claims = token->claims;
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     auto number = [&](const char* name) -> std::optional<int64_t> {
@@ -113,14 +123,18 @@ class JwtFilter final : public Filter {
       return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
     };
     const auto exp = number("exp");
-    if (!exp && (require_exp_ || claims.contains("exp"))) return Deny(request, 401, "invalid_token", "the token has no valid exp claim");
+    if (!exp && (require_exp_ || claims.contains("exp")))
+      return Deny(request, 401, "invalid_token", "the token has no valid exp claim");
     if (exp && now > *exp + leeway_) return Deny(request, 401, "invalid_token", "the token has expired");
-    if (auto nbf = number("nbf"); nbf && now + leeway_ < *nbf) return Deny(request, 401, "invalid_token", "the token is not valid yet");
-    if (!issuer_.empty() && claims.value("iss", nlohmann::json()) != issuer_) return Deny(request, 401, "invalid_token", "the token's issuer is not accepted");
+    if (auto nbf = number("nbf"); nbf && now + leeway_ < *nbf)
+      return Deny(request, 401, "invalid_token", "the token is not valid yet");
+    if (!issuer_.empty() && claims.value("iss", nlohmann::json()) != issuer_)
+      return Deny(request, 401, "invalid_token", "the token's issuer is not accepted");
     if (!audience_.empty()) {
       const auto aud = claims.value("aud", nlohmann::json());
-      const bool ok = aud.is_string() ? aud.get<std::string>() == audience_
-                                      : aud.is_array() && std::find(aud.begin(), aud.end(), nlohmann::json(audience_)) != aud.end();
+      const bool ok = aud.is_string()
+                          ? aud.get<std::string>() == audience_
+                          : aud.is_array() && std::find(aud.begin(), aud.end(), nlohmann::json(audience_)) != aud.end();
       if (!ok) return Deny(request, 401, "invalid_token", "the token is not meant for this audience");
     }
     const auto sub = claims.value("sub", nlohmann::json());
@@ -136,7 +150,8 @@ class JwtFilter final : public Filter {
   }
 
  private:
-  static std::optional<Answer> Deny(RequestContext& request, unsigned status, const std::string& type, const std::string& message) {
+  static std::optional<Answer> Deny(RequestContext& request, unsigned status, const std::string& type,
+                                    const std::string& message) {
     request.verdicts["jwt"] = "block:" + type;
     return Answer{status, type, message, {}};
   }
@@ -146,7 +161,8 @@ class JwtFilter final : public Filter {
   bool require_exp_;
 };
 
-Result<std::shared_ptr<EVP_PKEY>> ReadPublicKey(const std::string& path, const std::string& alg, const std::string& where) {
+Result<std::shared_ptr<EVP_PKEY>> ReadPublicKey(const std::string& path, const std::string& alg,
+                                                const std::string& where) {
   std::ifstream in(path);
   if (!in) return MakeError(ErrorCode::kIo, where + ".public_key: cannot read '" + path + "'");
   std::stringstream text;
@@ -157,7 +173,8 @@ Result<std::shared_ptr<EVP_PKEY>> ReadPublicKey(const std::string& path, const s
   BIO_free(bio);
   if (!key) return MakeError(ErrorCode::kParse, where + ".public_key: '" + path + "' is not a PEM public key");
   std::shared_ptr<EVP_PKEY> owned(key, KeyDeleter{});
-  if (alg == "RS256" && EVP_PKEY_base_id(key) != EVP_PKEY_RSA) return MakeError(ErrorCode::kInvalidArgument, where + ": RS256 needs an RSA key");
+  if (alg == "RS256" && EVP_PKEY_base_id(key) != EVP_PKEY_RSA)
+    return MakeError(ErrorCode::kInvalidArgument, where + ": RS256 needs an RSA key");
   if (alg == "ES256" && !(EVP_PKEY_base_id(key) == EVP_PKEY_EC && EVP_PKEY_bits(key) == 256)) {
     return MakeError(ErrorCode::kInvalidArgument, where + ": ES256 needs a P-256 key");
   }
@@ -173,12 +190,18 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   int bits = 0;
   for (char c : text) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '-') v = 62;
-    else if (c == '_') v = 63;
-    else return std::nullopt;  // padding and the standard alphabet are not base64url (RFC 7515 §2)
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '-')
+      v = 62;
+    else if (c == '_')
+      v = 63;
+    else
+      return std::nullopt;  // padding and the standard alphabet are not base64url (RFC 7515 §2)
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -223,7 +246,8 @@ Result<std::shared_ptr<Filter>> CreateJwtFilter(const nlohmann::json& settings, 
     if (key.alg == "HS256") {
       key.secret = k.value("secret", "");
       // RFC 7518 §3.2: the HMAC key must be at least as long as the hash output.
-      if (key.secret.size() < 32) return MakeError(ErrorCode::kInvalidArgument, where + ".secret: HS256 needs a secret of at least 32 bytes");
+      if (key.secret.size() < 32)
+        return MakeError(ErrorCode::kInvalidArgument, where + ".secret: HS256 needs a secret of at least 32 bytes");
     } else if (key.alg == "RS256" || key.alg == "ES256") {
       auto pk = ReadPublicKey(k.value("public_key", ""), key.alg, where);
       if (!pk) return pk.error();
@@ -235,8 +259,9 @@ Result<std::shared_ptr<Filter>> CreateJwtFilter(const nlohmann::json& settings, 
   }
   const int64_t leeway = settings.value("leeway_seconds", int64_t{30});
   if (leeway < 0) return MakeError(ErrorCode::kInvalidArgument, "jwt.leeway_seconds must not be negative");
-  return std::shared_ptr<Filter>(std::make_shared<JwtFilter>(std::move(keys), settings.value("issuer", ""), settings.value("audience", ""),
-                                                             leeway, settings.value("require_exp", true)));
+  return std::shared_ptr<Filter>(std::make_shared<JwtFilter>(std::move(keys), settings.value("issuer", ""),
+                                                             settings.value("audience", ""), leeway,
+                                                             settings.value("require_exp", true)));
 }
 
 }  // namespace modelguard::gateway

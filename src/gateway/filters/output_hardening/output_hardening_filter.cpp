@@ -7,14 +7,19 @@ namespace {
 
 class OutputHardeningFilter final : public Filter {
  public:
-  OutputHardeningFilter(defenses::OutputPolicy policy, std::string field, bool refuse_bias_with_logprobs, int64_t max_top_logprobs)
-      : policy_(policy), field_(std::move(field)), refuse_bias_with_logprobs_(refuse_bias_with_logprobs), max_top_logprobs_(max_top_logprobs) {}
+  OutputHardeningFilter(defenses::OutputPolicy policy, std::string field, bool refuse_bias_with_logprobs,
+                        int64_t max_top_logprobs)
+      : policy_(policy),
+        field_(std::move(field)),
+        refuse_bias_with_logprobs_(refuse_bias_with_logprobs),
+        max_top_logprobs_(max_top_logprobs) {}
   const char* name() const override { return "output_hardening"; }
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
     auto& json = request.json;
     if (!json.is_object()) return std::nullopt;
-    const bool logprobs = (json.contains("logprobs") && (json["logprobs"] == true || json["logprobs"].is_number())) || json.contains("top_logprobs");
+    const bool logprobs = (json.contains("logprobs") && (json["logprobs"] == true || json["logprobs"].is_number())) ||
+                          json.contains("top_logprobs");
     const bool bias = json.contains("logit_bias") && json["logit_bias"].is_object() && !json["logit_bias"].empty();
     if (refuse_bias_with_logprobs_ && logprobs && bias) {
       request.verdicts["output_hardening"] = "block:logit_bias_with_logprobs";
@@ -31,7 +36,9 @@ class OutputHardeningFilter final : public Filter {
   }
 
   void OnResponse(RequestContext& request, ResponseContext& response) override {
-    if (policy_.mode == defenses::OutputMode::kProbabilities || response.streamed || response.status >= 300 || response.body.empty()) return;
+    if (policy_.mode == defenses::OutputMode::kProbabilities || response.streamed || response.status >= 300 ||
+        response.body.empty())
+      return;
     auto json = nlohmann::json::parse(response.body, nullptr, false);
     if (!json.is_object()) return;
     auto it = json.find(field_);
@@ -75,8 +82,8 @@ Result<std::shared_ptr<Filter>> CreateOutputHardeningFilter(const nlohmann::json
   auto policy = defenses::ParseOutputPolicy(settings.value("mode", "probabilities"));
   if (!policy) return MakeError(ErrorCode::kInvalidArgument, "output_hardening.mode: " + policy.error().message);
   const int64_t cap = settings.value("max_top_logprobs", int64_t{5});
-  return std::shared_ptr<Filter>(std::make_shared<OutputHardeningFilter>(*policy, settings.value("field", "probabilities"),
-                                                                          settings.value("refuse_logit_bias_with_logprobs", true), cap));
+  return std::shared_ptr<Filter>(std::make_shared<OutputHardeningFilter>(
+      *policy, settings.value("field", "probabilities"), settings.value("refuse_logit_bias_with_logprobs", true), cap));
 }
 
 }  // namespace modelguard::gateway

@@ -10,6 +10,7 @@
 
 namespace modelguard::gateway {
 
-Result<std::shared_ptr<Filter>> CreateOutputHardeningFilter(const nlohmann::json& settings, const FilterEnvironment& env);
+Result<std::shared_ptr<Filter>> CreateOutputHardeningFilter(const nlohmann::json& settings,
+                                                            const FilterEnvironment& env);
 
 }  // namespace modelguard::gateway

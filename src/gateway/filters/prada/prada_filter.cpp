@@ -76,7 +76,8 @@ std::vector<int64_t> ReadClasses(const nlohmann::json& json, const Settings& set
     int64_t best = -1;
     double value = -INFINITY;
     for (size_t i = 0; i < row.size(); ++i) {
-      if (row[i].is_number() && row[i].get<double>() > value) value = row[i].get<double>(), best = static_cast<int64_t>(i);
+      if (row[i].is_number() && row[i].get<double>() > value)
+        value = row[i].get<double>(), best = static_cast<int64_t>(i);
     }
     return best;
   };
@@ -111,11 +112,16 @@ class PradaFilter final : public Filter {
       const std::string reason = client.alarmed ? "extraction_suspected" : "query_budget_exceeded";
       if (settings_.action == Action::kBlock) {
         request.verdicts["prada"] = "block:" + reason;
-        return Answer{403, reason, client.alarmed ? "this key's queries look like a model-extraction attack" : "this key's query budget is spent", {}};
+        return Answer{403,
+                      reason,
+                      client.alarmed ? "this key's queries look like a model-extraction attack"
+                                     : "this key's query budget is spent",
+                      {}};
       }
       if (settings_.action == Action::kThrottle) {
         const auto now = Clock::now();
-        while (!client.recent.empty() && now - client.recent.front() > std::chrono::minutes(1)) client.recent.pop_front();
+        while (!client.recent.empty() && now - client.recent.front() > std::chrono::minutes(1))
+          client.recent.pop_front();
         if (static_cast<int>(client.recent.size()) >= settings_.throttle_per_minute) {
           request.verdicts["prada"] = "block:" + reason;
           Answer answer{429, reason, "this key is throttled: its queries look like a model-extraction attack", {}};
@@ -145,13 +151,18 @@ class PradaFilter final : public Filter {
     }
     client.samples += static_cast<int64_t>(rows.size());
     if (settings_.query_budget > 0 && client.samples > settings_.query_budget) client.over_budget = true;
-    if (client.alarmed && !was_alarmed) request.verdicts["prada"] = "flag:extraction_suspected";
-    else if (client.over_budget && !was_over) request.verdicts["prada"] = "flag:query_budget_exceeded";
-    else if (!request.verdicts.count("prada")) request.verdicts["prada"] = "allow";
+    if (client.alarmed && !was_alarmed)
+      request.verdicts["prada"] = "flag:extraction_suspected";
+    else if (client.over_budget && !was_over)
+      request.verdicts["prada"] = "flag:query_budget_exceeded";
+    else if (!request.verdicts.count("prada"))
+      request.verdicts["prada"] = "allow";
   }
 
  private:
-  static std::string Subject(const RequestContext& request) { return request.key_id.empty() ? "route:" + request.route : "key:" + request.key_id; }
+  static std::string Subject(const RequestContext& request) {
+    return request.key_id.empty() ? "route:" + request.route : "key:" + request.key_id;
+  }
 
   // Least recently seen clients are forgotten beyond max_clients: memory stays bounded whatever the
   // number of keys.
@@ -191,15 +202,21 @@ Result<std::shared_ptr<Filter>> CreatePradaFilter(const nlohmann::json& settings
   s.output_field = settings.value("output_field", s.output_field);
   s.max_clients = settings.value("max_clients", s.max_clients);
   const std::string action = settings.value("action", "flag");
-  if (action == "flag") s.action = Action::kFlag;
-  else if (action == "throttle") s.action = Action::kThrottle;
-  else if (action == "block") s.action = Action::kBlock;
-  else return MakeError(ErrorCode::kInvalidArgument, "prada.action must be flag, throttle or block");
-  if (!(s.prada.delta > 0 && s.prada.delta < 1)) return MakeError(ErrorCode::kInvalidArgument, "prada.delta must lie in (0, 1)");
+  if (action == "flag")
+    s.action = Action::kFlag;
+  else if (action == "throttle")
+    s.action = Action::kThrottle;
+  else if (action == "block")
+    s.action = Action::kBlock;
+  else
+    return MakeError(ErrorCode::kInvalidArgument, "prada.action must be flag, throttle or block");
+  if (!(s.prada.delta > 0 && s.prada.delta < 1))
+    return MakeError(ErrorCode::kInvalidArgument, "prada.delta must lie in (0, 1)");
   if (s.prada.min_distances < 20 || s.prada.window < s.prada.min_distances || s.prada.window > 5000) {
     return MakeError(ErrorCode::kInvalidArgument, "prada: need 20 <= min_queries <= window <= 5000");
   }
-  if (s.max_clients < 1 || s.throttle_per_minute < 0 || s.query_budget < 0) return MakeError(ErrorCode::kInvalidArgument, "prada: limits must be positive");
+  if (s.max_clients < 1 || s.throttle_per_minute < 0 || s.query_budget < 0)
+    return MakeError(ErrorCode::kInvalidArgument, "prada: limits must be positive");
   return std::shared_ptr<Filter>(std::make_shared<PradaFilter>(std::move(s)));
 }
 

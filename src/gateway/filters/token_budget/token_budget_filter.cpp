@@ -8,22 +8,33 @@ namespace {
 
 class TokenBudgetFilter final : public Filter {
  public:
-  TokenBudgetFilter(std::shared_ptr<LimitStore> store, bool fail_open, int64_t budget, int64_t window_seconds, int64_t default_max_tokens)
-      : store_(std::move(store)), fail_open_(fail_open), budget_(budget), window_(window_seconds), default_max_tokens_(default_max_tokens) {}
+  TokenBudgetFilter(std::shared_ptr<LimitStore> store, bool fail_open, int64_t budget, int64_t window_seconds,
+                    int64_t default_max_tokens)
+      : store_(std::move(store)),
+        fail_open_(fail_open),
+        budget_(budget),
+        window_(window_seconds),
+        default_max_tokens_(default_max_tokens) {}
   const char* name() const override { return "token_budget"; }
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
-    const int64_t prompt = request.json.is_object() ? EstimatePromptTokens(request.json) : static_cast<int64_t>(request.body.size() / 4 + 1);
+    const int64_t prompt = request.json.is_object() ? EstimatePromptTokens(request.json)
+                                                    : static_cast<int64_t>(request.body.size() / 4 + 1);
     const int64_t worst_case = prompt + RequestedMaxTokens(request.json).value_or(default_max_tokens_);
     auto reserved = store_->Reserve(Account(request), worst_case, budget_, window_);
     if (!reserved) {
       if (fail_open_) return std::nullopt;
       request.verdicts["token_budget"] = "block:limits_unavailable";
-      return Answer{503, "limits_unavailable", "admission control is unavailable (" + reserved.error().message + ")", {}};
+      return Answer{
+          503, "limits_unavailable", "admission control is unavailable (" + reserved.error().message + ")", {}};
     }
     if (!*reserved) {
       request.verdicts["token_budget"] = "block:insufficient_quota";
-      return Answer{429, "insufficient_quota", "the token budget of this key is spent for the current window (" + std::to_string(budget_) + " tokens)", {}};
+      return Answer{
+          429,
+          "insufficient_quota",
+          "the token budget of this key is spent for the current window (" + std::to_string(budget_) + " tokens)",
+          {}};
     }
     request.reservations["token_budget"] = worst_case;
     request.verdicts["token_budget"] = "allow";
@@ -41,7 +52,9 @@ class TokenBudgetFilter final : public Filter {
   }
 
  private:
-  static std::string Account(const RequestContext& request) { return request.key_id.empty() ? "route:" + request.route : "key:" + request.key_id; }
+  static std::string Account(const RequestContext& request) {
+    return request.key_id.empty() ? "route:" + request.route : "key:" + request.key_id;
+  }
   const std::shared_ptr<LimitStore> store_;
   const bool fail_open_;
   const int64_t budget_, window_, default_max_tokens_;
@@ -55,8 +68,10 @@ Result<std::shared_ptr<Filter>> CreateTokenBudgetFilter(const nlohmann::json& se
   const int64_t default_max = settings.value("default_max_tokens", int64_t{1024});
   if (budget <= 0) return MakeError(ErrorCode::kInvalidArgument, "token_budget.tokens must be positive");
   if (window <= 0) return MakeError(ErrorCode::kInvalidArgument, "token_budget.window_seconds must be positive");
-  if (default_max <= 0) return MakeError(ErrorCode::kInvalidArgument, "token_budget.default_max_tokens must be positive");
-  return std::shared_ptr<Filter>(std::make_shared<TokenBudgetFilter>(env.limits, env.limits_fail_open, budget, window, default_max));
+  if (default_max <= 0)
+    return MakeError(ErrorCode::kInvalidArgument, "token_budget.default_max_tokens must be positive");
+  return std::shared_ptr<Filter>(
+      std::make_shared<TokenBudgetFilter>(env.limits, env.limits_fail_open, budget, window, default_max));
 }
 
 }  // namespace modelguard::gateway

@@ -1,4 +1,4 @@
-#include "modelguard/core/reporters.h"
+#include "modelguard/scan/reporters.h"
 
 #include <cstring>
 #include <iomanip>
@@ -6,18 +6,23 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-namespace modelguard {
+namespace modelguard::scan {
 namespace {
 
 using nlohmann::ordered_json;
 
 const char* Color(Severity s) {
   switch (s) {
-    case Severity::kCritical: return "\033[1;31m";
-    case Severity::kHigh: return "\033[31m";
-    case Severity::kMedium: return "\033[33m";
-    case Severity::kLow: return "\033[36m";
-    case Severity::kInfo: return "\033[2m";
+    case Severity::kCritical:
+      return "\033[1;31m";
+    case Severity::kHigh:
+      return "\033[31m";
+    case Severity::kMedium:
+      return "\033[33m";
+    case Severity::kLow:
+      return "\033[36m";
+    case Severity::kInfo:
+      return "\033[2m";
   }
   return "";
 }
@@ -29,11 +34,16 @@ const char* SarifLevel(Severity s) {
 }
 const char* SecuritySeverity(Severity s) {
   switch (s) {
-    case Severity::kCritical: return "9.5";
-    case Severity::kHigh: return "8.0";
-    case Severity::kMedium: return "5.5";
-    case Severity::kLow: return "3.0";
-    case Severity::kInfo: return "0.5";
+    case Severity::kCritical:
+      return "9.5";
+    case Severity::kHigh:
+      return "8.0";
+    case Severity::kMedium:
+      return "5.5";
+    case Severity::kLow:
+      return "3.0";
+    case Severity::kInfo:
+      return "0.5";
   }
   return "0.5";
 }
@@ -42,8 +52,10 @@ const char* SecuritySeverity(Severity s) {
 std::string UriEncode(const std::string& path) {
   std::ostringstream out;
   for (unsigned char c : path) {
-    if (std::isalnum(c) || std::strchr("-._~/", c) != nullptr) out << c;
-    else out << '%' << std::uppercase << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(c) << std::dec;
+    if (std::isalnum(c) || std::strchr("-._~/", c) != nullptr)
+      out << c;
+    else
+      out << '%' << std::uppercase << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(c) << std::dec;
   }
   return out.str();
 }
@@ -180,11 +192,14 @@ void WriteSarifReport(const ScanReport& report, const std::vector<RuleDescriptio
   doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   doc["version"] = "2.1.0";
   ordered_json run;
-  run["tool"] = {{"driver", {{"name", "modelguard"}, {"version", report.tool_version},
-                             {"semanticVersion", report.tool_version}, {"rules", std::move(rule_array)}}}};
+  run["tool"] = {{"driver",
+                  {{"name", "modelguard"},
+                   {"version", report.tool_version},
+                   {"semanticVersion", report.tool_version},
+                   {"rules", std::move(rule_array)}}}};
   run["results"] = std::move(results);
   doc["runs"] = ordered_json::array({std::move(run)});
   out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
-}  // namespace modelguard
+}  // namespace modelguard::scan

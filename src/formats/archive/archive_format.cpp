@@ -18,7 +18,6 @@ constexpr size_t kTarMagicOffset = 257;  // "ustar" in POSIX and GNU headers
 bool Is7z(ByteView d) { return d.size() >= sizeof k7zMagic && std::memcmp(d.data(), k7zMagic, sizeof k7zMagic) == 0; }
 bool IsTar(ByteView d) { return d.size() >= 512 && std::memcmp(d.data() + kTarMagicOffset, "ustar", 5) == 0; }
 
-
 class ArchiveAnalyzer final : public FormatAnalyzer {
  public:
   std::string_view name() const override { return "archive"; }
@@ -45,11 +44,13 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
       if (rc < ARCHIVE_WARN) {
         const char* msg = archive_error_string(a.get());
         ctx.Emit(fact::kParseError, std::nullopt, "archive",
-                 std::string("archive is corrupt after ") + std::to_string(members) + " members: " + (msg ? msg : "unknown error"));
+                 std::string("archive is corrupt after ") + std::to_string(members) +
+                     " members: " + (msg ? msg : "unknown error"));
         return;
       }
       if (++members > ctx.limits().max_members) {
-        ctx.Emit(fact::kLimit, std::nullopt, "members", "more than " + std::to_string(ctx.limits().max_members) + " members");
+        ctx.Emit(fact::kLimit, std::nullopt, "members",
+                 "more than " + std::to_string(ctx.limits().max_members) + " members");
         return;
       }
       const char* path = archive_entry_pathname(entry);
@@ -59,7 +60,8 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
       }
       const auto type = archive_entry_filetype(entry);
       if (archive_entry_symlink(entry) != nullptr || archive_entry_hardlink(entry) != nullptr) {
-        const char* target = archive_entry_symlink(entry) ? archive_entry_symlink(entry) : archive_entry_hardlink(entry);
+        const char* target =
+            archive_entry_symlink(entry) ? archive_entry_symlink(entry) : archive_entry_hardlink(entry);
         ctx.Emit("archive.link", std::nullopt, name, "link member pointing at '" + std::string(target) + "'");
         continue;
       }
@@ -83,7 +85,8 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN) {
           const char* msg = archive_error_string(a.get());
-          ctx.Emit(fact::kParseError, std::nullopt, name, std::string("cannot read member: ") + (msg ? msg : "unknown error"));
+          ctx.Emit(fact::kParseError, std::nullopt, name,
+                   std::string("cannot read member: ") + (msg ? msg : "unknown error"));
           ok = false;
           break;
         }
@@ -95,7 +98,10 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
         }
         const auto end = static_cast<uint64_t>(offset) + size;
         if (end > buffer.size()) {
-          if (!ctx.ReserveUnpacked(end - buffer.size(), end, name)) { ok = false; break; }
+          if (!ctx.ReserveUnpacked(end - buffer.size(), end, name)) {
+            ok = false;
+            break;
+          }
           buffer.resize(end);
         }
         if (size) std::memcpy(buffer.data() + offset, block, size);

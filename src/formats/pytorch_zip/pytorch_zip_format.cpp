@@ -21,9 +21,8 @@ std::string_view Prefix(std::string_view name) {
 }
 
 // Small text records torch.save writes next to the pickle; torch reads them as numbers, never unpickles.
-constexpr std::string_view kMetadataMembers[] = {"version", ".data/version", "byteorder",
-                                                 ".data/serialization_id", ".format_version",
-                                                 ".storage_alignment"};
+constexpr std::string_view kMetadataMembers[] = {
+    "version", ".data/version", "byteorder", ".data/serialization_id", ".format_version", ".storage_alignment"};
 
 class TorchZipAnalyzer final : public FormatAnalyzer {
  public:

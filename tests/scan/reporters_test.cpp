@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "modelguard/core/reporters.h"
+#include "modelguard/scan/reporters.h"
 
-namespace modelguard {
+namespace modelguard::scan {
 namespace {
 
 ScanReport SampleReport() {
@@ -15,8 +15,14 @@ ScanReport SampleReport() {
   f.path = "models/a b.pt";
   f.format = "pytorch-zip";
   f.size = 10;
-  f.findings.push_back({"pickle.dangerous-import", Severity::kCritical, "models/a b.pt!archive/data.pkl", 42,
-                        "imports os.system", "os.system", "do not load", {"CVE-2025-1716"}});
+  f.findings.push_back({"pickle.dangerous-import",
+                        Severity::kCritical,
+                        "models/a b.pt!archive/data.pkl",
+                        42,
+                        "imports os.system",
+                        "os.system",
+                        "do not load",
+                        {"CVE-2025-1716"}});
   f.findings.push_back({"zip.crc-mismatch", Severity::kMedium, "models/a b.pt", 7, "crc", "", "", {}});
   r.files.push_back(f);
   FileReport clean;
@@ -79,4 +85,4 @@ TEST(Severity, ParsesNames) {
 }
 
 }  // namespace
-}  // namespace modelguard
+}  // namespace modelguard::scan

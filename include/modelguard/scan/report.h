@@ -1,27 +1,24 @@
 #pragma once
+// What a scan reports: findings per file, produced by the policy from the formats' facts.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace modelguard {
+#include "modelguard/core/severity.h"
 
-enum class Severity { kInfo = 0, kLow = 1, kMedium = 2, kHigh = 3, kCritical = 4 };
-
-const char* ToString(Severity severity);
-// Accepts info|low|medium|high|critical (case-insensitive); nullopt otherwise.
-std::optional<Severity> ParseSeverity(std::string_view text);
+namespace modelguard::scan {
 
 // One thing a reviewer must know about a file. Produced by policy, never by parsers.
 struct Finding {
-  std::string rule_id;   // stable id documented in docs/rules.md, e.g. "pickle.dangerous-import"
+  std::string rule_id;  // stable id documented in docs/rules.md, e.g. "pickle.dangerous-import"
   Severity severity = Severity::kInfo;
-  std::string location;  // file path, with "!member" for each container level
+  std::string location;            // file path, with "!member" for each container level
   std::optional<uint64_t> offset;  // byte offset inside the innermost member, when known
   std::string message;
-  std::string evidence;     // the bytes/names that triggered it, printable
-  std::string remediation;  // what the user should do
+  std::string evidence;                 // the bytes/names that triggered it, printable
+  std::string remediation;              // what the user should do
   std::vector<std::string> references;  // CVE ids, advisories, papers
 };
 
@@ -45,4 +42,4 @@ struct ScanReport {
   size_t CountAtOrAbove(Severity threshold) const;
 };
 
-}  // namespace modelguard
+}  // namespace modelguard::scan

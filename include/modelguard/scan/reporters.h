@@ -2,17 +2,16 @@
 #include <ostream>
 #include <string_view>
 
-#include "modelguard/core/finding.h"
 #include "modelguard/core/result.h"
+#include "modelguard/scan/report.h"
 
-namespace modelguard {
-
+namespace modelguard::scan {
 
 enum class ReportFormat { kText, kJson, kSarif };
 Result<ReportFormat> ParseReportFormat(std::string_view name);
 
 struct ReportOptions {
-  bool color = false;          // ANSI colours (text only)
+  bool color = false;                       // ANSI colours (text only)
   Severity min_severity = Severity::kInfo;  // hide findings below this in text output
 };
 
@@ -29,7 +28,6 @@ void WriteTextReport(const ScanReport& report, const ReportOptions& options, std
 // Schema "modelguard.scan/v1", documented in docs/scan-json.md.
 void WriteJsonReport(const ScanReport& report, std::ostream& out);
 // SARIF 2.1.0, one run, rules taken from the policy so code-scanning UIs can show help text.
-void WriteSarifReport(const ScanReport& report, const std::vector<RuleDescription>& rules,
-                      std::ostream& out);
+void WriteSarifReport(const ScanReport& report, const std::vector<RuleDescription>& rules, std::ostream& out);
 
-}  // namespace modelguard
+}  // namespace modelguard::scan

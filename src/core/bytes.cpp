@@ -1,0 +1,132 @@
+#include "modelguard/core/bytes.h"
+
+namespace modelguard {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+constexpr char kStandardAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int Base64Value(char c, Base64Alphabet alphabet) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (alphabet == Base64Alphabet::kStandard) {
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+  } else {
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::string HexEncode(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const unsigned char b : bytes) {
+    out.push_back(kHexDigits[b >> 4]);
+    out.push_back(kHexDigits[b & 15]);
+  }
+  return out;
+}
+
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> HexDecode(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (size_t i = 0; i < text.size(); i += 2) {
+    const int high = HexDigitValue(text[i]);
+    const int low = HexDigitValue(text[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out.push_back(static_cast<char>(high * 16 + low));
+  }
+  return out;
+}
+
+std::string Base64Encode(std::string_view bytes, Base64Alphabet alphabet, bool pad) {
+  const char* digits = alphabet == Base64Alphabet::kStandard ? kStandardAlphabet : kUrlAlphabet;
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  uint32_t accumulator = 0;
+  int bits = 0;
+  for (const unsigned char b : bytes) {
+    accumulator = (accumulator << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(digits[(accumulator >> bits) & 63]);
+    }
+  }
+  if (bits > 0) out.push_back(digits[(accumulator << (6 - bits)) & 63]);
+  if (pad) {
+    while (out.size() % 4 != 0) out.push_back('=');
+  }
+  return out;
+}
+
+std::optional<std::string> Base64Decode(std::string_view text, Base64Alphabet alphabet, Base64Padding padding) {
+  size_t end = text.size();
+  while (end > 0 && text[end - 1] == '=') --end;
+  const size_t pad_count = text.size() - end;
+  if (pad_count > 0) {
+    if (padding == Base64Padding::kForbidden || pad_count > 2 || text.size() % 4 != 0) return std::nullopt;
+  } else if (padding == Base64Padding::kRequired && text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  if (end % 4 == 1) return std::nullopt;  // a lone trailing character cannot encode a byte
+  std::string out;
+  out.reserve(end / 4 * 3 + 2);
+  uint32_t accumulator = 0;
+  int bits = 0;
+  for (size_t i = 0; i < end; ++i) {
+    const int value = Base64Value(text[i], alphabet);
+    if (value < 0) return std::nullopt;
+    accumulator = (accumulator << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((accumulator >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+std::string Base64DecodeLenient(std::string_view text) {
+  std::string out;
+  uint32_t accumulator = 0;
+  int bits = 0;
+  for (const char c : text) {
+    int value = Base64Value(c, Base64Alphabet::kStandard);
+    if (value < 0) value = Base64Value(c, Base64Alphabet::kUrl);
+    if (value < 0) break;
+    accumulator = (accumulator << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((accumulator >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+bool ConstantTimeEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  // volatile keeps the compiler from ending the loop at the first difference.
+  volatile unsigned char difference = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    difference = difference | static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return difference == 0;
+}
+
+}  // namespace modelguard
