@@ -21,6 +21,26 @@ int Base64Value(char c, Base64Alphabet alphabet) {
   return -1;
 }
 
+// Collects 6-bit base64 values and emits each byte as soon as 8 bits are there.
+class SextetDecoder {
+ public:
+  explicit SextetDecoder(size_t expected_bytes) { out_.reserve(expected_bytes); }
+  void Push(int value) {
+    accumulator_ = (accumulator_ << 6) | static_cast<uint32_t>(value);
+    bits_ += 6;
+    if (bits_ >= 8) {
+      bits_ -= 8;
+      out_.push_back(static_cast<char>((accumulator_ >> bits_) & 0xff));
+    }
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+  uint32_t accumulator_ = 0;
+  int bits_ = 0;
+};
+
 }  // namespace
 
 std::string HexEncode(std::string_view bytes) {
@@ -84,39 +104,24 @@ std::optional<std::string> Base64Decode(std::string_view text, Base64Alphabet al
     return std::nullopt;
   }
   if (end % 4 == 1) return std::nullopt;  // a lone trailing character cannot encode a byte
-  std::string out;
-  out.reserve(end / 4 * 3 + 2);
-  uint32_t accumulator = 0;
-  int bits = 0;
+  SextetDecoder decoder(end / 4 * 3 + 2);
   for (size_t i = 0; i < end; ++i) {
     const int value = Base64Value(text[i], alphabet);
     if (value < 0) return std::nullopt;
-    accumulator = (accumulator << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((accumulator >> bits) & 0xff));
-    }
+    decoder.Push(value);
   }
-  return out;
+  return decoder.Take();
 }
 
 std::string Base64DecodeLenient(std::string_view text) {
-  std::string out;
-  uint32_t accumulator = 0;
-  int bits = 0;
+  SextetDecoder decoder(text.size() / 4 * 3 + 2);
   for (const char c : text) {
     int value = Base64Value(c, Base64Alphabet::kStandard);
     if (value < 0) value = Base64Value(c, Base64Alphabet::kUrl);
     if (value < 0) break;
-    accumulator = (accumulator << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((accumulator >> bits) & 0xff));
-    }
+    decoder.Push(value);
   }
-  return out;
+  return decoder.Take();
 }
 
 bool ConstantTimeEqual(std::string_view a, std::string_view b) {
