@@ -24,10 +24,10 @@ expect() { if [ "$2" = "$3" ]; then pass=$((pass+1)); else fail=$((fail+1)); ech
 expect_true() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: $2"; fi; }
 wait_for() { for _ in $(seq 1 150); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_ports() {  # free_ports N: the first of N consecutive free ports
+free_ports() {  # free_ports N: the first of N consecutive free ports (and their cluster bus ports, +10000)
   for _ in $(seq 1 50); do
-    local first=$((20000 + RANDOM % 20000)) ok=1
-    for i in $(seq 0 $(($1 - 1))); do port_free $((first + i)) || ok=0; done
+    local first=$((20000 + RANDOM % 8000)) ok=1
+    for i in $(seq 0 $(($1 - 1))); do port_free $((first + i)) && port_free $((first + i + 10000)) || ok=0; done
     [ $ok = 1 ] && { echo $first; return; }
   done
   echo "no free ports" >&2; exit 1
