@@ -355,6 +355,7 @@ class ClusterNodes final : public Topology {
         auto target = space == std::string::npos ? std::nullopt : ParseEndpoint(error.substr(space + 1));
         if (!target) return MakeError(ErrorCode::kIo, "redis cluster: unreadable redirect '" + error + "'");
         node = Node(*target);
+        if (!node) return MakeError(ErrorCode::kIo, "redis cluster: more than 1024 nodes named");
         if (moved) {
           std::lock_guard lock(mutex_);
           slot_owner_[slot] = IndexOf(*target);
@@ -391,17 +392,21 @@ class ClusterNodes final : public Topology {
     slot_owner_.fill(-1);
   }
 
-  // Index of `endpoint` in nodes_, creating it. Caller holds mutex_.
+  // Index of `endpoint` in nodes_, creating it; -1 once kMaxNodes are known (a server that keeps naming new
+  // nodes must not make the store grow without bound). Caller holds mutex_.
+  static constexpr size_t kMaxNodes = 1024;
   int IndexOf(const Endpoint& endpoint) {
     const std::string text = endpoint.Text();
     for (size_t i = 0; i < nodes_.size(); ++i)
       if (nodes_[i]->endpoint().Text() == text) return static_cast<int>(i);
+    if (nodes_.size() >= kMaxNodes) return -1;
     nodes_.push_back(std::make_shared<ServerConnections>(endpoint, 0, timeout_ms_));
     return static_cast<int>(nodes_.size() - 1);
   }
   std::shared_ptr<ServerConnections> Node(const Endpoint& endpoint) {
     std::lock_guard lock(mutex_);
-    return nodes_[static_cast<size_t>(IndexOf(endpoint))];
+    const int index = IndexOf(endpoint);
+    return index < 0 ? nullptr : nodes_[static_cast<size_t>(index)];
   }
 
   // Rebuilds the slot map from the first node (known nodes first, then the seeds) that answers CLUSTER SLOTS.
@@ -417,7 +422,9 @@ class ClusterNodes final : public Topology {
     std::vector<const char*> argv{"CLUSTER", "SLOTS"};
     std::vector<size_t> lengths{7, 5};
     for (const auto& candidate : candidates) {
-      Exchange exchange = Node(candidate)->Command(argv, lengths);
+      auto node = Node(candidate);
+      if (!node) break;
+      Exchange exchange = node->Command(argv, lengths);
       if (!exchange.reply) {
         why = exchange.transport_error;
         continue;
