@@ -246,7 +246,22 @@ std::string Zstd(ByteView in, Output& out) {
 
 class CompressedAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "compressed"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "compressed",
+        .summary =
+            "whole-file compression (gzip, zlib as joblib writes it, bzip2, xz, lzma, lz4, zstd); the content is "
+            "analysed",
+        .detection_rank = 110,
+        .extensions = {".pkl", ".pickle", ".joblib", ".nemo"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"sklearn", "scikit-learn"},
+        .facts = {},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     const Codec c = Identify(data);
     if (c == Codec::kNone) return SniffResult::kNo;
@@ -297,6 +312,6 @@ class CompressedAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeCompressedAnalyzer() { return std::make_unique<CompressedAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(compressed, CompressedAnalyzer)
 
 }  // namespace modelguard::formats

@@ -9,7 +9,20 @@ namespace {
 
 class KerasAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "keras"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "keras",
+        .summary = "Keras v3 archive (.keras: a zip with config.json and metadata.json)",
+        .detection_rank = 20,
+        .extensions = {".keras", ".zip"},
+        .family = FormatFamily::kZip,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"keras", "tf-keras"},
+        .facts = {fact::kKerasImport, fact::kKerasLambda, fact::kKerasTorchModule, fact::kKerasUnsafeDeserialization},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     return zip::HasMembers(data, {"config.json", "metadata.json"}) ? SniffResult::kStrong : SniffResult::kNo;
   }
@@ -22,6 +35,6 @@ class KerasAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeKerasAnalyzer() { return std::make_unique<KerasAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(keras, KerasAnalyzer)
 
 }  // namespace modelguard::formats

@@ -8,6 +8,11 @@
 #include "modelguard/formats/pickle.h"
 #include "src/formats/registry_entries.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kNpyObjectArray{"npy.object-array"};
+inline constexpr FactKind kNpySizeMismatch{"npy.size-mismatch"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -31,7 +36,20 @@ std::optional<std::string_view> FieldText(std::string_view header, std::string_v
 
 class NpyAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "npy"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "npy",
+        .summary = "numpy .npy array (object arrays hold a pickle)",
+        .detection_rank = 50,
+        .extensions = {".npy"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {},
+        .facts = {fact::kNpyObjectArray, fact::kNpySizeMismatch},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     return data.size() >= sizeof kMagic && std::memcmp(data.data(), kMagic, sizeof kMagic) == 0 ? SniffResult::kStrong
                                                                                                 : SniffResult::kNo;
@@ -74,7 +92,7 @@ class NpyAnalyzer final : public FormatAnalyzer {
       is_object = list.find("'O") != std::string_view::npos || list.find("'|O") != std::string_view::npos;
     }
     if (is_object) {
-      ctx.Emit("npy.object-array", payload, "", "object array: np.load(allow_pickle=True) unpickles the payload");
+      ctx.Emit(fact::kNpyObjectArray, payload, "", "object array: np.load(allow_pickle=True) unpickles the payload");
       pickle::RunAllStreams(data, ctx, {}, payload);
       return;
     }
@@ -103,7 +121,7 @@ class NpyAnalyzer final : public FormatAnalyzer {
     }
     const uint64_t expected = count * *item_size;
     if (expected != data.size() - payload) {
-      ctx.Emit("npy.size-mismatch", payload, "",
+      ctx.Emit(fact::kNpySizeMismatch, payload, "",
                "header declares " + std::to_string(expected) + " data bytes, the file holds " +
                    std::to_string(data.size() - payload));
     }
@@ -117,6 +135,6 @@ class NpyAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeNpyAnalyzer() { return std::make_unique<NpyAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(npy, NpyAnalyzer)
 
 }  // namespace modelguard::formats

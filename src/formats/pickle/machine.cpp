@@ -263,9 +263,9 @@ class Machine {
   }
 
   // ---------- facts ----------
-  void EmitOnce(std::string_view kind, const std::string& subject, const std::string& name, std::string detail) {
+  void EmitOnce(FactKind kind, const std::string& subject, const std::string& name, std::string detail) {
     if (probe_limit_ != 0) return;
-    std::string key(kind);
+    std::string key(kind.id());
     key += '\x1f';
     key += subject;
     key += '\x1f';
