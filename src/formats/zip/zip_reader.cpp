@@ -1,5 +1,6 @@
 #include "src/formats/zip/zip_reader.h"
 
+#include "modelguard/formats/inflate.h"
 #include "src/formats/common/path_safety.h"
 
 #include <zlib.h>
@@ -349,39 +350,21 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
   if (entry.method == kMethodStored) {
     out = raw;
   } else if (entry.method == kMethodDeflate) {
-    z_stream zs{};
-    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return std::nullopt;
     storage.clear();
-    zs.next_in = const_cast<Bytef*>(raw.data());
-    uint64_t remaining_in = raw.size();
-    int rc = Z_OK;
-    uint8_t chunk[1 << 16];
-    while (rc != Z_STREAM_END) {
-      if (zs.avail_in == 0) {
-        const auto n = static_cast<uInt>(std::min<uint64_t>(remaining_in, 1u << 30));
-        zs.avail_in = n;
-        remaining_in -= n;
-      }
-      zs.next_out = chunk;
-      zs.avail_out = sizeof chunk;
-      rc = inflate(&zs, Z_NO_FLUSH);
-      const size_t produced = sizeof chunk - zs.avail_out;
-      if (!ctx.ReserveUnpacked(produced, storage.size() + produced, entry.name)) {
-        inflateEnd(&zs);
-        return std::nullopt;
-      }
-      storage.insert(storage.end(), chunk, chunk + produced);
-      if (rc == Z_BUF_ERROR && zs.avail_in == 0 && remaining_in == 0) break;
-      if (rc != Z_OK && rc != Z_STREAM_END) break;
-    }
-    inflateEnd(&zs);
-    if (rc != Z_STREAM_END) {
+    const InflateOutcome r = Inflate(raw, Deflate::kRaw, [&](ByteView chunk) {
+      if (!ctx.ReserveUnpacked(chunk.size(), storage.size() + chunk.size(), entry.name)) return false;
+      storage.insert(storage.end(), chunk.begin(), chunk.end());
+      return true;
+    });
+    if (r.end == InflateEnd::kStopped) return std::nullopt;
+    if (r.end != InflateEnd::kComplete) {
       if (encrypted) {
         ctx.Emit(fact::kZipEncryptedMember, entry.local_header_offset, entry.name,
                  "the member is encrypted and could not be read; its content was not analysed");
       } else {
         ctx.Emit(fact::kParseError, entry.data_offset, entry.name,
-                 std::string("deflate stream is corrupt or truncated: ") + (zs.msg ? zs.msg : "unexpected end"));
+                 "deflate stream is corrupt or truncated: " +
+                     (r.end == InflateEnd::kCorrupt ? r.message : std::string("unexpected end")));
         if (storage.empty()) return std::nullopt;
       }
       if (encrypted) return std::nullopt;
