@@ -30,7 +30,9 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "archive",
-        .summary = "tar and 7z archives (legacy torch.save, NeMo); every member is analysed",
+        .summary =
+            "tar and 7z (legacy torch.save, NeMo) through libarchive: member paths, links, special and encrypted "
+            "members; every member analysed",
         .detection_rank = 120,
         .extensions = {".pt", ".pth", ".7z", ".tar", ".nemo"},
         .family = FormatFamily::kOwn,

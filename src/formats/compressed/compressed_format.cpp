@@ -224,8 +224,8 @@ class CompressedAnalyzer final : public FormatAnalyzer {
     static const FormatDescriptor d{
         .name = "compressed",
         .summary =
-            "whole-file compression (gzip, zlib as joblib writes it, bzip2, xz, lzma, lz4, zstd); the content is "
-            "analysed",
+            "whole-file compression (gzip, zlib as joblib writes it, bzip2, xz, lzma, lz4, zstd): decompressed within "
+            "the size budget, the content analysed",
         .detection_rank = 110,
         .extensions = {".pkl", ".pickle", ".joblib", ".nemo"},
         .family = FormatFamily::kOwn,

@@ -77,7 +77,8 @@ class ConfigAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "config",
-        .summary = "JSON or YAML configuration (transformers auto_map, Hydra _target_, templates)",
+        .summary =
+            "JSON or YAML configuration: transformers `auto_map` remote code, chat templates, Hydra `_target_` imports",
         .detection_rank = 150,
         .extensions = {},
         .family = FormatFamily::kOwn,

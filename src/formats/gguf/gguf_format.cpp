@@ -129,7 +129,9 @@ class GgufAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "gguf",
-        .summary = "GGUF (llama.cpp) weights with metadata and chat template",
+        .summary =
+            "GGUF v1-v3: counts, lengths, `n_dims`, tensor offsets and sizes with overflow-safe arithmetic; chat "
+            "templates through the template checker",
         .detection_rank = 60,
         .extensions = {".gguf"},
         .family = FormatFamily::kOwn,

@@ -43,7 +43,9 @@ class Hdf5Analyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "hdf5",
-        .summary = "HDF5 (legacy Keras .h5); embedded Keras configurations are checked",
+        .summary =
+            "HDF5 (legacy Keras `.h5`), never opened with libhdf5: the embedded Keras `model_config` JSON is checked "
+            "as for `.keras`",
         .detection_rank = 80,
         .extensions = {".h5", ".hdf5"},
         .family = FormatFamily::kOwn,

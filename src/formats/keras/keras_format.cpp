@@ -12,7 +12,9 @@ class KerasAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "keras",
-        .summary = "Keras v3 archive (.keras: a zip with config.json and metadata.json)",
+        .summary =
+            "Keras v3 archive: `config.json` Lambda layers, `TorchModuleWrapper`, `enable_unsafe_deserialization`, "
+            "every `module`/`class_name`/`registered_name` through the import policy",
         .detection_rank = 20,
         .extensions = {".keras", ".zip"},
         .family = FormatFamily::kZip,

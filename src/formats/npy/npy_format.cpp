@@ -23,7 +23,9 @@ class NpyAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "npy",
-        .summary = "numpy .npy array (object arrays hold a pickle)",
+        .summary =
+            "numpy array: header read by the shared NPY reader, declared size against the data; an object array's "
+            "pickle is analysed",
         .detection_rank = 50,
         .extensions = {".npy"},
         .family = FormatFamily::kOwn,

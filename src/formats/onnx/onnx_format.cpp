@@ -318,7 +318,9 @@ class OnnxAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "onnx",
-        .summary = "ONNX model (protobuf), with external data files",
+        .summary =
+            "ONNX protobuf: external-data locations (absolute, `..`, links, missing, out of bounds), custom-operator "
+            "domains, `If`/`Loop`/`Scan` subgraphs, impossible dims, metadata code",
         .detection_rank = 100,
         .extensions = {".onnx"},
         .family = FormatFamily::kOwn,

@@ -9,7 +9,9 @@ class PickleAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "pickle",
-        .summary = "Python pickle, protocols 0-5 (legacy torch.save, joblib, sklearn)",
+        .summary =
+            "Python pickle, protocols 0-5: a symbolic machine with CPython's `_pickle` semantics, every import through "
+            "the import policy, several streams per file, joblib's inline arrays followed",
         .detection_rank = 130,
         .extensions = {".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib"},
         .family = FormatFamily::kPickle,

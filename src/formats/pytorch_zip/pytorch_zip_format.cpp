@@ -33,7 +33,9 @@ class TorchZipAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "pytorch-zip",
-        .summary = "PyTorch zip checkpoint (torch.save since 1.6) and TorchScript archive",
+        .summary =
+            "PyTorch zip checkpoint (torch.save since 1.6) and TorchScript archive: members read leniently as PyTorch "
+            "does, every `*.pkl` member unpickled as torch.load would, TorchScript `code/` reported",
         .detection_rank = 10,
         .extensions = {".pt", ".pth", ".ckpt", ".zip"},
         .family = FormatFamily::kZip,

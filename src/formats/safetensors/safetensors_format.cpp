@@ -41,7 +41,9 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "safetensors",
-        .summary = "safetensors: JSON header and raw tensors",
+        .summary =
+            "safetensors: header at most 100 MB of valid JSON, dtype x shape = byte span, offsets in range, tensors "
+            "tile the buffer, metadata free of code and URLs; tensor bytes never read",
         .detection_rank = 90,
         .extensions = {".safetensors"},
         .family = FormatFamily::kOwn,

@@ -47,7 +47,9 @@ class SkopsAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "skops",
-        .summary = "skops archive of a scikit-learn model (a zip with schema.json)",
+        .summary =
+            "skops archive of a scikit-learn model: `schema.json` nodes (`__module__`/`__class__`, `FunctionNode`) "
+            "through the import policy",
         .detection_rank = 30,
         .extensions = {".skops"},
         .family = FormatFamily::kZip,

@@ -110,7 +110,9 @@ class TensorflowAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "tensorflow",
-        .summary = "TensorFlow SavedModel or GraphDef protobuf",
+        .summary =
+            "TensorFlow SavedModel or GraphDef: ops of nodes and function bodies against the policy's `ops.tensorflow` "
+            "list",
         .detection_rank = 140,
         .extensions = {},
         .family = FormatFamily::kOwn,

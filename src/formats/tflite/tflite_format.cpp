@@ -79,7 +79,7 @@ class TfliteAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "tflite",
-        .summary = "TensorFlow Lite flatbuffer",
+        .summary = "TensorFlow Lite FlatBuffer: operator codes, `CUSTOM` operators",
         .detection_rank = 70,
         .extensions = {".tflite"},
         .family = FormatFamily::kOwn,

@@ -9,7 +9,9 @@ class ZipAnalyzer final : public FormatAnalyzer {
   const FormatDescriptor& descriptor() const override {
     static const FormatDescriptor d{
         .name = "zip",
-        .summary = "ZIP archive (also numpy .npz); every member is analysed",
+        .summary =
+            "ZIP archive (also numpy `.npz`): local headers against the central directory, CRCs, flags, names and "
+            "overlaps; every member analysed",
         .detection_rank = 40,
         .extensions = {".npz", ".ckpt", ".keras", ".zip"},
         .family = FormatFamily::kZip,
