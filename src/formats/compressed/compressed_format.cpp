@@ -5,13 +5,13 @@
 #include <bzlib.h>
 #include <lz4frame.h>
 #include <lzma.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include <cstring>
 #include <functional>
 #include <string>
 
+#include "modelguard/formats/inflate.h"
 #include "src/formats/registry_entries.h"
 
 namespace modelguard::formats {
@@ -79,45 +79,19 @@ class Output {
 };
 
 // Each returns "" on success or an error message. Output keeps what was produced before an error.
-std::string Zlib(ByteView in, Output& out, int window_bits) {
-  z_stream zs{};
-  if (inflateInit2(&zs, window_bits) != Z_OK) return "zlib init failed";
-  uint8_t buf[kChunk];
-  uint64_t pos = 0;
-  std::string error;
-  while (true) {
-    if (zs.avail_in == 0 && pos < in.size()) {
-      const auto n = static_cast<uInt>(std::min<uint64_t>(in.size() - pos, 1u << 30));
-      zs.next_in = const_cast<Bytef*>(in.data() + pos);
-      zs.avail_in = n;
-      pos += n;
-    }
-    zs.next_out = buf;
-    zs.avail_out = kChunk;
-    const int rc = inflate(&zs, Z_NO_FLUSH);
-    if (!out.Append(buf, kChunk - zs.avail_out)) {
-      error = "budget";
+std::string Zlib(ByteView in, Output& out, Deflate kind) {
+  const InflateOutcome r = Inflate(in, kind, [&](ByteView chunk) { return out.Append(chunk.data(), chunk.size()); });
+  switch (r.end) {
+    case InflateEnd::kComplete:
+      return "";
+    case InflateEnd::kStopped:
+      return "budget";
+    case InflateEnd::kTruncated:
+      return "truncated stream";
+    case InflateEnd::kCorrupt:
       break;
-    }
-    if (rc == Z_STREAM_END) {
-      // gzip allows concatenated members (gzip.open reads them all).
-      const uint64_t consumed = pos - zs.avail_in;
-      if (window_bits > MAX_WBITS && consumed + 2 < in.size() && in[consumed] == 0x1f && in[consumed + 1] == 0x8b) {
-        inflateReset(&zs);
-        continue;
-      }
-      break;
-    }
-    if (rc != Z_OK) {
-      if (rc == Z_BUF_ERROR && zs.avail_in == 0 && pos >= in.size())
-        error = "truncated stream";
-      else if (rc != Z_BUF_ERROR)
-        error = zs.msg ? zs.msg : "corrupt stream";
-      if (!error.empty()) break;
-    }
   }
-  inflateEnd(&zs);
-  return error;
+  return r.message;
 }
 
 std::string Bzip2(ByteView in, Output& out) {
@@ -246,7 +220,22 @@ std::string Zstd(ByteView in, Output& out) {
 
 class CompressedAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "compressed"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "compressed",
+        .summary =
+            "whole-file compression (gzip, zlib as joblib writes it, bzip2, xz, lzma, lz4, zstd): decompressed within "
+            "the size budget, the content analysed",
+        .detection_rank = 110,
+        .extensions = {".pkl", ".pickle", ".joblib", ".nemo"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"sklearn", "scikit-learn"},
+        .facts = {},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     const Codec c = Identify(data);
     if (c == Codec::kNone) return SniffResult::kNo;
@@ -261,10 +250,10 @@ class CompressedAnalyzer final : public FormatAnalyzer {
     std::string error;
     switch (codec) {
       case Codec::kGzip:
-        error = Zlib(data, out, MAX_WBITS + 16);
+        error = Zlib(data, out, Deflate::kGzip);
         break;
       case Codec::kZlib:
-        error = Zlib(data, out, MAX_WBITS);
+        error = Zlib(data, out, Deflate::kZlib);
         break;
       case Codec::kBzip2:
         error = Bzip2(data, out);
@@ -297,6 +286,6 @@ class CompressedAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeCompressedAnalyzer() { return std::make_unique<CompressedAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(compressed, CompressedAnalyzer)
 
 }  // namespace modelguard::formats
