@@ -331,16 +331,14 @@ TEST(FilterSettings, DefaultsDecideBehaviour) {
 
 TEST(SettingsReader, ReadsNestedObjectsMapsAndRequiredKeys) {
   static const SettingsSchema schema = {
-      {"name", SettingType::kString, "required name", nullptr, {}, {}, {}, true},
-      {"items",
-       SettingType::kObjectList,
-       "items",
-       nlohmann::json::array(),
-       {},
-       {},
-       2,
-       false,
-       {{"size", SettingType::kInteger, "size", 1, {}, 0, 10}}},
+      {.key = "name", .type = SettingType::kString, .doc = "required name", .required = true},
+      {.key = "items",
+       .type = SettingType::kObjectList,
+       .doc = "items",
+       .default_value = nlohmann::json::array(),
+       .max = 2,
+       .fields =
+           {{.key = "size", .type = SettingType::kInteger, .doc = "size", .default_value = 1, .min = 0, .max = 10}}},
       {"tags", SettingType::kStringListMap, "tags", nlohmann::json::object()},
   };
   auto read = Settings::Read(schema, {{"name", "n"}, {"items", {{{"size", 3}}, nlohmann::json::object()}}}, "t");
@@ -414,13 +412,18 @@ Result<std::shared_ptr<Filter>> CreateTag(const Settings& settings, const Filter
   return std::shared_ptr<Filter>(std::make_shared<TagFilter>(settings.String("header"), settings.String("value")));
 }
 
-const FilterDescriptor kTagFilter{"tag",
-                                  "Adds a header to every request (a test-only filter).",
-                                  {
-                                      {"header", SettingType::kString, "the header's name", nullptr, {}, {}, {}, true},
-                                      {"value", SettingType::kString, "its value", "on", {"on", "off"}},
-                                  },
-                                  CreateTag};
+const FilterDescriptor kTagFilter{
+    "tag",
+    "Adds a header to every request (a test-only filter).",
+    {
+        {.key = "header", .type = SettingType::kString, .doc = "the header's name", .required = true},
+        {.key = "value",
+         .type = SettingType::kString,
+         .doc = "its value",
+         .default_value = "on",
+         .allowed = {"on", "off"}},
+    },
+    CreateTag};
 
 TEST_F(ConfigText, TheExtendingChecklistWorksForANewFilter) {
   ScopedTestFilter registered(&kTagFilter);

@@ -15,10 +15,18 @@
 namespace modelguard::gateway {
 namespace {
 
+// One line per filter, in the order of the generated reference (docs/gateway.md).
+// clang-format off
 constexpr const FilterDescriptor& (*kFilters[])() = {
-    ApiKeyFilterDescriptor, JwtFilterDescriptor,   RateLimitFilterDescriptor,       TokenBudgetFilterDescriptor,
-    GuardFilterDescriptor,  PradaFilterDescriptor, OutputHardeningFilterDescriptor,
+    ApiKeyFilterDescriptor,
+    JwtFilterDescriptor,
+    RateLimitFilterDescriptor,
+    TokenBudgetFilterDescriptor,
+    GuardFilterDescriptor,
+    PradaFilterDescriptor,
+    OutputHardeningFilterDescriptor,
 };
+// clang-format on
 
 std::mutex& TestFiltersMutex() {
   static std::mutex mutex;
@@ -49,12 +57,9 @@ const FilterDescriptor* FindFilter(std::string_view name) {
 Result<Settings> ReadFilterSettings(const std::string& name, const nlohmann::json& settings) {
   const FilterDescriptor* descriptor = FindFilter(name);
   if (!descriptor) {
-    return MakeError(
-        ErrorCode::kInvalidArgument, name + ": unknown filter (known: " + [] {
-          std::string known;
-          for (const auto& n : FilterNames()) known += (known.empty() ? "" : ", ") + n;
-          return known;
-        }() + ")");
+    std::string known;
+    for (const auto& n : FilterNames()) known += (known.empty() ? "" : ", ") + n;
+    return MakeError(ErrorCode::kInvalidArgument, name + ": unknown filter (known: " + known + ")");
   }
   return Settings::Read(descriptor->settings, settings, name);
 }

@@ -98,7 +98,11 @@ const FilterDescriptor& OutputHardeningFilterDescriptor() {
            "probabilities"},
           {"refuse_logit_bias_with_logprobs", SettingType::kBool,
            "refuse `logit_bias` with `logprobs`/`top_logprobs` (400 `logit_bias_with_logprobs`)", true},
-          {"max_top_logprobs", SettingType::kInteger, "cap on `top_logprobs`; -1: no cap", 5, {}, -1},
+          {.key = "max_top_logprobs",
+           .type = SettingType::kInteger,
+           .doc = "cap on `top_logprobs`; -1: no cap",
+           .default_value = 5,
+           .min = -1},
       },
       Create};
   return descriptor;
