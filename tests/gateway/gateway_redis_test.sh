@@ -70,20 +70,20 @@ echo "Redis Cluster (3 masters), two replicas, one 100-token budget, 200 concurr
 expect cluster-no-errors 0 "$other"
 expect_true cluster-budget-not-exceeded "[ $((ok * 5)) -le 100 ] && [ $ok -ge 12 ]"
 # The budget's keys carry the account as a hash tag: all in one slot, on one master.
-slot=$(redis-cli -p "$first" cluster keyslot 'mg:budget:{route:budgeted}:held')
+slot=$(redis-cli -p "$first" cluster keyslot 'mg:budget:{route:budgeted}')
 owner=""
 for p in "$first" $((first + 1)) $((first + 2)); do
   [ "$(redis-cli -p "$p" cluster countkeysinslot "$slot")" -gt 0 ] && owner=$p
 done
 expect_true cluster-owner-found "[ -n '$owner' ]"
-expect cluster-budget-keys-on-owner 1 "$(redis-cli -p "$owner" exists 'mg:budget:{route:budgeted}:held')"
+expect cluster-budget-keys-on-owner 1 "$(redis-cli -p "$owner" exists 'mg:budget:{route:budgeted}')"
 
 # A gateway that fails open, on the same cluster, with a fresh budget.
 config "$cluster" open 1000000 > "$tmp/open.yaml"
 sed -i 's/name: budgeted/name: open/' "$tmp/open.yaml"
 start_gateway open "$tmp/open.yaml"; open_port=$gw_port
 expect open-before-outage 200 "$(chat "$open_port")"
-open_owner_slot=$(redis-cli -p "$first" cluster keyslot 'mg:budget:{route:open}:held')
+open_owner_slot=$(redis-cli -p "$first" cluster keyslot 'mg:budget:{route:open}')
 expect_true open-budget-on-same-master "[ $(redis-cli -p "$owner" cluster countkeysinslot "$open_owner_slot") -gt 0 ]"
 
 # The master holding the closed budget's slot goes down under load and comes back with its cluster file.
@@ -131,7 +131,7 @@ for _ in $(seq 1 50); do [ "$(redis-cli -p "$master" info replication | grep -c 
 config "redis+sentinel://127.0.0.1:$sentinel/main" closed 1000 > "$tmp/sentinel.yaml"
 start_gateway sentinel "$tmp/sentinel.yaml"; s_port=$gw_port
 expect sentinel-serves 200 "$(chat "$s_port")"
-expect sentinel-budget-on-master 1 "$(redis-cli -p "$master" exists 'mg:budget:{route:budgeted}:held')"
+expect sentinel-budget-on-master 1 "$(redis-cli -p "$master" exists 'mg:budget:{route:budgeted}')"
 redis-cli -p "$sentinel" sentinel failover main >/dev/null
 for _ in $(seq 1 100); do
   [ "$(redis-cli -p "$sentinel" sentinel get-master-addr-by-name main | tail -1)" = "$replica" ] && break; sleep 0.1
@@ -143,7 +143,7 @@ for _ in $(seq 1 100); do redis-cli -p "$replica" info replication | grep -q '^r
 codes=""
 for i in 1 2 3 4 5; do codes="$codes $(chat "$s_port")"; sleep 0.2; done
 expect_true sentinel-follows-failover "[[ '$codes' == *' 200' ]]"
-expect sentinel-budget-on-new-master 1 "$(redis-cli -p "$replica" exists 'mg:budget:{route:budgeted}:held')"
+expect sentinel-budget-on-new-master 1 "$(redis-cli -p "$replica" exists 'mg:budget:{route:budgeted}')"
 echo "sentinel failover: answers after promotion:$codes"
 
 echo "$pass passed, $fail failed"

@@ -1,8 +1,7 @@
 // Limit state shared by gateway replicas through Redis. Each operation is one Lua script, which Redis runs
 // atomically, so two replicas admitting at the same instant still see each other's reservations. Time comes
 // from the Redis server (TIME), so replicas with skewed clocks agree on buckets and budget windows.
-// A budget's keys carry the account as a hash tag, so the keys a script builds from the window number live in
-// the same Redis Cluster slot as the key it is given.
+// Every script touches exactly the one key it is given, so each works unchanged on Redis Cluster.
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
@@ -49,34 +48,32 @@ return 1
 )LUA";
 #undef MG_BUCKET_PRELUDE
 
-// KEYS[1] the account's reservations key "<prefix>:held"; ARGV amount, budget, window seconds. Used tokens
-// live in <prefix>:used:<window>, reservations in <prefix>:held (not windowed: they belong to requests in
-// flight). The declared key is one that exists once the account has reserved, so during a cluster slot
-// migration the node that holds it runs the script.
+// A budget is one hash, KEYS[1] = "mg:budget:{<account>}": `held` (reservations of requests in flight),
+// `window` (the current window's number) and `used` (tokens charged in that window; a new window starts at
+// 0). One key per account keeps every script on one key, so a Redis Cluster slot migration moves a budget
+// whole: the node holding the key runs the script, and a node that does not answers ASK.
+// ARGV amount, budget, window seconds. Returns 1 when held.
 constexpr const char* kReserveScript = R"LUA(
 local amount, budget, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local now = tonumber(redis.call('TIME')[1])
-local held_key = KEYS[1]
-local used_key = string.sub(held_key, 1, #held_key - 5) .. ':used:' .. math.floor(now / window)
-local used = tonumber(redis.call('GET', used_key) or '0')
-local held = tonumber(redis.call('GET', held_key) or '0')
+local current = math.floor(tonumber(redis.call('TIME')[1]) / window)
+local v = redis.call('HMGET', KEYS[1], 'held', 'window', 'used')
+local held, used = tonumber(v[1] or '0'), 0
+if tonumber(v[2] or '-1') == current then used = tonumber(v[3] or '0') end
 if used + held + amount > budget then return 0 end
-redis.call('INCRBY', held_key, amount)
-redis.call('EXPIRE', held_key, 3600)
+redis.call('HSET', KEYS[1], 'held', held + amount, 'window', current, 'used', used)
+redis.call('EXPIRE', KEYS[1], math.max(3600, window * 2))
 return 1
 )LUA";
 
-// KEYS[1] "<prefix>:held"; ARGV reserved, used, window seconds.
+// ARGV reserved, used, window seconds: releases the reservation and charges what was used.
 constexpr const char* kSettleScript = R"LUA(
-local reserved, used, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local now = tonumber(redis.call('TIME')[1])
-local held_key = KEYS[1]
-local used_key = string.sub(held_key, 1, #held_key - 5) .. ':used:' .. math.floor(now / window)
-if redis.call('DECRBY', held_key, reserved) < 0 then redis.call('SET', held_key, 0) end
-if used > 0 then
-  redis.call('INCRBY', used_key, used)
-  redis.call('EXPIRE', used_key, window * 2)
-end
+local reserved, spent, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local current = math.floor(tonumber(redis.call('TIME')[1]) / window)
+local v = redis.call('HMGET', KEYS[1], 'held', 'window', 'used')
+local held, used = math.max(0, tonumber(v[1] or '0') - reserved), 0
+if tonumber(v[2] or '-1') == current then used = tonumber(v[3] or '0') end
+redis.call('HSET', KEYS[1], 'held', held, 'window', current, 'used', used + spent)
+redis.call('EXPIRE', KEYS[1], math.max(3600, window * 2))
 return 1
 )LUA";
 
@@ -469,10 +466,10 @@ class ClusterNodes final : public Topology {
   bool refresh_due_ = false;
 };
 
-// A budget's keys (used per window, held) must share one cluster slot, so the account becomes the key's
-// hash tag. An account that could not be a tag (empty, or holding braces) is tagged by its digest and kept
-// after the tag, so keys stay distinct and readable.
-std::string BudgetPrefix(const std::string& account) {
+// A budget's key. The account is the key's cluster hash tag, so keys stay readable; an account that could
+// not be a tag (empty, or holding braces) is tagged by its digest and kept after the tag, so keys stay
+// distinct.
+std::string BudgetKey(const std::string& account) {
   if (!account.empty() && account.find_first_of("{}") == std::string::npos) return "mg:budget:{" + account + "}";
   return "mg:budget:{" + Sha256Hex(account).substr(0, 16) + "}:" + account;
 }
@@ -501,13 +498,13 @@ class RedisLimitStore final : public LimitStore {
 
   Result<bool> Reserve(const std::string& account, int64_t amount, int64_t budget, int64_t window_seconds) override {
     MG_ASSIGN_OR_RETURN(Reply reply,
-                        Eval(kReserveScript, BudgetPrefix(account) + ":held",
+                        Eval(kReserveScript, BudgetKey(account),
                              {std::to_string(amount), std::to_string(budget), std::to_string(window_seconds)}));
     return reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
   }
 
   Status Settle(const std::string& account, int64_t reserved, int64_t used, int64_t window_seconds) override {
-    MG_TRY(Eval(kSettleScript, BudgetPrefix(account) + ":held",
+    MG_TRY(Eval(kSettleScript, BudgetKey(account),
                 {std::to_string(reserved), std::to_string(used), std::to_string(window_seconds)}));
     return Ok{};
   }
