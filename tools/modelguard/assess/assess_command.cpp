@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "modelguard/assess/assess.h"
+#include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 
 namespace modelguard::cli {
@@ -43,8 +44,8 @@ int Fail(const char* command, const std::string& message) {
 
 // One line per stage on stderr (and the fraction when it moves by 10 points), so long runs show life
 // without flooding a CI log.
-assess::Progress MakeProgress(bool quiet) {
-  if (quiet) return nullptr;
+assess::Progress MakeProgress() {
+  if (Quiet()) return nullptr;
   auto last_stage = std::make_shared<std::string>();
   auto last_tenth = std::make_shared<int>(-1);
   return [last_stage, last_tenth](const std::string& stage, double fraction) {
@@ -70,7 +71,7 @@ struct AssessArgs {
   std::string report_dir;
   std::string fail_on = "high";
   bool json = false;
-  bool quiet = false;
+  std::string format = "text";
   int threads = 0;
 };
 
@@ -97,15 +98,15 @@ int RunAssess(AssessArgs& args) {
     return Fail("assess", "--fail-on takes high, medium, low or never");
   }
   if (args.threads > 0) torch::set_num_threads(args.threads);
-  request.progress = MakeProgress(args.quiet);
+  request.progress = MakeProgress();
   auto report = assess::Assess(request);
   if (!report) return Fail("assess", report.error().message);
   if (!args.report_dir.empty()) {
     auto written = assess::WriteReport(*report, args.report_dir);
     if (!written) return Fail("assess", written.error().message);
-    if (!args.quiet) std::cerr << "modelguard assess: wrote " << args.report_dir << "/report.json and report.html\n";
+    Note() << "modelguard assess: wrote " << args.report_dir << "/report.json and report.html\n";
   }
-  if (args.json) {
+  if (args.json || args.format == "json") {
     std::cout << assess::ToJson(*report).dump(2) << "\n";
   } else {
     for (const auto& v : report->verdicts) std::cout << v.risk << ": " << v.level << " — " << v.summary << "\n";
@@ -121,7 +122,6 @@ struct HardenArgs {
   assess::HardenRequest request;
   std::string norm = "linf";
   int threads = 0;
-  bool quiet = false;
 };
 
 int RunHarden(HardenArgs& args, bool adversarial) {
@@ -132,7 +132,7 @@ int RunHarden(HardenArgs& args, bool adversarial) {
     return Fail("harden adversarial", "--epsilon must be positive");
   if (!adversarial) request.training.adversarial.epsilon = 0;
   if (args.threads > 0) torch::set_num_threads(args.threads);
-  if (!args.quiet) {
+  if (!Quiet()) {
     request.training.progress = [](int epoch, double loss) {
       std::fprintf(stderr, "modelguard harden: epoch %d, loss %.4f\n", epoch, loss);
     };
@@ -169,17 +169,14 @@ void AddTrainingOptions(CLI::App* command, HardenArgs& args) {
   command->add_option("--split-seed", r.split_seed, "Seed of that split (recorded in the model for `assess`)")
       ->capture_default_str();
   command->add_option("--threads", args.threads, "Intra-op threads (0: libtorch's default)");
-  command->add_flag("--quiet,-q", args.quiet, "No per-epoch progress on stderr");
 }
 
 }  // namespace
 
-Action RegisterAssess(CLI::App& app) {
+Action AddAssess(CLI::App& app) {
   auto args = std::make_shared<AssessArgs>();
   auto& r = args->request;
-  auto* command = app.add_subcommand(
-      "assess",
-      "Attack a classifier (TorchScript file or http:// endpoint): evasion, extraction, membership inference");
+  auto* command = &app;
   command->add_option("target", r.target, "TorchScript model (.pt) or http:// endpoint answering {\"inputs\": [[...]]}")
       ->required();
   command
@@ -230,20 +227,29 @@ Action RegisterAssess(CLI::App& app) {
   command->add_option("--fail-on", args->fail_on, "Exit 1 when a verdict is at or above: high, medium, low, never")
       ->capture_default_str();
   command->add_option("--threads", args->threads, "Intra-op threads (0: libtorch's default)");
-  command->add_flag("--json", args->json, "Print the whole report as JSON on stdout");
-  command->add_flag("--quiet,-q", args->quiet, "No progress on stderr");
-  command->footer("Exit codes: 0 no verdict at or above --fail-on, 1 some, 2 usage, data or model error.");
+  AddFormatOption(command, args->format, {"text", "json"});
+  command->add_flag("--json", args->json, "The same as --format json");
+  Describe(command, "Reference: docs/assess.md.",
+           {"modelguard assess m.pt --data digits --report out/",
+            "modelguard assess m.pt --data digits --attacks evasion --evasion-attacks pgd,autoattack --format json",
+            "modelguard assess http://127.0.0.1:8000/predict --data digits --query-budget 50000 \\\n"
+            "      --header 'Authorization: Bearer KEY'"},
+           "0 no verdict at or above --fail-on, 1 some, 2 usage, data, model or endpoint error");
   return [args]() {
     args->request.extraction.seed = args->request.membership.seed = args->request.evasion.seed;
     return RunAssess(*args);
   };
 }
 
-Action RegisterHarden(CLI::App& app) {
+Action AddHarden(CLI::App& app) {
   auto args = std::make_shared<HardenArgs>();
-  auto* command =
-      app.add_subcommand("harden", "Train classifiers that resist attack (TorchScript in, TorchScript out)");
+  auto* command = &app;
   command->require_subcommand(1);
+  constexpr const char* kExit = "0 trained (a summary as JSON on stdout), 2 usage, data or model error";
+  Describe(command, "",
+           {"modelguard harden train --data digits --out m.pt",
+            "modelguard harden adversarial --model m.pt --data digits --epsilon 0.1 --out robust.pt"},
+           kExit);
   auto* adversarial = command->add_subcommand(
       "adversarial", "PGD adversarial training (Madry et al. 2018) of --model, or of a new --arch");
   adversarial->add_option("--model,-m", args->request.model_path,
@@ -255,8 +261,16 @@ Action RegisterHarden(CLI::App& app) {
       ->capture_default_str();
   adversarial->add_option("--norm", args->norm, "linf or l2")->capture_default_str();
   AddTrainingOptions(adversarial, *args);
+  Describe(adversarial, "",
+           {"modelguard harden adversarial --model m.pt --data digits --epsilon 0.1 --out robust.pt",
+            "modelguard harden adversarial --arch cnn --data fashion-mnist --epsilon 0.1 --norm linf --out robust.pt"},
+           kExit);
   auto* train = command->add_subcommand("train", "Standard training of a new model (a baseline to assess and compare)");
   AddTrainingOptions(train, *args);
+  Describe(train, "",
+           {"modelguard harden train --data digits --out m.pt",
+            "modelguard harden train --data digits --arch cnn --epochs 20 --out m.pt"},
+           kExit);
   return [args, adversarial]() { return RunHarden(*args, adversarial->parsed()); };
 }
 
