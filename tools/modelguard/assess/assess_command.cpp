@@ -2,9 +2,11 @@
 #include <unistd.h>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "modelguard/assess/assess.h"
+#include "modelguard/core/severity.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 
@@ -57,14 +59,39 @@ assess::Progress MakeProgress() {
   };
 }
 
-int LevelRank(const std::string& level) { return level == "high" ? 3 : level == "medium" ? 2 : level == "low" ? 1 : 0; }
+std::string JoinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+// The attacks of one risk for --help, from the attack table: name (white/black box, norm), default ones
+// marked with *.
+std::string DescribeAttacks(assess::Risk risk) {
+  std::string out;
+  for (const assess::Attack& attack : assess::Attacks()) {
+    if (attack.risk != risk) continue;
+    out += (out.empty() ? "" : ", ") + std::string(attack.name) + (attack.by_default ? "*" : "") + " (" +
+           (attack.access == assess::Access::kWhiteBox ? "white box" : "black box");
+    if (attack.norm) out += std::string(", ") + (*attack.norm == assess::Norm::kL2 ? "L2" : "L-inf");
+    out += ")";
+  }
+  return out;
+}
+
+std::string AttackHelp() {
+  std::string out = "Attacks (* run by default; white-box ones need a TorchScript target):\n";
+  for (assess::Risk risk : assess::kRisks)
+    out += std::string("  ") + ToString(risk) + ": " + DescribeAttacks(risk) + "\n";
+  return out + "Reference: docs/assess.md.";
+}
 
 struct AssessArgs {
   assess::AssessRequest request;
   std::string attacks = "evasion,extraction,membership";
-  std::string evasion_attacks = "fgsm,pgd,pgd-l2,autoattack,hopskipjump";
-  std::string extraction_methods = "jbda,knockoff";
-  std::string membership_attacks = "yeom,shokri,lira";
+  std::string evasion_attacks = JoinList(assess::DefaultAttacks(assess::Risk::kEvasion));
+  std::string extraction_methods = JoinList(assess::DefaultAttacks(assess::Risk::kExtraction));
+  std::string membership_attacks = JoinList(assess::DefaultAttacks(assess::Risk::kMembership));
   std::string epsilons = "0,0.05,0.1,0.2,0.3";
   std::string l2_epsilons = "0,0.5,1,2";
   std::vector<std::string> headers;
@@ -94,7 +121,9 @@ int RunAssess(AssessArgs& args) {
     while (!value.empty() && value.front() == ' ') value.erase(0, 1);
     request.http.headers[header.substr(0, colon)] = value;
   }
-  if (args.fail_on != "high" && args.fail_on != "medium" && args.fail_on != "low" && args.fail_on != "never") {
+  // Verdicts are low, medium or high (core Severity); "never" turns the exit code off.
+  const std::optional<Severity> fail_on = args.fail_on == "never" ? std::nullopt : ParseSeverity(args.fail_on);
+  if (args.fail_on != "never" && (!fail_on || *fail_on < Severity::kLow || *fail_on > Severity::kHigh)) {
     return Fail("assess", "--fail-on takes high, medium, low or never");
   }
   if (args.threads > 0) torch::set_num_threads(args.threads);
@@ -109,11 +138,11 @@ int RunAssess(AssessArgs& args) {
   if (args.json || args.format == "json") {
     std::cout << assess::ToJson(*report).dump(2) << "\n";
   } else {
-    for (const auto& v : report->verdicts) std::cout << v.risk << ": " << v.level << " — " << v.summary << "\n";
+    for (const auto& v : report->verdicts)
+      std::cout << v.risk << ": " << ToString(v.level) << " — " << v.summary << "\n";
   }
-  const int threshold = args.fail_on == "never" ? 99 : LevelRank(args.fail_on);
   for (const auto& v : report->verdicts) {
-    if (LevelRank(v.level) >= threshold) return 1;
+    if (fail_on && v.level >= *fail_on) return 1;
   }
   return 0;
 }
@@ -183,8 +212,7 @@ Action AddAssess(CLI::App& app) {
       ->add_option("--data", r.data_spec,
                    "Dataset: digits, iris, wine, breast_cancer, fashion-mnist, idx:DIR, csv:PATH, npy:X.npy,Y.npy")
       ->required();
-  command->add_option("--attacks", args->attacks, "Risks to assess: evasion,extraction,membership")
-      ->capture_default_str();
+  command->add_option("--attacks", args->attacks, "Risks to assess (comma-separated)")->capture_default_str();
   command->add_option("--budget", r.extraction.budget, "Extraction: target queries per method")->capture_default_str();
   command->add_option("--samples", r.evasion.samples, "Evasion: held-out samples attacked")->capture_default_str();
   command
@@ -198,16 +226,18 @@ Action AddAssess(CLI::App& app) {
   command
       ->add_option("--reference-epsilon", r.evasion.reference_epsilon, "Evasion: the L-inf epsilon the verdict reads")
       ->capture_default_str();
-  command->add_option("--evasion-attacks", args->evasion_attacks, "fgsm, pgd, pgd-l2, autoattack, square, hopskipjump")
+  command->add_option("--evasion-attacks", args->evasion_attacks, assess::AttackNames(assess::Risk::kEvasion))
       ->capture_default_str();
   command->add_option("--pgd-steps", r.evasion.pgd_steps, "PGD iterations (APGD runs twice as many)")
       ->capture_default_str();
   command->add_option("--pgd-restarts", r.evasion.pgd_restarts, "PGD random restarts")->capture_default_str();
   command->add_option("--square-queries", r.evasion.square_queries, "Square attack: queries per sample")
       ->capture_default_str();
-  command->add_option("--extraction-methods", args->extraction_methods, "jbda, knockoff")->capture_default_str();
+  command->add_option("--extraction-methods", args->extraction_methods, assess::AttackNames(assess::Risk::kExtraction))
+      ->capture_default_str();
   command->add_option("--rounds", r.extraction.rounds, "Extraction: query/retrain rounds")->capture_default_str();
-  command->add_option("--membership-attacks", args->membership_attacks, "yeom, shokri, lira")->capture_default_str();
+  command->add_option("--membership-attacks", args->membership_attacks, assess::AttackNames(assess::Risk::kMembership))
+      ->capture_default_str();
   command->add_option("--members", r.membership.samples, "Membership: members tested (and as many non-members)")
       ->capture_default_str();
   command->add_option("--shadow-models", r.membership.shadow_models, "Membership: shadow models for shokri and lira")
@@ -229,7 +259,7 @@ Action AddAssess(CLI::App& app) {
   command->add_option("--threads", args->threads, "Intra-op threads (0: libtorch's default)");
   AddFormatOption(command, args->format, {"text", "json"});
   command->add_flag("--json", args->json, "The same as --format json");
-  Describe(command, "Reference: docs/assess.md.",
+  Describe(command, AttackHelp(),
            {"modelguard assess m.pt --data digits --report out/",
             "modelguard assess m.pt --data digits --attacks evasion --evasion-attacks pgd,autoattack --format json",
             "modelguard assess http://127.0.0.1:8000/predict --data digits --query-budget 50000 \\\n"
