@@ -21,6 +21,20 @@ std::set<std::string_view> Set(const std::vector<std::string_view>* v) {
   return v == nullptr ? std::set<std::string_view>{} : std::set<std::string_view>(v->begin(), v->end());
 }
 
+// The formats that existed when the scanner's tables were derived; a format added later adds to the
+// tables without breaking these checks.
+const std::set<std::string_view> kPinned = {"pytorch-zip", "keras",   "skops",  "zip",         "npy",
+                                            "gguf",        "tflite",  "hdf5",   "safetensors", "onnx",
+                                            "compressed",  "archive", "pickle", "tensorflow",  "config"};
+
+std::set<std::string_view> Pinned(const std::vector<std::string_view>* v) {
+  std::set<std::string_view> out;
+  for (std::string_view f : Set(v)) {
+    if (kPinned.contains(f)) out.insert(f);
+  }
+  return out;
+}
+
 TEST(FormatRegistry, DetectionOrderIsTheDescriptorsRankAndRanksAreUnique) {
   std::set<int> ranks;
   std::set<std::string_view> names;
@@ -34,12 +48,16 @@ TEST(FormatRegistry, DetectionOrderIsTheDescriptorsRankAndRanksAreUnique) {
     EXPECT_FALSE(d.summary.empty()) << d.name;
     EXPECT_EQ(FindAnalyzer(d.name), a.get());
   }
-  // The order that existed before descriptors: specific zip layouts before zip, free text last.
+  // The order that existed before descriptors (specific zip layouts before zip, free text last); formats
+  // added since may sit anywhere between.
+  const std::vector<std::string_view> before = {"pytorch-zip", "keras",   "skops",  "zip",         "npy",
+                                                "gguf",        "tflite",  "hdf5",   "safetensors", "onnx",
+                                                "compressed",  "archive", "pickle", "tensorflow",  "config"};
   std::vector<std::string_view> order;
-  for (const auto& a : Registry()) order.push_back(a->name());
-  EXPECT_EQ(order, (std::vector<std::string_view>{"pytorch-zip", "keras", "skops", "zip", "npy", "gguf", "tflite",
-                                                  "hdf5", "safetensors", "onnx", "compressed", "archive", "pickle",
-                                                  "tensorflow", "config"}));
+  for (const auto& a : Registry()) {
+    if (std::find(before.begin(), before.end(), a->name()) != before.end()) order.push_back(a->name());
+  }
+  EXPECT_EQ(order, before);
 }
 
 TEST(FormatRegistry, FamiliesRankTheirSpecialisationsFirst) {
@@ -77,21 +95,19 @@ TEST(FormatCatalog, ReproducesTheScannerTables) {
       {".7z", {"archive"}},
       {".tar", {"archive"}},
       {".nemo", {"archive", "compressed"}}};
-  size_t claimed = 0;
   for (const auto& [ext, formats] : extensions) {
-    EXPECT_EQ(Set(catalog.FormatsForExtension(ext)), formats) << ext;
+    EXPECT_EQ(Pinned(catalog.FormatsForExtension(ext)), formats) << ext;
   }
-  for (const FormatDescriptor* d : catalog.descriptors()) claimed += d->extensions.size();
-  size_t expected_claims = 0;
-  for (const auto& [ext, formats] : extensions) expected_claims += formats.size();
-  EXPECT_EQ(claimed, expected_claims) << "an extension is claimed that the scanner did not check before";
+  // And the pinned formats claim nothing else.
+  for (const FormatDescriptor* d : catalog.descriptors()) {
+    if (!kPinned.contains(d->name)) continue;
+    for (std::string_view ext : d->extensions) EXPECT_TRUE(extensions.contains(ext)) << d->name << " claims " << ext;
+  }
   EXPECT_EQ(catalog.FormatsForExtension(".bin"), nullptr);
 
   const std::set<std::string_view> weights = {"pickle", "pytorch-zip", "safetensors", "gguf", "onnx",       "keras",
                                               "hdf5",   "tflite",      "tensorflow",  "npy",  "compressed", "skops"};
-  for (const FormatDescriptor* d : catalog.descriptors()) {
-    EXPECT_EQ(catalog.CarriesWeights(d->name), weights.contains(d->name)) << d->name;
-  }
+  for (std::string_view f : kPinned) EXPECT_EQ(catalog.CarriesWeights(f), weights.contains(f)) << f;
 
   const std::map<std::string_view, std::set<std::string_view>> libraries = {
       {"transformers", {"safetensors", "pytorch-zip", "pickle", "hdf5", "tensorflow"}},
@@ -110,7 +126,7 @@ TEST(FormatCatalog, ReproducesTheScannerTables) {
       {"scikit-learn", {"pickle", "skops", "compressed"}},
       {"nemo", {"archive"}}};
   for (const auto& [library, formats] : libraries) {
-    EXPECT_EQ(Set(catalog.FormatsForLibrary(library)), formats) << library;
+    EXPECT_EQ(Pinned(catalog.FormatsForLibrary(library)), formats) << library;
   }
   EXPECT_EQ(catalog.FormatsForLibrary("my-own-library"), nullptr);
   EXPECT_TRUE(catalog.LoadedByALibrary("archive"));
@@ -176,7 +192,8 @@ TEST(FormatCatalog, ATestOnlyFormatReachesEveryDerivedTable) {
   EXPECT_EQ(gguf->name(), "gguf");
   // Extensions: its own, and one it shares with npy.
   EXPECT_EQ(Set(catalog.FormatsForExtension(".mgtest")), (std::set<std::string_view>{"test-format"}));
-  EXPECT_EQ(Set(catalog.FormatsForExtension(".npy")), (std::set<std::string_view>{"npy", "test-format"}));
+  EXPECT_TRUE(Set(catalog.FormatsForExtension(".npy")).contains("npy"));
+  EXPECT_TRUE(Set(catalog.FormatsForExtension(".npy")).contains("test-format"));
   // Weights and model-card libraries.
   EXPECT_TRUE(catalog.CarriesWeights("test-format"));
   EXPECT_EQ(Set(catalog.FormatsForLibrary("test-library")), (std::set<std::string_view>{"test-format"}));

@@ -71,6 +71,8 @@ class Output {
     return true;
   }
   std::vector<uint8_t>& bytes() { return bytes_; }
+  // A decoder that would need more than the budget allows before producing anything.
+  void Refuse(const std::string& why) { ctx_.Emit(fact::kLimit, std::nullopt, std::string(what_), why); }
 
  private:
   AnalysisContext& ctx_;
@@ -140,10 +142,14 @@ std::string Bzip2(ByteView in, Output& out) {
   return error;
 }
 
+// The decoder allocates the dictionary the header asks for (lzma-alone headers may claim 4 GiB in 13 bytes);
+// xz -9 needs 65 MiB, so this cap refuses only what no ordinary writer produces.
+constexpr uint64_t kMaxLzmaMemory = uint64_t{512} << 20;
+
 std::string Lzma(ByteView in, Output& out, bool alone) {
   lzma_stream ls = LZMA_STREAM_INIT;
   const lzma_ret init =
-      alone ? lzma_alone_decoder(&ls, UINT64_MAX) : lzma_stream_decoder(&ls, UINT64_MAX, LZMA_CONCATENATED);
+      alone ? lzma_alone_decoder(&ls, kMaxLzmaMemory) : lzma_stream_decoder(&ls, kMaxLzmaMemory, LZMA_CONCATENATED);
   if (init != LZMA_OK) return "lzma init failed";
   uint8_t buf[kChunk];
   ls.next_in = in.data();
@@ -158,6 +164,12 @@ std::string Lzma(ByteView in, Output& out, bool alone) {
       break;
     }
     if (rc == LZMA_STREAM_END) break;
+    if (rc == LZMA_MEMLIMIT_ERROR) {
+      out.Refuse("the stream needs more than " + std::to_string(kMaxLzmaMemory >> 20) +
+                 " MiB of decoder memory (its dictionary size); the content was not analysed");
+      error = "budget";
+      break;
+    }
     if (rc != LZMA_OK) {
       error = rc == LZMA_BUF_ERROR ? "truncated stream" : "corrupt stream (code " + std::to_string(rc) + ")";
       break;
