@@ -4,9 +4,10 @@
 // of throwing, so a broken peer is an outcome, not an exception crossing a coroutine.
 #include "src/gateway/http_head.h"  // first: Boost 1.74 needs <utility> before asio
 
-// GCC 12 pairs a coroutine frame's deallocation (Asio's awaitable_frame_base::operator delete) with the
-// global operator new when the coroutine is an explicitly instantiated template (GCC PR 109224, a false
-// positive): the frame is allocated and freed by the same class-specific pair.
+// GCC 12 at -O1 and above reports the frame of an explicitly instantiated coroutine template as freed by
+// Asio's awaitable_frame_base::operator delete after allocation by another operator new. It is a false
+// positive: the frame is allocated and freed by that class's own pair (the same code compiled without
+// warning while it was an implicitly instantiated member template).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <boost/asio/redirect_error.hpp>
