@@ -20,3 +20,48 @@ function(modelguard_embed output input)
     DEPENDS ${input} ${PROJECT_SOURCE_DIR}/cmake/embed.cmake
     COMMENT "Embedding ${input}")
 endfunction()
+
+# modelguard_link_closure(<target> <out_var>): every library <target> ends up linking, directly or through
+# its dependencies' link interfaces (PRIVATE dependencies of static libraries included: they still reach
+# the final link, as $<LINK_ONLY:...>). Names that are not targets (files, flags) are listed as they are.
+function(modelguard_link_closure target out_var)
+  set(seen "")
+  get_target_property(pending ${target} LINK_LIBRARIES)
+  if(NOT pending)
+    set(pending "")
+  endif()
+  while(pending)
+    list(POP_FRONT pending item)
+    string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" item "${item}")
+    if(item STREQUAL "" OR item IN_LIST seen)
+      continue()
+    endif()
+    list(APPEND seen "${item}")
+    if(TARGET ${item})
+      get_target_property(aliased ${item} ALIASED_TARGET)
+      if(aliased)
+        list(APPEND pending ${aliased})
+      endif()
+      get_target_property(interface ${item} INTERFACE_LINK_LIBRARIES)
+      if(interface)
+        list(APPEND pending ${interface})
+      endif()
+    endif()
+  endwhile()
+  set(${out_var} "${seen}" PARENT_SCOPE)
+endfunction()
+
+# modelguard_assert_links_none(<target> <regex>...): configuration fails when anything in <target>'s link
+# closure matches one of the regular expressions, so a dependency cannot creep into a target that must
+# stay without it (the gateway core without ICU, vectorscan or libtorch).
+function(modelguard_assert_links_none target)
+  modelguard_link_closure(${target} closure)
+  foreach(item IN LISTS closure)
+    foreach(pattern IN LISTS ARGN)
+      if(item MATCHES "${pattern}")
+        message(FATAL_ERROR "${target} must not link '${item}' (matches '${pattern}'); its link closure: ${closure}")
+      endif()
+    endforeach()
+  endforeach()
+  message(STATUS "${target} links none of: ${ARGN}")
+endfunction()

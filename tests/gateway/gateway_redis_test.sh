@@ -132,14 +132,19 @@ config "redis+sentinel://127.0.0.1:$sentinel/main" closed 1000 > "$tmp/sentinel.
 start_gateway sentinel "$tmp/sentinel.yaml"; s_port=$gw_port
 expect sentinel-serves 200 "$(chat "$s_port")"
 expect sentinel-budget-on-master 1 "$(redis-cli -p "$master" exists 'mg:budget:{route:budgeted}')"
-redis-cli -p "$sentinel" sentinel failover main >/dev/null
-for _ in $(seq 1 100); do
+# The sentinel learns about the replica from the master's INFO (every few seconds): retry the failover
+# until the sentinel accepts it (it answers NOGOODREPLICA before then).
+for _ in $(seq 1 150); do
+  [ "$(redis-cli -p "$sentinel" sentinel failover main 2>&1)" = OK ] && break; sleep 0.2
+done
+for _ in $(seq 1 200); do
   [ "$(redis-cli -p "$sentinel" sentinel get-master-addr-by-name main | tail -1)" = "$replica" ] && break; sleep 0.1
 done
 expect sentinel-promoted "$replica" "$(redis-cli -p "$sentinel" sentinel get-master-addr-by-name main | tail -1)"
 # Wait until the promoted replica accepts writes, then the gateway writes there (READONLY from the old master
 # or a dropped connection makes it ask the sentinel again).
 for _ in $(seq 1 100); do redis-cli -p "$replica" info replication | grep -q '^role:master' && break; sleep 0.1; done
+sleep 1.1  # the gateway asks the sentinel again at least once a second
 codes=""
 for i in 1 2 3 4 5; do codes="$codes $(chat "$s_port")"; sleep 0.2; done
 expect_true sentinel-follows-failover "[[ '$codes' == *' 200' ]]"

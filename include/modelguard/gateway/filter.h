@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,44 @@ namespace modelguard::gateway {
 class LimitStore;
 class KeyStore;
 
+// What one filter (or the core: "http", "stream", "upstream", "client") decided about a request. Typed, so
+// the core never parses its own strings back; ToString() is the audit event's and the metrics' spelling:
+// "allow", "gone", or "<kind>:<reason>".
+struct FilterVerdict {
+  enum class Kind { kAllow, kBlock, kFlag, kModify, kError, kGone };
+  Kind kind = Kind::kAllow;
+  std::string reason;  // the error type (block), the alarm (flag), what changed (modify), what failed (error)
+
+  static FilterVerdict Allow() { return {}; }
+  static FilterVerdict Block(std::string reason) { return {Kind::kBlock, std::move(reason)}; }
+  static FilterVerdict Flag(std::string reason) { return {Kind::kFlag, std::move(reason)}; }
+  static FilterVerdict Modify(std::string reason) { return {Kind::kModify, std::move(reason)}; }
+  static FilterVerdict Error(std::string reason) { return {Kind::kError, std::move(reason)}; }
+  static FilterVerdict Gone() { return {Kind::kGone, {}}; }
+
+  std::string ToString() const {
+    switch (kind) {
+      case Kind::kAllow:
+        return "allow";
+      case Kind::kGone:
+        return "gone";
+      case Kind::kBlock:
+        return "block:" + reason;
+      case Kind::kFlag:
+        return "flag:" + reason;
+      case Kind::kModify:
+        return "modify:" + reason;
+      case Kind::kError:
+        return "error:" + reason;
+    }
+    return "allow";
+  }
+  friend bool operator==(const FilterVerdict&, const FilterVerdict&) = default;
+  // Tests and logs compare with the audit spelling.
+  friend bool operator==(const FilterVerdict& verdict, std::string_view text) { return verdict.ToString() == text; }
+  friend std::ostream& operator<<(std::ostream& out, const FilterVerdict& verdict) { return out << verdict.ToString(); }
+};
+
 struct RequestContext {
   std::string method;
   std::string target;                          // path and query
@@ -32,8 +71,8 @@ struct RequestContext {
   bool stream = false;  // "stream": true
   // Filled by filters as the request goes; ends up in the audit event.
   std::string key_id;
-  std::map<std::string, std::string> verdicts;  // filter name -> "allow" / "block:<reason>" / ...
-  std::map<std::string, int64_t> reservations;  // filter name -> amount held until the response settles it
+  std::map<std::string, FilterVerdict> verdicts;  // filter name -> its verdict
+  std::map<std::string, int64_t> reservations;    // filter name -> amount held until the response settles it
   // Per-request state a filter keeps from OnRequest to its response hooks (filter name -> its own type).
   std::map<std::string, std::shared_ptr<void>> filter_state;
   // Set by a filter that rewrote `body` (redaction, canary): the upstream then gets the new body.

@@ -238,8 +238,9 @@ class SingleServer final : public Topology {
   ServerConnections server_;
 };
 
-// Redis Sentinel: the sentinels are asked which server is the master of `name`; commands go there. A
-// transport failure or a READONLY answer (the old master was demoted) makes the next command ask again.
+// Redis Sentinel: the sentinels are asked which server is the master of `name` (again after a second); commands
+// go there. A transport failure or a READONLY answer (the old master was demoted) makes the next command ask
+// again at once.
 class SentinelMaster final : public Topology {
  public:
   SentinelMaster(std::vector<Endpoint> sentinels, std::string name, int db, int timeout_ms)
@@ -265,7 +266,10 @@ class SentinelMaster final : public Topology {
   Result<std::shared_ptr<ServerConnections>> Master(bool ask_again) {
     {
       std::lock_guard lock(mutex_);
-      if (master_ && !ask_again) return master_;
+      // Asked again at least once a second: after a failover the old master may keep accepting writes
+      // until the sentinels reconfigure it, and those writes would be lost.
+      if (master_ && !ask_again && std::chrono::steady_clock::now() - resolved_at_ < std::chrono::seconds(1))
+        return master_;
     }
     std::string why = "no sentinel answered";
     const std::string command = "get-master-addr-by-name";
@@ -291,6 +295,7 @@ class SentinelMaster final : public Topology {
       std::lock_guard lock(mutex_);
       if (!master_ || master_->endpoint().Text() != endpoint->Text())
         master_ = std::make_shared<ServerConnections>(std::move(*endpoint), db_, timeout_ms_);
+      resolved_at_ = std::chrono::steady_clock::now();
       return master_;
     }
     return MakeError(ErrorCode::kIo, "redis sentinel, master '" + name_ + "': " + why);
@@ -305,6 +310,7 @@ class SentinelMaster final : public Topology {
   const int db_, timeout_ms_;
   std::mutex mutex_;
   std::shared_ptr<ServerConnections> master_;
+  std::chrono::steady_clock::time_point resolved_at_{};
 };
 
 // Redis Cluster: a key's slot (CRC16 of its hash tag) names the node. The slot map comes from CLUSTER SLOTS

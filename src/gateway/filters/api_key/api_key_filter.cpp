@@ -47,14 +47,14 @@ class ApiKeyFilter final : public Filter {
     if (!match->models.empty() && !Allowed(match->models, request.model)) {
       return Deny(request, 403, "permission_denied", "the API key may not use model '" + request.model + "'");
     }
-    request.verdicts["api_key"] = "allow";
+    request.verdicts["api_key"] = FilterVerdict::Allow();
     return std::nullopt;
   }
 
  private:
   static std::optional<Answer> Deny(RequestContext& request, unsigned status, const std::string& type,
                                     const std::string& message) {
-    request.verdicts["api_key"] = "block:" + type;
+    request.verdicts["api_key"] = FilterVerdict::Block(type);
     return Answer{status, type, message, {}};
   }
   std::vector<ApiKeyRecord> keys_;

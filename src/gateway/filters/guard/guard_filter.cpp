@@ -170,7 +170,7 @@ class GuardFilter final : public Filter {
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
     if (!request.json.is_object() && !request.json.is_array()) {
-      request.verdicts["guard"] = "allow";
+      request.verdicts["guard"] = FilterVerdict::Allow();
       return std::nullopt;  // raw routes: nothing the guard can read
     }
     std::vector<Piece> pieces;
@@ -237,9 +237,9 @@ class GuardFilter final : public Filter {
     request.filter_state["guard"] = state;
     std::sort(flags.begin(), flags.end());
     flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
-    std::string verdict = flags.empty() ? "allow" : "flag:";
-    for (size_t i = 0; i < flags.size(); ++i) verdict += (i ? "," : "") + flags[i];
-    request.verdicts["guard"] = verdict;
+    std::string flagged;
+    for (size_t i = 0; i < flags.size(); ++i) flagged += (i ? "," : "") + flags[i];
+    request.verdicts["guard"] = flags.empty() ? FilterVerdict::Allow() : FilterVerdict::Flag(flagged);
     return std::nullopt;
   }
 
@@ -249,7 +249,7 @@ class GuardFilter final : public Filter {
     auto json = nlohmann::json::parse(event.data, nullptr, false);
     bool changed = false;
     if (auto leak = InspectOutput(*state, json, true, changed)) {
-      request.verdicts["guard_output"] = "block:" + *leak;
+      request.verdicts["guard_output"] = FilterVerdict::Block(*leak);
       return Answer{403, *leak, LeakMessage(*leak), {}};
     }
     // The final event of a choice carries whatever is still held.
@@ -273,7 +273,7 @@ class GuardFilter final : public Filter {
     auto json = nlohmann::json::parse(response.body, nullptr, false);
     bool changed = false;
     if (auto leak = InspectOutput(*state, json, false, changed)) {
-      request.verdicts["guard_output"] = "block:" + *leak;
+      request.verdicts["guard_output"] = FilterVerdict::Block(*leak);
       response.status = 403;
       response.body =
           nlohmann::json{{"error", {{"message", LeakMessage(*leak)}, {"type", *leak}, {"code", *leak}}}}.dump();
@@ -338,7 +338,7 @@ class GuardFilter final : public Filter {
   }
 
   static std::optional<Answer> Refuse(RequestContext& request, const std::string& type, std::string message) {
-    request.verdicts["guard"] = "block:" + type;
+    request.verdicts["guard"] = FilterVerdict::Block(type);
     return Answer{400, type, std::move(message), {}};
   }
 

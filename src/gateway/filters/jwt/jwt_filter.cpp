@@ -147,14 +147,14 @@ class JwtFilter final : public Filter {
     if (!ClaimListAllows(claims, "models", request.model)) {
       return Deny(request, 403, "permission_denied", "the token may not use model '" + request.model + "'");
     }
-    request.verdicts["jwt"] = "allow";
+    request.verdicts["jwt"] = FilterVerdict::Allow();
     return std::nullopt;
   }
 
  private:
   static std::optional<Answer> Deny(RequestContext& request, unsigned status, const std::string& type,
                                     const std::string& message) {
-    request.verdicts["jwt"] = "block:" + type;
+    request.verdicts["jwt"] = FilterVerdict::Block(type);
     return Answer{status, type, message, {}};
   }
   std::vector<VerificationKey> keys_;

@@ -22,7 +22,7 @@ class OutputHardeningFilter final : public Filter {
                           json.contains("top_logprobs");
     const bool bias = json.contains("logit_bias") && json["logit_bias"].is_object() && !json["logit_bias"].empty();
     if (refuse_bias_with_logprobs_ && logprobs && bias) {
-      request.verdicts["output_hardening"] = "block:logit_bias_with_logprobs";
+      request.verdicts["output_hardening"] = FilterVerdict::Block("logit_bias_with_logprobs");
       return Answer{400, "logit_bias_with_logprobs", "logit_bias cannot be combined with logprobs on this route", {}};
     }
     if (max_top_logprobs_ >= 0 && json.contains("top_logprobs") && json["top_logprobs"].is_number_integer() &&
@@ -30,7 +30,7 @@ class OutputHardeningFilter final : public Filter {
       json["top_logprobs"] = max_top_logprobs_;
       request.body = json.dump();
       request.body_changed = true;
-      request.verdicts["output_hardening"] = "modify:top_logprobs_capped";
+      request.verdicts["output_hardening"] = FilterVerdict::Modify("top_logprobs_capped");
     }
     return std::nullopt;
   }
@@ -66,7 +66,7 @@ class OutputHardeningFilter final : public Filter {
       json[field_] = single ? hardened[0] : hardened;
     }
     response.body = json.dump();
-    request.verdicts["output_hardening"] = "modify:" + policy_.Describe();
+    request.verdicts["output_hardening"] = FilterVerdict::Modify(policy_.Describe());
   }
 
  private:

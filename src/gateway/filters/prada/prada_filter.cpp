@@ -111,7 +111,7 @@ class PradaFilter final : public Filter {
     if (client.alarmed || client.over_budget) {
       const std::string reason = client.alarmed ? "extraction_suspected" : "query_budget_exceeded";
       if (settings_.action == Action::kBlock) {
-        request.verdicts["prada"] = "block:" + reason;
+        request.verdicts["prada"] = FilterVerdict::Block(reason);
         return Answer{403,
                       reason,
                       client.alarmed ? "this key's queries look like a model-extraction attack"
@@ -123,14 +123,14 @@ class PradaFilter final : public Filter {
         while (!client.recent.empty() && now - client.recent.front() > std::chrono::minutes(1))
           client.recent.pop_front();
         if (static_cast<int>(client.recent.size()) >= settings_.throttle_per_minute) {
-          request.verdicts["prada"] = "block:" + reason;
+          request.verdicts["prada"] = FilterVerdict::Block(reason);
           Answer answer{429, reason, "this key is throttled: its queries look like a model-extraction attack", {}};
           answer.headers["Retry-After"] = "60";
           return answer;
         }
         client.recent.push_back(now);
       }
-      request.verdicts["prada"] = "flag:" + reason;
+      request.verdicts["prada"] = FilterVerdict::Flag(reason);
     }
     if (rows) request.filter_state["prada"] = std::make_shared<Rows>(std::move(*rows));
     return std::nullopt;
@@ -152,11 +152,11 @@ class PradaFilter final : public Filter {
     client.samples += static_cast<int64_t>(rows.size());
     if (settings_.query_budget > 0 && client.samples > settings_.query_budget) client.over_budget = true;
     if (client.alarmed && !was_alarmed)
-      request.verdicts["prada"] = "flag:extraction_suspected";
+      request.verdicts["prada"] = FilterVerdict::Flag("extraction_suspected");
     else if (client.over_budget && !was_over)
-      request.verdicts["prada"] = "flag:query_budget_exceeded";
+      request.verdicts["prada"] = FilterVerdict::Flag("query_budget_exceeded");
     else if (!request.verdicts.count("prada"))
-      request.verdicts["prada"] = "allow";
+      request.verdicts["prada"] = FilterVerdict::Allow();
   }
 
  private:

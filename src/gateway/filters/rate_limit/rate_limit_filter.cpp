@@ -37,7 +37,7 @@ class RateLimitFilter final : public Filter {
       if (auto refused = Judge(request, admitted)) return refused;
       if (admitted) request.reservations["rate_limit"] = cost;
     }
-    request.verdicts["rate_limit"] = "allow";
+    request.verdicts["rate_limit"] = FilterVerdict::Allow();
     return std::nullopt;
   }
 
@@ -58,12 +58,12 @@ class RateLimitFilter final : public Filter {
   std::optional<Answer> Judge(RequestContext& request, const Result<Admission>& admitted) {
     if (!admitted) {
       if (fail_open_) return std::nullopt;
-      request.verdicts["rate_limit"] = "block:limits_unavailable";
+      request.verdicts["rate_limit"] = FilterVerdict::Block("limits_unavailable");
       return Answer{
           503, "limits_unavailable", "admission control is unavailable (" + admitted.error().message + ")", {}};
     }
     if (admitted->allowed) return std::nullopt;
-    request.verdicts["rate_limit"] = "block:rate_limit_exceeded";
+    request.verdicts["rate_limit"] = FilterVerdict::Block("rate_limit_exceeded");
     Answer answer{429, "rate_limit_exceeded", "too many requests; retry later", {}};
     answer.headers["Retry-After"] =
         std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(admitted->retry_after_seconds))));

@@ -24,12 +24,12 @@ class TokenBudgetFilter final : public Filter {
     auto reserved = store_->Reserve(Account(request), worst_case, budget_, window_);
     if (!reserved) {
       if (fail_open_) return std::nullopt;
-      request.verdicts["token_budget"] = "block:limits_unavailable";
+      request.verdicts["token_budget"] = FilterVerdict::Block("limits_unavailable");
       return Answer{
           503, "limits_unavailable", "admission control is unavailable (" + reserved.error().message + ")", {}};
     }
     if (!*reserved) {
-      request.verdicts["token_budget"] = "block:insufficient_quota";
+      request.verdicts["token_budget"] = FilterVerdict::Block("insufficient_quota");
       return Answer{
           429,
           "insufficient_quota",
@@ -37,7 +37,7 @@ class TokenBudgetFilter final : public Filter {
           {}};
     }
     request.reservations["token_budget"] = worst_case;
-    request.verdicts["token_budget"] = "allow";
+    request.verdicts["token_budget"] = FilterVerdict::Allow();
     return std::nullopt;
   }
 

@@ -1,0 +1,51 @@
+#pragma once
+// A route's filter chain as the core runs it: the core's own body checks, then each filter's OnRequest in
+// order; each stream event through the filters' OnStreamEvent; every response through the OnResponse of
+// the filters that saw the request. A refusal comes back typed (who refused and why), so the metrics
+// and the audit event never read it back out of a verdict string.
+#include <cstddef>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "modelguard/gateway/filter.h"
+#include "modelguard/gateway/gateway.h"
+
+namespace modelguard::gateway {
+
+// The verdict key of the core's own checks on the request (framing, method, body), as in the audit event.
+inline constexpr const char* kHttpVerdict = "http";
+
+struct ChainVerdict {
+  std::optional<Answer> answer;  // set: the request stops here and the client gets this answer
+  std::string filter;            // who answered: a filter's name, or kHttpVerdict for the body checks
+  std::string reason;            // the answer's error type: the metrics' and the audit verdict's reason
+  explicit operator bool() const { return answer.has_value(); }
+};
+
+struct RequestChainResult {
+  ChainVerdict verdict;
+  size_t ran = 0;  // filters whose OnRequest ran: they, and only they, get OnResponse
+};
+
+// Body checks, then the route's filters. Non-raw routes need a body that is strict JSON (UTF-8, no NUL);
+// OpenAI routes a JSON object, whose "model" and "stream" land in the context. `parsed`: the filters
+// need `context.json` built from `body` (a route without filters only needs the body checked).
+RequestChainResult RunRequestChain(const Route& route, RequestContext& context, std::string_view body, bool parsed);
+
+// One stream event through the filters, in order, until one ends the stream; that one's refusal is
+// recorded as the "stream" verdict.
+ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters, RequestContext& context,
+                            StreamEvent& event);
+
+// The response through the first `count` filters' OnResponse (each may replace the answer).
+void RunResponseChain(const std::vector<std::shared_ptr<Filter>>& filters, size_t count, RequestContext& context,
+                      ResponseContext& response);
+
+// The audit event's "verdicts" object: filter name -> verdict string, in name order.
+nlohmann::ordered_json VerdictsJson(const std::map<std::string, FilterVerdict>& verdicts);
+
+}  // namespace modelguard::gateway

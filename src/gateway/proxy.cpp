@@ -1,0 +1,79 @@
+#include "src/gateway/proxy.h"
+
+#include "src/gateway/digest.h"
+#include "src/gateway/filter_chain.h"
+#include "src/gateway/log.h"
+
+namespace modelguard::gateway {
+
+Result<std::shared_ptr<const Runtime>> MakeRuntime(const GatewayConfig& config, Metrics& metrics) {
+  auto runtime = std::make_shared<Runtime>();
+  runtime->config = config;
+  for (const auto& route : config.routes) runtime->route_metrics.push_back(&metrics.Route(route.name));
+  for (const auto& [name, upstream] : config.upstreams) {
+    auto state = MakeUpstreamState(upstream);
+    if (!state) return state.error();
+    runtime->upstreams[name] = *state;
+  }
+  return std::shared_ptr<const Runtime>(std::move(runtime));
+}
+
+const Route* MatchRoute(const std::vector<Route>& routes, std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  for (const auto& r : routes) {
+    if (!r.path.empty() && r.path.back() == '*') {
+      if (path.substr(0, r.path.size() - 1) == std::string_view(r.path).substr(0, r.path.size() - 1)) return &r;
+    } else if (path == r.path) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+void Gateway::Record(UpstreamState& upstream, TargetState& target, bool ok, const std::string& why) {
+  if (ok) {
+    if (target.failures.load(std::memory_order_relaxed) != 0) target.failures = 0;
+    if (!target.healthy.load(std::memory_order_relaxed) && !target.healthy.exchange(true)) {
+      LogEvent("info", "upstream target healthy again", {{"upstream", upstream.config.name}, {"target", target.label}});
+      metrics_->SetTargetHealth(upstream.config.name, target.label, true);
+    }
+  } else if (++target.failures >= upstream.config.unhealthy_after && target.healthy.exchange(false)) {
+    LogEvent("warn", "upstream target unhealthy",
+             {{"upstream", upstream.config.name}, {"target", target.label}, {"reason", why}});
+    metrics_->SetTargetHealth(upstream.config.name, target.label, false);
+  }
+}
+
+void Gateway::Audit(const GatewayConfig& config, const RequestContext& context, const std::string& target,
+                    const Outcome& outcome, Clock::time_point started) {
+  for (const auto& [filter, verdict] : context.verdicts) {
+    if (verdict.kind == FilterVerdict::Kind::kFlag) metrics_->CountFlag(filter, verdict.reason);
+  }
+  if (!audit_ && !config.access_log) return;
+  nlohmann::ordered_json event;
+  event["time"] =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  event["key_id"] = context.key_id;
+  event["route"] = context.route;
+  event["method"] = context.method;
+  event["path"] = target.substr(0, target.find('?'));
+  if (!context.model.empty()) event["model"] = context.model;
+  event["status"] = outcome.status;
+  event["latency_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  if (outcome.first_byte_ms) event["first_byte_ms"] = *outcome.first_byte_ms;
+  if (outcome.streamed) event["stream"] = true;
+  if (outcome.tokens) event["tokens"] = *outcome.tokens;
+  if (!outcome.target.empty()) event["upstream"] = outcome.target;
+  event["verdicts"] = VerdictsJson(context.verdicts);
+  // Digests, never the bodies: the audit trail proves what passed without holding prompts or secrets.
+  event["request_sha256"] = Sha256Hex(context.body);
+  event["response_sha256"] = outcome.response_sha256;
+  if (config.access_log) LogEvent("info", "request", event);
+  if (audit_) {
+    if (auto written = audit_->Write(std::move(event)); !written)
+      LogEvent("error", "audit write failed", {{"error", written.error().message}});
+  }
+}
+
+}  // namespace modelguard::gateway

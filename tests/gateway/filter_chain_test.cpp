@@ -1,0 +1,170 @@
+// The filter chain on its own: typed refusals (who refused, why), the core's body checks as the "http"
+// verdict, stream and response hooks, and the audit event's verdicts object, spelled as it always was.
+#include "src/gateway/filter_chain.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace modelguard::gateway {
+namespace {
+
+// A filter that records its calls and refuses (on request or on stream events) when told to.
+class Scripted final : public Filter {
+ public:
+  Scripted(std::string name, std::optional<Answer> on_request, std::optional<Answer> on_event = std::nullopt)
+      : name_(std::move(name)), on_request_(std::move(on_request)), on_event_(std::move(on_event)) {}
+  const char* name() const override { return name_.c_str(); }
+  std::optional<Answer> OnRequest(RequestContext& request) override {
+    ++requests;
+    request.verdicts[name_] = on_request_ ? FilterVerdict::Block(on_request_->error_type) : FilterVerdict::Allow();
+    return on_request_;
+  }
+  std::optional<Answer> OnStreamEvent(RequestContext&, StreamEvent& event) override {
+    ++events;
+    if (!on_event_) event.data += "+" + name_;
+    return on_event_;
+  }
+  void OnResponse(RequestContext&, ResponseContext&) override { ++responses; }
+  int requests = 0, events = 0, responses = 0;
+
+ private:
+  std::string name_;
+  std::optional<Answer> on_request_, on_event_;
+};
+
+Route MakeRoute(RouteType type, std::vector<std::shared_ptr<Filter>> filters) {
+  Route route;
+  route.name = "r";
+  route.path = "/v1/*";
+  route.type = type;
+  route.filters = std::move(filters);
+  return route;
+}
+
+TEST(FilterChain, RefusalNamesTheFilterAndReasonAndStopsTheChain) {
+  auto first = std::make_shared<Scripted>("first", std::nullopt);
+  auto refuses = std::make_shared<Scripted>("refuses", Answer{429, "rate_limit_exceeded", "slow down", {}});
+  auto never = std::make_shared<Scripted>("never", std::nullopt);
+  const Route route = MakeRoute(RouteType::kJson, {first, refuses, never});
+  RequestContext context;
+  const std::string body = R"({"model":"m"})";
+  const auto result = RunRequestChain(route, context, body, true);
+  ASSERT_TRUE(result.verdict);
+  EXPECT_EQ(result.verdict.filter, "refuses");
+  EXPECT_EQ(result.verdict.reason, "rate_limit_exceeded");
+  EXPECT_EQ(result.verdict.answer->status, 429u);
+  EXPECT_EQ(result.ran, 2u);
+  EXPECT_EQ(never->requests, 0);
+  EXPECT_EQ(context.verdicts["first"], "allow");
+  EXPECT_EQ(context.verdicts["refuses"], FilterVerdict::Block("rate_limit_exceeded"));
+  EXPECT_EQ(context.json["model"], "m");  // parsed for the filters
+  // Only the filters that saw the request settle it.
+  ResponseContext refused{429, "", false, std::nullopt};
+  RunResponseChain(route.filters, result.ran, context, refused);
+  EXPECT_EQ(first->responses, 1);
+  EXPECT_EQ(refuses->responses, 1);
+  EXPECT_EQ(never->responses, 0);
+}
+
+TEST(FilterChain, TwoFiltersRefusingForTheSameReasonAreToldApart) {
+  // The old core found the refusing filter by searching the verdict strings for "block:<reason>"; with
+  // two filters giving the same reason, the typed verdict still names the one that answered.
+  auto a = std::make_shared<Scripted>("a_budget", std::nullopt);
+  auto b = std::make_shared<Scripted>("b_limit", Answer{503, "limits_unavailable", "down", {}});
+  RequestContext context;
+  context.verdicts["z_other"] = FilterVerdict::Block("limits_unavailable");
+  const auto result = RunRequestChain(MakeRoute(RouteType::kRaw, {a, b}), context, "", false);
+  ASSERT_TRUE(result.verdict);
+  EXPECT_EQ(result.verdict.filter, "b_limit");
+}
+
+TEST(FilterChain, BodyChecksRefuseAsHttpBeforeAnyFilter) {
+  auto filter = std::make_shared<Scripted>("f", std::nullopt);
+  for (const bool parsed : {false, true}) {
+    RequestContext context;
+    const auto bad_json = RunRequestChain(MakeRoute(RouteType::kJson, {filter}), context, "{\"a\":", parsed);
+    ASSERT_TRUE(bad_json.verdict);
+    EXPECT_EQ(bad_json.verdict.filter, "http");
+    EXPECT_EQ(bad_json.verdict.reason, "invalid_request_error");
+    EXPECT_EQ(bad_json.verdict.answer->status, 400u);
+    EXPECT_EQ(bad_json.ran, 0u);
+    EXPECT_EQ(context.verdicts["http"], "block:invalid_request_error");
+  }
+  EXPECT_EQ(filter->requests, 0);
+  // A NUL byte ends the text for nlohmann but not for the upstream: refused either way.
+  RequestContext nul;
+  EXPECT_TRUE(RunRequestChain(MakeRoute(RouteType::kJson, {filter}), nul, std::string("{}\0{}", 5), true).verdict);
+  // OpenAI routes need an object; its model and stream reach the context.
+  RequestContext array;
+  const auto not_object = RunRequestChain(MakeRoute(RouteType::kOpenAi, {}), array, "[1]", false);
+  ASSERT_TRUE(not_object.verdict);
+  EXPECT_EQ(not_object.verdict.answer->message, "the request body must be a JSON object");
+  RequestContext chat;
+  EXPECT_FALSE(
+      RunRequestChain(MakeRoute(RouteType::kOpenAi, {}), chat, R"({"model":"m","stream":true})", false).verdict);
+  EXPECT_EQ(chat.model, "m");
+  EXPECT_TRUE(chat.stream);
+  EXPECT_TRUE(chat.verdicts.empty());
+  // Raw routes pass any bytes to their filters.
+  RequestContext raw;
+  EXPECT_FALSE(RunRequestChain(MakeRoute(RouteType::kRaw, {filter}), raw, "\xff not json", true).verdict);
+  EXPECT_EQ(filter->requests, 1);
+}
+
+TEST(FilterChain, StreamEventStopsAtTheFirstRefusalAndRecordsTheStreamVerdict) {
+  auto rewrites = std::make_shared<Scripted>("rewrites", std::nullopt);
+  auto stops = std::make_shared<Scripted>("stops", std::nullopt, Answer{403, "canary_leak", "leak", {}});
+  auto after = std::make_shared<Scripted>("after", std::nullopt);
+  RequestContext context;
+  StreamEvent event{"x"};
+  std::vector<std::shared_ptr<Filter>> filters{rewrites, stops, after};
+  const ChainVerdict stop = RunStreamChain(filters, context, event);
+  ASSERT_TRUE(stop);
+  EXPECT_EQ(stop.filter, "stops");
+  EXPECT_EQ(stop.reason, "canary_leak");
+  EXPECT_EQ(event.data, "x+rewrites");
+  EXPECT_EQ(after->events, 0);
+  EXPECT_EQ(context.verdicts["stream"], "block:canary_leak");
+  StreamEvent clean{"y"};
+  std::vector<std::shared_ptr<Filter>> passing{rewrites, after};
+  EXPECT_FALSE(RunStreamChain(passing, context, clean));
+  EXPECT_EQ(clean.data, "y+rewrites+after");
+}
+
+TEST(FilterVerdictText, SpellsEveryKindAsTheAuditEventAlwaysDid) {
+  EXPECT_EQ(FilterVerdict::Allow().ToString(), "allow");
+  EXPECT_EQ(FilterVerdict::Block("rate_limit_exceeded").ToString(), "block:rate_limit_exceeded");
+  EXPECT_EQ(FilterVerdict::Flag("pii.email,pii.iban").ToString(), "flag:pii.email,pii.iban");
+  EXPECT_EQ(FilterVerdict::Modify("top_logprobs_capped").ToString(), "modify:top_logprobs_capped");
+  EXPECT_EQ(FilterVerdict::Error("stream_timeout").ToString(), "error:stream_timeout");
+  EXPECT_EQ(FilterVerdict::Gone().ToString(), "gone");
+  EXPECT_EQ(FilterVerdict::Block("").ToString(), "block:");
+  EXPECT_FALSE(FilterVerdict::Block("a") == FilterVerdict::Flag("a"));
+}
+
+TEST(FilterVerdictText, VerdictsJsonIsByteIdenticalToTheStringMap) {
+  std::map<std::string, FilterVerdict> typed{{"rate_limit", FilterVerdict::Allow()},
+                                             {"guard", FilterVerdict::Flag("pii.email")},
+                                             {"api_key", FilterVerdict::Block("invalid_api_key")},
+                                             {"upstream", FilterVerdict::Error("stream_broken")},
+                                             {"client", FilterVerdict::Gone()},
+                                             {"output_hardening", FilterVerdict::Modify("label")}};
+  std::map<std::string, std::string> strings;
+  for (const auto& [name, verdict] : typed) strings[name] = verdict.ToString();
+  nlohmann::ordered_json old_event, new_event;
+  old_event["verdicts"] = strings;  // what the audit event held before verdicts were typed
+  new_event["verdicts"] = VerdictsJson(typed);
+  EXPECT_EQ(new_event.dump(), old_event.dump());
+  EXPECT_EQ(new_event.dump(),
+            R"({"verdicts":{"api_key":"block:invalid_api_key","client":"gone","guard":"flag:pii.email",)"
+            R"("output_hardening":"modify:label","rate_limit":"allow","upstream":"error:stream_broken"}})");
+  nlohmann::ordered_json old_empty, new_empty;
+  old_empty["verdicts"] = std::map<std::string, std::string>{};
+  new_empty["verdicts"] = VerdictsJson({});
+  EXPECT_EQ(new_empty.dump(), old_empty.dump());
+}
+
+}  // namespace
+}  // namespace modelguard::gateway
