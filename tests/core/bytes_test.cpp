@@ -36,6 +36,15 @@ TEST(Hex, RefusesOddLengthAndNonDigits) {
   EXPECT_EQ((*fixed)[0], 0xab);
 }
 
+TEST(Hex, LowerOnlyRefusesUpperCaseDigits) {
+  EXPECT_EQ(HexDecode("deadbeef", HexCase::kLowerOnly), std::string("\xde\xad\xbe\xef"));
+  EXPECT_FALSE(HexDecode("deadBEEF", HexCase::kLowerOnly));
+  EXPECT_FALSE(HexDecode("0g", HexCase::kLowerOnly));
+  EXPECT_TRUE(HexDecodeFixed<2>("abcd", HexCase::kLowerOnly));
+  EXPECT_FALSE(HexDecodeFixed<2>("ABCD", HexCase::kLowerOnly));
+  EXPECT_TRUE(HexDecodeFixed<2>("ABCD"));
+}
+
 // RFC 4648 §10.
 TEST(Base64, Rfc4648Vectors) {
   const std::pair<const char*, const char*> vectors[] = {{"", ""},
