@@ -14,9 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/core/version.h"
 #include "modelguard/integrity/dataset.h"
-#include "modelguard/integrity/encoding.h"
 #include "modelguard/integrity/manifest.h"
 #include "modelguard/scan/scanner.h"
 
@@ -128,14 +128,9 @@ std::string RandomUuid() {
   for (auto& x : b) x = static_cast<uint8_t>(rd());
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kDigits[b[i] >> 4]);
-    out.push_back(kDigits[b[i] & 15]);
-  }
-  return "urn:uuid:" + out;
+  const std::string hex = HexEncode(std::span<const uint8_t>(b));
+  return "urn:uuid:" + hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
+         "-" + hex.substr(20);
 }
 
 ojson Property(const std::string& name, const std::string& value) { return {{"name", name}, {"value", value}}; }
@@ -235,7 +230,7 @@ Result<std::string> BuildBom(const BomOptions& options) {
   manifest_options.jobs = options.jobs;
   auto manifest = integrity::BuildManifest(options.model_path, manifest_options);
   if (!manifest) return manifest.error();
-  const std::string root_digest = integrity::ToHex(manifest->root_digest);
+  const std::string root_digest = HexEncode(manifest->root_digest);
 
   // Formats and the verdict come from the scanner, so the BOM says what the bytes are, not what names claim.
   std::map<std::string, std::string> formats;
@@ -272,8 +267,7 @@ Result<std::string> BuildBom(const BomOptions& options) {
   model["bom-ref"] = "model:" + model_name;
   model["name"] = model_name;
   if (!directory && manifest->resources.size() == 1) {
-    model["hashes"] =
-        ojson::array({{{"alg", "SHA-256"}, {"content", integrity::ToHex(manifest->resources[0].digest)}}});
+    model["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", HexEncode(manifest->resources[0].digest)}}});
   }
   if (!facts.license.empty()) {
     const std::string id = SpdxId(facts.license);
@@ -296,7 +290,7 @@ Result<std::string> BuildBom(const BomOptions& options) {
     uint64_t records = 0;
     for (const auto& [file, digest] : dataset->records) records += digest.count;
     ojson data_properties =
-        ojson::array({Property("modelguard:manifest:root-sha256", integrity::ToHex(dataset->files.root_digest)),
+        ojson::array({Property("modelguard:manifest:root-sha256", HexEncode(dataset->files.root_digest)),
                       Property("modelguard:manifest:files", std::to_string(dataset->files.resources.size())),
                       Property("modelguard:manifest:bytes", std::to_string(dataset->files.bytes_hashed))});
     if (records) data_properties.push_back(Property("modelguard:manifest:records", std::to_string(records)));
@@ -327,7 +321,7 @@ Result<std::string> BuildBom(const BomOptions& options) {
       const auto payload = nlohmann::json::parse(
           [&] {
             std::string b64 = bundle["dsseEnvelope"].value("payload", "");
-            auto decoded = integrity::Base64Decode(b64);
+            auto decoded = Base64Decode(b64);
             return decoded.value_or("");
           }(),
           nullptr, false);
@@ -365,7 +359,7 @@ Result<std::string> BuildBom(const BomOptions& options) {
       file["bom-ref"] = "file:" + r.name;
       file["name"] = r.name;
       if (manifest->algorithm == integrity::DigestAlgorithm::kSha256) {
-        file["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", integrity::ToHex(r.digest)}}});
+        file["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", HexEncode(r.digest)}}});
       }
       if (auto it = formats.find(r.name); it != formats.end())
         file["properties"] = ojson::array({Property("modelguard:format", it->second)});

@@ -2,6 +2,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/integrity/encoding.h"
 #include "modelguard/integrity/log.h"
 #include "tools/modelguard/cli_util.h"
@@ -26,7 +27,7 @@ struct LogArgs {
   uint64_t old_size = 0;
 };
 
-std::string B64(const merkle::Hash& h) { return integrity::Base64Encode(h); }
+std::string B64(const merkle::Hash& h) { return Base64Encode(h); }
 
 json HashList(const std::vector<merkle::Hash>& hashes) {
   auto out = json::array();

@@ -23,14 +23,13 @@ std::string KeyHash(const std::string& origin, EVP_PKEY* key) {
     std::string material = origin + "\n";
     material.push_back('\x01');
     material.append(reinterpret_cast<const char*>(raw), len);
-    return crypto::Sha256(material).substr(0, 4);
+    return Sha256Bytes(material).substr(0, 4);
   }
-  return crypto::Sha256(crypto::PublicKeyDer(key)).substr(0, 4);
+  return Sha256Bytes(crypto::PublicKeyDer(key)).substr(0, 4);
 }
 
 std::string NoteBody(const std::string& origin, uint64_t size, const merkle::Hash& root) {
-  return origin + "\n" + std::to_string(size) + "\n" +
-         crypto::Base64Encode(std::string_view(reinterpret_cast<const char*>(root.data()), root.size())) + "\n";
+  return origin + "\n" + std::to_string(size) + "\n" + Base64Encode(root) + "\n";
 }
 
 }  // namespace
@@ -139,7 +138,7 @@ Result<Checkpoint> TransparencyLog::SignCheckpoint(const std::string& private_ke
   auto signature = crypto::Sign(key->get(), body);
   if (!signature) return signature.error();
   c.note = body + "\n" + std::string(kNoteSignatureDash) + " " + origin_ + " " +
-           crypto::Base64Encode(KeyHash(origin_, key->get()) + *signature) + "\n";
+           Base64Encode(KeyHash(origin_, key->get()) + *signature) + "\n";
   if (auto s = store_->PutCheckpoint(*size, *root, c.note); !s) return s.error();
   return c;
 }

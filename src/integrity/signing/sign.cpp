@@ -37,12 +37,13 @@ std::string BuildStatement(const Manifest& manifest, const std::string& model_na
 
   auto resources = nlohmann::ordered_json::array();
   for (const auto& r : manifest.resources) {
-    resources.push_back({{"algorithm", algorithm}, {"digest", ToHex(r.digest)}, {"name", ResourceName(manifest, r)}});
+    resources.push_back(
+        {{"algorithm", algorithm}, {"digest", HexEncode(r.digest)}, {"name", ResourceName(manifest, r)}});
   }
   nlohmann::ordered_json statement;
   statement["_type"] = "https://in-toto.io/Statement/v1";
-  statement["subject"] =
-      nlohmann::ordered_json::array({{{"name", model_name}, {"digest", {{"sha256", ToHex(manifest.root_digest)}}}}});
+  statement["subject"] = nlohmann::ordered_json::array(
+      {{{"name", model_name}, {"digest", {{"sha256", HexEncode(manifest.root_digest)}}}}});
   statement["predicateType"] = kModelSigningPredicate;
   statement["predicate"] = {{"serialization", std::move(serialization)}, {"resources", std::move(resources)}};
   return statement.dump(2);
@@ -58,8 +59,7 @@ std::string AssembleBundle(std::string_view payload, std::string_view payload_ty
     material["publicKey"] = {{"hint", key_hint}};
   } else {
     auto certificates = nlohmann::ordered_json::array();
-    for (const auto& c : chain)
-      certificates.push_back({{"rawBytes", crypto::Base64Encode(crypto::CertificateDer(c.get()))}});
+    for (const auto& c : chain) certificates.push_back({{"rawBytes", Base64Encode(crypto::CertificateDer(c.get()))}});
     material["x509CertificateChain"] = {{"certificates", std::move(certificates)}};
   }
   material["tlogEntries"] = nlohmann::ordered_json::array();
@@ -67,10 +67,10 @@ std::string AssembleBundle(std::string_view payload, std::string_view payload_ty
   bundle["mediaType"] = kBundleMediaType;
   bundle["verificationMaterial"] = std::move(material);
   bundle["dsseEnvelope"] = {
-      {"payload", crypto::Base64Encode(payload)},
+      {"payload", Base64Encode(payload)},
       {"payloadType", payload_type},
-      {"signatures", nlohmann::ordered_json::array(
-                         {{{"sig", crypto::Base64Encode(signature)}, {"keyid", chain.empty() ? key_hint : ""}}})}};
+      {"signatures",
+       nlohmann::ordered_json::array({{{"sig", Base64Encode(signature)}, {"keyid", chain.empty() ? key_hint : ""}}})}};
   return bundle.dump();
 }
 
@@ -82,8 +82,7 @@ Result<std::string> SignPayload(std::string_view payload, std::string_view paylo
   if (!key) return key.error();
   auto signature = crypto::Sign(key->get(), DssePae(payload_type, payload));
   if (!signature) return signature.error();
-  return AssembleBundle(payload, payload_type, *signature, {},
-                        crypto::Hex(crypto::Sha256(crypto::PublicKeyPem(key->get()))));
+  return AssembleBundle(payload, payload_type, *signature, {}, Sha256Hex(crypto::PublicKeyPem(key->get())));
 }
 
 Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::string_view payload_type,
@@ -99,10 +98,10 @@ Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::strin
   if (env.value("payloadType", "") != payload_type) {
     return MakeError(ErrorCode::kParse, "the bundle signs a '" + env.value("payloadType", "") + "' payload");
   }
-  auto payload = crypto::Base64Decode(env.value("payload", ""));
+  auto payload = Base64Decode(env.value("payload", ""));
   if (!payload) return MakeError(ErrorCode::kParse, "the bundle's payload is not base64");
   for (const auto& sig : env.value("signatures", nlohmann::json::array())) {
-    auto bytes = sig.is_object() ? crypto::Base64Decode(sig.value("sig", "")) : std::nullopt;
+    auto bytes = sig.is_object() ? Base64Decode(sig.value("sig", "")) : std::nullopt;
     if (bytes && crypto::Verify(key->get(), *bytes, DssePae(payload_type, *payload))) return *payload;
   }
   return MakeError(ErrorCode::kInvalidArgument, "no signature in the bundle verifies with this key");
@@ -156,11 +155,11 @@ Result<SignResult> SignModel(const SignOptions& options) {
 
   SignResult result;
   result.payload = BuildStatement(*manifest, model.filename().string(), recorded, manifest_options.allow_symlinks);
-  result.root_digest = ToHex(manifest->root_digest);
+  result.root_digest = HexEncode(manifest->root_digest);
   result.resource_count = manifest->resources.size();
   result.bytes_hashed = manifest->bytes_hashed;
   const std::string public_pem = crypto::PublicKeyPem(key->get());
-  result.key_hint = crypto::Hex(crypto::Sha256(public_pem));
+  result.key_hint = Sha256Hex(public_pem);
 
   auto signature_bytes = crypto::Sign(key->get(), DssePae(kInTotoPayloadType, result.payload));
   if (!signature_bytes) return signature_bytes.error();

@@ -26,7 +26,6 @@ std::string PythonBytesRepr(std::string_view bytes) {
   const bool has_single = bytes.find('\'') != std::string_view::npos;
   const bool has_double = bytes.find('"') != std::string_view::npos;
   const char quote = has_single && !has_double ? '"' : '\'';
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out = "b";
   out.push_back(quote);
   for (unsigned char c : bytes) {
@@ -40,9 +39,7 @@ std::string PythonBytesRepr(std::string_view bytes) {
     } else if (c == '\r') {
       out += "\\r";
     } else if (c < 0x20 || c >= 0x7f) {
-      out += "\\x";
-      out.push_back(kDigits[c >> 4]);
-      out.push_back(kDigits[c & 15]);
+      out += "\\x" + HexEncode(std::string_view(reinterpret_cast<const char*>(&c), 1));
     } else {
       out.push_back(static_cast<char>(c));
     }
@@ -196,7 +193,7 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
   }
   const auto& env = bundle["dsseEnvelope"];
   const std::string payload_type = env.value("payloadType", "");
-  const auto payload = crypto::Base64Decode(env.value("payload", ""));
+  const auto payload = Base64Decode(env.value("payload", ""));
   if (payload_type != kInTotoPayloadType || !payload || !env.contains("signatures") || !env["signatures"].is_array() ||
       env["signatures"].empty()) {
     report.problems.push_back("the DSSE envelope lacks an in-toto payload or a signature");
@@ -220,7 +217,7 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
   if (signer.key) {
     const bool legacy = statement.value("predicateType", "") == kLegacyPredicateType;
     for (const auto& sig : env["signatures"]) {
-      const auto der = sig.is_object() ? crypto::Base64Decode(sig.value("sig", "")) : std::nullopt;
+      const auto der = sig.is_object() ? Base64Decode(sig.value("sig", "")) : std::nullopt;
       if (!der) continue;
       if (crypto::Verify(signer.key.get(), *der, DssePae(payload_type, *payload)) ||
           (legacy && crypto::Verify(signer.key.get(), *der, LegacyPae(payload_type, *payload), EVP_sha256()))) {
@@ -248,11 +245,11 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
   }
   auto manifest = BuildManifest(options.model_path, manifest_options);
   if (!manifest) return manifest.error();
-  report.computed_digest = ToHex(manifest->root_digest);
+  report.computed_digest = HexEncode(manifest->root_digest);
 
   // Per-resource comparison gives the user a diff; the subject digest check covers order and count.
   std::map<std::string, std::string> actual;
-  for (const auto& r : manifest->resources) actual[ResourceName(*manifest, r)] = ToHex(r.digest);
+  for (const auto& r : manifest->resources) actual[ResourceName(*manifest, r)] = HexEncode(r.digest);
   report.differences = CompareDigests(signed_manifest->digests, actual);
   const bool only_extra = std::all_of(report.differences.begin(), report.differences.end(),
                                       [](const FileDifference& d) { return d.kind == FileDifference::kExtra; });

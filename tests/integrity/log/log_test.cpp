@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/integrity/encoding.h"
 #include "modelguard/integrity/log.h"
 
@@ -155,7 +156,7 @@ TEST_P(Log, EditedDataIsDetected) {
 
 TEST_P(Log, EditedDataWithRecomputedLeafHashIsDetectedByTheCheckpoint) {
   const auto forged_leaf = merkle::LeafHash({reinterpret_cast<const uint8_t*>("entry 99"), 8});
-  const std::string hex = Hex(std::string_view(reinterpret_cast<const char*>(forged_leaf.data()), 32));
+  const std::string hex = HexEncode(forged_leaf);
   Sql("UPDATE entries SET data = CAST('entry 99' AS BLOB), leaf_hash = X'" + hex + "' WHERE idx = 5",
       "UPDATE mg_log_entries SET data = 'entry 99'::bytea, leaf_hash = '\\x" + hex + "'::bytea WHERE idx = 5");
   auto audit = log_->Audit();
