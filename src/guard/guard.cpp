@@ -1,12 +1,11 @@
 #include "modelguard/guard/guard.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
+#include "modelguard/core/hash.h"
 #include "src/guard/classifier/classifier.h"
 #include "src/guard/entities/entity_scanner.h"
 #include "src/guard/normalize/normalize.h"
@@ -47,19 +46,6 @@ size_t Utf8Cut(std::string_view text, size_t limit) {
   size_t cut = limit;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return cut;
-}
-
-std::string Sha256Prefix(std::string_view data, size_t hex_chars) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length && out.size() < hex_chars; ++i) {
-    out.push_back(kDigits[digest[i] >> 4]);
-    out.push_back(kDigits[digest[i] & 15]);
-  }
-  return out.substr(0, hex_chars);
 }
 
 }  // namespace
@@ -362,7 +348,7 @@ Redaction Guard::Redact(std::string_view text, RedactMode mode, bool pii, bool s
         result.text += "[" + detection.entity + "]";
         break;
       case RedactMode::kHash:
-        result.text += "[" + detection.entity + ":" + Sha256Prefix(original, 12) + "]";
+        result.text += "[" + detection.entity + ":" + Sha256Hex(original).substr(0, 12) + "]";
         break;
       case RedactMode::kVault:
         result.text += vault ? vault->Placeholder(detection.entity, original) : "[" + detection.entity + "]";

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/bytes.h"
 #include "src/guard/entities/entity_scanner.h"
 #include "src/guard/normalize/normalize.h"
 
@@ -16,7 +17,7 @@ namespace {
 // A JWT's first segment is a JSON header naming its algorithm.
 bool ValidJwt(std::string_view text, size_t& begin, size_t& end) {
   const std::string_view token = text.substr(begin, end - begin);
-  const auto header = nlohmann::json::parse(DecodeBase64Lenient(token.substr(0, token.find('.'))), nullptr, false);
+  const auto header = nlohmann::json::parse(Base64DecodeLenient(token.substr(0, token.find('.'))), nullptr, false);
   return header.is_object() && header.contains("alg");
 }
 
