@@ -102,11 +102,12 @@ int RunProve(const LogArgs& args) {
     auto data = ReadFileText(args.entry_file);
     if (!data) return Fail(data.error().message);
     auto found = log->FindLeaf(merkle::LeafHash({reinterpret_cast<const uint8_t*>(data->data()), data->size()}));
-    if (!found) {
+    if (!found) return Fail(found.error().message);
+    if (!*found) {
       std::cerr << "modelguard log: '" << args.entry_file << "' is not in the log\n";
       return 1;
     }
-    index = *found;
+    index = **found;
   }
   if (index == UINT64_MAX) return Fail("give --index or --entry");
   const uint64_t size = SizeOr(*log, args.size);

@@ -73,9 +73,8 @@ Result<uint64_t> TransparencyLog::Size() { return store_->Count(); }
 
 Result<LogEntry> TransparencyLog::Entry(uint64_t index) { return store_->Entry(index); }
 
-std::optional<uint64_t> TransparencyLog::FindLeaf(const merkle::Hash& leaf_hash) {
-  auto found = store_->FindLeaf(leaf_hash);
-  return found ? *found : std::nullopt;
+Result<std::optional<uint64_t>> TransparencyLog::FindLeaf(const merkle::Hash& leaf_hash) {
+  return store_->FindLeaf(leaf_hash);
 }
 
 Result<std::vector<merkle::Hash>> TransparencyLog::LeafHashes(uint64_t size) {

@@ -40,7 +40,9 @@ class SqliteStore final : public LogStore {
     auto s = Prepare("SELECT value FROM meta WHERE key = ?");
     if (!s) return s.error();
     sqlite3_bind_text(s->get(), 1, key.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s->get()) != SQLITE_ROW) return std::optional<std::string>{};
+    const int rc = sqlite3_step(s->get());
+    if (rc == SQLITE_DONE) return std::optional<std::string>{};
+    if (rc != SQLITE_ROW) return StepError();
     return std::optional<std::string>(std::string(Column(s->get(), 0)));
   }
 
@@ -99,7 +101,9 @@ class SqliteStore final : public LogStore {
     auto s = Prepare("SELECT idx FROM entries WHERE leaf_hash = ? ORDER BY idx LIMIT 1");
     if (!s) return s.error();
     sqlite3_bind_blob(s->get(), 1, leaf.data(), 32, SQLITE_TRANSIENT);
-    if (sqlite3_step(s->get()) != SQLITE_ROW) return std::optional<uint64_t>{};
+    const int rc = sqlite3_step(s->get());
+    if (rc == SQLITE_DONE) return std::optional<uint64_t>{};
+    if (rc != SQLITE_ROW) return StepError();
     return std::optional<uint64_t>(static_cast<uint64_t>(sqlite3_column_int64(s->get(), 0)));
   }
 
@@ -113,7 +117,7 @@ class SqliteStore final : public LogStore {
     while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) {
       visit(static_cast<uint64_t>(sqlite3_column_int64(s->get(), 0)), Column(s->get(), 1), Column(s->get(), 2));
     }
-    if (rc != SQLITE_DONE) return MakeError(ErrorCode::kIo, std::string("log database: ") + sqlite3_errmsg(db_));
+    if (rc != SQLITE_DONE) return StepError();
     return Ok{};
   }
 
@@ -130,9 +134,11 @@ class SqliteStore final : public LogStore {
     auto s = Prepare("SELECT size, note FROM checkpoints ORDER BY size");
     if (!s) return s.error();
     std::vector<std::pair<uint64_t, std::string>> out;
-    while (sqlite3_step(s->get()) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) {
       out.emplace_back(static_cast<uint64_t>(sqlite3_column_int64(s->get(), 0)), std::string(Column(s->get(), 1)));
     }
+    if (rc != SQLITE_DONE) return StepError();
     return out;
   }
 
@@ -145,10 +151,11 @@ class SqliteStore final : public LogStore {
     return Stmt(s);
   }
   Status Step(sqlite3_stmt* s) {
-    if (sqlite3_step(s) != SQLITE_DONE)
-      return MakeError(ErrorCode::kIo, std::string("log database: ") + sqlite3_errmsg(db_));
+    if (sqlite3_step(s) != SQLITE_DONE) return StepError();
     return Ok{};
   }
+  // A step that ended in neither a row nor SQLITE_DONE: the database failed, the answer is unknown.
+  Error StepError() const { return MakeError(ErrorCode::kIo, std::string("log database: ") + sqlite3_errmsg(db_)); }
   Status Exec(const char* sql) {
     char* error = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
