@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/bytes.h"
+#include "src/guard/detector.h"
 #include "src/guard/entities/entity_scanner.h"
 #include "src/guard/normalize/normalize.h"
 
@@ -140,6 +141,29 @@ std::vector<EntityRule> SecretRules() {
     add(std::move(generic));
   }
   return rules;
+}
+
+}  // namespace modelguard::guard
+
+namespace modelguard::guard {
+
+DetectorEntry SecretDetectorEntry() {
+  DetectorInfo info;
+  info.name = "secret";
+  info.folder = "secrets";
+  info.summary =
+      "credentials by the prefixes and shapes their issuers document, PEM private keys, JWTs, passwords in URLs "
+      "and high-entropy values assigned to secret-looking names; flagged";
+  info.categories = {"secret"};
+  info.labels = EntityLabels(SecretRules());
+  info.option = "secrets";
+  info.entities = true;
+  return DetectorEntry{std::move(info), [](const GuardOptions& o) { return o.secrets; },
+                       [](const DetectorContext&) -> Result<std::unique_ptr<const Detector>> {
+                         auto made = MakeEntityDetector(SecretRules(), "secret", Verdict::kFlag);
+                         if (!made) return WithContext(std::move(made).error(), "secret rules: ");
+                         return made;
+                       }};
 }
 
 }  // namespace modelguard::guard
