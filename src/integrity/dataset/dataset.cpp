@@ -75,18 +75,16 @@ Result<DatasetManifest> BuildDatasetManifest(const std::string& path, const Data
   DatasetManifest out;
   std::error_code ec;
   out.name = fs::weakly_canonical(path, ec).filename().string();
-  auto files = BuildManifest(path, options.files);
-  if (!files) return files.error();
-  out.files = std::move(*files);
+  MG_ASSIGN_OR_RETURN(auto files, BuildManifest(path, options.files));
+  out.files = std::move(files);
   if (options.records) {
     const bool single = !fs::is_directory(path);
     for (const auto& r : out.files.resources) {
       bool csv = false;
       const std::string& file_name = single ? path : r.name;
       if (!RecordFile(file_name, csv) || out.records.contains(r.name)) continue;
-      auto digest = HashRecords(single ? fs::path(path) : fs::path(path) / r.name, csv);
-      if (!digest) return digest.error();
-      out.records[r.name] = *digest;
+      MG_ASSIGN_OR_RETURN(auto digest, HashRecords(single ? fs::path(path) : fs::path(path) / r.name, csv));
+      out.records[r.name] = digest;
     }
   }
   return out;

@@ -148,11 +148,11 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
       } else if (fs::is_directory(status)) {
         continue;
       }
-      if (auto s = add_file(it->path(), relative.generic_string()); !s) return s.error();
+      MG_TRY(add_file(it->path(), relative.generic_string()));
     }
     if (ec) return MakeError(ErrorCode::kIo, "walking '" + model_path + "': " + ec.message());
   } else {
-    if (auto s = add_file(root, "."); !s) return s.error();
+    MG_TRY(add_file(root, "."));
   }
 
   // Upstream orders resources by path components (pathlib ordering), then by shard start.
