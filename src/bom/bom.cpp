@@ -228,25 +228,23 @@ Result<std::string> BuildBom(const BomOptions& options) {
   for (const auto& p : options.dataset_manifest_paths)
     manifest_options.ignore_paths.push_back(fs::absolute(p).string());
   manifest_options.jobs = options.jobs;
-  auto manifest = integrity::BuildManifest(options.model_path, manifest_options);
-  if (!manifest) return manifest.error();
-  const std::string root_digest = HexEncode(manifest->root_digest);
+  MG_ASSIGN_OR_RETURN(auto manifest, integrity::BuildManifest(options.model_path, manifest_options));
+  const std::string root_digest = HexEncode(manifest.root_digest);
 
   // Formats and the verdict come from the scanner, so the BOM says what the bytes are, not what names claim.
   std::map<std::string, std::string> formats;
   ojson scan_properties = ojson::array();
   if (options.scan) {
-    auto policy =
-        options.policy_path.empty() ? scan::Policy::Default() : scan::Policy::LoadWithOverrides(options.policy_path);
-    if (!policy) return policy.error();
+    MG_ASSIGN_OR_RETURN(auto policy, options.policy_path.empty()
+                                         ? scan::Policy::Default()
+                                         : scan::Policy::LoadWithOverrides(options.policy_path));
     scan::ScanOptions scan_options;
     scan_options.jobs = options.jobs;
-    scan::Scanner scanner(*policy, scan_options);
-    auto report = scanner.Scan({options.model_path});
-    if (!report) return report.error();
+    scan::Scanner scanner(policy, scan_options);
+    MG_ASSIGN_OR_RETURN(auto report, scanner.Scan({options.model_path}));
     Severity worst = Severity::kInfo;
     size_t findings = 0;
-    for (const auto& f : report->files) {
+    for (const auto& f : report.files) {
       const std::string relative =
           directory ? fs::path(f.path).lexically_relative(options.model_path).generic_string() : ".";
       formats[relative] = f.format;
@@ -266,8 +264,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
   model["type"] = "machine-learning-model";
   model["bom-ref"] = "model:" + model_name;
   model["name"] = model_name;
-  if (!directory && manifest->resources.size() == 1) {
-    model["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", HexEncode(manifest->resources[0].digest)}}});
+  if (!directory && manifest.resources.size() == 1) {
+    model["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", HexEncode(manifest.resources[0].digest)}}});
   }
   if (!facts.license.empty()) {
     const std::string id = SpdxId(facts.license);
@@ -342,8 +340,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
 
   ojson model_properties = ojson::array();
   model_properties.push_back(Property("modelguard:manifest:root-sha256", root_digest));
-  model_properties.push_back(Property("modelguard:manifest:files", std::to_string(manifest->resources.size())));
-  model_properties.push_back(Property("modelguard:manifest:bytes", std::to_string(manifest->bytes_hashed)));
+  model_properties.push_back(Property("modelguard:manifest:files", std::to_string(manifest.resources.size())));
+  model_properties.push_back(Property("modelguard:manifest:bytes", std::to_string(manifest.bytes_hashed)));
   if (facts.parameters) model_properties.push_back(Property("modelguard:parameters", std::to_string(facts.parameters)));
   if (!facts.dtype.empty()) model_properties.push_back(Property("modelguard:dtype", facts.dtype));
   if (!facts.base_model.empty()) model_properties.push_back(Property("modelguard:base-model", facts.base_model));
@@ -353,12 +351,12 @@ Result<std::string> BuildBom(const BomOptions& options) {
   model["properties"] = std::move(model_properties);
 
   if (directory) {
-    for (const auto& r : manifest->resources) {
+    for (const auto& r : manifest.resources) {
       ojson file;
       file["type"] = "file";
       file["bom-ref"] = "file:" + r.name;
       file["name"] = r.name;
-      if (manifest->algorithm == integrity::DigestAlgorithm::kSha256) {
+      if (manifest.algorithm == integrity::DigestAlgorithm::kSha256) {
         file["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", HexEncode(r.digest)}}});
       }
       if (auto it = formats.find(r.name); it != formats.end())
