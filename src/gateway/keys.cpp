@@ -89,9 +89,8 @@ Result<std::shared_ptr<KeyStore>> KeyStore::Open(const std::string& path) {
     return MakeError(ErrorCode::kParse, "keys.file: '" + path + "' is not {\"keys\": [...]}");
   }
   for (size_t i = 0; i < doc["keys"].size(); ++i) {
-    auto record = ParseApiKeyRecord(doc["keys"][i], path + ": keys[" + std::to_string(i) + "]");
-    if (!record) return record.error();
-    store->records_.push_back(std::move(*record));
+    MG_ASSIGN_OR_RETURN(auto record, ParseApiKeyRecord(doc["keys"][i], path + ": keys[" + std::to_string(i) + "]"));
+    store->records_.push_back(std::move(record));
   }
   return store;
 }
