@@ -133,9 +133,8 @@ Result<std::shared_ptr<const Guard>> Guard::Create(const GuardOptions& options,
                                                    const std::vector<DetectorEntry>& detectors) {
   std::shared_ptr<Guard> guard(new Guard());
   guard->options_ = options;
-  auto model = options.model_path.empty() ? InjectionModel::Builtin() : InjectionModel::LoadFile(options.model_path);
-  if (!model) return model.error();
-  guard->model_ = *model;
+  MG_ASSIGN_OR_RETURN(guard->model_, options.model_path.empty() ? InjectionModel::Builtin()
+                                                                : InjectionModel::LoadFile(options.model_path));
   // Shipped per-role thresholds, then the caller's overrides.
   const auto& shipped = guard->model_->metadata().value("thresholds", nlohmann::json::object());
   for (Role role : {Role::kUser, Role::kSystem, Role::kAssistant, Role::kTool, Role::kDocument}) {
@@ -152,9 +151,8 @@ Result<std::shared_ptr<const Guard>> Guard::Create(const GuardOptions& options,
   // signatures are off, and FindEntities may be asked for PII that Classify does not report.
   const DetectorContext context{options, guard->model_};
   for (const auto& entry : detectors) {
-    auto detector = entry.create(context);
-    if (!detector) return detector.error();
-    guard->detectors_.push_back(Slot{entry.info, entry.enabled, std::move(*detector)});
+    MG_ASSIGN_OR_RETURN(auto detector, entry.create(context));
+    guard->detectors_.push_back(Slot{entry.info, entry.enabled, std::move(detector)});
   }
   return std::shared_ptr<const Guard>(std::move(guard));
 }
