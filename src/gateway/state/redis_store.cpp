@@ -89,9 +89,9 @@ class RedisLimitStore final : public LimitStore {
   const char* kind() const override { return "redis"; }
 
   Result<Admission> Take(const std::string& bucket, double rate, double burst, double cost) override {
-    MG_ASSIGN_OR_RETURN(auto reply,
-                        Eval(kTakeScript, "mg:bucket:" + bucket, {Number(rate), Number(burst), Number(cost)}));
-    const redisReply* r = reply.get();
+    auto reply = Eval(kTakeScript, "mg:bucket:" + bucket, {Number(rate), Number(burst), Number(cost)});
+    if (!reply) return reply.error();
+    const redisReply* r = reply->get();
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
       return MakeError(ErrorCode::kIo, "redis: unexpected reply to the bucket script");
     Admission out;
@@ -101,20 +101,22 @@ class RedisLimitStore final : public LimitStore {
   }
 
   Status Refund(const std::string& bucket, double rate, double burst, double amount) override {
-    MG_TRY(Eval(kRefundScript, "mg:bucket:" + bucket, {Number(rate), Number(burst), Number(amount)}));
+    auto reply = Eval(kRefundScript, "mg:bucket:" + bucket, {Number(rate), Number(burst), Number(amount)});
+    if (!reply) return reply.error();
     return Ok{};
   }
 
   Result<bool> Reserve(const std::string& account, int64_t amount, int64_t budget, int64_t window_seconds) override {
-    MG_ASSIGN_OR_RETURN(auto reply,
-                        Eval(kReserveScript, "mg:budget:" + account,
-                             {std::to_string(amount), std::to_string(budget), std::to_string(window_seconds)}));
-    return reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+    auto reply = Eval(kReserveScript, "mg:budget:" + account,
+                      {std::to_string(amount), std::to_string(budget), std::to_string(window_seconds)});
+    if (!reply) return reply.error();
+    return (*reply)->type == REDIS_REPLY_INTEGER && (*reply)->integer == 1;
   }
 
   Status Settle(const std::string& account, int64_t reserved, int64_t used, int64_t window_seconds) override {
-    MG_TRY(Eval(kSettleScript, "mg:budget:" + account,
-                {std::to_string(reserved), std::to_string(used), std::to_string(window_seconds)}));
+    auto reply = Eval(kSettleScript, "mg:budget:" + account,
+                      {std::to_string(reserved), std::to_string(used), std::to_string(window_seconds)});
+    if (!reply) return reply.error();
     return Ok{};
   }
 
