@@ -282,20 +282,21 @@ Result<std::string> BuildBom(const BomOptions& options) {
   for (const auto& path : options.dataset_manifest_paths) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return MakeError(ErrorCode::kIo, "cannot read dataset manifest '" + path + "'");
-    auto dataset = integrity::ParseDatasetManifest(std::string(std::istreambuf_iterator<char>(in), {}));
-    if (!dataset) return MakeError(dataset.error().code, "'" + path + "': " + dataset.error().message);
-    const std::string ref = "dataset:" + dataset->name;
+    MG_ASSIGN_OR_RETURN_CONTEXT(auto dataset,
+                                integrity::ParseDatasetManifest(std::string(std::istreambuf_iterator<char>(in), {})),
+                                "'" + path + "': ");
+    const std::string ref = "dataset:" + dataset.name;
     uint64_t records = 0;
-    for (const auto& [file, digest] : dataset->records) records += digest.count;
+    for (const auto& [file, digest] : dataset.records) records += digest.count;
     ojson data_properties =
-        ojson::array({Property("modelguard:manifest:root-sha256", HexEncode(dataset->files.root_digest)),
-                      Property("modelguard:manifest:files", std::to_string(dataset->files.resources.size())),
-                      Property("modelguard:manifest:bytes", std::to_string(dataset->files.bytes_hashed))});
+        ojson::array({Property("modelguard:manifest:root-sha256", HexEncode(dataset.files.root_digest)),
+                      Property("modelguard:manifest:files", std::to_string(dataset.files.resources.size())),
+                      Property("modelguard:manifest:bytes", std::to_string(dataset.files.bytes_hashed))});
     if (records) data_properties.push_back(Property("modelguard:manifest:records", std::to_string(records)));
     components.push_back({{"type", "data"},
                           {"bom-ref", ref},
-                          {"name", dataset->name},
-                          {"data", ojson::array({{{"type", "dataset"}, {"name", dataset->name}}})},
+                          {"name", dataset.name},
+                          {"data", ojson::array({{{"type", "dataset"}, {"name", dataset.name}}})},
                           {"properties", std::move(data_properties)}});
     dataset_refs.push_back({{"ref", ref}});
     depends.push_back(ref);

@@ -182,5 +182,20 @@ TEST(Try, PropagatesErrorsWithContext) {
   EXPECT_EQ(CheckQuarter(6).error().message, "quarter of 6: odd");
 }
 
+Result<int> QuarterWithContext(int value) {
+  MG_ASSIGN_OR_RETURN_CONTEXT(const int half, Half(value), "half of " + std::to_string(value) + ": ");
+  MG_ASSIGN_OR_RETURN_CONTEXT(const int quarter, Half(half), "half of " + std::to_string(half) + ": ");
+  return quarter;
+}
+
+TEST(Try, AssignOrReturnContextKeepsTheCodeAndPrefixesTheMessage) {
+  EXPECT_EQ(*QuarterWithContext(12), 3);
+  auto odd = QuarterWithContext(6);
+  ASSERT_FALSE(odd);
+  EXPECT_EQ(odd.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(odd.error().message, "half of 3: odd");
+  EXPECT_EQ(QuarterWithContext(5).error().message, "half of 5: odd");
+}
+
 }  // namespace
 }  // namespace modelguard

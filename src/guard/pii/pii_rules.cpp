@@ -243,8 +243,8 @@ DetectorEntry PiiDetectorEntry() {
   info.entities = true;
   return DetectorEntry{std::move(info), [](const GuardOptions& o) { return o.pii; },
                        [](const DetectorContext&) -> Result<std::unique_ptr<const Detector>> {
-                         auto made = MakeEntityDetector(PiiRules(), "pii", Verdict::kAllow);
-                         if (!made) return WithContext(std::move(made).error(), "PII rules: ");
+                         MG_ASSIGN_OR_RETURN_CONTEXT(auto made, MakeEntityDetector(PiiRules(), "pii", Verdict::kAllow),
+                                                     "PII rules: ");
                          return made;
                        }};
 }

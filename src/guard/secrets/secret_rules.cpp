@@ -160,8 +160,8 @@ DetectorEntry SecretDetectorEntry() {
   info.entities = true;
   return DetectorEntry{std::move(info), [](const GuardOptions& o) { return o.secrets; },
                        [](const DetectorContext&) -> Result<std::unique_ptr<const Detector>> {
-                         auto made = MakeEntityDetector(SecretRules(), "secret", Verdict::kFlag);
-                         if (!made) return WithContext(std::move(made).error(), "secret rules: ");
+                         MG_ASSIGN_OR_RETURN_CONTEXT(
+                             auto made, MakeEntityDetector(SecretRules(), "secret", Verdict::kFlag), "secret rules: ");
                          return made;
                        }};
 }

@@ -106,25 +106,22 @@ Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::strin
 
 Result<SignResult> SignModel(const SignOptions& options) {
   MG_ASSIGN_OR_RETURN(auto key_text, crypto::ReadFile(options.private_key_path));
-  auto key = crypto::LoadPrivateKeyPem(key_text);
-  if (!key) return MakeError(key.error().code, "'" + options.private_key_path + "': " + key.error().message);
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto key, crypto::LoadPrivateKeyPem(key_text), "'" + options.private_key_path + "': ");
 
   std::vector<crypto::Cert> chain;
   if (!options.signing_certificate_path.empty()) {
     MG_ASSIGN_OR_RETURN(auto text, crypto::ReadFile(options.signing_certificate_path));
-    auto leaf = crypto::LoadCertificatesPem(text);
-    if (!leaf)
-      return MakeError(leaf.error().code, "'" + options.signing_certificate_path + "': " + leaf.error().message);
-    crypto::Key cert_key(X509_get_pubkey(leaf->front().get()));
-    if (!cert_key || !crypto::SamePublicKey(cert_key.get(), key->get())) {
+    MG_ASSIGN_OR_RETURN_CONTEXT(auto leaf, crypto::LoadCertificatesPem(text),
+                                "'" + options.signing_certificate_path + "': ");
+    crypto::Key cert_key(X509_get_pubkey(leaf.front().get()));
+    if (!cert_key || !crypto::SamePublicKey(cert_key.get(), key.get())) {
       return MakeError(ErrorCode::kInvalidArgument, "the signing certificate does not belong to the private key");
     }
-    chain.push_back(std::move(leaf->front()));
+    chain.push_back(std::move(leaf.front()));
     for (const auto& path : options.certificate_chain_paths) {
       MG_ASSIGN_OR_RETURN(auto more_text, crypto::ReadFile(path));
-      auto more = crypto::LoadCertificatesPem(more_text);
-      if (!more) return MakeError(more.error().code, "'" + path + "': " + more.error().message);
-      for (auto& c : *more) chain.push_back(std::move(c));
+      MG_ASSIGN_OR_RETURN_CONTEXT(auto more, crypto::LoadCertificatesPem(more_text), "'" + path + "': ");
+      for (auto& c : more) chain.push_back(std::move(c));
     }
   } else if (!options.certificate_chain_paths.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "a certificate chain needs --signing-certificate");
@@ -151,10 +148,10 @@ Result<SignResult> SignModel(const SignOptions& options) {
   result.root_digest = HexEncode(manifest.root_digest);
   result.resource_count = manifest.resources.size();
   result.bytes_hashed = manifest.bytes_hashed;
-  const std::string public_pem = crypto::PublicKeyPem(key->get());
+  const std::string public_pem = crypto::PublicKeyPem(key.get());
   result.key_hint = Sha256Hex(public_pem);
 
-  MG_ASSIGN_OR_RETURN(auto signature_bytes, crypto::Sign(key->get(), DssePae(kInTotoPayloadType, result.payload)));
+  MG_ASSIGN_OR_RETURN(auto signature_bytes, crypto::Sign(key.get(), DssePae(kInTotoPayloadType, result.payload)));
 
   result.bundle_json = AssembleBundle(result.payload, kInTotoPayloadType, signature_bytes, chain, result.key_hint);
   MG_TRY(crypto::WriteFile(options.signature_path, result.bundle_json));
