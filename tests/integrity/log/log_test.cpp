@@ -1,14 +1,11 @@
 // The transparency log on both stores (SQLite file, PostgreSQL server started by scripts/start-postgres):
 // proofs it serves verify with the RFC 9162 verifier, checkpoints verify with the pinned key, and every kind
 // of tampering with the stored rows is caught by Audit.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sqlite3.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <cstdlib>
 
@@ -49,11 +46,6 @@ class Log : public ::testing::TestWithParam<std::string> {
     if (postgres()) {
       path_ = PostgresUri();
       ASSERT_FALSE(path_.empty()) << "MODELGUARD_TEST_POSTGRES is not set: run scripts/test (it starts PostgreSQL)";
-      // Every case recreates the same tables in the one test database: cases run by parallel test
-      // processes (ctest -j) take turns instead of dropping each other's tables.
-      lock_fd_ = ::open("/tmp/modelguard-test-postgres-log.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-      ASSERT_GE(lock_fd_, 0);
-      ASSERT_EQ(::flock(lock_fd_, LOCK_EX), 0);
       Sql("", "DROP TABLE IF EXISTS mg_log_entries, mg_log_meta, mg_log_checkpoints");
     } else {
       path_ = (fs::temp_directory_path() / ("mg-log-" + std::to_string(::getpid()) + ".db")).string();
@@ -69,7 +61,6 @@ class Log : public ::testing::TestWithParam<std::string> {
   }
   void TearDown() override {
     log_.reset();
-    if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
     if (!postgres()) {
       fs::remove(path_);
       fs::remove(path_ + "-wal");
@@ -94,7 +85,6 @@ class Log : public ::testing::TestWithParam<std::string> {
   }
   std::string path_, key_;
   std::unique_ptr<TransparencyLog> log_;
-  int lock_fd_ = -1;
 };
 
 TEST_P(Log, ServesProofsThatVerify) {
