@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     default: {
       std::vector<double> values(bytes.size() / sizeof(double));
-      std::memcpy(values.data(), bytes.data(), values.size() * sizeof(double));
+      // memcpy with a null destination is undefined even for zero bytes (an empty vector has no data()).
+      if (!values.empty()) std::memcpy(values.data(), bytes.data(), values.size() * sizeof(double));
       (void)modelguard::defenses::ShapiroWilkW(values);
       modelguard::defenses::PradaDetector detector;
       for (size_t i = 0; i + 4 <= values.size(); i += 4)

@@ -41,10 +41,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 1: {
       static const auto filter =
-          *CreateJwtFilter({{"keys", {{{"alg", "HS256"}, {"secret", "fuzzing-secret-fuzzing-secret-32b"}}}},
-                            {"audience", "a"},
-                            {"issuer", "i"}},
-                           {});
+          *CreateFilter("jwt",
+                        {{"keys", {{{"alg", "HS256"}, {"secret", "fuzzing-secret-fuzzing-secret-32b"}}}},
+                         {"audience", "a"},
+                         {"issuer", "i"}},
+                        {});
       (void)SplitJwt(input);
       RequestContext request;
       request.route = "r";

@@ -5,7 +5,8 @@
 # gets threads (WORKERS, default: the number of cores), so both proxies have the same share of the machine.
 # Throughput is measured saturated (CONNECTIONS keep-alive connections); latency is measured unloaded
 # (one connection, one request at a time), where it is the proxy's own cost rather than queueing.
-# Env: DURATION (10s), CONNECTIONS (64), THREADS (2), WORKERS (nproc).
+# Env: DURATION (10s), CONNECTIONS (64), THREADS (2), WORKERS (nproc), CALLGRIND (1: also count instructions
+# per request with bench/gateway/instructions.sh; 0: skip).
 set -euo pipefail
 mg=$1
 duration=${DURATION:-10s}; connections=${CONNECTIONS:-64}; threads=${THREADS:-2}; workers=${WORKERS:-$(nproc)}
@@ -133,3 +134,13 @@ echo "BENCH gateway   modelguard guard filter: added p50 $(added "$uguard_p50" "
 echo "BENCH gateway stream direct: first event p50 $sd_first ms (p99 $sd_first99), whole stream p50 $sd_total ms"
 echo "BENCH gateway stream nginx (proxy_buffering off): first event p50 $sn_first ms (p99 $sn_first99), added p50 $(added "$sn_first" "$sd_first") ms"
 echo "BENCH gateway stream modelguard: first event p50 $sg_first ms (p99 $sg_first99), added p50 $(added "$sg_first" "$sd_first") ms, whole stream added p50 $(added "$sg_total" "$sd_total") ms"
+# The stable figure: instructions per request under callgrind (independent of machine load).
+if [ "${CALLGRIND:-1}" = 1 ]; then
+  "$here/instructions.sh" "$mg" "$up" "$hash" "$tmp" > "$tmp/instructions.txt"
+  cg() { awk -v n="$1" '$1 == n {print $2}' "$tmp/instructions.txt"; }
+  cg_nginx=$(cg nginx)
+  echo "BENCH gateway instructions per request (callgrind, one worker, all threads counted):"
+  echo "BENCH gateway   nginx proxy_pass: $cg_nginx"
+  echo "BENCH gateway   modelguard filters off: $(cg modelguard-off) ($(ratio "$(cg modelguard-off)" "$cg_nginx")x nginx's)"
+  echo "BENCH gateway   modelguard api_key+rate_limit+token_budget+audit: $(cg modelguard-on) ($(ratio "$(cg modelguard-on)" "$cg_nginx")x nginx's)"
+fi

@@ -85,27 +85,29 @@ Result<AssessmentReport> Assess(const AssessRequest& request) {
     target = std::make_unique<LocalTarget>(*model, *policy);
   }
 
-  auto wants = [&](const char* risk) {
-    return std::find(request.risks.begin(), request.risks.end(), risk) != request.risks.end();
+  auto wants = [&](Risk risk) {
+    return std::find(request.risks.begin(), request.risks.end(), ToString(risk)) != request.risks.end();
   };
   for (const auto& risk : request.risks) {
-    if (risk != "evasion" && risk != "extraction" && risk != "membership") {
-      return MakeError(ErrorCode::kInvalidArgument, "unknown risk '" + risk + "' (evasion, extraction, membership)");
+    if (!ParseRisk(risk)) {
+      std::string known;
+      for (Risk r : kRisks) known += (known.empty() ? "" : ", ") + std::string(ToString(r));
+      return MakeError(ErrorCode::kInvalidArgument, "unknown risk '" + risk + "' (" + known + ")");
     }
   }
-  if (wants("evasion")) {
+  if (wants(Risk::kEvasion)) {
     auto evasion = RunEvasion(model ? &*model : nullptr, *target, data.evaluation, request.evasion, request.progress);
     if (!evasion) return evasion.error();
     report.evasion = std::move(*evasion);
   }
-  if (wants("extraction")) {
+  if (wants(Risk::kExtraction)) {
     ExtractionPlan plan = request.extraction;
     if (plan.surrogate.name == "cnn" && info.input_shape.size() != 3) plan.surrogate.name = "mlp";
     auto extraction = RunExtraction(*target, info, data.attacker, data.evaluation.Head(1000), plan, request.progress);
     if (!extraction) return extraction.error();
     report.extraction = std::move(*extraction);
   }
-  if (wants("membership")) {
+  if (wants(Risk::kMembership)) {
     MembershipPlan plan = request.membership;
     // Shadows imitate the target's training when the model says how it was trained.
     const auto& t = info.training;

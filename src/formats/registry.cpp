@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <ostream>
 
 #include "modelguard/formats/format.h"
 #include "src/formats/registry_entries.h"
@@ -6,24 +7,15 @@
 namespace modelguard::formats {
 
 const std::vector<std::unique_ptr<FormatAnalyzer>>& Registry() {
-  // The one list of formats. Order breaks ties between equally strong sniffs: specific before generic.
   static const auto* registry = [] {
     auto* list = new std::vector<std::unique_ptr<FormatAnalyzer>>();
-    list->push_back(MakeTorchZipAnalyzer());
-    list->push_back(MakeKerasAnalyzer());
-    list->push_back(MakeSkopsAnalyzer());
-    list->push_back(MakeZipAnalyzer());
-    list->push_back(MakeNpyAnalyzer());
-    list->push_back(MakeGgufAnalyzer());
-    list->push_back(MakeTfliteAnalyzer());
-    list->push_back(MakeHdf5Analyzer());
-    list->push_back(MakeSafetensorsAnalyzer());
-    list->push_back(MakeOnnxAnalyzer());
-    list->push_back(MakeCompressedAnalyzer());
-    list->push_back(MakeArchiveAnalyzer());
-    list->push_back(MakePickleAnalyzer());
-    list->push_back(MakeTensorflowAnalyzer());
-    list->push_back(MakeConfigAnalyzer());
+#define MODELGUARD_FORMAT(folder) list->push_back(MODELGUARD_FORMAT_FACTORY(folder)());
+#include "src/formats/formats.def"
+#undef MODELGUARD_FORMAT
+    // The detection order is the descriptors' signature strength; the list's own order does not count.
+    std::stable_sort(list->begin(), list->end(), [](const auto& a, const auto& b) {
+      return a->descriptor().detection_rank < b->descriptor().detection_rank;
+    });
     return list;
   }();
   return *registry;
@@ -36,13 +28,13 @@ const FormatAnalyzer* FindAnalyzer(std::string_view name) {
   return nullptr;
 }
 
-const FormatAnalyzer* Detect(ByteView data) {
+const FormatAnalyzer* DetectAmong(std::span<const FormatAnalyzer* const> analyzers, ByteView data) {
   const FormatAnalyzer* best = nullptr;
   SniffResult best_strength = SniffResult::kNo;
-  for (const auto& a : Registry()) {
+  for (const FormatAnalyzer* a : analyzers) {
     const SniffResult s = a->Sniff(data);
     if (s > best_strength) {
-      best = a.get();
+      best = a;
       best_strength = s;
       if (s == SniffResult::kStrong) break;
     }
@@ -50,11 +42,51 @@ const FormatAnalyzer* Detect(ByteView data) {
   return best;
 }
 
-namespace {
-bool IsZipFamily(std::string_view name) {
-  return name == "zip" || name == "pytorch-zip" || name == "keras" || name == "skops";
+const FormatAnalyzer* Detect(ByteView data) {
+  static const auto* order = [] {
+    auto* list = new std::vector<const FormatAnalyzer*>();
+    for (const auto& a : Registry()) list->push_back(a.get());
+    return list;
+  }();
+  return DetectAmong(*order, data);
 }
-bool SameFamily(std::string_view a, std::string_view b) { return a == b || (IsZipFamily(a) && IsZipFamily(b)); }
+
+std::vector<FactKind> CoreFactKinds() {
+  return {fact::kFormat, fact::kParseError, fact::kUnknownFormat, fact::kLimit, fact::kPolyglot};
+}
+
+std::ostream& operator<<(std::ostream& out, const FactKind& kind) { return out << kind.id(); }
+
+std::string_view ToString(FormatFamily family) {
+  switch (family) {
+    case FormatFamily::kOwn:
+      return "";
+    case FormatFamily::kZip:
+      return "zip";
+    case FormatFamily::kPickle:
+      return "pickle";
+  }
+  return "";
+}
+
+namespace {
+bool SameFamily(const FormatAnalyzer& a, const FormatAnalyzer& b) {
+  if (&a == &b) return true;
+  const FormatFamily fa = a.descriptor().family;
+  return fa != FormatFamily::kOwn && fa == b.descriptor().family;
+}
+
+// Formats every file is also read as (zip, pickle), in registry order.
+const std::vector<const FormatAnalyzer*>& PolyglotProbes() {
+  static const auto* probes = [] {
+    auto* list = new std::vector<const FormatAnalyzer*>();
+    for (const auto& a : Registry()) {
+      if (a->descriptor().polyglot_probe) list->push_back(a.get());
+    }
+    return list;
+  }();
+  return *probes;
+}
 }  // namespace
 
 std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint& hint) {
@@ -76,12 +108,11 @@ std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint&
   // A file that is two formats at once runs differently depending on which loader opens it: a zip
   // with a pickle in front is a legacy checkpoint to torch.load and an archive to zipfile.
   if (hint.forced_format.empty()) {
-    for (std::string_view other : {"pickle", "zip"}) {
-      if (SameFamily(other, analyzer->name())) continue;
-      const FormatAnalyzer* second = FindAnalyzer(other);
-      if (second == nullptr || second->Sniff(data) == SniffResult::kNo) continue;
-      ctx.Emit("polyglot", 0, std::string(other),
-               "the bytes are both " + std::string(analyzer->name()) + " and " + std::string(other) +
+    for (const FormatAnalyzer* second : PolyglotProbes()) {
+      if (SameFamily(*second, *analyzer) || second->Sniff(data) == SniffResult::kNo) continue;
+      const std::string other(second->name());
+      ctx.Emit(fact::kPolyglot, 0, other,
+               "the bytes are both " + std::string(analyzer->name()) + " and " + other +
                    "; each loader sees different content");
       ctx.NoteFormat(other);
       second->Analyze(data, ctx);
@@ -93,9 +124,9 @@ std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint&
 AnalysisContext::AnalysisContext(const Limits& limits, std::vector<Fact>& sink, std::string source_path)
     : limits_(limits), sink_(sink), source_path_(std::move(source_path)) {}
 
-void AnalysisContext::Emit(std::string_view kind, std::optional<uint64_t> offset, std::string subject,
-                           std::string detail, std::string name) {
-  sink_.push_back(Fact{std::string(kind), location_, offset, std::move(subject), std::move(name), std::move(detail)});
+void AnalysisContext::Emit(FactKind kind, std::optional<uint64_t> offset, std::string subject, std::string detail,
+                           std::string name) {
+  sink_.push_back(Fact{kind, location_, offset, std::move(subject), std::move(name), std::move(detail)});
 }
 
 void AnalysisContext::NoteFormat(std::string_view name) {

@@ -1,25 +1,20 @@
 #pragma once
-// Factories of every format analyzer; registry.cpp lists them once, in sniffing priority order.
+// Factories of every format analyzer listed in formats.def. A format folder defines its factory with
+// MODELGUARD_REGISTER_FORMAT(folder, AnalyzerClass); registry.cpp collects them from formats.def.
 #include <memory>
 
 #include "modelguard/formats/format.h"
 
+#define MODELGUARD_FORMAT_FACTORY(folder) MakeFormat_##folder
+#define MODELGUARD_REGISTER_FORMAT(folder, Analyzer)                                           \
+  std::unique_ptr<::modelguard::formats::FormatAnalyzer> MODELGUARD_FORMAT_FACTORY(folder)() { \
+    return std::make_unique<Analyzer>();                                                       \
+  }
+
 namespace modelguard::formats {
 
-std::unique_ptr<FormatAnalyzer> MakeTorchZipAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeKerasAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeSkopsAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeSafetensorsAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeGgufAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeOnnxAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeTfliteAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeHdf5Analyzer();
-std::unique_ptr<FormatAnalyzer> MakeTensorflowAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeConfigAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeZipAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeNpyAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeCompressedAnalyzer();
-std::unique_ptr<FormatAnalyzer> MakeArchiveAnalyzer();  // tar and 7z through libarchive
-std::unique_ptr<FormatAnalyzer> MakePickleAnalyzer();
+#define MODELGUARD_FORMAT(folder) std::unique_ptr<FormatAnalyzer> MODELGUARD_FORMAT_FACTORY(folder)();
+#include "src/formats/formats.def"
+#undef MODELGUARD_FORMAT
 
 }  // namespace modelguard::formats

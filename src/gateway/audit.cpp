@@ -1,19 +1,53 @@
 #include "modelguard/gateway/audit.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
 #include <fstream>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "modelguard/integrity/log.h"
 #include "src/gateway/digest.h"
+#include "src/gateway/log.h"
 
 namespace modelguard::gateway {
 namespace {
 
 const std::string kGenesis(64, '0');
 
+// The hash-chained JSONL file, written by one writer thread. A request thread only moves its event into a
+// queue (no serialisation, no hashing, no system call under a shared lock); the writer serialises the queued
+// events, chains them, and appends the whole batch with one write(2). Nothing is dropped: when the writer
+// falls behind, Write waits for room (back-pressure); when the file cannot be written (disk full), the lines
+// are kept and retried, and once more than kMaxPendingBytes are waiting, Write refuses the event with an
+// error the caller reports. Closing (SIGTERM drain, reload, destruction) writes everything queued.
+// Durability: a line is in the kernel within milliseconds of its request (so it survives the gateway being
+// killed); fdatasync runs at most once a second and at close, so a machine crash can lose up to a second.
 class JsonlAudit final : public AuditSink {
  public:
+  ~JsonlAudit() override {
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    wake_.notify_one();
+    if (writer_.joinable()) writer_.join();
+    if (fd_ >= 0) ::close(fd_);
+  }
+
   Status Open(const std::string& path) {
+    // Only a regular file can hold a chain: a FIFO or a device (/dev/full, /dev/zero) would make the chain
+    // reader below wait or read forever.
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode))
+      return MakeError(ErrorCode::kInvalidArgument, "audit file '" + path + "' is not a regular file");
     {
       std::ifstream in(path, std::ios::binary);
       std::string line;
@@ -23,34 +57,119 @@ class JsonlAudit final : public AuditSink {
         ++seq_;
       }
     }
-    out_.open(path, std::ios::binary | std::ios::app);
-    if (!out_) return MakeError(ErrorCode::kIo, "cannot append to audit file '" + path + "'");
+    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      return MakeError(ErrorCode::kIo, "cannot append to audit file '" + path + "': " + std::strerror(errno));
+    path_ = path;
+    writer_ = std::thread([this] { Run(); });
     return Ok{};
   }
+
   Status Write(nlohmann::ordered_json event) override {
-    // The line is {"seq":…,"prev":…, then the event's own members}: spliced as text, so the event is
-    // serialized once, outside the lock, and never copied.
-    const std::string members =
-        event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // a raw request path may not be UTF-8
-    std::lock_guard lock(mutex_);
-    std::string text = "{\"seq\":" + std::to_string(seq_) + ",\"prev\":\"" + prev_ + "\"";
-    if (members.size() > 2)
-      text.append(",").append(members, 1, std::string::npos);
-    else
-      text += "}";
-    out_ << text << '\n';
-    out_.flush();
-    if (!out_) return MakeError(ErrorCode::kIo, "audit write failed");
-    prev_ = Sha256Hex(text);
-    ++seq_;
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [&] { return queue_.size() < kMaxQueuedEvents || pending_bytes_ > kMaxPendingBytes || closing_; });
+    if (closing_) return MakeError(ErrorCode::kIo, "audit file '" + path_ + "' is closed");
+    if (pending_bytes_ > kMaxPendingBytes)
+      return MakeError(ErrorCode::kIo,
+                       "audit file '" + path_ + "' cannot be written (" + failure_ + "); event not recorded");
+    queue_.push_back(std::move(event));
+    if (queue_.size() == 1) wake_.notify_one();
     return Ok{};
   }
 
  private:
+  static constexpr size_t kMaxQueuedEvents = 1 << 16;
+  static constexpr size_t kMaxPendingBytes = size_t{64} << 20;
+
+  void Run() {
+    std::vector<nlohmann::ordered_json> batch;
+    std::string text;  // serialised lines not yet in the file
+    auto last_sync = std::chrono::steady_clock::now();
+    bool unsynced = false;
+    for (;;) {
+      bool closing = false;
+      {
+        std::unique_lock lock(mutex_);
+        // With lines waiting after a failed write, retry every 100 ms even without new events.
+        const auto ready = [&] { return !queue_.empty() || closing_; };
+        if (text.empty())
+          wake_.wait(lock, ready);
+        else
+          wake_.wait_for(lock, std::chrono::milliseconds(100), ready);
+        batch.swap(queue_);
+        closing = closing_;
+      }
+      room_.notify_all();
+      for (auto& event : batch) AppendLine(std::move(event), text);
+      batch.clear();
+      if (!text.empty()) {
+        const std::string error = WriteAll(text);
+        std::lock_guard lock(mutex_);
+        pending_bytes_ = text.size();
+        failure_ = error;
+        if (error.empty()) unsynced = true;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (unsynced && (closing || now - last_sync >= std::chrono::seconds(1))) {
+        ::fdatasync(fd_);
+        last_sync = now;
+        unsynced = false;
+      }
+      if (closing) {
+        std::lock_guard lock(mutex_);
+        if (queue_.empty() && (text.empty() || !failure_.empty())) break;
+      }
+    }
+    if (!text.empty())
+      LogEvent("error", "audit events lost at close", {{"file", path_}, {"bytes", text.size()}, {"error", failure_}});
+  }
+
+  // The line is {"seq":…,"prev":…, then the event's own members}: spliced as text, so the event is
+  // serialized once and never copied.
+  void AppendLine(nlohmann::ordered_json event, std::string& text) {
+    const std::string members =
+        event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // a raw request path may not be UTF-8
+    const size_t start = text.size();
+    text.append("{\"seq\":").append(std::to_string(seq_)).append(",\"prev\":\"").append(prev_).append("\"");
+    if (members.size() > 2)
+      text.append(",").append(members, 1, std::string::npos);
+    else
+      text += "}";
+    prev_ = Sha256Hex(std::string_view(text).substr(start));
+    ++seq_;
+    text += '\n';
+  }
+
+  // Appends `text` and removes what was written; "" on success, else why (what was not written stays).
+  std::string WriteAll(std::string& text) {
+    size_t written = 0;
+    std::string error;
+    while (written < text.size()) {
+      const ssize_t n = ::write(fd_, text.data() + written, text.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        error = n < 0 ? std::strerror(errno) : "no progress";
+        break;
+      }
+      written += static_cast<size_t>(n);
+    }
+    // A short write leaves part of a line in the file; the retry appends the rest, so the line completes.
+    text.erase(0, written);
+    return error;
+  }
+
+  std::string path_;
+  int fd_ = -1;
   std::mutex mutex_;
-  std::ofstream out_;
+  std::condition_variable wake_, room_;
+  std::vector<nlohmann::ordered_json> queue_;
+  bool closing_ = false;
+  size_t pending_bytes_ = 0;
+  std::string failure_;
+  // Owned by the writer thread (and by Open before it starts).
   std::string prev_ = kGenesis;
   uint64_t seq_ = 0;
+  std::thread writer_;
 };
 
 class LogAudit final : public AuditSink {

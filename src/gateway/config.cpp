@@ -1,11 +1,13 @@
 // Configuration loading: YAML (yaml-cpp), TOML (toml++) or JSON text -> one JSON document with a map from
 // key paths to line numbers -> checked settings. Every error names the file, the line when known, and the key.
+// Filter settings are checked by the shared settings reader against each filter's schema (settings.h).
 #include <yaml-cpp/yaml.h>
 
 #include <toml++/toml.h>
 #include <cmath>
 
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -134,6 +136,124 @@ nlohmann::json FromToml(const toml::node& node, const std::string& path, Lines& 
   else if (const auto* stamp = node.as_date_time())
     text << *stamp;
   return text.str();
+}
+
+// nlohmann::json keeps no source positions, so JSON files are read a second time by this SAX handler, which
+// records the line of every key and array item (and refuses a key given twice, as YAML does). The line
+// comes from CountingIterator: the parser calls key() right after reading the key's closing quote.
+class CountingIterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+  CountingIterator() = default;
+  CountingIterator(const char* at, int* line) : at_(at), line_(line) {}
+  reference operator*() const { return *at_; }
+  CountingIterator& operator++() {
+    if (*at_ == '\n') ++*line_;
+    ++at_;
+    return *this;
+  }
+  CountingIterator operator++(int) {
+    CountingIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const CountingIterator& other) const { return at_ == other.at_; }
+  bool operator!=(const CountingIterator& other) const { return at_ != other.at_; }
+
+ private:
+  const char* at_ = nullptr;
+  int* line_ = nullptr;
+};
+
+class JsonLines final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  JsonLines(Lines& lines, const int& line) : lines_(lines), line_(line) {}
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool string(string_t&) override { return Value(); }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override { return Open(false); }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(true); }
+  bool end_array() override { return Close(); }
+  bool key(string_t& name) override {
+    Frame& frame = frames_.back();
+    frame.child = frame.path.empty() ? name : frame.path + "." + name;
+    lines_[frame.child] = line_;
+    if (!frame.keys.insert(name).second) {
+      duplicate_ = frame.child;
+      return false;
+    }
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+  const std::string& duplicate() const { return duplicate_; }
+
+ private:
+  struct Frame {
+    bool array = false;
+    std::string path;
+    size_t index = 0;
+    std::string child;  // objects: the path of the value after the last key
+    std::set<std::string> keys;
+  };
+  // The path of the value starting now; array items get their line here.
+  std::string Next() {
+    if (frames_.empty()) return "";
+    Frame& frame = frames_.back();
+    if (!frame.array) return frame.child;
+    std::string path = frame.path + "[" + std::to_string(frame.index++) + "]";
+    if (!lines_.count(path)) lines_[path] = line_;
+    return path;
+  }
+  bool Value() {
+    Next();
+    return true;
+  }
+  bool Open(bool array) {
+    Frame frame;
+    frame.array = array;
+    frame.path = Next();
+    frames_.push_back(std::move(frame));
+    return true;
+  }
+  bool Close() {
+    frames_.pop_back();
+    return true;
+  }
+  Lines& lines_;
+  const int& line_;
+  std::vector<Frame> frames_;
+  std::string duplicate_;
+};
+
+nlohmann::json FromJson(const std::string& text, Lines& lines) {
+  nlohmann::json doc = nlohmann::json::parse(text);  // syntax errors come from here, with their offset
+  int line = 1;
+  JsonLines sax(lines, line);
+  nlohmann::json::sax_parse(CountingIterator(text.data(), &line), CountingIterator(text.data() + text.size(), &line),
+                            &sax);
+  if (!sax.duplicate().empty()) throw ConfigError(sax.duplicate(), "the key appears twice");
+  return doc;
+}
+
+// Errors from the settings reader and the filters start with the key path inside the filter's settings
+// ("jwt.keys[0].alg: ..."): point at that key when the file configures the filter, else at `fallback`.
+ConfigError FilterError(const std::string& name, const std::string& message, const nlohmann::json& filters,
+                        const std::string& fallback) {
+  const auto colon = message.find(": ");
+  const bool keyed = colon != std::string::npos && message.compare(0, name.size(), name) == 0 &&
+                     (colon == name.size() || message[name.size()] == '.' || message[name.size()] == '[');
+  if (keyed && filters.contains(name))
+    return ConfigError("filters." + message.substr(0, colon), message.substr(colon + 2));
+  return ConfigError(fallback, message);
 }
 
 void OnlyKeys(const nlohmann::json& object, const std::string& path, std::initializer_list<const char*> allowed) {
@@ -268,7 +388,7 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
     } else if (toml_file) {
       doc = FromToml(toml::parse(text.str(), file), "", lines, 0);
     } else {
-      doc = nlohmann::json::parse(text.str());
+      doc = FromJson(text.str(), lines);
     }
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
@@ -350,6 +470,12 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
       config.upstreams[name] = ParseUpstream(name, value, "upstreams." + name);
     const auto filters = doc.value("filters", nlohmann::json::object());
     if (!filters.is_object()) throw ConfigError("filters", "a mapping of filter names to settings is expected");
+    // Every configured filter is checked, used by a route or not: a misspelt name or key is an error, never
+    // a silent default.
+    for (const auto& [name, settings] : filters.items()) {
+      auto checked = ReadFilterSettings(name, settings);
+      if (!checked) throw FilterError(name, checked.error().message, filters, "filters." + name);
+    }
     if (!doc.contains("routes") || !doc["routes"].is_array() || doc["routes"].empty())
       throw ConfigError("routes", "at least one route is needed");
     std::map<std::string, std::shared_ptr<Filter>> kept;
@@ -392,14 +518,8 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
           filter = cached->second;
         } else {
           auto created = CreateFilter(name, settings, config.environment);
-          if (!created) {
-            // Filter messages start with "<filter>.<key>": point at that key when the file has it.
-            const std::string& message = created.error().message;
-            std::string key = "filters." + message.substr(0, message.find_first_of(": "));
-            if (!lines.count(key))
-              key = filters.contains(name) ? "filters." + name : path + ".filters[" + std::to_string(f) + "]";
-            throw ConfigError(key, message);
-          }
+          if (!created)
+            throw FilterError(name, created.error().message, filters, path + ".filters[" + std::to_string(f) + "]");
           filter = *created;
         }
         kept[identity] = filter;

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "modelguard/core/version.h"
+#include "modelguard/formats/catalog.h"
 
 namespace modelguard::scan {
 namespace fs = std::filesystem;
@@ -97,49 +98,17 @@ Finding ScanFinding(const Policy& policy, const std::string& rule_id, const std:
   return f;
 }
 
-// What each extension promises; a file whose content is something else misleads whoever picks a loader
-// by name (CVE-2025-10155: a pickle named .bin/.pt slipped past extension-based scanning).
-struct ExtensionExpectation {
-  std::string_view extension;
-  std::vector<std::string_view> formats;
-};
-const std::vector<ExtensionExpectation>& Expectations() {
-  static const std::vector<ExtensionExpectation> table = {
-      {".safetensors", {"safetensors"}},
-      {".gguf", {"gguf"}},
-      {".onnx", {"onnx"}},
-      {".npy", {"npy"}},
-      {".npz", {"zip"}},
-      {".pt", {"pytorch-zip", "pickle", "archive"}},
-      {".pth", {"pytorch-zip", "pickle", "archive"}},
-      {".ckpt", {"pytorch-zip", "pickle", "zip"}},
-      {".pkl", {"pickle", "compressed"}},
-      {".pickle", {"pickle", "compressed"}},
-      {".joblib", {"pickle", "compressed"}},
-      {".h5", {"hdf5"}},
-      {".hdf5", {"hdf5"}},
-      {".keras", {"keras", "zip"}},
-      {".skops", {"skops"}},
-      {".tflite", {"tflite"}},
-      {".zip", {"zip", "pytorch-zip", "keras"}},
-      {".7z", {"archive"}},
-      {".tar", {"archive"}},
-      {".nemo", {"archive", "compressed"}},
-  };
-  return table;
-}
-
+// What each extension promises comes from the format descriptors; a file whose content is something else
+// misleads whoever picks a loader by name (CVE-2025-10155: a pickle named .bin/.pt slipped past
+// extension-based scanning).
 void CheckExtension(const std::string& path, const std::string& format, std::vector<formats::Fact>& facts) {
   std::string ext = fs::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const auto& e : Expectations()) {
-    if (e.extension != ext) continue;
-    if (std::find(e.formats.begin(), e.formats.end(), format) != e.formats.end()) return;
-    facts.push_back({"scan.extension-mismatch", "", std::nullopt, ext, format,
-                     "named " + ext + " but the content is " + format +
-                         "; tools that trust the name pick the wrong loader or skip the file"});
-    return;
-  }
+  const auto* expected = formats::FormatCatalog::Registered().FormatsForExtension(ext);
+  if (expected == nullptr || std::find(expected->begin(), expected->end(), format) != expected->end()) return;
+  facts.push_back({kExtensionMismatch, "", std::nullopt, ext, format,
+                   "named " + ext + " but the content is " + format +
+                       "; tools that trust the name pick the wrong loader or skip the file"});
 }
 
 struct WorkItem {
@@ -193,14 +162,6 @@ void Collect(const Policy& policy, const fs::path& root, std::vector<WorkItem>& 
   }
 }
 
-// Formats that carry weights a loader would pair with code found beside them.
-bool IsWeightsFormat(const std::string& format) {
-  static const std::set<std::string, std::less<>> kWeights = {"pickle",     "pytorch-zip", "safetensors", "gguf",
-                                                              "onnx",       "keras",       "hdf5",        "tflite",
-                                                              "tensorflow", "npy",         "compressed",  "skops"};
-  return kWeights.contains(format);
-}
-
 constexpr size_t kMaxModelCard = 1 << 20;
 
 // `library_name:` from a Hugging Face model card's YAML front matter (between the first two "---" lines).
@@ -221,29 +182,6 @@ std::string DeclaredLibrary(const fs::path& readme) {
   return {};
 }
 
-// Weight formats a declared library loads; a repository that declares one and ships none of them is
-// not what its card says (and the files it does ship are loaded some other way).
-const std::vector<std::string_view>* ExpectedFormats(const std::string& library) {
-  static const std::map<std::string, std::vector<std::string_view>, std::less<>> kLibraries = {
-      {"transformers", {"safetensors", "pytorch-zip", "pickle", "hdf5", "tensorflow"}},
-      {"diffusers", {"safetensors", "pytorch-zip", "pickle"}},
-      {"sentence-transformers", {"safetensors", "pytorch-zip", "pickle"}},
-      {"peft", {"safetensors", "pytorch-zip"}},
-      {"timm", {"safetensors", "pytorch-zip", "pickle"}},
-      {"gguf", {"gguf"}},
-      {"llama.cpp", {"gguf"}},
-      {"onnx", {"onnx"}},
-      {"transformers.js", {"onnx"}},
-      {"keras", {"keras", "hdf5", "tensorflow"}},
-      {"tf-keras", {"keras", "hdf5", "tensorflow"}},
-      {"tflite", {"tflite"}},
-      {"sklearn", {"pickle", "skops", "compressed"}},
-      {"scikit-learn", {"pickle", "skops", "compressed"}},
-      {"nemo", {"archive"}}};
-  auto it = kLibraries.find(library);
-  return it == kLibraries.end() ? nullptr : &it->second;
-}
-
 // Repository-level view: Python files next to weights are what trust_remote_code and custom classes
 // import (config.json's auto_map names them), and the model card's declared library must match the
 // weights shipped. One finding per directory and rule.
@@ -259,14 +197,19 @@ void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
     const fs::path p(f.path);
     Dir& d = dirs[p.parent_path().string()];
     if (p.extension() == ".py") d.python.push_back(p.filename().string());
-    d.weights |= IsWeightsFormat(f.format);
-    if (IsWeightsFormat(f.format) || f.format == "archive") d.formats.insert(f.format);
+    // Weights, and containers a library loads (a NeMo archive), are what a model card's library must match.
+    const auto& catalog = formats::FormatCatalog::Registered();
+    d.weights |= catalog.CarriesWeights(f.format);
+    if (catalog.CarriesWeights(f.format) || catalog.LoadedByALibrary(f.format)) d.formats.insert(f.format);
     d.has_readme |= p.filename() == "README.md";
   }
   for (auto& [dir, d] : dirs) {
     if (d.has_readme && d.weights) {
       const std::string library = DeclaredLibrary(fs::path(dir) / "README.md");
-      const auto* expected = library.empty() ? nullptr : ExpectedFormats(library);
+      // Weight formats the declared library loads; a repository that declares one and ships none of them
+      // is not what its card says (and the files it does ship are loaded some other way).
+      const auto* expected =
+          library.empty() ? nullptr : formats::FormatCatalog::Registered().FormatsForLibrary(library);
       const std::set<std::string>& shipped = d.formats;  // clang 14 cannot capture structured bindings
       if (expected != nullptr && std::none_of(expected->begin(), expected->end(),
                                               [&](std::string_view f) { return shipped.contains(std::string(f)); })) {
@@ -296,6 +239,8 @@ void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
 }
 
 }  // namespace
+
+std::vector<formats::FactKind> ScanFactKinds() { return {kExtensionMismatch}; }
 
 Scanner::Scanner(const Policy& policy, ScanOptions options) : policy_(policy), options_(std::move(options)) {
   if (options_.jobs == 0) options_.jobs = std::max(1u, std::thread::hardware_concurrency());

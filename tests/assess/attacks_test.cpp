@@ -369,7 +369,7 @@ TEST(AssessTest, EndToEndReportWithEveryRisk) {
   ASSERT_TRUE(report.ok()) << report.error().message;
   ASSERT_TRUE(report->evasion && report->extraction && report->membership);
   EXPECT_EQ(report->verdicts.size(), 3u);
-  EXPECT_EQ(report->verdicts[0].level, "high") << report->verdicts[0].summary;
+  EXPECT_EQ(report->verdicts[0].level, Severity::kHigh) << report->verdicts[0].summary;
   EXPECT_GE(stages.size(), 5u);
   const std::string dir = ::testing::TempDir() + "/assess-report";
   ASSERT_TRUE(WriteReport(*report, dir).ok());

@@ -1,5 +1,5 @@
 // Gateway parts in isolation: the SSE event splitter, JWT verification (HS256/ES256, algorithm confusion,
-// expiry, scopes), limit stores (memory always, Redis when MODELGUARD_TEST_REDIS names a server), the key
+// expiry, scopes), the key
 // store behind the admin API, and configuration errors that point at the line.
 #include <gtest/gtest.h>
 #include <openssl/ec.h>
@@ -293,60 +293,10 @@ TEST(JwtFilter, ShortSecretsAndUnknownAlgorithmsAreConfigurationErrors) {
   ASSERT_FALSE(short_secret.ok());
   EXPECT_NE(short_secret.error().message.find("jwt.keys[0].secret"), std::string::npos);
   EXPECT_FALSE(CreateFilter("jwt", {{"keys", {{{"alg", "none"}}}}}, env).ok());
-  EXPECT_FALSE(Base64UrlDecode("a").has_value());
-  EXPECT_FALSE(Base64UrlDecode("ab=").has_value());
-  EXPECT_EQ(*Base64UrlDecode("aGk"), "hi");
-}
-
-// The same contract for every store: buckets, refunds, reservations that cannot overshoot.
-void ExerciseStore(LimitStore& store, const std::string& prefix) {
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(store.Take(prefix + "bucket", 0.001, 3, 1)->allowed) << i;
-  auto refused = store.Take(prefix + "bucket", 0.001, 3, 1);
-  ASSERT_TRUE(refused.ok());
-  EXPECT_FALSE(refused->allowed);
-  EXPECT_GT(refused->retry_after_seconds, 900);
-  ASSERT_TRUE(store.Refund(prefix + "bucket", 0.001, 3, 2).ok());
-  EXPECT_TRUE(store.Take(prefix + "bucket", 0.001, 3, 2)->allowed);
-
-  // 8 threads race for a budget of 100 in steps of 7: exactly 14 reservations fit.
-  std::atomic<int> granted{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 10; ++i) {
-        auto r = store.Reserve(prefix + "account", 7, 100, 3600);
-        if (r.ok() && *r) ++granted;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(granted.load(), 14);
-  // Settling 14 reservations to 1 token each leaves 86 for new ones.
-  for (int i = 0; i < 14; ++i) ASSERT_TRUE(store.Settle(prefix + "account", 7, 1, 3600).ok());
-  EXPECT_TRUE(*store.Reserve(prefix + "account", 86, 100, 3600));
-  EXPECT_FALSE(*store.Reserve(prefix + "account", 1, 100, 3600));
-}
-
-TEST(LimitStore, MemoryStoreKeepsTheContract) {
-  auto store = MakeMemoryLimitStore();
-  ExerciseStore(*store, "");
-}
-
-TEST(LimitStore, RedisStoreKeepsTheContract) {
-  const char* uri = std::getenv("MODELGUARD_TEST_REDIS");
-  if (!uri) GTEST_SKIP() << "MODELGUARD_TEST_REDIS is not set (scripts/test starts a redis-server and sets it)";
-  auto store = MakeRedisLimitStore(uri, 500);
-  ASSERT_TRUE(store.ok()) << store.error().message;
-  ExerciseStore(**store, "test-" + std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)) + ":");
-}
-
-TEST(LimitStore, UnreachableRedisIsAnErrorNotAnAdmission) {
-  auto store = MakeRedisLimitStore("redis://127.0.0.1:1", 100);
-  ASSERT_TRUE(store.ok());
-  EXPECT_FALSE((*store)->Take("b", 1, 1, 1).ok());
-  EXPECT_FALSE((*store)->Reserve("a", 1, 10, 60).ok());
-  EXPECT_FALSE(MakeRedisLimitStore("http://x", 100).ok());
-  EXPECT_FALSE(MakeRedisLimitStore("redis://host:99999", 100).ok());
+  // Parts are base64url without padding (core Base64Decode): a lone trailing character or '=' is refused.
+  EXPECT_FALSE(SplitJwt("eyJhbGciOiJIUzI1NiJ9.e30.a").has_value());
+  EXPECT_FALSE(SplitJwt("eyJhbGciOiJIUzI1NiJ9.e30.ab=").has_value());
+  EXPECT_EQ(SplitJwt("eyJhbGciOiJIUzI1NiJ9.e30.aGk")->signature, "hi");
 }
 
 TEST(KeyStore, CreatedKeysWorkOncePersistAndCanBeRevoked) {
@@ -497,7 +447,8 @@ TEST_F(ConfigFile, ErrorsNameTheLineAndTheKey) {
       "upstreams: {a: 127.0.0.1:1}\nfilters:\n  rate_limit:\n    requests_per_second: -1\nroutes: [{path: /x, "
       "upstream: a, filters: [rate_limit]}]\n");
   ASSERT_FALSE(bad_filter.ok());
-  EXPECT_NE(bad_filter.error().message.find(":3: filters.rate_limit: rate_limit:"), std::string::npos)
+  EXPECT_NE(bad_filter.error().message.find(":4: filters.rate_limit.requests_per_second: must be at least 0"),
+            std::string::npos)
       << bad_filter.error().message;
   auto syntax = Load("routes: [\n");
   ASSERT_FALSE(syntax.ok());

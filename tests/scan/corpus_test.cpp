@@ -2,10 +2,12 @@
 // fixtures (real library output plus one file per evasion technique). Malicious = a finding >= high.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "modelguard/formats/catalog.h"
 #include "modelguard/scan/scanner.h"
 #include "test_support.h"
 
@@ -73,6 +75,28 @@ TEST(Corpus, GeneratedFixturesAreAllClassifiedCorrectly) {
   auto cases = ReadManifest(testing::FixtureDir() + "/manifest.tsv", true);
   ASSERT_GT(cases.size(), 50u);
   CheckCorpus(testing::FixtureDir(), cases);
+}
+
+TEST(Corpus, EveryEmittedFactKindIsDeclared) {
+  // Kinds are constants, but a format could declare one and forget to list it in its descriptor; then
+  // the rule check would not see it. Every fixture and sample is analysed and its kinds looked up.
+  std::set<std::string_view> declared;
+  for (const auto& k : formats::FormatCatalog::Registered().FactKinds()) declared.insert(k.id());
+  for (const auto& k : ScanFactKinds()) declared.insert(k.id());
+  std::set<std::string> seen;
+  size_t files = 0;
+  for (const std::string& root : {testing::FixtureDir(), testing::SharedDir() + "/model-samples"}) {
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file() || it->file_size() > (64u << 20)) continue;
+      ++files;
+      for (const auto& f : testing::Analyze(testing::ReadFile(it->path().string()))) seen.emplace(f.kind.id());
+    }
+  }
+  EXPECT_GT(files, 50u);
+  EXPECT_GT(seen.size(), 30u);
+  for (const auto& kind : seen) EXPECT_TRUE(declared.contains(kind)) << kind << " is emitted but not declared";
 }
 
 TEST(Scanner, WalksDirectoriesInParallelAndReportsSymlinks) {

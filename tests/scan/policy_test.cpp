@@ -2,7 +2,10 @@
 
 #include <fstream>
 
+#include "modelguard/formats/catalog.h"
 #include "modelguard/scan/policy.h"
+#include "modelguard/scan/scanner.h"
+#include "src/formats/zip/zip_reader.h"
 
 namespace modelguard::scan {
 namespace {
@@ -11,6 +14,9 @@ const Policy& Default() {
   static const Policy policy = Policy::Default().value();
   return policy;
 }
+
+// The tensorflow analyzer declares its kind in its own source; the test declares the same id.
+constexpr formats::FactKind kTensorflowOp{"tensorflow.op"};
 
 ImportVerdict Verdict(std::string_view module, std::string_view name) {
   return Default().ClassifyImport(module, name).verdict;
@@ -55,8 +61,8 @@ TEST(Policy, UserOverridesMergeOverDefaults) {
   EXPECT_EQ(policy->Rule("pickle.unknown-import")->severity, Severity::kHigh);
   EXPECT_FALSE(policy->Rule("zip.crc-mismatch")->enabled);
 
-  std::vector<formats::Fact> facts = {{"pickle.import", "", 5, "__main__", "Other", "GLOBAL imports"},
-                                      {"zip.crc-mismatch", "m", 1, "", "", "crc"}};
+  std::vector<formats::Fact> facts = {{formats::fact::kPickleImport, "", 5, "__main__", "Other", "GLOBAL imports"},
+                                      {formats::fact::kZipCrcMismatch, "m", 1, "", "", "crc"}};
   auto findings = policy->Evaluate(facts, "f.pt");
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule_id, "pickle.unknown-import");
@@ -65,9 +71,9 @@ TEST(Policy, UserOverridesMergeOverDefaults) {
 }
 
 TEST(Policy, OpsCanBeAddedAndAllowed) {
-  const std::vector<formats::Fact> facts = {{"tensorflow.op", "", 1, "ReadFile", "", "graph uses op ReadFile"},
-                                            {"tensorflow.op", "", 2, "MyOp", "", "graph uses op MyOp"},
-                                            {"tensorflow.op", "", 3, "MatMul", "", "graph uses op MatMul"}};
+  const std::vector<formats::Fact> facts = {{kTensorflowOp, "", 1, "ReadFile", "", "graph uses op ReadFile"},
+                                            {kTensorflowOp, "", 2, "MyOp", "", "graph uses op MyOp"},
+                                            {kTensorflowOp, "", 3, "MatMul", "", "graph uses op MatMul"}};
   auto shipped = Default().Evaluate(facts, "g.pb");
   ASSERT_EQ(shipped.size(), 1u);
   EXPECT_EQ(shipped[0].rule_id, "tensorflow.dangerous-op");
@@ -94,6 +100,48 @@ TEST(Policy, EveryEmittedRuleIsDocumented) {
   for (const auto& rule : Default().DescribeRules()) {
     EXPECT_NE(text.find("`" + rule.id + "`"), std::string::npos) << rule.id << " is not documented";
   }
+}
+
+TEST(Policy, EveryDeclaredFactKindHasARule) {
+  std::vector<formats::FactKind> kinds = formats::FormatCatalog::Registered().FactKinds();
+  for (const auto& k : ScanFactKinds()) kinds.push_back(k);
+  size_t checked = 0;
+  for (const formats::FactKind& kind : kinds) {
+    if (kind == formats::fact::kFormat) continue;  // names the format; never a finding
+    const std::string id(kind.id());
+    std::vector<std::string> rules;
+    if (id.ends_with(".import")) {
+      const std::string prefix = id.substr(0, id.size() - 7);
+      rules = {prefix + ".dangerous-import", prefix + ".attribute-walk", prefix + ".unknown-import"};
+    } else if (id.ends_with(".op")) {
+      rules = {id.substr(0, id.size() - 3) + ".dangerous-op"};
+    } else {
+      rules = {id};
+    }
+    for (const auto& rule : rules) {
+      EXPECT_NE(Default().Rule(rule), nullptr)
+          << "fact kind " << id << " has no rule " << rule << " in policies/default.json";
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 60u);
+}
+
+TEST(Policy, AFactWithoutARuleIsAVisibleHighFinding) {
+  // A policy that stands alone and forgot a rule: the fact is not quietly a medium.
+  auto bare =
+      Policy::Parse(R"({"inherit_default": false, "rules": {"zip.crc-mismatch": {"severity": "low"}}})", &Default());
+  ASSERT_TRUE(bare.ok()) << bare.error().message;
+  const std::vector<formats::Fact> facts = {{formats::fact::kZipCrcMismatch, "", 1, "", "", "crc"},
+                                            {formats::fact::kZipHiddenEntry, "", 2, "x", "", "hidden"}};
+  const auto findings = bare->Evaluate(facts, "f.zip");
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].rule_id, "zip.hidden-entry");
+  EXPECT_EQ(findings[0].severity, Severity::kHigh);
+  EXPECT_NE(findings[0].message.find("no rule 'zip.hidden-entry'"), std::string::npos) << findings[0].message;
+  EXPECT_EQ(findings[1].rule_id, "zip.crc-mismatch");
+  EXPECT_EQ(findings[1].severity, Severity::kLow);
+  EXPECT_EQ(findings[1].message, "crc");
 }
 
 }  // namespace

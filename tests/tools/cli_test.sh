@@ -96,6 +96,11 @@ check verify-no-key 2 "$bin" verify key "$tmp/signed" --signature "$tmp/signed/m
 
 check verify-certificate 0 "$bin" verify certificate "$ms/v0.2.0-certificate" --signature "$ms/v0.2.0-certificate/model.sig" \
   --certificate-chain "$ms/keys/certificate/ca-cert.pem"
+# Issue 16: a repeatable option before the positional takes one value, so any order works.
+check verify-certificate-any-order 0 "$bin" verify certificate --certificate-chain "$ms/keys/certificate/ca-cert.pem" \
+  "$ms/v0.2.0-certificate" --signature "$ms/v0.2.0-certificate/model.sig"
+check verify-key-ignore-first 0 "$bin" verify key --ignore ignore-me "$ms/v1.1.0-elliptic-key" \
+  --signature "$ms/v1.1.0-elliptic-key/model.sig" --public-key "$ms/keys/certificate/signing-key-pub.pem"
 check verify-sigstore-offline 0 "$bin" verify sigstore "$ms/v1.1.0-sigstore" --signature "$ms/v1.1.0-sigstore/model.sig" \
   --identity stefanb@us.ibm.com --identity-provider https://sigstore.verify.ibm.com/oauth2 --ignore ignore-me
 expect_grep verify-sigstore-warns "no --trust-root" "$tmp/out"
@@ -118,9 +123,49 @@ check log-prove-absent 1 "$bin" log prove "$tmp/t.db" --entry "$tmp/k.pub"
 check log-append 0 "$bin" log append "$tmp/t.db" "$tmp/k.pub"
 check log-consistency 0 "$bin" log consistency "$tmp/t.db" --checkpoint "$tmp/checkpoint.txt"
 check log-verify 0 "$bin" log verify "$tmp/t.db"
+check log-verify-json-intact 0 "$bin" log verify "$tmp/t.db" --format json
+expect_grep log-verify-json-says-intact '"intact": true' "$tmp/out"
 /usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('UPDATE entries SET data=X\'00\' WHERE idx=1'); c.commit()" "$tmp/t.db"
 check log-tampered 1 "$bin" log verify "$tmp/t.db"
 expect_grep log-tamper-names-entry "entry 1 was modified" "$tmp/out"
+
+check log-verify-json 1 "$bin" log verify "$tmp/t.db" --format json
+expect_grep log-verify-json-tampered '"intact": false' "$tmp/out"
+
+# A log whose size cannot be read is an error (exit 2, saying why), never a proof against an empty tree.
+# The entries table's pages are overwritten, so counting them fails while opening the log still works.
+check log-big-init 0 "$bin" log init "$tmp/big.db"
+/usr/bin/python3 - "$tmp/big.db" <<'PY' && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL log-corrupt-setup"; }
+import sqlite3, sys
+path = sys.argv[1]
+c = sqlite3.connect(path)
+c.execute("PRAGMA journal_mode=DELETE")
+c.executemany("INSERT INTO entries(idx, kind, time, data, leaf_hash) VALUES (?, 'blob', 0, ?, ?)",
+              [(i, b"x" * 200, bytes(32)) for i in range(2000)])
+c.commit()
+page_size = c.execute("PRAGMA page_size").fetchone()[0]
+# The table's and its index's root pages (COUNT(*) may read either): every read starts there.
+roots = [r for (r,) in c.execute("SELECT rootpage FROM sqlite_master WHERE tbl_name = 'entries'")]
+c.close()
+with open(path, "r+b") as f:
+    for root in roots:
+        f.seek((root - 1) * page_size)
+        f.write(b"\xff" * page_size)
+PY
+check log-size-unreadable 2 "$bin" log prove "$tmp/big.db" --index 0
+expect_grep log-size-unreadable-says "cannot read the log's size" "$tmp/err"
+check log-consistency-size-unreadable 2 "$bin" log consistency "$tmp/big.db" --old-size 1
+expect_grep log-consistency-size-unreadable-says "cannot read the log's size" "$tmp/err"
+
+# audit verify: --format json like every command that reports a result.
+printf '' > "$tmp/empty-audit.jsonl"
+check audit-verify-json 0 "$bin" audit verify --format json "$tmp/empty-audit.jsonl"
+expect_grep audit-verify-json-intact '"intact": true' "$tmp/out"
+
+# --quiet drops notes on stderr, --verbose adds detail; the results on stdout do not change.
+check scan-verbose 0 "$bin" scan --verbose "$fixtures/benign/array.npy"
+expect_grep scan-verbose-detail "modelguard scan: 1 files" "$tmp/err"
+check quiet-and-verbose 2 "$bin" scan -q -v "$fixtures/benign/array.npy"
 
 # data manifest/verify with a signed manifest.
 mkdir -p "$tmp/corpus" && printf 'a,b\n1,2\n' > "$tmp/corpus/t.csv"
@@ -129,6 +174,10 @@ check data-verify 0 "$bin" data verify "$tmp/corpus" --signature "$tmp/corpus.js
 printf '3,4\n' >> "$tmp/corpus/t.csv"
 check data-verify-changed 1 "$bin" data verify "$tmp/corpus" --manifest "$tmp/corpus.json"
 expect_grep data-records "2 records signed, 3 now" "$tmp/out"
+check data-manifest-quiet 0 "$bin" data manifest "$tmp/corpus" -q -o "$tmp/corpus2.json"
+if [ -s "$tmp/err" ]; then fail=$((fail+1)); echo "FAIL data-manifest-quiet: stderr not empty"; else pass=$((pass+1)); fi
+check data-manifest-notes 0 "$bin" data manifest "$tmp/corpus" -o "$tmp/corpus3.json"
+expect_grep data-manifest-summary "root sha256:" "$tmp/err"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

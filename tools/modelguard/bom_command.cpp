@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "modelguard/bom/bom.h"
+#include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 
 namespace modelguard::cli {
@@ -38,12 +39,11 @@ int RunBom(BomArgs& args) {
 
 }  // namespace
 
-Action RegisterBom(CLI::App& app) {
+Action AddBom(CLI::App& command) {
   auto args = std::make_shared<BomArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "bom", "CycloneDX ML-BOM of a model: hashes, format, model card, datasets, signature, scan verdict");
+  CLI::App* cmd = &command;
   cmd->add_option("path", args->options.model_path, "Model file or directory")->required();
-  cmd->add_option("--format", args->format, "cyclonedx-1.6 or cyclonedx-1.7")->capture_default_str();
+  AddFormatOption(cmd, args->format, {"cyclonedx-1.6", "cyclonedx-1.7", "cyclonedx"});
   cmd->add_option("--signature", args->options.signature_path,
                   "model_signing bundle to reference (and compare digests with)");
   cmd->add_option("--dataset-manifest", args->options.dataset_manifest_paths,
@@ -52,9 +52,9 @@ Action RegisterBom(CLI::App& app) {
   cmd->add_option("--policy", args->options.policy_path, "Scanner policy overrides");
   cmd->add_option("-o,--output", args->output, "Write the BOM to FILE (default stdout)");
   cmd->add_option("-j,--jobs", args->options.jobs, "Parallel threads (default: all cores)");
-  cmd->footer(
-      "Example:\n  modelguard bom ./my-model --signature my-model/model.sig --dataset-manifest corpus.json -o "
-      "bom.json");
+  Describe(cmd, "The BOM is JSON (CycloneDX); cyclonedx means cyclonedx-1.6.",
+           {"modelguard bom ./my-model --signature my-model/model.sig --dataset-manifest corpus.json -o bom.json"},
+           "0 written, 2 usage or I/O error");
   return [args] { return RunBom(*args); };
 }
 

@@ -1,47 +1,71 @@
 #include "tools/modelguard/cli_util.h"
 
-#include <fstream>
 #include <iostream>
-#include <iterator>
-
-#include "modelguard/integrity/log.h"
 
 namespace modelguard::cli {
+namespace {
 
-Result<std::string> ReadFileText(const std::string& path) {
-  if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(ErrorCode::kIo, "cannot read '" + path + "'");
-  return std::string(std::istreambuf_iterator<char>(in), {});
+// One process runs one command, so the verbosity its flags chose is process-wide.
+Verbosity g_verbosity = Verbosity::kNormal;
+
+// Discards what is written to it: Note() under --quiet, Detail() without --verbose.
+class NullBuffer : public std::streambuf {
+ protected:
+  int overflow(int c) override { return traits_type::not_eof(c); }
+  std::streamsize xsputn(const char*, std::streamsize n) override { return n; }
+};
+
+std::ostream& NullStream() {
+  static NullBuffer buffer;
+  static std::ostream stream(&buffer);
+  return stream;
 }
 
-Status AppendToLog(const std::string& database, std::string_view data, std::string_view kind) {
-  auto log = integrity::TransparencyLog::Open(database);
-  if (!log) return log.error();
-  auto index = (*log)->Append(data, kind);
-  if (!index) return index.error();
-  std::cerr << "logged as entry " << *index << " of " << database << "\n";
-  return Ok{};
+}  // namespace
+
+void Describe(CLI::App* command, const std::string& notes, std::initializer_list<std::string> examples,
+              const std::string& exit_codes) {
+  std::string footer = notes;
+  if (!footer.empty() && footer.back() != '\n') footer += '\n';
+  footer += examples.size() > 1 ? "Examples:\n" : "Example:\n";
+  for (const auto& example : examples) footer += "  " + example + "\n";
+  footer += "Exit codes: " + exit_codes + ".";
+  command->footer(footer);
 }
 
-void PrintDifferences(std::ostream& out, const std::vector<integrity::FileDifference>& differences) {
-  for (const auto& d : differences) {
-    out << "  " << integrity::ToString(d.kind) << ": " << d.name;
-    if (!d.signed_digest.empty()) out << "  signed " << d.signed_digest;
-    if (!d.actual_digest.empty()) out << "  actual " << d.actual_digest;
-    out << "\n";
+CLI::Option* AddFormatOption(CLI::App* command, std::string& format, const std::vector<std::string>& allowed) {
+  if (format.empty()) format = allowed.front();
+  std::string list;
+  for (size_t i = 0; i < allowed.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+  return command->add_option("-f,--format", format, "Output format: " + list)
+      ->check(CLI::IsMember(allowed))
+      ->capture_default_str();
+}
+
+Verbosity CurrentVerbosity() { return g_verbosity; }
+void SetVerbosity(Verbosity verbosity) { g_verbosity = verbosity; }
+
+void AddVerbosityFlags(CLI::App* command) {
+  auto* quiet = command->add_flag_callback(
+      "-q,--quiet", [] { SetVerbosity(Verbosity::kQuiet); }, "No progress or notes on stderr (errors still print)");
+  auto* verbose = command->add_flag_callback(
+      "-v,--verbose", [] { SetVerbosity(Verbosity::kVerbose); }, "More detail on stderr");
+  quiet->excludes(verbose);
+  verbose->excludes(quiet);
+}
+
+std::ostream& Note() { return Quiet() ? NullStream() : std::cerr; }
+std::ostream& Detail() { return Verbose() ? std::cerr : NullStream(); }
+
+std::ostream* OpenOutput(const std::string& path, std::ofstream& file, const char* command) {
+  if (path.empty()) return &std::cout;
+  file.open(path);
+  if (!file) {
+    std::cerr << "modelguard " << command << ": cannot write '" << path << "'\n";
+    return nullptr;
   }
-}
-
-nlohmann::ordered_json DifferencesJson(const std::vector<integrity::FileDifference>& differences) {
-  auto list = nlohmann::ordered_json::array();
-  for (const auto& d : differences) {
-    list.push_back({{"kind", integrity::ToString(d.kind)},
-                    {"name", d.name},
-                    {"signed", d.signed_digest},
-                    {"actual", d.actual_digest}});
-  }
-  return list;
+  return &file;
 }
 
 }  // namespace modelguard::cli

@@ -1,24 +1,41 @@
 #pragma once
-// Small helpers several subcommands share.
-#include <string>
-#include <string_view>
-
-#include <nlohmann/json.hpp>
+// Helpers every subcommand shares, so options, help and output look the same across commands.
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <initializer_list>
 #include <ostream>
+#include <string>
 #include <vector>
-
-#include "modelguard/core/result.h"
-#include "modelguard/integrity/verify.h"
 
 namespace modelguard::cli {
 
-// The whole file, or standard input for "-".
-Result<std::string> ReadFileText(const std::string& path);
-// Appends one entry to the transparency log at `database` (--log); prints where it went on stderr.
-Status AppendToLog(const std::string& database, std::string_view data, std::string_view kind);
+// The exit codes most commands have; a command with other meanings states its own.
+inline constexpr const char* kExitCodes = "0 clean, 1 findings or a failed check, 2 usage or I/O error";
 
-// The missing / extra / modified files of a failed verification, for text and JSON reports.
-void PrintDifferences(std::ostream& out, const std::vector<integrity::FileDifference>& differences);
-nlohmann::ordered_json DifferencesJson(const std::vector<integrity::FileDifference>& differences);
+// Sets the help footer every command shows: notes (may be empty), one or more examples, the exit codes.
+// The CLI tests check that every subcommand's help has an "Example" line naming the subcommand.
+void Describe(CLI::App* command, const std::string& notes, std::initializer_list<std::string> examples,
+              const std::string& exit_codes = kExitCodes);
+
+// -f/--format restricted to `allowed` (the first is the default when `format` is empty); a value outside the
+// list is a usage error (exit 2) before the command runs.
+CLI::Option* AddFormatOption(CLI::App* command, std::string& format, const std::vector<std::string>& allowed);
+
+// --quiet and --verbose, the same on every command (AddCommands adds them): quiet drops notes and progress
+// on stderr (errors still print); verbose adds detail. Results on stdout never change.
+enum class Verbosity { kQuiet, kNormal, kVerbose };
+Verbosity CurrentVerbosity();
+void SetVerbosity(Verbosity verbosity);
+inline bool Quiet() { return CurrentVerbosity() == Verbosity::kQuiet; }
+inline bool Verbose() { return CurrentVerbosity() == Verbosity::kVerbose; }
+void AddVerbosityFlags(CLI::App* command);
+// stderr, or a stream that drops everything under --quiet.
+std::ostream& Note();
+// stderr under --verbose only.
+std::ostream& Detail();
+
+// The stream for --output: stdout when `path` is empty, else `file` opened on it. nullptr (with a message
+// on stderr naming `command`) when the file cannot be written.
+std::ostream* OpenOutput(const std::string& path, std::ofstream& file, const char* command);
 
 }  // namespace modelguard::cli

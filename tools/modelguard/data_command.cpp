@@ -4,10 +4,12 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/io.h"
 #include "modelguard/integrity/dataset.h"
 #include "modelguard/integrity/signing.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
+#include "tools/modelguard/integrity_output.h"
 #include "tools/modelguard/manifest_args.h"
 
 namespace modelguard::cli {
@@ -42,18 +44,17 @@ int RunManifest(const DataArgs& args) {
   if (out == nullptr) return 2;
   *out << json;
   if (!args.private_key.empty()) {
-    auto pem = ReadFileText(args.private_key);
+    auto pem = ReadFile(args.private_key);
     if (!pem) return Fail(pem.error().message);
     auto bundle = integrity::SignPayload(json, integrity::kDatasetManifestPayloadType, *pem);
     if (!bundle) return Fail(bundle.error().message);
     const std::string signature =
         args.signature.empty() ? (args.output.empty() ? "dataset.sig" : args.output + ".sig") : args.signature;
     std::ofstream(signature, std::ios::binary) << *bundle;
-    std::cerr << "signed manifest -> " << signature << "\n";
+    Note() << "signed manifest -> " << signature << "\n";
   }
-  std::cerr << manifest->files.resources.size() << " files, " << manifest->files.bytes_hashed << " bytes, "
-            << manifest->records.size() << " record files; root sha256:" << HexEncode(manifest->files.root_digest)
-            << "\n";
+  Note() << manifest->files.resources.size() << " files, " << manifest->files.bytes_hashed << " bytes, "
+         << manifest->records.size() << " record files; root sha256:" << HexEncode(manifest->files.root_digest) << "\n";
   return 0;
 }
 
@@ -62,8 +63,8 @@ int RunVerify(const DataArgs& args) {
   if (!args.signature.empty()) {
     // A signed manifest: the signature's payload is the manifest, so the signature alone is enough.
     if (args.public_key.empty()) return Fail("--signature needs --public-key");
-    auto bundle = ReadFileText(args.signature);
-    auto pem = ReadFileText(args.public_key);
+    auto bundle = ReadFile(args.signature);
+    auto pem = ReadFile(args.public_key);
     if (!bundle || !pem) return Fail(!bundle ? bundle.error().message : pem.error().message);
     auto payload = integrity::VerifyPayloadBundle(*bundle, integrity::kDatasetManifestPayloadType, *pem);
     if (!payload) {
@@ -72,7 +73,7 @@ int RunVerify(const DataArgs& args) {
     }
     manifest_text = std::move(*payload);
     if (!args.manifest_path.empty()) {
-      auto given = ReadFileText(args.manifest_path);
+      auto given = ReadFile(args.manifest_path);
       if (!given) return Fail(given.error().message);
       if (*given != manifest_text) {
         std::cout << "VERIFICATION FAILED: " << args.path
@@ -82,7 +83,7 @@ int RunVerify(const DataArgs& args) {
     }
   } else {
     if (args.manifest_path.empty()) return Fail("give --manifest, or --signature with --public-key");
-    auto text = ReadFileText(args.manifest_path);
+    auto text = ReadFile(args.manifest_path);
     if (!text) return Fail(text.error().message);
     manifest_text = std::move(*text);
   }
@@ -117,10 +118,13 @@ int RunVerify(const DataArgs& args) {
 
 }  // namespace
 
-Action RegisterData(CLI::App& app) {
+Action AddData(CLI::App& command) {
   auto args = std::make_shared<DataArgs>();
-  CLI::App* cmd = app.add_subcommand("data", "Dataset manifests: hash, sign and verify training data");
+  CLI::App* cmd = &command;
   cmd->require_subcommand(1);
+  Describe(cmd, "",
+           {"modelguard data manifest ./corpus -o corpus.manifest.json",
+            "modelguard data verify ./corpus --manifest corpus.manifest.json"});
   CLI::App* manifest = cmd->add_subcommand("manifest", "Write the manifest of a dataset file or directory");
   manifest->add_option("path", args->path, "Dataset file or directory")->required();
   AddManifestOptions(manifest, args->manifest);
@@ -130,8 +134,9 @@ Action RegisterData(CLI::App& app) {
   manifest->add_option("--private-key", args->private_key,
                        "Sign the manifest (DSSE bundle next to it, or --signature)");
   manifest->add_option("--signature", args->signature, "Where to write the manifest's signature bundle");
-  manifest->footer(
-      "Example:\n  modelguard data manifest ./corpus --records -o corpus.manifest.json --private-key curator.pem");
+  Describe(manifest, "The manifest is JSON; a summary goes to stderr.",
+           {"modelguard data manifest ./corpus --records -o corpus.manifest.json --private-key curator.pem"},
+           "0 written, 2 usage, key or I/O error");
   CLI::App* verify =
       cmd->add_subcommand("verify", "Check a dataset against its (signed) manifest; exit 1 with a diff on change");
   verify->add_option("path", args->path, "Dataset file or directory")->required();
@@ -139,7 +144,11 @@ Action RegisterData(CLI::App& app) {
   verify->add_option("--signature", args->signature, "Signature bundle of the manifest");
   verify->add_option("--public-key", args->public_key, "Key that signed the manifest");
   verify->add_option("--ignore", args->manifest.ignore, "Paths to leave out; repeatable");
-  verify->add_option("-f,--format", args->format, "text or json")->capture_default_str();
+  AddFormatOption(verify, args->format, {"text", "json"});
+  Describe(verify, "",
+           {"modelguard data verify ./corpus --signature corpus.manifest.json.sig --public-key curator.pub",
+            "modelguard data verify ./corpus --manifest corpus.manifest.json --ignore cache --format json"},
+           "0 verified, 1 changed data or bad signature, 2 usage or I/O error");
   return [=] { return manifest->parsed() ? RunManifest(*args) : RunVerify(*args); };
 }
 

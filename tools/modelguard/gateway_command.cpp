@@ -1,7 +1,7 @@
 #include <iostream>
 #include <memory>
 
-#include "modelguard/gateway/audit.h"
+#include "modelguard/core/io.h"
 #include "modelguard/gateway/gateway.h"
 #include "src/gateway/filters/api_key/api_key_filter.h"
 #include "src/gateway/log.h"
@@ -14,7 +14,6 @@ namespace {
 struct GatewayArgs {
   std::string config;
   std::string key;
-  std::string audit_file;
 };
 
 int RunServe(const GatewayArgs& args) {
@@ -43,7 +42,7 @@ int RunServe(const GatewayArgs& args) {
 }
 
 int RunHashKey(const GatewayArgs& args) {
-  auto key = ReadFileText(args.key);
+  auto key = ReadFile(args.key);
   if (!key) {
     std::cerr << "modelguard gateway hash-key: " << key.error().message << "\n";
     return 2;
@@ -54,43 +53,27 @@ int RunHashKey(const GatewayArgs& args) {
   return 0;
 }
 
-int RunAuditVerify(const GatewayArgs& args) {
-  auto check = gateway::VerifyAuditChain(args.audit_file);
-  if (!check) {
-    std::cerr << "modelguard audit verify: " << check.error().message << "\n";
-    return 2;
-  }
-  std::cout << (check->problems.empty() ? "audit chain intact" : "AUDIT CHAIN BROKEN") << ": " << check->events
-            << " events\n";
-  for (const auto& p : check->problems) std::cout << "  problem: " << p << "\n";
-  return check->problems.empty() ? 0 : 1;
-}
-
 }  // namespace
 
-Action RegisterGateway(CLI::App& app) {
+Action AddGateway(CLI::App& command) {
   auto args = std::make_shared<GatewayArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "gateway", "Inference firewall: reverse proxy with filters (API keys, ...) and an audit trail");
+  CLI::App* cmd = &command;
   cmd->require_subcommand(1);
+  Describe(cmd, "Configuration reference: docs/gateway.md.",
+           {"modelguard gateway serve --config examples/gateway/gateway.yaml"},
+           "0 stopped cleanly, 2 bad configuration, cannot listen, or usage error");
   CLI::App* serve =
       cmd->add_subcommand("serve", "Run the gateway: SIGHUP reloads the configuration, SIGTERM drains and stops");
   serve->add_option("--config", args->config, "Gateway configuration (.yaml/.yml or .json, see docs/gateway.md)")
       ->required();
-  serve->footer(
-      "Logs are JSON lines on stderr. Exit codes: 0 stopped cleanly, 2 bad configuration or cannot listen.\n"
-      "Example:\n  modelguard gateway serve --config examples/gateway/gateway.yaml");
+  Describe(serve, "Logs are JSON lines on stderr.", {"modelguard gateway serve --config examples/gateway/gateway.yaml"},
+           "0 stopped cleanly, 2 bad configuration or cannot listen");
   CLI::App* hash_key = cmd->add_subcommand("hash-key", "Print the SHA-256 form of an API key for the configuration");
   hash_key->add_option("key_file", args->key, "File holding the key ('-' for stdin)")->required();
-
-  CLI::App* audit = app.add_subcommand("audit", "Check the gateway's hash-chained audit file");
-  audit->require_subcommand(1);
-  CLI::App* verify = audit->add_subcommand("verify", "Exit 1 when a line was changed, removed or reordered");
-  verify->add_option("file", args->audit_file, "Audit JSONL file")->required();
-  return [=, &app] {
-    if (app.got_subcommand("audit")) return RunAuditVerify(*args);
-    return serve->parsed() ? RunServe(*args) : RunHashKey(*args);
-  };
+  Describe(hash_key, "A trailing newline in the file is not part of the key.",
+           {"modelguard gateway hash-key client.key", "printf '%s' \"$KEY\" | modelguard gateway hash-key -"},
+           "0 printed, 2 unreadable key file");
+  return [=] { return serve->parsed() ? RunServe(*args) : RunHashKey(*args); };
 }
 
 }  // namespace modelguard::cli

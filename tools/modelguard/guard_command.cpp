@@ -8,6 +8,7 @@
 
 #include "modelguard/guard/guard.h"
 #include "modelguard/guard/train.h"
+#include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 
 namespace modelguard::cli {
@@ -146,8 +147,8 @@ int RunClassify(const GuardArgs& args) {
     }
     *streams.out << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
-  std::cerr << "modelguard guard classify: " << number << " lines, " << blocked << " block, " << flagged << " flag, "
-            << errors << " errors\n";
+  Note() << "modelguard guard classify: " << number << " lines, " << blocked << " block, " << flagged << " flag, "
+         << errors << " errors\n";
   if (errors) return 2;
   if (args.fail_on == "block" && blocked) return 1;
   if (args.fail_on == "flag" && (blocked || flagged)) return 1;
@@ -215,10 +216,10 @@ int RunRedact(const GuardArgs& args) {
                                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                  std::filesystem::perm_options::replace, ignored);
     vault_file << nlohmann::json(vault.entries()).dump(2) << "\n";
-    std::cerr << "modelguard guard redact: vault with " << vault.size() << " entries -> " << args.vault_output << "\n";
+    Note() << "modelguard guard redact: vault with " << vault.size() << " entries -> " << args.vault_output << "\n";
   }
   nlohmann::ordered_json summary = {{"redacted", redacted}, {"by_entity", by_entity}, {"errors", errors}};
-  std::cerr << "modelguard guard redact: " << summary.dump() << "\n";
+  Note() << "modelguard guard redact: " << summary.dump() << "\n";
   return errors ? 2 : 0;
 }
 
@@ -231,11 +232,13 @@ int RunTrain(const GuardArgs& args) {
 
 }  // namespace
 
-Action RegisterGuard(CLI::App& app) {
+Action AddGuard(CLI::App& command) {
   auto args = std::make_shared<GuardArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "guard", "Prompt-injection/jailbreak classifier, signatures, PII and secret detection and redaction");
+  CLI::App* cmd = &command;
   cmd->require_subcommand(1);
+  Describe(cmd, "Reference: docs/guard.md.",
+           {"echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify",
+            "modelguard guard redact --plain --input notes.txt --mode hash"});
   CLI::App* classify = cmd->add_subcommand(
       "classify", "Score texts: injection/jailbreak likelihood, verdict and detections (JSONL out)");
   classify->add_option("--input", args->input, "JSONL file, or '-' for stdin (default)");
@@ -252,10 +255,11 @@ Action RegisterGuard(CLI::App& app) {
   classify->add_option("--allow", args->allow, "ENTITY=value never reported (repeatable; * for any entity)");
   classify->add_option("--fail-on", args->fail_on,
                        "Exit 1 when any text gets this verdict: block (default), flag, never");
-  classify->footer(
-      "One JSON object per input line: line, [id], role, score (0-1), verdict (allow|flag|block), detections.\n"
-      "Exit codes: 0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage.\n"
-      "Example:\n  echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify");
+  Describe(classify,
+           "One JSON object per input line: line, [id], role, score (0-1), verdict (allow|flag|block), detections.",
+           {"echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify",
+            "modelguard guard classify --input prompts.jsonl --role-field role --fail-on flag"},
+           "0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage");
   CLI::App* redact = cmd->add_subcommand("redact", "Replace PII and credentials in text or JSONL");
   redact->add_option("--input", args->input, "Text (--plain) or JSONL file, or '-' for stdin (default)");
   redact->add_option("--output", args->output, "Write the redacted text here instead of stdout");
@@ -268,10 +272,10 @@ Action RegisterGuard(CLI::App& app) {
   redact->add_flag("--no-pii", args->no_pii, "Leave personal data alone");
   redact->add_flag("--no-secrets", args->no_secrets, "Leave credentials alone");
   redact->add_option("--allow", args->allow, "ENTITY=value never redacted (repeatable; * for any entity)");
-  redact->footer(
-      "A summary (counts per entity) goes to stderr. Exit codes: 0 done, 2 bad input (bad lines are dropped, never "
-      "passed through).\n"
-      "Example:\n  modelguard guard redact --plain --input notes.txt --mode hash");
+  Describe(redact, "A summary (counts per entity) goes to stderr.",
+           {"modelguard guard redact --plain --input notes.txt --mode hash",
+            "modelguard guard redact --input chats.jsonl --mode vault --vault-output vault.json"},
+           "0 done, 2 bad input (bad lines are dropped, never passed through) or usage");
   CLI::App* train =
       cmd->add_subcommand("train", "Train the classifier from a labelled JSONL corpus (see scripts/train-guard)");
   train->add_option("--corpus", args->train.corpus_path, "JSONL: text, label, role, source, split")->required();
@@ -279,8 +283,9 @@ Action RegisterGuard(CLI::App& app) {
   train->add_option("--dimension-log2", args->train.dimension_log2, "Hashed feature space: 2^N weights (default 18)");
   train->add_option("--epochs", args->train.epochs, "Passes over the training split (default 8)");
   train->add_option("--l2", args->train.l2, "L2 regularisation per update (default 1e-4)");
-  train->footer(
-      "Example:\n  scripts/train-guard   # builds the corpus from ../shared and writes models/guard/injection.mgm");
+  Describe(train, "scripts/train-guard builds the corpus from ../shared and writes models/guard/injection.mgm.",
+           {"modelguard guard train --corpus corpus.jsonl --output injection.mgm --epochs 8"},
+           "0 trained (metadata as JSON on stdout), 2 bad corpus or usage");
   return [args, classify, redact, train] {
     if (classify->parsed()) return RunClassify(*args);
     if (redact->parsed()) return RunRedact(*args);

@@ -5,6 +5,7 @@
 
 #include "modelguard/core/bytes.h"
 #include "modelguard/integrity/manifest.h"
+#include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 #include "tools/modelguard/manifest_args.h"
 
@@ -19,10 +20,6 @@ struct HashArgs {
 };
 
 int RunHash(const HashArgs& args) {
-  if (args.format != "text" && args.format != "json") {
-    std::cerr << "modelguard hash: --format must be text or json\n";
-    return 2;
-  }
   const auto options = ToManifestOptions(args.manifest, "hash");
   if (!options) return 2;
   auto manifest = integrity::BuildManifest(args.path, *options);
@@ -30,6 +27,8 @@ int RunHash(const HashArgs& args) {
     std::cerr << "modelguard hash: " << manifest.error().message << "\n";
     return 2;
   }
+  Detail() << "modelguard hash: " << manifest->resources.size() << " resources, " << manifest->bytes_hashed
+           << " bytes\n";
   std::ofstream file;
   std::ostream* out = OpenOutput(args.output, file, "hash");
   if (out == nullptr) return 2;
@@ -63,19 +62,19 @@ int RunHash(const HashArgs& args) {
 
 }  // namespace
 
-Action RegisterHash(CLI::App& app) {
+Action AddHash(CLI::App& command) {
   auto args = std::make_shared<HashArgs>();
-  CLI::App* cmd = app.add_subcommand("hash", "Compute the OpenSSF model-signing manifest of a model file or directory");
+  CLI::App* cmd = &command;
   cmd->add_option("path", args->path, "Model file or directory")->required();
   AddManifestOptions(cmd, args->manifest);
-  cmd->add_option("-f,--format", args->format, "text or json")->capture_default_str();
+  AddFormatOption(cmd, args->format, {"text", "json"});
   cmd->add_option("-o,--output", args->output, "Write the manifest to FILE");
-  cmd->footer(
-      "Examples:\n"
-      "  modelguard hash ./my-model\n"
-      "  modelguard hash model.safetensors --method shards --format json -o manifest.json\n"
-      "Output lines match model_signing's serializer (name:digest, or name:start:end:digest for shards),\n"
-      "then the root digest: SHA-256 over the resource digests in path order.");
+  Describe(cmd,
+           "Output lines match model_signing's serializer (name:digest, or name:start:end:digest for shards),\n"
+           "then the root digest: SHA-256 over the resource digests in path order.",
+           {"modelguard hash ./my-model",
+            "modelguard hash model.safetensors --method shards --format json -o manifest.json"},
+           "0 hashed, 2 usage or I/O error");
   return [args] { return RunHash(*args); };
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/io.h"
 #include "modelguard/integrity/encoding.h"
 #include "modelguard/integrity/log.h"
 #include "tools/modelguard/cli_util.h"
@@ -20,6 +21,7 @@ struct LogArgs {
   std::string key;
   std::string input;
   std::string kind = "blob";
+  std::string format = "text";
   std::string entry_file;
   std::string checkpoint_file;
   uint64_t index = UINT64_MAX;
@@ -49,17 +51,20 @@ std::unique_ptr<integrity::TransparencyLog> OpenOrFail(const LogArgs& args) {
   return std::move(*log);
 }
 
-uint64_t SizeOr(integrity::TransparencyLog& log, uint64_t size) {
+// The tree size a proof is made against: the one asked for, else the log's current size. A log whose size
+// cannot be read is an error, never a proof against an empty tree.
+Result<uint64_t> SizeOr(integrity::TransparencyLog& log, uint64_t size) {
   if (size) return size;
   auto current = log.Size();
-  return current ? *current : 0;
+  if (!current) return WithContext(current.error(), "cannot read the log's size: ");
+  return *current;
 }
 
 int RunInit(const LogArgs& args) {
   auto log = OpenOrFail(args);
   if (!log) return 2;
   if (!args.key.empty()) {
-    auto pem = ReadFileText(args.key);
+    auto pem = ReadFile(args.key);
     if (!pem) return Fail(pem.error().message);
     auto checkpoint = log->SignCheckpoint(*pem);
     if (!checkpoint) return Fail(checkpoint.error().message);
@@ -73,7 +78,7 @@ int RunInit(const LogArgs& args) {
 int RunAppend(const LogArgs& args) {
   auto log = OpenOrFail(args);
   if (!log) return 2;
-  auto data = ReadFileText(args.input);
+  auto data = ReadFile(args.input);
   if (!data) return Fail(data.error().message);
   auto index = log->Append(*data, args.kind);
   if (!index) return Fail(index.error().message);
@@ -86,7 +91,7 @@ int RunAppend(const LogArgs& args) {
 int RunCheckpoint(const LogArgs& args) {
   auto log = OpenOrFail(args);
   if (!log) return 2;
-  auto pem = ReadFileText(args.key);
+  auto pem = ReadFile(args.key);
   if (!pem) return Fail(pem.error().message);
   auto checkpoint = log->SignCheckpoint(*pem);
   if (!checkpoint) return Fail(checkpoint.error().message);
@@ -99,7 +104,7 @@ int RunProve(const LogArgs& args) {
   if (!log) return 2;
   uint64_t index = args.index;
   if (!args.entry_file.empty()) {
-    auto data = ReadFileText(args.entry_file);
+    auto data = ReadFile(args.entry_file);
     if (!data) return Fail(data.error().message);
     auto found = log->FindLeaf(merkle::LeafHash({reinterpret_cast<const uint8_t*>(data->data()), data->size()}));
     if (!found) return Fail(found.error().message);
@@ -110,7 +115,9 @@ int RunProve(const LogArgs& args) {
     index = **found;
   }
   if (index == UINT64_MAX) return Fail("give --index or --entry");
-  const uint64_t size = SizeOr(*log, args.size);
+  auto tree_size = SizeOr(*log, args.size);
+  if (!tree_size) return Fail(tree_size.error().message);
+  const uint64_t size = *tree_size;
   auto entry = log->Entry(index);
   auto proof = log->InclusionProof(index, size);
   auto root = log->RootAt(size);
@@ -129,7 +136,7 @@ int RunConsistency(const LogArgs& args) {
   uint64_t old_size = args.old_size;
   std::optional<integrity::Checkpoint> saved;
   if (!args.checkpoint_file.empty()) {
-    auto note = ReadFileText(args.checkpoint_file);
+    auto note = ReadFile(args.checkpoint_file);
     if (!note) return Fail(note.error().message);
     auto pem = log->PublicKeyPem();
     if (!pem || pem->empty()) return Fail("the log has no checkpoint key yet");
@@ -143,7 +150,9 @@ int RunConsistency(const LogArgs& args) {
     old_size = checkpoint->size;
   }
   if (old_size == 0) return Fail("give --old-size or --checkpoint");
-  const uint64_t size = SizeOr(*log, args.size);
+  auto tree_size = SizeOr(*log, args.size);
+  if (!tree_size) return Fail(tree_size.error().message);
+  const uint64_t size = *tree_size;
   auto proof = log->ConsistencyProof(old_size, size);
   auto old_root = log->RootAt(old_size);
   auto new_root = log->RootAt(size);
@@ -165,6 +174,17 @@ int RunAudit(const LogArgs& args) {
   if (!log) return 2;
   auto audit = log->Audit();
   if (!audit) return Fail(audit.error().message);
+  if (args.format == "json") {
+    json doc{{"schema", "modelguard.log-verify/v1"},
+             {"intact", audit->ok()},
+             {"origin", log->origin()},
+             {"size", audit->size},
+             {"root", B64(audit->root)},
+             {"checkpoints_verified", audit->checkpoints_verified},
+             {"problems", audit->problems}};
+    std::cout << doc.dump(2) << "\n";
+    return audit->ok() ? 0 : 1;
+  }
   std::cout << (audit->ok() ? "log intact" : "LOG TAMPERED") << ": " << log->origin() << ", " << audit->size
             << " entries, root " << B64(audit->root) << ", " << audit->checkpoints_verified
             << " signed checkpoints verified\n";
@@ -174,14 +194,14 @@ int RunAudit(const LogArgs& args) {
 
 }  // namespace
 
-Action RegisterLog(CLI::App& app) {
+Action AddLog(CLI::App& command) {
   auto args = std::make_shared<LogArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "log", "Append-only transparency log (RFC 9162 Merkle tree in SQLite or PostgreSQL, signed checkpoints)");
+  CLI::App* cmd = &command;
   cmd->require_subcommand(1);
-  cmd->footer(
-      "DATABASE is an SQLite file, or a PostgreSQL URI (postgresql://...).\nExit 0 ok, 1 proof failed or log tampered, "
-      "2 usage or I/O error.");
+  constexpr const char* kExit = "0 ok, 1 proof failed or log tampered, 2 usage or I/O error";
+  constexpr const char* kDatabase = "DATABASE is an SQLite file, or a PostgreSQL URI (postgresql://...).";
+  Describe(cmd, kDatabase, {"modelguard log init models.db --key log-key.pem", "modelguard log verify models.db"},
+           kExit);
   auto db = [&](CLI::App* sub) {
     sub->add_option("database", args->database, "SQLite file (created if absent) or postgresql:// URI")->required();
   };
@@ -189,18 +209,28 @@ Action RegisterLog(CLI::App& app) {
   db(init);
   init->add_option("--origin", args->origin, "Log name written in checkpoints (default modelguard.local/log)");
   init->add_option("--key", args->key, "PEM private key that signs checkpoints (ECDSA or Ed25519)");
+  Describe(init, kDatabase, {"modelguard log init models.db --origin example.com/models --key log-key.pem"},
+           "0 created, 2 usage or I/O error");
   CLI::App* append = cmd->add_subcommand("append", "Append a file's bytes as one entry");
   db(append);
   append->add_option("input", args->input, "File to append ('-' for stdin)")->required();
   append->add_option("--kind", args->kind, "Entry kind label")->capture_default_str();
+  Describe(append, "Prints the entry's index and leaf hash as JSON.",
+           {"modelguard log append models.db model.sig --kind model-signature"}, "0 appended, 2 usage or I/O error");
   CLI::App* checkpoint = cmd->add_subcommand("checkpoint", "Sign and store a checkpoint of the current head");
   db(checkpoint);
   checkpoint->add_option("--key", args->key, "PEM private key pinned for this log")->required();
+  Describe(checkpoint, "Prints the signed checkpoint note; keep it to check consistency later.",
+           {"modelguard log checkpoint models.db --key log-key.pem > checkpoint.txt"},
+           "0 signed, 2 usage, key or I/O error");
   CLI::App* prove = cmd->add_subcommand("prove", "Inclusion proof of an entry (by --index or by content --entry FILE)");
   db(prove);
   prove->add_option("--index", args->index, "Entry index");
   prove->add_option("--entry", args->entry_file, "Find the entry whose bytes equal this file");
   prove->add_option("--size", args->size, "Tree size to prove against (default: current)");
+  Describe(prove, "Prints the proof as JSON (transparency-dev field names).",
+           {"modelguard log prove models.db --entry model.sig", "modelguard log prove models.db --index 3 --size 10"},
+           "0 proved, 1 the entry is not in the log or the proof fails, 2 usage or I/O error");
   CLI::App* consistency = cmd->add_subcommand(
       "consistency", "Consistency proof: the log only grew since an earlier size or saved checkpoint");
   db(consistency);
@@ -208,9 +238,15 @@ Action RegisterLog(CLI::App& app) {
   consistency->add_option("--checkpoint", args->checkpoint_file,
                           "A checkpoint note saved earlier (checked against the log's key)");
   consistency->add_option("--size", args->size, "Later tree size (default: current)");
+  Describe(consistency, "Prints the proof as JSON.",
+           {"modelguard log consistency models.db --checkpoint checkpoint.txt"},
+           "0 consistent, 1 inconsistent or the checkpoint is not the log's, 2 usage or I/O error");
   CLI::App* verify =
       cmd->add_subcommand("verify", "Recompute every entry and every signed checkpoint; detect tampering");
   db(verify);
+  AddFormatOption(verify, args->format, {"text", "json"});
+  Describe(verify, "", {"modelguard log verify models.db", "modelguard log verify models.db --format json"},
+           "0 intact, 1 tampered, 2 usage or I/O error");
   return [=] {
     if (init->parsed()) return RunInit(*args);
     if (append->parsed()) return RunAppend(*args);

@@ -11,6 +11,7 @@
 #include "modelguard/core/version.h"
 #include "modelguard/scan/reporters.h"
 #include "modelguard/scan/scanner.h"
+#include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 
 namespace modelguard::cli {
@@ -26,7 +27,6 @@ struct ScanArgs {
   std::string fail_on = "high";
   std::string policy;
   unsigned jobs = 0;
-  bool quiet = false;
   bool show_info = false;
   uint64_t max_member_size = 0;
 };
@@ -52,7 +52,7 @@ int RunScan(const ScanArgs& args) {
   options.jobs = args.jobs;
   if (args.max_member_size) options.limits.max_member_size = args.max_member_size;
   options.cancel = &g_cancel;
-  const bool tty = isatty(STDERR_FILENO) && !args.quiet;
+  const bool tty = isatty(STDERR_FILENO) && !Quiet();
   if (tty) {
     options.on_progress = [](const scan::Progress& p) {
       std::fprintf(stderr, "\r\033[Kscanning %zu/%zu files, %.1f/%.1f MB", p.files_done, p.files_total,
@@ -82,6 +82,7 @@ int RunScan(const ScanArgs& args) {
     std::cerr << "modelguard scan: " << report.error().message << "\n";
     return g_cancel ? 130 : 2;
   }
+  Detail() << "modelguard scan: " << report->files.size() << " files in " << report->seconds << " s\n";
 
   std::ofstream file;
   std::ostream* out = OpenOutput(args.output, file, "scan");
@@ -111,28 +112,26 @@ int RunScan(const ScanArgs& args) {
 
 }  // namespace
 
-Action RegisterScan(CLI::App& app) {
+Action AddScan(CLI::App& command) {
   auto args = std::make_shared<ScanArgs>();
-  CLI::App* cmd = app.add_subcommand("scan", "Scan model files and directories for code execution and format abuse");
+  CLI::App* cmd = &command;
   cmd->add_option("paths", args->paths, "Files or directories to scan ('-' reads stdin)")->required();
-  cmd->add_option("-f,--format", args->format, "Report format: text, json or sarif")->capture_default_str();
+  AddFormatOption(cmd, args->format, {"text", "json", "sarif"});
   cmd->add_option("-o,--output", args->output, "Write the report to FILE instead of stdout");
   cmd->add_option("--fail-on", args->fail_on, "Exit 1 when a finding is at or above this severity")
       ->capture_default_str();
   cmd->add_option("--policy", args->policy, "Policy file (JSON) merged over the built-in policy");
   cmd->add_option("-j,--jobs", args->jobs, "Parallel scans (default: all cores)");
   cmd->add_option("--max-member-size", args->max_member_size, "Largest decompressed member to analyse, in bytes");
-  cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
   cmd->add_flag("--show-info", args->show_info, "Show info-level findings in text output");
-  cmd->footer(
-      "Examples:\n"
-      "  modelguard scan model.pt\n"
-      "  modelguard scan ./downloads --format sarif --output scan.sarif\n"
-      "  modelguard scan model.pkl --fail-on medium --policy my-policy.json\n"
-      "Formats are detected by content: pickle (protocols 0-5), PyTorch zip/legacy/TorchScript, numpy\n"
-      ".npy/.npz, joblib, safetensors, GGUF, ONNX, Keras (.keras, .h5), TensorFlow SavedModel/GraphDef,\n"
-      "TFLite, skops, Hydra/NeMo and Hugging Face configs, zip, tar, 7z, gzip, bzip2, xz, lzma, lz4, zstd.\n"
-      "Rules: docs/rules.md. Policy file format: docs/scan.md.");
+  Describe(cmd,
+           "Formats are detected by content: pickle (protocols 0-5), PyTorch zip/legacy/TorchScript, numpy\n"
+           ".npy/.npz, joblib, safetensors, GGUF, ONNX, Keras (.keras, .h5), TensorFlow SavedModel/GraphDef,\n"
+           "TFLite, skops, Hydra/NeMo and Hugging Face configs, zip, tar, 7z, gzip, bzip2, xz, lzma, lz4, zstd.\n"
+           "Rules: docs/rules.md. Policy file format: docs/scan.md.",
+           {"modelguard scan model.pt", "modelguard scan ./downloads --format sarif --output scan.sarif",
+            "modelguard scan model.pkl --fail-on medium --policy my-policy.json"},
+           "0 no finding at or above --fail-on, 1 some, 2 usage or I/O error, 130 interrupted");
   return [args] { return RunScan(*args); };
 }
 

@@ -5,6 +5,7 @@
 #include "modelguard/integrity/signing.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
+#include "tools/modelguard/integrity_output.h"
 #include "tools/modelguard/manifest_args.h"
 
 namespace modelguard::cli {
@@ -18,10 +19,6 @@ struct SignArgs {
 };
 
 int RunSign(SignArgs& args, bool certificate) {
-  if (args.format != "text" && args.format != "json") {
-    std::cerr << "modelguard sign: --format must be text or json\n";
-    return 2;
-  }
   auto manifest_options = ToManifestOptions(args.manifest, "sign");
   if (!manifest_options) return 2;
   args.options.manifest = *manifest_options;
@@ -67,23 +64,24 @@ void AddCommon(CLI::App* cmd, SignArgs& args) {
   cmd->add_option("--signature", args.options.signature_path, "Where to write the Sigstore bundle")
       ->capture_default_str();
   AddManifestOptions(cmd, args.manifest);
-  cmd->add_option("-f,--format", args.format, "text or json")->capture_default_str();
+  AddFormatOption(cmd, args.format, {"text", "json"});
   cmd->add_option("--log", args.log, "Append the bundle to this transparency log (SQLite)");
 }
 
 }  // namespace
 
-Action RegisterSign(CLI::App& app) {
+Action AddSign(CLI::App& command) {
   auto key_args = std::make_shared<SignArgs>();
   auto cert_args = std::make_shared<SignArgs>();
-  CLI::App* cmd =
-      app.add_subcommand("sign", "Sign a model: OpenSSF model-signing bundle (DSSE, in-toto, Sigstore bundle v0.3)");
+  CLI::App* cmd = &command;
   cmd->require_subcommand(1);
+  constexpr const char* kExit = "0 signed, 2 usage, key or I/O error";
+  Describe(cmd, "One subcommand per kind of signer: key, certificate.",
+           {"modelguard sign key ./my-model --private-key signer.pem --signature my-model/model.sig"}, kExit);
   CLI::App* key = cmd->add_subcommand("key", "Sign with a private key; the bundle names the key by hint");
   AddCommon(key, *key_args);
-  key->footer(
-      "Example:\n  modelguard sign key ./my-model --private-key signer.pem --signature my-model/model.sig\n"
-      "Verify with: modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub");
+  Describe(key, "Verify with: modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub",
+           {"modelguard sign key ./my-model --private-key signer.pem --signature my-model/model.sig"}, kExit);
   CLI::App* cert = cmd->add_subcommand("certificate", "Sign with a private key and its X.509 certificate chain");
   AddCommon(cert, *cert_args);
   cert->add_option("--signing-certificate", cert_args->options.signing_certificate_path,
@@ -91,9 +89,10 @@ Action RegisterSign(CLI::App& app) {
       ->required();
   cert->add_option("--certificate-chain", cert_args->options.certificate_chain_paths,
                    "PEM intermediates (and roots) to embed; repeatable");
-  cert->footer(
-      "Example:\n  modelguard sign certificate ./my-model --private-key k.pem --signing-certificate k.crt \\\n"
-      "      --certificate-chain intermediate.pem --signature my-model/model.sig");
+  Describe(cert, "",
+           {"modelguard sign certificate ./my-model --private-key k.pem --signing-certificate k.crt \\\n"
+            "      --certificate-chain intermediate.pem --certificate-chain root.pem --signature my-model/model.sig"},
+           kExit);
   return [key, key_args, cert_args] {
     if (key->parsed()) return RunSign(*key_args, false);
     return RunSign(*cert_args, true);

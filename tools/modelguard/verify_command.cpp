@@ -6,6 +6,7 @@
 #include "modelguard/integrity/verify.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
+#include "tools/modelguard/integrity_output.h"
 
 namespace modelguard::cli {
 namespace {
@@ -17,10 +18,6 @@ struct VerifyArgs {
 };
 
 int RunVerify(const VerifyArgs& args) {
-  if (args.format != "text" && args.format != "json") {
-    std::cerr << "modelguard verify: --format must be text or json\n";
-    return 2;
-  }
   auto report = integrity::Verify(args.options);
   if (!report) {
     std::cerr << "modelguard verify: " << report.error().message << "\n";
@@ -79,31 +76,36 @@ void AddCommon(CLI::App* cmd, VerifyArgs& args) {
   cmd->add_option("--ignore", args.options.extra_ignores, "Further paths to leave out; repeatable");
   cmd->add_flag("--ignore-unsigned-files", args.options.ignore_unsigned_files,
                 "Files not covered by the signature are not a failure");
-  cmd->add_option("-f,--format", args.format, "text or json")->capture_default_str();
+  AddFormatOption(cmd, args.format, {"text", "json"});
   cmd->add_option("--log", args.log, "Append the verification result to this transparency log (SQLite)");
 }
 
 }  // namespace
 
-Action RegisterVerify(CLI::App& app) {
+Action AddVerify(CLI::App& command) {
   auto key_args = std::make_shared<VerifyArgs>();
   auto cert_args = std::make_shared<VerifyArgs>();
   auto sigstore_args = std::make_shared<VerifyArgs>();
-  CLI::App* cmd = app.add_subcommand("verify", "Verify an OpenSSF model-signing bundle against the model");
+  CLI::App* cmd = &command;
   cmd->require_subcommand(1);
-  cmd->footer("Exit 0 verified, 1 bad signature or changed model (with a diff), 2 usage or I/O error.");
+  constexpr const char* kExit = "0 verified, 1 bad signature or changed model (with a diff), 2 usage or I/O error";
+  Describe(cmd, "One subcommand per kind of signer: key, certificate, sigstore.",
+           {"modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub"}, kExit);
   CLI::App* key = cmd->add_subcommand("key", "Bundle signed with a private key (ECDSA P-256/P-384/P-521, Ed25519)");
   AddCommon(key, *key_args);
   key->add_option("--public-key", key_args->options.public_key_path, "PEM public key")->required();
-  key->footer("Example:\n  modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub");
+  Describe(key, "", {"modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub"}, kExit);
 
   CLI::App* cert = cmd->add_subcommand("certificate", "Bundle signed with a certificate from your own PKI");
   AddCommon(cert, *cert_args);
   cert->add_option("--certificate-chain", cert_args->options.certificate_chain_paths,
                    "PEM CA certificates to trust; repeatable")
       ->required();
-  cert->footer(
-      "Example:\n  modelguard verify certificate ./my-model --signature my-model/model.sig --certificate-chain ca.pem");
+  Describe(cert, "",
+           {"modelguard verify certificate ./my-model --signature my-model/model.sig --certificate-chain ca.pem",
+            "modelguard verify certificate --certificate-chain ca.pem ./my-model --signature model.sig "
+            "--certificate-chain intermediate.pem"},
+           kExit);
 
   CLI::App* sigstore =
       cmd->add_subcommand("sigstore", "Keyless bundle: Fulcio certificate and Rekor entry, checked offline");
@@ -115,9 +117,10 @@ Action RegisterVerify(CLI::App& app) {
   sigstore->add_option(
       "--trust-root", sigstore_args->options.trust_root_path,
       "Sigstore trusted_root.json; without it the Fulcio chain and the log's signatures are not checked");
-  sigstore->footer(
-      "Example:\n  modelguard verify sigstore ./my-model --signature model.sig --identity me@example.com \\\n"
-      "      --identity-provider https://accounts.google.com --trust-root trusted_root.json");
+  Describe(sigstore, "",
+           {"modelguard verify sigstore ./my-model --signature model.sig --identity me@example.com \\\n"
+            "      --identity-provider https://accounts.google.com --trust-root trusted_root.json"},
+           kExit);
   return [=] {
     if (key->parsed()) {
       key_args->options.method = integrity::VerifyMethod::kKey;

@@ -11,9 +11,9 @@
 namespace modelguard::assess {
 
 struct AssessRequest {
-  std::string target;     // a TorchScript file, or an http:// endpoint
-  std::string data_spec;  // see LoadDataset
-  std::vector<std::string> risks{"evasion", "extraction", "membership"};
+  std::string target;                                                     // a TorchScript file, or an http:// endpoint
+  std::string data_spec;                                                  // see LoadDataset
+  std::vector<std::string> risks{"evasion", "extraction", "membership"};  // ToString(Risk) of kRisks
   std::string api_output = "probabilities";  // a local model's simulated API (defenses::ParseOutputPolicy)
   EvasionPlan evasion;
   ExtractionPlan extraction;

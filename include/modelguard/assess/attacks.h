@@ -5,14 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "modelguard/assess/attack_table.h"
 #include "modelguard/assess/model.h"
 #include "modelguard/assess/report.h"
 
 namespace modelguard::assess {
 
 using Progress = std::function<void(const std::string& stage, double fraction)>;
-
-enum class Norm { kLinf, kL2 };
 
 // ---- evasion ---------------------------------------------------------------------------------------
 // All attacks keep inputs in [0, 1] and within epsilon of the original in the chosen norm, and return the
@@ -64,7 +63,7 @@ torch::Tensor HopSkipJump(Target& target, const torch::Tensor& x, const torch::T
 struct EvasionPlan {
   std::vector<double> linf_epsilons{0.0, 0.05, 0.1, 0.2, 0.3};
   std::vector<double> l2_epsilons{0.0, 0.5, 1.0, 2.0};
-  std::vector<std::string> attacks{"fgsm", "pgd", "pgd-l2", "autoattack", "hopskipjump"};
+  std::vector<std::string> attacks = DefaultAttacks(Risk::kEvasion);  // names from Attacks()
   int64_t samples = 500;
   int pgd_steps = 40;
   int pgd_restarts = 1;
@@ -78,7 +77,7 @@ Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Datase
 
 // ---- extraction ------------------------------------------------------------------------------------
 struct ExtractionPlan {
-  std::vector<std::string> methods{"jbda", "knockoff"};
+  std::vector<std::string> methods = DefaultAttacks(Risk::kExtraction);
   int64_t budget = 5000;        // target queries per method
   int64_t seed_per_class = 10;  // JBDA's initial natural samples per class
   double jbda_lambda = 0.1;
@@ -95,7 +94,7 @@ Result<ExtractionResult> RunExtraction(Target& target, const ModelInfo& info, co
 
 // ---- membership inference --------------------------------------------------------------------------
 struct MembershipPlan {
-  std::vector<std::string> attacks{"yeom", "shokri", "lira"};
+  std::vector<std::string> attacks = DefaultAttacks(Risk::kMembership);
   int64_t samples = 500;  // members and as many non-members
   int shadow_models = 8;
   TrainOptions shadow_training;  // epochs, learning rate... of the shadow models; the target's if known

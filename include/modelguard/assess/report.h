@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "modelguard/core/result.h"
+#include "modelguard/core/severity.h"
 
 namespace modelguard::assess {
 
@@ -69,9 +70,9 @@ struct MembershipResult {
 };
 
 struct Verdict {
-  std::string risk;     // evasion | extraction | membership
-  std::string level;    // high | medium | low
-  std::string summary;  // one sentence with the number behind it
+  std::string risk;                 // evasion | extraction | membership (ToString(Risk))
+  Severity level = Severity::kLow;  // kHigh, kMedium or kLow; written as high | medium | low
+  std::string summary;              // one sentence with the number behind it
   std::vector<std::string> remediation;
 };
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <span>
@@ -15,35 +16,86 @@ namespace modelguard::formats {
 
 using ByteView = std::span<const uint8_t>;
 
-// Stable fact kinds. Each kind is also the rule id the default policy maps it to, except kinds ending in
-// ".import" ("pickle.import", "keras.import", ...): the loader imports subject.name, and the one import
-// policy classifies that into "<format>.dangerous-import" / ".attribute-walk" / ".unknown-import" or nothing.
+// A fact kind: a stable id such as "zip.crc-mismatch". Kinds are declared constants (the constructor is
+// consteval and explicit), so a fact cannot be emitted under an id assembled at run time or typed inline
+// at the call site: `ctx.Emit("zip.x", ...)` does not compile. Core kinds are below; each format declares
+// its own in its folder and lists them in its descriptor, and a test checks that every declared kind has a
+// rule in policies/default.json. Each kind is also the rule id the default policy maps it to, except kinds
+// ending in ".import" ("pickle.import", "keras.import", ...): the loader imports subject.name, and the one
+// import policy classifies that into "<format>.dangerous-import" / ".attribute-walk" / ".unknown-import" or
+// nothing; and kinds ending in ".op", which become "<format>.dangerous-op" when the policy lists the op.
+class FactKind {
+ public:
+  consteval explicit FactKind(const char* id) : id_(id) {}
+  constexpr std::string_view id() const { return id_; }
+  // Reading a kind as text is harmless (tests match facts by id); only building one from text is not.
+  constexpr operator std::string_view() const { return id_; }  // NOLINT: implicit by design
+  constexpr bool operator==(const FactKind& other) const { return id_ == other.id_; }
+  constexpr bool operator==(std::string_view id) const { return id_ == id; }
+
+ private:
+  std::string_view id_;
+};
+std::ostream& operator<<(std::ostream& out, const FactKind& kind);
+
 namespace fact {
-inline constexpr std::string_view kFormat = "format";                 // subject: format name
-inline constexpr std::string_view kParseError = "parse-error";        // the bytes broke the format
-inline constexpr std::string_view kUnknownFormat = "unknown-format";  // nothing recognised the content
-inline constexpr std::string_view kLimit = "limit-exceeded";          // a budget stopped the analysis
-inline constexpr std::string_view kPickleImport = "pickle.import";    // subject: module, name: attribute
-inline constexpr std::string_view kPickleDynamicImport = "pickle.dynamic-import";
-inline constexpr std::string_view kPickleGlobalMutation = "pickle.global-mutation";
-inline constexpr std::string_view kPickleExtension = "pickle.extension-code";
-inline constexpr std::string_view kPicklePersistentId = "pickle.persistent-id";
-inline constexpr std::string_view kPickleFrameMismatch = "pickle.frame-mismatch";
-inline constexpr std::string_view kPickleOutOfBandBuffer = "pickle.out-of-band-buffer";
-inline constexpr std::string_view kPickleMemoOverwrite = "pickle.memo-overwrite";
-inline constexpr std::string_view kPickleTrailingData = "pickle.trailing-data";
-inline constexpr std::string_view kPickleNestedStream = "pickle.nested-stream";
+inline constexpr FactKind kFormat{"format"};                 // subject: format name
+inline constexpr FactKind kParseError{"parse-error"};        // the bytes broke the format
+inline constexpr FactKind kUnknownFormat{"unknown-format"};  // nothing recognised the content
+inline constexpr FactKind kLimit{"limit-exceeded"};          // a budget stopped the analysis
+inline constexpr FactKind kPolyglot{"polyglot"};             // the bytes are two formats at once
+inline constexpr FactKind kPickleImport{"pickle.import"};    // subject: module, name: attribute
+inline constexpr FactKind kPickleDynamicImport{"pickle.dynamic-import"};
+inline constexpr FactKind kPickleGlobalMutation{"pickle.global-mutation"};
+inline constexpr FactKind kPickleExtension{"pickle.extension-code"};
+inline constexpr FactKind kPicklePersistentId{"pickle.persistent-id"};
+inline constexpr FactKind kPickleFrameMismatch{"pickle.frame-mismatch"};
+inline constexpr FactKind kPickleOutOfBandBuffer{"pickle.out-of-band-buffer"};
+inline constexpr FactKind kPickleMemoOverwrite{"pickle.memo-overwrite"};
+inline constexpr FactKind kPickleTrailingData{"pickle.trailing-data"};
 }  // namespace fact
 
-// A typed observation about the bytes. `kind` is one of the fact:: constants or a format-specific
-// "<format>.<observation>" id (e.g. "zip.crc-mismatch").
+// Kinds the analysis core emits for every format (pickle's are listed by the pickle descriptor).
+std::vector<FactKind> CoreFactKinds();
+
+// A typed observation about the bytes.
 struct Fact {
-  std::string kind;
+  FactKind kind;
   std::string location;  // "!"-joined container path below the scanned file ("" = the file itself)
   std::optional<uint64_t> offset;
   std::string subject;  // the thing observed: an import's module "os", a member name, a format name
   std::string name;     // second part of the subject where it has one: an import's attribute "system"
   std::string detail;   // human-readable explanation and evidence
+};
+
+// How a format relates to others. Formats of one family share a container layout (a Keras archive is a
+// zip with config.json): two readings of one file as the same family are not a polyglot.
+enum class FormatFamily { kOwn, kZip, kPickle };
+std::string_view ToString(FormatFamily family);
+
+// What a format analyzer says about itself. Everything that lists formats (detection order, the scanner's
+// extension, weights and model-card tables, polyglot probes, fuzz targets, docs/formats.md) is derived
+// from these.
+struct FormatDescriptor {
+  std::string_view name;  // stable id, reported as the file's format
+  std::string_view summary;
+  // Content signature strength, i.e. the place in the detection order (lower is asked first): layouts
+  // inside a container (pytorch-zip inside zip) before the container, fixed magic before plausible
+  // structure, free text last. Among equally strong sniffs the lower rank wins. Unique per format.
+  int detection_rank = 0;
+  // File extensions (lower case, with the dot) this format legitimately goes by. A file named with an
+  // extension that some format claims, whose content is none of the claiming formats, is a mismatch.
+  std::vector<std::string_view> extensions;
+  FormatFamily family = FormatFamily::kOwn;
+  // True for the family's own format (zip, pickle): its reader tolerates foreign bytes around the stream
+  // (zip readers start from the end, unpickling stops at STOP), so every file is also probed as it, and a
+  // file that is both is a polyglot.
+  bool polyglot_probe = false;
+  bool carries_weights = false;  // a loader would pair it with code found beside it
+  // Hugging Face model-card `library_name` values whose loaders read this format.
+  std::vector<std::string_view> libraries;
+  // Fact kinds this format's own code emits (members it hands back add their formats' kinds).
+  std::vector<FactKind> facts;
 };
 
 // Explicit resource limits. Every container level, every decompression and every parser is bounded.
@@ -72,7 +124,8 @@ enum class SniffResult { kNo = 0, kWeak = 1, kStrong = 2 };
 class FormatAnalyzer {
  public:
   virtual ~FormatAnalyzer() = default;
-  virtual std::string_view name() const = 0;
+  virtual const FormatDescriptor& descriptor() const = 0;
+  std::string_view name() const { return descriptor().name; }
   // Decides from content alone. kStrong: unambiguous magic. kWeak: plausible structure.
   virtual SniffResult Sniff(ByteView data) const = 0;
   // Emits facts through ctx. Must not throw, must not read outside data. Called only on bytes Sniff
@@ -96,7 +149,7 @@ class AnalysisContext {
   uint32_t depth() const { return depth_; }
   const std::string& location() const { return location_; }
 
-  void Emit(std::string_view kind, std::optional<uint64_t> offset, std::string subject, std::string detail,
+  void Emit(FactKind kind, std::optional<uint64_t> offset, std::string subject, std::string detail,
             std::string name = {});
 
   // Sniffs and analyses a container member at depth+1 (or forced format). `name` is appended to the
@@ -121,11 +174,14 @@ class AnalysisContext {
   std::vector<std::string> formats_seen_;
 };
 
-// The registry: the single list of analyzers (src/formats/registry.cpp). The core knows no format by name.
+// The registry: every analyzer of src/formats/formats.def, in detection order (descriptor ranks). The core
+// knows no format by name.
 const std::vector<std::unique_ptr<FormatAnalyzer>>& Registry();
 const FormatAnalyzer* FindAnalyzer(std::string_view name);
-// Picks the analyzer whose sniff is strongest (registry order breaks ties); nullptr if none.
+// Picks the analyzer whose sniff is strongest (lower detection rank breaks ties); nullptr if none.
 const FormatAnalyzer* Detect(ByteView data);
+// The same over any list in detection order (tests add a format of their own).
+const FormatAnalyzer* DetectAmong(std::span<const FormatAnalyzer* const> analyzers, ByteView data);
 
 // Entry point for one buffer: detect, analyse, or emit kUnknownFormat. Returns the detected format name.
 std::string AnalyzeBuffer(ByteView data, AnalysisContext& ctx, const MemberHint& hint = {});

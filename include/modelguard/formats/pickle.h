@@ -37,8 +37,4 @@ std::vector<StreamSummary> RunAllStreams(ByteView data, AnalysisContext& ctx, co
 // (reaches STOP, imports something, or runs several opcodes cleanly). Used for sniffing.
 bool LooksLikePickle(ByteView data);
 
-// Size in bytes of one element of a numpy dtype string ("<f4", "|b1", "O8", "U10", "M8[ns]");
-// nullopt for strings numpy would reject. Sets *is_object for object dtypes.
-std::optional<uint64_t> NumpyItemSize(std::string_view dtype, bool* is_object);
-
 }  // namespace modelguard::formats::pickle

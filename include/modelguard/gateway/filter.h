@@ -2,16 +2,19 @@
 // The gateway's filter interface: every request passes the route's filters in order; a filter can let it
 // continue (possibly modified) or answer it itself. Streamed responses (server-sent events) pass each event
 // through the same filters as it arrives, so a response filter is never skipped on streams. Filters live in
-// src/gateway/filters/<name>/ and are created by name from one registry, configured per route.
+// src/gateway/filters/<name>/, describe themselves (name, summary, settings schema, factory) and are listed
+// in one registry (src/gateway/filters/registry.cpp); docs/extending.md has the checklist.
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "modelguard/core/result.h"
+#include "modelguard/gateway/settings.h"
 
 namespace modelguard::gateway {
 
@@ -77,9 +80,39 @@ struct FilterEnvironment {
   bool limits_fail_open = false;       // limit store unreachable: admit (true) or refuse with 503 (false)
 };
 
+// What a filter says about itself: the registry lists one per filter, and the configuration loader, the
+// settings reader and the generated reference in docs/gateway.md all read it.
+struct FilterDescriptor {
+  std::string name;
+  std::string summary;  // one line
+  SettingsSchema settings;
+  // Called with settings the reader has already checked against `settings`.
+  Result<std::shared_ptr<Filter>> (*create)(const Settings& settings, const FilterEnvironment& env) = nullptr;
+};
+
+// The registry, in reference order (plus any filter a test registered).
+std::vector<const FilterDescriptor*> FilterDescriptors();
+const FilterDescriptor* FindFilter(std::string_view name);
+// Checks `settings` against the filter's schema; errors start with the key path ("jwt.keys[0].alg: ...").
+Result<Settings> ReadFilterSettings(const std::string& name, const nlohmann::json& settings);
 // Creates a configured filter by name; Err for unknown names or bad settings (with the key at fault).
 Result<std::shared_ptr<Filter>> CreateFilter(const std::string& name, const nlohmann::json& settings,
                                              const FilterEnvironment& env);
 std::vector<std::string> FilterNames();
+// The filter reference of docs/gateway.md (between its "filter-reference" markers), from the descriptors.
+std::string FilterReferenceMarkdown();
+
+// Adds a filter to the registry while it lives: lets a test follow docs/extending.md without shipping the
+// filter. Not for production code; not thread-safe against concurrent configuration loads.
+class ScopedTestFilter {
+ public:
+  explicit ScopedTestFilter(const FilterDescriptor* descriptor);
+  ~ScopedTestFilter();
+  ScopedTestFilter(const ScopedTestFilter&) = delete;
+  ScopedTestFilter& operator=(const ScopedTestFilter&) = delete;
+
+ private:
+  const FilterDescriptor* descriptor_;
+};
 
 }  // namespace modelguard::gateway

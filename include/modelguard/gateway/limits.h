@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "modelguard/core/result.h"
 
@@ -31,8 +32,15 @@ class LimitStore {
 };
 
 std::shared_ptr<LimitStore> MakeMemoryLimitStore();
-// "redis://host:port[/db]"; commands time out after `timeout_ms`. Connects lazily: an unreachable server
-// shows up as errors from the operations (the filters then fail closed or open, as configured).
+// One server "redis://host:port[/db]", a Redis Cluster "redis+cluster://host:port[,host:port...]" (any
+// nodes; the rest is discovered, MOVED and ASK redirects are followed), or the master that Redis Sentinel
+// names "redis+sentinel://host:port[,host:port...]/master-name[/db]" (asked again after a failover).
+// Commands time out after `timeout_ms`. Connects lazily: an unreachable server shows up as errors from the
+// operations (the filters then fail closed or open, as configured).
 Result<std::shared_ptr<LimitStore>> MakeRedisLimitStore(const std::string& uri, int timeout_ms);
+
+// Redis Cluster's slot of a key: CRC16 of the key's hash tag (or of the whole key) modulo 16384.
+inline constexpr int kRedisClusterSlots = 16384;
+uint16_t RedisClusterSlot(std::string_view key);
 
 }  // namespace modelguard::gateway

@@ -12,6 +12,10 @@
 
 namespace modelguard::scan {
 
+// Fact kinds the scanner adds to the formats' own (see formats::FormatCatalog::FactKinds).
+inline constexpr formats::FactKind kExtensionMismatch{"scan.extension-mismatch"};  // name promises another format
+std::vector<formats::FactKind> ScanFactKinds();
+
 struct Progress {
   size_t files_done = 0;
   size_t files_total = 0;

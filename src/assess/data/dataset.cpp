@@ -3,7 +3,8 @@
 // past the end.
 #include "modelguard/assess/dataset.h"
 
-#include <zlib.h>
+#include "modelguard/formats/inflate.h"
+#include "modelguard/formats/npy.h"
 
 #include <algorithm>
 #include <charconv>
@@ -101,8 +102,7 @@ void ScaleToUnit(std::vector<float>& values, size_t columns, CsvScaling scaling)
   }
 }
 
-// NPY header (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): magic, version,
-// header length, then a Python dict literal with 'descr', 'fortran_order' and 'shape'.
+// An NPY array as the dataset loader reads it: the shared header reader, then the dtypes NpyValue decodes.
 struct NpyArray {
   std::string descr;
   std::vector<uint64_t> shape;
@@ -110,62 +110,17 @@ struct NpyArray {
 };
 
 Result<NpyArray> ParseNpyArray(std::string_view bytes, const char* what) {
-  const std::string prefix = std::string(what) + ": ";
-  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY")
-    return ParseFailure(prefix + "not an NPY file (bad magic)");
-  const unsigned major = static_cast<uint8_t>(bytes[6]);
-  size_t header_length = 0, header_start = 0;
-  if (major == 1) {
-    header_length = static_cast<uint8_t>(bytes[8]) | (size_t{static_cast<uint8_t>(bytes[9])} << 8);
-    header_start = 10;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) return ParseFailure(prefix + "NPY header cut short");
-    header_length = static_cast<uint8_t>(bytes[8]) | (size_t{static_cast<uint8_t>(bytes[9])} << 8) |
-                    (size_t{static_cast<uint8_t>(bytes[10])} << 16) | (size_t{static_cast<uint8_t>(bytes[11])} << 24);
-    header_start = 12;
-  } else {
-    return ParseFailure(prefix + "NPY version " + std::to_string(major) + " is unknown");
-  }
-  if (header_length > bytes.size() - header_start) return ParseFailure(prefix + "NPY header longer than the file");
-  const std::string_view header = bytes.substr(header_start, header_length);
-  auto value_of = [&](std::string_view key) -> std::string_view {
-    const size_t at = header.find(key);
-    if (at == std::string_view::npos) return {};
-    const size_t colon = header.find(':', at + key.size());
-    if (colon == std::string_view::npos) return {};
-    return header.substr(colon + 1);
-  };
-  std::string_view descr = value_of("'descr'");
-  while (!descr.empty() && descr.front() == ' ') descr.remove_prefix(1);
-  if (descr.size() < 2 || descr.front() != '\'') return ParseFailure(prefix + "NPY header has no 'descr' string");
-  const size_t descr_end = descr.find('\'', 1);
-  if (descr_end == std::string_view::npos) return ParseFailure(prefix + "unterminated 'descr'");
+  const std::string prefix = std::string(what) + ": NPY ";
+  const auto header = formats::npy::ParseHeader({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  if (!header) return WithContext(header.error(), prefix);
+  if (header->fortran_order) return ParseFailure(prefix + "Fortran-ordered arrays are not supported");
+  if (!header->shape_error.empty()) return ParseFailure(prefix + header->shape_error);
+  if (header->shape.size() > 8) return ParseFailure(prefix + "more than 8 dimensions");
+  if (header->shape.empty()) return ParseFailure(prefix + "a scalar is not a dataset");
   NpyArray array;
-  array.descr = std::string(descr.substr(1, descr_end - 1));
-  std::string_view fortran = value_of("'fortran_order'");
-  while (!fortran.empty() && fortran.front() == ' ') fortran.remove_prefix(1);
-  if (fortran.substr(0, 4) == "True") return ParseFailure(prefix + "Fortran-ordered arrays are not supported");
-  std::string_view shape = value_of("'shape'");
-  while (!shape.empty() && shape.front() == ' ') shape.remove_prefix(1);
-  if (shape.empty() || shape.front() != '(') return ParseFailure(prefix + "NPY header has no 'shape' tuple");
-  const size_t close = shape.find(')');
-  if (close == std::string_view::npos) return ParseFailure(prefix + "unterminated 'shape'");
-  std::string_view dims = shape.substr(1, close - 1);
-  uint64_t total = 1;
-  while (!dims.empty()) {
-    while (!dims.empty() && (dims.front() == ' ' || dims.front() == ',')) dims.remove_prefix(1);
-    if (dims.empty()) break;
-    uint64_t dim = 0;
-    auto [end, error] = std::from_chars(dims.data(), dims.data() + dims.size(), dim);
-    if (error != std::errc()) return ParseFailure(prefix + "bad 'shape' entry");
-    if (array.shape.size() >= 8) return ParseFailure(prefix + "more than 8 dimensions");
-    array.shape.push_back(dim);
-    if (dim != 0 && total > std::numeric_limits<uint64_t>::max() / dim) return ParseFailure(prefix + "shape overflows");
-    total *= dim;
-    dims.remove_prefix(static_cast<size_t>(end - dims.data()));
-  }
-  if (array.shape.empty()) return ParseFailure(prefix + "a scalar is not a dataset");
-  array.data = bytes.substr(header_start + header_length);
+  array.descr = header->descr;
+  array.shape = header->shape;
+  array.data = bytes.substr(header->data_offset);
   uint64_t item = 0;
   const std::string& d = array.descr;
   if (d == "|u1" || d == "<u1" || d == "|i1" || d == "|b1")
@@ -175,9 +130,11 @@ Result<NpyArray> ParseNpyArray(std::string_view bytes, const char* what) {
   else if (d == "<f8" || d == "<i8")
     item = 8;
   else
-    return ParseFailure(prefix + "dtype " + d + " is not supported (little-endian u1, i4, i8, f4, f8)");
+    return ParseFailure(prefix + "dtype " + (header->structured ? std::string("(structured)") : d) +
+                        " is not supported (little-endian u1, i4, i8, f4, f8)");
+  const uint64_t total = header->element_count;
   if (total > array.data.size() / item || total * item != array.data.size()) {
-    return ParseFailure(prefix + "NPY data is " + std::to_string(array.data.size()) + " bytes, shape and dtype say " +
+    return ParseFailure(prefix + "data is " + std::to_string(array.data.size()) + " bytes, shape and dtype say " +
                         std::to_string(total) + " items of " + std::to_string(item));
   }
   return array;
@@ -417,27 +374,16 @@ Result<std::string> ReadMaybeGzip(const std::string& path, const DataLimits& lim
       return MakeError(ErrorCode::kLimit, path + ": larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
   if (raw.size() < 2 || static_cast<uint8_t>(raw[0]) != 0x1f || static_cast<uint8_t>(raw[1]) != 0x8b) return raw;
-  z_stream stream{};
-  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) return MakeError(ErrorCode::kIo, "zlib init failed");
-  std::string out;
-  stream.next_in = reinterpret_cast<Bytef*>(raw.data());
-  stream.avail_in = static_cast<uInt>(raw.size());
-  int status = Z_OK;
-  while (status == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof buffer;
-    status = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - stream.avail_out);
-    if (out.size() > limits.max_bytes) {
-      inflateEnd(&stream);
+  auto out = formats::InflateAll({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()}, formats::Deflate::kGzip,
+                                 limits.max_bytes);
+  if (!out) {
+    if (out.error().code == ErrorCode::kLimit) {
       return MakeError(ErrorCode::kLimit,
                        path + ": decompresses to more than " + std::to_string(limits.max_bytes) + " bytes");
     }
-    if (status == Z_BUF_ERROR && stream.avail_in == 0) break;
+    return ParseFailure(path + ": gzip stream is corrupt or cut short");
   }
-  inflateEnd(&stream);
-  if (status != Z_STREAM_END) return ParseFailure(path + ": gzip stream is corrupt or cut short");
-  return out;
+  return std::string(out->begin(), out->end());
 }
 
 DataSplit SplitDataset(const Dataset& data, double train_fraction, uint64_t seed) {

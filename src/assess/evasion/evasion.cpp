@@ -3,6 +3,7 @@
 // each step, so an "adversarial" example is always a valid input within budget.
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include "modelguard/assess/attacks.h"
@@ -318,6 +319,123 @@ torch::Tensor HopSkipJump(Target& target, const torch::Tensor& x, const torch::T
   return result;
 }
 
+// What an evasion attack is handed (attack_table.h): the sample, its clean predictions and the epsilons of
+// the attack's norm.
+struct EvasionContext {
+  LocalModel* model;  // null for a black-box target; white-box attacks are never run then
+  Target& target;
+  const EvasionPlan& plan;
+  const torch::Tensor& x;
+  const torch::Tensor& y;
+  const torch::Tensor& clean_correct;
+  double clean_accuracy;
+  Norm norm;
+  const std::vector<double>& epsilons;
+  std::function<Result<torch::Tensor>(const torch::Tensor&)> predict;
+};
+
+namespace {
+
+// The curve of an attack that runs once per epsilon: `attack` turns the clean-correct mask into the
+// still-robust mask at that epsilon. At epsilon 0 nothing is attacked.
+template <typename AttackAt>
+Status ForEachEpsilon(EvasionContext& context, EvasionCurve& curve, AttackAt attack) {
+  for (double eps : context.epsilons) {
+    if (eps <= 0) {
+      curve.robust_accuracy.push_back({eps, context.clean_accuracy});
+      continue;
+    }
+    torch::Tensor robust = context.clean_correct.clone();
+    MG_TRY(attack(eps, robust));
+    curve.robust_accuracy.push_back({eps, robust.to(torch::kFloat64).mean().item<double>()});
+  }
+  return Ok{};
+}
+
+// Square on the samples still robust; they stay robust only if the target still labels them right.
+Status SquareOnRobust(EvasionContext& context, double eps, torch::Tensor& robust) {
+  const torch::Tensor still = robust.nonzero().squeeze(1);
+  if (still.numel() == 0) return Ok{};
+  SquareOptions options;
+  options.epsilon = eps;
+  options.max_queries = context.plan.square_queries;
+  options.seed = context.plan.seed;
+  const torch::Tensor adv =
+      Square(context.target, context.x.index_select(0, still), context.y.index_select(0, still), options);
+  MG_ASSIGN_OR_RETURN(const torch::Tensor labels, context.predict(adv));
+  robust.index_put_({still}, labels.eq(context.y.index_select(0, still)));
+  return Ok{};
+}
+
+}  // namespace
+
+Status EvadeFgsm(EvasionContext& context, EvasionCurve& curve) {
+  return ForEachEpsilon(context, curve, [&](double eps, torch::Tensor& robust) -> Status {
+    LocalModel& model = *context.model;
+    robust = robust.logical_and(model.Predict(Fgsm(model, context.x, context.y, eps)).eq(context.y));
+    return Ok{};
+  });
+}
+
+Status EvadePgd(EvasionContext& context, EvasionCurve& curve) {
+  return ForEachEpsilon(context, curve, [&](double eps, torch::Tensor& robust) -> Status {
+    PgdOptions options;
+    options.norm = context.norm;
+    options.epsilon = eps;
+    options.steps = context.plan.pgd_steps;
+    options.restarts = context.plan.pgd_restarts;
+    options.seed = context.plan.seed;
+    LocalModel& model = *context.model;
+    robust = robust.logical_and(model.Predict(Pgd(model, context.x, context.y, options)).eq(context.y));
+    return Ok{};
+  });
+}
+
+Status EvadeAutoAttack(EvasionContext& context, EvasionCurve& curve) {
+  return ForEachEpsilon(context, curve, [&](double eps, torch::Tensor& robust) -> Status {
+    // The ensemble runs each attack only on what is still robust (Croce & Hein 2020, sec. 5).
+    for (ApgdLoss loss : {ApgdLoss::kCrossEntropy, ApgdLoss::kDlr}) {
+      const torch::Tensor still = robust.nonzero().squeeze(1);
+      if (still.numel() == 0) break;
+      ApgdOptions options;
+      options.epsilon = eps;
+      options.loss = loss;
+      options.steps = context.plan.pgd_steps * 2;
+      options.seed = context.plan.seed;
+      LocalModel& model = *context.model;
+      const torch::Tensor adv =
+          Apgd(model, context.x.index_select(0, still), context.y.index_select(0, still), options);
+      robust.index_put_({still}, model.Predict(adv).eq(context.y.index_select(0, still)));
+    }
+    return SquareOnRobust(context, eps, robust);
+  });
+}
+
+Status EvadeSquare(EvasionContext& context, EvasionCurve& curve) {
+  return ForEachEpsilon(context, curve,
+                        [&](double eps, torch::Tensor& robust) { return SquareOnRobust(context, eps, robust); });
+}
+
+Status EvadeHopSkipJump(EvasionContext& context, EvasionCurve& curve) {
+  // One run finds each sample's closest adversarial; the curve reads it at every epsilon.
+  const int64_t count = std::min<int64_t>(context.x.size(0), 100);
+  HopSkipJumpOptions options;
+  options.seed = context.plan.seed;
+  const torch::Tensor xs = context.x.slice(0, 0, count), ys = context.y.slice(0, 0, count);
+  const torch::Tensor adv = HopSkipJump(context.target, xs, ys, options);
+  MG_ASSIGN_OR_RETURN(const torch::Tensor labels, QueryLabels(context.target, adv));
+  const torch::Tensor distances = (adv - xs).flatten(1).norm(2, 1);
+  const torch::Tensor clean_ok = context.clean_correct.slice(0, 0, count);
+  const torch::Tensor flipped = labels.ne(ys);
+  for (double eps : context.epsilons) {
+    // At eps 0 nothing is broken, whatever the distances say.
+    const torch::Tensor broken = eps > 0 ? flipped.logical_and(distances.le(eps + 1e-6)) : torch::zeros_like(flipped);
+    curve.robust_accuracy.push_back(
+        {eps, clean_ok.logical_and(broken.logical_not()).to(torch::kFloat64).mean().item<double>()});
+  }
+  return Ok{};
+}
+
 Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Dataset& test, const EvasionPlan& plan,
                                  const Progress& progress) {
   if (test.size() == 0) return MakeError(ErrorCode::kInvalidArgument, "no test samples to attack");
@@ -336,93 +454,31 @@ Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Datase
     result.samples = static_cast<int64_t>(sample.size());
     result.clean_accuracy = clean_correct.to(torch::kFloat64).mean().item<double>();
     result.reference_epsilon = plan.reference_epsilon;
-    const double clean = result.clean_accuracy;
     size_t done = 0;
-    for (const std::string& attack : plan.attacks) {
-      const bool white_box = attack == "fgsm" || attack == "pgd" || attack == "pgd-l2" || attack == "autoattack";
-      if (white_box && !model) continue;  // a black-box endpoint has no gradients
-      if (attack != "fgsm" && attack != "pgd" && attack != "pgd-l2" && attack != "autoattack" && attack != "square" &&
-          attack != "hopskipjump") {
-        return MakeError(ErrorCode::kInvalidArgument, "unknown evasion attack '" + attack +
-                                                          "' (fgsm, pgd, pgd-l2, autoattack, square, hopskipjump)");
-      }
-      if (progress)
-        progress("evasion: " + attack, static_cast<double>(done) / static_cast<double>(plan.attacks.size()));
+    for (const std::string& name : plan.attacks) {
+      const Attack* attack = FindAttack(Risk::kEvasion, name);
+      if (attack == nullptr) return UnknownAttack(Risk::kEvasion, name);
+      if (attack->access == Access::kWhiteBox && !model) continue;  // a black-box endpoint has no gradients
+      if (progress) progress("evasion: " + name, static_cast<double>(done) / static_cast<double>(plan.attacks.size()));
       ++done;
       EvasionCurve curve;
-      curve.attack = attack;
-      const bool l2 = attack == "pgd-l2" || attack == "hopskipjump";
-      curve.norm = l2 ? "l2" : "linf";
-      const auto& epsilons = l2 ? plan.l2_epsilons : plan.linf_epsilons;
+      curve.attack = name;
+      const Norm norm = attack->norm.value_or(Norm::kLinf);
+      curve.norm = ToString(norm);
+      EvasionContext context{model,
+                             target,
+                             plan,
+                             x,
+                             y,
+                             clean_correct,
+                             result.clean_accuracy,
+                             norm,
+                             norm == Norm::kL2 ? plan.l2_epsilons : plan.linf_epsilons,
+                             predict};
       const auto started = Clock::now();
       const int64_t gradients_before = model ? model->gradient_evaluations() : 0;
       const int64_t queries_before = target.queries();
-      if (attack == "hopskipjump") {
-        // One run finds each sample's closest adversarial; the curve reads it at every epsilon.
-        const int64_t count = std::min<int64_t>(x.size(0), 100);
-        HopSkipJumpOptions options;
-        options.seed = plan.seed;
-        const torch::Tensor xs = x.slice(0, 0, count), ys = y.slice(0, 0, count);
-        const torch::Tensor adv = HopSkipJump(target, xs, ys, options);
-        auto labels = QueryLabels(target, adv);
-        if (!labels) return labels.error();
-        const torch::Tensor distances = (adv - xs).flatten(1).norm(2, 1);
-        const torch::Tensor clean_ok = clean_correct.slice(0, 0, count);
-        const torch::Tensor flipped = labels->ne(ys);
-        for (double eps : epsilons) {
-          // At eps 0 nothing is broken, whatever the distances say.
-          const torch::Tensor broken =
-              eps > 0 ? flipped.logical_and(distances.le(eps + 1e-6)) : torch::zeros_like(flipped);
-          curve.robust_accuracy.push_back(
-              {eps, clean_ok.logical_and(broken.logical_not()).to(torch::kFloat64).mean().item<double>()});
-        }
-      } else {
-        for (double eps : epsilons) {
-          if (eps <= 0) {
-            curve.robust_accuracy.push_back({eps, clean});
-            continue;
-          }
-          torch::Tensor robust = clean_correct.clone();
-          if (attack == "fgsm") {
-            robust = robust.logical_and(model->Predict(Fgsm(*model, x, y, eps)).eq(y));
-          } else if (attack == "pgd" || attack == "pgd-l2") {
-            PgdOptions options;
-            options.norm = l2 ? Norm::kL2 : Norm::kLinf;
-            options.epsilon = eps;
-            options.steps = plan.pgd_steps;
-            options.restarts = plan.pgd_restarts;
-            options.seed = plan.seed;
-            robust = robust.logical_and(model->Predict(Pgd(*model, x, y, options)).eq(y));
-          } else if (attack == "autoattack" || attack == "square") {
-            // The ensemble runs each attack only on what is still robust (Croce & Hein 2020, sec. 5).
-            if (attack == "autoattack") {
-              for (ApgdLoss loss : {ApgdLoss::kCrossEntropy, ApgdLoss::kDlr}) {
-                const torch::Tensor still = robust.nonzero().squeeze(1);
-                if (still.numel() == 0) break;
-                ApgdOptions options;
-                options.epsilon = eps;
-                options.loss = loss;
-                options.steps = plan.pgd_steps * 2;
-                options.seed = plan.seed;
-                const torch::Tensor adv = Apgd(*model, x.index_select(0, still), y.index_select(0, still), options);
-                robust.index_put_({still}, model->Predict(adv).eq(y.index_select(0, still)));
-              }
-            }
-            const torch::Tensor still = robust.nonzero().squeeze(1);
-            if (still.numel() > 0) {
-              SquareOptions options;
-              options.epsilon = eps;
-              options.max_queries = plan.square_queries;
-              options.seed = plan.seed;
-              const torch::Tensor adv = Square(target, x.index_select(0, still), y.index_select(0, still), options);
-              auto labels = predict(adv);
-              if (!labels) return labels.error();
-              robust.index_put_({still}, labels->eq(y.index_select(0, still)));
-            }
-          }
-          curve.robust_accuracy.push_back({eps, robust.to(torch::kFloat64).mean().item<double>()});
-        }
-      }
+      MG_TRY(attack->evade(context, curve));
       curve.cost.seconds = SecondsSince(started);
       curve.cost.gradient_evaluations = (model ? model->gradient_evaluations() : 0) - gradients_before;
       curve.cost.queries = target.queries() - queries_before;

@@ -41,6 +41,86 @@ std::vector<double> ToVector(const torch::Tensor& t) {
 
 }  // namespace
 
+// A shadow model and the halves of the attacker's data it was (in) and was not (out) trained on.
+struct Shadow {
+  std::unique_ptr<LocalModel> model;
+  std::vector<int64_t> in, out;  // indices into attacker
+};
+
+// What a membership attack is handed (attack_table.h): the target's answers on members and
+// non-members, and the shadow models (trained once when any attack of the run needs them).
+struct MembershipContext {
+  const torch::Tensor& member_x;
+  const torch::Tensor& member_y;
+  const torch::Tensor& nonmember_x;
+  const torch::Tensor& nonmember_y;
+  const torch::Tensor& member_scores;
+  const torch::Tensor& nonmember_scores;
+  const Dataset& attacker;
+  std::vector<Shadow>& shadows;
+};
+
+Result<MembershipScores> InferYeom(const MembershipContext& context) {
+  // Higher confidence in the true class (lower loss) means member.
+  auto log_confidence = [](const torch::Tensor& scores, const torch::Tensor& y) {
+    return ToVector(scores.gather(1, y.unsqueeze(1)).clamp_min(1e-12).log().squeeze(1));
+  };
+  return MembershipScores{log_confidence(context.member_scores, context.member_y),
+                          log_confidence(context.nonmember_scores, context.nonmember_y)};
+}
+
+Result<MembershipScores> InferShokri(const MembershipContext& context) {
+  const torch::Tensor attacker_x = FeaturesTensor(context.attacker), attacker_y = LabelsTensor(context.attacker);
+  std::vector<torch::Tensor> features, labels;
+  for (auto& shadow : context.shadows) {
+    for (const auto& [set, is_member] :
+         {std::pair<const std::vector<int64_t>*, float>{&shadow.in, 1.0f}, {&shadow.out, 0.0f}}) {
+      const torch::Tensor index = torch::tensor(*set, torch::kInt64);
+      const torch::Tensor scores = shadow.model->Probabilities(attacker_x.index_select(0, index));
+      features.push_back(AttackFeatures(scores, attacker_y.index_select(0, index)));
+      labels.push_back(torch::full({index.size(0)}, is_member));
+    }
+  }
+  // Logistic regression on the shadow answers (standardised features, full-batch Adam).
+  const torch::Tensor fx = torch::cat(features), fy = torch::cat(labels);
+  const torch::Tensor mean = fx.mean(0), stddev = fx.std(0).clamp_min(1e-6);
+  const torch::Tensor nx = (fx - mean) / stddev;
+  torch::Tensor weights = torch::zeros({fx.size(1)}, torch::requires_grad());
+  torch::Tensor bias = torch::zeros({1}, torch::requires_grad());
+  torch::optim::Adam optimizer({weights, bias}, 0.05);
+  for (int step = 0; step < 300; ++step) {
+    optimizer.zero_grad();
+    const torch::Tensor loss = torch::binary_cross_entropy_with_logits(torch::matmul(nx, weights) + bias, fy);
+    loss.backward();
+    optimizer.step();
+  }
+  torch::NoGradGuard no_grad;
+  auto score = [&](const torch::Tensor& scores, const torch::Tensor& y) {
+    return ToVector(torch::matmul((AttackFeatures(scores, y) - mean) / stddev, weights) + bias);
+  };
+  return MembershipScores{score(context.member_scores, context.member_y),
+                          score(context.nonmember_scores, context.nonmember_y)};
+}
+
+Result<MembershipScores> InferLira(const MembershipContext& context) {
+  // No shadow saw the target's samples: each gives an "out" confidence; members stand above them.
+  std::vector<torch::Tensor> member_phi, nonmember_phi;
+  for (auto& shadow : context.shadows) {
+    member_phi.push_back(ScaledConfidence(shadow.model->Probabilities(context.member_x), context.member_y));
+    nonmember_phi.push_back(ScaledConfidence(shadow.model->Probabilities(context.nonmember_x), context.nonmember_y));
+  }
+  const torch::Tensor member_out = torch::stack(member_phi), nonmember_out = torch::stack(nonmember_phi);
+  // Fixed variance: one standard deviation pooled over every sample's out-distribution.
+  const double sigma = std::sqrt(torch::cat({member_out - member_out.mean(0), nonmember_out - nonmember_out.mean(0)})
+                                     .pow(2)
+                                     .mean()
+                                     .item<double>()) +
+                       1e-6;
+  return MembershipScores{
+      ToVector((ScaledConfidence(context.member_scores, context.member_y) - member_out.mean(0)) / sigma),
+      ToVector((ScaledConfidence(context.nonmember_scores, context.nonmember_y) - nonmember_out.mean(0)) / sigma)};
+}
+
 Result<MembershipResult> RunMembership(Target& target, const Dataset& train, const Dataset& test,
                                        const Dataset& attacker, const MembershipPlan& plan, const Progress& progress) {
   const auto count =
@@ -63,14 +143,15 @@ Result<MembershipResult> RunMembership(Target& target, const Dataset& train, con
     result.train_accuracy = member_scores->argmax(1).eq(member_y).to(torch::kFloat64).mean().item<double>();
     result.test_accuracy = nonmember_scores->argmax(1).eq(nonmember_y).to(torch::kFloat64).mean().item<double>();
 
-    // Shadow models: trained once, shared by shokri (in and out answers) and lira (out answers only).
-    struct Shadow {
-      std::unique_ptr<LocalModel> model;
-      std::vector<int64_t> in, out;  // indices into attacker
-    };
+    // Shadow models: trained once, shared by every attack that needs them (shokri: in and out answers,
+    // lira: out answers only).
+    std::vector<const Attack*> attacks;
+    bool want_shadows = false;
+    for (const std::string& name : plan.attacks) {
+      attacks.push_back(FindAttack(Risk::kMembership, name));
+      want_shadows = want_shadows || (attacks.back() != nullptr && attacks.back()->needs_shadow_models);
+    }
     std::vector<Shadow> shadows;
-    const bool want_shadows = std::find(plan.attacks.begin(), plan.attacks.end(), "shokri") != plan.attacks.end() ||
-                              std::find(plan.attacks.begin(), plan.attacks.end(), "lira") != plan.attacks.end();
     double shadow_seconds = 0;
     if (want_shadows) {
       if (attacker.size() < 20)
@@ -104,72 +185,20 @@ Result<MembershipResult> RunMembership(Target& target, const Dataset& train, con
       shadow_seconds = std::chrono::duration<double>(Clock::now() - started).count();
     }
 
-    for (const std::string& attack : plan.attacks) {
-      if (progress) progress("membership: " + attack, 0.9);
+    const MembershipContext context{member_x,       member_y,          nonmember_x, nonmember_y,
+                                    *member_scores, *nonmember_scores, attacker,    shadows};
+    for (size_t i = 0; i < plan.attacks.size(); ++i) {
+      const std::string& name = plan.attacks[i];
+      if (progress) progress("membership: " + name, 0.9);
+      if (attacks[i] == nullptr) return UnknownAttack(Risk::kMembership, name);
       MembershipAttack outcome;
-      outcome.attack = attack;
+      outcome.attack = name;
       const auto started = Clock::now();
-      std::vector<double> in_scores, out_scores;
-      if (attack == "yeom") {
-        // Higher confidence in the true class (lower loss) means member.
-        in_scores = ToVector(member_scores->gather(1, member_y.unsqueeze(1)).clamp_min(1e-12).log().squeeze(1));
-        out_scores = ToVector(nonmember_scores->gather(1, nonmember_y.unsqueeze(1)).clamp_min(1e-12).log().squeeze(1));
-      } else if (attack == "shokri") {
-        const torch::Tensor attacker_x = FeaturesTensor(attacker), attacker_y = LabelsTensor(attacker);
-        std::vector<torch::Tensor> features, labels;
-        for (auto& shadow : shadows) {
-          for (const auto& [set, is_member] :
-               {std::pair<const std::vector<int64_t>*, float>{&shadow.in, 1.0f}, {&shadow.out, 0.0f}}) {
-            const torch::Tensor index = torch::tensor(*set, torch::kInt64);
-            const torch::Tensor scores = shadow.model->Probabilities(attacker_x.index_select(0, index));
-            features.push_back(AttackFeatures(scores, attacker_y.index_select(0, index)));
-            labels.push_back(torch::full({index.size(0)}, is_member));
-          }
-        }
-        // Logistic regression on the shadow answers (standardised features, full-batch Adam).
-        const torch::Tensor fx = torch::cat(features), fy = torch::cat(labels);
-        const torch::Tensor mean = fx.mean(0), stddev = fx.std(0).clamp_min(1e-6);
-        const torch::Tensor nx = (fx - mean) / stddev;
-        torch::Tensor weights = torch::zeros({fx.size(1)}, torch::requires_grad());
-        torch::Tensor bias = torch::zeros({1}, torch::requires_grad());
-        torch::optim::Adam optimizer({weights, bias}, 0.05);
-        for (int step = 0; step < 300; ++step) {
-          optimizer.zero_grad();
-          const torch::Tensor loss = torch::binary_cross_entropy_with_logits(torch::matmul(nx, weights) + bias, fy);
-          loss.backward();
-          optimizer.step();
-        }
-        torch::NoGradGuard no_grad;
-        auto score = [&](const torch::Tensor& scores, const torch::Tensor& y) {
-          return ToVector(torch::matmul((AttackFeatures(scores, y) - mean) / stddev, weights) + bias);
-        };
-        in_scores = score(*member_scores, member_y);
-        out_scores = score(*nonmember_scores, nonmember_y);
-      } else if (attack == "lira") {
-        // No shadow saw the target's samples: each gives an "out" confidence; members stand above them.
-        std::vector<torch::Tensor> member_phi, nonmember_phi;
-        for (auto& shadow : shadows) {
-          member_phi.push_back(ScaledConfidence(shadow.model->Probabilities(member_x), member_y));
-          nonmember_phi.push_back(ScaledConfidence(shadow.model->Probabilities(nonmember_x), nonmember_y));
-        }
-        const torch::Tensor member_out = torch::stack(member_phi), nonmember_out = torch::stack(nonmember_phi);
-        // Fixed variance: one standard deviation pooled over every sample's out-distribution.
-        const double sigma =
-            std::sqrt(torch::cat({member_out - member_out.mean(0), nonmember_out - nonmember_out.mean(0)})
-                          .pow(2)
-                          .mean()
-                          .item<double>()) +
-            1e-6;
-        in_scores = ToVector((ScaledConfidence(*member_scores, member_y) - member_out.mean(0)) / sigma);
-        out_scores = ToVector((ScaledConfidence(*nonmember_scores, nonmember_y) - nonmember_out.mean(0)) / sigma);
-      } else {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "unknown membership attack '" + attack + "' (yeom, shokri, lira)");
-      }
-      ComputeRoc(in_scores, out_scores, outcome);
+      MG_ASSIGN_OR_RETURN(const MembershipScores scores, attacks[i]->infer(context));
+      ComputeRoc(scores.members, scores.nonmembers, outcome);
       outcome.cost.queries = answer_queries;
-      outcome.cost.seconds =
-          std::chrono::duration<double>(Clock::now() - started).count() + (attack == "yeom" ? 0 : shadow_seconds);
+      outcome.cost.seconds = std::chrono::duration<double>(Clock::now() - started).count() +
+                             (attacks[i]->needs_shadow_models ? shadow_seconds : 0);
       result.attacks.push_back(std::move(outcome));
     }
     return result;

@@ -2,6 +2,8 @@
 // plots are inline SVG (no scripts, no fonts or styles fetched from anywhere).
 #include "modelguard/assess/report.h"
 
+#include "modelguard/assess/attack_table.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -195,14 +197,14 @@ std::vector<Verdict> JudgeRisks(const AssessmentReport& report) {
     double worst = e.clean_accuracy;
     std::string by;
     for (const auto& curve : e.curves) {
-      if (curve.norm != "linf") continue;
+      if (curve.norm != ToString(Norm::kLinf)) continue;
       const double v = ReadCurve(curve.robust_accuracy, e.reference_epsilon);
       if (std::isfinite(v) && v <= worst) worst = v, by = curve.attack;
     }
     Verdict v;
-    v.risk = "evasion";
+    v.risk = ToString(Risk::kEvasion);
     const double kept = e.clean_accuracy > 0 ? worst / e.clean_accuracy : 0;
-    v.level = kept < 0.5 ? "high" : kept < 0.8 ? "medium" : "low";
+    v.level = kept < 0.5 ? Severity::kHigh : kept < 0.8 ? Severity::kMedium : Severity::kLow;
     v.summary = "robust accuracy at L-inf epsilon " + Fixed(e.reference_epsilon, 3) + " is " + Percent(worst) +
                 (by.empty() ? "" : " (" + by + ")") + " against " + Percent(e.clean_accuracy) + " clean";
     v.remediation = {"retrain with `modelguard harden adversarial --epsilon " + Fixed(e.reference_epsilon, 2) +
@@ -222,8 +224,8 @@ std::vector<Verdict> JudgeRisks(const AssessmentReport& report) {
       }
     }
     Verdict v;
-    v.risk = "extraction";
-    v.level = best >= 0.9 ? "high" : best >= 0.7 ? "medium" : "low";
+    v.risk = ToString(Risk::kExtraction);
+    v.level = best >= 0.9 ? Severity::kHigh : best >= 0.7 ? Severity::kMedium : Severity::kLow;
     v.summary = "a surrogate agreed with the model on " + Percent(best) + " of held-out inputs after " +
                 std::to_string(static_cast<int64_t>(at)) + " queries (" + by + ")";
     v.remediation = {"return labels or top-1 only: the gateway's output_hardening filter (mode: label | top-k | round)",
@@ -241,8 +243,10 @@ std::vector<Verdict> JudgeRisks(const AssessmentReport& report) {
       advantage = std::max(advantage, a.advantage);
     }
     Verdict v;
-    v.risk = "membership";
-    v.level = (auc >= 0.65 || tpr >= 0.05) ? "high" : (auc >= 0.55 || tpr >= 0.02) ? "medium" : "low";
+    v.risk = ToString(Risk::kMembership);
+    v.level = (auc >= 0.65 || tpr >= 0.05)   ? Severity::kHigh
+              : (auc >= 0.55 || tpr >= 0.02) ? Severity::kMedium
+                                             : Severity::kLow;
     v.summary = "best attack AUC " + Fixed(auc, 3) + (by.empty() ? "" : " (" + by + ")") + ", TPR " + Percent(tpr) +
                 " at 1% FPR, advantage " + Fixed(advantage, 3) + "; train/test accuracy " + Percent(m.train_accuracy) +
                 " / " + Percent(m.test_accuracy);
@@ -304,7 +308,8 @@ nlohmann::json ToJson(const AssessmentReport& report) {
   }
   nlohmann::json verdicts = nlohmann::json::array();
   for (const auto& v : report.verdicts)
-    verdicts.push_back({{"risk", v.risk}, {"level", v.level}, {"summary", v.summary}, {"remediation", v.remediation}});
+    verdicts.push_back(
+        {{"risk", v.risk}, {"level", ToString(v.level)}, {"summary", v.summary}, {"remediation", v.remediation}});
   out["verdicts"] = verdicts;
   return out;
 }
@@ -323,7 +328,7 @@ std::string RenderHtml(const AssessmentReport& report) {
        << Fixed(report.seconds, 1) << " s.</p>";
   html << "<h2>Verdicts</h2><table><tr><th>Risk</th><th>Level</th><th>Finding</th><th>Remediation</th></tr>";
   for (const auto& v : report.verdicts) {
-    html << "<tr class=\"" << Escape(v.level) << "\"><td>" << Escape(v.risk) << "</td><td>" << Escape(v.level)
+    html << "<tr class=\"" << ToString(v.level) << "\"><td>" << Escape(v.risk) << "</td><td>" << ToString(v.level)
          << "</td><td>" << Escape(v.summary) << "</td><td><ul>";
     for (const auto& r : v.remediation) html << "<li>" << Escape(r) << "</li>";
     html << "</ul></td></tr>";

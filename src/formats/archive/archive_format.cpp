@@ -9,6 +9,13 @@
 #include "src/formats/common/path_safety.h"
 #include "src/formats/registry_entries.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kArchivePathTraversal{"archive.path-traversal"};
+inline constexpr FactKind kArchiveLink{"archive.link"};
+inline constexpr FactKind kArchiveSpecialMember{"archive.special-member"};
+inline constexpr FactKind kArchiveEncryptedMember{"archive.encrypted-member"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -20,7 +27,23 @@ bool IsTar(ByteView d) { return d.size() >= 512 && std::memcmp(d.data() + kTarMa
 
 class ArchiveAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "archive"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "archive",
+        .summary =
+            "tar and 7z (legacy torch.save, NeMo) through libarchive: member paths, links, special and encrypted "
+            "members; every member analysed",
+        .detection_rank = 120,
+        .extensions = {".pt", ".pth", ".7z", ".tar", ".nemo"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = false,
+        .libraries = {"nemo"},
+        .facts = {fact::kArchivePathTraversal, fact::kArchiveLink, fact::kArchiveSpecialMember,
+                  fact::kArchiveEncryptedMember},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     return (Is7z(data) || IsTar(data)) ? SniffResult::kStrong : SniffResult::kNo;
   }
@@ -56,23 +79,23 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
       const char* path = archive_entry_pathname(entry);
       const std::string name = path ? path : "<unnamed>";
       if (EscapesDirectory(name)) {
-        ctx.Emit("archive.path-traversal", std::nullopt, name, "member name escapes the extraction directory");
+        ctx.Emit(fact::kArchivePathTraversal, std::nullopt, name, "member name escapes the extraction directory");
       }
       const auto type = archive_entry_filetype(entry);
       if (archive_entry_symlink(entry) != nullptr || archive_entry_hardlink(entry) != nullptr) {
         const char* target =
             archive_entry_symlink(entry) ? archive_entry_symlink(entry) : archive_entry_hardlink(entry);
-        ctx.Emit("archive.link", std::nullopt, name, "link member pointing at '" + std::string(target) + "'");
+        ctx.Emit(fact::kArchiveLink, std::nullopt, name, "link member pointing at '" + std::string(target) + "'");
         continue;
       }
       // 7z entries written without attributes have no file type; they are still files.
       if (type == AE_IFDIR) continue;
       if (type != AE_IFREG && type != 0) {
-        ctx.Emit("archive.special-member", std::nullopt, name, "device, FIFO or socket entry; not extracted");
+        ctx.Emit(fact::kArchiveSpecialMember, std::nullopt, name, "device, FIFO or socket entry; not extracted");
         continue;
       }
       if (archive_entry_is_encrypted(entry)) {
-        ctx.Emit("archive.encrypted-member", std::nullopt, name, "encrypted member; its content was not analysed");
+        ctx.Emit(fact::kArchiveEncryptedMember, std::nullopt, name, "encrypted member; its content was not analysed");
         continue;
       }
       buffer.clear();
@@ -114,6 +137,6 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeArchiveAnalyzer() { return std::make_unique<ArchiveAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(archive, ArchiveAnalyzer)
 
 }  // namespace modelguard::formats

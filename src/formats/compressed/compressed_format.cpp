@@ -5,13 +5,13 @@
 #include <bzlib.h>
 #include <lz4frame.h>
 #include <lzma.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include <cstring>
 #include <functional>
 #include <string>
 
+#include "modelguard/formats/inflate.h"
 #include "src/formats/registry_entries.h"
 
 namespace modelguard::formats {
@@ -71,6 +71,8 @@ class Output {
     return true;
   }
   std::vector<uint8_t>& bytes() { return bytes_; }
+  // A decoder that would need more than the budget allows before producing anything.
+  void Refuse(const std::string& why) { ctx_.Emit(fact::kLimit, std::nullopt, std::string(what_), why); }
 
  private:
   AnalysisContext& ctx_;
@@ -79,45 +81,19 @@ class Output {
 };
 
 // Each returns "" on success or an error message. Output keeps what was produced before an error.
-std::string Zlib(ByteView in, Output& out, int window_bits) {
-  z_stream zs{};
-  if (inflateInit2(&zs, window_bits) != Z_OK) return "zlib init failed";
-  uint8_t buf[kChunk];
-  uint64_t pos = 0;
-  std::string error;
-  while (true) {
-    if (zs.avail_in == 0 && pos < in.size()) {
-      const auto n = static_cast<uInt>(std::min<uint64_t>(in.size() - pos, 1u << 30));
-      zs.next_in = const_cast<Bytef*>(in.data() + pos);
-      zs.avail_in = n;
-      pos += n;
-    }
-    zs.next_out = buf;
-    zs.avail_out = kChunk;
-    const int rc = inflate(&zs, Z_NO_FLUSH);
-    if (!out.Append(buf, kChunk - zs.avail_out)) {
-      error = "budget";
+std::string Zlib(ByteView in, Output& out, Deflate kind) {
+  const InflateOutcome r = Inflate(in, kind, [&](ByteView chunk) { return out.Append(chunk.data(), chunk.size()); });
+  switch (r.end) {
+    case InflateEnd::kComplete:
+      return "";
+    case InflateEnd::kStopped:
+      return "budget";
+    case InflateEnd::kTruncated:
+      return "truncated stream";
+    case InflateEnd::kCorrupt:
       break;
-    }
-    if (rc == Z_STREAM_END) {
-      // gzip allows concatenated members (gzip.open reads them all).
-      const uint64_t consumed = pos - zs.avail_in;
-      if (window_bits > MAX_WBITS && consumed + 2 < in.size() && in[consumed] == 0x1f && in[consumed + 1] == 0x8b) {
-        inflateReset(&zs);
-        continue;
-      }
-      break;
-    }
-    if (rc != Z_OK) {
-      if (rc == Z_BUF_ERROR && zs.avail_in == 0 && pos >= in.size())
-        error = "truncated stream";
-      else if (rc != Z_BUF_ERROR)
-        error = zs.msg ? zs.msg : "corrupt stream";
-      if (!error.empty()) break;
-    }
   }
-  inflateEnd(&zs);
-  return error;
+  return r.message;
 }
 
 std::string Bzip2(ByteView in, Output& out) {
@@ -166,10 +142,14 @@ std::string Bzip2(ByteView in, Output& out) {
   return error;
 }
 
+// The decoder allocates the dictionary the header asks for (lzma-alone headers may claim 4 GiB in 13 bytes);
+// xz -9 needs 65 MiB, so this cap refuses only what no ordinary writer produces.
+constexpr uint64_t kMaxLzmaMemory = uint64_t{512} << 20;
+
 std::string Lzma(ByteView in, Output& out, bool alone) {
   lzma_stream ls = LZMA_STREAM_INIT;
   const lzma_ret init =
-      alone ? lzma_alone_decoder(&ls, UINT64_MAX) : lzma_stream_decoder(&ls, UINT64_MAX, LZMA_CONCATENATED);
+      alone ? lzma_alone_decoder(&ls, kMaxLzmaMemory) : lzma_stream_decoder(&ls, kMaxLzmaMemory, LZMA_CONCATENATED);
   if (init != LZMA_OK) return "lzma init failed";
   uint8_t buf[kChunk];
   ls.next_in = in.data();
@@ -184,6 +164,12 @@ std::string Lzma(ByteView in, Output& out, bool alone) {
       break;
     }
     if (rc == LZMA_STREAM_END) break;
+    if (rc == LZMA_MEMLIMIT_ERROR) {
+      out.Refuse("the stream needs more than " + std::to_string(kMaxLzmaMemory >> 20) +
+                 " MiB of decoder memory (its dictionary size); the content was not analysed");
+      error = "budget";
+      break;
+    }
     if (rc != LZMA_OK) {
       error = rc == LZMA_BUF_ERROR ? "truncated stream" : "corrupt stream (code " + std::to_string(rc) + ")";
       break;
@@ -246,7 +232,22 @@ std::string Zstd(ByteView in, Output& out) {
 
 class CompressedAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "compressed"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "compressed",
+        .summary =
+            "whole-file compression (gzip, zlib as joblib writes it, bzip2, xz, lzma, lz4, zstd): decompressed within "
+            "the size budget, the content analysed",
+        .detection_rank = 110,
+        .extensions = {".pkl", ".pickle", ".joblib", ".nemo"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"sklearn", "scikit-learn"},
+        .facts = {},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     const Codec c = Identify(data);
     if (c == Codec::kNone) return SniffResult::kNo;
@@ -261,10 +262,10 @@ class CompressedAnalyzer final : public FormatAnalyzer {
     std::string error;
     switch (codec) {
       case Codec::kGzip:
-        error = Zlib(data, out, MAX_WBITS + 16);
+        error = Zlib(data, out, Deflate::kGzip);
         break;
       case Codec::kZlib:
-        error = Zlib(data, out, MAX_WBITS);
+        error = Zlib(data, out, Deflate::kZlib);
         break;
       case Codec::kBzip2:
         error = Bzip2(data, out);
@@ -297,6 +298,6 @@ class CompressedAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeCompressedAnalyzer() { return std::make_unique<CompressedAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(compressed, CompressedAnalyzer)
 
 }  // namespace modelguard::formats

@@ -9,6 +9,12 @@
 #include "src/formats/keras/keras_config.h"
 #include "src/formats/registry_entries.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kConfigRemoteCode{"config.remote-code"};
+inline constexpr FactKind kConfigTemplateInjection{"config.template-injection"};
+inline constexpr FactKind kHydraImport{"hydra.import"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -34,7 +40,7 @@ void EmitTarget(AnalysisContext& ctx, uint64_t offset, std::string target) {
     target.erase(0, 1);
   const auto dot = target.rfind('.');
   if (target.empty() || dot == std::string::npos) return;
-  ctx.Emit("hydra.import", offset, target.substr(0, dot), "Hydra instantiate imports and calls " + target,
+  ctx.Emit(fact::kHydraImport, offset, target.substr(0, dot), "Hydra instantiate imports and calls " + target,
            target.substr(dot + 1));
 }
 
@@ -53,14 +59,14 @@ void WalkJson(const nlohmann::json& j, AnalysisContext& ctx, uint32_t depth) {
         const std::string r = ref.is_string() ? ref.get<std::string>() : ref.dump();
         refs += (refs.empty() ? "" : ", ") + cls + " -> " + r;
       }
-      ctx.Emit("config.remote-code", 0, "auto_map",
+      ctx.Emit(fact::kConfigRemoteCode, 0, "auto_map",
                "auto_map makes transformers import Python code shipped with the model "
                "when trust_remote_code=True: " +
                    refs.substr(0, 1000));
     }
     if (key == "chat_template" && value.is_string()) {
       for (const auto& issue : gguf::CheckTemplate(value.get<std::string>()))
-        ctx.Emit("config.template-injection", 0, key, issue);
+        ctx.Emit(fact::kConfigTemplateInjection, 0, key, issue);
     }
     if (value.is_structured()) WalkJson(value, ctx, depth + 1);
   }
@@ -68,7 +74,21 @@ void WalkJson(const nlohmann::json& j, AnalysisContext& ctx, uint32_t depth) {
 
 class ConfigAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "config"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "config",
+        .summary =
+            "JSON or YAML configuration: transformers `auto_map` remote code, chat templates, Hydra `_target_` imports",
+        .detection_rank = 150,
+        .extensions = {},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = false,
+        .libraries = {},
+        .facts = {fact::kConfigRemoteCode, fact::kConfigTemplateInjection, fact::kHydraImport},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView d) const override {
     if (!IsText(d)) return SniffResult::kNo;
     const std::string_view head = AsText(d.subspan(0, std::min(d.size(), kSniffBytes)));
@@ -109,6 +129,6 @@ class ConfigAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeConfigAnalyzer() { return std::make_unique<ConfigAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(config, ConfigAnalyzer)
 
 }  // namespace modelguard::formats

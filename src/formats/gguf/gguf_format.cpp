@@ -9,6 +9,13 @@
 #include "src/formats/gguf/template_check.h"
 #include "src/formats/registry_entries.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kGgufTemplateInjection{"gguf.template-injection"};
+inline constexpr FactKind kGgufTensorBounds{"gguf.tensor-bounds"};
+inline constexpr FactKind kGgufUnknownType{"gguf.unknown-type"};
+inline constexpr FactKind kGgufBadAlignment{"gguf.bad-alignment"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -119,7 +126,23 @@ class Reader {
 
 class GgufAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "gguf"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "gguf",
+        .summary =
+            "GGUF v1-v3: counts, lengths, `n_dims`, tensor offsets and sizes with overflow-safe arithmetic; chat "
+            "templates through the template checker",
+        .detection_rank = 60,
+        .extensions = {".gguf"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"gguf", "llama.cpp"},
+        .facts = {fact::kGgufTemplateInjection, fact::kGgufTensorBounds, fact::kGgufUnknownType,
+                  fact::kGgufBadAlignment},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView d) const override {
     return d.size() >= 8 && d[0] == 'G' && d[1] == 'G' && d[2] == 'U' && d[3] == 'F' ? SniffResult::kStrong
                                                                                      : SniffResult::kNo;
@@ -155,7 +178,7 @@ class GgufAnalyzer final : public FormatAnalyzer {
           const uint64_t at = r.pos();
           alignment = r.Uint(4);
           if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
-            ctx.Emit("gguf.bad-alignment", at, key,
+            ctx.Emit(fact::kGgufBadAlignment, at, key,
                      "general.alignment " + std::to_string(alignment) + " is not a power of two");
             alignment = kDefaultAlignment;
           }
@@ -165,7 +188,7 @@ class GgufAnalyzer final : public FormatAnalyzer {
           const uint64_t at = r.pos();
           const std::string_view tmpl = r.String();
           for (const auto& issue : gguf::CheckTemplate(tmpl)) {
-            ctx.Emit("gguf.template-injection", at, key, issue);
+            ctx.Emit(fact::kGgufTemplateInjection, at, key, issue);
           }
           continue;
         }
@@ -197,19 +220,19 @@ class GgufAnalyzer final : public FormatAnalyzer {
         const uint64_t offset = r.Uint(8);
         const TypeTraits* tt = FindType(type);
         if (overflow || elements > (uint64_t{1} << 50)) {
-          ctx.Emit("gguf.tensor-bounds", at, name, "tensor dimensions overflow 64-bit element counts");
+          ctx.Emit(fact::kGgufTensorBounds, at, name, "tensor dimensions overflow 64-bit element counts");
           continue;
         }
         if (tt == nullptr) {
-          ctx.Emit("gguf.unknown-type", at, name, "unknown ggml type " + std::to_string(type));
+          ctx.Emit(fact::kGgufUnknownType, at, name, "unknown ggml type " + std::to_string(type));
           continue;
         }
         if (elements % tt->block != 0) {
-          ctx.Emit("gguf.tensor-bounds", at, name, "element count is not a multiple of the type's block size");
+          ctx.Emit(fact::kGgufTensorBounds, at, name, "element count is not a multiple of the type's block size");
           continue;
         }
         if (offset % alignment != 0) {
-          ctx.Emit("gguf.tensor-bounds", at, name,
+          ctx.Emit(fact::kGgufTensorBounds, at, name,
                    "offset " + std::to_string(offset) + " is not aligned to " + std::to_string(alignment));
         }
         tensors.push_back({std::move(name), offset, elements / tt->block * tt->bytes});
@@ -220,7 +243,7 @@ class GgufAnalyzer final : public FormatAnalyzer {
       const uint64_t data_size = data_start <= d.size() ? d.size() - data_start : 0;
       for (const auto& t : tensors) {
         if (t.offset > data_size || t.size > data_size - t.offset) {
-          ctx.Emit("gguf.tensor-bounds", data_start, t.name,
+          ctx.Emit(fact::kGgufTensorBounds, data_start, t.name,
                    "tensor data [" + std::to_string(t.offset) + ", +" + std::to_string(t.size) +
                        ") runs past the end of the file");
         }
@@ -262,6 +285,6 @@ class GgufAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeGgufAnalyzer() { return std::make_unique<GgufAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(gguf, GgufAnalyzer)
 
 }  // namespace modelguard::formats

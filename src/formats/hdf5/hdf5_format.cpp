@@ -40,7 +40,22 @@ size_t MatchObject(std::string_view s, size_t start) {
 
 class Hdf5Analyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "hdf5"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "hdf5",
+        .summary =
+            "HDF5 (legacy Keras `.h5`), never opened with libhdf5: the embedded Keras `model_config` JSON is checked "
+            "as for `.keras`",
+        .detection_rank = 80,
+        .extensions = {".h5", ".hdf5"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"transformers", "keras", "tf-keras"},
+        .facts = {fact::kKerasImport, fact::kKerasLambda, fact::kKerasTorchModule, fact::kKerasUnsafeDeserialization},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView d) const override {
     for (uint64_t at = 0; at + sizeof kSignature <= d.size() && at <= (1 << 20); at = at == 0 ? 512 : at * 2) {
       if (std::memcmp(d.data() + at, kSignature, sizeof kSignature) == 0) return SniffResult::kStrong;
@@ -69,6 +84,6 @@ class Hdf5Analyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeHdf5Analyzer() { return std::make_unique<Hdf5Analyzer>(); }
+MODELGUARD_REGISTER_FORMAT(hdf5, Hdf5Analyzer)
 
 }  // namespace modelguard::formats

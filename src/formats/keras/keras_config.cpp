@@ -19,8 +19,8 @@ struct Walker {
   AnalysisContext& ctx;
   std::set<std::string> seen;
 
-  void Once(std::string_view kind, const std::string& subject, const std::string& name, std::string detail) {
-    if (seen.insert(std::string(kind) + "\x1f" + subject + "\x1f" + name).second) {
+  void Once(FactKind kind, const std::string& subject, const std::string& name, std::string detail) {
+    if (seen.insert(std::string(kind.id()) + "\x1f" + subject + "\x1f" + name).second) {
       ctx.Emit(kind, offset, subject, std::move(detail), name);
     }
   }
@@ -30,7 +30,7 @@ struct Walker {
     if (j.is_string()) {
       const auto& s = j.get_ref<const std::string&>();
       if (s.find("enable_unsafe_deserialization") != std::string::npos) {
-        Once("keras.unsafe-deserialization", s.substr(0, 200), "",
+        Once(fact::kKerasUnsafeDeserialization, s.substr(0, 200), "",
              "the configuration references enable_unsafe_deserialization, switching safe_mode off while loading");
       }
       return;
@@ -48,11 +48,11 @@ struct Walker {
     const std::string module = str("module");
     const std::string registered = str("registered_name");
     if (class_name == "Lambda" || class_name == "__lambda__" || str("function_type") == "lambda") {
-      Once("keras.lambda", str("name").empty() ? class_name : str("name"), "",
+      Once(fact::kKerasLambda, str("name").empty() ? class_name : str("name"), "",
            "Lambda layer with serialized Python code: loading it (with safe_mode off) runs that code");
     }
     if (class_name == "TorchModuleWrapper") {
-      Once("keras.torch-module", str("name"), "",
+      Once(fact::kKerasTorchModule, str("name"), "",
            "TorchModuleWrapper deserializes a pickled torch module (torch.load)");
     }
     if (!module.empty() && !class_name.empty()) {
@@ -60,10 +60,10 @@ struct Walker {
       const std::string target = class_name == "function" && j.contains("config") && j["config"].is_string()
                                      ? j["config"].get<std::string>()
                                      : class_name;
-      Once("keras.import", module, target, "deserialization imports " + module + "." + target);
+      Once(fact::kKerasImport, module, target, "deserialization imports " + module + "." + target);
     }
     if (auto gt = registered.find('>'); gt != std::string::npos) {
-      Once("keras.import", registered.substr(0, gt), registered.substr(gt + 1),
+      Once(fact::kKerasImport, registered.substr(0, gt), registered.substr(gt + 1),
            "registered custom object " + registered + " is imported from package " + registered.substr(0, gt));
     }
     for (const auto& [key, value] : j.items()) Walk(value, depth + 1);

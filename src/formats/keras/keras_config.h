@@ -5,6 +5,13 @@
 
 #include "modelguard/formats/format.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kKerasImport{"keras.import"};
+inline constexpr FactKind kKerasLambda{"keras.lambda"};
+inline constexpr FactKind kKerasTorchModule{"keras.torch-module"};
+inline constexpr FactKind kKerasUnsafeDeserialization{"keras.unsafe-deserialization"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats::keras {
 
 // Emits keras.lambda, keras.torch-module, keras.unsafe-deserialization and keras.import facts.

@@ -9,7 +9,22 @@ namespace {
 
 class KerasAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "keras"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "keras",
+        .summary =
+            "Keras v3 archive: `config.json` Lambda layers, `TorchModuleWrapper`, `enable_unsafe_deserialization`, "
+            "every `module`/`class_name`/`registered_name` through the import policy",
+        .detection_rank = 20,
+        .extensions = {".keras", ".zip"},
+        .family = FormatFamily::kZip,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"keras", "tf-keras"},
+        .facts = {fact::kKerasImport, fact::kKerasLambda, fact::kKerasTorchModule, fact::kKerasUnsafeDeserialization},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     return zip::HasMembers(data, {"config.json", "metadata.json"}) ? SniffResult::kStrong : SniffResult::kNo;
   }
@@ -22,6 +37,6 @@ class KerasAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeKerasAnalyzer() { return std::make_unique<KerasAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(keras, KerasAnalyzer)
 
 }  // namespace modelguard::formats

@@ -16,6 +16,16 @@
 #include "src/formats/protobuf/wire.h"
 #include "src/formats/registry_entries.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kOnnxExternalDataTraversal{"onnx.external-data-traversal"};
+inline constexpr FactKind kOnnxExternalDataMissing{"onnx.external-data-missing"};
+inline constexpr FactKind kOnnxExternalDataBounds{"onnx.external-data-bounds"};
+inline constexpr FactKind kOnnxCustomOperator{"onnx.custom-operator"};
+inline constexpr FactKind kOnnxAbsurdDims{"onnx.absurd-dims"};
+inline constexpr FactKind kOnnxTensorSizeMismatch{"onnx.tensor-size-mismatch"};
+inline constexpr FactKind kOnnxMetadataCode{"onnx.metadata-code"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -137,7 +147,7 @@ class Walker {
     if (!kStandardDomains.contains(domain)) {
       const std::string key = std::string(domain) + "::" + std::string(op);
       if (custom_ops_.insert(key).second) {
-        ctx_.Emit("onnx.custom-operator", Offset(n), std::string(domain),
+        ctx_.Emit(fact::kOnnxCustomOperator, Offset(n), std::string(domain),
                   "operator " + std::string(op) + " of domain '" + std::string(domain) +
                       "' needs a custom-op library (native code) to run",
                   std::string(op));
@@ -224,13 +234,13 @@ class Walker {
         elements *= static_cast<uint64_t>(d);
     }
     if (absurd) {
-      ctx_.Emit("onnx.absurd-dims", at, name,
+      ctx_.Emit(fact::kOnnxAbsurdDims, at, name,
                 "tensor '" + name +
                     "' declares dimensions no real tensor has (negative, over 2^40, "
                     "or overflowing); loaders that allocate from them run out of memory");
     } else if (raw_size && ElementSize(data_type) != 0 && elements * ElementSize(data_type) != *raw_size &&
                elements <= std::numeric_limits<uint64_t>::max() / 16) {
-      ctx_.Emit("onnx.tensor-size-mismatch", at, name,
+      ctx_.Emit(fact::kOnnxTensorSizeMismatch, at, name,
                 "raw_data holds " + std::to_string(*raw_size) + " bytes; dims x type need " +
                     std::to_string(elements * ElementSize(data_type)));
     }
@@ -240,7 +250,7 @@ class Walker {
   void ExternalData(uint64_t at, const std::string& tensor, const std::string& location, std::optional<uint64_t> offset,
                     std::optional<uint64_t> length) {
     if (EscapesDirectory(location)) {
-      ctx_.Emit("onnx.external-data-traversal", at, location,
+      ctx_.Emit(fact::kOnnxExternalDataTraversal, at, location,
                 "tensor '" + tensor + "' loads external data from '" + location +
                     "', outside the model's directory: onnx.load reads that file");
       return;
@@ -249,19 +259,19 @@ class Walker {
     const auto path = std::filesystem::path(ctx_.source_path()).parent_path() / location;
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
-      ctx_.Emit("onnx.external-data-missing", at, location,
+      ctx_.Emit(fact::kOnnxExternalDataMissing, at, location,
                 "external data file '" + location + "' of tensor '" + tensor + "' does not exist next to the model");
       return;
     }
     if (S_ISLNK(st.st_mode)) {
-      ctx_.Emit("onnx.external-data-traversal", at, location,
+      ctx_.Emit(fact::kOnnxExternalDataTraversal, at, location,
                 "external data '" + location + "' is a symbolic link; it can point anywhere");
       return;
     }
     const auto size = static_cast<uint64_t>(st.st_size);
     const uint64_t off = offset.value_or(0);
     if (off > size || (length && *length > size - off)) {
-      ctx_.Emit("onnx.external-data-bounds", at, location,
+      ctx_.Emit(fact::kOnnxExternalDataBounds, at, location,
                 "offset/length of tensor '" + tensor + "' exceed the " + std::to_string(size) + "-byte external file");
     }
   }
@@ -269,7 +279,7 @@ class Walker {
   void Metadata(ByteView e) {
     auto [key, value] = Entry(e);
     if (auto code = config::LooksLikeCode(value)) {
-      ctx_.Emit("onnx.metadata-code", Offset(e), key, "metadata_props['" + key + "'] contains code: " + *code);
+      ctx_.Emit(fact::kOnnxMetadataCode, Offset(e), key, "metadata_props['" + key + "'] contains code: " + *code);
     }
   }
 
@@ -305,7 +315,24 @@ class Walker {
 
 class OnnxAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "onnx"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "onnx",
+        .summary =
+            "ONNX protobuf: external-data locations (absolute, `..`, links, missing, out of bounds), custom-operator "
+            "domains, `If`/`Loop`/`Scan` subgraphs, impossible dims, metadata code",
+        .detection_rank = 100,
+        .extensions = {".onnx"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"onnx", "transformers.js"},
+        .facts = {fact::kOnnxExternalDataTraversal, fact::kOnnxExternalDataMissing, fact::kOnnxExternalDataBounds,
+                  fact::kOnnxCustomOperator, fact::kOnnxAbsurdDims, fact::kOnnxTensorSizeMismatch,
+                  fact::kOnnxMetadataCode},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView d) const override {
     // onnx.save writes ir_version (field 1) first; a model has a graph (field 7). The graph's tag is
     // enough: a truncated model is still an ONNX file (Analyze reports the truncation).
@@ -326,6 +353,6 @@ class OnnxAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeOnnxAnalyzer() { return std::make_unique<OnnxAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(onnx, OnnxAnalyzer)
 
 }  // namespace modelguard::formats

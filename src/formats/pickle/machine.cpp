@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "modelguard/formats/npy.h"
 #include "modelguard/formats/pickle.h"
 #include "src/formats/pickle/compat.h"
 #include "src/formats/pickle/text_decode.h"
@@ -263,9 +264,9 @@ class Machine {
   }
 
   // ---------- facts ----------
-  void EmitOnce(std::string_view kind, const std::string& subject, const std::string& name, std::string detail) {
+  void EmitOnce(FactKind kind, const std::string& subject, const std::string& name, std::string detail) {
     if (probe_limit_ != 0) return;
-    std::string key(kind);
+    std::string key(kind.id());
     key += '\x1f';
     key += subject;
     key += '\x1f';
@@ -408,7 +409,7 @@ class Machine {
       dtype_text = Text(nodes_[dtype_node.args.node].items[0]);
     }
     bool is_object = false;
-    auto item_size = NumpyItemSize(dtype_text, &is_object);
+    auto item_size = npy::ItemSize(dtype_text, &is_object);
     if (!item_size) Fail("joblib array wrapper with an unknown dtype '" + dtype_text + "'");
     if (is_object) {
       // The array was written with pickle.dump: a complete, independent pickle stream follows.

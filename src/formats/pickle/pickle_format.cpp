@@ -6,7 +6,24 @@ namespace {
 
 class PickleAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "pickle"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "pickle",
+        .summary =
+            "Python pickle, protocols 0-5: a symbolic machine with CPython's `_pickle` semantics, every import through "
+            "the import policy, several streams per file, joblib's inline arrays followed",
+        .detection_rank = 130,
+        .extensions = {".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib"},
+        .family = FormatFamily::kPickle,
+        .polyglot_probe = true,
+        .carries_weights = true,
+        .libraries = {"transformers", "diffusers", "sentence-transformers", "timm", "sklearn", "scikit-learn"},
+        .facts = {fact::kPickleImport, fact::kPickleDynamicImport, fact::kPickleGlobalMutation, fact::kPickleExtension,
+                  fact::kPicklePersistentId, fact::kPickleFrameMismatch, fact::kPickleOutOfBandBuffer,
+                  fact::kPickleMemoOverwrite, fact::kPickleTrailingData},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     if (data.size() >= 2 && data[0] == 0x80 && data[1] <= 5) return SniffResult::kStrong;
     return pickle::LooksLikePickle(data) ? SniffResult::kWeak : SniffResult::kNo;
@@ -17,6 +34,6 @@ class PickleAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakePickleAnalyzer() { return std::make_unique<PickleAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(pickle, PickleAnalyzer)
 
 }  // namespace modelguard::formats

@@ -8,6 +8,10 @@
 #include "src/formats/registry_entries.h"
 #include "src/formats/zip/zip_reader.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kTorchscriptCode{"torchscript.code"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -26,7 +30,22 @@ constexpr std::string_view kMetadataMembers[] = {
 
 class TorchZipAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "pytorch-zip"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "pytorch-zip",
+        .summary =
+            "PyTorch zip checkpoint (torch.save since 1.6) and TorchScript archive: members read leniently as PyTorch "
+            "does, every `*.pkl` member unpickled as torch.load would, TorchScript `code/` reported",
+        .detection_rank = 10,
+        .extensions = {".pt", ".pth", ".ckpt", ".zip"},
+        .family = FormatFamily::kZip,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"transformers", "diffusers", "sentence-transformers", "peft", "timm"},
+        .facts = {fact::kTorchscriptCode},
+    };
+    return d;
+  }
 
   SniffResult Sniff(ByteView data) const override {
     if (!zip::HasZipMagic(data)) return SniffResult::kNo;
@@ -59,7 +78,7 @@ class TorchZipAnalyzer final : public FormatAnalyzer {
       }
       if (rel.substr(0, 5) == "data/") return zip::MemberAction::kSkip;  // raw tensor storage
       if (rel.substr(0, 5) == "code/" && !EndsWith(rel, ".debug_pkl")) {
-        ctx.Emit("torchscript.code", e.local_header_offset, e.name,
+        ctx.Emit(fact::kTorchscriptCode, e.local_header_offset, e.name,
                  "TorchScript source that torch.jit.load compiles and runs: " + e.name);
         return zip::MemberAction::kSkip;
       }
@@ -71,6 +90,6 @@ class TorchZipAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeTorchZipAnalyzer() { return std::make_unique<TorchZipAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(pytorch_zip, TorchZipAnalyzer)
 
 }  // namespace modelguard::formats

@@ -10,6 +10,16 @@
 #include "src/formats/config/json_guard.h"
 #include "src/formats/registry_entries.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kSafetensorsOffsetOutOfRange{"safetensors.offset-out-of-range"};
+inline constexpr FactKind kSafetensorsSizeMismatch{"safetensors.size-mismatch"};
+inline constexpr FactKind kSafetensorsOverlapOrGap{"safetensors.overlap-or-gap"};
+inline constexpr FactKind kSafetensorsTrailingData{"safetensors.trailing-data"};
+inline constexpr FactKind kSafetensorsUnknownDtype{"safetensors.unknown-dtype"};
+inline constexpr FactKind kSafetensorsMetadataCode{"safetensors.metadata-code"};
+inline constexpr FactKind kSafetensorsMetadataUrl{"safetensors.metadata-url"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -28,7 +38,24 @@ std::optional<uint64_t> DtypeSize(const std::string& dtype) {
 
 class SafetensorsAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "safetensors"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "safetensors",
+        .summary =
+            "safetensors: header at most 100 MB of valid JSON, dtype x shape = byte span, offsets in range, tensors "
+            "tile the buffer, metadata free of code and URLs; tensor bytes never read",
+        .detection_rank = 90,
+        .extensions = {".safetensors"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"transformers", "diffusers", "sentence-transformers", "peft", "timm"},
+        .facts = {fact::kSafetensorsOffsetOutOfRange, fact::kSafetensorsSizeMismatch, fact::kSafetensorsOverlapOrGap,
+                  fact::kSafetensorsTrailingData, fact::kSafetensorsUnknownDtype, fact::kSafetensorsMetadataCode,
+                  fact::kSafetensorsMetadataUrl},
+    };
+    return d;
+  }
 
   SniffResult Sniff(ByteView d) const override {
     if (d.size() < 10) return SniffResult::kNo;
@@ -86,7 +113,7 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
       const uint64_t begin = value["data_offsets"][0].get<uint64_t>();
       const uint64_t end = value["data_offsets"][1].get<uint64_t>();
       if (end < begin || end > data_size) {
-        ctx.Emit("safetensors.offset-out-of-range", 8, key,
+        ctx.Emit(fact::kSafetensorsOffsetOutOfRange, 8, key,
                  "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] do not fit the " +
                      std::to_string(data_size) + "-byte data buffer");
         continue;
@@ -94,7 +121,7 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
       spans.push_back({begin, end, key});
       const auto item = DtypeSize(value["dtype"].get<std::string>());
       if (!item) {
-        ctx.Emit("safetensors.unknown-dtype", 8, key, "unknown dtype '" + value["dtype"].get<std::string>() + "'");
+        ctx.Emit(fact::kSafetensorsUnknownDtype, 8, key, "unknown dtype '" + value["dtype"].get<std::string>() + "'");
         continue;
       }
       uint64_t count = 1;
@@ -112,7 +139,7 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
       }
       if (overflow || (*item != 0 && count > std::numeric_limits<uint64_t>::max() / *item) ||
           count * *item != end - begin) {
-        ctx.Emit("safetensors.size-mismatch", 8, key,
+        ctx.Emit(fact::kSafetensorsSizeMismatch, 8, key,
                  "shape x dtype does not equal the " + std::to_string(end - begin) + " bytes its offsets span");
       }
     }
@@ -121,7 +148,7 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
     uint64_t expected = 0;
     for (const Span& s : spans) {
       if (s.begin != expected) {
-        ctx.Emit("safetensors.overlap-or-gap", data_start + s.begin, s.name,
+        ctx.Emit(fact::kSafetensorsOverlapOrGap, data_start + s.begin, s.name,
                  s.begin < expected
                      ? "tensor overlaps the previous one"
                      : "gap of " + std::to_string(s.begin - expected) + " bytes before this tensor (hidden data)");
@@ -129,7 +156,7 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
       expected = std::max(expected, s.end);
     }
     if (expected != data_size) {
-      ctx.Emit("safetensors.trailing-data", data_start + expected, "",
+      ctx.Emit(fact::kSafetensorsTrailingData, data_start + expected, "",
                std::to_string(data_size - std::min(expected, data_size)) +
                    " bytes after the last tensor are not described by the header");
     }
@@ -148,9 +175,9 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
       }
       const auto& text = value.get_ref<const std::string&>();
       if (auto code = config::LooksLikeCode(text)) {
-        ctx.Emit("safetensors.metadata-code", 8, key, "__metadata__['" + key + "'] contains code: " + *code);
+        ctx.Emit(fact::kSafetensorsMetadataCode, 8, key, "__metadata__['" + key + "'] contains code: " + *code);
       } else if (text.find("://") != std::string::npos) {
-        ctx.Emit("safetensors.metadata-url", 8, key, "__metadata__['" + key + "'] contains a URL");
+        ctx.Emit(fact::kSafetensorsMetadataUrl, 8, key, "__metadata__['" + key + "'] contains a URL");
       }
     }
   }
@@ -158,6 +185,6 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeSafetensorsAnalyzer() { return std::make_unique<SafetensorsAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(safetensors, SafetensorsAnalyzer)
 
 }  // namespace modelguard::formats

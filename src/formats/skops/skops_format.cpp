@@ -7,6 +7,10 @@
 #include "src/formats/registry_entries.h"
 #include "src/formats/zip/json_member.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kSkopsImport{"skops.import"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -21,7 +25,8 @@ void Walk(const nlohmann::json& j, uint64_t offset, AnalysisContext& ctx, std::s
   if (!j.is_object()) return;
   auto emit = [&](const std::string& module, const std::string& name, const char* how) {
     if (!module.empty() && !name.empty() && seen.insert(module + "." + name).second) {
-      ctx.Emit("skops.import", offset, module, std::string("skops.io.load ") + how + " " + module + "." + name, name);
+      ctx.Emit(fact::kSkopsImport, offset, module, std::string("skops.io.load ") + how + " " + module + "." + name,
+               name);
     }
   };
   const auto str = [&](const nlohmann::json& o, const char* key) -> std::string {
@@ -39,7 +44,22 @@ void Walk(const nlohmann::json& j, uint64_t offset, AnalysisContext& ctx, std::s
 
 class SkopsAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "skops"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "skops",
+        .summary =
+            "skops archive of a scikit-learn model: `schema.json` nodes (`__module__`/`__class__`, `FunctionNode`) "
+            "through the import policy",
+        .detection_rank = 30,
+        .extensions = {".skops"},
+        .family = FormatFamily::kZip,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"sklearn", "scikit-learn"},
+        .facts = {fact::kSkopsImport},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     return zip::HasMembers(data, {"schema.json"}) ? SniffResult::kStrong : SniffResult::kNo;
   }
@@ -53,6 +73,6 @@ class SkopsAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeSkopsAnalyzer() { return std::make_unique<SkopsAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(skops, SkopsAnalyzer)
 
 }  // namespace modelguard::formats

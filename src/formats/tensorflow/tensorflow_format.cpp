@@ -7,6 +7,10 @@
 #include "src/formats/protobuf/wire.h"
 #include "src/formats/registry_entries.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kTensorflowOp{"tensorflow.op"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -59,7 +63,7 @@ class GraphWalker {
         op = std::string(f.text().substr(0, 256));
     }
     if (!op.empty() && ops_.insert(op).second) {
-      ctx_.Emit("tensorflow.op", static_cast<uint64_t>(n.data() - top_.data()), op,
+      ctx_.Emit(fact::kTensorflowOp, static_cast<uint64_t>(n.data() - top_.data()), op,
                 "graph uses op " + op + " (node '" + name + "')");
     }
   }
@@ -103,7 +107,22 @@ bool LooksLikeGraphDef(ByteView d) {
 
 class TensorflowAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "tensorflow"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "tensorflow",
+        .summary =
+            "TensorFlow SavedModel or GraphDef: ops of nodes and function bodies against the policy's `ops.tensorflow` "
+            "list",
+        .detection_rank = 140,
+        .extensions = {},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"transformers", "keras", "tf-keras"},
+        .facts = {fact::kTensorflowOp},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView d) const override {
     return LooksLikeSavedModel(d) || LooksLikeGraphDef(d) ? SniffResult::kWeak : SniffResult::kNo;
   }
@@ -118,6 +137,6 @@ class TensorflowAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeTensorflowAnalyzer() { return std::make_unique<TensorflowAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(tensorflow, TensorflowAnalyzer)
 
 }  // namespace modelguard::formats

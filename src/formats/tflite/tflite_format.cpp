@@ -9,6 +9,10 @@
 
 #include "src/formats/registry_entries.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kTfliteCustomOp{"tflite.custom-op"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats {
 namespace {
 
@@ -72,7 +76,20 @@ class FlatBuffer {
 
 class TfliteAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "tflite"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "tflite",
+        .summary = "TensorFlow Lite FlatBuffer: operator codes, `CUSTOM` operators",
+        .detection_rank = 70,
+        .extensions = {".tflite"},
+        .family = FormatFamily::kOwn,
+        .polyglot_probe = false,
+        .carries_weights = true,
+        .libraries = {"tflite"},
+        .facts = {fact::kTfliteCustomOp},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView d) const override {
     return d.size() >= 8 && std::memcmp(d.data() + 4, "TFL3", 4) == 0 ? SniffResult::kStrong : SniffResult::kNo;
   }
@@ -107,7 +124,7 @@ class TfliteAnalyzer final : public FormatAnalyzer {
       auto custom_field = fb.Field(*code, 1);
       const std::string name = custom_field ? fb.String(*custom_field).value_or("<unreadable>") : "<unnamed>";
       if (seen.insert(name).second) {
-        ctx.Emit("tflite.custom-op", *code, name,
+        ctx.Emit(fact::kTfliteCustomOp, *code, name,
                  "custom operator '" + name + "' runs a kernel registered by the application");
       }
     }
@@ -116,6 +133,6 @@ class TfliteAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeTfliteAnalyzer() { return std::make_unique<TfliteAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(tflite, TfliteAnalyzer)
 
 }  // namespace modelguard::formats

@@ -6,7 +6,25 @@ namespace {
 
 class ZipAnalyzer final : public FormatAnalyzer {
  public:
-  std::string_view name() const override { return "zip"; }
+  const FormatDescriptor& descriptor() const override {
+    static const FormatDescriptor d{
+        .name = "zip",
+        .summary =
+            "ZIP archive (also numpy `.npz`): local headers against the central directory, CRCs, flags, names and "
+            "overlaps; every member analysed",
+        .detection_rank = 40,
+        .extensions = {".npz", ".ckpt", ".keras", ".zip"},
+        .family = FormatFamily::kZip,
+        .polyglot_probe = true,
+        .carries_weights = false,
+        .libraries = {},
+        .facts = {fact::kZipHeaderMismatch, fact::kZipCrcMismatch, fact::kZipEncryptionFlag, fact::kZipEncryptedMember,
+                  fact::kZipUnusualFlag, fact::kZipHiddenEntry, fact::kZipDuplicateName, fact::kZipOverlappingEntries,
+                  fact::kZipPathTraversal, fact::kZipPrefixedData, fact::kZipTrailingData,
+                  fact::kZipMissingCentralDirectory, fact::kZipUnsupportedMethod},
+    };
+    return d;
+  }
   SniffResult Sniff(ByteView data) const override {
     if (zip::HasZipMagic(data)) return SniffResult::kStrong;
     // Readers that start from the end (zipfile, unzip) also accept archives with bytes in front.
@@ -19,6 +37,6 @@ class ZipAnalyzer final : public FormatAnalyzer {
 
 }  // namespace
 
-std::unique_ptr<FormatAnalyzer> MakeZipAnalyzer() { return std::make_unique<ZipAnalyzer>(); }
+MODELGUARD_REGISTER_FORMAT(zip, ZipAnalyzer)
 
 }  // namespace modelguard::formats

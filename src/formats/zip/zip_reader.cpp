@@ -1,5 +1,6 @@
 #include "src/formats/zip/zip_reader.h"
 
+#include "modelguard/formats/inflate.h"
 #include "src/formats/common/path_safety.h"
 
 #include <zlib.h>
@@ -147,7 +148,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     cd_offset = r.U32(*eocd + 16);
     const uint16_t comment_len = r.U16(*eocd + 20);
     if (*eocd + kEndSize + comment_len != data.size()) {
-      ctx.Emit("zip.trailing-data", *eocd, "",
+      ctx.Emit(fact::kZipTrailingData, *eocd, "",
                std::to_string(data.size() - *eocd - kEndSize) +
                    " bytes follow the end-of-central-directory record but the comment declares " +
                    std::to_string(comment_len));
@@ -161,7 +162,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
         cd_offset = r.U64(e64 + 48);
         cd_end_record = e64;
       } else {
-        ctx.Emit("zip.header-mismatch", *eocd - 20, "",
+        ctx.Emit(fact::kZipHeaderMismatch, *eocd - 20, "",
                  "zip64 locator points at " + Hex(e64) + ", where there is no zip64 end-of-central-directory record");
       }
     }
@@ -173,7 +174,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     const uint64_t cd_end_expected = cd_end_record;
     if (cd_size <= cd_end_expected && cd_offset <= cd_end_expected - cd_size && cd_offset + cd_size < cd_end_expected) {
       shift = cd_end_expected - cd_size - cd_offset;
-      ctx.Emit("zip.prefixed-data", 0, "",
+      ctx.Emit(fact::kZipPrefixedData, 0, "",
                std::to_string(shift) + " bytes precede the archive; the file may be another format at the same time");
     }
   }
@@ -214,12 +215,12 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
       e.local_header_offset += shift;
       off += kCentralHeaderSize + name_len + extra_len + comment_len;
       if (off > cd_end) {
-        ctx.Emit("zip.header-mismatch", off, "", "central directory runs past its declared size");
+        ctx.Emit(fact::kZipHeaderMismatch, off, "", "central directory runs past its declared size");
       }
       archive.entries.push_back(std::move(e));
     }
   } else {
-    ctx.Emit("zip.missing-central-directory", std::nullopt, "",
+    ctx.Emit(fact::kZipMissingCentralDirectory, std::nullopt, "",
              "no end-of-central-directory record: most loaders refuse this archive, lenient ones read the "
              "local headers; members were recovered from the local headers");
   }
@@ -228,7 +229,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
   for (Entry& e : archive.entries) {
     auto local = ReadLocal(r, e.local_header_offset);
     if (!local) {
-      ctx.Emit("zip.header-mismatch", e.local_header_offset, e.name,
+      ctx.Emit(fact::kZipHeaderMismatch, e.local_header_offset, e.name,
                "the central directory points at " + Hex(e.local_header_offset) + " where there is no local header");
       continue;
     }
@@ -250,14 +251,14 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     if (!diffs.empty()) {
       std::string detail = "local header and central directory disagree (local vs central): ";
       for (size_t i = 0; i < diffs.size(); ++i) detail += (i ? "; " : "") + diffs[i];
-      ctx.Emit("zip.header-mismatch", e.local_header_offset, e.name, std::move(detail));
+      ctx.Emit(fact::kZipHeaderMismatch, e.local_header_offset, e.name, std::move(detail));
     }
     if ((e.flags | local->flags) & (kFlagEncrypted | kFlagStrongEncryption)) {
-      ctx.Emit("zip.encryption-flag", e.local_header_offset, e.name,
+      ctx.Emit(fact::kZipEncryptionFlag, e.local_header_offset, e.name,
                "flag bits " + Hex(e.flags) + " mark the member encrypted; PyTorch ignores them, other readers refuse");
     }
     if ((e.flags | local->flags) & kFlagPatched) {
-      ctx.Emit("zip.unusual-flag", e.local_header_offset, e.name,
+      ctx.Emit(fact::kZipUnusualFlag, e.local_header_offset, e.name,
                "flag bit 0x20 (patched data) is set; readers disagree on how to treat it");
     }
   }
@@ -288,7 +289,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
         e.in_central_directory = false;
         e.local_header_ok = true;
         if (archive.has_central_directory) {
-          ctx.Emit("zip.hidden-entry", off, e.name,
+          ctx.Emit(fact::kZipHiddenEntry, off, e.name,
                    "a local header that the central directory does not list; tools that read local headers "
                    "see this member, others do not");
         }
@@ -308,11 +309,11 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
   std::unordered_map<std::string, int> names;
   for (const Entry& e : archive.entries) {
     if (++names[e.name] == 2) {
-      ctx.Emit("zip.duplicate-name", e.local_header_offset, e.name,
+      ctx.Emit(fact::kZipDuplicateName, e.local_header_offset, e.name,
                "two members share this name; loaders disagree on which one they read");
     }
     if (EscapesDirectory(e.name)) {
-      ctx.Emit("zip.path-traversal", e.local_header_offset, e.name,
+      ctx.Emit(fact::kZipPathTraversal, e.local_header_offset, e.name,
                "member name escapes the extraction directory (absolute path or '..')");
     }
   }
@@ -326,7 +327,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     const Entry& a = *sorted[i];
     const Entry& b = *sorted[i + 1];
     if (a.local_header_offset == b.local_header_offset || a.data_offset + a.compressed_size > b.local_header_offset) {
-      ctx.Emit("zip.overlapping-entries", b.local_header_offset, b.name,
+      ctx.Emit(fact::kZipOverlappingEntries, b.local_header_offset, b.name,
                "member data of '" + a.name + "' overlaps '" + b.name + "' (zip-bomb and parser-confusion technique)");
       break;
     }
@@ -349,46 +350,28 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
   if (entry.method == kMethodStored) {
     out = raw;
   } else if (entry.method == kMethodDeflate) {
-    z_stream zs{};
-    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return std::nullopt;
     storage.clear();
-    zs.next_in = const_cast<Bytef*>(raw.data());
-    uint64_t remaining_in = raw.size();
-    int rc = Z_OK;
-    uint8_t chunk[1 << 16];
-    while (rc != Z_STREAM_END) {
-      if (zs.avail_in == 0) {
-        const auto n = static_cast<uInt>(std::min<uint64_t>(remaining_in, 1u << 30));
-        zs.avail_in = n;
-        remaining_in -= n;
-      }
-      zs.next_out = chunk;
-      zs.avail_out = sizeof chunk;
-      rc = inflate(&zs, Z_NO_FLUSH);
-      const size_t produced = sizeof chunk - zs.avail_out;
-      if (!ctx.ReserveUnpacked(produced, storage.size() + produced, entry.name)) {
-        inflateEnd(&zs);
-        return std::nullopt;
-      }
-      storage.insert(storage.end(), chunk, chunk + produced);
-      if (rc == Z_BUF_ERROR && zs.avail_in == 0 && remaining_in == 0) break;
-      if (rc != Z_OK && rc != Z_STREAM_END) break;
-    }
-    inflateEnd(&zs);
-    if (rc != Z_STREAM_END) {
+    const InflateOutcome r = Inflate(raw, Deflate::kRaw, [&](ByteView chunk) {
+      if (!ctx.ReserveUnpacked(chunk.size(), storage.size() + chunk.size(), entry.name)) return false;
+      storage.insert(storage.end(), chunk.begin(), chunk.end());
+      return true;
+    });
+    if (r.end == InflateEnd::kStopped) return std::nullopt;
+    if (r.end != InflateEnd::kComplete) {
       if (encrypted) {
-        ctx.Emit("zip.encrypted-member", entry.local_header_offset, entry.name,
+        ctx.Emit(fact::kZipEncryptedMember, entry.local_header_offset, entry.name,
                  "the member is encrypted and could not be read; its content was not analysed");
       } else {
         ctx.Emit(fact::kParseError, entry.data_offset, entry.name,
-                 std::string("deflate stream is corrupt or truncated: ") + (zs.msg ? zs.msg : "unexpected end"));
+                 "deflate stream is corrupt or truncated: " +
+                     (r.end == InflateEnd::kCorrupt ? r.message : std::string("unexpected end")));
         if (storage.empty()) return std::nullopt;
       }
       if (encrypted) return std::nullopt;
     }
     out = ByteView(storage.data(), storage.size());
   } else {
-    ctx.Emit("zip.unsupported-method", entry.local_header_offset, entry.name,
+    ctx.Emit(fact::kZipUnsupportedMethod, entry.local_header_offset, entry.name,
              "compression method " + std::to_string(entry.method) + " is not supported; the member was not analysed");
     return std::nullopt;
   }
@@ -399,7 +382,7 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
       crc = crc32(crc, out.data() + off, n);
     }
     if (crc != entry.crc32) {
-      ctx.Emit("zip.crc-mismatch", entry.local_header_offset, entry.name,
+      ctx.Emit(fact::kZipCrcMismatch, entry.local_header_offset, entry.name,
                "CRC-32 of the data is " + Hex(crc) + " but the header says " + Hex(entry.crc32) +
                    "; Python's zipfile refuses the member, PyTorch reads it");
     }

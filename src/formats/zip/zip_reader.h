@@ -12,6 +12,22 @@
 
 #include "modelguard/formats/format.h"
 
+namespace modelguard::formats::fact {
+inline constexpr FactKind kZipHeaderMismatch{"zip.header-mismatch"};
+inline constexpr FactKind kZipCrcMismatch{"zip.crc-mismatch"};
+inline constexpr FactKind kZipEncryptionFlag{"zip.encryption-flag"};
+inline constexpr FactKind kZipEncryptedMember{"zip.encrypted-member"};
+inline constexpr FactKind kZipUnusualFlag{"zip.unusual-flag"};
+inline constexpr FactKind kZipHiddenEntry{"zip.hidden-entry"};
+inline constexpr FactKind kZipDuplicateName{"zip.duplicate-name"};
+inline constexpr FactKind kZipOverlappingEntries{"zip.overlapping-entries"};
+inline constexpr FactKind kZipPathTraversal{"zip.path-traversal"};
+inline constexpr FactKind kZipPrefixedData{"zip.prefixed-data"};
+inline constexpr FactKind kZipTrailingData{"zip.trailing-data"};
+inline constexpr FactKind kZipMissingCentralDirectory{"zip.missing-central-directory"};
+inline constexpr FactKind kZipUnsupportedMethod{"zip.unsupported-method"};
+}  // namespace modelguard::formats::fact
+
 namespace modelguard::formats::zip {
 
 struct Entry {

@@ -197,13 +197,14 @@ std::vector<Finding> Policy::Evaluate(const std::vector<formats::Fact>& facts, c
   std::vector<Finding> findings;
   for (const auto& fact : facts) {
     if (fact.kind == formats::fact::kFormat) continue;
-    std::string rule_id = fact.kind;
+    const std::string_view kind = fact.kind.id();
+    std::string rule_id(kind);
     std::string message = fact.detail;
     std::string evidence;
-    if (IsImportFact(fact.kind)) {
+    if (IsImportFact(kind)) {
       // "<format>.import": the format's loader imports module.name; classified by the one import policy
       // into "<format>.dangerous-import", "<format>.attribute-walk" or "<format>.unknown-import".
-      const std::string prefix = fact.kind.substr(0, fact.kind.size() - kImportSuffix.size());
+      const std::string prefix(kind.substr(0, kind.size() - kImportSuffix.size()));
       const ImportDecision d = ClassifyImport(fact.subject, fact.name);
       evidence = fact.subject + "." + fact.name;
       switch (d.verdict) {
@@ -221,9 +222,9 @@ std::vector<Finding> Policy::Evaluate(const std::vector<formats::Fact>& facts, c
           message = fact.detail + ", which is not on the allowlist";
           break;
       }
-    } else if (IsOpFact(fact.kind)) {
+    } else if (IsOpFact(kind)) {
       // "<format>.op": a graph uses this op; only ops the policy lists for the format become findings.
-      const std::string format = fact.kind.substr(0, fact.kind.size() - kOpSuffix.size());
+      const std::string format(kind.substr(0, kind.size() - kOpSuffix.size()));
       auto ops = dangerous_ops_.find(format);
       if (ops == dangerous_ops_.end()) continue;
       auto op = ops->second.find(fact.subject);
@@ -238,10 +239,19 @@ std::vector<Finding> Policy::Evaluate(const std::vector<formats::Fact>& facts, c
     if (rule != nullptr && !rule->enabled) continue;
     Finding f;
     f.rule_id = rule_id;
-    f.severity = rule ? rule->severity : Severity::kMedium;
     f.location = fact.location.empty() ? file : file + "!" + fact.location;
     f.offset = fact.offset;
-    f.message = message.empty() ? (rule ? rule->summary : rule_id) : message;
+    if (rule != nullptr) {
+      f.severity = rule->severity;
+      f.message = message.empty() ? rule->summary : message;
+    } else {
+      // Every declared kind has a rule in the shipped policy (a test checks it), so this is a policy that
+      // stands alone (inherit_default: false) without it. The fact is not guessed down to a medium: it is
+      // reported as high and says what is missing.
+      f.severity = Severity::kHigh;
+      f.message = (message.empty() ? rule_id : message) + " [the policy has no rule '" + rule_id +
+                  "'; add one to set its severity]";
+    }
     f.evidence = evidence;
     if (rule) {
       f.remediation = rule->remediation;

@@ -2,6 +2,7 @@
 // _pickle does with the same bytes.
 #include <gtest/gtest.h>
 
+#include "modelguard/formats/npy.h"
 #include "modelguard/formats/pickle.h"
 #include "src/formats/pickle/text_decode.h"
 #include "test_support.h"
@@ -384,13 +385,13 @@ TEST(PickleText, DecodersFollowCPython) {
 
 TEST(PickleNumpy, ItemSizes) {
   bool obj = false;
-  EXPECT_EQ(NumpyItemSize("<f8", &obj), 8u);
-  EXPECT_EQ(NumpyItemSize("|b1", &obj), 1u);
-  EXPECT_EQ(NumpyItemSize("<U10", &obj), 40u);
-  EXPECT_EQ(NumpyItemSize("<M8[ns]", &obj), 8u);
-  EXPECT_EQ(NumpyItemSize("|O", &obj), 8u);
+  EXPECT_EQ(npy::ItemSize("<f8", &obj), 8u);
+  EXPECT_EQ(npy::ItemSize("|b1", &obj), 1u);
+  EXPECT_EQ(npy::ItemSize("<U10", &obj), 40u);
+  EXPECT_EQ(npy::ItemSize("<M8[ns]", &obj), 8u);
+  EXPECT_EQ(npy::ItemSize("|O", &obj), 8u);
   EXPECT_TRUE(obj);
-  EXPECT_FALSE(NumpyItemSize("<x9", &obj).has_value());
+  EXPECT_FALSE(npy::ItemSize("<x9", &obj).has_value());
 }
 
 }  // namespace

@@ -46,6 +46,9 @@ class Log : public ::testing::TestWithParam<std::string> {
     if (postgres()) {
       path_ = PostgresUri();
       ASSERT_FALSE(path_.empty()) << "MODELGUARD_TEST_POSTGRES is not set: run scripts/test (it starts PostgreSQL)";
+      // Each test process gets its own schema: ctest runs test cases in parallel against one server.
+      Sql("", "CREATE SCHEMA IF NOT EXISTS " + Schema());
+      path_ += (path_.find('?') == std::string::npos ? "?" : "&") + std::string("options=-csearch_path%3D") + Schema();
       Sql("", "DROP TABLE IF EXISTS mg_log_entries, mg_log_meta, mg_log_checkpoints");
     } else {
       path_ = (fs::temp_directory_path() / ("mg-log-" + std::to_string(::getpid()) + ".db")).string();
@@ -61,12 +64,16 @@ class Log : public ::testing::TestWithParam<std::string> {
   }
   void TearDown() override {
     log_.reset();
-    if (!postgres()) {
+    if (postgres()) {
+      path_ = PostgresUri();
+      Sql("", "DROP SCHEMA IF EXISTS " + Schema() + " CASCADE");
+    } else {
       fs::remove(path_);
       fs::remove(path_ + "-wal");
       fs::remove(path_ + "-shm");
     }
   }
+  static std::string Schema() { return "mg_test_" + std::to_string(::getpid()); }
   // Tampering straight in the database, in each store's dialect.
   void Sql(const std::string& sqlite_statement, const std::string& postgres_statement) {
     if (postgres()) {

@@ -65,30 +65,82 @@ class ApiKeyFilter final : public Filter {
 
 std::string HashApiKey(std::string_view key) { return Sha256Hex(key); }
 
-Result<std::shared_ptr<Filter>> CreateApiKeyFilter(const nlohmann::json& settings, const FilterEnvironment& env) {
-  nlohmann::json list = settings.value("keys", nlohmann::json::array());
-  if (settings.contains("keys_file")) {
-    const std::string path = settings["keys_file"].get<std::string>();
-    std::ifstream in(path);
-    if (!in) return MakeError(ErrorCode::kIo, "api_key.keys_file: cannot read '" + path + "'");
-    auto doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("keys")) {
-      return MakeError(ErrorCode::kParse, "api_key.keys_file: '" + path + "' is not {\"keys\": [...]}");
-    }
-    list = doc["keys"];
-  }
-  if (!list.is_array()) return MakeError(ErrorCode::kInvalidArgument, "api_key.keys: a list is expected");
-  if (list.empty() && !env.keys) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "api_key.keys: at least one key is needed (or a key store: keys.file)");
-  }
+namespace {
+
+Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnvironment& env) {
   std::vector<ApiKeyRecord> keys;
-  for (size_t i = 0; i < list.size(); ++i) {
-    auto key = ParseApiKeyRecord(list[i], "api_key.keys[" + std::to_string(i) + "]");
-    if (!key) return key.error();
-    keys.push_back(std::move(*key));
+  for (const auto& k : settings.Objects("keys")) {
+    ApiKeyRecord record;
+    record.id = k.String("id");
+    auto hash = ParseKeyHash(k.String("sha256"));
+    if (!hash) return k.Invalid("sha256", "64 lower-case hex digits expected (modelguard gateway hash-key)");
+    record.sha256 = *hash;
+    record.routes = k.Strings("routes");
+    record.models = k.Strings("models");
+    record.expires = k.Integer("expires");
+    record.revoked = k.Bool("revoked");
+    record.owner = k.String("owner");
+    record.tier = k.String("tier");
+    record.created = k.Integer("created");
+    keys.push_back(std::move(record));
   }
+  if (settings.Has("keys_file")) {
+    // The key store's file format, read by the key store's parser.
+    const std::string path = settings.String("keys_file");
+    std::ifstream in(path);
+    if (!in) return settings.Invalid("keys_file", "cannot read '" + path + "'");
+    auto doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array())
+      return MakeError(ErrorCode::kParse, "api_key.keys_file: '" + path + "' is not {\"keys\": [...]}");
+    keys.clear();  // the file replaces the inline list
+    for (size_t i = 0; i < doc["keys"].size(); ++i) {
+      auto key = ParseApiKeyRecord(doc["keys"][i], "api_key.keys_file: " + path + ": keys[" + std::to_string(i) + "]");
+      if (!key) return key.error();
+      keys.push_back(std::move(*key));
+    }
+  }
+  if (keys.empty() && !env.keys)
+    return settings.Invalid("keys", "at least one key is needed (or a key store: keys.file)");
   return std::shared_ptr<Filter>(std::make_shared<ApiKeyFilter>(std::move(keys), env.keys));
+}
+
+}  // namespace
+
+const FilterDescriptor& ApiKeyFilterDescriptor() {
+  static const FilterDescriptor descriptor{
+      "api_key",
+      "API keys checked against SHA-256 hashes in constant time, with per-key route and model scopes, expiry and "
+      "revocation; clients send `Authorization: Bearer <key>` or `x-api-key`.",
+      {
+          {.key = "keys",
+           .type = SettingType::kObjectList,
+           .doc = "the accepted keys (`modelguard gateway hash-key` prints the hash)",
+           .default_value = nlohmann::json::array(),
+           .fields =
+               {
+                   {.key = "id",
+                    .type = SettingType::kString,
+                    .doc = "the key's name in audit events",
+                    .required = true},
+                   {.key = "sha256",
+                    .type = SettingType::kString,
+                    .doc = "64 lower-case hex digits: SHA-256 of the key",
+                    .required = true},
+                   {"routes", SettingType::kStringList, "route names the key may use; none: every route",
+                    nlohmann::json::array()},
+                   {"models", SettingType::kStringList, "models the key may ask for; none: every model",
+                    nlohmann::json::array()},
+                   {"expires", SettingType::kInteger, "expiry in seconds since the epoch; 0: never", 0},
+                   {"revoked", SettingType::kBool, "refuse the key", false},
+                   {"owner", SettingType::kString, "who holds the key (informational)", ""},
+                   {"tier", SettingType::kString, "the key's tier (informational)", ""},
+                   {"created", SettingType::kInteger, "creation time in seconds since the epoch (informational)", 0},
+               }},
+          {"keys_file", SettingType::kString,
+           "a JSON file `{\"keys\": [...]}` of the same records, read instead of `keys`"},
+      },
+      Create};
+  return descriptor;
 }
 
 }  // namespace modelguard::gateway

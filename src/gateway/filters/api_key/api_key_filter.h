@@ -10,7 +10,7 @@
 
 namespace modelguard::gateway {
 
-Result<std::shared_ptr<Filter>> CreateApiKeyFilter(const nlohmann::json& settings, const FilterEnvironment& env);
+const FilterDescriptor& ApiKeyFilterDescriptor();
 // The stored form of a key: lower-case hex SHA-256.
 std::string HashApiKey(std::string_view key);
 

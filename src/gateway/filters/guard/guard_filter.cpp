@@ -14,19 +14,11 @@ using guard::Verdict;
 
 enum class Action { kOff, kFlag, kRedact, kBlock };
 
-Result<Action> ParseAction(const nlohmann::json& settings, const char* key, Action fallback, bool redact_allowed) {
-  if (!settings.contains(key)) return fallback;
-  const auto& value = settings[key];
-  if (!value.is_string())
-    return MakeError(ErrorCode::kInvalidArgument, std::string("guard.") + key + " must be a string");
-  const std::string name = value.get<std::string>();
+Action ParseAction(const std::string& name) {
   if (name == "off") return Action::kOff;
   if (name == "flag") return Action::kFlag;
-  if (name == "block") return Action::kBlock;
-  if (name == "redact" && redact_allowed) return Action::kRedact;
-  return MakeError(ErrorCode::kInvalidArgument, std::string("guard.") + key + ": '" + name +
-                                                    "' is not one of off, flag, " + (redact_allowed ? "redact, " : "") +
-                                                    "block");
+  if (name == "redact") return Action::kRedact;
+  return Action::kBlock;  // the schema allows nothing else
 }
 
 // A text inside the request or response body, where it sits, and whose words it is.
@@ -354,72 +346,37 @@ class GuardFilter final : public Filter {
   Settings settings_;
 };
 
-}  // namespace
-
-Result<std::shared_ptr<Filter>> CreateGuardFilter(const nlohmann::json& settings, const FilterEnvironment&) {
-  static const std::set<std::string> kKeys = {
-      "injection",      "pii",   "secrets",    "redaction", "canary",     "canary_template", "prompt_leak_overlap",
-      "output_secrets", "roles", "thresholds", "model",     "signatures", "max_input_bytes", "allow"};
-  for (const auto& [key, value] : settings.items()) {
-    if (!kKeys.count(key)) {
-      std::string known;
-      for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
-      return MakeError(ErrorCode::kInvalidArgument, "guard." + key + ": unknown key (expected one of: " + known + ")");
-    }
-  }
+Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnvironment&) {
   GuardFilter::Settings parsed;
-  auto injection = ParseAction(settings, "injection", Action::kBlock, false);
-  auto pii = ParseAction(settings, "pii", Action::kFlag, true);
-  auto secrets = ParseAction(settings, "secrets", Action::kBlock, true);
-  auto output_secrets = ParseAction(settings, "output_secrets", Action::kBlock, false);
-  for (const auto* r : {&injection, &pii, &secrets, &output_secrets}) {
-    if (!r->ok()) return r->error();
-  }
-  parsed.injection = *injection;
-  parsed.pii = *pii;
-  parsed.secrets = *secrets;
-  parsed.output_secrets = *output_secrets;
-  if (settings.contains("redaction")) {
-    auto mode = guard::ParseRedactMode(settings["redaction"].get<std::string>());
-    if (!mode) return MakeError(ErrorCode::kInvalidArgument, "guard.redaction: " + mode.error().message);
-    parsed.redaction = *mode;
-  }
-  parsed.canary = settings.value("canary", true);
-  parsed.canary_template = settings.value("canary_template", parsed.canary_template);
-  if (parsed.canary_template.find("{canary}") == std::string::npos) {
-    return MakeError(ErrorCode::kInvalidArgument, "guard.canary_template must contain {canary}");
-  }
-  parsed.prompt_leak_overlap = settings.value("prompt_leak_overlap", 0.5);
-  if (parsed.prompt_leak_overlap < 0 || parsed.prompt_leak_overlap > 1)
-    return MakeError(ErrorCode::kInvalidArgument, "guard.prompt_leak_overlap must be within 0..1 (0 disables)");
-  if (settings.contains("roles")) {
-    parsed.roles.clear();
-    for (const auto& role : settings["roles"]) {
-      auto r = guard::ParseRole(role.get<std::string>());
-      if (!r) return MakeError(ErrorCode::kInvalidArgument, "guard.roles: " + r.error().message);
-      parsed.roles.insert(*r);
-    }
+  parsed.injection = ParseAction(settings.String("injection"));
+  parsed.pii = ParseAction(settings.String("pii"));
+  parsed.secrets = ParseAction(settings.String("secrets"));
+  parsed.output_secrets = ParseAction(settings.String("output_secrets"));
+  auto mode = guard::ParseRedactMode(settings.String("redaction"));
+  if (!mode) return settings.Invalid("redaction", mode.error().message);
+  parsed.redaction = *mode;
+  parsed.canary = settings.Bool("canary");
+  parsed.canary_template = settings.String("canary_template");
+  if (parsed.canary_template.find("{canary}") == std::string::npos)
+    return settings.Invalid("canary_template", "must contain {canary}");
+  parsed.prompt_leak_overlap = settings.Number("prompt_leak_overlap");
+  parsed.roles.clear();
+  for (const auto& name : settings.Strings("roles")) {
+    auto role = guard::ParseRole(name);
+    if (!role) return settings.Invalid("roles", role.error().message);
+    parsed.roles.insert(*role);
   }
   guard::GuardOptions options;
-  options.model_path = settings.value("model", std::string());
-  options.signatures_path = settings.value("signatures", std::string());
-  options.max_input_bytes = settings.value("max_input_bytes", options.max_input_bytes);
-  if (auto allow = settings.find("allow"); allow != settings.end()) {
-    if (!allow->is_object())
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "guard.allow must map entity names (EMAIL, PHONE, ... or *) to lists of values");
-    for (const auto& [entity, values] : allow->items())
-      options.allowlist[entity] = values.get<std::vector<std::string>>();
-  }
-  if (auto thresholds = settings.find("thresholds"); thresholds != settings.end()) {
-    for (const auto& [role_name, value] : thresholds->items()) {
-      auto role = guard::ParseRole(role_name);
-      if (!role) return MakeError(ErrorCode::kInvalidArgument, "guard.thresholds: " + role.error().message);
-      guard::Thresholds t{value.value("flag", 0.5), value.value("block", 0.9)};
-      if (!(t.flag >= 0 && t.flag <= t.block))
-        return MakeError(ErrorCode::kInvalidArgument, "guard.thresholds." + role_name + ": need 0 <= flag <= block");
-      options.thresholds[*role] = t;
-    }
+  options.model_path = settings.String("model");
+  options.signatures_path = settings.String("signatures");
+  options.max_input_bytes = static_cast<size_t>(settings.Integer("max_input_bytes"));
+  options.allowlist = settings.StringListMap("allow");
+  for (const auto& [role_name, value] : settings.ObjectMap("thresholds")) {
+    auto role = guard::ParseRole(role_name);
+    if (!role) return settings.Invalid("thresholds." + role_name, role.error().message);
+    guard::Thresholds t{value.Number("flag"), value.Number("block")};
+    if (!(t.flag <= t.block)) return settings.Invalid("thresholds." + role_name, "need 0 <= flag <= block");
+    options.thresholds[*role] = t;
   }
   // Detectors nobody acts on are not run.
   options.injection = options.signatures = options.hidden_text = parsed.injection != Action::kOff;
@@ -428,6 +385,90 @@ Result<std::shared_ptr<Filter>> CreateGuardFilter(const nlohmann::json& settings
   auto detectors = guard::Guard::Create(options);
   if (!detectors) return MakeError(detectors.error().code, "guard: " + detectors.error().message);
   return std::shared_ptr<Filter>(std::make_shared<GuardFilter>(*detectors, std::move(parsed)));
+}
+
+}  // namespace
+
+const FilterDescriptor& GuardFilterDescriptor() {
+  static const std::vector<std::string> kRoles = {"system", "user", "assistant", "tool", "document"};
+  // OpenAI's names, read as system and tool.
+  static const std::vector<std::string> kRoleNames = {"system",   "user",      "assistant", "tool",
+                                                      "document", "developer", "function"};
+  static const FilterDescriptor descriptor{
+      "guard",
+      "The guard detectors (docs/guard.md) on every message by role: prompt injection, PII and credentials flagged, "
+      "redacted or refused; a canary in the system prompt; canary, system-prompt and credential leaks stopped in "
+      "answers, streamed or whole.",
+      {
+          {.key = "injection",
+           .type = SettingType::kString,
+           .doc = "prompt injection (classifier, signatures, hidden text)",
+           .default_value = "block",
+           .allowed = {"off", "flag", "block"}},
+          {.key = "pii",
+           .type = SettingType::kString,
+           .doc = "personal data in requests",
+           .default_value = "flag",
+           .allowed = {"off", "flag", "redact", "block"}},
+          {.key = "secrets",
+           .type = SettingType::kString,
+           .doc = "credentials in requests",
+           .default_value = "block",
+           .allowed = {"off", "flag", "redact", "block"}},
+          {.key = "redaction",
+           .type = SettingType::kString,
+           .doc = "how redacted text is replaced (`vault` restores it in answers)",
+           .default_value = "mask",
+           .allowed = {"mask", "hash", "vault"}},
+          {.key = "output_secrets",
+           .type = SettingType::kString,
+           .doc = "credentials in the model's output end the answer",
+           .default_value = "block",
+           .allowed = {"off", "flag", "block"}},
+          {"canary", SettingType::kBool, "put a fresh canary into the system prompt and watch for it", true},
+          {"canary_template", SettingType::kString, "the text appended to the system prompt; contains `{canary}`",
+           "\n\n<!-- {canary} -->"},
+          {.key = "prompt_leak_overlap",
+           .type = SettingType::kNumber,
+           .doc = "word 5-gram overlap with the system prompt that ends an answer; 0 disables",
+           .default_value = 0.5,
+           .min = 0,
+           .max = 1},
+          {.key = "roles",
+           .type = SettingType::kStringList,
+           .doc = "the roles whose messages are examined",
+           .default_value = kRoles,
+           .allowed = kRoleNames},
+          {.key = "thresholds",
+           .type = SettingType::kObjectMap,
+           .doc = "classifier thresholds per role, instead of the model file's",
+           .default_value = nlohmann::json::object(),
+           .allowed = kRoleNames,
+           .fields =
+               {
+                   {.key = "flag",
+                    .type = SettingType::kNumber,
+                    .doc = "score from which a message is flagged",
+                    .default_value = 0.5,
+                    .min = 0},
+                   {.key = "block",
+                    .type = SettingType::kNumber,
+                    .doc = "score from which a message is blocked (at least flag)",
+                    .default_value = 0.9,
+                    .min = 0},
+               }},
+          {"model", SettingType::kString, "a classifier model file instead of the built-in one", ""},
+          {"signatures", SettingType::kString, "a signature rules file instead of the built-in one", ""},
+          {.key = "max_input_bytes",
+           .type = SettingType::kInteger,
+           .doc = "bytes of each text examined; longer texts cannot be redacted",
+           .default_value = 1 << 20,
+           .min = 1},
+          {"allow", SettingType::kStringListMap,
+           "entity (`EMAIL`, `PHONE`, ... or `*`) -> values never redacted or reported", nlohmann::json::object()},
+      },
+      Create};
+  return descriptor;
 }
 
 }  // namespace modelguard::gateway

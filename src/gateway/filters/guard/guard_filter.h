@@ -11,6 +11,6 @@
 
 namespace modelguard::gateway {
 
-Result<std::shared_ptr<Filter>> CreateGuardFilter(const nlohmann::json& settings, const FilterEnvironment& env);
+const FilterDescriptor& GuardFilterDescriptor();
 
 }  // namespace modelguard::gateway

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "modelguard/core/bytes.h"
+
 namespace modelguard::gateway {
 namespace {
 
@@ -55,7 +57,7 @@ bool VerifySignature(const VerificationKey& key, const JwtParts& token) {
               &size)) {
       return false;
     }
-    return token.signature.size() == size && CRYPTO_memcmp(mac, token.signature.data(), size) == 0;
+    return ConstantTimeEqual(std::string_view(reinterpret_cast<const char*>(mac), size), token.signature);
   }
   std::string signature = token.signature;
   if (key.alg == "ES256") {
@@ -183,45 +185,19 @@ Result<std::shared_ptr<EVP_PKEY>> ReadPublicKey(const std::string& path, const s
 
 }  // namespace
 
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '-')
-      v = 62;
-    else if (c == '_')
-      v = 63;
-    else
-      return std::nullopt;  // padding and the standard alphabet are not base64url (RFC 7515 §2)
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  if (bits >= 6) return std::nullopt;  // a lone trailing character cannot encode a byte
-  return out;
-}
-
 std::optional<JwtParts> SplitJwt(std::string_view token) {
   if (token.size() > 16384) return std::nullopt;
   const auto first = token.find('.');
   if (first == std::string_view::npos) return std::nullopt;
   const auto second = token.find('.', first + 1);
   if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) return std::nullopt;
-  auto header = Base64UrlDecode(token.substr(0, first));
-  auto claims = Base64UrlDecode(token.substr(first + 1, second - first - 1));
-  auto signature = Base64UrlDecode(token.substr(second + 1));
+  // base64url without padding (RFC 7515 §2): '=' and the standard alphabet are refused.
+  auto decode = [](std::string_view part) {
+    return Base64Decode(part, Base64Alphabet::kUrl, Base64Padding::kForbidden);
+  };
+  auto header = decode(token.substr(0, first));
+  auto claims = decode(token.substr(first + 1, second - first - 1));
+  auto signature = decode(token.substr(second + 1));
   if (!header || !claims || !signature) return std::nullopt;
   JwtParts parts;
   parts.header = nlohmann::json::parse(*header, nullptr, false);
@@ -232,36 +208,69 @@ std::optional<JwtParts> SplitJwt(std::string_view token) {
   return parts;
 }
 
-Result<std::shared_ptr<Filter>> CreateJwtFilter(const nlohmann::json& settings, const FilterEnvironment&) {
-  if (!settings.contains("keys") || !settings["keys"].is_array() || settings["keys"].empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "jwt.keys: at least one verification key is needed");
-  }
+namespace {
+
+Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnvironment&) {
   std::vector<VerificationKey> keys;
-  for (size_t i = 0; i < settings["keys"].size(); ++i) {
-    const auto& k = settings["keys"][i];
-    const std::string where = "jwt.keys[" + std::to_string(i) + "]";
+  for (const auto& k : settings.Objects("keys")) {
     VerificationKey key;
-    key.alg = k.value("alg", "");
-    key.kid = k.value("kid", "");
+    key.alg = k.String("alg");
+    key.kid = k.String("kid");
+    // A key with the other kind's material is a configuration mistake, not something to ignore.
+    if (key.alg == "HS256" && k.Has("public_key")) return k.Invalid("public_key", "HS256 keys take a secret");
+    if (key.alg != "HS256" && k.Has("secret")) return k.Invalid("secret", key.alg + " keys take a public_key");
     if (key.alg == "HS256") {
-      key.secret = k.value("secret", "");
+      key.secret = k.String("secret");
       // RFC 7518 §3.2: the HMAC key must be at least as long as the hash output.
-      if (key.secret.size() < 32)
-        return MakeError(ErrorCode::kInvalidArgument, where + ".secret: HS256 needs a secret of at least 32 bytes");
-    } else if (key.alg == "RS256" || key.alg == "ES256") {
-      auto pk = ReadPublicKey(k.value("public_key", ""), key.alg, where);
+      if (key.secret.size() < 32) return k.Invalid("secret", "HS256 needs a secret of at least 32 bytes");
+    } else {
+      auto pk = ReadPublicKey(k.String("public_key"), key.alg, k.Path());
       if (!pk) return pk.error();
       key.public_key = std::move(*pk);
-    } else {
-      return MakeError(ErrorCode::kInvalidArgument, where + ".alg: HS256, RS256 or ES256 expected");
     }
     keys.push_back(std::move(key));
   }
-  const int64_t leeway = settings.value("leeway_seconds", int64_t{30});
-  if (leeway < 0) return MakeError(ErrorCode::kInvalidArgument, "jwt.leeway_seconds must not be negative");
-  return std::shared_ptr<Filter>(std::make_shared<JwtFilter>(std::move(keys), settings.value("issuer", ""),
-                                                             settings.value("audience", ""), leeway,
-                                                             settings.value("require_exp", true)));
+  return std::shared_ptr<Filter>(
+      std::make_shared<JwtFilter>(std::move(keys), settings.String("issuer"), settings.String("audience"),
+                                  settings.Integer("leeway_seconds"), settings.Bool("require_exp")));
+}
+
+}  // namespace
+
+const FilterDescriptor& JwtFilterDescriptor() {
+  static const FilterDescriptor descriptor{
+      "jwt",
+      "JSON Web Tokens instead of API keys: HS256, RS256 and ES256 signatures checked with configured keys (the key "
+      "decides the algorithm; `none` is refused), exp/nbf with leeway, iss, aud, and `routes`/`models` claims as "
+      "scopes.",
+      {
+          {.key = "keys",
+           .type = SettingType::kObjectList,
+           .doc = "verification keys",
+           .min = 1,
+           .required = true,
+           .fields =
+               {
+                   {.key = "alg",
+                    .type = SettingType::kString,
+                    .doc = "the algorithm this key verifies",
+                    .allowed = {"HS256", "RS256", "ES256"},
+                    .required = true},
+                   {"secret", SettingType::kString, "HS256: the shared secret, at least 32 bytes", ""},
+                   {"public_key", SettingType::kString, "RS256/ES256: a PEM public key file (ES256: P-256)", ""},
+                   {"kid", SettingType::kString, "only tokens naming this key id (or none) are tried with it", ""},
+               }},
+          {"issuer", SettingType::kString, "the required `iss` claim; empty: not checked", ""},
+          {"audience", SettingType::kString, "the required `aud` claim (or one of its items); empty: not checked", ""},
+          {.key = "leeway_seconds",
+           .type = SettingType::kInteger,
+           .doc = "clock skew allowed for `exp` and `nbf`",
+           .default_value = 30,
+           .min = 0},
+          {"require_exp", SettingType::kBool, "refuse tokens without an `exp` claim", true},
+      },
+      Create};
+  return descriptor;
 }
 
 }  // namespace modelguard::gateway

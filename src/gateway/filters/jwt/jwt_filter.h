@@ -13,7 +13,7 @@
 
 namespace modelguard::gateway {
 
-Result<std::shared_ptr<Filter>> CreateJwtFilter(const nlohmann::json& settings, const FilterEnvironment& env);
+const FilterDescriptor& JwtFilterDescriptor();
 
 // The three parts of a compact JWS, base64url-decoded; nullopt when the text is not one.
 struct JwtParts {
@@ -22,6 +22,5 @@ struct JwtParts {
   std::string signature;
 };
 std::optional<JwtParts> SplitJwt(std::string_view token);
-std::optional<std::string> Base64UrlDecode(std::string_view text);
 
 }  // namespace modelguard::gateway

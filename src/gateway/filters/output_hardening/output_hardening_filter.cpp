@@ -76,14 +76,36 @@ class OutputHardeningFilter final : public Filter {
   const int64_t max_top_logprobs_;
 };
 
+Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnvironment&) {
+  auto policy = defenses::ParseOutputPolicy(settings.String("mode"));
+  if (!policy) return settings.Invalid("mode", policy.error().message);
+  return std::shared_ptr<Filter>(std::make_shared<OutputHardeningFilter>(
+      *policy, settings.String("field"), settings.Bool("refuse_logit_bias_with_logprobs"),
+      settings.Integer("max_top_logprobs")));
+}
+
 }  // namespace
 
-Result<std::shared_ptr<Filter>> CreateOutputHardeningFilter(const nlohmann::json& settings, const FilterEnvironment&) {
-  auto policy = defenses::ParseOutputPolicy(settings.value("mode", "probabilities"));
-  if (!policy) return MakeError(ErrorCode::kInvalidArgument, "output_hardening.mode: " + policy.error().message);
-  const int64_t cap = settings.value("max_top_logprobs", int64_t{5});
-  return std::shared_ptr<Filter>(std::make_shared<OutputHardeningFilter>(
-      *policy, settings.value("field", "probabilities"), settings.value("refuse_logit_bias_with_logprobs", true), cap));
+const FilterDescriptor& OutputHardeningFilterDescriptor() {
+  static const FilterDescriptor descriptor{
+      "output_hardening",
+      "Coarsens classifier scores (top-K, rounding, label only, reverse sigmoid) and, on LLM routes, refuses "
+      "`logit_bias` together with logprobs and caps `top_logprobs`.",
+      {
+          {"mode", SettingType::kString,
+           "what answers keep: `probabilities`, `top-K`, `round-N`, `label` or `reverse-sigmoid`", "probabilities"},
+          {"field", SettingType::kString, "the answer's field holding the scores (one row or a list of rows)",
+           "probabilities"},
+          {"refuse_logit_bias_with_logprobs", SettingType::kBool,
+           "refuse `logit_bias` with `logprobs`/`top_logprobs` (400 `logit_bias_with_logprobs`)", true},
+          {.key = "max_top_logprobs",
+           .type = SettingType::kInteger,
+           .doc = "cap on `top_logprobs`; -1: no cap",
+           .default_value = 5,
+           .min = -1},
+      },
+      Create};
+  return descriptor;
 }
 
 }  // namespace modelguard::gateway

@@ -10,7 +10,6 @@
 
 namespace modelguard::gateway {
 
-Result<std::shared_ptr<Filter>> CreateOutputHardeningFilter(const nlohmann::json& settings,
-                                                            const FilterEnvironment& env);
+const FilterDescriptor& OutputHardeningFilterDescriptor();
 
 }  // namespace modelguard::gateway

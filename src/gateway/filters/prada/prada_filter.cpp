@@ -16,7 +16,7 @@ using Clock = std::chrono::steady_clock;
 
 enum class Action { kFlag, kThrottle, kBlock };
 
-struct Settings {
+struct Options {
   defenses::PradaOptions prada;
   Action action = Action::kFlag;
   int throttle_per_minute = 10;
@@ -41,7 +41,7 @@ struct Client {
 using Rows = std::vector<std::vector<double>>;
 
 // "inputs": one row of numbers, or a list of rows. Anything else is not a classifier query (nullopt).
-std::optional<Rows> ReadRows(const nlohmann::json& json, const Settings& settings) {
+std::optional<Rows> ReadRows(const nlohmann::json& json, const Options& settings) {
   if (!json.is_object()) return std::nullopt;
   auto it = json.find(settings.input_field);
   if (it == json.end() || !it->is_array() || it->empty()) return std::nullopt;
@@ -69,7 +69,7 @@ std::optional<Rows> ReadRows(const nlohmann::json& json, const Settings& setting
 }
 
 // Predicted class per row from the answer: argmax of "probabilities" rows, or "labels"/"label".
-std::vector<int64_t> ReadClasses(const nlohmann::json& json, const Settings& settings, size_t rows) {
+std::vector<int64_t> ReadClasses(const nlohmann::json& json, const Options& settings, size_t rows) {
   std::vector<int64_t> classes;
   if (!json.is_object()) return classes;
   auto argmax = [](const nlohmann::json& row) -> int64_t {
@@ -100,7 +100,7 @@ std::vector<int64_t> ReadClasses(const nlohmann::json& json, const Settings& set
 
 class PradaFilter final : public Filter {
  public:
-  explicit PradaFilter(Settings settings) : settings_(std::move(settings)) {}
+  explicit PradaFilter(Options settings) : settings_(std::move(settings)) {}
   const char* name() const override { return "prada"; }
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
@@ -182,42 +182,87 @@ class PradaFilter final : public Filter {
     return inserted->second;
   }
 
-  const Settings settings_;
+  const Options settings_;
   std::mutex mutex_;
   std::unordered_map<std::string, Client> clients_;
   std::list<std::string> order_;
 };
 
+Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnvironment&) {
+  Options s;
+  s.prada.delta = settings.Number("delta");
+  s.prada.min_distances = static_cast<size_t>(settings.Integer("min_queries"));
+  s.prada.window = static_cast<size_t>(settings.Integer("window"));
+  s.prada.max_growing_per_class = static_cast<size_t>(settings.Integer("max_remembered_per_class"));
+  s.throttle_per_minute = static_cast<int>(settings.Integer("throttle_per_minute"));
+  s.query_budget = settings.Integer("query_budget");
+  s.input_field = settings.String("input_field");
+  s.output_field = settings.String("output_field");
+  s.max_clients = static_cast<size_t>(settings.Integer("max_clients"));
+  const std::string action = settings.String("action");
+  s.action = action == "block" ? Action::kBlock : action == "throttle" ? Action::kThrottle : Action::kFlag;
+  if (!(s.prada.delta > 0 && s.prada.delta < 1)) return settings.Invalid("delta", "must lie in (0, 1)");
+  if (s.prada.window < s.prada.min_distances) return settings.Invalid("window", "must be at least min_queries");
+  return std::shared_ptr<Filter>(std::make_shared<PradaFilter>(std::move(s)));
+}
+
 }  // namespace
 
-Result<std::shared_ptr<Filter>> CreatePradaFilter(const nlohmann::json& settings, const FilterEnvironment&) {
-  Settings s;
-  s.prada.delta = settings.value("delta", s.prada.delta);
-  s.prada.min_distances = settings.value("min_queries", s.prada.min_distances);
-  s.prada.window = settings.value("window", s.prada.window);
-  s.prada.max_growing_per_class = settings.value("max_remembered_per_class", s.prada.max_growing_per_class);
-  s.throttle_per_minute = settings.value("throttle_per_minute", s.throttle_per_minute);
-  s.query_budget = settings.value("query_budget", s.query_budget);
-  s.input_field = settings.value("input_field", s.input_field);
-  s.output_field = settings.value("output_field", s.output_field);
-  s.max_clients = settings.value("max_clients", s.max_clients);
-  const std::string action = settings.value("action", "flag");
-  if (action == "flag")
-    s.action = Action::kFlag;
-  else if (action == "throttle")
-    s.action = Action::kThrottle;
-  else if (action == "block")
-    s.action = Action::kBlock;
-  else
-    return MakeError(ErrorCode::kInvalidArgument, "prada.action must be flag, throttle or block");
-  if (!(s.prada.delta > 0 && s.prada.delta < 1))
-    return MakeError(ErrorCode::kInvalidArgument, "prada.delta must lie in (0, 1)");
-  if (s.prada.min_distances < 20 || s.prada.window < s.prada.min_distances || s.prada.window > 5000) {
-    return MakeError(ErrorCode::kInvalidArgument, "prada: need 20 <= min_queries <= window <= 5000");
-  }
-  if (s.max_clients < 1 || s.throttle_per_minute < 0 || s.query_budget < 0)
-    return MakeError(ErrorCode::kInvalidArgument, "prada: limits must be positive");
-  return std::shared_ptr<Filter>(std::make_shared<PradaFilter>(std::move(s)));
+const FilterDescriptor& PradaFilterDescriptor() {
+  static const FilterDescriptor descriptor{
+      "prada",
+      "Model-extraction detection on classifier routes (PRADA, Juuti et al. 2019) per API key, with a query "
+      "budget; list it before `output_hardening`.",
+      {
+          {.key = "delta",
+           .type = SettingType::kNumber,
+           .doc = "alarm when the Shapiro-Wilk W of the minimum distances falls below it; in (0, 1)",
+           .default_value = 0.95,
+           .min = 0,
+           .max = 1},
+          {.key = "min_queries",
+           .type = SettingType::kInteger,
+           .doc = "distances recorded before any verdict",
+           .default_value = 100,
+           .min = 20,
+           .max = 5000},
+          {.key = "window",
+           .type = SettingType::kInteger,
+           .doc = "W over this many recent distances (at least min_queries)",
+           .default_value = 500,
+           .min = 20,
+           .max = 5000},
+          {.key = "max_remembered_per_class",
+           .type = SettingType::kInteger,
+           .doc = "queries remembered per class and key (oldest dropped)",
+           .default_value = 4096,
+           .min = 1},
+          {.key = "action",
+           .type = SettingType::kString,
+           .doc = "after an alarm: verdict only, 429 beyond throttle_per_minute, or 403 for the key's requests",
+           .default_value = "flag",
+           .allowed = {"flag", "throttle", "block"}},
+          {.key = "throttle_per_minute",
+           .type = SettingType::kInteger,
+           .doc = "requests per minute a throttled key keeps",
+           .default_value = 10,
+           .min = 0},
+          {.key = "query_budget",
+           .type = SettingType::kInteger,
+           .doc = "samples per key before a second alarm; 0: none",
+           .default_value = 0,
+           .min = 0},
+          {"input_field", SettingType::kString, "the request's field with one row or a list of rows", "inputs"},
+          {"output_field", SettingType::kString, "the answer's scores (argmax is the class), else `labels`",
+           "probabilities"},
+          {.key = "max_clients",
+           .type = SettingType::kInteger,
+           .doc = "keys remembered (least recently seen forgotten)",
+           .default_value = 10000,
+           .min = 1},
+      },
+      Create};
+  return descriptor;
 }
 
 }  // namespace modelguard::gateway

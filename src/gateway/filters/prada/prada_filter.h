@@ -10,6 +10,6 @@
 
 namespace modelguard::gateway {
 
-Result<std::shared_ptr<Filter>> CreatePradaFilter(const nlohmann::json& settings, const FilterEnvironment& env);
+const FilterDescriptor& PradaFilterDescriptor();
 
 }  // namespace modelguard::gateway

@@ -76,28 +76,58 @@ class RateLimitFilter final : public Filter {
   const bool per_route_;
 };
 
+Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnvironment& env) {
+  const double rate = settings.Number("requests_per_second");
+  const double tokens_per_minute = settings.Number("tokens_per_minute");
+  const double burst = settings.Has("burst") ? settings.Number("burst") : std::max(1.0, rate);
+  const double token_burst = settings.Has("token_burst") ? settings.Number("token_burst") : tokens_per_minute;
+  if (!(rate > 0 || tokens_per_minute > 0))
+    return settings.Invalid("", "requests_per_second and/or tokens_per_minute must be positive");
+  if (tokens_per_minute > 0 && !(token_burst >= 1)) return settings.Invalid("token_burst", "must be at least 1");
+  return std::shared_ptr<Filter>(std::make_shared<RateLimitFilter>(
+      env.limits, env.limits_fail_open, rate, burst, tokens_per_minute / 60.0, token_burst,
+      settings.Integer("default_max_tokens"), settings.String("per") == "route"));
+}
+
 }  // namespace
 
-Result<std::shared_ptr<Filter>> CreateRateLimitFilter(const nlohmann::json& settings, const FilterEnvironment& env) {
-  const double rate = settings.value("requests_per_second", 0.0);
-  const double burst = settings.value("burst", std::max(1.0, rate));
-  const double tokens_per_minute = settings.value("tokens_per_minute", 0.0);
-  const double token_burst = settings.value("token_burst", tokens_per_minute);
-  const int64_t default_max = settings.value("default_max_tokens", int64_t{1024});
-  const std::string per = settings.value("per", "key");
-  if (rate < 0 || tokens_per_minute < 0 || !(rate > 0 || tokens_per_minute > 0)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "rate_limit: requests_per_second and/or tokens_per_minute must be positive");
-  }
-  if (rate > 0 && !(burst >= 1)) return MakeError(ErrorCode::kInvalidArgument, "rate_limit.burst must be at least 1");
-  if (tokens_per_minute > 0 && !(token_burst >= 1))
-    return MakeError(ErrorCode::kInvalidArgument, "rate_limit.token_burst must be at least 1");
-  if (default_max <= 0) return MakeError(ErrorCode::kInvalidArgument, "rate_limit.default_max_tokens must be positive");
-  if (per != "key" && per != "route")
-    return MakeError(ErrorCode::kInvalidArgument, "rate_limit.per must be key or route");
-  return std::shared_ptr<Filter>(std::make_shared<RateLimitFilter>(env.limits, env.limits_fail_open, rate, burst,
-                                                                   tokens_per_minute / 60.0, token_burst, default_max,
-                                                                   per == "route"));
+const FilterDescriptor& RateLimitFilterDescriptor() {
+  static const FilterDescriptor descriptor{
+      "rate_limit",
+      "Token buckets per API key (or per route): requests per second and/or tokens per minute; a refusal is 429 "
+      "`rate_limit_exceeded` with `Retry-After`.",
+      {
+          {.key = "requests_per_second",
+           .type = SettingType::kNumber,
+           .doc = "request rate; 0: no request limit",
+           .default_value = 0,
+           .min = 0},
+          {.key = "burst",
+           .type = SettingType::kNumber,
+           .doc = "request bucket size (default: requests_per_second, at least 1)",
+           .min = 1},
+          {.key = "tokens_per_minute",
+           .type = SettingType::kNumber,
+           .doc = "token rate; 0: no token limit",
+           .default_value = 0,
+           .min = 0},
+          {.key = "token_burst",
+           .type = SettingType::kNumber,
+           .doc = "token bucket size (default: tokens_per_minute)",
+           .min = 1},
+          {.key = "default_max_tokens",
+           .type = SettingType::kInteger,
+           .doc = "tokens charged for the answer when the request names no max_tokens",
+           .default_value = 1024,
+           .min = 1},
+          {.key = "per",
+           .type = SettingType::kString,
+           .doc = "whose bucket: the API key's (the route's without a key) or the route's",
+           .default_value = "key",
+           .allowed = {"key", "route"}},
+      },
+      Create};
+  return descriptor;
 }
 
 }  // namespace modelguard::gateway

@@ -10,6 +10,6 @@
 
 namespace modelguard::gateway {
 
-Result<std::shared_ptr<Filter>> CreateRateLimitFilter(const nlohmann::json& settings, const FilterEnvironment& env);
+const FilterDescriptor& RateLimitFilterDescriptor();
 
 }  // namespace modelguard::gateway

@@ -60,18 +60,38 @@ class TokenBudgetFilter final : public Filter {
   const int64_t budget_, window_, default_max_tokens_;
 };
 
+Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnvironment& env) {
+  return std::shared_ptr<Filter>(
+      std::make_shared<TokenBudgetFilter>(env.limits, env.limits_fail_open, settings.Integer("tokens"),
+                                          settings.Integer("window_seconds"), settings.Integer("default_max_tokens")));
+}
+
 }  // namespace
 
-Result<std::shared_ptr<Filter>> CreateTokenBudgetFilter(const nlohmann::json& settings, const FilterEnvironment& env) {
-  const int64_t budget = settings.value("tokens", int64_t{0});
-  const int64_t window = settings.value("window_seconds", int64_t{3600});
-  const int64_t default_max = settings.value("default_max_tokens", int64_t{1024});
-  if (budget <= 0) return MakeError(ErrorCode::kInvalidArgument, "token_budget.tokens must be positive");
-  if (window <= 0) return MakeError(ErrorCode::kInvalidArgument, "token_budget.window_seconds must be positive");
-  if (default_max <= 0)
-    return MakeError(ErrorCode::kInvalidArgument, "token_budget.default_max_tokens must be positive");
-  return std::shared_ptr<Filter>(
-      std::make_shared<TokenBudgetFilter>(env.limits, env.limits_fail_open, budget, window, default_max));
+const FilterDescriptor& TokenBudgetFilterDescriptor() {
+  static const FilterDescriptor descriptor{
+      "token_budget",
+      "A token budget per API key (or per route without a key) and window; each request's worst case is reserved "
+      "before it is forwarded and settled to the upstream's usage, so concurrent requests cannot overshoot.",
+      {
+          {.key = "tokens",
+           .type = SettingType::kInteger,
+           .doc = "the budget per key and window",
+           .min = 1,
+           .required = true},
+          {.key = "window_seconds",
+           .type = SettingType::kInteger,
+           .doc = "window length; windows are aligned to the epoch",
+           .default_value = 3600,
+           .min = 1},
+          {.key = "default_max_tokens",
+           .type = SettingType::kInteger,
+           .doc = "tokens reserved for the answer when the request names no max_tokens",
+           .default_value = 1024,
+           .min = 1},
+      },
+      Create};
+  return descriptor;
 }
 
 }  // namespace modelguard::gateway

@@ -10,6 +10,6 @@
 
 namespace modelguard::gateway {
 
-Result<std::shared_ptr<Filter>> CreateTokenBudgetFilter(const nlohmann::json& settings, const FilterEnvironment& env);
+const FilterDescriptor& TokenBudgetFilterDescriptor();
 
 }  // namespace modelguard::gateway

@@ -2,9 +2,12 @@
 #include <unistd.h>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "modelguard/assess/assess.h"
+#include "modelguard/core/severity.h"
+#include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 
 namespace modelguard::cli {
@@ -43,8 +46,8 @@ int Fail(const char* command, const std::string& message) {
 
 // One line per stage on stderr (and the fraction when it moves by 10 points), so long runs show life
 // without flooding a CI log.
-assess::Progress MakeProgress(bool quiet) {
-  if (quiet) return nullptr;
+assess::Progress MakeProgress() {
+  if (Quiet()) return nullptr;
   auto last_stage = std::make_shared<std::string>();
   auto last_tenth = std::make_shared<int>(-1);
   return [last_stage, last_tenth](const std::string& stage, double fraction) {
@@ -56,21 +59,46 @@ assess::Progress MakeProgress(bool quiet) {
   };
 }
 
-int LevelRank(const std::string& level) { return level == "high" ? 3 : level == "medium" ? 2 : level == "low" ? 1 : 0; }
+std::string JoinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+// The attacks of one risk for --help, from the attack table: name (white/black box, norm), default ones
+// marked with *.
+std::string DescribeAttacks(assess::Risk risk) {
+  std::string out;
+  for (const assess::Attack& attack : assess::Attacks()) {
+    if (attack.risk != risk) continue;
+    out += (out.empty() ? "" : ", ") + std::string(attack.name) + (attack.by_default ? "*" : "") + " (" +
+           (attack.access == assess::Access::kWhiteBox ? "white box" : "black box");
+    if (attack.norm) out += std::string(", ") + (*attack.norm == assess::Norm::kL2 ? "L2" : "L-inf");
+    out += ")";
+  }
+  return out;
+}
+
+std::string AttackHelp() {
+  std::string out = "Attacks (* run by default; white-box ones need a TorchScript target):\n";
+  for (assess::Risk risk : assess::kRisks)
+    out += std::string("  ") + ToString(risk) + ": " + DescribeAttacks(risk) + "\n";
+  return out + "Reference: docs/assess.md.";
+}
 
 struct AssessArgs {
   assess::AssessRequest request;
   std::string attacks = "evasion,extraction,membership";
-  std::string evasion_attacks = "fgsm,pgd,pgd-l2,autoattack,hopskipjump";
-  std::string extraction_methods = "jbda,knockoff";
-  std::string membership_attacks = "yeom,shokri,lira";
+  std::string evasion_attacks = JoinList(assess::DefaultAttacks(assess::Risk::kEvasion));
+  std::string extraction_methods = JoinList(assess::DefaultAttacks(assess::Risk::kExtraction));
+  std::string membership_attacks = JoinList(assess::DefaultAttacks(assess::Risk::kMembership));
   std::string epsilons = "0,0.05,0.1,0.2,0.3";
   std::string l2_epsilons = "0,0.5,1,2";
   std::vector<std::string> headers;
   std::string report_dir;
   std::string fail_on = "high";
   bool json = false;
-  bool quiet = false;
+  std::string format = "text";
   int threads = 0;
 };
 
@@ -93,26 +121,28 @@ int RunAssess(AssessArgs& args) {
     while (!value.empty() && value.front() == ' ') value.erase(0, 1);
     request.http.headers[header.substr(0, colon)] = value;
   }
-  if (args.fail_on != "high" && args.fail_on != "medium" && args.fail_on != "low" && args.fail_on != "never") {
+  // Verdicts are low, medium or high (core Severity); "never" turns the exit code off.
+  const std::optional<Severity> fail_on = args.fail_on == "never" ? std::nullopt : ParseSeverity(args.fail_on);
+  if (args.fail_on != "never" && (!fail_on || *fail_on < Severity::kLow || *fail_on > Severity::kHigh)) {
     return Fail("assess", "--fail-on takes high, medium, low or never");
   }
   if (args.threads > 0) torch::set_num_threads(args.threads);
-  request.progress = MakeProgress(args.quiet);
+  request.progress = MakeProgress();
   auto report = assess::Assess(request);
   if (!report) return Fail("assess", report.error().message);
   if (!args.report_dir.empty()) {
     auto written = assess::WriteReport(*report, args.report_dir);
     if (!written) return Fail("assess", written.error().message);
-    if (!args.quiet) std::cerr << "modelguard assess: wrote " << args.report_dir << "/report.json and report.html\n";
+    Note() << "modelguard assess: wrote " << args.report_dir << "/report.json and report.html\n";
   }
-  if (args.json) {
+  if (args.json || args.format == "json") {
     std::cout << assess::ToJson(*report).dump(2) << "\n";
   } else {
-    for (const auto& v : report->verdicts) std::cout << v.risk << ": " << v.level << " — " << v.summary << "\n";
+    for (const auto& v : report->verdicts)
+      std::cout << v.risk << ": " << ToString(v.level) << " — " << v.summary << "\n";
   }
-  const int threshold = args.fail_on == "never" ? 99 : LevelRank(args.fail_on);
   for (const auto& v : report->verdicts) {
-    if (LevelRank(v.level) >= threshold) return 1;
+    if (fail_on && v.level >= *fail_on) return 1;
   }
   return 0;
 }
@@ -121,7 +151,6 @@ struct HardenArgs {
   assess::HardenRequest request;
   std::string norm = "linf";
   int threads = 0;
-  bool quiet = false;
 };
 
 int RunHarden(HardenArgs& args, bool adversarial) {
@@ -132,7 +161,7 @@ int RunHarden(HardenArgs& args, bool adversarial) {
     return Fail("harden adversarial", "--epsilon must be positive");
   if (!adversarial) request.training.adversarial.epsilon = 0;
   if (args.threads > 0) torch::set_num_threads(args.threads);
-  if (!args.quiet) {
+  if (!Quiet()) {
     request.training.progress = [](int epoch, double loss) {
       std::fprintf(stderr, "modelguard harden: epoch %d, loss %.4f\n", epoch, loss);
     };
@@ -169,25 +198,21 @@ void AddTrainingOptions(CLI::App* command, HardenArgs& args) {
   command->add_option("--split-seed", r.split_seed, "Seed of that split (recorded in the model for `assess`)")
       ->capture_default_str();
   command->add_option("--threads", args.threads, "Intra-op threads (0: libtorch's default)");
-  command->add_flag("--quiet,-q", args.quiet, "No per-epoch progress on stderr");
 }
 
 }  // namespace
 
-Action RegisterAssess(CLI::App& app) {
+Action AddAssess(CLI::App& app) {
   auto args = std::make_shared<AssessArgs>();
   auto& r = args->request;
-  auto* command = app.add_subcommand(
-      "assess",
-      "Attack a classifier (TorchScript file or http:// endpoint): evasion, extraction, membership inference");
+  auto* command = &app;
   command->add_option("target", r.target, "TorchScript model (.pt) or http:// endpoint answering {\"inputs\": [[...]]}")
       ->required();
   command
       ->add_option("--data", r.data_spec,
                    "Dataset: digits, iris, wine, breast_cancer, fashion-mnist, idx:DIR, csv:PATH, npy:X.npy,Y.npy")
       ->required();
-  command->add_option("--attacks", args->attacks, "Risks to assess: evasion,extraction,membership")
-      ->capture_default_str();
+  command->add_option("--attacks", args->attacks, "Risks to assess (comma-separated)")->capture_default_str();
   command->add_option("--budget", r.extraction.budget, "Extraction: target queries per method")->capture_default_str();
   command->add_option("--samples", r.evasion.samples, "Evasion: held-out samples attacked")->capture_default_str();
   command
@@ -201,16 +226,18 @@ Action RegisterAssess(CLI::App& app) {
   command
       ->add_option("--reference-epsilon", r.evasion.reference_epsilon, "Evasion: the L-inf epsilon the verdict reads")
       ->capture_default_str();
-  command->add_option("--evasion-attacks", args->evasion_attacks, "fgsm, pgd, pgd-l2, autoattack, square, hopskipjump")
+  command->add_option("--evasion-attacks", args->evasion_attacks, assess::AttackNames(assess::Risk::kEvasion))
       ->capture_default_str();
   command->add_option("--pgd-steps", r.evasion.pgd_steps, "PGD iterations (APGD runs twice as many)")
       ->capture_default_str();
   command->add_option("--pgd-restarts", r.evasion.pgd_restarts, "PGD random restarts")->capture_default_str();
   command->add_option("--square-queries", r.evasion.square_queries, "Square attack: queries per sample")
       ->capture_default_str();
-  command->add_option("--extraction-methods", args->extraction_methods, "jbda, knockoff")->capture_default_str();
+  command->add_option("--extraction-methods", args->extraction_methods, assess::AttackNames(assess::Risk::kExtraction))
+      ->capture_default_str();
   command->add_option("--rounds", r.extraction.rounds, "Extraction: query/retrain rounds")->capture_default_str();
-  command->add_option("--membership-attacks", args->membership_attacks, "yeom, shokri, lira")->capture_default_str();
+  command->add_option("--membership-attacks", args->membership_attacks, assess::AttackNames(assess::Risk::kMembership))
+      ->capture_default_str();
   command->add_option("--members", r.membership.samples, "Membership: members tested (and as many non-members)")
       ->capture_default_str();
   command->add_option("--shadow-models", r.membership.shadow_models, "Membership: shadow models for shokri and lira")
@@ -230,20 +257,29 @@ Action RegisterAssess(CLI::App& app) {
   command->add_option("--fail-on", args->fail_on, "Exit 1 when a verdict is at or above: high, medium, low, never")
       ->capture_default_str();
   command->add_option("--threads", args->threads, "Intra-op threads (0: libtorch's default)");
-  command->add_flag("--json", args->json, "Print the whole report as JSON on stdout");
-  command->add_flag("--quiet,-q", args->quiet, "No progress on stderr");
-  command->footer("Exit codes: 0 no verdict at or above --fail-on, 1 some, 2 usage, data or model error.");
+  AddFormatOption(command, args->format, {"text", "json"});
+  command->add_flag("--json", args->json, "The same as --format json");
+  Describe(command, AttackHelp(),
+           {"modelguard assess m.pt --data digits --report out/",
+            "modelguard assess m.pt --data digits --attacks evasion --evasion-attacks pgd,autoattack --format json",
+            "modelguard assess http://127.0.0.1:8000/predict --data digits --query-budget 50000 \\\n"
+            "      --header 'Authorization: Bearer KEY'"},
+           "0 no verdict at or above --fail-on, 1 some, 2 usage, data, model or endpoint error");
   return [args]() {
     args->request.extraction.seed = args->request.membership.seed = args->request.evasion.seed;
     return RunAssess(*args);
   };
 }
 
-Action RegisterHarden(CLI::App& app) {
+Action AddHarden(CLI::App& app) {
   auto args = std::make_shared<HardenArgs>();
-  auto* command =
-      app.add_subcommand("harden", "Train classifiers that resist attack (TorchScript in, TorchScript out)");
+  auto* command = &app;
   command->require_subcommand(1);
+  constexpr const char* kExit = "0 trained (a summary as JSON on stdout), 2 usage, data or model error";
+  Describe(command, "",
+           {"modelguard harden train --data digits --out m.pt",
+            "modelguard harden adversarial --model m.pt --data digits --epsilon 0.1 --out robust.pt"},
+           kExit);
   auto* adversarial = command->add_subcommand(
       "adversarial", "PGD adversarial training (Madry et al. 2018) of --model, or of a new --arch");
   adversarial->add_option("--model,-m", args->request.model_path,
@@ -255,8 +291,16 @@ Action RegisterHarden(CLI::App& app) {
       ->capture_default_str();
   adversarial->add_option("--norm", args->norm, "linf or l2")->capture_default_str();
   AddTrainingOptions(adversarial, *args);
+  Describe(adversarial, "",
+           {"modelguard harden adversarial --model m.pt --data digits --epsilon 0.1 --out robust.pt",
+            "modelguard harden adversarial --arch cnn --data fashion-mnist --epsilon 0.1 --norm linf --out robust.pt"},
+           kExit);
   auto* train = command->add_subcommand("train", "Standard training of a new model (a baseline to assess and compare)");
   AddTrainingOptions(train, *args);
+  Describe(train, "",
+           {"modelguard harden train --data digits --out m.pt",
+            "modelguard harden train --data digits --arch cnn --epochs 20 --out m.pt"},
+           kExit);
   return [args, adversarial]() { return RunHarden(*args, adversarial->parsed()); };
 }
 

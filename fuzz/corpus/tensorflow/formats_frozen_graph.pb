@@ -1,0 +1,8 @@
+
+
+xPlaceholder
+
+
+wConst
+
+yMatMul"°	

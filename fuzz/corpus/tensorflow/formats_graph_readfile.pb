@@ -1,0 +1,12 @@
+
+
+xPlaceholder
+
+
+wConst
+
+yMatMul
+
+secretReadFile
+
+out	WriteFile

@@ -1,0 +1,12 @@
+HF
+
+xPlaceholder
+
+
+wConst
+
+yMatMul
+
+
+f
+pEagerPyFunc

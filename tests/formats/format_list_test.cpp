@@ -1,0 +1,81 @@
+// The one list of formats, src/formats/formats.def, and what the build derives from it: every listed folder
+// has sources, the registry holds one analyzer per entry, and every format has a fuzz target (derived in
+// fuzz/CMakeLists.txt) with a kept seed corpus in fuzz/corpus/<target>/.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "modelguard/formats/format.h"
+
+namespace modelguard::formats {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kSource = MODELGUARD_SOURCE_DIR;
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> Folders() {
+  std::vector<std::string> folders;
+  std::ifstream in(kSource + "/src/formats/formats.def");
+  std::string line;
+  const std::regex entry("^MODELGUARD_FORMAT\\(([a-z0-9_]+)\\)");
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (std::regex_search(line, m, entry)) folders.push_back(m[1]);
+  }
+  return folders;
+}
+
+size_t CountFiles(const fs::path& dir) {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    n += it->is_regular_file() && it->file_size() > 0;
+  }
+  return n;
+}
+
+TEST(FormatList, EveryEntryIsAFolderWithSourcesAndOneRegisteredAnalyzer) {
+  const auto folders = Folders();
+  ASSERT_GE(folders.size(), 15u);
+  EXPECT_EQ(folders.size(), Registry().size());
+  for (const auto& folder : folders) {
+    const std::string sources = kSource + "/src/formats/" + folder;
+    bool registers = false;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(sources, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      if (it->path().extension() == ".cpp") {
+        registers |=
+            ReadText(it->path().string()).find("MODELGUARD_REGISTER_FORMAT(" + folder + ",") != std::string::npos;
+      }
+    }
+    EXPECT_TRUE(registers) << "src/formats/" << folder << "/ does not MODELGUARD_REGISTER_FORMAT(" << folder
+                           << ", ...)";
+  }
+}
+
+TEST(FormatList, EveryFormatHasAFuzzTargetAndAKeptCorpus) {
+  // The targets come from the list itself; a folder without its own harness gets fuzz_format.cpp.
+  const std::string cmake = ReadText(kSource + "/fuzz/CMakeLists.txt");
+  EXPECT_NE(cmake.find("modelguard_format_folders("), std::string::npos)
+      << "fuzz/CMakeLists.txt no longer derives its format targets from src/formats/formats.def";
+  auto targets = Folders();
+  targets.push_back("any");         // the whole sniff-and-analyse path
+  targets.push_back("npy_header");  // the shared .npy header reader
+  EXPECT_NE(cmake.find("add_executable(fuzz_npy_header"), std::string::npos);
+  for (const auto& target : targets) {
+    EXPECT_GE(CountFiles(kSource + "/fuzz/corpus/" + target), 1u)
+        << "fuzz target fuzz_" << target << " has no kept seed corpus in fuzz/corpus/" << target << "/";
+  }
+}
+
+}  // namespace
+}  // namespace modelguard::formats

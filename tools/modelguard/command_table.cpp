@@ -1,0 +1,44 @@
+// modelguard's subcommands, in the order `modelguard --help` lists them. To add one: write
+// <name>_command.cpp defining its Add function (the build picks the file up), declare it here and add its
+// entry. main.cpp, --help and the CLI tests (tests/tools/command_table_test.cpp) read this table.
+#include "tools/modelguard/commands.h"
+
+namespace modelguard::cli {
+
+Action AddScan(CLI::App& command);
+Action AddHash(CLI::App& command);
+Action AddSign(CLI::App& command);
+Action AddVerify(CLI::App& command);
+Action AddLog(CLI::App& command);
+Action AddData(CLI::App& command);
+Action AddBom(CLI::App& command);
+Action AddGateway(CLI::App& command);
+Action AddAudit(CLI::App& command);
+Action AddGuard(CLI::App& command);
+
+namespace {
+
+constexpr Command kCommands[] = {
+    {"scan", "Scan model files and directories for code execution and format abuse", AddScan},
+    {"hash", "Compute the OpenSSF model-signing manifest of a model file or directory", AddHash},
+    {"sign", "Sign a model: OpenSSF model-signing bundle (DSSE, in-toto, Sigstore bundle v0.3)", AddSign},
+    {"verify", "Verify an OpenSSF model-signing bundle against the model", AddVerify},
+    {"log", "Append-only transparency log (RFC 9162 Merkle tree in SQLite or PostgreSQL, signed checkpoints)", AddLog},
+    {"data", "Dataset manifests: hash, sign and verify training data", AddData},
+    {"bom", "CycloneDX ML-BOM of a model: hashes, format, model card, datasets, signature, scan verdict", AddBom},
+    {"gateway", "Inference firewall: reverse proxy with filters (API keys, ...) and an audit trail", AddGateway},
+    {"guard", "Prompt-injection/jailbreak classifier, signatures, PII and secret detection and redaction", AddGuard},
+    {"audit", "Check the gateway's hash-chained audit file", AddAudit},
+    // Run by modelguard-assess (assess/command_table.cpp holds their Add functions): only they load libtorch.
+    {"assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference",
+     nullptr, "modelguard-assess"},
+    {"harden",
+     "Train classifiers that resist attack: PGD adversarial training (harden adversarial), baselines (harden train)",
+     nullptr, "modelguard-assess"},
+};
+
+}  // namespace
+
+std::span<const Command> Commands() { return kCommands; }
+
+}  // namespace modelguard::cli

@@ -1,0 +1,88 @@
+#include "tools/modelguard/commands.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "tools/modelguard/cli_util.h"
+
+namespace modelguard::cli {
+namespace {
+
+// Conventions that hold for every command, applied here so a new command cannot miss them.
+void ApplyConventions(CLI::App* command) {
+  for (CLI::Option* option : command->get_options()) {
+    // CLI11 lets a vector option take every following word, so `--ignore a ./model` would swallow the
+    // model path. One value per occurrence keeps options and positionals order-free.
+    if (option->nonpositional() && option->get_items_expected_max() > 1) option->allow_extra_args(false);
+  }
+  auto subcommands = command->get_subcommands([](CLI::App*) { return true; });
+  if (subcommands.empty()) {
+    AddVerbosityFlags(command);
+    return;
+  }
+  for (CLI::App* sub : subcommands) ApplyConventions(sub);
+}
+
+int RunHelperBinary(const char* binary, char** argv) {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  const std::string helper = (error ? std::filesystem::path(argv[0]) : self).parent_path() / binary;
+  argv[0] = const_cast<char*>("modelguard");
+  execv(helper.c_str(), argv);
+  std::cerr << "modelguard: cannot run " << helper << ": " << std::strerror(errno)
+            << " (assess and harden need the libtorch build: scripts/install-deps, then scripts/build)\n";
+  return 2;
+}
+
+}  // namespace
+
+std::vector<std::pair<CLI::App*, Action>> AddCommands(CLI::App& app, std::span<const Command> table) {
+  std::vector<std::pair<CLI::App*, Action>> added;
+  for (const Command& entry : table) {
+    CLI::App* command = app.add_subcommand(entry.name, entry.summary);
+    Action action;
+    if (entry.add != nullptr) {
+      action = entry.add(*command);
+      ApplyConventions(command);
+    }
+    added.emplace_back(command, std::move(action));
+  }
+  return added;
+}
+
+std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  return std::nullopt;
+}
+
+int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char** argv) {
+  if (argc > 1) {
+    for (const Command& entry : table) {
+      if (entry.helper_binary != nullptr && std::strcmp(argv[1], entry.name) == 0)
+        return RunHelperBinary(entry.helper_binary, argv);
+    }
+  }
+  const auto commands = AddCommands(app, table);
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return *exit_code;
+  for (const auto& [command, action] : commands) {
+    if (command->parsed() && action) return action();
+  }
+  return 2;
+}
+
+}  // namespace modelguard::cli
