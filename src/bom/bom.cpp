@@ -14,9 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/core/version.h"
 #include "modelguard/integrity/dataset.h"
-#include "modelguard/integrity/encoding.h"
 #include "modelguard/integrity/manifest.h"
 #include "modelguard/scan/scanner.h"
 
@@ -128,14 +128,9 @@ std::string RandomUuid() {
   for (auto& x : b) x = static_cast<uint8_t>(rd());
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kDigits[b[i] >> 4]);
-    out.push_back(kDigits[b[i] & 15]);
-  }
-  return "urn:uuid:" + out;
+  const std::string hex = HexEncode(std::span<const uint8_t>(b));
+  return "urn:uuid:" + hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
+         "-" + hex.substr(20);
 }
 
 ojson Property(const std::string& name, const std::string& value) { return {{"name", name}, {"value", value}}; }
@@ -233,25 +228,23 @@ Result<std::string> BuildBom(const BomOptions& options) {
   for (const auto& p : options.dataset_manifest_paths)
     manifest_options.ignore_paths.push_back(fs::absolute(p).string());
   manifest_options.jobs = options.jobs;
-  auto manifest = integrity::BuildManifest(options.model_path, manifest_options);
-  if (!manifest) return manifest.error();
-  const std::string root_digest = integrity::ToHex(manifest->root_digest);
+  MG_ASSIGN_OR_RETURN(auto manifest, integrity::BuildManifest(options.model_path, manifest_options));
+  const std::string root_digest = HexEncode(manifest.root_digest);
 
   // Formats and the verdict come from the scanner, so the BOM says what the bytes are, not what names claim.
   std::map<std::string, std::string> formats;
   ojson scan_properties = ojson::array();
   if (options.scan) {
-    auto policy =
-        options.policy_path.empty() ? scan::Policy::Default() : scan::Policy::LoadWithOverrides(options.policy_path);
-    if (!policy) return policy.error();
+    MG_ASSIGN_OR_RETURN(auto policy, options.policy_path.empty()
+                                         ? scan::Policy::Default()
+                                         : scan::Policy::LoadWithOverrides(options.policy_path));
     scan::ScanOptions scan_options;
     scan_options.jobs = options.jobs;
-    scan::Scanner scanner(*policy, scan_options);
-    auto report = scanner.Scan({options.model_path});
-    if (!report) return report.error();
+    scan::Scanner scanner(policy, scan_options);
+    MG_ASSIGN_OR_RETURN(auto report, scanner.Scan({options.model_path}));
     Severity worst = Severity::kInfo;
     size_t findings = 0;
-    for (const auto& f : report->files) {
+    for (const auto& f : report.files) {
       const std::string relative =
           directory ? fs::path(f.path).lexically_relative(options.model_path).generic_string() : ".";
       formats[relative] = f.format;
@@ -271,9 +264,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
   model["type"] = "machine-learning-model";
   model["bom-ref"] = "model:" + model_name;
   model["name"] = model_name;
-  if (!directory && manifest->resources.size() == 1) {
-    model["hashes"] =
-        ojson::array({{{"alg", "SHA-256"}, {"content", integrity::ToHex(manifest->resources[0].digest)}}});
+  if (!directory && manifest.resources.size() == 1) {
+    model["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", HexEncode(manifest.resources[0].digest)}}});
   }
   if (!facts.license.empty()) {
     const std::string id = SpdxId(facts.license);
@@ -290,20 +282,21 @@ Result<std::string> BuildBom(const BomOptions& options) {
   for (const auto& path : options.dataset_manifest_paths) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return MakeError(ErrorCode::kIo, "cannot read dataset manifest '" + path + "'");
-    auto dataset = integrity::ParseDatasetManifest(std::string(std::istreambuf_iterator<char>(in), {}));
-    if (!dataset) return MakeError(dataset.error().code, "'" + path + "': " + dataset.error().message);
-    const std::string ref = "dataset:" + dataset->name;
+    MG_ASSIGN_OR_RETURN_CONTEXT(auto dataset,
+                                integrity::ParseDatasetManifest(std::string(std::istreambuf_iterator<char>(in), {})),
+                                "'" + path + "': ");
+    const std::string ref = "dataset:" + dataset.name;
     uint64_t records = 0;
-    for (const auto& [file, digest] : dataset->records) records += digest.count;
+    for (const auto& [file, digest] : dataset.records) records += digest.count;
     ojson data_properties =
-        ojson::array({Property("modelguard:manifest:root-sha256", integrity::ToHex(dataset->files.root_digest)),
-                      Property("modelguard:manifest:files", std::to_string(dataset->files.resources.size())),
-                      Property("modelguard:manifest:bytes", std::to_string(dataset->files.bytes_hashed))});
+        ojson::array({Property("modelguard:manifest:root-sha256", HexEncode(dataset.files.root_digest)),
+                      Property("modelguard:manifest:files", std::to_string(dataset.files.resources.size())),
+                      Property("modelguard:manifest:bytes", std::to_string(dataset.files.bytes_hashed))});
     if (records) data_properties.push_back(Property("modelguard:manifest:records", std::to_string(records)));
     components.push_back({{"type", "data"},
                           {"bom-ref", ref},
-                          {"name", dataset->name},
-                          {"data", ojson::array({{{"type", "dataset"}, {"name", dataset->name}}})},
+                          {"name", dataset.name},
+                          {"data", ojson::array({{{"type", "dataset"}, {"name", dataset.name}}})},
                           {"properties", std::move(data_properties)}});
     dataset_refs.push_back({{"ref", ref}});
     depends.push_back(ref);
@@ -327,7 +320,7 @@ Result<std::string> BuildBom(const BomOptions& options) {
       const auto payload = nlohmann::json::parse(
           [&] {
             std::string b64 = bundle["dsseEnvelope"].value("payload", "");
-            auto decoded = integrity::Base64Decode(b64);
+            auto decoded = Base64Decode(b64);
             return decoded.value_or("");
           }(),
           nullptr, false);
@@ -348,8 +341,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
 
   ojson model_properties = ojson::array();
   model_properties.push_back(Property("modelguard:manifest:root-sha256", root_digest));
-  model_properties.push_back(Property("modelguard:manifest:files", std::to_string(manifest->resources.size())));
-  model_properties.push_back(Property("modelguard:manifest:bytes", std::to_string(manifest->bytes_hashed)));
+  model_properties.push_back(Property("modelguard:manifest:files", std::to_string(manifest.resources.size())));
+  model_properties.push_back(Property("modelguard:manifest:bytes", std::to_string(manifest.bytes_hashed)));
   if (facts.parameters) model_properties.push_back(Property("modelguard:parameters", std::to_string(facts.parameters)));
   if (!facts.dtype.empty()) model_properties.push_back(Property("modelguard:dtype", facts.dtype));
   if (!facts.base_model.empty()) model_properties.push_back(Property("modelguard:base-model", facts.base_model));
@@ -359,13 +352,13 @@ Result<std::string> BuildBom(const BomOptions& options) {
   model["properties"] = std::move(model_properties);
 
   if (directory) {
-    for (const auto& r : manifest->resources) {
+    for (const auto& r : manifest.resources) {
       ojson file;
       file["type"] = "file";
       file["bom-ref"] = "file:" + r.name;
       file["name"] = r.name;
-      if (manifest->algorithm == integrity::DigestAlgorithm::kSha256) {
-        file["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", integrity::ToHex(r.digest)}}});
+      if (manifest.algorithm == integrity::DigestAlgorithm::kSha256) {
+        file["hashes"] = ojson::array({{{"alg", "SHA-256"}, {"content", HexEncode(r.digest)}}});
       }
       if (auto it = formats.find(r.name); it != formats.end())
         file["properties"] = ojson::array({Property("modelguard:format", it->second)});

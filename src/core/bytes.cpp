@@ -60,13 +60,17 @@ int HexDigitValue(char c) {
   return -1;
 }
 
-std::optional<std::string> HexDecode(std::string_view text) {
+std::optional<std::string> HexDecode(std::string_view text, HexCase hex_case) {
   if (text.size() % 2 != 0) return std::nullopt;
+  auto digit = [hex_case](char c) {
+    if (hex_case == HexCase::kLowerOnly && c >= 'A' && c <= 'F') return -1;
+    return HexDigitValue(c);
+  };
   std::string out;
   out.reserve(text.size() / 2);
   for (size_t i = 0; i < text.size(); i += 2) {
-    const int high = HexDigitValue(text[i]);
-    const int low = HexDigitValue(text[i + 1]);
+    const int high = digit(text[i]);
+    const int low = digit(text[i + 1]);
     if (high < 0 || low < 0) return std::nullopt;
     out.push_back(static_cast<char>(high * 16 + low));
   }

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "modelguard/integrity/encoding.h"
+#include "modelguard/core/bytes.h"
 
 namespace modelguard::gateway {
 
@@ -33,7 +33,7 @@ inline void Sha256(std::string_view text, unsigned char (&digest)[SHA256_DIGEST_
 inline std::string Sha256Hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   Sha256(text, digest);
-  return integrity::Hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 }  // namespace modelguard::gateway
@@ -52,7 +52,7 @@ class Sha256Stream {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     EVP_DigestFinal_ex(ctx_, digest, &size);
-    return integrity::Hex(std::string_view(reinterpret_cast<const char*>(digest), size));
+    return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), size));
   }
 
  private:

@@ -1,40 +1,16 @@
 #include "modelguard/gateway/keys.h"
 
-#include "src/gateway/digest.h"
-
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 
-#include "modelguard/integrity/encoding.h"
+#include "modelguard/core/bytes.h"
+#include "modelguard/core/hash.h"
 
 namespace modelguard::gateway {
 namespace {
-
-std::string ToHex(const std::array<unsigned char, 32>& bytes) {
-  return integrity::Hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
-std::string Base64Url(const unsigned char* data, size_t size) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < size; ++i) {
-    acc = (acc << 8) | data[i];
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return out;
-}
 
 std::vector<std::string> StringList(const nlohmann::json& entry, const char* field, const std::string& where) {
   if (!entry.contains(field)) return {};
@@ -51,34 +27,15 @@ std::vector<std::string> StringList(const nlohmann::json& entry, const char* fie
 }  // namespace
 
 std::optional<std::array<unsigned char, 32>> ParseKeyHash(const std::string& hex) {
-  if (hex.size() != 64) return std::nullopt;
-  std::array<unsigned char, 32> out{};
-  for (size_t i = 0; i < 64; ++i) {
-    const char c = hex[i];
-    unsigned value;
-    if (c >= '0' && c <= '9')
-      value = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f')
-      value = static_cast<unsigned>(c - 'a' + 10);
-    else
-      return std::nullopt;
-    out[i / 2] = static_cast<unsigned char>(out[i / 2] | (i % 2 ? value : value << 4));
-  }
-  return out;
+  return HexDecodeFixed<32>(hex, HexCase::kLowerOnly);
 }
 
-std::array<unsigned char, 32> HashKeyBytes(std::string_view key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  Sha256(key, digest);
-  std::array<unsigned char, 32> out{};
-  std::copy(std::begin(digest), std::end(digest), out.begin());
-  return out;
-}
+std::array<unsigned char, 32> HashKeyBytes(std::string_view key) { return Sha256(key); }
 
 const ApiKeyRecord* FindKey(const std::vector<ApiKeyRecord>& records, const std::array<unsigned char, 32>& hash) {
   const ApiKeyRecord* match = nullptr;
   for (const auto& k : records) {
-    if (CRYPTO_memcmp(k.sha256.data(), hash.data(), hash.size()) == 0) match = &k;
+    if (ConstantTimeEqual(k.sha256, hash)) match = &k;
   }
   return match;
 }
@@ -112,9 +69,11 @@ Result<ApiKeyRecord> ParseApiKeyRecord(const nlohmann::json& k, const std::strin
 }
 
 nlohmann::json ApiKeyRecordJson(const ApiKeyRecord& r) {
-  nlohmann::json out = {{"id", r.id},           {"sha256", ToHex(r.sha256)}, {"owner", r.owner},
-                        {"tier", r.tier},       {"routes", r.routes},        {"models", r.models},
-                        {"expires", r.expires}, {"revoked", r.revoked},      {"created", r.created}};
+  nlohmann::json out = {{"id", r.id},           {"sha256", HexEncode(r.sha256)},
+                        {"owner", r.owner},     {"tier", r.tier},
+                        {"routes", r.routes},   {"models", r.models},
+                        {"expires", r.expires}, {"revoked", r.revoked},
+                        {"created", r.created}};
   return out;
 }
 
@@ -130,9 +89,8 @@ Result<std::shared_ptr<KeyStore>> KeyStore::Open(const std::string& path) {
     return MakeError(ErrorCode::kParse, "keys.file: '" + path + "' is not {\"keys\": [...]}");
   }
   for (size_t i = 0; i < doc["keys"].size(); ++i) {
-    auto record = ParseApiKeyRecord(doc["keys"][i], path + ": keys[" + std::to_string(i) + "]");
-    if (!record) return record.error();
-    store->records_.push_back(std::move(*record));
+    MG_ASSIGN_OR_RETURN(auto record, ParseApiKeyRecord(doc["keys"][i], path + ": keys[" + std::to_string(i) + "]"));
+    store->records_.push_back(std::move(record));
   }
   return store;
 }
@@ -168,9 +126,9 @@ Result<KeyStore::Created> KeyStore::Create(const nlohmann::json& request) {
   }
   unsigned char random[32];
   if (RAND_bytes(random, sizeof random) != 1) return MakeError(ErrorCode::kIo, "no randomness for a new key");
-  created.secret = "mg-" + Base64Url(random, sizeof random);
+  created.secret = "mg-" + Base64Encode(std::span<const uint8_t>(random), Base64Alphabet::kUrl, false);
   r.sha256 = HashKeyBytes(created.secret);
-  if (r.id.empty()) r.id = "key-" + ToHex(r.sha256).substr(0, 12);
+  if (r.id.empty()) r.id = "key-" + HexEncode(r.sha256).substr(0, 12);
   std::unique_lock lock(mutex_);
   for (const auto& existing : records_) {
     if (existing.id == r.id) return MakeError(ErrorCode::kInvalidArgument, "a key with id '" + r.id + "' exists");

@@ -36,6 +36,15 @@ TEST(Hex, RefusesOddLengthAndNonDigits) {
   EXPECT_EQ((*fixed)[0], 0xab);
 }
 
+TEST(Hex, LowerOnlyRefusesUpperCaseDigits) {
+  EXPECT_EQ(HexDecode("deadbeef", HexCase::kLowerOnly), std::string("\xde\xad\xbe\xef"));
+  EXPECT_FALSE(HexDecode("deadBEEF", HexCase::kLowerOnly));
+  EXPECT_FALSE(HexDecode("0g", HexCase::kLowerOnly));
+  EXPECT_TRUE(HexDecodeFixed<2>("abcd", HexCase::kLowerOnly));
+  EXPECT_FALSE(HexDecodeFixed<2>("ABCD", HexCase::kLowerOnly));
+  EXPECT_TRUE(HexDecodeFixed<2>("ABCD"));
+}
+
 // RFC 4648 §10.
 TEST(Base64, Rfc4648Vectors) {
   const std::pair<const char*, const char*> vectors[] = {{"", ""},
@@ -171,6 +180,21 @@ TEST(Try, PropagatesErrorsWithContext) {
   EXPECT_EQ(Quarter(6).error().message, "odd");
   EXPECT_TRUE(CheckQuarter(8));
   EXPECT_EQ(CheckQuarter(6).error().message, "quarter of 6: odd");
+}
+
+Result<int> QuarterWithContext(int value) {
+  MG_ASSIGN_OR_RETURN_CONTEXT(const int half, Half(value), "half of " + std::to_string(value) + ": ");
+  MG_ASSIGN_OR_RETURN_CONTEXT(const int quarter, Half(half), "half of " + std::to_string(half) + ": ");
+  return quarter;
+}
+
+TEST(Try, AssignOrReturnContextKeepsTheCodeAndPrefixesTheMessage) {
+  EXPECT_EQ(*QuarterWithContext(12), 3);
+  auto odd = QuarterWithContext(6);
+  ASSERT_FALSE(odd);
+  EXPECT_EQ(odd.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(odd.error().message, "half of 3: odd");
+  EXPECT_EQ(QuarterWithContext(5).error().message, "half of 5: odd");
 }
 
 }  // namespace

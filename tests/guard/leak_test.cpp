@@ -2,27 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "modelguard/core/bytes.h"
+
 namespace modelguard::guard {
 namespace {
-
-std::string Base64(const std::string& s) {
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < s.size(); i += 3) {
-    const uint32_t v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8) |
-                       static_cast<unsigned char>(s[i + 2]);
-    for (int k = 18; k >= 0; k -= 6) out.push_back(a[(v >> k) & 63]);
-  }
-  if (i < s.size()) {
-    uint32_t v = static_cast<unsigned char>(s[i]) << 16;
-    if (i + 1 < s.size()) v |= static_cast<unsigned char>(s[i + 1]) << 8;
-    out.push_back(a[(v >> 18) & 63]);
-    out.push_back(a[(v >> 12) & 63]);
-    out += i + 1 < s.size() ? std::string(1, a[(v >> 6) & 63]) + "=" : "==";
-  }
-  return out;
-}
 
 TEST(GuardCanary, IsRandomAndWellFormed) {
   auto a = NewCanary();
@@ -51,20 +34,14 @@ TEST(GuardCanary, FoundWhenSplitAcrossChunksAndReencoded) {
   }
   for (const std::string prefix : {"", "x", "xy", "The secret: "}) {
     CanaryWatch watch(canary);  // base64 at every alignment, split in two chunks
-    const std::string encoded = Base64(prefix + canary + " end");
+    const std::string encoded = Base64Encode(prefix + canary + " end");
     const size_t half = encoded.size() / 2;
     watch.Feed(encoded.substr(0, half));
     EXPECT_TRUE(watch.Feed(encoded.substr(half))) << prefix;
   }
   {
     CanaryWatch watch(canary);  // hex of the bytes
-    std::string hex;
-    for (unsigned char c : canary) {
-      static const char* d = "0123456789abcdef";
-      hex += d[c >> 4];
-      hex += d[c & 15];
-    }
-    EXPECT_TRUE(watch.Feed(hex));
+    EXPECT_TRUE(watch.Feed(HexEncode(canary)));
   }
 }
 

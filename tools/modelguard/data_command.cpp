@@ -3,6 +3,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/core/io.h"
 #include "modelguard/integrity/dataset.h"
 #include "modelguard/integrity/signing.h"
@@ -53,8 +54,7 @@ int RunManifest(const DataArgs& args) {
     Note() << "signed manifest -> " << signature << "\n";
   }
   Note() << manifest->files.resources.size() << " files, " << manifest->files.bytes_hashed << " bytes, "
-         << manifest->records.size() << " record files; root sha256:" << integrity::ToHex(manifest->files.root_digest)
-         << "\n";
+         << manifest->records.size() << " record files; root sha256:" << HexEncode(manifest->files.root_digest) << "\n";
   return 0;
 }
 
@@ -102,8 +102,8 @@ int RunVerify(const DataArgs& args) {
     nlohmann::ordered_json doc;
     doc["schema"] = "modelguard.data-verify/v1";
     doc["verified"] = ok;
-    doc["signed_digest"] = integrity::ToHex(expected->files.root_digest);
-    doc["computed_digest"] = integrity::ToHex(actual->files.root_digest);
+    doc["signed_digest"] = HexEncode(expected->files.root_digest);
+    doc["computed_digest"] = HexEncode(actual->files.root_digest);
     doc["differences"] = DifferencesJson(comparison.files);
     doc["records"] = comparison.records;
     std::cout << doc.dump(2) << "\n";

@@ -3,6 +3,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/integrity/manifest.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -33,14 +34,14 @@ int RunHash(const HashArgs& args) {
   if (out == nullptr) return 2;
   if (args.format == "text") {
     for (const auto& r : manifest->resources) *out << integrity::ManifestLine(*manifest, r) << "\n";
-    *out << "root:sha256:" << integrity::ToHex(manifest->root_digest) << "\n";
+    *out << "root:sha256:" << HexEncode(manifest->root_digest) << "\n";
   } else {
     nlohmann::ordered_json doc;
     doc["schema"] = "modelguard.manifest/v1";
     doc["method"] = args.manifest.method;
     doc["hash"] = integrity::ToString(manifest->algorithm);
     if (manifest->shard_size) doc["shard_size"] = manifest->shard_size;
-    doc["root_digest"] = {{"algorithm", "sha256"}, {"value", integrity::ToHex(manifest->root_digest)}};
+    doc["root_digest"] = {{"algorithm", "sha256"}, {"value", HexEncode(manifest->root_digest)}};
     doc["bytes"] = manifest->bytes_hashed;
     auto resources = nlohmann::ordered_json::array();
     for (const auto& r : manifest->resources) {
@@ -50,7 +51,7 @@ int RunHash(const HashArgs& args) {
         rj["start"] = r.start;
         rj["end"] = r.end;
       }
-      rj["digest"] = integrity::ToHex(r.digest);
+      rj["digest"] = HexEncode(r.digest);
       resources.push_back(std::move(rj));
     }
     doc["resources"] = std::move(resources);

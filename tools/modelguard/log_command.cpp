@@ -2,6 +2,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/core/io.h"
 #include "modelguard/integrity/encoding.h"
 #include "modelguard/integrity/log.h"
@@ -28,7 +29,7 @@ struct LogArgs {
   uint64_t old_size = 0;
 };
 
-std::string B64(const merkle::Hash& h) { return integrity::Base64Encode(h); }
+std::string B64(const merkle::Hash& h) { return Base64Encode(h); }
 
 json HashList(const std::vector<merkle::Hash>& hashes) {
   auto out = json::array();
@@ -106,11 +107,12 @@ int RunProve(const LogArgs& args) {
     auto data = ReadFile(args.entry_file);
     if (!data) return Fail(data.error().message);
     auto found = log->FindLeaf(merkle::LeafHash({reinterpret_cast<const uint8_t*>(data->data()), data->size()}));
-    if (!found) {
+    if (!found) return Fail(found.error().message);
+    if (!*found) {
       std::cerr << "modelguard log: '" << args.entry_file << "' is not in the log\n";
       return 1;
     }
-    index = *found;
+    index = **found;
   }
   if (index == UINT64_MAX) return Fail("give --index or --entry");
   auto tree_size = SizeOr(*log, args.size);

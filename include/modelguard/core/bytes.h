@@ -15,13 +15,19 @@ std::string HexEncode(std::string_view bytes);
 inline std::string HexEncode(std::span<const uint8_t> bytes) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
-// Upper- or lower-case digits, even length; anything else (including whitespace) is nullopt.
-std::optional<std::string> HexDecode(std::string_view text);
+// Which digits a decoder accepts. Stored digests that we wrote ourselves (API key hashes, dataset manifests)
+// are read back in their one canonical spelling, so a hand-edited upper-case copy is not silently taken.
+enum class HexCase {
+  kAny,        // 0-9, a-f, A-F
+  kLowerOnly,  // 0-9, a-f
+};
+// Even length, digits of `hex_case`; anything else (including whitespace) is nullopt.
+std::optional<std::string> HexDecode(std::string_view text, HexCase hex_case = HexCase::kAny);
 // Exactly N bytes of hex (2N digits), e.g. a stored SHA-256; nullopt otherwise.
 template <size_t N>
-std::optional<std::array<uint8_t, N>> HexDecodeFixed(std::string_view text) {
+std::optional<std::array<uint8_t, N>> HexDecodeFixed(std::string_view text, HexCase hex_case = HexCase::kAny) {
   if (text.size() != 2 * N) return std::nullopt;
-  auto bytes = HexDecode(text);
+  auto bytes = HexDecode(text, hex_case);
   if (!bytes) return std::nullopt;
   std::array<uint8_t, N> out{};
   for (size_t i = 0; i < N; ++i) out[i] = static_cast<uint8_t>((*bytes)[i]);
@@ -41,6 +47,10 @@ enum class Base64Padding {
 };
 
 std::string Base64Encode(std::string_view bytes, Base64Alphabet alphabet = Base64Alphabet::kStandard, bool pad = true);
+inline std::string Base64Encode(std::span<const uint8_t> bytes, Base64Alphabet alphabet = Base64Alphabet::kStandard,
+                                bool pad = true) {
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), alphabet, pad);
+}
 // Strict: only the alphabet's characters, canonical trailing bits not required; whitespace is an error.
 std::optional<std::string> Base64Decode(std::string_view text, Base64Alphabet alphabet = Base64Alphabet::kStandard,
                                         Base64Padding padding = Base64Padding::kRequired);

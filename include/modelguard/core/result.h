@@ -62,6 +62,7 @@ inline Error WithContext(Error error, std::string_view context) {
 //   MG_TRY(WriteFileAtomic(path, text));                         // returns the error, if any
 //   MG_ASSIGN_OR_RETURN(auto manifest, LoadManifest(path));      // declares manifest, or returns the error
 //   MG_TRY_CONTEXT(Verify(bundle), "bundle " + path + ": ");     // the error with context in front
+//   MG_ASSIGN_OR_RETURN_CONTEXT(auto key, LoadKey(pem), path + ": ");  // declares key, or the error with context
 #define MG_TRY(expression)                                           \
   do {                                                               \
     if (auto mg_try_result_ = (expression); !mg_try_result_) {       \
@@ -81,4 +82,10 @@ inline Error WithContext(Error error, std::string_view context) {
 #define MG_ASSIGN_OR_RETURN_IMPL_(temporary, declaration, expression)       \
   auto temporary = (expression);                                            \
   if (!temporary) return ::modelguard::Error(std::move(temporary).error()); \
+  declaration = std::move(temporary).value()
+#define MG_ASSIGN_OR_RETURN_CONTEXT(declaration, expression, context) \
+  MG_ASSIGN_OR_RETURN_CONTEXT_IMPL_(MG_CONCAT_(mg_result_, __LINE__), declaration, expression, context)
+#define MG_ASSIGN_OR_RETURN_CONTEXT_IMPL_(temporary, declaration, expression, context)       \
+  auto temporary = (expression);                                                             \
+  if (!temporary) return ::modelguard::WithContext(std::move(temporary).error(), (context)); \
   declaration = std::move(temporary).value()

@@ -1,8 +1,8 @@
 #pragma once
 // The guard: decides, in microseconds, whether text going into or coming out of a model carries an
 // injection or jailbreak, hidden text, personal data, credentials or a leaked system prompt. Detectors live
-// in src/guard/<detector>/ and share one normalisation pass; this is their facade for the CLI and the
-// gateway's filters.
+// in src/guard/<detector>/, are listed once (ListDetectors) and share one normalisation pass; this is their
+// facade for the CLI and the gateway's filters.
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -17,8 +17,7 @@
 namespace modelguard::guard {
 
 class InjectionModel;
-class EntityScanner;
-class PatternSet;
+struct DetectorEntry;  // src/guard/detector.h: the extension point
 
 enum class Role { kUser, kSystem, kAssistant, kTool, kDocument };
 Result<Role> ParseRole(std::string_view name);  // also accepts OpenAI's "function" and "developer"
@@ -28,7 +27,7 @@ enum class Verdict { kAllow, kFlag, kBlock };
 const char* ToString(Verdict verdict);
 
 struct Detection {
-  std::string detector;  // "injection_model", "signature", "hidden_text", "pii", "secret"
+  std::string detector;  // its DetectorInfo::name: "injection_model", "signature", "hidden_text", "pii", "secret"
   std::string rule_id;   // "injection.override.en", "pii.credit_card", ...
   std::string
       category;  // "injection", "jailbreak", "exfiltration", "tool_abuse", "prompt_leak", "smuggling", "pii", "secret"
@@ -68,6 +67,20 @@ struct GuardOptions {
   size_t max_input_bytes = size_t{1} << 20;
 };
 
+// What a detector declares about itself. Each detector is a folder under src/guard/ listed once in
+// src/guard/detectors.cpp; the engine runs that list and everything that names detectors reads it.
+struct DetectorInfo {
+  std::string name;                     // the `detector` of its detections
+  std::string folder;                   // src/guard/<folder>/
+  std::string summary;                  // one line
+  std::vector<std::string> categories;  // the `category` values it reports
+  std::vector<std::string> labels;      // its rule ids, or the entity labels it finds
+  std::string option;                   // the GuardOptions switch that turns it on
+  bool entities = false;                // it finds spans that FindEntities and Redact return
+};
+// The built-in detectors, in the order they run.
+std::vector<DetectorInfo> ListDetectors();
+
 enum class RedactMode { kMask, kHash, kVault };
 Result<RedactMode> ParseRedactMode(std::string_view name);
 
@@ -99,6 +112,9 @@ nlohmann::ordered_json ToJson(const Assessment& assessment);
 class Guard {
  public:
   static Result<std::shared_ptr<const Guard>> Create(const GuardOptions& options);
+  // With another detector list than the built-in one (tests; src/guard/detector.h).
+  static Result<std::shared_ptr<const Guard>> Create(const GuardOptions& options,
+                                                     const std::vector<DetectorEntry>& detectors);
   ~Guard();
 
   Assessment Classify(std::string_view text, Role role) const;
@@ -116,13 +132,10 @@ class Guard {
  private:
   Guard();
   bool Allowed(const std::string& entity, std::string_view value) const;
-  struct SignatureRule;
+  struct Slot;  // one built detector with its entry's description and switch
   GuardOptions options_;
   std::shared_ptr<const InjectionModel> model_;
-  std::shared_ptr<const PatternSet> signatures_;
-  std::vector<SignatureRule> signature_rules_;  // one per pattern
-  std::shared_ptr<const EntityScanner> pii_;
-  std::shared_ptr<const EntityScanner> secrets_;
+  std::vector<Slot> detectors_;  // in list order
   std::map<Role, Thresholds> thresholds_;
 };
 

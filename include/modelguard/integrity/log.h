@@ -52,7 +52,9 @@ class TransparencyLog {
   Result<uint64_t> Append(std::string_view data, std::string_view kind);
   Result<uint64_t> Size();
   Result<LogEntry> Entry(uint64_t index);
-  std::optional<uint64_t> FindLeaf(const merkle::Hash& leaf_hash);
+  // The index of the first entry with this leaf hash; nullopt when none has it, an error when the store
+  // cannot answer (a broken database must not read as "not logged").
+  Result<std::optional<uint64_t>> FindLeaf(const merkle::Hash& leaf_hash);
   Result<merkle::Hash> RootAt(uint64_t size);
   Result<std::vector<merkle::Hash>> InclusionProof(uint64_t index, uint64_t size);
   Result<std::vector<merkle::Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size);

@@ -42,7 +42,6 @@ struct Manifest {
 
 Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOptions& options);
 
-std::string ToHex(const std::vector<uint8_t>& bytes);
 const char* ToString(DigestAlgorithm algorithm);
 // How upstream names a resource in statements: "name" (files) or "name:start:end" (shards).
 std::string ResourceName(const Manifest& manifest, const ResourceDigest& resource);

@@ -53,17 +53,15 @@ Result<OutputPolicy> ParseOutputPolicy(std::string_view text) {
     return policy;
   }
   if (text.rfind("top-", 0) == 0) {
-    auto k = number_after("top-", 1, 1000);
-    if (!k) return k.error();
+    MG_ASSIGN_OR_RETURN(auto k, number_after("top-", 1, 1000));
     policy.mode = OutputMode::kTopK;
-    policy.top_k = *k;
+    policy.top_k = k;
     return policy;
   }
   if (text.rfind("round-", 0) == 0) {
-    auto digits = number_after("round-", 0, 8);
-    if (!digits) return digits.error();
+    MG_ASSIGN_OR_RETURN(auto digits, number_after("round-", 0, 8));
     policy.mode = OutputMode::kRounded;
-    policy.digits = *digits;
+    policy.digits = digits;
     return policy;
   }
   return MakeError(ErrorCode::kInvalidArgument, "unknown output policy '" + std::string(text) +

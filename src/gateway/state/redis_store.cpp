@@ -334,8 +334,7 @@ class ClusterNodes final : public Topology {
       if (!node) {
         node = NodeForSlot(slot, hop > 0);
         if (!node) {
-          auto refreshed = Refresh();
-          if (!refreshed) return refreshed.error();
+          MG_TRY(Refresh());
           node = NodeForSlot(slot, false);
           if (!node) return MakeError(ErrorCode::kIo, last_error);
         }

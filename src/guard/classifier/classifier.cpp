@@ -205,8 +205,7 @@ Result<std::shared_ptr<const InjectionModel>> InjectionModel::LoadFile(const std
   if (!in) return MakeError(ErrorCode::kIo, "cannot open guard model " + path);
   std::stringstream buffer;
   buffer << in.rdbuf();
-  auto model = Load(buffer.str());
-  if (!model) return MakeError(model.error().code, path + ": " + model.error().message);
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto model, Load(buffer.str()), path + ": ");
   return model;
 }
 

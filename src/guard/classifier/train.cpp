@@ -134,12 +134,11 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
   };
   // Thresholds from the calibration split's benign texts, per role group, scored like at run time.
   const std::string provisional = InjectionModel::Serialize(features, trained.bias, trained.weights, metadata);
-  auto model = InjectionModel::Load(provisional);
-  if (!model) return model.error();
+  MG_ASSIGN_OR_RETURN(auto model, InjectionModel::Load(provisional));
   std::map<std::string, std::vector<double>> benign_scores, attack_scores;
   for (const auto& row : calibration) {
     const std::string group = row.role == "document" || row.role == "tool" ? "document" : "user";
-    (row.label ? attack_scores : benign_scores)[group].push_back((*model)->Score(row.folded).score);
+    (row.label ? attack_scores : benign_scores)[group].push_back(model->Score(row.folded).score);
   }
   nlohmann::json thresholds = nlohmann::json::object();
   for (const char* group : {"user", "document"}) {

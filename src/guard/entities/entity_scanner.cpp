@@ -58,11 +58,10 @@ double ShannonEntropy(std::string_view s) {
 Result<std::shared_ptr<const EntityScanner>> EntityScanner::Create(std::vector<EntityRule> rules) {
   std::vector<PatternSpec> specs;
   for (const auto& rule : rules) specs.push_back(PatternSpec{rule.pattern, rule.caseless});
-  auto patterns = PatternSet::Compile(specs, false, true);
-  if (!patterns) return patterns.error();
+  MG_ASSIGN_OR_RETURN(auto patterns, PatternSet::Compile(specs, false, true));
   auto scanner = std::make_shared<EntityScanner>();
   scanner->rules_ = std::move(rules);
-  scanner->patterns_ = std::move(*patterns);
+  scanner->patterns_ = std::move(patterns);
   return std::shared_ptr<const EntityScanner>(std::move(scanner));
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "modelguard/core/result.h"
+#include "modelguard/guard/guard.h"
 
 namespace modelguard::guard {
 
@@ -63,5 +64,12 @@ double ShannonEntropy(std::string_view s);
 // The rule tables.
 std::vector<EntityRule> PiiRules();
 std::vector<EntityRule> SecretRules();
+
+// A rule table as a guard detector (src/guard/detector.h) named `name`, each finding asking for `action`.
+class Detector;
+Result<std::unique_ptr<const Detector>> MakeEntityDetector(std::vector<EntityRule> rules, std::string name,
+                                                           Verdict action);
+// The distinct entity labels of a table, in table order (what the detector declares it emits).
+std::vector<std::string> EntityLabels(const std::vector<EntityRule>& rules);
 
 }  // namespace modelguard::guard

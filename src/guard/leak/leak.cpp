@@ -6,39 +6,13 @@
 #include <cctype>
 #include <vector>
 
+#include "modelguard/core/bytes.h"
 #include "src/guard/normalize/normalize.h"
 
 namespace modelguard::guard {
 namespace {
 
 constexpr size_t kShingleWords = 5;
-
-std::string Hex(const unsigned char* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 15]);
-  }
-  return out;
-}
-
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(buffer >> bits) & 63]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 63]);
-  return out;
-}
 
 uint64_t HashWord(std::string_view word) {
   uint64_t h = 0xcbf29ce484222325ULL;
@@ -80,7 +54,7 @@ Result<std::string> NewCanary() {
   // Without the CSPRNG a canary could be guessed: no canary is better than a weak one.
   if (RAND_bytes(random, sizeof random) != 1)
     return MakeError(ErrorCode::kIo, "OpenSSL RAND_bytes failed: cannot make a canary token");
-  return std::string("mgc-") + Hex(random, sizeof random);
+  return std::string("mgc-") + HexEncode(std::span<const uint8_t>(random));
 }
 
 CanaryWatch::CanaryWatch(std::string canary) : canary_(std::move(canary)) {
@@ -89,7 +63,7 @@ CanaryWatch::CanaryWatch(std::string canary) : canary_(std::move(canary)) {
       needle_.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   reversed_needle_.assign(needle_.rbegin(), needle_.rend());
-  hex_needle_ = Hex(reinterpret_cast<const unsigned char*>(canary_.data()), canary_.size());
+  hex_needle_ = HexEncode(canary_);
 }
 
 bool CanaryWatch::Feed(std::string_view text) {
@@ -116,7 +90,7 @@ bool CanaryWatch::Check() {
   }
   // base64 of the canary at any of the three byte alignments: the stable inner characters of each.
   for (size_t shift = 0; shift < 3; ++shift) {
-    const std::string encoded = Base64(std::string(shift, '\0') + canary_);
+    const std::string encoded = Base64Encode(std::string(shift, '\0') + canary_, Base64Alphabet::kStandard, false);
     // Skip the characters that depend on the unknown neighbours.
     const size_t skip = shift == 0 ? 0 : (shift * 8 + 5) / 6;
     if (encoded.size() <= skip + 2) continue;

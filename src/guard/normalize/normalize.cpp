@@ -10,6 +10,8 @@
 #include <array>
 #include <mutex>
 
+#include "modelguard/core/bytes.h"
+
 namespace modelguard::guard {
 namespace {
 
@@ -284,12 +286,6 @@ FoldResult FoldWithMap(std::string_view input, bool with_map) {
 bool IsBase64Char(unsigned char c) { return std::isalnum(c) || c == '+' || c == '/' || c == '-' || c == '_'; }
 bool IsHexChar(unsigned char c) { return std::isxdigit(c) != 0; }
 
-int HexValue(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = static_cast<unsigned char>(std::tolower(c));
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 // Decoded bytes count as hidden text only when they read as text: valid UTF-8, few control characters.
 bool LooksLikeText(std::string_view s) {
   if (s.size() < 6) return false;
@@ -393,8 +389,7 @@ void DecodeSegments(std::string_view input, size_t base, size_t depth, Normalize
       while (j + 3 < input.size() && input[j] == '\\' && input[j + 1] == 'x' &&
              IsHexChar(static_cast<unsigned char>(input[j + 2])) &&
              IsHexChar(static_cast<unsigned char>(input[j + 3]))) {
-        decoded.push_back(static_cast<char>(HexValue(static_cast<unsigned char>(input[j + 2])) * 16 +
-                                            HexValue(static_cast<unsigned char>(input[j + 3]))));
+        decoded.push_back(static_cast<char>(HexDigitValue(input[j + 2]) * 16 + HexDigitValue(input[j + 3])));
         j += 4;
       }
       if (decoded.size() >= kMinEncodedSegment / 2) AddDecoded(out, "hex", decoded, base + i, base + j, depth);
@@ -420,14 +415,9 @@ void DecodeSegments(std::string_view input, size_t base, size_t depth, Normalize
     if (length >= kMinEncodedSegment) {
       const std::string_view run = input.substr(i, length);
       if (all_hex && length % 2 == 0) {
-        std::string decoded;
-        for (size_t k = 0; k + 1 < length; k += 2) {
-          decoded.push_back(static_cast<char>(HexValue(static_cast<unsigned char>(run[k])) * 16 +
-                                              HexValue(static_cast<unsigned char>(run[k + 1]))));
-        }
-        AddDecoded(out, "hex", decoded, base + i, base + j, depth);
+        AddDecoded(out, "hex", HexDecode(run).value_or(""), base + i, base + j, depth);
       } else if ((has_upper || has_digit) && has_lower) {  // a plain long word is not base64
-        AddDecoded(out, "base64", DecodeBase64Lenient(run), base + i, base + j, depth);
+        AddDecoded(out, "base64", Base64DecodeLenient(run), base + i, base + j, depth);
       }
     }
     i = j;
@@ -438,8 +428,7 @@ void DecodeSegments(std::string_view input, size_t base, size_t depth, Normalize
     for (size_t i = 0; i < input.size(); ++i) {
       if (input[i] == '%' && i + 2 < input.size() && IsHexChar(static_cast<unsigned char>(input[i + 1])) &&
           IsHexChar(static_cast<unsigned char>(input[i + 2]))) {
-        decoded.push_back(static_cast<char>(HexValue(static_cast<unsigned char>(input[i + 1])) * 16 +
-                                            HexValue(static_cast<unsigned char>(input[i + 2]))));
+        decoded.push_back(static_cast<char>(HexDigitValue(input[i + 1]) * 16 + HexDigitValue(input[i + 2])));
         i += 2;
       } else {
         decoded.push_back(input[i] == '+' ? ' ' : input[i]);
@@ -467,34 +456,6 @@ std::pair<size_t, size_t> NormalizedText::SourceRange(size_t begin, size_t end) 
 }
 
 std::string Fold(std::string_view input) { return FoldWithMap(input, false).folded; }
-
-std::string DecodeBase64Lenient(std::string_view text) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+' || c == '-')
-      v = 62;
-    else if (c == '/' || c == '_')
-      v = 63;
-    else
-      break;
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
 
 NormalizedText Normalize(std::string_view input) {
   FoldResult folded = FoldWithMap(input, true);

@@ -47,9 +47,6 @@ struct NormalizedText {
 // Folds `input` (any bytes; invalid UTF-8 is counted and replaced by U+FFFD).
 NormalizedText Normalize(std::string_view input);
 
-// Standard or URL-safe base64, padding optional; stops at the first character outside the alphabet.
-std::string DecodeBase64Lenient(std::string_view text);
-
 // Only the folding, no decoded views (used on decoded views themselves and on model inputs).
 std::string Fold(std::string_view input);
 

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <map>
 
+#include "src/guard/detector.h"
 #include "src/guard/entities/entity_scanner.h"
 
 namespace modelguard::guard {
@@ -223,6 +224,29 @@ std::vector<EntityRule> PiiRules() {
       R"(\d{1,5} [a-z][a-z.']{1,20}( [a-z][a-z.']{1,20}){0,3} (street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|parkway|pkwy|square|sq)\b\.?)",
       true, 0.6, 0.85, {"address", "live at", "lives at", "located at", "ship to", "deliver to", "resides"}, nullptr));
   return rules;
+}
+
+}  // namespace modelguard::guard
+
+namespace modelguard::guard {
+
+DetectorEntry PiiDetectorEntry() {
+  DetectorInfo info;
+  info.name = "pii";
+  info.folder = "pii";
+  info.summary =
+      "personal data confirmed by the checks its numbering schemes define (Luhn, mod-97, SSN ranges, E.164) and "
+      "context words; reported, never blocked by itself";
+  info.categories = {"pii"};
+  info.labels = EntityLabels(PiiRules());
+  info.option = "pii";
+  info.entities = true;
+  return DetectorEntry{std::move(info), [](const GuardOptions& o) { return o.pii; },
+                       [](const DetectorContext&) -> Result<std::unique_ptr<const Detector>> {
+                         MG_ASSIGN_OR_RETURN_CONTEXT(auto made, MakeEntityDetector(PiiRules(), "pii", Verdict::kAllow),
+                                                     "PII rules: ");
+                         return made;
+                       }};
 }
 
 }  // namespace modelguard::guard

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/bytes.h"
+#include "src/guard/detector.h"
 #include "src/guard/entities/entity_scanner.h"
 #include "src/guard/normalize/normalize.h"
 
@@ -16,7 +18,7 @@ namespace {
 // A JWT's first segment is a JSON header naming its algorithm.
 bool ValidJwt(std::string_view text, size_t& begin, size_t& end) {
   const std::string_view token = text.substr(begin, end - begin);
-  const auto header = nlohmann::json::parse(DecodeBase64Lenient(token.substr(0, token.find('.'))), nullptr, false);
+  const auto header = nlohmann::json::parse(Base64DecodeLenient(token.substr(0, token.find('.'))), nullptr, false);
   return header.is_object() && header.contains("alg");
 }
 
@@ -139,6 +141,29 @@ std::vector<EntityRule> SecretRules() {
     add(std::move(generic));
   }
   return rules;
+}
+
+}  // namespace modelguard::guard
+
+namespace modelguard::guard {
+
+DetectorEntry SecretDetectorEntry() {
+  DetectorInfo info;
+  info.name = "secret";
+  info.folder = "secrets";
+  info.summary =
+      "credentials by the prefixes and shapes their issuers document, PEM private keys, JWTs, passwords in URLs "
+      "and high-entropy values assigned to secret-looking names; flagged";
+  info.categories = {"secret"};
+  info.labels = EntityLabels(SecretRules());
+  info.option = "secrets";
+  info.entities = true;
+  return DetectorEntry{std::move(info), [](const GuardOptions& o) { return o.secrets; },
+                       [](const DetectorContext&) -> Result<std::unique_ptr<const Detector>> {
+                         MG_ASSIGN_OR_RETURN_CONTEXT(
+                             auto made, MakeEntityDetector(SecretRules(), "secret", Verdict::kFlag), "secret rules: ");
+                         return made;
+                       }};
 }
 
 }  // namespace modelguard::guard

@@ -3,7 +3,6 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 
 #include <fstream>
 #include <sstream>
@@ -44,13 +43,6 @@ Status WriteFile(const std::string& path, std::string_view bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!out) return MakeError(ErrorCode::kIo, "short write to '" + path + "'");
   return Ok{};
-}
-
-std::string Sha256(std::string_view bytes) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
 }
 
 Result<Key> LoadPublicKeyPem(std::string_view text) {
@@ -185,47 +177,3 @@ std::string KeyDescription(EVP_PKEY* key) {
 }
 
 }  // namespace modelguard::integrity::crypto
-
-namespace modelguard::integrity {
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::optional<std::string> Base64Decode(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  for (size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    const bool alphabet =
-        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-    const bool padding = c == '=' && i + 2 >= in.size();
-    if (!alphabet && !padding) return std::nullopt;
-  }
-  if (in.empty()) return std::string{};
-  std::string out(in.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0) return std::nullopt;
-  size_t len = static_cast<size_t>(n);
-  // EVP_DecodeBlock counts padding as zero bytes.
-  for (size_t i = in.size(); i > 0 && in[i - 1] == '='; --i) --len;
-  out.resize(len);
-  return out;
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
-
-}  // namespace modelguard::integrity

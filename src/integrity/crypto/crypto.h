@@ -1,7 +1,7 @@
 #pragma once
-// OpenSSL 3 glue shared by signing, verification and the transparency log: PEM/DER loading, base64,
-// digests and signatures whose hash follows the key (ECDSA P-256/SHA-256, P-384/SHA-384, P-521/SHA-512;
-// Ed25519 signs the message itself). Internal to modelguard_integrity.
+// OpenSSL 3 glue shared by signing, verification and the transparency log: PEM/DER loading and signatures whose hash
+// follows the key (ECDSA P-256/SHA-256, P-384/SHA-384, P-521/SHA-512; Ed25519 signs the message itself). Internal to
+// modelguard_integrity.
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -11,8 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "modelguard/core/bytes.h"
+#include "modelguard/core/hash.h"
 #include "modelguard/core/result.h"
-#include "modelguard/integrity/encoding.h"
 
 namespace modelguard::integrity::crypto {
 
@@ -27,11 +28,6 @@ using Cert = std::unique_ptr<X509, CertFree>;
 
 Result<std::string> ReadFile(const std::string& path);
 Status WriteFile(const std::string& path, std::string_view bytes);
-
-using integrity::Base64Decode;
-using integrity::Base64Encode;
-using integrity::Hex;
-std::string Sha256(std::string_view bytes);  // raw 32 bytes
 
 // PEM text may be preceded by anything (upstream's key files start with a human-readable dump).
 Result<Key> LoadPublicKeyPem(std::string_view pem);

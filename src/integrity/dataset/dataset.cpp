@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "modelguard/integrity/encoding.h"
+#include "modelguard/core/bytes.h"
 
 namespace modelguard::integrity {
 namespace {
@@ -45,24 +45,11 @@ Result<RecordDigest> HashRecords(const fs::path& path, bool csv) {
   return digest;
 }
 
+// Digests are read back in the lower-case spelling DatasetManifestJson gives them.
 std::optional<std::vector<uint8_t>> FromHex(const std::string& hex) {
-  if (hex.size() % 2) return std::nullopt;
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    auto nibble = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<uint8_t>(hi * 16 + lo));
-  }
-  return out;
-}
-
-std::string HashHex(const merkle::Hash& h) {
-  return Hex(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+  auto bytes = HexDecode(hex, HexCase::kLowerOnly);
+  if (!bytes) return std::nullopt;
+  return std::vector<uint8_t>(bytes->begin(), bytes->end());
 }
 
 }  // namespace
@@ -88,18 +75,16 @@ Result<DatasetManifest> BuildDatasetManifest(const std::string& path, const Data
   DatasetManifest out;
   std::error_code ec;
   out.name = fs::weakly_canonical(path, ec).filename().string();
-  auto files = BuildManifest(path, options.files);
-  if (!files) return files.error();
-  out.files = std::move(*files);
+  MG_ASSIGN_OR_RETURN(auto files, BuildManifest(path, options.files));
+  out.files = std::move(files);
   if (options.records) {
     const bool single = !fs::is_directory(path);
     for (const auto& r : out.files.resources) {
       bool csv = false;
       const std::string& file_name = single ? path : r.name;
       if (!RecordFile(file_name, csv) || out.records.contains(r.name)) continue;
-      auto digest = HashRecords(single ? fs::path(path) : fs::path(path) / r.name, csv);
-      if (!digest) return digest.error();
-      out.records[r.name] = *digest;
+      MG_ASSIGN_OR_RETURN(auto digest, HashRecords(single ? fs::path(path) : fs::path(path) / r.name, csv));
+      out.records[r.name] = digest;
     }
   }
   return out;
@@ -112,7 +97,7 @@ std::string DatasetManifestJson(const DatasetManifest& m) {
   doc["method"] = m.files.method == ManifestMethod::kShards ? "shards" : "files";
   doc["hash"] = ToString(m.files.algorithm);
   if (m.files.method == ManifestMethod::kShards) doc["shard_size"] = m.files.shard_size;
-  doc["root_digest"] = ToHex(m.files.root_digest);
+  doc["root_digest"] = HexEncode(m.files.root_digest);
   doc["bytes"] = m.files.bytes_hashed;
   doc["record_hashing"] = !m.records.empty();
   auto resources = nlohmann::ordered_json::array();
@@ -123,9 +108,9 @@ std::string DatasetManifestJson(const DatasetManifest& m) {
       item["start"] = r.start;
       item["end"] = r.end;
     }
-    item["digest"] = ToHex(r.digest);
+    item["digest"] = HexEncode(r.digest);
     if (auto it = m.records.find(r.name); it != m.records.end() && r.start == 0) {
-      item["records"] = {{"count", it->second.count}, {"merkle_root", HashHex(it->second.root)}};
+      item["records"] = {{"count", it->second.count}, {"merkle_root", HexEncode(it->second.root)}};
     }
     resources.push_back(std::move(item));
   }
@@ -187,8 +172,8 @@ DatasetOptions OptionsOf(const DatasetManifest& m) {
 DatasetComparison CompareDatasets(const DatasetManifest& expected, const DatasetManifest& actual) {
   DatasetComparison out;
   std::map<std::string, std::string> want, have;
-  for (const auto& r : expected.files.resources) want[ResourceName(expected.files, r)] = ToHex(r.digest);
-  for (const auto& r : actual.files.resources) have[ResourceName(actual.files, r)] = ToHex(r.digest);
+  for (const auto& r : expected.files.resources) want[ResourceName(expected.files, r)] = HexEncode(r.digest);
+  for (const auto& r : actual.files.resources) have[ResourceName(actual.files, r)] = HexEncode(r.digest);
   out.files = CompareDigests(want, have);
   for (const auto& [name, records] : expected.records) {
     auto it = actual.records.find(name);

@@ -23,14 +23,13 @@ std::string KeyHash(const std::string& origin, EVP_PKEY* key) {
     std::string material = origin + "\n";
     material.push_back('\x01');
     material.append(reinterpret_cast<const char*>(raw), len);
-    return crypto::Sha256(material).substr(0, 4);
+    return Sha256Bytes(material).substr(0, 4);
   }
-  return crypto::Sha256(crypto::PublicKeyDer(key)).substr(0, 4);
+  return Sha256Bytes(crypto::PublicKeyDer(key)).substr(0, 4);
 }
 
 std::string NoteBody(const std::string& origin, uint64_t size, const merkle::Hash& root) {
-  return origin + "\n" + std::to_string(size) + "\n" +
-         crypto::Base64Encode(std::string_view(reinterpret_cast<const char*>(root.data()), root.size())) + "\n";
+  return origin + "\n" + std::to_string(size) + "\n" + Base64Encode(root) + "\n";
 }
 
 }  // namespace
@@ -40,27 +39,24 @@ TransparencyLog::~TransparencyLog() = default;
 Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string& path, const std::string& origin) {
   std::unique_ptr<TransparencyLog> log(new TransparencyLog());
   const bool postgres = path.rfind("postgresql://", 0) == 0 || path.rfind("postgres://", 0) == 0;
-  auto store = postgres ? OpenPostgresStore(path) : OpenSqliteStore(path);
-  if (!store) return store.error();
-  log->store_ = std::move(*store);
-  auto stored = log->store_->GetMeta("origin");
-  if (!stored) return stored.error();
-  if (*stored) {
-    if (!origin.empty() && origin != **stored) {
-      return MakeError(ErrorCode::kInvalidArgument, "the log is named '" + **stored + "', not '" + origin + "'");
+  MG_ASSIGN_OR_RETURN(auto store, postgres ? OpenPostgresStore(path) : OpenSqliteStore(path));
+  log->store_ = std::move(store);
+  MG_ASSIGN_OR_RETURN(auto stored, log->store_->GetMeta("origin"));
+  if (stored) {
+    if (!origin.empty() && origin != *stored) {
+      return MakeError(ErrorCode::kInvalidArgument, "the log is named '" + *stored + "', not '" + origin + "'");
     }
-    log->origin_ = **stored;
+    log->origin_ = *stored;
   } else {
     log->origin_ = origin.empty() ? "modelguard.local/log" : origin;
-    if (auto s = log->store_->SetMeta("origin", log->origin_); !s) return s.error();
+    MG_TRY(log->store_->SetMeta("origin", log->origin_));
   }
   return log;
 }
 
 Result<std::string> TransparencyLog::PublicKeyPem() {
-  auto pem = store_->GetMeta("public_key");
-  if (!pem) return pem.error();
-  return pem->value_or("");
+  MG_ASSIGN_OR_RETURN(auto pem, store_->GetMeta("public_key"));
+  return pem.value_or("");
 }
 
 Result<uint64_t> TransparencyLog::Append(std::string_view data, std::string_view kind) {
@@ -74,16 +70,15 @@ Result<uint64_t> TransparencyLog::Size() { return store_->Count(); }
 
 Result<LogEntry> TransparencyLog::Entry(uint64_t index) { return store_->Entry(index); }
 
-std::optional<uint64_t> TransparencyLog::FindLeaf(const merkle::Hash& leaf_hash) {
-  auto found = store_->FindLeaf(leaf_hash);
-  return found ? *found : std::nullopt;
+Result<std::optional<uint64_t>> TransparencyLog::FindLeaf(const merkle::Hash& leaf_hash) {
+  return store_->FindLeaf(leaf_hash);
 }
 
 Result<std::vector<merkle::Hash>> TransparencyLog::LeafHashes(uint64_t size) {
   std::vector<merkle::Hash> hashes;
   hashes.reserve(size);
   bool contiguous = true;
-  auto visited = store_->ForEach(size, false, [&](uint64_t index, std::string_view, std::string_view leaf) {
+  MG_TRY(store_->ForEach(size, false, [&](uint64_t index, std::string_view, std::string_view leaf) {
     if (!contiguous || index != hashes.size() || leaf.size() != 32) {
       contiguous = false;
       return;
@@ -91,8 +86,7 @@ Result<std::vector<merkle::Hash>> TransparencyLog::LeafHashes(uint64_t size) {
     merkle::Hash h;
     std::memcpy(h.data(), leaf.data(), 32);
     hashes.push_back(h);
-  });
-  if (!visited) return visited.error();
+  }));
   if (!contiguous)
     return MakeError(ErrorCode::kParse,
                      "the log's entries are not contiguous at index " + std::to_string(hashes.size()));
@@ -102,68 +96,56 @@ Result<std::vector<merkle::Hash>> TransparencyLog::LeafHashes(uint64_t size) {
 }
 
 Result<merkle::Hash> TransparencyLog::RootAt(uint64_t size) {
-  auto leaves = LeafHashes(size);
-  if (!leaves) return leaves.error();
-  return merkle::Root(*leaves);
+  MG_ASSIGN_OR_RETURN(auto leaves, LeafHashes(size));
+  return merkle::Root(leaves);
 }
 
 Result<std::vector<merkle::Hash>> TransparencyLog::InclusionProof(uint64_t index, uint64_t size) {
-  auto leaves = LeafHashes(size);
-  if (!leaves) return leaves.error();
-  return merkle::InclusionProof(*leaves, index);
+  MG_ASSIGN_OR_RETURN(auto leaves, LeafHashes(size));
+  return merkle::InclusionProof(leaves, index);
 }
 
 Result<std::vector<merkle::Hash>> TransparencyLog::ConsistencyProof(uint64_t old_size, uint64_t new_size) {
-  auto leaves = LeafHashes(new_size);
-  if (!leaves) return leaves.error();
-  return merkle::ConsistencyProof(*leaves, old_size);
+  MG_ASSIGN_OR_RETURN(auto leaves, LeafHashes(new_size));
+  return merkle::ConsistencyProof(leaves, old_size);
 }
 
 Result<Checkpoint> TransparencyLog::SignCheckpoint(const std::string& private_key_pem) {
-  auto key = crypto::LoadPrivateKeyPem(private_key_pem);
-  if (!key) return key.error();
-  const std::string public_pem = crypto::PublicKeyPem(key->get());
-  auto pinned = PublicKeyPem();
-  if (!pinned) return pinned.error();
-  if (pinned->empty()) {
-    if (auto s = store_->SetMeta("public_key", public_pem); !s) return s.error();
-  } else if (*pinned != public_pem) {
+  MG_ASSIGN_OR_RETURN(auto key, crypto::LoadPrivateKeyPem(private_key_pem));
+  const std::string public_pem = crypto::PublicKeyPem(key.get());
+  MG_ASSIGN_OR_RETURN(auto pinned, PublicKeyPem());
+  if (pinned.empty()) {
+    MG_TRY(store_->SetMeta("public_key", public_pem));
+  } else if (pinned != public_pem) {
     return MakeError(ErrorCode::kInvalidArgument, "this log's checkpoints are signed with another key");
   }
-  auto size = Size();
-  if (!size) return size.error();
-  auto root = RootAt(*size);
-  if (!root) return root.error();
-  Checkpoint c{origin_, *size, *root, {}};
-  const std::string body = NoteBody(origin_, *size, *root);
-  auto signature = crypto::Sign(key->get(), body);
-  if (!signature) return signature.error();
+  MG_ASSIGN_OR_RETURN(auto size, Size());
+  MG_ASSIGN_OR_RETURN(auto root, RootAt(size));
+  Checkpoint c{origin_, size, root, {}};
+  const std::string body = NoteBody(origin_, size, root);
+  MG_ASSIGN_OR_RETURN(auto signature, crypto::Sign(key.get(), body));
   c.note = body + "\n" + std::string(kNoteSignatureDash) + " " + origin_ + " " +
-           crypto::Base64Encode(KeyHash(origin_, key->get()) + *signature) + "\n";
-  if (auto s = store_->PutCheckpoint(*size, *root, c.note); !s) return s.error();
+           Base64Encode(KeyHash(origin_, key.get()) + signature) + "\n";
+  MG_TRY(store_->PutCheckpoint(size, root, c.note));
   return c;
 }
 
 Result<std::optional<Checkpoint>> TransparencyLog::LatestCheckpoint() {
-  auto all = store_->Checkpoints();
-  if (!all) return all.error();
-  if (all->empty()) return std::optional<Checkpoint>{};
-  auto pem = PublicKeyPem();
-  if (!pem) return pem.error();
-  auto checkpoint = VerifyCheckpointNote(all->back().second, *pem);
-  if (!checkpoint) return checkpoint.error();
-  return std::optional<Checkpoint>(std::move(*checkpoint));
+  MG_ASSIGN_OR_RETURN(auto all, store_->Checkpoints());
+  if (all.empty()) return std::optional<Checkpoint>{};
+  MG_ASSIGN_OR_RETURN(auto pem, PublicKeyPem());
+  MG_ASSIGN_OR_RETURN(auto checkpoint, VerifyCheckpointNote(all.back().second, pem));
+  return std::optional<Checkpoint>(std::move(checkpoint));
 }
 
 Result<LogAudit> TransparencyLog::Audit() {
   LogAudit audit;
-  auto size = Size();
-  if (!size) return size.error();
-  audit.size = *size;
+  MG_ASSIGN_OR_RETURN(auto size, Size());
+  audit.size = size;
   std::vector<merkle::Hash> leaves;
-  leaves.reserve(*size);
+  leaves.reserve(size);
   bool gap = false;
-  auto visited = store_->ForEach(UINT64_MAX, true, [&](uint64_t index, std::string_view data, std::string_view stored) {
+  MG_TRY(store_->ForEach(UINT64_MAX, true, [&](uint64_t index, std::string_view data, std::string_view stored) {
     if (gap) return;
     if (index != leaves.size()) {
       audit.problems.push_back("entry " + std::to_string(leaves.size()) + " is missing (next stored index " +
@@ -178,16 +160,13 @@ Result<LogAudit> TransparencyLog::Audit() {
     }
     // The tree is rebuilt from the data itself, so rewriting data and hash together still changes the root.
     leaves.push_back(recomputed);
-  });
-  if (!visited) return visited.error();
+  }));
   if (gap) return audit;
   audit.root = merkle::Root(leaves);
-  auto pem = PublicKeyPem();
-  if (!pem) return pem.error();
-  auto checkpoints = store_->Checkpoints();
-  if (!checkpoints) return checkpoints.error();
-  for (const auto& [size_at, note] : *checkpoints) {
-    auto checkpoint = VerifyCheckpointNote(note, *pem);
+  MG_ASSIGN_OR_RETURN(auto pem, PublicKeyPem());
+  MG_ASSIGN_OR_RETURN(auto checkpoints, store_->Checkpoints());
+  for (const auto& [size_at, note] : checkpoints) {
+    auto checkpoint = VerifyCheckpointNote(note, pem);
     if (!checkpoint) {
       audit.problems.push_back("checkpoint at size " + std::to_string(size_at) + ": " + checkpoint.error().message);
       continue;

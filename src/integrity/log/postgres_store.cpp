@@ -51,17 +51,15 @@ class PostgresStore final : public LogStore {
   }
 
   Result<std::optional<std::string>> GetMeta(const std::string& key) override {
-    auto r = Query("SELECT value FROM mg_log_meta WHERE key = $1", {{key}});
-    if (!r) return r.error();
-    if (PQntuples(r->get()) == 0) return std::optional<std::string>{};
-    return std::optional<std::string>(std::string(Value(r->get(), 0, 0)));
+    MG_ASSIGN_OR_RETURN(auto r, Query("SELECT value FROM mg_log_meta WHERE key = $1", {{key}}));
+    if (PQntuples(r.get()) == 0) return std::optional<std::string>{};
+    return std::optional<std::string>(std::string(Value(r.get(), 0, 0)));
   }
 
   Status SetMeta(const std::string& key, const std::string& value) override {
-    auto r = Query(
+    MG_TRY(Query(
         "INSERT INTO mg_log_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        {{key}, {value}});
-    if (!r) return r.error();
+        {{key}, {value}}));
     return Ok{};
   }
 
@@ -81,36 +79,35 @@ class PostgresStore final : public LogStore {
       return r.error();
     }
     const uint64_t index = ToUnsigned(Value(r->get(), 0, 0));
-    if (auto s = Command("COMMIT"); !s) return s.error();
+    MG_TRY(Command("COMMIT"));
     return index;
   }
 
   Result<uint64_t> Count() override {
-    auto r = Query("SELECT COUNT(*)::text FROM mg_log_entries", {});
-    if (!r) return r.error();
-    return ToUnsigned(Value(r->get(), 0, 0));
+    MG_ASSIGN_OR_RETURN(auto r, Query("SELECT COUNT(*)::text FROM mg_log_entries", {}));
+    return ToUnsigned(Value(r.get(), 0, 0));
   }
 
   Result<LogEntry> Entry(uint64_t index) override {
     const std::string idx = std::to_string(index);
-    auto r = Query("SELECT kind, time::text, data, leaf_hash FROM mg_log_entries WHERE idx = $1::bigint", {{idx}});
-    if (!r) return r.error();
-    if (PQntuples(r->get()) == 0) return MakeError(ErrorCode::kInvalidArgument, "no entry " + idx);
+    MG_ASSIGN_OR_RETURN(
+        auto r, Query("SELECT kind, time::text, data, leaf_hash FROM mg_log_entries WHERE idx = $1::bigint", {{idx}}));
+    if (PQntuples(r.get()) == 0) return MakeError(ErrorCode::kInvalidArgument, "no entry " + idx);
     LogEntry e;
     e.index = index;
-    e.kind = std::string(Value(r->get(), 0, 0));
-    e.time = static_cast<int64_t>(ToUnsigned(Value(r->get(), 0, 1)));
-    e.data = std::string(Value(r->get(), 0, 2));
-    if (Value(r->get(), 0, 3).size() == 32) std::memcpy(e.leaf_hash.data(), Value(r->get(), 0, 3).data(), 32);
+    e.kind = std::string(Value(r.get(), 0, 0));
+    e.time = static_cast<int64_t>(ToUnsigned(Value(r.get(), 0, 1)));
+    e.data = std::string(Value(r.get(), 0, 2));
+    if (Value(r.get(), 0, 3).size() == 32) std::memcpy(e.leaf_hash.data(), Value(r.get(), 0, 3).data(), 32);
     return e;
   }
 
   Result<std::optional<uint64_t>> FindLeaf(const merkle::Hash& leaf) override {
-    auto r = Query("SELECT idx::text FROM mg_log_entries WHERE leaf_hash = $1 ORDER BY mg_log_entries.idx LIMIT 1",
-                   {{std::string_view(reinterpret_cast<const char*>(leaf.data()), 32), true}});
-    if (!r) return r.error();
-    if (PQntuples(r->get()) == 0) return std::optional<uint64_t>{};
-    return std::optional<uint64_t>(ToUnsigned(Value(r->get(), 0, 0)));
+    MG_ASSIGN_OR_RETURN(
+        auto r, Query("SELECT idx::text FROM mg_log_entries WHERE leaf_hash = $1 ORDER BY mg_log_entries.idx LIMIT 1",
+                      {{std::string_view(reinterpret_cast<const char*>(leaf.data()), 32), true}}));
+    if (PQntuples(r.get()) == 0) return std::optional<uint64_t>{};
+    return std::optional<uint64_t>(ToUnsigned(Value(r.get(), 0, 0)));
   }
 
   Status ForEach(uint64_t limit, bool with_data,
@@ -141,20 +138,19 @@ class PostgresStore final : public LogStore {
 
   Status PutCheckpoint(uint64_t size, const merkle::Hash& root, const std::string& note) override {
     const std::string size_text = std::to_string(size);
-    auto r = Query(
-        "INSERT INTO mg_log_checkpoints(size, root, note) VALUES ($1::bigint, $2, $3) "
-        "ON CONFLICT (size) DO UPDATE SET root = excluded.root, note = excluded.note",
-        {{size_text}, {std::string_view(reinterpret_cast<const char*>(root.data()), 32), true}, {note}});
-    if (!r) return r.error();
+    MG_TRY(
+        Query("INSERT INTO mg_log_checkpoints(size, root, note) VALUES ($1::bigint, $2, $3) "
+              "ON CONFLICT (size) DO UPDATE SET root = excluded.root, note = excluded.note",
+              {{size_text}, {std::string_view(reinterpret_cast<const char*>(root.data()), 32), true}, {note}}));
     return Ok{};
   }
 
   Result<std::vector<std::pair<uint64_t, std::string>>> Checkpoints() override {
-    auto r = Query("SELECT size::text, note FROM mg_log_checkpoints ORDER BY mg_log_checkpoints.size", {});
-    if (!r) return r.error();
+    MG_ASSIGN_OR_RETURN(auto r,
+                        Query("SELECT size::text, note FROM mg_log_checkpoints ORDER BY mg_log_checkpoints.size", {}));
     std::vector<std::pair<uint64_t, std::string>> out;
-    for (int i = 0; i < PQntuples(r->get()); ++i)
-      out.emplace_back(ToUnsigned(Value(r->get(), i, 0)), std::string(Value(r->get(), i, 1)));
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+      out.emplace_back(ToUnsigned(Value(r.get(), i, 0)), std::string(Value(r.get(), i, 1)));
     return out;
   }
 
@@ -194,7 +190,7 @@ class PostgresStore final : public LogStore {
 
 Result<std::unique_ptr<LogStore>> OpenPostgresStore(const std::string& conninfo) {
   auto store = std::make_unique<PostgresStore>();
-  if (auto s = store->Open(conninfo); !s) return s.error();
+  MG_TRY(store->Open(conninfo));
   return std::unique_ptr<LogStore>(std::move(store));
 }
 

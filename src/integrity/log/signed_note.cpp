@@ -1,6 +1,6 @@
 #include "src/integrity/log/signed_note.h"
 
-#include "modelguard/integrity/encoding.h"
+#include "modelguard/core/bytes.h"
 
 namespace modelguard::integrity {
 

@@ -37,102 +37,100 @@ class SqliteStore final : public LogStore {
   }
 
   Result<std::optional<std::string>> GetMeta(const std::string& key) override {
-    auto s = Prepare("SELECT value FROM meta WHERE key = ?");
-    if (!s) return s.error();
-    sqlite3_bind_text(s->get(), 1, key.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s->get()) != SQLITE_ROW) return std::optional<std::string>{};
-    return std::optional<std::string>(std::string(Column(s->get(), 0)));
+    MG_ASSIGN_OR_RETURN(auto s, Prepare("SELECT value FROM meta WHERE key = ?"));
+    sqlite3_bind_text(s.get(), 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    const int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_DONE) return std::optional<std::string>{};
+    if (rc != SQLITE_ROW) return StepError();
+    return std::optional<std::string>(std::string(Column(s.get(), 0)));
   }
 
   Status SetMeta(const std::string& key, const std::string& value) override {
-    auto s = Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
-    if (!s) return s.error();
-    sqlite3_bind_text(s->get(), 1, key.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s->get(), 2, value.c_str(), -1, SQLITE_TRANSIENT);
-    return Step(s->get());
+    MG_ASSIGN_OR_RETURN(auto s, Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
+    sqlite3_bind_text(s.get(), 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s.get(), 2, value.c_str(), -1, SQLITE_TRANSIENT);
+    return Step(s.get());
   }
 
   Result<uint64_t> Append(std::string_view kind, int64_t time, std::string_view data,
                           const merkle::Hash& leaf) override {
     // The index is the row count inside one write transaction, so concurrent appenders cannot collide.
-    if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s.error();
+    MG_TRY(Exec("BEGIN IMMEDIATE"));
     auto result = [&]() -> Result<uint64_t> {
-      auto size = Count();
-      if (!size) return size.error();
-      auto insert = Prepare("INSERT INTO entries(idx, kind, time, data, leaf_hash) VALUES (?, ?, ?, ?, ?)");
-      if (!insert) return insert.error();
-      sqlite3_bind_int64(insert->get(), 1, static_cast<sqlite3_int64>(*size));
-      sqlite3_bind_text(insert->get(), 2, kind.data(), static_cast<int>(kind.size()), SQLITE_TRANSIENT);
-      sqlite3_bind_int64(insert->get(), 3, time);
-      sqlite3_bind_blob64(insert->get(), 4, data.data(), data.size(), SQLITE_TRANSIENT);
-      sqlite3_bind_blob(insert->get(), 5, leaf.data(), static_cast<int>(leaf.size()), SQLITE_TRANSIENT);
-      if (auto s = Step(insert->get()); !s) return s.error();
-      return *size;
+      MG_ASSIGN_OR_RETURN(auto size, Count());
+      MG_ASSIGN_OR_RETURN(auto insert,
+                          Prepare("INSERT INTO entries(idx, kind, time, data, leaf_hash) VALUES (?, ?, ?, ?, ?)"));
+      sqlite3_bind_int64(insert.get(), 1, static_cast<sqlite3_int64>(size));
+      sqlite3_bind_text(insert.get(), 2, kind.data(), static_cast<int>(kind.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_int64(insert.get(), 3, time);
+      sqlite3_bind_blob64(insert.get(), 4, data.data(), data.size(), SQLITE_TRANSIENT);
+      sqlite3_bind_blob(insert.get(), 5, leaf.data(), static_cast<int>(leaf.size()), SQLITE_TRANSIENT);
+      MG_TRY(Step(insert.get()));
+      return size;
     }();
     if (auto s = Exec(result ? "COMMIT" : "ROLLBACK"); !s && result) return s.error();
     return result;
   }
 
   Result<uint64_t> Count() override {
-    auto s = Prepare("SELECT COUNT(*) FROM entries");
-    if (!s) return s.error();
-    if (sqlite3_step(s->get()) != SQLITE_ROW) return MakeError(ErrorCode::kIo, "log database: cannot count entries");
-    return static_cast<uint64_t>(sqlite3_column_int64(s->get(), 0));
+    MG_ASSIGN_OR_RETURN(auto s, Prepare("SELECT COUNT(*) FROM entries"));
+    if (sqlite3_step(s.get()) != SQLITE_ROW) return MakeError(ErrorCode::kIo, "log database: cannot count entries");
+    return static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
   }
 
   Result<LogEntry> Entry(uint64_t index) override {
-    auto s = Prepare("SELECT kind, time, data, leaf_hash FROM entries WHERE idx = ?");
-    if (!s) return s.error();
-    sqlite3_bind_int64(s->get(), 1, static_cast<sqlite3_int64>(index));
-    if (sqlite3_step(s->get()) != SQLITE_ROW)
+    MG_ASSIGN_OR_RETURN(auto s, Prepare("SELECT kind, time, data, leaf_hash FROM entries WHERE idx = ?"));
+    sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(index));
+    if (sqlite3_step(s.get()) != SQLITE_ROW)
       return MakeError(ErrorCode::kInvalidArgument, "no entry " + std::to_string(index));
     LogEntry e;
     e.index = index;
-    e.kind = std::string(Column(s->get(), 0));
-    e.time = sqlite3_column_int64(s->get(), 1);
-    e.data = std::string(Column(s->get(), 2));
-    if (Column(s->get(), 3).size() == 32) std::memcpy(e.leaf_hash.data(), Column(s->get(), 3).data(), 32);
+    e.kind = std::string(Column(s.get(), 0));
+    e.time = sqlite3_column_int64(s.get(), 1);
+    e.data = std::string(Column(s.get(), 2));
+    if (Column(s.get(), 3).size() == 32) std::memcpy(e.leaf_hash.data(), Column(s.get(), 3).data(), 32);
     return e;
   }
 
   Result<std::optional<uint64_t>> FindLeaf(const merkle::Hash& leaf) override {
-    auto s = Prepare("SELECT idx FROM entries WHERE leaf_hash = ? ORDER BY idx LIMIT 1");
-    if (!s) return s.error();
-    sqlite3_bind_blob(s->get(), 1, leaf.data(), 32, SQLITE_TRANSIENT);
-    if (sqlite3_step(s->get()) != SQLITE_ROW) return std::optional<uint64_t>{};
-    return std::optional<uint64_t>(static_cast<uint64_t>(sqlite3_column_int64(s->get(), 0)));
+    MG_ASSIGN_OR_RETURN(auto s, Prepare("SELECT idx FROM entries WHERE leaf_hash = ? ORDER BY idx LIMIT 1"));
+    sqlite3_bind_blob(s.get(), 1, leaf.data(), 32, SQLITE_TRANSIENT);
+    const int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_DONE) return std::optional<uint64_t>{};
+    if (rc != SQLITE_ROW) return StepError();
+    return std::optional<uint64_t>(static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0)));
   }
 
   Status ForEach(uint64_t limit, bool with_data,
                  const std::function<void(uint64_t, std::string_view, std::string_view)>& visit) override {
-    auto s = Prepare(with_data ? "SELECT idx, data, leaf_hash FROM entries WHERE idx < ? ORDER BY idx"
-                               : "SELECT idx, NULL, leaf_hash FROM entries WHERE idx < ? ORDER BY idx");
-    if (!s) return s.error();
-    sqlite3_bind_int64(s->get(), 1, static_cast<sqlite3_int64>(std::min<uint64_t>(limit, INT64_MAX)));
+    MG_ASSIGN_OR_RETURN(auto s,
+                        Prepare(with_data ? "SELECT idx, data, leaf_hash FROM entries WHERE idx < ? ORDER BY idx"
+                                          : "SELECT idx, NULL, leaf_hash FROM entries WHERE idx < ? ORDER BY idx"));
+    sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(std::min<uint64_t>(limit, INT64_MAX)));
     int rc;
-    while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) {
-      visit(static_cast<uint64_t>(sqlite3_column_int64(s->get(), 0)), Column(s->get(), 1), Column(s->get(), 2));
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      visit(static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0)), Column(s.get(), 1), Column(s.get(), 2));
     }
-    if (rc != SQLITE_DONE) return MakeError(ErrorCode::kIo, std::string("log database: ") + sqlite3_errmsg(db_));
+    if (rc != SQLITE_DONE) return StepError();
     return Ok{};
   }
 
   Status PutCheckpoint(uint64_t size, const merkle::Hash& root, const std::string& note) override {
-    auto s = Prepare("INSERT OR REPLACE INTO checkpoints(size, root, note) VALUES (?, ?, ?)");
-    if (!s) return s.error();
-    sqlite3_bind_int64(s->get(), 1, static_cast<sqlite3_int64>(size));
-    sqlite3_bind_blob(s->get(), 2, root.data(), 32, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s->get(), 3, note.c_str(), -1, SQLITE_TRANSIENT);
-    return Step(s->get());
+    MG_ASSIGN_OR_RETURN(auto s, Prepare("INSERT OR REPLACE INTO checkpoints(size, root, note) VALUES (?, ?, ?)"));
+    sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(size));
+    sqlite3_bind_blob(s.get(), 2, root.data(), 32, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s.get(), 3, note.c_str(), -1, SQLITE_TRANSIENT);
+    return Step(s.get());
   }
 
   Result<std::vector<std::pair<uint64_t, std::string>>> Checkpoints() override {
-    auto s = Prepare("SELECT size, note FROM checkpoints ORDER BY size");
-    if (!s) return s.error();
+    MG_ASSIGN_OR_RETURN(auto s, Prepare("SELECT size, note FROM checkpoints ORDER BY size"));
     std::vector<std::pair<uint64_t, std::string>> out;
-    while (sqlite3_step(s->get()) == SQLITE_ROW) {
-      out.emplace_back(static_cast<uint64_t>(sqlite3_column_int64(s->get(), 0)), std::string(Column(s->get(), 1)));
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      out.emplace_back(static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0)), std::string(Column(s.get(), 1)));
     }
+    if (rc != SQLITE_DONE) return StepError();
     return out;
   }
 
@@ -145,10 +143,11 @@ class SqliteStore final : public LogStore {
     return Stmt(s);
   }
   Status Step(sqlite3_stmt* s) {
-    if (sqlite3_step(s) != SQLITE_DONE)
-      return MakeError(ErrorCode::kIo, std::string("log database: ") + sqlite3_errmsg(db_));
+    if (sqlite3_step(s) != SQLITE_DONE) return StepError();
     return Ok{};
   }
+  // A step that ended in neither a row nor SQLITE_DONE: the database failed, the answer is unknown.
+  Error StepError() const { return MakeError(ErrorCode::kIo, std::string("log database: ") + sqlite3_errmsg(db_)); }
   Status Exec(const char* sql) {
     char* error = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
@@ -165,7 +164,7 @@ class SqliteStore final : public LogStore {
 
 Result<std::unique_ptr<LogStore>> OpenSqliteStore(const std::string& path) {
   auto store = std::make_unique<SqliteStore>();
-  if (auto s = store->Open(path); !s) return s.error();
+  MG_TRY(store->Open(path));
   return std::unique_ptr<LogStore>(std::move(store));
 }
 

@@ -1,7 +1,6 @@
 #include "modelguard/integrity/manifest.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +12,9 @@
 #include <mutex>
 #include <thread>
 
+#include "modelguard/core/bytes.h"
+#include "modelguard/core/hash.h"
+
 namespace modelguard::integrity {
 namespace fs = std::filesystem;
 namespace {
@@ -20,7 +22,9 @@ namespace {
 constexpr size_t kReadChunk = 8 << 20;
 constexpr const char* kGitNames[] = {".git", ".gitattributes", ".github", ".gitignore"};
 
-const EVP_MD* Md(DigestAlgorithm a) { return a == DigestAlgorithm::kSha256 ? EVP_sha256() : EVP_blake2b512(); }
+DigestKind Kind(DigestAlgorithm a) {
+  return a == DigestAlgorithm::kSha256 ? DigestKind::kSha256 : DigestKind::kBlake2b512;
+}
 
 struct Work {
   std::string name;
@@ -33,8 +37,7 @@ Result<std::vector<uint8_t>> HashRange(const fs::path& path, uint64_t start, uin
                                        std::vector<uint8_t>& buffer) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return MakeError(ErrorCode::kIo, "cannot open '" + path.string() + "': " + std::strerror(errno));
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), Md(algorithm), nullptr);
+  DigestStream stream(Kind(algorithm));
   uint64_t pos = start;
   while (pos < end) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(end - pos, buffer.size()));
@@ -44,14 +47,12 @@ Result<std::vector<uint8_t>> HashRange(const fs::path& path, uint64_t start, uin
       ::close(fd);
       return MakeError(ErrorCode::kIo, "'" + path.string() + "' changed or could not be read while hashing");
     }
-    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(got));
+    stream.Update(std::string_view(reinterpret_cast<const char*>(buffer.data()), static_cast<size_t>(got)));
     pos += static_cast<uint64_t>(got);
   }
   ::close(fd);
-  std::vector<uint8_t> digest(EVP_MD_size(Md(algorithm)));
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest.data(), &len);
-  return digest;
+  const std::string digest = stream.Finish();
+  return std::vector<uint8_t>(digest.begin(), digest.end());
 }
 
 bool Ignored(const fs::path& relative, const std::vector<fs::path>& ignores, bool ignore_git) {
@@ -76,17 +77,6 @@ bool Ignored(const fs::path& relative, const std::vector<fs::path>& ignores, boo
 
 }  // namespace
 
-std::string ToHex(const std::vector<uint8_t>& bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
-
 const char* ToString(DigestAlgorithm algorithm) { return algorithm == DigestAlgorithm::kSha256 ? "sha256" : "blake2b"; }
 
 std::string ResourceName(const Manifest& manifest, const ResourceDigest& r) {
@@ -95,7 +85,7 @@ std::string ResourceName(const Manifest& manifest, const ResourceDigest& r) {
 }
 
 std::string ManifestLine(const Manifest& manifest, const ResourceDigest& r) {
-  return ResourceName(manifest, r) + ":" + ToHex(r.digest);
+  return ResourceName(manifest, r) + ":" + HexEncode(r.digest);
 }
 
 Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOptions& options) {
@@ -158,11 +148,11 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
       } else if (fs::is_directory(status)) {
         continue;
       }
-      if (auto s = add_file(it->path(), relative.generic_string()); !s) return s.error();
+      MG_TRY(add_file(it->path(), relative.generic_string()));
     }
     if (ec) return MakeError(ErrorCode::kIo, "walking '" + model_path + "': " + ec.message());
   } else {
-    if (auto s = add_file(root, "."); !s) return s.error();
+    MG_TRY(add_file(root, "."));
   }
 
   // Upstream orders resources by path components (pathlib ordering), then by shard start.
@@ -214,15 +204,13 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   for (auto& t : pool) t.join();
   if (failed) return first_error;
 
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  DigestStream root_stream;
   for (const auto& r : manifest.resources) {
-    EVP_DigestUpdate(ctx.get(), r.digest.data(), r.digest.size());
+    root_stream.Update(std::string_view(reinterpret_cast<const char*>(r.digest.data()), r.digest.size()));
     manifest.bytes_hashed += r.end - r.start;
   }
-  manifest.root_digest.resize(32);
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), manifest.root_digest.data(), &len);
+  const std::string root_digest = root_stream.Finish();
+  manifest.root_digest.assign(root_digest.begin(), root_digest.end());
   return manifest;
 }
 

@@ -1,9 +1,10 @@
 #include "modelguard/integrity/merkle.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <bit>
+#include <string>
+
+#include "modelguard/core/hash.h"
 
 namespace modelguard::integrity::merkle {
 namespace {
@@ -12,13 +13,11 @@ constexpr uint8_t kLeafPrefix = 0x00;
 constexpr uint8_t kNodePrefix = 0x01;
 
 Hash Sha256(std::initializer_list<std::span<const uint8_t>> parts) {
+  DigestStream stream;
+  for (const auto& p : parts) stream.Update(std::string_view(reinterpret_cast<const char*>(p.data()), p.size()));
+  const std::string digest = stream.Finish();
   Hash out{};
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  for (const auto& p : parts) EVP_DigestUpdate(ctx, p.data(), p.size());
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, out.data(), &len);
-  EVP_MD_CTX_free(ctx);
+  std::copy(digest.begin(), digest.end(), out.begin());
   return out;
 }
 

@@ -37,12 +37,13 @@ std::string BuildStatement(const Manifest& manifest, const std::string& model_na
 
   auto resources = nlohmann::ordered_json::array();
   for (const auto& r : manifest.resources) {
-    resources.push_back({{"algorithm", algorithm}, {"digest", ToHex(r.digest)}, {"name", ResourceName(manifest, r)}});
+    resources.push_back(
+        {{"algorithm", algorithm}, {"digest", HexEncode(r.digest)}, {"name", ResourceName(manifest, r)}});
   }
   nlohmann::ordered_json statement;
   statement["_type"] = "https://in-toto.io/Statement/v1";
-  statement["subject"] =
-      nlohmann::ordered_json::array({{{"name", model_name}, {"digest", {{"sha256", ToHex(manifest.root_digest)}}}}});
+  statement["subject"] = nlohmann::ordered_json::array(
+      {{{"name", model_name}, {"digest", {{"sha256", HexEncode(manifest.root_digest)}}}}});
   statement["predicateType"] = kModelSigningPredicate;
   statement["predicate"] = {{"serialization", std::move(serialization)}, {"resources", std::move(resources)}};
   return statement.dump(2);
@@ -58,8 +59,7 @@ std::string AssembleBundle(std::string_view payload, std::string_view payload_ty
     material["publicKey"] = {{"hint", key_hint}};
   } else {
     auto certificates = nlohmann::ordered_json::array();
-    for (const auto& c : chain)
-      certificates.push_back({{"rawBytes", crypto::Base64Encode(crypto::CertificateDer(c.get()))}});
+    for (const auto& c : chain) certificates.push_back({{"rawBytes", Base64Encode(crypto::CertificateDer(c.get()))}});
     material["x509CertificateChain"] = {{"certificates", std::move(certificates)}};
   }
   material["tlogEntries"] = nlohmann::ordered_json::array();
@@ -67,10 +67,10 @@ std::string AssembleBundle(std::string_view payload, std::string_view payload_ty
   bundle["mediaType"] = kBundleMediaType;
   bundle["verificationMaterial"] = std::move(material);
   bundle["dsseEnvelope"] = {
-      {"payload", crypto::Base64Encode(payload)},
+      {"payload", Base64Encode(payload)},
       {"payloadType", payload_type},
-      {"signatures", nlohmann::ordered_json::array(
-                         {{{"sig", crypto::Base64Encode(signature)}, {"keyid", chain.empty() ? key_hint : ""}}})}};
+      {"signatures",
+       nlohmann::ordered_json::array({{{"sig", Base64Encode(signature)}, {"keyid", chain.empty() ? key_hint : ""}}})}};
   return bundle.dump();
 }
 
@@ -78,18 +78,14 @@ std::string AssembleBundle(std::string_view payload, std::string_view payload_ty
 
 Result<std::string> SignPayload(std::string_view payload, std::string_view payload_type,
                                 const std::string& private_key_pem) {
-  auto key = crypto::LoadPrivateKeyPem(private_key_pem);
-  if (!key) return key.error();
-  auto signature = crypto::Sign(key->get(), DssePae(payload_type, payload));
-  if (!signature) return signature.error();
-  return AssembleBundle(payload, payload_type, *signature, {},
-                        crypto::Hex(crypto::Sha256(crypto::PublicKeyPem(key->get()))));
+  MG_ASSIGN_OR_RETURN(auto key, crypto::LoadPrivateKeyPem(private_key_pem));
+  MG_ASSIGN_OR_RETURN(auto signature, crypto::Sign(key.get(), DssePae(payload_type, payload)));
+  return AssembleBundle(payload, payload_type, signature, {}, Sha256Hex(crypto::PublicKeyPem(key.get())));
 }
 
 Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::string_view payload_type,
                                         const std::string& public_key_pem) {
-  auto key = crypto::LoadPublicKeyPem(public_key_pem);
-  if (!key) return key.error();
+  MG_ASSIGN_OR_RETURN(auto key, crypto::LoadPublicKeyPem(public_key_pem));
   const auto bundle = nlohmann::json::parse(bundle_json, nullptr, false);
   if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope") ||
       !bundle["dsseEnvelope"].is_object()) {
@@ -99,39 +95,33 @@ Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::strin
   if (env.value("payloadType", "") != payload_type) {
     return MakeError(ErrorCode::kParse, "the bundle signs a '" + env.value("payloadType", "") + "' payload");
   }
-  auto payload = crypto::Base64Decode(env.value("payload", ""));
+  auto payload = Base64Decode(env.value("payload", ""));
   if (!payload) return MakeError(ErrorCode::kParse, "the bundle's payload is not base64");
   for (const auto& sig : env.value("signatures", nlohmann::json::array())) {
-    auto bytes = sig.is_object() ? crypto::Base64Decode(sig.value("sig", "")) : std::nullopt;
-    if (bytes && crypto::Verify(key->get(), *bytes, DssePae(payload_type, *payload))) return *payload;
+    auto bytes = sig.is_object() ? Base64Decode(sig.value("sig", "")) : std::nullopt;
+    if (bytes && crypto::Verify(key.get(), *bytes, DssePae(payload_type, *payload))) return *payload;
   }
   return MakeError(ErrorCode::kInvalidArgument, "no signature in the bundle verifies with this key");
 }
 
 Result<SignResult> SignModel(const SignOptions& options) {
-  auto key_text = crypto::ReadFile(options.private_key_path);
-  if (!key_text) return key_text.error();
-  auto key = crypto::LoadPrivateKeyPem(*key_text);
-  if (!key) return MakeError(key.error().code, "'" + options.private_key_path + "': " + key.error().message);
+  MG_ASSIGN_OR_RETURN(auto key_text, crypto::ReadFile(options.private_key_path));
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto key, crypto::LoadPrivateKeyPem(key_text), "'" + options.private_key_path + "': ");
 
   std::vector<crypto::Cert> chain;
   if (!options.signing_certificate_path.empty()) {
-    auto text = crypto::ReadFile(options.signing_certificate_path);
-    if (!text) return text.error();
-    auto leaf = crypto::LoadCertificatesPem(*text);
-    if (!leaf)
-      return MakeError(leaf.error().code, "'" + options.signing_certificate_path + "': " + leaf.error().message);
-    crypto::Key cert_key(X509_get_pubkey(leaf->front().get()));
-    if (!cert_key || !crypto::SamePublicKey(cert_key.get(), key->get())) {
+    MG_ASSIGN_OR_RETURN(auto text, crypto::ReadFile(options.signing_certificate_path));
+    MG_ASSIGN_OR_RETURN_CONTEXT(auto leaf, crypto::LoadCertificatesPem(text),
+                                "'" + options.signing_certificate_path + "': ");
+    crypto::Key cert_key(X509_get_pubkey(leaf.front().get()));
+    if (!cert_key || !crypto::SamePublicKey(cert_key.get(), key.get())) {
       return MakeError(ErrorCode::kInvalidArgument, "the signing certificate does not belong to the private key");
     }
-    chain.push_back(std::move(leaf->front()));
+    chain.push_back(std::move(leaf.front()));
     for (const auto& path : options.certificate_chain_paths) {
-      auto more_text = crypto::ReadFile(path);
-      if (!more_text) return more_text.error();
-      auto more = crypto::LoadCertificatesPem(*more_text);
-      if (!more) return MakeError(more.error().code, "'" + path + "': " + more.error().message);
-      for (auto& c : *more) chain.push_back(std::move(c));
+      MG_ASSIGN_OR_RETURN(auto more_text, crypto::ReadFile(path));
+      MG_ASSIGN_OR_RETURN_CONTEXT(auto more, crypto::LoadCertificatesPem(more_text), "'" + path + "': ");
+      for (auto& c : more) chain.push_back(std::move(c));
     }
   } else if (!options.certificate_chain_paths.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "a certificate chain needs --signing-certificate");
@@ -151,22 +141,20 @@ Result<SignResult> SignModel(const SignOptions& options) {
     recorded.push_back(relative.generic_string());
     manifest_options.ignore_paths.push_back(relative.generic_string());
   }
-  auto manifest = BuildManifest(options.model_path, manifest_options);
-  if (!manifest) return manifest.error();
+  MG_ASSIGN_OR_RETURN(auto manifest, BuildManifest(options.model_path, manifest_options));
 
   SignResult result;
-  result.payload = BuildStatement(*manifest, model.filename().string(), recorded, manifest_options.allow_symlinks);
-  result.root_digest = ToHex(manifest->root_digest);
-  result.resource_count = manifest->resources.size();
-  result.bytes_hashed = manifest->bytes_hashed;
-  const std::string public_pem = crypto::PublicKeyPem(key->get());
-  result.key_hint = crypto::Hex(crypto::Sha256(public_pem));
+  result.payload = BuildStatement(manifest, model.filename().string(), recorded, manifest_options.allow_symlinks);
+  result.root_digest = HexEncode(manifest.root_digest);
+  result.resource_count = manifest.resources.size();
+  result.bytes_hashed = manifest.bytes_hashed;
+  const std::string public_pem = crypto::PublicKeyPem(key.get());
+  result.key_hint = Sha256Hex(public_pem);
 
-  auto signature_bytes = crypto::Sign(key->get(), DssePae(kInTotoPayloadType, result.payload));
-  if (!signature_bytes) return signature_bytes.error();
+  MG_ASSIGN_OR_RETURN(auto signature_bytes, crypto::Sign(key.get(), DssePae(kInTotoPayloadType, result.payload)));
 
-  result.bundle_json = AssembleBundle(result.payload, kInTotoPayloadType, *signature_bytes, chain, result.key_hint);
-  if (auto written = crypto::WriteFile(options.signature_path, result.bundle_json); !written) return written.error();
+  result.bundle_json = AssembleBundle(result.payload, kInTotoPayloadType, signature_bytes, chain, result.key_hint);
+  MG_TRY(crypto::WriteFile(options.signature_path, result.bundle_json));
   return result;
 }
 

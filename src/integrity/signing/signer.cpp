@@ -34,7 +34,7 @@ std::vector<crypto::Cert> BundleCertificates(const json& material, std::vector<s
     }
   }
   for (const auto& e : encoded) {
-    auto der = crypto::Base64Decode(e);
+    auto der = Base64Decode(e);
     auto cert =
         der ? crypto::LoadCertificateDer(*der) : Result<crypto::Cert>(MakeError(ErrorCode::kParse, "bad base64"));
     if (!cert) {
@@ -110,7 +110,7 @@ bool MaySign(X509* cert) {
 std::vector<std::vector<uint8_t>> DecodeHashes(const json& list, bool& ok) {
   std::vector<std::vector<uint8_t>> out;
   for (const auto& h : list) {
-    auto bytes = h.is_string() ? crypto::Base64Decode(h.get<std::string>()) : std::nullopt;
+    auto bytes = h.is_string() ? Base64Decode(h.get<std::string>()) : std::nullopt;
     if (!bytes) {
       ok = false;
       return out;
@@ -142,8 +142,8 @@ Result<TrustRoot> ParseTrustRoot(const std::string& text) {
   if (root.is_discarded() || !root.is_object()) return MakeError(ErrorCode::kParse, "the trusted root is not JSON");
   TrustRoot trust;
   for (const auto& log : root.value("tlogs", json::array())) {
-    auto der = crypto::Base64Decode(log.value("publicKey", json::object()).value("rawBytes", ""));
-    auto id = crypto::Base64Decode(log.value("logId", json::object()).value("keyId", ""));
+    auto der = Base64Decode(log.value("publicKey", json::object()).value("rawBytes", ""));
+    auto id = Base64Decode(log.value("logId", json::object()).value("keyId", ""));
     if (!der || !id) return MakeError(ErrorCode::kParse, "a transparency log in the trusted root has no usable key");
     auto key = crypto::LoadPublicKeyDer(*der);
     if (!key) return MakeError(ErrorCode::kParse, "a transparency log key in the trusted root cannot be read");
@@ -152,7 +152,7 @@ Result<TrustRoot> ParseTrustRoot(const std::string& text) {
   for (const auto& ca : root.value("certificateAuthorities", json::array())) {
     const auto certs = ca.value("certChain", json::object()).value("certificates", json::array());
     for (size_t i = 0; i < certs.size(); ++i) {
-      auto der = crypto::Base64Decode(certs[i].value("rawBytes", ""));
+      auto der = Base64Decode(certs[i].value("rawBytes", ""));
       auto cert = der ? crypto::LoadCertificateDer(*der) : Result<crypto::Cert>(MakeError(ErrorCode::kParse, ""));
       if (!cert) return MakeError(ErrorCode::kParse, "a certificate authority in the trusted root cannot be read");
       (i + 1 == certs.size() ? trust.fulcio_roots : trust.fulcio_intermediates).push_back(std::move(*cert));
@@ -176,23 +176,23 @@ EVP_PKEY* FindLogKey(const TrustRoot* trust, std::string_view key_id_prefix) {
 // root the log's signatures. Returns the integrated time (0 when absent).
 uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, const TrustRoot* trust, SignerCheck& out) {
   const std::string kind = entry.value("kindVersion", json::object()).value("kind", "");
-  auto body = crypto::Base64Decode(entry.value("canonicalizedBody", ""));
+  auto body = Base64Decode(entry.value("canonicalizedBody", ""));
   const json parsed = body ? json::parse(*body, nullptr, false) : json();
   if (!body || parsed.is_discarded() || kind != "dsse") {
     out.problems.push_back("a transparency log entry is not a readable Rekor dsse entry");
     return 0;
   }
   const auto spec = parsed.value("spec", json::object());
-  auto payload = crypto::Base64Decode(envelope.value("payload", ""));
+  auto payload = Base64Decode(envelope.value("payload", ""));
   const std::string payload_hash = spec.value("payloadHash", json::object()).value("value", "");
-  if (!payload || payload_hash != crypto::Hex(crypto::Sha256(*payload))) {
+  if (!payload || payload_hash != Sha256Hex(*payload)) {
     out.problems.push_back("the transparency log entry records another payload");
   }
   bool bound = false;
   const std::string envelope_sig =
       envelope.value("signatures", json::array()).empty() ? std::string() : envelope["signatures"][0].value("sig", "");
   for (const auto& s : spec.value("signatures", json::array())) {
-    auto pem = crypto::Base64Decode(s.value("verifier", ""));
+    auto pem = Base64Decode(s.value("verifier", ""));
     auto certs =
         pem ? crypto::LoadCertificatesPem(*pem) : Result<std::vector<crypto::Cert>>(MakeError(ErrorCode::kParse, ""));
     if (s.value("signature", "") == envelope_sig && certs && X509_cmp(certs->front().get(), leaf) == 0) bound = true;
@@ -203,7 +203,7 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
   const auto proof = entry.value("inclusionProof", json::object());
   bool hashes_ok = true;
   const auto hashes = DecodeHashes(proof.value("hashes", json::array()), hashes_ok);
-  auto root = crypto::Base64Decode(proof.value("rootHash", ""));
+  auto root = Base64Decode(proof.value("rootHash", ""));
   const uint64_t index = JsonInteger(proof.value("logIndex", json()));
   const uint64_t size = JsonInteger(proof.value("treeSize", json()));
   if (proof.empty() || !hashes_ok || !root) {
@@ -236,8 +236,8 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
   if (!checkpoint_matches) out.problems.push_back("the checkpoint does not commit to the inclusion proof's tree");
 
   if (trust) {
-    auto log_id = crypto::Base64Decode(entry.value("logId", json::object()).value("keyId", ""));
-    auto set = crypto::Base64Decode(entry.value("inclusionPromise", json::object()).value("signedEntryTimestamp", ""));
+    auto log_id = Base64Decode(entry.value("logId", json::object()).value("keyId", ""));
+    auto set = Base64Decode(entry.value("inclusionPromise", json::object()).value("signedEntryTimestamp", ""));
     EVP_PKEY* key = log_id ? FindLogKey(trust, *log_id) : nullptr;
     if (!key) {
       out.problems.push_back("the entry's log is not in the trusted root");
@@ -245,7 +245,7 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
       json promise;  // RFC 8785: keys sorted, no whitespace
       promise["body"] = entry.value("canonicalizedBody", "");
       promise["integratedTime"] = integrated_time;
-      promise["logID"] = crypto::Hex(*log_id);
+      promise["logID"] = HexEncode(*log_id);
       promise["logIndex"] = JsonInteger(entry.value("logIndex", json()));
       if (crypto::Verify(key, *set, promise.dump()))
         out.checks.push_back("signed entry timestamp from the log verifies");
@@ -266,7 +266,7 @@ SignerCheck CheckKeySigner(const json& material, const std::string& public_key_p
     return out;
   }
   out.key = std::move(*key);
-  const std::string hint = crypto::Hex(crypto::Sha256(crypto::PublicKeyPem(out.key.get())));
+  const std::string hint = Sha256Hex(crypto::PublicKeyPem(out.key.get()));
   out.signer = crypto::KeyDescription(out.key.get()) + " key " + hint.substr(0, 16);
   // The hint is advisory (upstream does not check it), so a mismatch is worth saying, not failing on.
   const std::string recorded = material.value("publicKey", json::object()).value("hint", "");

@@ -26,7 +26,6 @@ std::string PythonBytesRepr(std::string_view bytes) {
   const bool has_single = bytes.find('\'') != std::string_view::npos;
   const bool has_double = bytes.find('"') != std::string_view::npos;
   const char quote = has_single && !has_double ? '"' : '\'';
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out = "b";
   out.push_back(quote);
   for (unsigned char c : bytes) {
@@ -40,9 +39,7 @@ std::string PythonBytesRepr(std::string_view bytes) {
     } else if (c == '\r') {
       out += "\\r";
     } else if (c < 0x20 || c >= 0x7f) {
-      out += "\\x";
-      out.push_back(kDigits[c >> 4]);
-      out.push_back(kDigits[c & 15]);
+      out += "\\x" + HexEncode(std::string_view(reinterpret_cast<const char*>(&c), 1));
     } else {
       out.push_back(static_cast<char>(c));
     }
@@ -149,28 +146,25 @@ std::vector<FileDifference> CompareDigests(const std::map<std::string, std::stri
 }
 
 Result<VerifyReport> Verify(const VerifyOptions& options) {
-  auto bundle_text = crypto::ReadFile(options.bundle_path);
-  if (!bundle_text) return bundle_text.error();
+  MG_ASSIGN_OR_RETURN(auto bundle_text, crypto::ReadFile(options.bundle_path));
   std::string key_text, trust_root_text;
   std::vector<crypto::Cert> trusted;
   switch (options.method) {
     case VerifyMethod::kKey: {
-      auto text = crypto::ReadFile(options.public_key_path);
-      if (!text) return text.error();
-      if (!crypto::LoadPublicKeyPem(*text)) {
+      MG_ASSIGN_OR_RETURN(auto text, crypto::ReadFile(options.public_key_path));
+      if (!crypto::LoadPublicKeyPem(text)) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "'" + options.public_key_path + "' holds no public key OpenSSL can read");
       }
-      key_text = std::move(*text);
+      key_text = std::move(text);
       break;
     }
     case VerifyMethod::kCertificate:
       if (options.certificate_chain_paths.empty())
         return MakeError(ErrorCode::kInvalidArgument, "--certificate-chain is required");
       for (const auto& path : options.certificate_chain_paths) {
-        auto text = crypto::ReadFile(path);
-        if (!text) return text.error();
-        auto certs = crypto::LoadCertificatesPem(*text);
+        MG_ASSIGN_OR_RETURN(auto text, crypto::ReadFile(path));
+        auto certs = crypto::LoadCertificatesPem(text);
         if (!certs) return MakeError(ErrorCode::kInvalidArgument, "'" + path + "': " + certs.error().message);
         for (auto& c : *certs) trusted.push_back(std::move(c));
       }
@@ -180,15 +174,14 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
         return MakeError(ErrorCode::kInvalidArgument, "--identity and --identity-provider are required");
       }
       if (!options.trust_root_path.empty()) {
-        auto text = crypto::ReadFile(options.trust_root_path);
-        if (!text) return text.error();
-        trust_root_text = std::move(*text);
+        MG_ASSIGN_OR_RETURN(auto text, crypto::ReadFile(options.trust_root_path));
+        trust_root_text = std::move(text);
       }
       break;
   }
 
   VerifyReport report;
-  const auto bundle = json::parse(*bundle_text, nullptr, false);
+  const auto bundle = json::parse(bundle_text, nullptr, false);
   if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope") ||
       !bundle["dsseEnvelope"].is_object()) {
     report.problems.push_back("the signature file is not a Sigstore bundle with a DSSE envelope");
@@ -196,7 +189,7 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
   }
   const auto& env = bundle["dsseEnvelope"];
   const std::string payload_type = env.value("payloadType", "");
-  const auto payload = crypto::Base64Decode(env.value("payload", ""));
+  const auto payload = Base64Decode(env.value("payload", ""));
   if (payload_type != kInTotoPayloadType || !payload || !env.contains("signatures") || !env["signatures"].is_array() ||
       env["signatures"].empty()) {
     report.problems.push_back("the DSSE envelope lacks an in-toto payload or a signature");
@@ -220,7 +213,7 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
   if (signer.key) {
     const bool legacy = statement.value("predicateType", "") == kLegacyPredicateType;
     for (const auto& sig : env["signatures"]) {
-      const auto der = sig.is_object() ? crypto::Base64Decode(sig.value("sig", "")) : std::nullopt;
+      const auto der = sig.is_object() ? Base64Decode(sig.value("sig", "")) : std::nullopt;
       if (!der) continue;
       if (crypto::Verify(signer.key.get(), *der, DssePae(payload_type, *payload)) ||
           (legacy && crypto::Verify(signer.key.get(), *der, LegacyPae(payload_type, *payload), EVP_sha256()))) {
@@ -246,13 +239,12 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
     if (!relative.empty() && *relative.begin() != "..")
       manifest_options.ignore_paths.push_back(relative.generic_string());
   }
-  auto manifest = BuildManifest(options.model_path, manifest_options);
-  if (!manifest) return manifest.error();
-  report.computed_digest = ToHex(manifest->root_digest);
+  MG_ASSIGN_OR_RETURN(auto manifest, BuildManifest(options.model_path, manifest_options));
+  report.computed_digest = HexEncode(manifest.root_digest);
 
   // Per-resource comparison gives the user a diff; the subject digest check covers order and count.
   std::map<std::string, std::string> actual;
-  for (const auto& r : manifest->resources) actual[ResourceName(*manifest, r)] = ToHex(r.digest);
+  for (const auto& r : manifest.resources) actual[ResourceName(manifest, r)] = HexEncode(r.digest);
   report.differences = CompareDigests(signed_manifest->digests, actual);
   const bool only_extra = std::all_of(report.differences.begin(), report.differences.end(),
                                       [](const FileDifference& d) { return d.kind == FileDifference::kExtra; });

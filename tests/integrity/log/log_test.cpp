@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/integrity/encoding.h"
 #include "modelguard/integrity/log.h"
 
@@ -110,7 +111,23 @@ TEST_P(Log, ServesProofsThatVerify) {
     EXPECT_TRUE(merkle::VerifyConsistency(old_size, 37, *log_->RootAt(old_size), root, ToByteVectors(proof)).ok())
         << old_size;
   }
-  EXPECT_EQ(log_->FindLeaf(log_->Entry(12)->leaf_hash), 12u);
+  auto found = log_->FindLeaf(log_->Entry(12)->leaf_hash);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(*found, 12u);
+}
+
+// Regression: a store that cannot answer used to make FindLeaf say "not in the log".
+TEST_P(Log, FindLeafReportsAStoreFailureInsteadOfNotFound) {
+  const auto absent = merkle::LeafHash({reinterpret_cast<const uint8_t*>("never logged"), 12});
+  auto not_found = log_->FindLeaf(absent);
+  ASSERT_TRUE(not_found.ok()) << not_found.error().message;
+  EXPECT_FALSE(not_found->has_value());
+  const auto present = log_->Entry(3)->leaf_hash;
+  Sql("DROP TABLE entries", "DROP TABLE mg_log_entries");
+  auto broken = log_->FindLeaf(present);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().code, ErrorCode::kIo);
+  EXPECT_NE(broken.error().message.find("log database"), std::string::npos) << broken.error().message;
 }
 
 TEST_P(Log, CheckpointsAreSignedNotesBoundToTheKey) {
@@ -162,7 +179,7 @@ TEST_P(Log, EditedDataIsDetected) {
 
 TEST_P(Log, EditedDataWithRecomputedLeafHashIsDetectedByTheCheckpoint) {
   const auto forged_leaf = merkle::LeafHash({reinterpret_cast<const uint8_t*>("entry 99"), 8});
-  const std::string hex = Hex(std::string_view(reinterpret_cast<const char*>(forged_leaf.data()), 32));
+  const std::string hex = HexEncode(forged_leaf);
   Sql("UPDATE entries SET data = CAST('entry 99' AS BLOB), leaf_hash = X'" + hex + "' WHERE idx = 5",
       "UPDATE mg_log_entries SET data = 'entry 99'::bytea, leaf_hash = '\\x" + hex + "'::bytea WHERE idx = 5");
   auto audit = log_->Audit();

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/integrity/merkle.h"
 #include "test_support.h"
 
@@ -14,23 +15,9 @@ namespace modelguard::integrity::merkle {
 namespace {
 
 std::vector<uint8_t> Base64(const nlohmann::json& j) {
-  static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::vector<uint8_t> out;
-  if (!j.is_string()) return out;
-  uint32_t buf = 0;
-  int bits = 0;
-  for (char c : j.get<std::string>()) {
-    if (c == '=') break;
-    const auto pos = alphabet.find(c);
-    if (pos == std::string::npos) continue;
-    buf = (buf << 6) | static_cast<uint32_t>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<uint8_t>(buf >> bits));
-    }
-  }
-  return out;
+  if (!j.is_string()) return {};
+  const std::string bytes = Base64DecodeLenient(j.get<std::string>());
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
 std::vector<std::vector<uint8_t>> Proof(const nlohmann::json& j) {

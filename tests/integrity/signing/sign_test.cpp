@@ -87,8 +87,8 @@ TEST_F(Signing, EveryKeyTypeRoundTripsAndOpensslAgrees) {
     const auto bundle = nlohmann::json::parse(Slurp(options.signature_path));
     const auto& envelope = bundle["dsseEnvelope"];
     EXPECT_EQ(envelope["signatures"][0]["keyid"], bundle["verificationMaterial"]["publicKey"]["hint"]);
-    const auto payload = crypto::Base64Decode(envelope["payload"].get<std::string>());
-    const auto signature = crypto::Base64Decode(envelope["signatures"][0]["sig"].get<std::string>());
+    const auto payload = Base64Decode(envelope["payload"].get<std::string>());
+    const auto signature = Base64Decode(envelope["signatures"][0]["sig"].get<std::string>());
     ASSERT_TRUE(payload && signature);
     Write(tmp_ / "pae.bin", DssePae(envelope["payloadType"].get<std::string>(), *payload));
     Write(tmp_ / "sig.bin", *signature);

@@ -161,8 +161,8 @@ std::string TrustRootFile(const fs::path& tmp) {
   std::ifstream in(std::string(MODELGUARD_SOURCE_DIR) + "/build-npm/node_modules/@sigstore/tuf/seeds.json");
   if (!in) return {};
   const auto seeds = nlohmann::json::parse(in);
-  const auto root = crypto::Base64Decode(
-      seeds["https://tuf-repo-cdn.sigstore.dev"]["targets"]["trusted_root.json"].get<std::string>());
+  const auto root =
+      Base64Decode(seeds["https://tuf-repo-cdn.sigstore.dev"]["targets"]["trusted_root.json"].get<std::string>());
   if (!root) return {};
   const fs::path out = tmp / "trusted_root.json";
   std::ofstream(out) << *root;
