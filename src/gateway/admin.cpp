@@ -1,7 +1,6 @@
 #include "src/gateway/admin.h"
 
-#include <openssl/crypto.h>
-
+#include "modelguard/core/bytes.h"
 #include "src/gateway/log.h"
 
 namespace modelguard::gateway {
@@ -11,8 +10,7 @@ http::response<http::string_body> HandleAdmin(const http::request<http::string_b
   const unsigned version = request.version();
   const auto auth = request[http::field::authorization];
   if (auth.substr(0, 7) != "Bearer " ||
-      CRYPTO_memcmp(HashKeyBytes(std::string_view(auth.data() + 7, auth.size() - 7)).data(),
-                    config.admin_key_sha256.data(), 32) != 0) {
+      !ConstantTimeEqual(HashKeyBytes(std::string_view(auth.data() + 7, auth.size() - 7)), config.admin_key_sha256)) {
     return JsonError(401, "invalid_api_key", "the admin API needs the admin key", version);
   }
   const std::string path(request.target());

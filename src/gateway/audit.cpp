@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "modelguard/integrity/log.h"
-#include "src/gateway/digest.h"
+#include "modelguard/core/hash.h"
 #include "src/gateway/log.h"
 
 namespace modelguard::gateway {

@@ -1,6 +1,6 @@
 #include "src/gateway/proxy.h"
 
-#include "src/gateway/digest.h"
+#include "modelguard/core/hash.h"
 #include "src/gateway/filter_chain.h"
 #include "src/gateway/log.h"
 

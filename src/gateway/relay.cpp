@@ -1,6 +1,6 @@
 #include "src/gateway/relay.h"
 
-#include "src/gateway/digest.h"
+#include "modelguard/core/hash.h"
 #include "src/gateway/filter_chain.h"
 #include "src/gateway/openai.h"
 #include "src/gateway/sse.h"
@@ -44,7 +44,7 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
   const bool chunked = version == 11;
   http::response<http::empty_body> response_head = StreamResponseHead(head.get(), version, keep_alive);
   const bool audited = gateway.Audited(config);
-  Sha256Stream digest;
+  DigestStream digest;
   beast::error_code client_error;
   Lowest(client).expires_after(config.upstream_timeout);
   http::response_serializer<http::empty_body> serializer(response_head);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "src/gateway/digest.h"
+#include "modelguard/core/hash.h"
 #include "src/gateway/endpoints.h"
 #include "src/gateway/filter_chain.h"
 #include "src/gateway/forward.h"

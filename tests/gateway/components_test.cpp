@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/gateway/gateway.h"
 #include "modelguard/gateway/keys.h"
 #include "modelguard/gateway/limits.h"
@@ -120,19 +121,7 @@ TEST(SseSplitter, RefusesAnEventLargerThanTheLimit) {
   EXPECT_NE(fed.error().message.find("100 bytes"), std::string::npos);
 }
 
-std::string B64Url(const std::string& bytes) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) out.push_back(alphabet[(acc >> (bits -= 6)) & 63]);
-  }
-  if (bits) out.push_back(alphabet[(acc << (6 - bits)) & 63]);
-  return out;
-}
+std::string B64Url(const std::string& bytes) { return Base64Encode(bytes, Base64Alphabet::kUrl, false); }
 
 // A signature by `key` over `input` with SHA-256, as OpenSSL produces it (DER for ECDSA, PKCS#1 v1.5 for RSA).
 std::string SignSha256(EVP_PKEY* key, const std::string& input) {

@@ -3,15 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "modelguard/core/bytes.h"
+
 namespace modelguard::formats::pickle::text {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 void AppendUtf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -130,8 +125,8 @@ std::optional<std::string> DecodeEscapes(std::string_view s) {
         out += '\a';
         break;
       case 'x': {
-        const int hi = i + 1 < s.size() ? HexValue(s[i + 1]) : -1;
-        const int lo = i + 2 < s.size() ? HexValue(s[i + 2]) : -1;
+        const int hi = i + 1 < s.size() ? HexDigitValue(s[i + 1]) : -1;
+        const int lo = i + 2 < s.size() ? HexDigitValue(s[i + 2]) : -1;
         if (hi < 0 || lo < 0) return std::nullopt;  // "invalid \x escape"
         out += static_cast<char>(hi * 16 + lo);
         i += 2;
@@ -166,7 +161,7 @@ std::optional<std::string> DecodeRawUnicodeEscape(std::string_view s) {
         if (i + 2 + digits > s.size()) return std::nullopt;
         uint32_t cp = 0;
         for (size_t k = 0; k < digits; ++k) {
-          const int h = HexValue(s[i + 2 + k]);
+          const int h = HexDigitValue(s[i + 2 + k]);
           if (h < 0) return std::nullopt;
           cp = cp * 16 + static_cast<uint32_t>(h);
         }

@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "modelguard/gateway/keys.h"
-#include "src/gateway/digest.h"
+#include "modelguard/core/hash.h"
 
 namespace modelguard::gateway {
 namespace {
