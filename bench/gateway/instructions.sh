@@ -27,6 +27,7 @@ total_ir() { awk '/^(summary|totals):/ {print $2}' "$1" | tail -1; }
 # run NAME N COMMAND...: the total instructions of COMMAND serving N requests
 run() {
   local name=$1 n=$2; shift 2
+  rm -f "$tmp/cg-audit.jsonl"  # each run starts a new chain: re-reading the last run's lines is not per-request work
   valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$name.$n" "$@" >/dev/null 2>"$tmp/cg.$name.$n.err" &
   local pid=$!
   wait_port "$port"
@@ -69,5 +70,4 @@ cat > "$tmp/cg-on.json" <<JSON
 JSON
 per_request nginx nginx -p "$tmp" -c "$tmp/cg-nginx.conf"
 per_request modelguard-off "$mg" gateway serve --config "$tmp/cg-off.json"
-rm -f "$tmp/cg-audit.jsonl"
 per_request modelguard-on "$mg" gateway serve --config "$tmp/cg-on.json"
