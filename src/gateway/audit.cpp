@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "modelguard/integrity/log.h"
 #include "modelguard/core/hash.h"
+#include "modelguard/integrity/log.h"
 #include "src/gateway/log.h"
 
 namespace modelguard::gateway {

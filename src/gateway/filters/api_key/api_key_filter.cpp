@@ -4,8 +4,8 @@
 #include <ctime>
 #include <fstream>
 
-#include "modelguard/gateway/keys.h"
 #include "modelguard/core/hash.h"
+#include "modelguard/gateway/keys.h"
 
 namespace modelguard::gateway {
 namespace {
