@@ -55,8 +55,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     default: {
       const auto body = nlohmann::json::parse(input, nullptr, false);
-      (void)EstimatePromptTokens(body);
-      (void)RequestedMaxTokens(body);
       const auto usage = UsageTotalTokens(body);
       const auto facts = ScanRequestBody(input);
       // nlohmann stops at a NUL byte as if the text ended there; the gateway refuses any (see server.cpp).
@@ -67,6 +65,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (facts.model != (model != body.end() && model->is_string() ? model->get<std::string>() : "")) std::abort();
         const auto stream = body.find("stream");
         if (facts.stream != (stream != body.end() && stream->is_boolean() && stream->get<bool>())) std::abort();
+        // The scan's prompt estimate and output cap are the document's, whatever the nesting and duplicates.
+        if (facts.prompt_tokens != EstimatePromptTokens(body) || facts.max_tokens != RequestedMaxTokens(body))
+          std::abort();
       }
       if (valid && ScanUsageTotalTokens(input) != usage) std::abort();
       break;

@@ -32,9 +32,14 @@ struct RequestChainResult {
 };
 
 // Body checks, then the route's filters. Non-raw routes need a body that is strict JSON (UTF-8, no NUL);
-// OpenAI routes a JSON object, whose "model" and "stream" land in the context. `parsed`: the filters
-// need `context.json` built from `body` (a route without filters only needs the body checked).
-RequestChainResult RunRequestChain(const Route& route, RequestContext& context, std::string_view body, bool parsed);
+// OpenAI routes a JSON object, whose "model" and "stream" land in the context; a JSON object's prompt
+// estimate and output cap land there on every non-raw route. `build_document`: a filter reads
+// `context.json` (NeedsDocument). Awaits the filters that wait on I/O (see Filter::OnRequestAsync); `body`
+// must stay alive until it ends.
+boost::asio::awaitable<RequestChainResult> RunRequestChain(const Route& route, RequestContext& context,
+                                                           std::string_view body, bool build_document);
+// Whether any of the route's filters reads the request document.
+bool NeedsDocument(const Route& route);
 
 // One stream event through the filters, in order, until one ends the stream; that one's refusal is
 // recorded as the "stream" verdict.
@@ -42,8 +47,8 @@ ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters,
                             StreamEvent& event);
 
 // The response through the first `count` filters' OnResponse (each may replace the answer).
-void RunResponseChain(const std::vector<std::shared_ptr<Filter>>& filters, size_t count, RequestContext& context,
-                      ResponseContext& response);
+boost::asio::awaitable<void> RunResponseChain(const std::vector<std::shared_ptr<Filter>>& filters, size_t count,
+                                              RequestContext& context, ResponseContext& response);
 
 // The audit event's "verdicts" object: filter name -> verdict string, in name order.
 nlohmann::ordered_json VerdictsJson(const std::map<std::string, FilterVerdict>& verdicts);

@@ -1,6 +1,7 @@
 #include "src/gateway/openai.h"
 
 #include <array>
+#include <vector>
 
 #include "src/gateway/json_sax.h"
 
@@ -8,6 +9,21 @@ namespace modelguard::gateway {
 namespace {
 
 size_t StringBytes(const nlohmann::json& v) { return v.is_string() ? v.get_ref<const std::string&>().size() : 0; }
+
+// The bytes of every string value in `v` (object keys not counted), without recursion.
+size_t StringBytesWithin(const nlohmann::json& v) {
+  size_t bytes = 0;
+  std::vector<const nlohmann::json*> pending{&v};
+  while (!pending.empty()) {
+    const nlohmann::json* value = pending.back();
+    pending.pop_back();
+    if (value->is_string()) bytes += StringBytes(*value);
+    if (value->is_structured()) {
+      for (const auto& child : *value) pending.push_back(&child);
+    }
+  }
+  return bytes;
+}
 
 // Follows the key path of the events; subclasses look at the values they care about. Keys are kept for the
 // first few levels only (the paths of interest are short), so deep nesting costs a counter.
@@ -19,44 +35,55 @@ class PathEvents : public JsonEvents {
   bool Unsigned(uint64_t) override { return Value(); }
   bool Float() override { return Value(); }
   bool String(std::string_view) override { return Value(); }
-  bool StartObject() override { return Open(""); }
+  bool StartObject() override { return Open(false); }
   bool Key(std::string_view name) override {
-    if (depth_ <= kTracked) path_[depth_ - 1] = name;
+    if (depth_ <= kTracked) path_[depth_ - 1] = name;  // array_ stays false: an object's level
     return true;
   }
   bool EndObject() override { return Close(); }
-  bool StartArray() override { return Open("[]"); }  // items have no key: no path of interest runs through them
+  bool StartArray() override { return Open(true); }
   bool EndArray() override { return Close(); }
 
  protected:
-  static constexpr size_t kTracked = 4;
+  static constexpr size_t kTracked = 5;
+  // In a path pattern: any item of an array (an object's key spelled "[]" does not match it).
+  static constexpr std::string_view kItem = "\0[]";
   // Called before each value (scalars, and objects and arrays as they open) with the path at its key.
   virtual void OnValue() {}
   bool Value() {
     OnValue();
     return true;
   }
-  bool Open(const char* slot) {
+  bool Open(bool array) {
     OnValue();
-    if (++depth_ <= kTracked) path_[depth_ - 1] = slot;
+    if (++depth_ <= kTracked) {
+      path_[depth_ - 1] = array ? kItem : std::string_view();
+      array_[depth_ - 1] = array;
+    }
     return true;
   }
   bool Close() {
     --depth_;
     return true;
   }
-  bool At(std::initializer_list<std::string_view> keys) const {
-    if (depth_ != keys.size()) return false;
+  // The value at hand sits at exactly `keys` (At), or somewhere below them (Under).
+  bool At(std::initializer_list<std::string_view> keys) const { return depth_ == keys.size() && Under(keys); }
+  bool Under(std::initializer_list<std::string_view> keys) const {
+    if (depth_ < keys.size()) return false;
     size_t i = 0;
     for (const auto k : keys) {
-      if (path_[i++] != k) return false;
+      if ((k == kItem) != array_[i] || (k != kItem && path_[i] != k)) return false;
+      ++i;
     }
     return true;
   }
   size_t depth_ = 0;
   std::array<std::string, kTracked> path_;
+  std::array<bool, kTracked> array_{};
 };
 
+// The request facts, with the prompt estimate and output cap as EstimatePromptTokens and
+// RequestedMaxTokens define them on the document (the unit tests and the fuzz target check they agree).
 class RequestEvents : public PathEvents {
  public:
   RequestBodyFacts facts;
@@ -65,22 +92,89 @@ class RequestEvents : public PathEvents {
     if (At({"stream"})) facts.stream = value;
     return true;
   }
+  bool Integer(int64_t value) override {
+    OnValue();
+    if (auto* cap = OutputCap()) *cap = value;
+    return true;
+  }
+  bool Unsigned(uint64_t value) override {
+    OnValue();
+    if (auto* cap = OutputCap()) *cap = static_cast<int64_t>(value);  // what nlohmann's get<int64_t>() makes of it
+    return true;
+  }
   bool String(std::string_view value) override {
     OnValue();
     if (At({"model"})) facts.model = value;
+    if (At({"messages", kItem, "content"})) content_bytes_ = value.size();
+    if (At({"messages", kItem, "content", kItem, "text"})) part_bytes_ = value.size();
+    // prompt, input, instructions: a string, or an array whose items count the strings within them.
+    for (size_t i = 0; i < kPromptFields.size(); ++i) {
+      if (Under({kPromptFields[i]}) && (depth_ == 1 || array_[1])) prompt_bytes_[i] += value.size();
+    }
     return true;
   }
   bool StartObject() override {
     if (depth_ == 0) facts.object = true;
     return PathEvents::StartObject();
   }
+  bool EndObject() override {
+    if (depth_ == 3 && Under({"messages", kItem})) {
+      // A message ends: its content (when it had one) and 4 bytes for its role and separators.
+      if (has_content_) messages_bytes_ += content_bytes_ + 4;
+    } else if (depth_ == 5 && Under({"messages", kItem, "content", kItem})) {
+      content_bytes_ += part_bytes_;  // a content part ends
+    }
+    return PathEvents::EndObject();
+  }
+  RequestBodyFacts Finish() {
+    size_t bytes = messages_bytes_;
+    for (size_t b : prompt_bytes_) bytes += b;
+    facts.prompt_tokens = static_cast<int64_t>((bytes + 3) / 4);
+    for (const auto& cap : output_caps_) {
+      if (cap && *cap > 0) {
+        facts.max_tokens = cap;
+        break;
+      }
+    }
+    return facts;
+  }
 
  private:
+  static constexpr std::array<std::string_view, 3> kPromptFields{"prompt", "input", "instructions"};
+  static constexpr std::array<std::string_view, 3> kOutputCapFields{"max_tokens", "max_completion_tokens",
+                                                                    "max_output_tokens"};
+  std::optional<int64_t>* OutputCap() {
+    for (size_t i = 0; i < kOutputCapFields.size(); ++i) {
+      if (At({kOutputCapFields[i]})) return &output_caps_[i];
+    }
+    return nullptr;
+  }
   // A later duplicate key replaces the earlier value, as in the document: forget what it said.
   void OnValue() override {
-    if (At({"model"})) facts.model.clear();
-    if (At({"stream"})) facts.stream = false;
+    if (depth_ == 1) {
+      if (At({"model"})) facts.model.clear();
+      if (At({"stream"})) facts.stream = false;
+      if (At({"messages"})) messages_bytes_ = 0;
+      if (auto* cap = OutputCap()) cap->reset();
+      for (size_t i = 0; i < kPromptFields.size(); ++i) {
+        if (At({kPromptFields[i]})) prompt_bytes_[i] = 0;
+      }
+    } else if (At({"messages", kItem})) {  // a message starts (counted only if it is an object)
+      has_content_ = false;
+      content_bytes_ = 0;
+    } else if (At({"messages", kItem, "content"})) {
+      has_content_ = true;
+      content_bytes_ = 0;
+    } else if (At({"messages", kItem, "content", kItem})) {
+      part_bytes_ = 0;
+    } else if (At({"messages", kItem, "content", kItem, "text"})) {
+      part_bytes_ = 0;
+    }
   }
+  size_t messages_bytes_ = 0, content_bytes_ = 0, part_bytes_ = 0;
+  bool has_content_ = false;
+  std::array<size_t, kPromptFields.size()> prompt_bytes_{};
+  std::array<std::optional<int64_t>, kOutputCapFields.size()> output_caps_;
 };
 
 class UsageEvents : public PathEvents {
@@ -123,9 +217,15 @@ class UsageEvents : public PathEvents {
 
 RequestBodyFacts ScanRequestBody(std::string_view body) {
   RequestEvents events;
-  events.facts.valid = ReadJson(body, events);
-  if (!events.facts.valid || !events.facts.object) return RequestBodyFacts{events.facts.valid, false, "", false};
-  return events.facts;
+  const bool valid = ReadJson(body, events);
+  if (!valid || !events.facts.object) {
+    RequestBodyFacts nothing;
+    nothing.valid = valid;
+    return nothing;
+  }
+  RequestBodyFacts facts = events.Finish();
+  facts.valid = true;
+  return facts;
 }
 
 std::optional<int64_t> ScanUsageTotalTokens(std::string_view body) {
@@ -155,7 +255,7 @@ int64_t EstimatePromptTokens(const nlohmann::json& request) {
     auto it = request.find(field);
     if (it == request.end()) continue;
     if (it->is_array()) {
-      for (const auto& part : *it) bytes += part.is_string() ? StringBytes(part) : part.dump().size();
+      for (const auto& part : *it) bytes += StringBytesWithin(part);
     } else {
       bytes += StringBytes(*it);
     }

@@ -19,10 +19,12 @@ std::optional<int64_t> UsageTotalTokens(const nlohmann::json& body);
 // body is valid here when nlohmann::json::parse accepts it and holds no NUL byte, and duplicate keys
 // resolve as in the document (the last one counts).
 struct RequestBodyFacts {
-  bool valid = false;   // JSON, strictly (UTF-8 included)
-  bool object = false;  // a JSON object at the top
-  std::string model;    // top-level "model" when it is a string
-  bool stream = false;  // top-level "stream": true
+  bool valid = false;                 // JSON, strictly (UTF-8 included)
+  bool object = false;                // a JSON object at the top
+  std::string model;                  // top-level "model" when it is a string
+  bool stream = false;                // top-level "stream": true
+  int64_t prompt_tokens = 0;          // EstimatePromptTokens of the document
+  std::optional<int64_t> max_tokens;  // RequestedMaxTokens of the document
 };
 RequestBodyFacts ScanRequestBody(std::string_view body);
 std::optional<int64_t> ScanUsageTotalTokens(std::string_view body);

@@ -17,7 +17,7 @@ asio::awaitable<bool> RelayWhole(Gateway& gateway, Client& client, http::respons
   // The body moves through the filters and back: no copy of a possibly large answer per request.
   ResponseContext out{response.result_int(), std::move(response.body()), false, std::nullopt};
   if (out.status < 300 && route.type == RouteType::kOpenAi) out.total_tokens = ScanUsageTotalTokens(out.body);
-  RunResponseChain(route.filters, route.filters.size(), context, out);
+  co_await RunResponseChain(route.filters, route.filters.size(), context, out);
   response.result(out.status);  // a response filter may replace the answer (a leak stopped: 403)
   response.body() = std::move(out.body);
   outcome.status = response.result_int();
@@ -140,16 +140,14 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
   }
   if (!usage) {
     // No count from the upstream: estimate. Routes without filters never built the request document.
-    const int64_t prompt = context.json.is_null() && !request_body.empty()
-                               ? EstimatePromptTokens(nlohmann::json::parse(request_body, nullptr, false))
-                               : EstimatePromptTokens(context.json);
+    const int64_t prompt = context.prompt_tokens ? *context.prompt_tokens : ScanRequestBody(request_body).prompt_tokens;
     usage = prompt + static_cast<int64_t>((text_bytes + 3) / 4);
   }
   outcome.tokens = usage;
   if (audited) outcome.response_sha256 = digest.HexDigest();
   outcome.client_gone = static_cast<bool>(client_error);
   ResponseContext settled{outcome.status, "", true, outcome.tokens};
-  RunResponseChain(route.filters, route.filters.size(), context, settled);
+  co_await RunResponseChain(route.filters, route.filters.size(), context, settled);
   co_return !client_error && chunked && ended.empty();
 }
 

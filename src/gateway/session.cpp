@@ -78,14 +78,14 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
   }
   context.route = route->name;
   RouteMetrics& route_metrics = *runtime->route_metrics[static_cast<size_t>(route - config.routes.data())];
-  const RequestChainResult chain = RunRequestChain(*route, context, body, filtered);
+  const RequestChainResult chain = co_await RunRequestChain(*route, context, body, filtered && NeedsDocument(*route));
   if (const ChainVerdict& refusal = chain.verdict) {
     metrics.CountBlock(refusal.filter, refusal.reason);
     const Answer& answer = *refusal.answer;
     auto res = answer_with(answer.status, answer.error_type, answer.message, answer.headers);
     // Filters that already reserved something (budgets, token rates) release it.
     ResponseContext refused{res.result_int(), res.body(), false, std::nullopt};
-    RunResponseChain(route->filters, chain.ran, context, refused);
+    co_await RunResponseChain(route->filters, chain.ran, context, refused);
     outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     open = co_await SendResponse(stream, res, keep_alive, config.upstream_timeout, head_request);
   } else {

@@ -85,6 +85,22 @@ TEST(BodyScanners, AgreeWithTheParsedDocument) {
       R"({"n":1.})",
       R"({"a":1,})",
       "{\"model\":\"tab\tinside\"}",
+      // The prompt estimate and output cap (EstimatePromptTokens, RequestedMaxTokens), read by the scan.
+      R"({"messages":[{"role":"user","content":"hello there"},{"role":"system","content":"be brief"}]})",
+      R"({"messages":[{"role":"user"},{"content":null},"not a message",[{"content":"nested"}],{"content":7}]})",
+      R"({"messages":[{"content":[{"type":"text","text":"part one"},{"text":"two"},"loose",{"text":5}]}]})",
+      R"({"messages":[{"content":[{"text":"first"}],"content":"second wins"}]})",
+      R"({"messages":[{"content":[{"text":"a","text":"bbbb"}]}]})",
+      R"({"messages":[{"content":"dropped"}],"messages":[{"content":"kept"}]})",
+      R"({"messages":{"[]":{"content":"an object named like an array item"}}})",
+      R"({"messages":[{"content":{"[]":{"text":"content is an object"}}}]})",
+      R"({"prompt":"complete this","input":["a","bb",{"x":"ccc","y":["dddd",1]},7],"instructions":"hi"})",
+      R"({"input":{"not":"an array"},"prompt":["x"],"prompt":"last prompt"})",
+      R"({"max_tokens":0,"max_completion_tokens":12,"max_output_tokens":99})",
+      R"({"max_tokens":5,"max_tokens":"five"})",
+      R"({"max_tokens":1.5,"max_output_tokens":18446744073709551615})",
+      R"({"max_tokens":-3,"max_output_tokens":9223372036854775807})",
+      R"({"max_tokens":{"max_tokens":4}})",
   };
   for (const auto& body : bodies) {
     const auto document = nlohmann::json::parse(body, nullptr, false);
@@ -96,6 +112,8 @@ TEST(BodyScanners, AgreeWithTheParsedDocument) {
       EXPECT_EQ(facts.model, model != document.end() && model->is_string() ? model->get<std::string>() : "") << body;
       const auto stream = document.find("stream");
       EXPECT_EQ(facts.stream, stream != document.end() && stream->is_boolean() && stream->get<bool>()) << body;
+      EXPECT_EQ(facts.prompt_tokens, EstimatePromptTokens(document)) << body;
+      EXPECT_EQ(facts.max_tokens, RequestedMaxTokens(document)) << body;
     }
     EXPECT_EQ(ScanUsageTotalTokens(body), UsageTotalTokens(document)) << body;
   }
@@ -110,6 +128,19 @@ TEST(BodyScanners, AgreeWithTheParsedDocument) {
   EXPECT_EQ(ScanUsageTotalTokens(bodies[0]), std::nullopt);
   EXPECT_EQ(ScanUsageTotalTokens(bodies[13]), 12);
   EXPECT_EQ(ScanUsageTotalTokens(bodies[17]), 9);
+  // A few by hand, so the definition itself cannot drift unnoticed: "hello there" + 4 and "be brief" + 4
+  // bytes are 27, 7 tokens; parts "part one" and "two" (+4) 15 bytes, 4 tokens; the input array counts
+  // the strings within its items: 13 + 1 + 2 + 7 + 2 = 25 bytes, 7 tokens.
+  auto scan = [&](size_t i) { return ScanRequestBody(bodies[i]); };
+  const size_t first = bodies.size() - 15;
+  EXPECT_EQ(scan(first).prompt_tokens, 7);
+  EXPECT_EQ(scan(first + 2).prompt_tokens, 4);
+  EXPECT_EQ(scan(first + 5).prompt_tokens, 2);  // "kept" + 4
+  EXPECT_EQ(scan(first + 6).prompt_tokens, 0);  // messages is not an array
+  EXPECT_EQ(scan(first + 8).prompt_tokens, 7);
+  EXPECT_EQ(scan(first + 10).max_tokens, 12);
+  EXPECT_EQ(scan(first + 11).max_tokens, std::nullopt);
+  EXPECT_EQ(scan(first + 13).max_tokens, 9223372036854775807);
 }
 
 TEST(SseSplitter, RefusesAnEventLargerThanTheLimit) {

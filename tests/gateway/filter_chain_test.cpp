@@ -1,6 +1,7 @@
 // The filter chain on its own: typed refusals (who refused, why), the core's body checks as the "http"
 // verdict, stream and response hooks, and the audit event's verdicts object, spelled as it always was.
 #include "src/gateway/filter_chain.h"
+#include "src/gateway/run_blocking.h"
 
 #include <gtest/gtest.h>
 
@@ -50,7 +51,7 @@ TEST(FilterChain, RefusalNamesTheFilterAndReasonAndStopsTheChain) {
   const Route route = MakeRoute(RouteType::kJson, {first, refuses, never});
   RequestContext context;
   const std::string body = R"({"model":"m"})";
-  const auto result = RunRequestChain(route, context, body, true);
+  const auto result = RunBlocking(RunRequestChain(route, context, body, true));
   ASSERT_TRUE(result.verdict);
   EXPECT_EQ(result.verdict.filter, "refuses");
   EXPECT_EQ(result.verdict.reason, "rate_limit_exceeded");
@@ -62,7 +63,7 @@ TEST(FilterChain, RefusalNamesTheFilterAndReasonAndStopsTheChain) {
   EXPECT_EQ(context.json["model"], "m");  // parsed for the filters
   // Only the filters that saw the request settle it.
   ResponseContext refused{429, "", false, std::nullopt};
-  RunResponseChain(route.filters, result.ran, context, refused);
+  RunBlocking(RunResponseChain(route.filters, result.ran, context, refused));
   EXPECT_EQ(first->responses, 1);
   EXPECT_EQ(refuses->responses, 1);
   EXPECT_EQ(never->responses, 0);
@@ -75,7 +76,7 @@ TEST(FilterChain, TwoFiltersRefusingForTheSameReasonAreToldApart) {
   auto b = std::make_shared<Scripted>("b_limit", Answer{503, "limits_unavailable", "down", {}});
   RequestContext context;
   context.verdicts["z_other"] = FilterVerdict::Block("limits_unavailable");
-  const auto result = RunRequestChain(MakeRoute(RouteType::kRaw, {a, b}), context, "", false);
+  const auto result = RunBlocking(RunRequestChain(MakeRoute(RouteType::kRaw, {a, b}), context, "", false));
   ASSERT_TRUE(result.verdict);
   EXPECT_EQ(result.verdict.filter, "b_limit");
 }
@@ -84,7 +85,8 @@ TEST(FilterChain, BodyChecksRefuseAsHttpBeforeAnyFilter) {
   auto filter = std::make_shared<Scripted>("f", std::nullopt);
   for (const bool parsed : {false, true}) {
     RequestContext context;
-    const auto bad_json = RunRequestChain(MakeRoute(RouteType::kJson, {filter}), context, "{\"a\":", parsed);
+    const auto bad_json =
+        RunBlocking(RunRequestChain(MakeRoute(RouteType::kJson, {filter}), context, "{\"a\":", parsed));
     ASSERT_TRUE(bad_json.verdict);
     EXPECT_EQ(bad_json.verdict.filter, "http");
     EXPECT_EQ(bad_json.verdict.reason, "invalid_request_error");
@@ -95,21 +97,23 @@ TEST(FilterChain, BodyChecksRefuseAsHttpBeforeAnyFilter) {
   EXPECT_EQ(filter->requests, 0);
   // A NUL byte ends the text for nlohmann but not for the upstream: refused either way.
   RequestContext nul;
-  EXPECT_TRUE(RunRequestChain(MakeRoute(RouteType::kJson, {filter}), nul, std::string("{}\0{}", 5), true).verdict);
+  EXPECT_TRUE(
+      RunBlocking(RunRequestChain(MakeRoute(RouteType::kJson, {filter}), nul, std::string("{}\0{}", 5), true)).verdict);
   // OpenAI routes need an object; its model and stream reach the context.
   RequestContext array;
-  const auto not_object = RunRequestChain(MakeRoute(RouteType::kOpenAi, {}), array, "[1]", false);
+  const auto not_object = RunBlocking(RunRequestChain(MakeRoute(RouteType::kOpenAi, {}), array, "[1]", false));
   ASSERT_TRUE(not_object.verdict);
   EXPECT_EQ(not_object.verdict.answer->message, "the request body must be a JSON object");
   RequestContext chat;
   EXPECT_FALSE(
-      RunRequestChain(MakeRoute(RouteType::kOpenAi, {}), chat, R"({"model":"m","stream":true})", false).verdict);
+      RunBlocking(RunRequestChain(MakeRoute(RouteType::kOpenAi, {}), chat, R"({"model":"m","stream":true})", false))
+          .verdict);
   EXPECT_EQ(chat.model, "m");
   EXPECT_TRUE(chat.stream);
   EXPECT_TRUE(chat.verdicts.empty());
   // Raw routes pass any bytes to their filters.
   RequestContext raw;
-  EXPECT_FALSE(RunRequestChain(MakeRoute(RouteType::kRaw, {filter}), raw, "\xff not json", true).verdict);
+  EXPECT_FALSE(RunBlocking(RunRequestChain(MakeRoute(RouteType::kRaw, {filter}), raw, "\xff not json", true)).verdict);
   EXPECT_EQ(filter->requests, 1);
 }
 

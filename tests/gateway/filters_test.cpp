@@ -20,6 +20,11 @@ RequestContext Request(const std::string& route, const std::string& body = "{}")
   r.route = route;
   r.body = body;
   r.json = nlohmann::json::parse(body, nullptr, false);
+  // What the core reads from every JSON object body before the filters run (RunRequestChain).
+  if (const auto facts = ScanRequestBody(body); facts.valid && facts.object) {
+    r.prompt_tokens = facts.prompt_tokens;
+    r.max_tokens = facts.max_tokens;
+  }
   return r;
 }
 

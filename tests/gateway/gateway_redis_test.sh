@@ -4,7 +4,8 @@
 # budget under 200 concurrent requests; the master holding the budget's slot restarted under load, once
 # with on_error: closed (503 while it is down) and once with on_error: open (admitted while it is down),
 # both recovering without a gateway restart; and a Sentinel failover (replica promoted) followed by the
-# gateway without a restart.
+# gateway without a restart. Last, a Redis that never answers: the gateway's one event loop keeps serving
+# other requests while one waits, and the waiting one fails closed when its command times out.
 # usage: gateway_redis_test.sh MODELGUARD
 set -u
 mg=$1
@@ -150,6 +151,37 @@ for i in 1 2 3 4 5; do codes="$codes $(chat "$s_port")"; sleep 0.2; done
 expect_true sentinel-follows-failover "[[ '$codes' == *' 200' ]]"
 expect sentinel-budget-on-new-master 1 "$(redis-cli -p "$replica" exists 'mg:budget:{route:budgeted}')"
 echo "sentinel failover: answers after promotion:$codes"
+
+# --- A Redis that accepts connections and never answers, behind a gateway with ONE event loop ---------
+# The request waiting on Redis must not hold up the others on that loop: /healthz answers while it waits,
+# and the waiting request fails closed (503) once the command times out.
+/usr/bin/python3 - "$tmp/silent.port" <<'PY' & pids+=($!)
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)  # read nothing, answer nothing
+PY
+wait_for "$tmp/silent.port" || { echo "silent server did not start"; exit 1; }
+cat > "$tmp/silent.yaml" <<YAML
+listen: 127.0.0.1:0
+threads: 1
+state: {redis: "redis://127.0.0.1:$(cat "$tmp/silent.port")", timeout_ms: 1500, on_error: closed}
+upstreams: {model: "127.0.0.1:$(cat "$tmp/up.port")"}
+filters: {token_budget: {tokens: 100, window_seconds: 86400, default_max_tokens: 5}}
+routes: [{name: budgeted, path: /v1/chat/completions, upstream: model, filters: [token_budget]}]
+YAML
+start_gateway silent "$tmp/silent.yaml"; q_port=$gw_port
+chat "$q_port" > "$tmp/silent.code" & waiting=$!
+sleep 0.3  # the chat request is now waiting for Redis
+health=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 5 "http://127.0.0.1:$q_port/healthz")
+wait "$waiting"
+echo "hanging Redis, one event loop: /healthz meanwhile answered '$health' (code, seconds); the waiting request got $(cat "$tmp/silent.code")"
+expect silent-healthz-answers 200 "${health% *}"
+expect_true silent-healthz-not-held "awk 'BEGIN{exit !(${health#* } < 0.5)}'"
+expect silent-request-fails-closed 503 "$(cat "$tmp/silent.code")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -2,15 +2,26 @@
 // by the in-process store, a single Redis (MODELGUARD_TEST_REDIS) and a 3-master Redis Cluster
 // (MODELGUARD_TEST_REDIS_CLUSTER, started by scripts/start-redis-cluster); the cluster slot function against
 // the specification's check values; and a budget that keeps its state while its slot is resharded under it
-// (the store follows ASK during the migration and MOVED after it).
+// (the store follows ASK during the migration and MOVED after it). The asynchronous operations: a hanging
+// Redis times out without stalling the event loop, and 200 reservations in flight at once never overshoot.
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 #include <unistd.h>
+
+#include <utility>  // first: Boost 1.74's Asio uses std::exchange without including it
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +30,8 @@
 
 namespace modelguard::gateway {
 namespace {
+
+namespace asio = boost::asio;
 
 // The same contract for every store: buckets, refunds, reservations that cannot overshoot.
 void ExerciseStore(LimitStore& store, const std::string& prefix) {
@@ -227,6 +240,127 @@ TEST(LimitStore, RedisClusterBudgetSurvivesReshardingItsSlot) {
   auto fresh = MakeRedisLimitStore(ClusterUri(), 1000);
   ASSERT_TRUE(fresh.ok());
   EXPECT_FALSE(Reserved(**fresh, account, 1));
+}
+
+// --- The asynchronous operations, as the gateway's event loops use them. ---
+
+// A TCP server that accepts connections and never answers: a Redis that hangs.
+class SilentServer {
+ public:
+  SilentServer() : acceptor_(loop_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    Accept();
+    thread_ = std::thread([this] { loop_.run(); });
+  }
+  ~SilentServer() {
+    loop_.stop();
+    thread_.join();
+  }
+  int port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept([this](const boost::system::error_code& error, asio::ip::tcp::socket socket) {
+      if (error) return;
+      held_.push_back(std::move(socket));
+      Accept();
+    });
+  }
+  asio::io_context loop_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::vector<asio::ip::tcp::socket> held_;
+  std::thread thread_;
+};
+
+TEST(LimitStore, AHangingRedisTimesOutWithoutStallingTheLoop) {
+  SilentServer silent;
+  auto store = MakeRedisLimitStore("redis://127.0.0.1:" + std::to_string(silent.port()), 300);
+  ASSERT_TRUE(store.ok());
+  asio::io_context loop(1);
+  // A timer ticking every 10 ms on the same loop stands for the other connections the loop serves.
+  int ticks_while_waiting = 0;
+  bool answered = false;
+  std::optional<Result<Admission>> outcome;
+  const auto started = std::chrono::steady_clock::now();
+  asio::co_spawn(
+      loop,
+      [&]() -> asio::awaitable<void> {
+        outcome.emplace(co_await (*store)->TakeAsync("bucket", 1, 1, 1));
+        answered = true;
+      },
+      asio::detached);
+  asio::co_spawn(
+      loop,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer tick(co_await asio::this_coro::executor);
+        while (!answered) {
+          tick.expires_after(std::chrono::milliseconds(10));
+          co_await tick.async_wait(asio::use_awaitable);
+          if (!answered) ++ticks_while_waiting;
+        }
+      },
+      asio::detached);
+  loop.run();
+  const auto waited = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(outcome.has_value());
+  ASSERT_FALSE(outcome->ok());
+  EXPECT_NE(outcome->error().message.find("no answer within 300 ms"), std::string::npos) << outcome->error().message;
+  EXPECT_GE(waited, std::chrono::milliseconds(290));
+  EXPECT_LT(waited, std::chrono::seconds(3));
+  // A blocking call would have held the loop for the whole 300 ms: no tick at all.
+  EXPECT_GE(ticks_while_waiting, 15);
+}
+
+// 200 reservations in flight at once on one loop (pipelined on one connection per server) against a
+// budget that holds exactly 20 of them: 20 granted, never more.
+void RaceForABudget(const std::string& uri, const std::string& account) {
+  auto store = MakeRedisLimitStore(uri, 2000);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  asio::io_context loop(1);
+  int granted = 0, refused = 0;
+  std::vector<std::string> errors;
+  for (int i = 0; i < 200; ++i) {
+    asio::co_spawn(
+        loop,
+        [&]() -> asio::awaitable<void> {
+          auto reserved = co_await (*store)->ReserveAsync(account, 5, 100, 3600);
+          if (!reserved) {
+            errors.push_back(reserved.error().message);
+          } else {
+            ++(*reserved ? granted : refused);
+          }
+        },
+        asio::detached);
+  }
+  // Not run(): the store's idle connection keeps the loop busy, as on the gateway's loops.
+  while (granted + refused + static_cast<int>(errors.size()) < 200 && loop.run_one() > 0) {
+  }
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  EXPECT_EQ(granted, 20);
+  EXPECT_EQ(refused, 180);
+}
+
+TEST(LimitStore, ConcurrentAsyncReservationsNeverOvershootOnRedis) {
+  const char* uri = std::getenv("MODELGUARD_TEST_REDIS");
+  if (!uri) GTEST_SKIP() << "MODELGUARD_TEST_REDIS is not set (scripts/test starts a redis-server and sets it)";
+  RaceForABudget(uri, UniquePrefix() + "async-race");
+}
+
+TEST(LimitStore, ConcurrentAsyncReservationsNeverOvershootOnRedisCluster) {
+  if (!ClusterUri()) GTEST_SKIP() << "MODELGUARD_TEST_REDIS_CLUSTER is not set (scripts/test starts a cluster)";
+  RaceForABudget(ClusterUri(), UniquePrefix() + "async-race");
+}
+
+TEST(LimitStore, AsyncOperationsOnTheMemoryStoreAnswerAtOnce) {
+  auto store = MakeMemoryLimitStore();
+  asio::io_context loop(1);
+  std::optional<Result<bool>> reserved;
+  asio::co_spawn(
+      loop, [&]() -> asio::awaitable<void> { reserved.emplace(co_await store->ReserveAsync("a", 7, 10, 60)); },
+      asio::detached);
+  loop.run();
+  ASSERT_TRUE(reserved && reserved->ok());
+  EXPECT_TRUE(**reserved);
+  EXPECT_FALSE(*store->Reserve("a", 7, 10, 60));
 }
 
 }  // namespace

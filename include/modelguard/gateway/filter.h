@@ -4,6 +4,9 @@
 // through the same filters as it arrives, so a response filter is never skipped on streams. Filters live in
 // src/gateway/filters/<name>/, describe themselves (name, summary, settings schema, factory) and are listed
 // in one registry (src/gateway/filters/registry.cpp); docs/extending.md has the checklist.
+#include <utility>  // first: Boost 1.74's Asio uses std::exchange without including it
+
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -66,9 +69,15 @@ struct RequestContext {
   std::string route;                           // the matched route's name
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
-  nlohmann::json json;  // the body parsed once by the core (discarded when the body is not JSON)
+  // The body parsed once by the core, when a filter of the route reads it (Filter::reads_document);
+  // discarded when the body is not JSON.
+  nlohmann::json json;
   std::string model;    // "model" of an OpenAI-style body
   bool stream = false;  // "stream": true
+  // Read by the core from a JSON object body (JSON and OpenAI routes), document or not: the prompt's
+  // estimated tokens and the output cap the request sets (max_tokens and its aliases), see openai.h.
+  std::optional<int64_t> prompt_tokens;
+  std::optional<int64_t> max_tokens;
   // Filled by filters as the request goes; ends up in the audit event.
   std::string key_id;
   std::map<std::string, FilterVerdict> verdicts;  // filter name -> its verdict
@@ -102,6 +111,10 @@ class Filter {
  public:
   virtual ~Filter() = default;
   virtual const char* name() const = 0;
+  // Whether OnRequest reads RequestContext::json. Building the document costs more than the rest of a
+  // small request's trip through the proxy, so filters that only need the facts the core reads anyway
+  // (model, stream, prompt_tokens, max_tokens) say no.
+  virtual bool reads_document() const { return true; }
   // nullopt: continue; an Answer: stop and send it.
   virtual std::optional<Answer> OnRequest(RequestContext& request) = 0;
   // Each event of a streamed response, in order, before the client sees it. A filter may rewrite
@@ -110,6 +123,13 @@ class Filter {
   // Called once per request that passed this filter, however it ended (upstream answer, later filter's
   // refusal, upstream failure: status 502, client gone), so reservations are always settled.
   virtual void OnResponse(RequestContext&, ResponseContext&) {}
+
+  // What the gateway calls, on the event loop of the client's connection. A filter that waits for
+  // something outside the process (a limit store shared through Redis) overrides these, so the loop
+  // serves other connections meanwhile; its synchronous forms then run these to completion on a loop of
+  // their own (RunBlocking), for callers that have none. The defaults run the synchronous forms.
+  virtual boost::asio::awaitable<std::optional<Answer>> OnRequestAsync(RequestContext& request);
+  virtual boost::asio::awaitable<void> OnResponseAsync(RequestContext& request, ResponseContext& response);
 };
 
 // What filters may share across routes and gateway replicas.

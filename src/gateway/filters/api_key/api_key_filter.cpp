@@ -19,6 +19,7 @@ class ApiKeyFilter final : public Filter {
   ApiKeyFilter(std::vector<ApiKeyRecord> keys, std::shared_ptr<KeyStore> store)
       : keys_(std::move(keys)), store_(std::move(store)) {}
   const char* name() const override { return "api_key"; }
+  bool reads_document() const override { return false; }
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
     std::string_view presented;

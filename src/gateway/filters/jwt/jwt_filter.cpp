@@ -93,6 +93,7 @@ class JwtFilter final : public Filter {
         leeway_(leeway),
         require_exp_(require_exp) {}
   const char* name() const override { return "jwt"; }
+  bool reads_document() const override { return false; }
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
     auto auth = request.headers.find("authorization");

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "modelguard/gateway/limits.h"
-#include "src/gateway/openai.h"
+#include "src/gateway/run_blocking.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -21,40 +21,48 @@ class RateLimitFilter final : public Filter {
         default_max_tokens_(default_max_tokens),
         per_route_(per_route) {}
   const char* name() const override { return "rate_limit"; }
+  bool reads_document() const override { return false; }
 
-  std::optional<Answer> OnRequest(RequestContext& request) override {
-    const std::string subject =
-        per_route_ || request.key_id.empty() ? "route:" + request.route : "key:" + request.key_id;
+  std::optional<Answer> OnRequest(RequestContext& request) override { return RunBlocking(OnRequestAsync(request)); }
+  void OnResponse(RequestContext& request, ResponseContext& response) override {
+    RunBlocking(OnResponseAsync(request, response));
+  }
+
+  boost::asio::awaitable<std::optional<Answer>> OnRequestAsync(RequestContext& request) override {
+    const std::string subject = Subject(request);
     if (request_rate_ > 0) {
-      auto admitted = store_->Take("req:" + subject, request_rate_, request_burst_, 1);
-      if (auto refused = Judge(request, admitted)) return refused;
+      auto admitted = co_await store_->TakeAsync("req:" + subject, request_rate_, request_burst_, 1);
+      if (auto refused = Judge(request, admitted)) co_return refused;
     }
     if (token_rate_ > 0) {
-      const int64_t cost = std::min<int64_t>(
-          static_cast<int64_t>(token_burst_),
-          EstimatePromptTokens(request.json) + RequestedMaxTokens(request.json).value_or(default_max_tokens_));
-      auto admitted = store_->Take("tok:" + subject, token_rate_, token_burst_, static_cast<double>(cost));
-      if (auto refused = Judge(request, admitted)) return refused;
+      const int64_t cost =
+          std::min<int64_t>(static_cast<int64_t>(token_burst_),
+                            request.prompt_tokens.value_or(0) + request.max_tokens.value_or(default_max_tokens_));
+      auto admitted =
+          co_await store_->TakeAsync("tok:" + subject, token_rate_, token_burst_, static_cast<double>(cost));
+      if (auto refused = Judge(request, admitted)) co_return refused;
       if (admitted) request.reservations["rate_limit"] = cost;
     }
     request.verdicts["rate_limit"] = FilterVerdict::Allow();
-    return std::nullopt;
+    co_return std::nullopt;
   }
 
-  void OnResponse(RequestContext& request, ResponseContext& response) override {
+  boost::asio::awaitable<void> OnResponseAsync(RequestContext& request, ResponseContext& response) override {
     auto it = request.reservations.find("rate_limit");
-    if (it == request.reservations.end()) return;
+    if (it == request.reservations.end()) co_return;
     const int64_t charged = it->second;
     request.reservations.erase(it);
     const int64_t used = response.status < 300 ? response.total_tokens.value_or(charged) : 0;
     if (used < charged) {
-      const std::string subject =
-          per_route_ || request.key_id.empty() ? "route:" + request.route : "key:" + request.key_id;
-      (void)store_->Refund("tok:" + subject, token_rate_, token_burst_, static_cast<double>(charged - used));
+      (void)co_await store_->RefundAsync("tok:" + Subject(request), token_rate_, token_burst_,
+                                         static_cast<double>(charged - used));
     }
   }
 
  private:
+  std::string Subject(const RequestContext& request) const {
+    return per_route_ || request.key_id.empty() ? "route:" + request.route : "key:" + request.key_id;
+  }
   std::optional<Answer> Judge(RequestContext& request, const Result<Admission>& admitted) {
     if (!admitted) {
       if (fail_open_) return std::nullopt;

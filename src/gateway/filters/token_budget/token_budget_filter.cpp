@@ -1,7 +1,7 @@
 #include "src/gateway/filters/token_budget/token_budget_filter.h"
 
 #include "modelguard/gateway/limits.h"
-#include "src/gateway/openai.h"
+#include "src/gateway/run_blocking.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -16,21 +16,27 @@ class TokenBudgetFilter final : public Filter {
         window_(window_seconds),
         default_max_tokens_(default_max_tokens) {}
   const char* name() const override { return "token_budget"; }
+  bool reads_document() const override { return false; }
 
-  std::optional<Answer> OnRequest(RequestContext& request) override {
-    const int64_t prompt = request.json.is_object() ? EstimatePromptTokens(request.json)
-                                                    : static_cast<int64_t>(request.body.size() / 4 + 1);
-    const int64_t worst_case = prompt + RequestedMaxTokens(request.json).value_or(default_max_tokens_);
-    auto reserved = store_->Reserve(Account(request), worst_case, budget_, window_);
+  std::optional<Answer> OnRequest(RequestContext& request) override { return RunBlocking(OnRequestAsync(request)); }
+  void OnResponse(RequestContext& request, ResponseContext& response) override {
+    RunBlocking(OnResponseAsync(request, response));
+  }
+
+  boost::asio::awaitable<std::optional<Answer>> OnRequestAsync(RequestContext& request) override {
+    // A body that is not a JSON object (raw routes) is charged at 4 bytes per token.
+    const int64_t prompt = request.prompt_tokens.value_or(static_cast<int64_t>(request.body.size() / 4 + 1));
+    const int64_t worst_case = prompt + request.max_tokens.value_or(default_max_tokens_);
+    auto reserved = co_await store_->ReserveAsync(Account(request), worst_case, budget_, window_);
     if (!reserved) {
-      if (fail_open_) return std::nullopt;
+      if (fail_open_) co_return std::nullopt;
       request.verdicts["token_budget"] = FilterVerdict::Block("limits_unavailable");
-      return Answer{
+      co_return Answer{
           503, "limits_unavailable", "admission control is unavailable (" + reserved.error().message + ")", {}};
     }
     if (!*reserved) {
       request.verdicts["token_budget"] = FilterVerdict::Block("insufficient_quota");
-      return Answer{
+      co_return Answer{
           429,
           "insufficient_quota",
           "the token budget of this key is spent for the current window (" + std::to_string(budget_) + " tokens)",
@@ -38,17 +44,17 @@ class TokenBudgetFilter final : public Filter {
     }
     request.reservations["token_budget"] = worst_case;
     request.verdicts["token_budget"] = FilterVerdict::Allow();
-    return std::nullopt;
+    co_return std::nullopt;
   }
 
-  void OnResponse(RequestContext& request, ResponseContext& response) override {
+  boost::asio::awaitable<void> OnResponseAsync(RequestContext& request, ResponseContext& response) override {
     auto it = request.reservations.find("token_budget");
-    if (it == request.reservations.end()) return;
+    if (it == request.reservations.end()) co_return;
     const int64_t reserved = it->second;
     request.reservations.erase(it);
     // Settle to what the upstream says it used; without a usage report the whole reservation counts.
     const int64_t used = response.status < 300 ? response.total_tokens.value_or(reserved) : 0;
-    (void)store_->Settle(Account(request), reserved, used, window_);
+    (void)co_await store_->SettleAsync(Account(request), reserved, used, window_);
   }
 
  private:
