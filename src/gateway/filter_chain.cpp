@@ -2,9 +2,19 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include "src/gateway/log.h"
 #include "src/gateway/openai.h"
 
 namespace modelguard::gateway {
+namespace {
+
+// A filter that throws (a bug, an allocation failure) must not take the connection down with it: the
+// request still gets one answer and one audit event, and every filter that ran still settles.
+void LogFilterFailure(const Filter& filter, const char* stage, const char* what) {
+  LogEvent("error", "filter failed", {{"filter", filter.name()}, {"stage", stage}, {"error", what}});
+}
+
+}  // namespace
 
 boost::asio::awaitable<std::optional<Answer>> Filter::OnRequestAsync(RequestContext& request) {
   co_return OnRequest(request);
@@ -52,7 +62,18 @@ boost::asio::awaitable<RequestChainResult> RunRequestChain(const Route& route, R
   }
   while (result.ran < route.filters.size()) {
     Filter& filter = *route.filters[result.ran++];
-    if ((verdict.answer = co_await filter.OnRequestAsync(context))) {
+    std::optional<std::string> failure;
+    try {
+      verdict.answer = co_await filter.OnRequestAsync(context);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (failure) {  // fail closed; the filter is counted as run, so its OnResponse releases what it holds
+      LogFilterFailure(filter, "request", failure->c_str());
+      context.verdicts[filter.name()] = FilterVerdict::Error("filter_failed");
+      verdict.answer = Answer{500, "filter_failed", std::string("the ") + filter.name() + " filter failed", {}};
+    }
+    if (verdict.answer) {
       verdict.filter = filter.name();
       verdict.reason = verdict.answer->error_type;
       break;
@@ -72,7 +93,13 @@ ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters,
                             StreamEvent& event) {
   ChainVerdict verdict;
   for (const auto& filter : filters) {
-    if ((verdict.answer = filter->OnStreamEvent(context, event))) {
+    try {
+      verdict.answer = filter->OnStreamEvent(context, event);
+    } catch (const std::exception& e) {
+      LogFilterFailure(*filter, "stream", e.what());
+      verdict.answer = Answer{500, "filter_failed", std::string("the ") + filter->name() + " filter failed", {}};
+    }
+    if (verdict.answer) {
       verdict.filter = filter->name();
       verdict.reason = verdict.answer->error_type;
       context.verdicts["stream"] = FilterVerdict::Block(verdict.reason);
@@ -84,7 +111,19 @@ ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters,
 
 boost::asio::awaitable<void> RunResponseChain(const std::vector<std::shared_ptr<Filter>>& filters, size_t count,
                                               RequestContext& context, ResponseContext& response) {
-  for (size_t i = 0; i < count && i < filters.size(); ++i) co_await filters[i]->OnResponseAsync(context, response);
+  for (size_t i = 0; i < count && i < filters.size(); ++i) {
+    // One filter failing must not keep the others from settling their reservations.
+    std::optional<std::string> failure;
+    try {
+      co_await filters[i]->OnResponseAsync(context, response);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (failure) {
+      LogFilterFailure(*filters[i], "response", failure->c_str());
+      context.verdicts[filters[i]->name()] = FilterVerdict::Error("filter_failed");
+    }
+  }
 }
 
 nlohmann::ordered_json VerdictsJson(const std::map<std::string, FilterVerdict>& verdicts) {

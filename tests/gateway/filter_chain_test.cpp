@@ -1,10 +1,12 @@
 // The filter chain on its own: typed refusals (who refused, why), the core's body checks as the "http"
 // verdict, stream and response hooks, and the audit event's verdicts object, spelled as it always was.
 #include "src/gateway/filter_chain.h"
+#include "modelguard/gateway/limits.h"
 #include "src/gateway/run_blocking.h"
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,71 @@ Route MakeRoute(RouteType type, std::vector<std::shared_ptr<Filter>> filters) {
   route.type = type;
   route.filters = std::move(filters);
   return route;
+}
+
+// A filter that throws at one stage, as a buggy filter would.
+class Throwing final : public Filter {
+ public:
+  explicit Throwing(std::string stage) : stage_(std::move(stage)) {}
+  const char* name() const override { return "throwing"; }
+  std::optional<Answer> OnRequest(RequestContext&) override { return Maybe("request"); }
+  std::optional<Answer> OnStreamEvent(RequestContext&, StreamEvent&) override { return Maybe("stream"); }
+  void OnResponse(RequestContext&, ResponseContext&) override { (void)Maybe("response"); }
+
+ private:
+  std::optional<Answer> Maybe(const char* stage) {
+    if (stage_ == stage) throw std::runtime_error(std::string("injected failure at ") + stage);
+    return std::nullopt;
+  }
+  std::string stage_;
+};
+
+// Whatever stage a filter fails at, the request gets an answer (a typed 500 when it is the request stage),
+// and the budget the filter before it reserved is released: a second request of the same size fits.
+TEST(FilterChain, AFailingFilterStillAnswersAndEveryReservationIsReleased) {
+  for (const std::string stage : {"request", "stream", "response"}) {
+    SCOPED_TRACE(stage);
+    auto store = MakeMemoryLimitStore();
+    auto budget = CreateFilter("token_budget", {{"tokens", 20}, {"default_max_tokens", 10}},
+                               FilterEnvironment{store, nullptr, false});
+    ASSERT_TRUE(budget.ok());
+    const Route route = MakeRoute(RouteType::kOpenAi, {*budget, std::make_shared<Throwing>(stage),
+                                                       std::make_shared<Scripted>("after", std::nullopt)});
+    const std::string body =
+        R"({"model":"m","max_tokens":10,"messages":[{"role":"user","content":"0123456789abcdef"}]})";
+    RequestContext context;
+    context.route = "r";
+    context.body = body;
+    RequestChainResult result;
+    ASSERT_NO_THROW(result = RunBlocking(RunRequestChain(route, context, body, false)));
+    ResponseContext response{200, "{}", false, 15};
+    if (stage == "request") {
+      ASSERT_TRUE(result.verdict);
+      EXPECT_EQ(result.verdict.answer->status, 500u);
+      EXPECT_EQ(result.verdict.filter, "throwing");
+      EXPECT_EQ(result.verdict.reason, "filter_failed");
+      EXPECT_EQ(context.verdicts["throwing"], "error:filter_failed");
+      EXPECT_EQ(result.ran, 2u);  // the failed filter counts as run: it gets OnResponse too
+      response.status = 500;
+      response.total_tokens = std::nullopt;
+    } else {
+      ASSERT_FALSE(result.verdict);
+    }
+    if (stage == "stream") {
+      StreamEvent event{"{}"};
+      const ChainVerdict ended = RunStreamChain(route.filters, context, event);
+      ASSERT_TRUE(ended);
+      EXPECT_EQ(ended.filter, "throwing");
+      EXPECT_EQ(ended.reason, "filter_failed");
+    }
+    ASSERT_NO_THROW(RunBlocking(RunResponseChain(route.filters, result.ran, context, response)));
+    EXPECT_TRUE(context.reservations.empty());
+    // 20 tokens of budget: the 15 reserved are settled (to 15 used when the answer was a success, else 0),
+    // so what is left is exact.
+    const int64_t left = response.status < 300 ? 5 : 20;
+    EXPECT_TRUE(*store->Reserve("route:r", left, 20, 3600));  // token_budget's default window
+    EXPECT_FALSE(*store->Reserve("route:r", 1, 20, 3600));
+  }
 }
 
 TEST(FilterChain, RefusalNamesTheFilterAndReasonAndStopsTheChain) {

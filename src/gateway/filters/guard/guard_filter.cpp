@@ -67,22 +67,25 @@ void CollectRequestPieces(const nlohmann::json& body, std::vector<Piece>& out) {
   if (auto instructions = body.find("instructions"); instructions != body.end() && instructions->is_string()) {
     out.push_back(Piece{P("/instructions"), Role::kSystem});
   }
+  // Both when both are there: a body with a benign "prompt" must not smuggle an "input" past the guard.
+  bool api_body = false;
   for (const char* key : {"prompt", "input"}) {
     auto value = body.find(key);
     if (value == body.end()) continue;
+    api_body = true;
     if (value->is_string()) {
-      out.push_back(Piece{P("/") / key, Role::kUser});
+      out.push_back(Piece{P() / key, Role::kUser});
     } else if (value->is_array()) {
       for (size_t i = 0; i < value->size() && out.size() < kMaxPieces; ++i) {
         const auto& item = (*value)[i];
         if (item.is_string())
-          out.push_back(Piece{P("/") / key / i, Role::kUser});
+          out.push_back(Piece{P() / key / i, Role::kUser});
         else if (item.is_object() && item.contains("content"))
-          CollectContent(item["content"], P("/") / key / i / "content", RoleOf(item, Role::kUser), out);
+          CollectContent(item["content"], P() / key / i / "content", RoleOf(item, Role::kUser), out);
       }
     }
-    return;
   }
+  if (api_body) return;
   // Generic JSON: walk it (bounded) and take every string.
   std::vector<std::pair<const nlohmann::json*, P>> stack = {{&body, P()}};
   while (!stack.empty() && out.size() < kMaxPieces) {
