@@ -52,6 +52,7 @@ boost::asio::awaitable<RequestChainResult> RunRequestChain(const Route& route, R
     if (facts.valid && facts.object) {
       context.prompt_tokens = facts.prompt_tokens;
       context.max_tokens = facts.max_tokens;
+      context.max_tokens_in_range = facts.max_tokens_in_range;
     }
     if (verdict.answer) {
       verdict.filter = kHttpVerdict;

@@ -92,9 +92,17 @@ class RequestEvents : public PathEvents {
     if (At({"stream"})) facts.stream = value;
     return true;
   }
+  bool Null() override {
+    OnValue();
+    if (auto* cap = OutputCap()) cap_out_of_range_[cap - output_caps_.data()] = false;  // null: no cap
+    return true;
+  }
   bool Integer(int64_t value) override {
     OnValue();
-    if (auto* cap = OutputCap()) *cap = value;
+    if (auto* cap = OutputCap()) {
+      *cap = value;
+      cap_out_of_range_[cap - output_caps_.data()] = value < 1 || value > kMaxOutputTokens;
+    }
     return true;
   }
   bool Unsigned(uint64_t value) override {
@@ -136,6 +144,7 @@ class RequestEvents : public PathEvents {
         break;
       }
     }
+    for (bool bad : cap_out_of_range_) facts.max_tokens_in_range = facts.max_tokens_in_range && !bad;
     return facts;
   }
 
@@ -155,7 +164,10 @@ class RequestEvents : public PathEvents {
       if (At({"model"})) facts.model.clear();
       if (At({"stream"})) facts.stream = false;
       if (At({"messages"})) messages_bytes_ = 0;
-      if (auto* cap = OutputCap()) cap->reset();
+      if (auto* cap = OutputCap()) {
+        cap->reset();
+        cap_out_of_range_[cap - output_caps_.data()] = true;  // until Null or Integer says otherwise
+      }
       for (size_t i = 0; i < kPromptFields.size(); ++i) {
         if (At({kPromptFields[i]})) prompt_bytes_[i] = 0;
       }
@@ -175,6 +187,7 @@ class RequestEvents : public PathEvents {
   bool has_content_ = false;
   std::array<size_t, kPromptFields.size()> prompt_bytes_{};
   std::array<std::optional<int64_t>, kOutputCapFields.size()> output_caps_;
+  std::array<bool, kOutputCapFields.size()> cap_out_of_range_{};
 };
 
 class UsageEvents : public PathEvents {
@@ -232,6 +245,16 @@ std::optional<int64_t> ScanUsageTotalTokens(std::string_view body) {
   UsageEvents events;
   if (!ReadJson(body, events)) return std::nullopt;
   return events.Result();
+}
+
+std::optional<Answer> RefuseOutOfRangeOutputCap(RequestContext& request, const char* filter) {
+  if (request.max_tokens_in_range) return std::nullopt;
+  request.verdicts[filter] = FilterVerdict::Block("invalid_max_tokens");
+  return Answer{400,
+                "invalid_request_error",
+                "max_tokens, max_completion_tokens and max_output_tokens must be null or a whole number from 1 to " +
+                    std::to_string(kMaxOutputTokens),
+                {}};
 }
 
 int64_t EstimatePromptTokens(const nlohmann::json& request) {

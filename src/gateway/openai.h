@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "modelguard/gateway/filter.h"
+
 namespace modelguard::gateway {
 
 int64_t EstimatePromptTokens(const nlohmann::json& request);
@@ -25,7 +27,14 @@ struct RequestBodyFacts {
   bool stream = false;                // top-level "stream": true
   int64_t prompt_tokens = 0;          // EstimatePromptTokens of the document
   std::optional<int64_t> max_tokens;  // RequestedMaxTokens of the document
+  // False when an output cap field holds anything but null or a whole number from 1 to kMaxOutputTokens
+  // (1e30, 2^64-1, -3, "ten"): the token filters refuse such a request instead of guessing.
+  bool max_tokens_in_range = true;
 };
+inline constexpr int64_t kMaxOutputTokens = 2147483647;
+// The token filters' refusal of such a request (400, before anything is reserved), recorded as `filter`'s
+// verdict; nullopt when the caps are in range.
+std::optional<Answer> RefuseOutOfRangeOutputCap(RequestContext& request, const char* filter);
 RequestBodyFacts ScanRequestBody(std::string_view body);
 std::optional<int64_t> ScanUsageTotalTokens(std::string_view body);
 // Bytes of generated text in one stream event (chat deltas, completions text, Responses API deltas).

@@ -24,6 +24,7 @@ RequestContext Request(const std::string& route, const std::string& body = "{}")
   if (const auto facts = ScanRequestBody(body); facts.valid && facts.object) {
     r.prompt_tokens = facts.prompt_tokens;
     r.max_tokens = facts.max_tokens;
+    r.max_tokens_in_range = facts.max_tokens_in_range;
   }
   return r;
 }
@@ -102,6 +103,36 @@ TEST(TokenBudgetFilter, ReservesTheWorstCaseAndSettlesToUsage) {
   EXPECT_FALSE((*filter)->OnRequest(fourth).has_value());
   auto fifth = Request("chat", body);
   EXPECT_EQ((*filter)->OnRequest(fifth)->error_type, "insufficient_quota");  // 5 used + 13 held + 13 = 31 > 30
+}
+
+// Output caps that are not a whole number from 1 to 2^31-1 are refused (400) before anything is reserved;
+// before, 1e30 and -5 fell back to the default and 2^64-1 wrapped to a negative count.
+TEST(TokenBudgetFilter, OutOfRangeOutputCapsAreRefusedBeforeReserving) {
+  auto store = MakeMemoryLimitStore();
+  auto filter =
+      Make("token_budget", {{"tokens", 100}, {"default_max_tokens", 10}}, FilterEnvironment{store, nullptr, false});
+  ASSERT_TRUE(filter.ok());
+  for (const char* cap : {"1e30", "18446744073709551615", "-5", "0", "\"ten\"", "2147483648", "2.5", "[]"}) {
+    for (const char* field : {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+      const std::string body = std::string(R"({"model":"m",")") + field + "\":" + cap + "}";
+      auto request = Request("chat", body);
+      auto answer = (*filter)->OnRequest(request);
+      ASSERT_TRUE(answer) << body;
+      EXPECT_EQ(answer->status, 400u) << body;
+      EXPECT_EQ(answer->error_type, "invalid_request_error") << body;
+      EXPECT_EQ(request.verdicts["token_budget"], "block:invalid_max_tokens") << body;
+      EXPECT_TRUE(request.reservations.empty());
+    }
+  }
+  // Nothing was reserved: the whole budget is still there.
+  EXPECT_TRUE(*store->Reserve("route:chat", 100, 100, 3600));
+  ASSERT_TRUE(store->Settle("route:chat", 100, 0, 3600).ok());
+  for (const char* body : {R"({"model":"m","max_tokens":null})", R"({"model":"m","max_tokens":7})"}) {
+    auto request = Request("chat", body);
+    EXPECT_FALSE((*filter)->OnRequest(request)) << body;
+  }
+  auto huge = Request("chat", R"({"model":"m","max_tokens":2147483647})");
+  EXPECT_EQ((*filter)->OnRequest(huge)->error_type, "insufficient_quota");  // in range, but over the budget
 }
 
 class AuditChain : public ::testing::Test {

@@ -78,6 +78,7 @@ struct RequestContext {
   // estimated tokens and the output cap the request sets (max_tokens and its aliases), see openai.h.
   std::optional<int64_t> prompt_tokens;
   std::optional<int64_t> max_tokens;
+  bool max_tokens_in_range = true;  // false: a cap field is not null or a whole number from 1 to 2^31-1
   // Filled by filters as the request goes; ends up in the audit event.
   std::string key_id;
   std::map<std::string, FilterVerdict> verdicts;  // filter name -> its verdict

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "modelguard/gateway/limits.h"
+#include "src/gateway/openai.h"
 #include "src/gateway/run_blocking.h"
 
 namespace modelguard::gateway {
@@ -35,6 +36,7 @@ class RateLimitFilter final : public Filter {
       if (auto refused = Judge(request, admitted)) co_return refused;
     }
     if (token_rate_ > 0) {
+      if (auto refused = RefuseOutOfRangeOutputCap(request, "rate_limit")) co_return refused;
       const int64_t cost =
           std::min<int64_t>(static_cast<int64_t>(token_burst_),
                             request.prompt_tokens.value_or(0) + request.max_tokens.value_or(default_max_tokens_));

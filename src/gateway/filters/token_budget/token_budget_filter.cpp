@@ -1,6 +1,7 @@
 #include "src/gateway/filters/token_budget/token_budget_filter.h"
 
 #include "modelguard/gateway/limits.h"
+#include "src/gateway/openai.h"
 #include "src/gateway/run_blocking.h"
 
 namespace modelguard::gateway {
@@ -24,6 +25,7 @@ class TokenBudgetFilter final : public Filter {
   }
 
   boost::asio::awaitable<std::optional<Answer>> OnRequestAsync(RequestContext& request) override {
+    if (auto refused = RefuseOutOfRangeOutputCap(request, "token_budget")) co_return refused;
     // A body that is not a JSON object (raw routes) is charged at 4 bytes per token.
     const int64_t prompt = request.prompt_tokens.value_or(static_cast<int64_t>(request.body.size() / 4 + 1));
     const int64_t worst_case = prompt + request.max_tokens.value_or(default_max_tokens_);
