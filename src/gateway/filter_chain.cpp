@@ -29,7 +29,9 @@ boost::asio::awaitable<RequestChainResult> RunRequestChain(const Route& route, R
                                                            std::string_view body, bool build_document) {
   RequestChainResult result;
   ChainVerdict& verdict = result.verdict;
-  if (route.type != RouteType::kRaw && !body.empty()) {
+  // An empty body is no JSON: refused where a body is expected (it used to reach the upstream unexamined).
+  const bool carries_body = context.method == "POST" || context.method == "PUT" || context.method == "PATCH";
+  if (route.type != RouteType::kRaw && (!body.empty() || carries_body)) {
     // Strict JSON (including UTF-8) before anything else sees the body: filters and the upstream then
     // agree on what the request says. The document is built only when a filter reads it. The scan accepts exactly what
     // nlohmann::json::parse accepts, except a raw NUL byte: nlohmann takes it for the end of the text and ignores what

@@ -111,6 +111,27 @@ TEST(FilterChain, AFailingFilterStillAnswersAndEveryReservationIsReleased) {
   }
 }
 
+TEST(FilterChain, AnEmptyBodyIsRefusedWhereABodyIsExpected) {
+  auto filter = std::make_shared<Scripted>("f", std::nullopt);
+  for (const RouteType type : {RouteType::kOpenAi, RouteType::kJson}) {
+    for (const char* method : {"POST", "PUT", "PATCH"}) {
+      RequestContext context;
+      context.method = method;
+      const auto result = RunBlocking(RunRequestChain(MakeRoute(type, {filter}), context, "", true));
+      ASSERT_TRUE(result.verdict) << method;
+      EXPECT_EQ(result.verdict.answer->status, 400u);
+      EXPECT_EQ(result.verdict.filter, kHttpVerdict);
+    }
+    RequestContext get;  // GET /v1/models and the like carry no body
+    get.method = "GET";
+    EXPECT_FALSE(RunBlocking(RunRequestChain(MakeRoute(type, {filter}), get, "", true)).verdict);
+  }
+  RequestContext raw;
+  raw.method = "POST";
+  EXPECT_FALSE(RunBlocking(RunRequestChain(MakeRoute(RouteType::kRaw, {filter}), raw, "", true)).verdict);
+  EXPECT_EQ(filter->requests, 3);  // the two GETs and the raw route's POST reached the filter
+}
+
 TEST(FilterChain, RefusalNamesTheFilterAndReasonAndStopsTheChain) {
   auto first = std::make_shared<Scripted>("first", std::nullopt);
   auto refuses = std::make_shared<Scripted>("refuses", Answer{429, "rate_limit_exceeded", "slow down", {}});
