@@ -64,6 +64,11 @@ size_t Utf8Sequence(std::string_view text, size_t i, size_t& bad) {
 void AppendJsonString(std::string& out, std::string_view text) {
   out.reserve(out.size() + text.size() + 2);
   out += '"';
+  AppendJsonStringContent(out, text);
+  out += '"';
+}
+
+void AppendJsonStringContent(std::string& out, std::string_view text) {
   size_t run = 0;  // start of the bytes not yet copied
   size_t i = 0;
   while (i < text.size()) {
@@ -117,7 +122,6 @@ void AppendJsonString(std::string& out, std::string_view text) {
     run = i;
   }
   out.append(text.data() + run, text.size() - run);
-  out += '"';
 }
 
 void AppendJsonNumber(std::string& out, int64_t value) {

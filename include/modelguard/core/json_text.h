@@ -18,6 +18,9 @@ namespace modelguard {
 
 // Appends `text` as a quoted JSON string.
 void AppendJsonString(std::string& out, std::string_view text);
+// The same without the quotes, for a string value written in pieces ("block:" + reason). Pieces must end
+// on whole UTF-8 sequences to be escaped apart (an ASCII prefix always does).
+void AppendJsonStringContent(std::string& out, std::string_view text);
 void AppendJsonNumber(std::string& out, int64_t value);
 void AppendJsonNumber(std::string& out, uint64_t value);
 void AppendJsonNumber(std::string& out, double value);
