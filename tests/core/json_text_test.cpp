@@ -74,6 +74,22 @@ TEST(JsonText, EveryByteAndEveryBytePairMatchesTheDomSerializer) {
   }
 }
 
+TEST(JsonText, SpecialBytesAtEveryOffsetOfALongText) {
+  // Plain text is skipped eight bytes at a time: every special byte, and every start of a multi-byte
+  // sequence, at every offset of a word, is still found.
+  const std::vector<std::string> specials = {
+      "\"",   "\\",       std::string(1, '\0'), "\x1f",         "\n", "\x7f", "\xC3\xA9", "\xE2\x82\xAC",
+      "\xFF", "\xE2\x82", "\xF0\x9F\x98\x80",   "\xED\xA0\x80", " ",  "~"};
+  for (const std::string& special : specials) {
+    for (size_t at = 0; at <= 24; ++at) {
+      std::string text(24, 'a');
+      text.insert(at, special);
+      ExpectLikeReference(text);
+      ExpectLikeReference(text.substr(0, at + special.size()));  // the special bytes last
+    }
+  }
+}
+
 TEST(JsonText, RandomBytesMatchTheDomSerializer) {
   std::mt19937 random(16);
   // Mostly bytes of multi-byte sequences, so the decoder meets every state, with ASCII and controls mixed in.
@@ -81,8 +97,9 @@ TEST(JsonText, RandomBytesMatchTheDomSerializer) {
       "a\"\\\n\x01\x7f"
       "\x80\x8f\x90\x9f\xa0\xbf\xc0\xc1\xc2\xdf\xe0\xe1\xec\xed\xee\xef\xf0\xf1\xf3\xf4\xf5\xff";
   for (int round = 0; round < 20000; ++round) {
-    std::string text(random() % 12, ' ');
-    for (char& c : text) c = alphabet[random() % alphabet.size()];
+    std::string text(random() % 40, ' ');
+    // Long plain stretches between the hostile bytes, so the word-at-a-time scan starts at every offset.
+    for (char& c : text) c = random() % 3 == 0 ? alphabet[random() % alphabet.size()] : 'p';
     const std::string written = Written(text);
     if (written != Reference(text)) {
       ADD_FAILURE() << "input bytes: " << ::testing::PrintToString(text);
