@@ -230,6 +230,35 @@ TEST(AuditWriter, LinesAreTheEventTextChained) {
   fs::remove(path);
 }
 
+TEST(AuditWriter, AnEventReachesTheFileWhileTheSinkIsOpen) {
+  // The writer gathers events for a moment, but never waits for more: a lone event (and then a second one,
+  // after the writer went back to sleep) is in the file long before the sink closes.
+  const std::string path =
+      (fs::temp_directory_path() / ("mg-audit-prompt-" + std::to_string(::getpid()) + ".jsonl")).string();
+  fs::remove(path);
+  const auto lines_in_file = [&] {
+    std::ifstream in(path, std::ios::binary);
+    size_t lines = 0;
+    for (std::string line; std::getline(in, line);) ++lines;
+    return lines;
+  };
+  const auto wait_for_lines = [&](size_t want) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (lines_in_file() < want && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return lines_in_file();
+  };
+  auto sink = OpenJsonlAudit(path);
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->WriteObject("{\"n\":1}").ok());
+  EXPECT_EQ(wait_for_lines(1), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the writer is asleep again
+  ASSERT_TRUE((*sink)->WriteObject("{\"n\":2}").ok());
+  EXPECT_EQ(wait_for_lines(2), 2u);
+  sink->reset();
+  fs::remove(path);
+}
+
 TEST(AuditWriter, TextThatIsNotOneObjectIsRefused) {
   const std::string path =
       (fs::temp_directory_path() / ("mg-audit-refused-" + std::to_string(::getpid()) + ".jsonl")).string();
