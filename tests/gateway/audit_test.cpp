@@ -15,6 +15,7 @@
 
 #include "modelguard/core/hash.h"
 #include "modelguard/gateway/audit.h"
+#include "modelguard/integrity/log.h"
 #include "src/gateway/audit_event.h"
 
 namespace modelguard::gateway {
@@ -256,6 +257,30 @@ TEST(AuditWriter, AnEventReachesTheFileWhileTheSinkIsOpen) {
   ASSERT_TRUE((*sink)->WriteObject("{\"n\":2}").ok());
   EXPECT_EQ(wait_for_lines(2), 2u);
   sink->reset();
+  fs::remove(path);
+}
+
+TEST(AuditWriter, TheTransparencyLogSinkStoresTheEventText) {
+  const std::string path =
+      (fs::temp_directory_path() / ("mg-audit-log-" + std::to_string(::getpid()) + ".db")).string();
+  fs::remove(path);
+  std::string text;
+  WriteAuditEvent(text, TypicalEvent());
+  {
+    auto sink = OpenLogAudit(path);
+    ASSERT_TRUE(sink.ok()) << sink.error().message;
+    ASSERT_TRUE((*sink)->WriteObject(text).ok());
+    ASSERT_TRUE((*sink)->Write({{"status", 200}}).ok());
+    EXPECT_FALSE((*sink)->WriteObject("not an object").ok());
+  }
+  auto log = integrity::TransparencyLog::Open(path);
+  ASSERT_TRUE(log.ok()) << log.error().message;
+  ASSERT_EQ(*(*log)->Size(), 2u);
+  auto first = (*log)->Entry(0);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->kind, "gateway-audit");
+  EXPECT_EQ(first->data, text);
+  EXPECT_EQ((*log)->Entry(1)->data, "{\"status\":200}");
   fs::remove(path);
 }
 
