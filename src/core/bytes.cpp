@@ -44,11 +44,13 @@ class SextetDecoder {
 }  // namespace
 
 std::string HexEncode(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  // Sized once and filled by index: push_back's capacity check per digit cost several times more, and
+  // every audited gateway request hex-encodes four digests.
+  std::string out(bytes.size() * 2, '\0');
+  char* digit = out.data();
   for (const unsigned char b : bytes) {
-    out.push_back(kHexDigits[b >> 4]);
-    out.push_back(kHexDigits[b & 15]);
+    *digit++ = kHexDigits[b >> 4];
+    *digit++ = kHexDigits[b & 15];
   }
   return out;
 }

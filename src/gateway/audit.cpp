@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "modelguard/core/hash.h"
+#include "modelguard/core/json_text.h"
 #include "modelguard/integrity/log.h"
 #include "src/gateway/log.h"
 
@@ -22,11 +23,23 @@ namespace {
 
 const std::string kGenesis(64, '0');
 
-// The hash-chained JSONL file, written by one writer thread. A request thread only moves its event into a
-// queue (no serialisation, no hashing, no system call under a shared lock); the writer serialises the queued
-// events, chains them, and appends the whole batch with one write(2). Nothing is dropped: when the writer
-// falls behind, Write waits for room (back-pressure); when the file cannot be written (disk full), the lines
-// are kept and retried, and once more than kMaxPendingBytes are waiting, Write refuses the event with an
+// What WriteObject accepts: the framing the writer relies on when it splices "seq" and "prev" in front of
+// the event's members, and one line (a raw newline would split the event and break the chain).
+Status CheckObjectText(std::string_view object) {
+  const bool framed =
+      object.size() >= 2 && object.front() == '{' && object.back() == '}' && (object.size() == 2 || object[1] == '"');
+  if (!framed || object.find('\n') != std::string_view::npos)
+    return MakeError(ErrorCode::kInvalidArgument, "an audit event must be one JSON object on one line");
+  return Ok{};
+}
+
+// The hash-chained JSONL file, written by one writer thread. A request thread copies its event's text
+// (already serialised, see audit_event.h) into a shared buffer under a short lock: no hashing, no system
+// call, no allocation once the buffers have grown, and a wake-up only for a writer that sleeps. The writer
+// gathers what arrives within a millisecond, swaps that buffer for its own, chains the events, and appends
+// the whole batch with one write(2). Nothing is dropped: when the writer falls behind,
+// WriteObject waits for room (back-pressure); when the file cannot be written (disk full), the lines are
+// kept and retried, and once more than kMaxPendingBytes are waiting, WriteObject refuses the event with an
 // error the caller reports. Closing (SIGTERM drain, reload, destruction) writes everything queued.
 // Durability: a line is in the kernel within milliseconds of its request (so it survives the gateway being
 // killed); fdatasync runs at most once a second and at close, so a machine crash can lose up to a second.
@@ -65,25 +78,47 @@ class JsonlAudit final : public AuditSink {
     return Ok{};
   }
 
-  Status Write(nlohmann::ordered_json event) override {
+  Status WriteObject(std::string_view object) override {
+    MG_TRY(CheckObjectText(object));
     std::unique_lock lock(mutex_);
-    room_.wait(lock, [&] { return queue_.size() < kMaxQueuedEvents || pending_bytes_ > kMaxPendingBytes || closing_; });
+    // Room: a bounded number of events and bytes, but an empty queue takes any one event.
+    room_.wait(lock, [&] {
+      return queued_events_ == 0 || (queued_events_ < kMaxQueuedEvents && queued_.size() < kMaxQueuedBytes) ||
+             pending_bytes_ > kMaxPendingBytes || closing_;
+    });
     if (closing_) return MakeError(ErrorCode::kIo, "audit file '" + path_ + "' is closed");
     if (pending_bytes_ > kMaxPendingBytes)
       return MakeError(ErrorCode::kIo,
                        "audit file '" + path_ + "' cannot be written (" + failure_ + "); event not recorded");
-    queue_.push_back(std::move(event));
-    if (queue_.size() == 1) wake_.notify_one();
+    queued_.append(object);
+    queued_ += '\n';  // the separator: an event's text holds no raw newline (CheckObjectText)
+    ++queued_events_;
+    // Only a writer waiting for a first event, or gathering when the batch is full, needs waking: one
+    // wake-up (a system call and a thread switch) per batch, not per event.
+    if (writer_idle_ || (BatchFull() && !batch_full_signalled_)) {
+      writer_idle_ = false;
+      batch_full_signalled_ = BatchFull();
+      wake_.notify_one();
+    }
     return Ok{};
   }
 
  private:
   static constexpr size_t kMaxQueuedEvents = 1 << 16;
+  static constexpr size_t kMaxQueuedBytes = size_t{64} << 20;
   static constexpr size_t kMaxPendingBytes = size_t{64} << 20;
+  // Events that arrive within kGather of a batch's first event join it, up to these sizes. Under load
+  // that is one wake-up and one write(2) for many events; a line still reaches the kernel within a
+  // millisecond or two of its request.
+  static constexpr auto kGather = std::chrono::milliseconds(1);
+  static constexpr size_t kBatchBytes = size_t{256} << 10;
+  static constexpr size_t kBatchEvents = 4096;
+
+  bool BatchFull() const { return queued_.size() >= kBatchBytes || queued_events_ >= kBatchEvents; }
 
   void Run() {
-    std::vector<nlohmann::ordered_json> batch;
-    std::string text;  // serialised lines not yet in the file
+    std::string batch;  // events taken from the queue, one per line; swapped, so both buffers keep their room
+    std::string text;   // chained lines not yet in the file
     auto last_sync = std::chrono::steady_clock::now();
     bool unsynced = false;
     for (;;) {
@@ -91,16 +126,26 @@ class JsonlAudit final : public AuditSink {
       {
         std::unique_lock lock(mutex_);
         // With lines waiting after a failed write, retry every 100 ms even without new events.
-        const auto ready = [&] { return !queue_.empty() || closing_; };
-        if (text.empty())
+        const auto ready = [&] { return queued_events_ != 0 || closing_; };
+        if (text.empty()) {
+          writer_idle_ = true;
           wake_.wait(lock, ready);
-        else
+          writer_idle_ = false;
+        } else {
           wake_.wait_for(lock, std::chrono::milliseconds(100), ready);
-        batch.swap(queue_);
+        }
+        wake_.wait_for(lock, kGather, [&] { return closing_ || BatchFull(); });
+        batch.swap(queued_);
+        queued_events_ = 0;
+        batch_full_signalled_ = false;
         closing = closing_;
       }
       room_.notify_all();
-      for (auto& event : batch) AppendLine(std::move(event), text);
+      for (size_t at = 0; at < batch.size();) {
+        const size_t end = batch.find('\n', at);
+        AppendLine(std::string_view(batch).substr(at, end - at), text);
+        at = end + 1;
+      }
       batch.clear();
       if (!text.empty()) {
         const std::string error = WriteAll(text);
@@ -117,24 +162,28 @@ class JsonlAudit final : public AuditSink {
       }
       if (closing) {
         std::lock_guard lock(mutex_);
-        if (queue_.empty() && (text.empty() || !failure_.empty())) break;
+        if (queued_events_ == 0 && (text.empty() || !failure_.empty())) break;
       }
     }
     if (!text.empty())
       LogEvent("error", "audit events lost at close", {{"file", path_}, {"bytes", text.size()}, {"error", failure_}});
   }
 
-  // The line is {"seq":…,"prev":…, then the event's own members}: spliced as text, so the event is
-  // serialized once and never copied.
-  void AppendLine(nlohmann::ordered_json event, std::string& text) {
-    const std::string members =
-        event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // a raw request path may not be UTF-8
+  // The line is {"seq":…,"prev":…, then the event's own members}: spliced as text, and the chain's hash is
+  // the SHA-256 of the line's bytes without its newline (what VerifyAuditChain recomputes).
+  void AppendLine(std::string_view object, std::string& text) {
     const size_t start = text.size();
-    text.append("{\"seq\":").append(std::to_string(seq_)).append(",\"prev\":\"").append(prev_).append("\"");
-    if (members.size() > 2)
-      text.append(",").append(members, 1, std::string::npos);
-    else
-      text += "}";
+    text += "{\"seq\":";
+    AppendJsonNumber(text, seq_);
+    text += ",\"prev\":\"";
+    text += prev_;
+    text += '"';
+    if (object.size() > 2) {
+      text += ',';
+      text.append(object.substr(1));
+    } else {
+      text += '}';
+    }
     prev_ = Sha256Hex(std::string_view(text).substr(start));
     ++seq_;
     text += '\n';
@@ -162,7 +211,10 @@ class JsonlAudit final : public AuditSink {
   int fd_ = -1;
   std::mutex mutex_;
   std::condition_variable wake_, room_;
-  std::vector<nlohmann::ordered_json> queue_;
+  std::string queued_;  // events waiting for the writer, each followed by '\n'
+  size_t queued_events_ = 0;
+  bool writer_idle_ = false;           // the writer waits for a first event
+  bool batch_full_signalled_ = false;  // the writer was woken for a full batch
   bool closing_ = false;
   size_t pending_bytes_ = 0;
   std::string failure_;
@@ -175,9 +227,10 @@ class JsonlAudit final : public AuditSink {
 class LogAudit final : public AuditSink {
  public:
   explicit LogAudit(std::unique_ptr<integrity::TransparencyLog> log) : log_(std::move(log)) {}
-  Status Write(nlohmann::ordered_json event) override {
+  Status WriteObject(std::string_view object) override {
+    MG_TRY(CheckObjectText(object));
     std::lock_guard lock(mutex_);
-    auto index = log_->Append(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "gateway-audit");
+    auto index = log_->Append(object, "gateway-audit");
     if (!index) return index.error();
     return Ok{};
   }
@@ -188,6 +241,11 @@ class LogAudit final : public AuditSink {
 };
 
 }  // namespace
+
+Status AuditSink::Write(const nlohmann::ordered_json& event) {
+  // A raw request path may not be UTF-8: replaced, never refused, as the gateway's own writer does.
+  return WriteObject(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
 
 Result<std::unique_ptr<AuditSink>> OpenJsonlAudit(const std::string& path) {
   auto sink = std::make_unique<JsonlAudit>();

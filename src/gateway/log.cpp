@@ -21,10 +21,13 @@ void LogEvent(std::string_view level, std::string_view message, nlohmann::ordere
   line["level"] = level;
   line["msg"] = message;
   for (auto& [key, value] : fields.items()) line[key] = value;
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  LogLine(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+void LogLine(std::string_view line) {
   static std::mutex mutex;
   std::lock_guard lock(mutex);
-  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }
 

@@ -1,6 +1,7 @@
 #include "src/gateway/proxy.h"
 
 #include "modelguard/core/hash.h"
+#include "src/gateway/audit_event.h"
 #include "src/gateway/filter_chain.h"
 #include "src/gateway/log.h"
 
@@ -50,30 +51,44 @@ void Gateway::Audit(const GatewayConfig& config, const RequestContext& context, 
     if (verdict.kind == FilterVerdict::Kind::kFlag) metrics_->CountFlag(filter, verdict.reason);
   }
   if (!audit_ && !config.access_log) return;
-  nlohmann::ordered_json event;
-  event["time"] =
+  // Digests, never the bodies: the audit trail proves what passed without holding prompts or secrets. A
+  // request without a body (GET, a refusal before the body) gets the empty text's digest, computed once.
+  static const std::string kEmptySha256 = Sha256Hex("");
+  const std::string request_sha256 = context.body.empty() ? std::string() : Sha256Hex(context.body);
+  AuditEvent event;
+  event.time_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
-  event["key_id"] = context.key_id;
-  event["route"] = context.route;
-  event["method"] = context.method;
-  event["path"] = target.substr(0, target.find('?'));
-  if (!context.model.empty()) event["model"] = context.model;
-  event["status"] = outcome.status;
-  event["latency_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-  if (outcome.first_byte_ms) event["first_byte_ms"] = *outcome.first_byte_ms;
-  if (outcome.streamed) event["stream"] = true;
-  if (outcome.tokens) event["tokens"] = *outcome.tokens;
-  if (!outcome.target.empty()) event["upstream"] = outcome.target;
-  event["verdicts"] = VerdictsJson(context.verdicts);
-  // Digests, never the bodies: the audit trail proves what passed without holding prompts or secrets.
-  event["request_sha256"] = Sha256Hex(context.body);
-  event["response_sha256"] = outcome.response_sha256;
-  if (config.access_log) LogEvent("info", "request", event);
+  event.key_id = context.key_id;
+  event.route = context.route;
+  event.method = context.method;
+  event.path = std::string_view(target).substr(0, target.find('?'));
+  event.model = context.model;
+  event.status = outcome.status;
+  event.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  event.first_byte_ms = outcome.first_byte_ms;
+  event.stream = outcome.streamed;
+  event.tokens = outcome.tokens;
+  event.upstream = outcome.target;
+  event.verdicts = &context.verdicts;
+  event.request_sha256 = context.body.empty() ? kEmptySha256 : request_sha256;
+  event.response_sha256 = outcome.response_sha256;
+  // One buffer per worker thread, reused: the event is serialised once, without a DOM, and without
+  // allocating once the buffer has grown. (Audit runs start to end on one thread: nothing here suspends.)
+  thread_local std::string text, access_line;
+  const size_t after_time = WriteAuditEvent(text, event);
+  if (config.access_log) {
+    WriteAccessLogLine(access_line, text, after_time);
+    LogLine(access_line);
+  }
   if (audit_) {
-    if (auto written = audit_->Write(std::move(event)); !written)
+    if (auto written = audit_->WriteObject(text); !written)
       LogEvent("error", "audit write failed", {{"error", written.error().message}});
   }
+  // An event with a huge path would otherwise keep its buffer's size for the thread's life.
+  constexpr size_t kKeptCapacity = size_t{64} << 10;
+  if (text.capacity() > kKeptCapacity) std::string().swap(text);
+  if (access_line.capacity() > kKeptCapacity) std::string().swap(access_line);
 }
 
 }  // namespace modelguard::gateway

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "modelguard/core/result.h"
@@ -14,7 +15,12 @@ namespace modelguard::gateway {
 class AuditSink {
  public:
   virtual ~AuditSink() = default;
-  virtual Status Write(nlohmann::ordered_json event) = 0;  // thread-safe
+  // One event as the text of a JSON object on one line: "{}" or {"member":…,…} (as the gateway writes it,
+  // src/gateway/audit_event.h). Thread-safe; the text is copied before this returns, so a caller reuses
+  // its buffer. Text that does not have that shape (no braces, a raw newline) is refused.
+  virtual Status WriteObject(std::string_view object) = 0;
+  // The same for an event held as a DOM (tools, tests): serialised here, invalid UTF-8 replaced by U+FFFD.
+  Status Write(const nlohmann::ordered_json& event);
 };
 
 // Appends to `path`, continuing the chain of an existing file.
