@@ -449,7 +449,7 @@ class Machine {
   // Called for every str/bytes constant, so it only looks at the first bytes unless they may start a
   // pickle or an encoding of one.
   void Nested(ByteView constant, const char* what) {
-    if (probe_limit_ != 0 || !nested::MightCarry(constant)) return;
+    if (probe_limit_ != 0 || constant.size() < nested::kMinConstant || !nested::MightCarry(constant)) return;
     AnalyzeNested(constant, what);
   }
   void AnalyzeNested(ByteView constant, const char* what);

@@ -22,12 +22,35 @@ constexpr size_t kProtocolZeroScan = 512;  // where a protocol-0/1 import line m
 // Bytes CPython accepts as the first opcode of a pickle that can go on to import something. Protocols 0
 // and 1 write no PROTO header; Python starts them with GLOBAL, MARK or an empty container, a crafted one
 // may push a scalar first.
-bool IsProtocolZeroStart(uint8_t c) {
-  static constexpr std::string_view kStarts = "(c}])iNXUVSTIJKG";
-  return std::memchr(kStarts.data(), c, kStarts.size()) != nullptr || c == 0x8c || c == 0x95;
-}
+// Byte classes, one table lookup each on the path every constant takes.
+enum : uint8_t { kStart = 1, kNameByte = 2 };
+constexpr std::array<uint8_t, 256> kClasses = [] {
+  std::array<uint8_t, 256> t{};
+  for (const char c : std::string_view("(c}])iNXUVSTIJKG")) t[static_cast<uint8_t>(c)] |= kStart;
+  t[0x8c] |= kStart;
+  t[0x95] |= kStart;
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c >= 0x80)
+      t[static_cast<size_t>(c)] |= kNameByte;
+  }
+  return t;
+}();
+// Both base64 alphabets at once ('+'/'-' are 62, '/'/'_' 63); -1 outside them.
+constexpr std::array<int8_t, 256> kBase64 = [] {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  for (int i = 0; i < 26; ++i) {
+    t[static_cast<size_t>('A' + i)] = static_cast<int8_t>(i);
+    t[static_cast<size_t>('a' + i)] = static_cast<int8_t>(26 + i);
+  }
+  for (int i = 0; i < 10; ++i) t[static_cast<size_t>('0' + i)] = static_cast<int8_t>(52 + i);
+  t['+'] = t['-'] = 62;
+  t['/'] = t['_'] = 63;
+  return t;
+}();
 
-bool IsNameByte(uint8_t c) { return std::isalnum(c) || c == '_' || c == '.' || c >= 0x80; }
+bool IsProtocolZeroStart(uint8_t c) { return (kClasses[c] & kStart) != 0; }
+bool IsNameByte(uint8_t c) { return (kClasses[c] & kNameByte) != 0; }
 
 // "c<module>\n<name>\n" (GLOBAL) or the same after 'i' (INST) whose module line ends at the newline `nl`.
 // The opcode byte is itself a letter and may follow argument-less opcodes ("Ncos\n"), so it is any 'c' or
@@ -81,20 +104,22 @@ bool HeadIsInteresting(ByteView head) {
   return IsProtocolZeroStart(head[0]);
 }
 
-bool IsBase64Char(uint8_t c) { return std::isalnum(c) || c == '+' || c == '/' || c == '-' || c == '_'; }
+bool IsBase64Char(uint8_t c) { return kBase64[c] >= 0; }
 bool IsSpace(uint8_t c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; }
 
 std::string_view AsText(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 bool MightBeBase64(ByteView b) {
   if (b.size() < kMinConstant) return false;
+  int v[4];
   for (size_t i = 0; i < 4; ++i) {
-    if (!IsBase64Char(b[i])) return false;
+    v[i] = kBase64[b[i]];
+    if (v[i] < 0) return false;
   }
-  const bool url = std::memchr(b.data(), '-', 4) != nullptr || std::memchr(b.data(), '_', 4) != nullptr;
-  auto head = Base64Decode(AsText(b.subspan(0, 4)), url ? Base64Alphabet::kUrl : Base64Alphabet::kStandard);
-  if (!head) return false;
-  return HeadIsInteresting({reinterpret_cast<const uint8_t*>(head->data()), head->size()});
+  const std::array<uint8_t, 3> head = {static_cast<uint8_t>((v[0] << 2) | (v[1] >> 4)),
+                                       static_cast<uint8_t>(((v[1] & 0x0F) << 4) | (v[2] >> 2)),
+                                       static_cast<uint8_t>(((v[2] & 0x03) << 6) | v[3])};
+  return HeadIsInteresting(head);
 }
 
 bool MightBeHex(ByteView b) {
