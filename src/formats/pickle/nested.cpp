@@ -157,8 +157,9 @@ class Peeler {
       return std::nullopt;
     }
     if (MightBeHex(b)) {
+      // Charged before decoding, so a huge constant is refused before anything is allocated for it.
+      if (!Charge(b.size() / 2)) return std::nullopt;
       if (auto out = HexDecode(AsText(b))) {
-        if (!Charge(out->size())) return std::nullopt;
         if (auto p = Deeper({out->begin(), out->end()}, chain, "hex", layers)) return p;
       }
     }
@@ -221,6 +222,7 @@ class Peeler {
   }
 
   std::optional<std::vector<uint8_t>> Latin1(ByteView b) {
+    if (!Charge(b.size())) return std::nullopt;
     std::vector<uint8_t> out;
     out.reserve(b.size());
     for (size_t i = 0; i < b.size(); ++i) {
@@ -233,13 +235,13 @@ class Peeler {
         return std::nullopt;  // a code point above U+00FF: not bytes written through Latin-1
       }
     }
-    if (!Charge(out.size())) return std::nullopt;
     return out;
   }
 
   std::optional<std::vector<uint8_t>> Base64(ByteView b) {
     // base64.encodebytes wraps lines; the text is base64 only if nothing but the alphabet, line breaks and
     // final padding appear.
+    if (!Charge(b.size() / 4 * 3 + 3)) return std::nullopt;
     std::string text;
     text.reserve(b.size());
     bool url = false;
@@ -257,7 +259,7 @@ class Peeler {
       text += static_cast<char>(c);
     }
     auto out = Base64Decode(text, url ? Base64Alphabet::kUrl : Base64Alphabet::kStandard, Base64Padding::kForbidden);
-    if (!out || !Charge(out->size())) return std::nullopt;
+    if (!out) return std::nullopt;
     return std::vector<uint8_t>(out->begin(), out->end());
   }
 
