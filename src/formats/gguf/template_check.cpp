@@ -19,7 +19,7 @@ struct Token {
 
 // Objects jinja2 exposes that lead to Python internals in classic SSTI payloads.
 constexpr std::string_view kGadgetGlobals[] = {
-    "lipsum", "cycler", "joiner", "self", "config", "request", "url_for", "get_flashed_messages", "range"};
+    "lipsum", "cycler", "joiner", "namespace", "self", "config", "request", "url_for", "get_flashed_messages", "range"};
 constexpr std::string_view kDangerousNames[] = {
     "__import__",   "import",  "os",   "subprocess", "popen",   "system", "eval", "exec",   "builtins",
     "__builtins__", "getattr", "open", "compile",    "globals", "locals", "sys",  "modules"};

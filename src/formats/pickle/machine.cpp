@@ -13,6 +13,7 @@
 #include "modelguard/formats/npy.h"
 #include "modelguard/formats/pickle.h"
 #include "src/formats/pickle/compat.h"
+#include "src/formats/pickle/nested.h"
 #include "src/formats/pickle/text_decode.h"
 
 namespace modelguard::formats::pickle {
@@ -22,6 +23,8 @@ constexpr size_t kMaxKeptItems = 64;           // items kept per container; the 
 constexpr uint64_t kDenseMemoSlack = 1 << 20;  // PUT beyond size+slack goes to the sparse memo
 constexpr int kHighestProtocol = 5;
 constexpr uint64_t kProbeOpcodes = 64;
+// A probe limit that is never reached: the machine runs the whole stream without emitting facts.
+constexpr uint64_t kSilentRun = std::numeric_limits<uint64_t>::max();
 
 enum class Kind : uint8_t {
   kEmpty,  // unused memo slot
@@ -116,6 +119,7 @@ class Machine {
   }
 
   bool saw_identifier_import() const { return saw_identifier_import_; }
+  bool called_import() const { return called_import_; }
   uint64_t error_offset() const { return error_offset_; }
 
  private:
@@ -188,6 +192,7 @@ class Machine {
     }
   }
   Value Object(Value callable, Value args) {
+    if (callable.kind == Kind::kGlobal) called_import_ = true;
     Node n;
     n.callable = callable;
     n.args = args;
@@ -440,6 +445,15 @@ class Machine {
     Take(count * *item_size);
   }
 
+  // ---------- pickles inside constants ----------
+  // Called for every str/bytes constant, so it only looks at the first bytes unless they may start a
+  // pickle or an encoding of one.
+  void Nested(ByteView constant, const char* what) {
+    if (probe_limit_ != 0 || constant.size() < nested::kMinConstant || !nested::MightCarry(constant)) return;
+    AnalyzeNested(constant, what);
+  }
+  void AnalyzeNested(ByteView constant, const char* what);
+
   // ---------- the loop ----------
   bool Loop();
   void CheckFrame();
@@ -457,6 +471,7 @@ class Machine {
   uint64_t opcodes_ = 0;
   uint64_t frame_end_ = 0;  // 0: no frame active
   bool saw_identifier_import_ = false;
+  bool called_import_ = false;  // an imported callable was called (REDUCE, INST, OBJ, NEWOBJ)
 
   std::vector<Value> stack_;
   std::vector<size_t> marks_;
@@ -467,6 +482,57 @@ class Machine {
   std::vector<std::string> strings_;
   std::unordered_map<std::string, Value> rewritten_attributes_;
 };
+
+// Whether bytes a constant decoded to are a pickle: the machine runs them silently under the same limits.
+// With a protocol header, a stream that imports a named module or runs to STOP is one. Without a header
+// (protocols 0 and 1, which is also what ordinary text looks like) the stream must import and then either
+// reach STOP or call what it imported, as a payload that breaks right after its REDUCE does: text such as
+// "cat\ndog\nbird" decodes as GLOBAL cat.dog and then breaks, and is not a pickle.
+bool ConfirmNested(ByteView bytes, const Limits& limits) {
+  std::vector<Fact> sink;
+  AnalysisContext silent(limits, sink);
+  MachineOptions options;
+  SharedState shared;
+  Machine machine(bytes, 0, silent, options, shared, kSilentRun);
+  const StreamSummary s = machine.Run();
+  if (!bytes.empty() && bytes[0] == 0x80) return s.completed || machine.saw_identifier_import();
+  return machine.saw_identifier_import() && (s.completed || machine.called_import());
+}
+
+void Machine::AnalyzeNested(ByteView constant, const char* what) {
+  nested::Budget& budget = nested::CurrentBudget();
+  auto payload =
+      nested::FindPayload(constant, ctx_, [this](ByteView bytes) { return ConfirmNested(bytes, ctx_.limits()); });
+  if (!payload) return;
+  if (budget.depth >= nested::kMaxDepth) {
+    nested::ReportLimit(ctx_, op_start_,
+                        "pickles nested more than " + std::to_string(nested::kMaxDepth) +
+                            " levels deep inside constants; the innermost was not analysed");
+    return;
+  }
+  if (budget.payloads >= nested::kMaxPayloads) {
+    nested::ReportLimit(ctx_, op_start_,
+                        "more than " + std::to_string(nested::kMaxPayloads) +
+                            " nested pickles inside constants; the rest were not analysed");
+    return;
+  }
+  ++budget.payloads;
+  const std::string member =
+      "pickle@" + std::to_string(op_start_) + (payload->chain.empty() ? "" : ":" + payload->chain);
+  ctx_.Emit(fact::kPickleNestedPayload, op_start_, member,
+            std::string("the ") + what + " constant at offset " + std::to_string(op_start_) + " holds a " +
+                (payload->chain.empty() ? "" : payload->chain + "-encoded ") + "pickle of " +
+                std::to_string(payload->bytes.size()) + " bytes; code that unpickles it runs what is reported under " +
+                member);
+  struct DepthGuard {
+    nested::Budget& b;
+    explicit DepthGuard(nested::Budget& budget) : b(budget) { ++b.depth; }
+    ~DepthGuard() { --b.depth; }
+  } guard(budget);
+  MemberHint hint;
+  hint.forced_format = "pickle";
+  ctx_.AnalyzeMember(member, payload->bytes, hint);
+}
 
 void Machine::CheckFrame() {
   if (frame_end_ != 0 && op_start_ < frame_end_ && pos_ > frame_end_) {
@@ -612,6 +678,7 @@ bool Machine::Loop() {
         }
         auto decoded = text::DecodeEscapes(line.substr(1, line.size() - 2));
         if (!decoded) Fail("invalid escape in STRING");
+        Nested({reinterpret_cast<const uint8_t*>(decoded->data()), decoded->size()}, "STRING");
         const auto len = decoded->size();
         Push(Str(std::move(*decoded), len));
         break;
@@ -620,6 +687,7 @@ bool Machine::Loop() {
         const auto n = static_cast<int32_t>(static_cast<uint32_t>(LittleEndian(4)));
         if (n < 0) Fail("BINSTRING pickle has negative byte count");
         const uint8_t* p = Take(static_cast<uint64_t>(n));
+        Nested({p, static_cast<size_t>(n)}, "BINSTRING");
         const size_t keep = std::min<size_t>(static_cast<size_t>(n), ctx_.limits().max_kept_string);
         Push(Str(std::string(reinterpret_cast<const char*>(p), keep), static_cast<uint64_t>(n)));
         break;
@@ -627,12 +695,14 @@ bool Machine::Loop() {
       case 'U': {  // SHORT_BINSTRING
         const uint8_t n = U8();
         const uint8_t* p = Take(n);
+        Nested({p, n}, "SHORT_BINSTRING");
         Push(Str(std::string(reinterpret_cast<const char*>(p), n), n));
         break;
       }
       case 'V': {  // UNICODE: raw-unicode-escape
         auto decoded = text::DecodeRawUnicodeEscape(Line());
         if (!decoded) Fail("invalid raw-unicode-escape in UNICODE");
+        Nested({reinterpret_cast<const uint8_t*>(decoded->data()), decoded->size()}, "UNICODE");
         const auto len = decoded->size();
         Push(Str(std::move(*decoded), len));
         break;
@@ -646,6 +716,7 @@ bool Machine::Loop() {
         const uint8_t* p = Take(n);
         std::string_view s(reinterpret_cast<const char*>(p), n);
         if (!text::IsUtf8SurrogatePass(s)) Fail("'utf-8' codec can't decode BINUNICODE payload");
+        Nested({p, static_cast<size_t>(n)}, "str");
         Push(Str(std::string(s.substr(0, ctx_.limits().max_kept_string)), n));
         break;
       }
@@ -657,7 +728,7 @@ bool Machine::Loop() {
         if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
           Fail("byte count exceeds system's maximum size");
         const uint64_t at = pos_;
-        Take(n);  // skipped, never copied
+        Nested({Take(n), static_cast<size_t>(n)}, op == 0x96 ? "bytearray" : "bytes");  // never copied
         Push(Bytes(op == 0x96 ? Kind::kByteArray : Kind::kBytes, at, n));
         break;
       }
@@ -923,6 +994,7 @@ bool Machine::Loop() {
 }  // namespace
 
 StreamSummary RunStream(ByteView data, uint64_t start, AnalysisContext& ctx, const MachineOptions& options) {
+  const nested::OuterScope nested_scope;
   SharedState shared;
   return Machine(data, start, ctx, options, shared).Run();
 }
@@ -970,6 +1042,7 @@ bool LooksLikeNextStream(ByteView data) {
 
 std::vector<StreamSummary> RunAllStreams(ByteView data, AnalysisContext& ctx, const MachineOptions& options,
                                          uint64_t start) {
+  const nested::OuterScope nested_scope;
   std::vector<StreamSummary> streams;
   SharedState shared;
   const size_t max_streams = IsTorchLegacy(data.subspan(start)) ? kTorchLegacyStreams : ctx.limits().max_pickle_streams;

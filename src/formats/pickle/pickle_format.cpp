@@ -1,4 +1,5 @@
 #include "modelguard/formats/pickle.h"
+#include "src/formats/pickle/nested.h"
 #include "src/formats/registry_entries.h"
 
 namespace modelguard::formats {
@@ -11,7 +12,9 @@ class PickleAnalyzer final : public FormatAnalyzer {
         .name = "pickle",
         .summary =
             "Python pickle, protocols 0-5: a symbolic machine with CPython's `_pickle` semantics, every import through "
-            "the import policy, several streams per file, joblib's inline arrays followed",
+            "the import policy, several streams per file, joblib's inline arrays followed, pickles inside str/bytes "
+            "constants (raw, base64, hex, zlib, gzip) "
+            "analysed as nested members",
         .detection_rank = 130,
         .extensions = {".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib"},
         .family = FormatFamily::kPickle,
@@ -20,7 +23,7 @@ class PickleAnalyzer final : public FormatAnalyzer {
         .libraries = {"transformers", "diffusers", "sentence-transformers", "timm", "sklearn", "scikit-learn"},
         .facts = {fact::kPickleImport, fact::kPickleDynamicImport, fact::kPickleGlobalMutation, fact::kPickleExtension,
                   fact::kPicklePersistentId, fact::kPickleFrameMismatch, fact::kPickleOutOfBandBuffer,
-                  fact::kPickleMemoOverwrite, fact::kPickleTrailingData},
+                  fact::kPickleMemoOverwrite, fact::kPickleTrailingData, fact::kPickleNestedPayload},
     };
     return d;
   }

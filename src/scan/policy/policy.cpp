@@ -40,6 +40,15 @@ bool IsOpFact(std::string_view kind) {
   return kind.size() > kOpSuffix.size() && kind.substr(kind.size() - kOpSuffix.size()) == kOpSuffix;
 }
 
+// "<format>.nested-payload": a constant holds a second file of the format, analysed as the member named by
+// the fact's subject. The finding is as severe as the worst finding inside that member (a pickle carrying
+// an os.system pickle is critical), never less than its own rule says.
+constexpr std::string_view kNestedSuffix = ".nested-payload";
+
+bool IsNestedFact(std::string_view kind) {
+  return kind.size() > kNestedSuffix.size() && kind.substr(kind.size() - kNestedSuffix.size()) == kNestedSuffix;
+}
+
 bool Glob(const std::string& pattern, std::string_view text) {
   const std::string t(text);
   return fnmatch(pattern.c_str(), t.c_str(), 0) == 0;
@@ -195,6 +204,7 @@ const RuleConfig* Policy::Rule(std::string_view id) const {
 
 std::vector<Finding> Policy::Evaluate(const std::vector<formats::Fact>& facts, const std::string& file) const {
   std::vector<Finding> findings;
+  std::vector<std::pair<size_t, std::string>> nested;  // finding index, location of the member it names
   for (const auto& fact : facts) {
     if (fact.kind == formats::fact::kFormat) continue;
     const std::string_view kind = fact.kind.id();
@@ -257,7 +267,22 @@ std::vector<Finding> Policy::Evaluate(const std::vector<formats::Fact>& facts, c
       f.remediation = rule->remediation;
       f.references = rule->references;
     }
+    if (IsNestedFact(kind)) nested.emplace_back(findings.size(), f.location + "!" + fact.subject);
     findings.push_back(std::move(f));
+  }
+  for (const auto& [index, member] : nested) {
+    const Finding* worst = nullptr;
+    for (const Finding& g : findings) {
+      const bool inside = g.location.size() > member.size()
+                              ? g.location.compare(0, member.size() + 1, member + "!") == 0
+                              : g.location == member;
+      if (inside && (worst == nullptr || g.severity > worst->severity)) worst = &g;
+    }
+    Finding& f = findings[index];
+    if (worst != nullptr && worst->severity > f.severity) {
+      f.severity = worst->severity;
+      f.message += " (worst finding inside: " + worst->rule_id + ", " + std::string(ToString(worst->severity)) + ")";
+    }
   }
   std::stable_sort(findings.begin(), findings.end(),
                    [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
