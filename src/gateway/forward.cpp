@@ -94,8 +94,11 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
             : JsonError(502, "upstream_error", "the model endpoint broke off its answer: " + error.message(), version);
     co_return co_await RelayWhole(gateway, client, res, keep_alive, config, route, context, outcome, started);
   }
+  // The parser's own keep-alive verdict: known from parsing (no second pass over Connection), and false
+  // for a body the connection's end delimited.
+  const bool reusable = parser.keep_alive() && buffer.size() == 0;
   auto response = parser.release();
-  if (response.keep_alive() && buffer.size() == 0) {
+  if (reusable) {
     connection->lowest().expires_never();
     upstream.pool.Give(answered->label, std::move(connection));
   }
