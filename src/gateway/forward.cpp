@@ -38,7 +38,7 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
           break;  // next target
         }
       }
-      connection->lowest().expires_after(config.upstream_timeout);
+      connection->Arm(config.upstream_timeout);
       co_await WriteRequest(*connection, request, target->label, error);
       head.emplace();
       head->header_limit(64 * 1024);
@@ -76,6 +76,7 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
   const auto content_type = head->get()[http::field::content_type];
   const bool event_stream = content_type.substr(0, 17) == "text/event-stream";
   if (event_stream) {
+    connection->Disarm();  // each read of the stream has its own timeout (relay.cpp)
     co_return co_await RelayStream(gateway, client, upstream, *answered, std::move(connection), buffer, *head, runtime,
                                    route, context, request.body(), version, keep_alive, started, outcome);
   }
@@ -85,6 +86,7 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
   beast::error_code error;
   ParseBuffered(parser, buffer, error);
   if (!error && !parser.is_done()) co_await Read(*connection, buffer, parser, error);
+  connection->Disarm();
   if (error) {
     metrics.CountUpstreamError(upstream.config.name, error == http::error::body_limit ? "too_large" : "read");
     auto res =
@@ -99,7 +101,6 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
   const bool reusable = parser.keep_alive() && buffer.size() == 0;
   auto response = parser.release();
   if (reusable) {
-    connection->lowest().expires_never();
     upstream.pool.Give(answered->label, std::move(connection));
   }
   response.version(version);

@@ -82,11 +82,77 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(UpstreamSta
                                               asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return nullptr;
   }
+  // From here on the exchange's deadline (UpstreamConnection::Arm) bounds it, not the connect's.
+  socket.expires_never();
   co_return connection;
 }
 
 const void* EventLoopOf(const asio::any_io_executor& executor) {
   return &asio::query(executor, asio::execution::context);
+}
+
+asio::execution_context::id UpstreamDeadlines::id;
+
+void UpstreamDeadlines::Arm(UpstreamConnection& connection, Clock::time_point deadline) {
+  connection.deadline = deadline;
+  connection.expired = false;
+  if (shut_down_) return;
+  if (!connection.linked) {
+    connection.prev = nullptr;
+    connection.next = armed_;
+    if (armed_) armed_->prev = &connection;
+    armed_ = &connection;
+    connection.linked = true;
+  }
+  // Deadlines of one loop are mostly the same timeout from a later start: the timer already waits for an
+  // earlier one, and is only moved for a shorter timeout (or when it waits for nothing).
+  if (deadline < wakes_) WakeAt(deadline, connection.lowest().get_executor());
+}
+
+void UpstreamDeadlines::Disarm(UpstreamConnection& connection) {
+  if (!connection.linked) return;
+  if (connection.prev) connection.prev->next = connection.next;
+  if (connection.next) connection.next->prev = connection.prev;
+  if (armed_ == &connection) armed_ = connection.next;
+  connection.prev = connection.next = nullptr;
+  connection.linked = false;
+}
+
+void UpstreamDeadlines::WakeAt(Clock::time_point when, const asio::any_io_executor& executor) {
+  if (!timer_) timer_.emplace(executor);
+  wakes_ = when;
+  timer_->expires_at(when);
+  timer_->async_wait([this](const boost::system::error_code& error) {
+    // Cancelled: moved to an earlier time, or the loop is shutting down; the newer wait sweeps.
+    if (error != asio::error::operation_aborted && !shut_down_) Sweep();
+  });
+}
+
+void UpstreamDeadlines::Sweep() {
+  wakes_ = Clock::time_point::max();
+  const auto now = Clock::now();
+  auto next = Clock::time_point::max();
+  UpstreamConnection* earliest = nullptr;
+  for (UpstreamConnection* c = armed_; c;) {
+    UpstreamConnection* following = c->next;
+    if (c->deadline <= now) {
+      c->expired = true;
+      Disarm(*c);
+      boost::system::error_code ignored;
+      c->lowest().socket().cancel(ignored);
+    } else if (c->deadline < next) {
+      next = c->deadline;
+      earliest = c;
+    }
+    c = following;
+  }
+  if (earliest) WakeAt(next, earliest->lowest().get_executor());
+}
+
+void UpstreamDeadlines::shutdown() {
+  shut_down_ = true;
+  while (armed_) Disarm(*armed_);
+  timer_.reset();
 }
 
 std::unique_ptr<UpstreamConnection> ConnectionPool::Take(const std::string& key, const void* loop) {

@@ -7,8 +7,10 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,15 +29,62 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // The event loop an executor runs on: connections are only reused on the loop that owns their socket.
 const void* EventLoopOf(const asio::any_io_executor& executor);
 
+struct UpstreamConnection;
+
+// Deadlines of upstream exchanges, one set per event loop, without a timer operation per exchange: a
+// Beast stream expiry arms and cancels a timer for every read and write (each a timer-queue update, often
+// a timerfd system call, and a cancelled wait to complete), which cost more than the request's parsing.
+// Here arming is linking the connection into a list; one timer per loop wakes at the earliest deadline it
+// knows of and cancels the I/O of every connection past its own. Connections are armed and disarmed only
+// on their own loop, so nothing here is locked.
+class UpstreamDeadlines : public asio::execution_context::service {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static asio::execution_context::id id;
+  explicit UpstreamDeadlines(asio::execution_context& context) : service(context) {}
+  void Arm(UpstreamConnection& connection, Clock::time_point deadline);
+  void Disarm(UpstreamConnection& connection);
+
+ private:
+  void shutdown() override;
+  void Sweep();
+  void WakeAt(Clock::time_point when, const asio::any_io_executor& executor);
+  std::optional<asio::steady_timer> timer_;
+  Clock::time_point wakes_ = Clock::time_point::max();  // when the timer fires; max while it does not wait
+  UpstreamConnection* armed_ = nullptr;                 // intrusive list through the connections
+  bool shut_down_ = false;
+};
+
 struct UpstreamConnection {
   explicit UpstreamConnection(const asio::any_io_executor& executor)
-      : tcp(std::in_place, executor), loop(EventLoopOf(executor)) {}
+      : tcp(std::in_place, executor), loop(EventLoopOf(executor)), deadlines(&DeadlinesOf(executor)) {}
   UpstreamConnection(const asio::any_io_executor& executor, asio::ssl::context& context)
-      : tls(std::in_place, executor, context), loop(EventLoopOf(executor)) {}
+      : tls(std::in_place, executor, context), loop(EventLoopOf(executor)), deadlines(&DeadlinesOf(executor)) {}
+  ~UpstreamConnection() { Disarm(); }
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
   beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *tcp; }
+  // Bounds every operation from now until Disarm: past `timeout`, pending reads and writes end as
+  // operation_aborted and `expired` says why; a read started after that ends as a timeout at once.
+  void Arm(std::chrono::milliseconds timeout) { deadlines->Arm(*this, UpstreamDeadlines::Clock::now() + timeout); }
+  void Disarm() {
+    if (linked) deadlines->Disarm(*this);
+  }
   std::optional<beast::tcp_stream> tcp;
   std::optional<TlsStream> tls;
   const void* loop;
+  UpstreamDeadlines* deadlines;
+  // Owned by `deadlines`.
+  UpstreamDeadlines::Clock::time_point deadline{};
+  UpstreamConnection* prev = nullptr;
+  UpstreamConnection* next = nullptr;
+  bool linked = false;
+  bool expired = false;
+
+ private:
+  static UpstreamDeadlines& DeadlinesOf(const asio::any_io_executor& executor) {
+    return asio::use_service<UpstreamDeadlines>(asio::query(executor, asio::execution::context));
+  }
 };
 
 // Idle keep-alive connections per target. Each worker thread runs its own event loop, and a connection is

@@ -82,7 +82,8 @@ asio::awaitable<bool> SendResponse(Stream& stream, const http::response<http::st
 }
 
 // The same operations on an upstream connection, whichever stream it holds.
-// The stream's expiry must already be set: it bounds whatever part of the write has to wait.
+// The connection must be armed (UpstreamConnection::Arm): its deadline bounds whatever part of the write
+// has to wait.
 inline asio::awaitable<void> WriteRequest(UpstreamConnection& c, const http::request<http::string_body>& request,
                                           beast::string_view host, beast::error_code& e) {
   std::string head = UpstreamRequestHead(request, host);
@@ -91,6 +92,7 @@ inline asio::awaitable<void> WriteRequest(UpstreamConnection& c, const http::req
     co_await WriteHeadAndBody(*c.tls, head, request.body(), armed, e);
   else
     co_await WriteHeadAndBody(*c.tcp, head, request.body(), armed, e);
+  if (e && c.expired) e = beast::error::timeout;
 }
 template <class Message>
 asio::awaitable<void> Write(UpstreamConnection& c, Message& m, beast::error_code& e) {
@@ -100,9 +102,14 @@ asio::awaitable<void> Write(UpstreamConnection& c, Message& m, beast::error_code
   else
     co_await http::async_write(*c.tcp, m, redirect_error(use_awaitable, e));
 }
-// One read of whatever the upstream sent, appended to `b`, within the stream's expiry.
+// One read of whatever the upstream sent, appended to `b`, within the connection's deadline (or the
+// stream's expiry). A read started past the deadline, or cut off by it, ends as a timeout.
 inline asio::awaitable<void> ReadSome(UpstreamConnection& c, beast::flat_buffer& b, beast::error_code& e) {
   using asio::redirect_error, asio::use_awaitable;
+  if (c.expired) {
+    e = beast::error::timeout;
+    co_return;
+  }
   const auto space = b.prepare(beast::read_size(b, 64 * 1024));
   size_t got = 0;
   if (c.tls)
@@ -110,6 +117,7 @@ inline asio::awaitable<void> ReadSome(UpstreamConnection& c, beast::flat_buffer&
   else
     got = co_await c.tcp->async_read_some(space, redirect_error(use_awaitable, e));
   b.commit(got);
+  if (e && c.expired) e = beast::error::timeout;
 }
 
 // Reads until the parser has the message's header (header_only) or the whole message: what is buffered
