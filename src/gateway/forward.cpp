@@ -49,8 +49,9 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
         answered = target;
         break;
       }
-      // Beast reports its own expiry as `timeout`, but when the expiry races the read's completion on
-      // another thread the read ends as `operation_aborted`; nothing else cancels upstream operations.
+      // The connection's deadline (SocketDeadline) ends an operation as `timeout` (wire.h); an
+      // `operation_aborted` can only be a cancellation by that deadline too: nothing else cancels
+      // upstream operations.
       const bool timed_out = error == beast::error::timeout || error == asio::error::operation_aborted;
       failure = target->label + ": " +
                 (timed_out ? "no answer within " + std::to_string(config.upstream_timeout.count()) + " ms (timeout)"

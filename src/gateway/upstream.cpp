@@ -91,65 +91,75 @@ const void* EventLoopOf(const asio::any_io_executor& executor) {
   return &asio::query(executor, asio::execution::context);
 }
 
-asio::execution_context::id UpstreamDeadlines::id;
+SocketDeadline::SocketDeadline(const asio::any_io_executor& executor)
+    : deadlines_(&asio::use_service<SocketDeadlines>(asio::query(executor, asio::execution::context))) {}
 
-void UpstreamDeadlines::Arm(UpstreamConnection& connection, Clock::time_point deadline) {
-  connection.deadline = deadline;
-  connection.expired = false;
+void SocketDeadline::Arm(asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout) {
+  socket_ = &socket;
+  at_ = Clock::now() + timeout;
+  expired_ = false;
+  deadlines_->Arm(*this);
+}
+
+void SocketDeadline::Disarm() {
+  if (linked_) deadlines_->Disarm(*this);
+}
+
+asio::execution_context::id SocketDeadlines::id;
+
+void SocketDeadlines::Arm(SocketDeadline& deadline) {
   if (shut_down_) return;
-  if (!connection.linked) {
-    connection.prev = nullptr;
-    connection.next = armed_;
-    if (armed_) armed_->prev = &connection;
-    armed_ = &connection;
-    connection.linked = true;
+  if (!deadline.linked_) {
+    deadline.prev_ = nullptr;
+    deadline.next_ = armed_;
+    if (armed_) armed_->prev_ = &deadline;
+    armed_ = &deadline;
+    deadline.linked_ = true;
   }
   // Deadlines of one loop are mostly the same timeout from a later start: the timer already waits for an
   // earlier one, and is only moved for a shorter timeout (or when it waits for nothing).
-  if (deadline < wakes_) WakeAt(deadline, connection.lowest().get_executor());
+  if (deadline.at_ < wakes_) WakeAt(deadline.at_, deadline.socket_->get_executor());
 }
 
-void UpstreamDeadlines::Disarm(UpstreamConnection& connection) {
-  if (!connection.linked) return;
-  if (connection.prev) connection.prev->next = connection.next;
-  if (connection.next) connection.next->prev = connection.prev;
-  if (armed_ == &connection) armed_ = connection.next;
-  connection.prev = connection.next = nullptr;
-  connection.linked = false;
+void SocketDeadlines::Disarm(SocketDeadline& deadline) {
+  if (!deadline.linked_) return;
+  if (deadline.prev_) deadline.prev_->next_ = deadline.next_;
+  if (deadline.next_) deadline.next_->prev_ = deadline.prev_;
+  if (armed_ == &deadline) armed_ = deadline.next_;
+  deadline.prev_ = deadline.next_ = nullptr;
+  deadline.linked_ = false;
 }
 
-void UpstreamDeadlines::WakeAt(Clock::time_point when, const asio::any_io_executor& executor) {
+void SocketDeadlines::WakeAt(Clock::time_point when, const asio::any_io_executor& executor) {
   if (!timer_) timer_.emplace(executor);
   wakes_ = when;
   timer_->expires_at(when);
   timer_->async_wait([this](const boost::system::error_code& error) {
-    // Cancelled: moved to an earlier time, or the loop is shutting down; the newer wait sweeps.
+    // Cancelled: moved to an earlier time (the newer wait sweeps), or the loop is shutting down.
     if (error != asio::error::operation_aborted && !shut_down_) Sweep();
   });
 }
 
-void UpstreamDeadlines::Sweep() {
+void SocketDeadlines::Sweep() {
   wakes_ = Clock::time_point::max();
   const auto now = Clock::now();
-  auto next = Clock::time_point::max();
-  UpstreamConnection* earliest = nullptr;
-  for (UpstreamConnection* c = armed_; c;) {
-    UpstreamConnection* following = c->next;
-    if (c->deadline <= now) {
-      c->expired = true;
-      Disarm(*c);
+  SocketDeadline* earliest = nullptr;
+  for (SocketDeadline* d = armed_; d;) {
+    SocketDeadline* following = d->next_;
+    if (d->at_ <= now) {
+      d->expired_ = true;
+      Disarm(*d);
       boost::system::error_code ignored;
-      c->lowest().socket().cancel(ignored);
-    } else if (c->deadline < next) {
-      next = c->deadline;
-      earliest = c;
+      d->socket_->cancel(ignored);
+    } else if (!earliest || d->at_ < earliest->at_) {
+      earliest = d;
     }
-    c = following;
+    d = following;
   }
-  if (earliest) WakeAt(next, earliest->lowest().get_executor());
+  if (earliest) WakeAt(earliest->at_, earliest->socket_->get_executor());
 }
 
-void UpstreamDeadlines::shutdown() {
+void SocketDeadlines::shutdown() {
   shut_down_ = true;
   while (armed_) Disarm(*armed_);
   timer_.reset();

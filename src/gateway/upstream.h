@@ -29,21 +29,50 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // The event loop an executor runs on: connections are only reused on the loop that owns their socket.
 const void* EventLoopOf(const asio::any_io_executor& executor);
 
-struct UpstreamConnection;
+class SocketDeadlines;
 
-// Deadlines of upstream exchanges, one set per event loop, without a timer operation per exchange: a
-// Beast stream expiry arms and cancels a timer for every read and write (each a timer-queue update, often
-// a timerfd system call, and a cancelled wait to complete), which cost more than the request's parsing.
-// Here arming is linking the connection into a list; one timer per loop wakes at the earliest deadline it
-// knows of and cancels the I/O of every connection past its own. Connections are armed and disarmed only
-// on their own loop, so nothing here is locked.
-class UpstreamDeadlines : public asio::execution_context::service {
+// A deadline for one socket's operations, without a timer operation per operation: a Beast stream expiry
+// arms and cancels a timer for every read and write (each a timer-queue update, often a timerfd system
+// call, and a cancelled wait to complete), which costs more than parsing a small request. Arming links
+// this into its event loop's list (SocketDeadlines); one timer per loop wakes at the earliest deadline it
+// knows of and cancels the pending operations of every socket past its own, which then end as
+// operation_aborted with expired() set. Armed and disarmed only on the socket's own loop, and it must not
+// outlive the socket while armed. Usable for client connections too (session.cpp may arm one per
+// connection instead of the stream's expiry).
+class SocketDeadline {
  public:
   using Clock = std::chrono::steady_clock;
+  explicit SocketDeadline(const asio::any_io_executor& executor);
+  ~SocketDeadline() { Disarm(); }
+  SocketDeadline(const SocketDeadline&) = delete;
+  SocketDeadline& operator=(const SocketDeadline&) = delete;
+  // Bounds every operation on `socket` from now until Disarm (or the next Arm).
+  void Arm(asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout);
+  void Disarm();
+  // The deadline passed while armed: operations pending then were cancelled, and later ones must not wait.
+  bool expired() const { return expired_; }
+  bool armed() const { return linked_; }
+
+ private:
+  friend class SocketDeadlines;
+  SocketDeadlines* deadlines_;
+  asio::ip::tcp::socket* socket_ = nullptr;
+  Clock::time_point at_{};
+  SocketDeadline* prev_ = nullptr;
+  SocketDeadline* next_ = nullptr;
+  bool linked_ = false;
+  bool expired_ = false;
+};
+
+// The armed deadlines of one event loop (an Asio service of its io_context, so each loop has its own and
+// nothing is locked) and the one timer that enforces them.
+class SocketDeadlines : public asio::execution_context::service {
+ public:
+  using Clock = SocketDeadline::Clock;
   static asio::execution_context::id id;
-  explicit UpstreamDeadlines(asio::execution_context& context) : service(context) {}
-  void Arm(UpstreamConnection& connection, Clock::time_point deadline);
-  void Disarm(UpstreamConnection& connection);
+  explicit SocketDeadlines(asio::execution_context& context) : service(context) {}
+  void Arm(SocketDeadline& deadline);
+  void Disarm(SocketDeadline& deadline);
 
  private:
   void shutdown() override;
@@ -51,40 +80,25 @@ class UpstreamDeadlines : public asio::execution_context::service {
   void WakeAt(Clock::time_point when, const asio::any_io_executor& executor);
   std::optional<asio::steady_timer> timer_;
   Clock::time_point wakes_ = Clock::time_point::max();  // when the timer fires; max while it does not wait
-  UpstreamConnection* armed_ = nullptr;                 // intrusive list through the connections
+  SocketDeadline* armed_ = nullptr;                     // intrusive list
   bool shut_down_ = false;
 };
 
 struct UpstreamConnection {
   explicit UpstreamConnection(const asio::any_io_executor& executor)
-      : tcp(std::in_place, executor), loop(EventLoopOf(executor)), deadlines(&DeadlinesOf(executor)) {}
+      : tcp(std::in_place, executor), loop(EventLoopOf(executor)), deadline(executor) {}
   UpstreamConnection(const asio::any_io_executor& executor, asio::ssl::context& context)
-      : tls(std::in_place, executor, context), loop(EventLoopOf(executor)), deadlines(&DeadlinesOf(executor)) {}
-  ~UpstreamConnection() { Disarm(); }
+      : tls(std::in_place, executor, context), loop(EventLoopOf(executor)), deadline(executor) {}
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
   beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *tcp; }
-  // Bounds every operation from now until Disarm: past `timeout`, pending reads and writes end as
-  // operation_aborted and `expired` says why; a read started after that ends as a timeout at once.
-  void Arm(std::chrono::milliseconds timeout) { deadlines->Arm(*this, UpstreamDeadlines::Clock::now() + timeout); }
-  void Disarm() {
-    if (linked) deadlines->Disarm(*this);
-  }
+  // One exchange's deadline: past `timeout`, pending reads and writes end (as timeouts, see wire.h).
+  void Arm(std::chrono::milliseconds timeout) { deadline.Arm(lowest().socket(), timeout); }
+  void Disarm() { deadline.Disarm(); }
   std::optional<beast::tcp_stream> tcp;
   std::optional<TlsStream> tls;
   const void* loop;
-  UpstreamDeadlines* deadlines;
-  // Owned by `deadlines`.
-  UpstreamDeadlines::Clock::time_point deadline{};
-  UpstreamConnection* prev = nullptr;
-  UpstreamConnection* next = nullptr;
-  bool linked = false;
-  bool expired = false;
-
- private:
-  static UpstreamDeadlines& DeadlinesOf(const asio::any_io_executor& executor) {
-    return asio::use_service<UpstreamDeadlines>(asio::query(executor, asio::execution::context));
-  }
+  SocketDeadline deadline;  // declared after the streams: disarmed before they close
 };
 
 // Idle keep-alive connections per target. Each worker thread runs its own event loop, and a connection is

@@ -92,7 +92,7 @@ inline asio::awaitable<void> WriteRequest(UpstreamConnection& c, const http::req
     co_await WriteHeadAndBody(*c.tls, head, request.body(), armed, e);
   else
     co_await WriteHeadAndBody(*c.tcp, head, request.body(), armed, e);
-  if (e && c.expired) e = beast::error::timeout;
+  if (e && c.deadline.expired()) e = beast::error::timeout;
 }
 template <class Message>
 asio::awaitable<void> Write(UpstreamConnection& c, Message& m, beast::error_code& e) {
@@ -106,7 +106,7 @@ asio::awaitable<void> Write(UpstreamConnection& c, Message& m, beast::error_code
 // stream's expiry). A read started past the deadline, or cut off by it, ends as a timeout.
 inline asio::awaitable<void> ReadSome(UpstreamConnection& c, beast::flat_buffer& b, beast::error_code& e) {
   using asio::redirect_error, asio::use_awaitable;
-  if (c.expired) {
+  if (c.deadline.expired()) {
     e = beast::error::timeout;
     co_return;
   }
@@ -117,7 +117,7 @@ inline asio::awaitable<void> ReadSome(UpstreamConnection& c, beast::flat_buffer&
   else
     got = co_await c.tcp->async_read_some(space, redirect_error(use_awaitable, e));
   b.commit(got);
-  if (e && c.expired) e = beast::error::timeout;
+  if (e && c.deadline.expired()) e = beast::error::timeout;
 }
 
 // Reads until the parser has the message's header (header_only) or the whole message: what is buffered

@@ -113,8 +113,8 @@ TEST_F(UpstreamIo, DeadlineEndsAReadAsATimeoutAndLaterReadsAtOnce) {
   EXPECT_EQ(second, beast::error_code(beast::error::timeout)) << second.message();
   EXPECT_GE(waited, 50ms);
   EXPECT_LT(waited, 5000ms);
-  EXPECT_TRUE(connection->expired);
-  EXPECT_FALSE(connection->linked);
+  EXPECT_TRUE(connection->deadline.expired());
+  EXPECT_FALSE(connection->deadline.armed());
 }
 
 TEST_F(UpstreamIo, ShorterDeadlineArmedLaterStillEndsFirstAndDisarmedOnesNever) {
@@ -142,7 +142,7 @@ TEST_F(UpstreamIo, ShorterDeadlineArmedLaterStillEndsFirstAndDisarmedOnesNever) 
     co_await read(*fast, fast_error, nullptr);
     // The fast one timed out; the others still wait. Answer the disarmed one well past its old deadline,
     // then end the slow one's wait by closing its far end.
-    EXPECT_FALSE(slow->expired);
+    EXPECT_FALSE(slow->deadline.expired());
     answer_late.expires_after(100ms);
     co_await answer_late.async_wait(asio::use_awaitable);
     asio::write(far_disarmed, asio::buffer(std::string("HTTP/1.1 204 No Content\r\n\r\n")));
@@ -152,7 +152,7 @@ TEST_F(UpstreamIo, ShorterDeadlineArmedLaterStillEndsFirstAndDisarmedOnesNever) 
   EXPECT_FALSE(disarmed_error) << disarmed_error.message();
   EXPECT_EQ(disarmed_status, "204");
   EXPECT_EQ(slow_error, beast::error_code(http::error::end_of_stream)) << slow_error.message();
-  EXPECT_FALSE(slow->expired);
+  EXPECT_FALSE(slow->deadline.expired());
 }
 
 TEST_F(UpstreamIo, ConnectionDestroyedWhileArmedLeavesTheOthersBounded) {
@@ -169,6 +169,26 @@ TEST_F(UpstreamIo, ConnectionDestroyedWhileArmedLeavesTheOthersBounded) {
     co_await ReadHead(*kept, buffer, head, error);
   });
   EXPECT_EQ(error, beast::error_code(beast::error::timeout)) << error.message();
+}
+
+TEST_F(UpstreamIo, DeadlineOnAnySocketCancelsItsPendingRead) {
+  // As a client connection would use it: a plain socket, a read that never completes.
+  tcp::socket far(io_);
+  auto connection = Connect(far);
+  tcp::socket& near = connection->tcp->socket();
+  SocketDeadline deadline(io_.get_executor());
+  beast::error_code error;
+  Run([&]() -> asio::awaitable<void> {
+    deadline.Arm(near, 30ms);
+    char byte = 0;
+    co_await near.async_read_some(asio::buffer(&byte, 1), asio::redirect_error(asio::use_awaitable, error));
+  });
+  EXPECT_EQ(error, asio::error::operation_aborted) << error.message();
+  EXPECT_TRUE(deadline.expired());
+  EXPECT_FALSE(deadline.armed());
+  deadline.Arm(near, 30ms);  // armed again: no longer expired
+  EXPECT_FALSE(deadline.expired());
+  deadline.Disarm();
 }
 
 TEST_F(UpstreamIo, AnswerLargerThanTheSocketTakesAtOnceIsWrittenWhole) {
