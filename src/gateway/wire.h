@@ -102,35 +102,26 @@ asio::awaitable<void> Write(UpstreamConnection& c, Message& m, beast::error_code
   else
     co_await http::async_write(*c.tcp, m, redirect_error(use_awaitable, e));
 }
-// One read of whatever the upstream sent, appended to `b`, within the connection's deadline (or the
-// stream's expiry). A read started past the deadline, or cut off by it, ends as a timeout.
-inline asio::awaitable<void> ReadSome(UpstreamConnection& c, beast::flat_buffer& b, beast::error_code& e) {
+// Reads from `stream` until the parser has the message's header (header_only) or the whole message: what
+// is buffered first, then one read_some at a time. Beast's async_read does the same through layers of
+// composed operations that cost more than the parsing of a small message. The end of the stream ends a
+// message as Beast's does: a body delimited by the connection's end is then whole, anything else was cut
+// off, and nothing at all is end_of_stream. With a `deadline`, a read it cut off or that would start after
+// it passed ends as a timeout. Works for client connections as well as upstream ones.
+template <class Stream, class Parser>
+asio::awaitable<void> ReadUntil(Stream& stream, beast::flat_buffer& b, Parser& p, bool header_only,
+                                const SocketDeadline* deadline, beast::error_code& e) {
   using asio::redirect_error, asio::use_awaitable;
-  if (c.deadline.expired()) {
-    e = beast::error::timeout;
-    co_return;
-  }
-  const auto space = b.prepare(beast::read_size(b, 64 * 1024));
-  size_t got = 0;
-  if (c.tls)
-    got = co_await c.tls->async_read_some(space, redirect_error(use_awaitable, e));
-  else
-    got = co_await c.tcp->async_read_some(space, redirect_error(use_awaitable, e));
-  b.commit(got);
-  if (e && c.deadline.expired()) e = beast::error::timeout;
-}
-
-// Reads until the parser has the message's header (header_only) or the whole message: what is buffered
-// first, then one read at a time. Beast's async_read does the same through layers of composed operations
-// that cost more than the parsing for a small answer. The end of the stream ends a message as Beast's
-// does: a body delimited by the connection's end is then whole, anything else was cut off.
-template <class Parser>
-asio::awaitable<void> ReadMessage(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, bool header_only,
-                                  beast::error_code& e) {
   for (;;) {
     ParseBuffered(p, b, e, header_only);
     if (e || (header_only ? p.is_header_done() : p.is_done())) co_return;
-    co_await ReadSome(c, b, e);
+    if (deadline && deadline->expired()) {
+      e = beast::error::timeout;
+      co_return;
+    }
+    const size_t got =
+        co_await stream.async_read_some(b.prepare(beast::read_size(b, 64 * 1024)), redirect_error(use_awaitable, e));
+    b.commit(got);
     if (e == asio::error::eof) {
       if (!p.got_some()) {
         e = http::error::end_of_stream;
@@ -140,8 +131,19 @@ asio::awaitable<void> ReadMessage(UpstreamConnection& c, beast::flat_buffer& b, 
       p.put_eof(e);
       co_return;
     }
+    if (e && deadline && deadline->expired()) e = beast::error::timeout;
     if (e) co_return;
   }
+}
+
+// The same on an upstream connection, within its deadline (or its stream's expiry).
+template <class Parser>
+asio::awaitable<void> ReadMessage(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, bool header_only,
+                                  beast::error_code& e) {
+  if (c.tls)
+    co_await ReadUntil(*c.tls, b, p, header_only, &c.deadline, e);
+  else
+    co_await ReadUntil(*c.tcp, b, p, header_only, &c.deadline, e);
 }
 template <class Parser>
 asio::awaitable<void> ReadHead(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {

@@ -191,6 +191,36 @@ TEST_F(UpstreamIo, DeadlineOnAnySocketCancelsItsPendingRead) {
   deadline.Disarm();
 }
 
+TEST_F(UpstreamIo, ClientRequestWhoseBodyComesLaterIsReadWholeAndAnOversizedOneRefused) {
+  // ReadUntil on a client stream, as session.cpp may use it: head first, the body in a later segment.
+  for (const size_t limit : {size_t{1024}, size_t{4}}) {
+    tcp::socket far(io_);
+    auto connection = Connect(far);
+    beast::tcp_stream client(std::move(*connection->tcp));
+    std::thread sender([&] {
+      asio::write(far, asio::buffer(std::string("POST /v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n")));
+      std::this_thread::sleep_for(20ms);
+      asio::write(far, asio::buffer(std::string("{\"a\":1}")));
+    });
+    beast::error_code error;
+    std::string body;
+    Run([&]() -> asio::awaitable<void> {
+      beast::flat_buffer buffer;
+      http::request_parser<http::string_body> parser;
+      ConfigureRequestParser(parser, limit);
+      co_await ReadUntil(client, buffer, parser, false, nullptr, error);
+      if (!error) body = parser.get().body();
+    });
+    sender.join();
+    if (limit == 4) {
+      EXPECT_EQ(error, beast::error_code(http::error::body_limit)) << error.message();
+    } else {
+      EXPECT_FALSE(error) << error.message();
+      EXPECT_EQ(body, "{\"a\":1}");
+    }
+  }
+}
+
 TEST_F(UpstreamIo, AnswerLargerThanTheSocketTakesAtOnceIsWrittenWhole) {
   tcp::socket far(io_);
   auto connection = Connect(far);  // only for the pair: the near socket serves as the client here
