@@ -76,8 +76,15 @@ asio::awaitable<bool> SendResponse(Stream& stream, const http::response<http::st
   static const std::string kNothing;
   beast::error_code error;
   // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
-  const auto arm = [&] { Lowest(stream).expires_after(timeout); };
+  bool armed = false;
+  const auto arm = [&] {
+    Lowest(stream).expires_after(timeout);
+    armed = true;
+  };
   co_await WriteHeadAndBody(stream, head, with_body ? response.body() : kNothing, arm, error);
+  // No expiry is left behind on the client stream: whatever reads next sets its own bound (a connection
+  // bounded by a SocketDeadline has none on the stream, and a stale one would cut its next read short).
+  if (armed) Lowest(stream).expires_never();
   co_return !error;
 }
 
