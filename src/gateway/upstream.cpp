@@ -1,5 +1,6 @@
 #include "src/gateway/upstream.h"
 
+#include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -16,14 +17,20 @@ bool UpstreamState::AnyHealthy() const {
 }
 
 std::vector<TargetState*> UpstreamState::Order() {
-  std::vector<TargetState*> healthy, unhealthy;
+  // One allocation and one look at each target's health: healthy ones fill the order from the front,
+  // unhealthy ones from the back (then put back in round-robin order).
+  std::vector<TargetState*> order(targets.size());
+  size_t front = 0, back = targets.size();
   const size_t start = next.fetch_add(1, std::memory_order_relaxed) % targets.size();
   for (size_t i = 0; i < targets.size(); ++i) {
     TargetState* t = targets[(start + i) % targets.size()].get();
-    (t->healthy.load(std::memory_order_relaxed) ? healthy : unhealthy).push_back(t);
+    if (t->healthy.load(std::memory_order_relaxed))
+      order[front++] = t;
+    else
+      order[--back] = t;
   }
-  healthy.insert(healthy.end(), unhealthy.begin(), unhealthy.end());
-  return healthy;
+  std::reverse(order.begin() + static_cast<std::ptrdiff_t>(back), order.end());
+  return order;
 }
 
 Result<std::shared_ptr<UpstreamState>> MakeUpstreamState(const Upstream& config) {

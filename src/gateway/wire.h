@@ -143,22 +143,22 @@ asio::awaitable<void> ReadUntil(Stream& stream, beast::flat_buffer& b, Parser& p
   }
 }
 
-// The same on an upstream connection, within its deadline (or its stream's expiry).
+// The same on an upstream connection, within its deadline (or its stream's expiry). Plain functions that
+// hand back ReadUntil's awaitable: no coroutine frame of their own (the caller awaits it at once, while
+// the arguments live).
 template <class Parser>
 asio::awaitable<void> ReadMessage(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, bool header_only,
                                   beast::error_code& e) {
-  if (c.tls)
-    co_await ReadUntil(*c.tls, b, p, header_only, &c.deadline, e);
-  else
-    co_await ReadUntil(*c.tcp, b, p, header_only, &c.deadline, e);
+  return c.tls ? ReadUntil(*c.tls, b, p, header_only, &c.deadline, e)
+               : ReadUntil(*c.tcp, b, p, header_only, &c.deadline, e);
 }
 template <class Parser>
 asio::awaitable<void> ReadHead(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {
-  co_await ReadMessage(c, b, p, true, e);
+  return ReadMessage(c, b, p, true, e);
 }
 template <class Parser>
 asio::awaitable<void> Read(UpstreamConnection& c, beast::flat_buffer& b, Parser& p, beast::error_code& e) {
-  co_await ReadMessage(c, b, p, false, e);
+  return ReadMessage(c, b, p, false, e);
 }
 // Returns as soon as some body bytes arrived: what streams need (async_read would wait for a full buffer).
 template <class Parser>

@@ -221,6 +221,23 @@ TEST_F(UpstreamIo, ClientRequestWhoseBodyComesLaterIsReadWholeAndAnOversizedOneR
   }
 }
 
+TEST(UpstreamOrder, HealthyTargetsRoundRobinFirstThenTheUnhealthyOnesInTheSameRotation) {
+  Upstream config;
+  config.name = "models";
+  config.targets = {{"a", "1"}, {"b", "1"}, {"c", "1"}, {"d", "1"}};
+  auto upstream = *MakeUpstreamState(config);
+  upstream->targets[1]->healthy = false;  // b
+  upstream->targets[3]->healthy = false;  // d
+  auto labels = [&] {
+    std::string out;
+    for (const TargetState* t : upstream->Order()) out += t->label.substr(0, 1);
+    return out;
+  };
+  EXPECT_EQ(labels(), "acbd");  // rotation a b c d
+  EXPECT_EQ(labels(), "cabd");  // rotation b c d a
+  EXPECT_EQ(labels(), "cadb");  // rotation c d a b
+}
+
 TEST_F(UpstreamIo, AnswerLargerThanTheSocketTakesAtOnceIsWrittenWhole) {
   tcp::socket far(io_);
   auto connection = Connect(far);  // only for the pair: the near socket serves as the client here
