@@ -38,7 +38,7 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
           break;  // next target
         }
       }
-      connection->lowest().expires_after(config.upstream_timeout);
+      connection->Arm(config.upstream_timeout);
       co_await WriteRequest(*connection, request, target->label, error);
       head.emplace();
       head->header_limit(64 * 1024);
@@ -49,8 +49,9 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
         answered = target;
         break;
       }
-      // Beast reports its own expiry as `timeout`, but when the expiry races the read's completion on
-      // another thread the read ends as `operation_aborted`; nothing else cancels upstream operations.
+      // The connection's deadline (SocketDeadline) ends an operation as `timeout` (wire.h); an
+      // `operation_aborted` can only be a cancellation by that deadline too: nothing else cancels
+      // upstream operations.
       const bool timed_out = error == beast::error::timeout || error == asio::error::operation_aborted;
       failure = target->label + ": " +
                 (timed_out ? "no answer within " + std::to_string(config.upstream_timeout.count()) + " ms (timeout)"
@@ -76,6 +77,7 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
   const auto content_type = head->get()[http::field::content_type];
   const bool event_stream = content_type.substr(0, 17) == "text/event-stream";
   if (event_stream) {
+    connection->Disarm();  // each read of the stream has its own timeout (relay.cpp)
     co_return co_await RelayStream(gateway, client, upstream, *answered, std::move(connection), buffer, *head, runtime,
                                    route, context, request.body(), version, keep_alive, started, outcome);
   }
@@ -85,6 +87,7 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
   beast::error_code error;
   ParseBuffered(parser, buffer, error);
   if (!error && !parser.is_done()) co_await Read(*connection, buffer, parser, error);
+  connection->Disarm();
   if (error) {
     metrics.CountUpstreamError(upstream.config.name, error == http::error::body_limit ? "too_large" : "read");
     auto res =
@@ -94,9 +97,11 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
             : JsonError(502, "upstream_error", "the model endpoint broke off its answer: " + error.message(), version);
     co_return co_await RelayWhole(gateway, client, res, keep_alive, config, route, context, outcome, started);
   }
+  // The parser's own keep-alive verdict: known from parsing (no second pass over Connection), and false
+  // for a body the connection's end delimited.
+  const bool reusable = parser.keep_alive() && buffer.size() == 0;
   auto response = parser.release();
-  if (response.keep_alive() && buffer.size() == 0) {
-    connection->lowest().expires_never();
+  if (reusable) {
     upstream.pool.Give(answered->label, std::move(connection));
   }
   response.version(version);

@@ -28,10 +28,11 @@ void ConfigureRequestParser(http::request_parser<http::string_body>& parser, uin
 
 // Feeds what is already buffered to the parser without another trip through the event loop: a request or
 // answer usually arrives in one read, and each asynchronous operation that completes at once still costs a
-// post. Leaves `error` set only for malformed input; need_more means "read on".
+// post. Leaves `error` set only for malformed input; need_more means "read on". With `header_only` it
+// stops once the header is parsed (the parser must not be eager then, or it would go on into the body).
 template <class Parser>
-void ParseBuffered(Parser& parser, beast::flat_buffer& buffer, beast::error_code& error) {
-  while (buffer.size() > 0 && !parser.is_done()) {
+void ParseBuffered(Parser& parser, beast::flat_buffer& buffer, beast::error_code& error, bool header_only = false) {
+  while (buffer.size() > 0 && !(header_only ? parser.is_header_done() : parser.is_done())) {
     const size_t used = parser.put(buffer.data(), error);
     buffer.consume(used);
     if (error == http::error::need_more) {

@@ -133,6 +133,7 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
     co_await asio::async_write(client, http::make_chunk_last(), redirect_error(use_awaitable, client_error));
   }
   if (client_error) context.verdicts["client"] = FilterVerdict::Gone();
+  Lowest(client).expires_never();  // as SendResponse (wire.h): the next read sets its own bound
   // Only a stream that ended as HTTP says, with nothing left over, leaves a reusable connection.
   if (ended.empty() && !client_error && parser.is_done() && parser.keep_alive() && buffer.size() == 0) {
     connection->lowest().expires_never();

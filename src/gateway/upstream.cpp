@@ -1,5 +1,6 @@
 #include "src/gateway/upstream.h"
 
+#include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -16,14 +17,20 @@ bool UpstreamState::AnyHealthy() const {
 }
 
 std::vector<TargetState*> UpstreamState::Order() {
-  std::vector<TargetState*> healthy, unhealthy;
+  // One allocation and one look at each target's health: healthy ones fill the order from the front,
+  // unhealthy ones from the back (then put back in round-robin order).
+  std::vector<TargetState*> order(targets.size());
+  size_t front = 0, back = targets.size();
   const size_t start = next.fetch_add(1, std::memory_order_relaxed) % targets.size();
   for (size_t i = 0; i < targets.size(); ++i) {
     TargetState* t = targets[(start + i) % targets.size()].get();
-    (t->healthy.load(std::memory_order_relaxed) ? healthy : unhealthy).push_back(t);
+    if (t->healthy.load(std::memory_order_relaxed))
+      order[front++] = t;
+    else
+      order[--back] = t;
   }
-  healthy.insert(healthy.end(), unhealthy.begin(), unhealthy.end());
-  return healthy;
+  std::reverse(order.begin() + static_cast<std::ptrdiff_t>(back), order.end());
+  return order;
 }
 
 Result<std::shared_ptr<UpstreamState>> MakeUpstreamState(const Upstream& config) {
@@ -82,11 +89,87 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(UpstreamSta
                                               asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return nullptr;
   }
+  // From here on the exchange's deadline (UpstreamConnection::Arm) bounds it, not the connect's.
+  socket.expires_never();
   co_return connection;
 }
 
 const void* EventLoopOf(const asio::any_io_executor& executor) {
   return &asio::query(executor, asio::execution::context);
+}
+
+SocketDeadline::SocketDeadline(const asio::any_io_executor& executor)
+    : deadlines_(&asio::use_service<SocketDeadlines>(asio::query(executor, asio::execution::context))) {}
+
+void SocketDeadline::Arm(asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout) {
+  socket_ = &socket;
+  at_ = Clock::now() + timeout;
+  expired_ = false;
+  deadlines_->Arm(*this);
+}
+
+void SocketDeadline::Disarm() {
+  if (linked_) deadlines_->Disarm(*this);
+}
+
+asio::execution_context::id SocketDeadlines::id;
+
+void SocketDeadlines::Arm(SocketDeadline& deadline) {
+  if (shut_down_) return;
+  if (!deadline.linked_) {
+    deadline.prev_ = nullptr;
+    deadline.next_ = armed_;
+    if (armed_) armed_->prev_ = &deadline;
+    armed_ = &deadline;
+    deadline.linked_ = true;
+  }
+  // Deadlines of one loop are mostly the same timeout from a later start: the timer already waits for an
+  // earlier one, and is only moved for a shorter timeout (or when it waits for nothing).
+  if (deadline.at_ < wakes_) WakeAt(deadline.at_, deadline.socket_->get_executor());
+}
+
+void SocketDeadlines::Disarm(SocketDeadline& deadline) {
+  if (!deadline.linked_) return;
+  if (deadline.prev_) deadline.prev_->next_ = deadline.next_;
+  if (deadline.next_) deadline.next_->prev_ = deadline.prev_;
+  if (armed_ == &deadline) armed_ = deadline.next_;
+  deadline.prev_ = deadline.next_ = nullptr;
+  deadline.linked_ = false;
+}
+
+void SocketDeadlines::WakeAt(Clock::time_point when, const asio::any_io_executor& executor) {
+  if (!timer_) timer_.emplace(executor);
+  wakes_ = when;
+  timer_->expires_at(when);
+  timer_->async_wait([this](const boost::system::error_code& error) {
+    // Cancelled: moved to an earlier time (the newer wait sweeps), or the loop is shutting down.
+    if (error != asio::error::operation_aborted && !shut_down_) Sweep();
+  });
+}
+
+void SocketDeadlines::Sweep() {
+  wakes_ = Clock::time_point::max();
+  const auto now = Clock::now();
+  SocketDeadline* earliest = nullptr;
+  for (SocketDeadline* d = armed_; d;) {
+    SocketDeadline* following = d->next_;
+    if (d->at_ <= now) {
+      d->expired_ = true;
+      Disarm(*d);
+      boost::system::error_code ignored;
+      d->socket_->cancel(ignored);
+    } else if (!earliest || d->at_ < earliest->at_) {
+      earliest = d;
+    }
+    d = following;
+  }
+  if (earliest) WakeAt(earliest->at_, earliest->socket_->get_executor());
+}
+
+void SocketDeadlines::shutdown() {
+  shut_down_ = true;
+  while (armed_) Disarm(*armed_);
+  timer_.reset();
 }
 
 std::unique_ptr<UpstreamConnection> ConnectionPool::Take(const std::string& key, const void* loop) {

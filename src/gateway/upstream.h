@@ -7,8 +7,10 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,15 +29,76 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // The event loop an executor runs on: connections are only reused on the loop that owns their socket.
 const void* EventLoopOf(const asio::any_io_executor& executor);
 
+class SocketDeadlines;
+
+// A deadline for one socket's operations, without a timer operation per operation: a Beast stream expiry
+// arms and cancels a timer for every read and write (each a timer-queue update, often a timerfd system
+// call, and a cancelled wait to complete), which costs more than parsing a small request. Arming links
+// this into its event loop's list (SocketDeadlines); one timer per loop wakes at the earliest deadline it
+// knows of and cancels the pending operations of every socket past its own, which then end as
+// operation_aborted with expired() set. Armed and disarmed only on the socket's own loop, and it must not
+// outlive the socket while armed. Usable for client connections too (session.cpp may arm one per
+// connection instead of the stream's expiry).
+class SocketDeadline {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit SocketDeadline(const asio::any_io_executor& executor);
+  ~SocketDeadline() { Disarm(); }
+  SocketDeadline(const SocketDeadline&) = delete;
+  SocketDeadline& operator=(const SocketDeadline&) = delete;
+  // Bounds every operation on `socket` from now until Disarm (or the next Arm).
+  void Arm(asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout);
+  void Disarm();
+  // The deadline passed while armed: operations pending then were cancelled, and later ones must not wait.
+  bool expired() const { return expired_; }
+  bool armed() const { return linked_; }
+
+ private:
+  friend class SocketDeadlines;
+  SocketDeadlines* deadlines_;
+  asio::ip::tcp::socket* socket_ = nullptr;
+  Clock::time_point at_{};
+  SocketDeadline* prev_ = nullptr;
+  SocketDeadline* next_ = nullptr;
+  bool linked_ = false;
+  bool expired_ = false;
+};
+
+// The armed deadlines of one event loop (an Asio service of its io_context, so each loop has its own and
+// nothing is locked) and the one timer that enforces them.
+class SocketDeadlines : public asio::execution_context::service {
+ public:
+  using Clock = SocketDeadline::Clock;
+  static asio::execution_context::id id;
+  explicit SocketDeadlines(asio::execution_context& context) : service(context) {}
+  void Arm(SocketDeadline& deadline);
+  void Disarm(SocketDeadline& deadline);
+
+ private:
+  void shutdown() override;
+  void Sweep();
+  void WakeAt(Clock::time_point when, const asio::any_io_executor& executor);
+  std::optional<asio::steady_timer> timer_;
+  Clock::time_point wakes_ = Clock::time_point::max();  // when the timer fires; max while it does not wait
+  SocketDeadline* armed_ = nullptr;                     // intrusive list
+  bool shut_down_ = false;
+};
+
 struct UpstreamConnection {
   explicit UpstreamConnection(const asio::any_io_executor& executor)
-      : tcp(std::in_place, executor), loop(EventLoopOf(executor)) {}
+      : tcp(std::in_place, executor), loop(EventLoopOf(executor)), deadline(executor) {}
   UpstreamConnection(const asio::any_io_executor& executor, asio::ssl::context& context)
-      : tls(std::in_place, executor, context), loop(EventLoopOf(executor)) {}
+      : tls(std::in_place, executor, context), loop(EventLoopOf(executor)), deadline(executor) {}
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
   beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *tcp; }
+  // One exchange's deadline: past `timeout`, pending reads and writes end (as timeouts, see wire.h).
+  void Arm(std::chrono::milliseconds timeout) { deadline.Arm(lowest().socket(), timeout); }
+  void Disarm() { deadline.Disarm(); }
   std::optional<beast::tcp_stream> tcp;
   std::optional<TlsStream> tls;
   const void* loop;
+  SocketDeadline deadline;  // declared after the streams: disarmed before they close
 };
 
 // Idle keep-alive connections per target. Each worker thread runs its own event loop, and a connection is
