@@ -1,5 +1,7 @@
 #include "src/gateway/http_head.h"
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 namespace modelguard::gateway {
@@ -29,14 +31,70 @@ void ConfigureRequestParser(http::request_parser<http::string_body>& parser, uin
   parser.eager(true);
 }
 
+void CheckRequestFraming(const http::request<http::string_body>& head, beast::error_code& error) {
+  bool any = false, chunked_last = false;
+  int chunked = 0;
+  for (auto [it, end] = head.equal_range(http::field::transfer_encoding); it != end; ++it) {
+    any = true;
+    // A comma-separated list of codings, each possibly with parameters (";q=..."); empty elements are
+    // allowed by the list syntax and ignored.
+    const beast::string_view value = it->value();
+    size_t begin = 0;
+    while (begin <= value.size()) {
+      size_t comma = value.find(',', begin);
+      if (comma == beast::string_view::npos) comma = value.size();
+      beast::string_view coding = value.substr(begin, comma - begin);
+      if (const size_t semicolon = coding.find(';'); semicolon != beast::string_view::npos)
+        coding = coding.substr(0, semicolon);
+      while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+      while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+      if (!coding.empty()) {
+        chunked_last = beast::iequals(coding, "chunked");
+        chunked += chunked_last ? 1 : 0;
+      }
+      begin = comma + 1;
+    }
+  }
+  if (any && (!chunked_last || chunked != 1 || head.version() < 11)) error = http::error::bad_transfer_encoding;
+}
+
+// The field names a message's Connection fields list: RFC 9110 §7.6.1 makes them options of this
+// connection only, so a proxy removes them before forwarding ("close" and "keep-alive" are options, not
+// names, and match no field).
+std::vector<beast::string_view> ConnectionOptions(const http::fields& fields) {
+  std::vector<beast::string_view> names;
+  for (auto [it, end] = fields.equal_range(http::field::connection); it != end; ++it) {
+    const beast::string_view value = it->value();
+    size_t begin = 0;
+    while (begin < value.size()) {
+      size_t comma = value.find(',', begin);
+      if (comma == beast::string_view::npos) comma = value.size();
+      beast::string_view name = value.substr(begin, comma - begin);
+      while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+      if (!name.empty() && names.size() < 64) names.push_back(name);
+      begin = comma + 1;
+    }
+  }
+  return names;
+}
+
+bool Listed(const std::vector<beast::string_view>& names, beast::string_view name) {
+  for (const auto& n : names) {
+    if (beast::iequals(n, name)) return true;
+  }
+  return false;
+}
+
 std::string UpstreamRequestHead(const http::request<http::string_body>& request, beast::string_view host) {
+  const auto connection_options = ConnectionOptions(request);
   std::string head;
   head.reserve(512);
   AppendText(head, request.method_string()), head += ' ', AppendText(head, request.target()), head += " HTTP/1.1\r\n";
   for (const auto& field : request) {
     const auto name = field.name();
     if (HopByHop(name) || name == http::field::host || name == http::field::content_length ||
-        name == http::field::expect)
+        name == http::field::expect || Listed(connection_options, field.name_string()))
       continue;
     AppendField(head, field.name_string(), field.value());
   }
@@ -58,13 +116,16 @@ std::string ClientResponseHead(const http::response<http::string_body>& response
   const bool stated_length =
       head_request && !bodiless_status && response.find(http::field::content_length) != response.end();
   const bool http10 = response.version() == 10;
+  const auto connection_options = ConnectionOptions(response);
   std::string head;
   head.reserve(512);
   head += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   head += std::to_string(status), head += ' ', AppendText(head, response.reason()), head += "\r\n";
   for (const auto& field : response) {
     const auto name = field.name();
-    if (HopByHop(name) || (name == http::field::content_length && !stated_length)) continue;
+    if (HopByHop(name) || (name == http::field::content_length && !stated_length) ||
+        Listed(connection_options, field.name_string()))
+      continue;
     AppendField(head, field.name_string(), field.value());
   }
   if (!bodiless_status && !stated_length) AppendField(head, "Content-Length", std::to_string(response.body().size()));
@@ -77,7 +138,10 @@ std::string ClientResponseHead(const http::response<http::string_body>& response
 http::response<http::empty_body> StreamResponseHead(const http::response<http::empty_body>& upstream, unsigned version,
                                                     bool keep_alive) {
   http::response<http::empty_body> head{upstream.result(), version};
-  for (const auto& field : upstream) head.set(field.name_string(), field.value());
+  const auto connection_options = ConnectionOptions(upstream);
+  for (const auto& field : upstream) {
+    if (!Listed(connection_options, field.name_string())) head.set(field.name_string(), field.value());
+  }
   for (auto field : kHopByHop) head.erase(field);
   head.erase(http::field::content_length);
   const bool chunked = version == 11;

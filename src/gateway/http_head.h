@@ -26,6 +26,12 @@ bool HopByHop(http::field name);
 // obs-fold continuation lines into spaces, so the head rebuilt for the upstream holds one line per field.
 void ConfigureRequestParser(http::request_parser<http::string_body>& parser, uint64_t max_body_bytes);
 
+// What Beast lets through and RFC 9112 §6.1 and §6.3 forbid: a request whose Transfer-Encoding does not end
+// in chunked (gzip, identity, "chunked, gzip"), names chunked twice, or comes with HTTP/1.0. Beast would read
+// such a request as having no body, and the body as the next request. Sets `error` (bad_transfer_encoding)
+// once the head is parsed; the connection is then answered 400 and closed.
+void CheckRequestFraming(const http::request<http::string_body>& head, beast::error_code& error);
+
 // Feeds what is already buffered to the parser without another trip through the event loop: a request or
 // answer usually arrives in one read, and each asynchronous operation that completes at once still costs a
 // post. Leaves `error` set only for malformed input; need_more means "read on". With `header_only` it

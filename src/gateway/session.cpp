@@ -41,12 +41,18 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
   // needs neither keeps its own and nothing is copied.
   const bool filtered = route && !route->filters.empty();
   const bool audited = gateway.Audited(config);
+  // A credential sent twice is refused: filters would judge one copy and the upstream might read the other.
+  bool duplicate_credential = false;
   if (filtered) {
     for (const auto& field : request) {
       std::string name(field.name_string());
       std::transform(name.begin(), name.end(), name.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      context.headers[name] = std::string(field.value());
+      auto [it, added] = context.headers.try_emplace(std::move(name), field.value());
+      if (!added) {
+        duplicate_credential = duplicate_credential || it->first == "authorization" || it->first == "x-api-key";
+        it->second = std::string(field.value());  // later fields win, as before
+      }
     }
   }
   if (filtered || audited) context.body = request.body();
@@ -66,6 +72,14 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
     metrics.CountBlock(kHttpVerdict, "method_not_allowed");
     context.verdicts[kHttpVerdict] = FilterVerdict::Block("method_not_allowed");
     auto res = answer_with(405, "method_not_allowed", std::string(request.method_string()) + " is not proxied", {});
+    open = co_await SendResponse(stream, res, keep_alive, config.upstream_timeout, head_request);
+    gateway.Audit(config, context, target, outcome, started);
+    co_return open;
+  }
+  if (duplicate_credential) {
+    metrics.CountBlock(kHttpVerdict, "duplicate_credentials");
+    context.verdicts[kHttpVerdict] = FilterVerdict::Block("duplicate_credentials");
+    auto res = answer_with(400, "invalid_request_error", "send one Authorization or X-Api-Key field, not several", {});
     open = co_await SendResponse(stream, res, keep_alive, config.upstream_timeout, head_request);
     gateway.Audit(config, context, target, outcome, started);
     co_return open;
@@ -90,6 +104,7 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
     open = co_await SendResponse(stream, res, keep_alive, config.upstream_timeout, head_request);
   } else {
     if (context.body_changed) request.body() = context.body;
+    for (const auto& name : context.gateway_credentials) request.erase(name);
     open =
         co_await Forward(gateway, stream, *runtime, *route, std::move(request), context, keep_alive, started, outcome);
   }
@@ -132,6 +147,7 @@ asio::awaitable<void> ServeClient(Gateway& gateway, Stream stream) {
     }
     if (!error && !parser.is_done())
       co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, error));
+    if (!error) CheckRequestFraming(parser.get(), error);
     if (error == http::error::end_of_stream || error == asio::error::connection_reset || error == asio::error::eof)
       break;
     if (error) {

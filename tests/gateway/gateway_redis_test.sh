@@ -39,7 +39,9 @@ start_gateway() {  # start_gateway NAME CONFIG -> sets gw_port, gw_pid
   gw_port=$(sed -n 's/.*"msg":"listening on [0-9.]*:\([0-9]*\)".*/\1/p' "$tmp/$1.err" | head -1)
   [ -n "$gw_port" ] || { echo "gateway $1 did not start:"; cat "$tmp/$1.err"; exit 1; }
 }
-chat() { curl -s -o "$tmp/body" -w '%{http_code}' --max-time 5 -d '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$1/v1/chat/completions"; }
+chat() {  # chat PORT [BODY_FILE]: the status code; the answer lands in BODY_FILE ($tmp/body)
+  curl -s -o "${2:-$tmp/body}" -w '%{http_code}' --max-time 5 -d '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$1/v1/chat/completions"
+}
 config() {  # config URI ON_ERROR TOKENS
   cat <<YAML
 listen: 127.0.0.1:0
@@ -88,7 +90,8 @@ open_owner_slot=$(redis-cli -p "$first" cluster keyslot 'mg:budget:{route:open}'
 expect_true open-budget-on-same-master "[ $(redis-cli -p "$owner" cluster countkeysinslot "$open_owner_slot") -gt 0 ]"
 
 # The master holding the closed budget's slot goes down under load and comes back with its cluster file.
-for i in $(seq 1 60); do chat "$r1"; echo; sleep 0.05; done > "$tmp/under-restart" &
+# (The load writes its answers to a file of its own, so the checks below read their own answer.)
+for i in $(seq 1 60); do chat "$r1" "$tmp/load-body"; echo; sleep 0.05; done > "$tmp/under-restart" &
 load=$!
 sleep 0.3
 redis-cli -p "$owner" shutdown nosave >/dev/null 2>&1; sleep 0.3

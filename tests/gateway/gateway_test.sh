@@ -57,6 +57,11 @@ expect_grep no-key-openai-error '"type":"missing_api_key"' "$tmp/body"
 expect wrong-key 401 "$(code -X POST -H "Authorization: Bearer nope" -d "$chat" "$gw/v1/chat/completions")"
 expect good-key 200 "$(code -X POST -H "Authorization: Bearer $good_key" -H 'Content-Type: application/json' -d "$chat" "$gw/v1/chat/completions")"
 expect_grep forwarded '"content": "echo: hello"' "$tmp/body"
+# The gateway key authenticated the client to the gateway: it is not forwarded to the model provider.
+expect_grep gateway-key-not-forwarded '"saw_authorization": false' "$tmp/body"
+# Two credentials: the filter would judge one and the upstream might read the other.
+expect duplicate-authorization 400 "$(code -X POST -H "Authorization: Bearer $good_key" -H "Authorization: Bearer nope" -d "$chat" "$gw/v1/chat/completions")"
+expect duplicate-x-api-key 400 "$(code -X POST -H "x-api-key: $good_key" -H "X-Api-Key: other" -d "$chat" "$gw/v1/chat/completions")"
 expect x-api-key 200 "$(code -X POST -H "x-api-key: $good_key" -d '{"x":[1,2]}' "$gw/predict")"
 expect scoped-key-other-route 403 "$(code -X POST -H "Authorization: Bearer $scoped_key" -d "$chat" "$gw/v1/chat/completions")"
 expect scoped-key-own-route 200 "$(code -X POST -H "Authorization: Bearer $scoped_key" -d '{"x":[1]}' "$gw/predict")"
@@ -99,7 +104,7 @@ expect_grep sdk-stream '"streamed":"echo: streamed"' "$tmp/sdk.json"
 expect_grep audit-stream-event '"stream":true,"tokens":7' "$tmp/audit.jsonl"
 expect_grep sdk-auth-error '"status":401,"type":"invalid_api_key","name":"AuthenticationError"' "$tmp/sdk.json"
 code "$gw/metrics" > /dev/null
-blocked=$((5 + 1 + 1 + 2 + refused + 1))  # 401s, 403, 413, TRACE and NUL refusals, budget refusals, the SDK's bad key
+blocked=$((5 + 1 + 1 + 2 + 2 + refused + 1))  # 401s, 403, 413, TRACE and NUL refusals, duplicate credentials, budget refusals, the SDK's bad key
 expect_grep metrics-blocked "modelguard_gateway_blocked_total $blocked" "$tmp/body"
 expect_grep metrics-5xx 'modelguard_gateway_requests_total{route="broken",code="5xx"} 1' "$tmp/body"
 expect_grep metrics-latency-histogram 'modelguard_gateway_request_duration_seconds_count{route="chat"} [1-9]' "$tmp/body"
@@ -108,7 +113,7 @@ expect_grep metrics-blocks-by-reason 'modelguard_gateway_blocks_total{filter="to
 # Audit: one event per proxied request, digests instead of bodies, a chain that detects edits.
 sleep 0.2
 events=$(wc -l < "$tmp/audit.jsonl")
-expect audit-events "$((12 + 3 + 4 + 200 + 1 + 1))" "$events"  # ... TRACE, NUL and HEAD, ... the SDK's streamed chat too
+expect audit-events "$((12 + 2 + 3 + 4 + 200 + 1 + 1))" "$events"  # ... duplicate credentials, TRACE, NUL and HEAD, ... the SDK's streamed chat too
 expect_grep audit-key-id '"key_id":"team-a"' "$tmp/audit.jsonl"
 if grep -q "hello" "$tmp/audit.jsonl"; then fail=$((fail+1)); echo "FAIL audit holds the prompt"; else pass=$((pass+1)); fi
 "$mg" audit verify "$tmp/audit.jsonl" > "$tmp/verify.out"; expect audit-intact 0 $?

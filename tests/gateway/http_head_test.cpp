@@ -28,6 +28,7 @@ Parsed ParseRequest(const std::string& bytes, uint64_t max_body = 1 << 20) {
   buffer.commit(bytes.size());
   Parsed parsed;
   ParseBuffered(parser, buffer, parsed.error);
+  if (!parsed.error && parser.is_header_done()) CheckRequestFraming(parser.get(), parsed.error);
   parsed.done = parser.is_done();
   if (parsed.done && !parsed.error) parsed.request = parser.release();
   return parsed;
@@ -50,6 +51,34 @@ TEST(HttpHeadSmuggling, ContentLengthWithTransferEncodingIsRefusedInEitherOrder)
       "0\r\n\r\nGET /admin HTTP/1.1\r\nHost: a\r\n\r\n");
   EXPECT_TRUE(te_first.error) << "TE then CL";
   EXPECT_FALSE(te_first.done);
+}
+
+// RFC 9112 §6.3: a request whose Transfer-Encoding does not end in chunked cannot be framed; read as
+// bodiless, its body would be the next request. Before, these parsed as one bodiless request.
+TEST(HttpHeadSmuggling, TransferEncodingNotEndingInChunkedIsRefused) {
+  const std::string smuggled = "GET /admin HTTP/1.1\r\nHost: a\r\n\r\n";
+  for (const std::string coding : {"gzip", "identity", "chunked, gzip", "chunked, chunked", "chunked,", "x"}) {
+    const std::string request =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: " + coding + "\r\n\r\n" + smuggled;
+    const Parsed parsed = ParseRequest(request);
+    if (coding == "chunked,") {
+      EXPECT_FALSE(parsed.error == http::error::bad_transfer_encoding) << coding;  // an empty list element
+      continue;
+    }
+    EXPECT_EQ(parsed.error, http::error::bad_transfer_encoding) << coding;
+  }
+  // Split over two fields, the codings still read in order.
+  EXPECT_EQ(
+      ParseRequest("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n").error,
+      http::error::bad_transfer_encoding);
+  // HTTP/1.0 has no Transfer-Encoding (RFC 9112 §6.1).
+  EXPECT_EQ(ParseRequest("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").error,
+            http::error::bad_transfer_encoding);
+  // Chunked, in any letter case and with parameters on earlier codings' places, is fine.
+  const Parsed ok =
+      ParseRequest("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ChUnKeD\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_FALSE(ok.error);
+  EXPECT_EQ(ok.request.body(), "abc");
 }
 
 TEST(HttpHeadSmuggling, DuplicateContentLengthIsRefusedUnlessEqualAndThenForwardedOnce) {
@@ -167,6 +196,33 @@ TEST(HttpHead, UpstreamRequestDropsHopByHopHostAndExpect) {
   const std::string head = UpstreamRequestHead(parsed.request, "10.0.0.1:8000");
   EXPECT_EQ(head,
             "POST /v1/x?q=1 HTTP/1.1\r\nAuthorization: Bearer k\r\nHost: 10.0.0.1:8000\r\nContent-Length: 2\r\n\r\n");
+}
+
+// RFC 9110 §7.6.1: the fields a Connection field names belong to that connection; a proxy drops them. Before,
+// "Connection: X-Internal-Token" still sent X-Internal-Token upstream.
+TEST(HttpHead, FieldsNamedByConnectionAreNotForwarded) {
+  const Parsed parsed = ParseRequest(
+      "POST / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Internal-Token ,x-trace\r\nX-Internal-Token: t\r\n"
+      "X-Trace: 1\r\nX-Kept: k\r\nContent-Length: 2\r\n\r\n{}");
+  ASSERT_FALSE(parsed.error);
+  const std::string head = UpstreamRequestHead(parsed.request, "up:1");
+  EXPECT_EQ(head.find("X-Internal-Token"), std::string::npos) << head;
+  EXPECT_EQ(head.find("X-Trace"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Kept: k"), std::string::npos) << head;
+  http::response<http::string_body> answer{http::status::ok, 11};
+  answer.set(http::field::connection, "X-Upstream-Secret");
+  answer.set("X-Upstream-Secret", "s");
+  answer.set("X-Visible", "v");
+  answer.body() = "{}";
+  bool with_body = false;
+  const std::string client_head = ClientResponseHead(answer, true, false, with_body);
+  EXPECT_EQ(client_head.find("X-Upstream-Secret"), std::string::npos) << client_head;
+  EXPECT_NE(client_head.find("X-Visible: v"), std::string::npos) << client_head;
+  http::response<http::empty_body> stream_head{http::status::ok, 11};
+  stream_head.set(http::field::connection, "x-upstream-secret");
+  stream_head.set("X-Upstream-Secret", "s");
+  const auto streamed = StreamResponseHead(stream_head, 11, true);
+  EXPECT_EQ(streamed.find("X-Upstream-Secret"), streamed.end());
 }
 
 TEST(HttpHead, UpstreamRequestFramesBodilessMethods) {

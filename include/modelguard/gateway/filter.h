@@ -87,6 +87,9 @@ struct RequestContext {
   std::map<std::string, std::shared_ptr<void>> filter_state;
   // Set by a filter that rewrote `body` (redaction, canary): the upstream then gets the new body.
   bool body_changed = false;
+  // Header fields (lower-case) that carried the client's credential for the gateway itself: the core never
+  // forwards them upstream, where they would leak the gateway key to the model provider.
+  std::vector<std::string> gateway_credentials;
 };
 
 struct ResponseContext {

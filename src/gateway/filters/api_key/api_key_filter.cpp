@@ -26,8 +26,10 @@ class ApiKeyFilter final : public Filter {
     if (auto it = request.headers.find("authorization");
         it != request.headers.end() && it->second.rfind("Bearer ", 0) == 0) {
       presented = std::string_view(it->second).substr(7);
+      request.gateway_credentials.push_back("authorization");
     } else if (auto key = request.headers.find("x-api-key"); key != request.headers.end()) {
       presented = key->second;
+      request.gateway_credentials.push_back("x-api-key");
     }
     if (presented.empty())
       return Deny(request, 401, "missing_api_key", "an API key is required (Authorization: Bearer ...)");

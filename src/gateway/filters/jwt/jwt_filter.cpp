@@ -97,6 +97,7 @@ class JwtFilter final : public Filter {
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
     auto auth = request.headers.find("authorization");
+    if (auth != request.headers.end()) request.gateway_credentials.push_back("authorization");
     if (auth == request.headers.end() || auth->second.rfind("Bearer ", 0) != 0) {
       return Deny(request, 401, "missing_token", "a bearer token is required");
     }
