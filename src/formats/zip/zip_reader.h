@@ -26,6 +26,7 @@ inline constexpr FactKind kZipPrefixedData{"zip.prefixed-data"};
 inline constexpr FactKind kZipTrailingData{"zip.trailing-data"};
 inline constexpr FactKind kZipMissingCentralDirectory{"zip.missing-central-directory"};
 inline constexpr FactKind kZipUnsupportedMethod{"zip.unsupported-method"};
+inline constexpr FactKind kZipInconsistentDirectory{"zip.inconsistent-directory"};
 }  // namespace modelguard::formats::fact
 
 namespace modelguard::formats::zip {
