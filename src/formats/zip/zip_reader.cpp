@@ -379,7 +379,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
   return archive;
 }
 
-std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx, std::vector<uint8_t>& storage,
+std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx, UnpackBuffer& storage,
                                 bool verify_crc) {
   if (!entry.local_header_ok) return std::nullopt;
   if (entry.compressed_size > data.size() || entry.data_offset > data.size() - entry.compressed_size) {
@@ -394,12 +394,10 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
   if (entry.method == kMethodStored) {
     out = raw;
   } else if (entry.method == kMethodDeflate) {
-    storage.clear();
-    const InflateOutcome r = Inflate(raw, Deflate::kRaw, [&](ByteView chunk) {
-      if (!ctx.ReserveUnpacked(chunk.size(), storage.size() + chunk.size(), entry.name)) return false;
-      storage.insert(storage.end(), chunk.begin(), chunk.end());
-      return true;
-    });
+    // The ratio is taken against the member's compressed size: overlapping members that share one deflate
+    // stream (the non-recursive zip bomb) each count it, and each is stopped.
+    storage.Start(entry.name, std::max<uint64_t>(entry.compressed_size, 1));
+    const InflateOutcome r = Inflate(raw, Deflate::kRaw, [&](ByteView chunk) { return storage.Append(chunk); });
     if (r.end == InflateEnd::kStopped) return std::nullopt;
     if (r.end != InflateEnd::kComplete) {
       if (encrypted) {
@@ -409,11 +407,11 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
         ctx.Emit(fact::kParseError, entry.data_offset, entry.name,
                  "deflate stream is corrupt or truncated: " +
                      (r.end == InflateEnd::kCorrupt ? r.message : std::string("unexpected end")));
-        if (storage.empty()) return std::nullopt;
+        if (storage.size() == 0) return std::nullopt;
       }
       if (encrypted) return std::nullopt;
     }
-    out = ByteView(storage.data(), storage.size());
+    out = storage.view();
   } else {
     ctx.Emit(fact::kZipUnsupportedMethod, entry.local_header_offset, entry.name,
              "compression method " + std::to_string(entry.method) + " is not supported; the member was not analysed");
@@ -436,7 +434,7 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
 
 void AnalyzeMembers(ByteView data, AnalysisContext& ctx, const std::function<MemberAction(const Entry&)>& classify) {
   Archive archive = Parse(data, ctx);
-  std::vector<uint8_t> storage;
+  UnpackBuffer storage(ctx);
   for (const Entry& e : archive.entries) {
     if (!e.name.empty() && e.name.back() == '/') continue;  // directory
     const MemberAction action = classify(e);
