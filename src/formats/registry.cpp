@@ -188,7 +188,10 @@ void UnpackBuffer::Release() {
     const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
     ::madvise(data_, std::min(reserved_, (size_ + page - 1) / page * page), MADV_DONTNEED);
   }
-  if (reserved_ == 0) fallback_.clear();
+  if (reserved_ == 0) {
+    std::vector<uint8_t>().swap(fallback_);  // the fallback's memory goes back too, not only its size
+    data_ = nullptr;
+  }
   size_ = 0;
 }
 
