@@ -1,4 +1,9 @@
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <ostream>
 
 #include "modelguard/formats/format.h"
@@ -52,7 +57,8 @@ const FormatAnalyzer* Detect(ByteView data) {
 }
 
 std::vector<FactKind> CoreFactKinds() {
-  return {fact::kFormat, fact::kParseError, fact::kUnknownFormat, fact::kLimit, fact::kPolyglot};
+  return {fact::kFormat, fact::kParseError, fact::kUnknownFormat,
+          fact::kLimit,  fact::kPolyglot,   fact::kDecompressionBomb};
 }
 
 std::ostream& operator<<(std::ostream& out, const FactKind& kind) { return out << kind.id(); }
@@ -135,16 +141,96 @@ void AnalysisContext::NoteFormat(std::string_view name) {
   }
 }
 
-bool AnalysisContext::ReserveUnpacked(uint64_t more, uint64_t member_size, std::string_view what) {
-  // unpacked_ never exceeds max_total_unpacked, so the subtraction cannot wrap.
-  if (member_size > limits_.max_member_size || more > limits_.max_total_unpacked - unpacked_) {
-    Emit(fact::kLimit, std::nullopt, std::string(what),
-         "unpacking would exceed the configured budget (max member " + std::to_string(limits_.max_member_size) +
-             " bytes, max total " + std::to_string(limits_.max_total_unpacked) +
-             " bytes per file); the content was not analysed");
+bool AnalysisContext::ReserveUnpacked(uint64_t more, uint64_t member_size, uint64_t compressed_size,
+                                      std::string_view what) {
+  std::string why;
+  // unpacked_ and held_ never exceed their caps, so the subtractions cannot wrap.
+  if (member_size > limits_.max_member_size) {
+    why = "the member decompresses to more than " + std::to_string(limits_.max_member_size) +
+          " bytes (max_member_size, scan --max-member-size)";
+  } else if (more > limits_.max_total_unpacked - unpacked_) {
+    if (total_reported_) return false;  // said once for the file; every later member would repeat it
+    total_reported_ = true;
+    why = "the file's members decompress to more than " + std::to_string(limits_.max_total_unpacked) +
+          " bytes in total (max_total_unpacked, scan --max-total-unpacked); this and later members";
+  } else if (more > limits_.max_unpacked_held - held_) {
+    why = "nested members would hold more than " + std::to_string(limits_.max_unpacked_held) +
+          " decompressed bytes in memory at once (max_unpacked_held, scan --max-unpacked-held)";
+  } else if (limits_.max_compression_ratio != 0 && compressed_size != 0 && member_size > limits_.ratio_checked_above &&
+             member_size / limits_.max_compression_ratio > compressed_size) {
+    why = "the member decompresses more than " + std::to_string(limits_.max_compression_ratio) + ":1 (" +
+          std::to_string(member_size) + " bytes so far from " + std::to_string(compressed_size) +
+          "; max_compression_ratio, scan --max-compression-ratio)";
+  }
+  if (!why.empty()) {
+    Emit(fact::kDecompressionBomb, std::nullopt, std::string(what), why + " were not analysed");
     return false;
   }
   unpacked_ += more;
+  held_ += more;
+  return true;
+}
+
+void AnalysisContext::ReleaseUnpacked(uint64_t bytes) { held_ -= std::min(held_, bytes); }
+
+UnpackBuffer::UnpackBuffer(AnalysisContext& ctx) : ctx_(ctx) {}
+
+UnpackBuffer::~UnpackBuffer() {
+  Release();
+  if (reserved_ != 0) ::munmap(data_, reserved_);
+}
+
+void UnpackBuffer::Release() {
+  ctx_.ReleaseUnpacked(size_);
+  // Give the previous member's pages back: the held-at-once budget counts only live bytes, so pages kept
+  // resident here would let a nested member use the same memory twice. Untouched pages read as zeros.
+  if (reserved_ != 0 && size_ != 0) {
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    ::madvise(data_, std::min(reserved_, (size_ + page - 1) / page * page), MADV_DONTNEED);
+  }
+  if (reserved_ == 0) {
+    std::vector<uint8_t>().swap(fallback_);  // the fallback's memory goes back too, not only its size
+    data_ = nullptr;
+  }
+  size_ = 0;
+}
+
+void UnpackBuffer::Start(std::string what, uint64_t compressed_size) {
+  Release();
+  what_ = std::move(what);
+  compressed_ = compressed_size;
+}
+
+bool UnpackBuffer::Ensure(uint64_t size) {
+  if (reserved_ == 0 && data_ == nullptr && ctx_.limits().max_member_size != 0) {
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const uint64_t want = (ctx_.limits().max_member_size + page - 1) / page * page;
+    void* p = want <= SIZE_MAX
+                  ? ::mmap(nullptr, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                  : MAP_FAILED;
+    if (p != MAP_FAILED) {
+      data_ = static_cast<uint8_t*>(p);
+      reserved_ = want;
+    }
+  }
+  if (reserved_ != 0) return size <= reserved_;
+  // No address space to reserve (strict overcommit): an ordinary vector, zero-filled as it grows.
+  if (size > fallback_.size()) fallback_.resize(size);
+  data_ = fallback_.data();
+  return true;
+}
+
+bool UnpackBuffer::GrowTo(uint64_t size) {
+  if (size <= size_) return true;
+  if (!ctx_.ReserveUnpacked(size - size_, size, compressed_, what_) || !Ensure(size)) return false;
+  size_ = size;
+  return true;
+}
+
+bool UnpackBuffer::WriteAt(uint64_t offset, ByteView chunk) {
+  if (chunk.empty()) return true;
+  if (offset > UINT64_MAX - chunk.size() || !GrowTo(std::max(size_, offset + chunk.size()))) return false;
+  std::memcpy(data_ + offset, chunk.data(), chunk.size());
   return true;
 }
 

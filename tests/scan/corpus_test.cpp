@@ -126,7 +126,9 @@ TEST(Scanner, MemberSizeLimitIsAFindingNotAPass) {
   Scanner scanner(*policy, options);
   const FileReport r = scanner.ScanFile(testing::FixtureDir() + "/benign/pipeline_gzip.joblib");
   bool limited = false;
-  for (const auto& f : r.findings) limited |= f.rule_id == "limit-exceeded" && f.severity >= Severity::kHigh;
+  for (const auto& f : r.findings) {
+    limited |= f.rule_id == "archive.decompression-bomb" && f.severity >= Severity::kHigh;
+  }
   EXPECT_TRUE(limited);
 }
 

@@ -74,6 +74,10 @@ expect_grep card-mismatch-rule "repo.declared-format-mismatch" "$tmp/out"
 # ONNX external data resolves next to the model: present -> clean, traversal -> critical.
 check onnx-external 0 "$bin" scan "$fixtures/formats/onnx_external"
 check onnx-traversal 1 "$bin" scan "$fixtures/formats/onnx_traversal.onnx"
+# A 10-byte safetensors file whose header length claims 2^40 bytes is a broken safetensors file (exit 1), not
+# an unknown format with an extension mismatch (exit 0).
+check safetensors-header-oob 1 "$bin" scan --format json "$fixtures/formats/st_huge_header.safetensors"
+expect_grep safetensors-header-oob-rule "safetensors.header-out-of-bounds" "$tmp/out"
 
 # hash: the same manifest as sha256sum for a single file, and a JSON manifest for a tree.
 check hash-file 0 "$bin" hash "$fixtures/benign/array.npy"

@@ -1,12 +1,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 
 #include "modelguard/core/version.h"
 #include "modelguard/scan/reporters.h"
@@ -29,6 +31,9 @@ struct ScanArgs {
   unsigned jobs = 0;
   bool show_info = false;
   uint64_t max_member_size = 0;
+  uint64_t max_total_unpacked = 0;
+  uint64_t max_unpacked_held = 0;
+  std::optional<uint64_t> max_compression_ratio;
 };
 
 int RunScan(const ScanArgs& args) {
@@ -50,7 +55,15 @@ int RunScan(const ScanArgs& args) {
 
   scan::ScanOptions options;
   options.jobs = args.jobs;
-  if (args.max_member_size) options.limits.max_member_size = args.max_member_size;
+  if (args.max_member_size) {
+    options.limits.max_member_size = args.max_member_size;
+    // A larger member must also fit the in-memory budget, or raising the one limit would change nothing.
+    options.limits.max_unpacked_held = std::max(options.limits.max_unpacked_held, args.max_member_size);
+    options.limits.max_total_unpacked = std::max(options.limits.max_total_unpacked, args.max_member_size);
+  }
+  if (args.max_total_unpacked) options.limits.max_total_unpacked = args.max_total_unpacked;
+  if (args.max_unpacked_held) options.limits.max_unpacked_held = args.max_unpacked_held;
+  if (args.max_compression_ratio) options.limits.max_compression_ratio = *args.max_compression_ratio;
   options.cancel = &g_cancel;
   const bool tty = isatty(STDERR_FILENO) && !Quiet();
   if (tty) {
@@ -122,7 +135,14 @@ Action AddScan(CLI::App& command) {
       ->capture_default_str();
   cmd->add_option("--policy", args->policy, "Policy file (JSON) merged over the built-in policy");
   cmd->add_option("-j,--jobs", args->jobs, "Parallel scans (default: all cores)");
-  cmd->add_option("--max-member-size", args->max_member_size, "Largest decompressed member to analyse, in bytes");
+  cmd->add_option("--max-member-size", args->max_member_size,
+                  "Largest decompressed member to analyse, in bytes (default 128 MiB)");
+  cmd->add_option("--max-total-unpacked", args->max_total_unpacked,
+                  "Decompressed bytes per scanned file, all members and levels (default 1 GiB)");
+  cmd->add_option("--max-unpacked-held", args->max_unpacked_held,
+                  "Decompressed bytes held in memory at once per file, nested members together (default 192 MiB)");
+  cmd->add_option("--max-compression-ratio", args->max_compression_ratio,
+                  "Largest decompressed:compressed ratio of a member past 4 MiB (default 200; 0 = no check)");
   cmd->add_flag("--show-info", args->show_info, "Show info-level findings in text output");
   Describe(cmd,
            "Formats are detected by content: pickle (protocols 0-5), PyTorch zip/legacy/TorchScript, numpy\n"

@@ -44,7 +44,10 @@ inline constexpr FactKind kParseError{"parse-error"};        // the bytes broke 
 inline constexpr FactKind kUnknownFormat{"unknown-format"};  // nothing recognised the content
 inline constexpr FactKind kLimit{"limit-exceeded"};          // a budget stopped the analysis
 inline constexpr FactKind kPolyglot{"polyglot"};             // the bytes are two formats at once
-inline constexpr FactKind kPickleImport{"pickle.import"};    // subject: module, name: attribute
+// A decompression budget (member, per-file total, held at once, ratio) was exceeded: the member was not
+// analysed. Containers of every kind (zip, tar/7z, gzip/bzip2/xz/zstd/...) report it under one id.
+inline constexpr FactKind kDecompressionBomb{"archive.decompression-bomb"};
+inline constexpr FactKind kPickleImport{"pickle.import"};  // subject: module, name: attribute
 inline constexpr FactKind kPickleDynamicImport{"pickle.dynamic-import"};
 inline constexpr FactKind kPickleGlobalMutation{"pickle.global-mutation"};
 inline constexpr FactKind kPickleExtension{"pickle.extension-code"};
@@ -99,12 +102,20 @@ struct FormatDescriptor {
 };
 
 // Explicit resource limits. Every container level, every decompression and every parser is bounded.
+// The decompression defaults keep a scan under 256 MB of memory whatever the input: a member is held in
+// memory while it is analysed, so the held-at-once cap (all nesting levels together) is the memory bound;
+// the per-file total bounds the time spent inflating; the ratio catches bombs long before either.
 struct Limits {
   uint32_t max_container_depth = 8;
-  uint64_t max_member_size = uint64_t{4} << 30;      // decompressed bytes of one member
-  uint64_t max_total_unpacked = uint64_t{16} << 30;  // decompressed bytes per scanned file
-  uint64_t max_members = 100000;                     // entries per archive
-  uint64_t max_pickle_memo_entries = 50'000'000;     // like CPython's MemoryError, but earlier
+  uint64_t max_member_size = uint64_t{128} << 20;    // decompressed bytes of one member
+  uint64_t max_total_unpacked = uint64_t{1} << 30;   // decompressed bytes per scanned file, all levels
+  uint64_t max_unpacked_held = uint64_t{192} << 20;  // decompressed bytes in memory at once, all levels
+  // Decompressed : compressed bytes of one member, checked once it has produced ratio_checked_above bytes
+  // (small highly compressible members are normal). 0 turns the ratio check off.
+  uint64_t max_compression_ratio = 200;
+  uint64_t ratio_checked_above = uint64_t{4} << 20;
+  uint64_t max_members = 100000;                  // entries per archive
+  uint64_t max_pickle_memo_entries = 50'000'000;  // like CPython's MemoryError, but earlier
   uint64_t max_pickle_stack_depth = 10'000'000;
   uint64_t max_pickle_objects = 200'000'000;  // strings and containers modelled (memory bound)
   uint32_t max_pickle_streams = 4096;         // consecutive pickles in one member
@@ -157,8 +168,11 @@ class AnalysisContext {
   void AnalyzeMember(std::string_view name, ByteView data, const MemberHint& hint = {});
 
   // Accounts for `more` bytes a container is about to decompress into a member that will then hold
-  // `member_size` bytes; false (and one kLimit fact) when the member or per-file budget is exceeded.
-  bool ReserveUnpacked(uint64_t more, uint64_t member_size, std::string_view what);
+  // `member_size` bytes, decompressed from `compressed_size` input bytes (0: unknown, no ratio check);
+  // false (and one kDecompressionBomb fact) when the member, per-file, held-at-once or ratio budget is
+  // exceeded. The bytes count as held until ReleaseUnpacked (UnpackBuffer does both).
+  bool ReserveUnpacked(uint64_t more, uint64_t member_size, uint64_t compressed_size, std::string_view what);
+  void ReleaseUnpacked(uint64_t bytes);
 
   // Names of formats analysed so far (top level first).
   const std::vector<std::string>& formats_seen() const { return formats_seen_; }
@@ -171,7 +185,43 @@ class AnalysisContext {
   std::string location_;
   uint32_t depth_ = 0;
   uint64_t unpacked_ = 0;
+  uint64_t held_ = 0;
+  bool total_reported_ = false;  // the per-file total is reported once, not for every later member
   std::vector<std::string> formats_seen_;
+};
+
+// The memory one decompressed member lives in while it is analysed, within the context's budgets. Address
+// space for the largest member the limits allow is reserved up front but committed only as written
+// (anonymous mmap, MAP_NORESERVE), so growing never copies and the resident size is what was decompressed;
+// a bomb therefore costs at most the cap, never cap + reallocation. Reusable member after member.
+class UnpackBuffer {
+ public:
+  explicit UnpackBuffer(AnalysisContext& ctx);
+  ~UnpackBuffer();
+  UnpackBuffer(const UnpackBuffer&) = delete;
+  UnpackBuffer& operator=(const UnpackBuffer&) = delete;
+
+  // Starts a new member (releasing the previous one's bytes) decompressed from `compressed_size` bytes.
+  void Start(std::string what, uint64_t compressed_size);
+  // False (with one finding) when a budget is exceeded; the member must not be analysed then.
+  bool Append(ByteView chunk) { return WriteAt(size_, chunk); }
+  // Writes at `offset`, zero-filling any gap (sparse archive members), within the same budgets.
+  bool WriteAt(uint64_t offset, ByteView chunk);
+  bool GrowTo(uint64_t size);
+  ByteView view() const { return {data_, size_}; }
+  uint64_t size() const { return size_; }
+
+ private:
+  bool Ensure(uint64_t size);
+  void Release();
+
+  AnalysisContext& ctx_;
+  std::string what_;
+  uint64_t compressed_ = 0;
+  uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+  uint64_t reserved_ = 0;  // mapped bytes (0 when the fallback vector is used)
+  std::vector<uint8_t> fallback_;
 };
 
 // The registry: every analyzer of src/formats/formats.def, in detection order (descriptor ranks). The core

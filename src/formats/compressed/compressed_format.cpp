@@ -60,24 +60,23 @@ const char* CodecName(Codec c) {
 
 constexpr size_t kChunk = 1 << 16;
 
-// Appends produced bytes while enforcing the member cap. Returns false when over budget.
+// Appends produced bytes within the context's decompression budgets (UnpackBuffer); the whole file is the
+// compressed size the ratio is taken against.
 class Output {
  public:
-  Output(AnalysisContext& ctx, std::string_view what) : ctx_(ctx), what_(what) {}
-  bool Append(const uint8_t* p, size_t n) {
-    if (n == 0) return true;
-    if (!ctx_.ReserveUnpacked(n, bytes_.size() + n, what_)) return false;
-    bytes_.insert(bytes_.end(), p, p + n);
-    return true;
+  Output(AnalysisContext& ctx, std::string_view what, uint64_t compressed_size) : ctx_(ctx), buffer_(ctx) {
+    buffer_.Start(std::string(what), compressed_size);
+    what_ = what;
   }
-  std::vector<uint8_t>& bytes() { return bytes_; }
+  bool Append(const uint8_t* p, size_t n) { return buffer_.Append(ByteView(p, n)); }
+  ByteView bytes() const { return buffer_.view(); }
   // A decoder that would need more than the budget allows before producing anything.
   void Refuse(const std::string& why) { ctx_.Emit(fact::kLimit, std::nullopt, std::string(what_), why); }
 
  private:
   AnalysisContext& ctx_;
+  UnpackBuffer buffer_;
   std::string_view what_;
-  std::vector<uint8_t> bytes_;
 };
 
 // Each returns "" on success or an error message. Output keeps what was produced before an error.
@@ -144,7 +143,9 @@ std::string Bzip2(ByteView in, Output& out) {
 
 // The decoder allocates the dictionary the header asks for (lzma-alone headers may claim 4 GiB in 13 bytes);
 // xz -9 needs 65 MiB, so this cap refuses only what no ordinary writer produces.
-constexpr uint64_t kMaxLzmaMemory = uint64_t{512} << 20;
+// The dictionary is resident as far as it is written, beside the decompressed member, so it counts against
+// the scan's memory bound (Limits); xz -9 and lzma -9 need 65 MiB.
+constexpr uint64_t kMaxLzmaMemory = uint64_t{96} << 20;
 
 std::string Lzma(ByteView in, Output& out, bool alone) {
   lzma_stream ls = LZMA_STREAM_INIT;
@@ -208,6 +209,9 @@ std::string Lz4(ByteView in, Output& out) {
 std::string Zstd(ByteView in, Output& out) {
   ZSTD_DStream* ds = ZSTD_createDStream();
   if (ds == nullptr) return "zstd init failed";
+  // The window is allocated beside the decompressed member; zstd's default limit (2^27) allows 128 MiB.
+  // Levels 1-19 use at most 2^23; --long and --ultra frames beyond 2^25 are refused as corrupt.
+  ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 25);
   uint8_t buf[kChunk];
   ZSTD_inBuffer input{in.data(), in.size(), 0};
   std::string error;
@@ -258,7 +262,7 @@ class CompressedAnalyzer final : public FormatAnalyzer {
   void Analyze(ByteView data, AnalysisContext& ctx) const override {
     const Codec codec = Identify(data);
     const std::string member = std::string("<") + CodecName(codec) + ">";
-    Output out(ctx, member);
+    Output out(ctx, member, data.size());
     std::string error;
     switch (codec) {
       case Codec::kGzip:
@@ -292,7 +296,7 @@ class CompressedAnalyzer final : public FormatAnalyzer {
                    std::to_string(out.bytes().size()) + " bytes recovered and analysed");
     }
     if (error == "budget") return;
-    ctx.AnalyzeMember(member, ByteView(out.bytes().data(), out.bytes().size()));
+    ctx.AnalyzeMember(member, out.bytes());
   }
 };
 

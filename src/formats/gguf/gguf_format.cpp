@@ -144,7 +144,8 @@ class GgufAnalyzer final : public FormatAnalyzer {
     return d;
   }
   SniffResult Sniff(ByteView d) const override {
-    return d.size() >= 8 && d[0] == 'G' && d[1] == 'G' && d[2] == 'U' && d[3] == 'F' ? SniffResult::kStrong
+    // Four bytes of magic are enough: a GGUF file cut before its version is a broken GGUF file, not unknown.
+    return d.size() >= 4 && d[0] == 'G' && d[1] == 'G' && d[2] == 'U' && d[3] == 'F' ? SniffResult::kStrong
                                                                                      : SniffResult::kNo;
   }
 

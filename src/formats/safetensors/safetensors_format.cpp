@@ -11,6 +11,7 @@
 #include "src/formats/registry_entries.h"
 
 namespace modelguard::formats::fact {
+inline constexpr FactKind kSafetensorsHeaderOutOfBounds{"safetensors.header-out-of-bounds"};
 inline constexpr FactKind kSafetensorsOffsetOutOfRange{"safetensors.offset-out-of-range"};
 inline constexpr FactKind kSafetensorsSizeMismatch{"safetensors.size-mismatch"};
 inline constexpr FactKind kSafetensorsOverlapOrGap{"safetensors.overlap-or-gap"};
@@ -50,19 +51,24 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
         .polyglot_probe = false,
         .carries_weights = true,
         .libraries = {"transformers", "diffusers", "sentence-transformers", "peft", "timm"},
-        .facts = {fact::kSafetensorsOffsetOutOfRange, fact::kSafetensorsSizeMismatch, fact::kSafetensorsOverlapOrGap,
-                  fact::kSafetensorsTrailingData, fact::kSafetensorsUnknownDtype, fact::kSafetensorsMetadataCode,
-                  fact::kSafetensorsMetadataUrl},
+        .facts = {fact::kSafetensorsHeaderOutOfBounds, fact::kSafetensorsOffsetOutOfRange,
+                  fact::kSafetensorsSizeMismatch, fact::kSafetensorsOverlapOrGap, fact::kSafetensorsTrailingData,
+                  fact::kSafetensorsUnknownDtype, fact::kSafetensorsMetadataCode, fact::kSafetensorsMetadataUrl},
     };
     return d;
   }
 
   SniffResult Sniff(ByteView d) const override {
-    if (d.size() < 10) return SniffResult::kNo;
+    if (d.size() < 9 || d[8] != '{') return SniffResult::kNo;
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | d[static_cast<size_t>(i)];
-    if (n < 2 || n > d.size() - 8 || d[8] != '{') return SniffResult::kNo;
-    return SniffResult::kStrong;
+    if (n < 2) return SniffResult::kNo;
+    if (n <= d.size() - 8) return SniffResult::kStrong;
+    // A length with its top bytes clear and a JSON object after it is a safetensors file whose header
+    // claims more than the file holds (cut short, or a length crafted to make a loader allocate): reported
+    // as a broken safetensors file, never as "unknown format". Text has no NUL bytes, so JSON or a
+    // config with '{' at offset 8 does not qualify.
+    return n < (uint64_t{1} << 48) ? SniffResult::kWeak : SniffResult::kNo;
   }
 
   void Analyze(ByteView d, AnalysisContext& ctx) const override {
@@ -73,7 +79,10 @@ class SafetensorsAnalyzer final : public FormatAnalyzer {
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | d[static_cast<size_t>(i)];
     if (n > d.size() - 8) {
-      ctx.Emit(fact::kParseError, 0, "safetensors", "header length " + std::to_string(n) + " exceeds the file");
+      ctx.Emit(fact::kSafetensorsHeaderOutOfBounds, 0, "safetensors",
+               "header length " + std::to_string(n) + " exceeds the " + std::to_string(d.size() - 8) +
+                   " bytes that follow it; the reference loader refuses the file, a careless one allocates or "
+                   "reads past the end");
       return;
     }
     if (n > kMaxHeader) {

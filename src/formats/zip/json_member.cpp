@@ -21,7 +21,7 @@ void AnalyzeWithJsonMember(ByteView data, AnalysisContext& ctx, std::string_view
                            const std::function<void(const nlohmann::json&, uint64_t offset)>& check) {
   AnalyzeMembers(data, ctx, [&](const Entry& e) {
     if (e.name != member) return MemberAction::kAnalyze;
-    std::vector<uint8_t> storage;
+    UnpackBuffer storage(ctx);
     auto bytes = Extract(data, e, ctx, storage, /*verify_crc=*/false);
     if (!bytes) return MemberAction::kSkip;
     auto doc = config::ParseJsonGuarded({reinterpret_cast<const char*>(bytes->data()), bytes->size()});

@@ -21,7 +21,7 @@ class ZipAnalyzer final : public FormatAnalyzer {
         .facts = {fact::kZipHeaderMismatch, fact::kZipCrcMismatch, fact::kZipEncryptionFlag, fact::kZipEncryptedMember,
                   fact::kZipUnusualFlag, fact::kZipHiddenEntry, fact::kZipDuplicateName, fact::kZipOverlappingEntries,
                   fact::kZipPathTraversal, fact::kZipPrefixedData, fact::kZipTrailingData,
-                  fact::kZipMissingCentralDirectory, fact::kZipUnsupportedMethod},
+                  fact::kZipMissingCentralDirectory, fact::kZipUnsupportedMethod, fact::kZipInconsistentDirectory},
     };
     return d;
   }

@@ -141,9 +141,22 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
 
   uint64_t cd_offset = 0, cd_size = 0, cd_count = 0;
   uint64_t cd_end_record = 0;  // where the central directory should end: the (zip64) end record
+  // The end record's claims about the directory (size, offset, count) against what is really there. Readers
+  // trust different fields -- zipfile the size and offset, miniz the count, streaming readers the local
+  // headers -- so a directory that lies about itself is read differently by each. Reported once.
+  bool inconsistent_reported = false;
+  auto inconsistent = [&](uint64_t at, std::string detail) {
+    if (inconsistent_reported) return;
+    inconsistent_reported = true;
+    ctx.Emit(fact::kZipInconsistentDirectory, at, "", std::move(detail));
+  };
   if (eocd) {
     cd_end_record = *eocd;
     cd_count = r.U16(*eocd + 10);
+    if (r.U16(*eocd + 8) != cd_count && r.U16(*eocd + 4) == 0 && r.U16(*eocd + 6) == 0) {
+      inconsistent(*eocd, "the end record counts " + std::to_string(r.U16(*eocd + 8)) + " entries on this disk but " +
+                              std::to_string(cd_count) + " in total");
+    }
     cd_size = r.U32(*eocd + 12);
     cd_offset = r.U32(*eocd + 16);
     const uint16_t comment_len = r.U16(*eocd + 20);
@@ -179,12 +192,24 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     }
   }
 
+  // A central directory that cannot lie between the start of the file and its end record (a 0xFFFFFFFF size
+  // with no zip64 record, an offset past the end): whatever a reader makes of it, it is not what was written.
+  const bool directory_fits = cd_size <= cd_end_record && cd_offset <= cd_end_record - cd_size;
+  if (eocd && !directory_fits) {
+    inconsistent(cd_end_record, "the end record declares a " + std::to_string(cd_size) + "-byte central directory at " +
+                                    Hex(cd_offset) + ", which does not fit before the end record at " +
+                                    Hex(cd_end_record) + " (file " + std::to_string(data.size()) + " bytes)");
+  }
+
   // 2. Central directory.
   std::set<uint64_t> referenced_locals;
+  uint64_t cd_start = data.size();  // where member data must end
   if (eocd) {
     archive.has_central_directory = true;
     uint64_t off = cd_offset + shift;
-    const uint64_t cd_end = off + cd_size;
+    cd_start = std::min<uint64_t>(off, data.size());
+    const uint64_t cd_end = directory_fits ? off + cd_size : cd_end_record;
+    bool complete = true;
     for (uint64_t i = 0; i < cd_count; ++i) {
       if (archive.entries.size() >= ctx.limits().max_members) {
         ctx.Emit(fact::kLimit, off, "members",
@@ -195,6 +220,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
         ctx.Emit(fact::kParseError, off, "zip",
                  "central directory entry " + std::to_string(i) + " of " + std::to_string(cd_count) +
                      " is missing or truncated at offset " + Hex(off));
+        complete = false;
         break;
       }
       Entry e;
@@ -207,6 +233,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
       e.local_header_offset = r.U32(off + 42);
       if (!r.Has(off + kCentralHeaderSize, uint64_t{name_len} + extra_len + comment_len)) {
         ctx.Emit(fact::kParseError, off, "zip", "central directory entry " + std::to_string(i) + " is truncated");
+        complete = false;
         break;
       }
       e.name = r.Str(off + kCentralHeaderSize, name_len);
@@ -218,6 +245,16 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
         ctx.Emit(fact::kZipHeaderMismatch, off, "", "central directory runs past its declared size");
       }
       archive.entries.push_back(std::move(e));
+    }
+    if (complete && directory_fits && archive.entries.size() == cd_count) {
+      const uint64_t used = off - (cd_offset + shift);
+      if (off < cd_end && r.Has(off, 4) && r.U32(off) == kCentralSig) {
+        inconsistent(off, "the central directory holds more entries than the " + std::to_string(cd_count) +
+                              " its end record counts; readers that follow the count miss the rest");
+      } else if (used != cd_size) {
+        inconsistent(cd_offset + shift, "the central directory entries take " + std::to_string(used) +
+                                            " bytes but the end record declares " + std::to_string(cd_size));
+      }
     }
   } else {
     ctx.Emit(fact::kZipMissingCentralDirectory, std::nullopt, "",
@@ -236,6 +273,13 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
     referenced_locals.insert(e.local_header_offset);
     e.local_header_ok = true;
     e.data_offset = local->data_offset;
+    // Members live before the directory; one whose header or data reaches into it is read by each tool
+    // differently (and is how overlapping-directory bombs are built).
+    if (e.local_header_offset >= cd_start || e.compressed_size > cd_start - std::min(cd_start, e.data_offset)) {
+      inconsistent(e.local_header_offset, "member '" + e.name + "' (" + std::to_string(e.compressed_size) +
+                                              " bytes of data at " + Hex(e.data_offset) +
+                                              ") reaches into the central directory at " + Hex(cd_start));
+    }
     std::vector<std::string> diffs;
     if (local->name != e.name) diffs.push_back("name '" + local->name + "' vs '" + e.name + "'");
     if (local->method != e.method)
@@ -335,7 +379,7 @@ Archive Parse(ByteView data, AnalysisContext& ctx) {
   return archive;
 }
 
-std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx, std::vector<uint8_t>& storage,
+std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx, UnpackBuffer& storage,
                                 bool verify_crc) {
   if (!entry.local_header_ok) return std::nullopt;
   if (entry.compressed_size > data.size() || entry.data_offset > data.size() - entry.compressed_size) {
@@ -350,12 +394,10 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
   if (entry.method == kMethodStored) {
     out = raw;
   } else if (entry.method == kMethodDeflate) {
-    storage.clear();
-    const InflateOutcome r = Inflate(raw, Deflate::kRaw, [&](ByteView chunk) {
-      if (!ctx.ReserveUnpacked(chunk.size(), storage.size() + chunk.size(), entry.name)) return false;
-      storage.insert(storage.end(), chunk.begin(), chunk.end());
-      return true;
-    });
+    // The ratio is taken against the member's compressed size: overlapping members that share one deflate
+    // stream (the non-recursive zip bomb) each count it, and each is stopped.
+    storage.Start(entry.name, std::max<uint64_t>(entry.compressed_size, 1));
+    const InflateOutcome r = Inflate(raw, Deflate::kRaw, [&](ByteView chunk) { return storage.Append(chunk); });
     if (r.end == InflateEnd::kStopped) return std::nullopt;
     if (r.end != InflateEnd::kComplete) {
       if (encrypted) {
@@ -365,11 +407,11 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
         ctx.Emit(fact::kParseError, entry.data_offset, entry.name,
                  "deflate stream is corrupt or truncated: " +
                      (r.end == InflateEnd::kCorrupt ? r.message : std::string("unexpected end")));
-        if (storage.empty()) return std::nullopt;
+        if (storage.size() == 0) return std::nullopt;
       }
       if (encrypted) return std::nullopt;
     }
-    out = ByteView(storage.data(), storage.size());
+    out = storage.view();
   } else {
     ctx.Emit(fact::kZipUnsupportedMethod, entry.local_header_offset, entry.name,
              "compression method " + std::to_string(entry.method) + " is not supported; the member was not analysed");
@@ -392,7 +434,7 @@ std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisConte
 
 void AnalyzeMembers(ByteView data, AnalysisContext& ctx, const std::function<MemberAction(const Entry&)>& classify) {
   Archive archive = Parse(data, ctx);
-  std::vector<uint8_t> storage;
+  UnpackBuffer storage(ctx);
   for (const Entry& e : archive.entries) {
     if (!e.name.empty() && e.name.back() == '/') continue;  // directory
     const MemberAction action = classify(e);

@@ -26,6 +26,7 @@ inline constexpr FactKind kZipPrefixedData{"zip.prefixed-data"};
 inline constexpr FactKind kZipTrailingData{"zip.trailing-data"};
 inline constexpr FactKind kZipMissingCentralDirectory{"zip.missing-central-directory"};
 inline constexpr FactKind kZipUnsupportedMethod{"zip.unsupported-method"};
+inline constexpr FactKind kZipInconsistentDirectory{"zip.inconsistent-directory"};
 }  // namespace modelguard::formats::fact
 
 namespace modelguard::formats::zip {
@@ -51,9 +52,9 @@ struct Archive {
 // Parses structure and emits zip.* facts for every inconsistency. Never throws, never reads out of bounds.
 Archive Parse(ByteView data, AnalysisContext& ctx);
 
-// Member bytes: a view into `data` for stored entries, or `storage` filled by decompression.
-// nullopt (with a fact emitted) when the member cannot be read.
-std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx, std::vector<uint8_t>& storage,
+// Member bytes: a view into `data` for stored entries, or `storage` filled by decompression within the
+// context's decompression budgets. nullopt (with a fact emitted) when the member cannot be read.
+std::optional<ByteView> Extract(ByteView data, const Entry& entry, AnalysisContext& ctx, UnpackBuffer& storage,
                                 bool verify_crc);
 
 // What a container-specific analyzer wants done with each member.

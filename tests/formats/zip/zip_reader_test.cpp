@@ -57,6 +57,21 @@ TEST(ZipReader, RecoversMembersWithoutCentralDirectory) {
   EXPECT_TRUE(HasFact(facts, fact::kPickleImport, "posix", "system"));
 }
 
+TEST(ZipReader, ReportsAnEndRecordThatLiesAboutTheDirectory) {
+  for (const char* name :
+       {"zip_directory_size_lie.zip", "zip_directory_count_lie.zip", "zip_member_into_directory.zip"}) {
+    auto facts = Analyze(ReadFile(FixtureDir() + "/malicious/" + name));
+    EXPECT_TRUE(HasFact(facts, fact::kZipInconsistentDirectory)) << name;
+  }
+  // The same archives untouched are consistent.
+  for (const char* name : {"zip_trailing_data.zip", "zip_prefixed.zip", "zip_patched_flag.zip"}) {
+    auto facts = Analyze(ReadFile(FixtureDir() + "/benign/" + name));
+    EXPECT_FALSE(HasFact(facts, fact::kZipInconsistentDirectory)) << name;
+  }
+  auto facts = Analyze(ReadFile(FixtureDir() + "/malicious/zip64_member.pt"));
+  EXPECT_FALSE(HasFact(facts, fact::kZipInconsistentDirectory));
+}
+
 TEST(ZipReader, PicklescanFlagVariantsAreReadLikePyTorch) {
   for (const char* name : {"malicious1_0x1.zip", "malicious1_0x20.zip", "malicious1_0x40.zip"}) {
     auto facts = Analyze(ReadFile(testing::SharedDir() + "/model-samples/picklescan/data/" + name));
