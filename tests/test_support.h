@@ -12,6 +12,8 @@ std::vector<uint8_t> Bytes(std::string_view s);
 std::vector<formats::Fact> Analyze(const std::vector<uint8_t>& data);
 bool HasFact(const std::vector<formats::Fact>& facts, std::string_view kind, std::string_view subject = {},
              std::string_view name = {});
+// `bytes` deflated at level 9 in the framing zlib's `window_bits` names (15: zlib, 15 + 16: gzip, -15: raw).
+std::vector<uint8_t> Deflate(std::string_view bytes, int window_bits);
 std::string FixtureDir();
 std::string SharedDir();
 

@@ -123,6 +123,10 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
 template <class Stream>
 asio::awaitable<void> ServeClient(Gateway& gateway, Stream stream) {
   beast::flat_buffer buffer;
+  // Reads are bounded by one deadline per connection, enforced by its loop's single timer, instead of the
+  // stream's expiry (a timer armed and cancelled around every read). The TLS handshake's expiry goes.
+  SocketDeadline deadline(stream.get_executor());
+  Lowest(stream).expires_never();
   for (;;) {
     const auto runtime = gateway.Snapshot();
     const GatewayConfig& config = runtime->config;
@@ -130,23 +134,22 @@ asio::awaitable<void> ServeClient(Gateway& gateway, Stream stream) {
     // Idle keep-alive connections wait up to idle_timeout for a first byte; from then on the whole
     // request must arrive within header_timeout, which is what stops slow-loris clients.
     if (buffer.size() == 0) {
-      Lowest(stream).expires_after(config.idle_timeout);
+      deadline.Arm(Lowest(stream).socket(), config.idle_timeout);
       const size_t n = co_await stream.async_read_some(buffer.prepare(16384), redirect_error(use_awaitable, error));
       if (error) break;
       buffer.commit(n);
     }
-    Lowest(stream).expires_after(config.header_timeout);
+    deadline.Arm(Lowest(stream).socket(), config.header_timeout);
     http::request_parser<http::string_body> parser;
     ConfigureRequestParser(parser, config.max_request_bytes);
     ParseBuffered(parser, buffer, error);
-    if (!error && !parser.is_header_done())
-      co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, error));
+    if (!error && !parser.is_header_done()) co_await ReadUntil(stream, buffer, parser, true, &deadline, error);
     if (!error && parser.get()[http::field::expect] == "100-continue" && !parser.is_done()) {
       http::response<http::empty_body> go_on{http::status::continue_, 11};
       co_await http::async_write(stream, go_on, redirect_error(use_awaitable, error));
     }
-    if (!error && !parser.is_done())
-      co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, error));
+    if (!error && !parser.is_done()) co_await ReadUntil(stream, buffer, parser, false, &deadline, error);
+    deadline.Disarm();
     if (!error) CheckRequestFraming(parser.get(), error);
     if (error == http::error::end_of_stream || error == asio::error::connection_reset || error == asio::error::eof)
       break;

@@ -16,17 +16,7 @@ using testing::HasFact;
 using testing::ReadFile;
 
 std::vector<uint8_t> Gzip(const std::vector<uint8_t>& in) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, MAX_WBITS + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::vector<uint8_t> out(deflateBound(&zs, in.size()) + 64);
-  zs.next_in = const_cast<Bytef*>(in.data());
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = out.data();
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
+  return testing::Deflate(std::string_view(reinterpret_cast<const char*>(in.data()), in.size()), MAX_WBITS + 16);
 }
 
 std::vector<Fact> AnalyzeWith(const Limits& limits, const std::vector<uint8_t>& data) {
