@@ -125,16 +125,25 @@ class JsonlAudit final : public AuditSink {
       bool closing = false;
       {
         std::unique_lock lock(mutex_);
-        // With lines waiting after a failed write, retry every 100 ms even without new events.
         const auto ready = [&] { return queued_events_ != 0 || closing_; };
-        if (text.empty()) {
-          writer_idle_ = true;
-          wake_.wait(lock, ready);
-          writer_idle_ = false;
-        } else {
+        const auto full = [&] { return closing_ || BatchFull(); };
+        if (!text.empty()) {
+          // Lines wait after a failed write: retry every 100 ms even without new events.
           wake_.wait_for(lock, std::chrono::milliseconds(100), ready);
+          wake_.wait_for(lock, kGather, full);
+        } else {
+          // Under load the writer wakes itself once per kGather and takes what arrived meanwhile, so request
+          // threads never pay for waking it (a futex call on the request path, and a thread switch). Only
+          // after a quiet period does it sleep until an event arrives, so an idle gateway costs nothing; the
+          // thread that queues that first event wakes it, and the batch gathers for kGather from there.
+          wake_.wait_for(lock, kGather, full);
+          if (!ready()) {
+            writer_idle_ = true;
+            wake_.wait(lock, ready);
+            writer_idle_ = false;
+            wake_.wait_for(lock, kGather, full);
+          }
         }
-        wake_.wait_for(lock, kGather, [&] { return closing_ || BatchFull(); });
         batch.swap(queued_);
         queued_events_ = 0;
         batch_full_signalled_ = false;

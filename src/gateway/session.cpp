@@ -1,7 +1,6 @@
 #include "src/gateway/session.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "modelguard/core/hash.h"
 #include "src/gateway/endpoints.h"
@@ -46,8 +45,8 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
   if (filtered) {
     for (const auto& field : request) {
       std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      // Field names are ASCII tokens (RFC 9110 §5.1): no locale-aware tolower call per character.
+      for (char& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
       auto [it, added] = context.headers.try_emplace(std::move(name), field.value());
       if (!added) {
         duplicate_credential = duplicate_credential || it->first == "authorization" || it->first == "x-api-key";

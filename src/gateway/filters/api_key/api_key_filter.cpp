@@ -34,11 +34,12 @@ class ApiKeyFilter final : public Filter {
     if (presented.empty())
       return Deny(request, 401, "missing_api_key", "an API key is required (Authorization: Bearer ...)");
     const auto hash = HashKeyBytes(presented);
-    std::optional<ApiKeyRecord> match;
-    if (const ApiKeyRecord* configured = FindKey(keys_, hash)) match = *configured;
-    if (store_) {
-      if (auto stored = store_->Find(hash)) match = std::move(stored);
-    }
+    // A key in the store (admin API) wins over the configured one with the same hash; a configured key is
+    // used in place, not copied.
+    const ApiKeyRecord* match = FindKey(keys_, hash);
+    std::optional<ApiKeyRecord> stored;
+    if (store_) stored = store_->Find(hash);
+    if (stored) match = &*stored;
     if (!match) return Deny(request, 401, "invalid_api_key", "the API key is not valid");
     request.key_id = match->id;
     if (match->revoked) return Deny(request, 401, "invalid_api_key", "the API key was revoked");
