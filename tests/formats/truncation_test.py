@@ -76,6 +76,14 @@ for rel in ("formats/frozen_graph.pb", "formats/saved_model.pb", "formats/graph_
     for cut in (12, 16, 24, len(data) // 2, len(data) - 1):
         add(f"{os.path.basename(rel)}-cut-{cut}.pb", data[:cut], "tensorflow")
 
+# HDF5 (legacy Keras .h5, written by h5py): the superblock's end-of-file address says how long the file is;
+# a shorter one lost data (here the Lambda layer's config at 2052), so it is broken, not clean.
+h5 = fixture("formats/legacy_lambda.h5")
+for cut in (9, 64, 2052, len(h5) // 2):
+    add(f"legacy_lambda-cut-{cut}.h5", h5[:cut], "hdf5")
+add("legacy_lambda-cut-end.h5", h5[:-1], "hdf5", rule="keras.lambda")
+add("legacy_lambda-whole.h5", h5, "hdf5", broken=False, rule="keras.lambda")
+
 # A chat template cut inside its tag: still a template, still checked (the gadget is found), and broken.
 tpl = fixture("formats/template_ssti_lipsum.jinja2")
 add("ssti-cut.jinja2", tpl[:-2], "jinja", rule="jinja.template-injection")
