@@ -3,6 +3,7 @@
 // (held out: evasion, extraction scoring, non-members) and attacker data (extraction queries, shadow
 // models) never overlap.
 #include "modelguard/assess/assess.h"
+#include "modelguard/core/cancel.h"
 #include "src/assess/torch_error.h"
 
 #include <chrono>
@@ -95,11 +96,13 @@ Result<AssessmentReport> Assess(const AssessRequest& request) {
       return MakeError(ErrorCode::kInvalidArgument, "unknown risk '" + risk + "' (" + known + ")");
     }
   }
+  // SIGINT/SIGTERM: the stages below check between attacks, epsilons, queries and training batches.
   if (wants(Risk::kEvasion)) {
     auto evasion = RunEvasion(model ? &*model : nullptr, *target, data.evaluation, request.evasion, request.progress);
     if (!evasion) return evasion.error();
     report.evasion = std::move(*evasion);
   }
+  MG_TRY(cancel::Check("assess"));
   if (wants(Risk::kExtraction)) {
     ExtractionPlan plan = request.extraction;
     if (plan.surrogate.name == "cnn" && info.input_shape.size() != 3) plan.surrogate.name = "mlp";
@@ -107,6 +110,7 @@ Result<AssessmentReport> Assess(const AssessRequest& request) {
     if (!extraction) return extraction.error();
     report.extraction = std::move(*extraction);
   }
+  MG_TRY(cancel::Check("assess"));
   if (wants(Risk::kMembership)) {
     MembershipPlan plan = request.membership;
     // Shadows imitate the target's training when the model says how it was trained.
@@ -127,6 +131,7 @@ Result<AssessmentReport> Assess(const AssessRequest& request) {
     if (!membership) return membership.error();
     report.membership = std::move(*membership);
   }
+  MG_TRY(cancel::Check("assess"));
   report.verdicts = JudgeRisks(report);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ostream>
 
+#include "modelguard/core/cancel.h"
 #include "modelguard/formats/format.h"
 #include "src/formats/registry_entries.h"
 
@@ -143,6 +144,11 @@ void AnalysisContext::NoteFormat(std::string_view name) {
 
 bool AnalysisContext::ReserveUnpacked(uint64_t more, uint64_t member_size, uint64_t compressed_size,
                                       std::string_view what) {
+  // Decompression is where one file's scan can take seconds: stop at the next chunk once asked to.
+  if (cancel::Requested()) {
+    ReportInterrupted(what);
+    return false;
+  }
   std::string why;
   // unpacked_ and held_ never exceed their caps, so the subtractions cannot wrap.
   if (member_size > limits_.max_member_size) {
@@ -169,6 +175,14 @@ bool AnalysisContext::ReserveUnpacked(uint64_t more, uint64_t member_size, uint6
   unpacked_ += more;
   held_ += more;
   return true;
+}
+
+void AnalysisContext::ReportInterrupted(std::string_view what) {
+  if (interrupted_reported_) return;  // once per file: every later member and chunk would repeat it
+  interrupted_reported_ = true;
+  Emit(fact::kLimit, std::nullopt, std::string(what),
+       "the scan was " + cancel::Describe() + "; " + (what.empty() ? std::string("the file") : std::string(what)) +
+           " and what follows it were not analysed");
 }
 
 void AnalysisContext::ReleaseUnpacked(uint64_t bytes) { held_ -= std::min(held_, bytes); }
@@ -237,7 +251,9 @@ bool UnpackBuffer::WriteAt(uint64_t offset, ByteView chunk) {
 void AnalysisContext::AnalyzeMember(std::string_view name, ByteView data, const MemberHint& hint) {
   const std::string saved = location_;
   location_ = location_.empty() ? std::string(name) : location_ + "!" + std::string(name);
-  if (depth_ + 1 > limits_.max_container_depth) {
+  if (cancel::Requested()) {
+    ReportInterrupted(name);
+  } else if (depth_ + 1 > limits_.max_container_depth) {
     Emit(fact::kLimit, std::nullopt, "depth",
          "containers nested deeper than " + std::to_string(limits_.max_container_depth) +
              " levels; this member was not analysed");

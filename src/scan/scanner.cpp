@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "modelguard/core/cancel.h"
 #include "modelguard/core/version.h"
 #include "modelguard/formats/catalog.h"
 
@@ -27,18 +28,36 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 
 constexpr size_t kReadInsteadOfMapBelow = 1 << 20;  // small files: one read() beats mmap+munmap+faults
 
+// What a non-regular, non-directory file is, for the scan.special-file finding.
+std::string SpecialFileType(mode_t mode) {
+  if (S_ISFIFO(mode)) return "FIFO (named pipe)";
+  if (S_ISSOCK(mode)) return "socket";
+  if (S_ISCHR(mode)) return "character device";
+  if (S_ISBLK(mode)) return "block device";
+  if (S_ISDIR(mode)) return "directory";
+  return "special file";
+}
+
 // A whole file's bytes: small files are read into a buffer, large ones mapped read-only and paged in
 // as the parsers touch them (a 1 GB checkpoint whose tensors are skipped is mostly never read). No
 // sequential-readahead hint: most formats read headers scattered through the file.
 class FileBytes {
  public:
+  // A path that is not a regular file once opened is a kUnsupported error naming its type (the caller
+  // checked before opening; this catches one swapped in since). O_NONBLOCK makes opening a FIFO return at
+  // once instead of waiting for a writer; it changes nothing for regular files.
   static Result<FileBytes> Open(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return MakeError(ErrorCode::kIo, "cannot open '" + path + "': " + std::strerror(errno));
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (::fstat(fd, &st) != 0) {
+      const int error = errno;
       ::close(fd);
-      return MakeError(ErrorCode::kIo, "'" + path + "' is not a regular file");
+      return MakeError(ErrorCode::kIo, "cannot stat '" + path + "': " + std::strerror(error));
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return MakeError(ErrorCode::kUnsupported, SpecialFileType(st.st_mode));
     }
     FileBytes f;
     f.size_ = static_cast<size_t>(st.st_size);
@@ -86,6 +105,18 @@ class FileBytes {
   bool mapped_ = false;
 };
 
+// The report of a special file: never opened, only described.
+FileReport SpecialFileReport(const Policy& policy, const std::string& path, const std::string& type) {
+  FileReport r;
+  r.path = path;
+  r.format = "special";
+  const std::vector<formats::Fact> facts = {
+      {kSpecialFile, "", std::nullopt, type, "",
+       type + "; not opened (reading it could block forever or have side effects), so not scanned"}};
+  r.findings = policy.Evaluate(facts, path);
+  return r;
+}
+
 Finding ScanFinding(const Policy& policy, const std::string& rule_id, const std::string& location,
                     std::string message) {
   Finding f;
@@ -117,12 +148,13 @@ struct WorkItem {
   std::optional<FileReport> ready;  // symlinks and special files are reported without scanning
 };
 
-// Walks a tree without following symlinks; links and special files become reports of their own.
+// Walks a tree without following symlinks; links and special files become reports of their own. Stops
+// when cancellation is requested (a tree of millions of entries takes a while to list).
 void Collect(const Policy& policy, const fs::path& root, std::vector<WorkItem>& out) {
   std::error_code ec;
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
   const fs::path canonical_root = fs::weakly_canonical(root, ec);
-  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (; !ec && it != fs::recursive_directory_iterator() && !cancel::Requested(); it.increment(ec)) {
     const fs::directory_entry& entry = *it;
     std::error_code sec;
     const auto status = entry.symlink_status(sec);
@@ -144,11 +176,9 @@ void Collect(const Policy& policy, const fs::path& root, std::vector<WorkItem>& 
     }
     if (fs::is_directory(status)) continue;
     if (!fs::is_regular_file(status)) {
-      FileReport r;
-      r.path = p;
-      r.format = "special";
-      r.findings.push_back(ScanFinding(policy, "scan.special-file", p, "not a regular file; skipped"));
-      out.push_back({p, 0, std::move(r)});
+      struct stat st {};
+      const std::string type = ::lstat(p.c_str(), &st) == 0 ? SpecialFileType(st.st_mode) : "special file";
+      out.push_back({p, 0, SpecialFileReport(policy, p, type)});
       continue;
     }
     out.push_back({p, static_cast<uint64_t>(entry.file_size(sec)), std::nullopt});
@@ -240,7 +270,7 @@ void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
 
 }  // namespace
 
-std::vector<formats::FactKind> ScanFactKinds() { return {kExtensionMismatch}; }
+std::vector<formats::FactKind> ScanFactKinds() { return {kExtensionMismatch, kSpecialFile}; }
 
 Scanner::Scanner(const Policy& policy, ScanOptions options) : policy_(policy), options_(std::move(options)) {
   if (options_.jobs == 0) options_.jobs = std::max(1u, std::thread::hardware_concurrency());
@@ -265,7 +295,14 @@ FileReport Scanner::ScanBytes(const std::string& display_path, formats::ByteView
 }
 
 FileReport Scanner::ScanFile(const std::string& path) const {
+  // Checked before opening: opening some devices has effects of its own (a tape rewinds, a terminal
+  // becomes the controlling one), and a FIFO's open waits for a writer.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+    return SpecialFileReport(policy_, path, SpecialFileType(st.st_mode));
   auto bytes = FileBytes::Open(path);
+  if (!bytes && bytes.error().code == ErrorCode::kUnsupported)
+    return SpecialFileReport(policy_, path, bytes.error().message);
   if (!bytes) {
     FileReport r;
     r.path = path;
@@ -285,12 +322,20 @@ Result<ScanReport> Scanner::Scan(const std::vector<std::string>& paths) const {
     if (ec || !fs::exists(status)) return MakeError(ErrorCode::kIo, "no such file or directory: '" + p + "'");
     if (fs::is_directory(status)) {
       Collect(policy_, p, items);
-    } else {
-      // A path named explicitly is scanned even through a symlink: the user chose it.
-      items.push_back({p, static_cast<uint64_t>(fs::is_regular_file(p, ec) ? fs::file_size(p, ec) : 0), std::nullopt});
+      continue;
     }
+    // Special files named on the command line are reported like those met in a walk, never opened; the
+    // type is what the path leads to (a link to a FIFO is a FIFO).
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+      items.push_back({p, 0, SpecialFileReport(policy_, p, SpecialFileType(st.st_mode))});
+      continue;
+    }
+    // A path named explicitly is scanned even through a symlink: the user chose it.
+    items.push_back({p, static_cast<uint64_t>(fs::is_regular_file(p, ec) ? fs::file_size(p, ec) : 0), std::nullopt});
   }
 
+  const bool walk_cut = cancel::Requested();  // files after the cut were never listed
   ScanReport report;
   report.tool_version = kVersion;
   report.files.resize(items.size());
@@ -305,7 +350,7 @@ Result<ScanReport> Scanner::Scan(const std::vector<std::string>& paths) const {
   std::condition_variable cv;
   auto worker = [&] {
     while (true) {
-      if (options_.cancel && options_.cancel->load()) break;
+      if (cancel::Requested()) break;
       const size_t i = next.fetch_add(1);
       if (i >= items.size()) break;
       WorkItem& item = items[i];
@@ -322,7 +367,7 @@ Result<ScanReport> Scanner::Scan(const std::vector<std::string>& paths) const {
   for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
   {
     std::unique_lock<std::mutex> lock(mu);
-    while (done.load() < items.size() && !(options_.cancel && options_.cancel->load())) {
+    while (done.load() < items.size() && !cancel::Requested()) {
       cv.wait_for(lock, kProgressInterval);
       if (options_.on_progress) {
         progress.files_done = done.load();
@@ -331,12 +376,15 @@ Result<ScanReport> Scanner::Scan(const std::vector<std::string>& paths) const {
       }
     }
   }
+  // Workers stop before their next file; the file in progress stops at its next member or chunk.
   for (auto& t : pool) t.join();
-  if (options_.cancel && options_.cancel->load()) {
-    // Keep only what finished; an interrupted scan must not look complete.
+  if (cancel::Requested()) {
+    // Keep what finished and say the rest was not scanned: an interrupted scan must not look complete.
     std::erase_if(report.files, [](const FileReport& f) { return f.path.empty(); });
-    return MakeError(ErrorCode::kLimit, "scan interrupted after " + std::to_string(done.load()) + " of " +
-                                            std::to_string(items.size()) + " files");
+    report.complete = false;
+    report.incomplete_reason = cancel::Describe() + " after " + std::to_string(report.files.size()) + " of " +
+                               std::to_string(items.size()) + " files" +
+                               (walk_cut ? " (the directory walk was cut short too)" : "");
   }
   AddRepositoryFindings(policy_, report);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

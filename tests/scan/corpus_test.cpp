@@ -143,7 +143,7 @@ TEST(Corpus, EveryRuleHasAFixture) {
   // Rules without a file fixture, and where they are covered instead.
   const std::set<std::string> covered_elsewhere = {
       "scan.symlink",                   // tests/tools/cli_test.sh (a link leaving the tree)
-      "scan.special-file",              // tests/tools/cli_test.sh (a FIFO in the tree)
+      "scan.special-file",              // tests/scan/special_files_test.sh (FIFO, socket, device)
       "repo.custom-code",               // tests/tools/cli_test.sh (directory scan)
       "repo.declared-format-mismatch",  // tests/tools/cli_test.sh (directory scan)
       "scan.io-error",                  // needs an unreadable file; tests run as root

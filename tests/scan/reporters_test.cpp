@@ -84,5 +84,35 @@ TEST(Severity, ParsesNames) {
   EXPECT_FALSE(ParseSeverity("urgent").has_value());
 }
 
+// An interrupted scan must not read as a clean, complete one in any format.
+TEST(Reporters, IncompleteScanIsMarkedInEveryFormat) {
+  ScanReport r = SampleReport();
+  {
+    std::ostringstream out;
+    WriteJsonReport(r, out);
+    auto doc = nlohmann::json::parse(out.str());
+    EXPECT_EQ(doc["complete"], true);
+    EXPECT_FALSE(doc.contains("incomplete_reason"));
+    std::ostringstream sarif;
+    WriteSarifReport(r, {}, sarif);
+    EXPECT_EQ(nlohmann::json::parse(sarif.str())["runs"][0]["invocations"][0]["executionSuccessful"], true);
+  }
+  r.complete = false;
+  r.incomplete_reason = "interrupted by SIGTERM after 2 of 9 files";
+  std::ostringstream json, sarif, text;
+  WriteJsonReport(r, json);
+  auto doc = nlohmann::json::parse(json.str());
+  EXPECT_EQ(doc["complete"], false);
+  EXPECT_EQ(doc["incomplete_reason"], r.incomplete_reason);
+  WriteSarifReport(r, {}, sarif);
+  const auto sarif_doc = nlohmann::json::parse(sarif.str());
+  const auto& invocation = sarif_doc["runs"][0]["invocations"][0];
+  EXPECT_EQ(invocation["executionSuccessful"], false);
+  EXPECT_NE(invocation["toolExecutionNotifications"][0]["message"]["text"].get<std::string>().find("SIGTERM"),
+            std::string::npos);
+  WriteTextReport(r, {}, text);
+  EXPECT_NE(text.str().find("INCOMPLETE: interrupted by SIGTERM after 2 of 9 files"), std::string::npos) << text.str();
+}
+
 }  // namespace
 }  // namespace modelguard::scan

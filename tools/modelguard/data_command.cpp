@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/cancel.h"
 #include "modelguard/core/io.h"
 #include "modelguard/integrity/dataset.h"
 #include "modelguard/integrity/signing.h"
@@ -33,6 +34,7 @@ int Fail(const std::string& message) {
 }
 
 int RunManifest(const DataArgs& args) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop hashing, exit 2, write nothing
   auto options = ToManifestOptions(args.manifest, "data manifest");
   if (!options) return 2;
   integrity::DatasetOptions dataset_options{*options, args.records};
@@ -59,6 +61,7 @@ int RunManifest(const DataArgs& args) {
 }
 
 int RunVerify(const DataArgs& args) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop hashing, exit 2, write nothing
   std::string manifest_text;
   if (!args.signature.empty()) {
     // A signed manifest: the signature's payload is the manifest, so the signature alone is enough.

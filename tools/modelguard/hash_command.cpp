@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/cancel.h"
 #include "modelguard/integrity/manifest.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -20,6 +21,7 @@ struct HashArgs {
 };
 
 int RunHash(const HashArgs& args) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop hashing, exit 2, write nothing
   const auto options = ToManifestOptions(args.manifest, "hash");
   if (!options) return 2;
   auto manifest = integrity::BuildManifest(args.path, *options);

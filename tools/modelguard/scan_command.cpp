@@ -1,8 +1,6 @@
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -10,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "modelguard/core/cancel.h"
 #include "modelguard/core/version.h"
 #include "modelguard/scan/reporters.h"
 #include "modelguard/scan/scanner.h"
@@ -18,9 +17,6 @@
 
 namespace modelguard::cli {
 namespace {
-
-std::atomic<bool> g_cancel{false};
-void OnInterrupt(int) { g_cancel = true; }
 
 struct ScanArgs {
   std::vector<std::string> paths;
@@ -64,7 +60,6 @@ int RunScan(const ScanArgs& args) {
   if (args.max_total_unpacked) options.limits.max_total_unpacked = args.max_total_unpacked;
   if (args.max_unpacked_held) options.limits.max_unpacked_held = args.max_unpacked_held;
   if (args.max_compression_ratio) options.limits.max_compression_ratio = *args.max_compression_ratio;
-  options.cancel = &g_cancel;
   const bool tty = isatty(STDERR_FILENO) && !Quiet();
   if (tty) {
     options.on_progress = [](const scan::Progress& p) {
@@ -72,10 +67,8 @@ int RunScan(const ScanArgs& args) {
                    static_cast<double>(p.bytes_done) / 1e6, static_cast<double>(p.bytes_total) / 1e6);
     };
   }
-  struct sigaction sa {};
-  sa.sa_handler = OnInterrupt;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  // SIGINT/SIGTERM stop the scan where it is; the partial report is still written, marked incomplete.
+  cancel::InstallSignalHandlers();
 
   scan::Scanner scanner(*policy, options);
   Result<scan::ScanReport> report = MakeError(ErrorCode::kIo, "");
@@ -86,6 +79,10 @@ int RunScan(const ScanArgs& args) {
     r.tool_version = kVersion;
     r.files.push_back(scanner.ScanBytes("<stdin>", {data.data(), data.size()}));
     r.seconds = r.files[0].seconds;
+    if (cancel::Requested()) {  // the read stopped at the signal: only part of the input was scanned
+      r.complete = false;
+      r.incomplete_reason = cancel::Describe() + " while reading standard input";
+    }
     report = std::move(r);
   } else {
     report = scanner.Scan(paths);
@@ -93,7 +90,7 @@ int RunScan(const ScanArgs& args) {
   if (tty) std::fprintf(stderr, "\r\033[K");
   if (!report) {
     std::cerr << "modelguard scan: " << report.error().message << "\n";
-    return g_cancel ? 130 : 2;
+    return 2;
   }
   Detail() << "modelguard scan: " << report->files.size() << " files in " << report->seconds << " s\n";
 
@@ -119,6 +116,10 @@ int RunScan(const ScanArgs& args) {
   if (!*out) {
     std::cerr << "modelguard scan: writing the report failed\n";
     return 2;
+  }
+  if (!report->complete) {
+    std::cerr << "modelguard scan: incomplete, " << report->incomplete_reason << "\n";
+    return cancel::InterruptedExitCode();
   }
   return report->CountAtOrAbove(*fail_on) > 0 ? 1 : 0;
 }
@@ -151,7 +152,8 @@ Action AddScan(CLI::App& command) {
            "Rules: docs/rules.md. Policy file format: docs/scan.md.",
            {"modelguard scan model.pt", "modelguard scan ./downloads --format sarif --output scan.sarif",
             "modelguard scan model.pkl --fail-on medium --policy my-policy.json"},
-           "0 no finding at or above --fail-on, 1 some, 2 usage or I/O error, 130 interrupted");
+           "0 no finding at or above --fail-on, 1 some, 2 usage or I/O error, 130/143 interrupted by SIGINT/SIGTERM\n"
+           "(the report of the files scanned so far is still written, marked incomplete)");
   return [args] { return RunScan(*args); };
 }
 

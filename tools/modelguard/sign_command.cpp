@@ -2,6 +2,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/cancel.h"
 #include "modelguard/integrity/signing.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -19,6 +20,7 @@ struct SignArgs {
 };
 
 int RunSign(SignArgs& args, bool certificate) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop hashing, exit 2, write nothing
   auto manifest_options = ToManifestOptions(args.manifest, "sign");
   if (!manifest_options) return 2;
   args.options.manifest = *manifest_options;

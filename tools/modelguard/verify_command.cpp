@@ -3,6 +3,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/cancel.h"
 #include "modelguard/integrity/verify.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -18,6 +19,7 @@ struct VerifyArgs {
 };
 
 int RunVerify(const VerifyArgs& args) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop hashing, exit 2, write nothing
   auto report = integrity::Verify(args.options);
   if (!report) {
     std::cerr << "modelguard verify: " << report.error().message << "\n";

@@ -173,6 +173,9 @@ class AnalysisContext {
   // exceeded. The bytes count as held until ReleaseUnpacked (UnpackBuffer does both).
   bool ReserveUnpacked(uint64_t more, uint64_t member_size, uint64_t compressed_size, std::string_view what);
   void ReleaseUnpacked(uint64_t bytes);
+  // Once cancellation is requested (core/cancel.h), AnalyzeMember and ReserveUnpacked refuse further work
+  // and the file gets one kLimit fact saying the analysis was interrupted.
+  void ReportInterrupted(std::string_view what);
 
   // Names of formats analysed so far (top level first).
   const std::vector<std::string>& formats_seen() const { return formats_seen_; }
@@ -187,6 +190,7 @@ class AnalysisContext {
   uint64_t unpacked_ = 0;
   uint64_t held_ = 0;
   bool total_reported_ = false;  // the per-file total is reported once, not for every later member
+  bool interrupted_reported_ = false;
   std::vector<std::string> formats_seen_;
 };
 

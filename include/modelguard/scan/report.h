@@ -38,6 +38,10 @@ struct ScanReport {
   std::string tool_version;
   std::vector<FileReport> files;
   double seconds = 0;
+  // False when the scan stopped early (SIGINT/SIGTERM): files not listed were not scanned, and the last ones
+  // may have been cut short. `incomplete_reason` says why and how far it got.
+  bool complete = true;
+  std::string incomplete_reason;
 
   size_t CountAtOrAbove(Severity threshold) const;
 };

@@ -1,5 +1,4 @@
 #pragma once
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -14,6 +13,9 @@ namespace modelguard::scan {
 
 // Fact kinds the scanner adds to the formats' own (see formats::FormatCatalog::FactKinds).
 inline constexpr formats::FactKind kExtensionMismatch{"scan.extension-mismatch"};  // name promises another format
+// A FIFO, socket or device given or met in a walk: reported, never opened for reading (a FIFO's open blocks
+// until a writer comes; reading a device may never end or have side effects). subject: the file type.
+inline constexpr formats::FactKind kSpecialFile{"scan.special-file"};
 std::vector<formats::FactKind> ScanFactKinds();
 
 struct Progress {
@@ -26,7 +28,6 @@ struct Progress {
 struct ScanOptions {
   unsigned jobs = 0;  // 0: one per hardware thread
   formats::Limits limits;
-  const std::atomic<bool>* cancel = nullptr;         // set to stop early (Ctrl-C)
   std::function<void(const Progress&)> on_progress;  // called from the calling thread ~10 times/s
 };
 
@@ -35,7 +36,8 @@ class Scanner {
   Scanner(const Policy& policy, ScanOptions options);
 
   // Scans files and directory trees. Fails only when a path given does not exist or cannot be listed;
-  // unreadable files inside a tree become findings.
+  // unreadable files inside a tree become findings. Stops early once cancellation is requested
+  // (core/cancel.h: SIGINT/SIGTERM): the report then holds the files finished so far and complete=false.
   Result<ScanReport> Scan(const std::vector<std::string>& paths) const;
 
   // Scans bytes already in memory (used by tests, fuzzers and stdin). `source_path` is the file the bytes

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "modelguard/assess/attacks.h"
+#include "modelguard/core/cancel.h"
 #include "src/assess/torch_error.h"
 
 namespace modelguard::assess {
@@ -341,6 +342,7 @@ namespace {
 template <typename AttackAt>
 Status ForEachEpsilon(EvasionContext& context, EvasionCurve& curve, AttackAt attack) {
   for (double eps : context.epsilons) {
+    MG_TRY(cancel::Check("evasion"));
     if (eps <= 0) {
       curve.robust_accuracy.push_back({eps, context.clean_accuracy});
       continue;
@@ -458,6 +460,7 @@ Result<EvasionResult> RunEvasion(LocalModel* model, Target& target, const Datase
     for (const std::string& name : plan.attacks) {
       const Attack* attack = FindAttack(Risk::kEvasion, name);
       if (attack == nullptr) return UnknownAttack(Risk::kEvasion, name);
+      MG_TRY(cancel::Check("evasion"));
       if (attack->access == Access::kWhiteBox && !model) continue;  // a black-box endpoint has no gradients
       if (progress) progress("evasion: " + name, static_cast<double>(done) / static_cast<double>(plan.attacks.size()));
       ++done;

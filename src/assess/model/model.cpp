@@ -1,6 +1,7 @@
 // TorchScript models: loading with metadata, building fresh MLP/CNN classifiers in TorchScript (so what
 // modelguard trains can be loaded by torch.jit.load anywhere), and (adversarial) training.
 #include "modelguard/assess/model.h"
+#include "modelguard/core/cancel.h"
 #include "src/assess/torch_error.h"
 
 #include <cmath>
@@ -189,6 +190,7 @@ Status TrainModel(LocalModel& model, const torch::Tensor& x, const torch::Tensor
       const torch::Tensor order = torch::randperm(n, torch::kInt64);
       double total = 0;
       for (int64_t start = 0; start < n; start += options.batch_size) {
+        MG_TRY(cancel::Check("training"));
         const torch::Tensor index = order.slice(0, start, std::min(start + options.batch_size, n));
         torch::Tensor batch = x.index_select(0, index);
         const torch::Tensor labels = y.index_select(0, index);
@@ -231,6 +233,8 @@ Status TrainModel(LocalModel& model, const torch::Tensor& x, const torch::Tensor
 }
 
 Result<torch::Tensor> LocalTarget::Query(const torch::Tensor& x) {
+  // Black-box attacks loop on queries: a refused query after SIGINT/SIGTERM winds them down.
+  MG_TRY(cancel::Check("query"));
   const torch::Tensor probabilities = model_.Probabilities(x).contiguous();
   queries_ += x.size(0);
   if (policy_.mode == defenses::OutputMode::kProbabilities) return probabilities;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "modelguard/assess/model.h"
+#include "modelguard/core/cancel.h"
 
 namespace modelguard::assess {
 namespace {
@@ -55,6 +56,7 @@ class HttpTarget final : public Target {
   bool label_only() const override { return labels_only_; }
 
   Result<torch::Tensor> Query(const torch::Tensor& x) override {
+    MG_TRY(cancel::Check("query"));  // SIGINT/SIGTERM: black-box attacks stop at their next query
     if (queries_ + x.size(0) > options_.budget) {
       return MakeError(ErrorCode::kLimit, "query budget of " + std::to_string(options_.budget) + " samples spent");
     }

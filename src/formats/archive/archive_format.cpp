@@ -23,7 +23,32 @@ constexpr uint8_t k7zMagic[] = {'7', 'z', 0xBC, 0xAF, 0x27, 0x1C};
 constexpr size_t kTarMagicOffset = 257;  // "ustar" in POSIX and GNU headers
 
 bool Is7z(ByteView d) { return d.size() >= sizeof k7zMagic && std::memcmp(d.data(), k7zMagic, sizeof k7zMagic) == 0; }
-bool IsTar(ByteView d) { return d.size() >= 512 && std::memcmp(d.data() + kTarMagicOffset, "ustar", 5) == 0; }
+constexpr size_t kTarBlock = 512;
+constexpr size_t kTarChecksumOffset = 148;
+
+// "ustar" at 257 (POSIX and GNU headers) is the signature, even when the file ends before the first
+// 512-byte block does: a truncated tar is a malformed tar (libarchive reports the truncation), not unknown.
+bool HasTarMagic(ByteView d) {
+  return d.size() >= kTarMagicOffset + 5 && std::memcmp(d.data() + kTarMagicOffset, "ustar", 5) == 0;
+}
+
+// Pre-POSIX (v7) headers have no magic; their checksum is what identifies them: the octal number at 148
+// equals the sum of the header's bytes with the checksum field read as spaces (Python's tarfile and GNU tar
+// still read these). One 512-byte sum per sniffed file.
+bool HasV7TarChecksum(ByteView d) {
+  if (d.size() < kTarBlock || d[0] == 0) return false;
+  uint64_t stored = 0;
+  size_t i = kTarChecksumOffset;
+  while (i < kTarChecksumOffset + 8 && d[i] == ' ') ++i;
+  size_t digits = 0;
+  for (; i < kTarChecksumOffset + 8 && d[i] >= '0' && d[i] <= '7'; ++i, ++digits) stored = stored * 8 + (d[i] - '0');
+  if (digits == 0 || (i < kTarChecksumOffset + 8 && d[i] != 0 && d[i] != ' ')) return false;
+  uint64_t sum = 8 * ' ';
+  for (size_t j = 0; j < kTarBlock; ++j) {
+    if (j < kTarChecksumOffset || j >= kTarChecksumOffset + 8) sum += d[j];
+  }
+  return sum == stored;
+}
 
 class ArchiveAnalyzer final : public FormatAnalyzer {
  public:
@@ -45,7 +70,8 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
     return d;
   }
   SniffResult Sniff(ByteView data) const override {
-    return (Is7z(data) || IsTar(data)) ? SniffResult::kStrong : SniffResult::kNo;
+    if (Is7z(data) || HasTarMagic(data)) return SniffResult::kStrong;
+    return HasV7TarChecksum(data) ? SniffResult::kWeak : SniffResult::kNo;
   }
 
   void Analyze(ByteView data, AnalysisContext& ctx) const override {
@@ -54,6 +80,13 @@ class ArchiveAnalyzer final : public FormatAnalyzer {
     archive_read_support_format_tar(a.get());
     archive_read_support_format_7zip(a.get());
     archive_read_support_filter_none(a.get());
+    if (!Is7z(data) && data.size() < kTarBlock) {
+      // libarchive reads a short tar as an empty archive; its header is cut, whatever else is wrong.
+      ctx.Emit(fact::kParseError, data.size(), "archive",
+               "tar header truncated: the file ends at byte " + std::to_string(data.size()) + " of the first " +
+                   std::to_string(kTarBlock) + "-byte header block");
+      return;
+    }
     if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK) {
       ctx.Emit(fact::kParseError, 0, "archive", std::string("cannot open archive: ") + archive_error_string(a.get()));
       return;

@@ -3,7 +3,9 @@
 // file. Rather than run libhdf5 -- a large C parser with a long CVE history -- on hostile input, the
 // analyzer checks the signature (at 0 or a power-of-two user-block offset) and parses every embedded
 // Keras JSON object it finds with the bounded JSON parser.
+#include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "src/formats/config/json_guard.h"
 #include "src/formats/keras/keras_config.h"
@@ -38,6 +40,53 @@ size_t MatchObject(std::string_view s, size_t start) {
   return std::string_view::npos;
 }
 
+// Offset of the superblock (at 0 or a power-of-two user-block offset), or npos.
+uint64_t SuperblockAt(ByteView d) {
+  for (uint64_t at = 0; at + sizeof kSignature <= d.size() && at <= (1 << 20); at = at == 0 ? 512 : at * 2) {
+    if (std::memcmp(d.data() + at, kSignature, sizeof kSignature) == 0) return at;
+  }
+  return UINT64_MAX;
+}
+
+uint64_t ReadLe(ByteView d, uint64_t at, uint8_t size) {
+  uint64_t v = 0;
+  for (int i = size - 1; i >= 0; --i) v = (v << 8) | d[at + static_cast<uint64_t>(i)];
+  return v;
+}
+
+// Where the superblock says the file ends (base address + end-of-file address, HDF5 File Format Spec.
+// II.A, versions 0-3). A file shorter than that lost data: its configuration may be among what is missing.
+// kSuperblockCut when the file ends inside those fields; nullopt when they hold values this reader does not
+// interpret (then nothing is claimed).
+constexpr uint64_t kSuperblockCut = UINT64_MAX;
+std::optional<uint64_t> DeclaredEnd(ByteView d, uint64_t sb) {
+  if (sb + 9 > d.size()) return kSuperblockCut;
+  const uint8_t version = d[sb + 8];
+  uint8_t offsets = 0;
+  uint64_t base_at = 0;
+  if (version == 0 || version == 1) {
+    if (sb + 14 > d.size()) return kSuperblockCut;
+    offsets = d[sb + 13];
+    base_at = sb + (version == 0 ? 24 : 28);
+  } else if (version == 2 || version == 3) {
+    if (sb + 10 > d.size()) return kSuperblockCut;
+    offsets = d[sb + 9];
+    base_at = sb + 12;
+  } else {
+    return std::nullopt;
+  }
+  if (offsets != 2 && offsets != 4 && offsets != 8) return std::nullopt;
+  // v0/v1: base, free-space, end-of-file; v2/v3: base, superblock extension, end-of-file.
+  const uint64_t eof_at = base_at + 2 * uint64_t{offsets};
+  if (eof_at + offsets > d.size()) return kSuperblockCut;
+  const uint64_t undefined = offsets == 8 ? UINT64_MAX : (uint64_t{1} << (8 * offsets)) - 1;
+  uint64_t base = ReadLe(d, base_at, offsets);
+  const uint64_t eof = ReadLe(d, eof_at, offsets);
+  if (base == undefined) base = sb;
+  if (eof == undefined || eof >= UINT64_MAX - base) return std::nullopt;
+  return base + eof;
+}
+
 class Hdf5Analyzer final : public FormatAnalyzer {
  public:
   const FormatDescriptor& descriptor() const override {
@@ -57,13 +106,19 @@ class Hdf5Analyzer final : public FormatAnalyzer {
     return d;
   }
   SniffResult Sniff(ByteView d) const override {
-    for (uint64_t at = 0; at + sizeof kSignature <= d.size() && at <= (1 << 20); at = at == 0 ? 512 : at * 2) {
-      if (std::memcmp(d.data() + at, kSignature, sizeof kSignature) == 0) return SniffResult::kStrong;
-    }
-    return SniffResult::kNo;
+    return SuperblockAt(d) != UINT64_MAX ? SniffResult::kStrong : SniffResult::kNo;
   }
 
   void Analyze(ByteView d, AnalysisContext& ctx) const override {
+    const uint64_t sb = SuperblockAt(d);
+    const auto declared_end = DeclaredEnd(d, sb);
+    if (declared_end == kSuperblockCut) {
+      ctx.Emit(fact::kParseError, d.size(), "hdf5", "HDF5 file truncated inside its superblock");
+    } else if (declared_end && *declared_end > d.size()) {
+      ctx.Emit(fact::kParseError, d.size(), "hdf5",
+               "HDF5 file truncated: its superblock says it ends at byte " + std::to_string(*declared_end) +
+                   ", the file has " + std::to_string(d.size()) + " (what is missing was not analysed)");
+    }
     const std::string_view text(reinterpret_cast<const char*>(d.data()), d.size());
     size_t pos = 0;
     while (pos < text.size()) {

@@ -36,6 +36,28 @@ bool HasTag(std::string_view s) {
   return false;
 }
 
+// Where a file cut inside a tag has its last "{{" or "{%": the tag is never closed, nothing after it starts
+// a new line and what follows it is code (a template truncated mid-expression; a stray "{{" in prose or
+// code is followed by more lines or by plain words). npos otherwise.
+size_t CutInsideTag(std::string_view s) {
+  size_t pos = 0;
+  while (true) {
+    const size_t expr = s.find("{{", pos), stmt = s.find("{%", pos);
+    const size_t at = std::min(expr, stmt);
+    if (at == std::string_view::npos) return std::string_view::npos;
+    const size_t end = s.find(at == expr ? "}}" : "%}", at + 2);
+    if (end == std::string_view::npos) {
+      const size_t newline = s.find('\n', at);
+      const bool last_line =
+          newline == std::string_view::npos || s.find_first_not_of(" \t\r\n", newline) == std::string_view::npos;
+      // Code, not a stray brace: an expression that subscripts, calls, filters or walks attributes.
+      const std::string_view code = s.substr(at + 2);
+      return last_line && code.find_first_of("[(|.") != std::string_view::npos ? at : std::string_view::npos;
+    }
+    pos = end + 2;
+  }
+}
+
 class JinjaAnalyzer final : public FormatAnalyzer {
  public:
   const FormatDescriptor& descriptor() const override {
@@ -65,12 +87,21 @@ class JinjaAnalyzer final : public FormatAnalyzer {
     if (first == std::string_view::npos) return SniffResult::kNo;
     const std::string_view start = head.substr(first, 2);
     if (start == "{{" || start == "{%" || start == "{#") return SniffResult::kStrong;
-    return HasTag(head) ? SniffResult::kWeak : SniffResult::kNo;
+    if (HasTag(head)) return SniffResult::kWeak;
+    // A template cut inside its first tag is still a template (a broken one: Analyze says so).
+    return d.size() <= kSniffBytes && CutInsideTag(head) != std::string_view::npos ? SniffResult::kWeak
+                                                                                   : SniffResult::kNo;
   }
 
   void Analyze(ByteView d, AnalysisContext& ctx) const override {
+    // The checker reads an unclosed tag's code to the end, so a payload in a truncated tag is still found.
     for (const auto& issue : gguf::CheckTemplate(AsText(d)))
       ctx.Emit(fact::kJinjaTemplateInjection, 0, "template", issue);
+    if (const size_t at = CutInsideTag(AsText(d)); at != std::string_view::npos) {
+      ctx.Emit(fact::kParseError, at, "jinja",
+               "template ends inside the tag opened at offset " + std::to_string(at) +
+                   " (truncated?); Jinja refuses to load it");
+    }
   }
 };
 

@@ -79,8 +79,10 @@ class Walker {
   void Model(ByteView m) {
     pb::Reader r(m, Offset(m));
     pb::Field f;
+    bool graph = false;
     while (r.Next(f)) {
       if (f.type != pb::kLen) continue;
+      graph |= f.number == 7;
       if (f.number == 7)
         Graph(f.bytes, 0);
       else if (f.number == 25)
@@ -89,6 +91,12 @@ class Walker {
         Metadata(f.bytes);
     }
     Check(r);
+    // onnx.load accepts a model without a graph, onnx.checker and every runtime refuse it: a file cut
+    // before its graph (or stripped of it) is a broken ONNX model, not an empty one.
+    if (!graph && !broken_) {
+      broken_ = true;
+      ctx_.Emit(fact::kParseError, r.position(), "onnx", "onnx: the model has no graph (field 7)");
+    }
   }
 
  private:
@@ -340,14 +348,56 @@ class OnnxAnalyzer final : public FormatAnalyzer {
     pb::Reader r(d);
     pb::Field f;
     if (!r.Next(f) || f.number != 1 || f.value < 1 || f.value > 64) return SniffResult::kNo;
+    const uint64_t ir_version = f.value;
     uint32_t number = 0;
     pb::WireType type = pb::kVarint;
+    size_t header_fields = 0;  // ModelProto fields that precede the graph, each of the right type
+    bool cut = false;
     while (r.PeekTag(number, type)) {
       if (number == 7 && type == pb::kLen) return SniffResult::kStrong;
-      if (!r.Next(f)) break;
+      if (!IsModelHeaderField(number, type)) return SniffResult::kNo;
+      if (!r.Next(f)) {
+        cut = true;  // the field runs past the end of the file
+        break;
+      }
+      if (IsTextField(number) && !LooksLikeText(f.bytes)) return SniffResult::kNo;
+      ++header_fields;
     }
+    // Cut before its graph: ir_version of a real release (3 and up; SavedModel's field 1, its schema version,
+    // is 1) followed by fields of a model header (producer, domain, opsets, ...) up to the end of the data.
+    // Weak: protobuf has no magic.
+    if (ir_version >= 3 && (header_fields > 0 || cut) && (r.error().empty() || cut)) return SniffResult::kWeak;
     return SniffResult::kNo;
   }
+
+ private:
+  // ModelProto fields besides graph (onnx/onnx.proto): producer_name 2, producer_version 3, domain 4,
+  // model_version 5, doc_string 6, opset_import 8, metadata_props 14, training_info 20, functions 25,
+  // configuration 26.
+  static bool IsModelHeaderField(uint32_t number, pb::WireType type) {
+    switch (number) {
+      case 5:
+        return type == pb::kVarint;
+      case 2:
+      case 3:
+      case 4:
+      case 6:
+      case 8:
+      case 14:
+      case 20:
+      case 25:
+      case 26:
+        return type == pb::kLen;
+      default:
+        return false;
+    }
+  }
+  static bool IsTextField(uint32_t number) { return number >= 2 && number <= 4; }
+  static bool LooksLikeText(ByteView b) {
+    return std::none_of(b.begin(), b.end(), [](uint8_t c) { return c < 0x20 && c != '\t' && c != '\n' && c != '\r'; });
+  }
+
+ public:
   void Analyze(ByteView d, AnalysisContext& ctx) const override { Walker(d, ctx).Model(d); }
 };
 

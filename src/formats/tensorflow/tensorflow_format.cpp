@@ -75,34 +75,90 @@ class GraphWalker {
   bool broken_ = false;
 };
 
-// Structural sniffing: protobuf has no magic, so the first fields must look like the message.
-bool LooksLikeSavedModel(ByteView d) {
+// The fields of a message whose end may be cut off: every complete field, then (complete = false) the field
+// the data ends inside, with its payload as far as the data goes (length-delimited fields; empty for the
+// others or when the cut is inside its length). False once `visit` returns false or a tag is malformed.
+template <typename Visit>
+bool VisitPrefix(ByteView d, Visit&& visit) {
   pb::Reader r(d);
   pb::Field f;
-  bool meta = false;
-  while (r.Next(f)) {
-    if (f.number == 2 && f.type == pb::kLen)
-      meta = true;
-    else if (!(f.number == 1 && f.type == pb::kVarint))
-      return false;
+  uint32_t number = 0;
+  pb::WireType type = pb::kVarint;
+  while (r.PeekTag(number, type)) {
+    const uint64_t at = r.position();
+    if (r.Next(f)) {
+      if (!visit(f, true)) return false;
+      continue;
+    }
+    if (type != pb::kVarint && type != pb::kFixed64 && type != pb::kLen && type != pb::kFixed32) return false;
+    f.number = number;
+    f.type = type;
+    f.bytes = {};
+    if (type == pb::kLen) {
+      // Skip the tag and the length varints; what follows is the payload's surviving prefix.
+      uint64_t pos = at;
+      for (int varints = 0; varints < 2 && pos < d.size(); ++varints) {
+        while (pos < d.size() && (d[pos] & 0x80)) ++pos;
+        ++pos;
+      }
+      if (pos < d.size()) f.bytes = d.subspan(pos);
+    }
+    return visit(f, false);
   }
-  return r.error().empty() && meta;
+  return r.error().empty();
+}
+
+// Structural sniffing: protobuf has no magic, so the first fields must look like the message. A file cut
+// short still is one when what survives does (Analyze then reports the truncation as a parse error).
+bool LooksLikeSavedModel(ByteView d) {
+  bool meta = false;
+  const bool ok = VisitPrefix(d, [&](const pb::Field& f, bool complete) {
+    if (f.number == 1 && f.type == pb::kVarint) return complete ? f.value == 1 : true;  // schema version 1
+    if (f.number != 2 || f.type != pb::kLen) return false;
+    if (complete) return meta = true;
+    // Cut inside the MetaGraphDef: its first surviving tag must be one of its (length-delimited) fields
+    // 1..7 (meta_info_def, graph_def, saver_def, collection_def, signature_def, asset_file_def,
+    // object_graph_def).
+    if (f.bytes.empty() || (f.bytes[0] & 7) != pb::kLen || (f.bytes[0] >> 3) < 1 || (f.bytes[0] >> 3) > 7) return false;
+    return meta = true;
+  });
+  return ok && meta;
+}
+
+// A NodeDef (or the surviving start of one): name 1 and op 2 as text; true once its op's tag is seen.
+bool LooksLikeNode(ByteView n, bool complete) {
+  bool has_op = false;
+  const bool ok = VisitPrefix(n, [&](const pb::Field& f, bool whole) {
+    if ((f.number == 1 || f.number == 2) && f.type == pb::kLen) {
+      for (uint8_t c : f.bytes) {
+        if (c < 0x20 || c >= 0x7F) return false;
+      }
+      has_op |= f.number == 2 && (!whole || !f.bytes.empty());
+    }
+    return true;
+  });
+  if (complete) {
+    pb::Reader r(n);
+    pb::Field f;
+    while (r.Next(f)) {
+    }
+    if (!r.error().empty()) return false;
+  }
+  return ok && has_op;
 }
 
 bool LooksLikeGraphDef(ByteView d) {
   if (d.empty() || d[0] != 0x0a) return false;  // node (field 1, length-delimited) first
-  pb::Reader r(d);
-  pb::Field f;
-  if (!r.Next(f) || f.number != 1) return false;
-  pb::Reader node(f.bytes);
-  pb::Field nf;
-  bool has_op = false;
-  while (node.Next(nf)) has_op |= nf.number == 2 && nf.type == pb::kLen && !nf.bytes.empty();
-  if (!node.error().empty() || !has_op) return false;
-  while (r.Next(f)) {
-    if (f.number > 4) return false;
-  }
-  return r.error().empty();
+  bool first = true;
+  return VisitPrefix(d,
+                     [&](const pb::Field& f, bool complete) {
+                       if (first) {
+                         first = false;
+                         return f.number == 1 && LooksLikeNode(f.bytes, complete);
+                       }
+                       return f.number <= 4;
+                     }) &&
+         !first;
 }
 
 class TensorflowAnalyzer final : public FormatAnalyzer {

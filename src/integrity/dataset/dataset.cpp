@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/cancel.h"
 
 namespace modelguard::integrity {
 namespace {
@@ -83,6 +84,7 @@ Result<DatasetManifest> BuildDatasetManifest(const std::string& path, const Data
       bool csv = false;
       const std::string& file_name = single ? path : r.name;
       if (!RecordFile(file_name, csv) || out.records.contains(r.name)) continue;
+      MG_TRY(cancel::Check("hashing records"));  // between files: SIGINT/SIGTERM
       MG_ASSIGN_OR_RETURN(auto digest, HashRecords(single ? fs::path(path) : fs::path(path) / r.name, csv));
       out.records[r.name] = digest;
     }

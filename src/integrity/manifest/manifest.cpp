@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/cancel.h"
 #include "modelguard/core/hash.h"
 
 namespace modelguard::integrity {
@@ -40,6 +41,10 @@ Result<std::vector<uint8_t>> HashRange(const fs::path& path, uint64_t start, uin
   DigestStream stream(Kind(algorithm));
   uint64_t pos = start;
   while (pos < end) {
+    if (cancel::Requested()) {  // SIGINT/SIGTERM: stop within one chunk, not at the end of a 100 GB file
+      ::close(fd);
+      return MakeError(ErrorCode::kLimit, "hashing '" + path.string() + "': " + cancel::Describe());
+    }
     const size_t want = static_cast<size_t>(std::min<uint64_t>(end - pos, buffer.size()));
     const ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(pos));
     if (got < 0 && errno == EINTR) continue;
@@ -130,6 +135,7 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   if (fs::is_directory(fs::status(root, ec))) {
     fs::recursive_directory_iterator it(root, ec), end;
     for (; !ec && it != end; it.increment(ec)) {
+      MG_TRY(cancel::Check("walking '" + model_path + "'"));
       const fs::path relative = it->path().lexically_relative(root);
       if (Ignored(relative, ignores, options.ignore_git)) {
         if (it->is_directory(ec) && !it->is_symlink(ec)) it.disable_recursion_pending();
@@ -203,6 +209,7 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   for (unsigned t = 0; t < std::min<size_t>(jobs, std::max<size_t>(work.size(), 1)); ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
   if (failed) return first_error;
+  MG_TRY(cancel::Check("hashing '" + model_path + "'"));  // a signal after the last chunk: still stop
 
   DigestStream root_stream;
   for (const auto& r : manifest.resources) {

@@ -110,6 +110,9 @@ void WriteTextReport(const ScanReport& report, const ReportOptions& options, std
     if (counts[s]) out << ", " << counts[s] << " " << ToString(s);
   }
   out << "\n";
+  if (!report.complete) {
+    out << "INCOMPLETE: " << report.incomplete_reason << "; files not listed were not scanned\n";
+  }
 }
 
 void WriteJsonReport(const ScanReport& report, std::ostream& out) {
@@ -117,6 +120,8 @@ void WriteJsonReport(const ScanReport& report, std::ostream& out) {
   doc["schema"] = "modelguard.scan/v1";
   doc["tool"] = {{"name", "modelguard"}, {"version", report.tool_version}};
   doc["seconds"] = report.seconds;
+  doc["complete"] = report.complete;
+  if (!report.complete) doc["incomplete_reason"] = report.incomplete_reason;
   ordered_json summary;
   for (Severity s : {Severity::kCritical, Severity::kHigh, Severity::kMedium, Severity::kLow, Severity::kInfo}) {
     size_t n = 0;
@@ -198,6 +203,15 @@ void WriteSarifReport(const ScanReport& report, const std::vector<RuleDescriptio
                    {"semanticVersion", report.tool_version},
                    {"rules", std::move(rule_array)}}}};
   run["results"] = std::move(results);
+  // An interrupted scan is an unsuccessful invocation (SARIF 2.1.0 §3.20.14), with the reason as a
+  // tool execution notification, so a code-scanning upload does not read it as a clean run.
+  ordered_json invocation;
+  invocation["executionSuccessful"] = report.complete;
+  if (!report.complete) {
+    invocation["toolExecutionNotifications"] = ordered_json::array(
+        {{{"level", "error"}, {"message", {{"text", "scan incomplete: " + report.incomplete_reason}}}}});
+  }
+  run["invocations"] = ordered_json::array({std::move(invocation)});
   doc["runs"] = ordered_json::array({std::move(run)});
   out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }

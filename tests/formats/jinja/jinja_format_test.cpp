@@ -27,6 +27,16 @@ TEST(JinjaFormat, TemplatesAreDetectedByContent) {
   EXPECT_EQ(Detected("This directory holds a model.\n"), "none");
   EXPECT_EQ(Detected("{{ unclosed"), "jinja");  // starts with a tag: never JSON
   EXPECT_EQ(Detected("a { b } {{ c"), "none");
+  // Cut inside an expression: still a template (a truncated one); a stray "{{" followed by more lines is not.
+  EXPECT_EQ(Detected("Hello {{ lipsum['__glob' ~ 'als__']['os']."), "jinja");
+  EXPECT_EQ(Detected("x = f'{{' + name.upper()\nprint(x)\n"), "none");
+}
+
+TEST(JinjaFormat, TemplateCutInsideATagIsABrokenTemplateAndStillChecked) {
+  const auto facts = Analyze(Bytes("Hello {{ lipsum['__glob' ~ 'als__']['os'].sys"));
+  EXPECT_TRUE(HasFact(facts, "format", "jinja"));
+  EXPECT_TRUE(HasFact(facts, "parse-error"));
+  EXPECT_TRUE(HasFact(facts, "jinja.template-injection"));
 }
 
 TEST(JinjaFormat, BenignChatTemplateIsCleanAndNotAParseError) {

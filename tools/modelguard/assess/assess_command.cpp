@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "modelguard/assess/assess.h"
+#include "modelguard/core/cancel.h"
 #include "modelguard/core/severity.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -103,6 +104,7 @@ struct AssessArgs {
 };
 
 int RunAssess(AssessArgs& args) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop between attacks, queries and batches; exit 2
   auto& request = args.request;
   request.risks = SplitList(args.attacks);
   request.evasion.attacks = SplitList(args.evasion_attacks);
@@ -154,6 +156,7 @@ struct HardenArgs {
 };
 
 int RunHarden(HardenArgs& args, bool adversarial) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop between training batches; exit 2
   auto& request = args.request;
   if (args.norm != "linf" && args.norm != "l2") return Fail("harden", "--norm takes linf or l2");
   request.training.adversarial.l2 = args.norm == "l2";
