@@ -16,6 +16,7 @@ struct AuditArgs {
 };
 
 int RunAuditVerify(const AuditArgs& args) {
+  if (!CheckInputFile(args.file, "audit verify")) return 2;
   auto check = gateway::VerifyAuditChain(args.file);
   if (!check) {
     std::cerr << "modelguard audit verify: " << check.error().message << "\n";

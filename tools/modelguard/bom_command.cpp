@@ -30,11 +30,10 @@ int RunBom(BomArgs& args) {
     std::cerr << "modelguard bom: " << document.error().message << "\n";
     return 2;
   }
-  std::ofstream file;
-  std::ostream* out = OpenOutput(args.output, file, "bom");
-  if (out == nullptr) return 2;
-  *out << *document;
-  return 0;
+  Output output("bom");
+  if (!output.Open(args.output)) return 2;
+  output.stream() << *document;
+  return output.Close() ? 0 : 2;
 }
 
 }  // namespace

@@ -78,9 +78,13 @@ int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char
     }
   }
   const auto commands = AddCommands(app, table);
-  if (auto exit_code = ParseCommandLine(app, argc, argv)) return *exit_code;
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return FlushStandardOutput() ? *exit_code : 2;
   for (const auto& [command, action] : commands) {
-    if (command->parsed() && action) return action();
+    if (!command->parsed() || !action) continue;
+    const int exit_code = action();
+    // A result that did not reach standard output (a full disk, a closed pipe) is an error whatever the
+    // command found.
+    return FlushStandardOutput() ? exit_code : 2;
   }
   return 2;
 }

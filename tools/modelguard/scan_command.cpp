@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -97,9 +96,9 @@ int RunScan(const ScanArgs& args) {
   }
   Detail() << "modelguard scan: " << report->files.size() << " files in " << report->seconds << " s\n";
 
-  std::ofstream file;
-  std::ostream* out = OpenOutput(args.output, file, "scan");
-  if (out == nullptr) return 2;
+  Output output("scan");
+  if (!output.Open(args.output)) return 2;
+  std::ostream* out = &output.stream();
   switch (*format) {
     case scan::ReportFormat::kText: {
       scan::ReportOptions ro;
@@ -115,11 +114,7 @@ int RunScan(const ScanArgs& args) {
       scan::WriteSarifReport(*report, policy->DescribeRules(), *out);
       break;
   }
-  out->flush();
-  if (!*out) {
-    std::cerr << "modelguard scan: writing the report failed\n";
-    return 2;
-  }
+  if (!output.Close()) return 2;
   return report->CountAtOrAbove(*fail_on) > 0 ? 1 : 0;
 }
 
