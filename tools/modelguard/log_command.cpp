@@ -187,10 +187,10 @@ int RunAudit(const LogArgs& args) {
     std::cout << doc.dump(2) << "\n";
     return audit->ok() ? 0 : 1;
   }
-  std::cout << (audit->ok() ? "log intact" : "LOG TAMPERED") << ": " << log->origin() << ", " << audit->size
-            << " entries, root " << B64(audit->root) << ", " << audit->checkpoints_verified
+  std::cout << (audit->ok() ? "log intact" : "LOG TAMPERED") << ": " << EscapeControlCharacters(log->origin()) << ", "
+            << audit->size << " entries, root " << B64(audit->root) << ", " << audit->checkpoints_verified
             << " signed checkpoints verified\n";
-  for (const auto& p : audit->problems) std::cout << "  problem: " << p << "\n";
+  for (const auto& p : audit->problems) std::cout << "  problem: " << EscapeControlCharacters(p) << "\n";
   return audit->ok() ? 0 : 1;
 }
 

@@ -57,8 +57,9 @@ int RunVerify(const VerifyArgs& args) {
     std::cout << (report->ok() ? "verified" : "VERIFICATION FAILED") << ": "
               << EscapeControlCharacters(args.options.model_path) << "\n";
     std::cout << "  signature: " << (report->signature_valid ? "valid" : "INVALID") << "\n";
-    if (!report->signer.empty()) std::cout << "  signer: " << report->signer << "\n";
-    for (const auto& c : report->checks) std::cout << "  checked: " << c << "\n";
+    // The signer's name comes from the bundle's certificate: escaped like every name in text output.
+    if (!report->signer.empty()) std::cout << "  signer: " << EscapeControlCharacters(report->signer) << "\n";
+    for (const auto& c : report->checks) std::cout << "  checked: " << EscapeControlCharacters(c) << "\n";
     std::cout << "  signed root digest:   " << report->subject_digest << "\n";
     std::cout << "  computed root digest: " << report->computed_digest << "\n";
     PrintDifferences(std::cout, report->differences);

@@ -40,7 +40,7 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string
                                                                LogOpen mode) {
   std::unique_ptr<TransparencyLog> log(new TransparencyLog());
   const bool postgres = path.rfind("postgresql://", 0) == 0 || path.rfind("postgres://", 0) == 0;
-  MG_ASSIGN_OR_RETURN(auto store, postgres ? OpenPostgresStore(path) : OpenSqliteStore(path, mode));
+  MG_ASSIGN_OR_RETURN(auto store, postgres ? OpenPostgresStore(path, mode) : OpenSqliteStore(path, mode));
   log->store_ = std::move(store);
   auto stored_origin = log->store_->GetMeta("origin");
   if (!stored_origin && mode == LogOpen::kExisting)

@@ -35,6 +35,6 @@ class LogStore {
 
 Result<std::unique_ptr<LogStore>> OpenSqliteStore(const std::string& path, LogOpen mode);
 // conninfo: a libpq connection URI (postgresql://...) or keyword string.
-Result<std::unique_ptr<LogStore>> OpenPostgresStore(const std::string& conninfo);
+Result<std::unique_ptr<LogStore>> OpenPostgresStore(const std::string& conninfo, LogOpen mode);
 
 }  // namespace modelguard::integrity
