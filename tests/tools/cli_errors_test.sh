@@ -151,6 +151,17 @@ printf '{"text":"a"}\nnot json\n' > "$tmp/bad.jsonl" && cp "$tmp/bad.jsonl" "$tm
 check redact-in-place-bad-line 2 "$bin" guard redact --input "$tmp/bad.jsonl" --in-place
 expect redact-in-place-bad-line-unchanged cmp -s "$tmp/bad.jsonl" "$tmp/bad.orig"
 
+# Other commands never write their result over a file they read either.
+cp "$fixtures/benign/array.npy" "$tmp/model.npy" && cp "$tmp/model.npy" "$tmp/model.orig"
+check hash-output-is-input 2 "$bin" hash "$tmp/model.npy" -o "$tmp/model.npy"
+check scan-output-is-input 2 "$bin" scan "$tmp/model.npy" -o "$tmp/model.npy"
+check bom-output-is-input 2 "$bin" bom "$tmp/model.npy" --no-scan -o "$tmp/model.npy"
+check bom-output-is-signature 2 "$bin" bom "$tmp/km" --no-scan --signature "$tmp/km/model.sig" -o "$tmp/km/model.sig"
+check data-output-is-input 2 "$bin" data manifest "$tmp/model.npy" -o "$tmp/./model.npy"
+expect outputs-never-replace-inputs cmp -s "$tmp/model.npy" "$tmp/model.orig"
+expect_grep output-is-input-says "is also an input" "$tmp/err"
+cp "$ms/v1.1.0-elliptic-key/model.sig" "$tmp/km/model.sig"
+
 # --- 4. Read-only commands never create files; a missing log is exit 2. ---
 check log-verify-missing 2 "$bin" log verify "$tmp/missing.db"
 expect_grep log-verify-missing-says "no log at" "$tmp/err"

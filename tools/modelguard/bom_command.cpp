@@ -31,7 +31,11 @@ int RunBom(BomArgs& args) {
     return 2;
   }
   Output output("bom");
-  if (!output.Open(args.output)) return 2;
+  std::vector<std::string> inputs = args.options.dataset_manifest_paths;
+  inputs.push_back(args.options.model_path);
+  inputs.push_back(args.options.signature_path);
+  if (!args.options.policy_path.empty()) inputs.push_back(args.options.policy_path);
+  if (!output.Open(args.output, inputs)) return 2;
   output.stream() << *document;
   return output.Close() ? 0 : 2;
 }

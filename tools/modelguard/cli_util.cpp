@@ -100,8 +100,15 @@ class Output::FileBuffer : public std::streambuf {
 Output::Output(const char* command) : command_(command) {}
 Output::~Output() = default;
 
-bool Output::Open(const std::string& path, std::optional<uint32_t> mode) {
+bool Output::Open(const std::string& path, const std::vector<std::string>& inputs, std::optional<uint32_t> mode) {
   if (path.empty() || path == "-") return true;
+  for (const auto& input : inputs) {
+    if (SameFile(path, input)) {
+      std::cerr << "modelguard " << command_ << ": '" << path << "' is also an input ('" << input
+                << "'); write the result elsewhere\n";
+      return false;
+    }
+  }
   auto file = AtomicFile::Create(path, mode);
   if (!file) {
     std::cerr << "modelguard " << command_ << ": " << file.error().message << "\n";

@@ -45,8 +45,11 @@ class Output {
  public:
   explicit Output(const char* command);
   ~Output();
-  // "" or "-": standard output. false after an error message naming the command.
-  bool Open(const std::string& path, std::optional<uint32_t> mode = std::nullopt);
+  // "" or "-": standard output. `inputs`: the files the command reads; a result is never written over one
+  // of them (by any path or link: `hash model.bin -o model.bin` would replace the model). false after an
+  // error message naming the command.
+  bool Open(const std::string& path, const std::vector<std::string>& inputs = {},
+            std::optional<uint32_t> mode = std::nullopt);
   std::ostream& stream() { return file_stream_ ? *file_stream_ : std::cout; }
   // Flushes and, for a file, commits it; false after an error message.
   bool Close();

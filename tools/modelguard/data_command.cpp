@@ -39,7 +39,7 @@ int RunManifest(const DataArgs& args) {
   if (!manifest) return Fail(manifest.error().message);
   const std::string json = integrity::DatasetManifestJson(*manifest);
   Output output("data manifest");
-  if (!output.Open(args.output)) return 2;
+  if (!output.Open(args.output, {args.path})) return 2;
   output.stream() << json;
   if (!output.Close()) return 2;
   if (!args.private_key.empty()) {

@@ -233,7 +233,7 @@ int RunRedact(const GuardArgs& args) {
   if (!args.vault_output.empty()) {
     // The vault holds the originals: written owner-only, from its first byte.
     Output vault_file("guard redact");
-    if (!vault_file.Open(args.vault_output, 0600)) return 2;
+    if (!vault_file.Open(args.vault_output, {args.input}, 0600)) return 2;
     vault_file.stream() << nlohmann::json(vault.entries()).dump(2) << "\n";
     if (!vault_file.Close()) return 2;
     Note() << "modelguard guard redact: vault with " << vault.size() << " entries -> " << args.vault_output << "\n";

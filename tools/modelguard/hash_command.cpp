@@ -30,7 +30,7 @@ int RunHash(const HashArgs& args) {
   Detail() << "modelguard hash: " << manifest->resources.size() << " resources, " << manifest->bytes_hashed
            << " bytes\n";
   Output output("hash");
-  if (!output.Open(args.output)) return 2;
+  if (!output.Open(args.output, {args.path})) return 2;
   std::ostream* out = &output.stream();
   if (args.format == "text") {
     // One line per resource: a name with a newline or an escape sequence is escaped (--format json keeps it).

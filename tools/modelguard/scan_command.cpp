@@ -97,7 +97,7 @@ int RunScan(const ScanArgs& args) {
   Detail() << "modelguard scan: " << report->files.size() << " files in " << report->seconds << " s\n";
 
   Output output("scan");
-  if (!output.Open(args.output)) return 2;
+  if (!output.Open(args.output, args.paths)) return 2;
   std::ostream* out = &output.stream();
   switch (*format) {
     case scan::ReportFormat::kText: {
