@@ -195,6 +195,20 @@ check dir-log-verify 2 "$bin" log verify "$tmp/dir"
 check dir-audit 2 "$bin" audit verify "$tmp/dir"
 check dir-hash-key 2 "$bin" gateway hash-key "$tmp/dir"
 check dir-output 2 "$bin" hash "$tmp/in.jsonl" -o "$tmp/dir"
+for option in --model --signatures; do
+  check "dir-guard$option" 2 "$bin" guard classify "$option" "$tmp/dir" --input "$tmp/in.jsonl"
+  expect_grep "dir-guard$option-says" "is a directory" "$tmp/err"
+done
+check dir-guard-train 2 "$bin" guard train --corpus "$tmp/dir" --output "$tmp/model.mgm"
+expect_grep dir-guard-train-says "is a directory" "$tmp/err"
+check dir-scan-policy 2 "$bin" scan --policy "$tmp/dir" "$tmp/in.jsonl"
+expect_grep dir-scan-policy-says "is a directory" "$tmp/err"
+check dir-bom-policy 2 "$bin" bom "$tmp/km" --no-scan --policy "$tmp/dir"
+check dir-gateway-config 2 "$bin" gateway serve --config "$tmp/dir"
+expect_grep dir-gateway-config-says "is a directory" "$tmp/err"
+check dir-sign-key 2 "$bin" sign key "$tmp/corpus" --private-key "$tmp/dir"
+check dir-trust-root 2 sig_verify "$ms/v1.1.0-sigstore/model.sig" --trust-root "$tmp/dir"
+check dir-log-entry 2 "$bin" log prove "$tmp/ok.db" --entry "$tmp/dir"
 
 # --- 6. Control characters in names are escaped in text output, exact in JSON. ---
 mkdir -p "$tmp/names"

@@ -25,6 +25,7 @@ int RunBom(BomArgs& args) {
     return 2;
   }
   args.options.scan = !args.no_scan;
+  if (!args.options.policy_path.empty() && !CheckInputFile(args.options.policy_path, "bom")) return 2;
   auto document = bom::BuildBom(args.options);
   if (!document) {
     std::cerr << "modelguard bom: " << document.error().message << "\n";

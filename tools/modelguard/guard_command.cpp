@@ -40,6 +40,10 @@ int Fail(const char* command, const std::string& message) {
 }
 
 std::shared_ptr<const guard::Guard> MakeGuard(const GuardArgs& args, const char* command) {
+  const std::string full_command = std::string("guard ") + command;
+  for (const auto& file : {args.model, args.signatures}) {
+    if (!file.empty() && !CheckInputFile(file, full_command.c_str())) return nullptr;
+  }
   guard::GuardOptions options;
   options.model_path = args.model;
   options.signatures_path = args.signatures;
@@ -245,6 +249,7 @@ int RunRedact(const GuardArgs& args) {
 }
 
 int RunTrain(const GuardArgs& args) {
+  if (!CheckInputFile(args.train.corpus_path, "guard train")) return 2;
   auto metadata = guard::TrainInjectionModel(args.train);
   if (!metadata) return Fail("train", metadata.error().message);
   std::cout << metadata->dump(2) << "\n";

@@ -46,6 +46,7 @@ int RunScan(const ScanArgs& args) {
     std::cerr << "modelguard scan: --fail-on must be info, low, medium, high or critical\n";
     return 2;
   }
+  if (!args.policy.empty() && !CheckInputFile(args.policy, "scan")) return 2;
   auto policy = args.policy.empty() ? scan::Policy::Default() : scan::Policy::LoadWithOverrides(args.policy);
   if (!policy) {
     std::cerr << "modelguard scan: " << policy.error().message << "\n";
