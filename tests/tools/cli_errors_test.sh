@@ -236,6 +236,14 @@ expect_no_grep names-scan-raw "$esc" "$tmp/out"
 check names-scan-json 1 "$bin" scan "$tmp/names/$esc.pkl" -f json
 expect_grep names-scan-json-exact 'evil\u001b[2Jname.pkl' "$tmp/out"
 
+# Messages on stderr quote names too: escaped the same way.
+check names-stderr 2 "$bin" hash "$tmp/$(printf 'no\033[2Jsuch')"
+expect_grep names-stderr-escaped 'no\x1b[2Jsuch' "$tmp/err"
+expect_no_grep names-stderr-raw "$(printf '\033[2J')" "$tmp/err"
+check names-stderr-cli11 2 "$bin" scan "$tmp/in.jsonl" "--bogus$(printf '\033[2J')"
+expect_grep names-stderr-cli11-escaped '\x1b[2J' "$tmp/err"
+expect_no_grep names-stderr-cli11-raw "$(printf '\033[2J')" "$tmp/err"
+
 # --- 7. verify with an added symbolic link: the advice names an option verify has. ---
 cp -r "$ms/v1.1.0-elliptic-key" "$tmp/linked" && chmod -R u+w "$tmp/linked" && ln -s signme-1 "$tmp/linked/extra-link"
 check symlink-verify 2 "$bin" verify key "$tmp/linked" --signature "$tmp/linked/model.sig" --public-key "$pub" --ignore ignore-me
