@@ -15,6 +15,8 @@ const nlohmann::json& EmptyArray() {
   return empty;
 }
 
+std::string Name(const std::string& path) { return path.empty() ? std::string("the document") : path; }
+
 std::string MemberPath(const std::string& parent, std::string_view key) {
   return parent.empty() ? std::string(key) : parent + "." + std::string(key);
 }
@@ -45,8 +47,8 @@ const char* JsonTypeName(const nlohmann::json& value) {
 }
 
 Error JsonField::TypeError(std::string_view expected) const {
-  return MakeError(ErrorCode::kParse, (path_.empty() ? std::string("the document") : path_) + ": expected " +
-                                          std::string(expected) + ", got " + JsonTypeName(*value_));
+  return MakeError(ErrorCode::kParse,
+                   Name(path_) + ": expected " + std::string(expected) + ", got " + JsonTypeName(*value_));
 }
 
 Result<JsonField> JsonField::Object() const {
@@ -71,10 +73,12 @@ Result<uint64_t> JsonField::Unsigned(bool from_string) const {
     uint64_t out = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
     if (error == std::errc() && end == text.data() + text.size() && !text.empty()) return out;
-    return MakeError(ErrorCode::kParse, path_ + ": '" + text + "' is not a non-negative integer");
+    return MakeError(ErrorCode::kParse, Name(path_) + ": '" + text + "' is not a non-negative integer");
   }
-  if (value_->is_number_integer()) return MakeError(ErrorCode::kParse, path_ + ": expected a non-negative integer");
-  if (value_->is_number_float()) return MakeError(ErrorCode::kParse, path_ + ": expected an integer, got a fraction");
+  if (value_->is_number_integer())
+    return MakeError(ErrorCode::kParse, Name(path_) + ": expected a non-negative integer");
+  if (value_->is_number_float())
+    return MakeError(ErrorCode::kParse, Name(path_) + ": expected an integer, got a fraction");
   return TypeError(from_string ? "integer or integer string" : "integer");
 }
 
