@@ -15,6 +15,8 @@
 #include <random>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/io.h"
+#include "modelguard/core/json_fields.h"
 #include "modelguard/core/version.h"
 #include "modelguard/integrity/dataset.h"
 #include "modelguard/integrity/manifest.h"
@@ -280,11 +282,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
   ojson depends = ojson::array();
   for (const auto& name : facts.datasets) dataset_refs.push_back({{"type", "dataset"}, {"name", name}});
   for (const auto& path : options.dataset_manifest_paths) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return MakeError(ErrorCode::kIo, "cannot read dataset manifest '" + path + "'");
-    MG_ASSIGN_OR_RETURN_CONTEXT(auto dataset,
-                                integrity::ParseDatasetManifest(std::string(std::istreambuf_iterator<char>(in), {})),
-                                "'" + path + "': ");
+    MG_ASSIGN_OR_RETURN_CONTEXT(auto text, ReadFile(path), "dataset manifest: ");
+    MG_ASSIGN_OR_RETURN_CONTEXT(auto dataset, integrity::ParseDatasetManifest(text), "'" + path + "': ");
     const std::string ref = "dataset:" + dataset.name;
     uint64_t records = 0;
     for (const auto& [file, digest] : dataset.records) records += digest.count;
@@ -312,21 +311,25 @@ Result<std::string> BuildBom(const BomOptions& options) {
   if (!card.empty()) model["modelCard"] = std::move(card);
 
   if (!options.signature_path.empty()) {
-    std::ifstream in(options.signature_path, std::ios::binary);
-    if (!in) return MakeError(ErrorCode::kIo, "cannot read signature '" + options.signature_path + "'");
-    const auto bundle = nlohmann::json::parse(in, nullptr, false);
+    // The bundle is only read for the digest it signs (verify checks it); a field of the wrong type on the
+    // way there is an error naming it.
+    MG_ASSIGN_OR_RETURN_CONTEXT(auto text, ReadFile(options.signature_path), "signature: ");
+    const std::string in_signature = "signature '" + options.signature_path + "': ";
+    const auto bundle = nlohmann::json::parse(text, nullptr, false);
     std::string signed_digest;
     if (!bundle.is_discarded() && bundle.is_object() && bundle.contains("dsseEnvelope")) {
-      const auto payload = nlohmann::json::parse(
-          [&] {
-            std::string b64 = bundle["dsseEnvelope"].value("payload", "");
-            auto decoded = Base64Decode(b64);
-            return decoded.value_or("");
-          }(),
-          nullptr, false);
-      if (payload.is_object() && payload.contains("subject") && payload["subject"].is_array() &&
-          !payload["subject"].empty()) {
-        signed_digest = payload["subject"][0].value("digest", nlohmann::json::object()).value("sha256", "");
+      const JsonField root(bundle);
+      MG_ASSIGN_OR_RETURN_CONTEXT(auto envelope, root.ObjectOr("dsseEnvelope"), in_signature);
+      MG_ASSIGN_OR_RETURN_CONTEXT(const std::string b64, envelope.StringOr("payload", ""), in_signature);
+      const auto payload = nlohmann::json::parse(Base64Decode(b64).value_or(""), nullptr, false);
+      if (payload.is_object()) {
+        const std::string in_payload = in_signature + "the DSSE payload: ";
+        const JsonField statement(payload);
+        MG_ASSIGN_OR_RETURN_CONTEXT(auto subjects, statement.ElementsOr("subject"), in_payload);
+        if (!subjects.empty()) {
+          MG_ASSIGN_OR_RETURN_CONTEXT(auto digest, subjects[0].ObjectOr("digest"), in_payload);
+          MG_ASSIGN_OR_RETURN_CONTEXT(signed_digest, digest.StringOr("sha256", ""), in_payload);
+        }
       }
     }
     model["externalReferences"] =

@@ -62,42 +62,149 @@ Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
+  MG_ASSIGN_OR_RETURN(auto file, AtomicFile::Create(path));
+  MG_TRY(file.Write(bytes));
+  return file.Commit();
+}
+
+Result<AtomicFile> AtomicFile::Create(const std::string& path_given, std::optional<uint32_t> mode) {
+  AtomicFile file;
+  // Through a symbolic link the file it names is replaced, as a shell redirection writes through it; the
+  // link stays a link.
+  std::string path = path_given;
+  struct stat link {};
+  if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    std::error_code ec;
+    const auto target = std::filesystem::weakly_canonical(path, ec);
+    if (!ec) path = target.string();
+  }
+  file.path_ = path;
+  file.mode_ = mode;
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0;
   if (exists && S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIo, "'" + path + "' is a directory");
   if (exists && !S_ISREG(st.st_mode)) {
     // A device, FIFO or terminal: there is nothing to replace, so write straight into it.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return MakeError(ErrorCode::kIo, SystemError("cannot write", path));
-    Status written = WriteAll(fd, bytes, path);
-    if (::close(fd) != 0 && written) return MakeError(ErrorCode::kIo, SystemError("cannot write", path));
-    return written;
+    file.fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (file.fd_ < 0) return MakeError(ErrorCode::kIo, SystemError("cannot write", path));
+    file.mode_.reset();  // never chmod a device
+    return file;
   }
+  if (exists && !mode) file.mode_ = st.st_mode & 07777;  // a replaced file keeps its permissions
   const std::filesystem::path target(path);
   const std::string directory = target.has_parent_path() ? target.parent_path().string() : ".";
   // O_EXCL with mode 0666 lets the umask apply as it would to any new file (mkstemp would give 0600, and
-  // reading the umask means changing it, which races with other threads).
+  // reading the umask means changing it, which races with other threads). A file of secrets starts
+  // owner-only, so no other reader can open it before the chmod.
   static std::atomic<uint64_t> counter{0};
-  std::string temporary;
-  int fd = -1;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    temporary =
+  const mode_t create_mode = mode ? 0600 : 0666;
+  for (int attempt = 0; attempt < 100 && file.fd_ < 0; ++attempt) {
+    file.temporary_ =
         (std::filesystem::path(directory) / ("." + target.filename().string() + "." + std::to_string(::getpid()) + "." +
                                              std::to_string(counter++) + ".tmp"))
             .string();
-    fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST) break;
+    file.fd_ = ::open(file.temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, create_mode);
+    if (file.fd_ < 0 && errno != EEXIST) break;
   }
-  if (fd < 0) return MakeError(ErrorCode::kIo, SystemError("cannot create a file in", directory));
-  Status status = WriteAll(fd, bytes, path);
-  if (status && exists) ::fchmod(fd, st.st_mode & 07777);  // a replaced file keeps its permissions
-  if (status && ::fsync(fd) != 0) status = MakeError(ErrorCode::kIo, SystemError("cannot flush", path));
-  if (::close(fd) != 0 && status) status = MakeError(ErrorCode::kIo, SystemError("cannot write", path));
-  if (status && ::rename(temporary.c_str(), path.c_str()) != 0) {
-    status = MakeError(ErrorCode::kIo, SystemError("cannot replace", path));
+  if (file.fd_ < 0) {
+    file.temporary_.clear();
+    return MakeError(ErrorCode::kIo, SystemError("cannot create a file in", directory));
   }
-  if (!status) ::unlink(temporary.c_str());
+  return file;
+}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : path_(std::move(other.path_)), temporary_(std::move(other.temporary_)), fd_(other.fd_), mode_(other.mode_) {
+  other.fd_ = -1;
+  other.temporary_.clear();
+}
+
+AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
+  if (this != &other) {
+    Abandon();
+    path_ = std::move(other.path_);
+    temporary_ = std::move(other.temporary_);
+    fd_ = other.fd_;
+    mode_ = other.mode_;
+    other.fd_ = -1;
+    other.temporary_.clear();
+  }
+  return *this;
+}
+
+AtomicFile::~AtomicFile() { Abandon(); }
+
+void AtomicFile::Abandon() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!temporary_.empty()) ::unlink(temporary_.c_str());
+  temporary_.clear();
+}
+
+Status AtomicFile::Write(std::string_view bytes) {
+  if (fd_ < 0) return MakeError(ErrorCode::kIo, "'" + path_ + "' is already closed");
+  return WriteAll(fd_, bytes, path_);
+}
+
+Status AtomicFile::Commit() {
+  if (fd_ < 0) return MakeError(ErrorCode::kIo, "'" + path_ + "' is already closed");
+  Status status = Ok{};
+  if (mode_ && ::fchmod(fd_, *mode_) != 0) status = MakeError(ErrorCode::kIo, SystemError("cannot chmod", path_));
+  // fsync on a device or pipe may say EINVAL; only a file being replaced needs to reach the disk.
+  if (status && !temporary_.empty() && ::fsync(fd_) != 0)
+    status = MakeError(ErrorCode::kIo, SystemError("cannot flush", path_));
+  const int closed = ::close(fd_);
+  fd_ = -1;
+  if (closed != 0 && status) status = MakeError(ErrorCode::kIo, SystemError("cannot write", path_));
+  if (status && !temporary_.empty()) {
+    if (::rename(temporary_.c_str(), path_.c_str()) != 0)
+      status = MakeError(ErrorCode::kIo, SystemError("cannot replace", path_));
+    else
+      temporary_.clear();
+  }
+  Abandon();  // removes the temporary file when something failed
   return status;
+}
+
+std::string EscapeControlCharacters(std::string_view name) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(name.size());
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char ch = name[i];
+    const auto c = static_cast<unsigned char>(ch);
+    // C1 controls spelled in UTF-8 (U+0080..U+009F, among them CSI U+009B) drive some terminals too.
+    if (c == 0xc2 && i + 1 < name.size() && (static_cast<unsigned char>(name[i + 1]) & 0xe0) == 0x80) {
+      const auto next = static_cast<unsigned char>(name[++i]);
+      out += "\\u00";
+      out += kHex[next >> 4];
+      out += kHex[next & 0xf];
+      continue;
+    }
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\x";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out;
 }
 
 }  // namespace modelguard

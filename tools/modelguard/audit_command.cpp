@@ -3,6 +3,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/io.h"
 #include "modelguard/gateway/audit.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -16,6 +17,7 @@ struct AuditArgs {
 };
 
 int RunAuditVerify(const AuditArgs& args) {
+  if (!CheckInputFile(args.file, "audit verify")) return 2;
   auto check = gateway::VerifyAuditChain(args.file);
   if (!check) {
     std::cerr << "modelguard audit verify: " << check.error().message << "\n";
@@ -30,7 +32,7 @@ int RunAuditVerify(const AuditArgs& args) {
   } else {
     std::cout << (check->problems.empty() ? "audit chain intact" : "AUDIT CHAIN BROKEN") << ": " << check->events
               << " events\n";
-    for (const auto& p : check->problems) std::cout << "  problem: " << p << "\n";
+    for (const auto& p : check->problems) std::cout << "  problem: " << EscapeControlCharacters(p) << "\n";
   }
   return check->problems.empty() ? 0 : 1;
 }

@@ -25,16 +25,20 @@ int RunBom(BomArgs& args) {
     return 2;
   }
   args.options.scan = !args.no_scan;
+  if (!args.options.policy_path.empty() && !CheckInputFile(args.options.policy_path, "bom")) return 2;
   auto document = bom::BuildBom(args.options);
   if (!document) {
     std::cerr << "modelguard bom: " << document.error().message << "\n";
     return 2;
   }
-  std::ofstream file;
-  std::ostream* out = OpenOutput(args.output, file, "bom");
-  if (out == nullptr) return 2;
-  *out << *document;
-  return 0;
+  Output output("bom");
+  std::vector<std::string> inputs = args.options.dataset_manifest_paths;
+  inputs.push_back(args.options.model_path);
+  inputs.push_back(args.options.signature_path);
+  if (!args.options.policy_path.empty()) inputs.push_back(args.options.policy_path);
+  if (!output.Open(args.output, inputs)) return 2;
+  output.stream() << *document;
+  return output.Close() ? 0 : 2;
 }
 
 }  // namespace

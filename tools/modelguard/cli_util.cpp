@@ -1,6 +1,13 @@
 #include "tools/modelguard/cli_util.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
+
+#include "modelguard/core/io.h"
 
 namespace modelguard::cli {
 namespace {
@@ -58,14 +65,104 @@ void AddVerbosityFlags(CLI::App* command) {
 std::ostream& Note() { return Quiet() ? NullStream() : std::cerr; }
 std::ostream& Detail() { return Verbose() ? std::cerr : NullStream(); }
 
-std::ostream* OpenOutput(const std::string& path, std::ofstream& file, const char* command) {
-  if (path.empty()) return &std::cout;
-  file.open(path);
-  if (!file) {
-    std::cerr << "modelguard " << command << ": cannot write '" << path << "'\n";
-    return nullptr;
+// Buffers what the command writes and hands it to the AtomicFile in large pieces, keeping the first error.
+class Output::FileBuffer : public std::streambuf {
+ public:
+  explicit FileBuffer(AtomicFile file) : file_(std::move(file)) { setp(buffer_, buffer_ + sizeof buffer_); }
+  Status Commit() {
+    if (sync() != 0) return error_;
+    return file_.Commit();
   }
-  return &file;
+
+ protected:
+  int overflow(int c) override {
+    if (sync() != 0) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  int sync() override {
+    if (!error_) return -1;
+    const auto pending = static_cast<size_t>(pptr() - pbase());
+    if (pending) error_ = file_.Write({pbase(), pending});
+    setp(buffer_, buffer_ + sizeof buffer_);
+    return error_ ? 0 : -1;
+  }
+
+ private:
+  AtomicFile file_;
+  Status error_ = Ok{};
+  char buffer_[1 << 16];
+};
+
+Output::Output(const char* command) : command_(command) {}
+Output::~Output() = default;
+
+bool Output::Open(const std::string& path, const std::vector<std::string>& inputs, std::optional<uint32_t> mode) {
+  if (path.empty() || path == "-") return true;
+  for (const auto& input : inputs) {
+    if (SameFile(path, input)) {
+      std::cerr << "modelguard " << command_ << ": '" << path << "' is also an input ('" << input
+                << "'); write the result elsewhere\n";
+      return false;
+    }
+  }
+  auto file = AtomicFile::Create(path, mode);
+  if (!file) {
+    std::cerr << "modelguard " << command_ << ": " << file.error().message << "\n";
+    return false;
+  }
+  buffer_ = std::make_unique<FileBuffer>(std::move(*file));
+  file_stream_ = std::make_unique<std::ostream>(buffer_.get());
+  return true;
+}
+
+bool Output::Close() {
+  if (!buffer_) return FlushStandardOutput();
+  auto committed = buffer_->Commit();
+  file_stream_.reset();
+  buffer_.reset();
+  if (!committed) {
+    std::cerr << "modelguard " << command_ << ": " << committed.error().message << "\n";
+    return false;
+  }
+  return true;
+}
+
+bool FlushStandardOutput() {
+  errno = 0;
+  std::cout.flush();
+  const bool flushed = std::fflush(stdout) == 0;
+  const int error = errno;
+  if (std::cout && flushed && !std::ferror(stdout)) return true;
+  std::cerr << "modelguard: cannot write to standard output"
+            << (error ? std::string(": ") + std::strerror(error) : std::string()) << "\n";
+  // Said once: later checks of the same stream stay quiet.
+  std::cout.clear();
+  std::clearerr(stdout);
+  return false;
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  struct stat sa {
+  }, sb{};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+bool CheckInputFile(const std::string& path, const char* command) {
+  if (path == "-") return true;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    std::cerr << "modelguard " << command << ": cannot read '" << path << "': " << std::strerror(errno) << "\n";
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    std::cerr << "modelguard " << command << ": '" << path << "' is a directory, not a file\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace modelguard::cli

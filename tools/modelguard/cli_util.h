@@ -1,8 +1,11 @@
 #pragma once
 // Helpers every subcommand shares, so options, help and output look the same across commands.
 #include <CLI/CLI.hpp>
-#include <fstream>
+#include <cstdint>
 #include <initializer_list>
+#include <iostream>
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -34,8 +37,39 @@ std::ostream& Note();
 // stderr under --verbose only.
 std::ostream& Detail();
 
-// The stream for --output: stdout when `path` is empty, else `file` opened on it. nullptr (with a message
-// on stderr naming `command`) when the file cannot be written.
-std::ostream* OpenOutput(const std::string& path, std::ofstream& file, const char* command);
+// Where a command's result goes: standard output, or with -o/--output FILE that file, replaced atomically
+// (core's AtomicFile) so a failed write never leaves part of a result at the target. Close() says whether
+// everything was written; a command returns 2 when it did not. Standard output is checked once for every
+// command after it ran (RunCommandLine), so a full disk or closed pipe there is exit 2 as well.
+class Output {
+ public:
+  explicit Output(const char* command);
+  ~Output();
+  // "" or "-": standard output. `inputs`: the files the command reads; a result is never written over one
+  // of them (by any path or link: `hash model.bin -o model.bin` would replace the model). false after an
+  // error message naming the command.
+  bool Open(const std::string& path, const std::vector<std::string>& inputs = {},
+            std::optional<uint32_t> mode = std::nullopt);
+  std::ostream& stream() { return file_stream_ ? *file_stream_ : std::cout; }
+  // Flushes and, for a file, commits it; false after an error message.
+  bool Close();
+
+ private:
+  class FileBuffer;
+  const char* command_;
+  std::unique_ptr<FileBuffer> buffer_;
+  std::unique_ptr<std::ostream> file_stream_;
+};
+
+// Flushes standard output; false (after a message naming the error) when something written to it was lost.
+bool FlushStandardOutput();
+
+// Whether two paths name the same existing file (device and inode: through links and other spellings), so
+// a command can refuse to write its result over its own input.
+bool SameFile(const std::string& a, const std::string& b);
+
+// An error (with a message naming the command) unless `path` can be read as a file: "-" (stdin) and
+// regular files pass; directories and missing paths do not.
+bool CheckInputFile(const std::string& path, const char* command);
 
 }  // namespace modelguard::cli

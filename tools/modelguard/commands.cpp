@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "modelguard/core/io.h"
 #include "tools/modelguard/cli_util.h"
 
 namespace modelguard::cli {
@@ -26,6 +27,47 @@ void ApplyConventions(CLI::App* command) {
   }
   for (CLI::App* sub : subcommands) ApplyConventions(sub);
 }
+
+// std::cerr carries messages, which quote file names, archive members and bundle fields: control characters
+// other than newline and tab (and the UTF-8 C1 controls) are escaped as in text reports, so such a name
+// cannot drive the terminal. (Intended terminal control, scan's progress line, is written with stdio.)
+class EscapingBuffer : public std::streambuf {
+ public:
+  explicit EscapingBuffer(std::streambuf* target) : target_(target) {}
+
+ protected:
+  int overflow(int c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    const auto byte = static_cast<unsigned char>(c);
+    if (pending_c2_) {
+      pending_c2_ = false;
+      if ((byte & 0xe0) == 0x80) return Put(EscapeControlCharacters(std::string{'\xc2', static_cast<char>(byte)}), c);
+      if (target_->sputc('\xc2') == traits_type::eof()) return traits_type::eof();
+    }
+    if (byte == 0xc2) {
+      pending_c2_ = true;
+      return c;
+    }
+    if ((byte < 0x20 && byte != '\n' && byte != '\t') || byte == 0x7f)
+      return Put(EscapeControlCharacters(std::string(1, static_cast<char>(byte))), c);
+    return target_->sputc(static_cast<char>(byte)) == traits_type::eof() ? traits_type::eof() : c;
+  }
+  int sync() override {
+    if (pending_c2_ && target_->sputc('\xc2') == traits_type::eof()) return -1;
+    pending_c2_ = false;
+    return target_->pubsync();
+  }
+
+ private:
+  int Put(const std::string& text, int c) {
+    return target_->sputn(text.data(), static_cast<std::streamsize>(text.size())) ==
+                   static_cast<std::streamsize>(text.size())
+               ? c
+               : traits_type::eof();
+  }
+  std::streambuf* target_;
+  bool pending_c2_ = false;
+};
 
 int RunHelperBinary(const char* binary, char** argv) {
   std::error_code error;
@@ -71,6 +113,8 @@ std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
 }
 
 int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char** argv) {
+  static EscapingBuffer escaping(std::cerr.rdbuf());
+  std::cerr.rdbuf(&escaping);
   if (argc > 1) {
     for (const Command& entry : table) {
       if (entry.helper_binary != nullptr && std::strcmp(argv[1], entry.name) == 0)
@@ -78,9 +122,13 @@ int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char
     }
   }
   const auto commands = AddCommands(app, table);
-  if (auto exit_code = ParseCommandLine(app, argc, argv)) return *exit_code;
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return FlushStandardOutput() ? *exit_code : 2;
   for (const auto& [command, action] : commands) {
-    if (command->parsed() && action) return action();
+    if (!command->parsed() || !action) continue;
+    const int exit_code = action();
+    // A result that did not reach standard output (a full disk, a closed pipe) is an error whatever the
+    // command found.
+    return FlushStandardOutput() ? exit_code : 2;
   }
   return 2;
 }

@@ -1,4 +1,3 @@
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -41,10 +40,10 @@ int RunManifest(const DataArgs& args) {
   auto manifest = integrity::BuildDatasetManifest(args.path, dataset_options);
   if (!manifest) return Fail(manifest.error().message);
   const std::string json = integrity::DatasetManifestJson(*manifest);
-  std::ofstream file;
-  std::ostream* out = OpenOutput(args.output, file, "data manifest");
-  if (out == nullptr) return 2;
-  *out << json;
+  Output output("data manifest");
+  if (!output.Open(args.output, {args.path})) return 2;
+  output.stream() << json;
+  if (!output.Close()) return 2;
   if (!args.private_key.empty()) {
     auto pem = ReadFile(args.private_key);
     if (!pem) return Fail(pem.error().message);
@@ -52,7 +51,7 @@ int RunManifest(const DataArgs& args) {
     if (!bundle) return Fail(bundle.error().message);
     const std::string signature =
         args.signature.empty() ? (args.output.empty() ? "dataset.sig" : args.output + ".sig") : args.signature;
-    std::ofstream(signature, std::ios::binary) << *bundle;
+    if (auto written = WriteFileAtomic(signature, *bundle); !written) return Fail(written.error().message);
     Note() << "signed manifest -> " << signature << "\n";
   }
   Note() << manifest->files.resources.size() << " files, " << manifest->files.bytes_hashed << " bytes, "
@@ -70,6 +69,9 @@ int RunVerify(const DataArgs& args) {
     auto pem = ReadFile(args.public_key);
     if (!bundle || !pem) return Fail(!bundle ? bundle.error().message : pem.error().message);
     auto payload = integrity::VerifyPayloadBundle(*bundle, integrity::kDatasetManifestPayloadType, *pem);
+    // A bundle that cannot be read is an error in the input; one that does not verify a failed check.
+    if (!payload && payload.error().code == ErrorCode::kParse)
+      return Fail("'" + args.signature + "': " + payload.error().message);
     if (!payload) {
       std::cout << "VERIFICATION FAILED: " << args.path << "\n  signature: " << payload.error().message << "\n";
       return 1;
@@ -94,6 +96,7 @@ int RunVerify(const DataArgs& args) {
   if (!expected) return Fail(expected.error().message);
   auto options = integrity::OptionsOf(*expected);
   options.files.ignore_paths = args.manifest.ignore;
+  options.files.symlink_advice = "remove it, or leave it out with --ignore";
   for (const auto& own : {args.manifest_path, args.signature}) {
     if (!own.empty()) options.files.ignore_paths.push_back(own);
   }
@@ -111,10 +114,10 @@ int RunVerify(const DataArgs& args) {
     doc["records"] = comparison.records;
     std::cout << doc.dump(2) << "\n";
   } else {
-    std::cout << (ok ? "verified" : "VERIFICATION FAILED") << ": " << args.path << " ("
+    std::cout << (ok ? "verified" : "VERIFICATION FAILED") << ": " << EscapeControlCharacters(args.path) << " ("
               << actual->files.resources.size() << " files)\n";
     PrintDifferences(std::cout, comparison.files);
-    for (const auto& r : comparison.records) std::cout << "  records: " << r << "\n";
+    for (const auto& r : comparison.records) std::cout << "  records: " << EscapeControlCharacters(r) << "\n";
   }
   return ok ? 0 : 1;
 }

@@ -17,6 +17,7 @@ struct GatewayArgs {
 };
 
 int RunServe(const GatewayArgs& args) {
+  if (!CheckInputFile(args.config, "gateway")) return 2;
   auto loader = std::make_shared<gateway::ConfigLoader>();
   auto config = loader->Load(args.config);
   if (!config) {

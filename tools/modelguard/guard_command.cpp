@@ -1,11 +1,11 @@
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/io.h"
 #include "modelguard/guard/guard.h"
 #include "modelguard/guard/train.h"
 #include "tools/modelguard/cli_util.h"
@@ -28,6 +28,7 @@ struct GuardArgs {
   bool timing = false;
   bool no_pii = false;
   bool no_secrets = false;
+  bool in_place = false;
   std::string vault_output;
   std::vector<std::string> allow;  // ENTITY=value
   guard::TrainRequest train;
@@ -39,6 +40,10 @@ int Fail(const char* command, const std::string& message) {
 }
 
 std::shared_ptr<const guard::Guard> MakeGuard(const GuardArgs& args, const char* command) {
+  const std::string full_command = std::string("guard ") + command;
+  for (const auto& file : {args.model, args.signatures}) {
+    if (!file.empty() && !CheckInputFile(file, full_command.c_str())) return nullptr;
+  }
   guard::GuardOptions options;
   options.model_path = args.model;
   options.signatures_path = args.signatures;
@@ -85,20 +90,34 @@ InputLine ParseLine(const std::string& line, const GuardArgs& args) {
 }
 
 struct Streams {
+  explicit Streams(const char* command) : output(command) {}
   std::ifstream in_file;
-  std::ofstream out_file;
   std::istream* in = &std::cin;
-  std::ostream* out = &std::cout;
+  Output output;
+  std::ostream& out() { return output.stream(); }
 };
 
+// The input must be a file (or stdin), and the output may only replace it with --in-place: results are
+// written to a temporary file and renamed, so replacing the input is safe, but never by accident.
 bool OpenStreams(const GuardArgs& args, Streams& streams, const char* command) {
+  const std::string full_command = std::string("guard ") + command;
+  if (!CheckInputFile(args.input, full_command.c_str())) return false;
+  std::string output = args.output;
+  if (args.in_place) {
+    if (args.input == "-") return Fail(command, "--in-place needs --input FILE") == 0;
+    if (!output.empty() && !SameFile(output, args.input))
+      return Fail(command, "--in-place writes the result to --input; leave out --output") == 0;
+    output = args.input;
+  } else if (!output.empty() && args.input != "-" && SameFile(output, args.input)) {
+    return Fail(command, std::string("--output '") + output + "' is the --input file" +
+                             (std::string(command) == "redact" ? "; pass --in-place to replace it" : "")) == 0;
+  }
   if (args.input != "-") {
     streams.in_file.open(args.input, std::ios::binary);
     if (!streams.in_file) return Fail(command, "cannot read '" + args.input + "'") == 0;
     streams.in = &streams.in_file;
   }
-  streams.out = OpenOutput(args.output, streams.out_file, command);
-  return streams.out != nullptr;
+  return streams.output.Open(output);
 }
 
 int RunClassify(const GuardArgs& args) {
@@ -108,7 +127,7 @@ int RunClassify(const GuardArgs& args) {
     return Fail("classify", "--fail-on must be block, flag or never");
   auto guard = MakeGuard(args, "classify");
   if (!guard) return 2;
-  Streams streams;
+  Streams streams("guard classify");
   if (!OpenStreams(args, streams, "classify")) return 2;
   std::string line;
   size_t number = 0, errors = 0, flagged = 0, blocked = 0;
@@ -145,8 +164,10 @@ int RunClassify(const GuardArgs& args) {
       flagged += assessment.verdict == guard::Verdict::kFlag;
       blocked += assessment.verdict == guard::Verdict::kBlock;
     }
-    *streams.out << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    streams.out() << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
+  if (streams.in->bad()) return Fail("classify", "cannot read '" + args.input + "'");
+  if (!streams.output.Close()) return 2;
   Note() << "modelguard guard classify: " << number << " lines, " << blocked << " block, " << flagged << " flag, "
          << errors << " errors\n";
   if (errors) return 2;
@@ -162,7 +183,7 @@ int RunRedact(const GuardArgs& args) {
     return Fail("redact", "--mode vault needs --vault-output FILE");
   auto guard = MakeGuard(args, "redact");
   if (!guard) return 2;
-  Streams streams;
+  Streams streams("guard redact");
   if (!OpenStreams(args, streams, "redact")) return 2;
   guard::Vault vault;
   size_t redacted = 0, errors = 0, number = 0;
@@ -177,14 +198,15 @@ int RunRedact(const GuardArgs& args) {
   };
   if (args.plain) {
     // Plain text is redacted as a whole, so entities spanning lines (PEM blocks) are found.
-    std::string text(std::istreambuf_iterator<char>(*streams.in), {});
-    std::string clean = redact(text);
+    auto text = ReadFile(args.input);
+    if (!text) return Fail("redact", text.error().message);
+    std::string clean = redact(*text);
     // Output that may still hold personal data or credentials is not output at all.
     if (incomplete)
       return Fail("redact",
                   "the input is too large or too dense to redact completely (more than 1 MiB, or more candidates than "
                   "one scan keeps); split it");
-    *streams.out << clean;
+    streams.out() << clean;
   } else {
     std::string line;
     while (std::getline(*streams.in, line)) {
@@ -204,26 +226,30 @@ int RunRedact(const GuardArgs& args) {
         continue;
       }
       input.object[args.field] = std::move(clean);
-      *streams.out << input.object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      streams.out() << input.object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     }
   }
+  if (streams.in->bad()) return Fail("redact", "cannot read '" + args.input + "'");
+  // Dropped lines are the user's data: the input is only replaced when every line was redacted.
+  if (args.in_place && errors)
+    return Fail("redact", std::to_string(errors) + " lines could not be redacted; '" + args.input + "' is unchanged");
+  // The vault goes first: with --in-place the originals must be safe before the input is replaced.
   if (!args.vault_output.empty()) {
-    // The vault holds the originals: written owner-only.
-    std::ofstream vault_file(args.vault_output, std::ios::trunc);
-    if (!vault_file) return Fail("redact", "cannot write '" + args.vault_output + "'");
-    std::error_code ignored;
-    std::filesystem::permissions(args.vault_output,
-                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace, ignored);
-    vault_file << nlohmann::json(vault.entries()).dump(2) << "\n";
+    // The vault holds the originals: written owner-only, from its first byte.
+    Output vault_file("guard redact");
+    if (!vault_file.Open(args.vault_output, {args.input}, 0600)) return 2;
+    vault_file.stream() << nlohmann::json(vault.entries()).dump(2) << "\n";
+    if (!vault_file.Close()) return 2;
     Note() << "modelguard guard redact: vault with " << vault.size() << " entries -> " << args.vault_output << "\n";
   }
+  if (!streams.output.Close()) return 2;
   nlohmann::ordered_json summary = {{"redacted", redacted}, {"by_entity", by_entity}, {"errors", errors}};
   Note() << "modelguard guard redact: " << summary.dump() << "\n";
   return errors ? 2 : 0;
 }
 
 int RunTrain(const GuardArgs& args) {
+  if (!CheckInputFile(args.train.corpus_path, "guard train")) return 2;
   auto metadata = guard::TrainInjectionModel(args.train);
   if (!metadata) return Fail("train", metadata.error().message);
   std::cout << metadata->dump(2) << "\n";
@@ -262,7 +288,10 @@ Action AddGuard(CLI::App& command) {
            "0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage");
   CLI::App* redact = cmd->add_subcommand("redact", "Replace PII and credentials in text or JSONL");
   redact->add_option("--input", args->input, "Text (--plain) or JSONL file, or '-' for stdin (default)");
-  redact->add_option("--output", args->output, "Write the redacted text here instead of stdout");
+  redact->add_option("--output", args->output,
+                     "Write the redacted text here instead of stdout (never the --input file)");
+  redact->add_flag("--in-place", args->in_place,
+                   "Replace the --input file with its redacted text (written atomically)");
   redact->add_option("--field", args->field, "JSONL field to redact (default: text)");
   redact->add_flag("--plain", args->plain, "Input is plain text, redacted as a whole");
   redact->add_option("--mode", args->mode,
@@ -272,6 +301,11 @@ Action AddGuard(CLI::App& command) {
   redact->add_flag("--no-pii", args->no_pii, "Leave personal data alone");
   redact->add_flag("--no-secrets", args->no_secrets, "Leave credentials alone");
   redact->add_option("--allow", args->allow, "ENTITY=value never redacted (repeatable; * for any entity)");
+  // The guard loads its classifier and signatures for redaction too: a build without the built-in model
+  // needs --model here as well.
+  redact->add_option("--model", args->model, "A guard model file instead of the built-in one");
+  redact->add_option("--signatures", args->signatures,
+                     "A signature rule file instead of the built-in policies/guard-signatures.json");
   Describe(redact, "A summary (counts per entity) goes to stderr.",
            {"modelguard guard redact --plain --input notes.txt --mode hash",
             "modelguard guard redact --input chats.jsonl --mode vault --vault-output vault.json"},

@@ -1,10 +1,10 @@
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/bytes.h"
 #include "modelguard/core/cancel.h"
+#include "modelguard/core/io.h"
 #include "modelguard/integrity/manifest.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -31,11 +31,13 @@ int RunHash(const HashArgs& args) {
   }
   Detail() << "modelguard hash: " << manifest->resources.size() << " resources, " << manifest->bytes_hashed
            << " bytes\n";
-  std::ofstream file;
-  std::ostream* out = OpenOutput(args.output, file, "hash");
-  if (out == nullptr) return 2;
+  Output output("hash");
+  if (!output.Open(args.output, {args.path})) return 2;
+  std::ostream* out = &output.stream();
   if (args.format == "text") {
-    for (const auto& r : manifest->resources) *out << integrity::ManifestLine(*manifest, r) << "\n";
+    // One line per resource: a name with a newline or an escape sequence is escaped (--format json keeps it).
+    for (const auto& r : manifest->resources)
+      *out << EscapeControlCharacters(integrity::ManifestLine(*manifest, r)) << "\n";
     *out << "root:sha256:" << HexEncode(manifest->root_digest) << "\n";
   } else {
     nlohmann::ordered_json doc;
@@ -59,7 +61,7 @@ int RunHash(const HashArgs& args) {
     doc["resources"] = std::move(resources);
     *out << doc.dump(2) << "\n";
   }
-  return 0;
+  return output.Close() ? 0 : 2;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "tools/modelguard/integrity_output.h"
 
+#include "modelguard/core/io.h"
 #include "modelguard/integrity/log.h"
 #include "tools/modelguard/cli_util.h"
 
@@ -14,7 +15,7 @@ Status AppendToLog(const std::string& database, std::string_view data, std::stri
 
 void PrintDifferences(std::ostream& out, const std::vector<integrity::FileDifference>& differences) {
   for (const auto& d : differences) {
-    out << "  " << integrity::ToString(d.kind) << ": " << d.name;
+    out << "  " << integrity::ToString(d.kind) << ": " << EscapeControlCharacters(d.name);
     if (!d.signed_digest.empty()) out << "  signed " << d.signed_digest;
     if (!d.actual_digest.empty()) out << "  actual " << d.actual_digest;
     out << "\n";

@@ -14,7 +14,8 @@ namespace modelguard::cli {
 // Appends one entry to the transparency log at `database` (--log); notes where it went on stderr.
 Status AppendToLog(const std::string& database, std::string_view data, std::string_view kind);
 
-// The missing / extra / modified files of a failed verification, for text and JSON reports.
+// The missing / extra / modified files of a failed verification, for text reports (names escaped: a name
+// cannot drive the terminal or forge a line) and JSON reports (names exact).
 void PrintDifferences(std::ostream& out, const std::vector<integrity::FileDifference>& differences);
 nlohmann::ordered_json DifferencesJson(const std::vector<integrity::FileDifference>& differences);
 

@@ -42,8 +42,10 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-std::unique_ptr<integrity::TransparencyLog> OpenOrFail(const LogArgs& args) {
-  auto log = integrity::TransparencyLog::Open(args.database, args.origin);
+// `mode`: kExisting for the commands that only read, so a mistyped path is an error, not a new empty log.
+std::unique_ptr<integrity::TransparencyLog> OpenOrFail(const LogArgs& args,
+                                                       integrity::LogOpen mode = integrity::LogOpen::kCreate) {
+  auto log = integrity::TransparencyLog::Open(args.database, args.origin, mode);
   if (!log) {
     Fail(log.error().message);
     return nullptr;
@@ -100,7 +102,7 @@ int RunCheckpoint(const LogArgs& args) {
 }
 
 int RunProve(const LogArgs& args) {
-  auto log = OpenOrFail(args);
+  auto log = OpenOrFail(args, integrity::LogOpen::kExisting);
   if (!log) return 2;
   uint64_t index = args.index;
   if (!args.entry_file.empty()) {
@@ -131,7 +133,7 @@ int RunProve(const LogArgs& args) {
 }
 
 int RunConsistency(const LogArgs& args) {
-  auto log = OpenOrFail(args);
+  auto log = OpenOrFail(args, integrity::LogOpen::kExisting);
   if (!log) return 2;
   uint64_t old_size = args.old_size;
   std::optional<integrity::Checkpoint> saved;
@@ -170,7 +172,7 @@ int RunConsistency(const LogArgs& args) {
 }
 
 int RunAudit(const LogArgs& args) {
-  auto log = OpenOrFail(args);
+  auto log = OpenOrFail(args, integrity::LogOpen::kExisting);
   if (!log) return 2;
   auto audit = log->Audit();
   if (!audit) return Fail(audit.error().message);
@@ -185,10 +187,10 @@ int RunAudit(const LogArgs& args) {
     std::cout << doc.dump(2) << "\n";
     return audit->ok() ? 0 : 1;
   }
-  std::cout << (audit->ok() ? "log intact" : "LOG TAMPERED") << ": " << log->origin() << ", " << audit->size
-            << " entries, root " << B64(audit->root) << ", " << audit->checkpoints_verified
+  std::cout << (audit->ok() ? "log intact" : "LOG TAMPERED") << ": " << EscapeControlCharacters(log->origin()) << ", "
+            << audit->size << " entries, root " << B64(audit->root) << ", " << audit->checkpoints_verified
             << " signed checkpoints verified\n";
-  for (const auto& p : audit->problems) std::cout << "  problem: " << p << "\n";
+  for (const auto& p : audit->problems) std::cout << "  problem: " << EscapeControlCharacters(p) << "\n";
   return audit->ok() ? 0 : 1;
 }
 
@@ -202,29 +204,32 @@ Action AddLog(CLI::App& command) {
   constexpr const char* kDatabase = "DATABASE is an SQLite file, or a PostgreSQL URI (postgresql://...).";
   Describe(cmd, kDatabase, {"modelguard log init models.db --key log-key.pem", "modelguard log verify models.db"},
            kExit);
-  auto db = [&](CLI::App* sub) {
-    sub->add_option("database", args->database, "SQLite file (created if absent) or postgresql:// URI")->required();
+  auto db = [&](CLI::App* sub, bool creates) {
+    sub->add_option("database", args->database,
+                    creates ? "SQLite file (created if absent) or postgresql:// URI"
+                            : "SQLite file of an existing log (never created) or postgresql:// URI")
+        ->required();
   };
   CLI::App* init = cmd->add_subcommand("init", "Create a log; with --key, sign its first checkpoint (pins the key)");
-  db(init);
+  db(init, true);
   init->add_option("--origin", args->origin, "Log name written in checkpoints (default modelguard.local/log)");
   init->add_option("--key", args->key, "PEM private key that signs checkpoints (ECDSA or Ed25519)");
   Describe(init, kDatabase, {"modelguard log init models.db --origin example.com/models --key log-key.pem"},
            "0 created, 2 usage or I/O error");
   CLI::App* append = cmd->add_subcommand("append", "Append a file's bytes as one entry");
-  db(append);
+  db(append, true);
   append->add_option("input", args->input, "File to append ('-' for stdin)")->required();
   append->add_option("--kind", args->kind, "Entry kind label")->capture_default_str();
   Describe(append, "Prints the entry's index and leaf hash as JSON.",
            {"modelguard log append models.db model.sig --kind model-signature"}, "0 appended, 2 usage or I/O error");
   CLI::App* checkpoint = cmd->add_subcommand("checkpoint", "Sign and store a checkpoint of the current head");
-  db(checkpoint);
+  db(checkpoint, true);
   checkpoint->add_option("--key", args->key, "PEM private key pinned for this log")->required();
   Describe(checkpoint, "Prints the signed checkpoint note; keep it to check consistency later.",
            {"modelguard log checkpoint models.db --key log-key.pem > checkpoint.txt"},
            "0 signed, 2 usage, key or I/O error");
   CLI::App* prove = cmd->add_subcommand("prove", "Inclusion proof of an entry (by --index or by content --entry FILE)");
-  db(prove);
+  db(prove, false);
   prove->add_option("--index", args->index, "Entry index");
   prove->add_option("--entry", args->entry_file, "Find the entry whose bytes equal this file");
   prove->add_option("--size", args->size, "Tree size to prove against (default: current)");
@@ -233,7 +238,7 @@ Action AddLog(CLI::App& command) {
            "0 proved, 1 the entry is not in the log or the proof fails, 2 usage or I/O error");
   CLI::App* consistency = cmd->add_subcommand(
       "consistency", "Consistency proof: the log only grew since an earlier size or saved checkpoint");
-  db(consistency);
+  db(consistency, false);
   consistency->add_option("--old-size", args->old_size, "Earlier tree size");
   consistency->add_option("--checkpoint", args->checkpoint_file,
                           "A checkpoint note saved earlier (checked against the log's key)");
@@ -243,7 +248,7 @@ Action AddLog(CLI::App& command) {
            "0 consistent, 1 inconsistent or the checkpoint is not the log's, 2 usage or I/O error");
   CLI::App* verify =
       cmd->add_subcommand("verify", "Recompute every entry and every signed checkpoint; detect tampering");
-  db(verify);
+  db(verify, false);
   AddFormatOption(verify, args->format, {"text", "json"});
   Describe(verify, "", {"modelguard log verify models.db", "modelguard log verify models.db --format json"},
            "0 intact, 1 tampered, 2 usage or I/O error");

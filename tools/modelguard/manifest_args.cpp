@@ -40,6 +40,7 @@ std::optional<integrity::ManifestOptions> ToManifestOptions(const ManifestArgs& 
   options.shard_size = args.shard_size;
   options.ignore_paths = args.ignore;
   options.allow_symlinks = args.allow_symlinks;
+  options.symlink_advice = "pass --allow-symlinks to hash its target";
   options.ignore_git = !args.keep_git;
   options.jobs = args.jobs;
   return options;

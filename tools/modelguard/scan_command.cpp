@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -43,6 +42,7 @@ int RunScan(const ScanArgs& args) {
     std::cerr << "modelguard scan: --fail-on must be info, low, medium, high or critical\n";
     return 2;
   }
+  if (!args.policy.empty() && !CheckInputFile(args.policy, "scan")) return 2;
   auto policy = args.policy.empty() ? scan::Policy::Default() : scan::Policy::LoadWithOverrides(args.policy);
   if (!policy) {
     std::cerr << "modelguard scan: " << policy.error().message << "\n";
@@ -94,9 +94,9 @@ int RunScan(const ScanArgs& args) {
   }
   Detail() << "modelguard scan: " << report->files.size() << " files in " << report->seconds << " s\n";
 
-  std::ofstream file;
-  std::ostream* out = OpenOutput(args.output, file, "scan");
-  if (out == nullptr) return 2;
+  Output output("scan");
+  if (!output.Open(args.output, args.paths)) return 2;
+  std::ostream* out = &output.stream();
   switch (*format) {
     case scan::ReportFormat::kText: {
       scan::ReportOptions ro;
@@ -112,11 +112,7 @@ int RunScan(const ScanArgs& args) {
       scan::WriteSarifReport(*report, policy->DescribeRules(), *out);
       break;
   }
-  out->flush();
-  if (!*out) {
-    std::cerr << "modelguard scan: writing the report failed\n";
-    return 2;
-  }
+  if (!output.Close()) return 2;
   if (!report->complete) {
     std::cerr << "modelguard scan: incomplete, " << report->incomplete_reason << "\n";
     return cancel::InterruptedExitCode();

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/cancel.h"
+#include "modelguard/core/io.h"
 #include "modelguard/integrity/verify.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -55,15 +56,17 @@ int RunVerify(const VerifyArgs& args) {
     doc["problems"] = report->problems;
     std::cout << doc.dump(2) << "\n";
   } else {
-    std::cout << (report->ok() ? "verified" : "VERIFICATION FAILED") << ": " << args.options.model_path << "\n";
+    std::cout << (report->ok() ? "verified" : "VERIFICATION FAILED") << ": "
+              << EscapeControlCharacters(args.options.model_path) << "\n";
     std::cout << "  signature: " << (report->signature_valid ? "valid" : "INVALID") << "\n";
-    if (!report->signer.empty()) std::cout << "  signer: " << report->signer << "\n";
-    for (const auto& c : report->checks) std::cout << "  checked: " << c << "\n";
+    // The signer's name comes from the bundle's certificate: escaped like every name in text output.
+    if (!report->signer.empty()) std::cout << "  signer: " << EscapeControlCharacters(report->signer) << "\n";
+    for (const auto& c : report->checks) std::cout << "  checked: " << EscapeControlCharacters(c) << "\n";
     std::cout << "  signed root digest:   " << report->subject_digest << "\n";
     std::cout << "  computed root digest: " << report->computed_digest << "\n";
     PrintDifferences(std::cout, report->differences);
-    for (const auto& p : report->problems) std::cout << "  problem: " << p << "\n";
-    for (const auto& w : report->warnings) std::cout << "  warning: " << w << "\n";
+    for (const auto& p : report->problems) std::cout << "  problem: " << EscapeControlCharacters(p) << "\n";
+    for (const auto& w : report->warnings) std::cout << "  warning: " << EscapeControlCharacters(w) << "\n";
   }
   return report->ok() ? 0 : 1;
 }

@@ -2,6 +2,7 @@
 // Whole-file reads with a size cap and atomic whole-file writes: what every command that reads a document
 // or writes a result needs. Errors name the path and what the system said.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,41 @@ Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes = kDefa
 // not regular files (/dev/stdout, a FIFO, /dev/full) are written in place, and every short write or failed
 // flush is an error (a full disk is reported, not ignored).
 Status WriteFileAtomic(const std::string& path, std::string_view bytes);
+
+// WriteFileAtomic in pieces, for results written as they are produced: Write() goes to a temporary file
+// beside `path`, Commit() flushes it to disk and renames it over `path`. Destroyed without a successful
+// Commit (an error, an early return), the temporary file is removed and `path` keeps its old content.
+// Devices, FIFOs and terminals are written in place, as WriteFileAtomic does; through a symbolic link, the
+// file it names is replaced and the link kept.
+class AtomicFile {
+ public:
+  // `mode`: the permission bits of the result whatever the umask or the replaced file had (0600 for a
+  // file of secrets); unset, a new file gets 0666 less the umask and a replaced file keeps its bits.
+  static Result<AtomicFile> Create(const std::string& path, std::optional<uint32_t> mode = std::nullopt);
+  AtomicFile(AtomicFile&& other) noexcept;
+  AtomicFile& operator=(AtomicFile&& other) noexcept;
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();
+
+  // Every short write is an error naming the path (a full disk is reported, not ignored).
+  Status Write(std::string_view bytes);
+  Status Commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  AtomicFile() = default;
+  void Abandon();
+  std::string path_;
+  std::string temporary_;  // empty: written in place
+  int fd_ = -1;
+  std::optional<uint32_t> mode_;
+};
+
+// `name` (a file name, a path) made safe to print in text meant for a terminal or a line-oriented log:
+// C0 control characters and DEL become escapes (\n, \t, \r, \x1b, ...), the UTF-8 C1 controls \u0080..\u009f,
+// and a backslash is doubled, so an escape sequence in a name can neither drive the terminal nor forge a line. Every
+// text reporter prints names through this; JSON and SARIF keep the exact name (their own escaping is lossless).
+std::string EscapeControlCharacters(std::string_view name);
 
 }  // namespace modelguard

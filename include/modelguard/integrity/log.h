@@ -39,11 +39,18 @@ struct LogAudit {
 
 class LogStore;
 
+// kCreate: a missing SQLite log is created (init, append). kExisting: for commands that only read (verify,
+// prove, consistency): a missing file, or a database that is not a modelguard log, is an error and nothing
+// is created.
+enum class LogOpen { kCreate, kExisting };
+
 class TransparencyLog {
  public:
-  // Creates the database (and its schema) when it does not exist. `origin` names a new log. A location
-  // starting with postgresql:// or postgres:// is a libpq connection URI; anything else an SQLite file.
-  static Result<std::unique_ptr<TransparencyLog>> Open(const std::string& path, const std::string& origin = "");
+  // Creates the database (and its schema) when it does not exist and `mode` allows. `origin` names a new
+  // log. A location starting with postgresql:// or postgres:// is a libpq connection URI; anything else an
+  // SQLite file.
+  static Result<std::unique_ptr<TransparencyLog>> Open(const std::string& path, const std::string& origin = "",
+                                                       LogOpen mode = LogOpen::kCreate);
   ~TransparencyLog();
 
   const std::string& origin() const { return origin_; }

@@ -22,6 +22,9 @@ struct ManifestOptions {
   bool ignore_git = true;                 // .git, .gitattributes, .github, .gitignore
   bool allow_symlinks = false;
   unsigned jobs = 0;  // 0: all cores
+  // Appended to the error for a refused symbolic link: what the caller's user can do about it, in the
+  // caller's terms (each command has its own options; the library names none).
+  std::string symlink_advice;
 };
 
 struct ResourceDigest {

@@ -48,7 +48,8 @@ Result<SignResult> SignModel(const SignOptions& options);
 
 // Any payload signed the same way (DSSE in a Sigstore bundle v0.3, key hint = keyid): used for dataset
 // manifests and BOMs. VerifyPayloadBundle returns the payload when a signature verifies with the key and
-// the payload type is the expected one.
+// the payload type is the expected one; a bundle that cannot be read (not a bundle, a field of the wrong
+// type) is a kParse error, one whose signatures do not verify or that signs another payload type kInvalidArgument.
 Result<std::string> SignPayload(std::string_view payload, std::string_view payload_type,
                                 const std::string& private_key_pem);
 Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::string_view payload_type,

@@ -4,8 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
 
-#include <fstream>
-#include <sstream>
+#include "modelguard/core/io.h"
 
 namespace modelguard::integrity::crypto {
 namespace {
@@ -29,21 +28,11 @@ std::string DrainBio(BIO* bio) {
 
 }  // namespace
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(ErrorCode::kIo, "cannot read '" + path + "'");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+// Core's reader and writer: directories and oversized inputs are errors, and a signature is replaced
+// atomically, so a full disk never leaves half a bundle behind.
+Result<std::string> ReadFile(const std::string& path) { return modelguard::ReadFile(path); }
 
-Status WriteFile(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return MakeError(ErrorCode::kIo, "cannot write '" + path + "'");
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) return MakeError(ErrorCode::kIo, "short write to '" + path + "'");
-  return Ok{};
-}
+Status WriteFile(const std::string& path, std::string_view bytes) { return WriteFileAtomic(path, bytes); }
 
 Result<Key> LoadPublicKeyPem(std::string_view text) {
   const auto pem = FromPemStart(text);

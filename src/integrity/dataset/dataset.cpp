@@ -10,6 +10,7 @@
 
 #include "modelguard/core/bytes.h"
 #include "modelguard/core/cancel.h"
+#include "modelguard/core/json_fields.h"
 
 namespace modelguard::integrity {
 namespace {
@@ -122,42 +123,52 @@ std::string DatasetManifestJson(const DatasetManifest& m) {
 
 Result<DatasetManifest> ParseDatasetManifest(std::string_view text) {
   const auto doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || doc.value("schema", "") != "modelguard.dataset-manifest/v1") {
+  if (doc.is_discarded() || !doc.is_object())
+    return MakeError(ErrorCode::kParse, "not a modelguard.dataset-manifest/v1 document (not a JSON object)");
+  const JsonField root(doc);
+  MG_ASSIGN_OR_RETURN(const std::string schema, root.StringOr("schema", ""));
+  if (schema != "modelguard.dataset-manifest/v1")
     return MakeError(ErrorCode::kParse, "not a modelguard.dataset-manifest/v1 document");
-  }
   DatasetManifest m;
-  try {
-    m.name = doc.value("name", "");
-    m.files.method = doc.value("method", "files") == "shards" ? ManifestMethod::kShards : ManifestMethod::kFiles;
-    const std::string hash = doc.value("hash", "sha256");
-    if (hash != "sha256" && hash != "blake2b") return MakeError(ErrorCode::kParse, "unknown hash '" + hash + "'");
-    m.files.algorithm = hash == "blake2b" ? DigestAlgorithm::kBlake2b : DigestAlgorithm::kSha256;
-    m.files.shard_size = doc.value("shard_size", uint64_t{0});
-    auto root = FromHex(doc.value("root_digest", ""));
-    if (!root || root->size() != 32)
-      return MakeError(ErrorCode::kParse, "the manifest's root digest is not SHA-256 hex");
-    m.files.root_digest = *root;
-    for (const auto& item : doc.at("resources")) {
-      ResourceDigest r;
-      r.name = item.at("name").get<std::string>();
-      r.start = item.value("start", uint64_t{0});
-      r.end = item.value("end", uint64_t{0});
-      auto digest = FromHex(item.at("digest").get<std::string>());
-      if (!digest) return MakeError(ErrorCode::kParse, "resource '" + r.name + "' has a malformed digest");
-      r.digest = *digest;
-      if (item.contains("records")) {
-        auto rec_root = FromHex(item["records"].at("merkle_root").get<std::string>());
-        if (!rec_root || rec_root->size() != 32)
-          return MakeError(ErrorCode::kParse, "resource '" + r.name + "' has a malformed record root");
-        RecordDigest rd;
-        rd.count = item["records"].at("count").get<uint64_t>();
-        std::copy(rec_root->begin(), rec_root->end(), rd.root.begin());
-        m.records[r.name] = rd;
-      }
-      m.files.resources.push_back(std::move(r));
+  MG_ASSIGN_OR_RETURN(m.name, root.StringOr("name", ""));
+  MG_ASSIGN_OR_RETURN(const std::string method, root.StringOr("method", "files"));
+  m.files.method = method == "shards" ? ManifestMethod::kShards : ManifestMethod::kFiles;
+  MG_ASSIGN_OR_RETURN(const std::string hash, root.StringOr("hash", "sha256"));
+  if (hash != "sha256" && hash != "blake2b") return MakeError(ErrorCode::kParse, "unknown hash '" + hash + "'");
+  m.files.algorithm = hash == "blake2b" ? DigestAlgorithm::kBlake2b : DigestAlgorithm::kSha256;
+  MG_ASSIGN_OR_RETURN(m.files.shard_size, root.UnsignedOr("shard_size", 0));
+  MG_ASSIGN_OR_RETURN(const std::string root_hex, root.StringOr("root_digest", ""));
+  auto root_digest = FromHex(root_hex);
+  if (!root_digest || root_digest->size() != 32)
+    return MakeError(ErrorCode::kParse, "the manifest's root digest is not SHA-256 hex");
+  m.files.root_digest = *root_digest;
+  MG_ASSIGN_OR_RETURN(auto resources, root.At("resources"));
+  MG_ASSIGN_OR_RETURN(auto items, resources.Elements());
+  for (const auto& item : items) {
+    ResourceDigest r;
+    MG_ASSIGN_OR_RETURN(auto name, item.At("name"));
+    MG_ASSIGN_OR_RETURN(r.name, name.String());
+    MG_ASSIGN_OR_RETURN(r.start, item.UnsignedOr("start", 0));
+    MG_ASSIGN_OR_RETURN(r.end, item.UnsignedOr("end", 0));
+    MG_ASSIGN_OR_RETURN(auto digest_field, item.At("digest"));
+    MG_ASSIGN_OR_RETURN(const std::string digest_hex, digest_field.String());
+    auto digest = FromHex(digest_hex);
+    if (!digest) return MakeError(ErrorCode::kParse, "resource '" + r.name + "' has a malformed digest");
+    r.digest = *digest;
+    MG_ASSIGN_OR_RETURN(auto records, item.Find("records"));
+    if (records) {
+      MG_ASSIGN_OR_RETURN(auto merkle_root, records->At("merkle_root"));
+      MG_ASSIGN_OR_RETURN(const std::string merkle_hex, merkle_root.String());
+      auto rec_root = FromHex(merkle_hex);
+      if (!rec_root || rec_root->size() != 32)
+        return MakeError(ErrorCode::kParse, "resource '" + r.name + "' has a malformed record root");
+      RecordDigest rd;
+      MG_ASSIGN_OR_RETURN(auto count, records->At("count"));
+      MG_ASSIGN_OR_RETURN(rd.count, count.Unsigned());
+      std::copy(rec_root->begin(), rec_root->end(), rd.root.begin());
+      m.records[r.name] = rd;
     }
-  } catch (const nlohmann::json::exception& e) {
-    return MakeError(ErrorCode::kParse, std::string("malformed dataset manifest: ") + e.what());
+    m.files.resources.push_back(std::move(r));
   }
   return m;
 }

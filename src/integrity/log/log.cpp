@@ -36,12 +36,18 @@ std::string NoteBody(const std::string& origin, uint64_t size, const merkle::Has
 
 TransparencyLog::~TransparencyLog() = default;
 
-Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string& path, const std::string& origin) {
+Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string& path, const std::string& origin,
+                                                               LogOpen mode) {
   std::unique_ptr<TransparencyLog> log(new TransparencyLog());
   const bool postgres = path.rfind("postgresql://", 0) == 0 || path.rfind("postgres://", 0) == 0;
-  MG_ASSIGN_OR_RETURN(auto store, postgres ? OpenPostgresStore(path) : OpenSqliteStore(path));
+  MG_ASSIGN_OR_RETURN(auto store, postgres ? OpenPostgresStore(path, mode) : OpenSqliteStore(path, mode));
   log->store_ = std::move(store);
-  MG_ASSIGN_OR_RETURN(auto stored, log->store_->GetMeta("origin"));
+  auto stored_origin = log->store_->GetMeta("origin");
+  if (!stored_origin && mode == LogOpen::kExisting)
+    return MakeError(ErrorCode::kParse, "'" + path + "' is not a modelguard log: " + stored_origin.error().message);
+  MG_ASSIGN_OR_RETURN(auto stored, std::move(stored_origin));
+  if (!stored && mode == LogOpen::kExisting)
+    return MakeError(ErrorCode::kParse, "'" + path + "' is not a modelguard log (it names no origin)");
   if (stored) {
     if (!origin.empty() && origin != *stored) {
       return MakeError(ErrorCode::kInvalidArgument, "the log is named '" + *stored + "', not '" + origin + "'");

@@ -33,11 +33,13 @@ class PostgresStore final : public LogStore {
  public:
   ~PostgresStore() override { PQfinish(conn_); }
 
-  Status Open(const std::string& conninfo) {
+  Status Open(const std::string& conninfo, LogOpen mode) {
     conn_ = PQconnectdb(conninfo.c_str());
     if (PQstatus(conn_) != CONNECTION_OK) {
       return MakeError(ErrorCode::kIo, std::string("cannot connect to the PostgreSQL log: ") + PQerrorMessage(conn_));
     }
+    // A command that only reads must find the log's tables, never create them.
+    if (mode == LogOpen::kExisting) return Ok{};
     // "relation already exists, skipping" notices are not for the user.
     PQsetNoticeProcessor(
         conn_, [](void*, const char*) {}, nullptr);
@@ -188,9 +190,9 @@ class PostgresStore final : public LogStore {
 
 }  // namespace
 
-Result<std::unique_ptr<LogStore>> OpenPostgresStore(const std::string& conninfo) {
+Result<std::unique_ptr<LogStore>> OpenPostgresStore(const std::string& conninfo, LogOpen mode) {
   auto store = std::make_unique<PostgresStore>();
-  MG_TRY(store->Open(conninfo));
+  MG_TRY(store->Open(conninfo, mode));
   return std::unique_ptr<LogStore>(std::move(store));
 }
 

@@ -1,5 +1,8 @@
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "src/integrity/log/store.h"
@@ -20,7 +23,19 @@ class SqliteStore final : public LogStore {
  public:
   ~SqliteStore() override { sqlite3_close(db_); }
 
-  Status Open(const std::string& path) {
+  Status Open(const std::string& path, LogOpen mode) {
+    if (mode == LogOpen::kExisting) {
+      // SQLite would create an empty database for a missing path, and a fresh schema in an empty file:
+      // a command that only reads must find a log there, never make one.
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0)
+        return MakeError(ErrorCode::kIo, "no log at '" + path + "': " + std::strerror(errno));
+      if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kIo, "'" + path + "' is not a log database file");
+      if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+        return MakeError(ErrorCode::kIo, "cannot open log database '" + path + "': " + sqlite3_errmsg(db_));
+      sqlite3_busy_timeout(db_, 5000);
+      return Ok{};
+    }
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
       return MakeError(ErrorCode::kIo, "cannot open log database '" + path + "'");
     }
@@ -162,9 +177,9 @@ class SqliteStore final : public LogStore {
 
 }  // namespace
 
-Result<std::unique_ptr<LogStore>> OpenSqliteStore(const std::string& path) {
+Result<std::unique_ptr<LogStore>> OpenSqliteStore(const std::string& path, LogOpen mode) {
   auto store = std::make_unique<SqliteStore>();
-  MG_TRY(store->Open(path));
+  MG_TRY(store->Open(path, mode));
   return std::unique_ptr<LogStore>(std::move(store));
 }
 

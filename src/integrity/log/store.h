@@ -33,8 +33,8 @@ class LogStore {
   virtual Result<std::vector<std::pair<uint64_t, std::string>>> Checkpoints() = 0;  // (size, note) by size
 };
 
-Result<std::unique_ptr<LogStore>> OpenSqliteStore(const std::string& path);
+Result<std::unique_ptr<LogStore>> OpenSqliteStore(const std::string& path, LogOpen mode);
 // conninfo: a libpq connection URI (postgresql://...) or keyword string.
-Result<std::unique_ptr<LogStore>> OpenPostgresStore(const std::string& conninfo);
+Result<std::unique_ptr<LogStore>> OpenPostgresStore(const std::string& conninfo, LogOpen mode);
 
 }  // namespace modelguard::integrity

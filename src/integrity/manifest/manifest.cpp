@@ -103,8 +103,9 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   if (ec || !fs::exists(root_status))
     return MakeError(ErrorCode::kIo, "no such file or directory: '" + model_path + "'");
   if (fs::is_symlink(root_status) && !options.allow_symlinks) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "'" + model_path + "' is a symbolic link; pass --allow-symlinks to follow it");
+    return MakeError(ErrorCode::kInvalidArgument, "'" + model_path + "' is a symbolic link, which is not followed" +
+                                                      (options.symlink_advice.empty() ? "" : "; ") +
+                                                      options.symlink_advice);
   }
   std::vector<fs::path> ignores;
   for (const auto& ig : options.ignore_paths) {
@@ -144,8 +145,9 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
       const auto status = it->symlink_status(ec);
       if (fs::is_symlink(status)) {
         if (!options.allow_symlinks) {
-          return MakeError(ErrorCode::kInvalidArgument, "symbolic link '" + relative.generic_string() +
-                                                            "' in the model; pass --allow-symlinks to hash its target");
+          return MakeError(ErrorCode::kInvalidArgument,
+                           "symbolic link '" + relative.generic_string() + "' in the model, which is not followed" +
+                               (options.symlink_advice.empty() ? "" : "; ") + options.symlink_advice);
         }
         if (fs::is_directory(fs::status(it->path(), ec))) {
           return MakeError(ErrorCode::kUnsupported,

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "modelguard/core/json_fields.h"
 #include "modelguard/integrity/signing.h"
 #include "src/integrity/crypto/crypto.h"
 
@@ -87,18 +88,22 @@ Result<std::string> VerifyPayloadBundle(std::string_view bundle_json, std::strin
                                         const std::string& public_key_pem) {
   MG_ASSIGN_OR_RETURN(auto key, crypto::LoadPublicKeyPem(public_key_pem));
   const auto bundle = nlohmann::json::parse(bundle_json, nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope") ||
-      !bundle["dsseEnvelope"].is_object()) {
+  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope")) {
     return MakeError(ErrorCode::kParse, "not a Sigstore bundle with a DSSE envelope");
   }
-  const auto& env = bundle["dsseEnvelope"];
-  if (env.value("payloadType", "") != payload_type) {
-    return MakeError(ErrorCode::kParse, "the bundle signs a '" + env.value("payloadType", "") + "' payload");
+  const JsonField root(bundle);
+  MG_ASSIGN_OR_RETURN(auto env, root.At("dsseEnvelope").value().Object());
+  MG_ASSIGN_OR_RETURN(const std::string signed_type, env.StringOr("payloadType", ""));
+  if (signed_type != payload_type) {
+    return MakeError(ErrorCode::kInvalidArgument, "the bundle signs a '" + signed_type + "' payload");
   }
-  auto payload = Base64Decode(env.value("payload", ""));
+  MG_ASSIGN_OR_RETURN(const std::string payload_text, env.StringOr("payload", ""));
+  auto payload = Base64Decode(payload_text);
   if (!payload) return MakeError(ErrorCode::kParse, "the bundle's payload is not base64");
-  for (const auto& sig : env.value("signatures", nlohmann::json::array())) {
-    auto bytes = sig.is_object() ? Base64Decode(sig.value("sig", "")) : std::nullopt;
+  MG_ASSIGN_OR_RETURN(auto signatures, env.ElementsOr("signatures"));
+  for (const auto& sig : signatures) {
+    MG_ASSIGN_OR_RETURN(const std::string sig_text, sig.StringOr("sig", ""));
+    auto bytes = Base64Decode(sig_text);
     if (bytes && crypto::Verify(key.get(), *bytes, DssePae(payload_type, *payload))) return *payload;
   }
   return MakeError(ErrorCode::kInvalidArgument, "no signature in the bundle verifies with this key");

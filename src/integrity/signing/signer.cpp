@@ -8,6 +8,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
+#include "modelguard/core/json_fields.h"
 #include "modelguard/integrity/merkle.h"
 #include "src/integrity/log/signed_note.h"
 
@@ -22,15 +23,21 @@ std::string Subject(X509* cert) {
   return buf;
 }
 
-// The bundle's certificates: v0.3 "certificate", or the older "x509CertificateChain".
-std::vector<crypto::Cert> BundleCertificates(const json& material, std::vector<std::string>& problems) {
+// The bundle's certificates: v0.3 "certificate", or the older "x509CertificateChain". Undecodable ones are
+// a problem (nothing returned); fields of the wrong type an error.
+Result<std::vector<crypto::Cert>> BundleCertificates(const JsonField& material, std::vector<std::string>& problems) {
   std::vector<crypto::Cert> certs;
   std::vector<std::string> encoded;
-  if (material.contains("certificate") && material["certificate"].is_object()) {
-    encoded.push_back(material["certificate"].value("rawBytes", ""));
-  } else if (material.contains("x509CertificateChain")) {
-    for (const auto& c : material["x509CertificateChain"].value("certificates", json::array())) {
-      if (c.is_object()) encoded.push_back(c.value("rawBytes", ""));
+  MG_ASSIGN_OR_RETURN(auto certificate, material.Find("certificate"));
+  MG_ASSIGN_OR_RETURN(auto chain, material.Find("x509CertificateChain"));
+  if (certificate) {
+    MG_ASSIGN_OR_RETURN(auto raw, certificate->StringOr("rawBytes", ""));
+    encoded.push_back(std::move(raw));
+  } else if (chain) {
+    MG_ASSIGN_OR_RETURN(auto list, chain->ElementsOr("certificates"));
+    for (const auto& c : list) {
+      MG_ASSIGN_OR_RETURN(auto raw, c.StringOr("rawBytes", ""));
+      encoded.push_back(std::move(raw));
     }
   }
   for (const auto& e : encoded) {
@@ -39,7 +46,7 @@ std::vector<crypto::Cert> BundleCertificates(const json& material, std::vector<s
         der ? crypto::LoadCertificateDer(*der) : Result<crypto::Cert>(MakeError(ErrorCode::kParse, "bad base64"));
     if (!cert) {
       problems.push_back("a certificate in the bundle cannot be decoded");
-      return {};
+      return std::vector<crypto::Cert>{};
     }
     certs.push_back(std::move(*cert));
   }
@@ -107,30 +114,20 @@ bool MaySign(X509* cert) {
   return (X509_get_extended_key_usage(cert) & XKU_CODE_SIGN) != 0;
 }
 
-std::vector<std::vector<uint8_t>> DecodeHashes(const json& list, bool& ok) {
+// nullopt when a hash is not base64.
+Result<std::optional<std::vector<std::vector<uint8_t>>>> DecodeHashes(const std::vector<JsonField>& list) {
   std::vector<std::vector<uint8_t>> out;
   for (const auto& h : list) {
-    auto bytes = h.is_string() ? Base64Decode(h.get<std::string>()) : std::nullopt;
-    if (!bytes) {
-      ok = false;
-      return out;
-    }
+    MG_ASSIGN_OR_RETURN(auto text, h.String());
+    auto bytes = Base64Decode(text);
+    if (!bytes) return std::optional<std::vector<std::vector<uint8_t>>>();
     out.emplace_back(bytes->begin(), bytes->end());
   }
-  return out;
+  return std::optional<std::vector<std::vector<uint8_t>>>(std::move(out));
 }
 
-uint64_t JsonInteger(const json& v) {
-  // protobuf JSON spells int64 as strings.
-  if (v.is_number_unsigned()) return v.get<uint64_t>();
-  if (v.is_string()) {
-    try {
-      return std::stoull(v.get<std::string>());
-    } catch (...) {
-    }
-  }
-  return UINT64_MAX;
-}
+// protobuf's JSON mapping spells int64 as strings; both spellings are read.
+constexpr bool kIntegerStrings = true;
 
 struct TrustRoot {
   std::vector<crypto::Cert> fulcio_roots, fulcio_intermediates;
@@ -138,21 +135,31 @@ struct TrustRoot {
 };
 
 Result<TrustRoot> ParseTrustRoot(const std::string& text) {
-  const json root = json::parse(text, nullptr, false);
-  if (root.is_discarded() || !root.is_object()) return MakeError(ErrorCode::kParse, "the trusted root is not JSON");
+  const json document = json::parse(text, nullptr, false);
+  if (document.is_discarded() || !document.is_object())
+    return MakeError(ErrorCode::kParse, "the trusted root is not JSON");
+  const JsonField root(document);
   TrustRoot trust;
-  for (const auto& log : root.value("tlogs", json::array())) {
-    auto der = Base64Decode(log.value("publicKey", json::object()).value("rawBytes", ""));
-    auto id = Base64Decode(log.value("logId", json::object()).value("keyId", ""));
+  MG_ASSIGN_OR_RETURN(auto tlogs, root.ElementsOr("tlogs"));
+  for (const auto& log : tlogs) {
+    MG_ASSIGN_OR_RETURN(auto public_key, log.ObjectOr("publicKey"));
+    MG_ASSIGN_OR_RETURN(auto log_id, log.ObjectOr("logId"));
+    MG_ASSIGN_OR_RETURN(auto raw, public_key.StringOr("rawBytes", ""));
+    MG_ASSIGN_OR_RETURN(auto key_id, log_id.StringOr("keyId", ""));
+    auto der = Base64Decode(raw);
+    auto id = Base64Decode(key_id);
     if (!der || !id) return MakeError(ErrorCode::kParse, "a transparency log in the trusted root has no usable key");
     auto key = crypto::LoadPublicKeyDer(*der);
     if (!key) return MakeError(ErrorCode::kParse, "a transparency log key in the trusted root cannot be read");
     trust.rekor_keys.emplace_back(*id, std::move(*key));
   }
-  for (const auto& ca : root.value("certificateAuthorities", json::array())) {
-    const auto certs = ca.value("certChain", json::object()).value("certificates", json::array());
+  MG_ASSIGN_OR_RETURN(auto authorities, root.ElementsOr("certificateAuthorities"));
+  for (const auto& ca : authorities) {
+    MG_ASSIGN_OR_RETURN(auto chain, ca.ObjectOr("certChain"));
+    MG_ASSIGN_OR_RETURN(auto certs, chain.ElementsOr("certificates"));
     for (size_t i = 0; i < certs.size(); ++i) {
-      auto der = Base64Decode(certs[i].value("rawBytes", ""));
+      MG_ASSIGN_OR_RETURN(auto raw, certs[i].StringOr("rawBytes", ""));
+      auto der = Base64Decode(raw);
       auto cert = der ? crypto::LoadCertificateDer(*der) : Result<crypto::Cert>(MakeError(ErrorCode::kParse, ""));
       if (!cert) return MakeError(ErrorCode::kParse, "a certificate authority in the trusted root cannot be read");
       (i + 1 == certs.size() ? trust.fulcio_roots : trust.fulcio_intermediates).push_back(std::move(*cert));
@@ -173,45 +180,58 @@ EVP_PKEY* FindLogKey(const TrustRoot* trust, std::string_view key_id_prefix) {
 }
 
 // One Rekor entry: binding to this envelope and certificate, inclusion proof, checkpoint, and with a trust
-// root the log's signatures. Returns the integrated time (0 when absent).
-uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, const TrustRoot* trust, SignerCheck& out) {
-  const std::string kind = entry.value("kindVersion", json::object()).value("kind", "");
-  auto body = Base64Decode(entry.value("canonicalizedBody", ""));
+// root the log's signatures. Returns the integrated time (0 when absent); a field of the wrong type is an error.
+Result<uint64_t> CheckLogEntry(const JsonField& entry, const JsonField& envelope, X509* leaf, const TrustRoot* trust,
+                               SignerCheck& out) {
+  MG_ASSIGN_OR_RETURN(auto kind_version, entry.ObjectOr("kindVersion"));
+  MG_ASSIGN_OR_RETURN(const std::string kind, kind_version.StringOr("kind", ""));
+  MG_ASSIGN_OR_RETURN(const std::string canonicalized_body, entry.StringOr("canonicalizedBody", ""));
+  auto body = Base64Decode(canonicalized_body);
   const json parsed = body ? json::parse(*body, nullptr, false) : json();
-  if (!body || parsed.is_discarded() || kind != "dsse") {
+  if (!body || parsed.is_discarded() || !parsed.is_object() || kind != "dsse") {
     out.problems.push_back("a transparency log entry is not a readable Rekor dsse entry");
-    return 0;
+    return uint64_t{0};
   }
-  const auto spec = parsed.value("spec", json::object());
-  auto payload = Base64Decode(envelope.value("payload", ""));
-  const std::string payload_hash = spec.value("payloadHash", json::object()).value("value", "");
+  const JsonField body_fields(parsed, entry.path() + ".canonicalizedBody");
+  MG_ASSIGN_OR_RETURN(auto spec, body_fields.ObjectOr("spec"));
+  MG_ASSIGN_OR_RETURN(const std::string envelope_payload, envelope.StringOr("payload", ""));
+  auto payload = Base64Decode(envelope_payload);
+  MG_ASSIGN_OR_RETURN(auto payload_hash_field, spec.ObjectOr("payloadHash"));
+  MG_ASSIGN_OR_RETURN(const std::string payload_hash, payload_hash_field.StringOr("value", ""));
   if (!payload || payload_hash != Sha256Hex(*payload)) {
     out.problems.push_back("the transparency log entry records another payload");
   }
   bool bound = false;
-  const std::string envelope_sig =
-      envelope.value("signatures", json::array()).empty() ? std::string() : envelope["signatures"][0].value("sig", "");
-  for (const auto& s : spec.value("signatures", json::array())) {
-    auto pem = Base64Decode(s.value("verifier", ""));
+  MG_ASSIGN_OR_RETURN(auto envelope_signatures, envelope.ElementsOr("signatures"));
+  std::string envelope_sig;
+  if (!envelope_signatures.empty()) {
+    MG_ASSIGN_OR_RETURN(envelope_sig, envelope_signatures[0].StringOr("sig", ""));
+  }
+  MG_ASSIGN_OR_RETURN(auto spec_signatures, spec.ElementsOr("signatures"));
+  for (const auto& s : spec_signatures) {
+    MG_ASSIGN_OR_RETURN(const std::string verifier, s.StringOr("verifier", ""));
+    MG_ASSIGN_OR_RETURN(const std::string signature, s.StringOr("signature", ""));
+    auto pem = Base64Decode(verifier);
     auto certs =
         pem ? crypto::LoadCertificatesPem(*pem) : Result<std::vector<crypto::Cert>>(MakeError(ErrorCode::kParse, ""));
-    if (s.value("signature", "") == envelope_sig && certs && X509_cmp(certs->front().get(), leaf) == 0) bound = true;
+    if (signature == envelope_sig && certs && X509_cmp(certs->front().get(), leaf) == 0) bound = true;
   }
   if (!bound) out.problems.push_back("the transparency log entry records another signature or certificate");
 
-  const uint64_t integrated_time = JsonInteger(entry.value("integratedTime", json("0")));
-  const auto proof = entry.value("inclusionProof", json::object());
-  bool hashes_ok = true;
-  const auto hashes = DecodeHashes(proof.value("hashes", json::array()), hashes_ok);
-  auto root = Base64Decode(proof.value("rootHash", ""));
-  const uint64_t index = JsonInteger(proof.value("logIndex", json()));
-  const uint64_t size = JsonInteger(proof.value("treeSize", json()));
-  if (proof.empty() || !hashes_ok || !root) {
+  MG_ASSIGN_OR_RETURN(const uint64_t integrated_time, entry.UnsignedOr("integratedTime", 0, kIntegerStrings));
+  MG_ASSIGN_OR_RETURN(auto proof, entry.ObjectOr("inclusionProof"));
+  MG_ASSIGN_OR_RETURN(auto hash_fields, proof.ElementsOr("hashes"));
+  MG_ASSIGN_OR_RETURN(const auto hashes, DecodeHashes(hash_fields));
+  MG_ASSIGN_OR_RETURN(const std::string root_text, proof.StringOr("rootHash", ""));
+  auto root = Base64Decode(root_text);
+  MG_ASSIGN_OR_RETURN(const uint64_t index, proof.UnsignedOr("logIndex", UINT64_MAX, kIntegerStrings));
+  MG_ASSIGN_OR_RETURN(const uint64_t size, proof.UnsignedOr("treeSize", UINT64_MAX, kIntegerStrings));
+  if (proof.json().empty() || !hashes || !root) {
     out.problems.push_back("the transparency log entry has no usable inclusion proof");
     return integrated_time;
   }
   const auto leaf_hash = merkle::LeafHash({reinterpret_cast<const uint8_t*>(body->data()), body->size()});
-  if (auto included = merkle::VerifyInclusion(index, size, leaf_hash, hashes,
+  if (auto included = merkle::VerifyInclusion(index, size, leaf_hash, *hashes,
                                               {reinterpret_cast<const uint8_t*>(root->data()), root->size()});
       !included) {
     out.problems.push_back("the Rekor inclusion proof does not verify: " + included.error().message);
@@ -220,7 +240,9 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
   out.checks.push_back("Rekor inclusion proof: entry " + std::to_string(index) + " of " + std::to_string(size));
 
   // The checkpoint must commit to the same tree.
-  const auto note = ParseSignedNote(proof.value("checkpoint", json::object()).value("envelope", ""));
+  MG_ASSIGN_OR_RETURN(auto checkpoint, proof.ObjectOr("checkpoint"));
+  MG_ASSIGN_OR_RETURN(const std::string checkpoint_envelope, checkpoint.StringOr("envelope", ""));
+  const auto note = ParseSignedNote(checkpoint_envelope);
   const bool checkpoint_matches = note && note->size == size && note->root == *root;
   if (trust && checkpoint_matches) {
     bool signed_ok = false;
@@ -236,17 +258,22 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
   if (!checkpoint_matches) out.problems.push_back("the checkpoint does not commit to the inclusion proof's tree");
 
   if (trust) {
-    auto log_id = Base64Decode(entry.value("logId", json::object()).value("keyId", ""));
-    auto set = Base64Decode(entry.value("inclusionPromise", json::object()).value("signedEntryTimestamp", ""));
+    MG_ASSIGN_OR_RETURN(auto log_id_field, entry.ObjectOr("logId"));
+    MG_ASSIGN_OR_RETURN(const std::string key_id, log_id_field.StringOr("keyId", ""));
+    MG_ASSIGN_OR_RETURN(auto promise_field, entry.ObjectOr("inclusionPromise"));
+    MG_ASSIGN_OR_RETURN(const std::string timestamp, promise_field.StringOr("signedEntryTimestamp", ""));
+    MG_ASSIGN_OR_RETURN(const uint64_t log_index, entry.UnsignedOr("logIndex", UINT64_MAX, kIntegerStrings));
+    auto log_id = Base64Decode(key_id);
+    auto set = Base64Decode(timestamp);
     EVP_PKEY* key = log_id ? FindLogKey(trust, *log_id) : nullptr;
     if (!key) {
       out.problems.push_back("the entry's log is not in the trusted root");
     } else if (set) {
       json promise;  // RFC 8785: keys sorted, no whitespace
-      promise["body"] = entry.value("canonicalizedBody", "");
+      promise["body"] = canonicalized_body;
       promise["integratedTime"] = integrated_time;
       promise["logID"] = HexEncode(*log_id);
-      promise["logIndex"] = JsonInteger(entry.value("logIndex", json()));
+      promise["logIndex"] = log_index;
       if (crypto::Verify(key, *set, promise.dump()))
         out.checks.push_back("signed entry timestamp from the log verifies");
       else
@@ -258,8 +285,10 @@ uint64_t CheckLogEntry(const json& entry, const json& envelope, X509* leaf, cons
 
 }  // namespace
 
-SignerCheck CheckKeySigner(const json& material, const std::string& public_key_pem) {
+Result<SignerCheck> CheckKeySigner(const JsonField& material, const std::string& public_key_pem) {
   SignerCheck out;
+  MG_ASSIGN_OR_RETURN(auto public_key, material.ObjectOr("publicKey"));
+  MG_ASSIGN_OR_RETURN(const std::string recorded, public_key.StringOr("hint", ""));
   auto key = crypto::LoadPublicKeyPem(public_key_pem);
   if (!key) {
     out.problems.push_back("the public key cannot be read: " + key.error().message);
@@ -269,16 +298,15 @@ SignerCheck CheckKeySigner(const json& material, const std::string& public_key_p
   const std::string hint = Sha256Hex(crypto::PublicKeyPem(out.key.get()));
   out.signer = crypto::KeyDescription(out.key.get()) + " key " + hint.substr(0, 16);
   // The hint is advisory (upstream does not check it), so a mismatch is worth saying, not failing on.
-  const std::string recorded = material.value("publicKey", json::object()).value("hint", "");
   if (!recorded.empty() && recorded.size() == 64 && recorded != hint) {
     out.warnings.push_back("the bundle's key hint names a different key (" + recorded.substr(0, 16) + ")");
   }
   return out;
 }
 
-SignerCheck CheckCertificateSigner(const json& material, const std::vector<crypto::Cert>& trusted) {
+Result<SignerCheck> CheckCertificateSigner(const JsonField& material, const std::vector<crypto::Cert>& trusted) {
   SignerCheck out;
-  auto certs = BundleCertificates(material, out.problems);
+  MG_ASSIGN_OR_RETURN(auto certs, BundleCertificates(material, out.problems));
   if (certs.empty()) return out;
   X509* leaf = certs.front().get();
   out.signer = Subject(leaf);
@@ -299,21 +327,20 @@ SignerCheck CheckCertificateSigner(const json& material, const std::vector<crypt
   return out;
 }
 
-SignerCheck CheckSigstoreSigner(const json& bundle, const VerifyOptions& options, const std::string& trust_root_json) {
+Result<SignerCheck> CheckSigstoreSigner(const JsonField& bundle, const VerifyOptions& options,
+                                        const std::string& trust_root_json) {
   SignerCheck out;
-  const auto material = bundle.value("verificationMaterial", json::object());
-  auto certs = BundleCertificates(material, out.problems);
+  MG_ASSIGN_OR_RETURN(auto material, bundle.ObjectOr("verificationMaterial"));
+  MG_ASSIGN_OR_RETURN(auto certs, BundleCertificates(material, out.problems));
   if (certs.empty()) return out;
   X509* leaf = certs.front().get();
 
   std::optional<TrustRoot> trust;
   if (!trust_root_json.empty()) {
-    auto parsed = ParseTrustRoot(trust_root_json);
-    if (!parsed) {
-      out.problems.push_back(parsed.error().message);
-      return out;
-    }
-    trust = std::move(*parsed);
+    // The trusted root is the verifier's own configuration, not evidence from the signer: one that cannot
+    // be read is an error in the input (exit 2), not a failed verification.
+    MG_ASSIGN_OR_RETURN_CONTEXT(auto parsed, ParseTrustRoot(trust_root_json), "the trusted root: ");
+    trust = std::move(parsed);
   } else {
     out.warnings.push_back(
         "no --trust-root: the Fulcio chain, the signed entry timestamp and the checkpoint signature were not checked");
@@ -332,12 +359,14 @@ SignerCheck CheckSigstoreSigner(const json& bundle, const VerifyOptions& options
   }
   if (out.problems.empty()) out.checks.push_back("certificate identity and OIDC issuer");
 
-  const auto entries = material.value("tlogEntries", json::array());
+  MG_ASSIGN_OR_RETURN(auto entries, material.ElementsOr("tlogEntries"));
+  MG_ASSIGN_OR_RETURN(auto envelope, bundle.ObjectOr("dsseEnvelope"));
   if (entries.empty()) out.problems.push_back("the bundle has no transparency log entry");
   uint64_t integrated_time = 0;
   for (const auto& entry : entries) {
-    integrated_time = std::max(integrated_time, CheckLogEntry(entry, bundle.value("dsseEnvelope", json::object()), leaf,
-                                                              trust ? &*trust : nullptr, out));
+    MG_ASSIGN_OR_RETURN(const uint64_t entry_time,
+                        CheckLogEntry(entry, envelope, leaf, trust ? &*trust : nullptr, out));
+    integrated_time = std::max(integrated_time, entry_time);
   }
   // Fulcio certificates live ten minutes: the log's time must fall inside the certificate's validity.
   time_t at = static_cast<time_t>(integrated_time);

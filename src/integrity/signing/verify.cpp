@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/json_fields.h"
 #include "modelguard/integrity/manifest.h"
 #include "modelguard/integrity/signing.h"
 #include "src/integrity/crypto/crypto.h"
@@ -59,60 +60,76 @@ struct SignedManifest {
   bool legacy = false;
 };
 
-// What the statement says was signed, and how to rebuild the manifest to compare.
-std::optional<SignedManifest> ReadStatement(const json& statement, VerifyReport& report) {
+// What the statement says was signed, and how to rebuild the manifest to compare: nullopt after a problem
+// is recorded; a field of the wrong type is an error.
+Result<std::optional<SignedManifest>> ReadStatement(const JsonField& statement, VerifyReport& report) {
+  using Read = std::optional<SignedManifest>;
   SignedManifest signed_manifest;
-  report.predicate_type = statement.value("predicateType", "");
-  if (!statement.contains("subject") || !statement["subject"].is_array() || statement["subject"].empty()) {
+  MG_ASSIGN_OR_RETURN(report.predicate_type, statement.StringOr("predicateType", ""));
+  MG_ASSIGN_OR_RETURN(auto subjects, statement.ElementsOr("subject"));
+  if (subjects.empty()) {
     report.problems.push_back("the statement has no subject");
-    return std::nullopt;
+    return Read();
   }
   if (report.predicate_type == kLegacyPredicateType) {
     signed_manifest.legacy = true;
-    for (const auto& s : statement["subject"]) {
-      if (!s.is_object()) continue;
-      signed_manifest.digests[s.value("name", "")] = s.value("digest", json::object()).value("sha256", "");
+    for (const auto& s : subjects) {
+      MG_ASSIGN_OR_RETURN(const std::string name, s.StringOr("name", ""));
+      MG_ASSIGN_OR_RETURN(auto digest, s.ObjectOr("digest"));
+      MG_ASSIGN_OR_RETURN(signed_manifest.digests[name], digest.StringOr("sha256", ""));
     }
-    return signed_manifest;
+    return Read(std::move(signed_manifest));
   }
-  if (report.predicate_type != kModelSigningPredicate || !statement.contains("predicate")) {
+  MG_ASSIGN_OR_RETURN(auto predicate_member, statement.Find("predicate"));
+  if (report.predicate_type != kModelSigningPredicate || !predicate_member) {
     report.problems.push_back("the payload is not a model_signing statement (predicate type '" + report.predicate_type +
                               "')");
-    return std::nullopt;
+    return Read();
   }
-  report.subject_digest = statement["subject"][0].value("digest", json::object()).value("sha256", "");
-  const auto& predicate = statement["predicate"];
-  const auto serialization = predicate.value("serialization", json::object());
+  MG_ASSIGN_OR_RETURN(auto subject_digest, subjects[0].ObjectOr("digest"));
+  MG_ASSIGN_OR_RETURN(report.subject_digest, subject_digest.StringOr("sha256", ""));
+  MG_ASSIGN_OR_RETURN(auto predicate, predicate_member->Object());
+  MG_ASSIGN_OR_RETURN(auto serialization, predicate.ObjectOr("serialization"));
   ManifestOptions& options = signed_manifest.options;
-  const std::string method = serialization.value("method", "files");
+  MG_ASSIGN_OR_RETURN(const std::string method, serialization.StringOr("method", "files"));
   if (method == "shards") {
     options.method = ManifestMethod::kShards;
-    const auto& size = serialization.value("shard_size", json());
-    if (!size.is_number() || size.get<double>() < 1 || size.get<double>() > 1e18) {
+    MG_ASSIGN_OR_RETURN(auto size, serialization.Find("shard_size"));
+    if (size && !size->json().is_number()) return size->TypeError("number");
+    if (!size || size->json().get<double>() < 1 || size->json().get<double>() > 1e18) {
       report.problems.push_back("the statement's shard size is not a positive number");
-      return std::nullopt;
+      return Read();
     }
-    options.shard_size = static_cast<uint64_t>(size.get<double>());
+    options.shard_size = static_cast<uint64_t>(size->json().get<double>());
   } else if (method != "files") {
     report.problems.push_back("unsupported serialization method '" + method + "'");
-    return std::nullopt;
+    return Read();
   }
-  const std::string hash = serialization.value("hash_type", "sha256");
+  MG_ASSIGN_OR_RETURN(const std::string hash, serialization.StringOr("hash_type", "sha256"));
   if (hash == "blake2b")
     options.algorithm = DigestAlgorithm::kBlake2b;
   else if (hash != "sha256") {
     report.problems.push_back("unsupported hash '" + hash + "'");
-    return std::nullopt;
+    return Read();
   }
-  const auto& symlinks = serialization.value("allow_symlinks", json(false));
-  options.allow_symlinks = symlinks.is_boolean() ? symlinks.get<bool>() : symlinks == "true";
-  for (const auto& p : serialization.value("ignore_paths", json::array())) {
-    if (p.is_string()) options.ignore_paths.push_back(p.get<std::string>());
+  // Some signers write the flag as a string.
+  MG_ASSIGN_OR_RETURN(auto symlinks, serialization.Find("allow_symlinks"));
+  if (symlinks && symlinks->json().is_string()) {
+    options.allow_symlinks = symlinks->json() == "true";
+  } else if (symlinks) {
+    MG_ASSIGN_OR_RETURN(options.allow_symlinks, symlinks->Bool());
   }
-  for (const auto& r : predicate.value("resources", json::array())) {
-    if (r.is_object()) signed_manifest.digests[r.value("name", "")] = r.value("digest", "");
+  MG_ASSIGN_OR_RETURN(auto ignore_paths, serialization.ElementsOr("ignore_paths"));
+  for (const auto& p : ignore_paths) {
+    MG_ASSIGN_OR_RETURN(auto path, p.String());
+    options.ignore_paths.push_back(std::move(path));
   }
-  return signed_manifest;
+  MG_ASSIGN_OR_RETURN(auto resources, predicate.ElementsOr("resources"));
+  for (const auto& r : resources) {
+    MG_ASSIGN_OR_RETURN(const std::string name, r.StringOr("name", ""));
+    MG_ASSIGN_OR_RETURN(signed_manifest.digests[name], r.StringOr("digest", ""));
+  }
+  return Read(std::move(signed_manifest));
 }
 
 }  // namespace
@@ -161,7 +178,8 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
     }
     case VerifyMethod::kCertificate:
       if (options.certificate_chain_paths.empty())
-        return MakeError(ErrorCode::kInvalidArgument, "--certificate-chain is required");
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "certificate mode needs the trusted CA certificates (certificate_chain_paths)");
       for (const auto& path : options.certificate_chain_paths) {
         MG_ASSIGN_OR_RETURN(auto text, crypto::ReadFile(path));
         auto certs = crypto::LoadCertificatesPem(text);
@@ -171,7 +189,8 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
       break;
     case VerifyMethod::kSigstore:
       if (options.identity.empty() || options.identity_provider.empty()) {
-        return MakeError(ErrorCode::kInvalidArgument, "--identity and --identity-provider are required");
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "sigstore mode needs the expected identity and identity provider");
       }
       if (!options.trust_root_path.empty()) {
         MG_ASSIGN_OR_RETURN(auto text, crypto::ReadFile(options.trust_root_path));
@@ -180,40 +199,51 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
       break;
   }
 
+  // Fields of the wrong type anywhere in the bundle are an error naming the file and the field's path.
+  const std::string in_bundle = "'" + options.bundle_path + "': ";
   VerifyReport report;
   const auto bundle = json::parse(bundle_text, nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope") ||
-      !bundle["dsseEnvelope"].is_object()) {
+  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("dsseEnvelope")) {
     report.problems.push_back("the signature file is not a Sigstore bundle with a DSSE envelope");
     return report;
   }
-  const auto& env = bundle["dsseEnvelope"];
-  const std::string payload_type = env.value("payloadType", "");
-  const auto payload = Base64Decode(env.value("payload", ""));
-  if (payload_type != kInTotoPayloadType || !payload || !env.contains("signatures") || !env["signatures"].is_array() ||
-      env["signatures"].empty()) {
+  const JsonField root(bundle);
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto env, root.At("dsseEnvelope").value().Object(), in_bundle);
+  MG_ASSIGN_OR_RETURN_CONTEXT(const std::string payload_type, env.StringOr("payloadType", ""), in_bundle);
+  MG_ASSIGN_OR_RETURN_CONTEXT(const std::string payload_text, env.StringOr("payload", ""), in_bundle);
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto signatures, env.ElementsOr("signatures"), in_bundle);
+  const auto payload = Base64Decode(payload_text);
+  if (payload_type != kInTotoPayloadType || !payload || signatures.empty()) {
     report.problems.push_back("the DSSE envelope lacks an in-toto payload or a signature");
     return report;
   }
-  const auto material = bundle.value("verificationMaterial", json::object());
-  SignerCheck signer = options.method == VerifyMethod::kKey ? CheckKeySigner(material, key_text)
-                       : options.method == VerifyMethod::kCertificate
-                           ? CheckCertificateSigner(material, trusted)
-                           : CheckSigstoreSigner(bundle, options, trust_root_text);
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto material, root.ObjectOr("verificationMaterial"), in_bundle);
+  MG_ASSIGN_OR_RETURN_CONTEXT(SignerCheck signer,
+                              options.method == VerifyMethod::kKey ? CheckKeySigner(material, key_text)
+                              : options.method == VerifyMethod::kCertificate
+                                  ? CheckCertificateSigner(material, trusted)
+                                  : CheckSigstoreSigner(root, options, trust_root_text),
+                              in_bundle);
   report.signer = signer.signer;
   report.checks = std::move(signer.checks);
   report.warnings = std::move(signer.warnings);
   report.problems = std::move(signer.problems);
 
-  const auto statement = json::parse(*payload, nullptr, false);
-  if (statement.is_discarded() || !statement.is_object()) {
+  const auto statement_json = json::parse(*payload, nullptr, false);
+  if (statement_json.is_discarded() || !statement_json.is_object()) {
     report.problems.push_back("the DSSE payload is not JSON");
     return report;
   }
+  // Paths inside the statement start at the decoded payload.
+  const std::string in_statement = in_bundle + "the DSSE payload: ";
+  const JsonField statement(statement_json);
   if (signer.key) {
-    const bool legacy = statement.value("predicateType", "") == kLegacyPredicateType;
-    for (const auto& sig : env["signatures"]) {
-      const auto der = sig.is_object() ? Base64Decode(sig.value("sig", "")) : std::nullopt;
+    MG_ASSIGN_OR_RETURN_CONTEXT(const std::string predicate_type, statement.StringOr("predicateType", ""),
+                                in_statement);
+    const bool legacy = predicate_type == kLegacyPredicateType;
+    for (const auto& sig : signatures) {
+      MG_ASSIGN_OR_RETURN_CONTEXT(const std::string sig_text, sig.StringOr("sig", ""), in_bundle);
+      const auto der = Base64Decode(sig_text);
       if (!der) continue;
       if (crypto::Verify(signer.key.get(), *der, DssePae(payload_type, *payload)) ||
           (legacy && crypto::Verify(signer.key.get(), *der, LegacyPae(payload_type, *payload), EVP_sha256()))) {
@@ -225,11 +255,15 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
       report.problems.push_back("no signature in the envelope verifies with the signer's key");
   }
 
-  auto signed_manifest = ReadStatement(statement, report);
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto signed_manifest, ReadStatement(statement, report), in_statement);
   if (!signed_manifest) return report;
   if (signed_manifest->legacy)
     report.warnings.push_back("model_signing v0.2 statement: the signer's settings were not recorded");
   ManifestOptions& manifest_options = signed_manifest->options;
+  // Whether links are followed is the signer's choice, recorded in the statement: the verifier can only
+  // leave a link out (every verify command has --ignore) or remove it.
+  manifest_options.symlink_advice =
+      "the signature does not cover symbolic links: remove it, or leave it out with --ignore";
   for (const auto& p : options.extra_ignores) manifest_options.ignore_paths.push_back(p);
   // The signature file is never part of the model, even when a signer (v1.0.x) did not record it.
   {

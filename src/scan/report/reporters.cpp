@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "modelguard/core/io.h"
+
 namespace modelguard::scan {
 namespace {
 
@@ -94,13 +96,14 @@ void WriteTextReport(const ScanReport& report, const ReportOptions& options, std
     }
     if (shown.empty()) continue;
     ++flagged_files;
-    out << file.path << "  [" << file.format << ", " << file.size << " bytes]\n";
+    // Names and messages (which quote names from inside files) are escaped: text is for terminals.
+    out << EscapeControlCharacters(file.path) << "  [" << file.format << ", " << file.size << " bytes]\n";
     for (const Finding* f : shown) {
       out << "  " << (options.color ? Color(f->severity) : "") << std::left << std::setw(8) << ToString(f->severity)
           << reset << " " << f->rule_id;
-      if (f->location != file.path) out << "  at " << f->location;
+      if (f->location != file.path) out << "  at " << EscapeControlCharacters(f->location);
       if (f->offset) out << " @" << *f->offset;
-      out << "\n      " << f->message << "\n";
+      out << "\n      " << EscapeControlCharacters(f->message) << "\n";
       if (!f->remediation.empty()) out << "      fix: " << f->remediation << "\n";
     }
   }

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "modelguard/core/bytes.h"
@@ -229,6 +230,35 @@ TEST_P(Log, ConcurrentAppendsGetDenseDistinctIndexes) {
   auto audit = log_->Audit();
   ASSERT_TRUE(audit.ok());
   EXPECT_TRUE(audit->ok()) << audit->problems[0];
+}
+
+// Issue 17: `log verify missing.db` created an empty database and called it intact. Opened for reading,
+// an existing log opens as it is; where there is none, nothing is created (no file, no tables).
+TEST_P(Log, OpeningAnExistingLogNeverCreatesOne) {
+  auto existing = TransparencyLog::Open(path_, "", LogOpen::kExisting);
+  ASSERT_TRUE(existing.ok()) << existing.error().message;
+  EXPECT_EQ((*existing)->origin(), "test.example/log");
+  EXPECT_EQ(*(*existing)->Size(), 37u);
+  existing->reset();
+  log_.reset();
+  if (postgres()) {
+    Sql("", "DROP TABLE IF EXISTS mg_log_entries, mg_log_meta, mg_log_checkpoints");
+    EXPECT_FALSE(TransparencyLog::Open(path_, "", LogOpen::kExisting).ok());
+    PGconn* conn = PQconnectdb(path_.c_str());
+    PGresult* r = PQexec(conn, "SELECT to_regclass('mg_log_meta') IS NULL");
+    EXPECT_EQ(std::string(PQgetvalue(r, 0, 0)), "t") << "no table was created";
+    PQclear(r);
+    PQfinish(conn);
+  } else {
+    fs::remove(path_);
+    auto missing = TransparencyLog::Open(path_, "", LogOpen::kExisting);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message.find("no log at"), std::string::npos) << missing.error().message;
+    EXPECT_FALSE(fs::exists(path_));
+    { std::ofstream(path_.c_str()); }  // an empty file is no log either, and stays empty
+    EXPECT_FALSE(TransparencyLog::Open(path_, "", LogOpen::kExisting).ok());
+    EXPECT_EQ(fs::file_size(path_), 0u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Log, ::testing::Values("sqlite", "postgres"),
