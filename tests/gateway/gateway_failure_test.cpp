@@ -95,10 +95,12 @@ class Upstream {
     });
   }
   ~Upstream() {
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
+    // Closing the acceptor from another thread does not wake a blocked accept; shutting the listening
+    // socket down does (accept fails), and only then is it closed.
     ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
     thread_.join();
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
   }
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
