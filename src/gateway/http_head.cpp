@@ -38,6 +38,23 @@ bool NormalizeTarget(std::string_view target, std::string& normalized, std::stri
     why = "a fragment (#) is not part of a request target";
     return false;
   }
+  // Most targets are already normal: one scan, one copy, no segment list (this runs on every request).
+  bool normal = true;
+  for (size_t i = 0; i < path.size() && normal; ++i) {
+    const char c = path[i];
+    if (c == '%' || c == '\\') {
+      normal = false;
+    } else if (c == '/') {
+      const std::string_view rest = path.substr(i + 1);
+      normal = !(rest.empty() ? path.size() > 1
+                              : rest[0] == '/' || rest == "." || rest.starts_with("./") || rest == ".." ||
+                                    rest.starts_with("../"));
+    }
+  }
+  if (normal) {
+    normalized.assign(target.data(), target.size());
+    return true;
+  }
   // Segments first (decoding escapes inside them cannot create a separator: %2F and %2E are refused).
   std::vector<std::string> segments;
   size_t at = 1;
