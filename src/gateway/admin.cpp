@@ -21,8 +21,11 @@ http::response<http::string_body> HandleAdmin(const http::request<http::string_b
     return JsonResponse(200, nlohmann::json{{"keys", list}}.dump(), version);
   }
   if (path == "/admin/keys" && request.method() == http::verb::post) {
-    auto created = keys.Create(nlohmann::json::parse(request.body(), nullptr, false));
-    if (!created) return JsonError(400, "invalid_request_error", created.error().message, version);
+    bool conflict = false;
+    auto created = keys.Create(nlohmann::json::parse(request.body(), nullptr, false), &conflict);
+    if (!created)
+      return JsonError(conflict ? 409 : 400, conflict ? "conflict" : "invalid_request_error", created.error().message,
+                       version);
     auto body = ApiKeyRecordJson(created->record);
     body["key"] = created->secret;  // the only time the secret is ever shown
     LogEvent("info", "admin created key", {{"id", created->record.id}, {"owner", created->record.owner}});

@@ -4,7 +4,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 #include <fstream>
 #include <iterator>
@@ -13,6 +16,7 @@
 #include <sstream>
 
 #include "modelguard/gateway/gateway.h"
+#include "src/gateway/http_head.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -256,6 +260,18 @@ ConfigError FilterError(const std::string& name, const std::string& message, con
   return ConfigError(fallback, message);
 }
 
+// `enabled: false` is the one way to switch a configured filter off (no limit of 0 or empty setting does):
+// the settings without that key, and whether the filter runs.
+nlohmann::json WithoutEnabled(const std::string& name, const nlohmann::json& settings, bool& enabled) {
+  enabled = true;
+  if (!settings.is_object() || !settings.contains("enabled")) return settings;
+  if (!settings["enabled"].is_boolean()) throw ConfigError("filters." + name + ".enabled", "true or false is expected");
+  enabled = settings["enabled"].get<bool>();
+  nlohmann::json out = settings;
+  out.erase("enabled");
+  return out;
+}
+
 void OnlyKeys(const nlohmann::json& object, const std::string& path, std::initializer_list<const char*> allowed) {
   if (!object.is_object()) throw ConfigError(path, "a mapping is expected");
   for (const auto& [key, value] : object.items()) {
@@ -329,7 +345,7 @@ Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, con
     add_target(value, path);
     return up;
   }
-  OnlyKeys(value, path, {"targets", "tls", "health_check"});
+  OnlyKeys(value, path, {"targets", "tls", "health_check", "headers", "api_key_env"});
   if (!value.contains("targets") || !value["targets"].is_array() || value["targets"].empty()) {
     throw ConfigError(path + ".targets", "a list of at least one \"host:port\" is needed");
   }
@@ -355,6 +371,40 @@ Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, con
     up.health_interval = std::chrono::milliseconds(Integer(*health, "interval_ms", where, 5000, 50, 3600000));
     up.health_timeout = std::chrono::milliseconds(Integer(*health, "timeout_ms", where, 2000, 10, 600000));
     up.unhealthy_after = static_cast<unsigned>(Integer(*health, "unhealthy_after", where, 2, 1, 100));
+  }
+  std::set<std::string> names;  // lower-case
+  auto add_header = [&](const std::string& field, const std::string& text, const std::string& where) {
+    const bool token = !field.empty() && std::all_of(field.begin(), field.end(), [](unsigned char c) {
+      return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+    });
+    if (!token) throw ConfigError(where, "not a valid header field name");
+    // Framing and connection fields are the gateway's to set for each hop.
+    const http::field known = http::string_to_field(field);
+    if (HopByHop(known) || known == http::field::host || known == http::field::content_length ||
+        known == http::field::expect)
+      throw ConfigError(where, "'" + field + "' is set by the gateway for each hop");
+    if (text.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+      throw ConfigError(where, "a header value must not hold CR, LF or NUL");
+    std::string lower = field;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!names.insert(lower).second) throw ConfigError(where, "the header '" + field + "' is given twice");
+    up.headers.emplace_back(field, text);
+  };
+  if (auto headers = value.find("headers"); headers != value.end()) {
+    if (!headers->is_object()) throw ConfigError(path + ".headers", "a mapping of header names to values is expected");
+    for (const auto& [field, text] : headers->items()) {
+      if (!text.is_string()) throw ConfigError(path + ".headers." + field, "a string is expected");
+      add_header(field, text.get<std::string>(), path + ".headers." + field);
+    }
+  }
+  if (auto env = value.find("api_key_env"); env != value.end()) {
+    if (!env->is_string() || env->get<std::string>().empty())
+      throw ConfigError(path + ".api_key_env", "the name of an environment variable is expected");
+    const char* key = std::getenv(env->get<std::string>().c_str());
+    // An unset variable would send requests upstream without their credential: refuse to start instead.
+    if (!key || !*key)
+      throw ConfigError(path + ".api_key_env", "the environment variable " + env->get<std::string>() + " is not set");
+    add_header("Authorization", std::string("Bearer ") + key, path + ".api_key_env");
   }
   return up;
 }
@@ -403,6 +453,7 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
   }
   GatewayConfig config;
   config.source = file;
+  std::vector<std::pair<std::string, std::array<unsigned char, 32>>> configured;  // api_key's own keys
   try {
     OnlyKeys(doc, "",
              {"listen", "tls", "threads", "admin", "keys", "state", "upstreams", "filters", "routes", "audit", "limits",
@@ -473,8 +524,30 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
     // Every configured filter is checked, used by a route or not: a misspelt name or key is an error, never
     // a silent default.
     for (const auto& [name, settings] : filters.items()) {
-      auto checked = ReadFilterSettings(name, settings);
+      bool enabled = true;
+      auto checked = ReadFilterSettings(name, WithoutEnabled(name, settings, enabled));
       if (!checked) throw FilterError(name, checked.error().message, filters, "filters." + name);
+    }
+    // The api_key filter's own keys, so the admin API can revoke them and does not hand their ids out again.
+    if (config.environment.keys) {
+      if (auto api_key = filters.find("api_key"); api_key != filters.end()) {
+        bool enabled = true;
+        auto settings = ReadFilterSettings("api_key", WithoutEnabled("api_key", *api_key, enabled));
+        for (const auto& key : settings->Objects("keys")) {
+          if (auto hash = ParseKeyHash(key.String("sha256"))) configured.emplace_back(key.String("id"), *hash);
+        }
+        if (settings->Has("keys_file")) {
+          configured.clear();  // the file replaces the inline list, as in the filter
+          std::ifstream keys_in(settings->String("keys_file"));
+          const auto keys_doc = nlohmann::json::parse(keys_in, nullptr, false);
+          if (keys_doc.is_object() && keys_doc.contains("keys") && keys_doc["keys"].is_array()) {
+            for (const auto& entry : keys_doc["keys"]) {
+              if (auto record = ParseApiKeyRecord(entry, "keys_file"))
+                configured.emplace_back(record->id, record->sha256);
+            }
+          }
+        }
+      }
     }
     if (!doc.contains("routes") || !doc["routes"].is_array() || doc["routes"].empty())
       throw ConfigError("routes", "at least one route is needed");
@@ -488,6 +561,18 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
       route.path = String(r, "path", path);
       if (route.path.empty() || route.path[0] != '/')
         throw ConfigError(path + ".path", "an absolute path is needed (e.g. /v1/chat/completions)");
+      {
+        // Requests are routed by their normalised path (NormalizeTarget): a route spelt otherwise would
+        // never match, or would match less than it says.
+        const bool prefix = route.path.back() == '*';
+        const std::string probe = prefix ? route.path.substr(0, route.path.size() - 1) + "x" : route.path;
+        std::string normalized, why;
+        if (probe.find('?') != std::string::npos || !NormalizeTarget(probe, normalized, why) || normalized != probe)
+          throw ConfigError(path + ".path",
+                            "write the path in normal form: no '//', '.' or '..' segments, escapes, query or "
+                            "trailing '/' (requests are matched after they are normalised)" +
+                                (why.empty() ? std::string() : ": " + why));
+      }
       route.name = String(r, "name", path, route.path);
       if (!route_names.insert(route.name).second)
         throw ConfigError(path + ".name", "two routes are named '" + route.name + "'");
@@ -509,7 +594,9 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
         if (!names[f].is_string())
           throw ConfigError(path + ".filters[" + std::to_string(f) + "]", "a filter name is expected");
         const std::string name = names[f].get<std::string>();
-        const auto settings = filters.value(name, nlohmann::json::object());
+        bool enabled = true;
+        const auto settings = WithoutEnabled(name, filters.value(name, nlohmann::json::object()), enabled);
+        if (!enabled) continue;
         // Same route, filter and settings as the last load: keep the instance and with it its state.
         const std::string identity = route.name + "\n" + name + "\n" + settings.dump() + "\n" + store_key;
         auto cached = filters_.find(identity);
@@ -561,6 +648,8 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
   } catch (const nlohmann::json::exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, file + ": " + e.what());
   }
+  // Only a configuration that loaded whole changes the key store's view of the configured keys.
+  if (config.environment.keys) config.environment.keys->SetConfiguredKeys(std::move(configured));
   return config;
 }
 

@@ -112,8 +112,10 @@ ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters,
   return verdict;
 }
 
-boost::asio::awaitable<void> RunResponseChain(const std::vector<std::shared_ptr<Filter>>& filters, size_t count,
-                                              RequestContext& context, ResponseContext& response) {
+boost::asio::awaitable<std::optional<std::string>> RunResponseChain(const std::vector<std::shared_ptr<Filter>>& filters,
+                                                                    size_t count, RequestContext& context,
+                                                                    ResponseContext& response) {
+  std::optional<std::string> failed;
   for (size_t i = 0; i < count && i < filters.size(); ++i) {
     // One filter failing must not keep the others from settling their reservations.
     std::optional<std::string> failure;
@@ -125,8 +127,10 @@ boost::asio::awaitable<void> RunResponseChain(const std::vector<std::shared_ptr<
     if (failure) {
       LogFilterFailure(*filters[i], "response", failure->c_str());
       context.verdicts[filters[i]->name()] = FilterVerdict::Error("filter_failed");
+      if (!failed) failed = filters[i]->name();
     }
   }
+  co_return failed;
 }
 
 nlohmann::ordered_json VerdictsJson(const std::map<std::string, FilterVerdict>& verdicts) {

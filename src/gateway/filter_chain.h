@@ -46,9 +46,12 @@ bool NeedsDocument(const Route& route);
 ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters, RequestContext& context,
                             StreamEvent& event);
 
-// The response through the first `count` filters' OnResponse (each may replace the answer).
-boost::asio::awaitable<void> RunResponseChain(const std::vector<std::shared_ptr<Filter>>& filters, size_t count,
-                                              RequestContext& context, ResponseContext& response);
+// The response through the first `count` filters' OnResponse (each may replace the answer). A filter that
+// fails does not keep the others from settling; the name of the first that failed is returned, so a whole
+// answer it could not examine is replaced rather than passed on unchecked.
+boost::asio::awaitable<std::optional<std::string>> RunResponseChain(const std::vector<std::shared_ptr<Filter>>& filters,
+                                                                    size_t count, RequestContext& context,
+                                                                    ResponseContext& response);
 
 // The audit event's "verdicts" object: filter name -> verdict string, in name order.
 nlohmann::ordered_json VerdictsJson(const std::map<std::string, FilterVerdict>& verdicts);

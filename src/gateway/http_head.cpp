@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/bytes.h"
+
 namespace modelguard::gateway {
 namespace {
 
@@ -23,6 +25,92 @@ bool HopByHop(http::field name) {
     if (field == name) return true;
   }
   return false;
+}
+
+bool NormalizeTarget(std::string_view target, std::string& normalized, std::string& why) {
+  if (target.empty() || target[0] != '/') {
+    why = "the request target must be an absolute path";
+    return false;
+  }
+  const size_t query = target.find('?');
+  const std::string_view path = target.substr(0, query);
+  if (path.find('#') != std::string_view::npos) {
+    why = "a fragment (#) is not part of a request target";
+    return false;
+  }
+  // Most targets are already normal: one scan, one copy, no segment list (this runs on every request).
+  bool normal = true;
+  for (size_t i = 0; i < path.size() && normal; ++i) {
+    const char c = path[i];
+    if (c == '%' || c == '\\') {
+      normal = false;
+    } else if (c == '/') {
+      const std::string_view rest = path.substr(i + 1);
+      normal = !(rest.empty() ? path.size() > 1
+                              : rest[0] == '/' || rest == "." || rest.starts_with("./") || rest == ".." ||
+                                    rest.starts_with("../"));
+    }
+  }
+  if (normal) {
+    normalized.assign(target.data(), target.size());
+    return true;
+  }
+  // Segments first (decoding escapes inside them cannot create a separator: %2F and %2E are refused).
+  std::vector<std::string> segments;
+  size_t at = 1;
+  while (at <= path.size()) {
+    size_t end = path.find('/', at);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view raw = path.substr(at, end - at);
+    at = end + 1;
+    std::string segment;
+    segment.reserve(raw.size());
+    for (size_t i = 0; i < raw.size(); ++i) {
+      const char c = raw[i];
+      if (c == '\\') {
+        why = "a backslash in the path";
+        return false;
+      }
+      if (c != '%') {
+        segment += c;
+        continue;
+      }
+      if (i + 2 >= raw.size()) {
+        why = "a malformed percent-escape in the path";
+        return false;
+      }
+      const int hi = HexDigitValue(raw[i + 1]), lo = HexDigitValue(raw[i + 2]);
+      if (hi < 0 || lo < 0) {
+        why = "a malformed percent-escape in the path";
+        return false;
+      }
+      const char decoded = static_cast<char>(hi * 16 + lo);
+      if (decoded == '/' || decoded == '\\' || decoded == '.') {
+        why = "an encoded slash, backslash or dot in the path (%2F, %5C, %2E)";
+        return false;
+      }
+      const bool unreserved = (decoded >= 'a' && decoded <= 'z') || (decoded >= 'A' && decoded <= 'Z') ||
+                              (decoded >= '0' && decoded <= '9') || decoded == '-' || decoded == '_' || decoded == '~';
+      if (unreserved) {
+        segment += decoded;
+      } else {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        segment += '%', segment += kHex[hi], segment += kHex[lo];
+      }
+      i += 2;
+    }
+    if (segment.empty() || segment == ".") continue;
+    if (segment == "..") {
+      if (!segments.empty()) segments.pop_back();
+      continue;
+    }
+    segments.push_back(std::move(segment));
+  }
+  normalized.clear();
+  for (const auto& segment : segments) normalized += '/', normalized += segment;
+  if (normalized.empty()) normalized = "/";
+  if (query != std::string_view::npos) normalized.append(target.substr(query));
+  return true;
 }
 
 void ConfigureRequestParser(http::request_parser<http::string_body>& parser, uint64_t max_body_bytes) {

@@ -49,6 +49,15 @@ void ParseBuffered(Parser& parser, beast::flat_buffer& buffer, beast::error_code
   }
 }
 
+// The request target as the gateway routes it and forwards it, so that no spelling of a path reaches
+// another route than the path itself (RFC 3986 §6.2.2): percent-encoded unreserved characters decoded
+// (%76 -> v), other escapes kept with upper-case hex, empty segments collapsed ("//", and a trailing "/":
+// "/v1/chat/completions/" is "/v1/chat/completions"), "." and ".." segments removed (§5.2.4, never above
+// the root). The query is kept as sent. Refused (false, with `why` for the 400 answer): a target that is not
+// an absolute path, a backslash, a malformed escape, and escapes of '/', '\' and '.' (%2F, %5C, %2E), which
+// upstreams decode into separators and dot segments after the gateway has chosen the route.
+bool NormalizeTarget(std::string_view target, std::string& normalized, std::string& why);
+
 // Proxied messages are written by hand: their head as one string, then the body, in one gathered write.
 // Beast's serializer produces the same bytes but walks nested buffer sequences piece by piece, and
 // erasing hop-by-hop fields from a parsed message one by one costs a tree search each; together they

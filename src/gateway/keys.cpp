@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -92,14 +93,41 @@ Result<std::shared_ptr<KeyStore>> KeyStore::Open(const std::string& path) {
     MG_ASSIGN_OR_RETURN(auto record, ParseApiKeyRecord(doc["keys"][i], path + ": keys[" + std::to_string(i) + "]"));
     store->records_.push_back(std::move(record));
   }
+  if (auto revocations = doc.find("revocations"); revocations != doc.end()) {
+    if (!revocations->is_array())
+      return MakeError(ErrorCode::kParse, "keys.file: '" + path + "': revocations must be a list");
+    for (size_t i = 0; i < revocations->size(); ++i) {
+      const auto& entry = (*revocations)[i];
+      const std::string where = path + ": revocations[" + std::to_string(i) + "]";
+      if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string() || !entry.contains("sha256") ||
+          !entry["sha256"].is_string())
+        return MakeError(ErrorCode::kParse, where + ": needs id and sha256 (strings)");
+      auto hash = ParseKeyHash(entry["sha256"].get<std::string>());
+      if (!hash) return MakeError(ErrorCode::kParse, where + ".sha256: 64 lower-case hex digits expected");
+      const auto when = entry.find("revoked");
+      store->revocations_.push_back(
+          Revocation{entry["id"].get<std::string>(), *hash,
+                     when != entry.end() && when->is_number_integer() ? when->get<int64_t>() : 0});
+    }
+  }
   return store;
 }
 
 std::optional<ApiKeyRecord> KeyStore::Find(const std::array<unsigned char, 32>& hash) const {
   std::shared_lock lock(mutex_);
-  const ApiKeyRecord* match = FindKey(records_, hash);
-  if (!match) return std::nullopt;
-  return *match;
+  if (const ApiKeyRecord* match = FindKey(records_, hash)) return *match;
+  // A revoked configured key: reported as a revoked record, which callers refuse.
+  bool revoked = false;
+  std::string id;
+  for (const auto& r : revocations_) {
+    if (ConstantTimeEqual(r.sha256, hash)) revoked = true, id = r.id;
+  }
+  if (!revoked) return std::nullopt;
+  ApiKeyRecord record;
+  record.id = id;
+  record.sha256 = hash;
+  record.revoked = true;
+  return record;
 }
 
 std::vector<ApiKeyRecord> KeyStore::List() const {
@@ -107,7 +135,7 @@ std::vector<ApiKeyRecord> KeyStore::List() const {
   return records_;
 }
 
-Result<KeyStore::Created> KeyStore::Create(const nlohmann::json& request) {
+Result<KeyStore::Created> KeyStore::Create(const nlohmann::json& request, bool* conflict) {
   if (!request.is_object()) return MakeError(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
   Created created;
   ApiKeyRecord& r = created.record;
@@ -116,8 +144,21 @@ Result<KeyStore::Created> KeyStore::Create(const nlohmann::json& request) {
     r.tier = request.value("tier", "");
     r.routes = StringList(request, "routes", "request");
     r.models = StringList(request, "models", "request");
-    const int64_t ttl = request.value("expires_in_seconds", int64_t{0});
-    if (ttl < 0) return MakeError(ErrorCode::kInvalidArgument, "expires_in_seconds must not be negative");
+    int64_t ttl = 0;
+    if (auto given = request.find("expires_in_seconds"); given != request.end() && !given->is_null()) {
+      // Checked before any conversion: 1e30 or 2^64-1 would overflow the expiry, a fraction or a string
+      // would be truncated or thrown.
+      const bool whole = given->is_number_integer();
+      const bool in_range = whole && (given->is_number_unsigned()
+                                          ? given->get<uint64_t>() <= static_cast<uint64_t>(kMaxLifetimeSeconds)
+                                          : given->get<int64_t>() >= 1 && given->get<int64_t>() <= kMaxLifetimeSeconds);
+      if (!in_range || given->get<int64_t>() < 1)
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "expires_in_seconds must be a whole number of seconds from 1 to " +
+                             std::to_string(kMaxLifetimeSeconds) +
+                             " (100 years); omit it for a key that never expires");
+      ttl = given->get<int64_t>();
+    }
     r.created = static_cast<int64_t>(std::time(nullptr));
     r.expires = ttl ? r.created + ttl : 0;
     r.id = request.value("id", "");
@@ -130,8 +171,12 @@ Result<KeyStore::Created> KeyStore::Create(const nlohmann::json& request) {
   r.sha256 = HashKeyBytes(created.secret);
   if (r.id.empty()) r.id = "key-" + HexEncode(r.sha256).substr(0, 12);
   std::unique_lock lock(mutex_);
-  for (const auto& existing : records_) {
-    if (existing.id == r.id) return MakeError(ErrorCode::kInvalidArgument, "a key with id '" + r.id + "' exists");
+  const bool taken =
+      std::any_of(records_.begin(), records_.end(), [&](const auto& k) { return k.id == r.id; }) ||
+      std::any_of(configured_.begin(), configured_.end(), [&](const auto& k) { return k.first == r.id; });
+  if (taken) {
+    if (conflict) *conflict = true;
+    return MakeError(ErrorCode::kInvalidArgument, "a key with id '" + r.id + "' exists");
   }
   records_.push_back(r);
   if (auto saved = SaveLocked(); !saved) {
@@ -154,13 +199,35 @@ Status KeyStore::Revoke(const std::string& id) {
       return Ok{};
     }
   }
+  for (const auto& [configured_id, hash] : configured_) {
+    if (configured_id != id) continue;
+    const bool known = std::any_of(revocations_.begin(), revocations_.end(),
+                                   [&](const Revocation& r) { return ConstantTimeEqual(r.sha256, hash); });
+    if (known) return Ok{};
+    revocations_.push_back(Revocation{id, hash, static_cast<int64_t>(std::time(nullptr))});
+    if (auto saved = SaveLocked(); !saved) {
+      revocations_.pop_back();
+      return saved.error();
+    }
+    return Ok{};
+  }
   return MakeError(ErrorCode::kInvalidArgument, "no key with id '" + id + "'");
+}
+
+void KeyStore::SetConfiguredKeys(std::vector<std::pair<std::string, std::array<unsigned char, 32>>> keys) {
+  std::unique_lock lock(mutex_);
+  configured_ = std::move(keys);
 }
 
 Status KeyStore::SaveLocked() const {
   if (path_.empty()) return Ok{};
   nlohmann::json doc = {{"keys", nlohmann::json::array()}};
   for (const auto& r : records_) doc["keys"].push_back(ApiKeyRecordJson(r));
+  if (!revocations_.empty()) {
+    doc["revocations"] = nlohmann::json::array();
+    for (const auto& r : revocations_)
+      doc["revocations"].push_back({{"id", r.id}, {"sha256", HexEncode(r.sha256)}, {"revoked", r.revoked}});
+  }
   const std::string temporary = path_ + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);

@@ -17,7 +17,13 @@ asio::awaitable<bool> RelayWhole(Gateway& gateway, Client& client, http::respons
   // The body moves through the filters and back: no copy of a possibly large answer per request.
   ResponseContext out{response.result_int(), std::move(response.body()), false, std::nullopt};
   if (out.status < 300 && route.type == RouteType::kOpenAi) out.total_tokens = ScanUsageTotalTokens(out.body);
-  co_await RunResponseChain(route.filters, route.filters.size(), context, out);
+  if (auto failed = co_await RunResponseChain(route.filters, route.filters.size(), context, out)) {
+    // Fail closed: an answer a response filter could not examine (a leak check that threw) is not passed on.
+    // What the upstream reported using was settled above and stays charged.
+    out.status = 500;
+    out.body = ErrorBody("filter_failed", "the " + *failed + " filter failed");
+    response.set(http::field::content_type, "application/json");
+  }
   response.result(out.status);  // a response filter may replace the answer (a leak stopped: 403)
   response.body() = std::move(out.body);
   outcome.status = response.result_int();

@@ -20,11 +20,21 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
   const auto started = Clock::now();
   const GatewayConfig& config = runtime->config;
   Metrics& metrics = gateway.metrics();
-  const std::string target(request.target());
+  // Routed, filtered, audited and forwarded as normalised, so no other spelling of a path reaches a route
+  // with fewer filters; a target that cannot be normalised safely is refused below.
+  std::string target, bad_target;
+  {
+    const auto raw = request.target();
+    if (!NormalizeTarget(std::string_view(raw.data(), raw.size()), target, bad_target))
+      target.assign(raw.data(), raw.size());
+    else if (target != std::string_view(raw.data(), raw.size()))
+      request.target(target);
+  }
   const unsigned version = request.version();
   const bool head_request = request.method() == http::verb::head;
-  if (auto builtin = BuiltinEndpoint(target, version, *runtime, metrics, gateway.draining())) {
-    co_return co_await SendResponse(stream, *builtin, keep_alive, config.upstream_timeout, head_request);
+  if (bad_target.empty()) {
+    if (auto builtin = BuiltinEndpoint(target, version, *runtime, metrics, gateway.draining()))
+      co_return co_await SendResponse(stream, *builtin, keep_alive, config.upstream_timeout, head_request);
   }
   ++metrics.in_flight;
   struct InFlight {
@@ -75,6 +85,14 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
     gateway.Audit(config, context, target, outcome, started);
     co_return open;
   }
+  if (!bad_target.empty()) {
+    metrics.CountBlock(kHttpVerdict, "bad_path");
+    context.verdicts[kHttpVerdict] = FilterVerdict::Block("bad_path");
+    auto res = answer_with(400, "invalid_request_error", "refused request target: " + bad_target, {});
+    open = co_await SendResponse(stream, res, keep_alive, config.upstream_timeout, head_request);
+    gateway.Audit(config, context, target, outcome, started);
+    co_return open;
+  }
   if (duplicate_credential) {
     metrics.CountBlock(kHttpVerdict, "duplicate_credentials");
     context.verdicts[kHttpVerdict] = FilterVerdict::Block("duplicate_credentials");
@@ -104,6 +122,10 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
   } else {
     if (context.body_changed) request.body() = context.body;
     for (const auto& name : context.gateway_credentials) request.erase(name);
+    // Then the upstream's own credential (and other configured fields), replacing whatever the client sent.
+    if (auto upstream = config.upstreams.find(route->upstream); upstream != config.upstreams.end()) {
+      for (const auto& [name, value] : upstream->second.headers) request.set(name, value);
+    }
     open =
         co_await Forward(gateway, stream, *runtime, *route, std::move(request), context, keep_alive, started, outcome);
   }

@@ -68,6 +68,26 @@ const char* ToString(Verdict verdict) {
   return "allow";
 }
 
+Result<Oversize> ParseOversize(std::string_view name) {
+  if (name == "block") return Oversize::kBlock;
+  if (name == "flag") return Oversize::kFlag;
+  if (name == "allow") return Oversize::kAllow;
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "unknown oversize action '" + std::string(name) + "' (block, flag, allow)");
+}
+
+const char* ToString(Oversize oversize) {
+  switch (oversize) {
+    case Oversize::kBlock:
+      return "block";
+    case Oversize::kFlag:
+      return "flag";
+    case Oversize::kAllow:
+      return "allow";
+  }
+  return "block";
+}
+
 Result<RedactMode> ParseRedactMode(std::string_view name) {
   if (name == "mask") return RedactMode::kMask;
   if (name == "hash") return RedactMode::kHash;
@@ -196,6 +216,20 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
   }
   for (auto& entity : FindEntities(text, options_.pii, options_.secrets))
     result.detections.push_back(std::move(entity));
+  // The unexamined tail could hold anything: say so with a verdict, unless the caller accepts the head alone.
+  // Not capped by the system-role ceiling: the ceiling trusts the operator's words, and these were not read.
+  if (result.truncated && options_.on_oversize != Oversize::kAllow) {
+    Detection oversize;
+    oversize.detector = "guard";
+    oversize.rule_id = "guard.oversize";
+    oversize.category = "oversize";
+    oversize.action = options_.on_oversize == Oversize::kBlock ? Verdict::kBlock : Verdict::kFlag;
+    oversize.confidence = 1;
+    oversize.begin = cut;
+    oversize.end = input.size();
+    oversize.view = "text";
+    result.detections.push_back(std::move(oversize));
+  }
 
   for (const auto& detection : result.detections) result.verdict = Max(result.verdict, detection.action);
   std::stable_sort(result.detections.begin(), result.detections.end(),

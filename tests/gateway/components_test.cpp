@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/hash.h"
 #include "modelguard/gateway/gateway.h"
 #include "modelguard/gateway/keys.h"
 #include "modelguard/gateway/limits.h"
@@ -483,6 +484,99 @@ TEST_F(ConfigFile, ErrorsNameTheLineAndTheKey) {
   auto expanded = Load(laughs);
   ASSERT_FALSE(expanded.ok());
   EXPECT_NE(expanded.error().message.find("more than"), std::string::npos) << expanded.error().message;
+}
+
+// The upstream's own credential: `headers:` or `api_key_env:` (Authorization: Bearer), checked at load.
+TEST_F(ConfigFile, UpstreamCredentialsAreCheckedAtLoad) {
+  ::setenv("MG_TEST_UPSTREAM_KEY", "sk-upstream", 1);
+  ::unsetenv("MG_TEST_NO_SUCH_KEY");
+  auto config = Load(R"(upstreams:
+  a: {targets: ["127.0.0.1:1"], headers: {Authorization: Bearer sk-a, OpenAI-Organization: org-1}}
+  b: {targets: ["127.0.0.1:2"], api_key_env: MG_TEST_UPSTREAM_KEY}
+routes: [{path: /x, upstream: a}, {path: /y, upstream: b}]
+)");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(config->upstreams.at("a").headers,
+            (Headers{{"Authorization", "Bearer sk-a"}, {"OpenAI-Organization", "org-1"}}));
+  EXPECT_EQ(config->upstreams.at("b").headers, (Headers{{"Authorization", "Bearer sk-upstream"}}));
+  const std::pair<std::string, std::string> cases[] = {
+      {"api_key_env: MG_TEST_NO_SUCH_KEY", ":1: upstreams.a.api_key_env: the environment variable MG_TEST_NO_SUCH_KEY"},
+      {"headers: {Host: evil}", "upstreams.a.headers.Host: 'Host' is set by the gateway"},
+      {"headers: {Transfer-Encoding: chunked}", "is set by the gateway"},
+      {"headers: {\"Bad Name\": x}", "not a valid header field name"},
+      {"headers: {X-Key: \"a\\r\\nX-Injected: 1\"}", "must not hold CR, LF or NUL"},
+      {"headers: {Authorization: x}, api_key_env: MG_TEST_UPSTREAM_KEY", "given twice"},
+      {"headers: {X-Key: 1}", "a string is expected"},
+      {"headers: [x]", "a mapping of header names"},
+  };
+  for (const auto& [upstream, expected] : cases) {
+    auto bad =
+        Load("upstreams: {a: {targets: [\"127.0.0.1:1\"], " + upstream + "}}\nroutes: [{path: /x, upstream: a}]\n");
+    ASSERT_FALSE(bad.ok()) << upstream;
+    EXPECT_NE(bad.error().message.find(expected), std::string::npos) << bad.error().message;
+  }
+  ::unsetenv("MG_TEST_UPSTREAM_KEY");
+}
+
+// Turning a control off takes `enabled: false`; a limit of 0 is an error, not "no limit". Before, a guard
+// with max_input_bytes 0 or a rate of 0 loaded (the rate as "no limit").
+TEST_F(ConfigFile, OnlyEnabledFalseTurnsAFilterOff) {
+  auto off = Load(
+      "upstreams: {a: 127.0.0.1:1}\nfilters: {rate_limit: {enabled: false, requests_per_second: 5}, token_budget: "
+      "{enabled: true, tokens: 10}}\nroutes: [{path: /x, upstream: a, filters: [rate_limit, token_budget]}]\n");
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  ASSERT_EQ(off->routes[0].filters.size(), 1u);
+  EXPECT_STREQ(off->routes[0].filters[0]->name(), "token_budget");
+  const std::pair<std::string, std::string> cases[] = {
+      {"guard: {max_input_bytes: 0}", ":3: filters.guard.max_input_bytes: must be at least 1"},
+      {"guard: {max_input_bytes: -5}", ":3: filters.guard.max_input_bytes: must be at least 1"},
+      {"rate_limit: {requests_per_second: 0, tokens_per_minute: 60}",
+       ":3: filters.rate_limit.requests_per_second: must be positive"},
+      {"rate_limit: {requests_per_second: 1, tokens_per_minute: 0}",
+       ":3: filters.rate_limit.tokens_per_minute: must be positive"},
+      {"rate_limit: {}", "requests_per_second and/or tokens_per_minute must be positive"},
+      {"token_budget: {tokens: 0}", ":3: filters.token_budget.tokens: must be at least 1"},
+      {"token_budget: {tokens: 10, window_seconds: 0}", ":3: filters.token_budget.window_seconds: must be at least 1"},
+      {"token_budget: {tokens: 10, enabled: no}", ":3: filters.token_budget.enabled: true or false is expected"},
+  };
+  for (const auto& [filter, expected] : cases) {
+    const std::string name = filter.substr(0, filter.find(':'));
+    auto bad = Load("upstreams: {a: 127.0.0.1:1}\nfilters:\n  " + filter +
+                    "\nroutes: [{path: /x, upstream: a, filters: [" + name + "]}]\n");
+    ASSERT_FALSE(bad.ok()) << filter;
+    EXPECT_NE(bad.error().message.find(expected), std::string::npos) << bad.error().message;
+  }
+}
+
+// Requests are matched in normal form, so a route must be written in it.
+TEST_F(ConfigFile, RoutePathsMustBeInNormalForm) {
+  for (const std::string path :
+       {"/v1/chat/", "//v1/chat", "/v1/./chat", "/v1/../chat", "/v1/%63hat", "/v1?x", "/v1/%2Fchat", "/v1//*"}) {
+    auto bad = Load("upstreams: {a: 127.0.0.1:1}\nroutes:\n  - {path: \"" + path + "\", upstream: a}\n");
+    ASSERT_FALSE(bad.ok()) << path;
+    EXPECT_NE(bad.error().message.find(":3: routes[0].path: write the path in normal form"), std::string::npos)
+        << bad.error().message;
+  }
+  for (const std::string path : {"/", "/*", "/v1/*", "/v1*", "/v1/chat/completions", "/files/a%20b"}) {
+    auto good = Load("upstreams: {a: 127.0.0.1:1}\nroutes:\n  - {path: \"" + path + "\", upstream: a}\n");
+    EXPECT_TRUE(good.ok()) << path << ": " << good.error().message;
+  }
+}
+
+// The api_key filter's own keys reach the key store at load, so DELETE /admin/keys/{id} can revoke them.
+TEST_F(ConfigFile, ConfiguredKeysReachTheKeyStore) {
+  const std::string keys = (fs::temp_directory_path() / ("mg-store-" + std::to_string(::getpid()) + ".json")).string();
+  fs::remove(keys);
+  auto config =
+      Load("keys: {file: " + keys +
+           "}\nupstreams: {a: 127.0.0.1:1}\nfilters:\n  api_key:\n    keys: [{id: cfg, sha256: " + Sha256Hex("mg-cfg") +
+           "}]\nroutes: [{path: /x, upstream: a, filters: [api_key]}]\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_FALSE(config->environment.keys->Revoke("other").ok());
+  ASSERT_TRUE(config->environment.keys->Revoke("cfg").ok());
+  EXPECT_TRUE(config->environment.keys->Find(HashKeyBytes("mg-cfg"))->revoked);
+  fs::remove(keys);
 }
 
 TEST_F(ConfigFile, ReloadKeepsTheStateOfUnchangedFilters) {

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 
+#include "modelguard/core/bytes.h"
+#include "modelguard/gateway/limits.h"
 #include "src/gateway/endpoints.h"
 
 namespace modelguard::gateway {
@@ -121,6 +123,66 @@ TEST_F(AdminApi, CreatesListsAndRevokesKeys) {
   EXPECT_EQ(Call(http::verb::delete_, "/admin/keys/no-such-id").result_int(), 404u);
   EXPECT_EQ(Call(http::verb::post, "/admin/keys", R"({"id":)").result_int(), 400u);
   EXPECT_EQ(Call(http::verb::put, "/admin/keys").result_int(), 404u);
+}
+
+// Before: a second key with the same id was created (two records, one id), and expires_in_seconds of
+// 1e30, 2^64-1, "soon" or 1.5 were converted (overflowing the expiry) or thrown.
+TEST_F(AdminApi, DuplicateIdsAreAConflictAndLifetimesAreChecked) {
+  ASSERT_EQ(Call(http::verb::post, "/admin/keys", R"({"id":"team-a"})").result_int(), 201u);
+  const auto again = Call(http::verb::post, "/admin/keys", R"({"id":"team-a","owner":"someone else"})");
+  EXPECT_EQ(again.result_int(), 409u) << again.body();
+  EXPECT_EQ(nlohmann::json::parse(again.body())["error"]["type"], "conflict");
+  EXPECT_EQ(nlohmann::json::parse(Call(http::verb::get, "/admin/keys").body())["keys"].size(), 1u);
+  for (const std::string ttl : {"-1", "0", "1e30", "18446744073709551615", "9223372036854775807", "3153600001", "1.5",
+                                "\"3600\"", "true", "[]"}) {
+    const auto refused = Call(http::verb::post, "/admin/keys", R"({"expires_in_seconds":)" + ttl + "}");
+    EXPECT_EQ(refused.result_int(), 400u) << ttl << ": " << refused.body();
+    EXPECT_NE(refused.body().find("expires_in_seconds must be a whole number of seconds from 1 to"), std::string::npos)
+        << ttl << ": " << refused.body();
+  }
+  const auto year = Call(http::verb::post, "/admin/keys", R"({"expires_in_seconds":31536000})");
+  ASSERT_EQ(year.result_int(), 201u) << year.body();
+  const auto record = nlohmann::json::parse(year.body());
+  EXPECT_EQ(record["expires"].get<int64_t>() - record["created"].get<int64_t>(), 31536000);
+  EXPECT_EQ(Call(http::verb::post, "/admin/keys", R"({"expires_in_seconds":3153600000})").result_int(), 201u);
+  EXPECT_EQ(Call(http::verb::post, "/admin/keys", R"({"expires_in_seconds":null})").result_int(), 201u);
+  EXPECT_EQ(Call(http::verb::post, "/admin/keys", "not json").result_int(), 400u);
+}
+
+// Keys from the configuration file: DELETE revokes them (before: 404), the revocation is in the key store's
+// file and survives a restart, and their ids cannot be taken by a new key.
+TEST_F(AdminApi, ConfiguredKeysAreRevocableAcrossRestarts) {
+  const auto hash = HashKeyBytes("mg-configured-secret");
+  config_.environment.keys->SetConfiguredKeys({{"from-config", hash}});
+  const FilterEnvironment env{MakeMemoryLimitStore(), config_.environment.keys, false};
+  auto filter = CreateFilter("api_key", {{"keys", {{{"id", "from-config"}, {"sha256", HexEncode(hash)}}}}}, env);
+  ASSERT_TRUE(filter.ok()) << filter.error().message;
+  auto present = [&] {
+    RequestContext request;
+    request.headers["authorization"] = "Bearer mg-configured-secret";
+    return (*filter)->OnRequest(request);
+  };
+  EXPECT_FALSE(present());
+  EXPECT_FALSE(config_.environment.keys->Find(hash).has_value());  // the filter's own list decides
+  EXPECT_EQ(Call(http::verb::post, "/admin/keys", R"({"id":"from-config"})").result_int(), 409u);
+  const auto revoked = Call(http::verb::delete_, "/admin/keys/from-config");
+  ASSERT_EQ(revoked.result_int(), 200u) << revoked.body();
+  auto found = config_.environment.keys->Find(hash);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_TRUE(found->revoked);
+  EXPECT_EQ(found->id, "from-config");
+  const auto refused = present();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401u);
+  EXPECT_EQ(refused->message, "the API key was revoked");
+  EXPECT_EQ(Call(http::verb::delete_, "/admin/keys/from-config").result_int(), 200u);  // again: still revoked
+  // A restart: a new store from the same file, before the configuration is even loaded.
+  auto reopened = KeyStore::Open(path_);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  auto after = (*reopened)->Find(hash);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_TRUE(after->revoked);
+  EXPECT_FALSE((*reopened)->Find(HashKeyBytes("mg-other")).has_value());
 }
 
 TEST_F(AdminApi, ReloadReportsTheProblem) {

@@ -26,7 +26,8 @@ hash() { printf '%s' "$1" | "$mg" gateway hash-key -; }
 cat > "$tmp/gateway.json" <<JSON
 {
   "listen": "127.0.0.1:0",
-  "upstreams": {"model": "127.0.0.1:$upstream", "down": "127.0.0.1:1"},
+  "upstreams": {"model": "127.0.0.1:$upstream", "down": "127.0.0.1:1",
+                "keyed": {"targets": ["127.0.0.1:$upstream"], "headers": {"Authorization": "Bearer sk-upstream-only"}}},
   "filters": {"rate_limit": {"requests_per_second": 0.01, "burst": 3},
               "token_budget": {"tokens": 100, "window_seconds": 3600, "default_max_tokens": 5},
               "api_key": {"keys": [
@@ -38,7 +39,9 @@ cat > "$tmp/gateway.json" <<JSON
     {"name": "classifier", "path": "/predict", "upstream": "model", "filters": ["api_key"]},
     {"name": "broken", "path": "/broken/*", "upstream": "down", "filters": []},
     {"name": "limited", "path": "/limited/*", "upstream": "model", "filters": ["api_key", "rate_limit"]},
-    {"name": "budgeted", "path": "/budgeted/v1/chat/completions", "upstream": "model", "filters": ["api_key", "token_budget"]}],
+    {"name": "budgeted", "path": "/budgeted/v1/chat/completions", "upstream": "model", "filters": ["api_key", "token_budget"]},
+    {"name": "keyed", "path": "/keyed/v1/chat/completions", "upstream": "keyed", "filters": ["api_key"]},
+    {"name": "rest", "path": "/*", "upstream": "model", "filters": []}],
   "audit": {"jsonl": "$tmp/audit.jsonl"},
   "limits": {"max_request_bytes": 4096}
 }
@@ -63,6 +66,20 @@ expect_grep gateway-key-not-forwarded '"saw_authorization": false' "$tmp/body"
 expect duplicate-authorization 400 "$(code -X POST -H "Authorization: Bearer $good_key" -H "Authorization: Bearer nope" -d "$chat" "$gw/v1/chat/completions")"
 expect duplicate-x-api-key 400 "$(code -X POST -H "x-api-key: $good_key" -H "X-Api-Key: other" -d "$chat" "$gw/v1/chat/completions")"
 expect x-api-key 200 "$(code -X POST -H "x-api-key: $good_key" -d '{"x":[1,2]}' "$gw/predict")"
+# Other spellings of the chat path reach the chat route (and its api_key filter), never the unfiltered
+# catch-all "/*"; the upstream is sent the normal form. Encoded separators are refused.
+expect path-double-slash 401 "$(code --path-as-is -X POST -d "$chat" "$gw//v1/chat/completions")"
+expect path-dot-dot-trailing-slash 401 "$(code --path-as-is -X POST -d "$chat" "$gw/x/../v1/chat/completions/")"
+expect path-dot-with-key 200 "$(code --path-as-is -X POST -H "x-api-key: $good_key" -d "$chat" "$gw/./v1/chat/completions/")"
+expect_grep path-forwarded-normalised '"path": "/v1/chat/completions"' "$tmp/body"
+expect path-encoded-slash 400 "$(code --path-as-is -X POST -H "x-api-key: $good_key" -d "$chat" "$gw/v1%2Fchat/completions")"
+expect_grep path-encoded-slash-says 'encoded slash' "$tmp/body"
+# The upstream gets its configured credential and never the client's gateway key, whichever field carried it.
+expect upstream-credential-bearer 200 "$(code -X POST -H "Authorization: Bearer $good_key" -d "$chat" "$gw/keyed/v1/chat/completions")"
+expect_grep upstream-credential-exact '"authorization": \["Bearer sk-upstream-only"\]' "$tmp/body"
+expect upstream-credential-x-api-key 200 "$(code -X POST -H "x-api-key: $good_key" -d "$chat" "$gw/keyed/v1/chat/completions")"
+expect_grep upstream-credential-exact-2 '"authorization": \["Bearer sk-upstream-only"\], "x_api_key": \[\]' "$tmp/body"
+if grep -q -- "$good_key" "$tmp/body"; then fail=$((fail+1)); echo "FAIL the client's key reached the upstream"; else pass=$((pass+1)); fi
 expect scoped-key-other-route 403 "$(code -X POST -H "Authorization: Bearer $scoped_key" -d "$chat" "$gw/v1/chat/completions")"
 expect scoped-key-own-route 200 "$(code -X POST -H "Authorization: Bearer $scoped_key" -d '{"x":[1]}' "$gw/predict")"
 expect revoked-key 401 "$(code -X POST -H "Authorization: Bearer $revoked_key" -d "$chat" "$gw/v1/chat/completions")"
@@ -104,7 +121,7 @@ expect_grep sdk-stream '"streamed":"echo: streamed"' "$tmp/sdk.json"
 expect_grep audit-stream-event '"stream":true,"tokens":7' "$tmp/audit.jsonl"
 expect_grep sdk-auth-error '"status":401,"type":"invalid_api_key","name":"AuthenticationError"' "$tmp/sdk.json"
 code "$gw/metrics" > /dev/null
-blocked=$((5 + 1 + 1 + 2 + 2 + refused + 1))  # 401s, 403, 413, TRACE and NUL refusals, duplicate credentials, budget refusals, the SDK's bad key
+blocked=$((5 + 1 + 1 + 2 + 2 + refused + 1 + 3))  # 401s, 403, 413, TRACE and NUL refusals, duplicate credentials, budget refusals, the SDK's bad key, the path cases
 expect_grep metrics-blocked "modelguard_gateway_blocked_total $blocked" "$tmp/body"
 expect_grep metrics-5xx 'modelguard_gateway_requests_total{route="broken",code="5xx"} 1' "$tmp/body"
 expect_grep metrics-latency-histogram 'modelguard_gateway_request_duration_seconds_count{route="chat"} [1-9]' "$tmp/body"
@@ -113,7 +130,7 @@ expect_grep metrics-blocks-by-reason 'modelguard_gateway_blocks_total{filter="to
 # Audit: one event per proxied request, digests instead of bodies, a chain that detects edits.
 sleep 0.2
 events=$(wc -l < "$tmp/audit.jsonl")
-expect audit-events "$((12 + 2 + 3 + 4 + 200 + 1 + 1))" "$events"  # ... duplicate credentials, TRACE, NUL and HEAD, ... the SDK's streamed chat too
+expect audit-events "$((12 + 2 + 3 + 4 + 200 + 1 + 1 + 6))" "$events"  # ... duplicate credentials, TRACE, NUL and HEAD, ... the SDK's streamed chat too
 expect_grep audit-key-id '"key_id":"team-a"' "$tmp/audit.jsonl"
 if grep -q "hello" "$tmp/audit.jsonl"; then fail=$((fail+1)); echo "FAIL audit holds the prompt"; else pass=$((pass+1)); fi
 "$mg" audit verify "$tmp/audit.jsonl" > "$tmp/verify.out"; expect audit-intact 0 $?

@@ -8,6 +8,9 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <cstring>
 #include <string>
+#include <vector>
+
+#include "src/gateway/proxy.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -316,6 +319,74 @@ TEST(HttpHead, ErrorBodyIsOpenAiShapedAndSurvivesInvalidUtf8) {
   EXPECT_EQ(res[http::field::content_type], "application/json");
   EXPECT_EQ(res[http::field::server], "modelguard");
   EXPECT_EQ(res[http::field::content_length], std::to_string(res.body().size()));
+}
+
+// Every spelling of a path routes as the path itself. Before, "/v1/chat/completions/", "//v1/...",
+// "/./v1/...", "/x/../v1/..." and "%76" variants missed the exact route and fell to a wider prefix route
+// with fewer filters, while the upstream served them as the chat endpoint.
+std::string Normal(const std::string& target) {
+  std::string out, why;
+  EXPECT_TRUE(NormalizeTarget(target, out, why)) << target << ": " << why;
+  return out;
+}
+
+std::string Refusal(const std::string& target) {
+  std::string out, why;
+  EXPECT_FALSE(NormalizeTarget(target, out, why)) << target << " -> " << out;
+  return why;
+}
+
+TEST(NormalizeTarget, EverySpellingOfAPathIsThePath) {
+  const std::string chat = "/v1/chat/completions";
+  for (const std::string variant :
+       {"/v1/chat/completions", "/v1/chat/completions/", "/v1/chat/completions//", "//v1/chat/completions",
+        "/v1//chat///completions", "/./v1/chat/completions", "/v1/./chat/completions/.", "/x/../v1/chat/completions",
+        "/v1/chat/x/y/../../completions", "/../v1/chat/completions", "/../../v1/chat/../chat/completions",
+        "/%76%31/chat/completions", "/v1/%63hat/completions", "/v1/chat/completions/x/.."}) {
+    EXPECT_EQ(Normal(variant), chat) << variant;
+  }
+  // The query is not part of the path: kept as sent, dots and slashes included.
+  EXPECT_EQ(Normal("/v1/chat/completions/?a=/../b&c=%2F"), "/v1/chat/completions?a=/../b&c=%2F");
+  EXPECT_EQ(Normal("/"), "/");
+  EXPECT_EQ(Normal("//"), "/");
+  EXPECT_EQ(Normal("/.."), "/");
+  EXPECT_EQ(Normal("/?x"), "/?x");
+  // Other escapes stay escaped (upper-case hex); dots inside a segment are not dot segments.
+  EXPECT_EQ(Normal("/files/a%20b%3a"), "/files/a%20b%3A");
+  EXPECT_EQ(Normal("/v1/model.v2/..x/..."), "/v1/model.v2/..x/...");
+  // Unchanged targets stay byte for byte what they were.
+  EXPECT_EQ(Normal("/v1/embeddings?x=1"), "/v1/embeddings?x=1");
+}
+
+TEST(NormalizeTarget, EncodedSeparatorsDotsAndOtherFormsAreRefused) {
+  for (const std::string target :
+       {"/v1%2Fchat/completions", "/v1%2fchat/completions", "/v1/chat%5Ccompletions", "/v1/chat%5ccompletions",
+        "/%2E/v1/chat/completions", "/%2e%2e/v1/chat/completions", "/x/%2E%2E/v1/chat/completions",
+        "/v1/chat/completions%2F", "/v1/.%2E/v1/chat/completions"}) {
+    EXPECT_NE(Refusal(target).find("encoded"), std::string::npos) << target;
+  }
+  EXPECT_NE(Refusal("/v1\\chat/completions").find("backslash"), std::string::npos);
+  EXPECT_NE(Refusal("/v1/chat/completions%").find("malformed"), std::string::npos);
+  EXPECT_NE(Refusal("/v1/chat/completions%2").find("malformed"), std::string::npos);
+  EXPECT_NE(Refusal("/v1/%zz/completions").find("malformed"), std::string::npos);
+  EXPECT_NE(Refusal("http://upstream/v1/chat/completions").find("absolute path"), std::string::npos);
+  EXPECT_NE(Refusal("*").find("absolute path"), std::string::npos);
+  EXPECT_NE(Refusal("").find("absolute path"), std::string::npos);
+  EXPECT_NE(Refusal("/v1/chat#x").find("fragment"), std::string::npos);
+}
+
+// With routes where the exact path is guarded and a prefix route is not, no variant reaches the prefix route.
+TEST(NormalizeTarget, NoVariantReachesALessFilteredRoute) {
+  std::vector<Route> routes(2);
+  routes[0].name = "chat", routes[0].path = "/v1/chat/completions";
+  routes[1].name = "rest", routes[1].path = "/*";
+  for (const std::string variant :
+       {"/v1/chat/completions/", "//v1/chat/completions", "/./v1/chat/completions", "/x/../v1/chat/completions",
+        "/v1/chat/completions/.", "/%76%31/chat/completions"}) {
+    const Route* route = MatchRoute(routes, Normal(variant));
+    ASSERT_NE(route, nullptr) << variant;
+    EXPECT_EQ(route->name, "chat") << variant;
+  }
 }
 
 }  // namespace

@@ -83,7 +83,10 @@ class Handler(BaseHTTPRequestHandler):
                                           "message": {"role": "assistant", "content": "echo: " + text}}],
                              "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
                              "served_by": PORT,
-                             "saw_authorization": "authorization" in {k.lower() for k in self.headers.keys()}})
+                             "saw_authorization": "authorization" in {k.lower() for k in self.headers.keys()},
+                             "authorization": self.headers.get_all("Authorization") or [],
+                             "x_api_key": self.headers.get_all("X-Api-Key") or [],
+                             "path": self.path})
         elif self.path == "/predict":
             self._send(200, {"label": 1, "probabilities": [0.25, 0.75], "served_by": PORT})
         else:

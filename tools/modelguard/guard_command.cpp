@@ -24,6 +24,7 @@ struct GuardArgs {
   std::string signatures;
   std::string fail_on = "block";
   std::string mode = "mask";
+  std::string on_oversize = "flag";  // classify: texts longer than the guard examines
   bool plain = false;
   bool timing = false;
   bool no_pii = false;
@@ -49,6 +50,12 @@ std::shared_ptr<const guard::Guard> MakeGuard(const GuardArgs& args, const char*
   options.signatures_path = args.signatures;
   options.pii = !args.no_pii;
   options.secrets = !args.no_secrets;
+  auto oversize = guard::ParseOversize(args.on_oversize);
+  if (!oversize) {
+    Fail(command, "--on-oversize: " + oversize.error().message);
+    return nullptr;
+  }
+  options.on_oversize = *oversize;
   for (const auto& entry : args.allow) {
     const size_t eq = entry.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -130,7 +137,7 @@ int RunClassify(const GuardArgs& args) {
   Streams streams("guard classify");
   if (!OpenStreams(args, streams, "classify")) return 2;
   std::string line;
-  size_t number = 0, errors = 0, flagged = 0, blocked = 0;
+  size_t number = 0, errors = 0, flagged = 0, blocked = 0, oversize = 0;
   while (std::getline(*streams.in, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -163,6 +170,7 @@ int RunClassify(const GuardArgs& args) {
       for (const auto& [key, value] : fields.items()) result[key] = value;
       flagged += assessment.verdict == guard::Verdict::kFlag;
       blocked += assessment.verdict == guard::Verdict::kBlock;
+      oversize += assessment.truncated && args.on_oversize != "allow";
     }
     streams.out() << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
@@ -171,6 +179,12 @@ int RunClassify(const GuardArgs& args) {
   Note() << "modelguard guard classify: " << number << " lines, " << blocked << " block, " << flagged << " flag, "
          << errors << " errors\n";
   if (errors) return 2;
+  // A text only partly examined is never reported as a pass, whatever --fail-on says.
+  if (oversize) {
+    std::cerr << "modelguard guard classify: " << oversize
+              << " texts were longer than the guard examines (guard.oversize); only their head was read\n";
+    return 1;
+  }
   if (args.fail_on == "block" && blocked) return 1;
   if (args.fail_on == "flag" && (blocked || flagged)) return 1;
   return 0;
@@ -279,6 +293,9 @@ Action AddGuard(CLI::App& command) {
   classify->add_option("--signatures", args->signatures,
                        "A signature rule file instead of the built-in policies/guard-signatures.json");
   classify->add_option("--allow", args->allow, "ENTITY=value never reported (repeatable; * for any entity)");
+  classify->add_option("--on-oversize", args->on_oversize,
+                       "Texts longer than the guard examines (1 MiB): block, flag (default) or allow; "
+                       "block and flag exit 1");
   classify->add_option("--fail-on", args->fail_on,
                        "Exit 1 when any text gets this verdict: block (default), flag, never");
   Describe(classify,

@@ -34,6 +34,10 @@ struct Upstream {
   std::chrono::milliseconds health_interval{5000};
   std::chrono::milliseconds health_timeout{2000};
   unsigned unhealthy_after = 2;  // consecutive failures
+  // Fields set on every request forwarded to this upstream, replacing any the client sent under those
+  // names: the upstream's own credential (`headers:`, or `api_key_env:` as Authorization: Bearer). The
+  // client's gateway credential is removed first, so the upstream sees exactly these.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 enum class RouteType { kOpenAi, kJson, kRaw };  // body checks: OpenAI request shape / any JSON / none

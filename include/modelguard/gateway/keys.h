@@ -1,7 +1,9 @@
 #pragma once
 // API keys the admin API manages: stored as SHA-256 hashes only (the secret is shown once, at creation),
 // with owner, tier, route and model scopes, expiry and revocation. Persisted to a JSON file written
-// atomically (temporary file + rename) so a crash never leaves half a key list.
+// atomically (temporary file + rename) so a crash never leaves half a key list. Keys listed in the
+// configuration file (the api_key filter's settings) are revoked through the same store: their hashes go
+// to the file's "revocations" list, which Find reports as revoked keys across restarts and reloads.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -48,15 +50,31 @@ class KeyStore {
     ApiKeyRecord record;
     std::string secret;  // "mg-" + 43 base64url characters (256 random bits)
   };
-  // `request`: {"id"?, "owner"?, "tier"?, "routes"?, "models"?, "expires_in_seconds"?}
-  Result<Created> Create(const nlohmann::json& request);
+  // `request`: {"id"?, "owner"?, "tier"?, "routes"?, "models"?, "expires_in_seconds"?}. `conflict` is set
+  // when the id is taken (by a stored key or a configured one), which the admin API answers 409.
+  Result<Created> Create(const nlohmann::json& request, bool* conflict = nullptr);
+  // A stored key is marked revoked; a configured key's hash is added to the revocation list.
   Status Revoke(const std::string& id);
+  // The keys of the configuration file (id and hash), so they can be revoked and their ids are not reused;
+  // replaced at every load.
+  void SetConfiguredKeys(std::vector<std::pair<std::string, std::array<unsigned char, 32>>> keys);
+
+  // Keys may live 100 years at most; a creation request asking for more (or for 0, or a negative or
+  // fractional value) is refused.
+  static constexpr int64_t kMaxLifetimeSeconds = int64_t{100} * 365 * 86400;
 
  private:
   Status SaveLocked() const;
+  struct Revocation {
+    std::string id;
+    std::array<unsigned char, 32> sha256{};
+    int64_t revoked = 0;  // when, seconds since the epoch
+  };
   std::string path_;
   mutable std::shared_mutex mutex_;
   std::vector<ApiKeyRecord> records_;
+  std::vector<Revocation> revocations_;
+  std::vector<std::pair<std::string, std::array<unsigned char, 32>>> configured_;
 };
 
 }  // namespace modelguard::gateway

@@ -46,6 +46,12 @@ struct Assessment {
   bool truncated = false;  // the input exceeded max_input_bytes and only its head was examined
 };
 
+// What Classify does with a text longer than max_input_bytes, of which only the head is examined: a
+// `guard.oversize` detection that blocks or flags, or nothing (the caller chose to accept the head alone).
+enum class Oversize { kBlock, kFlag, kAllow };
+Result<Oversize> ParseOversize(std::string_view name);  // "block", "flag", "allow"
+const char* ToString(Oversize oversize);
+
 struct Thresholds {
   double flag = 0.5;
   double block = 0.9;
@@ -65,6 +71,8 @@ struct GuardOptions {
   std::map<std::string, std::vector<std::string>> allowlist;
   std::map<Role, Thresholds> thresholds;  // overrides of the model's shipped per-role thresholds
   size_t max_input_bytes = size_t{1} << 20;
+  // Text past max_input_bytes is never examined, so it is never silently allowed either.
+  Oversize on_oversize = Oversize::kBlock;
 };
 
 // What a detector declares about itself. Each detector is a folder under src/guard/ listed once in

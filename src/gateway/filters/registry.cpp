@@ -77,7 +77,11 @@ std::vector<std::string> FilterNames() {
 }
 
 std::string FilterReferenceMarkdown() {
-  std::string out;
+  std::string out =
+      "Every filter also takes `enabled` (true or false, default true): `enabled: false` is the only way to "
+      "switch a configured filter off. Limits (`max_input_bytes`, rates, budgets, windows) must be positive: 0 or less "
+      "is a configuration error naming the file, line and key, never \"no limit\"; the few settings where a value "
+      "means \"none\" say so in their row.\n\n";
   for (const auto* d : FilterDescriptors()) {
     out += "#### `" + d->name + "`\n\n" + d->summary + "\n\n";
     out += d->settings.empty() ? "No settings.\n" : SettingsTableMarkdown(d->settings);

@@ -29,18 +29,30 @@ struct Piece {
 
 constexpr size_t kMaxPieces = 1024;  // strings examined per body
 
-void CollectContent(const nlohmann::json& content, const nlohmann::json::json_pointer& where, Role role,
-                    std::vector<Piece>& out) {
-  if (out.size() >= kMaxPieces) return;
+// The texts found in a body, at most kMaxPieces of them; `overflow` says there were more, which the guard
+// did not examine (the filter's on_oversize decides what happens then).
+struct Pieces {
+  std::vector<Piece> list;
+  bool overflow = false;
+  void Add(nlohmann::json::json_pointer where, Role role) {
+    if (list.size() >= kMaxPieces) {
+      overflow = true;
+      return;
+    }
+    list.push_back(Piece{std::move(where), role});
+  }
+};
+
+void CollectContent(const nlohmann::json& content, const nlohmann::json::json_pointer& where, Role role, Pieces& out) {
   if (content.is_string()) {
-    out.push_back(Piece{where, role});
+    out.Add(where, role);
   } else if (content.is_array()) {
-    for (size_t i = 0; i < content.size() && out.size() < kMaxPieces; ++i) {
+    for (size_t i = 0; i < content.size(); ++i) {
       const auto& part = content[i];
       if (part.is_string())
-        out.push_back(Piece{where / i, role});
+        out.Add(where / i, role);
       else if (part.is_object() && part.contains("text") && part["text"].is_string())
-        out.push_back(Piece{where / i / "text", role});
+        out.Add(where / i / "text", role);
     }
   }
 }
@@ -51,11 +63,29 @@ Role RoleOf(const nlohmann::json& message, Role fallback) {
   return role ? *role : fallback;
 }
 
-// Every string the model will read, with its role: OpenAI chat, completions, embeddings and responses
-// bodies; for other JSON bodies every string value (a classifier's input).
-void CollectRequestPieces(const nlohmann::json& body, std::vector<Piece>& out) {
+// Generic JSON: every string in it, as the user's.
+void CollectEveryString(const nlohmann::json& body, Pieces& out) {
   using P = nlohmann::json::json_pointer;
-  if (!body.is_object()) return;
+  std::vector<std::pair<const nlohmann::json*, P>> stack = {{&body, P()}};
+  while (!stack.empty()) {
+    auto [node, where] = stack.back();
+    stack.pop_back();
+    if (node->is_string()) {
+      out.Add(std::move(where), Role::kUser);
+    } else if (node->is_object()) {
+      for (const auto& [key, value] : node->items()) stack.emplace_back(&value, where / key);
+    } else if (node->is_array()) {
+      for (size_t i = 0; i < node->size(); ++i) stack.emplace_back(&(*node)[i], where / i);
+    }
+  }
+}
+
+// Every string the model will read, with its role: OpenAI chat, completions, embeddings and responses
+// bodies; for other JSON bodies every string value (a classifier's input). The walks visit the whole body
+// (bounded by max_request_bytes) so that what is left unexamined is known.
+void CollectRequestPieces(const nlohmann::json& body, Pieces& out) {
+  using P = nlohmann::json::json_pointer;
+  if (!body.is_object()) return CollectEveryString(body, out);  // a top-level array is read whole too
   if (auto messages = body.find("messages"); messages != body.end() && messages->is_array()) {
     for (size_t i = 0; i < messages->size(); ++i) {
       const auto& message = (*messages)[i];
@@ -65,7 +95,7 @@ void CollectRequestPieces(const nlohmann::json& body, std::vector<Piece>& out) {
     return;
   }
   if (auto instructions = body.find("instructions"); instructions != body.end() && instructions->is_string()) {
-    out.push_back(Piece{P("/instructions"), Role::kSystem});
+    out.Add(P("/instructions"), Role::kSystem);
   }
   // Both when both are there: a body with a benign "prompt" must not smuggle an "input" past the guard.
   bool api_body = false;
@@ -74,43 +104,30 @@ void CollectRequestPieces(const nlohmann::json& body, std::vector<Piece>& out) {
     if (value == body.end()) continue;
     api_body = true;
     if (value->is_string()) {
-      out.push_back(Piece{P() / key, Role::kUser});
+      out.Add(P() / key, Role::kUser);
     } else if (value->is_array()) {
-      for (size_t i = 0; i < value->size() && out.size() < kMaxPieces; ++i) {
+      for (size_t i = 0; i < value->size(); ++i) {
         const auto& item = (*value)[i];
         if (item.is_string())
-          out.push_back(Piece{P() / key / i, Role::kUser});
+          out.Add(P() / key / i, Role::kUser);
         else if (item.is_object() && item.contains("content"))
           CollectContent(item["content"], P() / key / i / "content", RoleOf(item, Role::kUser), out);
       }
     }
   }
   if (api_body) return;
-  // Generic JSON: walk it (bounded) and take every string.
-  std::vector<std::pair<const nlohmann::json*, P>> stack = {{&body, P()}};
-  while (!stack.empty() && out.size() < kMaxPieces) {
-    auto [node, where] = stack.back();
-    stack.pop_back();
-    if (node->is_string()) {
-      out.push_back(Piece{where, Role::kUser});
-    } else if (node->is_object()) {
-      for (const auto& [key, value] : node->items()) stack.emplace_back(&value, where / key);
-    } else if (node->is_array()) {
-      for (size_t i = 0; i < node->size(); ++i) stack.emplace_back(&(*node)[i], where / i);
-    }
-  }
+  CollectEveryString(body, out);
 }
 
 // The model's words in a whole answer or in one streamed event.
-void CollectOutputPieces(const nlohmann::json& body, std::vector<Piece>& out) {
+void CollectOutputPieces(const nlohmann::json& body, Pieces& out) {
   using P = nlohmann::json::json_pointer;
   if (!body.is_object()) return;
   if (auto choices = body.find("choices"); choices != body.end() && choices->is_array()) {
     for (size_t i = 0; i < choices->size(); ++i) {
       const auto& choice = (*choices)[i];
       if (!choice.is_object()) continue;
-      if (choice.contains("text") && choice["text"].is_string())
-        out.push_back(Piece{P("/choices") / i / "text", Role::kAssistant});
+      if (choice.contains("text") && choice["text"].is_string()) out.Add(P("/choices") / i / "text", Role::kAssistant);
       for (const char* holder : {"message", "delta"}) {
         if (choice.contains(holder) && choice[holder].is_object() && choice[holder].contains("content")) {
           CollectContent(choice[holder]["content"], P("/choices") / i / holder / "content", Role::kAssistant, out);
@@ -119,7 +136,7 @@ void CollectOutputPieces(const nlohmann::json& body, std::vector<Piece>& out) {
     }
   }
   if (auto delta = body.find("delta"); delta != body.end() && delta->is_string())
-    out.push_back(Piece{P("/delta"), Role::kAssistant});
+    out.Add(P("/delta"), Role::kAssistant);
   if (auto output = body.find("output"); output != body.end() && output->is_array()) {
     for (size_t i = 0; i < output->size(); ++i) {
       if ((*output)[i].is_object() && (*output)[i].contains("content"))
@@ -164,11 +181,12 @@ class GuardFilter final : public Filter {
     std::string canary_template = "\n\n<!-- {canary} -->";
     double prompt_leak_overlap = 0.5;
     Action output_secrets = Action::kBlock;
+    guard::Oversize on_oversize = guard::Oversize::kBlock;
     std::set<Role> roles = {Role::kSystem, Role::kUser, Role::kAssistant, Role::kTool, Role::kDocument};
   };
 
-  GuardFilter(std::shared_ptr<const guard::Guard> detectors, Settings settings)
-      : guard_(std::move(detectors)), settings_(std::move(settings)) {}
+  GuardFilter(std::shared_ptr<const guard::Guard> detectors, Settings settings, size_t max_input_bytes)
+      : guard_(std::move(detectors)), settings_(std::move(settings)), max_input_bytes_(max_input_bytes) {}
   const char* name() const override { return "guard"; }
 
   std::optional<Answer> OnRequest(RequestContext& request) override {
@@ -176,17 +194,25 @@ class GuardFilter final : public Filter {
       request.verdicts["guard"] = FilterVerdict::Allow();
       return std::nullopt;  // raw routes: nothing the guard can read
     }
-    std::vector<Piece> pieces;
+    Pieces pieces;
     CollectRequestPieces(request.json, pieces);
     auto state = std::make_shared<RequestState>();
     std::vector<std::string> flags;
     bool changed = false;
     std::optional<nlohmann::json::json_pointer> system_piece;
-    for (const auto& piece : pieces) {
+    // What the guard cannot examine (texts past the piece cap, bytes past max_input_bytes) is never let
+    // through silently: refused or flagged as on_oversize says, allowed only when it says so.
+    bool oversize = pieces.overflow;
+    if (oversize && settings_.on_oversize == guard::Oversize::kBlock) return RefuseOversize(request);
+    for (const auto& piece : pieces.list) {
       if (piece.role == Role::kSystem && !system_piece) system_piece = piece.where;
       if (!settings_.roles.count(piece.role)) continue;
       const std::string& text = request.json[piece.where].get_ref<const std::string&>();
       const guard::Assessment assessment = guard_->Classify(text, piece.role);
+      if (assessment.truncated) {
+        if (settings_.on_oversize == guard::Oversize::kBlock) return RefuseOversize(request);
+        oversize = true;
+      }
       std::vector<Detection> to_redact;
       for (const auto& d : assessment.detections) {
         const Action action = IsInjectionDetection(d)  ? settings_.injection
@@ -238,6 +264,7 @@ class GuardFilter final : public Filter {
       request.body_changed = true;
     }
     request.filter_state["guard"] = state;
+    if (oversize && settings_.on_oversize == guard::Oversize::kFlag) flags.push_back("guard.oversize");
     std::sort(flags.begin(), flags.end());
     flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
     std::string flagged;
@@ -295,6 +322,7 @@ class GuardFilter final : public Filter {
   static std::string LeakMessage(const std::string& kind) {
     if (kind == "canary_leak") return "the answer was stopped: it repeats the confidential marker of the system prompt";
     if (kind == "system_prompt_leak") return "the answer was stopped: it repeats the system prompt";
+    if (kind == "output_too_large") return "the answer was stopped: it holds more texts than the guard examines";
     return "the answer was stopped: it contains a credential";
   }
 
@@ -303,9 +331,11 @@ class GuardFilter final : public Filter {
   // until the next event completes it (or shows it cannot be one).
   std::optional<std::string> InspectOutput(RequestState& state, nlohmann::json& json, bool streamed,
                                            bool& changed) const {
-    std::vector<Piece> pieces;
+    Pieces pieces;
     CollectOutputPieces(json, pieces);
-    for (const auto& piece : pieces) {
+    // An answer with more texts than are examined is not passed on unread.
+    if (pieces.overflow && settings_.on_oversize == guard::Oversize::kBlock) return "output_too_large";
+    for (const auto& piece : pieces.list) {
       std::string& text = json[piece.where].get_ref<std::string&>();
       if (auto leak = CheckOutput(state, text)) return leak;
       if (!state.vault.size()) continue;
@@ -329,24 +359,37 @@ class GuardFilter final : public Filter {
     if (state.canary && state.canary->Feed(text)) return "canary_leak";
     if (state.leak && state.leak->Feed(text) >= settings_.prompt_leak_overlap) return "system_prompt_leak";
     if (settings_.output_secrets == Action::kBlock) {
-      constexpr size_t kTail = 512;
-      const size_t old = state.secret_tail.size();
-      state.secret_tail += text;
-      for (const auto& d : guard_->FindEntities(state.secret_tail, false, true)) {
-        if (d.end > old) return "secret_in_output";
+      // In windows of at most max_input_bytes with the tail before them, so that an answer of any length
+      // is read whole and a credential split across two windows (or two events) is still seen.
+      const size_t tail = std::min<size_t>(512, max_input_bytes_ / 2);
+      const size_t window = max_input_bytes_ - tail;
+      for (size_t at = 0; at < text.size(); at += window) {
+        const size_t old = state.secret_tail.size();
+        state.secret_tail.append(text, at, window);
+        for (const auto& d : guard_->FindEntities(state.secret_tail, false, true)) {
+          if (d.end > old) return "secret_in_output";
+        }
+        if (state.secret_tail.size() > tail) state.secret_tail.erase(0, state.secret_tail.size() - tail);
       }
-      if (state.secret_tail.size() > kTail) state.secret_tail.erase(0, state.secret_tail.size() - kTail);
     }
     return std::nullopt;
   }
 
-  static std::optional<Answer> Refuse(RequestContext& request, const std::string& type, std::string message) {
+  static std::optional<Answer> Refuse(RequestContext& request, const std::string& type, std::string message,
+                                      unsigned status = 400) {
     request.verdicts["guard"] = FilterVerdict::Block(type);
-    return Answer{400, type, std::move(message), {}};
+    return Answer{status, type, std::move(message), {}};
+  }
+  std::optional<Answer> RefuseOversize(RequestContext& request) const {
+    return Refuse(request, "input_too_large",
+                  "the request holds more text than the guard examines (" + std::to_string(kMaxPieces) +
+                      " texts of at most " + std::to_string(max_input_bytes_) + " bytes each); shorten it",
+                  413);
   }
 
   std::shared_ptr<const guard::Guard> guard_;
   Settings settings_;
+  size_t max_input_bytes_;
 };
 
 Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnvironment&) {
@@ -373,6 +416,11 @@ Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnv
   options.model_path = settings.String("model");
   options.signatures_path = settings.String("signatures");
   options.max_input_bytes = static_cast<size_t>(settings.Integer("max_input_bytes"));
+  // The filter decides about unexamined text itself (it also knows about the piece cap).
+  options.on_oversize = guard::Oversize::kAllow;
+  auto oversize = guard::ParseOversize(settings.String("on_oversize"));
+  if (!oversize) return settings.Invalid("on_oversize", oversize.error().message);
+  parsed.on_oversize = *oversize;
   options.allowlist = settings.StringListMap("allow");
   for (const auto& [role_name, value] : settings.ObjectMap("thresholds")) {
     auto role = guard::ParseRole(role_name);
@@ -387,7 +435,7 @@ Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnv
   options.secrets = parsed.secrets != Action::kOff || parsed.output_secrets != Action::kOff;
   auto detectors = guard::Guard::Create(options);
   if (!detectors) return MakeError(detectors.error().code, "guard: " + detectors.error().message);
-  return std::shared_ptr<Filter>(std::make_shared<GuardFilter>(*detectors, std::move(parsed)));
+  return std::shared_ptr<Filter>(std::make_shared<GuardFilter>(*detectors, std::move(parsed), options.max_input_bytes));
 }
 
 }  // namespace
@@ -464,9 +512,15 @@ const FilterDescriptor& GuardFilterDescriptor() {
           {"signatures", SettingType::kString, "a signature rules file instead of the built-in one", ""},
           {.key = "max_input_bytes",
            .type = SettingType::kInteger,
-           .doc = "bytes of each text examined; longer texts cannot be redacted",
+           .doc = "bytes of each text examined (see `on_oversize`)",
            .default_value = 1 << 20,
            .min = 1},
+          {.key = "on_oversize",
+           .type = SettingType::kString,
+           .doc = "a request with text the guard does not examine (past `max_input_bytes`, or more than 1,024 "
+                  "texts): refused 413 `input_too_large`, flagged `guard.oversize`, or allowed on its head alone",
+           .default_value = "block",
+           .allowed = {"block", "flag", "allow"}},
           {"allow", SettingType::kStringListMap,
            "entity (`EMAIL`, `PHONE`, ... or `*`) -> values never redacted or reported", nlohmann::json::object()},
       },

@@ -91,6 +91,11 @@ Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnv
   const double tokens_per_minute = settings.Number("tokens_per_minute");
   const double burst = settings.Has("burst") ? settings.Number("burst") : std::max(1.0, rate);
   const double token_burst = settings.Has("token_burst") ? settings.Number("token_burst") : tokens_per_minute;
+  // A rate of 0 would switch that limit off: an explicit 0 is refused (omit the key, or enabled: false).
+  for (const char* key : {"requests_per_second", "tokens_per_minute"}) {
+    if (settings.Has(key) && !(settings.Number(key) > 0))
+      return settings.Invalid(key, "must be positive (omit it for no such limit; enabled: false turns the filter off)");
+  }
   if (!(rate > 0 || tokens_per_minute > 0))
     return settings.Invalid("", "requests_per_second and/or tokens_per_minute must be positive");
   if (tokens_per_minute > 0 && !(token_burst >= 1)) return settings.Invalid("token_burst", "must be at least 1");
@@ -109,7 +114,7 @@ const FilterDescriptor& RateLimitFilterDescriptor() {
       {
           {.key = "requests_per_second",
            .type = SettingType::kNumber,
-           .doc = "request rate; 0: no request limit",
+           .doc = "request rate; omitted: no request limit",
            .default_value = 0,
            .min = 0},
           {.key = "burst",
@@ -118,7 +123,7 @@ const FilterDescriptor& RateLimitFilterDescriptor() {
            .min = 1},
           {.key = "tokens_per_minute",
            .type = SettingType::kNumber,
-           .doc = "token rate; 0: no token limit",
+           .doc = "token rate; omitted: no token limit",
            .default_value = 0,
            .min = 0},
           {.key = "token_burst",
