@@ -4,7 +4,7 @@
 # scripts/fuzz) and tests/fuzz/CMakeLists.txt replays every kept corpus in the test suite.
 # MODELGUARD_FUZZ_LIBS_<name>: what the harness links. MODELGUARD_FUZZ_GATEWAY_<name>: gateway sources the
 # harness needs; the test build links the gateway libraries instead, the clang build compiles these files
-# in directly (the gateway libraries hold coroutine code clang 14 is not asked to build).
+# in directly (fuzz/CMakeLists.txt says how it gets clang 14 through their coroutine code).
 set(MODELGUARD_FUZZ_TARGETS
   npy_header integrity gateway guard assess_data
   http_head gateway_config policy bundle bom guard_normalize template pickle_nested)
@@ -12,7 +12,7 @@ set(MODELGUARD_FUZZ_TARGETS
 set(MODELGUARD_FUZZ_LIBS_npy_header modelguard_formats)
 set(MODELGUARD_FUZZ_LIBS_integrity modelguard_integrity OpenSSL::Crypto)
 set(MODELGUARD_FUZZ_LIBS_gateway modelguard_core nlohmann_json::nlohmann_json OpenSSL::Crypto)
-set(MODELGUARD_FUZZ_GATEWAY_gateway sse.cpp openai.cpp json_sax.cpp filters/jwt/jwt_filter.cpp)
+set(MODELGUARD_FUZZ_GATEWAY_gateway sse.cpp openai.cpp json_sax.cpp filters/jwt/jwt_filter.cpp filter_chain.cpp log.cpp)
 set(MODELGUARD_FUZZ_LIBS_guard modelguard_guard)
 set(MODELGUARD_FUZZ_LIBS_assess_data modelguard_assess_data modelguard_defenses)
 set(MODELGUARD_FUZZ_LIBS_http_head modelguard_core nlohmann_json::nlohmann_json)
@@ -20,7 +20,7 @@ set(MODELGUARD_FUZZ_GATEWAY_http_head http_head.cpp)
 set(MODELGUARD_FUZZ_LIBS_gateway_config modelguard_guard modelguard_defenses modelguard_integrity modelguard_core
   nlohmann_json::nlohmann_json OpenSSL::Crypto)
 set(MODELGUARD_FUZZ_GATEWAY_gateway_config
-  config.cpp settings.cpp keys.cpp json_sax.cpp openai.cpp sse.cpp filters/registry.cpp
+  config.cpp settings.cpp keys.cpp json_sax.cpp openai.cpp sse.cpp filter_chain.cpp log.cpp filters/registry.cpp
   filters/api_key/api_key_filter.cpp filters/guard/guard_filter.cpp filters/jwt/jwt_filter.cpp
   filters/output_hardening/output_hardening_filter.cpp filters/prada/prada_filter.cpp
   filters/rate_limit/rate_limit_filter.cpp filters/token_budget/token_budget_filter.cpp
