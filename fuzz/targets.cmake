@@ -11,8 +11,6 @@ set(MODELGUARD_FUZZ_TARGETS
 
 set(MODELGUARD_FUZZ_LIBS_npy_header modelguard_formats)
 set(MODELGUARD_FUZZ_LIBS_integrity modelguard_integrity OpenSSL::Crypto)
-set(MODELGUARD_FUZZ_LIBS_gateway modelguard_core nlohmann_json::nlohmann_json OpenSSL::Crypto)
-set(MODELGUARD_FUZZ_GATEWAY_gateway sse.cpp openai.cpp json_sax.cpp filters/jwt/jwt_filter.cpp filter_chain.cpp log.cpp)
 set(MODELGUARD_FUZZ_LIBS_guard modelguard_guard)
 set(MODELGUARD_FUZZ_LIBS_assess_data modelguard_assess_data modelguard_defenses)
 set(MODELGUARD_FUZZ_LIBS_http_head modelguard_core nlohmann_json::nlohmann_json)
@@ -25,6 +23,9 @@ set(MODELGUARD_FUZZ_GATEWAY_gateway_config
   filters/output_hardening/output_hardening_filter.cpp filters/prada/prada_filter.cpp
   filters/rate_limit/rate_limit_filter.cpp filters/token_budget/token_budget_filter.cpp
   state/limit_store.cpp state/memory_store.cpp state/redis_store.cpp)
+# fuzz_gateway builds a JWT filter through the registry, so it needs every filter too.
+set(MODELGUARD_FUZZ_LIBS_gateway ${MODELGUARD_FUZZ_LIBS_gateway_config})
+set(MODELGUARD_FUZZ_GATEWAY_gateway ${MODELGUARD_FUZZ_GATEWAY_gateway_config})
 set(MODELGUARD_FUZZ_LIBS_policy modelguard_scan modelguard_guard)
 set(MODELGUARD_FUZZ_LIBS_bundle modelguard_integrity OpenSSL::Crypto)
 set(MODELGUARD_FUZZ_LIBS_bom modelguard_bom nlohmann_json::nlohmann_json)
