@@ -383,7 +383,8 @@ Result<std::string> BuildBom(const BomOptions& options) {
       {"component", model}};
   if (!components.empty()) bom["components"] = std::move(components);
   bom["dependencies"] = ojson::array({{{"ref", model["bom-ref"]}, {"dependsOn", std::move(depends)}}});
-  return bom.dump(2) + "\n";
+  // Model cards and configs are not always UTF-8: invalid bytes become U+FFFD instead of a type_error abort.
+  return bom.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
 }
 
 }  // namespace modelguard::bom

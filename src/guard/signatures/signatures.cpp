@@ -53,6 +53,10 @@ class SignatureDetector final : public Detector {
           !rule["patterns"].is_array()) {
         return MakeError(ErrorCode::kParse, where + ": needs a string \"id\" and a \"patterns\" array");
       }
+      for (const char* key : {"severity", "category"}) {
+        if (rule.contains(key) && !rule[key].is_string())
+          return MakeError(ErrorCode::kParse, where + ": \"" + key + "\" must be a string");
+      }
       auto action = ParseSeverity(rule.value("severity", std::string("medium")));
       if (!action) return MakeError(ErrorCode::kParse, where + ": " + action.error().message);
       for (const auto& pattern : rule["patterns"]) {

@@ -76,9 +76,10 @@ Result<Policy> Policy::Parse(std::string_view text, const Policy* base) {
     return MakeError(ErrorCode::kParse, std::string("policy is not valid JSON: ") + e.what());
   }
   Policy policy;
-  if (base != nullptr && doc.value("inherit_default", true)) policy = *base;
   try {
     if (!doc.is_object()) return MakeError(ErrorCode::kParse, "policy must be a JSON object");
+    // Inside the try: a non-boolean inherit_default is a type error to report, not an exception to escape.
+    if (base != nullptr && doc.value("inherit_default", true)) policy = *base;
     if (doc.contains("schema") && doc["schema"] != "modelguard.policy/v1") {
       return MakeError(ErrorCode::kParse,
                        "unsupported policy schema " + doc["schema"].dump() + " (expected \"modelguard.policy/v1\")");
