@@ -44,7 +44,6 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
       head->header_limit(64 * 1024);
       head->skip(request.method() == http::verb::head);  // its answer states a length but has no body
       buffer.clear();
-      if (!error) co_await LetPeerAnswer(Lowest(client).get_executor());
       if (!error) co_await ReadHead(*connection, buffer, *head, error);
       if (!error) {
         answered = target;

@@ -155,7 +155,6 @@ asio::awaitable<void> ServeClient(Gateway& gateway, Stream stream) {
     // Idle keep-alive connections wait up to idle_timeout for a first byte; from then on the whole
     // request must arrive within header_timeout, which is what stops slow-loris clients.
     if (buffer.size() == 0) {
-      co_await LetPeerAnswer(stream.get_executor());  // the client sends its next request after our answer
       deadline.Arm(Lowest(stream).socket(), config.idle_timeout);
       const size_t n = co_await stream.async_read_some(buffer.prepare(16384), redirect_error(use_awaitable, error));
       if (error) break;

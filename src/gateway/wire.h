@@ -10,7 +10,6 @@
 // warning while it was an implicitly instantiated member template).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -25,16 +24,6 @@ namespace modelguard::gateway {
 template <class Stream>
 beast::tcp_stream& Lowest(Stream& stream) {
   return beast::get_lowest_layer(stream);
-}
-
-// Asio 1.74 tries a read on a socket at once, before waiting for it to become readable, whenever that
-// socket's previous read returned data. Right after a request went upstream, or an answer went to the
-// client, the reply cannot be there yet, so that try is a recvmsg returning EAGAIN: one or two wasted
-// system calls per request. Awaiting this first lets the loop run what else is ready, which gives the peer
-// that time: under load the try then finds the data; idle, it costs one trip through the loop's queue.
-template <class Executor>
-asio::awaitable<void> LetPeerAnswer(const Executor& executor) {
-  return asio::post(executor, asio::use_awaitable);
 }
 
 // Writes as much of `buffers` as the socket takes at once, without waiting: a small answer or request
