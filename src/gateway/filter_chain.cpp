@@ -14,6 +14,11 @@ void LogFilterFailure(const Filter& filter, const char* stage, const char* what)
   LogEvent("error", "filter failed", {{"filter", filter.name()}, {"stage", stage}, {"error", what}});
 }
 
+// The client's answer when a filter failed: a 500 naming the filter, never its exception's text.
+Answer FilterFailedAnswer(const Filter& filter) {
+  return Answer{500, "filter_failed", std::string("the ") + filter.name() + " filter failed", {}};
+}
+
 }  // namespace
 
 boost::asio::awaitable<std::optional<Answer>> Filter::OnRequestAsync(RequestContext& request) {
@@ -74,7 +79,7 @@ boost::asio::awaitable<RequestChainResult> RunRequestChain(const Route& route, R
     if (failure) {  // fail closed; the filter is counted as run, so its OnResponse releases what it holds
       LogFilterFailure(filter, "request", failure->c_str());
       context.verdicts[filter.name()] = FilterVerdict::Error("filter_failed");
-      verdict.answer = Answer{500, "filter_failed", std::string("the ") + filter.name() + " filter failed", {}};
+      verdict.answer = FilterFailedAnswer(filter);
     }
     if (verdict.answer) {
       verdict.filter = filter.name();
@@ -100,7 +105,7 @@ ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters,
       verdict.answer = filter->OnStreamEvent(context, event);
     } catch (const std::exception& e) {
       LogFilterFailure(*filter, "stream", e.what());
-      verdict.answer = Answer{500, "filter_failed", std::string("the ") + filter->name() + " filter failed", {}};
+      verdict.answer = FilterFailedAnswer(*filter);
     }
     if (verdict.answer) {
       verdict.filter = filter->name();

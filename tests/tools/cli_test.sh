@@ -170,6 +170,25 @@ expect_grep audit-verify-json-intact '"intact": true' "$tmp/out"
 check scan-verbose 0 "$bin" scan --verbose "$fixtures/benign/array.npy"
 expect_grep scan-verbose-detail "modelguard scan: 1 files" "$tmp/err"
 check quiet-and-verbose 2 "$bin" scan -q -v "$fixtures/benign/array.npy"
+# Every command under --verbose ends with how it ended and what it cost; without it, never.
+check hash-verbose 0 "$bin" hash --verbose "$fixtures/benign/array.npy"
+expect_grep hash-verbose-run "modelguard hash: exit 0 after [0-9.]* s (CPU .* peak memory [0-9.]* MiB)" "$tmp/err"
+check scan-verbose-findings 1 "$bin" scan -v "$fixtures/malicious/pickle_reduce_v0.pkl"
+expect_grep scan-verbose-run "modelguard scan: exit 1 after" "$tmp/err"
+check guard-verbose 0 bash -c "echo '{\"text\":\"hello\"}' | \"$bin\" guard classify --verbose"
+expect_grep guard-verbose-run "modelguard guard classify: exit 0 after" "$tmp/err"
+check gateway-hash-key-verbose 0 bash -c "printf k | \"$bin\" gateway hash-key - -v"
+expect_grep gateway-verbose-run "modelguard gateway hash-key: exit 0 after" "$tmp/err"
+check verify-verbose-error 2 "$bin" verify key "$tmp/no-such-model" --signature "$tmp/no-such.sig" --public-key "$tmp/no-such.pub" -v
+expect_grep verify-verbose-run "modelguard verify key: exit 2 after" "$tmp/err"
+check guard-not-verbose 0 bash -c "echo '{\"text\":\"hello\"}' | \"$bin\" guard classify"
+if grep -q "exit 0 after" "$tmp/err"; then fail=$((fail+1)); echo "FAIL guard-not-verbose: run summary without --verbose"; else pass=$((pass+1)); fi
+# guard help lists the detectors from the guard's own list.
+check guard-help 0 "$bin" guard --help
+expect_grep guard-help-detectors "Detectors, in the order they run:" "$tmp/out"
+expect_grep guard-help-pii "  pii: " "$tmp/out"
+check guard-classify-help 0 "$bin" guard classify --help
+expect_grep guard-classify-help-detectors "injection_model: " "$tmp/out"
 
 # data manifest/verify with a signed manifest.
 mkdir -p "$tmp/corpus" && printf 'a,b\n1,2\n' > "$tmp/corpus/t.csv"

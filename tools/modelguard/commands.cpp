@@ -1,8 +1,11 @@
 #include "tools/modelguard/commands.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -80,6 +83,35 @@ int RunHelperBinary(const char* binary, char** argv) {
   return 2;
 }
 
+// "sign key", "scan": the parsed leaf command's path below the program.
+std::string CommandPath(CLI::App* command) {
+  std::string path = command->get_name();
+  for (CLI::App* node = command;;) {
+    auto parsed = node->get_subcommands();
+    if (parsed.empty()) break;
+    node = parsed.front();
+    path += ' ';
+    path += node->get_name();
+  }
+  return path;
+}
+
+// What --verbose adds to every command, whatever it does: how it ended and what it cost, the figures a
+// user comparing runs or sizing a CI job asks for first.
+void DescribeRun(CLI::App* command, int exit_code, std::chrono::steady_clock::time_point start) {
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  struct rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto cpu = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  char line[160];
+  std::snprintf(line, sizeof line, "exit %d after %.3f s (CPU %.3f s user, %.3f s system; peak memory %.1f MiB)",
+                exit_code, seconds, cpu(usage.ru_utime), cpu(usage.ru_stime),
+                static_cast<double>(usage.ru_maxrss) / 1024.0);  // ru_maxrss is in KiB on Linux
+  Detail() << "modelguard " << CommandPath(command) << ": " << line << "\n";
+}
+
 }  // namespace
 
 std::vector<std::pair<CLI::App*, Action>> AddCommands(CLI::App& app, std::span<const Command> table) {
@@ -127,10 +159,13 @@ int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char
   if (auto exit_code = ParseCommandLine(app, argc, argv)) return FlushStandardOutput() ? *exit_code : 2;
   for (const auto& [command, action] : commands) {
     if (!command->parsed() || !action) continue;
-    const int exit_code = action();
+    const auto start = std::chrono::steady_clock::now();
+    int exit_code = action();
     // A result that did not reach standard output (a full disk, a closed pipe) is an error whatever the
     // command found.
-    return FlushStandardOutput() ? exit_code : 2;
+    if (!FlushStandardOutput()) exit_code = 2;
+    if (Verbose()) DescribeRun(command, exit_code, start);
+    return exit_code;
   }
   return 2;
 }
