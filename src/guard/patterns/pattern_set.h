@@ -5,10 +5,12 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "modelguard/core/hash.h"
 #include "modelguard/core/result.h"
 
 struct hs_database;
@@ -33,12 +35,23 @@ struct PatternMatch {
 // repeats) is compiled without it; its matches then start at most this many bytes before their end.
 inline constexpr size_t kApproximateMatchSpan = 96;
 
+// A compiled set read back from the user cache (see pattern_set.cpp for the entry's layout): nullopt
+// unless the entry is whole, carries `key` and `count` patterns, and its bytecode matches its digest.
+struct CachedPatternSet {
+  std::vector<bool> exact_start;
+  std::string_view bytecode;  // into the entry
+};
+std::optional<CachedPatternSet> ParsePatternCacheEntry(std::string_view entry, const Sha256Digest& key, size_t count);
+
 class PatternSet {
  public:
   // Err names the first pattern vectorscan refused and why. `utf8`: patterns and scanned texts are UTF-8
   // (the texts must then be valid UTF-8, as folded texts always are); otherwise both are bytes.
   // `exact_starts`: every pattern tracks where its matches begin (redaction needs it), or Err. Otherwise
   // start tracking is dropped for the patterns too large for it (see kApproximateMatchSpan).
+  // A set compiled before with the same patterns, options, vectorscan and CPU is loaded from the user
+  // cache instead (core/cache_dir.h; MODELGUARD_CACHE_DIR=off turns it off), and a set compiled here is
+  // stored there.
   static Result<std::shared_ptr<const PatternSet>> Compile(const std::vector<PatternSpec>& specs, bool utf8,
                                                            bool exact_starts);
   ~PatternSet();
@@ -48,14 +61,20 @@ class PatternSet {
   // Sorted by begin. `truncated` is set when kMaxMatchesPerScan was reached.
   std::vector<PatternMatch> Scan(std::string_view text, bool* truncated = nullptr) const;
   size_t size() const { return count_; }
+  bool from_cache() const { return from_cache_; }
 
  private:
   PatternSet() = default;
+  static Result<std::shared_ptr<const PatternSet>> CompileUncached(const std::vector<PatternSpec>& specs, bool utf8,
+                                                                   bool exact_starts);
+  static Result<std::shared_ptr<const PatternSet>> Adopt(hs_database* database, std::vector<bool> exact_start,
+                                                         bool from_cache);
   hs_scratch* TakeScratch() const;
   void ReturnScratch(hs_scratch* scratch) const;
   hs_database* database_ = nullptr;
   size_t count_ = 0;
   std::vector<bool> exact_start_;
+  bool from_cache_ = false;
   // Scratch space for concurrent scans: one per scan in flight, kept for reuse (allocating or re-checking
   // scratch on every scan costs more than a short scan itself).
   hs_scratch* prototype_ = nullptr;
