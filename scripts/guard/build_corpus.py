@@ -10,6 +10,10 @@ Writes JSONL: {"text", "label" (1 attack / 0 not), "kind" (attack|harmful|benign
   ever used by scripts/eval-guard). The split never depends on the model.
 - Indirect injection: BIPIA's attack strings are inserted into BIPIA's e-mail/table/code contexts (start,
   middle or end); such a document takes the split of its attack string, so validation attacks are unseen.
+- Generated texts (scripts/guard/gen_prompts.py, sources gen_*): hard negatives (trigger words in benign
+  intent, security and prompt-engineering questions, benign role-play, everyday prompts, e-mails) and
+  attack phrasings (override, extraction, role-play framings around the pool's harmful requests, e-mails
+  with an injected instruction); split by template, so validation holds phrasings never trained on.
 Standard library only; deterministic.
 """
 import csv
@@ -20,6 +24,9 @@ import os
 import random
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_prompts  # noqa: E402
 
 root = sys.argv[1]
 out_path = sys.argv[2]
@@ -153,6 +160,14 @@ for category, attack in attacks:
         document = " ".join(sentences[:at] + [attack] + sentences[at:])
         unique.append({"text": document, "label": 1, "kind": "attack", "role": "document", "source": f"bipia_indirect_{name}", "split": split,
                        "attack": attack})
+
+# Generated texts, each with its template's split.
+for row in gen_prompts.generate([r["text"] for r in unique if r["kind"] == "harmful"]):
+    key = key_of(row["text"])
+    if key in seen:
+        continue
+    seen.add(key)
+    unique.append(row)
 
 with open(out_path, "w", encoding="utf-8") as f:
     for row in unique:

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 
@@ -20,12 +21,22 @@ struct CorpusRow {
   std::string folded_attack;  // an injection inserted into a benign document: only its windows are attacks
 };
 
-// The score below which `fraction` of the scores lie.
-double Quantile(std::vector<double> scores, double fraction) {
-  if (scores.empty()) return 1;
-  std::sort(scores.begin(), scores.end());
-  const auto index = static_cast<size_t>(fraction * static_cast<double>(scores.size() - 1) + 0.5);
-  return scores[std::min(index, scores.size() - 1)];
+// The score below which `fraction` of the scores lie, every source weighing the same whatever its size (a
+// large easy source would otherwise set a threshold that the harder ones exceed far more often).
+double BalancedQuantile(const std::map<std::string, std::vector<double>>& by_source, double fraction) {
+  std::vector<std::pair<double, double>> weighted;  // score, weight
+  for (const auto& [source, scores] : by_source) {
+    for (const double score : scores) weighted.emplace_back(score, 1.0 / static_cast<double>(scores.size()));
+  }
+  if (weighted.empty()) return 1;
+  std::sort(weighted.begin(), weighted.end());
+  const double total = static_cast<double>(by_source.size());
+  double below = 0;
+  for (const auto& [score, weight] : weighted) {
+    below += weight;
+    if (below >= fraction * total) return score;
+  }
+  return weighted.back().first;
 }
 
 }  // namespace
@@ -72,8 +83,30 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
   if (positives == 0 || negatives == 0)
     return MakeError(ErrorCode::kInvalidArgument, "the training split needs both labels");
   const double positive_weight = static_cast<double>(negatives) / static_cast<double>(positives);
+  // Within a class, sources weigh by the square root of their size, not their size: one large, easy source
+  // (thousands of grade-school maths questions) would otherwise define "benign" as "maths", and every
+  // imperative or role request would look like an attack. The class totals stay as above.
+  std::map<std::pair<int, std::string>, size_t> per_source;
+  for (const auto& row : train) ++per_source[{row.label, row.source}];
+  std::map<std::pair<int, std::string>, double> source_weight;
+  for (const int label : {0, 1}) {
+    double raw_total = 0;
+    size_t texts = 0;
+    for (const auto& [key, count] : per_source) {
+      if (key.first != label) continue;
+      raw_total += std::sqrt(static_cast<double>(count));
+      texts += count;
+    }
+    for (const auto& [key, count] : per_source) {
+      if (key.first != label) continue;
+      // Texts of this source share sqrt(count) / raw_total of the class, i.e. each weighs this much of 1.
+      source_weight[key] = std::sqrt(static_cast<double>(count)) / raw_total * static_cast<double>(texts) /
+                           static_cast<double>(count);
+    }
+  }
   std::vector<TrainingExample> examples;
   for (const auto& row : train) {
+    const double balance = source_weight[{row.label, row.source}];
     auto windows = Windows(row.folded, features);
     std::vector<std::pair<size_t, size_t>> chosen;
     if (windows.size() <= kMaxTrainingWindows) {
@@ -90,7 +123,7 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
     for (const auto& [begin, end] : chosen) {
       int label = row.label;
       if (attack_begin != std::string::npos) label = begin < attack_end && attack_begin < end ? 1 : 0;
-      const double weight = (label ? positive_weight : 1.0) / static_cast<double>(chosen.size());
+      const double weight = balance * (label ? positive_weight : 1.0) / static_cast<double>(chosen.size());
       examples.push_back(TrainingExample{row.folded.substr(begin, end - begin), label, weight});
     }
     // The same document without the injection, weighted like the injected one: the surrounding text
@@ -104,8 +137,8 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
         const auto& [begin, end] =
             clean_windows[used == clean_windows.size() ? k
                                                        : k * (clean_windows.size() - 1) / (kMaxTrainingWindows - 1)];
-        examples.push_back(
-            TrainingExample{clean.substr(begin, end - begin), 0, positive_weight / static_cast<double>(used)});
+        examples.push_back(TrainingExample{clean.substr(begin, end - begin), 0,
+                                           balance * positive_weight / static_cast<double>(used)});
       }
     }
   }
@@ -136,15 +169,18 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
   const std::string provisional = InjectionModel::Serialize(features, trained.bias, trained.weights, metadata);
   MG_ASSIGN_OR_RETURN(auto model, InjectionModel::Load(provisional));
   std::map<std::string, std::vector<double>> benign_scores, attack_scores;
+  std::map<std::string, std::map<std::string, std::vector<double>>> benign_by_source;  // group -> source -> scores
   for (const auto& row : calibration) {
     const std::string group = row.role == "document" || row.role == "tool" ? "document" : "user";
-    (row.label ? attack_scores : benign_scores)[group].push_back(model->Score(row.folded).score);
+    const double score = model->Score(row.folded).score;
+    (row.label ? attack_scores : benign_scores)[group].push_back(score);
+    if (!row.label) benign_by_source[group][row.source].push_back(score);
   }
   nlohmann::json thresholds = nlohmann::json::object();
   for (const char* group : {"user", "document"}) {
     // Floors keep a too-clean calibration set from producing thresholds that flag everything borderline.
-    const double flag = std::max(0.5, Quantile(benign_scores[group], 0.99));
-    const double block = std::max({0.85, flag, Quantile(benign_scores[group], 0.999)});
+    const double flag = std::max(0.5, BalancedQuantile(benign_by_source[group], 0.99));
+    const double block = std::max({0.85, flag, BalancedQuantile(benign_by_source[group], 0.999)});
     auto recall = [&](double threshold) {
       const auto& scores = attack_scores[group];
       return scores.empty() ? 0.0
