@@ -432,6 +432,8 @@ def generate(harmful_requests):
     rng = random.Random(SEED)
     rows = []
 
+    categories_of = {"override": ["injection"], "extraction": ["prompt_extraction"]}
+
     def emit(family, kind, templates, per_template, role="user"):
         for index, template in enumerate(templates):
             split = split_of_template(family, index)
@@ -445,8 +447,9 @@ def generate(harmful_requests):
                 if text in seen:
                     continue
                 seen.add(text)
-                rows.append({"text": text, "label": 1 if kind == "attack" else 0, "kind": kind, "role": role,
-                             "source": f"gen_{family}", "split": split, "template": f"{family}/{index}"})
+                rows.append({"text": text, "label": 1 if kind == "attack" else 0, "kind": kind,
+                             "categories": categories_of.get(family, []), "role": role, "source": f"gen_{family}",
+                             "split": split, "template": f"{family}/{index}"})
 
     emit("everyday", "benign", BENIGN_TEMPLATES["everyday"], 40)
     emit("security", "benign", BENIGN_TEMPLATES["security"], 40)
@@ -463,8 +466,9 @@ def generate(harmful_requests):
         split = split_of_template("roleplay_jb", index)
         for request in rng.sample(harmful, min(25, len(harmful))):
             text = template.replace("{harmful}", request.rstrip("?.!") + ("." if "{harmful}." not in template else ""))
-            rows.append({"text": text, "label": 1, "kind": "attack", "role": "user", "source": "gen_roleplay_jb",
-                         "split": split, "template": f"roleplay_jb/{index}"})
+            rows.append({"text": text, "label": 1, "kind": "attack", "categories": ["jailbreak", "harmful_request"],
+                         "role": "user", "source": "gen_roleplay_jb", "split": split,
+                         "template": f"roleplay_jb/{index}"})
     # E-mails: clean ones (benign documents) and the same with one injected instruction (attacks), split by the
     # injected instruction's template so validation injections are unseen phrasings.
     for index, injection in enumerate(EMAIL_INJECTIONS):
@@ -477,11 +481,11 @@ def generate(harmful_requests):
             parts = frame.split("\n") if separator == "\n" else frame.replace(". ", ".\0").split("\0")
             at = rng.randrange(1, len(parts)) if len(parts) > 1 else 1
             document = separator.join(parts[:at] + [attack] + parts[at:])
-            rows.append({"text": frame, "label": 0, "kind": "benign", "role": "document", "source": "gen_email",
-                         "split": split, "template": f"email/{index}"})
-            rows.append({"text": document, "label": 1, "kind": "attack", "role": "document",
-                         "source": "gen_email_inj", "split": split, "template": f"email_inj/{index}",
-                         "attack": attack})
+            rows.append({"text": frame, "label": 0, "kind": "benign", "categories": [], "role": "document",
+                         "source": "gen_email", "split": split, "template": f"email/{index}"})
+            rows.append({"text": document, "label": 1, "kind": "attack", "categories": ["injection"],
+                         "role": "document", "source": "gen_email_inj", "split": split,
+                         "template": f"email_inj/{index}", "attack": attack})
     return rows
 
 
