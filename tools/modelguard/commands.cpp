@@ -69,6 +69,13 @@ class EscapingBuffer : public std::streambuf {
   bool pending_c2_ = false;
 };
 
+// "data manifest": the command's words, for messages.
+std::string CommandPath(const CLI::App& command) {
+  std::string path = command.get_name();
+  for (const CLI::App* sub : command.get_subcommands()) path += " " + CommandPath(*sub);
+  return path;
+}
+
 int RunHelperBinary(const char* binary, char** argv) {
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
@@ -127,7 +134,16 @@ int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char
   if (auto exit_code = ParseCommandLine(app, argc, argv)) return FlushStandardOutput() ? *exit_code : 2;
   for (const auto& [command, action] : commands) {
     if (!command->parsed() || !action) continue;
-    const int exit_code = action();
+    int exit_code = 2;
+    try {
+      exit_code = action();
+    } catch (const std::exception& e) {
+      // The last line of defence: an exception no command handled (a JSON document that cannot be written,
+      // as a vault holding a value that is not UTF-8 would be; memory exhausted) is an error exit with its
+      // message, never an abort (exit 134) with a core dump.
+      std::cerr << "modelguard " << CommandPath(*command) << ": " << e.what() << "\n";
+      return 2;
+    }
     // A result that did not reach standard output (a full disk, a closed pipe) is an error whatever the
     // command found.
     return FlushStandardOutput() ? exit_code : 2;
