@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "modelguard/core/io.h"
 #include "modelguard/core/json_fields.h"
 #include "modelguard/gateway/gateway.h"
 #include "src/gateway/http_head.h"
@@ -261,6 +262,8 @@ ConfigError FilterError(const std::string& name, const std::string& message, con
   return ConfigError(fallback, message);
 }
 
+constexpr uint64_t kMaxConfigBytes = 16 << 20;  // a configuration is a few KiB; this is room, not a target
+
 // ", got number": what a field of the wrong type holds, for the error naming it.
 std::string Got(const nlohmann::json& value) { return std::string(", got ") + JsonTypeName(value); }
 // The same where a whole number is expected: 1.5 is a number too, but a fraction.
@@ -428,10 +431,11 @@ Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, con
 }  // namespace
 
 Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) return MakeError(ErrorCode::kIo, "cannot read gateway configuration '" + file + "'");
-  std::stringstream text;
-  text << in.rdbuf();
+  // Capped like every document read (an alias bomb is stopped later, a huge file here); a directory is an
+  // error naming it, where an ifstream read it as an empty document.
+  auto read = ReadFile(file, kMaxConfigBytes);
+  if (!read) return MakeError(read.error().code, "cannot read gateway configuration: " + read.error().message);
+  const std::string& text = *read;
   Lines lines;
   nlohmann::json doc;
   const bool yaml = file.ends_with(".yaml") || file.ends_with(".yml");
@@ -450,11 +454,11 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
   try {
     if (yaml) {
       size_t nodes = 0;
-      doc = FromYaml(YAML::Load(text.str()), "", lines, nodes, 0);
+      doc = FromYaml(YAML::Load(text), "", lines, nodes, 0);
     } else if (toml_file) {
-      doc = FromToml(toml::parse(text.str(), file), "", lines, 0);
+      doc = FromToml(toml::parse(text, file), "", lines, 0);
     } else {
-      doc = FromJson(text.str(), lines);
+      doc = FromJson(text, lines);
     }
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);

@@ -513,6 +513,9 @@ TEST_F(ConfigFile, AFieldOfTheWrongTypeIsNamedByItsPathAndType) {
        "filters.guard.enabled: true or false is expected, got number"},
       {"[1]", "the document: a mapping is expected, got array"},
   };
+  auto directory = loader_.Load(fs::temp_directory_path().string());  // before: read as an empty document
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message.find("is a directory"), std::string::npos) << directory.error().message;
   for (const auto& [text, message] : cases) {
     auto loaded = Load(text, ".json");
     ASSERT_FALSE(loaded.ok()) << text;

@@ -198,6 +198,11 @@ TEST(Guard, FieldsOfTheWrongTypeAreNamedByTheirPath) {
   EXPECT_NE(guard.error().message.find("thresholds.user.flag: expected number, got string"), std::string::npos)
       << guard.error().message;
 
+  options.model_path = ::testing::TempDir();  // a directory is no model file
+  auto directory = Guard::Create(options);
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message.find("is a directory"), std::string::npos) << directory.error().message;
+
   const std::pair<const char*, const char*> signature_cases[] = {
       {R"({"rules": [{"id": "x", "patterns": ["a", 5]}]})", "rules[0].patterns[1]: expected string, got number"},
       {R"({"rules": [{"id": 3, "patterns": []}]})", "rules[0].id: expected string, got number"},
