@@ -71,7 +71,12 @@ class RateLimitFilter final : public Filter {
       auto admitted =
           co_await store_->TakeAsync("tok:" + subject, token_rate_, token_burst_, static_cast<double>(cost));
       if (auto refused = Judge(request, admitted)) co_return refused;
-      if (admitted) request.reservations["rate_limit"] = cost;
+      if (admitted) {
+        // Taken from here: until the request records it (and the response hook owns it), a throw puts it back.
+        Refund undo(*store_, "tok:" + subject, token_rate_, token_burst_, static_cast<double>(cost));
+        request.reservations["rate_limit"] = cost;
+        undo.Done();
+      }
     }
     request.verdicts["rate_limit"] = FilterVerdict::Allow();
     co_return std::nullopt;

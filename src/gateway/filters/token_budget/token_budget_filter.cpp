@@ -71,8 +71,11 @@ class TokenBudgetFilter final : public Filter {
           "the token budget of this key is spent for the current window (" + std::to_string(budget_) + " tokens)",
           {}};
     }
+    // Held from here: until the request records it (and the response hook owns it), a throw releases it.
+    Settlement undo(*store_, Account(request), worst_case, 0, window_);
     request.reservations["token_budget"] = worst_case;
     request.verdicts["token_budget"] = FilterVerdict::Allow();
+    undo.Done();
     co_return std::nullopt;
   }
 
