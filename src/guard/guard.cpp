@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <utility>
 
 #include "modelguard/core/hash.h"
+#include "modelguard/core/json_fields.h"
 #include "src/guard/classifier/classifier.h"
 #include "src/guard/detector.h"
 #include "src/guard/normalize/normalize.h"
@@ -156,12 +158,22 @@ Result<std::shared_ptr<const Guard>> Guard::Create(const GuardOptions& options,
   MG_ASSIGN_OR_RETURN(guard->model_, options.model_path.empty() ? InjectionModel::Builtin()
                                                                 : InjectionModel::LoadFile(options.model_path));
   // Shipped per-role thresholds, then the caller's overrides.
-  const auto& shipped = guard->model_->metadata().value("thresholds", nlohmann::json::object());
+  // A model file is input like any other: a threshold of the wrong type is an error naming its path, where
+  // value() would throw (and abort whatever loads the guard).
+  const std::string model_name = options.model_path.empty() ? "the built-in model" : options.model_path;
+  MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField shipped, JsonField(guard->model_->metadata()).ObjectOr("thresholds"),
+                              model_name + ": metadata: ");
   for (Role role : {Role::kUser, Role::kSystem, Role::kAssistant, Role::kTool, Role::kDocument}) {
     Thresholds t;
-    if (auto entry = shipped.find(ToString(role)); entry != shipped.end() && entry->is_object()) {
-      t.flag = entry->value("flag", t.flag);
-      t.block = entry->value("block", t.block);
+    MG_ASSIGN_OR_RETURN_CONTEXT(const auto entry, shipped.Find(ToString(role)), model_name + ": metadata: ");
+    if (entry) {
+      MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField object, entry->Object(), model_name + ": metadata: ");
+      for (auto [key, value] : {std::pair{"flag", &t.flag}, std::pair{"block", &t.block}}) {
+        MG_ASSIGN_OR_RETURN_CONTEXT(const auto field, object.Find(key), model_name + ": metadata: ");
+        if (!field) continue;
+        if (!field->json().is_number()) return WithContext(field->TypeError("number"), model_name + ": metadata: ");
+        *value = field->json().get<double>();
+      }
     }
     guard->thresholds_[role] = t;
   }

@@ -183,6 +183,43 @@ TEST(Guard, RejectsBrokenModelAndSignatureFiles) {
   EXPECT_NE(guard.error().message.find("unclosed"), std::string::npos) << guard.error().message;
 }
 
+// Model metadata, signature files and training corpora are input: a field of the wrong type is an error
+// naming its path (before, value() and get<>() threw out of the library and aborted the command).
+TEST(Guard, FieldsOfTheWrongTypeAreNamedByTheirPath) {
+  const std::string model = ::testing::TempDir() + "/wrong-threshold.mgm";
+  FeatureConfig features;
+  features.dimension_log2 = 8;
+  std::ofstream(model, std::ios::binary) << InjectionModel::Serialize(features, 0, std::vector<float>(256, 0.0f),
+                                                                      {{"thresholds", {{"user", {{"flag", "high"}}}}}});
+  GuardOptions options;
+  options.model_path = model;
+  auto guard = Guard::Create(options);
+  ASSERT_FALSE(guard.ok());
+  EXPECT_NE(guard.error().message.find("thresholds.user.flag: expected number, got string"), std::string::npos)
+      << guard.error().message;
+
+  options.model_path = ::testing::TempDir();  // a directory is no model file
+  auto directory = Guard::Create(options);
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message.find("is a directory"), std::string::npos) << directory.error().message;
+
+  const std::pair<const char*, const char*> signature_cases[] = {
+      {R"({"rules": [{"id": "x", "patterns": ["a", 5]}]})", "rules[0].patterns[1]: expected string, got number"},
+      {R"({"rules": [{"id": 3, "patterns": []}]})", "rules[0].id: expected string, got number"},
+      {R"({"rules": [{"id": "x", "patterns": [], "severity": 2}]})", "rules[0].severity: expected string, got number"},
+      {R"({"rules": {}})", "rules: expected array, got object"},
+  };
+  for (const auto& [text, message] : signature_cases) {
+    const std::string path = ::testing::TempDir() + "/wrong-signatures.json";
+    std::ofstream(path) << text;
+    GuardOptions with_signatures;
+    with_signatures.signatures_path = path;
+    auto created = Guard::Create(with_signatures);
+    ASSERT_FALSE(created.ok()) << text;
+    EXPECT_NE(created.error().message.find(message), std::string::npos) << text << " -> " << created.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace modelguard::guard
 

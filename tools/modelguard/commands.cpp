@@ -72,6 +72,13 @@ class EscapingBuffer : public std::streambuf {
   bool pending_c2_ = false;
 };
 
+// "data manifest": the command's words, for messages.
+std::string CommandPath(const CLI::App& command) {
+  std::string path = command.get_name();
+  for (const CLI::App* sub : command.get_subcommands()) path += " " + CommandPath(*sub);
+  return path;
+}
+
 int RunHelperBinary(const char* binary, char** argv) {
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
@@ -81,19 +88,6 @@ int RunHelperBinary(const char* binary, char** argv) {
   std::cerr << "modelguard: cannot run " << helper << ": " << std::strerror(errno)
             << " (assess and harden need the libtorch build: scripts/install-deps, then scripts/build)\n";
   return 2;
-}
-
-// "sign key", "scan": the parsed leaf command's path below the program.
-std::string CommandPath(CLI::App* command) {
-  std::string path = command->get_name();
-  for (CLI::App* node = command;;) {
-    auto parsed = node->get_subcommands();
-    if (parsed.empty()) break;
-    node = parsed.front();
-    path += ' ';
-    path += node->get_name();
-  }
-  return path;
 }
 
 // What --verbose adds to every command, whatever it does: how it ended and what it cost, the figures a
@@ -109,7 +103,7 @@ void DescribeRun(CLI::App* command, int exit_code, std::chrono::steady_clock::ti
   std::snprintf(line, sizeof line, "exit %d after %.3f s (CPU %.3f s user, %.3f s system; peak memory %.1f MiB)",
                 exit_code, seconds, cpu(usage.ru_utime), cpu(usage.ru_stime),
                 static_cast<double>(usage.ru_maxrss) / 1024.0);  // ru_maxrss is in KiB on Linux
-  Detail() << "modelguard " << CommandPath(command) << ": " << line << "\n";
+  Detail() << "modelguard " << CommandPath(*command) << ": " << line << "\n";
 }
 
 }  // namespace
@@ -160,7 +154,16 @@ int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char
   for (const auto& [command, action] : commands) {
     if (!command->parsed() || !action) continue;
     const auto start = std::chrono::steady_clock::now();
-    int exit_code = action();
+    int exit_code = 2;
+    try {
+      exit_code = action();
+    } catch (const std::exception& e) {
+      // The last line of defence: an exception no command handled (a JSON document that cannot be written,
+      // as a vault holding a value that is not UTF-8 would be; memory exhausted) is an error exit with its
+      // message, never an abort (exit 134) with a core dump.
+      std::cerr << "modelguard " << CommandPath(*command) << ": " << e.what() << "\n";
+      return 2;
+    }
     // A result that did not reach standard output (a full disk, a closed pipe) is an error whatever the
     // command found.
     if (!FlushStandardOutput()) exit_code = 2;

@@ -172,7 +172,7 @@ int RunClassify(const GuardArgs& args) {
       blocked += assessment.verdict == guard::Verdict::kBlock;
       oversize += assessment.truncated && args.on_oversize != "allow";
     }
-    streams.out() << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    streams.out() << ReportJson(result, -1) << "\n";
   }
   if (streams.in->bad()) return Fail("classify", "cannot read '" + args.input + "'");
   if (!streams.output.Close()) return 2;
@@ -240,7 +240,7 @@ int RunRedact(const GuardArgs& args) {
         continue;
       }
       input.object[args.field] = std::move(clean);
-      streams.out() << input.object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      streams.out() << ReportJson(input.object, -1) << "\n";
     }
   }
   if (streams.in->bad()) return Fail("redact", "cannot read '" + args.input + "'");
@@ -258,7 +258,7 @@ int RunRedact(const GuardArgs& args) {
   }
   if (!streams.output.Close()) return 2;
   nlohmann::ordered_json summary = {{"redacted", redacted}, {"by_entity", by_entity}, {"errors", errors}};
-  Note() << "modelguard guard redact: " << summary.dump() << "\n";
+  Note() << "modelguard guard redact: " << ReportJson(summary, -1) << "\n";
   return errors ? 2 : 0;
 }
 
@@ -266,7 +266,7 @@ int RunTrain(const GuardArgs& args) {
   if (!CheckInputFile(args.train.corpus_path, "guard train")) return 2;
   auto metadata = guard::TrainInjectionModel(args.train);
   if (!metadata) return Fail("train", metadata.error().message);
-  std::cout << metadata->dump(2) << "\n";
+  std::cout << ReportJson(*metadata) << "\n";
   return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <random>
 #include <sstream>
 
+#include "modelguard/core/io.h"
+
 namespace modelguard::guard {
 namespace {
 
@@ -201,11 +203,10 @@ Result<std::shared_ptr<const InjectionModel>> InjectionModel::Load(std::string_v
 }
 
 Result<std::shared_ptr<const InjectionModel>> InjectionModel::LoadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(ErrorCode::kIo, "cannot open guard model " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  MG_ASSIGN_OR_RETURN_CONTEXT(auto model, Load(buffer.str()), path + ": ");
+  // Capped (the largest model the format allows fits) and a directory is an error naming it.
+  auto bytes = ReadFile(path);
+  if (!bytes) return MakeError(bytes.error().code, "cannot read the guard model: " + bytes.error().message);
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto model, Load(*bytes), path + ": ");
   return model;
 }
 

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <map>
 
+#include "modelguard/core/io.h"
+#include "modelguard/core/json_fields.h"
 #include "modelguard/guard/guard.h"
 #include "modelguard/guard/train.h"
 #include "src/guard/classifier/classifier.h"
@@ -57,16 +59,22 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
     ++number;
     if (line.empty()) continue;
     const auto row = nlohmann::json::parse(line, nullptr, false);
-    if (!row.is_object() || !row.contains("text") || !row["text"].is_string() || !row.contains("label") ||
-        !row["label"].is_number_integer()) {
-      return MakeError(ErrorCode::kParse, request.corpus_path + ":" + std::to_string(number) +
-                                              ": needs \"text\" and an integer \"label\"");
-    }
-    const std::string split = row.value("split", std::string("train"));
-    CorpusRow parsed{Fold(row["text"].get<std::string>()), row["label"].get<int>() ? 1 : 0,
-                     row.value("role", std::string("user")), row.value("source", std::string("unknown")), ""};
-    if (auto attack = row.find("attack"); attack != row.end() && attack->is_string())
-      parsed.folded_attack = Fold(attack->get<std::string>());
+    // Every field is read through JsonField: a wrong type names the line and the field
+    // ("corpus.jsonl:12: role: expected string, got number"), where value() would throw.
+    const std::string at = request.corpus_path + ":" + std::to_string(number) + ": ";
+    if (row.is_discarded()) return MakeError(ErrorCode::kParse, at + "not valid JSON");
+    MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField fields, JsonField(row).Object(), at);
+    MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField text_field, fields.At("text"), at);
+    MG_ASSIGN_OR_RETURN_CONTEXT(const std::string text, text_field.String(), at);
+    MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField label_field, fields.At("label"), at);
+    if (!label_field.json().is_number_integer()) return WithContext(label_field.TypeError("integer"), at);
+    MG_ASSIGN_OR_RETURN_CONTEXT(const std::string split, fields.StringOr("split", "train"), at);
+    MG_ASSIGN_OR_RETURN_CONTEXT(std::string role, fields.StringOr("role", "user"), at);
+    MG_ASSIGN_OR_RETURN_CONTEXT(std::string source, fields.StringOr("source", "unknown"), at);
+    MG_ASSIGN_OR_RETURN_CONTEXT(const std::string attack, fields.StringOr("attack", ""), at);
+    CorpusRow parsed{Fold(text), label_field.json().get<int64_t>() != 0 ? 1 : 0, std::move(role), std::move(source),
+                     ""};
+    if (!attack.empty()) parsed.folded_attack = Fold(attack);
     ++counts[split][parsed.label ? "attack" : "not_attack"];
     if (split == "train")
       train.push_back(std::move(parsed));
@@ -201,9 +209,10 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
                           {"block", 1.01}};  // operators' own text: never blocked
   metadata["thresholds"] = thresholds;
   const std::string bytes = InjectionModel::Serialize(features, trained.bias, trained.weights, metadata);
-  std::ofstream out(request.output_path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-  if (!out.flush()) return MakeError(ErrorCode::kIo, "cannot write " + request.output_path);
+  // Atomically: a failed write (a full disk, a killed process) leaves the model that was there, which
+  // gateways and the CLI load at start; a truncated model would take the guard down with it.
+  if (auto written = WriteFileAtomic(request.output_path, bytes); !written)
+    return MakeError(ErrorCode::kIo, "cannot write the model: " + written.error().message);
   return metadata;
 }
 
