@@ -56,6 +56,12 @@ expect_grep utf8-sign-single-names 'single\xff.bin' "$tmp/err"
 check utf8-data-single 2 "$bin" data manifest "$single"
 expect_grep utf8-data-single-names 'single\xff.bin' "$tmp/err"
 
+# Messages on stderr escape bytes that are not UTF-8 as well (a lone 0x9b is CSI to an 8-bit terminal);
+# well-formed UTF-8 passes as it is.
+check utf8-stderr 2 "$bin" log verify "$tmp/$(printf 'no\xff\x9bsuch-caf\xc3\xa9.db')"
+expect_grep utf8-stderr-escaped 'no\xff\x9bsuch-caf' "$tmp/err"
+expect_grep utf8-stderr-kept "$(printf 'caf\xc3\xa9.db')" "$tmp/err"
+
 # --- 3. A policy field of the wrong type is exit 2 naming its path. ---
 echo '{"rules": {"pickle.global": {"severity": 3}}}' > "$tmp/policy.json"
 check policy-type 2 "$bin" scan "$tmp/clean" --policy "$tmp/policy.json"

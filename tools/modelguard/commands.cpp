@@ -32,8 +32,11 @@ void ApplyConventions(CLI::App* command) {
 }
 
 // std::cerr carries messages, which quote file names, archive members and bundle fields: control characters
-// other than newline and tab (and the UTF-8 C1 controls) are escaped as in text reports, so such a name
-// cannot drive the terminal. (Intended terminal control, scan's progress line, is written with stdio.)
+// other than newline and tab, the UTF-8 C1 controls and bytes that are not UTF-8 (a lone 0x9b is CSI to a
+// terminal in 8-bit mode) are escaped as in text reports, so such a name cannot drive the terminal.
+// (Intended terminal control, scan's progress line, is written with stdio.) A multi-byte sequence is held
+// until it is complete, so it is judged whole; std::cerr syncs after every insertion, so one split across
+// two insertions is escaped byte by byte, never passed raw.
 class EscapingBuffer : public std::streambuf {
  public:
   explicit EscapingBuffer(std::streambuf* target) : target_(target) {}
@@ -41,35 +44,63 @@ class EscapingBuffer : public std::streambuf {
  protected:
   int overflow(int c) override {
     if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
-    const auto byte = static_cast<unsigned char>(c);
-    if (pending_c2_) {
-      pending_c2_ = false;
-      if ((byte & 0xe0) == 0x80) return Put(EscapeControlCharacters(std::string{'\xc2', static_cast<char>(byte)}), c);
-      if (target_->sputc('\xc2') == traits_type::eof()) return traits_type::eof();
-    }
-    if (byte == 0xc2) {
-      pending_c2_ = true;
-      return c;
-    }
-    if ((byte < 0x20 && byte != '\n' && byte != '\t') || byte == 0x7f)
-      return Put(EscapeControlCharacters(std::string(1, static_cast<char>(byte))), c);
-    return target_->sputc(static_cast<char>(byte)) == traits_type::eof() ? traits_type::eof() : c;
+    return Take(static_cast<char>(c)) ? c : traits_type::eof();
   }
   int sync() override {
-    if (pending_c2_ && target_->sputc('\xc2') == traits_type::eof()) return -1;
-    pending_c2_ = false;
+    if (!FlushPending()) return -1;
     return target_->pubsync();
   }
 
  private:
-  int Put(const std::string& text, int c) {
+  static size_t SequenceLength(unsigned char lead) {
+    if (lead >= 0xc2 && lead <= 0xdf) return 2;
+    if (lead >= 0xe0 && lead <= 0xef) return 3;
+    if (lead >= 0xf0 && lead <= 0xf4) return 4;
+    return 0;
+  }
+  // Whether `bytes` (a lead byte and some continuation bytes) can still become well-formed UTF-8: only the
+  // second byte has a narrower range than 0x80..0xbf, so padding with 0x80 decides it.
+  static bool ValidPrefix(std::string bytes, size_t length) {
+    bytes.resize(length, '\x80');
+    return IsValidUtf8(bytes);
+  }
+  bool Take(char ch) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (!pending_.empty()) {
+      const size_t length = SequenceLength(static_cast<unsigned char>(pending_[0]));
+      if ((byte & 0xc0) == 0x80 && ValidPrefix(pending_ + ch, length)) {
+        pending_ += ch;
+        if (pending_.size() < length) return true;
+        // Complete: a C1 control becomes \u00NN, anything else passes as it is.
+        const std::string out = EscapeControlCharacters(pending_);
+        pending_.clear();
+        return Put(out);
+      }
+      if (!FlushPending()) return false;  // cut short: its bytes are escaped, this one judged afresh
+    }
+    if (byte >= 0x80) {
+      if (SequenceLength(byte) != 0) {
+        pending_.assign(1, ch);
+        return true;
+      }
+      return Put(EscapeControlCharacters(std::string(1, ch)));  // a byte no UTF-8 sequence starts with
+    }
+    if ((byte < 0x20 && byte != '\n' && byte != '\t') || byte == 0x7f)
+      return Put(EscapeControlCharacters(std::string(1, ch)));
+    return target_->sputc(ch) != traits_type::eof();
+  }
+  bool FlushPending() {
+    if (pending_.empty()) return true;
+    const std::string out = EscapeControlCharacters(pending_);  // incomplete: every byte escaped
+    pending_.clear();
+    return Put(out);
+  }
+  bool Put(const std::string& text) {
     return target_->sputn(text.data(), static_cast<std::streamsize>(text.size())) ==
-                   static_cast<std::streamsize>(text.size())
-               ? c
-               : traits_type::eof();
+           static_cast<std::streamsize>(text.size());
   }
   std::streambuf* target_;
-  bool pending_c2_ = false;
+  std::string pending_;  // the bytes of an incomplete UTF-8 sequence
 };
 
 // "data manifest": the command's words, for messages.
