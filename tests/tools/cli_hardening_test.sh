@@ -95,5 +95,12 @@ expect_grep train-efbig-intact "previous model" "$tmp/model.mgm"
 check train-full 2 train corpus.jsonl /dev/full
 [ "$(ls -A "$tmp" | grep -c '\.tmp$')" = 0 ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL train: a temporary file was left"; }
 
+# guard classify: a role field of the wrong type is an error for its line (before: the --role default was
+# used in its place), and a text field of the wrong type says what it holds.
+printf '{"text":"hi","role":5}\n{"text":7}\n{"text":"hi","role":"user"}\n' > "$tmp/roles.jsonl"
+check guard-role-type 2 "$bin" guard classify --input "$tmp/roles.jsonl" --role-field role
+expect_grep guard-role-type-path "line 1: role: expected string, got number" "$tmp/err"
+expect_grep guard-text-type-path "line 2: text: expected string, got number" "$tmp/err"
+
 echo "cli hardening: $pass passed, $fail failed"
 [ "$fail" = 0 ]

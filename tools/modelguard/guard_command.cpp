@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/io.h"
+#include "modelguard/core/json_fields.h"
 #include "modelguard/guard/guard.h"
 #include "modelguard/guard/train.h"
 #include "tools/modelguard/cli_util.h"
@@ -88,8 +89,10 @@ InputLine ParseLine(const std::string& line, const GuardArgs& args) {
   parsed.object = nlohmann::json::parse(line, nullptr, false);
   if (!parsed.object.is_object()) {
     parsed.error = "not a JSON object (use --plain for one text per line)";
-  } else if (auto field = parsed.object.find(args.field); field == parsed.object.end() || !field->is_string()) {
+  } else if (auto field = parsed.object.find(args.field); field == parsed.object.end()) {
     parsed.error = "no string field '" + args.field + "'";
+  } else if (!field->is_string()) {
+    parsed.error = JsonField(*field, args.field).TypeError("string").message;
   } else {
     parsed.text = field->get<std::string>();
   }
@@ -147,7 +150,10 @@ int RunClassify(const GuardArgs& args) {
     if (input.object.is_object() && input.object.contains("id")) result["id"] = input.object["id"];
     guard::Role role = *default_role;
     if (input.error.empty() && !args.role_field.empty() && input.object.is_object()) {
-      if (auto r = input.object.find(args.role_field); r != input.object.end() && r->is_string()) {
+      // Absent: the --role default. Of the wrong type: an error for the line, never the default in its place.
+      if (auto r = input.object.find(args.role_field); r != input.object.end() && !r->is_string()) {
+        input.error = JsonField(*r, args.role_field).TypeError("string").message;
+      } else if (r != input.object.end()) {
         auto parsed = guard::ParseRole(r->get<std::string>());
         if (!parsed)
           input.error = parsed.error().message;
