@@ -17,9 +17,10 @@ inline constexpr uint64_t kDefaultMaxReadBytes = uint64_t{1} << 30;
 Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes = kDefaultMaxReadBytes);
 
 // Replaces `path` with `bytes` so that readers see the old content or the new, never a part: a temporary file
-// beside it, flushed to disk, then renamed over it (so writing a file onto itself is safe). Paths that are
-// not regular files (/dev/stdout, a FIFO, /dev/full) are written in place, and every short write or failed
-// flush is an error (a full disk is reported, not ignored).
+// in its directory (unnamed where the system allows, see AtomicFile), flushed to disk, then put in its place
+// (so writing a file onto itself is safe). Paths that are not regular files (/dev/stdout, a FIFO, /dev/full)
+// are written in place, and every short write or failed flush is an error (a full disk is reported, not
+// ignored).
 Status WriteFileAtomic(const std::string& path, std::string_view bytes);
 
 // WriteFileAtomic in pieces, for results written as they are produced: Write() goes to a temporary file
