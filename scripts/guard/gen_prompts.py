@@ -12,6 +12,7 @@ Families (the `source` of a row is gen_<family>):
   benign   roleplay      benign role-play requests (act as a tour guide, be my interviewer)
   benign   email         e-mails, meeting notes and tickets (document role), some addressed to "you"
   benign   twin_*        benign twins of the attack templates: same shapes, harmless content
+  benign   noise         no request at all: letter runs, random strings, blobs, numbers, logs, lorem ipsum
   attack   override      direct instruction override and hijacking ("say ACCESS GRANTED")
   attack   extraction    system-prompt and secret extraction
   attack   roleplay_jb   persuasion and role-play framings wrapped around harmful requests
@@ -427,6 +428,31 @@ EMAIL_FRAMES = [
 ]
 
 
+def noise_texts(rng):
+    """Text with no request in it at all: runs of one letter, random letters and digits, hex and base64 blobs,
+    numbers, CSV rows, lorem ipsum, log lines. A head must not read an attack into the absence of words."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    alnum = letters + letters.upper() + "0123456789"
+    lorem = ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et "
+             "dolore magna aliqua").split()
+    kinds = [
+        lambda: rng.choice(letters) * rng.randint(5, 1500),
+        lambda: (rng.choice(letters) * rng.randint(2, 6) + " ") * rng.randint(3, 200),
+        lambda: "".join(rng.choice(alnum) for _ in range(rng.randint(8, 400))),
+        lambda: " ".join("".join(rng.choice(letters) for _ in range(rng.randint(2, 9))) for _ in range(rng.randint(3, 80))),
+        lambda: "".join(rng.choice("0123456789abcdef") for _ in range(rng.choice([32, 40, 64, 128, 512]))),
+        lambda: "".join(rng.choice(alnum + "+/") for _ in range(rng.randint(16, 600))) + "==",
+        lambda: " ".join(str(rng.randint(0, 10**rng.randint(1, 9))) for _ in range(rng.randint(3, 120))),
+        lambda: "\n".join(",".join(str(rng.randint(0, 999)) for _ in range(6)) for _ in range(rng.randint(2, 40))),
+        lambda: " ".join(rng.choice(lorem) for _ in range(rng.randint(5, 300))),
+        lambda: "\n".join(f"2026-11-{rng.randint(10, 30)}T12:{rng.randint(10, 59)}:00Z INFO worker-{rng.randint(1, 9)} "
+                          f"processed batch {rng.randint(1, 9999)} in {rng.randint(1, 900)} ms" for _ in range(rng.randint(1, 30))),
+        lambda: "?" * rng.randint(1, 50) + "!" * rng.randint(0, 50),
+        lambda: "".join(rng.choice(".,;:-_=+*#@$%^&()[]{}<>|/~") for _ in range(rng.randint(5, 300))),
+    ]
+    return kinds
+
+
 def generate(harmful_requests):
     """Rows: text, label, kind, role, source, split, template (and attack for e-mail injections)."""
     rng = random.Random(SEED)
@@ -458,6 +484,11 @@ def generate(harmful_requests):
         emit(family, "benign", S[slot], 6)
     for family, templates in TWIN_TEMPLATES.items():
         emit(family, "benign", templates, 8)
+    for index, make in enumerate(noise_texts(rng)):
+        split = split_of_template("noise", index)
+        for _ in range(30):
+            rows.append({"text": make(), "label": 0, "kind": "benign", "categories": [], "role": "user",
+                         "source": "gen_noise", "split": split, "template": f"noise/{index}"})
     emit("override", "attack", ATTACK_TEMPLATES["override"], 12)
     emit("extraction", "attack", ATTACK_TEMPLATES["extraction"], 10)
     # Role-play jailbreaks: each framing with harmful requests from the shared pool.

@@ -90,6 +90,40 @@ const char* ToString(Oversize oversize) {
   return "block";
 }
 
+std::map<std::string, Verdict> DefaultCategoryActions() { return {{"harmful_request", Verdict::kFlag}}; }
+
+std::vector<std::string> KnownCategories() {
+  std::vector<std::string> out = {"oversize"};
+  for (const auto& info : ListDetectors()) out.insert(out.end(), info.categories.begin(), info.categories.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Status ParseCategoryAction(std::string_view spec, std::map<std::string, Verdict>& actions) {
+  const size_t equals = spec.find('=');
+  if (equals == std::string_view::npos)
+    return MakeError(ErrorCode::kInvalidArgument, "expected CATEGORY=ACTION, got '" + std::string(spec) + "'");
+  const std::string category(spec.substr(0, equals));
+  const std::string_view action = spec.substr(equals + 1);
+  const auto known = KnownCategories();
+  if (std::find(known.begin(), known.end(), category) == known.end()) {
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    return MakeError(ErrorCode::kInvalidArgument, "unknown category '" + category + "' (" + list + ")");
+  }
+  if (action == "block")
+    actions[category] = Verdict::kBlock;
+  else if (action == "flag")
+    actions[category] = Verdict::kFlag;
+  else if (action == "allow")
+    actions[category] = Verdict::kAllow;
+  else
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "unknown action '" + std::string(action) + "' for " + category + " (block, flag, allow)");
+  return Ok{};
+}
+
 Result<RedactMode> ParseRedactMode(std::string_view name) {
   if (name == "mask") return RedactMode::kMask;
   if (name == "hash") return RedactMode::kHash;
@@ -137,7 +171,10 @@ nlohmann::ordered_json ToJson(const Detection& d) {
 }
 
 nlohmann::ordered_json ToJson(const Assessment& a) {
-  nlohmann::ordered_json out = {{"score", std::round(a.score * 10000) / 10000}, {"verdict", ToString(a.verdict)}};
+  nlohmann::ordered_json out = {{"score", std::round(a.score * 10000) / 10000}};
+  out["scores"] = nlohmann::ordered_json::object();
+  for (const auto& [category, score] : a.scores) out["scores"][category] = std::round(score * 10000) / 10000;
+  out["verdict"] = ToString(a.verdict);
   out["detections"] = nlohmann::ordered_json::array();
   for (const auto& d : a.detections) out["detections"].push_back(ToJson(d));
   if (a.truncated) out["truncated"] = true;
@@ -221,6 +258,7 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
     DetectorOutput out;
     slot.detector->Examine(detector_input, out);
     result.score = std::max(result.score, out.score);
+    for (const auto& [category, score] : out.scores) result.scores[category] = std::max(result.scores[category], score);
     for (auto& detection : out.detections) {
       if (static_cast<int>(detection.action) > static_cast<int>(ceiling)) detection.action = ceiling;
       result.detections.push_back(std::move(detection));
@@ -228,6 +266,14 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
   }
   for (auto& entity : FindEntities(text, options_.pii, options_.secrets))
     result.detections.push_back(std::move(entity));
+  // The category policy: what each category may do, whichever detector found it. A category's score is
+  // at least its strongest detection's confidence.
+  for (auto& detection : result.detections) {
+    if (auto limit = options_.category_actions.find(detection.category); limit != options_.category_actions.end()) {
+      if (static_cast<int>(detection.action) > static_cast<int>(limit->second)) detection.action = limit->second;
+    }
+    result.scores[detection.category] = std::max(result.scores[detection.category], detection.confidence);
+  }
   // The unexamined tail could hold anything: say so with a verdict, unless the caller accepts the head alone.
   // Not capped by the system-role ceiling: the ceiling trusts the operator's words, and these were not read.
   if (result.truncated && options_.on_oversize != Oversize::kAllow) {

@@ -32,7 +32,8 @@ struct GuardArgs {
   bool no_secrets = false;
   bool in_place = false;
   std::string vault_output;
-  std::vector<std::string> allow;  // ENTITY=value
+  std::vector<std::string> allow;       // ENTITY=value
+  std::vector<std::string> categories;  // CATEGORY=ACTION
   guard::TrainRequest train;
 };
 
@@ -64,6 +65,12 @@ std::shared_ptr<const guard::Guard> MakeGuard(const GuardArgs& args, const char*
       return nullptr;
     }
     options.allowlist[entry.substr(0, eq)].push_back(entry.substr(eq + 1));
+  }
+  for (const auto& entry : args.categories) {
+    if (auto parsed = guard::ParseCategoryAction(entry, options.category_actions); !parsed) {
+      Fail(command, "--category: " + parsed.error().message);
+      return nullptr;
+    }
   }
   auto created = guard::Guard::Create(options);
   if (!created) {
@@ -311,14 +318,20 @@ Action AddGuard(CLI::App& command) {
   classify->add_option("--on-oversize", args->on_oversize,
                        "Texts longer than the guard examines (1 MiB): block, flag (default) or allow; "
                        "block and flag exit 1");
+  classify->add_option("--category", args->categories,
+                       "CATEGORY=ACTION: the most a category may do, block, flag or allow (repeatable; default: "
+                       "harmful_request=flag, every other category may block)");
   classify->add_option("--fail-on", args->fail_on,
                        "Exit 1 when any text gets this verdict: block (default), flag, never");
-  Describe(classify,
-           "One JSON object per input line: line, [id], role, score (0-1), verdict (allow|flag|block), detections.\n" +
-               DetectorHelp(),
-           {"echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify",
-            "modelguard guard classify --input prompts.jsonl --role-field role --fail-on flag"},
-           "0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage");
+  Describe(
+      classify,
+      "One JSON object per input line: line, [id], role, score (0-1), scores per category, verdict "
+      "(allow|flag|block), detections.\n" +
+          DetectorHelp(),
+      {"echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify",
+       "modelguard guard classify --input prompts.jsonl --role-field role --fail-on flag",
+       "modelguard guard classify --input prompts.jsonl --category harmful_request=block --category jailbreak=flag"},
+      "0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage");
   CLI::App* redact = cmd->add_subcommand("redact", "Replace PII and credentials in text or JSONL");
   redact->add_option("--input", args->input, "Text (--plain) or JSONL file, or '-' for stdin (default)");
   redact->add_option("--output", args->output,

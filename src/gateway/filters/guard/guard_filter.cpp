@@ -429,6 +429,10 @@ Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnv
     if (!(t.flag <= t.block)) return settings.Invalid("thresholds." + role_name, "need 0 <= flag <= block");
     options.thresholds[*role] = t;
   }
+  for (const auto& entry : settings.Strings("categories")) {
+    if (auto category = guard::ParseCategoryAction(entry, options.category_actions); !category)
+      return settings.Invalid("categories", category.error().message);
+  }
   // Detectors nobody acts on are not run.
   options.injection = options.signatures = options.hidden_text = parsed.injection != Action::kOff;
   options.pii = parsed.pii != Action::kOff;
@@ -508,6 +512,11 @@ const FilterDescriptor& GuardFilterDescriptor() {
                     .default_value = 0.9,
                     .min = 0},
                }},
+          {.key = "categories",
+           .type = SettingType::kStringList,
+           .doc = "category policy, `CATEGORY=ACTION`: the most a category may do (`block`, `flag`, `allow`); "
+                  "by default a harmful request alone is flagged and every other category may block",
+           .default_value = nlohmann::json::array()},
           {"model", SettingType::kString, "a classifier model file instead of the built-in one", ""},
           {"signatures", SettingType::kString, "a signature rules file instead of the built-in one", ""},
           {.key = "max_input_bytes",
