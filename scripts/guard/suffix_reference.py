@@ -1,0 +1,173 @@
+"""A Python mirror of src/guard/suffix/suffix_detector.cpp's scoring, used to tune its constants on the train
+split (scripts/guard/eval_suffix.py tune). The figures in docs/guard.md come from the C++ detector itself."""
+import re
+
+import numpy as np
+
+import train_suffix_lm as lm
+
+WINDOW = 24
+CASE_HUMP = 3 * lm.SCALE  # extra cost of an upper-case letter right after a lower-case one ("similarlyNow")
+
+# Case-sensitive: prose starts with "Create", "Select", "Update"; code keywords are lower case (SQL upper).
+CODE_WORDS = [b"def", b"class", b"import", b"from", b"return", b"const", b"let", b"var", b"function", b"public",
+              b"private", b"protected", b"static", b"elif", b"else", b"try", b"except", b"async", b"await", b"package",
+              b"using", b"namespace", b"template", b"struct", b"enum", b"fn", b"impl", b"pub", b"echo", b"sudo", b"cd",
+              b"ls", b"git", b"pip", b"npm", b"SELECT", b"INSERT", b"UPDATE", b"DELETE", b"CREATE"]
+CODE_PREFIXES = [b"#include", b"#define", b"#!", b"//", b"/*"]
+BLOB_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+ID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
+PATH_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~%+-")
+WORD_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
+OPTION = re.compile(rb"^--?[A-Za-z][\w-]*(=\S*)?$")
+SPAN = re.compile(rb"`[^`\n]{1,80}`|\$[^$\n]{1,80}\$")
+
+
+def code_start(t):
+    if any(t.startswith(p) for p in CODE_PREFIXES):
+        return True
+    for w in CODE_WORDS:
+        if t.startswith(w) and (len(t) == len(w) or t[len(w)] in b" \t(:"):
+            return True
+    return False
+
+
+def is_path(tok):
+    if len(tok) >= 2 and tok[1:2] == b":" and tok[:1].isalpha():
+        tok = tok[2:]
+    if not tok or any(c not in PATH_CHARS and c not in b"/\\" for c in tok):
+        return False
+    return len([s for s in re.split(rb"[/\\]", tok) if s]) >= 2
+
+
+def is_relative(tok):
+    for p in (b"../", b"./", b"~/", b"/"):
+        if tok.startswith(p):
+            return len(tok) > len(p) and tok[len(p)] in PATH_CHARS
+    return False
+
+
+MATH_CHARS = frozenset(b"0123456789^_{}()+-*/=<>.,|\\")
+
+
+def is_math(tok):
+    """x^2, _0^{57}, 47x), 3x+1=7: digits, operators and one- or two-letter variables."""
+    letters = 0
+    for c in tok:
+        if 65 <= c <= 90 or 97 <= c <= 122:
+            letters += 1
+            if letters > 2:
+                return False
+        elif c in MATH_CHARS:
+            letters = 0
+        else:
+            return False
+    return any(48 <= c <= 57 or c in b"^=" for c in tok)
+
+
+def is_identifier(tok):
+    """An identifier chain (a.b, a::b), snake_case, or a call (f(...)): code, not prose."""
+    cut = min([i for i in (tok.find(b"("), tok.find(b"[")) if i >= 0], default=-1)
+    head, paren, rest = (tok, b"", b"") if cut < 0 else (tok[:cut], tok[cut:cut + 1], tok[cut + 1:])
+    if not head or not (head[:1].isalpha() or head[:1] in b"_$"):
+        return False
+    segments = [s for s in re.split(rb"[.:]+", head)]
+    if any(not s or not (s[:1].isalpha() or s[:1] in b"_$") or any(c not in WORD_CHARS for c in s) for s in segments):
+        return False
+    if len(segments) >= 2:
+        return True
+    if re.search(rb"[A-Za-z0-9]_[A-Za-z0-9]", head) or b"__" in head:
+        return True
+    return bool(paren) and (not rest or rest[0] in WORD_CHARS or rest[:1] in b"\"')")
+
+
+CODE_MARKERS = [b"();", b"){", b") {", b"::", b"->", b"=>", b" = ", b" == ", b"&&", b"||", b"++", b"+=", b"return ",
+                b"self.", b"this.", b"print(", b"[i]", b"!= "]
+STRIP = b".,;:!?'\"()[]{}<>*"
+
+
+def line_gated(line, in_fence):
+    t = line.strip()
+    if t.startswith(b"```"):
+        return True, not in_fence
+    if in_fence:
+        return True, in_fence
+    if not t:
+        return False, in_fence
+    gated = (line.startswith(b"  ") or line.startswith(b"\t")  # indented: code, or a nested list item
+             or t.count(b'":') >= 2  # JSON
+             or (sum(t.count(m) for m in CODE_MARKERS) >= 2 and t[-1:] in b";{}),:")
+             or t.startswith(b"|") or t.count(b" | ") >= 2  # tables
+             or (t[:1] in b'{["' and b'":' in t)
+             or (t.startswith(b"<") and b">" in t)  # markup
+             or code_start(t)
+             or not any(65 <= c <= 90 or 97 <= c <= 122 or c >= 128 for c in t))  # rules, separators, numbers
+    return gated, in_fence
+
+
+def token_gated(tok):
+    if any(b >= 0x80 for b in tok):
+        return True
+    if OPTION.match(tok):
+        return True
+    tok = tok.strip(STRIP)
+    if not tok:
+        return False
+    if b"://" in tok or tok.lower().startswith(b"www."):
+        return True
+    at = tok.find(b"@")
+    if at > 0 and b"." in tok[at:]:
+        return True
+    if is_path(tok) or is_relative(tok):
+        return True
+    if len(tok) >= 16 and all(c in BLOB_CHARS for c in tok):
+        return True
+    if (len(tok) >= 8 and all(c in ID_CHARS for c in tok) and any(48 <= c <= 57 for c in tok)
+            and any(c in PATH_CHARS and chr(c).isalpha() for c in tok)):
+        return True
+    if len(tok) >= 3 and len(set(tok)) == 1:
+        return True
+    if is_math(tok):
+        return True
+    return is_identifier(tok)
+
+
+def score(text, table):
+    """(max window mean in bits per byte, run begin, run end) or (0, 0, 0)."""
+    b = text.encode("utf-8")
+    n = len(b)
+    if n < WINDOW:
+        return 0.0, 0, 0
+    arr = np.frombuffer(b, dtype=np.uint8)
+    s = lm.SYMBOLS[arr]
+    padded = np.concatenate([np.full(3, lm.SPACE, dtype=np.int64), s])
+    ctx = (padded[0:n] * lm.ALPHABET + padded[1:n + 1]) * lm.ALPHABET + padded[2:n + 2]
+    cost = table[ctx * lm.ALPHABET + s].astype(np.int64)
+    upper = (arr >= 65) & (arr <= 90)
+    lower = (arr >= 97) & (arr <= 122)
+    hump = np.zeros(n, dtype=bool)
+    hump[1:] = upper[1:] & lower[:-1]
+    cost += hump * CASE_HUMP
+    gated = np.zeros(n, dtype=bool)
+    pos = 0
+    in_fence = False
+    for line in b.split(b"\n"):
+        g, in_fence = line_gated(line, in_fence)
+        if g:
+            gated[pos:pos + len(line)] = True
+        else:
+            for m in re.finditer(rb"\S+", line):
+                if token_gated(m.group()):
+                    gated[pos + m.start():pos + m.end()] = True
+            for m in SPAN.finditer(line):  # inline code and inline maths
+                gated[pos + m.start():pos + m.end()] = True
+        pos += len(line) + 1
+    csum = np.concatenate([[0], np.cumsum(cost)])
+    gsum = np.concatenate([[0], np.cumsum(gated)])
+    sums = csum[WINDOW:] - csum[:-WINDOW]
+    ok = (gsum[WINDOW:] - gsum[:-WINDOW]) == 0
+    if not ok.any():
+        return 0.0, 0, 0
+    means = np.where(ok, sums, 0) / (WINDOW * lm.SCALE)
+    i = int(np.argmax(means))
+    return float(means[i]), i, i + WINDOW
