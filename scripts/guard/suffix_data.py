@@ -292,6 +292,9 @@ def gen_math(rng):
         f"Evaluate: ({a} + {b}) * {c} / ({a} - {b % 7 + 1}) = ?",
         f"Let $A = \\begin{{pmatrix}} {a} & {b} \\\\ {c} & {a + b} \\end{{pmatrix}}$. Find $\\det(A)$ and $A^{{-1}}$.",
         f"{a}/{b} + {c}/{a} = ? Give the answer as a fraction.",
+        f"Fix my LaTeX:\n\\documentclass{{article}}\n\\usepackage{{amsmath}}\n\\begin{{document}}\n"
+        f"\\section{{Result}}\nWe have \\[ x_{{{a}}} = \\sqrt{{{b}}} \\]\n\\end{{document}}",
+        f"Why does \\begin{{align*}} f(x) &= {a}x^2 \\\\ g(x) &= \\log_{{{b}}} x \\end{{align*}} not compile?",
     ])
 
 
@@ -321,7 +324,37 @@ def gen_non_latin(rng):
     return text
 
 
-NEGATIVE_GENERATORS = {"gen_code": gen_code, "gen_url_path": gen_url, "gen_json": gen_json, "gen_blob": gen_blob,
+LATIN_LANGUAGES = {
+    "es": ["¿Puedes ayudarme a escribir una carta de presentación para un trabajo de enfermería?",
+           "Explícame la diferencia entre el pretérito perfecto y el indefinido, con ejemplos.",
+           "Quiero organizar un viaje de tres días por Andalucía con poco presupuesto."],
+    "fr": ["Peux-tu me résumer ce rapport en cinq points clés pour la réunion de demain ?",
+           "Quelle est la meilleure façon d'apprendre le piano quand on a quarante ans ?",
+           "Écris un petit poème sur la pluie qui tombe sur les toits de Paris."],
+    "de": ["Kannst du mir erklären, wie eine Wärmepumpe im Winter funktioniert?",
+           "Schreib bitte eine freundliche Absage für die Einladung am Samstag.",
+           "Welche Unterlagen brauche ich für die Anmeldung einer Wohnung in Berlin?"],
+    "pt": ["Como posso melhorar a minha pronúncia em inglês sem sair de casa?",
+           "Faça uma lista de compras para uma semana de refeições vegetarianas."],
+    "it": ["Mi consigli tre libri di narrativa contemporanea da leggere quest'estate?",
+           "Spiegami come si calcola l'interesse composto con un esempio semplice."],
+    "id": ["Tolong jelaskan cara kerja vaksin kepada anak berusia sepuluh tahun.",
+           "Buatkan rencana belajar bahasa Inggris selama satu bulan untuk pemula."],
+    "tr": ["Bana İstanbul'da iki günlük bir gezi planı hazırlar mısın?",
+           "Kahvaltıda yumurta yerine ne yiyebilirim, protein açısından zengin olsun."],
+    "pl": ["Napisz krótkie podziękowanie dla nauczycielki mojej córki.",
+           "Jak przygotować się do rozmowy kwalifikacyjnej w firmie informatycznej?"],
+    "vi": ["Bạn có thể giải thích định luật thứ hai của Newton một cách đơn giản không?"],
+}
+
+
+def gen_latin_languages(rng):
+    lang = rng.choice(sorted(LATIN_LANGUAGES))
+    parts = LATIN_LANGUAGES[lang]
+    return " ".join(rng.sample(parts, rng.randint(1, len(parts))))
+
+
+NEGATIVE_GENERATORS = {"gen_latin_languages": gen_latin_languages, "gen_code": gen_code, "gen_url_path": gen_url, "gen_json": gen_json, "gen_blob": gen_blob,
                        "gen_table": gen_table, "gen_math": gen_math, "gen_non_latin": gen_non_latin}
 
 

@@ -7,20 +7,54 @@ import numpy as np
 import train_suffix_lm as lm
 
 WINDOW = 24
-CASE_HUMP = 3 * lm.SCALE  # extra cost of an upper-case letter right after a lower-case one ("similarlyNow")
+CASE_HUMP = 3 * lm.SCALE
+SPIKE = 8 * lm.SCALE  # a punctuation or symbol byte this costly is an anomaly
+MIN_ANOMALIES = 2  # a window needs two (costly symbols or case humps): names and foreign words have few  # extra cost of an upper-case letter right after a lower-case one ("similarlyNow")
 
 # Case-sensitive: prose starts with "Create", "Select", "Update"; code keywords are lower case (SQL upper).
 CODE_WORDS = [b"def", b"class", b"import", b"from", b"return", b"const", b"let", b"var", b"function", b"public",
               b"private", b"protected", b"static", b"elif", b"else", b"try", b"except", b"async", b"await", b"package",
               b"using", b"namespace", b"template", b"struct", b"enum", b"fn", b"impl", b"pub", b"echo", b"sudo", b"cd",
-              b"ls", b"git", b"pip", b"npm", b"SELECT", b"INSERT", b"UPDATE", b"DELETE", b"CREATE"]
+              b"ls", b"git", b"pip", b"npm", b"SELECT", b"INSERT", b"UPDATE", b"DELETE", b"CREATE", b"GROUP", b"ORDER", b"WHERE",
+              b"FROM", b"JOIN", b"HAVING", b"LIMIT", b"VALUES", b"ALTER", b"DROP"]
 CODE_PREFIXES = [b"#include", b"#define", b"#!", b"//", b"/*"]
 BLOB_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
 ID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
 PATH_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~%+-")
 WORD_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
 OPTION = re.compile(rb"^--?[A-Za-z][\w-]*(=\S*)?$")
-SPAN = re.compile(rb"`[^`\n]{1,80}`|\$[^$\n]{1,80}\$")
+MAX_INLINE = 80
+MAX_LATEX = 200
+
+
+def spans(line):
+    """Inline code `...` and maths $...$ (1 to 80 bytes inside), and LaTeX \\begin{..}...\\end{..},
+    \\[...\\], \\(...\\) (up to 200 bytes): [begin, end) byte ranges, left to right, not overlapping."""
+    out = []
+    i = 0
+    n = len(line)
+    while i < n:
+        c = line[i:i + 1]
+        if c in (b"`", b"$"):
+            close = line.find(c, i + 1)
+            if close != -1 and 1 <= close - i - 1 <= MAX_INLINE:
+                out.append((i, close + 1))
+                i = close + 1
+                continue
+        elif c == b"\\":
+            for opener, closer in ((b"\\begin{", b"\\end{"), (b"\\[", b"\\]"), (b"\\(", b"\\)")):
+                if line.startswith(opener, i):
+                    close = line.find(closer, i + len(opener))
+                    if close != -1 and close - i <= MAX_LATEX:
+                        end = close + len(closer)
+                        if opener == b"\\begin{":
+                            brace = line.find(b"}", end)
+                            end = n if brace == -1 else brace + 1
+                        out.append((i, end))
+                        i = end - 1
+                    break
+        i += 1
+    return out
 
 
 def code_start(t):
@@ -52,17 +86,28 @@ MATH_CHARS = frozenset(b"0123456789^_{}()+-*/=<>.,|\\")
 
 def is_math(tok):
     """x^2, _0^{57}, 47x), 3x+1=7: digits, operators and one- or two-letter variables."""
+    if len(tok) < 4:  # "B2", "^{", "x^2": short enough for the model to judge
+        return False
     letters = 0
+    command = False  # inside a LaTeX command name (\\int, \\frac): not a variable
+    previous = 0
     for c in tok:
         if 65 <= c <= 90 or 97 <= c <= 122:
-            letters += 1
-            if letters > 2:
-                return False
+            command = command or previous == 0x5C
+            if not command:
+                letters += 1
+                if letters > 2:
+                    return False
         elif c in MATH_CHARS:
             letters = 0
+            command = False
         else:
             return False
+        previous = c
     return any(48 <= c <= 57 or c in b"^=" for c in tok)
+
+
+CAMEL = re.compile(rb"^[A-Za-z][a-z]+([A-Z][a-z]+){2,}[0-9]*$")
 
 
 def is_identifier(tok):
@@ -74,7 +119,7 @@ def is_identifier(tok):
     segments = [s for s in re.split(rb"[.:]+", head)]
     if any(not s or not (s[:1].isalpha() or s[:1] in b"_$") or any(c not in WORD_CHARS for c in s) for s in segments):
         return False
-    if len(segments) >= 2:
+    if len(segments) >= 2 or CAMEL.match(head):  # a.b, or CamelCaseNames of three words or more
         return True
     if re.search(rb"[A-Za-z0-9]_[A-Za-z0-9]", head) or b"__" in head:
         return True
@@ -84,6 +129,13 @@ def is_identifier(tok):
 CODE_MARKERS = [b"();", b"){", b") {", b"::", b"->", b"=>", b" = ", b" == ", b"&&", b"||", b"++", b"+=", b"return ",
                 b"self.", b"this.", b"print(", b"[i]", b"!= "]
 STRIP = b".,;:!?'\"()[]{}<>*"
+
+
+def accented_line(t):
+    """A line where a quarter or more of the words carry non-ASCII letters is another language than the
+    model's (French, German, Turkish...): its unaccented words are improbable for a good reason too."""
+    tokens = t.split()
+    return bool(tokens) and 4 * sum(1 for w in tokens if any(c >= 0x80 for c in w)) >= len(tokens)
 
 
 def line_gated(line, in_fence):
@@ -100,6 +152,8 @@ def line_gated(line, in_fence):
              or t.startswith(b"|") or t.count(b" | ") >= 2  # tables
              or (t[:1] in b'{["' and b'":' in t)
              or (t.startswith(b"<") and b">" in t)  # markup
+             or (t[:1] == b"\\" and t[1:2].isalpha())  # LaTeX commands
+             or accented_line(t)
              or code_start(t)
              or not any(65 <= c <= 90 or 97 <= c <= 122 or c >= 128 for c in t))  # rules, separators, numbers
     return gated, in_fence
@@ -120,7 +174,8 @@ def token_gated(tok):
         return True
     if is_path(tok) or is_relative(tok):
         return True
-    if len(tok) >= 16 and all(c in BLOB_CHARS for c in tok):
+    # base64 and hex: a long run of their alphabet with a digit, '+' or '/' (glued words have none)
+    if len(tok) >= 16 and all(c in BLOB_CHARS for c in tok) and any(48 <= c <= 57 or c in b"+/" for c in tok):
         return True
     if (len(tok) >= 8 and all(c in ID_CHARS for c in tok) and any(48 <= c <= 57 for c in tok)
             and any(c in PATH_CHARS and chr(c).isalpha() for c in tok)):
@@ -159,13 +214,15 @@ def score(text, table):
             for m in re.finditer(rb"\S+", line):
                 if token_gated(m.group()):
                     gated[pos + m.start():pos + m.end()] = True
-            for m in SPAN.finditer(line):  # inline code and inline maths
-                gated[pos + m.start():pos + m.end()] = True
+            for begin, end in spans(line):  # inline code and inline maths
+                gated[pos + begin:pos + end] = True
         pos += len(line) + 1
+    anomalies = hump | ((s >= 28) & (s <= 34) & (cost >= SPIKE))
+    asum = np.concatenate([[0], np.cumsum(anomalies)])
     csum = np.concatenate([[0], np.cumsum(cost)])
     gsum = np.concatenate([[0], np.cumsum(gated)])
     sums = csum[WINDOW:] - csum[:-WINDOW]
-    ok = (gsum[WINDOW:] - gsum[:-WINDOW]) == 0
+    ok = ((gsum[WINDOW:] - gsum[:-WINDOW]) == 0) & ((asum[WINDOW:] - asum[:-WINDOW]) >= MIN_ANOMALIES)
     if not ok.any():
         return 0.0, 0, 0
     means = np.where(ok, sums, 0) / (WINDOW * lm.SCALE)

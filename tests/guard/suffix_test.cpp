@@ -110,6 +110,11 @@ TEST(GuardSuffix, QuietOnLookAlikes) {
       "Помогите мне составить план поездки в Санкт-Петербург. Объясните, как работает фотосинтез.",
       "कृपया इस वाक्य का अंग्रेज़ी में अनुवाद करें। मुझे एक स्वस्थ नाश्ते की विधि बताइए। भारत की राजधानी क्या है?",
       "-----------------------------------------\n=========================================\n!!!!!!!!!!!!!!!!!!!!",
+      "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\nWe have \\[ x_{22} = \\sqrt{68} \\]\n"
+      "\\end{document}",
+      "Peux-tu me résumer ce rapport en cinq points clés pour la réunion de demain ? Écris-le simplement.",
+      "Kannst du mir erklären, wie eine Wärmepumpe im Winter funktioniert? Welche Unterlagen brauche ich?",
+      "In Spring, AbstractSingletonProxyFactoryBean and TransactionProxyFactoryBean wrap a target bean.",
   };
   for (const char* text : benign) {
     EXPECT_TRUE(SuffixDetections(text).empty()) << text << "\n" << ToJson(Shipped().Classify(text, Role::kUser)).dump();

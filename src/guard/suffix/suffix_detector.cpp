@@ -33,6 +33,11 @@ constexpr size_t kMaxRuns = 8;
 // Tokens at the edges of a run that cost less than this per byte are ordinary words around the suffix.
 constexpr double kTrimBits = 4.0;
 constexpr size_t kMaxInlineSpan = 80;
+constexpr size_t kMaxLatexSpan = 200;
+// A window must also hold this many anomalies, a punctuation or symbol byte costing kSpikeCost or more or a
+// case hump: rare names and foreign words are improbable too, but made of letters.
+constexpr size_t kMinAnomalies = 2;
+constexpr unsigned kSpikeCost = 8 * kSuffixScale;
 
 bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 bool IsLetter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -80,6 +85,22 @@ bool CodeStart(std::string_view t) {
   return false;
 }
 
+// A line where a quarter or more of the words carry non-ASCII letters is in another language than the
+// model's (French, German, Turkish...): its unaccented words are improbable for a good reason too.
+bool AccentedLine(std::string_view t) {
+  size_t words = 0, accented = 0;
+  for (size_t i = 0; i < t.size();) {
+    while (i < t.size() && IsSpace(static_cast<unsigned char>(t[i]))) ++i;
+    if (i == t.size()) break;
+    bool non_ascii = false;
+    for (; i < t.size() && !IsSpace(static_cast<unsigned char>(t[i])); ++i)
+      non_ascii = non_ascii || static_cast<unsigned char>(t[i]) >= 0x80;
+    ++words;
+    accented += non_ascii;
+  }
+  return words > 0 && 4 * accented >= words;
+}
+
 bool LineGated(std::string_view line) {
   const std::string_view t = Trim(line);
   if (line.starts_with("  ") || line.starts_with("\t")) return true;  // indented: code, or a nested list item
@@ -94,7 +115,9 @@ bool LineGated(std::string_view line) {
   }
   if (t.front() == '|' || Count(t, " | ") >= 2) return true;  // tables
   if ((t.front() == '{' || t.front() == '[' || t.front() == '"') && Contains(t, "\":")) return true;
-  if (t.front() == '<' && Contains(t, ">")) return true;  // markup
+  if (t.front() == '<' && Contains(t, ">")) return true;                                             // markup
+  if (t.front() == '\\' && t.size() > 1 && IsLetter(static_cast<unsigned char>(t[1]))) return true;  // LaTeX
+  if (AccentedLine(t)) return true;
   if (CodeStart(t)) return true;
   // Rules, separators and bare numbers: nothing a language model of prose can judge.
   return std::none_of(t.begin(), t.end(), [](char c) {
@@ -147,21 +170,46 @@ bool IsRelativePath(std::string_view tok) {
 
 // x^2, _0^{57}, 47x), 3x+1=7: digits, operators and one- or two-letter variables.
 bool IsMath(std::string_view tok) {
+  if (tok.size() < 4) return false;  // "B2", "^{", "x^2": short enough for the model to judge
   constexpr std::string_view kOperators = "0123456789^_{}()+-*/=<>.,|\\";
   size_t letters = 0;
   bool numeric = false;
+  bool command = false;  // inside a LaTeX command name (\int, \frac): not a variable
+  char previous = 0;
   for (char ch : tok) {
     const auto c = static_cast<unsigned char>(ch);
     if (IsLetter(c)) {
-      if (++letters > 2) return false;
+      command = command || previous == '\\';
+      if (!command && ++letters > 2) return false;
     } else if (kOperators.find(ch) != std::string_view::npos) {
       letters = 0;
+      command = false;
       numeric = numeric || IsDigit(c) || c == '^' || c == '=';
     } else {
       return false;
     }
+    previous = ch;
   }
   return numeric;
+}
+
+// ProxyFactoryBean, getElementById: a letter, lower-case letters, then two or more capitalised words, then
+// digits. Glued suffix fragments rarely are this regular ("UkrainBrainziencyMAPibus").
+bool IsCamelCaseName(std::string_view s) {
+  size_t i = 1;
+  if (s.empty() || !IsLetter(static_cast<unsigned char>(s[0]))) return false;
+  auto lower = [&](size_t at) { return at < s.size() && s[at] >= 'a' && s[at] <= 'z'; };
+  if (!lower(i)) return false;
+  while (lower(i)) ++i;
+  size_t words = 0;
+  while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z') {
+    const size_t start = ++i;
+    while (lower(i)) ++i;
+    if (i == start) return false;
+    ++words;
+  }
+  while (i < s.size() && IsDigit(static_cast<unsigned char>(s[i]))) ++i;
+  return words >= 2 && i == s.size();
 }
 
 // An identifier chain (a.b, a::b), snake_case or a call (f(x)): code, not prose.
@@ -184,7 +232,7 @@ bool IsIdentifier(std::string_view tok) {
     while (i < head.size() && (head[i] == '.' || head[i] == ':')) ++i;
     if (i == head.size()) return false;  // a trailing separator leaves an empty segment
   }
-  if (segments >= 2) return true;
+  if (segments >= 2 || IsCamelCaseName(head)) return true;
   for (size_t i = 1; i + 1 < head.size(); ++i) {
     const auto before = static_cast<unsigned char>(head[i - 1]), after = static_cast<unsigned char>(head[i + 1]);
     if (head[i] == '_' && (IsLetter(before) || IsDigit(before)) && (IsLetter(after) || IsDigit(after))) return true;
@@ -215,10 +263,46 @@ bool TokenGated(std::string_view tok) {
   auto any = [&](bool (*pred)(unsigned char)) {
     return std::any_of(tok.begin(), tok.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); });
   };
-  if (tok.size() >= 16 && all(IsBlobChar)) return true;                                         // base64, hex
+  // base64 and hex: a long run of their alphabet with a digit, '+' or '/' (glued words have none)
+  if (tok.size() >= 16 && all(IsBlobChar) && tok.find_first_of("0123456789+/") != std::string_view::npos) return true;
   if (tok.size() >= 8 && all(IsIdChar) && any(IsDigit) && any(IsLetter)) return true;           // ids, versions
   if (tok.size() >= 3 && tok.find_first_not_of(tok[0]) == std::string_view::npos) return true;  // "-----"
   return IsMath(tok) || IsIdentifier(tok);
+}
+
+// Inline code `...` and maths $...$ (1 to kMaxInlineSpan bytes inside), and LaTeX \\begin{..}...\\end{..},
+// \\[...\\], \\(...\\) (up to kMaxLatexSpan bytes): byte ranges of `line`, left to right, not overlapping.
+std::vector<std::pair<size_t, size_t>> Spans(std::string_view line) {
+  std::vector<std::pair<size_t, size_t>> out;
+  static constexpr std::pair<std::string_view, std::string_view> kLatex[] = {
+      {"\\begin{", "\\end{"}, {"\\[", "\\]"}, {"\\(", "\\)"}};
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '`' || c == '$') {
+      const size_t close = line.find(c, i + 1);
+      if (close != std::string_view::npos && close > i + 1 && close - i - 1 <= kMaxInlineSpan) {
+        out.emplace_back(i, close + 1);
+        i = close;
+      }
+    } else if (c == '\\') {
+      for (const auto& [opener, closer] : kLatex) {
+        if (line.substr(i).starts_with(opener)) {
+          const size_t close = line.find(closer, i + opener.size());
+          if (close != std::string_view::npos && close - i <= kMaxLatexSpan) {
+            size_t end = close + closer.size();
+            if (opener == kLatex[0].first) {
+              const size_t brace = line.find('}', end);
+              end = brace == std::string_view::npos ? line.size() : brace + 1;
+            }
+            out.emplace_back(i, end);
+            i = end - 1;
+          }
+          break;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 // Marks the bytes no window may include.
@@ -248,14 +332,7 @@ void Gate(std::string_view text, std::vector<uint8_t>& gated) {
         if (i > start && TokenGated(line.substr(start, i - start)))
           std::fill(gated.begin() + pos + start, gated.begin() + pos + i, 1);
       }
-      // Inline code (`...`) and inline maths ($...$), up to kMaxInlineSpan bytes inside.
-      for (size_t i = 0; i < line.size(); ++i) {
-        if (line[i] != '`' && line[i] != '$') continue;
-        const size_t close = line.find(line[i], i + 1);
-        if (close == std::string_view::npos || close == i + 1 || close - i - 1 > kMaxInlineSpan) continue;
-        std::fill(gated.begin() + pos + i, gated.begin() + pos + close + 1, 1);
-        i = close;
-      }
+      for (const auto& [begin, end] : Spans(line)) std::fill(gated.begin() + pos + begin, gated.begin() + pos + end, 1);
     }
     pos = eol + 1;
   }
@@ -292,6 +369,7 @@ SuffixScore ScoreSuffix(const SuffixModel& model, std::string_view text, double 
   // Prefix sums of cost (1/16 bit) and of gated bytes.
   std::vector<uint64_t> cost(n + 1, 0);
   std::vector<uint32_t> blocked(n + 1, 0);
+  std::vector<uint32_t> anomalies(n + 1, 0);
   constexpr uint8_t kSpace = 26;
   size_t context = (kSpace * kSuffixAlphabet + kSpace) * kSuffixAlphabet + kSpace;
   constexpr size_t kContexts = kSuffixAlphabet * kSuffixAlphabet * kSuffixAlphabet;
@@ -300,8 +378,12 @@ SuffixScore ScoreSuffix(const SuffixModel& model, std::string_view text, double 
     const auto c = static_cast<unsigned char>(text[i]);
     const uint8_t symbol = SuffixModel::Symbol(c);
     const bool upper = c >= 'A' && c <= 'Z';
-    cost[i + 1] = cost[i] + model.Cost(context, symbol) + (upper && previous_lower ? kCaseHumpCost : 0);
+    const bool hump = upper && previous_lower;
+    const unsigned byte_cost = model.Cost(context, symbol) + (hump ? kCaseHumpCost : 0);
+    const bool spike = symbol >= 28 && symbol <= 34 && byte_cost >= kSpikeCost;  // punctuation and symbols
+    cost[i + 1] = cost[i] + byte_cost;
     blocked[i + 1] = blocked[i] + gated[i];
+    anomalies[i + 1] = anomalies[i] + (hump || spike);
     context = (context * kSuffixAlphabet + symbol) % kContexts;
     previous_lower = c >= 'a' && c <= 'z';
   }
@@ -309,7 +391,8 @@ SuffixScore ScoreSuffix(const SuffixModel& model, std::string_view text, double 
   // Windows at or above the threshold, merged when they overlap or are at most a window apart.
   std::vector<SuffixRun> merged;
   for (size_t i = 0; i + kSuffixWindow <= n; ++i) {
-    if (blocked[i + kSuffixWindow] != blocked[i]) continue;
+    if (blocked[i + kSuffixWindow] != blocked[i] || anomalies[i + kSuffixWindow] - anomalies[i] < kMinAnomalies)
+      continue;
     const double bits = static_cast<double>(cost[i + kSuffixWindow] - cost[i]) / per_window;
     score.peak_bits = std::max(score.peak_bits, bits);
     if (bits < threshold_bits) continue;
