@@ -25,6 +25,7 @@ WORD_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 OPTION = re.compile(rb"^--?[A-Za-z][\w-]*(=\S*)?$")
 MAX_INLINE = 80
 MAX_LATEX = 200
+MAX_LATEX_NAME = 32
 
 
 def spans(line):
@@ -36,20 +37,21 @@ def spans(line):
     while i < n:
         c = line[i:i + 1]
         if c in (b"`", b"$"):
-            close = line.find(c, i + 1)
-            if close != -1 and 1 <= close - i - 1 <= MAX_INLINE:
+            close = line.find(c, i + 1, i + MAX_INLINE + 2)
+            if close != -1 and close > i + 1:
                 out.append((i, close + 1))
                 i = close + 1
                 continue
         elif c == b"\\":
             for opener, closer in ((b"\\begin{", b"\\end{"), (b"\\[", b"\\]"), (b"\\(", b"\\)")):
                 if line.startswith(opener, i):
-                    close = line.find(closer, i + len(opener))
-                    if close != -1 and close - i <= MAX_LATEX:
+                    close = line.find(closer, i + len(opener), i + MAX_LATEX + len(closer))
+                    if close != -1:
                         end = close + len(closer)
                         if opener == b"\\begin{":
-                            brace = line.find(b"}", end)
-                            end = n if brace == -1 else brace + 1
+                            brace = line.find(b"}", end, end + MAX_LATEX_NAME)
+                            if brace != -1:
+                                end = brace + 1
                         out.append((i, end))
                         i = end - 1
                     break

@@ -34,6 +34,7 @@ constexpr size_t kMaxRuns = 8;
 constexpr double kTrimBits = 4.0;
 constexpr size_t kMaxInlineSpan = 80;
 constexpr size_t kMaxLatexSpan = 200;
+constexpr size_t kMaxLatexName = 32;
 // A window must also hold this many anomalies, a punctuation or symbol byte costing kSpikeCost or more or a
 // case hump: rare names and foreign words are improbable too, but made of letters.
 constexpr size_t kMinAnomalies = 2;
@@ -244,12 +245,50 @@ bool IsIdentifier(std::string_view tok) {
   return IsWordChar(next) || next == '"' || next == '\'' || next == ')';
 }
 
+bool IsStripChar(unsigned char c) {
+  switch (c) {
+    case '.':
+    case ',':
+    case ';':
+    case ':':
+    case '!':
+    case '?':
+    case '\'':
+    case '"':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '<':
+    case '>':
+    case '*':
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool TokenGated(std::string_view tok) {
+  // Most tokens are words: letters, the first perhaps upper case, then perhaps punctuation. Of the rules below
+  // only a run of one repeated letter can gate such a token.
+  size_t word = 0;
+  while (word < tok.size() &&
+         (word == 0 ? IsLetter(static_cast<unsigned char>(tok[0])) : tok[word] >= 'a' && tok[word] <= 'z'))
+    ++word;
+  if (word > 0) {
+    size_t rest = word;
+    while (rest < tok.size() && IsStripChar(static_cast<unsigned char>(tok[rest]))) ++rest;
+    if (rest == tok.size()) {
+      const std::string_view letters = tok.substr(0, word);
+      return letters.size() >= 3 && letters.find_first_not_of(letters[0]) == std::string_view::npos;
+    }
+  }
   if (std::any_of(tok.begin(), tok.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) return true;
   if (IsOption(tok)) return true;
-  constexpr std::string_view kStrip = ".,;:!?'\"()[]{}<>*";
-  while (!tok.empty() && kStrip.find(tok.front()) != std::string_view::npos) tok.remove_prefix(1);
-  while (!tok.empty() && kStrip.find(tok.back()) != std::string_view::npos) tok.remove_suffix(1);
+  while (!tok.empty() && IsStripChar(static_cast<unsigned char>(tok.front()))) tok.remove_prefix(1);
+  while (!tok.empty() && IsStripChar(static_cast<unsigned char>(tok.back()))) tok.remove_suffix(1);
   if (tok.empty()) return false;
   if (Contains(tok, "://")) return true;
   if (tok.size() >= 4 && (tok[0] | 0x20) == 'w' && (tok[1] | 0x20) == 'w' && (tok[2] | 0x20) == 'w' && tok[3] == '.')
@@ -279,20 +318,21 @@ std::vector<std::pair<size_t, size_t>> Spans(std::string_view line) {
   for (size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (c == '`' || c == '$') {
-      const size_t close = line.find(c, i + 1);
-      if (close != std::string_view::npos && close > i + 1 && close - i - 1 <= kMaxInlineSpan) {
+      const size_t close = line.substr(0, i + kMaxInlineSpan + 2).find(c, i + 1);
+      if (close != std::string_view::npos && close > i + 1) {
         out.emplace_back(i, close + 1);
         i = close;
       }
     } else if (c == '\\') {
       for (const auto& [opener, closer] : kLatex) {
         if (line.substr(i).starts_with(opener)) {
-          const size_t close = line.find(closer, i + opener.size());
-          if (close != std::string_view::npos && close - i <= kMaxLatexSpan) {
+          // Every search is bounded, so a line of openers without closers stays linear.
+          const size_t close = line.substr(0, i + kMaxLatexSpan + closer.size()).find(closer, i + opener.size());
+          if (close != std::string_view::npos) {
             size_t end = close + closer.size();
-            if (opener == kLatex[0].first) {
-              const size_t brace = line.find('}', end);
-              end = brace == std::string_view::npos ? line.size() : brace + 1;
+            if (opener == kLatex[0].first) {  // \end{name}: up to its brace
+              const size_t brace = line.substr(0, end + kMaxLatexName).find('}', end);
+              if (brace != std::string_view::npos) end = brace + 1;
             }
             out.emplace_back(i, end);
             i = end - 1;
