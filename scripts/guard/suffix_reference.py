@@ -17,6 +17,10 @@ CODE_WORDS = [b"def", b"class", b"import", b"from", b"return", b"const", b"let",
               b"using", b"namespace", b"template", b"struct", b"enum", b"fn", b"impl", b"pub", b"echo", b"sudo", b"cd",
               b"ls", b"git", b"pip", b"npm", b"SELECT", b"INSERT", b"UPDATE", b"DELETE", b"CREATE", b"GROUP", b"ORDER", b"WHERE",
               b"FROM", b"JOIN", b"HAVING", b"LIMIT", b"VALUES", b"ALTER", b"DROP"]
+EMOTICONS = frozenset([b":)", b":-)", b":(", b":-(", b";)", b";-)", b":D", b":-D", b":P", b":-P", b":p", b":-p", b"<3",
+                       b"xD", b"XD", b":/", b":-/", b":'(", b"^^", b"^_^", b"o_O", b"O_o", b"-_-", b":O", b":o", b":3",
+                       b"=)", b"(:", b"):"])
+HEADERS = [b"From:", b"To:", b"Cc:", b"CC:", b"Bcc:", b"Subject:", b"Date:", b"Sent:", b"Reply-To:"]
 CODE_PREFIXES = [b"#include", b"#define", b"#!", b"//", b"/*"]
 BLOB_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
 ID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
@@ -157,6 +161,7 @@ def line_gated(line, in_fence):
              or (t[:1] == b"\\" and t[1:2].isalpha())  # LaTeX commands
              or accented_line(t)
              or code_start(t)
+             or any(t.startswith(h) for h in HEADERS)
              or not any(65 <= c <= 90 or 97 <= c <= 122 or c >= 128 for c in t))  # rules, separators, numbers
     return gated, in_fence
 
@@ -164,7 +169,7 @@ def line_gated(line, in_fence):
 def token_gated(tok):
     if any(b >= 0x80 for b in tok):
         return True
-    if OPTION.match(tok):
+    if OPTION.match(tok) or tok in EMOTICONS:
         return True
     tok = tok.strip(STRIP)
     if not tok:
@@ -172,7 +177,7 @@ def token_gated(tok):
     if b"://" in tok or tok.lower().startswith(b"www."):
         return True
     at = tok.find(b"@")
-    if at > 0 and b"." in tok[at:]:
+    if 0 < at < len(tok) - 1:  # user@host, @handles inside a token
         return True
     if is_path(tok) or is_relative(tok):
         return True
@@ -219,7 +224,13 @@ def score(text, table):
             for begin, end in spans(line):  # inline code and inline maths
                 gated[pos + begin:pos + end] = True
         pos += len(line) + 1
-    anomalies = hump | ((s >= 28) & (s <= 34) & (cost >= SPIKE))
+    # Punctuation at a word's edge ("brief.", "'their'") is prose; elsewhere ("](", "**", "! !") it is not.
+    alnum = (s <= 25) | (s == 27)
+    edge = np.concatenate([[True], s[:-1] == lm.SPACE]), np.concatenate([s[1:] == lm.SPACE, [True]])
+    before_alnum = np.concatenate([[False], alnum[:-1]])
+    after_alnum = np.concatenate([alnum[1:], [False]])
+    natural = (edge[0] & after_alnum) | (before_alnum & edge[1])
+    anomalies = hump | ((s >= 28) & (s <= 34) & (cost >= SPIKE) & ~natural)
     asum = np.concatenate([[0], np.cumsum(anomalies)])
     csum = np.concatenate([[0], np.cumsum(cost)])
     gsum = np.concatenate([[0], np.cumsum(gated)])

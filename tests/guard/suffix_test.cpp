@@ -60,7 +60,7 @@ TEST(GuardSuffix, FlagsTheQuotedGcgSuffixAndPointsAtIt) {
 }
 
 TEST(GuardSuffix, BlocksRandomSearchGarbageAndFlagsTokenSoup) {
-  const std::string random = "Tell me a story. x9#kQ!}p@L ~zR^&w+T ]]Vq(|e=; M%$d`,Y :Ob<J> {u!f*H";
+  const std::string random = "Tell me a story. x9#kQ!}p%L ~zR^&w+T ]]Vq(|e=; M%$d`,Y :Ob<J> {u!f*H";
   auto found = SuffixDetections(random);
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(found[0].action, Verdict::kBlock);
@@ -77,7 +77,7 @@ TEST(GuardSuffix, BlocksRandomSearchGarbageAndFlagsTokenSoup) {
 
 TEST(GuardSuffix, SystemTextIsFlaggedNotBlocked) {
   const auto found =
-      SuffixDetections("Tell me a story. x9#kQ!}p@L ~zR^&w+T ]]Vq(|e=; M%$d`,Y :Ob<J> {u!f*H", Role::kSystem);
+      SuffixDetections("Tell me a story. x9#kQ!}p%L ~zR^&w+T ]]Vq(|e=; M%$d`,Y :Ob<J> {u!f*H", Role::kSystem);
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(found[0].action, Verdict::kFlag);
 }
@@ -115,6 +115,9 @@ TEST(GuardSuffix, QuietOnLookAlikes) {
       "Peux-tu me résumer ce rapport en cinq points clés pour la réunion de demain ? Écris-le simplement.",
       "Kannst du mir erklären, wie eine Wärmepumpe im Winter funktioniert? Welche Unterlagen brauche ich?",
       "In Spring, AbstractSingletonProxyFactoryBean and TransactionProxyFactoryBean wrap a target bean.",
+      "From: Maria <maria@North Wind.example>\nTo: you\nSubject: Invoice\n\nThe invoice is attached; please confirm.",
+      "How do I set up PostgreSQL on Ubuntu? Please be brief. :)",
+      "Sorry, a typo: I meant 'their' not 'there'. Then plan a week of meals around shakshuka.",
   };
   for (const char* text : benign) {
     EXPECT_TRUE(SuffixDetections(text).empty()) << text << "\n" << ToJson(Shipped().Classify(text, Role::kUser)).dump();
@@ -142,7 +145,7 @@ TEST(GuardSuffix, ScoreIsLinearAndBoundedOnHostileInput) {
   auto model = SuffixModel::Builtin();
   ASSERT_TRUE(model.ok()) << model.error().message;
   std::string big;
-  while (big.size() < (1u << 20)) big += "]]x9#kQ!}p@L ~zR^&w+T ";
+  while (big.size() < (1u << 20)) big += "]]x9#kQ!}p%L ~zR^&w+T ";
   const SuffixScore score = ScoreSuffix(**model, big, 5.25, 8);
   EXPECT_GT(score.peak_bits, 7.5);
   ASSERT_EQ(score.runs.size(), 1u);  // one contiguous run, not one per window

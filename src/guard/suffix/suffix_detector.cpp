@@ -121,6 +121,10 @@ bool LineGated(std::string_view line) {
   if (t.front() == '\\' && t.size() > 1 && IsLetter(static_cast<unsigned char>(t[1]))) return true;  // LaTeX
   if (AccentedLine(t)) return true;
   if (CodeStart(t)) return true;
+  static constexpr std::string_view kHeaders[] = {
+      "From:", "To:", "Cc:", "CC:", "Bcc:", "Subject:", "Date:", "Sent:", "Reply-To:"};  // e-mail headers
+  for (auto h : kHeaders)
+    if (t.starts_with(h)) return true;
   // Rules, separators and bare numbers: nothing a language model of prose can judge.
   return std::none_of(t.begin(), t.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
@@ -271,6 +275,13 @@ bool IsStripChar(unsigned char c) {
   }
 }
 
+bool IsEmoticon(std::string_view tok) {
+  static constexpr std::string_view kEmoticons[] = {":)",  ":-)", ":(",  ":-(", ";)", ";-)", ":D",  ":-D", ":P", ":-P",
+                                                    ":p",  ":-p", "<3",  "xD",  "XD", ":/",  ":-/", ":'(", "^^", "^_^",
+                                                    "o_O", "O_o", "-_-", ":O",  ":o", ":3",  "=)",  "(:",  "):"};
+  return std::find(std::begin(kEmoticons), std::end(kEmoticons), tok) != std::end(kEmoticons);
+}
+
 bool TokenGated(std::string_view tok) {
   // Most tokens are words: letters, the first perhaps upper case, then perhaps punctuation. Of the rules below
   // only a run of one repeated letter can gate such a token.
@@ -287,7 +298,7 @@ bool TokenGated(std::string_view tok) {
     }
   }
   if (std::any_of(tok.begin(), tok.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) return true;
-  if (IsOption(tok)) return true;
+  if (IsOption(tok) || IsEmoticon(tok)) return true;
   while (!tok.empty() && IsStripChar(static_cast<unsigned char>(tok.front()))) tok.remove_prefix(1);
   while (!tok.empty() && IsStripChar(static_cast<unsigned char>(tok.back()))) tok.remove_suffix(1);
   if (tok.empty()) return false;
@@ -295,7 +306,7 @@ bool TokenGated(std::string_view tok) {
   if (tok.size() >= 4 && (tok[0] | 0x20) == 'w' && (tok[1] | 0x20) == 'w' && (tok[2] | 0x20) == 'w' && tok[3] == '.')
     return true;
   const size_t at = tok.find('@');
-  if (at != std::string_view::npos && at > 0 && tok.find('.', at) != std::string_view::npos) return true;
+  if (at != std::string_view::npos && at > 0 && at + 1 < tok.size()) return true;  // user@host, inner @handles
   if (IsPath(tok) || IsRelativePath(tok)) return true;
   auto all = [&](bool (*pred)(unsigned char)) {
     return std::all_of(tok.begin(), tok.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); });
@@ -414,6 +425,8 @@ SuffixScore ScoreSuffix(const SuffixModel& model, std::string_view text, double 
   constexpr uint8_t kSpace = 26;
   size_t context = (kSpace * kSuffixAlphabet + kSpace) * kSuffixAlphabet + kSpace;
   constexpr size_t kContexts = kSuffixAlphabet * kSuffixAlphabet * kSuffixAlphabet;
+  auto symbol_at = [&](size_t i) { return SuffixModel::Symbol(static_cast<unsigned char>(text[i])); };
+  auto alnum = [](uint8_t symbol) { return symbol <= 25 || symbol == 27; };
   bool previous_lower = false;
   for (size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -421,7 +434,15 @@ SuffixScore ScoreSuffix(const SuffixModel& model, std::string_view text, double 
     const bool upper = c >= 'A' && c <= 'Z';
     const bool hump = upper && previous_lower;
     const unsigned byte_cost = model.Cost(context, symbol) + (hump ? kCaseHumpCost : 0);
-    const bool spike = symbol >= 28 && symbol <= 34 && byte_cost >= kSpikeCost;  // punctuation and symbols
+    bool spike = symbol >= 28 && symbol <= 34 && byte_cost >= kSpikeCost;  // costly punctuation or symbol
+    if (spike) {
+      // At a word's edge ("brief.", "'their'") punctuation is prose; elsewhere ("](", "**", "! !") it is not.
+      const bool space_before = i == 0 || symbol_at(i - 1) == kSpace;
+      const bool space_after = i + 1 == n || symbol_at(i + 1) == kSpace;
+      const bool alnum_before = i > 0 && alnum(symbol_at(i - 1));
+      const bool alnum_after = i + 1 < n && alnum(symbol_at(i + 1));
+      spike = !((space_before && alnum_after) || (alnum_before && space_after));
+    }
     cost[i + 1] = cost[i] + byte_cost;
     blocked[i + 1] = blocked[i] + gated[i];
     anomalies[i + 1] = anomalies[i] + (hump || spike);
