@@ -4,6 +4,8 @@
 // shipped model file loads, its digest is checked, and a damaged copy is refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -132,9 +134,16 @@ TEST(GuardSuffix, GatingIsPerLineSoASuffixAfterCodeIsStillSeen) {
   EXPECT_TRUE(SuffixDetections("```\n" + std::string(kCanonical) + "\n```").empty());
 }
 
-TEST(GuardSuffix, RunsWithTheInjectionSwitch) {
+TEST(GuardSuffix, HasItsOwnSwitch) {
+  GuardOptions on;
+  on.injection = false;  // the classifier off: the suffix detector still runs
+  auto with = Guard::Create(on);
+  ASSERT_TRUE(with.ok());
+  const auto found = (*with)->Classify(std::string(kRequest) + std::string(kCanonical), Role::kUser).detections;
+  EXPECT_TRUE(
+      std::any_of(found.begin(), found.end(), [](const Detection& d) { return d.detector == "adversarial_suffix"; }));
   GuardOptions options;
-  options.injection = false;
+  options.adversarial_suffix = false;
   auto guard = Guard::Create(options);
   ASSERT_TRUE(guard.ok());
   for (const auto& d : (*guard)->Classify(std::string(kRequest) + std::string(kCanonical), Role::kUser).detections)

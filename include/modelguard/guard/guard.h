@@ -73,6 +73,7 @@ struct GuardOptions {
   bool injection = true;        // the classifier
   bool signatures = true;
   bool hidden_text = true;
+  bool adversarial_suffix = true;
   bool pii = true;
   bool secrets = true;
   double min_entity_confidence = 0.5;

@@ -504,8 +504,8 @@ DetectorEntry SuffixDetectorEntry() {
   info.categories = {"adversarial_suffix"};
   info.labels = {"suffix.high_perplexity"};
   // No switch of its own yet (GuardOptions has none): it runs with the injection classifier.
-  info.option = "injection";
-  return DetectorEntry{std::move(info), [](const GuardOptions& o) { return o.injection; },
+  info.option = "adversarial_suffix";
+  return DetectorEntry{std::move(info), [](const GuardOptions& o) { return o.adversarial_suffix; },
                        [](const DetectorContext&) -> Result<std::unique_ptr<const Detector>> {
                          MG_ASSIGN_OR_RETURN(auto model, SuffixModel::Builtin());
                          return std::unique_ptr<const Detector>(std::make_unique<SuffixDetector>(std::move(model)));

@@ -166,9 +166,9 @@ size_t PlaceholderPrefixLength(const std::string& text) {
   return text.size() - open;
 }
 
-bool IsInjectionDetection(const Detection& d) {
-  return d.detector == "injection_model" || d.detector == "signature" || d.detector == "hidden_text";
-}
+// Every detection that is not an entity (personal data, a credential) is about an attack on the model: the
+// classifier's, the signatures', hidden text, adversarial suffixes, and whatever detector comes next.
+bool IsInjectionDetection(const Detection& d) { return d.entity.empty(); }
 
 class GuardFilter final : public Filter {
  public:
@@ -434,7 +434,8 @@ Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnv
       return settings.Invalid("categories", category.error().message);
   }
   // Detectors nobody acts on are not run.
-  options.injection = options.signatures = options.hidden_text = parsed.injection != Action::kOff;
+  options.injection = options.signatures = options.hidden_text = options.adversarial_suffix =
+      parsed.injection != Action::kOff;
   options.pii = parsed.pii != Action::kOff;
   options.secrets = parsed.secrets != Action::kOff || parsed.output_secrets != Action::kOff;
   auto detectors = guard::Guard::Create(options);
