@@ -7,6 +7,8 @@
 #include <random>
 #include <sstream>
 
+#include "src/guard/normalize/normalize.h"
+
 #include "modelguard/core/io.h"
 
 namespace modelguard::guard {
@@ -175,6 +177,48 @@ TextGroup GroupOf(std::string_view role) {
 
 const char* ToString(TextGroup group) { return group == TextGroup::kDocument ? "document" : "user"; }
 
+std::vector<std::pair<size_t, size_t>> Blocks(std::string_view text) {
+  std::vector<std::pair<size_t, size_t>> raw;
+  size_t start = 0;
+  const auto cut = [&](size_t end) {
+    // Trim spaces; empty pieces are dropped.
+    size_t b = start, e = end;
+    while (b < e && std::isspace(static_cast<unsigned char>(text[b]))) ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
+    if (e > b) raw.emplace_back(b, e);
+    start = end;
+  };
+  for (size_t i = 0; i < text.size() && raw.size() < kMaxBlocksPerText * 2; ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      cut(i + 1);
+    } else if ((c == '.' || c == '!' || c == '?') && i + 1 < text.size() &&
+               (text[i + 1] == ' ' || text[i + 1] == '\t')) {
+      cut(i + 1);
+    }
+  }
+  cut(text.size());
+  const auto words = [&](std::pair<size_t, size_t> r) {
+    size_t n = 0;
+    bool in = false;
+    for (size_t i = r.first; i < r.second; ++i) {
+      const bool word = !std::isspace(static_cast<unsigned char>(text[i]));
+      n += word && !in ? 1 : 0;
+      in = word;
+    }
+    return n;
+  };
+  std::vector<std::pair<size_t, size_t>> blocks;
+  for (size_t i = 0; i < raw.size() && blocks.size() < kMaxBlocksPerText; ++i) {
+    auto block = raw[i];
+    while (words(block) < 4 && i + 1 < raw.size() && raw[i + 1].second - block.first <= kMaxBlockBytes) {
+      block.second = raw[++i].second;
+    }
+    if (block.second - block.first <= kMaxBlockBytes) blocks.push_back(block);
+  }
+  return blocks;
+}
+
 Result<std::shared_ptr<const InjectionModel>> InjectionModel::Load(std::string_view bytes) {
   auto bad = [](const std::string& why) { return MakeError(ErrorCode::kParse, "guard model: " + why); };
   if (bytes.size() < sizeof(kMagicV1)) return bad("not a modelguard guard model (bad magic)");
@@ -318,6 +362,23 @@ std::vector<std::pair<size_t, InjectionModel::WindowScore>> InjectionModel::Scor
     }
   }
   return best;
+}
+
+std::vector<std::pair<size_t, InjectionModel::DocumentScore>> InjectionModel::ScoreHeadsWithBlocks(
+    std::string_view text, std::string_view folded, TextGroup group) const {
+  std::vector<std::pair<size_t, DocumentScore>> out;
+  for (const auto& [head, score] : ScoreHeads(folded, group)) out.emplace_back(head, DocumentScore{score, false});
+  if (group != TextGroup::kDocument) return out;
+  const auto blocks = Blocks(text);
+  if (blocks.size() <= 1) return out;  // one block is the whole text: the windows saw it
+  for (const auto& [begin, end] : blocks) {
+    const SparseFeatures features = ExtractFeatures(Fold(text.substr(begin, end - begin)), config_);
+    for (auto& [head, best] : out) {
+      const double s = ScoreFeatures(features, head);
+      if (s > best.score.score) best = DocumentScore{WindowScore{s, begin, end}, true};
+    }
+  }
+  return out;
 }
 
 InjectionModel::WindowScore InjectionModel::Score(std::string_view folded) const {

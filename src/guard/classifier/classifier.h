@@ -45,6 +45,14 @@ SparseFeatures ExtractFeatures(std::string_view folded, const FeatureConfig& con
 // Byte ranges of the windows of a folded text (one window when it is short).
 std::vector<std::pair<size_t, size_t>> Windows(std::string_view folded, const FeatureConfig& config);
 
+// Byte ranges of the blocks of a document in its own bytes (not folded): its lines, and within a line its
+// sentences; a block of fewer than 4 words joins the next, and at most kMaxBlocksPerText are returned.
+// An instruction addressed to the assistant is usually one such block in a document about something else;
+// scored alone, the carrier's words do not dilute it.
+inline constexpr size_t kMaxBlocksPerText = 2048;
+inline constexpr size_t kMaxBlockBytes = 2048;  // longer blocks are left to the windows
+std::vector<std::pair<size_t, size_t>> Blocks(std::string_view text);
+
 // Which heads score a text of a role.
 enum class TextGroup { kUser, kDocument };
 TextGroup GroupOf(std::string_view role);  // "document" and "tool": kDocument; every other role: kUser
@@ -72,6 +80,14 @@ class InjectionModel {
   // Each head of `group` (and of group "any"), max over windows: {head index, score}. A model with no head
   // for documents scores them with its user heads.
   std::vector<std::pair<size_t, WindowScore>> ScoreHeads(std::string_view folded, TextGroup group) const;
+  // ScoreHeads, and for documents each block of `text` (the unfolded bytes `folded` came from) too: a block
+  // that scores higher wins, its range in `text` marked by `in_text` (the window ranges are folded ranges).
+  struct DocumentScore {
+    WindowScore score;
+    bool in_text = false;
+  };
+  std::vector<std::pair<size_t, DocumentScore>> ScoreHeadsWithBlocks(std::string_view text, std::string_view folded,
+                                                                     TextGroup group) const;
   // The first head's score, max over windows (training's calibration of one-head models).
   WindowScore Score(std::string_view folded) const;
   double ScoreFeatures(const SparseFeatures& features, size_t head = 0) const;

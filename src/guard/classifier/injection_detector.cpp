@@ -76,7 +76,16 @@ class InjectionDetector final : public Detector {
             "injection_model", "model." + category, category, "", Verdict::kAllow, scored.score, begin, end, view};
       }
     };
-    score(normalized.folded, "text", [&](size_t begin, size_t end) { return normalized.SourceRange(begin, end); });
+    // The text itself: windows of its folded form and, for documents and tool output, each of its blocks.
+    for (const auto& [head, scored] : model_->ScoreHeadsWithBlocks(input.text, normalized.folded, group)) {
+      auto& [top, hit] = best.try_emplace(head, -1.0, Detection{}).first->second;
+      if (scored.score.score <= top) continue;
+      top = scored.score.score;
+      const auto [begin, end] = scored.in_text ? std::pair<size_t, size_t>{scored.score.begin, scored.score.end}
+                                               : normalized.SourceRange(scored.score.begin, scored.score.end);
+      const std::string& category = model_->heads()[head].category;
+      hit = Detection{"injection_model", "model." + category, category, "", Verdict::kAllow, top, begin, end, "text"};
+    }
     for (const auto& view : normalized.decoded) {
       score(view.text, view.kind, [&](size_t, size_t) {
         return std::pair<size_t, size_t>{view.source_begin, view.source_end};

@@ -16,12 +16,14 @@ namespace {
 constexpr size_t kMaxTrainingWindows = 8;  // per text: long jailbreaks must not outweigh short prompts
 
 struct CorpusRow {
+  std::string text;  // as given: documents are cut into blocks (Blocks) on their own bytes
   std::string folded;
   int label = 0;
   std::vector<std::string> categories;  // empty: benign (or, in a corpus without categories, see `label`)
   std::string role;
   std::string source;
   std::string folded_attack;  // an injection inserted into a benign document: only its windows are attacks
+  std::string attack;         // the same, as given
   bool Has(const std::string& category) const {
     return std::find(categories.begin(), categories.end(), category) != categories.end();
   }
@@ -98,13 +100,14 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
       categories.push_back(std::move(category));
     }
     any_categories = any_categories || fields.json().contains("categories");
-    CorpusRow parsed{Fold(text),
+    CorpusRow parsed{text,
+                     Fold(text),
                      label_field.json().get<int64_t>() != 0 ? 1 : 0,
                      std::move(categories),
                      std::move(role),
                      std::move(source),
-                     ""};
-    if (!attack.empty()) parsed.folded_attack = Fold(attack);
+                     attack.empty() ? std::string() : Fold(attack),
+                     attack};
     ++counts[split][parsed.label ? "attack" : "not_attack"];
     if (split == "train")
       train.push_back(std::move(parsed));
@@ -147,11 +150,12 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
 
   // Every text is scored over windows, so it is trained on windows too; each text weighs 1 in total. The
   // windows of a group are cut and their features computed once, for all of the group's heads.
+  enum class Kind { kWindow, kCleanTwin, kBlock };
   struct Window {
     size_t row;
     std::string folded;
-    bool in_attack;   // the window holds (part of) the row's inserted attack, or the row has none
-    bool clean_twin;  // a window of the row's document with the inserted attack taken out
+    bool in_attack;  // the window holds (part of) the row's inserted attack, or the row has none
+    Kind kind;       // a window of the text, of the document with the inserted attack taken out, or a block
   };
   TrainingOptions options;
   options.features = features;
@@ -181,7 +185,7 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
           attack_end = attack_begin + row.folded_attack.size();
         for (const auto& [begin, end] : chosen) {
           const bool in_attack = attack_begin == std::string::npos || (begin < attack_end && attack_begin < end);
-          windows.push_back(Window{r, row.folded.substr(begin, end - begin), in_attack, false});
+          windows.push_back(Window{r, row.folded.substr(begin, end - begin), in_attack, Kind::kWindow});
         }
         // The same document without the injection, weighted like the injected one: the surrounding text
         // (addresses, table cells, code) then cancels out and only the injection's own features are learnt.
@@ -193,7 +197,25 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
           for (size_t k = 0; k < used; ++k) {
             const auto& [begin, end] =
                 clean_cut[used == clean_cut.size() ? k : k * (clean_cut.size() - 1) / (kMaxTrainingWindows - 1)];
-            windows.push_back(Window{r, clean.substr(begin, end - begin), false, true});
+            windows.push_back(Window{r, clean.substr(begin, end - begin), false, Kind::kCleanTwin});
+          }
+        }
+        // Documents are also scored block by block (InjectionModel::ScoreHeadsWithBlocks), so their heads learn
+        // blocks too: the inserted instruction alone, and the carrier's own lines and sentences.
+        if (plan.group == "document") {
+          const size_t raw_begin = row.attack.empty() ? std::string::npos : row.text.find(row.attack);
+          const size_t raw_end = raw_begin == std::string::npos ? 0 : raw_begin + row.attack.size();
+          const auto blocks = Blocks(row.text);
+          std::vector<std::pair<size_t, size_t>> kept;
+          for (const auto& block : blocks) {
+            const bool attack_block =
+                raw_begin != std::string::npos && block.first < raw_end && raw_begin < block.second;
+            if (attack_block || kept.size() < kMaxTrainingWindows) kept.push_back(block);
+          }
+          for (const auto& [begin, end] : kept) {
+            const bool in_attack = raw_begin == std::string::npos || (begin < raw_end && raw_begin < end);
+            windows.push_back(
+                Window{r, Fold(std::string_view(row.text).substr(begin, end - begin)), in_attack, Kind::kBlock});
           }
         }
       }
@@ -206,11 +228,10 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
     // grade-school maths questions) would otherwise define "benign" as "maths", and every imperative or
     // role request would look like an attack.
     std::map<std::pair<int, std::string>, size_t> per_source;
-    std::map<size_t, size_t> windows_of_row, twins_of_row;
+    std::map<std::pair<size_t, Kind>, size_t> pieces;  // (row, kind) -> examples
     for (const auto& window : windows) {
       const auto& row = train[window.row];
-      ++(window.clean_twin ? twins_of_row : windows_of_row)[window.row];
-      if (!window.clean_twin && windows_of_row[window.row] == 1)
+      if (++pieces[{window.row, window.kind}] == 1 && window.kind == Kind::kWindow)
         ++per_source[{row.Has(plan.category) ? 1 : 0, row.source}];
     }
     std::map<std::pair<int, std::string>, double> source_weight;
@@ -241,11 +262,10 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
       const auto& row = train[window.row];
       const bool positive_row = row.Has(plan.category);
       const double balance = source_weight[{positive_row ? 1 : 0, row.source}];
-      const int label = positive_row && window.in_attack && !window.clean_twin ? 1 : 0;
-      // A positive row's windows and clean twin weigh like its class (so the twin cancels the carrier text).
+      const int label = positive_row && window.in_attack && window.kind != Kind::kCleanTwin ? 1 : 0;
+      // A positive row's windows, clean twin and blocks weigh like its class (so the twin cancels the carrier).
       const double class_weight = positive_row ? positive_weight : 1.0;
-      const double count =
-          static_cast<double>(window.clean_twin ? twins_of_row[window.row] : windows_of_row[window.row]);
+      const double count = static_cast<double>(pieces[{window.row, window.kind}]);
       labels.push_back(label);
       weights.push_back(balance * class_weight / count);
     }
@@ -287,11 +307,11 @@ Result<nlohmann::json> TrainInjectionModel(const TrainRequest& request) {
   std::vector<std::vector<double>> attack_scores(heads.size());
   for (const auto& row : calibration) {
     if (!usable(row)) continue;
-    for (const auto& [head, score] : model->ScoreHeads(row.folded, GroupOf(row.role))) {
+    for (const auto& [head, scored] : model->ScoreHeadsWithBlocks(row.text, row.folded, GroupOf(row.role))) {
       if (row.categories.empty())
-        benign_by_source[head][row.source].push_back(score.score);
+        benign_by_source[head][row.source].push_back(scored.score.score);
       else if (row.Has(heads[head].category))
-        attack_scores[head].push_back(score.score);
+        attack_scores[head].push_back(scored.score.score);
     }
   }
   for (size_t h = 0; h < heads.size(); ++h) {
