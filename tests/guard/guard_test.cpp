@@ -1,6 +1,7 @@
 // The guard facade with the shipped model and signatures: attacks in many disguises are caught, the hard
 // negatives (benign texts that talk about ignoring, system prompts and passwords) are allowed.
 #include "modelguard/guard/guard.h"
+#include "tests/guard/shipped_guard.h"
 
 #include <gtest/gtest.h>
 
@@ -14,15 +15,6 @@
 
 namespace modelguard::guard {
 namespace {
-
-const Guard& Shipped() {
-  static const auto guard = [] {
-    auto created = Guard::Create(GuardOptions{});
-    EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
-    return *created;
-  }();
-  return *guard;
-}
 
 bool HasRule(const Assessment& a, const std::string& rule) {
   for (const auto& d : a.detections) {

@@ -12,18 +12,10 @@
 
 #include "modelguard/guard/guard.h"
 #include "src/guard/suffix/suffix_model.h"
+#include "tests/guard/shipped_guard.h"
 
 namespace modelguard::guard {
 namespace {
-
-const Guard& Shipped() {
-  static const auto guard = [] {
-    auto created = Guard::Create(GuardOptions{});
-    EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
-    return *created;
-  }();
-  return *guard;
-}
 
 std::vector<Detection> SuffixDetections(std::string_view text, Role role = Role::kUser) {
   std::vector<Detection> found;

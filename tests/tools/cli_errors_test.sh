@@ -4,16 +4,7 @@
 # Every check here failed (or aborted) before the fix it guards.
 set -u
 bin=$1; fixtures=$2; shared=$3
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
-  if [ "$got" = "$want" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $name: exit $got, want $want"; head -5 "$tmp/err"; fi
-}
-expect_grep() {  # expect_grep NAME PATTERN FILE
-  if grep -q -F -- "$2" "$3"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: '$2' not in $3"; head -5 "$3"; fi
-}
+source "$(dirname "$0")/check_lib.sh"
 expect_no_grep() {  # expect_no_grep NAME PATTERN FILE
   if grep -q -F -- "$2" "$3"; then fail=$((fail+1)); echo "FAIL $1: '$2' in $3"; else pass=$((pass+1)); fi
 }
@@ -257,5 +248,4 @@ expect_grep symlink-hash-advice "--allow-symlinks" "$tmp/err"
 check symlink-bom 2 "$bin" bom "$tmp/linked" --no-scan
 expect_no_grep symlink-bom-no-allow "--allow-symlinks" "$tmp/err"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

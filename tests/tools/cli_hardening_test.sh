@@ -4,16 +4,7 @@
 # here failed (or aborted with exit 134) before the fix it guards.
 set -u
 bin=$1
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
-  if [ "$got" = "$want" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $name: exit $got, want $want"; head -5 "$tmp/err"; fi
-}
-expect_grep() {  # expect_grep NAME PATTERN FILE
-  if grep -q -F -- "$2" "$3"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: '$2' not in $3"; head -5 "$3"; fi
-}
+source "$(dirname "$0")/check_lib.sh"
 
 # --- 1. A file name that is not UTF-8 (bytes 0xff 0xfe). JSON holds only Unicode, so commands whose JSON
 # names the file (manifests, signatures) refuse it with exit 2 and a message naming it escaped; reports
@@ -102,5 +93,4 @@ check guard-role-type 2 "$bin" guard classify --input "$tmp/roles.jsonl" --role-
 expect_grep guard-role-type-path "line 1: role: expected string, got number" "$tmp/err"
 expect_grep guard-text-type-path "line 2: text: expected string, got number" "$tmp/err"
 
-echo "cli hardening: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish
