@@ -9,6 +9,7 @@
 
 #include "modelguard/core/bytes.h"
 #include "modelguard/core/hash.h"
+#include "modelguard/core/io.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -231,16 +232,11 @@ Status KeyStore::SaveLocked() const {
     for (const auto& r : revocations_)
       doc["revocations"].push_back({{"id", r.id}, {"sha256", HexEncode(r.sha256)}, {"revoked", r.revoked}});
   }
-  const std::string temporary = path_ + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << doc.dump(2) << "\n";
-    out.flush();
-    if (!out) return MakeError(ErrorCode::kIo, "cannot write '" + temporary + "'");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path_, ec);
-  if (ec) return MakeError(ErrorCode::kIo, "cannot replace '" + path_ + "': " + ec.message());
+  // Atomically and owner-only (core's AtomicFile): a fixed "<path>.tmp" let two writers collide, left the
+  // temporary behind on failure, skipped fsync and gave the store the umask's permissions.
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto file, AtomicFile::Create(path_, 0600), "key store: ");
+  MG_TRY_CONTEXT(file.Write(doc.dump(2) + "\n"), "key store: ");
+  MG_TRY_CONTEXT(file.Commit(), "key store: ");
   return Ok{};
 }
 

@@ -344,6 +344,9 @@ TEST(KeyStore, CreatedKeysWorkOncePersistAndCanBeRevoked) {
   EXPECT_TRUE(found->revoked);
   EXPECT_EQ(found->routes, std::vector<std::string>{"chat"});
   EXPECT_FALSE((*store)->Create({{"id", created->record.id}}).ok());  // ids are unique
+  // Owner-only, and replaced atomically: nothing is left beside it.
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
   fs::remove(path);
 }
 

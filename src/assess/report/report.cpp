@@ -3,6 +3,7 @@
 #include "modelguard/assess/report.h"
 
 #include "modelguard/assess/attack_table.h"
+#include "modelguard/core/io.h"
 
 #include <algorithm>
 #include <cmath>
@@ -413,9 +414,8 @@ Status WriteReport(const AssessmentReport& report, const std::string& directory)
   if (error) return MakeError(ErrorCode::kIo, "cannot create " + directory + ": " + error.message());
   for (const auto& [name, content] : {std::pair<std::string, std::string>{"report.json", ToJson(report).dump(2) + "\n"},
                                       {"report.html", RenderHtml(report)}}) {
-    std::ofstream out(directory + "/" + name, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) return MakeError(ErrorCode::kIo, "cannot write " + directory + "/" + name);
+    // Atomically: a failed write (a full disk) leaves the previous report, never half of one.
+    MG_TRY(WriteFileAtomic(directory + "/" + name, content));
   }
   return Ok{};
 }
