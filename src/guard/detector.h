@@ -31,6 +31,10 @@ struct DetectorInput {
   const NormalizedText& normalized;  // its folded form, the map back to `text`, the decoded views
   Role role;
   Thresholds thresholds;  // the role's
+  // The system prompt the text is answering to, when the caller knows it (empty otherwise), and its folded
+  // form: what system-prompt-aware detectors read to know what is protected.
+  std::string_view system_prompt = {};
+  std::string_view folded_system_prompt = {};
 };
 
 struct DetectorOutput {

@@ -4,12 +4,13 @@
 
 namespace modelguard::guard {
 
-DetectorEntry SignatureDetectorEntry();   // signatures/
-DetectorEntry InjectionDetectorEntry();   // classifier/
-DetectorEntry HiddenTextDetectorEntry();  // hidden/
-DetectorEntry SecretDetectorEntry();      // secrets/
-DetectorEntry PiiDetectorEntry();         // pii/
-DetectorEntry SuffixDetectorEntry();      // suffix/
+DetectorEntry SignatureDetectorEntry();     // signatures/
+DetectorEntry InjectionDetectorEntry();     // classifier/
+DetectorEntry HiddenTextDetectorEntry();    // hidden/
+DetectorEntry SecretDetectorEntry();        // secrets/
+DetectorEntry PiiDetectorEntry();           // pii/
+DetectorEntry SuffixDetectorEntry();        // suffix/
+DetectorEntry SystemPromptDetectorEntry();  // system_prompt/
 
 // Run order. Among entity detectors the earlier wins where two match the same bytes: a token that happens
 // to pass Luhn is a credential, not a card number.
@@ -19,6 +20,7 @@ std::vector<DetectorEntry> BuiltinDetectors() {
   list.push_back(InjectionDetectorEntry());
   list.push_back(HiddenTextDetectorEntry());
   list.push_back(SuffixDetectorEntry());
+  list.push_back(SystemPromptDetectorEntry());
   list.push_back(SecretDetectorEntry());
   list.push_back(PiiDetectorEntry());
   return list;

@@ -74,6 +74,7 @@ struct GuardOptions {
   bool signatures = true;
   bool hidden_text = true;
   bool adversarial_suffix = true;
+  bool system_prompt = true;  // the system-prompt-aware detector (runs when Classify is given a system prompt)
   bool pii = true;
   bool secrets = true;
   double min_entity_confidence = 0.5;
@@ -140,7 +141,9 @@ class Guard {
                                                      const std::vector<DetectorEntry>& detectors);
   ~Guard();
 
-  Assessment Classify(std::string_view text, Role role) const;
+  // `system_prompt`: the operator's prompt the text answers to, when known; detectors that read it judge
+  // the text against what it protects (src/guard/system_prompt/).
+  Assessment Classify(std::string_view text, Role role, std::string_view system_prompt = {}) const;
   // PII and/or credentials only (no classifier), spans in `text`. `incomplete` is set when not all of the
   // text could be examined (longer than max_input_bytes, or more candidates than one scan keeps).
   std::vector<Detection> FindEntities(std::string_view text, bool pii, bool secrets, bool* incomplete = nullptr) const;

@@ -204,11 +204,19 @@ class GuardFilter final : public Filter {
     // through silently: refused or flagged as on_oversize says, allowed only when it says so.
     bool oversize = pieces.overflow;
     if (oversize && settings_.on_oversize == guard::Oversize::kBlock) return RefuseOversize(request);
+    // The operator's system prompt, passed with every other message: the guard then also judges them by
+    // what it protects (a request for its password, a role change).
+    std::string system_prompt;
+    for (const auto& piece : pieces.list) {
+      if (piece.role != Role::kSystem) continue;
+      if (!system_prompt.empty()) system_prompt += '\n';
+      system_prompt += request.json[piece.where].get_ref<const std::string&>();
+    }
     for (const auto& piece : pieces.list) {
       if (piece.role == Role::kSystem && !system_piece) system_piece = piece.where;
       if (!settings_.roles.count(piece.role)) continue;
       const std::string& text = request.json[piece.where].get_ref<const std::string&>();
-      const guard::Assessment assessment = guard_->Classify(text, piece.role);
+      const guard::Assessment assessment = guard_->Classify(text, piece.role, system_prompt);
       if (assessment.truncated) {
         if (settings_.on_oversize == guard::Oversize::kBlock) return RefuseOversize(request);
         oversize = true;
@@ -434,7 +442,7 @@ Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnv
       return settings.Invalid("categories", category.error().message);
   }
   // Detectors nobody acts on are not run.
-  options.injection = options.signatures = options.hidden_text = options.adversarial_suffix =
+  options.injection = options.signatures = options.hidden_text = options.adversarial_suffix = options.system_prompt =
       parsed.injection != Action::kOff;
   options.pii = parsed.pii != Action::kOff;
   options.secrets = parsed.secrets != Action::kOff || parsed.output_secrets != Action::kOff;
