@@ -1,6 +1,7 @@
 // The guard's parsers of hostile text: normalisation with every decoder, the signature and entity
 // databases with their validators, redaction, the canary and prompt-leak watchers fed in fuzzer-chosen
-// pieces, and the model-file loader.
+// pieces, the model-file loader, and the system-prompt reader (an input with a NUL byte is a system prompt,
+// the NUL, then the text judged against it).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -20,6 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto assessment = guard->Classify(text, size % 2 ? Role::kUser : Role::kDocument);
   for (const auto& d : assessment.detections) {
     if (d.begin > d.end || d.end > text.size()) __builtin_trap();  // spans must point into the input
+  }
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    const std::string_view prompt = text.substr(0, nul), judged = text.substr(nul + 1);
+    for (const auto& d : guard->Classify(judged, size % 2 ? Role::kUser : Role::kTool, prompt).detections) {
+      if (d.begin > d.end || d.end > judged.size()) __builtin_trap();
+    }
   }
   Vault vault;
   const auto redacted = guard->Redact(text, RedactMode::kVault, true, true, &vault);
