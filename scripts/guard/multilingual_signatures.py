@@ -27,7 +27,6 @@ FOLD = None
 def A(*words):  # alternation
     return "(" + "|".join(words) + ")"
 
-G = "[^.!?。！？।۔؟]*"   # gap within one sentence
 R = {}
 
 # ---------------- German
