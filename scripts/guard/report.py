@@ -54,6 +54,30 @@ for (kind, source, role), results in sorted(by_source.items()):
     flagged = sum(1 for _, v in results if v != "allow") / len(results)
     report["not_attack"].append({"source": source, "kind": kind, "role": role, "texts": len(results), "block_rate": blocked, "flag_or_block_rate": flagged})
     print(f"| {source} | {kind} | {role} | {len(results)} | {blocked:.1%} | {flagged:.1%} |")
+# Per category: of the validation texts that are that category, how many got a detection of it (flag or
+# block); of the benign texts, how many got one wrongly. Detections of other categories do not count here.
+categories = ["injection", "jailbreak", "prompt_extraction", "harmful_request"]
+print("\n| category | texts of it | caught as it (flag or block) | benign texts given it | of which blocked |")
+print("|---|---|---|---|---|")
+report["categories"] = []
+for category in categories:
+    positives = caught = benign_total = benign_hit = benign_blocked = 0
+    for result in scored:
+        row = rows[result["id"]]
+        hits = [d for d in result["detections"] if d["category"] == category and d["action"] != "allow"]
+        if category in row.get("categories", []):
+            positives += 1
+            caught += 1 if hits else 0
+        elif row["kind"] == "benign":
+            benign_total += 1
+            benign_hit += 1 if hits else 0
+            benign_blocked += 1 if any(d["action"] == "block" for d in hits) else 0
+    recall = caught / positives if positives else 0.0
+    rate = benign_hit / benign_total if benign_total else 0.0
+    blocked_rate = benign_blocked / benign_total if benign_total else 0.0
+    report["categories"].append({"category": category, "texts": positives, "recall": recall,
+                                 "benign_flag_or_block_rate": rate, "benign_block_rate": blocked_rate})
+    print(f"| {category} | {positives} | {recall:.1%} | {rate:.1%} | {blocked_rate:.1%} |")
 if json_out:
     with open(json_out, "w") as f:
         json.dump(report, f, indent=1)

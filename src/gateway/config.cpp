@@ -15,6 +15,8 @@
 #include <set>
 #include <sstream>
 
+#include "modelguard/core/io.h"
+#include "modelguard/core/json_fields.h"
 #include "modelguard/gateway/gateway.h"
 #include "src/gateway/http_head.h"
 
@@ -260,12 +262,25 @@ ConfigError FilterError(const std::string& name, const std::string& message, con
   return ConfigError(fallback, message);
 }
 
+constexpr uint64_t kMaxConfigBytes = 16 << 20;  // a configuration is a few KiB; this is room, not a target
+
+// ", got number": what a field of the wrong type holds, for the error naming it.
+std::string Got(const nlohmann::json& value) { return std::string(", got ") + JsonTypeName(value); }
+// The same where a whole number is expected: 1.5 is a number too, but a fraction.
+std::string GotInteger(const nlohmann::json& value) {
+  return value.is_number_float() ? std::string(", got a fraction") : Got(value);
+}
+
+// A member's path: "key" at the top, "parent.key" below.
+std::string Join(const std::string& path, const char* key) { return path.empty() ? key : path + "." + key; }
+
 // `enabled: false` is the one way to switch a configured filter off (no limit of 0 or empty setting does):
 // the settings without that key, and whether the filter runs.
 nlohmann::json WithoutEnabled(const std::string& name, const nlohmann::json& settings, bool& enabled) {
   enabled = true;
   if (!settings.is_object() || !settings.contains("enabled")) return settings;
-  if (!settings["enabled"].is_boolean()) throw ConfigError("filters." + name + ".enabled", "true or false is expected");
+  if (!settings["enabled"].is_boolean())
+    throw ConfigError("filters." + name + ".enabled", "true or false is expected" + Got(settings["enabled"]));
   enabled = settings["enabled"].get<bool>();
   nlohmann::json out = settings;
   out.erase("enabled");
@@ -273,7 +288,8 @@ nlohmann::json WithoutEnabled(const std::string& name, const nlohmann::json& set
 }
 
 void OnlyKeys(const nlohmann::json& object, const std::string& path, std::initializer_list<const char*> allowed) {
-  if (!object.is_object()) throw ConfigError(path, "a mapping is expected");
+  if (!object.is_object())
+    throw ConfigError(path.empty() ? "the document" : path, "a mapping is expected" + Got(object));
   for (const auto& [key, value] : object.items()) {
     bool known = false;
     for (const char* a : allowed) known = known || key == a;
@@ -289,7 +305,7 @@ std::string String(const nlohmann::json& object, const char* key, const std::str
                    const std::string& fallback = "") {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return fallback;
-  if (!it->is_string()) throw ConfigError(path + "." + key, "a string is expected");
+  if (!it->is_string()) throw ConfigError(Join(path, key), "a string is expected" + Got(*it));
   return it->get<std::string>();
 }
 
@@ -297,7 +313,7 @@ int64_t Integer(const nlohmann::json& object, const char* key, const std::string
                 int64_t max) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer()) throw ConfigError(path.empty() ? key : path + "." + key, "a whole number is expected");
+  if (!it->is_number_integer()) throw ConfigError(Join(path, key), "a whole number is expected" + GotInteger(*it));
   const int64_t v = it->get<int64_t>();
   if (v < min || v > max) {
     throw ConfigError(path.empty() ? key : path + "." + key,
@@ -309,7 +325,7 @@ int64_t Integer(const nlohmann::json& object, const char* key, const std::string
 bool Bool(const nlohmann::json& object, const char* key, const std::string& path, bool fallback) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) throw ConfigError(path + "." + key, "true or false is expected");
+  if (!it->is_boolean()) throw ConfigError(Join(path, key), "true or false is expected" + Got(*it));
   return it->get<bool>();
 }
 
@@ -336,7 +352,7 @@ Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, con
   Upstream up;
   up.name = name;
   auto add_target = [&](const nlohmann::json& t, const std::string& where) {
-    if (!t.is_string()) throw ConfigError(where, "expected \"host:port\"");
+    if (!t.is_string()) throw ConfigError(where, "expected \"host:port\"" + Got(t));
     UpstreamTarget target;
     SplitHostPort(t.get<std::string>(), where, target.host, target.port);
     up.targets.push_back(std::move(target));
@@ -347,7 +363,8 @@ Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, con
   }
   OnlyKeys(value, path, {"targets", "tls", "health_check", "headers", "api_key_env"});
   if (!value.contains("targets") || !value["targets"].is_array() || value["targets"].empty()) {
-    throw ConfigError(path + ".targets", "a list of at least one \"host:port\" is needed");
+    throw ConfigError(path + ".targets", "a list of at least one \"host:port\" is needed" +
+                                             (value.contains("targets") ? Got(value["targets"]) : std::string()));
   }
   for (size_t i = 0; i < value["targets"].size(); ++i)
     add_target(value["targets"][i], path + ".targets[" + std::to_string(i) + "]");
@@ -391,15 +408,17 @@ Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, con
     up.headers.emplace_back(field, text);
   };
   if (auto headers = value.find("headers"); headers != value.end()) {
-    if (!headers->is_object()) throw ConfigError(path + ".headers", "a mapping of header names to values is expected");
+    if (!headers->is_object())
+      throw ConfigError(path + ".headers", "a mapping of header names to values is expected" + Got(*headers));
     for (const auto& [field, text] : headers->items()) {
-      if (!text.is_string()) throw ConfigError(path + ".headers." + field, "a string is expected");
+      if (!text.is_string()) throw ConfigError(path + ".headers." + field, "a string is expected" + Got(text));
       add_header(field, text.get<std::string>(), path + ".headers." + field);
     }
   }
   if (auto env = value.find("api_key_env"); env != value.end()) {
     if (!env->is_string() || env->get<std::string>().empty())
-      throw ConfigError(path + ".api_key_env", "the name of an environment variable is expected");
+      throw ConfigError(path + ".api_key_env",
+                        "the name of an environment variable is expected" + (env->is_string() ? "" : Got(*env)));
     const char* key = std::getenv(env->get<std::string>().c_str());
     // An unset variable would send requests upstream without their credential: refuse to start instead.
     if (!key || !*key)
@@ -412,10 +431,11 @@ Upstream ParseUpstream(const std::string& name, const nlohmann::json& value, con
 }  // namespace
 
 Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) return MakeError(ErrorCode::kIo, "cannot read gateway configuration '" + file + "'");
-  std::stringstream text;
-  text << in.rdbuf();
+  // Capped like every document read (an alias bomb is stopped later, a huge file here); a directory is an
+  // error naming it, where an ifstream read it as an empty document.
+  auto read = ReadFile(file, kMaxConfigBytes);
+  if (!read) return MakeError(read.error().code, "cannot read gateway configuration: " + read.error().message);
+  const std::string& text = *read;
   Lines lines;
   nlohmann::json doc;
   const bool yaml = file.ends_with(".yaml") || file.ends_with(".yml");
@@ -434,11 +454,11 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
   try {
     if (yaml) {
       size_t nodes = 0;
-      doc = FromYaml(YAML::Load(text.str()), "", lines, nodes, 0);
+      doc = FromYaml(YAML::Load(text), "", lines, nodes, 0);
     } else if (toml_file) {
-      doc = FromToml(toml::parse(text.str(), file), "", lines, 0);
+      doc = FromToml(toml::parse(text, file), "", lines, 0);
     } else {
-      doc = FromJson(text.str(), lines);
+      doc = FromJson(text, lines);
     }
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
@@ -516,11 +536,13 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
       throw ConfigError("admin", "the admin API manages keys: set keys.file too");
 
     const auto upstreams = doc.value("upstreams", nlohmann::json::object());
-    if (!upstreams.is_object()) throw ConfigError("upstreams", "a mapping of names to upstreams is expected");
+    if (!upstreams.is_object())
+      throw ConfigError("upstreams", "a mapping of names to upstreams is expected" + Got(upstreams));
     for (const auto& [name, value] : upstreams.items())
       config.upstreams[name] = ParseUpstream(name, value, "upstreams." + name);
     const auto filters = doc.value("filters", nlohmann::json::object());
-    if (!filters.is_object()) throw ConfigError("filters", "a mapping of filter names to settings is expected");
+    if (!filters.is_object())
+      throw ConfigError("filters", "a mapping of filter names to settings is expected" + Got(filters));
     // Every configured filter is checked, used by a route or not: a misspelt name or key is an error, never
     // a silent default.
     for (const auto& [name, settings] : filters.items()) {
@@ -549,8 +571,9 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
         }
       }
     }
-    if (!doc.contains("routes") || !doc["routes"].is_array() || doc["routes"].empty())
-      throw ConfigError("routes", "at least one route is needed");
+    if (doc.contains("routes") && !doc["routes"].is_array())
+      throw ConfigError("routes", "a list of routes is expected" + Got(doc["routes"]));
+    if (!doc.contains("routes") || doc["routes"].empty()) throw ConfigError("routes", "at least one route is needed");
     std::map<std::string, std::shared_ptr<Filter>> kept;
     std::set<std::string> route_names;
     for (size_t i = 0; i < doc["routes"].size(); ++i) {
@@ -589,10 +612,10 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
       if (!config.upstreams.count(route.upstream))
         throw ConfigError(path + ".upstream", "no upstream named '" + route.upstream + "'");
       const auto names = r.value("filters", nlohmann::json::array());
-      if (!names.is_array()) throw ConfigError(path + ".filters", "a list of filter names is expected");
+      if (!names.is_array()) throw ConfigError(path + ".filters", "a list of filter names is expected" + Got(names));
       for (size_t f = 0; f < names.size(); ++f) {
         if (!names[f].is_string())
-          throw ConfigError(path + ".filters[" + std::to_string(f) + "]", "a filter name is expected");
+          throw ConfigError(path + ".filters[" + std::to_string(f) + "]", "a filter name is expected" + Got(names[f]));
         const std::string name = names[f].get<std::string>();
         bool enabled = true;
         const auto settings = WithoutEnabled(name, filters.value(name, nlohmann::json::object()), enabled);

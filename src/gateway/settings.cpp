@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include "modelguard/core/json_fields.h"
+
 namespace modelguard::gateway {
 namespace {
 
@@ -30,6 +32,13 @@ std::string FormatNumber(double value) {
   char text[32];
   std::snprintf(text, sizeof(text), "%g", value);
   return text;
+}
+
+// ", got number": what a setting of the wrong type holds, for the error naming it.
+std::string Got(const nlohmann::json& value) { return std::string(", got ") + JsonTypeName(value); }
+// The same where a whole number is expected: 1.5 is a number too, but a fraction.
+std::string GotInteger(const nlohmann::json& value) {
+  return value.is_number_float() ? std::string(", got a fraction") : Got(value);
 }
 
 Error At(const std::string& where, const std::string& message) {
@@ -62,10 +71,10 @@ Status CheckAllowed(const Setting& setting, const std::string& value, const std:
 }
 
 Status CheckStringList(const nlohmann::json& value, const std::string& where, const Setting* allowed_by) {
-  if (!value.is_array()) return At(where, "a list of strings is expected");
+  if (!value.is_array()) return At(where, "a list of strings is expected" + Got(value));
   for (size_t i = 0; i < value.size(); ++i) {
     const std::string item = where + "[" + std::to_string(i) + "]";
-    if (!value[i].is_string()) return At(item, "a string is expected");
+    if (!value[i].is_string()) return At(item, "a string is expected" + Got(value[i]));
     if (allowed_by) MG_TRY(CheckAllowed(*allowed_by, value[i].get<std::string>(), item));
   }
   return Ok{};
@@ -74,36 +83,37 @@ Status CheckStringList(const nlohmann::json& value, const std::string& where, co
 Status Check(const Setting& setting, const nlohmann::json& value, const std::string& where) {
   switch (setting.type) {
     case SettingType::kBool:
-      if (!value.is_boolean()) return At(where, "true or false is expected");
+      if (!value.is_boolean()) return At(where, "true or false is expected" + Got(value));
       return Ok{};
     case SettingType::kInteger:
       if (!value.is_number_integer() ||
           (value.is_number_unsigned() && value.get<uint64_t>() > uint64_t{std::numeric_limits<int64_t>::max()}))
-        return At(where, "a whole number is expected");
+        return At(where, "a whole number is expected" + (value.is_number_integer() ? "" : GotInteger(value)));
       return CheckBounds(setting, static_cast<double>(value.get<int64_t>()), where);
     case SettingType::kNumber:
-      if (!value.is_number() || !std::isfinite(value.get<double>())) return At(where, "a number is expected");
+      if (!value.is_number()) return At(where, "a number is expected" + Got(value));
+      if (!std::isfinite(value.get<double>())) return At(where, "a finite number is expected");
       return CheckBounds(setting, value.get<double>(), where);
     case SettingType::kString:
-      if (!value.is_string()) return At(where, "a string is expected");
+      if (!value.is_string()) return At(where, "a string is expected" + Got(value));
       return CheckAllowed(setting, value.get<std::string>(), where);
     case SettingType::kStringList:
       MG_TRY(CheckStringList(value, where, &setting));
       return CheckCount(setting, value.size(), where);
     case SettingType::kObjectList:
-      if (!value.is_array()) return At(where, "a list of mappings is expected");
+      if (!value.is_array()) return At(where, "a list of mappings is expected" + Got(value));
       for (size_t i = 0; i < value.size(); ++i)
         MG_TRY(Settings::Read(setting.fields, value[i], where + "[" + std::to_string(i) + "]"));
       return CheckCount(setting, value.size(), where);
     case SettingType::kObjectMap:
-      if (!value.is_object()) return At(where, "a mapping of names to mappings is expected");
+      if (!value.is_object()) return At(where, "a mapping of names to mappings is expected" + Got(value));
       for (const auto& [name, item] : value.items()) {
         MG_TRY(CheckAllowed(setting, name, where + "." + name));
         MG_TRY(Settings::Read(setting.fields, item, where + "." + name));
       }
       return Ok{};
     case SettingType::kStringListMap:
-      if (!value.is_object()) return At(where, "a mapping of names to lists of strings is expected");
+      if (!value.is_object()) return At(where, "a mapping of names to lists of strings is expected" + Got(value));
       for (const auto& [name, item] : value.items()) {
         MG_TRY(CheckAllowed(setting, name, where + "." + name));
         MG_TRY(CheckStringList(item, where + "." + name, nullptr));
@@ -194,7 +204,7 @@ const char* ToString(SettingType type) {
 
 Result<Settings> Settings::Read(const SettingsSchema& schema, const nlohmann::json& value, std::string path) {
   if (value.is_null()) return Read(schema, nlohmann::json::object(), std::move(path));
-  if (!value.is_object()) return At(path, "a mapping of settings is expected");
+  if (!value.is_object()) return At(path, "a mapping of settings is expected" + Got(value));
   std::vector<std::string> known;
   for (const auto& s : schema) known.push_back(s.key);
   for (const auto& [key, item] : value.items()) {

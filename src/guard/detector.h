@@ -5,7 +5,9 @@
 // entries; Guard::Create builds what that list holds and Classify runs it in list order. docs/guard.md's
 // detector table and anything else that enumerates detectors read ListDetectors(), i.e. the same list.
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,8 +34,9 @@ struct DetectorInput {
 };
 
 struct DetectorOutput {
-  std::vector<Detection> detections;  // the engine caps each action at the role's ceiling (system: flag)
-  double score = 0;                   // injection/jailbreak likelihood this detector sees; 0 if it does not score
+  std::vector<Detection> detections;     // the engine caps each action at the role's ceiling (system: flag)
+  double score = 0;                      // injection/jailbreak likelihood this detector sees; 0 if it does not score
+  std::map<std::string, double> scores;  // per category it scores (0..1), reported below the thresholds too
 };
 
 class Detector {

@@ -9,6 +9,7 @@ DetectorEntry InjectionDetectorEntry();   // classifier/
 DetectorEntry HiddenTextDetectorEntry();  // hidden/
 DetectorEntry SecretDetectorEntry();      // secrets/
 DetectorEntry PiiDetectorEntry();         // pii/
+DetectorEntry SuffixDetectorEntry();      // suffix/
 
 // Run order. Among entity detectors the earlier wins where two match the same bytes: a token that happens
 // to pass Luhn is a credential, not a card number.
@@ -17,6 +18,7 @@ std::vector<DetectorEntry> BuiltinDetectors() {
   list.push_back(SignatureDetectorEntry());
   list.push_back(InjectionDetectorEntry());
   list.push_back(HiddenTextDetectorEntry());
+  list.push_back(SuffixDetectorEntry());
   list.push_back(SecretDetectorEntry());
   list.push_back(PiiDetectorEntry());
   return list;

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <utility>
 
 #include "modelguard/core/hash.h"
+#include "modelguard/core/json_fields.h"
 #include "src/guard/classifier/classifier.h"
 #include "src/guard/detector.h"
 #include "src/guard/normalize/normalize.h"
@@ -88,6 +90,40 @@ const char* ToString(Oversize oversize) {
   return "block";
 }
 
+std::map<std::string, Verdict> DefaultCategoryActions() { return {{"harmful_request", Verdict::kFlag}}; }
+
+std::vector<std::string> KnownCategories() {
+  std::vector<std::string> out = {"oversize"};
+  for (const auto& info : ListDetectors()) out.insert(out.end(), info.categories.begin(), info.categories.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Status ParseCategoryAction(std::string_view spec, std::map<std::string, Verdict>& actions) {
+  const size_t equals = spec.find('=');
+  if (equals == std::string_view::npos)
+    return MakeError(ErrorCode::kInvalidArgument, "expected CATEGORY=ACTION, got '" + std::string(spec) + "'");
+  const std::string category(spec.substr(0, equals));
+  const std::string_view action = spec.substr(equals + 1);
+  const auto known = KnownCategories();
+  if (std::find(known.begin(), known.end(), category) == known.end()) {
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    return MakeError(ErrorCode::kInvalidArgument, "unknown category '" + category + "' (" + list + ")");
+  }
+  if (action == "block")
+    actions[category] = Verdict::kBlock;
+  else if (action == "flag")
+    actions[category] = Verdict::kFlag;
+  else if (action == "allow")
+    actions[category] = Verdict::kAllow;
+  else
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "unknown action '" + std::string(action) + "' for " + category + " (block, flag, allow)");
+  return Ok{};
+}
+
 Result<RedactMode> ParseRedactMode(std::string_view name) {
   if (name == "mask") return RedactMode::kMask;
   if (name == "hash") return RedactMode::kHash;
@@ -135,7 +171,10 @@ nlohmann::ordered_json ToJson(const Detection& d) {
 }
 
 nlohmann::ordered_json ToJson(const Assessment& a) {
-  nlohmann::ordered_json out = {{"score", std::round(a.score * 10000) / 10000}, {"verdict", ToString(a.verdict)}};
+  nlohmann::ordered_json out = {{"score", std::round(a.score * 10000) / 10000}};
+  out["scores"] = nlohmann::ordered_json::object();
+  for (const auto& [category, score] : a.scores) out["scores"][category] = std::round(score * 10000) / 10000;
+  out["verdict"] = ToString(a.verdict);
   out["detections"] = nlohmann::ordered_json::array();
   for (const auto& d : a.detections) out["detections"].push_back(ToJson(d));
   if (a.truncated) out["truncated"] = true;
@@ -156,12 +195,22 @@ Result<std::shared_ptr<const Guard>> Guard::Create(const GuardOptions& options,
   MG_ASSIGN_OR_RETURN(guard->model_, options.model_path.empty() ? InjectionModel::Builtin()
                                                                 : InjectionModel::LoadFile(options.model_path));
   // Shipped per-role thresholds, then the caller's overrides.
-  const auto& shipped = guard->model_->metadata().value("thresholds", nlohmann::json::object());
+  // A model file is input like any other: a threshold of the wrong type is an error naming its path, where
+  // value() would throw (and abort whatever loads the guard).
+  const std::string model_name = options.model_path.empty() ? "the built-in model" : options.model_path;
+  MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField shipped, JsonField(guard->model_->metadata()).ObjectOr("thresholds"),
+                              model_name + ": metadata: ");
   for (Role role : {Role::kUser, Role::kSystem, Role::kAssistant, Role::kTool, Role::kDocument}) {
     Thresholds t;
-    if (auto entry = shipped.find(ToString(role)); entry != shipped.end() && entry->is_object()) {
-      t.flag = entry->value("flag", t.flag);
-      t.block = entry->value("block", t.block);
+    MG_ASSIGN_OR_RETURN_CONTEXT(const auto entry, shipped.Find(ToString(role)), model_name + ": metadata: ");
+    if (entry) {
+      MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField object, entry->Object(), model_name + ": metadata: ");
+      for (auto [key, value] : {std::pair{"flag", &t.flag}, std::pair{"block", &t.block}}) {
+        MG_ASSIGN_OR_RETURN_CONTEXT(const auto field, object.Find(key), model_name + ": metadata: ");
+        if (!field) continue;
+        if (!field->json().is_number()) return WithContext(field->TypeError("number"), model_name + ": metadata: ");
+        *value = field->json().get<double>();
+      }
     }
     guard->thresholds_[role] = t;
   }
@@ -209,6 +258,7 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
     DetectorOutput out;
     slot.detector->Examine(detector_input, out);
     result.score = std::max(result.score, out.score);
+    for (const auto& [category, score] : out.scores) result.scores[category] = std::max(result.scores[category], score);
     for (auto& detection : out.detections) {
       if (static_cast<int>(detection.action) > static_cast<int>(ceiling)) detection.action = ceiling;
       result.detections.push_back(std::move(detection));
@@ -216,6 +266,14 @@ Assessment Guard::Classify(std::string_view input, Role role) const {
   }
   for (auto& entity : FindEntities(text, options_.pii, options_.secrets))
     result.detections.push_back(std::move(entity));
+  // The category policy: what each category may do, whichever detector found it. A category's score is
+  // at least its strongest detection's confidence.
+  for (auto& detection : result.detections) {
+    if (auto limit = options_.category_actions.find(detection.category); limit != options_.category_actions.end()) {
+      if (static_cast<int>(detection.action) > static_cast<int>(limit->second)) detection.action = limit->second;
+    }
+    result.scores[detection.category] = std::max(result.scores[detection.category], detection.confidence);
+  }
   // The unexamined tail could hold anything: say so with a verdict, unless the caller accepts the head alone.
   // Not capped by the system-role ceiling: the ceiling trusts the operator's words, and these were not read.
   if (result.truncated && options_.on_oversize != Oversize::kAllow) {

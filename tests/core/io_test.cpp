@@ -1,7 +1,9 @@
 // AtomicFile (results written in pieces, replaced whole or not at all) and EscapeControlCharacters (names in
 // text output). WriteFileAtomic's own cases are in bytes_test.cpp.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -100,6 +102,63 @@ TEST_F(AtomicFileTest, AFullDeviceFailsOnWriteOrCommit) {
   EXPECT_FALSE(AtomicFile::Create(dir_.string()));  // a directory is no file to write
 }
 
+// A writer killed (SIGKILL: no destructor, no cleanup) in the middle of its write leaves the old content
+// and no other file: the result is unnamed until the commit. Before, a ".out.PID.N.tmp" stayed behind.
+TEST_F(AtomicFileTest, AWriterKilledMidWriteLeavesNoFileBehind) {
+  for (const bool existing : {true, false}) {
+    SCOPED_TRACE(existing ? "replacing a file" : "a new file");
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const std::string path = Path("out");
+    if (existing) {
+      ASSERT_TRUE(WriteFileAtomic(path, "old"));
+    }
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto file = AtomicFile::Create(path);
+      const bool wrote = file && file->Write(std::string(1 << 20, 'n'));
+      const char byte = wrote ? '1' : '0';
+      (void)!::write(ready[1], &byte, 1);
+      ::pause();  // killed here, between a write and the commit
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    char byte = 0;
+    ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+    ::close(ready[0]);
+    EXPECT_EQ(byte, '1');
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFSIGNALED(status));
+    EXPECT_EQ(Entries(), existing ? 1u : 0u);
+    if (existing) {
+      EXPECT_EQ(Read(path), "old");
+    }
+  }
+}
+
+TEST_F(AtomicFileTest, ReplacingAndCreatingLeaveOnlyTheResult) {
+  const std::string path = Path("out");
+  ASSERT_TRUE(WriteFileAtomic(path, "first"));   // created: linked straight at its name
+  ASSERT_TRUE(WriteFileAtomic(path, "second"));  // replaced: linked at a temporary name, renamed over it
+  EXPECT_EQ(Read(path), "second");
+  EXPECT_EQ(Entries(), 1u);
+}
+
+TEST(IsValidUtf8, AcceptsWhatJsonCanHoldOnly) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("bad\xff\xfe"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // a surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // cut short
+}
+
 TEST(EscapeControlCharacters, EscapesWhatCouldDriveATerminalOrForgeALine) {
   EXPECT_EQ(EscapeControlCharacters("model.safetensors"), "model.safetensors");
   EXPECT_EQ(EscapeControlCharacters("a\x1b[2Jb"), "a\\x1b[2Jb");
@@ -111,6 +170,9 @@ TEST(EscapeControlCharacters, EscapesWhatCouldDriveATerminalOrForgeALine) {
                                     "31m"),
             "csi\\u009b31m");                                                          // UTF-8 C1 control
   EXPECT_EQ(EscapeControlCharacters("caf\xc3\xa9 \xc2\xa0"), "caf\xc3\xa9 \xc2\xa0");  // other UTF-8 kept
+  // Bytes that are not UTF-8 are escaped, so the name stays exact and the output stays UTF-8.
+  EXPECT_EQ(EscapeControlCharacters("bad\xff\xfe.bin"), "bad\\xff\\xfe.bin");
+  EXPECT_EQ(EscapeControlCharacters("cut\xe2\x82"), "cut\\xe2\\x82");
 }
 
 }  // namespace

@@ -486,6 +486,43 @@ TEST_F(ConfigFile, ErrorsNameTheLineAndTheKey) {
   EXPECT_NE(expanded.error().message.find("more than"), std::string::npos) << expanded.error().message;
 }
 
+// A field of the wrong type is named by its path, with the type it holds. Before, a top-level string or
+// boolean was reported as ".listen" and no message said what the field held.
+TEST_F(ConfigFile, AFieldOfTheWrongTypeIsNamedByItsPathAndType) {
+  const std::string route = R"("routes": [{"path": "/x", "upstream": "a"}])";
+  const std::string upstream = R"("upstreams": {"a": "127.0.0.1:1"})";
+  const std::pair<std::string, std::string> cases[] = {
+      {"{" + upstream + ", " + route + R"(, "listen": 8080})", "listen: a string is expected, got number"},
+      {"{" + upstream + ", " + route + R"(, "threads": "4"})", "threads: a whole number is expected, got string"},
+      {"{" + upstream + ", " + route + R"(, "logs": {"access": "yes"}})",
+       "logs.access: true or false is expected, got string"},
+      {"{" + upstream + ", " + route + R"(, "limits": {"idle_timeout_ms": 1.5}})",
+       "limits.idle_timeout_ms: a whole number is expected, got a fraction"},
+      {"{" + upstream + ", " + route + R"(, "audit": []})", "audit: a mapping is expected, got array"},
+      {"{" + upstream + R"(, "routes": {"path": "/x"}})", "routes: a list of routes is expected, got object"},
+      {"{" + upstream + R"(, "routes": [7]})", "routes[0]: a mapping is expected, got number"},
+      {"{" + upstream + R"(, "routes": [{"path": "/x", "upstream": "a", "filters": [1]}]})",
+       "routes[0].filters[0]: a filter name is expected, got number"},
+      {R"({"upstreams": {"a": {"targets": [80]}}, )" + route + "}",
+       "upstreams.a.targets[0]: expected \"host:port\", got number"},
+      {R"({"upstreams": {"a": {"targets": ["h:1"], "tls": {"verify": "no"}}}, )" + route + "}",
+       "upstreams.a.tls.verify: true or false is expected, got string"},
+      {"{" + upstream + ", " + route + R"(, "filters": {"rate_limit": {"requests_per_second": [5]}}})",
+       "filters.rate_limit.requests_per_second: a number is expected, got array"},
+      {"{" + upstream + ", " + route + R"(, "filters": {"guard": {"enabled": 1}}})",
+       "filters.guard.enabled: true or false is expected, got number"},
+      {"[1]", "the document: a mapping is expected, got array"},
+  };
+  auto directory = loader_.Load(fs::temp_directory_path().string());  // before: read as an empty document
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message.find("is a directory"), std::string::npos) << directory.error().message;
+  for (const auto& [text, message] : cases) {
+    auto loaded = Load(text, ".json");
+    ASSERT_FALSE(loaded.ok()) << text;
+    EXPECT_NE(loaded.error().message.find(message), std::string::npos) << text << " -> " << loaded.error().message;
+  }
+}
+
 // The upstream's own credential: `headers:` or `api_key_env:` (Authorization: Bearer), checked at load.
 TEST_F(ConfigFile, UpstreamCredentialsAreCheckedAtLoad) {
   ::setenv("MG_TEST_UPSTREAM_KEY", "sk-upstream", 1);

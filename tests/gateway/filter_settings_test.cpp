@@ -205,17 +205,17 @@ TEST(FilterSettings, WrongTypesAreErrors) {
       {"output_hardening", {{"max_top_logprobs", "5"}}},
   };
   const std::string expectations[] = {
-      "rate_limit.requests_per_second: a number is expected",
-      "rate_limit.default_max_tokens: a whole number is expected",
+      "rate_limit.requests_per_second: a number is expected, got string",
+      "rate_limit.default_max_tokens: a whole number is expected, got a fraction",
+      "token_budget.tokens: a whole number is expected, got string",
       "token_budget.tokens: a whole number is expected",
-      "token_budget.tokens: a whole number is expected",
-      "jwt.keys: a list of mappings is expected",
-      "jwt.require_exp: true or false is expected",
-      "api_key.keys[0].expires: a whole number is expected",
-      "guard.roles: a list of strings is expected",
-      "guard.allow.EMAIL: a list of strings is expected",
-      "prada.input_field: a string is expected",
-      "output_hardening.max_top_logprobs: a whole number is expected",
+      "jwt.keys: a list of mappings is expected, got string",
+      "jwt.require_exp: true or false is expected, got string",
+      "api_key.keys[0].expires: a whole number is expected, got string",
+      "guard.roles: a list of strings is expected, got string",
+      "guard.allow.EMAIL: a list of strings is expected, got string",
+      "prada.input_field: a string is expected, got number",
+      "output_hardening.max_top_logprobs: a whole number is expected, got string",
   };
   for (size_t i = 0; i < std::size(cases); ++i) {
     EXPECT_EQ(ErrorOf(cases[i].first, cases[i].second), expectations[i]) << cases[i].second.dump();
@@ -357,9 +357,9 @@ TEST(SettingsReader, ReadsNestedObjectsMapsAndRequiredKeys) {
                 .error()
                 .message,
             "t.items: takes at most 2 items");
-  EXPECT_EQ(Settings::Read(schema, "text", "t").error().message, "t: a mapping of settings is expected");
+  EXPECT_EQ(Settings::Read(schema, "text", "t").error().message, "t: a mapping of settings is expected, got string");
   EXPECT_EQ(Settings::Read(schema, {{"name", "n"}, {"tags", {{"a", {"x", 1}}}}}, "t").error().message,
-            "t.tags.a[1]: a string is expected");
+            "t.tags.a[1]: a string is expected, got number");
   EXPECT_EQ(read->Invalid("name", "bad").message, "t.name: bad");
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "modelguard/gateway/audit.h"
 #include "modelguard/gateway/filter.h"
@@ -103,6 +104,70 @@ TEST(TokenBudgetFilter, ReservesTheWorstCaseAndSettlesToUsage) {
   EXPECT_FALSE((*filter)->OnRequest(fourth).has_value());
   auto fifth = Request("chat", body);
   EXPECT_EQ((*filter)->OnRequest(fifth)->error_type, "insufficient_quota");  // 5 used + 13 held + 13 = 31 > 30
+}
+
+// A limit store whose asynchronous settle and refund throw (as a store whose connection code fails might);
+// everything else is the in-process store's.
+class ThrowingOnRelease final : public LimitStore {
+ public:
+  explicit ThrowingOnRelease(std::shared_ptr<LimitStore> inner) : inner_(std::move(inner)) {}
+  const char* kind() const override { return "throwing"; }
+  Result<Admission> Take(const std::string& bucket, double rate, double burst, double cost) override {
+    return inner_->Take(bucket, rate, burst, cost);
+  }
+  Status Refund(const std::string& bucket, double rate, double burst, double amount) override {
+    return inner_->Refund(bucket, rate, burst, amount);
+  }
+  Result<bool> Reserve(const std::string& account, int64_t amount, int64_t budget, int64_t window) override {
+    return inner_->Reserve(account, amount, budget, window);
+  }
+  Status Settle(const std::string& account, int64_t reserved, int64_t used, int64_t window) override {
+    return inner_->Settle(account, reserved, used, window);
+  }
+  boost::asio::awaitable<Status> RefundAsync(std::string, double, double, double) override {
+    throw std::runtime_error("injected refund failure");
+    co_return Ok{};
+  }
+  boost::asio::awaitable<Status> SettleAsync(std::string, int64_t, int64_t, int64_t) override {
+    throw std::runtime_error("injected settle failure");
+    co_return Ok{};
+  }
+
+ private:
+  std::shared_ptr<LimitStore> inner_;
+};
+
+// A limit filter whose own response hook throws before its reservation is settled still returns it: before,
+// the hook forgot the reservation first, so the budget (and the token bucket) stayed consumed for good.
+TEST(LimitFilters, AResponseHookThatThrowsStillReturnsTheReservation) {
+  const std::string body = R"({"model":"m","max_tokens":10,"messages":[{"role":"user","content":"0123456789abcdef"}]})";
+  {
+    auto memory = MakeMemoryLimitStore();
+    const FilterEnvironment env{std::make_shared<ThrowingOnRelease>(memory), nullptr, false};
+    auto filter = Make("token_budget", {{"tokens", 40}, {"default_max_tokens", 10}}, env);
+    ASSERT_TRUE(filter.ok());
+    auto request = Request("chat", body);
+    ASSERT_FALSE((*filter)->OnRequest(request).has_value());
+    ASSERT_EQ(request.reservations.count("token_budget"), 1u);
+    ResponseContext failed{502, "{}", false, std::nullopt};
+    EXPECT_THROW((*filter)->OnResponse(request, failed), std::runtime_error);
+    EXPECT_TRUE(request.reservations.empty());
+    // The upstream failed, so nothing counts: the whole budget is free again.
+    EXPECT_TRUE(*memory->Reserve("route:chat", 40, 40, 3600));
+  }
+  {
+    auto memory = MakeMemoryLimitStore();
+    const FilterEnvironment env{std::make_shared<ThrowingOnRelease>(memory), nullptr, false};
+    // A refill so slow that the bucket holds exactly what was not taken.
+    auto filter = Make("rate_limit", {{"tokens_per_minute", 0.0001}, {"token_burst", 100}, {"per", "route"}}, env);
+    ASSERT_TRUE(filter.ok());
+    auto request = Request("chat", body);
+    ASSERT_FALSE((*filter)->OnRequest(request).has_value());
+    ASSERT_GT(request.reservations.at("rate_limit"), 10);
+    ResponseContext failed{502, "{}", false, std::nullopt};
+    EXPECT_THROW((*filter)->OnResponse(request, failed), std::runtime_error);
+    EXPECT_TRUE(memory->Take("tok:route:chat", 0.0001 / 60, 100, 99.5)->allowed);
+  }
 }
 
 // Output caps that are not a whole number from 1 to 2^31-1 are refused (400) before anything is reserved;

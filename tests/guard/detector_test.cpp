@@ -122,7 +122,8 @@ TEST(GuardDetectors, EveryDetectorDescribesItselfAndHasItsFolder) {
     EXPECT_TRUE(std::filesystem::is_directory(std::string(MODELGUARD_SOURCE_DIR) + "/src/guard/" + info.folder))
         << info.name << ": src/guard/" << info.folder;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"signature", "injection_model", "hidden_text", "secret", "pii"}));
+  EXPECT_EQ(names, (std::set<std::string>{"signature", "injection_model", "hidden_text", "adversarial_suffix", "secret",
+                                          "pii"}));
 }
 
 // What docs/guard.md holds between its detector markers.

@@ -92,6 +92,35 @@ TEST(Policy, RejectsMalformedPolicies) {
   EXPECT_FALSE(Policy::Parse(R"({"imports": {"dangerous": [{"reason": "no match"}]}})", nullptr).ok());
 }
 
+// A field of the wrong type is an error naming its path from the document's root (before: "policy has an
+// unexpected shape: [json.exception.type_error.302] type must be string, but is number", no field named).
+TEST(Policy, AFieldOfTheWrongTypeIsNamedByItsPath) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"rules": {"pickle.global": {"severity": 3}}})", "rules.pickle.global.severity: expected string, got number"},
+      {R"({"rules": {"x": {"enabled": "yes"}}})", "rules.x.enabled: expected boolean, got string"},
+      {R"({"rules": {"x": {"references": ["a", 7]}}})", "rules.x.references[1]: expected string, got number"},
+      {R"({"rules": {"x": []}})", "rules.x: expected object, got array"},
+      {R"({"rules": []})", "rules: expected object, got array"},
+      {R"({"imports": {"allow": ["a", {}]}})", "imports.allow[1]: expected string, got object"},
+      {R"({"imports": {"dangerous": [{"match": 1}]}})", "imports.dangerous[0].match: expected string, got number"},
+      {R"({"imports": {"dangerous": [{"match": "os", "reason": false}]}})",
+       "imports.dangerous[0].reason: expected string, got boolean"},
+      {R"({"imports": {"remove_dangerous": "os"}})", "imports.remove_dangerous: expected array, got string"},
+      {R"({"ops": {"tensorflow": {"MyOp": 5}}})", "ops.tensorflow.MyOp: expected string, got number"},
+      {R"({"ops": {"tensorflow": true}})", "ops.tensorflow: expected object, got boolean"},
+      {R"({"inherit_default": "no"})", "inherit_default: expected boolean, got string"},
+      {R"([1])", "the document: expected object, got array"},
+  };
+  for (const auto& [text, message] : cases) {
+    auto policy = Policy::Parse(text, &Default());
+    ASSERT_FALSE(policy.ok()) << text;
+    EXPECT_NE(policy.error().message.find(message), std::string::npos) << text << " -> " << policy.error().message;
+  }
+  auto severity = Policy::Parse(R"({"rules": {"x": {"severity": "urgent"}}})", nullptr);
+  ASSERT_FALSE(severity.ok());
+  EXPECT_NE(severity.error().message.find("rules.x.severity: unknown severity 'urgent'"), std::string::npos);
+}
+
 TEST(Policy, EveryEmittedRuleIsDocumented) {
   // Rules documented in docs/rules.md are exactly the rules of the default policy.
   std::ifstream doc(std::string(MODELGUARD_SOURCE_DIR) + "/docs/rules.md");

@@ -2,7 +2,9 @@
 // command"). The checks walk the table, so a new command is covered without touching this file.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
@@ -76,6 +78,29 @@ TEST(CommandTable, ANewCommandFollowingTheChecklistPassesEveryCheck) {
   std::vector<std::string> words{"b", "--tag", "./model", "a", "--tag", "example"};  // reversed
   ASSERT_NO_THROW(app.parse(words));
   EXPECT_EQ(commands[0].second(), 0);
+}
+
+// A command that throws (here nlohmann's type_error 316: a string that is not UTF-8 in a JSON dump).
+Action AddThrowing(CLI::App& command) {
+  Describe(&command, "", {"modelguard throwing"});
+  return [] {
+    const nlohmann::json doc{{"name", "bad\xff\xfe"}};
+    std::cout << doc.dump() << "\n";
+    return 0;
+  };
+}
+
+// An exception no command handled is exit 2 with its message, never an abort (exit 134 with a core dump).
+TEST(CommandTable, AnExceptionInACommandIsExitTwoWithItsMessage) {
+  const Command table[] = {{"throwing", "A command that throws", AddThrowing}};
+  CLI::App app("modelguard");
+  std::string name = "modelguard", command = "throwing";
+  char* argv[] = {name.data(), command.data(), nullptr};
+  ::testing::internal::CaptureStderr();
+  const int exit_code = RunCommandLine(app, table, 2, argv);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(exit_code, 2);
+  EXPECT_NE(err.find("modelguard throwing: [json.exception.type_error.316]"), std::string::npos) << err;
 }
 
 TEST(CommandTable, TheChecksCatchACommandWithoutAnExample) {

@@ -28,7 +28,7 @@ int RunAuditVerify(const AuditArgs& args) {
                                {"intact", check->problems.empty()},
                                {"events", check->events},
                                {"problems", check->problems}};
-    std::cout << doc.dump(2) << "\n";
+    std::cout << ReportJson(doc) << "\n";
   } else {
     std::cout << (check->problems.empty() ? "audit chain intact" : "AUDIT CHAIN BROKEN") << ": " << check->events
               << " events\n";

@@ -165,4 +165,12 @@ bool CheckInputFile(const std::string& path, const char* command) {
   return true;
 }
 
+std::string ReportJson(const nlohmann::json& doc, int indent) {
+  return doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string ReportJson(const nlohmann::ordered_json& doc, int indent) {
+  return doc.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 }  // namespace modelguard::cli

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -60,6 +61,14 @@ class Output {
   std::unique_ptr<FileBuffer> buffer_;
   std::unique_ptr<std::ostream> file_stream_;
 };
+
+// A command's JSON result as text (`indent` as nlohmann's dump). Results echo what the user gave and what
+// inputs held (paths, redacted strings); JSON strings are Unicode, so bytes that are not UTF-8 have no
+// spelling there and become U+FFFD, where a plain dump() would throw and abort the command after its work
+// was done. Whatever a signature or manifest covers never goes through this: those refuse such names
+// (integrity::BuildManifest) instead of altering them.
+std::string ReportJson(const nlohmann::json& doc, int indent = 2);
+std::string ReportJson(const nlohmann::ordered_json& doc, int indent = 2);
 
 // Flushes standard output; false (after a message naming the error) when something written to it was lost.
 bool FlushStandardOutput();

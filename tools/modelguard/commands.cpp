@@ -32,8 +32,11 @@ void ApplyConventions(CLI::App* command) {
 }
 
 // std::cerr carries messages, which quote file names, archive members and bundle fields: control characters
-// other than newline and tab (and the UTF-8 C1 controls) are escaped as in text reports, so such a name
-// cannot drive the terminal. (Intended terminal control, scan's progress line, is written with stdio.)
+// other than newline and tab, the UTF-8 C1 controls and bytes that are not UTF-8 (a lone 0x9b is CSI to a
+// terminal in 8-bit mode) are escaped as in text reports, so such a name cannot drive the terminal.
+// (Intended terminal control, scan's progress line, is written with stdio.) A multi-byte sequence is held
+// until it is complete, so it is judged whole; std::cerr syncs after every insertion, so one split across
+// two insertions is escaped byte by byte, never passed raw.
 class EscapingBuffer : public std::streambuf {
  public:
   explicit EscapingBuffer(std::streambuf* target) : target_(target) {}
@@ -41,36 +44,71 @@ class EscapingBuffer : public std::streambuf {
  protected:
   int overflow(int c) override {
     if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
-    const auto byte = static_cast<unsigned char>(c);
-    if (pending_c2_) {
-      pending_c2_ = false;
-      if ((byte & 0xe0) == 0x80) return Put(EscapeControlCharacters(std::string{'\xc2', static_cast<char>(byte)}), c);
-      if (target_->sputc('\xc2') == traits_type::eof()) return traits_type::eof();
-    }
-    if (byte == 0xc2) {
-      pending_c2_ = true;
-      return c;
-    }
-    if ((byte < 0x20 && byte != '\n' && byte != '\t') || byte == 0x7f)
-      return Put(EscapeControlCharacters(std::string(1, static_cast<char>(byte))), c);
-    return target_->sputc(static_cast<char>(byte)) == traits_type::eof() ? traits_type::eof() : c;
+    return Take(static_cast<char>(c)) ? c : traits_type::eof();
   }
   int sync() override {
-    if (pending_c2_ && target_->sputc('\xc2') == traits_type::eof()) return -1;
-    pending_c2_ = false;
+    if (!FlushPending()) return -1;
     return target_->pubsync();
   }
 
  private:
-  int Put(const std::string& text, int c) {
+  static size_t SequenceLength(unsigned char lead) {
+    if (lead >= 0xc2 && lead <= 0xdf) return 2;
+    if (lead >= 0xe0 && lead <= 0xef) return 3;
+    if (lead >= 0xf0 && lead <= 0xf4) return 4;
+    return 0;
+  }
+  // Whether `bytes` (a lead byte and some continuation bytes) can still become well-formed UTF-8: only the
+  // second byte has a narrower range than 0x80..0xbf, so padding with 0x80 decides it.
+  static bool ValidPrefix(std::string bytes, size_t length) {
+    bytes.resize(length, '\x80');
+    return IsValidUtf8(bytes);
+  }
+  bool Take(char ch) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (!pending_.empty()) {
+      const size_t length = SequenceLength(static_cast<unsigned char>(pending_[0]));
+      if ((byte & 0xc0) == 0x80 && ValidPrefix(pending_ + ch, length)) {
+        pending_ += ch;
+        if (pending_.size() < length) return true;
+        // Complete: a C1 control becomes \u00NN, anything else passes as it is.
+        const std::string out = EscapeControlCharacters(pending_);
+        pending_.clear();
+        return Put(out);
+      }
+      if (!FlushPending()) return false;  // cut short: its bytes are escaped, this one judged afresh
+    }
+    if (byte >= 0x80) {
+      if (SequenceLength(byte) != 0) {
+        pending_.assign(1, ch);
+        return true;
+      }
+      return Put(EscapeControlCharacters(std::string(1, ch)));  // a byte no UTF-8 sequence starts with
+    }
+    if ((byte < 0x20 && byte != '\n' && byte != '\t') || byte == 0x7f)
+      return Put(EscapeControlCharacters(std::string(1, ch)));
+    return target_->sputc(ch) != traits_type::eof();
+  }
+  bool FlushPending() {
+    if (pending_.empty()) return true;
+    const std::string out = EscapeControlCharacters(pending_);  // incomplete: every byte escaped
+    pending_.clear();
+    return Put(out);
+  }
+  bool Put(const std::string& text) {
     return target_->sputn(text.data(), static_cast<std::streamsize>(text.size())) ==
-                   static_cast<std::streamsize>(text.size())
-               ? c
-               : traits_type::eof();
+           static_cast<std::streamsize>(text.size());
   }
   std::streambuf* target_;
-  bool pending_c2_ = false;
+  std::string pending_;  // the bytes of an incomplete UTF-8 sequence
 };
+
+// "data manifest": the command's words, for messages.
+std::string CommandPath(const CLI::App& command) {
+  std::string path = command.get_name();
+  for (const CLI::App* sub : command.get_subcommands()) path += " " + CommandPath(*sub);
+  return path;
+}
 
 int RunHelperBinary(const char* binary, char** argv) {
   std::error_code error;
@@ -81,19 +119,6 @@ int RunHelperBinary(const char* binary, char** argv) {
   std::cerr << "modelguard: cannot run " << helper << ": " << std::strerror(errno)
             << " (assess and harden need the libtorch build: scripts/install-deps, then scripts/build)\n";
   return 2;
-}
-
-// "sign key", "scan": the parsed leaf command's path below the program.
-std::string CommandPath(CLI::App* command) {
-  std::string path = command->get_name();
-  for (CLI::App* node = command;;) {
-    auto parsed = node->get_subcommands();
-    if (parsed.empty()) break;
-    node = parsed.front();
-    path += ' ';
-    path += node->get_name();
-  }
-  return path;
 }
 
 // What --verbose adds to every command, whatever it does: how it ended and what it cost, the figures a
@@ -109,7 +134,7 @@ void DescribeRun(CLI::App* command, int exit_code, std::chrono::steady_clock::ti
   std::snprintf(line, sizeof line, "exit %d after %.3f s (CPU %.3f s user, %.3f s system; peak memory %.1f MiB)",
                 exit_code, seconds, cpu(usage.ru_utime), cpu(usage.ru_stime),
                 static_cast<double>(usage.ru_maxrss) / 1024.0);  // ru_maxrss is in KiB on Linux
-  Detail() << "modelguard " << CommandPath(command) << ": " << line << "\n";
+  Detail() << "modelguard " << CommandPath(*command) << ": " << line << "\n";
 }
 
 }  // namespace
@@ -160,7 +185,16 @@ int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char
   for (const auto& [command, action] : commands) {
     if (!command->parsed() || !action) continue;
     const auto start = std::chrono::steady_clock::now();
-    int exit_code = action();
+    int exit_code = 2;
+    try {
+      exit_code = action();
+    } catch (const std::exception& e) {
+      // The last line of defence: an exception no command handled (a JSON document that cannot be written,
+      // as a vault holding a value that is not UTF-8 would be; memory exhausted) is an error exit with its
+      // message, never an abort (exit 134) with a core dump.
+      std::cerr << "modelguard " << CommandPath(*command) << ": " << e.what() << "\n";
+      return 2;
+    }
     // A result that did not reach standard output (a full disk, a closed pipe) is an error whatever the
     // command found.
     if (!FlushStandardOutput()) exit_code = 2;

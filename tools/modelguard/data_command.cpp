@@ -112,7 +112,7 @@ int RunVerify(const DataArgs& args) {
     doc["computed_digest"] = HexEncode(actual->files.root_digest);
     doc["differences"] = DifferencesJson(comparison.files);
     doc["records"] = comparison.records;
-    std::cout << doc.dump(2) << "\n";
+    std::cout << ReportJson(doc) << "\n";
   } else {
     std::cout << (ok ? "verified" : "VERIFICATION FAILED") << ": " << EscapeControlCharacters(args.path) << " ("
               << actual->files.resources.size() << " files)\n";

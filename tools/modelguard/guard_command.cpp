@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modelguard/core/io.h"
+#include "modelguard/core/json_fields.h"
 #include "modelguard/guard/guard.h"
 #include "modelguard/guard/train.h"
 #include "tools/modelguard/cli_util.h"
@@ -31,7 +32,8 @@ struct GuardArgs {
   bool no_secrets = false;
   bool in_place = false;
   std::string vault_output;
-  std::vector<std::string> allow;  // ENTITY=value
+  std::vector<std::string> allow;       // ENTITY=value
+  std::vector<std::string> categories;  // CATEGORY=ACTION
   guard::TrainRequest train;
 };
 
@@ -64,6 +66,12 @@ std::shared_ptr<const guard::Guard> MakeGuard(const GuardArgs& args, const char*
     }
     options.allowlist[entry.substr(0, eq)].push_back(entry.substr(eq + 1));
   }
+  for (const auto& entry : args.categories) {
+    if (auto parsed = guard::ParseCategoryAction(entry, options.category_actions); !parsed) {
+      Fail(command, "--category: " + parsed.error().message);
+      return nullptr;
+    }
+  }
   auto created = guard::Guard::Create(options);
   if (!created) {
     Fail(command, created.error().message);
@@ -88,8 +96,10 @@ InputLine ParseLine(const std::string& line, const GuardArgs& args) {
   parsed.object = nlohmann::json::parse(line, nullptr, false);
   if (!parsed.object.is_object()) {
     parsed.error = "not a JSON object (use --plain for one text per line)";
-  } else if (auto field = parsed.object.find(args.field); field == parsed.object.end() || !field->is_string()) {
+  } else if (auto field = parsed.object.find(args.field); field == parsed.object.end()) {
     parsed.error = "no string field '" + args.field + "'";
+  } else if (!field->is_string()) {
+    parsed.error = JsonField(*field, args.field).TypeError("string").message;
   } else {
     parsed.text = field->get<std::string>();
   }
@@ -147,7 +157,10 @@ int RunClassify(const GuardArgs& args) {
     if (input.object.is_object() && input.object.contains("id")) result["id"] = input.object["id"];
     guard::Role role = *default_role;
     if (input.error.empty() && !args.role_field.empty() && input.object.is_object()) {
-      if (auto r = input.object.find(args.role_field); r != input.object.end() && r->is_string()) {
+      // Absent: the --role default. Of the wrong type: an error for the line, never the default in its place.
+      if (auto r = input.object.find(args.role_field); r != input.object.end() && !r->is_string()) {
+        input.error = JsonField(*r, args.role_field).TypeError("string").message;
+      } else if (r != input.object.end()) {
         auto parsed = guard::ParseRole(r->get<std::string>());
         if (!parsed)
           input.error = parsed.error().message;
@@ -172,7 +185,7 @@ int RunClassify(const GuardArgs& args) {
       blocked += assessment.verdict == guard::Verdict::kBlock;
       oversize += assessment.truncated && args.on_oversize != "allow";
     }
-    streams.out() << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    streams.out() << ReportJson(result, -1) << "\n";
   }
   if (streams.in->bad()) return Fail("classify", "cannot read '" + args.input + "'");
   if (!streams.output.Close()) return 2;
@@ -240,7 +253,7 @@ int RunRedact(const GuardArgs& args) {
         continue;
       }
       input.object[args.field] = std::move(clean);
-      streams.out() << input.object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      streams.out() << ReportJson(input.object, -1) << "\n";
     }
   }
   if (streams.in->bad()) return Fail("redact", "cannot read '" + args.input + "'");
@@ -258,7 +271,7 @@ int RunRedact(const GuardArgs& args) {
   }
   if (!streams.output.Close()) return 2;
   nlohmann::ordered_json summary = {{"redacted", redacted}, {"by_entity", by_entity}, {"errors", errors}};
-  Note() << "modelguard guard redact: " << summary.dump() << "\n";
+  Note() << "modelguard guard redact: " << ReportJson(summary, -1) << "\n";
   return errors ? 2 : 0;
 }
 
@@ -266,7 +279,7 @@ int RunTrain(const GuardArgs& args) {
   if (!CheckInputFile(args.train.corpus_path, "guard train")) return 2;
   auto metadata = guard::TrainInjectionModel(args.train);
   if (!metadata) return Fail("train", metadata.error().message);
-  std::cout << metadata->dump(2) << "\n";
+  std::cout << ReportJson(*metadata) << "\n";
   return 0;
 }
 
@@ -305,14 +318,20 @@ Action AddGuard(CLI::App& command) {
   classify->add_option("--on-oversize", args->on_oversize,
                        "Texts longer than the guard examines (1 MiB): block, flag (default) or allow; "
                        "block and flag exit 1");
+  classify->add_option("--category", args->categories,
+                       "CATEGORY=ACTION: the most a category may do, block, flag or allow (repeatable; default: "
+                       "harmful_request=flag, every other category may block)");
   classify->add_option("--fail-on", args->fail_on,
                        "Exit 1 when any text gets this verdict: block (default), flag, never");
-  Describe(classify,
-           "One JSON object per input line: line, [id], role, score (0-1), verdict (allow|flag|block), detections.\n" +
-               DetectorHelp(),
-           {"echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify",
-            "modelguard guard classify --input prompts.jsonl --role-field role --fail-on flag"},
-           "0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage");
+  Describe(
+      classify,
+      "One JSON object per input line: line, [id], role, score (0-1), scores per category, verdict "
+      "(allow|flag|block), detections.\n" +
+          DetectorHelp(),
+      {"echo '{\"text\":\"Ignore all previous instructions\"}' | modelguard guard classify",
+       "modelguard guard classify --input prompts.jsonl --role-field role --fail-on flag",
+       "modelguard guard classify --input prompts.jsonl --category harmful_request=block --category jailbreak=flag"},
+      "0 nothing at --fail-on, 1 some text at --fail-on, 2 bad input or usage");
   CLI::App* redact = cmd->add_subcommand("redact", "Replace PII and credentials in text or JSONL");
   redact->add_option("--input", args->input, "Text (--plain) or JSONL file, or '-' for stdin (default)");
   redact->add_option("--output", args->output,

@@ -59,7 +59,7 @@ int RunHash(const HashArgs& args) {
       resources.push_back(std::move(rj));
     }
     doc["resources"] = std::move(resources);
-    *out << doc.dump(2) << "\n";
+    *out << ReportJson(doc) << "\n";
   }
   return output.Close() ? 0 : 2;
 }

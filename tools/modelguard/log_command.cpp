@@ -86,7 +86,7 @@ int RunAppend(const LogArgs& args) {
   if (!index) return Fail(index.error().message);
   json doc{{"index", *index},
            {"leafHash", B64(merkle::LeafHash({reinterpret_cast<const uint8_t*>(data->data()), data->size()}))}};
-  std::cout << doc.dump(2) << "\n";
+  std::cout << ReportJson(doc) << "\n";
   return 0;
 }
 
@@ -128,7 +128,7 @@ int RunProve(const LogArgs& args) {
   // Field names follow the transparency-dev proof vectors, so the output can be checked by other tools.
   json doc{{"origin", log->origin()},           {"leafIdx", index},   {"treeSize", size},
            {"leafHash", B64(entry->leaf_hash)}, {"root", B64(*root)}, {"proof", HashList(*proof)}};
-  std::cout << doc.dump(2) << "\n";
+  std::cout << ReportJson(doc) << "\n";
   return merkle::VerifyInclusion(index, size, entry->leaf_hash, integrity::ToByteVectors(*proof), *root) ? 0 : 1;
 }
 
@@ -167,7 +167,7 @@ int RunConsistency(const LogArgs& args) {
   json doc{{"origin", log->origin()},    {"size1", old_size},       {"size2", size},
            {"root1", B64(expected_old)}, {"root2", B64(*new_root)}, {"proof", HashList(*proof)},
            {"consistent", consistent}};
-  std::cout << doc.dump(2) << "\n";
+  std::cout << ReportJson(doc) << "\n";
   return consistent ? 0 : 1;
 }
 
@@ -184,7 +184,7 @@ int RunAudit(const LogArgs& args) {
              {"root", B64(audit->root)},
              {"checkpoints_verified", audit->checkpoints_verified},
              {"problems", audit->problems}};
-    std::cout << doc.dump(2) << "\n";
+    std::cout << ReportJson(doc) << "\n";
     return audit->ok() ? 0 : 1;
   }
   std::cout << (audit->ok() ? "log intact" : "LOG TAMPERED") << ": " << EscapeControlCharacters(log->origin()) << ", "

@@ -48,7 +48,7 @@ int RunSign(SignArgs& args, bool certificate) {
     doc["key_hint"] = result->key_hint;
     doc["resources"] = result->resource_count;
     doc["bytes"] = result->bytes_hashed;
-    std::cout << doc.dump(2) << "\n";
+    std::cout << ReportJson(doc) << "\n";
   } else {
     std::cout << "signed " << args.options.model_path << " -> " << args.options.signature_path << "\n"
               << "  root digest: sha256:" << result->root_digest << " (" << result->resource_count << " resources, "

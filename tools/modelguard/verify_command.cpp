@@ -35,7 +35,7 @@ int RunVerify(const VerifyArgs& args) {
                                  {"signed_digest", report->subject_digest},
                                  {"computed_digest", report->computed_digest},
                                  {"time", static_cast<int64_t>(std::time(nullptr))}};
-    if (auto logged = AppendToLog(args.log, event.dump(), "model-verification"); !logged) {
+    if (auto logged = AppendToLog(args.log, ReportJson(event, -1), "model-verification"); !logged) {
       std::cerr << "modelguard verify: cannot log the result: " << logged.error().message << "\n";
       return 2;
     }
@@ -54,7 +54,7 @@ int RunVerify(const VerifyArgs& args) {
     doc["checks"] = report->checks;
     doc["warnings"] = report->warnings;
     doc["problems"] = report->problems;
-    std::cout << doc.dump(2) << "\n";
+    std::cout << ReportJson(doc) << "\n";
   } else {
     std::cout << (report->ok() ? "verified" : "VERIFICATION FAILED") << ": "
               << EscapeControlCharacters(args.options.model_path) << "\n";

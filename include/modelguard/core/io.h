@@ -17,14 +17,18 @@ inline constexpr uint64_t kDefaultMaxReadBytes = uint64_t{1} << 30;
 Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes = kDefaultMaxReadBytes);
 
 // Replaces `path` with `bytes` so that readers see the old content or the new, never a part: a temporary file
-// beside it, flushed to disk, then renamed over it (so writing a file onto itself is safe). Paths that are
-// not regular files (/dev/stdout, a FIFO, /dev/full) are written in place, and every short write or failed
-// flush is an error (a full disk is reported, not ignored).
+// in its directory (unnamed where the system allows, see AtomicFile), flushed to disk, then put in its place
+// (so writing a file onto itself is safe). Paths that are not regular files (/dev/stdout, a FIFO, /dev/full)
+// are written in place, and every short write or failed flush is an error (a full disk is reported, not
+// ignored).
 Status WriteFileAtomic(const std::string& path, std::string_view bytes);
 
 // WriteFileAtomic in pieces, for results written as they are produced: Write() goes to a temporary file
-// beside `path`, Commit() flushes it to disk and renames it over `path`. Destroyed without a successful
-// Commit (an error, an early return), the temporary file is removed and `path` keeps its old content.
+// in the directory of `path`, Commit() flushes it to disk, puts it in place of `path` and flushes the
+// directory. Destroyed without a successful Commit (an error, an early return), the temporary file is
+// removed and `path` keeps its old content. On Linux the temporary file is unnamed (O_TMPFILE) until the
+// commit, so even a writer killed mid-write leaves no file behind; filesystems without O_TMPFILE get a
+// named ".NAME.PID.N.tmp", which only a kill can leave.
 // Devices, FIFOs and terminals are written in place, as WriteFileAtomic does; through a symbolic link, the
 // file it names is replaced and the link kept.
 class AtomicFile {
@@ -46,16 +50,25 @@ class AtomicFile {
  private:
   AtomicFile() = default;
   void Abandon();
+  Status Publish();
   std::string path_;
-  std::string temporary_;  // empty: written in place
+  std::string directory_;
+  std::string temporary_;  // a named temporary file (empty: unnamed, or written in place)
+  bool unnamed_ = false;   // an O_TMPFILE file, named only at the commit
   int fd_ = -1;
   std::optional<uint32_t> mode_;
 };
 
 // `name` (a file name, a path) made safe to print in text meant for a terminal or a line-oriented log:
 // C0 control characters and DEL become escapes (\n, \t, \r, \x1b, ...), the UTF-8 C1 controls \u0080..\u009f,
-// and a backslash is doubled, so an escape sequence in a name can neither drive the terminal nor forge a line. Every
-// text reporter prints names through this; JSON and SARIF keep the exact name (their own escaping is lossless).
+// and a backslash is doubled, so an escape sequence in a name can neither drive the terminal nor forge a line.
+// Bytes that are not well-formed UTF-8 become \xNN as well (the result is always UTF-8 and still names
+// exactly one name). Every text reporter prints names through this; JSON and SARIF keep the exact name
+// (their own escaping is lossless).
 std::string EscapeControlCharacters(std::string_view name);
+
+// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points above
+// U+10FFFF), which a JSON string needs: nlohmann's dump() throws on anything else.
+bool IsValidUtf8(std::string_view text);
 
 }  // namespace modelguard

@@ -40,7 +40,10 @@ struct Detection {
 };
 
 struct Assessment {
-  double score = 0;  // injection/jailbreak likelihood, 0..1 (model, raised by signature hits)
+  double score = 0;  // likelihood of an attack on the model (injection, jailbreak, extraction), 0..1
+  // Per category, 0..1, whether or not it crossed a threshold: the classifier's heads ("injection",
+  // "jailbreak", "prompt_extraction", "harmful_request") and every detector that scores.
+  std::map<std::string, double> scores;
   Verdict verdict = Verdict::kAllow;
   std::vector<Detection> detections;
   bool truncated = false;  // the input exceeded max_input_bytes and only its head was examined
@@ -57,19 +60,31 @@ struct Thresholds {
   double block = 0.9;
 };
 
+// {"harmful_request": flag}: the defaults of GuardOptions::category_actions.
+std::map<std::string, Verdict> DefaultCategoryActions();
+// "CATEGORY=ACTION" (the CLI's and the gateway's spelling) into `actions`; an error names what is wrong.
+Status ParseCategoryAction(std::string_view spec, std::map<std::string, Verdict>& actions);
+// The categories a policy may name: every detector's (ListDetectors) and the guard's own.
+std::vector<std::string> KnownCategories();
+
 struct GuardOptions {
   std::string model_path;       // empty: the model compiled into the binary
   std::string signatures_path;  // empty: the rule set compiled into the binary
   bool injection = true;        // the classifier
   bool signatures = true;
   bool hidden_text = true;
+  bool adversarial_suffix = true;
   bool pii = true;
   bool secrets = true;
   double min_entity_confidence = 0.5;
   // Values never reported or redacted, per entity ("EMAIL" -> {"support@acme.example"}); compared
   // case-insensitively. "*" applies to every entity.
   std::map<std::string, std::vector<std::string>> allowlist;
-  std::map<Role, Thresholds> thresholds;  // overrides of the model's shipped per-role thresholds
+  std::map<Role, Thresholds> thresholds;  // overrides of the model's shipped per-role thresholds (every head)
+  // The most each category's detections may do, whatever their detector asks: "block", "flag" or "allow"
+  // (still reported, no effect). Categories not named here may block, except those of
+  // DefaultCategoryActions(): a harmful request alone, with no attack on the model, is flagged.
+  std::map<std::string, Verdict> category_actions = DefaultCategoryActions();
   size_t max_input_bytes = size_t{1} << 20;
   // Text past max_input_bytes is never examined, so it is never silently allowed either.
   Oversize on_oversize = Oversize::kBlock;
@@ -114,7 +129,7 @@ struct Redaction {
 
 // {"detector", "rule_id", "category", ["entity"], "action", "confidence", "span": [begin, end], "view"}
 nlohmann::ordered_json ToJson(const Detection& detection);
-// {"score", "verdict", "detections": [...], ["truncated"]}
+// {"score", "scores": {category: score}, "verdict", "detections": [...], ["truncated"]}
 nlohmann::ordered_json ToJson(const Assessment& assessment);
 
 class Guard {

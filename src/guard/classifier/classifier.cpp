@@ -7,10 +7,13 @@
 #include <random>
 #include <sstream>
 
+#include "modelguard/core/io.h"
+
 namespace modelguard::guard {
 namespace {
 
-constexpr char kMagic[8] = {'M', 'G', 'G', 'U', 'A', 'R', 'D', '1'};
+constexpr char kMagicV1[8] = {'M', 'G', 'G', 'U', 'A', 'R', 'D', '1'};
+constexpr char kMagicV2[8] = {'M', 'G', 'G', 'U', 'A', 'R', 'D', '2'};
 constexpr uint32_t kMaxMetadataBytes = 1u << 20;
 
 uint64_t Mix(uint64_t x) {  // splitmix64 finaliser
@@ -166,16 +169,25 @@ std::vector<std::pair<size_t, size_t>> Windows(std::string_view folded, const Fe
   return windows;
 }
 
+TextGroup GroupOf(std::string_view role) {
+  return role == "document" || role == "tool" ? TextGroup::kDocument : TextGroup::kUser;
+}
+
+const char* ToString(TextGroup group) { return group == TextGroup::kDocument ? "document" : "user"; }
+
 Result<std::shared_ptr<const InjectionModel>> InjectionModel::Load(std::string_view bytes) {
   auto bad = [](const std::string& why) { return MakeError(ErrorCode::kParse, "guard model: " + why); };
-  if (bytes.size() < sizeof(kMagic) || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0)
+  if (bytes.size() < sizeof(kMagicV1)) return bad("not a modelguard guard model (bad magic)");
+  const bool v2 = std::memcmp(bytes.data(), kMagicV2, sizeof(kMagicV2)) == 0;
+  if (!v2 && std::memcmp(bytes.data(), kMagicV1, sizeof(kMagicV1)) != 0)
     return bad("not a modelguard guard model (bad magic)");
-  bytes.remove_prefix(sizeof(kMagic));
+  bytes.remove_prefix(sizeof(kMagicV1));
   auto model = std::make_shared<InjectionModel>();
-  uint32_t metadata_length = 0;
+  uint32_t metadata_length = 0, head_count = 1;
+  float v1_bias = 0;
   if (!ReadBytes(bytes, model->config_.dimension_log2) || !ReadBytes(bytes, model->config_.window_tokens) ||
-      !ReadBytes(bytes, model->config_.stride_tokens) || !ReadBytes(bytes, model->bias_) ||
-      !ReadBytes(bytes, metadata_length)) {
+      !ReadBytes(bytes, model->config_.stride_tokens) ||
+      !(v2 ? ReadBytes(bytes, head_count) : ReadBytes(bytes, v1_bias)) || !ReadBytes(bytes, metadata_length)) {
     return bad("truncated header");
   }
   if (model->config_.dimension_log2 < 8 || model->config_.dimension_log2 > kMaxDimensionLog2)
@@ -184,34 +196,88 @@ Result<std::shared_ptr<const InjectionModel>> InjectionModel::Load(std::string_v
       model->config_.stride_tokens > model->config_.window_tokens) {
     return bad("window settings out of range");
   }
+  if (head_count == 0 || head_count > kMaxHeads) return bad("head count out of range");
   if (metadata_length > kMaxMetadataBytes || metadata_length > bytes.size()) return bad("metadata length out of range");
   model->metadata_ = nlohmann::json::parse(bytes.substr(0, metadata_length), nullptr, false);
   if (!model->metadata_.is_object()) return bad("metadata is not a JSON object");
   bytes.remove_prefix(metadata_length);
   const size_t dimension = size_t{1} << model->config_.dimension_log2;
-  if (bytes.size() != dimension * sizeof(float))
-    return bad("weights: expected " + std::to_string(dimension) + " floats");
-  model->weights_.resize(dimension);
-  std::memcpy(model->weights_.data(), bytes.data(), bytes.size());
-  for (float w : model->weights_) {
-    if (!std::isfinite(w)) return bad("non-finite weight");
+  const size_t head_bytes = (v2 ? sizeof(float) : 0) + dimension * sizeof(float);
+  if (bytes.size() != head_bytes * head_count)
+    return bad("weights: expected " + std::to_string(head_count) + " x " + std::to_string(dimension) + " floats");
+  // The heads' descriptions (v2): what each scores, for which texts.
+  const nlohmann::json* described = nullptr;
+  if (v2) {
+    const auto found = model->metadata_.find("heads");
+    if (found == model->metadata_.end() || !found->is_array() || found->size() != head_count)
+      return bad("metadata: \"heads\" must list " + std::to_string(head_count) + " heads");
+    described = &*found;
   }
-  if (!std::isfinite(model->bias_)) return bad("non-finite bias");
+  for (uint32_t h = 0; h < head_count; ++h) {
+    ModelHead head;
+    if (v2) {
+      const auto& d = (*described)[h];
+      const auto text = [&](const char* key) -> const nlohmann::json* {
+        const auto it = d.find(key);
+        return it != d.end() && it->is_string() && !it->get_ref<const std::string&>().empty() ? &*it : nullptr;
+      };
+      if (!d.is_object() || !text("category") || !text("group"))
+        return bad("metadata: heads[" + std::to_string(h) + "] needs a \"category\" and a \"group\"");
+      head.category = d["category"].get<std::string>();
+      head.group = d["group"].get<std::string>();
+      if (head.group != "user" && head.group != "document" && head.group != "any")
+        return bad("metadata: heads[" + std::to_string(h) + "].group must be user, document or any");
+      ReadBytes(bytes, head.bias);
+    } else {
+      head.category = "injection";
+      head.group = "any";
+      head.bias = v1_bias;
+    }
+    head.weights.resize(dimension);
+    std::memcpy(head.weights.data(), bytes.data(), dimension * sizeof(float));
+    bytes.remove_prefix(dimension * sizeof(float));
+    for (float w : head.weights) {
+      if (!std::isfinite(w)) return bad("non-finite weight");
+    }
+    if (!std::isfinite(head.bias)) return bad("non-finite bias");
+    model->heads_.push_back(std::move(head));
+  }
   return std::shared_ptr<const InjectionModel>(std::move(model));
 }
 
 Result<std::shared_ptr<const InjectionModel>> InjectionModel::LoadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(ErrorCode::kIo, "cannot open guard model " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  MG_ASSIGN_OR_RETURN_CONTEXT(auto model, Load(buffer.str()), path + ": ");
+  // Capped (the largest model the format allows fits) and a directory is an error naming it.
+  auto bytes = ReadFile(path);
+  if (!bytes) return MakeError(bytes.error().code, "cannot read the guard model: " + bytes.error().message);
+  MG_ASSIGN_OR_RETURN_CONTEXT(auto model, Load(*bytes), path + ": ");
   return model;
 }
 
-std::string InjectionModel::Serialize(const FeatureConfig& config, float bias, const std::vector<float>& weights,
+std::string InjectionModel::Serialize(const FeatureConfig& config, const std::vector<ModelHead>& heads,
                                       const nlohmann::json& metadata) {
-  std::string out(kMagic, sizeof(kMagic));
+  std::string out(kMagicV2, sizeof(kMagicV2));
+  AppendBytes(out, config.dimension_log2);
+  AppendBytes(out, config.window_tokens);
+  AppendBytes(out, config.stride_tokens);
+  AppendBytes(out, static_cast<uint32_t>(heads.size()));
+  nlohmann::json described = metadata;
+  if (!described.contains("heads")) {
+    described["heads"] = nlohmann::json::array();
+    for (const auto& head : heads) described["heads"].push_back({{"category", head.category}, {"group", head.group}});
+  }
+  const std::string meta = described.dump();
+  AppendBytes(out, static_cast<uint32_t>(meta.size()));
+  out += meta;
+  for (const auto& head : heads) {
+    AppendBytes(out, head.bias);
+    out.append(reinterpret_cast<const char*>(head.weights.data()), head.weights.size() * sizeof(float));
+  }
+  return out;
+}
+
+std::string InjectionModel::SerializeV1(const FeatureConfig& config, float bias, const std::vector<float>& weights,
+                                        const nlohmann::json& metadata) {
+  std::string out(kMagicV1, sizeof(kMagicV1));
   AppendBytes(out, config.dimension_log2);
   AppendBytes(out, config.window_tokens);
   AppendBytes(out, config.stride_tokens);
@@ -223,11 +289,35 @@ std::string InjectionModel::Serialize(const FeatureConfig& config, float bias, c
   return out;
 }
 
-double InjectionModel::ScoreFeatures(const SparseFeatures& features) const {
-  double z = bias_;
+double InjectionModel::ScoreFeatures(const SparseFeatures& features, size_t head) const {
+  const ModelHead& h = heads_.at(head);
+  double z = h.bias;
   for (size_t i = 0; i < features.index.size(); ++i)
-    z += static_cast<double>(weights_[features.index[i]]) * features.value[i];
+    z += static_cast<double>(h.weights[features.index[i]]) * features.value[i];
   return Sigmoid(z);
+}
+
+std::vector<size_t> InjectionModel::HeadsFor(TextGroup group) const {
+  std::vector<size_t> out;
+  for (size_t h = 0; h < heads_.size(); ++h) {
+    if (heads_[h].group == "any" || heads_[h].group == ToString(group)) out.push_back(h);
+  }
+  if (out.empty() && group == TextGroup::kDocument) return HeadsFor(TextGroup::kUser);
+  return out;
+}
+
+std::vector<std::pair<size_t, InjectionModel::WindowScore>> InjectionModel::ScoreHeads(std::string_view folded,
+                                                                                       TextGroup group) const {
+  std::vector<std::pair<size_t, WindowScore>> best;
+  for (const size_t head : HeadsFor(group)) best.emplace_back(head, WindowScore{-1, 0, 0});
+  for (const auto& [begin, end] : Windows(folded, config_)) {
+    const SparseFeatures features = ExtractFeatures(folded.substr(begin, end - begin), config_);
+    for (auto& [head, score] : best) {
+      const double s = ScoreFeatures(features, head);
+      if (s > score.score) score = WindowScore{s, begin, end};
+    }
+  }
+  return best;
 }
 
 InjectionModel::WindowScore InjectionModel::Score(std::string_view folded) const {
@@ -241,25 +331,37 @@ InjectionModel::WindowScore InjectionModel::Score(std::string_view folded) const
 }
 
 TrainedModel TrainLogistic(const std::vector<TrainingExample>& examples, const TrainingOptions& options) {
+  std::vector<SparseFeatures> features;
+  std::vector<int> labels;
+  std::vector<double> weights;
+  features.reserve(examples.size());
+  for (const auto& example : examples) {
+    features.push_back(ExtractFeatures(example.folded, options.features));
+    labels.push_back(example.label);
+    weights.push_back(example.weight);
+  }
+  return TrainLogisticOnFeatures(features, labels, weights, options);
+}
+
+TrainedModel TrainLogisticOnFeatures(const std::vector<SparseFeatures>& features, const std::vector<int>& labels,
+                                     const std::vector<double>& weights, const TrainingOptions& options) {
   const size_t dimension = size_t{1} << options.features.dimension_log2;
   TrainedModel model;
   model.weights.assign(dimension, 0.0f);
   std::vector<float> accumulated(dimension, 0.0f);  // AdaGrad: per-weight sum of squared gradients
   double bias_accumulated = 0;
   double bias = 0;
-  std::vector<SparseFeatures> features;
-  features.reserve(examples.size());
-  for (const auto& example : examples) features.push_back(ExtractFeatures(example.folded, options.features));
-  std::vector<size_t> order(examples.size());
+  std::vector<size_t> order(features.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::mt19937_64 random(options.seed);
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random() % i]);  // Fisher–Yates, portable
     for (size_t k : order) {
+      if (weights[k] <= 0) continue;
       const auto& x = features[k];
       double z = bias;
       for (size_t j = 0; j < x.index.size(); ++j) z += static_cast<double>(model.weights[x.index[j]]) * x.value[j];
-      const double gradient = (Sigmoid(z) - examples[k].label) * examples[k].weight;
+      const double gradient = (Sigmoid(z) - labels[k]) * weights[k];
       for (size_t j = 0; j < x.index.size(); ++j) {
         const uint32_t index = x.index[j];
         const double g = gradient * x.value[j] + options.l2 * model.weights[index];

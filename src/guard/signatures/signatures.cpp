@@ -1,14 +1,16 @@
 // The signature detector: the rules of policies/guard-signatures.json (or the file the options name), all
 // patterns in one vectorscan database, matched against the folded text and every decoded view.
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "modelguard/core/io.h"
+#include "modelguard/core/json_fields.h"
 #include "src/guard/detector.h"
 #include "src/guard/patterns/pattern_set.h"
 
 namespace modelguard::guard {
 namespace {
+
+constexpr uint64_t kMaxSignaturesBytes = 16 << 20;  // the shipped set is a few KiB
 
 constexpr const char* kBuiltinSignatures =
 #include "guard_signatures.inc"
@@ -34,36 +36,35 @@ class SignatureDetector final : public Detector {
     std::string signatures_text = kBuiltinSignatures;
     std::string signatures_name = "built-in signatures";
     if (!options.signatures_path.empty()) {
-      std::ifstream in(options.signatures_path);
-      if (!in) return MakeError(ErrorCode::kIo, "cannot open signatures file " + options.signatures_path);
-      std::stringstream buffer;
-      buffer << in.rdbuf();
-      signatures_text = buffer.str();
+      // Capped like every document read; a directory or unreadable path is an error naming it.
+      auto text = ReadFile(options.signatures_path, kMaxSignaturesBytes);
+      if (!text) return MakeError(text.error().code, "signatures file: " + text.error().message);
+      signatures_text = std::move(*text);
       signatures_name = options.signatures_path;
     }
     const auto rules = nlohmann::json::parse(signatures_text, nullptr, false);
-    if (!rules.is_object() || !rules.contains("rules") || !rules["rules"].is_array()) {
-      return MakeError(ErrorCode::kParse, signatures_name + ": expected a JSON object with a \"rules\" array");
-    }
+    if (rules.is_discarded()) return MakeError(ErrorCode::kParse, signatures_name + ": not valid JSON");
+    // Every field is read through JsonField: a wrong type is an error naming its path
+    // ("rules[3].patterns[1]: expected string, got number").
+    const std::string context = signatures_name + ": ";
+    MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField root, JsonField(rules).Object(), context);
+    MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField list, root.At("rules"), context);
+    MG_ASSIGN_OR_RETURN_CONTEXT(const auto entries, list.Elements(), context);
     std::vector<PatternSpec> specs;
-    for (size_t i = 0; i < rules["rules"].size(); ++i) {
-      const auto& rule = rules["rules"][i];
-      const std::string where = signatures_name + ": rules[" + std::to_string(i) + "]";
-      if (!rule.is_object() || !rule.contains("id") || !rule["id"].is_string() || !rule.contains("patterns") ||
-          !rule["patterns"].is_array()) {
-        return MakeError(ErrorCode::kParse, where + ": needs a string \"id\" and a \"patterns\" array");
-      }
-      for (const char* key : {"severity", "category"}) {
-        if (rule.contains(key) && !rule[key].is_string())
-          return MakeError(ErrorCode::kParse, where + ": \"" + key + "\" must be a string");
-      }
-      auto action = ParseSeverity(rule.value("severity", std::string("medium")));
-      if (!action) return MakeError(ErrorCode::kParse, where + ": " + action.error().message);
-      for (const auto& pattern : rule["patterns"]) {
-        if (!pattern.is_string()) return MakeError(ErrorCode::kParse, where + ": patterns must be strings");
-        specs.push_back(PatternSpec{pattern.get<std::string>(), false});
-        detector->rules_.push_back(
-            SignatureRule{rule["id"].get<std::string>(), rule.value("category", std::string("injection")), *action});
+    for (const JsonField& entry : entries) {
+      MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField rule, entry.Object(), context);
+      MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField id_field, rule.At("id"), context);
+      MG_ASSIGN_OR_RETURN_CONTEXT(const std::string id, id_field.String(), context);
+      MG_ASSIGN_OR_RETURN_CONTEXT(const JsonField patterns_field, rule.At("patterns"), context);
+      MG_ASSIGN_OR_RETURN_CONTEXT(const auto patterns, patterns_field.Elements(), context);
+      MG_ASSIGN_OR_RETURN_CONTEXT(const std::string severity, rule.StringOr("severity", "medium"), context);
+      MG_ASSIGN_OR_RETURN_CONTEXT(const std::string category, rule.StringOr("category", "injection"), context);
+      auto action = ParseSeverity(severity);
+      if (!action) return MakeError(ErrorCode::kParse, context + rule.path() + ".severity: " + action.error().message);
+      for (const JsonField& pattern : patterns) {
+        MG_ASSIGN_OR_RETURN_CONTEXT(std::string text, pattern.String(), context);
+        specs.push_back(PatternSpec{std::move(text), false});
+        detector->rules_.push_back(SignatureRule{id, category, *action});
       }
     }
     if (!specs.empty()) {

@@ -10,6 +10,7 @@
 
 #include "modelguard/core/bytes.h"
 #include "modelguard/core/cancel.h"
+#include "modelguard/core/io.h"
 #include "modelguard/core/json_fields.h"
 
 namespace modelguard::integrity {
@@ -77,6 +78,12 @@ Result<DatasetManifest> BuildDatasetManifest(const std::string& path, const Data
   DatasetManifest out;
   std::error_code ec;
   out.name = fs::weakly_canonical(path, ec).filename().string();
+  // The manifest is JSON, which holds only UTF-8 (its file names are checked by BuildManifest).
+  if (!IsValidUtf8(out.name)) {
+    return MakeError(ErrorCode::kInvalidArgument, "the dataset's name is not valid UTF-8: '" +
+                                                      EscapeControlCharacters(out.name) +
+                                                      "' (the manifest names it in JSON): rename it");
+  }
   MG_ASSIGN_OR_RETURN(auto files, BuildManifest(path, options.files));
   out.files = std::move(files);
   if (options.records) {

@@ -10,11 +10,13 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "modelguard/core/bytes.h"
 #include "modelguard/core/cancel.h"
 #include "modelguard/core/hash.h"
+#include "modelguard/core/io.h"
 
 namespace modelguard::integrity {
 namespace fs = std::filesystem;
@@ -125,6 +127,16 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   };
   std::vector<FileEntry> files;
   auto add_file = [&](const fs::path& path, const std::string& name) -> Status {
+    // Manifests name files in JSON (the in-toto statement a signature covers, the dataset manifest), and
+    // JSON strings are Unicode: a name that is not UTF-8 has no faithful spelling there. Replacing its
+    // bytes (U+FFFD) would sign a name that does not exist and could merge two files into one; escaping
+    // them some private way would not verify anywhere else. So such a name is refused, named with its
+    // bytes escaped.
+    if (!IsValidUtf8(name)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "file name is not valid UTF-8: '" + EscapeControlCharacters(path.string()) +
+                           "' (manifests name files in JSON, which holds only UTF-8): rename it, or leave it out");
+    }
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return MakeError(ErrorCode::kIo, "cannot stat '" + path.string() + "'");
     if (!S_ISREG(st.st_mode))

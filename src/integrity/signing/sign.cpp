@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "modelguard/core/io.h"
 #include "modelguard/core/json_fields.h"
 #include "modelguard/integrity/signing.h"
 #include "src/integrity/crypto/crypto.h"
@@ -148,8 +149,23 @@ Result<SignResult> SignModel(const SignOptions& options) {
   }
   MG_ASSIGN_OR_RETURN(auto manifest, BuildManifest(options.model_path, manifest_options));
 
+  // The statement is JSON, which holds only UTF-8; its file names were checked by BuildManifest, the rest
+  // (the model's own name, the recorded ignore paths) is checked here rather than altered.
+  const std::string model_name = model.filename().string();
+  if (!IsValidUtf8(model_name)) {
+    return MakeError(ErrorCode::kInvalidArgument, "the model's name is not valid UTF-8: '" +
+                                                      EscapeControlCharacters(model_name) +
+                                                      "' (the signed statement names it in JSON): rename it");
+  }
+  for (const auto& path : recorded) {
+    if (!IsValidUtf8(path)) {
+      return MakeError(ErrorCode::kInvalidArgument, "an ignored path is not valid UTF-8: '" +
+                                                        EscapeControlCharacters(path) +
+                                                        "' (the signed statement records it in JSON)");
+    }
+  }
   SignResult result;
-  result.payload = BuildStatement(manifest, model.filename().string(), recorded, manifest_options.allow_symlinks);
+  result.payload = BuildStatement(manifest, model_name, recorded, manifest_options.allow_symlinks);
   result.root_digest = HexEncode(manifest.root_digest);
   result.resource_count = manifest.resources.size();
   result.bytes_hashed = manifest.bytes_hashed;

@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "modelguard/core/io.h"
+#include "modelguard/core/json_fields.h"
+
 namespace modelguard::scan {
 namespace {
 
@@ -15,6 +18,8 @@ constexpr const char* kDefaultPolicyJson =
     ;
 
 using nlohmann::json;
+
+constexpr uint64_t kMaxPolicyBytes = 16 << 20;  // a policy is a few KiB; this is room, not a target
 
 std::vector<std::string_view> SplitDots(std::string_view s) {
   std::vector<std::string_view> parts;
@@ -59,15 +64,37 @@ bool Glob(const std::string& pattern, std::string_view text) {
 Result<Policy> Policy::Default() { return Parse(kDefaultPolicyJson, nullptr); }
 
 Result<Policy> Policy::LoadWithOverrides(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return MakeError(ErrorCode::kIo, "cannot read policy file '" + path + "'");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  // Capped like every document a command reads; a directory or unreadable path is an error naming it.
+  auto text = ReadFile(path, kMaxPolicyBytes);
+  if (!text) return MakeError(text.error().code, "cannot read policy file: " + text.error().message);
   auto base = Default();
   if (!base) return base.error();
-  return Parse(buffer.str(), &base.value());
+  auto policy = Parse(*text, &base.value());
+  if (!policy) return MakeError(policy.error().code, "policy file '" + path + "': " + policy.error().message);
+  return policy;
 }
 
+namespace {
+
+// A member of an object as a field with its path ("rules.pickle.global.severity").
+JsonField Member(const JsonField& object, const std::string& key, const json& value) {
+  return JsonField(value, object.path().empty() ? key : object.path() + "." + key);
+}
+
+Result<std::vector<std::string>> Strings(const JsonField& parent, std::string_view key) {
+  MG_ASSIGN_OR_RETURN(const auto elements, parent.ElementsOr(key));
+  std::vector<std::string> out;
+  for (const auto& element : elements) {
+    MG_ASSIGN_OR_RETURN(auto text, element.String());
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+}  // namespace
+
+// Every read goes through JsonField: a member of the wrong type is an error naming its path from the
+// document's root ("rules.pickle.global.severity: expected string, got number"), never an exception.
 Result<Policy> Policy::Parse(std::string_view text, const Policy* base) {
   json doc;
   try {
@@ -76,60 +103,66 @@ Result<Policy> Policy::Parse(std::string_view text, const Policy* base) {
     return MakeError(ErrorCode::kParse, std::string("policy is not valid JSON: ") + e.what());
   }
   Policy policy;
-  try {
-    if (!doc.is_object()) return MakeError(ErrorCode::kParse, "policy must be a JSON object");
-    // Inside the try: a non-boolean inherit_default is a type error to report, not an exception to escape.
-    if (base != nullptr && doc.value("inherit_default", true)) policy = *base;
-    if (doc.contains("schema") && doc["schema"] != "modelguard.policy/v1") {
-      return MakeError(ErrorCode::kParse,
-                       "unsupported policy schema " + doc["schema"].dump() + " (expected \"modelguard.policy/v1\")");
+  MG_ASSIGN_OR_RETURN(const JsonField root, JsonField(doc).Object());
+  MG_ASSIGN_OR_RETURN(const bool inherit, root.BoolOr("inherit_default", true));
+  if (base != nullptr && inherit) policy = *base;
+  if (doc.contains("schema") && doc["schema"] != "modelguard.policy/v1") {
+    return MakeError(ErrorCode::kParse, "unsupported policy schema " +
+                                            doc["schema"].dump(-1, ' ', false, json::error_handler_t::replace) +
+                                            " (expected \"modelguard.policy/v1\")");
+  }
+  MG_ASSIGN_OR_RETURN(const JsonField imports, root.ObjectOr("imports"));
+  MG_ASSIGN_OR_RETURN(auto allow, Strings(imports, "allow"));
+  policy.allow_.insert(policy.allow_.end(), allow.begin(), allow.end());
+  MG_ASSIGN_OR_RETURN(const auto dangerous, imports.ElementsOr("dangerous"));
+  for (const auto& entry : dangerous) {
+    MG_ASSIGN_OR_RETURN(const JsonField d, entry.Object());
+    MG_ASSIGN_OR_RETURN(const JsonField match, d.At("match"));
+    MG_ASSIGN_OR_RETURN(auto match_text, match.String());
+    MG_ASSIGN_OR_RETURN(auto reason, d.StringOr("reason", ""));
+    policy.dangerous_.push_back({std::move(match_text), std::move(reason)});
+  }
+  MG_ASSIGN_OR_RETURN(auto attributes, Strings(imports, "dangerous_attributes"));
+  policy.dangerous_attributes_.insert(policy.dangerous_attributes_.end(), attributes.begin(), attributes.end());
+  MG_ASSIGN_OR_RETURN(auto patterns, Strings(imports, "dangerous_name_patterns"));
+  policy.dangerous_name_patterns_.insert(policy.dangerous_name_patterns_.end(), patterns.begin(), patterns.end());
+  // Removing an entry from the shipped lists is explicit, so a typo cannot silently weaken the policy.
+  MG_ASSIGN_OR_RETURN(const auto removed, Strings(imports, "remove_dangerous"));
+  for (const auto& m : removed) std::erase_if(policy.dangerous_, [&](const DangerousEntry& e) { return e.match == m; });
+
+  MG_ASSIGN_OR_RETURN(const JsonField ops, root.ObjectOr("ops"));
+  for (const auto& [format, format_ops] : ops.json().items()) {
+    MG_ASSIGN_OR_RETURN(const JsonField by_op, Member(ops, format, format_ops).Object());
+    // A null reason allows an op the shipped policy lists (e.g. a pipeline that must read files).
+    for (const auto& [op, reason] : by_op.json().items()) {
+      if (reason.is_null()) {
+        policy.dangerous_ops_[format].erase(op);
+        continue;
+      }
+      MG_ASSIGN_OR_RETURN(auto reason_text, Member(by_op, op, reason).String());
+      policy.dangerous_ops_[format][op] = std::move(reason_text);
     }
-    if (doc.contains("imports")) {
-      const json& imports = doc["imports"];
-      for (const auto& a : imports.value("allow", json::array())) policy.allow_.push_back(a.get<std::string>());
-      for (const auto& d : imports.value("dangerous", json::array())) {
-        policy.dangerous_.push_back({d.at("match").get<std::string>(), d.value("reason", "")});
-      }
-      for (const auto& a : imports.value("dangerous_attributes", json::array())) {
-        policy.dangerous_attributes_.push_back(a.get<std::string>());
-      }
-      for (const auto& a : imports.value("dangerous_name_patterns", json::array())) {
-        policy.dangerous_name_patterns_.push_back(a.get<std::string>());
-      }
-      // Removing an entry from the shipped lists is explicit, so a typo cannot silently weaken the policy.
-      for (const auto& r : imports.value("remove_dangerous", json::array())) {
-        const auto m = r.get<std::string>();
-        std::erase_if(policy.dangerous_, [&](const DangerousEntry& e) { return e.match == m; });
-      }
+  }
+
+  MG_ASSIGN_OR_RETURN(const JsonField rules, root.ObjectOr("rules"));
+  for (const auto& [id, value] : rules.json().items()) {
+    MG_ASSIGN_OR_RETURN(const JsonField cfg, Member(rules, id, value).Object());
+    RuleConfig& rule = policy.rules_[id];
+    MG_ASSIGN_OR_RETURN(const auto severity_field, cfg.Find("severity"));
+    if (severity_field) {
+      MG_ASSIGN_OR_RETURN(const auto severity_text, severity_field->String());
+      auto sev = ParseSeverity(severity_text);
+      if (!sev)
+        return MakeError(ErrorCode::kParse, severity_field->path() + ": unknown severity '" + severity_text + "'");
+      rule.severity = *sev;
     }
-    if (doc.contains("ops")) {
-      for (const auto& [format, ops] : doc["ops"].items()) {
-        // A null reason allows an op the shipped policy lists (e.g. a pipeline that must read files).
-        for (const auto& [op, reason] : ops.items()) {
-          if (reason.is_null())
-            policy.dangerous_ops_[format].erase(op);
-          else
-            policy.dangerous_ops_[format][op] = reason.get<std::string>();
-        }
-      }
+    MG_ASSIGN_OR_RETURN(rule.enabled, cfg.BoolOr("enabled", rule.enabled));
+    MG_ASSIGN_OR_RETURN(rule.summary, cfg.StringOr("summary", rule.summary));
+    MG_ASSIGN_OR_RETURN(rule.remediation, cfg.StringOr("remediation", rule.remediation));
+    MG_ASSIGN_OR_RETURN(const auto references, cfg.Find("references"));
+    if (references) {
+      MG_ASSIGN_OR_RETURN(rule.references, Strings(cfg, "references"));
     }
-    if (doc.contains("rules")) {
-      for (const auto& [id, cfg] : doc["rules"].items()) {
-        RuleConfig& rule = policy.rules_[id];
-        if (cfg.contains("severity")) {
-          auto sev = ParseSeverity(cfg["severity"].get<std::string>());
-          if (!sev)
-            return MakeError(ErrorCode::kParse, "rule '" + id + "': unknown severity " + cfg["severity"].dump());
-          rule.severity = *sev;
-        }
-        rule.enabled = cfg.value("enabled", rule.enabled);
-        rule.summary = cfg.value("summary", rule.summary);
-        rule.remediation = cfg.value("remediation", rule.remediation);
-        if (cfg.contains("references")) rule.references = cfg["references"].get<std::vector<std::string>>();
-      }
-    }
-  } catch (const json::exception& e) {
-    return MakeError(ErrorCode::kParse, std::string("policy has an unexpected shape: ") + e.what());
   }
   return policy;
 }

@@ -138,7 +138,7 @@ int RunAssess(AssessArgs& args) {
     Note() << "modelguard assess: wrote " << args.report_dir << "/report.json and report.html\n";
   }
   if (args.json || args.format == "json") {
-    std::cout << assess::ToJson(*report).dump(2) << "\n";
+    std::cout << ReportJson(assess::ToJson(*report)) << "\n";
   } else {
     for (const auto& v : report->verdicts)
       std::cout << v.risk << ": " << ToString(v.level) << " — " << v.summary << "\n";
@@ -176,7 +176,7 @@ int RunHarden(HardenArgs& args, bool adversarial) {
                      {"pgd", {{"epsilon", result->evaluation_epsilon}, {"accuracy", result->robust_accuracy}}},
                      {"model", result->model}};
   if (result->robust_accuracy_before >= 0) out["pgd"]["accuracy_before"] = result->robust_accuracy_before;
-  std::cout << out.dump(2) << "\n";
+  std::cout << ReportJson(out) << "\n";
   return 0;
 }
 

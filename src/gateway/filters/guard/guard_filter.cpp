@@ -166,9 +166,9 @@ size_t PlaceholderPrefixLength(const std::string& text) {
   return text.size() - open;
 }
 
-bool IsInjectionDetection(const Detection& d) {
-  return d.detector == "injection_model" || d.detector == "signature" || d.detector == "hidden_text";
-}
+// Every detection that is not an entity (personal data, a credential) is about an attack on the model: the
+// classifier's, the signatures', hidden text, adversarial suffixes, and whatever detector comes next.
+bool IsInjectionDetection(const Detection& d) { return d.entity.empty(); }
 
 class GuardFilter final : public Filter {
  public:
@@ -429,8 +429,13 @@ Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnv
     if (!(t.flag <= t.block)) return settings.Invalid("thresholds." + role_name, "need 0 <= flag <= block");
     options.thresholds[*role] = t;
   }
+  for (const auto& entry : settings.Strings("categories")) {
+    if (auto category = guard::ParseCategoryAction(entry, options.category_actions); !category)
+      return settings.Invalid("categories", category.error().message);
+  }
   // Detectors nobody acts on are not run.
-  options.injection = options.signatures = options.hidden_text = parsed.injection != Action::kOff;
+  options.injection = options.signatures = options.hidden_text = options.adversarial_suffix =
+      parsed.injection != Action::kOff;
   options.pii = parsed.pii != Action::kOff;
   options.secrets = parsed.secrets != Action::kOff || parsed.output_secrets != Action::kOff;
   auto detectors = guard::Guard::Create(options);
@@ -508,6 +513,11 @@ const FilterDescriptor& GuardFilterDescriptor() {
                     .default_value = 0.9,
                     .min = 0},
                }},
+          {.key = "categories",
+           .type = SettingType::kStringList,
+           .doc = "category policy, `CATEGORY=ACTION`: the most a category may do (`block`, `flag`, `allow`); "
+                  "by default a harmful request alone is flagged and every other category may block",
+           .default_value = nlohmann::json::array()},
           {"model", SettingType::kString, "a classifier model file instead of the built-in one", ""},
           {"signatures", SettingType::kString, "a signature rules file instead of the built-in one", ""},
           {.key = "max_input_bytes",

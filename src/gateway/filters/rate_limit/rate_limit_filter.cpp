@@ -9,6 +9,34 @@
 namespace modelguard::gateway {
 namespace {
 
+// Puts back what a request took but did not use when the response hook ends by an exception (the
+// asynchronous refund threw), so a failing hook cannot keep tokens taken for good. A destructor cannot
+// await, so it uses the store's synchronous form; a store that throws there too is left as it is (the
+// hook's own exception is what the chain reports).
+class Refund {
+ public:
+  Refund(LimitStore& store, std::string bucket, double rate, double burst, double amount)
+      : store_(store), bucket_(std::move(bucket)), rate_(rate), burst_(burst), amount_(amount) {}
+  Refund(const Refund&) = delete;
+  Refund& operator=(const Refund&) = delete;
+  ~Refund() {
+    if (done_) return;
+    try {
+      (void)store_.Refund(bucket_, rate_, burst_, amount_);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; see above
+    }
+  }
+  const std::string& bucket() const { return bucket_; }
+  double amount() const { return amount_; }
+  void Done() { done_ = true; }
+
+ private:
+  LimitStore& store_;
+  const std::string bucket_;
+  const double rate_, burst_, amount_;
+  bool done_ = false;
+};
+
 class RateLimitFilter final : public Filter {
  public:
   RateLimitFilter(std::shared_ptr<LimitStore> store, bool fail_open, double request_rate, double request_burst,
@@ -43,7 +71,12 @@ class RateLimitFilter final : public Filter {
       auto admitted =
           co_await store_->TakeAsync("tok:" + subject, token_rate_, token_burst_, static_cast<double>(cost));
       if (auto refused = Judge(request, admitted)) co_return refused;
-      if (admitted) request.reservations["rate_limit"] = cost;
+      if (admitted) {
+        // Taken from here: until the request records it (and the response hook owns it), a throw puts it back.
+        Refund undo(*store_, "tok:" + subject, token_rate_, token_burst_, static_cast<double>(cost));
+        request.reservations["rate_limit"] = cost;
+        undo.Done();
+      }
     }
     request.verdicts["rate_limit"] = FilterVerdict::Allow();
     co_return std::nullopt;
@@ -56,8 +89,10 @@ class RateLimitFilter final : public Filter {
     request.reservations.erase(it);
     const int64_t used = response.status < 300 ? response.total_tokens.value_or(charged) : 0;
     if (used < charged) {
-      (void)co_await store_->RefundAsync("tok:" + Subject(request), token_rate_, token_burst_,
-                                         static_cast<double>(charged - used));
+      // From here the refund is this hook's alone: should the awaited refund throw, the guard makes it.
+      Refund refund(*store_, "tok:" + Subject(request), token_rate_, token_burst_, static_cast<double>(charged - used));
+      (void)co_await store_->RefundAsync(refund.bucket(), token_rate_, token_burst_, refund.amount());
+      refund.Done();
     }
   }
 

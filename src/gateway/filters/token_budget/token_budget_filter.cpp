@@ -7,6 +7,33 @@
 namespace modelguard::gateway {
 namespace {
 
+// Settles a reservation when the response hook ends by an exception (the asynchronous settle threw, or
+// anything before it did), so a failing hook cannot keep the budget held for good. A destructor cannot
+// await, so it uses the store's synchronous form; a store that throws there too is left as it is (the
+// hook's own exception is what the chain reports).
+class Settlement {
+ public:
+  Settlement(LimitStore& store, std::string account, int64_t reserved, int64_t used, int64_t window)
+      : store_(store), account_(std::move(account)), reserved_(reserved), used_(used), window_(window) {}
+  Settlement(const Settlement&) = delete;
+  Settlement& operator=(const Settlement&) = delete;
+  ~Settlement() {
+    if (done_) return;
+    try {
+      (void)store_.Settle(account_, reserved_, used_, window_);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; see above
+    }
+  }
+  const std::string& account() const { return account_; }
+  void Done() { done_ = true; }
+
+ private:
+  LimitStore& store_;
+  const std::string account_;
+  const int64_t reserved_, used_, window_;
+  bool done_ = false;
+};
+
 class TokenBudgetFilter final : public Filter {
  public:
   TokenBudgetFilter(std::shared_ptr<LimitStore> store, bool fail_open, int64_t budget, int64_t window_seconds,
@@ -44,8 +71,11 @@ class TokenBudgetFilter final : public Filter {
           "the token budget of this key is spent for the current window (" + std::to_string(budget_) + " tokens)",
           {}};
     }
+    // Held from here: until the request records it (and the response hook owns it), a throw releases it.
+    Settlement undo(*store_, Account(request), worst_case, 0, window_);
     request.reservations["token_budget"] = worst_case;
     request.verdicts["token_budget"] = FilterVerdict::Allow();
+    undo.Done();
     co_return std::nullopt;
   }
 
@@ -56,7 +86,11 @@ class TokenBudgetFilter final : public Filter {
     request.reservations.erase(it);
     // Settle to what the upstream says it used; without a usage report the whole reservation counts.
     const int64_t used = response.status < 300 ? response.total_tokens.value_or(reserved) : 0;
-    (void)co_await store_->SettleAsync(Account(request), reserved, used, window_);
+    // From here the reservation is this hook's alone (nobody else can settle it): should anything below
+    // throw, the guard settles it on the way out.
+    Settlement settlement(*store_, Account(request), reserved, used, window_);
+    (void)co_await store_->SettleAsync(settlement.account(), reserved, used, window_);
+    settlement.Done();
   }
 
  private:
