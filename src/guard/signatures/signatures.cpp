@@ -113,8 +113,9 @@ DetectorEntry SignatureDetectorEntry() {
   info.name = "signature";
   info.folder = "signatures";
   info.summary =
-      "known attack phrasings (instruction override in eleven languages, personas, prompt extraction, "
-      "exfiltration, tool abuse, indirect-injection markers), matched on the folded text and every decoded view";
+      "known attack phrasings (instruction override, role change and prompt extraction in English and 21 other "
+      "languages, personas, exfiltration, tool abuse, indirect-injection markers), matched on the folded text and "
+      "every decoded view";
   // What the shipped rule file emits; a file given in the options brings its own ids.
   const auto builtin = nlohmann::json::parse(kBuiltinSignatures, nullptr, false);
   if (builtin.is_object() && builtin.contains("rules") && builtin["rules"].is_array()) {
