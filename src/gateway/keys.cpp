@@ -199,8 +199,11 @@ Status KeyStore::Revoke(const std::string& id) {
       return Ok{};
     }
   }
-  for (const auto& [configured_id, hash] : configured_) {
+  for (const auto& entry : configured_) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+    const auto& [configured_id, key_hash] = entry;
     if (configured_id != id) continue;
+    const auto& hash = key_hash;
     const bool known = std::any_of(revocations_.begin(), revocations_.end(),
                                    [&](const Revocation& r) { return ConstantTimeEqual(r.sha256, hash); });
     if (known) return Ok{};

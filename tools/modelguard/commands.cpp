@@ -113,8 +113,10 @@ std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
 }
 
 int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char** argv) {
-  static EscapingBuffer escaping(std::cerr.rdbuf());
-  std::cerr.rdbuf(&escaping);
+  // Never destroyed: std::cerr outlives every static object (libraries flush it from their own static
+  // destructors at exit), so a filter destroyed with this function's statics would be used after its end.
+  static EscapingBuffer* const escaping = new EscapingBuffer(std::cerr.rdbuf());
+  std::cerr.rdbuf(escaping);
   if (argc > 1) {
     for (const Command& entry : table) {
       if (entry.helper_binary != nullptr && std::strcmp(argv[1], entry.name) == 0)
