@@ -19,7 +19,7 @@ set(MODELGUARD_FUZZ_GATEWAY_http_head http_head.cpp)
 set(MODELGUARD_FUZZ_LIBS_gateway_config modelguard_guard modelguard_defenses modelguard_integrity modelguard_core
   nlohmann_json::nlohmann_json OpenSSL::Crypto)
 set(MODELGUARD_FUZZ_GATEWAY_gateway_config
-  config.cpp settings.cpp keys.cpp json_sax.cpp openai.cpp sse.cpp filter_chain.cpp log.cpp filters/registry.cpp
+  config.cpp http_head.cpp settings.cpp keys.cpp json_sax.cpp openai.cpp sse.cpp filter_chain.cpp log.cpp filters/registry.cpp
   filters/api_key/api_key_filter.cpp filters/guard/guard_filter.cpp filters/jwt/jwt_filter.cpp
   filters/output_hardening/output_hardening_filter.cpp filters/prada/prada_filter.cpp
   filters/rate_limit/rate_limit_filter.cpp filters/token_budget/token_budget_filter.cpp
