@@ -501,7 +501,7 @@ KIND = {
               "Instruction override in {}: a verb of ignoring/forgetting with the previous, above or system instructions as its object."),
  "role": ("injection.role_change.{}", "injection", "medium",
           "Role change in {}: you are now / act as / pretend to be an AI without rules, restrictions or filters; you are no longer an AI or bound by rules."),
- "extract": ("prompt_leak.extract.{}", "prompt_leak", "medium",
+ "extract": ("prompt_leak.extract.{}", "prompt_extraction", "medium",
              "System-prompt extraction in {}: show/repeat/print your system prompt, initial or hidden instructions."),
 }
 

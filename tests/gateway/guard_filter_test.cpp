@@ -251,7 +251,7 @@ TEST(GuardFilter, CategoryPolicyDecidesWhatACategoryMayDo) {
   auto allowed = Chat(messages, false);
   EXPECT_FALSE(
       Guard({{"canary", false},
-             {"categories", {"injection=allow", "prompt_leak=allow", "prompt_extraction=allow", "jailbreak=allow"}}})
+             {"categories", {"injection=allow", "prompt_extraction=allow", "jailbreak=allow"}}})
           ->OnRequest(allowed));
 }
 
