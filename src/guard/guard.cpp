@@ -244,15 +244,27 @@ bool Guard::Allowed(const std::string& entity, std::string_view value) const {
 Thresholds Guard::ThresholdsFor(Role role) const { return thresholds_.at(role); }
 const nlohmann::json& Guard::model_metadata() const { return model_->metadata(); }
 
+SystemPrompt::SystemPrompt(std::string_view text, size_t max_bytes)
+    : text_(text.substr(0, Utf8Cut(text, max_bytes))), folded_(text_.empty() ? std::string() : Fold(text_)) {}
+
 Assessment Guard::Classify(std::string_view input, Role role, std::string_view system_prompt) const {
+  if (system_prompt.empty()) return Classify(input, role, nullptr);
+  const SystemPrompt prepared(system_prompt, options_.max_input_bytes);
+  return Classify(input, role, &prepared);
+}
+
+Assessment Guard::Classify(std::string_view input, Role role, const SystemPrompt* system_prompt) const {
   Assessment result;
   const size_t cut = Utf8Cut(input, options_.max_input_bytes);
   result.truncated = cut < input.size();
   const std::string_view text = input.substr(0, cut);
   const NormalizedText normalized = Normalize(text);
-  const std::string_view prompt = system_prompt.substr(0, Utf8Cut(system_prompt, options_.max_input_bytes));
-  const std::string folded_prompt = prompt.empty() ? std::string() : Fold(prompt);
-  const DetectorInput detector_input{text, normalized, role, ThresholdsFor(role), prompt, folded_prompt};
+  const DetectorInput detector_input{text,
+                                     normalized,
+                                     role,
+                                     ThresholdsFor(role),
+                                     system_prompt ? system_prompt->text() : std::string_view(),
+                                     system_prompt ? system_prompt->folded() : std::string_view()};
   // The system prompt is the operator's own text: detections there are reported, never blocked.
   const Verdict ceiling = role == Role::kSystem ? Verdict::kFlag : Verdict::kBlock;
   for (const auto& slot : detectors_) {

@@ -153,6 +153,7 @@ int RunClassify(const GuardArgs& args) {
     if (!read) return Fail("classify", "--system-prompt: " + read.error().message);
     system_prompt = std::move(*read);
   }
+  const guard::SystemPrompt prepared(system_prompt);
   Streams streams("guard classify");
   if (!OpenStreams(args, streams, "classify")) return 2;
   std::string line;
@@ -191,7 +192,10 @@ int RunClassify(const GuardArgs& args) {
       std::cerr << "modelguard guard classify: line " << number << ": " << input.error << "\n";
     } else {
       const auto started = std::chrono::steady_clock::now();
-      const auto assessment = guard->Classify(input.text, role, line_prompt.empty() ? system_prompt : line_prompt);
+      // The --system-prompt file is prepared once; a line's own prompt for that line.
+      const auto assessment = line_prompt.empty()
+                                  ? guard->Classify(input.text, role, system_prompt.empty() ? nullptr : &prepared)
+                                  : guard->Classify(input.text, role, line_prompt);
       if (args.timing)
         result["micros"] =
             std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();

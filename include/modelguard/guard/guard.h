@@ -133,6 +133,18 @@ nlohmann::ordered_json ToJson(const Detection& detection);
 // {"score", "scores": {category: score}, "verdict", "detections": [...], ["truncated"]}
 nlohmann::ordered_json ToJson(const Assessment& assessment);
 
+// A system prompt prepared once for every text judged against it: cut at `max_bytes` (at a character
+// boundary) and folded once, not once per message.
+class SystemPrompt {
+ public:
+  explicit SystemPrompt(std::string_view text, size_t max_bytes = size_t{1} << 20);
+  std::string_view text() const { return text_; }
+  std::string_view folded() const { return folded_; }
+
+ private:
+  std::string text_, folded_;
+};
+
 class Guard {
  public:
   static Result<std::shared_ptr<const Guard>> Create(const GuardOptions& options);
@@ -142,8 +154,10 @@ class Guard {
   ~Guard();
 
   // `system_prompt`: the operator's prompt the text answers to, when known; detectors that read it judge
-  // the text against what it protects (src/guard/system_prompt/).
-  Assessment Classify(std::string_view text, Role role, std::string_view system_prompt = {}) const;
+  // the text against what it protects (src/guard/system_prompt/). Judging many texts against one prompt,
+  // prepare it once (SystemPrompt) and pass that.
+  Assessment Classify(std::string_view text, Role role, const SystemPrompt* system_prompt = nullptr) const;
+  Assessment Classify(std::string_view text, Role role, std::string_view system_prompt) const;
   // PII and/or credentials only (no classifier), spans in `text`. `incomplete` is set when not all of the
   // text could be examined (longer than max_input_bytes, or more candidates than one scan keeps).
   std::vector<Detection> FindEntities(std::string_view text, bool pii, bool secrets, bool* incomplete = nullptr) const;

@@ -212,11 +212,13 @@ class GuardFilter final : public Filter {
       if (!system_prompt.empty()) system_prompt += '\n';
       system_prompt += request.json[piece.where].get_ref<const std::string&>();
     }
+    const guard::SystemPrompt prepared(system_prompt, max_input_bytes_);  // folded once for every message
     for (const auto& piece : pieces.list) {
       if (piece.role == Role::kSystem && !system_piece) system_piece = piece.where;
       if (!settings_.roles.count(piece.role)) continue;
       const std::string& text = request.json[piece.where].get_ref<const std::string&>();
-      const guard::Assessment assessment = guard_->Classify(text, piece.role, system_prompt);
+      const guard::Assessment assessment =
+          guard_->Classify(text, piece.role, system_prompt.empty() ? nullptr : &prepared);
       if (assessment.truncated) {
         if (settings_.on_oversize == guard::Oversize::kBlock) return RefuseOversize(request);
         oversize = true;
