@@ -6,6 +6,8 @@ harmful-request sets (passed in by build_corpus.py).
 
 Families (the `source` of a row is gen_<family>):
   benign   everyday      writing, coding, knowledge and chit-chat prompts, short greetings included
+  benign   help_desk     account and password help asked innocently, messages to write, recommendations
+  benign   everyday_multilingual  short everyday questions in 14 other languages
   benign   security      benign security questions (how port scanners work, write a firewall rule)
   benign   trigger       benign text with trigger words: ignore, bypass, act as, system, override, forget
   benign   prompt_eng    questions about writing prompts and system prompts
@@ -65,6 +67,29 @@ def mutate(rng, text):
 
 
 S = {
+    "account": ["email account", "bank account", "streaming account", "work laptop", "Wi-Fi router", "phone",
+                "online banking app", "company VPN", "library account", "gym membership app"],
+    "msg_kind": ["thank-you email", "thank-you note", "birthday message", "cover letter", "complaint letter",
+                 "apology email", "reference letter", "resignation letter", "out-of-office reply", "wedding toast"],
+    "recipient": ["my landlord", "my manager", "a customer", "my teacher", "the airline", "my neighbour",
+                  "the hiring manager", "my team", "my grandmother", "the school"],
+    "mail_topic": ["a late delivery", "next week's meeting", "the broken heater", "a refund", "my holiday plans",
+                   "a schedule change", "the noise at night", "a missing parcel"],
+    "item": ["book", "laptop", "podcast", "board game", "hiking trail", "sci-fi film", "coffee grinder",
+             "running shoe", "houseplant", "budget app"],
+    "order_number": ["48213", "A-1093", "778-221", "ZX-5540", "100982"],
+    # Short everyday questions in other languages, written for this project (one per template).
+    "everyday_multilingual": [
+        "¿Cómo estás hoy?", "¿Me recomiendas un buen libro?", "¿Cuánto tiempo hay que hervir un huevo?",
+        "Quelle heure est-il à Tokyo ?", "Peux-tu m'aider à écrire une lettre de remerciement ?",
+        "Quel temps fera-t-il demain à Lyon ?", "Wie wird das Wetter morgen?", "Kannst du mir ein gutes Buch empfehlen?",
+        "Wie koche ich Reis richtig?", "Come posso imparare il tedesco velocemente?", "Mi consigli un buon film?",
+        "Qual é a capital da Austrália?", "Pode me ajudar a escrever um e-mail para o meu chefe?",
+        "Как приготовить борщ?", "Посоветуй хорошую книгу.", "今天天气怎么样？", "你能推荐一本好书吗？",
+        "怎么学好英语？", "おすすめの本はありますか？", "東京でおすすめの観光地はどこですか？", "ご飯の炊き方を教えてください。",
+        "오늘 날씨 어때요?", "좋은 책 추천해 주세요.", "Hoe laat gaat de supermarkt open?", "Czy możesz polecić dobrą książkę?",
+        "Bugün hava nasıl?", "Kan du rekommendera en bra bok?", "Jak się masz?", "Hur lagar man pannkakor?",
+        "Mi a legjobb módja a nyelvtanulásnak?"],
     "topic": ["the ocean", "a lighthouse keeper", "autumn in Kyoto", "a lost umbrella", "my grandfather's garden",
               "the first day of school", "a robot learning to paint", "friendship", "a rainy Tuesday", "mountains",
               "a small bakery", "the night sky", "a city at dawn", "a dog who loves snow", "moving to a new country"],
@@ -277,6 +302,24 @@ BENIGN_TEMPLATES = {
         "Explain {sec_concept} with a harmless example.",
         "How can I detect {sec_concept} in my server logs?",
         "Which open ports should be closed on {asset}?",
+    ],
+    # Help-desk and writing requests: accounts and passwords asked about innocently, messages to write,
+    # recommendations (everyday prompts the harmful-request head flagged).
+    "help_desk": [
+        "How do I reset my {account} password?",
+        "Can you help me reset my {account} password?",
+        "I forgot my {account} password. What should I do?",
+        "How do I choose a strong password for my {account}?",
+        "How do I turn on two-factor authentication for my {account}?",
+        "My {account} is locked. How can I unlock it?",
+        "Can you check my order? The number is {order_number}.",
+        "Can you help me write a short {msg_kind}?",
+        "Help me write a {msg_kind} to {recipient}.",
+        "Write a {msg_kind} to {recipient} about {mail_topic}.",
+        "Can you recommend a good {item}?",
+        "Any suggestions for a {item} for a beginner?",
+        "Draft a {msg_kind} for {recipient}, friendly but short.",
+        "What should I say in a {msg_kind} to {recipient}?",
     ],
     "trigger": ["{trigger_benign}"],
     "prompt_eng": ["{prompt_question}"],
@@ -517,6 +560,9 @@ def generate(harmful_requests):
             rows.append({"text": document, "label": 1, "kind": "attack", "categories": ["injection"],
                          "role": "document", "source": "gen_email_inj", "split": split,
                          "template": f"email_inj/{index}", "attack": attack})
+    # Added last, so every family above keeps its texts and splits.
+    emit("help_desk", "benign", BENIGN_TEMPLATES["help_desk"], 30)
+    emit("everyday_multilingual", "benign", S["everyday_multilingual"], 3)
     return rows
 
 
