@@ -317,6 +317,31 @@ TEST_F(RedteamTarget, RetryHonoursRetryAfterOn429) {
   EXPECT_EQ(endpoint_->Requests() - before, 2u);
 }
 
+TEST_F(RedteamTarget, RetryAfterAsAnHttpDate) {
+  auto target = Make(Options());
+  ASSERT_TRUE(target);
+  const auto start = Clock::now();
+  auto answer = target->Send(User("FAULT:429date " + std::to_string(::getpid())));
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  EXPECT_EQ(answer->attempts, 2u);
+  EXPECT_GE(SecondsSince(start), 1.5);  // the date is 3 s ahead, whole seconds: 2 to 3 s of waiting
+  EXPECT_LT(SecondsSince(start), 4.0);
+}
+
+TEST_F(RedteamTarget, ErrorAnswersNeverCarryTheApiKey) {
+  auto options = Options();
+  options.api_key = "sk-very-secret-key-42";
+  auto target = Make(options);
+  ASSERT_TRUE(target);
+  auto answer = target->Send(User("FAULT:401"));
+  ASSERT_FALSE(answer.ok());
+  EXPECT_NE(answer.error().message.find("HTTP 401"), std::string::npos) << answer.error().message;
+  EXPECT_NE(answer.error().message.find("invalid credential: Bearer [redacted]"), std::string::npos)
+      << answer.error().message;
+  EXPECT_EQ(answer.error().message.find("sk-very-secret"), std::string::npos) << answer.error().message;
+  EXPECT_EQ(target->requests_sent(), 1u);  // a 4xx other than 429 is not retried
+}
+
 TEST_F(RedteamTarget, ServerErrorsExhaustRetries) {
   auto options = Options();
   options.max_retries = 2;

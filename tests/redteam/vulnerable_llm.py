@@ -24,6 +24,9 @@ work as if sent in clear. "Untrusted text" is the user text of every user messag
 tool message (documents pasted into a user message are user text). Matching is case-insensitive.
  1. Faults, when the last user message contains:
       FAULT:429      429 with Retry-After: 1 the first time that exact message is seen, then rule 2 onwards
+      FAULT:429date  the same, with Retry-After as an HTTP date 3 s ahead
+      FAULT:401      401 whose error message repeats the Authorization header received (as careless
+                     endpoints do), so a client can be checked for keeping the key out of its errors
       FAULT:500      always 500 (JSON error body)
       FAULT:nonjson  200 with a text/html body
       FAULT:shape    200 with JSON that is not a chat completion ({"unexpected": true})
@@ -67,6 +70,7 @@ apply to the judge.
 """
 import base64
 import binascii
+import email.utils
 import json
 import os
 import re
@@ -261,9 +265,16 @@ class Handler(BaseHTTPRequestHandler):
                 first = trigger not in seen_429
                 seen_429.add(trigger)
             if first:
+                after = "1"
+                if "FAULT:429date" in trigger:
+                    after = email.utils.formatdate(time.time() + 3, usegmt=True)
                 self._send(429, {"error": {"message": "rate limited", "type": "rate_limit"}},
-                           headers=[("Retry-After", "1")])
+                           headers=[("Retry-After", after)])
                 return True
+        if "FAULT:401" in trigger:
+            self._send(401, {"error": {"message": "invalid credential: %s" % self.headers.get("Authorization"),
+                                       "type": "auth"}})
+            return True
         if "FAULT:500" in trigger:
             self._send(500, {"error": {"message": "internal error", "type": "server_error"}})
             return True
