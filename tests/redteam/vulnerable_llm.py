@@ -369,6 +369,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default backlog (5) drops the connections of a concurrent campaign's burst
 
     def handle_error(self, request, client_address):
         pass  # clients cut off on purpose (timeouts, size caps: broken pipes) are not news
