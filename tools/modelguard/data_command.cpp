@@ -1,3 +1,4 @@
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -5,6 +6,7 @@
 #include "modelguard/core/bytes.h"
 #include "modelguard/core/cancel.h"
 #include "modelguard/core/io.h"
+#include "modelguard/data/pii.h"
 #include "modelguard/integrity/dataset.h"
 #include "modelguard/integrity/signing.h"
 #include "tools/modelguard/cli_util.h"
@@ -25,6 +27,10 @@ struct DataArgs {
   std::string public_key;
   std::string signature;
   std::string format = "text";
+  std::string input_format;  // scan/redact: csv, tsv or jsonl (default: by extension)
+  std::string mode = "mask";
+  bool no_pii = false;
+  bool no_secrets = false;
 };
 
 int Fail(const std::string& message) {
@@ -122,6 +128,95 @@ int RunVerify(const DataArgs& args) {
   return ok ? 0 : 1;
 }
 
+// scan and redact: the dataset as a stream ("-" for stdin), and the guard's recognisers.
+struct TableInput {
+  std::ifstream file;
+  std::istream* stream = nullptr;
+  data::DataScanOptions options;
+  std::shared_ptr<const guard::Guard> guard;
+};
+
+bool OpenTable(const DataArgs& args, const char* command, TableInput& input) {
+  auto format = data::TableFormatOf(args.path, args.input_format);
+  if (!format) {
+    std::cerr << "modelguard " << command << ": " << format.error().message << "\n";
+    return false;
+  }
+  input.options.format = *format;
+  input.options.pii = !args.no_pii;
+  input.options.secrets = !args.no_secrets;
+  if (args.path == "-") {
+    input.stream = &std::cin;
+  } else {
+    if (!CheckInputFile(args.path, command)) return false;
+    input.file.open(args.path, std::ios::binary);
+    if (!input.file) {
+      std::cerr << "modelguard " << command << ": cannot open '" << args.path << "'\n";
+      return false;
+    }
+    input.stream = &input.file;
+  }
+  auto guard = guard::Guard::Create(guard::GuardOptions{});
+  if (!guard) {
+    std::cerr << "modelguard " << command << ": " << guard.error().message << "\n";
+    return false;
+  }
+  input.guard = *guard;
+  return true;
+}
+
+void PrintScan(std::ostream& out, const std::string& path, const data::DataScanReport& report) {
+  out << (report.clean() ? "clean" : "FOUND") << ": " << EscapeControlCharacters(path) << " (" << report.records
+      << " records, " << report.values << " text values, " << report.bytes << " bytes)\n";
+  for (const auto& [entity, count] : report.by_entity) out << "  " << entity << ": " << count << "\n";
+  for (const auto& [column, counts] : report.columns) {
+    if (counts.entities.empty() && counts.unexamined == 0) continue;
+    out << "  column " << EscapeControlCharacters(column) << ": " << counts.values_with_entities << " of "
+        << counts.values << " values";
+    for (const auto& [entity, count] : counts.entities) out << ", " << entity << " " << count;
+    if (counts.unexamined) out << ", " << counts.unexamined << " not examined completely";
+    out << "\n";
+  }
+  for (const auto& problem : report.problems) out << "  problem: " << EscapeControlCharacters(problem) << "\n";
+}
+
+int RunScan(const DataArgs& args) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop reading, print what was counted, exit 130
+  TableInput input;
+  if (!OpenTable(args, "data scan", input)) return 2;
+  auto report = data::ScanTable(*input.stream, *input.guard, input.options);
+  if (!report) return Fail("'" + args.path + "': " + report.error().message);
+  if (args.format == "json") {
+    std::cout << ReportJson(data::ToJson(*report)) << "\n";
+  } else {
+    PrintScan(std::cout, args.path, *report);
+  }
+  if (report->interrupted) return cancel::InterruptedExitCode();
+  return report->clean() ? 0 : 1;
+}
+
+int RunRedact(const DataArgs& args) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop, write nothing
+  auto mode = guard::ParseRedactMode(args.mode);
+  if (!mode || *mode == guard::RedactMode::kVault) return Fail("--mode is mask or hash");
+  if (args.output.empty() || args.output == "-")
+    return Fail("-o FILE is required: the redacted copy is written only when every value was examined");
+  TableInput input;
+  if (!OpenTable(args, "data redact", input)) return 2;
+  Output output("data redact");
+  if (!output.Open(args.output, {args.path})) return 2;
+  auto report = data::RedactTable(*input.stream, output.stream(), *input.guard, *mode, input.options);
+  if (!report) return Fail("'" + args.path + "': " + report.error().message);  // the output is discarded
+  if (!output.Close()) return 2;
+  if (args.format == "json") {
+    std::cout << ReportJson(data::ToJson(*report)) << "\n";
+  } else {
+    Note() << "modelguard data redact: " << report->entities << " values redacted in " << report->records
+           << " records -> " << args.output << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 Action AddData(CLI::App& command) {
@@ -130,7 +225,7 @@ Action AddData(CLI::App& command) {
   cmd->require_subcommand(1);
   Describe(cmd, "",
            {"modelguard data manifest ./corpus -o corpus.manifest.json",
-            "modelguard data verify ./corpus --manifest corpus.manifest.json"});
+            "modelguard data verify ./corpus --manifest corpus.manifest.json", "modelguard data scan train.jsonl"});
   CLI::App* manifest = cmd->add_subcommand("manifest", "Write the manifest of a dataset file or directory");
   manifest->add_option("path", args->path, "Dataset file or directory")->required();
   AddManifestOptions(manifest, args->manifest);
@@ -155,7 +250,38 @@ Action AddData(CLI::App& command) {
            {"modelguard data verify ./corpus --signature corpus.manifest.json.sig --public-key curator.pub",
             "modelguard data verify ./corpus --manifest corpus.manifest.json --ignore cache --format json"},
            "0 verified, 1 changed data or bad signature, 2 usage or I/O error");
-  return [=] { return manifest->parsed() ? RunManifest(*args) : RunVerify(*args); };
+  CLI::App* scan = cmd->add_subcommand("scan", "Personal data and credentials in a CSV, TSV or JSONL dataset");
+  scan->add_option("path", args->path, "Dataset file, or - for stdin")->required();
+  scan->add_option("--input-format", args->input_format, "csv, tsv or jsonl (default: by the file's extension)");
+  scan->add_flag("--no-pii", args->no_pii, "Leave personal data alone");
+  scan->add_flag("--no-secrets", args->no_secrets, "Leave credentials alone");
+  AddFormatOption(scan, args->format, {"text", "json"});
+  Describe(scan,
+           "Every text value (CSV cells, JSONL strings at any depth) is examined with the guard's recognisers, one "
+           "record at a time; counts per column and entity, never the values themselves.",
+           {"modelguard data scan train.jsonl", "modelguard data scan customers.csv --format json"},
+           "0 clean, 1 personal data or credentials found, or values not examined completely, or lines that are "
+           "not records; 2 usage or I/O error; 130 interrupted");
+  CLI::App* redact = cmd->add_subcommand("redact", "Write a copy of a dataset with personal data and credentials masked");
+  redact->add_option("path", args->path, "Dataset file, or - for stdin")->required();
+  redact->add_option("-o,--output", args->output, "The redacted copy (required; never the input)")->required();
+  redact->add_option("--input-format", args->input_format, "csv, tsv or jsonl (default: by the file's extension)");
+  redact->add_option("--mode", args->mode, "mask ([EMAIL]) or hash ([EMAIL:1a2b3c4d5e6f], stable for joins)");
+  redact->add_flag("--no-pii", args->no_pii, "Leave personal data alone");
+  redact->add_flag("--no-secrets", args->no_secrets, "Leave credentials alone");
+  AddFormatOption(redact, args->format, {"text", "json"});
+  Describe(redact,
+           "The copy keeps the format: the CSV header and quoting, JSONL key order. Fail-closed: when a value "
+           "cannot be examined completely or a line is not a record, nothing is written.",
+           {"modelguard data redact train.jsonl -o train.redacted.jsonl",
+            "modelguard data redact customers.csv -o customers.clean.csv --mode hash"},
+           "0 written, 2 usage or I/O error, or values that could not be examined (nothing written)");
+  return [=] {
+    if (manifest->parsed()) return RunManifest(*args);
+    if (scan->parsed()) return RunScan(*args);
+    if (redact->parsed()) return RunRedact(*args);
+    return RunVerify(*args);
+  };
 }
 
 }  // namespace modelguard::cli
