@@ -325,6 +325,8 @@ Result<CampaignResult> RunCampaign(ChatTarget& target, const CampaignConfig& con
   std::atomic<bool> stopping{false};
   std::string stop_reason;
   std::string write_error;
+  unsigned errors_in_a_row = 0;
+  bool judged = false;
   const auto worker = [&] {
     while (!stopping.load() && !cancel::Requested()) {
       const size_t i = next.fetch_add(1);
@@ -336,7 +338,18 @@ Result<CampaignResult> RunCampaign(ChatTarget& target, const CampaignConfig& con
         if (!stopping.exchange(true)) stop_reason = stop.error().message;
         continue;
       }
-      if (state_file) {
+      if (outcome.status == ProbeStatus::kError) {
+        ++errors_in_a_row;
+        if (!judged && options.stop_after_errors && errors_in_a_row >= options.stop_after_errors &&
+            !stopping.exchange(true)) {
+          stop_reason = "the endpoint answered none of the first " + std::to_string(errors_in_a_row) +
+                        " probes (last error: " + outcome.error + ")";
+        }
+      } else {
+        errors_in_a_row = 0;
+        judged = true;
+      }
+      if (state_file && outcome.status != ProbeStatus::kError) {
         const std::string line =
             OutcomeToJson(outcome).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
         if (std::fputs(line.c_str(), state_file) == EOF || std::fflush(state_file) != 0) {

@@ -288,7 +288,11 @@ TEST(RedteamRunner, AnEndpointErrorIsARecordedErrorNotAPass) {
     Result<ChatAnswer> Send(const ChatRequest&) override { return MakeError(ErrorCode::kIo, "connection refused"); }
   } target;
   const CampaignConfig config = Config(1);
-  auto result = RunCampaign(target, config, {});
+  RunOptions options;
+  options.concurrency = 1;
+  options.stop_after_errors = 0;
+  options.state_path = TempFile("redteam_errors.jsonl");
+  auto result = RunCampaign(target, config, options);
   ASSERT_TRUE(result);
   EXPECT_TRUE(result->complete);
   const Summary s = Summarize(*result, config);
@@ -296,6 +300,21 @@ TEST(RedteamRunner, AnEndpointErrorIsARecordedErrorNotAPass) {
   EXPECT_EQ(s.overall.attempts, 0u);
   EXPECT_EQ(s.overall.successes, 0u);
   EXPECT_EQ(result->outcomes[0].error, "connection refused");
+  // Errors are not written to the state: the next run tries those probes again.
+  FakeChatTarget working;
+  auto retried = RunCampaign(working, config, options);
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->resumed, 0u);
+  EXPECT_EQ(working.sent(), 11u);
+  // An endpoint that never answers stops the campaign after a few probes, not after all of them.
+  options.stop_after_errors = 5;
+  options.state_path.clear();
+  auto stopped = RunCampaign(target, config, options);
+  ASSERT_TRUE(stopped);
+  EXPECT_FALSE(stopped->complete);
+  EXPECT_EQ(stopped->outcomes.size(), 5u);
+  EXPECT_NE(stopped->stop_reason.find("answered none of the first 5 probes"), std::string::npos)
+      << stopped->stop_reason;
 }
 
 TEST(RedteamRunner, CancelBeforeStartSendsNothing) {

@@ -167,7 +167,10 @@ Result<ProbeOutcome> OutcomeFromJson(const nlohmann::json& json);
 
 struct RunOptions {
   unsigned concurrency = 4;
-  std::string state_path;                                                        // "": no state file
+  std::string state_path;  // "": no state file
+  // Stop when this many probes in a row could not get an answer before any probe got one: an endpoint
+  // that is down or misconfigured fails fast instead of once per probe (0: never).
+  unsigned stop_after_errors = 5;
   std::function<void(const ProbeOutcome&, size_t done, size_t total)> progress;  // called under a lock
 };
 
@@ -184,7 +187,9 @@ struct CampaignResult {
 };
 
 // Runs the plan against `target`. Errors are only for the campaign itself (state file unreadable or from
-// another seed); a probe that fails to get an answer is an outcome with status kError.
+// another seed); a probe that fails to get an answer is an outcome with status kError. The state file gets
+// one line per judged probe (success or failure); probes that errored or were cut off by a budget or
+// Ctrl-C are not written, so a resumed run tries them again and never repeats a judged one.
 Result<CampaignResult> RunCampaign(ChatTarget& target, const CampaignConfig& config, const RunOptions& options);
 
 // One probe, rendered and sent (the runner's unit of work; tests use it directly).
