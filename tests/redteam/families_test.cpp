@@ -174,3 +174,33 @@ TEST(RedteamFamilies, UserProbesLoadFromAFileOrADirectory) {
 
 }  // namespace
 }  // namespace modelguard::redteam
+
+namespace modelguard::redteam {
+namespace {
+
+// docs/redteam.md's catalogue is generated from the registries and the shipped families.
+// MODELGUARD_UPDATE_DOCS=1 rewrites it.
+TEST(RedteamDocs, CatalogueIsGeneratedFromTheRegistries) {
+  const std::string path = std::string(MODELGUARD_SOURCE_DIR) + "/docs/redteam.md";
+  const std::string begin_marker = "<!-- catalogue:begin";
+  const std::string end_marker = "<!-- catalogue:end -->";
+  std::string text = Slurp(path);
+  const size_t begin = text.find(begin_marker);
+  ASSERT_NE(begin, std::string::npos) << path << " has no generated catalogue";
+  const size_t body = text.find('\n', begin) + 1;
+  const size_t end = text.find(end_marker, body);
+  ASSERT_NE(end, std::string::npos);
+  auto families = BuiltinFamilies();
+  ASSERT_TRUE(families);
+  const std::string expected = CatalogMarkdown(*families);
+  if (text.compare(body, end - body, expected) != 0 && std::getenv("MODELGUARD_UPDATE_DOCS") != nullptr) {
+    text.replace(body, end - body, expected);
+    std::ofstream(path, std::ios::trunc) << text;
+    return;
+  }
+  EXPECT_EQ(text.substr(body, end - body), expected)
+      << "docs/redteam.md's catalogue is stale; rerun this test with MODELGUARD_UPDATE_DOCS=1 to regenerate it";
+}
+
+}  // namespace
+}  // namespace modelguard::redteam

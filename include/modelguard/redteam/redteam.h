@@ -222,6 +222,9 @@ nlohmann::ordered_json ReportJson(const CampaignResult& result, const CampaignCo
 std::string ReportText(const CampaignResult& result, const CampaignConfig& config);
 nlohmann::ordered_json ReportSarif(const CampaignResult& result, const CampaignConfig& config);
 
+// Markdown tables of the families, the converter registry and the detector registry (docs/redteam.md).
+std::string CatalogMarkdown(const std::vector<Family>& families);
+
 // 1 when the overall or any family's success rate is at or above fail_on (fail_on < 0: never), else 0.
 int FailOnExitCode(const Summary& summary, double fail_on);
 
