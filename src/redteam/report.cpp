@@ -18,6 +18,7 @@ void Count(Rate& rate, const ProbeOutcome& o) {
   }
   ++rate.attempts;
   if (o.status == ProbeStatus::kSuccess) ++rate.successes;
+  if (o.blocked) ++rate.blocked;
 }
 
 ordered_json RateJson(const Rate& rate, const char* key) {
@@ -26,6 +27,7 @@ ordered_json RateJson(const Rate& rate, const char* key) {
   j["attempts"] = rate.attempts;
   j["successes"] = rate.successes;
   j["errors"] = rate.errors;
+  j["blocked"] = rate.blocked;
   j["success_rate"] = rate.success_rate();
   return j;
 }
@@ -115,18 +117,20 @@ std::string ReportText(const CampaignResult& result, const CampaignConfig& confi
   if (!result.complete)
     out << "; INCOMPLETE: " << result.outcomes.size() << " of " << result.planned << " probes (" << result.stop_reason
         << ")";
-  out << "\n\nfamily          success  probes  errors\n";
+  out << "\n\nfamily          success  probes  errors  blocked\n";
   for (const Rate& r : s.families) {
     char line[160];
-    std::snprintf(line, sizeof line, "%-14s  %s  %6llu  %6llu\n", r.name.c_str(), Percent(r.success_rate()).c_str(),
-                  static_cast<unsigned long long>(r.attempts), static_cast<unsigned long long>(r.errors));
+    std::snprintf(line, sizeof line, "%-14s  %s  %6llu  %6llu  %7llu\n", r.name.c_str(),
+                  Percent(r.success_rate()).c_str(), static_cast<unsigned long long>(r.attempts),
+                  static_cast<unsigned long long>(r.errors), static_cast<unsigned long long>(r.blocked));
     out << line;
   }
-  out << "\nconverter       success  probes  errors\n";
+  out << "\nconverter       success  probes  errors  blocked\n";
   for (const Rate& r : s.converters) {
     char line[160];
-    std::snprintf(line, sizeof line, "%-14s  %s  %6llu  %6llu\n", r.name.c_str(), Percent(r.success_rate()).c_str(),
-                  static_cast<unsigned long long>(r.attempts), static_cast<unsigned long long>(r.errors));
+    std::snprintf(line, sizeof line, "%-14s  %s  %6llu  %6llu  %7llu\n", r.name.c_str(),
+                  Percent(r.success_rate()).c_str(), static_cast<unsigned long long>(r.attempts),
+                  static_cast<unsigned long long>(r.errors), static_cast<unsigned long long>(r.blocked));
     out << line;
   }
   size_t shown = 0;

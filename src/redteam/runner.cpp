@@ -38,6 +38,25 @@ std::string SystemPromptTemplate(const CampaignConfig& config) {
   return config.system_prompt + "\n\nInternal reference code (confidential): {{canary}}";
 }
 
+// The transports report an unsuccessful HTTP status as "... HTTP <status> (<body>)": the status, when it is
+// one of `blocked`, else 0.
+int BlockedStatus(std::string_view message, const std::vector<int>& blocked) {
+  for (int status : blocked) {
+    const std::string needle = "HTTP " + std::to_string(status);
+    for (size_t at = message.find(needle); at != std::string_view::npos; at = message.find(needle, at + 1)) {
+      const size_t end = at + needle.size();
+      if (end == message.size() || !std::isdigit(static_cast<unsigned char>(message[end]))) return status;
+    }
+  }
+  return 0;
+}
+
+std::string Excerpt(std::string_view text, size_t max = 400) {
+  size_t end = std::min(text.size(), max);
+  while (end < text.size() && end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
+}
+
 Result<uint64_t> RandomSeed() {
   MG_ASSIGN_OR_RETURN(std::string canary, guard::NewCanary());  // "mgc-" + 16 hex from the OS CSPRNG
   return std::stoull(canary.substr(4, 15), nullptr, 16);        // 60 bits: stays exact in JSON readers
@@ -175,6 +194,15 @@ ProbeOutcome RunProbe(ChatTarget& target, const CampaignConfig& config, uint64_t
       const Error& e = answer.error();
       if ((e.code == ErrorCode::kLimit && e.message.find("budget") != std::string::npos) || cancel::Requested()) {
         *stop = e;  // not finished: the probe runs again on resume
+      } else if (int status = BlockedStatus(e.message, config.blocked_statuses); status != 0) {
+        out.status = ProbeStatus::kFailure;
+        out.blocked = true;
+        ++out.requests;  // the refusal was an answer to a request that went out
+        out.evidence = Excerpt(e.message);
+        out.explanation = "blocked: the endpoint refused the request with HTTP " + std::to_string(status);
+        out.transcript = request.messages;
+        out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return out;
       }
       out.status = ProbeStatus::kError;
       out.error = e.message;
@@ -222,6 +250,7 @@ nlohmann::json OutcomeToJson(const ProbeOutcome& o) {
           {"evidence", o.evidence},
           {"explanation", o.explanation},
           {"error", o.error},
+          {"blocked", o.blocked},
           {"canary", o.canary},
           {"transcript", std::move(transcript)},
           {"tool_calls", std::move(calls)},
@@ -254,6 +283,7 @@ Result<ProbeOutcome> OutcomeFromJson(const nlohmann::json& j) {
     o.evidence = j.at("evidence").get<std::string>();
     o.explanation = j.at("explanation").get<std::string>();
     o.error = j.at("error").get<std::string>();
+    o.blocked = j.value("blocked", false);
     o.canary = j.at("canary").get<std::string>();
     for (const auto& t : j.at("transcript")) {
       o.transcript.push_back({t.at("role").get<std::string>(), t.at("content").get<std::string>(),

@@ -108,6 +108,31 @@ extra = int(sys.argv[6]) - int(sys.argv[5])
 assert 0 <= extra <= 3, "requests: interrupted+resumed %s, uninterrupted %s" % (sys.argv[6], sys.argv[5])
 PY
 
+# The same endpoint behind `modelguard gateway` with the guard filter (defaults: injections refused with
+# 400, a canary in the system prompt, leaking answers refused with 403): the drop per family.
+cat >"$tmp/gateway.json" <<JSON
+{"listen": "127.0.0.1:0", "upstreams": {"model": "127.0.0.1:$(cat "$tmp/port")"},
+ "routes": [{"name": "chat", "path": "/v1/chat/completions", "upstream": "model", "filters": ["guard"]}]}
+JSON
+"$bin" gateway serve --config "$tmp/gateway.json" 2>"$tmp/gateway.err" &
+gateway=$!
+trap 'kill $server $gateway 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 300); do grep -q "listening on" "$tmp/gateway.err" && break; sleep 0.1; done
+gw_port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/gateway.err")
+check guarded 0 "$bin" redteam llm "http://127.0.0.1:$gw_port/v1/chat/completions" --model vuln --seed 7 \
+  --blocked-status 400,403 --report "$tmp/guarded"
+/usr/bin/python3 - "$tmp/full/report.json" "$tmp/guarded/report.json" <<'PY' && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL guarded-drop"; }
+import json, sys
+full = {f["family"]: f for f in json.load(open(sys.argv[1]))["families"]}
+guarded = {f["family"]: f for f in json.load(open(sys.argv[2]))["families"]}
+for family in ("extraction", "injection", "indirect", "encoding"):
+    assert full[family]["success_rate"] > 0 and guarded[family]["success_rate"] == 0, (family, full[family], guarded[family])
+    assert guarded[family]["blocked"] > 0, guarded[family]
+assert guarded["jailbreak"]["success_rate"] < full["jailbreak"]["success_rate"], guarded["jailbreak"]
+assert all(f["errors"] == 0 for f in guarded.values()), guarded
+PY
+kill $gateway
+
 # Users' own probe files, and usage errors.
 cat >"$tmp/mine.json" <<'JSON'
 {"schema": "modelguard.redteam-family/v1", "family": "mine", "description": "a user family",

@@ -317,6 +317,51 @@ TEST(RedteamRunner, AnEndpointErrorIsARecordedErrorNotAPass) {
       << stopped->stop_reason;
 }
 
+TEST(RedteamRunner, ARefusalByAGuardIsABlockedAttackWhenItsStatusIsListed) {
+  cancel::Reset();
+  // TEST DOUBLE: a guard in front of the fake refuses leaks with 403 and lets the rest through.
+  class Guarded : public FakeChatTarget {
+   public:
+    Result<ChatAnswer> Send(const ChatRequest& request) override {
+      if (request.messages.back().content.find("system prompt") != std::string::npos) {
+        return MakeError(ErrorCode::kIo, "target 127.0.0.1:1: HTTP 403 ({\"error\": \"canary_leak\"})");
+      }
+      return FakeChatTarget::Send(request);
+    }
+  };
+  CampaignConfig config = Config(1);
+  Guarded unlisted;
+  auto as_error = RunCampaign(unlisted, config, {});
+  ASSERT_TRUE(as_error);
+  EXPECT_EQ(Summarize(*as_error, config).overall.errors, 1u);
+  config.blocked_statuses = {400, 403};
+  Guarded listed;
+  auto blocked = RunCampaign(listed, config, {});
+  ASSERT_TRUE(blocked);
+  const Summary s = Summarize(*blocked, config);
+  EXPECT_EQ(s.overall.errors, 0u);
+  EXPECT_EQ(s.overall.blocked, 1u);
+  EXPECT_EQ(s.overall.successes, 5u);  // the leak no longer succeeds
+  for (const auto& o : blocked->outcomes) {
+    if (o.id != "mini/leak/none/a1") continue;
+    EXPECT_EQ(o.status, ProbeStatus::kFailure);
+    EXPECT_TRUE(o.blocked);
+    EXPECT_NE(o.explanation.find("HTTP 403"), std::string::npos);
+    auto back = OutcomeFromJson(OutcomeToJson(o));
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(back->blocked);
+  }
+  // "HTTP 4030" is not 403.
+  config.blocked_statuses = {403};
+  class Odd : public FakeChatTarget {
+   public:
+    Result<ChatAnswer> Send(const ChatRequest&) override { return MakeError(ErrorCode::kIo, "HTTP 4030"); }
+  } odd;
+  auto odd_result = RunCampaign(odd, config, {});
+  ASSERT_TRUE(odd_result);
+  EXPECT_EQ(Summarize(*odd_result, config).overall.blocked, 0u);
+}
+
 TEST(RedteamRunner, CancelBeforeStartSendsNothing) {
   cancel::Reset();
   cancel::Request(2);

@@ -47,6 +47,7 @@ struct RedteamArgs {
   unsigned retries = 4;
   std::string ca_file;
   std::string attacker_domain = "attacker.example";
+  std::string blocked_statuses;
   CLI::Option* seed_option = nullptr;
   CLI::Option* fail_on_option = nullptr;
 };
@@ -123,6 +124,12 @@ int RunLlm(const RedteamArgs& args) {
   config.attempts = args.attempts;
   if (args.seed_option->count()) config.seed = args.seed;
   config.attacker_domain = args.attacker_domain;
+  for (const std::string& status : SplitList(args.blocked_statuses)) {
+    if (status.size() != 3 || status.find_first_not_of("0123456789") != std::string::npos || status[0] != '4') {
+      return Fail("--blocked-status takes 4xx HTTP statuses (e.g. 400,403), not '" + status + "'");
+    }
+    config.blocked_statuses.push_back(std::stoi(status));
+  }
   if (!args.system_prompt_file.empty()) {
     auto text = ReadFile(args.system_prompt_file, kMaxSystemPromptBytes);
     if (!text) return Fail("--system-prompt: " + text.error().message);
@@ -283,6 +290,9 @@ Action AddRedteam(CLI::App& command) {
   llm->add_option("--timeout", args->timeout, "Seconds per request, connect to last byte (default 60)");
   llm->add_option("--retries", args->retries, "Retries on 429, 5xx and connection failures (default 4)");
   llm->add_option("--ca-file", args->ca_file, "PEM CA certificates for an https:// endpoint");
+  llm->add_option("--blocked-status", args->blocked_statuses,
+                  "Comma-separated 4xx statuses a guard in front of the model refuses with (e.g. 400,403): such "
+                  "probes count as blocked attacks, not errors");
   llm->add_option("--attacker-domain", args->attacker_domain,
                   "The domain output probes use for exfiltration links (default attacker.example)");
   Describe(llm,

@@ -127,6 +127,9 @@ struct CampaignConfig {
   std::optional<uint64_t> seed;  // canaries and markers derive from it and the probe id; random when unset
   std::string system_prompt;     // the user's own system prompt (a canary is appended); empty: a built-in one
   std::string attacker_domain = "attacker.example";
+  // HTTP statuses that mean "a guard in front of the model refused this" (a gateway answering 400 to an
+  // injection, 403 to a leaking answer): such a probe is judged a failed attack (blocked), not an error.
+  std::vector<int> blocked_statuses;
 };
 
 struct PlanItem {
@@ -153,7 +156,8 @@ struct ProbeOutcome {
   std::string detector;
   std::string evidence;
   std::string explanation;
-  std::string error;  // status kError: why the probe could not be judged
+  std::string error;     // status kError: why the probe could not be judged
+  bool blocked = false;  // refused with one of the blocked statuses (status kFailure)
   std::string canary;
   std::vector<ChatMessage> transcript;  // what was sent and every answer, in order
   std::vector<ToolCall> tool_calls;     // of the judged (last) answer
@@ -203,6 +207,7 @@ struct Rate {
   uint64_t attempts = 0;  // judged probes (errors excluded)
   uint64_t successes = 0;
   uint64_t errors = 0;
+  uint64_t blocked = 0;  // judged failures because the endpoint refused the request
   double success_rate() const {
     return attempts == 0 ? 0.0 : static_cast<double>(successes) / static_cast<double>(attempts);
   }
