@@ -200,6 +200,123 @@ ordered_json ReportSarif(const CampaignResult& result, const CampaignConfig& con
   return doc;
 }
 
+namespace {
+
+std::string Html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The transcripts shown are cut to this many bytes per message: the JSON report has them whole.
+constexpr size_t kHtmlMessageBytes = 4000;
+constexpr size_t kHtmlTranscripts = 40;
+
+std::string Bars(const std::vector<Rate>& rates, const char* title) {
+  std::string out = "<h2>" + std::string(title) + "</h2>\n<table class=\"bars\">\n";
+  for (const Rate& r : rates) {
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%.1f", r.success_rate() * 100);
+    out += "<tr><th>" + Html(r.name) + "</th><td><div class=\"bar\"><span style=\"width:" + percent +
+           "%\"></span></div></td><td>" + percent + " %</td><td>" + std::to_string(r.successes) + " of " +
+           std::to_string(r.attempts) + (r.errors ? ", " + std::to_string(r.errors) + " errors" : "") +
+           (r.blocked ? ", " + std::to_string(r.blocked) + " blocked" : "") + "</td></tr>\n";
+  }
+  return out + "</table>\n";
+}
+
+// The message with the evidence marked, when the evidence is in it verbatim.
+std::string Highlight(std::string_view message, std::string_view evidence) {
+  const std::string_view shown = message.substr(0, kHtmlMessageBytes);
+  const size_t at = evidence.empty() ? std::string_view::npos : shown.find(evidence);
+  std::string out;
+  if (at == std::string_view::npos) {
+    out = Html(shown);
+  } else {
+    out = Html(shown.substr(0, at)) + "<mark>" + Html(evidence) + "</mark>" + Html(shown.substr(at + evidence.size()));
+  }
+  if (message.size() > shown.size()) out += " <em>[cut]</em>";
+  return out;
+}
+
+}  // namespace
+
+std::string ReportHtml(const CampaignResult& result, const CampaignConfig& config) {
+  const Summary s = Summarize(result, config);
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>modelguard red team</title>\n"
+      "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}"
+      "table.bars th{text-align:left;padding-right:1em}.bar{width:20em;background:#eee;height:1em}"
+      ".bar span{display:block;height:1em;background:#c0392b}td{padding:0 .5em}"
+      ".probe{border:1px solid #ccc;margin:1em 0;padding:.5em 1em}.msg{white-space:pre-wrap;margin:.3em 0}"
+      ".role{font-weight:bold;color:#555}mark{background:#f9e79f}.meta{color:#666}</style></head><body>\n";
+  out += "<h1>modelguard red team</h1>\n<p>" + Html(result.target) + "</p>\n";
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.1f", s.overall.success_rate() * 100);
+  out += "<p><strong>Attack success " + std::string(rate) + " %</strong> (" + std::to_string(s.overall.successes) +
+         " of " + std::to_string(s.overall.attempts) + " probes judged";
+  if (s.overall.errors) out += ", " + std::to_string(s.overall.errors) + " errors";
+  if (s.overall.blocked) out += ", " + std::to_string(s.overall.blocked) + " blocked";
+  out += ")";
+  if (!result.complete) {
+    out += " &mdash; incomplete: " + std::to_string(result.outcomes.size()) + " of " + std::to_string(result.planned) +
+           " probes (" + Html(result.stop_reason) + ")";
+  }
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f", s.probe_seconds);
+  out += "</p>\n<p class=\"meta\">Cost: " + std::to_string(s.requests) + " requests, " +
+         std::to_string(s.prompt_tokens + s.completion_tokens) + " tokens, " + seconds + " s in probes; seed " +
+         std::to_string(result.seed) + ".</p>\n";
+  out += Bars(s.families, "Success rate per family");
+  out += Bars(s.converters, "Success rate per converter");
+  out += "<h2>Successful attacks</h2>\n";
+  size_t shown = 0;
+  for (const ProbeOutcome& o : result.outcomes) {
+    if (o.status != ProbeStatus::kSuccess) continue;
+    if (shown++ == kHtmlTranscripts) {
+      out += "<p>... " + std::to_string(s.overall.successes - kHtmlTranscripts) + " more in report.json.</p>\n";
+      break;
+    }
+    out += "<div class=\"probe\"><h3>" + Html(o.id) + "</h3>\n<p class=\"meta\">" + Html(o.detector) + ": " +
+           Html(o.explanation) + (o.goal.empty() ? "" : "; goal: " + Html(o.goal)) + "</p>\n";
+    for (size_t i = 0; i < o.transcript.size(); ++i) {
+      const ChatMessage& m = o.transcript[i];
+      const bool judged = i + 1 == o.transcript.size() && m.role == "assistant";
+      out += "<div class=\"msg\"><span class=\"role\">" + Html(m.role) + (m.name.empty() ? "" : " " + Html(m.name)) +
+             ":</span> " + (judged ? Highlight(m.content, o.evidence) : Highlight(m.content, "")) + "</div>\n";
+    }
+    for (const ToolCall& call : o.tool_calls) {
+      out += "<div class=\"msg\"><span class=\"role\">tool call:</span> " +
+             Highlight(call.name + "(" + call.arguments + ")", o.evidence) + "</div>\n";
+    }
+    out += "<p>Evidence: <mark>" + Html(o.evidence.substr(0, kHtmlMessageBytes)) + "</mark></p></div>\n";
+  }
+  if (shown == 0) out += "<p>None.</p>\n";
+  out += "</body></html>\n";
+  return out;
+}
+
 int FailOnExitCode(const Summary& summary, double fail_on) {
   if (fail_on < 0) return 0;
   if (summary.overall.attempts > 0 && summary.overall.success_rate() >= fail_on) return 1;

@@ -48,6 +48,9 @@ assert sarif["version"] == "2.1.0"
 assert len(sarif["runs"][0]["results"]) == doc["summary"]["successes"]
 PY
 expect_grep text-report "attack success" "$tmp/full/report.txt"
+expect_grep html-report "<mark>mgc-" "$tmp/full/report.html"
+expect_grep html-escaped "&lt;div hidden&gt;" "$tmp/full/report.html"
+if grep -q -e "<div hidden>" -e "<script" "$tmp/full/report.html"; then fail=$((fail+1)); echo "FAIL html-unescaped"; else pass=$((pass+1)); fi
 
 # --fail-on: some family is at or above 0.5; none reaches 0.95.
 check fail-on-hit 1 "$bin" redteam llm "$url" --families injection,indirect --fail-on 0.5

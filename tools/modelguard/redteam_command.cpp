@@ -186,14 +186,17 @@ int RunLlm(const RedteamArgs& args) {
     std::error_code ec;
     std::filesystem::create_directories(args.report_dir, ec);
     if (ec) return Fail("--report " + args.report_dir + ": " + ec.message());
-    for (const auto& [name, body] : std::map<std::string, std::string>{{"report.json", ReportJson(json) + "\n"},
-                                                                       {"report.sarif", ReportJson(sarif) + "\n"},
-                                                                       {"report.txt", text}}) {
+    for (const auto& [name, body] :
+         std::map<std::string, std::string>{{"report.json", ReportJson(json) + "\n"},
+                                            {"report.sarif", ReportJson(sarif) + "\n"},
+                                            {"report.txt", text},
+                                            {"report.html", redteam::ReportHtml(*result, config)}}) {
       if (auto written = WriteFileAtomic(args.report_dir + "/" + name, body); !written) {
         return Fail(written.error().message);
       }
     }
-    Note() << "modelguard redteam llm: reports in " << args.report_dir << "/ (report.json, report.sarif, report.txt)\n";
+    Note() << "modelguard redteam llm: reports in " << args.report_dir
+           << "/ (report.json, report.sarif, report.txt, report.html)\n";
   }
   if (format == "json") {
     std::cout << ReportJson(json) << "\n";
@@ -274,7 +277,8 @@ Action AddRedteam(CLI::App& command) {
   llm->add_option("--budget-tokens", args->budget_tokens, "Stop after this many tokens (as the endpoint reports)");
   llm->add_option("--state", args->state,
                   "Append each judged probe here (JSON lines); a rerun with the same file skips them");
-  llm->add_option("--report", args->report_dir, "Write report.json, report.sarif and report.txt into this directory");
+  llm->add_option("--report", args->report_dir,
+                  "Write report.json, report.sarif, report.txt and report.html into this directory");
   AddFormatOption(llm, args->format, {"text", "json", "sarif"});
   args->fail_on_option = llm->add_option(
       "--fail-on", args->fail_on, "Exit 1 when the overall or any family's success rate is at or above this (0-1)");

@@ -226,6 +226,9 @@ Summary Summarize(const CampaignResult& result, const CampaignConfig& config);
 nlohmann::ordered_json ReportJson(const CampaignResult& result, const CampaignConfig& config);
 std::string ReportText(const CampaignResult& result, const CampaignConfig& config);
 nlohmann::ordered_json ReportSarif(const CampaignResult& result, const CampaignConfig& config);
+// A self-contained page (no scripts, no external resources): bars per family and converter, the successful
+// probes' transcripts with the detector's evidence marked, the cost.
+std::string ReportHtml(const CampaignResult& result, const CampaignConfig& config);
 
 // Markdown tables of the families, the converter registry and the detector registry (docs/redteam.md).
 std::string CatalogMarkdown(const std::vector<Family>& families);
