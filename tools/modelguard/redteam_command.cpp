@@ -2,6 +2,7 @@
 // families, converters and detectors it knows. The work is in src/redteam/; this file parses and prints.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
