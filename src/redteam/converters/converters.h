@@ -13,5 +13,8 @@ const ConverterDescriptor& Homoglyphs();
 const ConverterDescriptor& PayloadSplit();
 const ConverterDescriptor& MarkdownWrap();
 const ConverterDescriptor& HtmlWrap();
+const ConverterDescriptor& TranslateFrench();
+const ConverterDescriptor& TranslateSpanish();
+const ConverterDescriptor& TranslateGerman();
 
 }  // namespace modelguard::redteam::converters

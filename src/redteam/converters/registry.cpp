@@ -9,10 +9,19 @@
 namespace modelguard::redteam {
 
 std::span<const ConverterDescriptor> Converters() {
-  static const std::array<ConverterDescriptor, 9> kList = {
-      converters::None(),         converters::Base64(),       converters::Rot13(),
-      converters::Leetspeak(),    converters::UnicodeTags(),  converters::Homoglyphs(),
-      converters::PayloadSplit(), converters::MarkdownWrap(), converters::HtmlWrap(),
+  static const std::array<ConverterDescriptor, 12> kList = {
+      converters::None(),
+      converters::Base64(),
+      converters::Rot13(),
+      converters::Leetspeak(),
+      converters::UnicodeTags(),
+      converters::Homoglyphs(),
+      converters::PayloadSplit(),
+      converters::MarkdownWrap(),
+      converters::HtmlWrap(),
+      converters::TranslateFrench(),
+      converters::TranslateSpanish(),
+      converters::TranslateGerman(),
   };
   return kList;
 }
