@@ -7,12 +7,14 @@
 # in directly (fuzz/CMakeLists.txt says how it gets clang 14 through their coroutine code).
 set(MODELGUARD_FUZZ_TARGETS
   npy_header integrity gateway guard assess_data
-  http_head gateway_config policy bundle bom guard_normalize template pickle_nested pattern_cache)
+  http_head gateway_config policy bundle bom guard_normalize template pickle_nested pattern_cache
+  guard_stage2)
 
 set(MODELGUARD_FUZZ_LIBS_npy_header modelguard_formats)
 set(MODELGUARD_FUZZ_LIBS_integrity modelguard_integrity OpenSSL::Crypto)
 set(MODELGUARD_FUZZ_LIBS_guard modelguard_guard)
 set(MODELGUARD_FUZZ_LIBS_pattern_cache modelguard_guard)
+set(MODELGUARD_FUZZ_LIBS_guard_stage2 modelguard_guard)
 set(MODELGUARD_FUZZ_LIBS_assess_data modelguard_assess_data modelguard_defenses)
 set(MODELGUARD_FUZZ_LIBS_http_head modelguard_core nlohmann_json::nlohmann_json)
 set(MODELGUARD_FUZZ_GATEWAY_http_head http_head.cpp)

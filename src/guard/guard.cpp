@@ -6,13 +6,17 @@
 #include <utility>
 
 #include "modelguard/core/hash.h"
+#include "modelguard/core/io.h"
 #include "modelguard/core/json_fields.h"
 #include "src/guard/classifier/classifier.h"
 #include "src/guard/detector.h"
 #include "src/guard/normalize/normalize.h"
+#include "src/guard/second_stage/second_stage.h"
 
 namespace modelguard::guard {
 namespace {
+
+constexpr uint64_t kMaxSecondStageBytes = 64 << 20;  // the shipped model is about 130 KiB
 
 Verdict Max(Verdict a, Verdict b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
 
@@ -215,6 +219,12 @@ Result<std::shared_ptr<const Guard>> Guard::Create(const GuardOptions& options,
     guard->thresholds_[role] = t;
   }
   for (const auto& [role, t] : options.thresholds) guard->thresholds_[role] = t;
+  if (options.second_stage && !options.second_stage_path.empty()) {
+    MG_ASSIGN_OR_RETURN(const std::string text, ReadFile(options.second_stage_path, kMaxSecondStageBytes));
+    MG_ASSIGN_OR_RETURN(guard->second_stage_, SecondStage::Parse(text, options.second_stage_path));
+  } else if (options.second_stage && options.model_path.empty()) {
+    MG_ASSIGN_OR_RETURN(guard->second_stage_, SecondStage::Builtin());
+  }
 
   // Every detector is built whatever the switches say: a broken signature file is an error even while
   // signatures are off, and FindEntities may be asked for PII that Classify does not report.
@@ -239,6 +249,33 @@ bool Guard::Allowed(const std::string& entity, std::string_view value) const {
     });
   };
   return matches(entity.c_str()) || matches("*");
+}
+
+void Guard::AddSecondStage(Assessment& result, std::string_view input, size_t examined, Role role) const {
+  const double probability = second_stage_->Score(result, input, role);
+  if (probability <= second_stage_->Threshold(role)) return;
+  // Reported under the attack category the first stage scored highest, so a category policy applies to it.
+  Detection flag;
+  flag.detector = "second_stage";
+  flag.rule_id = "guard.second_stage";
+  flag.category = "injection";
+  double strongest = -1;
+  for (const char* category : {"injection", "jailbreak", "prompt_extraction"}) {
+    auto score = result.scores.find(category);
+    if (score != result.scores.end() && score->second > strongest) {
+      strongest = score->second;
+      flag.category = category;
+    }
+  }
+  flag.action = Verdict::kFlag;
+  if (auto limit = options_.category_actions.find(flag.category); limit != options_.category_actions.end())
+    flag.action = static_cast<int>(limit->second) < static_cast<int>(flag.action) ? limit->second : flag.action;
+  flag.confidence = probability;
+  flag.begin = 0;
+  flag.end = examined;
+  flag.view = "text";
+  result.verdict = Max(result.verdict, flag.action);
+  result.detections.push_back(std::move(flag));
 }
 
 Thresholds Guard::ThresholdsFor(Role role) const { return thresholds_.at(role); }
@@ -304,6 +341,7 @@ Assessment Guard::Classify(std::string_view input, Role role, const SystemPrompt
   }
 
   for (const auto& detection : result.detections) result.verdict = Max(result.verdict, detection.action);
+  if (second_stage_ && second_stage_->Reconsiders(result, role)) AddSecondStage(result, input, text.size(), role);
   std::stable_sort(result.detections.begin(), result.detections.end(),
                    [](const Detection& a, const Detection& b) { return a.begin < b.begin; });
   return result;

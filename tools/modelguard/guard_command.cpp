@@ -23,6 +23,7 @@ struct GuardArgs {
   std::string role_field;
   std::string model;
   std::string signatures;
+  std::string second_stage;  // classify: a second-stage model file, or "none"
   std::string fail_on = "block";
   std::string mode = "mask";
   std::string on_oversize = "flag";  // classify: texts longer than the guard examines
@@ -46,12 +47,15 @@ int Fail(const char* command, const std::string& message) {
 
 std::shared_ptr<const guard::Guard> MakeGuard(const GuardArgs& args, const char* command) {
   const std::string full_command = std::string("guard ") + command;
-  for (const auto& file : {args.model, args.signatures}) {
+  const std::string second_stage_file = args.second_stage == "none" ? std::string() : args.second_stage;
+  for (const auto& file : {args.model, args.signatures, second_stage_file}) {
     if (!file.empty() && !CheckInputFile(file, full_command.c_str())) return nullptr;
   }
   guard::GuardOptions options;
   options.model_path = args.model;
   options.signatures_path = args.signatures;
+  options.second_stage = args.second_stage != "none";
+  options.second_stage_path = second_stage_file;
   options.pii = !args.no_pii;
   options.secrets = !args.no_secrets;
   auto oversize = guard::ParseOversize(args.on_oversize);
@@ -333,6 +337,9 @@ Action AddGuard(CLI::App& command) {
   classify->add_flag("--plain", args->plain, "Each input line is a text, not JSON");
   classify->add_flag("--timing", args->timing, "Add each text's classification time in microseconds (\"micros\")");
   classify->add_option("--model", args->model, "A guard model file instead of the built-in one");
+  classify->add_option("--second-stage", args->second_stage,
+                       "Second-stage model file (scripts/guard/train_stage2.py), or 'none'; the built-in one runs "
+                       "only with the built-in --model");
   classify->add_option("--signatures", args->signatures,
                        "A signature rule file instead of the built-in policies/guard-signatures.json");
   classify->add_option("--allow", args->allow, "ENTITY=value never reported (repeatable; * for any entity)");

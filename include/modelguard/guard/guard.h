@@ -75,6 +75,11 @@ struct GuardOptions {
   bool hidden_text = true;
   bool adversarial_suffix = true;
   bool system_prompt = true;  // the system-prompt-aware detector (runs when Classify is given a system prompt)
+  // The second stage (src/guard/second_stage/): trees that re-judge texts the first stage allows while
+  // leaning towards attack, and may flag them. Trained on the built-in first stage's outputs, so with
+  // another model_path it runs only when second_stage_path names a stage trained for that model.
+  bool second_stage = true;
+  std::string second_stage_path;  // empty: the one built into the binary
   bool pii = true;
   bool secrets = true;
   double min_entity_confidence = 0.5;
@@ -145,6 +150,8 @@ class SystemPrompt {
   std::string text_, folded_;
 };
 
+class SecondStage;
+
 class Guard {
  public:
   static Result<std::shared_ptr<const Guard>> Create(const GuardOptions& options);
@@ -172,9 +179,12 @@ class Guard {
  private:
   Guard();
   bool Allowed(const std::string& entity, std::string_view value) const;
+  // The second stage's flag, when its trees judge the first stage's `result` of `input` an attack.
+  void AddSecondStage(Assessment& result, std::string_view input, size_t examined, Role role) const;
   struct Slot;  // one built detector with its entry's description and switch
   GuardOptions options_;
   std::shared_ptr<const InjectionModel> model_;
+  std::shared_ptr<const SecondStage> second_stage_;  // null when off
   std::vector<Slot> detectors_;  // in list order
   std::map<Role, Thresholds> thresholds_;
 };

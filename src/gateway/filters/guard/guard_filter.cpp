@@ -425,6 +425,9 @@ Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnv
   guard::GuardOptions options;
   options.model_path = settings.String("model");
   options.signatures_path = settings.String("signatures");
+  const std::string second_stage = settings.String("second_stage");
+  options.second_stage = second_stage != "none";
+  options.second_stage_path = second_stage == "none" ? std::string() : second_stage;
   options.max_input_bytes = static_cast<size_t>(settings.Integer("max_input_bytes"));
   // The filter decides about unexamined text itself (it also knows about the piece cap).
   options.on_oversize = guard::Oversize::kAllow;
@@ -530,6 +533,10 @@ const FilterDescriptor& GuardFilterDescriptor() {
            .default_value = nlohmann::json::array()},
           {"model", SettingType::kString, "a classifier model file instead of the built-in one", ""},
           {"signatures", SettingType::kString, "a signature rules file instead of the built-in one", ""},
+          {"second_stage", SettingType::kString,
+           "the second stage's trees (a file, or `none`); empty: the built-in ones, which run only with the "
+           "built-in `model`",
+           ""},
           {.key = "max_input_bytes",
            .type = SettingType::kInteger,
            .doc = "bytes of each text examined (see `on_oversize`)",
