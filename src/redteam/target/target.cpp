@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <ctime>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -62,11 +63,20 @@ class RateLimiter {
   Clock::time_point next_{};
 };
 
-// Retry-After in seconds (RFC 9110 §10.2.3 also allows a date, which endpoints rarely send: back-off then).
+// Retry-After (RFC 9110 §10.2.3): delay seconds, or an HTTP date (IMF-fixdate) to wait for; capped, so an
+// endpoint cannot park a campaign for hours. Anything else: nullopt (the back-off applies).
 std::optional<std::chrono::milliseconds> RetryAfter(const std::string& value) {
-  if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  return std::min<std::chrono::milliseconds>(std::chrono::seconds(std::stoul(value)), kRetryAfterCap);
+  if (value.empty()) return std::nullopt;
+  if (value.find_first_not_of("0123456789") == std::string::npos) {
+    if (value.size() > 9) return std::chrono::milliseconds(kRetryAfterCap);
+    return std::min<std::chrono::milliseconds>(std::chrono::seconds(std::stoul(value)), kRetryAfterCap);
+  }
+  std::tm when{};
+  const char* end = ::strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &when);
+  if (!end || *end != '\0') return std::nullopt;
+  const auto at = std::chrono::system_clock::from_time_t(::timegm(&when));
+  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(at - std::chrono::system_clock::now());
+  return std::clamp<std::chrono::milliseconds>(wait, std::chrono::milliseconds(0), kRetryAfterCap);
 }
 
 std::chrono::milliseconds Backoff(unsigned attempt) {
@@ -164,8 +174,17 @@ class HttpChatTarget final : public ChatTarget {
  private:
   std::string Where() const { return "target " + url_.authority + ": "; }
 
-  static std::string Said(const Exchange& exchange) {
-    const std::string text = exchange.event_stream ? std::string() : target::Snippet(exchange.body, 160);
+  // What an error answer said, for the error message; an endpoint that echoes the credential it was given
+  // (some do, in "invalid key" answers) does not get it into logs and reports through us.
+  std::string Said(const Exchange& exchange) const {
+    std::string text = exchange.event_stream ? std::string() : exchange.body.substr(0, 4096);
+    if (!options_.api_key.empty()) {
+      for (size_t at = 0; (at = text.find(options_.api_key, at)) != std::string::npos;) {
+        text.replace(at, options_.api_key.size(), "[redacted]");
+        at += 10;
+      }
+    }
+    text = target::Snippet(text, 160);
     return text.empty() ? std::string() : " (" + text + ")";
   }
 
