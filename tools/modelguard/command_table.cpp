@@ -15,6 +15,7 @@ Action AddBom(CLI::App& command);
 Action AddGateway(CLI::App& command);
 Action AddAudit(CLI::App& command);
 Action AddGuard(CLI::App& command);
+Action AddRedteam(CLI::App& command);
 
 namespace {
 
@@ -29,6 +30,7 @@ constexpr Command kCommands[] = {
     {"gateway", "Inference firewall: reverse proxy with filters (API keys, ...) and an audit trail", AddGateway},
     {"guard", "Prompt-injection/jailbreak classifier, signatures, PII and secret detection and redaction", AddGuard},
     {"audit", "Check the gateway's hash-chained audit file", AddAudit},
+    {"redteam", "Red-team an LLM endpoint: injection, jailbreak, extraction, tool and output attacks, scored", AddRedteam},
     // Run by modelguard-assess (assess/command_table.cpp holds their Add functions): only they load libtorch.
     {"assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference",
      nullptr, "modelguard-assess"},
