@@ -65,3 +65,14 @@ function(modelguard_assert_links_none target)
   endforeach()
   message(STATUS "${target} links none of: ${ARGN}")
 endfunction()
+
+# modelguard_embed_list(<output.inc> <input files...>): every file as `{"name", R"(content)"},`, the entries of
+# an array of embedded files; rebuilt when any of them changes.
+function(modelguard_embed_list output)
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${CMAKE_COMMAND} "-DINPUTS=${ARGN}" -DOUTPUT=${output} -P ${PROJECT_SOURCE_DIR}/cmake/embed_list.cmake
+    DEPENDS ${ARGN} ${PROJECT_SOURCE_DIR}/cmake/embed_list.cmake
+    COMMENT "Embedding ${output}"
+    VERBATIM)
+endfunction()

@@ -1,5 +1,5 @@
 // Probe families as data: parsing and validating modelguard.redteam-family/v1 files, the built-in copies
-// (families_builtin.cpp, generated from policies/redteam/) and users' files (--probes).
+// (policies/redteam/, embedded at build time: families_builtin.cpp) and users' files (--probes).
 #include <algorithm>
 #include <filesystem>
 #include <set>
