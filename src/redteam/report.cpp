@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "modelguard/core/html.h"
 #include "modelguard/core/version.h"
 #include "modelguard/redteam/redteam.h"
 
@@ -202,33 +203,6 @@ ordered_json ReportSarif(const CampaignResult& result, const CampaignConfig& con
 
 namespace {
 
-std::string Html(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // The transcripts shown are cut to this many bytes per message: the JSON report has them whole.
 constexpr size_t kHtmlMessageBytes = 4000;
 constexpr size_t kHtmlTranscripts = 40;
@@ -238,7 +212,7 @@ std::string Bars(const std::vector<Rate>& rates, const char* title) {
   for (const Rate& r : rates) {
     char percent[32];
     std::snprintf(percent, sizeof percent, "%.1f", r.success_rate() * 100);
-    out += "<tr><th>" + Html(r.name) + "</th><td><div class=\"bar\"><span style=\"width:" + percent +
+    out += "<tr><th>" + HtmlEscape(r.name) + "</th><td><div class=\"bar\"><span style=\"width:" + percent +
            "%\"></span></div></td><td>" + percent + " %</td><td>" + std::to_string(r.successes) + " of " +
            std::to_string(r.attempts) + (r.errors ? ", " + std::to_string(r.errors) + " errors" : "") +
            (r.blocked ? ", " + std::to_string(r.blocked) + " blocked" : "") + "</td></tr>\n";
@@ -252,9 +226,10 @@ std::string Highlight(std::string_view message, std::string_view evidence) {
   const size_t at = evidence.empty() ? std::string_view::npos : shown.find(evidence);
   std::string out;
   if (at == std::string_view::npos) {
-    out = Html(shown);
+    out = HtmlEscape(shown);
   } else {
-    out = Html(shown.substr(0, at)) + "<mark>" + Html(evidence) + "</mark>" + Html(shown.substr(at + evidence.size()));
+    out = HtmlEscape(shown.substr(0, at)) + "<mark>" + HtmlEscape(evidence) + "</mark>" +
+          HtmlEscape(shown.substr(at + evidence.size()));
   }
   if (message.size() > shown.size()) out += " <em>[cut]</em>";
   return out;
@@ -271,7 +246,7 @@ std::string ReportHtml(const CampaignResult& result, const CampaignConfig& confi
       ".bar span{display:block;height:1em;background:#c0392b}td{padding:0 .5em}"
       ".probe{border:1px solid #ccc;margin:1em 0;padding:.5em 1em}.msg{white-space:pre-wrap;margin:.3em 0}"
       ".role{font-weight:bold;color:#555}mark{background:#f9e79f}.meta{color:#666}</style></head><body>\n";
-  out += "<h1>modelguard red team</h1>\n<p>" + Html(result.target) + "</p>\n";
+  out += "<h1>modelguard red team</h1>\n<p>" + HtmlEscape(result.target) + "</p>\n";
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f", s.overall.success_rate() * 100);
   out += "<p><strong>Attack success " + std::string(rate) + " %</strong> (" + std::to_string(s.overall.successes) +
@@ -281,7 +256,7 @@ std::string ReportHtml(const CampaignResult& result, const CampaignConfig& confi
   out += ")";
   if (!result.complete) {
     out += " &mdash; incomplete: " + std::to_string(result.outcomes.size()) + " of " + std::to_string(result.planned) +
-           " probes (" + Html(result.stop_reason) + ")";
+           " probes (" + HtmlEscape(result.stop_reason) + ")";
   }
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.1f", s.probe_seconds);
@@ -298,19 +273,20 @@ std::string ReportHtml(const CampaignResult& result, const CampaignConfig& confi
       out += "<p>... " + std::to_string(s.overall.successes - kHtmlTranscripts) + " more in report.json.</p>\n";
       break;
     }
-    out += "<div class=\"probe\"><h3>" + Html(o.id) + "</h3>\n<p class=\"meta\">" + Html(o.detector) + ": " +
-           Html(o.explanation) + (o.goal.empty() ? "" : "; goal: " + Html(o.goal)) + "</p>\n";
+    out += "<div class=\"probe\"><h3>" + HtmlEscape(o.id) + "</h3>\n<p class=\"meta\">" + HtmlEscape(o.detector) +
+           ": " + HtmlEscape(o.explanation) + (o.goal.empty() ? "" : "; goal: " + HtmlEscape(o.goal)) + "</p>\n";
     for (size_t i = 0; i < o.transcript.size(); ++i) {
       const ChatMessage& m = o.transcript[i];
       const bool judged = i + 1 == o.transcript.size() && m.role == "assistant";
-      out += "<div class=\"msg\"><span class=\"role\">" + Html(m.role) + (m.name.empty() ? "" : " " + Html(m.name)) +
-             ":</span> " + (judged ? Highlight(m.content, o.evidence) : Highlight(m.content, "")) + "</div>\n";
+      out += "<div class=\"msg\"><span class=\"role\">" + HtmlEscape(m.role) +
+             (m.name.empty() ? "" : " " + HtmlEscape(m.name)) + ":</span> " +
+             (judged ? Highlight(m.content, o.evidence) : Highlight(m.content, "")) + "</div>\n";
     }
     for (const ToolCall& call : o.tool_calls) {
       out += "<div class=\"msg\"><span class=\"role\">tool call:</span> " +
              Highlight(call.name + "(" + call.arguments + ")", o.evidence) + "</div>\n";
     }
-    out += "<p>Evidence: <mark>" + Html(o.evidence.substr(0, kHtmlMessageBytes)) + "</mark></p></div>\n";
+    out += "<p>Evidence: <mark>" + HtmlEscape(o.evidence.substr(0, kHtmlMessageBytes)) + "</mark></p></div>\n";
   }
   if (shown == 0) out += "<p>None.</p>\n";
   out += "</body></html>\n";

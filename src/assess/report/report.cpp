@@ -1,8 +1,10 @@
 // Report: verdicts with the numbers behind them, report.json, and a self-contained report.html whose
 // plots are inline SVG (no scripts, no fonts or styles fetched from anywhere).
 #include "modelguard/assess/report.h"
+#include "modelguard/core/html.h"
 
 #include "modelguard/assess/attack_table.h"
+#include "modelguard/core/html.h"
 #include "modelguard/core/io.h"
 
 #include <algorithm>
@@ -28,32 +30,6 @@ std::string Fixed(double value, int digits) {
   out.precision(digits);
   out << value;
   return out.str();
-}
-
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 nlohmann::json PointsJson(const std::vector<Point>& points) {
@@ -106,8 +82,9 @@ std::string SvgPlot(const std::string& title, const std::string& x_label, const 
   };
   std::ostringstream svg;
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
-      << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">";
-  svg << "<text x=\"" << kLeft << "\" y=\"18\" font-size=\"14\" font-weight=\"bold\">" << Escape(title) << "</text>";
+      << "\" role=\"img\" aria-label=\"" << HtmlEscape(title) << "\">";
+  svg << "<text x=\"" << kLeft << "\" y=\"18\" font-size=\"14\" font-weight=\"bold\">" << HtmlEscape(title)
+      << "</text>";
   svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kWidth - kLeft - kRight << "\" height=\""
       << kHeight - kTop - kBottom << "\" fill=\"none\" stroke=\"#888\"/>";
   for (int i = 0; i <= 4; ++i) {
@@ -122,10 +99,10 @@ std::string SvgPlot(const std::string& title, const std::string& x_label, const 
         << (log_x ? Fixed(x_value, x_value < 1 ? 4 : 0) : Fixed(x_value, x_max > 100 ? 0 : 2)) << "</text>";
   }
   svg << "<text x=\"" << (kLeft + kWidth - kRight) / 2 << "\" y=\"" << kHeight - 8
-      << "\" font-size=\"11\" text-anchor=\"middle\">" << Escape(x_label) << "</text>";
+      << "\" font-size=\"11\" text-anchor=\"middle\">" << HtmlEscape(x_label) << "</text>";
   svg << "<text x=\"14\" y=\"" << (kTop + kHeight - kBottom) / 2
       << "\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 " << (kTop + kHeight - kBottom) / 2
-      << ")\">" << Escape(y_label) << "</text>";
+      << ")\">" << HtmlEscape(y_label) << "</text>";
   if (diagonal) {
     svg << "<polyline fill=\"none\" stroke=\"#bbb\" stroke-dasharray=\"4 3\" points=\"";
     for (int i = 0; i <= 40; ++i) {
@@ -148,7 +125,7 @@ std::string SvgPlot(const std::string& title, const std::string& x_label, const 
     svg << "<line x1=\"" << kWidth - kRight + 10 << "\" y1=\"" << legend_y - 4 << "\" x2=\"" << kWidth - kRight + 28
         << "\" y2=\"" << legend_y - 4 << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/>";
     svg << "<text x=\"" << kWidth - kRight + 32 << "\" y=\"" << legend_y << "\" font-size=\"11\">"
-        << Escape(series[i].label) << "</text>";
+        << HtmlEscape(series[i].label) << "</text>";
   }
   svg << "</svg>";
   return svg.str();
@@ -318,20 +295,20 @@ nlohmann::json ToJson(const AssessmentReport& report) {
 std::string RenderHtml(const AssessmentReport& report) {
   std::ostringstream html;
   html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>modelguard assessment: "
-       << Escape(report.target) << "</title>"
+       << HtmlEscape(report.target) << "</title>"
        << "<style>body{font-family:sans-serif;max-width:1100px;margin:2em "
           "auto;color:#222}table{border-collapse:collapse}"
        << "td,th{border:1px solid #ccc;padding:4px "
           "8px;text-align:left}.high{background:#f8d7da}.medium{background:#fff3cd}.low{background:#d4edda}"
        << ".plots svg{margin:8px 16px 8px 0}</style></head><body>";
-  html << "<h1>Security assessment</h1><p>Target: <code>" << Escape(report.target) << "</code> ("
-       << Escape(report.target_kind) << "), data: <code>" << Escape(report.dataset) << "</code>, "
+  html << "<h1>Security assessment</h1><p>Target: <code>" << HtmlEscape(report.target) << "</code> ("
+       << HtmlEscape(report.target_kind) << "), data: <code>" << HtmlEscape(report.dataset) << "</code>, "
        << Fixed(report.seconds, 1) << " s.</p>";
   html << "<h2>Verdicts</h2><table><tr><th>Risk</th><th>Level</th><th>Finding</th><th>Remediation</th></tr>";
   for (const auto& v : report.verdicts) {
-    html << "<tr class=\"" << ToString(v.level) << "\"><td>" << Escape(v.risk) << "</td><td>" << ToString(v.level)
-         << "</td><td>" << Escape(v.summary) << "</td><td><ul>";
-    for (const auto& r : v.remediation) html << "<li>" << Escape(r) << "</li>";
+    html << "<tr class=\"" << ToString(v.level) << "\"><td>" << HtmlEscape(v.risk) << "</td><td>" << ToString(v.level)
+         << "</td><td>" << HtmlEscape(v.summary) << "</td><td><ul>";
+    for (const auto& r : v.remediation) html << "<li>" << HtmlEscape(r) << "</li>";
     html << "</ul></td></tr>";
   }
   html << "</table>";
@@ -352,7 +329,7 @@ std::string RenderHtml(const AssessmentReport& report) {
     html << "</div><table><tr><th>Attack</th><th>Norm</th><th>Robust accuracy per "
             "epsilon</th><th>Queries</th><th>Gradients</th><th>Seconds</th></tr>";
     for (const auto& c : e.curves) {
-      html << "<tr><td>" << Escape(c.attack) << "</td><td>" << c.norm << "</td><td>";
+      html << "<tr><td>" << HtmlEscape(c.attack) << "</td><td>" << c.norm << "</td><td>";
       for (const auto& p : c.robust_accuracy) html << Fixed(p.x, 2) << ": " << Percent(p.y) << " ";
       html << "</td><td>" << c.cost.queries << "</td><td>" << c.cost.gradient_evaluations << "</td><td>"
            << Fixed(c.cost.seconds, 2) << "</td></tr>";
@@ -374,7 +351,7 @@ std::string RenderHtml(const AssessmentReport& report) {
     html << "</div><table><tr><th>Method</th><th>API output</th><th>Final fidelity</th><th>Final "
             "accuracy</th><th>Queries</th><th>Seconds</th></tr>";
     for (const auto& c : x.curves) {
-      html << "<tr><td>" << Escape(c.method) << "</td><td>" << Escape(c.api_output) << "</td><td>"
+      html << "<tr><td>" << HtmlEscape(c.method) << "</td><td>" << HtmlEscape(c.api_output) << "</td><td>"
            << (c.fidelity.empty() ? "-" : Percent(c.fidelity.back().y)) << "</td><td>"
            << (c.accuracy.empty() ? "-" : Percent(c.accuracy.back().y)) << "</td><td>" << c.cost.queries << "</td><td>"
            << Fixed(c.cost.seconds, 2) << "</td></tr>";
@@ -398,13 +375,13 @@ std::string RenderHtml(const AssessmentReport& report) {
     html << "</div><table><tr><th>Attack</th><th>AUC</th><th>TPR at 0.1% FPR</th><th>TPR at 1% "
             "FPR</th><th>Advantage</th><th>Seconds</th></tr>";
     for (const auto& a : m.attacks) {
-      html << "<tr><td>" << Escape(a.attack) << "</td><td>" << Fixed(a.auc, 3) << "</td><td>"
+      html << "<tr><td>" << HtmlEscape(a.attack) << "</td><td>" << Fixed(a.auc, 3) << "</td><td>"
            << Percent(a.tpr_at_01_fpr) << "</td><td>" << Percent(a.tpr_at_1_fpr) << "</td><td>" << Fixed(a.advantage, 3)
            << "</td><td>" << Fixed(a.cost.seconds, 2) << "</td></tr>";
     }
     html << "</table><p>With n non-members, TPR at an FPR below 1/n is read at zero false positives.</p>";
   }
-  html << "<h2>Model</h2><pre>" << Escape(report.model.dump(2)) << "</pre></body></html>\n";
+  html << "<h2>Model</h2><pre>" << HtmlEscape(report.model.dump(2)) << "</pre></body></html>\n";
   return html.str();
 }
 
