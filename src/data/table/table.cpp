@@ -258,8 +258,10 @@ std::string SerializeRow(const std::vector<std::string>& cells, TableFormat form
   for (size_t i = 0; i < cells.size(); ++i) {
     if (i > 0) out.push_back(delimiter);
     const std::string& cell = cells[i];
+    // A row of one empty cell at the very end (no line break) would otherwise write nothing and vanish.
+    const bool only_empty_cell = cells.size() == 1 && cell.empty() && terminator.empty();
     const bool quote = cell.find_first_of(std::string("\"\r\n") + delimiter) != std::string::npos ||
-                       (!cell.empty() && (cell.front() == ' ' || cell.back() == ' '));
+                       (!cell.empty() && (cell.front() == ' ' || cell.back() == ' ')) || only_empty_cell;
     if (!quote) {
       out += cell;
       continue;
