@@ -12,7 +12,7 @@ export CONCURRENCY=${CONCURRENCY:-4}
 tmp=$(mktemp -d)
 pid=
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -33,7 +33,9 @@ print(json.dumps({"probes": r["finished"], "seconds": round(seconds, 3), "famili
                   "converters": len(r["converters"]), "success": r["summary"]["success_rate"]}))
 PY
 )
-theirs_line=$(bash "$root/bench/redteam/run_promptfoo.sh" "$repeat" | tee "$tmp/promptfoo.out" | grep '^promptfoo-bench: ')
+# promptfoo's script can exit non-zero after printing its result (its endpoint is killed on the way out).
+theirs_line=$(bash "$root/bench/redteam/run_promptfoo.sh" "$repeat" | tee "$tmp/promptfoo.out" | grep '^promptfoo-bench: ') || true
+[ -n "$theirs_line" ] || { echo "bench redteam: promptfoo gave no result" >&2; cat "$tmp/promptfoo.out" >&2; exit 1; }
 theirs=${theirs_line#promptfoo-bench: }
 /usr/bin/python3 - "$ours" "$theirs" <<'PY'
 import json, sys
