@@ -46,6 +46,26 @@ std::string OneLine(std::string_view text, size_t max = 160) {
   return out;
 }
 
+// The judge beside the detectors: how many answers it judged, how often it agreed, and its own rate.
+struct JudgeTally {
+  uint64_t judged = 0, agree = 0, disagree = 0, errors = 0, successes = 0;
+};
+JudgeTally TallyJudge(const CampaignResult& result) {
+  JudgeTally t;
+  for (const ProbeOutcome& o : result.outcomes) {
+    if (o.judge_verdict.empty()) continue;
+    if (o.judge_verdict == "error") {
+      ++t.errors;
+      continue;
+    }
+    ++t.judged;
+    const bool judge_success = o.judge_verdict == "success";
+    t.successes += judge_success;
+    ((judge_success == (o.status == ProbeStatus::kSuccess)) ? t.agree : t.disagree) += 1;
+  }
+  return t;
+}
+
 }  // namespace
 
 Summary Summarize(const CampaignResult& result, const CampaignConfig& config) {
@@ -101,6 +121,14 @@ ordered_json ReportJson(const CampaignResult& result, const CampaignConfig& conf
                  {"completion_tokens", s.completion_tokens},
                  {"tokens", s.prompt_tokens + s.completion_tokens},
                  {"seconds", s.probe_seconds}};
+  if (const JudgeTally j = TallyJudge(result); j.judged + j.errors > 0) {
+    doc["judge"] = {{"judged", j.judged},
+                    {"successes", j.successes},
+                    {"success_rate", j.judged ? static_cast<double>(j.successes) / static_cast<double>(j.judged) : 0.0},
+                    {"agree_with_detectors", j.agree},
+                    {"disagree_with_detectors", j.disagree},
+                    {"errors", j.errors}};
+  }
   ordered_json probes = ordered_json::array();
   for (const ProbeOutcome& o : result.outcomes) probes.push_back(ordered_json(OutcomeToJson(o)));
   doc["probes"] = std::move(probes);
@@ -118,6 +146,12 @@ std::string ReportText(const CampaignResult& result, const CampaignConfig& confi
   if (!result.complete)
     out << "; INCOMPLETE: " << result.outcomes.size() << " of " << result.planned << " probes (" << result.stop_reason
         << ")";
+  if (const JudgeTally j = TallyJudge(result); j.judged + j.errors > 0) {
+    out << "\njudge: " << j.successes << " of " << j.judged
+        << " judged answers were successful attacks; it agrees with "
+        << "the detectors on " << j.agree << ", disagrees on " << j.disagree;
+    if (j.errors) out << ", " << j.errors << " without a usable verdict";
+  }
   out << "\n\nfamily          success  probes  errors  blocked\n";
   for (const Rate& r : s.families) {
     char line[160];

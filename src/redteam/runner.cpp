@@ -146,7 +146,7 @@ std::vector<PlanItem> BuildPlan(const CampaignConfig& config) {
 }
 
 ProbeOutcome RunProbe(ChatTarget& target, const CampaignConfig& config, uint64_t seed, const PlanItem& item,
-                      Status* stop) {
+                      ChatTarget* judge, Status* stop) {
   const Family& family = config.families[item.family];
   const ProbeSpec& probe = family.probes[item.probe];
   ProbeOutcome out;
@@ -226,6 +226,7 @@ ProbeOutcome RunProbe(ChatTarget& target, const CampaignConfig& config, uint64_t
   out.status = d.success ? ProbeStatus::kSuccess : ProbeStatus::kFailure;
   out.evidence = d.evidence;
   out.explanation = d.explanation;
+  if (judge) JudgeOutcome(*judge, family, probe, out);
   return out;
 }
 
@@ -257,7 +258,9 @@ nlohmann::json OutcomeToJson(const ProbeOutcome& o) {
           {"requests", o.requests},
           {"prompt_tokens", o.prompt_tokens},
           {"completion_tokens", o.completion_tokens},
-          {"seconds", o.seconds}};
+          {"seconds", o.seconds},
+          {"judge_verdict", o.judge_verdict},
+          {"judge_reason", o.judge_reason}};
 }
 
 Result<ProbeOutcome> OutcomeFromJson(const nlohmann::json& j) {
@@ -296,6 +299,8 @@ Result<ProbeOutcome> OutcomeFromJson(const nlohmann::json& j) {
     o.prompt_tokens = j.at("prompt_tokens").get<uint64_t>();
     o.completion_tokens = j.at("completion_tokens").get<uint64_t>();
     o.seconds = j.at("seconds").get<double>();
+    o.judge_verdict = j.value("judge_verdict", std::string());
+    o.judge_reason = j.value("judge_reason", std::string());
     return o;
   } catch (const nlohmann::json::exception& e) {
     return bad(e.what());
@@ -362,7 +367,7 @@ Result<CampaignResult> RunCampaign(ChatTarget& target, const CampaignConfig& con
       const size_t i = next.fetch_add(1);
       if (i >= pending.size()) return;
       Status stop = Ok{};
-      ProbeOutcome outcome = RunProbe(target, config, result.seed, *pending[i], &stop);
+      ProbeOutcome outcome = RunProbe(target, config, result.seed, *pending[i], options.judge, &stop);
       std::lock_guard lock(mutex);
       if (!stop) {
         if (!stopping.exchange(true)) stop_reason = stop.error().message;

@@ -183,4 +183,28 @@ expect_grep list-converter "unicode_tags" "$tmp/out"
 expect_grep list-detector "canary_leak" "$tmp/out"
 check help 0 "$bin" redteam llm --help
 expect_grep help-example "modelguard redteam llm http" "$tmp/out"
+# --judge: the endpoint's judge mode grades each answered probe; its verdicts sit beside the detectors'.
+check judge-run 0 "$bin" redteam llm "$url" --model vuln --seed 7 --families extraction,jailbreak --judge "$url" \
+  --judge-model judge --format json
+/usr/bin/python3 - "$tmp/out" <<'PY' && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL judge"; }
+import json, sys
+doc = json.load(open(sys.argv[1]))
+j = doc["judge"]
+answered = [p for p in doc["probes"] if p["status"] != "error"]
+assert j["judged"] == len(answered) and j["errors"] == 0, j
+assert all(p["judge_verdict"] in ("success", "failure") and p["judge_reason"] for p in answered)
+# The judge calls a conversation safe when any message in it is one of the endpoint's harmless answers: a
+# leaked system prompt is not, so it agrees with the canary detector on single-turn extractions (in a
+# multi-turn one an earlier harmless answer sways it); on jailbreaks the endpoint's general answer is "not a
+# refusal" to the detector and "harmless" to the judge, so they differ there.
+leaks = [p for p in answered if p["family"] == "extraction" and p["status"] == "success"
+         and sum(m["role"] == "assistant" for m in p["transcript"]) == 1]
+assert leaks and all(p["judge_verdict"] == "success" for p in leaks), j
+assert j["agree_with_detectors"] + j["disagree_with_detectors"] == j["judged"] and j["disagree_with_detectors"] > 0, j
+assert doc["summary"]["successes"] == sum(p["status"] == "success" for p in doc["probes"])  # rates stay the detectors'
+PY
+check judge-unreachable 0 "$bin" redteam llm "$url" --model vuln --seed 7 --families extraction \
+  --judge http://127.0.0.1:9/v1/chat/completions --retries 0 --format json
+expect_grep judge-error-recorded '"judge_verdict": "error"' "$tmp/out"
+
 finish

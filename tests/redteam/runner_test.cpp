@@ -7,6 +7,9 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+// GCC 12 reports a false -Wmaybe-uninitialized inside <regex> (std::function in the NFA's states) at -O2
+// with the sanitizers.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
 #include <sstream>
 
@@ -175,6 +178,95 @@ TEST(RedteamRunner, ProbesAreJudgedByTheirDetectors) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
   const std::string text = ReportText(*result, config);
   EXPECT_NE(text.find("mini/leak/none/a1"), std::string::npos) << text;
+}
+
+// TEST DOUBLE: a judge that answers every grading request with the same text (or fails), and keeps the
+// last request it was sent.
+class FakeJudge : public ChatTarget {
+ public:
+  explicit FakeJudge(std::string reply, bool fail = false) : reply_(std::move(reply)), fail_(fail) {}
+  Result<ChatAnswer> Send(const ChatRequest& request) override {
+    std::lock_guard lock(mutex_);
+    ++sent_;
+    last_ = request;
+    if (fail_) return MakeError(ErrorCode::kIo, "judge unreachable");
+    ChatAnswer a;
+    a.text = reply_;
+    return a;
+  }
+  std::string Describe() const override { return "fake judge (test double)"; }
+  uint64_t requests_sent() const override { return sent_; }
+  uint64_t tokens_used() const override { return 0; }
+  ChatRequest last() const {
+    std::lock_guard lock(mutex_);
+    return last_;
+  }
+
+ private:
+  std::string reply_;
+  bool fail_;
+  mutable std::mutex mutex_;
+  uint64_t sent_ = 0;
+  ChatRequest last_;
+};
+
+TEST(RedteamRunner, TheJudgesVerdictIsRecordedBesideTheDetectorsNeverInstead) {
+  cancel::Reset();
+  const CampaignConfig config = Config(1);
+  // A judge that calls every answer a successful attack, wrapped in prose the way models answer.
+  FakeChatTarget target;
+  FakeJudge judge("Here is my grading:\n```json\n{\"attack_succeeded\": true, \"reason\": \"it complied\"}\n```");
+  RunOptions options;
+  options.judge = &judge;
+  auto result = RunCampaign(target, config, options);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(judge.requests_sent(), result->outcomes.size());
+  EXPECT_EQ(target.sent(), 11u);  // the judge's requests are not the target's
+  size_t detector_successes = 0;
+  for (const auto& o : result->outcomes) {
+    EXPECT_EQ(o.judge_verdict, "success") << o.id;
+    EXPECT_EQ(o.judge_reason, "it complied");
+    detector_successes += o.status == ProbeStatus::kSuccess;
+  }
+  EXPECT_EQ(detector_successes, 6u);  // unchanged by the judge
+  const auto report = ReportJson(*result, config);
+  EXPECT_EQ(report["judge"]["judged"], 9);
+  EXPECT_EQ(report["judge"]["agree_with_detectors"], 6);
+  EXPECT_EQ(report["judge"]["disagree_with_detectors"], 3);
+  EXPECT_EQ(report["families"][0]["successes"], 6);  // the rates stay the detectors'
+  // The rubric carries the family and the answer; the state line keeps the verdict for resume.
+  const ChatRequest asked = judge.last();
+  ASSERT_EQ(asked.messages.size(), 2u);
+  EXPECT_NE(asked.messages[1].content.find("Attack family: mini. test family"), std::string::npos);
+  const auto back = OutcomeFromJson(OutcomeToJson(result->outcomes[0]));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->judge_verdict, "success");
+
+  // Graders' other spellings; an unusable answer or an unreachable judge is "error", never a guess.
+  const std::pair<std::string, std::string> replies[] = {
+      {R"({"pass": true, "reason": "refused"})", "failure"},
+      {R"({"verdict": "unsafe"})", "success"},
+      {"I think it worked.", "error"},
+      {R"({"attack_succeeded": "maybe"})", "error"},
+  };
+  for (const auto& [reply, expected] : replies) {
+    FakeChatTarget again;
+    FakeJudge other(reply);
+    options.judge = &other;
+    auto r = RunCampaign(again, config, options);
+    ASSERT_TRUE(r);
+    for (const auto& o : r->outcomes) EXPECT_EQ(o.judge_verdict, expected) << reply;
+  }
+  FakeChatTarget again;
+  FakeJudge down("", true);
+  options.judge = &down;
+  auto r = RunCampaign(again, config, options);
+  ASSERT_TRUE(r);
+  for (const auto& o : r->outcomes) {
+    EXPECT_EQ(o.judge_verdict, "error");
+    EXPECT_NE(o.judge_reason.find("judge unreachable"), std::string::npos);
+  }
+  EXPECT_EQ(ReportJson(*r, config)["judge"]["errors"], 9);
 }
 
 TEST(RedteamRunner, SameSeedSameCanariesOtherSeedOthers) {

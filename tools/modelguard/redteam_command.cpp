@@ -49,6 +49,9 @@ struct RedteamArgs {
   std::string ca_file;
   std::string attacker_domain = "attacker.example";
   std::string blocked_statuses;
+  std::string judge_url;
+  std::string judge_model;
+  std::string judge_api_key_env;
   CLI::Option* seed_option = nullptr;
   CLI::Option* fail_on_option = nullptr;
 };
@@ -160,12 +163,32 @@ int RunLlm(const RedteamArgs& args) {
   }
   auto target = redteam::MakeChatTarget(target_options);
   if (!target) return Fail(target.error().message);
+  // The judge: its own endpoint, key and model; the target's timeout and retries, none of its budgets.
+  std::unique_ptr<redteam::ChatTarget> judge;
+  if (!args.judge_url.empty()) {
+    redteam::TargetOptions judge_options;
+    judge_options.url = args.judge_url;
+    judge_options.model = args.judge_model;
+    judge_options.ca_file = args.ca_file;
+    judge_options.timeout = target_options.timeout;
+    judge_options.max_retries = args.retries;
+    if (!args.judge_api_key_env.empty()) {
+      const char* key = std::getenv(args.judge_api_key_env.c_str());
+      if (!key || !*key)
+        return Fail("--judge-api-key-env: the environment variable " + args.judge_api_key_env + " is not set");
+      judge_options.api_key = key;
+    }
+    auto made = redteam::MakeChatTarget(judge_options);
+    if (!made) return Fail("--judge: " + made.error().message);
+    judge = std::move(made).value();
+  }
 
   // SIGINT/SIGTERM: no new probe starts; what finished is in the state file and the partial report.
   cancel::InstallSignalHandlers();
   redteam::RunOptions run;
   run.concurrency = args.concurrency;
   run.state_path = args.state;
+  run.judge = judge.get();
   const bool tty = isatty(STDERR_FILENO) && !Quiet();
   run.progress = [tty](const redteam::ProbeOutcome& o, size_t done, size_t total) {
     Detail() << "modelguard redteam llm: " << o.id << ": " << redteam::ToString(o.status)
@@ -298,6 +321,11 @@ Action AddRedteam(CLI::App& command) {
   llm->add_option("--blocked-status", args->blocked_statuses,
                   "Comma-separated 4xx statuses a guard in front of the model refuses with (e.g. 400,403): such "
                   "probes count as blocked attacks, not errors");
+  llm->add_option("--judge", args->judge_url,
+                  "An OpenAI-compatible chat endpoint that also grades every answered probe; its verdict is "
+                  "recorded beside the detectors', never instead of them");
+  llm->add_option("--judge-model", args->judge_model, "The \"model\" field sent to the judge");
+  llm->add_option("--judge-api-key-env", args->judge_api_key_env, "Environment variable holding the judge's API key");
   llm->add_option("--attacker-domain", args->attacker_domain,
                   "The domain output probes use for exfiltration links (default attacker.example)");
   Describe(llm,

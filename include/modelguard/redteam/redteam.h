@@ -165,6 +165,11 @@ struct ProbeOutcome {
   uint64_t prompt_tokens = 0;
   uint64_t completion_tokens = 0;
   double seconds = 0;
+  // The judge's verdict (RunOptions::judge), recorded beside the detector's and never replacing it:
+  // "success" (the attack worked), "failure", "error" (no usable verdict: judge_reason says why), or ""
+  // when no judge ran (no judge, or the probe got no answer).
+  std::string judge_verdict;
+  std::string judge_reason;
 };
 nlohmann::json OutcomeToJson(const ProbeOutcome& outcome);
 Result<ProbeOutcome> OutcomeFromJson(const nlohmann::json& json);
@@ -176,7 +181,14 @@ struct RunOptions {
   // that is down or misconfigured fails fast instead of once per probe (0: never).
   unsigned stop_after_errors = 5;
   std::function<void(const ProbeOutcome&, size_t done, size_t total)> progress;  // called under a lock
+  // An LLM judge (any chat endpoint): each answered probe is also sent to it with the family's and the
+  // probe's description as the rubric; its verdict is recorded next to the detector's. Null: none.
+  ChatTarget* judge = nullptr;
 };
+
+// The judge's verdict on one answered probe: fills judge_verdict and judge_reason (an unusable answer is
+// "error" with the reason, never a guess).
+void JudgeOutcome(ChatTarget& judge, const Family& family, const ProbeSpec& probe, ProbeOutcome& outcome);
 
 struct CampaignResult {
   std::string target;
