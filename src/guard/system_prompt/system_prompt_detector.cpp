@@ -187,12 +187,11 @@ std::vector<Word> Words(std::string_view folded, size_t limit = 4096) {
 
 // What a system prompt protects.
 struct Protected {
-  std::set<std::string> values;        // the secret values themselves
-  std::set<std::string> secret_nouns;  // the nouns it used for them ("password", "code")
-  std::set<std::string> never_terms;   // what follows "never reveal" / "do not share" (content words)
-  bool holds_secret = false;           // a value was found, or a secret noun is under a "never" clause
-  bool has_role = false;               // "you are ..." gives the assistant a role
-  bool restricted = false;             // it limits what the assistant does ("only answer ...", "reply only")
+  std::set<std::string> values;       // the secret values themselves
+  std::set<std::string> never_terms;  // what follows "never reveal" / "do not share" (content words)
+  bool holds_secret = false;          // a value was found, or a secret noun is under a "never" clause
+  bool has_role = false;              // "you are ..." gives the assistant a role
+  bool restricted = false;            // it limits what the assistant does ("only answer ...", "reply only")
 };
 
 bool IsSecretNoun(const std::string& word) { return kSecretNouns().count(word) || kAmbiguousSecretNouns().count(word); }
@@ -215,7 +214,6 @@ Protected ReadSystemPrompt(std::string_view folded) {
           v > i + 1 || between.find(':') != std::string_view::npos || between.find('=') != std::string_view::npos;
       if (separated && v < words.size() && !kNotValues().count(words[v].text) && words[v].text.size() >= 3) {
         p.values.insert(words[v].text);
-        p.secret_nouns.insert(w);
         p.holds_secret = true;
       }
     }
@@ -233,10 +231,7 @@ Protected ReadSystemPrompt(std::string_view folded) {
           if (kStopWords().count(term) || term == "to" || term == "anyone" || term == "user" || term == "users")
             continue;
           p.never_terms.insert(term);
-          if (IsSecretNoun(term)) {
-            p.secret_nouns.insert(term);
-            p.holds_secret = true;
-          }
+          if (IsSecretNoun(term)) p.holds_secret = true;
         }
         break;
       }
