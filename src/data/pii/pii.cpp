@@ -23,7 +23,7 @@ Result<DataScanReport> Walk(std::istream& in, std::ostream* out, const guard::Gu
       break;
     }
     auto more = reader.Next(record);
-    if (!more) return WithContext(more.error(), "line " + std::to_string(record.line) + ": ");
+    if (!more) return more.error();  // the reader names the line
     if (out && !header_written && options.format != TableFormat::kJsonl && !reader.header().empty()) {
       *out << SerializeRow(reader.header(), options.format, reader.header_terminator());
       header_written = true;
