@@ -46,6 +46,19 @@ std::string OneLine(std::string_view text, size_t max = 160) {
   return out;
 }
 
+// One table of the text summary: a row per family or converter.
+void RateTable(std::ostream& out, const char* heading, const std::vector<Rate>& rates) {
+  char line[160];
+  std::snprintf(line, sizeof line, "%-14s  success  probes  errors  blocked\n", heading);
+  out << line;
+  for (const Rate& r : rates) {
+    std::snprintf(line, sizeof line, "%-14s  %s  %6llu  %6llu  %7llu\n", r.name.c_str(),
+                  Percent(r.success_rate()).c_str(), static_cast<unsigned long long>(r.attempts),
+                  static_cast<unsigned long long>(r.errors), static_cast<unsigned long long>(r.blocked));
+    out << line;
+  }
+}
+
 // The judge beside the detectors: how many answers it judged, how often it agreed, and its own rate.
 struct JudgeTally {
   uint64_t judged = 0, agree = 0, disagree = 0, errors = 0, successes = 0;
@@ -152,22 +165,10 @@ std::string ReportText(const CampaignResult& result, const CampaignConfig& confi
         << "the detectors on " << j.agree << ", disagrees on " << j.disagree;
     if (j.errors) out << ", " << j.errors << " without a usable verdict";
   }
-  out << "\n\nfamily          success  probes  errors  blocked\n";
-  for (const Rate& r : s.families) {
-    char line[160];
-    std::snprintf(line, sizeof line, "%-14s  %s  %6llu  %6llu  %7llu\n", r.name.c_str(),
-                  Percent(r.success_rate()).c_str(), static_cast<unsigned long long>(r.attempts),
-                  static_cast<unsigned long long>(r.errors), static_cast<unsigned long long>(r.blocked));
-    out << line;
-  }
-  out << "\nconverter       success  probes  errors  blocked\n";
-  for (const Rate& r : s.converters) {
-    char line[160];
-    std::snprintf(line, sizeof line, "%-14s  %s  %6llu  %6llu  %7llu\n", r.name.c_str(),
-                  Percent(r.success_rate()).c_str(), static_cast<unsigned long long>(r.attempts),
-                  static_cast<unsigned long long>(r.errors), static_cast<unsigned long long>(r.blocked));
-    out << line;
-  }
+  out << "\n\n";
+  RateTable(out, "family", s.families);
+  out << "\n";
+  RateTable(out, "converter", s.converters);
   size_t shown = 0;
   for (const ProbeOutcome& o : result.outcomes) {
     if (o.status != ProbeStatus::kSuccess) continue;
