@@ -117,7 +117,7 @@ int RunHelperBinary(const char* binary, char** argv) {
   argv[0] = const_cast<char*>("modelguard");
   execv(helper.c_str(), argv);
   std::cerr << "modelguard: cannot run " << helper << ": " << std::strerror(errno)
-            << " (assess and harden need the libtorch build: scripts/install-deps, then scripts/build)\n";
+            << " (assess, harden and data audit need the libtorch build: scripts/install-deps, then scripts/build)\n";
   return 2;
 }
 
@@ -176,7 +176,8 @@ int RunCommandLine(CLI::App& app, std::span<const Command> table, int argc, char
   std::cerr.rdbuf(escaping);
   if (argc > 1) {
     for (const Command& entry : table) {
-      if (entry.helper_binary != nullptr && std::strcmp(argv[1], entry.name) == 0)
+      if (entry.helper_binary == nullptr || std::strcmp(argv[1], entry.name) != 0) continue;
+      if (entry.helper_subcommand == nullptr || (argc > 2 && std::strcmp(argv[2], entry.helper_subcommand) == 0))
         return RunHelperBinary(entry.helper_binary, argv);
     }
   }

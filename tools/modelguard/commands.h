@@ -24,6 +24,9 @@ struct Command {
   // Set: the command runs in this binary, installed next to `modelguard`, which is handed the command line
   // unparsed. assess and harden live there so only they pay libtorch's start-up (~0.5 s).
   const char* helper_binary = nullptr;
+  // Set with `add` and `helper_binary`: only this subcommand runs in the helper binary (`modelguard data
+  // audit` needs libtorch, `data scan` does not); the word must follow the command's name directly.
+  const char* helper_subcommand = nullptr;
 };
 
 // modelguard's commands (command_table.cpp) and modelguard-assess's (assess_command_table.cpp).
