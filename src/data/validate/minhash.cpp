@@ -1,0 +1,108 @@
+#include "src/data/validate/minhash.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+namespace modelguard::data {
+namespace {
+
+// Candidates compared per band: buckets stay short for real data (random band collisions are rare), and a
+// crafted input cannot make one text compare against every earlier one.
+constexpr size_t kMaxCandidatesPerBand = 64;
+
+uint64_t Mix(uint64_t x) {  // splitmix64's finaliser: a good 64-bit mixer
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+uint64_t HashText(std::string_view text) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+// Lower-cased words of letters and digits (bytes >= 0x80 count as letters, so UTF-8 words stay whole).
+std::vector<std::string_view> Words(std::string_view text, std::string& lowered) {
+  lowered.assign(text);
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < lowered.size()) {
+    while (i < lowered.size() &&
+           !(std::isalnum(static_cast<unsigned char>(lowered[i])) || static_cast<unsigned char>(lowered[i]) >= 0x80))
+      ++i;
+    const size_t start = i;
+    while (i < lowered.size() &&
+           (std::isalnum(static_cast<unsigned char>(lowered[i])) || static_cast<unsigned char>(lowered[i]) >= 0x80))
+      ++i;
+    if (i > start) words.push_back(std::string_view(lowered).substr(start, i - start));
+  }
+  return words;
+}
+
+}  // namespace
+
+NearDuplicateIndex::Signature NearDuplicateIndex::Sign(std::string_view text) {
+  Signature signature;
+  signature.fill(UINT32_MAX);
+  std::string lowered;
+  const auto words = Words(text, lowered);
+  const auto add = [&](uint64_t shingle) {
+    for (size_t k = 0; k < kHashes; ++k) {
+      const auto h = static_cast<uint32_t>(Mix(shingle ^ (0x5851f42d4c957f2dull * (k + 1))) >> 32);
+      signature[k] = std::min(signature[k], h);
+    }
+  };
+  if (words.size() >= 3) {
+    for (size_t i = 0; i + 2 < words.size(); ++i)
+      add(Mix(HashText(words[i]) ^ Mix(HashText(words[i + 1]) ^ Mix(HashText(words[i + 2])))));
+  } else {
+    std::string joined;
+    for (auto word : words) joined.append(word).push_back(' ');
+    if (joined.size() <= 5) {
+      add(HashText(joined));
+    } else {
+      for (size_t i = 0; i + 5 <= joined.size(); ++i) add(HashText(std::string_view(joined).substr(i, 5)));
+    }
+  }
+  return signature;
+}
+
+std::optional<uint64_t> NearDuplicateIndex::Add(uint64_t id, std::string_view text) {
+  const Signature signature = Sign(text);
+  const auto index = static_cast<uint32_t>(signatures_.size());
+  std::optional<uint32_t> best;
+  size_t best_agreeing = 0;
+  uint64_t band_keys[kBands];
+  for (size_t band = 0; band < kBands; ++band) {
+    uint64_t key = Mix(band + 1);
+    for (size_t row = 0; row < kRows; ++row) key = Mix(key ^ signature[band * kRows + row]);
+    band_keys[band] = key;
+    auto [first, last] = bands_.equal_range(key);
+    size_t examined = 0;
+    for (auto it = first; it != last && examined < kMaxCandidatesPerBand; ++it, ++examined) {
+      const Signature& other = signatures_[it->second];
+      size_t agreeing = 0;
+      for (size_t k = 0; k < kHashes; ++k) agreeing += signature[k] == other[k];
+      if (agreeing > best_agreeing) {
+        best_agreeing = agreeing;
+        best = it->second;
+      }
+    }
+  }
+  if (best && static_cast<double>(best_agreeing) / kHashes >= threshold_) return ids_[*best];
+  // Only texts that duplicate nothing are indexed: a cluster of near copies keeps one representative, so
+  // a file of a million variants of one text costs one bucket entry, not a million comparisons each.
+  signatures_.push_back(signature);
+  ids_.push_back(id);
+  for (size_t band = 0; band < kBands; ++band) bands_.emplace(band_keys[band], index);
+  return std::nullopt;
+}
+
+}  // namespace modelguard::data
