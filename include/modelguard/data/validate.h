@@ -32,7 +32,7 @@ struct ProfileOptions {
   uint64_t max_fingerprints = 20'000'000;         // records checked for exact duplicates
   uint64_t max_near_duplicate_records = 200'000;  // text records with a MinHash signature kept
   size_t near_duplicate_min_length = 20;          // characters of text before a record is compared at all
-  double near_duplicate_threshold = 0.8;          // estimated Jaccard similarity of word 3-grams
+  double near_duplicate_threshold = 0.7;          // estimated Jaccard similarity of character 5-grams
   uint64_t seed = 1;                              // reservoir sampling
   size_t max_examples = 5;                        // locations listed per problem
 };
@@ -139,8 +139,8 @@ std::vector<DriftResult> CompareProfiles(const DatasetProfile& reference, const 
 nlohmann::ordered_json ToJson(const DatasetProfile& profile);
 nlohmann::ordered_json ToJson(const ValidationReport& report);
 
-// Near duplicates among texts (MinHash over word 3-grams, 64 hashes, 16 bands of 4): for each text the index
-// of the earlier text it nearly duplicates, or -1. Exposed for the text-trigger audit and the tests.
-std::vector<int64_t> NearDuplicates(const std::vector<std::string>& texts, double threshold = 0.8);
+// Near duplicates among texts (MinHash over character 5-grams, 128 hashes, 32 bands of 4): for each text the
+// index of the earlier text it nearly duplicates, or -1. Exposed for the text-trigger audit and the tests.
+std::vector<int64_t> NearDuplicates(const std::vector<std::string>& texts, double threshold = 0.7);
 
 }  // namespace modelguard::data

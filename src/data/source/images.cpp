@@ -43,17 +43,28 @@ Result<Image> DecodePng(const std::string& bytes, uint64_t max_pixels) {
                                             " pixels, more than the limit");
   }
   const bool colour = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
-  image.format = colour ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;  // alpha is composed onto black
-  Image out;
-  out.width = image.width;
-  out.height = image.height;
-  out.channels = colour ? 3 : 1;
-  out.pixels.resize(PNG_IMAGE_SIZE(image));
-  if (!png_image_finish_read(&image, nullptr, out.pixels.data(), 0, nullptr)) {
+  const bool alpha = (image.format & PNG_FORMAT_FLAG_ALPHA) != 0;
+  // Read with the alpha channel and then drop it, as PIL's convert("RGB") / convert("L") does before a
+  // training pipeline sees the pixels: libpng's own alpha removal would compose onto a background instead.
+  image.format = colour ? (alpha ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB) : (alpha ? PNG_FORMAT_GA : PNG_FORMAT_GRAY);
+  std::vector<uint8_t> decoded(PNG_IMAGE_SIZE(image));
+  if (!png_image_finish_read(&image, nullptr, decoded.data(), 0, nullptr)) {
     std::string message = image.message;
     png_image_free(&image);
     return MakeError(ErrorCode::kParse, "PNG data is damaged: " + message);
   }
+  Image out;
+  out.width = image.width;
+  out.height = image.height;
+  out.channels = colour ? 3 : 1;
+  if (!alpha) {
+    out.pixels = std::move(decoded);
+    return out;
+  }
+  const size_t stride = out.channels + 1;
+  out.pixels.resize(decoded.size() / stride * out.channels);
+  for (size_t pixel = 0, at = 0; pixel + stride <= decoded.size(); pixel += stride)
+    for (size_t c = 0; c < out.channels; ++c) out.pixels[at++] = decoded[pixel + c];
   return out;
 }
 
