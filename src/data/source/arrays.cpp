@@ -161,45 +161,33 @@ bool IsOneOf(std::string name, std::initializer_list<const char*> names) {
   return std::any_of(names.begin(), names.end(), [&](const char* n) { return name == n; });
 }
 
-// Images and labels as uint8 IDX, reusing the assessment engine's loader (pixels scaled to [0, 1]).
-Result<std::unique_ptr<DatasetSource>> OpenIdx(const std::string& path, const SourceOptions& options) {
-  MG_TRY(CheckRegularFile(path));
+// Images (and labels) as uint8 IDX, reusing the assessment engine's loader (pixels scaled to [0, 1]).
+Result<std::unique_ptr<DatasetSource>> IdxSource(const std::string& images, const std::string* label_bytes,
+                                                 const SourceOptions& options, const std::string& what) {
   assess::DataLimits limits;
   limits.require_two_classes = false;
   limits.max_bytes = options.max_bytes;
   limits.max_samples = options.max_samples;
-  MG_ASSIGN_OR_RETURN_CONTEXT(std::string images, assess::ReadMaybeGzip(path, limits), path + ": ");
-  std::string labels_path = options.labels;
-  if (labels_path.empty()) {
-    // MNIST's naming: train-images-idx3-ubyte next to train-labels-idx1-ubyte.
-    std::string guess = path;
-    if (auto at = guess.find("images-idx3"); at != std::string::npos) {
-      guess.replace(at, 11, "labels-idx1");
-      if (std::filesystem::exists(guess)) labels_path = guess;
-    }
-  }
-  NumericArray features;
-  std::optional<NumericArray> labels;
-  std::string label_bytes;
-  if (!labels_path.empty()) {
-    MG_ASSIGN_OR_RETURN_CONTEXT(label_bytes, assess::ReadMaybeGzip(labels_path, limits), labels_path + ": ");
-  }
-  if (label_bytes.empty()) {
+  std::string placeholder;
+  if (label_bytes == nullptr) {
     // No labels file: the loader wants one, so it gets a placeholder of zeros; the label column is then
-    // left out (labels_path is empty), never reported as class 0.
-    if (images.size() < 8) return ParseFailure(path + ": shorter than an IDX header");
+    // left out, never reported as class 0.
+    if (images.size() < 8) return ParseFailure(what + ": shorter than an IDX header");
     const auto count = static_cast<uint32_t>(static_cast<uint8_t>(images[4])) << 24 |
                        static_cast<uint32_t>(static_cast<uint8_t>(images[5])) << 16 |
                        static_cast<uint32_t>(static_cast<uint8_t>(images[6])) << 8 |
                        static_cast<uint32_t>(static_cast<uint8_t>(images[7]));
-    if (count > options.max_samples) return MakeError(ErrorCode::kLimit, path + ": too many samples");
-    label_bytes.assign(8, '\0');
-    label_bytes[2] = 0x08;
-    label_bytes[3] = 1;
-    for (int i = 0; i < 4; ++i) label_bytes[4 + i] = static_cast<char>((count >> (24 - 8 * i)) & 0xff);
-    label_bytes.append(count, '\0');
+    if (count > options.max_samples || count > images.size())
+      return ParseFailure(what + ": the header promises more images than the file holds");
+    placeholder.assign(8, '\0');
+    placeholder[2] = 0x08;
+    placeholder[3] = 1;
+    for (int i = 0; i < 4; ++i) placeholder[4 + i] = static_cast<char>((count >> (24 - 8 * i)) & 0xff);
+    placeholder.append(count, '\0');
   }
-  MG_ASSIGN_OR_RETURN_CONTEXT(assess::Dataset data, assess::ParseIdx(images, label_bytes, limits), path + ": ");
+  MG_ASSIGN_OR_RETURN_CONTEXT(assess::Dataset data,
+                              assess::ParseIdx(images, label_bytes ? *label_bytes : placeholder, limits), what + ": ");
+  NumericArray features;
   features.kind = 'f';
   features.item_size = 4;
   features.shape = {data.size()};
@@ -207,7 +195,8 @@ Result<std::unique_ptr<DatasetSource>> OpenIdx(const std::string& path, const So
   features.storage.resize(data.features.size() * sizeof(float));
   std::memcpy(features.storage.data(), data.features.data(), features.storage.size());
   features.data = features.storage.data();
-  if (!labels_path.empty()) {
+  std::optional<NumericArray> labels;
+  if (label_bytes != nullptr) {
     NumericArray l;
     l.kind = 'i';
     l.item_size = 8;
@@ -219,6 +208,25 @@ Result<std::unique_ptr<DatasetSource>> OpenIdx(const std::string& path, const So
   }
   return std::unique_ptr<DatasetSource>(
       std::make_unique<ArraySource>(SourceFormat::kIdx, std::move(features), std::move(labels), images.size()));
+}
+
+Result<std::unique_ptr<DatasetSource>> OpenIdx(const std::string& path, const SourceOptions& options) {
+  MG_TRY(CheckRegularFile(path));
+  assess::DataLimits limits;
+  limits.max_bytes = options.max_bytes;
+  MG_ASSIGN_OR_RETURN_CONTEXT(std::string images, assess::ReadMaybeGzip(path, limits), path + ": ");
+  std::string labels_path = options.labels;
+  if (labels_path.empty()) {
+    // MNIST's naming: train-images-idx3-ubyte next to train-labels-idx1-ubyte.
+    std::string guess = path;
+    if (auto at = guess.find("images-idx3"); at != std::string::npos) {
+      guess.replace(at, 11, "labels-idx1");
+      if (std::filesystem::exists(guess)) labels_path = guess;
+    }
+  }
+  if (labels_path.empty()) return IdxSource(images, nullptr, options, path);
+  MG_ASSIGN_OR_RETURN_CONTEXT(std::string label_bytes, assess::ReadMaybeGzip(labels_path, limits), labels_path + ": ");
+  return IdxSource(images, &label_bytes, options, path);
 }
 
 }  // namespace
@@ -269,25 +277,29 @@ void AppendSampleStatistics(const float* values, size_t count, bool per_feature,
     for (size_t i = 0; i < count; ++i) cells.push_back(number(std::isfinite(values[i]) ? values[i] : NAN));
 }
 
-Result<std::unique_ptr<DatasetSource>> OpenArrayDataset(const std::string& path, SourceFormat format,
-                                                        const SourceOptions& options) {
-  if (format == SourceFormat::kIdx) return OpenIdx(path, options);
-  MG_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadBytes(path, options.max_bytes));
+Result<std::unique_ptr<DatasetSource>> OpenArrayBytes(std::vector<uint8_t> bytes, SourceFormat format,
+                                                      const SourceOptions& options, const std::string& what,
+                                                      std::optional<std::vector<uint8_t>> label_bytes) {
   const uint64_t size = bytes.size();
+  if (format == SourceFormat::kIdx) {
+    const std::string images(bytes.begin(), bytes.end());
+    if (!label_bytes) return IdxSource(images, nullptr, options, what);
+    const std::string labels(label_bytes->begin(), label_bytes->end());
+    return IdxSource(images, &labels, options, what);
+  }
   NumericArray features;
   std::optional<NumericArray> labels;
   if (format == SourceFormat::kNpy) {
-    MG_ASSIGN_OR_RETURN(features, ParseNpyArray(std::move(bytes), path));
-    if (!options.labels.empty()) {
-      MG_ASSIGN_OR_RETURN(std::vector<uint8_t> label_bytes, ReadBytes(options.labels, options.max_bytes));
-      MG_ASSIGN_OR_RETURN(labels, ParseNpyArray(std::move(label_bytes), options.labels));
+    MG_ASSIGN_OR_RETURN(features, ParseNpyArray(std::move(bytes), what));
+    if (label_bytes) {
+      MG_ASSIGN_OR_RETURN(labels, ParseNpyArray(std::move(*label_bytes), what + " (labels)"));
     }
   } else {
     formats::Limits limits;
     limits.max_member_size = options.max_bytes;
     limits.max_total_unpacked = options.max_bytes;
     limits.max_unpacked_held = options.max_bytes;
-    MG_ASSIGN_OR_RETURN_CONTEXT(auto members, formats::ReadZipMembers(bytes, limits), path + ": ");
+    MG_ASSIGN_OR_RETURN_CONTEXT(auto members, formats::ReadZipMembers(bytes, limits), what + ": ");
     // np.savez(x=..., y=...) names members x.npy and y.npy; one array alone is the features.
     const formats::ZipMember* feature_member = nullptr;
     const formats::ZipMember* label_member = nullptr;
@@ -299,19 +311,30 @@ Result<std::unique_ptr<DatasetSource>> OpenArrayDataset(const std::string& path,
     if (feature_member == nullptr) {
       std::string names;
       for (const auto& member : members) names += (names.empty() ? "" : ", ") + member.name;
-      return ParseFailure(path + ": no features array (x, features, images, data or inputs) among " + names);
+      return ParseFailure(what + ": no features array (x, features, images, data or inputs) among " + names);
     }
-    MG_ASSIGN_OR_RETURN(features, ParseNpyArray(feature_member->bytes, path + "!" + feature_member->name));
+    MG_ASSIGN_OR_RETURN(features, ParseNpyArray(feature_member->bytes, what + "!" + feature_member->name));
     if (label_member != nullptr) {
-      MG_ASSIGN_OR_RETURN(labels, ParseNpyArray(label_member->bytes, path + "!" + label_member->name));
+      MG_ASSIGN_OR_RETURN(labels, ParseNpyArray(label_member->bytes, what + "!" + label_member->name));
     }
   }
   if (features.samples() > options.max_samples)
-    return MakeError(ErrorCode::kLimit, path + ": " + std::to_string(features.samples()) + " samples, more than " +
+    return MakeError(ErrorCode::kLimit, what + ": " + std::to_string(features.samples()) + " samples, more than " +
                                             std::to_string(options.max_samples));
-  if (labels) MG_TRY(CheckLabels(features, *labels, path));
+  if (labels) MG_TRY(CheckLabels(features, *labels, what));
   return std::unique_ptr<DatasetSource>(
       std::make_unique<ArraySource>(format, std::move(features), std::move(labels), size));
+}
+
+Result<std::unique_ptr<DatasetSource>> OpenArrayDataset(const std::string& path, SourceFormat format,
+                                                        const SourceOptions& options) {
+  if (format == SourceFormat::kIdx) return OpenIdx(path, options);
+  MG_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadBytes(path, options.max_bytes));
+  std::optional<std::vector<uint8_t>> label_bytes;
+  if (format == SourceFormat::kNpy && !options.labels.empty()) {
+    MG_ASSIGN_OR_RETURN(label_bytes, ReadBytes(options.labels, options.max_bytes));
+  }
+  return OpenArrayBytes(std::move(bytes), format, options, path, std::move(label_bytes));
 }
 
 }  // namespace modelguard::data

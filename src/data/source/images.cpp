@@ -118,8 +118,7 @@ bool DecodeJpegInto(const std::string& bytes, uint64_t max_pixels, Image& out, s
   return true;
 }
 
-Result<Image> DecodeImage(const std::string& path, uint64_t max_pixels) {
-  MG_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path, kMaxImageFileBytes));
+Result<Image> DecodeImage(const std::string& bytes, uint64_t max_pixels) {
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0) return DecodePng(bytes, max_pixels);
   if (bytes.size() >= 3 && std::memcmp(bytes.data(), "\xff\xd8\xff", 3) == 0) {
     Image image;
@@ -150,7 +149,12 @@ class ImageFolderSource : public DatasetSource {
       row.problem = file.path + ": outside a class folder (DIR/<class>/<image>)";
       return true;
     }
-    auto image = DecodeImage(file.path, max_pixels_);
+    auto bytes = ReadFile(file.path, kMaxImageFileBytes);
+    if (!bytes) {
+      row.problem = file.path + ": " + bytes.error().message;
+      return true;
+    }
+    auto image = DecodeImage(*bytes, max_pixels_);
     if (!image) {
       row.problem = file.path + ": " + image.error().message;
       return true;
@@ -193,6 +197,13 @@ bool IsImageName(const std::string& name) {
 }
 
 }  // namespace
+
+Result<std::array<uint32_t, 3>> DecodeImageBytes(const std::string& bytes, uint64_t max_pixels) {
+  MG_ASSIGN_OR_RETURN(Image image, DecodeImage(bytes, max_pixels));
+  if (image.pixels.size() != size_t{image.width} * image.height * image.channels)
+    return MakeError(ErrorCode::kParse, "decoded pixels do not match the image's size");
+  return std::array<uint32_t, 3>{image.width, image.height, image.channels};
+}
 
 Result<std::unique_ptr<DatasetSource>> OpenImageFolder(const std::string& root, const SourceOptions& options) {
   namespace fs = std::filesystem;

@@ -239,7 +239,13 @@ Result<std::unique_ptr<DatasetSource>> OpenDataset(const std::string& path, cons
       if (path == "-")
         return std::unique_ptr<DatasetSource>(
             std::make_unique<TableSource>(nullptr, std::cin, table, format, options.table_limits));
-      MG_TRY(CheckRegularFile(path));
+      // A table is read once, front to back, so a FIFO or a process substitution is as good as a file.
+      std::error_code error;
+      if (std::filesystem::is_directory(path, error))
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "'" + path + "' is a directory (image folders: --input-format images)");
+      if (!std::filesystem::exists(path, error))
+        return MakeError(ErrorCode::kIo, "cannot read '" + path + "': no such file");
       auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
       if (!*file) return MakeError(ErrorCode::kIo, "cannot open '" + path + "'");
       std::istream& in = *file;

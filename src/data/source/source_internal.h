@@ -1,7 +1,10 @@
 #pragma once
 // What the table, array and image sources share inside src/data/source/.
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "modelguard/data/source.h"
 
@@ -10,6 +13,12 @@ namespace modelguard::data {
 Result<std::unique_ptr<DatasetSource>> OpenArrayDataset(const std::string& path, SourceFormat format,
                                                         const SourceOptions& options);
 Result<std::unique_ptr<DatasetSource>> OpenImageFolder(const std::string& path, const SourceOptions& options);
+// The array readers on bytes in memory (the fuzz target's entry): `what` names them in errors.
+Result<std::unique_ptr<DatasetSource>> OpenArrayBytes(std::vector<uint8_t> bytes, SourceFormat format,
+                                                      const SourceOptions& options, const std::string& what,
+                                                      std::optional<std::vector<uint8_t>> label_bytes = std::nullopt);
+// Decodes a PNG or JPEG image; its width, height and channels.
+Result<std::array<uint32_t, 3>> DecodeImageBytes(const std::string& bytes, uint64_t max_pixels);
 
 // An error unless `path` is a regular file (a FIFO would block, a directory is not a table).
 Status CheckRegularFile(const std::string& path);
