@@ -2,6 +2,7 @@
 // limiting Kolmogorov distribution (KS beyond the exact range). Series and continued fraction as in
 // Abramowitz & Stegun 6.5.29 and 6.5.31; the Kolmogorov series from Kolmogorov (1933) and its Jacobi-theta
 // form for small arguments.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -92,6 +93,23 @@ double KolmogorovSurvival(double lambda) {
     if (term < kEpsilon * std::fabs(sum)) break;
   }
   return std::fmin(1.0, std::fmax(0.0, 2.0 * sum));
+}
+
+double BinomialLogSurvival(uint64_t k, uint64_t n, double p) {
+  if (k == 0) return 0.0;
+  if (k > n || !(p > 0)) return -std::numeric_limits<double>::infinity();
+  if (p >= 1) return 0.0;
+  const auto log_term = [&](uint64_t i) {
+    const double di = static_cast<double>(i), dn = static_cast<double>(n);
+    return std::lgamma(dn + 1) - std::lgamma(di + 1) - std::lgamma(dn - di + 1) + di * std::log(p) +
+           (dn - di) * std::log1p(-p);
+  };
+  // The terms rise to the mode and fall after it: log-sum-exp around the largest.
+  double largest = -std::numeric_limits<double>::infinity();
+  for (uint64_t i = k; i <= n; ++i) largest = std::max(largest, log_term(i));
+  double sum = 0;
+  for (uint64_t i = k; i <= n; ++i) sum += std::exp(log_term(i) - largest);
+  return std::min(0.0, largest + std::log(sum));
 }
 
 }  // namespace modelguard::stats

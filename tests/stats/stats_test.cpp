@@ -187,5 +187,25 @@ TEST(StatsDistances, MatchScipyAndNumpy) {
   EXPECT_TRUE(std::isnan(JensenShannonDistance(Sample{0, 0}, q)));
 }
 
+TEST(StatsBinomial, LogSurvivalMatchesScipyIntoTheFarTail) {
+  struct Case {
+    uint64_t k, n;
+    double p;
+  };
+  const std::vector<Case> cases = {{3, 10, 0.5}, {10, 10, 0.5}, {100, 100, 0.3}, {460, 500, 0.5},
+                                   {1, 1000, 0.001}, {30, 200, 0.1}, {600, 1000, 0.3}};
+  nlohmann::json requests = nlohmann::json::array();
+  for (const auto& c : cases) requests.push_back({{"kind", "binom_logsf"}, {"k", c.k}, {"n", c.n}, {"p", c.p}});
+  const auto reference = Reference(requests);
+  ASSERT_EQ(reference.size(), cases.size());
+  for (size_t i = 0; i < cases.size(); ++i)
+    ExpectRelative(BinomialLogSurvival(cases[i].k, cases[i].n, cases[i].p), reference[i]["p_value"].get<double>(),
+                   1e-9, "binomial case " + std::to_string(i));
+  // Past SciPy's range (its logsf underflows to -inf here): every trial a success, n ln p exactly.
+  EXPECT_NEAR(BinomialLogSurvival(2000, 2000, 0.5), 2000 * std::log(0.5), 1e-9);
+  EXPECT_EQ(BinomialLogSurvival(0, 5, 0.5), 0.0);
+  EXPECT_TRUE(std::isinf(BinomialLogSurvival(6, 5, 0.5)));
+}
+
 }  // namespace
 }  // namespace modelguard::stats

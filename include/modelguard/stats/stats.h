@@ -24,6 +24,9 @@ double RegularizedGammaQ(double a, double x);
 double ChiSquareSurvival(double statistic, double dof);
 // Survival function of the limiting Kolmogorov distribution, P(sqrt(n) D > lambda) as n grows.
 double KolmogorovSurvival(double lambda);
+// ln P(X >= k) for X ~ Binomial(n, p), summed in log space so tails far below 1e-308 keep their size
+// (scipy.stats.binom.logsf(k - 1, n, p)). O(n - k) terms.
+double BinomialLogSurvival(uint64_t k, uint64_t n, double p);
 
 struct TestResult {
   double statistic = 0;
