@@ -30,8 +30,10 @@ uint64_t HashText(std::string_view text) {
   return hash;
 }
 
-// Lower-cased words of letters and digits (bytes >= 0x80 count as letters, so UTF-8 words stay whole).
-std::vector<std::string_view> Words(std::string_view text, std::string& lowered) {
+
+}  // namespace
+
+std::vector<std::string_view> LowercaseWords(std::string_view text, std::string& lowered) {
   lowered.assign(text);
   for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::vector<std::string_view> words;
@@ -49,15 +51,13 @@ std::vector<std::string_view> Words(std::string_view text, std::string& lowered)
   return words;
 }
 
-}  // namespace
-
 NearDuplicateIndex::Signature NearDuplicateIndex::Sign(std::string_view text) {
   Signature signature;
   signature.fill(UINT32_MAX);
   // The words, lower-cased and joined by single spaces, so spacing and case changes are not differences.
   std::string lowered;
   std::string normal;
-  for (auto word : Words(text, lowered)) normal.append(word).push_back(' ');
+  for (auto word : LowercaseWords(text, lowered)) normal.append(word).push_back(' ');
   const auto add = [&](uint64_t shingle) {
     for (size_t k = 0; k < kHashes; ++k) {
       const auto h = static_cast<uint32_t>(Mix(shingle ^ (0x5851f42d4c957f2dull * (k + 1))) >> 32);

@@ -8,11 +8,16 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace modelguard::data {
+
+// Lower-cased words of letters and digits (bytes >= 0x80 count as letters, so UTF-8 words stay whole), as
+// views into `storage`. Shared by near-duplicate search and the text-trigger audit.
+std::vector<std::string_view> LowercaseWords(std::string_view text, std::string& storage);
 
 class NearDuplicateIndex {
  public:
