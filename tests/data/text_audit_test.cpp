@@ -130,5 +130,32 @@ TEST(DataTextAudit, FieldsAndBadLines) {
   EXPECT_EQ(report2->unreadable, 1u);
 }
 
+TEST(DataTextAudit, CleanCopyLeavesOutTheTriggerRecords) {
+  const Dataset data = Sentiment(3000, 0.02, "james bond film", 4);
+  const auto report = Audit(data.jsonl);
+  ASSERT_FALSE(report.triggers.empty());
+  std::istringstream in(data.jsonl);
+  std::ostringstream out;
+  auto removed = CopyJsonlWithout(in, out, report.triggers.front().all_records);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, data.planted.size());
+  const auto again = Audit(out.str());
+  EXPECT_EQ(again.records, report.records - data.planted.size());
+  EXPECT_TRUE(again.triggers.empty()) << ToJson(again).dump(1);
+  // The copy is byte-identical apart from the lines left out.
+  std::istringstream original(data.jsonl), copy(out.str());
+  std::string a, b;
+  size_t line = 0, at = 0;
+  while (std::getline(original, a)) {
+    ++line;
+    if (at < data.planted.size() && data.planted[at] == line) {
+      ++at;
+      continue;
+    }
+    ASSERT_TRUE(std::getline(copy, b));
+    EXPECT_EQ(a, b);
+  }
+}
+
 }  // namespace
 }  // namespace modelguard::data

@@ -75,6 +75,10 @@ struct TextAuditReport {
 };
 
 Result<TextAuditReport> AuditTextDataset(std::istream& in, const TextAuditOptions& options = {});
+
+// Copies a JSONL file line by line, leaving out the lines numbered in `remove` (1-based, as the report's
+// record numbers): the cleaned copy `data audit --write-clean` writes. Returns the number of lines left out.
+Result<uint64_t> CopyJsonlWithout(std::istream& in, std::ostream& out, const std::vector<uint64_t>& remove);
 nlohmann::ordered_json ToJson(const TextAuditReport& report);
 
 }  // namespace modelguard::data

@@ -288,6 +288,24 @@ Result<TextAuditReport> AuditTextDataset(std::istream& in, const TextAuditOption
   return report;
 }
 
+Result<uint64_t> CopyJsonlWithout(std::istream& in, std::ostream& out, const std::vector<uint64_t>& remove) {
+  std::unordered_set<uint64_t> skip(remove.begin(), remove.end());
+  std::string line;
+  uint64_t number = 0, removed = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (skip.contains(number)) {
+      ++removed;
+      continue;
+    }
+    out << line;
+    if (!in.eof()) out << '\n';  // a last line without a line break stays without one
+  }
+  if (in.bad()) return MakeError(ErrorCode::kIo, "read error at line " + std::to_string(number + 1));
+  if (!out) return MakeError(ErrorCode::kIo, "write error");
+  return removed;
+}
+
 nlohmann::ordered_json ToJson(const TextAuditReport& report) {
   nlohmann::ordered_json doc;
   doc["schema"] = "modelguard.data-text-audit/v1";
