@@ -47,6 +47,8 @@ def run(case):
         return {"edges": edges.tolist(), "counts": counts.astype(float).tolist()}
     if kind == "chi2_sf":
         return {"p_value": float(stats.chi2.sf(case["x"], case["dof"]))}
+    if kind == "shapiro":
+        return {"statistic": float(stats.shapiro(case["a"]).statistic)}
     if kind == "binom_logsf":
         return {"p_value": float(stats.binom.logsf(case["k"] - 1, case["n"], case["p"]))}
     if kind == "kolmogorov_sf":

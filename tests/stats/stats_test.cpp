@@ -22,8 +22,7 @@ nlohmann::json Reference(const nlohmann::json& cases) {
   const std::string path =
       (std::filesystem::temp_directory_path() / ("modelguard-stats-" + std::to_string(::getpid()) + ".json")).string();
   std::ofstream(path) << cases.dump();
-  const std::string command =
-      "/usr/bin/python3 " MODELGUARD_SOURCE_DIR "/tests/stats/reference_stats.py " + path;
+  const std::string command = "/usr/bin/python3 " MODELGUARD_SOURCE_DIR "/tests/stats/reference_stats.py " + path;
   FILE* pipe = popen(command.c_str(), "r");
   std::string output;
   char buffer[65536];
@@ -192,19 +191,49 @@ TEST(StatsBinomial, LogSurvivalMatchesScipyIntoTheFarTail) {
     uint64_t k, n;
     double p;
   };
-  const std::vector<Case> cases = {{3, 10, 0.5}, {10, 10, 0.5}, {100, 100, 0.3}, {460, 500, 0.5},
+  const std::vector<Case> cases = {{3, 10, 0.5},     {10, 10, 0.5},  {100, 100, 0.3}, {460, 500, 0.5},
                                    {1, 1000, 0.001}, {30, 200, 0.1}, {600, 1000, 0.3}};
   nlohmann::json requests = nlohmann::json::array();
   for (const auto& c : cases) requests.push_back({{"kind", "binom_logsf"}, {"k", c.k}, {"n", c.n}, {"p", c.p}});
   const auto reference = Reference(requests);
   ASSERT_EQ(reference.size(), cases.size());
   for (size_t i = 0; i < cases.size(); ++i)
-    ExpectRelative(BinomialLogSurvival(cases[i].k, cases[i].n, cases[i].p), reference[i]["p_value"].get<double>(),
-                   1e-9, "binomial case " + std::to_string(i));
+    ExpectRelative(BinomialLogSurvival(cases[i].k, cases[i].n, cases[i].p), reference[i]["p_value"].get<double>(), 1e-9,
+                   "binomial case " + std::to_string(i));
   // Past SciPy's range (its logsf underflows to -inf here): every trial a success, n ln p exactly.
   EXPECT_NEAR(BinomialLogSurvival(2000, 2000, 0.5), 2000 * std::log(0.5), 1e-9);
   EXPECT_EQ(BinomialLogSurvival(0, 5, 0.5), 0.0);
   EXPECT_TRUE(std::isinf(BinomialLogSurvival(6, 5, 0.5)));
+}
+
+// PRADA's normality statistic against scipy.stats.shapiro (SWILK, Royston 1995: an independent
+// implementation of the same approximation).
+TEST(StatsShapiroWilk, MatchesScipyOnNormalSkewedAndSmallSamples) {
+  std::mt19937_64 random(11);
+  std::normal_distribution<double> normal(3, 2);
+  std::exponential_distribution<double> exponential(1.0);
+  std::vector<Sample> samples;
+  nlohmann::json requests = nlohmann::json::array();
+  for (size_t n : {3u, 4u, 5u, 6u, 11u, 50u, 400u, 2000u}) {
+    for (int kind = 0; kind < 2; ++kind) {
+      Sample values(n);
+      for (double& v : values) v = kind == 0 ? normal(random) : exponential(random);
+      requests.push_back({{"kind", "shapiro"}, {"a", values}});
+      samples.push_back(std::move(values));
+    }
+  }
+  const auto reference = Reference(requests);
+  ASSERT_EQ(reference.size(), samples.size());
+  for (size_t i = 0; i < samples.size(); ++i)
+    EXPECT_NEAR(ShapiroWilkW(samples[i]), reference[i]["statistic"].get<double>(), 2e-3) << "n=" << samples[i].size();
+  EXPECT_DOUBLE_EQ(ShapiroWilkW(Sample{1, 1, 1, 1}), 1.0);
+  EXPECT_DOUBLE_EQ(ShapiroWilkW(Sample{1, 2}), 1.0);
+}
+
+TEST(StatsNormalQuantile, KnownValues) {
+  EXPECT_NEAR(NormalQuantile(0.5), 0.0, 1e-9);
+  EXPECT_NEAR(NormalQuantile(0.975), 1.959963985, 1e-7);
+  EXPECT_NEAR(NormalQuantile(0.001), -3.090232306, 1e-7);
 }
 
 }  // namespace

@@ -52,6 +52,17 @@ constexpr double kEmptyBinShare = 1e-4;  // PSI: share given to an empty bin (ln
 double PopulationStabilityIndex(std::span<const double> reference_counts, std::span<const double> current_counts);
 double WassersteinDistance(std::span<const double> reference, std::span<const double> current);
 
+// Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
+double NormalQuantile(double p);
+// Shapiro-Wilk W statistic for a sample of 3..5000 values (Royston 1992/1995 approximation of the
+// coefficients, algorithm AS R94); 1 for fewer than 3 finite values or zero spread (scipy.stats.shapiro).
+double ShapiroWilkW(std::span<const double> values);
+// Its coefficients a_1..a_n, which depend only on n (all zero below 3).
+std::vector<double> ShapiroWilkCoefficients(size_t n);
+// W of the finite values of `x` (sorted in place), with `coefficients` for its size when the caller keeps
+// them (PRADA computes W on windows of one size again and again); computed here otherwise.
+double ShapiroWilkOfSample(std::vector<double>& x, const std::vector<double>* coefficients);
+
 // Bin edges over [min, max] of both samples (NumPy's histogram_bin_edges(..., bins='sturges') on their
 // union: ceil(log2(n) + 1) equal bins), and counts per bin with the last bin closed on the right, as
 // numpy.histogram counts. A sample with one distinct value gets the bin [v - 0.5, v + 0.5].
