@@ -378,5 +378,100 @@ TEST(DataValidate, SchemaFilesAreCheckedStrictly) {
   EXPECT_TRUE(ParseSchema(head + R"("columns": [{"name": "a", "type": "integer"}]})").ok());
 }
 
+// Found by fuzz_data_source: a "schema" that is not a string threw out of ParseSchema; a float or negative
+// length or record count was converted to uint64_t (undefined for 1e30, wrapped for -1); a "duplicates"
+// that is not an object was accepted.
+TEST(DataValidate, SchemaNumbersAreFiniteAndCountsWhole) {
+  const std::string head = R"({"schema": "modelguard.data-schema/v1", )";
+  EXPECT_FALSE(ParseSchema(R"({"schema": 1, "columns": []})").ok());
+  EXPECT_FALSE(ParseSchema(head + R"("columns": [{"name": "a", "type": "integer", "min": 1e999}]})").ok());
+  EXPECT_FALSE(ParseSchema(head + R"("columns": [{"name": "a", "type": "integer", "max": "9"}]})").ok());
+  EXPECT_FALSE(
+      ParseSchema(head + R"("columns": [{"name": "a", "type": "string", "length": {"min": 1e30, "max": 2}}]})").ok());
+  EXPECT_FALSE(
+      ParseSchema(head + R"("columns": [{"name": "a", "type": "string", "length": {"min": -1, "max": 2}}]})").ok());
+  EXPECT_FALSE(ParseSchema(head + R"("inferred_from": {"records": 1e30}, "columns": []})").ok());
+  EXPECT_FALSE(ParseSchema(head + R"("inferred_from": {"records": -1}, "columns": []})").ok());
+  EXPECT_FALSE(ParseSchema(head + R"("columns": [], "classes": {"a": 1e999}})").ok());
+  EXPECT_FALSE(ParseSchema(head + R"("columns": [], "classes": ["a"]})").ok());
+  EXPECT_FALSE(ParseSchema(head + R"("columns": [], "duplicates": [0.5]})").ok());
+  EXPECT_FALSE(ParseSchema(head + R"("columns": [], "class_share_tolerance": "x"})").ok());
+  auto schema = ParseSchema(head + R"("inferred_from": {"records": 7}, "columns": [{"name": "a", "type": "string",
+      "min": -2.5, "length": {"min": 1, "max": 2}}], "classes": {"x": 0.5}, "duplicates": {"max_exact_share": 0.25}})");
+  ASSERT_TRUE(schema.ok()) << schema.error().message;
+  EXPECT_EQ(schema->records, 7u);
+  EXPECT_EQ(*schema->columns[0].min, -2.5);
+  EXPECT_EQ(*schema->columns[0].max_length, 2u);
+  EXPECT_EQ(schema->class_shares.at("x"), 0.5);
+  EXPECT_EQ(schema->class_share_tolerance, 0.5);
+  EXPECT_EQ(schema->max_duplicate_share, 0.25);
+}
+
+// Found by fuzz_data_source: a header name, category or class that is not UTF-8 made the inferred schema's
+// JSON throw (data schema infer aborted), and a repeated header name gave a schema ParseSchema refuses.
+// Names are now kept with \xNN escapes and repeats numbered as pandas does; undecodable values get no domain.
+TEST(DataValidate, AnyCsvHeaderGivesASchemaThatReadsBack) {
+  Files files;
+  const std::string path = files.Write(
+      "names.csv", "caf\xe9,a,a,,,label\n\xff,1,2,x,y,\xfe\n\xff,1,2,x,y,\xfe\nok,3,4,z,w,\xfe\nok,3,5,z,w,\xfd\n");
+  const DatasetProfile profile = Profile(path);
+  std::vector<std::string> names;
+  for (const auto& column : profile.columns) names.push_back(column.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"caf\\xe9", "a", "a.1", "", ".1", "label"}));
+  const Schema schema = InferSchema(profile);
+  std::string json;
+  EXPECT_NO_THROW(json = ToJson(schema).dump());
+  auto parsed = ParseSchema(json);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(ToJson(*parsed), ToJson(schema));
+  EXPECT_TRUE(parsed->columns[0].domain.empty());  // "\xff" cannot be written
+  EXPECT_EQ(parsed->columns[1].domain, (std::vector<std::string>{"1", "3"}));
+  EXPECT_TRUE(parsed->class_shares.empty());
+  EXPECT_EQ(Rules(Validate(path, *parsed)), std::set<std::string>{});
+}
+
+// Found by fuzz_data_source: an array of no samples whose header promises huge ones ((0, 10^12)) made the
+// reader allocate a sample of that size, and a label too large for int64 (1e30, inf) was converted to it
+// with undefined behaviour.
+TEST(DataValidate, ArraysWithHugeSamplesOrLabels) {
+  const auto npy = [](const std::string& descr, const std::string& shape, const std::string& data) {
+    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+    while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+    header += '\n';
+    std::string out("\x93NUMPY\x01\x00", 8);
+    out += static_cast<char>(header.size() & 0xff);
+    out += static_cast<char>(header.size() >> 8);
+    return out + header + data;
+  };
+  Files files;
+  auto huge = OpenDataset(files.Write("huge.npy", npy("<f4", "(0, 1000000000000)", "")));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message.find("one sample is larger"), std::string::npos) << huge.error().message;
+  EXPECT_TRUE(Rows(files.Write("empty.npy", npy("<f4", "(0, 3)", ""))).empty());
+
+  const float x[2] = {1, 2};
+  const double y[2] = {1e30, INFINITY};
+  SourceOptions options;
+  options.labels = files.Write("y.npy", npy("<f8", "(2,)", std::string(reinterpret_cast<const char*>(y), sizeof y)));
+  const auto rows = Rows(
+      files.Write("x.npy", npy("<f4", "(2, 1)", std::string(reinterpret_cast<const char*>(x), sizeof x))), options);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].cells[0].type, CellType::kNumber);
+  EXPECT_EQ(rows[0].cells[0].number, 1e30);
+  EXPECT_EQ(rows[1].cells[0].type, CellType::kNumber);
+  EXPECT_TRUE(std::isinf(rows[1].cells[0].number));
+}
+
+// Found by fuzz_data_source (minimised to a blank header and one row): with no label column, the column
+// whose name is empty was taken for the label ("" == ""), and its values became the schema's classes.
+TEST(DataValidate, ABlankHeaderCellIsNotTheLabel) {
+  Files files;
+  const DatasetProfile profile = Profile(files.Write("blank.csv", ",a\nx,1\ny,2\nx,3\ny,4\n"));
+  EXPECT_EQ(profile.label_column, "");
+  const Schema schema = InferSchema(profile);
+  EXPECT_TRUE(schema.class_shares.empty());
+  EXPECT_EQ(ToJson(schema).count("classes"), 0u);
+}
+
 }  // namespace
 }  // namespace modelguard::data

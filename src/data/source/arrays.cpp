@@ -103,18 +103,20 @@ class ArraySource : public DatasetSource {
     for (const char* name : {"mean", "std", "min", "max", "non_finite"}) columns_.push_back(name);
     if (per_feature_)
       for (uint64_t i = 0; i < features_.sample_elements(); ++i) columns_.push_back("x[" + std::to_string(i) + "]");
-    values_.resize(features_.sample_elements());
   }
   Result<bool> Next(Row& row) override {
     if (next_ >= features_.samples()) return false;
     row = Row{};
     row.location = next_;
     const uint64_t n = features_.sample_elements();
+    values_.resize(n);  // here, not up front: an array of no samples may still declare huge ones
     for (uint64_t i = 0; i < n; ++i) values_[i] = static_cast<float>(features_.At(next_ * n + i));
     if (labels_) {
       const double label = labels_->At(next_);
       Cell cell;
-      cell.type = std::floor(label) == label ? CellType::kInteger : CellType::kNumber;
+      // A whole number only while int64 holds it exactly: converting 1e30 or infinity is undefined.
+      cell.type = std::floor(label) == label && std::fabs(label) < 9.007199254740992e15 ? CellType::kInteger
+                                                                                        : CellType::kNumber;
       cell.number = label;
       cell.text = cell.type == CellType::kInteger ? std::to_string(static_cast<int64_t>(label)) : std::to_string(label);
       row.cells.push_back(std::move(cell));
@@ -317,6 +319,16 @@ Result<std::unique_ptr<DatasetSource>> OpenArrayBytes(std::vector<uint8_t> bytes
     if (label_member != nullptr) {
       MG_ASSIGN_OR_RETURN(labels, ParseNpyArray(label_member->bytes, what + "!" + label_member->name));
     }
+  }
+  // The reader holds one sample's values at a time, and an empty array's header may promise samples of any
+  // size ((0, 10^12), or dimensions whose product overflows) without a byte to back them: one sample must
+  // fit in what a file may hold.
+  uint64_t sample_bytes = features.item_size;
+  for (size_t i = 1; i < features.shape.size(); ++i) {
+    if (features.shape[i] != 0 && sample_bytes > options.max_bytes / features.shape[i])
+      return MakeError(ErrorCode::kLimit,
+                       what + ": one sample is larger than " + std::to_string(options.max_bytes) + " bytes");
+    sample_bytes *= features.shape[i];
   }
   if (features.samples() > options.max_samples)
     return MakeError(ErrorCode::kLimit, what + ": " + std::to_string(features.samples()) + " samples, more than " +

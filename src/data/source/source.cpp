@@ -6,6 +6,7 @@
 #include <iostream>
 #include <unordered_map>
 
+#include "modelguard/core/io.h"
 #include "modelguard/data/source.h"
 #include "src/data/source/source_internal.h"
 
@@ -69,12 +70,8 @@ class TableSource : public DatasetSource {
   Result<bool> Next(Row& row) override {
     Record record;
     MG_ASSIGN_OR_RETURN(bool more, reader_.Next(record));
+    if (!header_taken_) TakeHeader();  // also for a header with no rows: it still names the columns
     if (!more) return false;
-    if (!header_taken_) {
-      columns_ = reader_.header();
-      for (size_t i = 0; i < columns_.size(); ++i) index_.emplace(columns_[i], i);
-      header_taken_ = true;
-    }
     row = Row{};
     row.location = record.line;
     if (!record.error.empty()) {
@@ -112,14 +109,31 @@ class TableSource : public DatasetSource {
     row.fingerprint = Fingerprint(row.cells);
     return true;
   }
-  const std::vector<std::string>& columns() const override {
-    if (!header_taken_ && reader_.format() != TableFormat::kJsonl) return reader_.header();
-    return columns_;
-  }
+  const std::vector<std::string>& columns() const override { return columns_; }
   SourceFormat format() const override { return source_format_; }
   uint64_t bytes_read() const override { return reader_.bytes_read(); }
 
  private:
+  // A schema names the columns in JSON, one name for each: a name that is not UTF-8 is kept with \xNN
+  // escapes (core/io.h), and a repeated name (two blank header cells, say) becomes "name.1", "name.2" as
+  // pandas reads it, so that a schema inferred from the table can be written, read back and matched.
+  void TakeHeader() {
+    header_taken_ = true;
+    std::unordered_map<std::string, size_t> suffixes;
+    for (std::string name : reader_.header()) {
+      if (!IsValidUtf8(name)) name = EscapeControlCharacters(name);
+      if (index_.contains(name)) {
+        size_t& suffix = suffixes[name];
+        std::string unique;
+        do {
+          unique = name + "." + std::to_string(++suffix);
+        } while (index_.contains(unique));
+        name = std::move(unique);
+      }
+      index_.emplace(name, columns_.size());
+      columns_.push_back(std::move(name));
+    }
+  }
   static constexpr size_t kMaxColumns = 65536;
   std::unique_ptr<std::istream> owned_;
   TableReader reader_;
@@ -225,6 +239,13 @@ Cell ParseCell(std::string_view text) {
   }
   cell.type = CellType::kString;
   return cell;
+}
+
+std::unique_ptr<DatasetSource> OpenTableStream(std::istream& in, SourceFormat format, const TableLimits& limits) {
+  const TableFormat table = format == SourceFormat::kCsv   ? TableFormat::kCsv
+                            : format == SourceFormat::kTsv ? TableFormat::kTsv
+                                                           : TableFormat::kJsonl;
+  return std::make_unique<TableSource>(nullptr, in, table, format, limits);
 }
 
 Result<std::unique_ptr<DatasetSource>> OpenDataset(const std::string& path, const SourceOptions& options) {

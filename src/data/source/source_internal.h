@@ -1,6 +1,7 @@
 #pragma once
 // What the table, array and image sources share inside src/data/source/.
 #include <array>
+#include <istream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,9 @@ Result<std::unique_ptr<DatasetSource>> OpenImageFolder(const std::string& path, 
 Result<std::unique_ptr<DatasetSource>> OpenArrayBytes(std::vector<uint8_t> bytes, SourceFormat format,
                                                       const SourceOptions& options, const std::string& what,
                                                       std::optional<std::vector<uint8_t>> label_bytes = std::nullopt);
+// A CSV, TSV or JSONL table from a stream the caller keeps open (the fuzz target's entry; OpenDataset
+// wants a path).
+std::unique_ptr<DatasetSource> OpenTableStream(std::istream& in, SourceFormat format, const TableLimits& limits);
 // Decodes a PNG or JPEG image; its width, height and channels.
 Result<std::array<uint32_t, 3>> DecodeImageBytes(const std::string& bytes, uint64_t max_pixels);
 

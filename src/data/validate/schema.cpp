@@ -5,6 +5,7 @@
 #include <set>
 
 #include "modelguard/core/cancel.h"
+#include "modelguard/core/io.h"
 #include "modelguard/data/validate.h"
 #include "modelguard/stats/stats.h"
 #include "src/data/validate/profiler.h"
@@ -126,8 +127,11 @@ Schema InferSchema(const DatasetProfile& profile) {
       out.min = column.min;
       out.max = column.max;
     }
+    // A value that is not UTF-8 cannot be written in the schema's JSON: such a column gets no domain.
+    const bool writable = std::all_of(column.categories.begin(), column.categories.end(),
+                                      [](const auto& category) { return IsValidUtf8(category.first); });
     const bool few = !column.high_cardinality && !column.categories.empty() && column.categories.size() <= kMaxDomain &&
-                     column.present >= 2 * column.categories.size();
+                     column.present >= 2 * column.categories.size() && writable;
     if (few && out.type != CellType::kNumber && out.type != CellType::kOther) {
       for (const auto& [value, n] : column.categories) out.domain.push_back(value);
     }
@@ -138,7 +142,9 @@ Schema InferSchema(const DatasetProfile& profile) {
     }
     out.text = out.type == CellType::kString && out.domain.empty() && column.strings > 0 &&
                static_cast<double>(column.total_length) / static_cast<double>(column.strings) >= kTextMeanLength;
-    if (column.name == profile.label_column && !column.high_cardinality && rows > 0) {
+    // No label column is no label: a column with an empty name (a blank header cell) is not it.
+    const bool label = !profile.label_column.empty() && column.name == profile.label_column;
+    if (label && !column.high_cardinality && writable && rows > 0) {
       for (const auto& [value, n] : column.categories)
         schema.class_shares[value] = static_cast<double>(n) / static_cast<double>(rows);
     }
@@ -201,13 +207,34 @@ Result<Schema> ParseSchema(const std::string& json_text) {
                     {"schema", "inferred_from", "label", "columns", "classes", "class_share_tolerance", "duplicates",
                      "allow_unexpected_columns"},
                     "schema"));
-  if (doc.value("schema", "") != "modelguard.data-schema/v1")
+  // Compared, not read with value(): value() throws on a "schema" that is not a string.
+  if (!doc.contains("schema") || doc["schema"] != "modelguard.data-schema/v1")
     return MakeError(ErrorCode::kParse, "not a modelguard data schema (\"schema\": \"modelguard.data-schema/v1\")");
+  // Numbers are checked before they are converted: a count must be a whole number >= 0 (a float too large
+  // for uint64_t converts with undefined behaviour, a negative one wraps), and a share or bound must be a
+  // finite number (an infinity would be written back as null).
+  const auto finite = [](const nlohmann::json& value, const std::string& where) -> Result<double> {
+    if (!value.is_number() || !std::isfinite(value.get<double>()))
+      return MakeError(ErrorCode::kParse, where + " must be a finite number");
+    return value.get<double>();
+  };
+  const auto whole = [](const nlohmann::json& value, const std::string& where) -> Result<uint64_t> {
+    if (!value.is_number_unsigned()) return MakeError(ErrorCode::kParse, where + " must be a whole number >= 0");
+    return value.get<uint64_t>();
+  };
+  const auto finite_or = [&](const nlohmann::json& object, const char* key, double fallback,
+                             const std::string& where) -> Result<double> {
+    if (!object.is_object()) return MakeError(ErrorCode::kParse, where + " must be an object");
+    if (!object.contains(key)) return fallback;
+    return finite(object[key], where + ": " + key);
+  };
   Schema schema;
   try {
     if (doc.contains("inferred_from")) {
       schema.format = doc["inferred_from"].value("format", "");
-      schema.records = doc["inferred_from"].value("records", uint64_t{0});
+      if (doc["inferred_from"].contains("records")) {
+        MG_ASSIGN_OR_RETURN(schema.records, whole(doc["inferred_from"]["records"], "inferred_from: records"));
+      }
     }
     schema.label = doc.value("label", "");
     if (!doc.contains("columns") || !doc["columns"].is_array())
@@ -224,27 +251,38 @@ Result<Schema> ParseSchema(const std::string& json_text) {
         return MakeError(ErrorCode::kParse, where + ": column '" + column.name + "' is listed twice");
       MG_ASSIGN_OR_RETURN_CONTEXT(column.type, ParseType(c.at("type").get<std::string>()), where + ": ");
       column.required = c.value("required", false);
-      column.max_missing_share = c.value("max_missing_share", 0.0);
+      MG_ASSIGN_OR_RETURN(column.max_missing_share, finite_or(c, "max_missing_share", 0.0, where));
       if (!(column.max_missing_share >= 0 && column.max_missing_share <= 1))
         return MakeError(ErrorCode::kParse, where + ": max_missing_share must be between 0 and 1");
-      if (c.contains("min")) column.min = c["min"].get<double>();
-      if (c.contains("max")) column.max = c["max"].get<double>();
+      if (c.contains("min")) {
+        MG_ASSIGN_OR_RETURN(column.min, finite(c["min"], where + ": min"));
+      }
+      if (c.contains("max")) {
+        MG_ASSIGN_OR_RETURN(column.max, finite(c["max"], where + ": max"));
+      }
       if (column.min && column.max && *column.min > *column.max)
         return MakeError(ErrorCode::kParse, where + ": min is above max");
       if (c.contains("domain")) column.domain = c["domain"].get<std::vector<std::string>>();
       if (c.contains("length")) {
-        column.min_length = c["length"].at("min").get<uint64_t>();
-        column.max_length = c["length"].at("max").get<uint64_t>();
+        MG_ASSIGN_OR_RETURN(column.min_length, whole(c["length"].at("min"), where + ": length min"));
+        MG_ASSIGN_OR_RETURN(column.max_length, whole(c["length"].at("max"), where + ": length max"));
       }
       column.text = c.value("text", false);
       schema.columns.push_back(std::move(column));
     }
-    if (doc.contains("classes")) schema.class_shares = doc["classes"].get<std::map<std::string, double>>();
-    schema.class_share_tolerance = doc.value("class_share_tolerance", 0.5);
+    if (doc.contains("classes")) {
+      if (!doc["classes"].is_object()) return MakeError(ErrorCode::kParse, "schema: \"classes\" must be an object");
+      for (const auto& item : doc["classes"].items()) {
+        MG_ASSIGN_OR_RETURN(schema.class_shares[item.key()], finite(item.value(), "classes: '" + item.key() + "'"));
+      }
+    }
+    MG_ASSIGN_OR_RETURN(schema.class_share_tolerance, finite_or(doc, "class_share_tolerance", 0.5, "schema"));
     if (doc.contains("duplicates")) {
       MG_TRY(check_keys(doc["duplicates"], {"max_exact_share", "max_near_share"}, "duplicates"));
-      schema.max_duplicate_share = doc["duplicates"].value("max_exact_share", 0.0);
-      schema.max_near_duplicate_share = doc["duplicates"].value("max_near_share", 0.0);
+      MG_ASSIGN_OR_RETURN(schema.max_duplicate_share,
+                          finite_or(doc["duplicates"], "max_exact_share", 0.0, "duplicates"));
+      MG_ASSIGN_OR_RETURN(schema.max_near_duplicate_share,
+                          finite_or(doc["duplicates"], "max_near_share", 0.0, "duplicates"));
     }
     schema.allow_unexpected_columns = doc.value("allow_unexpected_columns", false);
   } catch (const nlohmann::json::exception& e) {
