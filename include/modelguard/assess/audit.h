@@ -17,8 +17,7 @@ struct AuditReport {
   std::string dataset;  // the spec, as given
   std::string model;    // the model's path ("" without one)
   std::vector<MethodResult> results;
-  // Per sample: the number of methods that flagged it plus the mean of its per-class rank-normalised
-  // scores (CombineScores); NaN when no method scored it.
+  // Per sample: CombineScores; NaN when no method scored it.
   std::vector<double> combined;
   std::vector<size_t> ranking;  // sample indices, most suspicious first (samples no method scored: last)
   size_t flagged_samples = 0;   // flagged by at least one method
@@ -26,11 +25,13 @@ struct AuditReport {
   double seconds = 0;
 };
 
-// The combined score. Each method's scores are rank-normalised within each class (rank / class size, in
-// (0, 1]; ties share their mean rank), because methods score on unrelated scales and a class's scale says
-// nothing about another's. Rank-normalising per class alone would also make every class look equally
-// suspicious, so the number of methods that flagged a sample comes first: a sample flagged by one method
-// outranks any sample flagged by none.
+// The combined score: F + S * R. R is the mean over methods of the sample's rank-normalised score within its
+// class (rank / class size, in (0, 1]; ties share their mean rank): methods score on unrelated scales, and
+// one class's scale says nothing about another's. F is the number of methods that flagged the sample, so a
+// sample flagged by more methods always comes first. S is the share of the sample's class that some method
+// flagged: rank-normalising per class makes every class's top look equally suspicious, while poison
+// concentrates in the classes the methods flag (a method that removes a fixed share of every class, as
+// spectral signatures does, raises S everywhere alike).
 std::vector<double> CombineScores(const std::vector<MethodResult>& results, const Dataset& data);
 
 // Indices ordered by descending combined score, ties by index; NaN last.

@@ -14,6 +14,10 @@
 namespace modelguard::assess::poisoning {
 namespace {
 
+// The weight of the within-class rank in a class no method flagged anything in: small, so such classes come
+// last, yet not zero, so their samples stay ordered among themselves.
+constexpr double kMinClassWeight = 1e-3;
+
 const MethodDescriptor* FindMethod(const std::string& name) {
   for (const MethodDescriptor& method : Methods()) {
     if (name == method.name) return &method;
@@ -64,9 +68,18 @@ std::vector<double> CombineScores(const std::vector<MethodResult>& results, cons
       for (size_t i = 0; i < n; ++i) flags[i] += result.flagged[i] ? 1 : 0;
     }
   }
+  // The share of each class that some method flagged.
+  std::vector<double> class_share(by_class.size(), 0);
+  for (size_t c = 0; c < by_class.size(); ++c) {
+    size_t flagged = 0;
+    for (int64_t i : by_class[c]) flagged += flags[static_cast<size_t>(i)] > 0 ? 1 : 0;
+    if (!by_class[c].empty()) class_share[c] = static_cast<double>(flagged) / static_cast<double>(by_class[c].size());
+  }
   std::vector<double> combined(n, std::nan(""));
   for (size_t i = 0; i < n; ++i) {
-    if (rank_count[i] > 0) combined[i] = flags[i] + rank_sum[i] / rank_count[i];
+    if (rank_count[i] == 0) continue;
+    const double share = std::max(class_share[static_cast<size_t>(data.labels[i])], kMinClassWeight);
+    combined[i] = flags[i] + share * rank_sum[i] / rank_count[i];
   }
   return combined;
 }
