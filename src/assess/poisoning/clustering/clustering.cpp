@@ -143,7 +143,6 @@ Result<MethodResult> RunClustering(const AuditInput& input) {
         classes.push_back(entry);
         continue;
       }
-      if (input.progress) input.progress("clustering: class " + std::to_string(c));
       const torch::Tensor index =
           torch::from_blob(const_cast<int64_t*>(indices.data()), {static_cast<int64_t>(indices.size())}, torch::kInt64);
       const torch::Tensor rows = activations.index_select(0, index);

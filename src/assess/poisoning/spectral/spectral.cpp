@@ -39,7 +39,6 @@ Result<MethodResult> RunSpectral(const AuditInput& input) {
         classes.push_back(entry);
         continue;
       }
-      if (input.progress) input.progress("spectral: class " + std::to_string(c));
       const torch::Tensor rows =
           activations.index_select(0, torch::from_blob(const_cast<int64_t*>(indices.data()),
                                                        {static_cast<int64_t>(indices.size())}, torch::kInt64));
