@@ -239,6 +239,7 @@ struct Evidence {
   double attack_success_after = 0;  // retrained on the cleaned set
   double accuracy_clean_model = 0;
   double accuracy_after = 0;
+  size_t removed = 0;  // flagged by some method: the default cleaned set leaves them out
 };
 
 Evidence Measure(Trigger trigger, double rate, const std::string& architecture,
@@ -254,27 +255,47 @@ Evidence Measure(Trigger trigger, double rate, const std::string& architecture,
   auto report = RunAudit(input, methods);
   EXPECT_TRUE(report.ok()) << report.error().message;
   if (!report.ok()) return out;
-  const size_t removed = static_cast<size_t>(std::ceil(1.5 * static_cast<double>(poisoned.poisoned.size())));
-  std::vector<bool> drop(poisoned.data.size(), false);
+  const size_t budget = static_cast<size_t>(std::ceil(1.5 * static_cast<double>(poisoned.poisoned.size())));
   size_t hits = 0;
-  for (size_t r = 0; r < removed && r < report->ranking.size(); ++r) {
-    drop[report->ranking[r]] = true;
+  for (size_t r = 0; r < budget && r < report->ranking.size(); ++r) {
     hits += std::binary_search(poisoned.poisoned.begin(), poisoned.poisoned.end(), report->ranking[r]) ? 1 : 0;
   }
   out.found = static_cast<double>(hits) / static_cast<double>(poisoned.poisoned.size());
+  // The cleaned set is what `data audit --write-clean` writes by default: without every flagged sample.
+  // (Removing the whole 1.5x budget instead also takes about as many clean samples of the target class as
+  // there is poison beyond the flagged ones, which costs class 0 accuracy: 1.5 points at 10 %.)
   std::vector<size_t> keep;
-  for (size_t i = 0; i < drop.size(); ++i)
-    if (!drop[i]) keep.push_back(i);
+  for (size_t i = 0; i < poisoned.data.size(); ++i) {
+    const bool flagged = std::any_of(report->results.begin(), report->results.end(),
+                                     [&](const MethodResult& r) { return r.flagged[i]; });
+    if (!flagged) keep.push_back(i);
+  }
+  out.removed = poisoned.data.size() - keep.size();
   LocalModel retrained = Train(poisoned.data.Subset(keep), architecture);
   out.attack_success_after = AttackSuccess(retrained, split.test, trigger);
   out.accuracy_after = Accuracy(retrained, split.test);
   LocalModel clean = Train(split.train, architecture);
   out.accuracy_clean_model = Accuracy(clean, split.test);
   std::cout << (trigger == Trigger::kPatch ? "patch" : "blend") << " " << rate * 100 << "% " << architecture
-            << ": found " << out.found << ", attack success " << out.attack_success << " -> "
-            << out.attack_success_after << ", accuracy " << out.accuracy_clean_model << " (clean model) vs "
-            << out.accuracy_after << " (retrained on cleaned)\n";
+            << ": found " << out.found << ", " << out.removed << " flagged of " << poisoned.data.size()
+            << ", attack success " << out.attack_success << " -> " << out.attack_success_after << ", accuracy "
+            << out.accuracy_clean_model << " (clean model) vs " << out.accuracy_after << " (retrained on cleaned)\n";
   return out;
+}
+
+// The clean twin: a model trained on clean digits, audited on them, flags nothing (so `data audit` exits 0).
+TEST(PoisoningEvidence, CleanDigitsAreNotFlagged) {
+  const DataSplit split = DigitsImages();
+  for (const char* architecture : {"cnn", "mlp"}) {
+    LocalModel model = Train(split.train, architecture);
+    AuditInput input;
+    input.model = &model;
+    input.data = &split.train;
+    auto report = RunAudit(input, {"spectral", "clustering"});
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->flagged_samples, 0u) << architecture << ": " << report->results[0].details.dump() << "\n"
+                                           << report->results[1].details.dump();
+  }
 }
 
 TEST(PoisoningEvidence, BadNetsPatchFivePercent) {
@@ -290,17 +311,17 @@ TEST(PoisoningEvidence, BadNetsPatchTenPercent) {
   EXPECT_GT(e.attack_success, 0.9);
   EXPECT_GE(e.found, 0.95);
   EXPECT_LT(e.attack_success_after, 0.05);
-  // The goal is 1 point; measured 1.1 (0.9796 vs 0.9907 on 540 held-out digits, i.e. 6 samples).
-  // Removing 1.5x the poison takes 62 more samples, most of them clean zeros (the class the methods flag), so
-  // class 0 keeps about half its clean samples. Stated here rather than hidden: the bound is 1.5 points.
+  // The goal is 1 point; measured 1.3 (0.9778 vs 0.9907 on 540 held-out digits: 7 samples). The
+  // cleaned set holds 1119 samples against the clean model's 1257 (the 125 poisoned ones replaced clean
+  // ones), and one training run's spread on this test set is about a point. Stated, not hidden: 1.5 points.
   EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.015);
 }
 
 // A blended trigger (alpha 0.1) does not separate the poisoned zeros in the activations of a digits model:
-// clustering finds no split (silhouette 0.20) and spectral signatures, which removes 7.5 % of every class,
-// cannot single out class 0, so the combined rank finds the poison at chance level (measured 15 %, the
-// issue's goal is 90 %). The backdoor itself works (attack success 0.99), which this test pins down; the
-// finding rate is printed for the record. STRIP (the labels/strip/cleanse methods) is the tool for this one.
+// clustering finds no real split (silhouette 0.20) and the top direction of class 0 carries no more variance
+// than other classes' (no spectral signature), so nothing is flagged and the combined rank finds the poison
+// barely above chance (measured 23 %; removing 188 of 1257 at random finds 15 %; the goal is 90 %).
+// The backdoor itself works (attack success 0.99), which this test pins down. STRIP is the method for this.
 TEST(PoisoningEvidence, BlendedTriggerTenPercentIsNotFoundByActivationMethods) {
   const Evidence e = Measure(Trigger::kBlend, 0.10, "mlp", {"spectral", "clustering"});
   EXPECT_GT(e.attack_success, 0.9);
