@@ -348,3 +348,88 @@ TEST(PoisoningEvidence, BlendedTriggerTenPercentIsNotFoundByActivationMethods) {
 
 }  // namespace
 }  // namespace modelguard::assess::poisoning
+
+namespace modelguard::assess::poisoning {
+namespace {
+
+// A report built by hand: what the writers make of it, independent of any model.
+AuditReport HandReport(const Dataset& data) {
+  AuditReport report;
+  report.dataset = "npy:<script>alert(1)</script>.npy";
+  MethodResult result;
+  result.method = "spectral";
+  for (size_t i = 0; i < data.size(); ++i) {
+    result.scores.push_back(static_cast<double>(i % 7));
+    result.flagged.push_back(i % 7 == 6);
+  }
+  result.pictures.push_back({"a <b> trigger", 1, 2, 2, {0, 1, 0.5f, 0.25f}});
+  report.results.push_back(result);
+  report.combined = CombineScores(report.results, data);
+  report.ranking = RankByScore(report.combined);
+  report.flagged_samples = static_cast<size_t>(std::count(result.flagged.begin(), result.flagged.end(), true));
+  return report;
+}
+
+TEST(PoisoningReport, CleanCopyRoundTripsAndListsWhatWasRemoved) {
+  auto split = LoadDataset("digits", 0.5, 1);
+  ASSERT_TRUE(split.ok());
+  Dataset data = split->train.Head(100);
+  data.sample_shape = {1, 8, 8};
+  const AuditReport report = HandReport(data);
+  const std::string dir = ::testing::TempDir() + "/audit-clean-copy";
+  ASSERT_TRUE(WriteCleanDataset(report, data, 20, dir).ok());
+  auto x = ReadFile(dir + "/features.npy");
+  auto y = ReadFile(dir + "/labels.npy");
+  ASSERT_TRUE(x.ok() && y.ok());
+  auto clean = ParseNpy(*x, *y);
+  ASSERT_TRUE(clean.ok()) << clean.error().message;
+  EXPECT_EQ(clean->size(), 80u);
+  EXPECT_EQ(clean->sample_shape, (std::vector<int64_t>{1, 8, 8}));
+  auto manifest = ReadFile(dir + "/removed.json");
+  ASSERT_TRUE(manifest.ok());
+  const auto removed = nlohmann::json::parse(*manifest);
+  EXPECT_EQ(removed["schema"], kAuditSchema);
+  ASSERT_EQ(removed["removed"].size(), 20u);
+  std::vector<size_t> kept;
+  std::vector<bool> gone(data.size(), false);
+  for (size_t r = 0; r < 20; ++r) {
+    const auto& entry = removed["removed"][r];
+    EXPECT_EQ(entry["rank"], r + 1);
+    EXPECT_EQ(entry["index"], report.ranking[r]);
+    EXPECT_EQ(entry["class"], data.labels[report.ranking[r]]);
+    gone[entry["index"].get<size_t>()] = true;
+  }
+  for (size_t i = 0; i < data.size(); ++i)
+    if (!gone[i]) kept.push_back(i);
+  const Dataset expected = data.Subset(kept);
+  EXPECT_EQ(clean->labels, expected.labels);
+  EXPECT_EQ(clean->features, expected.features);
+}
+
+TEST(PoisoningReport, HtmlEscapesNamesAndDrawsHistogramsAndPictures) {
+  auto split = LoadDataset("digits", 0.5, 1);
+  ASSERT_TRUE(split.ok());
+  const Dataset data = split->train.Head(60);
+  const AuditReport report = HandReport(data);
+  const std::string dir = ::testing::TempDir() + "/audit-report";
+  ASSERT_TRUE(WriteAuditReport(report, data, dir).ok());
+  auto html = ReadFile(dir + "/report.html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_EQ(html->find("<script"), std::string::npos);
+  EXPECT_NE(html->find("&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(html->find("a &lt;b&gt; trigger"), std::string::npos);
+  EXPECT_NE(html->find("class 0 ("), std::string::npos);         // a histogram per class
+  EXPECT_NE(html->find("fill=\"#d62728\""), std::string::npos);  // flagged samples stacked in red
+  EXPECT_NE(html->find("Most suspicious samples"), std::string::npos);
+  auto json = ReadFile(dir + "/report.json");
+  ASSERT_TRUE(json.ok());
+  const auto doc = nlohmann::json::parse(*json);
+  EXPECT_EQ(doc["schema"], kAuditSchema);
+  EXPECT_EQ(doc["flagged_samples"], report.flagged_samples);
+  EXPECT_EQ(doc["ranked"][0]["flagged_by"], nlohmann::json::array({"spectral"}));
+  // An output directory that is a file is an error, not a crash.
+  EXPECT_FALSE(WriteAuditReport(report, data, dir + "/report.json").ok());
+}
+
+}  // namespace
+}  // namespace modelguard::assess::poisoning
