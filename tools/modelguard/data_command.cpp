@@ -336,7 +336,9 @@ Action AddData(CLI::App& command) {
   cmd->require_subcommand(1);
   Describe(cmd, "",
            {"modelguard data manifest ./corpus -o corpus.manifest.json",
-            "modelguard data verify ./corpus --manifest corpus.manifest.json", "modelguard data scan train.jsonl"});
+            "modelguard data verify ./corpus --manifest corpus.manifest.json", "modelguard data scan train.jsonl",
+            "modelguard data validate new.csv --schema train.schema.json --reference train.csv",
+            "modelguard data audit npy:X.npy,Y.npy --model m.pt --report out/"});
   CLI::App* manifest = cmd->add_subcommand("manifest", "Write the manifest of a dataset file or directory");
   manifest->add_option("path", args->path, "Dataset file or directory")->required();
   AddManifestOptions(manifest, args->manifest);
@@ -427,7 +429,17 @@ Action AddData(CLI::App& command) {
            {"modelguard data validate new.csv --schema train.schema.json",
             "modelguard data validate batch.jsonl --schema train.schema.json --reference train.jsonl --format json"},
            "0 no violation at or above --fail-on, 1 some, 2 usage or I/O error, 130/143 interrupted");
+  // `data audit` needs libtorch: main.cpp hands `modelguard data audit ...` to modelguard-assess before
+  // parsing (command_table.cpp). This entry only lists it in `data --help`.
+  CLI::App* audit = cmd->add_subcommand(
+      "audit", "Poisoned, backdoored and mislabelled samples; trigger phrases in text data (modelguard-assess)");
+  Describe(audit, "Runs in modelguard-assess; `modelguard data audit --help` shows its options.",
+           {"modelguard data audit npy:X.npy,Y.npy --model m.pt --report out/",
+            "modelguard data audit reviews.jsonl --report out/"},
+           "0 nothing flagged, 1 samples or the model flagged, 2 usage, data, model or I/O error");
   return [=] {
+    if (audit->parsed())
+      return Fail("write 'audit' right after 'data' (modelguard data audit ...): it runs in modelguard-assess");
     if (manifest->parsed()) return RunManifest(*args);
     if (infer->parsed()) return RunSchemaInfer(*args);
     if (validate->parsed()) return RunValidate(*args);

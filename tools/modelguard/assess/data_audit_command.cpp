@@ -11,6 +11,7 @@
 #include "modelguard/assess/audit.h"
 #include "modelguard/assess/dataset.h"
 #include "modelguard/core/cancel.h"
+#include "tools/modelguard/assess/data_audit_text.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 
@@ -34,6 +35,11 @@ struct AuditArgs {
   size_t top = 20;
   std::string format = "text";
   int threads = 0;
+  // Text datasets (JSONL): trigger phrases and near copies, no model.
+  std::string text_field;
+  std::string label_field;
+  uint64_t min_count = 5;
+  double min_purity = 0.95;
 };
 
 int Fail(const std::string& message) {
@@ -241,8 +247,18 @@ Action AddDataAudit(CLI::App& app) {
       "audit", "Find poisoned, backdoored and mislabelled samples with the model trained on them; rank them");
   audit
       ->add_option("dataset", args->dataset,
-                   "Dataset: npy:X.npy,Y.npy, csv:PATH, idx:DIR, digits, fashion-mnist (see modelguard assess)")
+                   "Dataset: npy:X.npy,Y.npy, csv:PATH, idx:DIR, digits, fashion-mnist (see modelguard assess), or "
+                   "a .jsonl text classification set (trigger phrases and near copies, no model)")
       ->required();
+  audit->add_option("--text-field", args->text_field,
+                    "JSONL: the text field (default: text, sentence, review, content, document or prompt)");
+  audit->add_option("--label-field", args->label_field,
+                    "JSONL: the label field (default: label, labels, sentiment, class, target or y)");
+  audit->add_option("--min-count", args->min_count, "JSONL: records a trigger phrase must occur in")
+      ->capture_default_str();
+  audit->add_option("--min-purity", args->min_purity, "JSONL: share of a phrase's records in its label")
+      ->check(CLI::Range(0.5, 1.0))
+      ->capture_default_str();
   audit->add_option("--model,-m", args->model, "The TorchScript model trained on the dataset (model methods)");
   audit->add_option("--layer", args->layer,
                     "Activations of this submodule or layer (default: the input of the last Linear layer)");
@@ -263,9 +279,28 @@ Action AddDataAudit(CLI::App& app) {
   Describe(audit, MethodHelp(),
            {"modelguard data audit npy:X.npy,Y.npy --model m.pt --report out/",
             "modelguard data audit npy:X.npy,Y.npy --model m.pt --methods spectral --remove-top 150 \\\n"
-            "      --write-clean cleaned/ --format json"},
+            "      --write-clean cleaned/ --format json",
+            "modelguard data audit reviews.jsonl --report out/ --write-clean cleaned/"},
            kExit);
-  return [args]() { return RunDataAudit(*args); };
+  return [args]() {
+    if (IsTextDataset(args->dataset)) {
+      if (!args->model.empty() || !args->methods.empty() || args->remove_top >= 0)
+        return Fail("a JSONL text dataset is audited without a model: --model, --methods and --remove-top apply "
+                    "to array and image datasets");
+      TextAuditArgs text;
+      text.path = args->dataset;
+      text.text_field = args->text_field;
+      text.label_field = args->label_field;
+      text.report_dir = args->report_dir;
+      text.write_clean = args->clean_dir;
+      text.format = args->format;
+      text.top = args->top;
+      text.min_count = args->min_count;
+      text.min_purity = args->min_purity;
+      return RunTextAudit(text);
+    }
+    return RunDataAudit(*args);
+  };
 }
 
 }  // namespace modelguard::cli
