@@ -8,8 +8,14 @@
 # Measured (dev build, a shared 2-core machine, one core each): spectral 37 s vs numpy 101 s (ratio 2.7),
 # clustering 50 s vs numpy/sklearn 130 s (ratio 2.6); both flag the same 670 samples / class 0.
 # Usage: bench/data/audit.py MODELGUARD [SAMPLES] [FEATURES]
-import json
 import os
+
+# One thread on both sides: the comparison is per core, and BLAS or OpenMP threads spinning on one pinned core
+# would slow both down unevenly.
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[variable] = "1"
+
+import json
 import subprocess
 import sys
 import tempfile
@@ -59,7 +65,8 @@ model = torch.jit.load(f"{tmp}/linear.pt")
 
 def ours(method):
     out = subprocess.run(["taskset", "-c", "0", mg, "data", "audit", f"npy:{tmp}/x.npy,{tmp}/y.npy", "--model",
-                          f"{tmp}/linear.pt", "--methods", method, "--format", "json", "--top", "0", "-q"],
+                          f"{tmp}/linear.pt", "--methods", method, "--threads", "1", "--format", "json", "--top", "0",
+                          "-q"],
                          capture_output=True, text=True)
     if out.returncode not in (0, 1):
         sys.exit(f"modelguard data audit failed: {out.stderr}")

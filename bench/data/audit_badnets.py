@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+# scripts/bench data, data audit part 2: BadNets on Fashion-MNIST (issue 20's benchmark evidence). A 4 x 4
+# white patch in the bottom-right corner on 5 % and 10 % of the 60,000 training images, relabelled to class 0;
+# a CNN trained on them by `modelguard harden train`; `modelguard data audit` (spectral, clustering); then the
+# share of the poison among the top 1.5 x poison count of the combined rank, and the attack success and
+# held-out accuracy of a model retrained on the cleaned copy, against one trained on the clean images.
+# Usage: bench/data/audit_badnets.py MODELGUARD [EPOCHS]
+import gzip
+import json
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+mg = sys.argv[1]
+epochs = sys.argv[2] if len(sys.argv) > 2 else "3"
+root = "/usr/share/datasets/fashion-mnist"
+
+
+def idx(name):
+    with gzip.open(f"{root}/{name}", "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+x = (idx("train-images-idx3-ubyte.gz") / 255.0).astype(np.float32)[:, None]
+y = idx("train-labels-idx1-ubyte.gz").astype(np.int64)
+tx = (idx("t10k-images-idx3-ubyte.gz") / 255.0).astype(np.float32)[:, None]
+ty = idx("t10k-labels-idx1-ubyte.gz").astype(np.int64)
+tmp = tempfile.mkdtemp()
+
+
+def stamp(images):
+    images = images.copy()
+    images[:, :, -4:, -4:] = 1.0
+    return images
+
+
+def train(features, labels, out):
+    np.save(f"{tmp}/tx.npy", features)
+    np.save(f"{tmp}/ty.npy", labels)
+    subprocess.run([mg, "harden", "train", "--data", f"npy:{tmp}/tx.npy,{tmp}/ty.npy", "--arch", "cnn",
+                    "--epochs", epochs, "--train-fraction", "0.99", "--out", out, "-q"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return torch.jit.load(out)
+
+
+def predict(model, images):
+    with torch.no_grad():
+        return torch.cat([model(torch.from_numpy(images[i:i + 1000])).argmax(1)
+                          for i in range(0, len(images), 1000)]).numpy()
+
+
+triggered = stamp(tx[ty != 0])
+clean_model = train(x, y, f"{tmp}/clean.pt")
+clean_accuracy = (predict(clean_model, tx) == ty).mean()
+for rate in (0.05, 0.10):
+    rng = np.random.default_rng(11)
+    poison = np.sort(rng.choice(np.where(y != 0)[0], int(rate * len(y)), replace=False))
+    px, py = x.copy(), y.copy()
+    px[poison] = stamp(px[poison])
+    py[poison] = 0
+    model = train(px, py, f"{tmp}/poisoned.pt")
+    attack = (predict(model, triggered) == 0).mean()
+    np.save(f"{tmp}/px.npy", px)
+    np.save(f"{tmp}/py.npy", py)
+    out = subprocess.run([mg, "data", "audit", f"npy:{tmp}/px.npy,{tmp}/py.npy", "--model", f"{tmp}/poisoned.pt",
+                          "--format", "json", "--top", str(int(1.5 * len(poison))), "--write-clean",
+                          f"{tmp}/cleaned", "-q"], capture_output=True, text=True)
+    report = json.loads(out.stdout)
+    top = {s["index"] for s in report["ranked"]}
+    found = len(top & set(poison.tolist())) / len(poison)
+    cx = np.load(f"{tmp}/cleaned/features.npy")
+    cy = np.load(f"{tmp}/cleaned/labels.npy")
+    retrained = train(cx, cy, f"{tmp}/retrained.pt")
+    attack_after = (predict(retrained, triggered) == 0).mean()
+    accuracy_after = (predict(retrained, tx) == ty).mean()
+    print(f"BENCH data audit badnets fashion-mnist {rate:.0%}: found {found:.3f} in the top 1.5x "
+          f"({report['flagged_samples']} flagged, audit {report['seconds']:.0f} s), attack success "
+          f"{attack:.3f} -> {attack_after:.3f}, accuracy {clean_accuracy:.4f} (clean model) vs "
+          f"{accuracy_after:.4f} (retrained on cleaned), {epochs} epochs")
