@@ -126,6 +126,30 @@ TEST(AuditLabelsTest, AgreesWithANumpyAndScikitLearnReference) {
   EXPECT_GE(jaccard, 0.7);
 }
 
+TEST(AuditLabelsTest, FoldModelsFollowTheAuditedModelsArchitecture) {
+  const Dataset images = DigitImages().train.Head(100);
+  auto cnn = BuildModel({"cnn", 32}, images.sample_shape, images.classes, 1);
+  ASSERT_TRUE(cnn.ok());
+  poisoning::LabelsOptions quick;
+  quick.folds = 2;
+  quick.epochs = 1;
+  AuditInput input;
+  input.model = &*cnn;
+  input.data = &images;
+  auto result = poisoning::RunLabels(input, quick);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->details["probabilities"]["architecture"], "cnn");
+  EXPECT_EQ(result->details["probabilities"]["hidden"], 32);
+  // The same model audited against flat samples: a cnn cannot take them, the folds fall back to an mlp.
+  const Dataset flat = AllDigits().Head(100);
+  input.data = &flat;
+  result = poisoning::RunLabels(input, quick);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->details["probabilities"]["architecture"], "mlp");
+  quick.folds = 60;
+  EXPECT_FALSE(poisoning::RunLabels(input, quick).ok());
+}
+
 TEST(AuditLabelsTest, BadProbabilityFilesAreClearErrors) {
   const Dataset data = AllDigits().Head(50);
   const std::string dir = ::testing::TempDir();

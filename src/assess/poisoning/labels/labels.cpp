@@ -49,7 +49,9 @@ std::string ArchitectureOf(const AuditInput& input, const LabelsOptions& options
   if (!options.architecture.empty()) return options.architecture;
   if (input.model != nullptr) {
     const std::string& name = input.model->info().architecture;
-    if (name == "mlp" || name == "cnn") return name;
+    // A cnn needs image-shaped samples; the audited copy of its data may come flat (e.g. a CSV export).
+    const bool images = input.data != nullptr && input.data->sample_shape.size() == 3;
+    if (name == "mlp" || (name == "cnn" && images)) return name;
   }
   return "mlp";
 }
