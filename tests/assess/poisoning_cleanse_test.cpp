@@ -44,7 +44,7 @@ std::string Describe(const MethodResult& result) {
   return out;
 }
 
-TEST(AuditCleanseTest, FlagsTheBackdooredModelAndNamesClassZero) {
+TEST(PoisoningCleanseTest, FlagsTheBackdooredModelAndNamesClassZero) {
   const auto start = std::chrono::steady_clock::now();
   const DataSplit split = DigitImages();
   const Poisoned poisoned = PoisonWithTrigger(split.train, Trigger::kPatch, 0.1, 0, 1);
@@ -78,7 +78,7 @@ TEST(AuditCleanseTest, FlagsTheBackdooredModelAndNamesClassZero) {
   EXPECT_GT(corner / total, 0.5);
 }
 
-TEST(AuditCleanseTest, DoesNotFlagACleanModel) {
+TEST(PoisoningCleanseTest, DoesNotFlagACleanModel) {
   const auto start = std::chrono::steady_clock::now();
   const DataSplit split = DigitImages();
   LocalModel model = TrainOn(split.train, "mlp", kEpochs, 1);
@@ -93,7 +93,7 @@ TEST(AuditCleanseTest, DoesNotFlagACleanModel) {
   EXPECT_EQ(again.details["classes"], result.details["classes"]);
 }
 
-TEST(AuditCleanseTest, AnomalyIndexUsesTheConsistencyConstant) {
+TEST(PoisoningCleanseTest, AnomalyIndexUsesTheConsistencyConstant) {
   // Median 5, absolute deviations {4, 1, 0, 1, 15}: MAD = 1.4826 * 1.
   const auto indexes = poisoning::AnomalyIndexes({1, 4, 5, 6, 20});
   ASSERT_EQ(indexes.size(), 5u);

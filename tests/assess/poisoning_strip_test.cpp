@@ -40,7 +40,7 @@ MethodResult Audit(LocalModel& model, const Dataset& data, const Dataset* clean,
   return std::move(*result);
 }
 
-TEST(AuditStripTest, DetectsNinetyPercentOfTriggeredInputsAtOnePercentFalseRejection) {
+TEST(PoisoningStripTest, DetectsNinetyPercentOfTriggeredInputsAtOnePercentFalseRejection) {
   const auto start = std::chrono::steady_clock::now();
   const DataSplit split = DigitImages();
   const Poisoned poisoned = PoisonWithTrigger(split.train, Trigger::kPatch, 0.1, 0, 1);
@@ -81,7 +81,7 @@ TEST(AuditStripTest, DetectsNinetyPercentOfTriggeredInputsAtOnePercentFalseRejec
   EXPECT_EQ(again.scores, result.scores);
 }
 
-TEST(AuditStripTest, RefusesMissingModelAndMismatchedCleanSet) {
+TEST(PoisoningStripTest, RefusesMissingModelAndMismatchedCleanSet) {
   const DataSplit split = DigitImages();
   AuditInput input;
   input.data = &split.test;
