@@ -93,6 +93,21 @@ TEST(PoisoningCleanseTest, DoesNotFlagACleanModel) {
   EXPECT_EQ(again.details["classes"], result.details["classes"]);
 }
 
+TEST(PoisoningCleanseTest, SamplesTheModelCannotTakeAreAnError) {
+  auto model = BuildModel({}, {64}, 10, 1);
+  ASSERT_TRUE(model.ok());
+  auto iris = LoadDataset("iris", 0.5, 1);
+  ASSERT_TRUE(iris.ok());
+  AuditInput input;
+  input.model = &*model;
+  input.data = &iris->test;
+  auto result = CleanseMethod().run(input);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("does not take these samples"), std::string::npos) << result.error().message;
+  input.model = nullptr;
+  EXPECT_FALSE(CleanseMethod().run(input).ok());
+}
+
 TEST(PoisoningCleanseTest, AnomalyIndexUsesTheConsistencyConstant) {
   // Median 5, absolute deviations {4, 1, 0, 1, 15}: MAD = 1.4826 * 1.
   const auto indexes = poisoning::AnomalyIndexes({1, 4, 5, 6, 20});

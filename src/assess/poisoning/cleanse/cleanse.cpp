@@ -191,18 +191,29 @@ Result<MethodResult> RunCleanse(const AuditInput& input, const CleanseOptions& o
     return MakeError(ErrorCode::kInvalidArgument, "cleanse: no samples to optimise triggers on");
   if (options.steps < 1 || options.batch < 1 || options.samples < 1)
     return MakeError(ErrorCode::kInvalidArgument, "cleanse: steps, batch and samples must be positive");
-  int64_t classes = input.model->info().classes;
-  if (classes <= 0) classes = source->classes;
-  if (classes < 2) return MakeError(ErrorCode::kInvalidArgument, "cleanse: the model's classes are unknown");
+  torch::Tensor x = FeaturesTensor(*source);
+  // The model's own output width, not what its metadata or the dataset claim: a trigger is optimised for every
+  // class the model can answer, and a model made elsewhere may carry no metadata.
+  int64_t classes = 0;
+  try {
+    classes = input.model->Probabilities(x.slice(0, 0, 1)).size(1);
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "cleanse: the model does not take these samples: " + TorchErrorSummary(e));
+  }
+  if (classes < 2) return MakeError(ErrorCode::kInvalidArgument, "cleanse: the model answers fewer than two classes");
   if (classes > 1000) return MakeError(ErrorCode::kLimit, "cleanse: more than 1000 classes");
 
-  torch::Tensor x = FeaturesTensor(*source);
   torch::manual_seed(input.seed);
   if (x.size(0) > options.samples)
     x = x.index_select(0, torch::randperm(x.size(0), torch::kInt64).slice(0, 0, options.samples));
 
-  // Classes in groups so that one forward pass stays near 4096 stamped samples.
-  const int64_t group = std::max<int64_t>(1, 4096 / std::min<int64_t>(options.batch, x.size(0)));
+  // Classes in groups so that one forward pass holds at most 4096 stamped samples and 2^25 values (128 MiB of
+  // float32; large images get fewer classes per pass).
+  const int64_t batch = std::min<int64_t>(options.batch, x.size(0));
+  const int64_t per_sample = std::max<int64_t>(1, x[0].numel());
+  const int64_t group =
+      std::max<int64_t>(1, std::min<int64_t>(4096 / batch, (int64_t{1} << 25) / (batch * per_sample)));
   std::vector<ReversedTrigger> triggers;
   std::vector<double> norms;
   for (int64_t first = 0; first < classes; first += group) {
