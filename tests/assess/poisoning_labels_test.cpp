@@ -196,6 +196,14 @@ TEST(PoisoningLabelsTest, BadProbabilityFilesAreClearErrors) {
   std::ofstream(dir + "/junk.npy") << "not numpy";
   EXPECT_NE(error_of(dir + "/junk.npy"), "ok");
   EXPECT_NE(error_of(dir + "/missing.npy"), "ok");
+  // A label outside the classes is refused before any model is trained.
+  Dataset bad = data;
+  bad.labels[3] = 10;
+  AuditInput input;
+  input.data = &bad;
+  auto result = LabelsMethod().run(input);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("outside 0..9"), std::string::npos) << result.error().message;
 }
 
 }  // namespace

@@ -254,6 +254,12 @@ Result<MethodResult> RunLabels(const AuditInput& input, const LabelsOptions& opt
   const Dataset& data = *input.data;
   if (data.size() == 0) return MakeError(ErrorCode::kInvalidArgument, "labels: the dataset is empty");
   if (data.classes < 2) return MakeError(ErrorCode::kInvalidArgument, "labels: needs at least two classes");
+  for (int64_t label : data.labels) {
+    // Checked before any training: FindLabelIssues would refuse them only after five models.
+    if (label < 0 || label >= data.classes)
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "labels: a label lies outside 0.." + std::to_string(data.classes - 1));
+  }
   const auto n = static_cast<int64_t>(data.size());
   MethodResult result;
   result.method = "labels";
