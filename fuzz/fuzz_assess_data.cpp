@@ -9,6 +9,7 @@
 #include "modelguard/assess/dataset.h"
 #include "modelguard/defenses/output_hardening.h"
 #include "modelguard/defenses/prada.h"
+#include "modelguard/stats/stats.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
@@ -34,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::vector<double> values(bytes.size() / sizeof(double));
       // memcpy with a null destination is undefined even for zero bytes (an empty vector has no data()).
       if (!values.empty()) std::memcpy(values.data(), bytes.data(), values.size() * sizeof(double));
-      (void)modelguard::defenses::ShapiroWilkW(values);
+      (void)modelguard::stats::ShapiroWilkW(values);
       modelguard::defenses::PradaDetector detector;
       for (size_t i = 0; i + 4 <= values.size(); i += 4)
         detector.Observe(std::span<const double>(values.data() + i, 4), static_cast<int64_t>(i % 7));

@@ -8,15 +8,16 @@
 set(MODELGUARD_FUZZ_TARGETS
   npy_header integrity gateway guard assess_data
   http_head gateway_config policy bundle bom guard_normalize template pickle_nested pattern_cache
-  guard_stage2 data_table)
+  guard_stage2 data_table data_source)
 
 set(MODELGUARD_FUZZ_LIBS_npy_header modelguard_formats)
 set(MODELGUARD_FUZZ_LIBS_integrity modelguard_integrity OpenSSL::Crypto)
 set(MODELGUARD_FUZZ_LIBS_guard modelguard_guard)
 set(MODELGUARD_FUZZ_LIBS_pattern_cache modelguard_guard)
 set(MODELGUARD_FUZZ_LIBS_data_table modelguard_data)
+set(MODELGUARD_FUZZ_LIBS_data_source modelguard_data modelguard_stats modelguard_formats modelguard_assess_data)
 set(MODELGUARD_FUZZ_LIBS_guard_stage2 modelguard_guard)
-set(MODELGUARD_FUZZ_LIBS_assess_data modelguard_assess_data modelguard_defenses)
+set(MODELGUARD_FUZZ_LIBS_assess_data modelguard_assess_data modelguard_defenses modelguard_stats)
 set(MODELGUARD_FUZZ_LIBS_http_head modelguard_core nlohmann_json::nlohmann_json)
 set(MODELGUARD_FUZZ_GATEWAY_http_head http_head.cpp)
 set(MODELGUARD_FUZZ_LIBS_gateway_config modelguard_guard modelguard_defenses modelguard_integrity modelguard_core

@@ -38,3 +38,7 @@ mb=$(echo "scale=3; $bytes / 1048576" | bc)
 ours_rate=$(echo "scale=1; $mb / $ours" | bc)
 single_rate=$(echo "scale=1; $mb / $single" | bc)
 echo "BENCH data scan: ours ${ours_rate} MB/s (peak ${ours_kb} KiB on ${mb} MB), guard redact (single-text path) ${single_rate} MB/s (peak ${single_kb} KiB), ratio $(echo "scale=2; $ours_rate / $single_rate" | bc)"
+
+# --- data audit: spectral signatures and activation clustering on 60,000 x 512 activations, against a -------
+# --- numpy/sklearn implementation of the same methods in the same run (bench/data/audit.py) ----------------
+/usr/bin/python3 "$(dirname "$0")/audit.py" "$mg"

@@ -25,7 +25,7 @@ constexpr Command kCommands[] = {
     {"sign", "Sign a model: OpenSSF model-signing bundle (DSSE, in-toto, Sigstore bundle v0.3)", AddSign},
     {"verify", "Verify an OpenSSF model-signing bundle against the model", AddVerify},
     {"log", "Append-only transparency log (RFC 9162 Merkle tree in SQLite or PostgreSQL, signed checkpoints)", AddLog},
-    {"data", "Dataset manifests: hash, sign and verify training data", AddData},
+    {"data", "Dataset manifests: hash, sign and verify training data", AddData, "modelguard-assess", "audit"},
     {"bom", "CycloneDX ML-BOM of a model: hashes, format, model card, datasets, signature, scan verdict", AddBom},
     {"gateway", "Inference firewall: reverse proxy with filters (API keys, ...) and an audit trail", AddGateway},
     {"guard", "Prompt-injection/jailbreak classifier, signatures, PII and secret detection and redaction", AddGuard},

@@ -7,6 +7,7 @@
 #include "modelguard/core/cancel.h"
 #include "modelguard/core/io.h"
 #include "modelguard/data/pii.h"
+#include "modelguard/data/validate.h"
 #include "modelguard/integrity/dataset.h"
 #include "modelguard/integrity/signing.h"
 #include "tools/modelguard/cli_util.h"
@@ -31,6 +32,12 @@ struct DataArgs {
   std::string mode = "mask";
   bool no_pii = false;
   bool no_secrets = false;
+  // schema infer / validate
+  std::string schema;
+  std::string reference;
+  std::string label;
+  std::string labels;
+  std::string fail_on = "medium";
 };
 
 int Fail(const std::string& message) {
@@ -217,6 +224,110 @@ int RunRedact(const DataArgs& args) {
   return 0;
 }
 
+// schema infer / validate: any dataset format (source.h), read once.
+Result<std::unique_ptr<data::DatasetSource>> OpenSource(const DataArgs& args, const std::string& path) {
+  data::SourceOptions options;
+  options.format = args.input_format;
+  options.labels = args.labels;
+  return data::OpenDataset(path, options);
+}
+
+data::ProfileOptions ProfileOptionsOf(const DataArgs& args) {
+  data::ProfileOptions options;
+  options.label_column = args.label;
+  return options;
+}
+
+int RunSchemaInfer(const DataArgs& args) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop reading, write nothing
+  auto source = OpenSource(args, args.path);
+  if (!source) return Fail("'" + args.path + "': " + source.error().message);
+  auto profile = data::ProfileDataset(**source, ProfileOptionsOf(args));
+  if (!profile) return Fail("'" + args.path + "': " + profile.error().message);
+  if (profile->interrupted) {
+    std::cerr << "modelguard data schema infer: interrupted; no schema written\n";
+    return cancel::InterruptedExitCode();
+  }
+  if (profile->records == profile->problems)
+    return Fail("'" + args.path + "': no readable records to infer a schema from");
+  const auto schema = data::InferSchema(*profile);
+  Output output("data schema infer");
+  if (!output.Open(args.output, {args.path})) return 2;
+  output.stream() << data::ToJson(schema).dump(2) << "\n";
+  if (!output.Close()) return 2;
+  Note() << "modelguard data schema infer: " << profile->records << " records, " << schema.columns.size() << " columns"
+         << (schema.label.empty() ? "" : ", label '" + schema.label + "'");
+  if (profile->problems) Note() << ", " << profile->problems << " unreadable records left out";
+  Note() << (args.output.empty() ? "\n" : " -> " + args.output + "\n");
+  return 0;
+}
+
+void PrintValidation(std::ostream& out, const std::string& path, const data::ValidationReport& report,
+                     Severity fail_on) {
+  size_t failing = 0;
+  for (const auto& v : report.violations) failing += v.severity >= fail_on;
+  out << (failing ? "FAILED" : "passed") << ": " << EscapeControlCharacters(path) << " (" << report.profile.records
+      << " records, " << report.violations.size() << " violations, " << failing << " at or above " << ToString(fail_on)
+      << ")\n";
+  for (const auto& v : report.violations) {
+    out << "  " << ToString(v.severity) << " " << v.rule;
+    if (!v.column.empty()) out << " [" << EscapeControlCharacters(v.column) << "]";
+    out << ": " << EscapeControlCharacters(v.message);
+    if (!v.locations.empty()) {
+      out << " (at";
+      for (uint64_t at : v.locations) out << " " << at;
+      out << ")";
+    }
+    out << "\n";
+  }
+  if (!report.drift.empty()) {
+    out << "  drift: " << (report.dataset_drift ? "DATASET DRIFT, " : "") << report.drift.size() << " columns tested\n";
+    for (const auto& d : report.drift) {
+      if (!d.drift) continue;
+      out << "    " << EscapeControlCharacters(d.column) << ": " << d.test << " " << d.statistic;
+      if (d.p_value) out << " (p = " << *d.p_value << ")";
+      out << "\n";
+    }
+  }
+  if (report.profile.interrupted) out << "  interrupted: the figures cover part of the data\n";
+}
+
+int RunValidate(const DataArgs& args) {
+  cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop, report what was read, exit 130/143
+  auto fail_on = ParseSeverity(args.fail_on);
+  if (!fail_on) return Fail("--fail-on must be info, low, medium, high or critical");
+  auto schema_text = ReadFile(args.schema);
+  if (!schema_text) return Fail(schema_text.error().message);
+  auto schema = data::ParseSchema(*schema_text);
+  if (!schema) return Fail("'" + args.schema + "': " + schema.error().message);
+  std::optional<data::DatasetProfile> reference;
+  if (!args.reference.empty()) {
+    DataArgs reference_args = args;
+    reference_args.labels.clear();  // --labels names the current dataset's labels only
+    auto source = OpenSource(reference_args, args.reference);
+    if (!source) return Fail("'" + args.reference + "': " + source.error().message);
+    auto options = ProfileOptionsOf(args);
+    if (options.label_column.empty()) options.label_column = schema->label;
+    auto profile = data::ProfileDataset(**source, options);
+    if (!profile) return Fail("'" + args.reference + "': " + profile.error().message);
+    if (profile->interrupted) return cancel::InterruptedExitCode();
+    reference = std::move(*profile);
+  }
+  auto source = OpenSource(args, args.path);
+  if (!source) return Fail("'" + args.path + "': " + source.error().message);
+  auto report = data::ValidateDataset(**source, *schema, reference ? &*reference : nullptr, ProfileOptionsOf(args));
+  if (!report) return Fail("'" + args.path + "': " + report.error().message);
+  if (args.format == "json") {
+    std::cout << ReportJson(data::ToJson(*report)) << "\n";
+  } else {
+    PrintValidation(std::cout, args.path, *report, *fail_on);
+  }
+  if (report->profile.interrupted) return cancel::InterruptedExitCode();
+  for (const auto& v : report->violations)
+    if (v.severity >= *fail_on) return 1;
+  return 0;
+}
+
 }  // namespace
 
 Action AddData(CLI::App& command) {
@@ -262,7 +373,8 @@ Action AddData(CLI::App& command) {
            {"modelguard data scan train.jsonl", "modelguard data scan customers.csv --format json"},
            "0 clean, 1 personal data or credentials found, or values not examined completely, or lines that are "
            "not records; 2 usage or I/O error; 130 interrupted");
-  CLI::App* redact = cmd->add_subcommand("redact", "Write a copy of a dataset with personal data and credentials masked");
+  CLI::App* redact =
+      cmd->add_subcommand("redact", "Write a copy of a dataset with personal data and credentials masked");
   redact->add_option("path", args->path, "Dataset file, or - for stdin")->required();
   redact->add_option("-o,--output", args->output, "The redacted copy (required; never the input)")->required();
   redact->add_option("--input-format", args->input_format, "csv, tsv or jsonl (default: by the file's extension)");
@@ -276,8 +388,49 @@ Action AddData(CLI::App& command) {
            {"modelguard data redact train.jsonl -o train.redacted.jsonl",
             "modelguard data redact customers.csv -o customers.clean.csv --mode hash"},
            "0 written, 2 usage or I/O error, or values that could not be examined (nothing written)");
+  CLI::App* schema = cmd->add_subcommand("schema", "Dataset schemas: types, ranges, categories, classes");
+  schema->require_subcommand(1);
+  Describe(schema, "", {"modelguard data schema infer train.csv -o train.schema.json"});
+  CLI::App* infer = schema->add_subcommand("infer", "Write the schema of a dataset, inferred from its content");
+  const auto add_source_options = [&](CLI::App* sub) {
+    sub->add_option("--input-format", args->input_format,
+                    "csv, tsv, jsonl, npy, npz, idx or images (default: by extension; a directory is images)");
+    sub->add_option("--labels", args->labels, "npy/idx: the labels file of the features array");
+    sub->add_option("--label", args->label, "The label column (default: label, class, target or y)");
+  };
+  infer->add_option("path", args->path, "Dataset: CSV/TSV/JSONL file (- for stdin), .npy/.npz, IDX, image folder")
+      ->required();
+  infer->add_option("-o,--output", args->output, "Write the schema to FILE (default stdout)");
+  add_source_options(infer);
+  Describe(infer,
+           "The schema is JSON (modelguard.data-schema/v1): per column its type, whether it may be missing, range, "
+           "categories, string lengths; class shares and duplicate shares. Edit it to loosen or tighten a check.",
+           {"modelguard data schema infer train.csv -o train.schema.json",
+            "modelguard data schema infer x.npy --labels y.npy -o digits.schema.json",
+            "modelguard data schema infer ./images -o images.schema.json"},
+           "0 written, 2 usage or I/O error, or no readable record");
+  CLI::App* validate =
+      cmd->add_subcommand("validate", "Check a dataset against its schema, and for drift against a reference");
+  validate->add_option("path", args->path, "Dataset (same formats as schema infer)")->required();
+  validate->add_option("--schema", args->schema, "Schema written by 'data schema infer'")->required();
+  validate->add_option("--reference", args->reference,
+                       "Reference dataset: test every column for distribution shift (KS, chi-square, Wasserstein, "
+                       "Jensen-Shannon)");
+  validate->add_option("--fail-on", args->fail_on, "Exit 1 when a violation is at or above this severity")
+      ->capture_default_str();
+  add_source_options(validate);
+  AddFormatOption(validate, args->format, {"text", "json"});
+  Describe(validate,
+           "Violations: data.type, data.range, data.domain, data.length, data.missing-values, data.missing-column, "
+           "data.unexpected-column, data.duplicates, data.near-duplicates, data.unknown-class, data.missing-class, "
+           "data.class-balance, data.unreadable-records, data.empty, data.drift, data.dataset-drift (docs/data.md).",
+           {"modelguard data validate new.csv --schema train.schema.json",
+            "modelguard data validate batch.jsonl --schema train.schema.json --reference train.jsonl --format json"},
+           "0 no violation at or above --fail-on, 1 some, 2 usage or I/O error, 130/143 interrupted");
   return [=] {
     if (manifest->parsed()) return RunManifest(*args);
+    if (infer->parsed()) return RunSchemaInfer(*args);
+    if (validate->parsed()) return RunValidate(*args);
     if (scan->parsed()) return RunScan(*args);
     if (redact->parsed()) return RunRedact(*args);
     return RunVerify(*args);

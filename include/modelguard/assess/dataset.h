@@ -36,6 +36,8 @@ struct DataLimits {
   uint64_t max_samples = 1'000'000;
   uint64_t max_features = 1u << 20;  // per sample
   int64_t max_classes = 1000;
+  // Training needs two classes; a batch being validated (`data validate`) may hold one.
+  bool require_two_classes = true;
 };
 
 // IDX files (http://yann.lecun.com/exdb/mnist/ describes the layout): images as unsigned bytes scaled by

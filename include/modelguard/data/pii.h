@@ -27,9 +27,9 @@ struct DataScanOptions {
 };
 
 struct ColumnCounts {
-  uint64_t values = 0;               // text values examined in this column
+  uint64_t values = 0;  // text values examined in this column
   uint64_t values_with_entities = 0;
-  uint64_t unexamined = 0;           // values not examined completely
+  uint64_t unexamined = 0;                   // values not examined completely
   std::map<std::string, uint64_t> entities;  // EMAIL -> occurrences
 };
 

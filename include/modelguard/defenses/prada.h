@@ -11,15 +11,6 @@
 
 namespace modelguard::defenses {
 
-// Shapiro–Wilk W statistic for a sample of 3..5000 values (Royston 1992/1995 approximation of the
-// coefficients, algorithm AS R94). Returns 1 for fewer than 3 values or zero spread.
-double ShapiroWilkW(std::span<const double> values);
-// Its coefficients a_1..a_n, which depend only on n (all zero below 3).
-std::vector<double> ShapiroWilkCoefficients(size_t n);
-
-// Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
-double NormalQuantile(double p);
-
 struct PradaOptions {
   double delta = 0.95;                  // alarm when W < delta
   size_t min_distances = 100;           // no verdict before this many recorded distances

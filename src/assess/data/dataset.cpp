@@ -36,7 +36,7 @@ Status CheckLabels(const Dataset& data, const DataLimits& limits) {
   }
   if (highest + 1 > limits.max_classes)
     return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_classes) + " classes");
-  if (!two_classes) return ParseFailure("fewer than two classes");
+  if (!two_classes && limits.require_two_classes) return ParseFailure("fewer than two classes");
   return Ok{};
 }
 

@@ -6,6 +6,7 @@ namespace modelguard::cli {
 
 Action AddAssess(CLI::App& command);
 Action AddHarden(CLI::App& command);
+Action AddDataAudit(CLI::App& command);
 
 namespace {
 
@@ -13,6 +14,7 @@ constexpr Command kCommands[] = {
     {"assess", "Attack a classifier (TorchScript file or http:// endpoint): evasion, extraction, membership inference",
      AddAssess},
     {"harden", "Train classifiers that resist attack (TorchScript in, TorchScript out)", AddHarden},
+    {"data", "Training-data audit: poisoned, backdoored and mislabelled samples (data audit)", AddDataAudit},
 };
 
 }  // namespace
