@@ -22,6 +22,9 @@ struct AuditInput {
   const Dataset* clean = nullptr;  // optional: held-out data trusted to be clean (calibration)
   std::string layer;               // activations: a named submodule's output; "" = penultimate
   uint64_t seed = 1;               // every random choice derives from it: same input, same result
+  // labels: out-of-sample predicted probabilities (NPY, N x classes, float32/float64, one row per sample of
+  // `data`) instead of training k folds (`--probabilities FILE`); "" = cross-validate.
+  std::string probabilities_path;
   std::function<void(const std::string& what)> progress;  // one line per stage, for long runs
 };
 
