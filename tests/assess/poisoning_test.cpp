@@ -148,7 +148,7 @@ def forward(self, x):
   EXPECT_TRUE(torch::allclose(*penultimate, expected, 1e-5, 1e-5));
 }
 
-TEST(PoisoningMethods, RegistryListsSpectralAndClusteringWithReferences) {
+TEST(PoisoningMethods, RegistryListsEveryMethodWithReferences) {
   std::vector<std::string> names;
   for (const MethodDescriptor& method : Methods()) {
     names.push_back(method.name);
@@ -158,6 +158,8 @@ TEST(PoisoningMethods, RegistryListsSpectralAndClusteringWithReferences) {
   }
   EXPECT_NE(std::find(names.begin(), names.end(), "spectral"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "clustering"), names.end());
+  for (const char* name : {"labels", "strip", "cleanse"})
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end());
 }
 
 TEST(PoisoningMethods, RefusesUnknownAndMissingModel) {

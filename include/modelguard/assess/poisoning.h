@@ -54,6 +54,10 @@ struct MethodDescriptor {
   const char* reference;  // the paper
   bool needs_model;
   Result<MethodResult> (*run)(const AuditInput& input);
+  // Run when --methods is not given. Off for methods that flag samples on clean data by construction or
+  // cost much more than the others: labels (k models trained; any dataset has a few ambiguous labels) and
+  // STRIP (its threshold is a false-rejection rate, so it rejects that share of any data it calibrates on).
+  bool by_default = true;
 };
 
 std::span<const MethodDescriptor> Methods();

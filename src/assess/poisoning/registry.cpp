@@ -5,9 +5,13 @@ namespace modelguard::assess::poisoning {
 
 const MethodDescriptor& SpectralMethod();
 const MethodDescriptor& ClusteringMethod();
+const MethodDescriptor& LabelsMethod();
+const MethodDescriptor& StripMethod();
+const MethodDescriptor& CleanseMethod();
 
 std::span<const MethodDescriptor> Methods() {
-  static const std::vector<MethodDescriptor> methods{SpectralMethod(), ClusteringMethod()};
+  static const std::vector<MethodDescriptor> methods{SpectralMethod(), ClusteringMethod(), LabelsMethod(),
+                                                     StripMethod(), CleanseMethod()};
   return methods;
 }
 

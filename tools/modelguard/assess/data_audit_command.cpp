@@ -28,6 +28,7 @@ struct AuditArgs {
   std::string model;
   std::string layer;
   std::string methods;
+  std::string probabilities;  // labels: out-of-sample probabilities instead of k-fold training
   uint64_t seed = 1;
   std::string report_dir;
   int64_t remove_top = -1;  // -1: the flagged samples
@@ -62,11 +63,18 @@ std::string AllMethods() {
   return out;
 }
 
+std::string DefaultMethods() {
+  std::string out;
+  for (const auto& method : poisoning::Methods())
+    if (method.by_default) out += (out.empty() ? "" : ",") + std::string(method.name);
+  return out;
+}
+
 std::string MethodHelp() {
-  std::string out = "Methods (--methods; all by default):\n";
+  std::string out = "Methods (--methods; default: " + DefaultMethods() + "):\n";
   for (const auto& method : poisoning::Methods()) {
     out += std::string("  ") + method.name + ": " + method.summary + (method.needs_model ? " [needs --model]" : "") +
-           "\n    " + method.reference + "\n";
+           (method.by_default ? "" : " [only when named]") + "\n    " + method.reference + "\n";
   }
   return out +
          "Samples are ranked by the number of methods that flag them, then by their per-class rank under each\n"
@@ -168,7 +176,7 @@ void PrintText(const poisoning::AuditReport& report, const Dataset& data, size_t
 int RunDataAudit(AuditArgs& args) {
   cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop between batches; exit 2
   if (args.threads > 0) torch::set_num_threads(args.threads);
-  const std::vector<std::string> methods = SplitList(args.methods.empty() ? AllMethods() : args.methods);
+  const std::vector<std::string> methods = SplitList(args.methods.empty() ? DefaultMethods() : args.methods);
   std::vector<std::string> known;
   bool needs_model = false;
   for (const std::string& name : methods) {
@@ -206,6 +214,7 @@ int RunDataAudit(AuditArgs& args) {
   input.data = &*data;
   input.layer = args.layer;
   input.seed = args.seed;
+  input.probabilities_path = args.probabilities;
   if (!Quiet())
     input.progress = [](const std::string& what) { Note() << "modelguard " << kCommand << ": " << what << "\n"; };
   auto report = poisoning::RunAudit(input, methods);
@@ -262,7 +271,11 @@ Action AddDataAudit(CLI::App& app) {
   audit->add_option("--model,-m", args->model, "The TorchScript model trained on the dataset (model methods)");
   audit->add_option("--layer", args->layer,
                     "Activations of this submodule or layer (default: the input of the last Linear layer)");
-  audit->add_option("--methods", args->methods, "Comma-separated methods (default: " + AllMethods() + ")");
+  audit->add_option("--methods", args->methods,
+                    "Comma-separated methods, of " + AllMethods() + " (default: " + DefaultMethods() + ")");
+  audit->add_option("--probabilities", args->probabilities,
+                    "labels: out-of-sample predicted probabilities (NPY, samples x classes) instead of k-fold "
+                    "training");
   audit->add_option("--seed", args->seed, "Seed of every random choice (restarts, samples)")->capture_default_str();
   audit->add_option("--report", args->report_dir, "Write report.json and report.html into this directory");
   auto* clean = audit->add_option("--write-clean", args->clean_dir,
@@ -285,8 +298,9 @@ Action AddDataAudit(CLI::App& app) {
   return [args]() {
     if (IsTextDataset(args->dataset)) {
       if (!args->model.empty() || !args->methods.empty() || args->remove_top >= 0)
-        return Fail("a JSONL text dataset is audited without a model: --model, --methods and --remove-top apply "
-                    "to array and image datasets");
+        return Fail(
+            "a JSONL text dataset is audited without a model: --model, --methods and --remove-top apply "
+            "to array and image datasets");
       TextAuditArgs text;
       text.path = args->dataset;
       text.text_field = args->text_field;

@@ -318,6 +318,7 @@ const MethodDescriptor& LabelsMethod() {
       "Northcutt, Jiang, Chuang 2021, Confident Learning: Estimating Uncertainty in Dataset Labels (JAIR 70)",
       false,
       [](const AuditInput& input) { return RunLabels(input, LabelsOptions{}); },
+      /*by_default=*/false,
   };
   return descriptor;
 }

@@ -161,6 +161,7 @@ const MethodDescriptor& StripMethod() {
       "Gao et al. 2019, STRIP: A Defence Against Trojan Attacks on Deep Neural Networks (ACSAC)",
       true,
       [](const AuditInput& input) { return RunStrip(input, StripOptions{}); },
+      /*by_default=*/false,
   };
   return descriptor;
 }
