@@ -15,7 +15,9 @@ import os
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[variable] = "1"
 
+import atexit
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,6 +49,7 @@ acts = np.maximum(acts, 0)
 acts = (acts / acts.max()).astype(np.float32)
 
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)
 np.save(f"{tmp}/x.npy", acts)
 np.save(f"{tmp}/y.npy", labels.astype(np.int64))
 # A nearest-class-mean classifier as one Linear layer (logits = -|x - centre|^2 / 2 up to a per-sample
