@@ -6,7 +6,9 @@
 # held-out accuracy of a model retrained on the cleaned copy, against one trained on the clean images.
 # Usage: bench/data/audit_badnets.py MODELGUARD [EPOCHS]
 import gzip
+import atexit
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,7 @@ y = idx("train-labels-idx1-ubyte.gz").astype(np.int64)
 tx = (idx("t10k-images-idx3-ubyte.gz") / 255.0).astype(np.float32)[:, None]
 ty = idx("t10k-labels-idx1-ubyte.gz").astype(np.int64)
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)
 
 
 def stamp(images):
