@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "modelguard/assess/dataset.h"
+#include "modelguard/core/hash.h"
 #include "modelguard/core/io.h"
 #include "modelguard/formats/npy.h"
 #include "modelguard/formats/zip.h"
@@ -234,13 +235,7 @@ Result<std::unique_ptr<DatasetSource>> OpenIdx(const std::string& path, const So
 }  // namespace
 
 uint64_t HashBytes(const void* data, size_t size, uint64_t seed) {
-  uint64_t hash = seed;
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 1099511628211ull;
-  }
-  return hash;
+  return Fnv1a64(std::string_view(static_cast<const char*>(data), size), seed);
 }
 
 void AppendSampleStatistics(const float* values, size_t count, bool per_feature, std::vector<Cell>& cells) {

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <unordered_map>
 
+#include "modelguard/core/hash.h"
 #include "modelguard/core/io.h"
 #include "modelguard/data/source.h"
 #include "src/data/source/source_internal.h"
@@ -16,18 +17,12 @@ namespace {
 // A 64-bit FNV-1a over the cells, with a separator that cannot occur inside a cell's type tag, so
 // ("ab", "c") and ("a", "bc") differ.
 uint64_t Fingerprint(const std::vector<Cell>& cells) {
-  uint64_t hash = 1469598103934665603ull;
-  const auto mix = [&](std::string_view bytes) {
-    for (unsigned char c : bytes) {
-      hash ^= c;
-      hash *= 1099511628211ull;
-    }
-  };
+  uint64_t hash = kFnv1aOffset;
   for (const Cell& cell : cells) {
     const char tag[2] = {static_cast<char>('0' + static_cast<int>(cell.type)), '\x1f'};
-    mix(std::string_view(tag, 2));
-    mix(cell.text);
-    mix(std::string_view("\x1e", 1));
+    hash = Fnv1a64(std::string_view(tag, 2), hash);
+    hash = Fnv1a64(cell.text, hash);
+    hash = Fnv1a64(std::string_view("\x1e", 1), hash);
   }
   return hash;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "modelguard/core/hash.h"
 #include "modelguard/data/source.h"
 
 namespace modelguard::data {
@@ -30,6 +31,6 @@ Status CheckRegularFile(const std::string& path);
 // The derived columns of one array or image sample (source.h): statistics of its values in [0, 1] or as
 // stored, then one column per value for short feature vectors.
 void AppendSampleStatistics(const float* values, size_t count, bool per_feature, std::vector<Cell>& cells);
-uint64_t HashBytes(const void* data, size_t size, uint64_t seed = 1469598103934665603ull);
+uint64_t HashBytes(const void* data, size_t size, uint64_t seed = kFnv1aOffset);  // FNV-1a (core/hash.h)
 
 }  // namespace modelguard::data

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "modelguard/core/cancel.h"
+#include "modelguard/core/hash.h"
 #include "modelguard/data/validate.h"
 #include "modelguard/stats/stats.h"
 #include "src/data/validate/minhash.h"
@@ -19,31 +20,15 @@ constexpr double kSameRecordsShare = 0.1;  // phrases whose record counts differ
 constexpr size_t kMaxAllRecords = 100000;  // record numbers listed per phrase for removal
 constexpr size_t kSampleBytes = 200;
 
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-uint64_t HashWord(std::string_view word) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : word) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
 // Each distinct n-gram of a text (n = 1..max), once, with the word range it spans.
 template <typename Visit>
 void ForEachNgram(const std::vector<std::string_view>& words, size_t max_ngram, Visit visit) {
   std::vector<uint64_t> word_hashes(words.size());
-  for (size_t i = 0; i < words.size(); ++i) word_hashes[i] = HashWord(words[i]);
+  for (size_t i = 0; i < words.size(); ++i) word_hashes[i] = Fnv1a64(words[i]);
   for (size_t start = 0; start < words.size(); ++start) {
-    uint64_t hash = Mix(0x6a09e667f3bcc909ull);
+    uint64_t hash = Mix64(0x6a09e667f3bcc909ull);
     for (size_t n = 1; n <= max_ngram && start + n <= words.size(); ++n) {
-      hash = Mix(hash ^ word_hashes[start + n - 1]);
+      hash = Mix64(hash ^ word_hashes[start + n - 1]);
       visit(hash, start, n);
     }
   }

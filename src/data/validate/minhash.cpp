@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "modelguard/core/hash.h"
+
 namespace modelguard::data {
 namespace {
 
@@ -13,23 +15,6 @@ constexpr size_t kMaxCandidatesPerBand = 64;
 // Character 5-grams: one changed word in a sentence of fifteen changes about a tenth of them, where word
 // 3-grams would lose a fifth and call a one-word edit of a short record a different text.
 constexpr size_t kShingle = 5;
-
-uint64_t Mix(uint64_t x) {  // splitmix64's finaliser: a good 64-bit mixer
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-uint64_t HashText(std::string_view text) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
 
 }  // namespace
 
@@ -60,14 +45,14 @@ NearDuplicateIndex::Signature NearDuplicateIndex::Sign(std::string_view text) {
   for (auto word : LowercaseWords(text, lowered)) normal.append(word).push_back(' ');
   const auto add = [&](uint64_t shingle) {
     for (size_t k = 0; k < kHashes; ++k) {
-      const auto h = static_cast<uint32_t>(Mix(shingle ^ (0x5851f42d4c957f2dull * (k + 1))) >> 32);
+      const auto h = static_cast<uint32_t>(Mix64(shingle ^ (0x5851f42d4c957f2dull * (k + 1))) >> 32);
       signature[k] = std::min(signature[k], h);
     }
   };
   if (normal.size() <= kShingle) {
-    add(HashText(normal));
+    add(Fnv1a64(normal));
   } else {
-    for (size_t i = 0; i + kShingle <= normal.size(); ++i) add(HashText(std::string_view(normal).substr(i, kShingle)));
+    for (size_t i = 0; i + kShingle <= normal.size(); ++i) add(Fnv1a64(std::string_view(normal).substr(i, kShingle)));
   }
   return signature;
 }
@@ -79,8 +64,8 @@ std::optional<uint64_t> NearDuplicateIndex::Add(uint64_t id, std::string_view te
   size_t best_agreeing = 0;
   uint64_t band_keys[kBands];
   for (size_t band = 0; band < kBands; ++band) {
-    uint64_t key = Mix(band + 1);
-    for (size_t row = 0; row < kRows; ++row) key = Mix(key ^ signature[band * kRows + row]);
+    uint64_t key = Mix64(band + 1);
+    for (size_t row = 0; row < kRows; ++row) key = Mix64(key ^ signature[band * kRows + row]);
     band_keys[band] = key;
     auto [first, last] = bands_.equal_range(key);
     size_t examined = 0;

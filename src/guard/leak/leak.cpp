@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/hash.h"
 #include "src/guard/normalize/normalize.h"
 
 namespace modelguard::guard {
@@ -14,14 +15,7 @@ namespace {
 
 constexpr size_t kShingleWords = 5;
 
-uint64_t HashWord(std::string_view word) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : word) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
+uint64_t HashWord(std::string_view word) { return Fnv1a64(word); }
 
 uint64_t ShingleHash(const std::vector<uint64_t>& words, size_t end) {
   uint64_t h = 0;
