@@ -26,6 +26,9 @@ x = x.copy(); y = y.copy()
 x[poison, :, 4:, 4:] = 1.0  # a 4 x 4 patch in the bottom-right corner, relabelled to class 0
 y[poison] = 0
 np.save(out + "/x.npy", x); np.save(out + "/y.npy", y); np.save(out + "/poison.npy", poison)
+trusted = (d.data[:300] / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)  # unpoisoned copies
+np.save(out + "/trusted_x.npy", trusted); np.save(out + "/trusted_y.npy", d.target[:300].astype(np.int64))
+np.save(out + "/small_x.npy", np.zeros((20, 1, 7, 7), np.float32)); np.save(out + "/small_y.npy", np.arange(20) % 10)
 np.save(out + "/empty_x.npy", np.zeros((0, 1, 8, 8), np.float32)); np.save(out + "/empty_y.npy", np.zeros(0, np.int64))
 PY
 data="npy:$tmp/x.npy,$tmp/y.npy"
@@ -73,6 +76,18 @@ expect report-json-schema modelguard.data-audit/v1 "$(json "$tmp/report/report.j
 expect remove-top-exit 1 "$rc"
 expect remove-top-count 10 "$(json "$tmp/top10/removed.json" 'd["removed_count"]')"
 expect_grep text-output 'clustering: [0-9]* samples flagged (poisoned classes: 0)' "$tmp/out.txt"
+
+# --- STRIP with a trusted clean set (--clean): calibrated on it, and it is listed as an input -----------------
+"$mg" data audit "$data" --model "$tmp/m.pt" --methods strip --clean "npy:$tmp/trusted_x.npy,$tmp/trusted_y.npy" --format json > "$tmp/strip.json" 2> "$tmp/progress"; rc=$?
+expect strip-clean-exit 1 "$rc"
+expect strip-calibration "clean samples 300" "$(json "$tmp/strip.json" 'd["methods"][0]["details"]["calibration"]["source"] + " " + str(d["methods"][0]["details"]["calibration"]["samples"])')"
+expect_grep strip-clean-progress '300 trusted clean samples' "$tmp/progress"
+"$mg" data audit "$data" --model "$tmp/m.pt" --methods strip --clean "npy:$tmp/small_x.npy,$tmp/small_y.npy" > /dev/null 2> "$tmp/err"; rc=$?
+expect strip-clean-mismatch-exit 2 "$rc"
+expect_grep strip-clean-mismatch-message '\-\-clean: its samples have 49 values' "$tmp/err"
+"$mg" data audit "$data" --model "$tmp/m.pt" --methods strip --clean "npy:$tmp/missing_x.npy,$tmp/trusted_y.npy" > /dev/null 2> "$tmp/err"; rc=$?
+expect strip-clean-missing-exit 2 "$rc"
+expect_grep strip-clean-missing-message 'missing_x.npy' "$tmp/err"
 
 # --- the clean twin: nothing flagged, exit 0 --------------------------------------------------------------
 "$mg" data audit "npy:$tmp/clean_x.npy,$tmp/clean_y.npy" --model "$tmp/clean.pt" -q > "$tmp/clean.txt"; rc=$?

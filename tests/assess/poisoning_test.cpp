@@ -262,8 +262,10 @@ struct Evidence {
   size_t removed = 0;  // flagged by some method: the default cleaned set leaves them out
 };
 
-Evidence Measure(Trigger trigger, double rate, const std::string& architecture,
-                 const std::vector<std::string>& methods) {
+// `trusted_clean`: the held-out split is given as the defender's clean set (STRIP calibrates on it); it
+// never enters training, and `found` is measured on the training set.
+Evidence Measure(Trigger trigger, double rate, const std::string& architecture, const std::vector<std::string>& methods,
+                 bool trusted_clean = false) {
   Evidence out;
   const DataSplit split = DigitsImages();
   const Poisoned poisoned = testing::PoisonWithTrigger(split.train, trigger, rate, 0, 11);
@@ -272,6 +274,7 @@ Evidence Measure(Trigger trigger, double rate, const std::string& architecture,
   AuditInput input;
   input.model = &model;
   input.data = &poisoned.data;
+  if (trusted_clean) input.clean = &split.test;
   auto report = RunAudit(input, methods);
   EXPECT_TRUE(report.ok()) << report.error().message;
   if (!report.ok()) return out;
@@ -326,26 +329,45 @@ TEST(PoisoningEvidence, BadNetsPatchFivePercent) {
   EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.01);
 }
 
+// With the default methods alone (spectral, clustering) the 10 % case finds all the poison too, but the
+// retrained model lost 1.3 points (0.9778 vs 0.9907 on 540 held-out digits: 7 samples). Adding STRIP with a
+// trusted clean set flags the poison on a second, independent signal, and the retrained model then stays
+// within the 1 point (measured 0.9852 vs 0.9907).
 TEST(PoisoningEvidence, BadNetsPatchTenPercent) {
-  const Evidence e = Measure(Trigger::kPatch, 0.10, "cnn", {"spectral", "clustering"});
+  const Evidence e = Measure(Trigger::kPatch, 0.10, "cnn", {"spectral", "clustering", "strip"}, true);
   EXPECT_GT(e.attack_success, 0.9);
   EXPECT_GE(e.found, 0.95);
   EXPECT_LT(e.attack_success_after, 0.05);
-  // The goal is 1 point; measured 1.3 (0.9778 vs 0.9907 on 540 held-out digits: 7 samples). The
-  // cleaned set holds 1119 samples against the clean model's 1257 (the 125 poisoned ones replaced clean
-  // ones), and one training run's spread on this test set is about a point. Stated, not hidden: 1.5 points.
-  EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.015);
+  EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.01);
 }
 
 // A blended trigger (alpha 0.1) does not separate the poisoned zeros in the activations of a digits model:
 // clustering finds no real split (silhouette 0.20) and the top direction of class 0 carries no more variance
 // than other classes' (no spectral signature), so nothing is flagged and the combined rank finds the poison
-// barely above chance (measured 23 %; removing 188 of 1257 at random finds 15 %; the goal is 90 %).
-// The backdoor itself works (attack success 0.99), which this test pins down. STRIP is the method for this.
+// barely above chance (measured 23 %; removing 188 of 1257 at random finds 15 %). The backdoor itself works
+// (attack success 0.99), which this test pins down; STRIP is the method for it (the two tests below).
 TEST(PoisoningEvidence, BlendedTriggerTenPercentIsNotFoundByActivationMethods) {
   const Evidence e = Measure(Trigger::kBlend, 0.10, "mlp", {"spectral", "clustering"});
   EXPECT_GT(e.attack_success, 0.9);
   EXPECT_LT(e.found, 0.9) << "the activation methods now find the blended trigger: make this an evidence test";
+}
+
+// STRIP with the held-out split as the trusted clean set: measured 100 % found at 10 % (138 flagged, attack
+// success 0.985 -> 0.002, accuracy 0.9759 vs 0.9778) and 93.5 % at 5 % (attack success 0.965 -> 0.035).
+TEST(PoisoningEvidence, BlendedTriggerTenPercentWithStrip) {
+  const Evidence e = Measure(Trigger::kBlend, 0.10, "mlp", {"spectral", "clustering", "strip"}, true);
+  EXPECT_GT(e.attack_success, 0.9);
+  EXPECT_GE(e.found, 0.9);
+  EXPECT_LT(e.attack_success_after, 0.05);
+  EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.01);
+}
+
+TEST(PoisoningEvidence, BlendedTriggerFivePercentWithStrip) {
+  const Evidence e = Measure(Trigger::kBlend, 0.05, "mlp", {"spectral", "clustering", "strip"}, true);
+  EXPECT_GT(e.attack_success, 0.9);
+  EXPECT_GE(e.found, 0.9);
+  EXPECT_LT(e.attack_success_after, 0.05);
+  EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.01);
 }
 
 }  // namespace

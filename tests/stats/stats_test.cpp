@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -234,6 +235,15 @@ TEST(StatsNormalQuantile, KnownValues) {
   EXPECT_NEAR(NormalQuantile(0.5), 0.0, 1e-9);
   EXPECT_NEAR(NormalQuantile(0.975), 1.959963985, 1e-7);
   EXPECT_NEAR(NormalQuantile(0.001), -3.090232306, 1e-7);
+}
+
+TEST(StatsMedian, OddEvenNonFiniteAndEmpty) {
+  EXPECT_DOUBLE_EQ(Median({3, 1, 2}), 2.0);
+  EXPECT_DOUBLE_EQ(Median({4, 1, 3, 2}), 2.5);
+  EXPECT_DOUBLE_EQ(Median({-1, -1, 7, 7}), 3.0);
+  EXPECT_DOUBLE_EQ(Median({5, std::nan(""), 1, std::numeric_limits<double>::infinity(), 3}), 3.0);
+  EXPECT_TRUE(std::isnan(Median({})));
+  EXPECT_TRUE(std::isnan(Median({std::nan("")})));
 }
 
 }  // namespace

@@ -52,6 +52,9 @@ constexpr double kEmptyBinShare = 1e-4;  // PSI: share given to an empty bin (ln
 double PopulationStabilityIndex(std::span<const double> reference_counts, std::span<const double> current_counts);
 double WassersteinDistance(std::span<const double> reference, std::span<const double> current);
 
+// The median of the finite values (mean of the middle two for an even count); NaN when there are none.
+double Median(std::vector<double> values);
+
 // Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
 double NormalQuantile(double p);
 // Shapiro-Wilk W statistic for a sample of 3..5000 values (Royston 1992/1995 approximation of the

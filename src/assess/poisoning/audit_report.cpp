@@ -18,14 +18,6 @@ constexpr int kBins = 20;
 constexpr size_t kTopSamples = 48;  // drawn in the report
 constexpr size_t kJsonSamples = 1000;
 
-std::string Fixed(double value, int digits) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << value;
-  return out.str();
-}
-
 // One class's histogram: bars of all scored samples, the flagged share of each bar in red.
 std::string Histogram(const std::string& title, const std::vector<double>& scores, const std::vector<bool>& flagged,
                       const std::vector<int64_t>& indices) {
@@ -55,15 +47,15 @@ std::string Histogram(const std::string& title, const std::vector<double>& score
   for (int b = 0; b < kBins; ++b) {
     const double h = plot * all[b] / tallest, hr = plot * red[b] / tallest;
     const double x = kLeft + b * bar, base = kTop + plot;
-    svg << "<rect x=\"" << Fixed(x, 1) << "\" y=\"" << Fixed(base - h, 1) << "\" width=\"" << Fixed(bar - 1, 1)
-        << "\" height=\"" << Fixed(h, 1) << "\" fill=\"#1f77b4\"/>";
+    svg << "<rect x=\"" << FixedDecimal(x, 1) << "\" y=\"" << FixedDecimal(base - h, 1) << "\" width=\""
+        << FixedDecimal(bar - 1, 1) << "\" height=\"" << FixedDecimal(h, 1) << "\" fill=\"#1f77b4\"/>";
     if (red[b] > 0)
-      svg << "<rect x=\"" << Fixed(x, 1) << "\" y=\"" << Fixed(base - hr, 1) << "\" width=\"" << Fixed(bar - 1, 1)
-          << "\" height=\"" << Fixed(hr, 1) << "\" fill=\"#d62728\"/>";
+      svg << "<rect x=\"" << FixedDecimal(x, 1) << "\" y=\"" << FixedDecimal(base - hr, 1) << "\" width=\""
+          << FixedDecimal(bar - 1, 1) << "\" height=\"" << FixedDecimal(hr, 1) << "\" fill=\"#d62728\"/>";
   }
-  svg << "<text x=\"" << kLeft << "\" y=\"" << kHeight - 3 << "\" font-size=\"9\">" << Fixed(low, 3)
+  svg << "<text x=\"" << kLeft << "\" y=\"" << kHeight - 3 << "\" font-size=\"9\">" << FixedDecimal(low, 3)
       << "</text><text x=\"" << kWidth - kLeft << "\" y=\"" << kHeight - 3 << "\" font-size=\"9\" text-anchor=\"end\">"
-      << Fixed(high, 3) << "</text></svg>";
+      << FixedDecimal(high, 3) << "</text></svg>";
   return svg.str();
 }
 
@@ -125,7 +117,7 @@ std::string RenderHtml(const AuditReport& report, const Dataset& data) {
   html << "<h1>Training-data audit</h1><p>Data: <code>" << HtmlEscape(report.dataset) << "</code> (" << data.size()
        << " samples, " << data.classes << " classes)";
   if (!report.model.empty()) html << ", model: <code>" << HtmlEscape(report.model) << "</code>";
-  html << ", " << Fixed(report.seconds, 1) << " s.</p>";
+  html << ", " << FixedDecimal(report.seconds, 1) << " s.</p>";
   html << "<p><b>" << report.flagged_samples << "</b> samples flagged by at least one method"
        << (report.model_flagged ? "; <b>the model is flagged as backdoored</b>" : "") << ".</p>";
   html << "<h2>Methods</h2><table><tr><th>Method</th><th>Flagged</th><th>What it does</th><th>Reference</th></tr>";
@@ -173,10 +165,10 @@ std::string RenderHtml(const AuditReport& report, const Dataset& data) {
       html << PictureSvg(*picture, scale) << "<br>";
     }
     html << "#" << r + 1 << ": sample " << sample << ", class " << data.labels[sample] << "<br>combined "
-         << Fixed(report.combined[sample], 3);
+         << FixedDecimal(report.combined[sample], 3);
     for (const MethodResult& result : report.results) {
       if (result.scores.size() != data.size() || !std::isfinite(result.scores[sample])) continue;
-      html << "<br>" << HtmlEscape(result.method) << " " << Fixed(result.scores[sample], 4)
+      html << "<br>" << HtmlEscape(result.method) << " " << FixedDecimal(result.scores[sample], 4)
            << (result.flagged[sample] ? " *" : "");
     }
     html << "</div>";

@@ -1,7 +1,6 @@
 // Report: verdicts with the numbers behind them, report.json, and a self-contained report.html whose
 // plots are inline SVG (no scripts, no fonts or styles fetched from anywhere).
 #include "modelguard/assess/report.h"
-#include "modelguard/core/html.h"
 
 #include "modelguard/assess/attack_table.h"
 #include "modelguard/core/html.h"
@@ -21,14 +20,6 @@ std::string Percent(double value) {
   out.setf(std::ios::fixed);
   out.precision(1);
   out << value * 100 << "%";
-  return out.str();
-}
-
-std::string Fixed(double value, int digits) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << value;
   return out.str();
 }
 
@@ -93,10 +84,11 @@ std::string SvgPlot(const std::string& title, const std::string& x_label, const 
     const double x_value =
         log_x ? std::pow(10.0, x_min + fraction * (x_max - x_min)) : x_min + fraction * (x_max - x_min);
     svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << sy(y_value) + 4 << "\" font-size=\"10\" text-anchor=\"end\">"
-        << (log_y ? Fixed(y_value, 4) : Fixed(y_value, 2)) << "</text>";
+        << (log_y ? FixedDecimal(y_value, 4) : FixedDecimal(y_value, 2)) << "</text>";
     svg << "<text x=\"" << sx(x_value) << "\" y=\"" << kHeight - kBottom + 14
         << "\" font-size=\"10\" text-anchor=\"middle\">"
-        << (log_x ? Fixed(x_value, x_value < 1 ? 4 : 0) : Fixed(x_value, x_max > 100 ? 0 : 2)) << "</text>";
+        << (log_x ? FixedDecimal(x_value, x_value < 1 ? 4 : 0) : FixedDecimal(x_value, x_max > 100 ? 0 : 2))
+        << "</text>";
   }
   svg << "<text x=\"" << (kLeft + kWidth - kRight) / 2 << "\" y=\"" << kHeight - 8
       << "\" font-size=\"11\" text-anchor=\"middle\">" << HtmlEscape(x_label) << "</text>";
@@ -114,12 +106,12 @@ std::string SvgPlot(const std::string& title, const std::string& x_label, const 
   for (size_t i = 0; i < series.size(); ++i) {
     const char* colour = kColours[i % (sizeof kColours / sizeof *kColours)];
     svg << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
-    for (const auto& p : series[i].points) svg << Fixed(sx(p.x), 1) << "," << Fixed(sy(p.y), 1) << " ";
+    for (const auto& p : series[i].points) svg << FixedDecimal(sx(p.x), 1) << "," << FixedDecimal(sy(p.y), 1) << " ";
     svg << "\"/>";
     if (series[i].points.size() < 20) {
       for (const auto& p : series[i].points)
-        svg << "<circle cx=\"" << Fixed(sx(p.x), 1) << "\" cy=\"" << Fixed(sy(p.y), 1) << "\" r=\"3\" fill=\"" << colour
-            << "\"/>";
+        svg << "<circle cx=\"" << FixedDecimal(sx(p.x), 1) << "\" cy=\"" << FixedDecimal(sy(p.y), 1)
+            << "\" r=\"3\" fill=\"" << colour << "\"/>";
     }
     const double legend_y = kTop + 12 + 16 * static_cast<double>(i);
     svg << "<line x1=\"" << kWidth - kRight + 10 << "\" y1=\"" << legend_y - 4 << "\" x2=\"" << kWidth - kRight + 28
@@ -183,9 +175,9 @@ std::vector<Verdict> JudgeRisks(const AssessmentReport& report) {
     v.risk = ToString(Risk::kEvasion);
     const double kept = e.clean_accuracy > 0 ? worst / e.clean_accuracy : 0;
     v.level = kept < 0.5 ? Severity::kHigh : kept < 0.8 ? Severity::kMedium : Severity::kLow;
-    v.summary = "robust accuracy at L-inf epsilon " + Fixed(e.reference_epsilon, 3) + " is " + Percent(worst) +
+    v.summary = "robust accuracy at L-inf epsilon " + FixedDecimal(e.reference_epsilon, 3) + " is " + Percent(worst) +
                 (by.empty() ? "" : " (" + by + ")") + " against " + Percent(e.clean_accuracy) + " clean";
-    v.remediation = {"retrain with `modelguard harden adversarial --epsilon " + Fixed(e.reference_epsilon, 2) +
+    v.remediation = {"retrain with `modelguard harden adversarial --epsilon " + FixedDecimal(e.reference_epsilon, 2) +
                          "` (PGD adversarial training) and re-assess",
                      "treat the model's decision as advisory where an attacker controls the input",
                      "watch inputs at the endpoint: the gateway's prada filter flags synthetic query streams"};
@@ -225,9 +217,9 @@ std::vector<Verdict> JudgeRisks(const AssessmentReport& report) {
     v.level = (auc >= 0.65 || tpr >= 0.05)   ? Severity::kHigh
               : (auc >= 0.55 || tpr >= 0.02) ? Severity::kMedium
                                              : Severity::kLow;
-    v.summary = "best attack AUC " + Fixed(auc, 3) + (by.empty() ? "" : " (" + by + ")") + ", TPR " + Percent(tpr) +
-                " at 1% FPR, advantage " + Fixed(advantage, 3) + "; train/test accuracy " + Percent(m.train_accuracy) +
-                " / " + Percent(m.test_accuracy);
+    v.summary = "best attack AUC " + FixedDecimal(auc, 3) + (by.empty() ? "" : " (" + by + ")") + ", TPR " +
+                Percent(tpr) + " at 1% FPR, advantage " + FixedDecimal(advantage, 3) + "; train/test accuracy " +
+                Percent(m.train_accuracy) + " / " + Percent(m.test_accuracy);
     v.remediation = {
         "regularise (weight decay, early stopping) or train with differential privacy (DP-SGD) to close the train/test "
         "gap",
@@ -303,7 +295,7 @@ std::string RenderHtml(const AssessmentReport& report) {
        << ".plots svg{margin:8px 16px 8px 0}</style></head><body>";
   html << "<h1>Security assessment</h1><p>Target: <code>" << HtmlEscape(report.target) << "</code> ("
        << HtmlEscape(report.target_kind) << "), data: <code>" << HtmlEscape(report.dataset) << "</code>, "
-       << Fixed(report.seconds, 1) << " s.</p>";
+       << FixedDecimal(report.seconds, 1) << " s.</p>";
   html << "<h2>Verdicts</h2><table><tr><th>Risk</th><th>Level</th><th>Finding</th><th>Remediation</th></tr>";
   for (const auto& v : report.verdicts) {
     html << "<tr class=\"" << ToString(v.level) << "\"><td>" << HtmlEscape(v.risk) << "</td><td>" << ToString(v.level)
@@ -330,9 +322,9 @@ std::string RenderHtml(const AssessmentReport& report) {
             "epsilon</th><th>Queries</th><th>Gradients</th><th>Seconds</th></tr>";
     for (const auto& c : e.curves) {
       html << "<tr><td>" << HtmlEscape(c.attack) << "</td><td>" << c.norm << "</td><td>";
-      for (const auto& p : c.robust_accuracy) html << Fixed(p.x, 2) << ": " << Percent(p.y) << " ";
+      for (const auto& p : c.robust_accuracy) html << FixedDecimal(p.x, 2) << ": " << Percent(p.y) << " ";
       html << "</td><td>" << c.cost.queries << "</td><td>" << c.cost.gradient_evaluations << "</td><td>"
-           << Fixed(c.cost.seconds, 2) << "</td></tr>";
+           << FixedDecimal(c.cost.seconds, 2) << "</td></tr>";
     }
     html << "</table>";
   }
@@ -354,7 +346,7 @@ std::string RenderHtml(const AssessmentReport& report) {
       html << "<tr><td>" << HtmlEscape(c.method) << "</td><td>" << HtmlEscape(c.api_output) << "</td><td>"
            << (c.fidelity.empty() ? "-" : Percent(c.fidelity.back().y)) << "</td><td>"
            << (c.accuracy.empty() ? "-" : Percent(c.accuracy.back().y)) << "</td><td>" << c.cost.queries << "</td><td>"
-           << Fixed(c.cost.seconds, 2) << "</td></tr>";
+           << FixedDecimal(c.cost.seconds, 2) << "</td></tr>";
     }
     html << "</table>";
   }
@@ -375,9 +367,9 @@ std::string RenderHtml(const AssessmentReport& report) {
     html << "</div><table><tr><th>Attack</th><th>AUC</th><th>TPR at 0.1% FPR</th><th>TPR at 1% "
             "FPR</th><th>Advantage</th><th>Seconds</th></tr>";
     for (const auto& a : m.attacks) {
-      html << "<tr><td>" << HtmlEscape(a.attack) << "</td><td>" << Fixed(a.auc, 3) << "</td><td>"
-           << Percent(a.tpr_at_01_fpr) << "</td><td>" << Percent(a.tpr_at_1_fpr) << "</td><td>" << Fixed(a.advantage, 3)
-           << "</td><td>" << Fixed(a.cost.seconds, 2) << "</td></tr>";
+      html << "<tr><td>" << HtmlEscape(a.attack) << "</td><td>" << FixedDecimal(a.auc, 3) << "</td><td>"
+           << Percent(a.tpr_at_01_fpr) << "</td><td>" << Percent(a.tpr_at_1_fpr) << "</td><td>"
+           << FixedDecimal(a.advantage, 3) << "</td><td>" << FixedDecimal(a.cost.seconds, 2) << "</td></tr>";
     }
     html << "</table><p>With n non-members, TPR at an FPR below 1/n is read at zero false positives.</p>";
   }

@@ -29,6 +29,7 @@ struct AuditArgs {
   std::string layer;
   std::string methods;
   std::string probabilities;  // labels: out-of-sample probabilities instead of k-fold training
+  std::string clean;          // held-out samples trusted to be clean (STRIP's calibration and overlays)
   uint64_t seed = 1;
   std::string report_dir;
   int64_t remove_top = -1;  // -1: the flagged samples
@@ -188,6 +189,10 @@ int RunDataAudit(AuditArgs& args) {
   if (methods.empty()) return Fail("--methods is empty (" + AllMethods() + ")");
   if (needs_model && args.model.empty()) return Fail("the chosen methods need the model trained on the data (--model)");
   std::vector<std::string> inputs = SpecPaths(args.dataset);
+  if (!args.clean.empty()) {
+    const std::vector<std::string> clean_paths = SpecPaths(args.clean);
+    inputs.insert(inputs.end(), clean_paths.begin(), clean_paths.end());
+  }
   if (!args.model.empty()) {
     if (!CheckInputFile(args.model, kCommand)) return 2;
     inputs.push_back(args.model);
@@ -203,6 +208,18 @@ int RunDataAudit(AuditArgs& args) {
   auto data = LoadWhole(args.dataset, order);
   if (!data) return Fail(data.error().message);
   Note() << "modelguard " << kCommand << ": " << data->size() << " samples, " << data->classes << " classes\n";
+  std::optional<Dataset> clean;
+  if (!args.clean.empty()) {
+    std::string clean_order;
+    auto loaded = LoadWhole(args.clean, clean_order);
+    if (!loaded) return Fail("--clean: " + loaded.error().message);
+    if (loaded->SampleSize() != data->SampleSize())
+      return Fail("--clean: its samples have " + std::to_string(loaded->SampleSize()) + " values, the dataset's " +
+                  std::to_string(data->SampleSize()));
+    loaded->sample_shape = data->sample_shape;  // same values per sample; overlays need the same layout
+    Note() << "modelguard " << kCommand << ": " << loaded->size() << " trusted clean samples\n";
+    clean.emplace(std::move(*loaded));
+  }
   std::optional<assess::LocalModel> model;
   if (!args.model.empty()) {
     auto loaded = assess::LocalModel::Load(args.model);
@@ -212,6 +229,7 @@ int RunDataAudit(AuditArgs& args) {
   poisoning::AuditInput input;
   input.model = model ? &*model : nullptr;
   input.data = &*data;
+  input.clean = clean ? &*clean : nullptr;
   input.layer = args.layer;
   input.seed = args.seed;
   input.probabilities_path = args.probabilities;
@@ -276,6 +294,10 @@ Action AddDataAudit(CLI::App& app) {
   audit->add_option("--probabilities", args->probabilities,
                     "labels: out-of-sample predicted probabilities (NPY, samples x classes) instead of k-fold "
                     "training");
+  audit->add_option("--clean", args->clean,
+                    "Held-out samples trusted to be clean, in the same forms as the dataset: STRIP overlays them and "
+                    "sets its threshold on them, Neural Cleanse optimises its triggers on them (without it, both "
+                    "use the audited samples)");
   audit->add_option("--seed", args->seed, "Seed of every random choice (restarts, samples)")->capture_default_str();
   audit->add_option("--report", args->report_dir, "Write report.json and report.html into this directory");
   auto* clean = audit->add_option("--write-clean", args->clean_dir,

@@ -11,17 +11,11 @@
 #include <limits>
 
 #include "modelguard/core/cancel.h"
+#include "modelguard/stats/stats.h"
 #include "src/assess/torch_error.h"
 
 namespace modelguard::assess::poisoning {
 namespace {
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t middle = values.size() / 2;
-  return values.size() % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
-}
 
 // The mask's shape for one sample: images ({C, H, W}) share one mask entry per pixel across channels, as in
 // the paper; other samples get one entry per feature.
@@ -58,10 +52,10 @@ Picture TriggerPicture(const ReversedTrigger& trigger, const std::vector<int64_t
 }  // namespace
 
 std::vector<double> AnomalyIndexes(const std::vector<double>& values) {
-  const double median = Median(values);
+  const double median = stats::Median(values);
   std::vector<double> deviations(values.size());
   for (size_t i = 0; i < values.size(); ++i) deviations[i] = std::abs(values[i] - median);
-  const double mad = 1.4826 * Median(deviations);
+  const double mad = 1.4826 * stats::Median(deviations);
   std::vector<double> out(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
     // All norms equal but this one: an infinite index is the honest answer, but JSON cannot carry it.
@@ -234,7 +228,7 @@ Result<MethodResult> RunCleanse(const AuditInput& input, const CleanseOptions& o
     }
   }
   const std::vector<double> indexes = AnomalyIndexes(norms);
-  const double median = Median(norms);
+  const double median = stats::Median(norms);
 
   MethodResult result;
   result.method = "cleanse";

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "modelguard/core/cancel.h"
+#include "modelguard/stats/stats.h"
 #include "src/assess/torch_error.h"
 
 namespace modelguard::assess::poisoning {
@@ -18,26 +19,6 @@ namespace {
 
 // Inputs per forward batch: each one becomes `overlays` rows.
 constexpr int64_t kInputsPerBatch = 64;
-
-// The standard normal quantile, by bisection on its distribution function (only ever called once).
-double NormalQuantile(double p) {
-  double low = -40, high = 40;
-  for (int i = 0; i < 200; ++i) {
-    const double middle = (low + high) / 2;
-    (0.5 * std::erfc(-middle / std::sqrt(2.0)) < p ? low : high) = middle;
-  }
-  return (low + high) / 2;
-}
-
-double Median(std::vector<double> values) {
-  const size_t middle = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(middle), values.end());
-  double out = values[middle];
-  if (values.size() % 2 == 0) {
-    out = (out + *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(middle))) / 2;
-  }
-  return out;
-}
 
 std::vector<double> ToVector(const torch::Tensor& t) {
   const torch::Tensor c = t.to(torch::kFloat64).contiguous();
@@ -122,11 +103,11 @@ Result<MethodResult> RunStrip(const AuditInput& input, const StripOptions& optio
                    {"clean_entropy_std", std::sqrt(variance / static_cast<double>(clean.size()))},
                    {"clean_entropy_min", clean.front()}};
   } else {
-    const double median = Median(audited);
+    const double median = stats::Median(audited);
     std::vector<double> deviations(audited.size());
     for (size_t i = 0; i < audited.size(); ++i) deviations[i] = std::abs(audited[i] - median);
-    const double sigma = 1.4826 * Median(deviations);
-    threshold = median + NormalQuantile(options.false_rejection) * sigma;
+    const double sigma = 1.4826 * stats::Median(deviations);
+    threshold = median + stats::NormalQuantile(options.false_rejection) * sigma;
     calibration = {
         {"source", "normal fitted to the audited samples (median, 1.4826 MAD)"}, {"median", median}, {"sigma", sigma}};
   }
