@@ -321,12 +321,19 @@ TEST(PoisoningEvidence, CleanDigitsAreNotFlagged) {
   }
 }
 
-TEST(PoisoningEvidence, BadNetsPatchFivePercent) {
-  const Evidence e = Measure(Trigger::kPatch, 0.05, "cnn", {"spectral", "clustering"});
+// The issue's goals for one poisoned training set: the backdoor works (attack success > 90 %), the top
+// 1.5 x poison count of the combined rank holds at least `found` of the poison, and retraining without the
+// flagged samples takes the attack success below 5 % at no more than a point of held-out accuracy.
+void ExpectIssueGoals(const Evidence& e, double found) {
   EXPECT_GT(e.attack_success, 0.9);
-  EXPECT_GE(e.found, 0.95);
+  EXPECT_GE(e.found, found);
   EXPECT_LT(e.attack_success_after, 0.05);
   EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.01);
+}
+
+TEST(PoisoningEvidence, BadNetsPatchFivePercent) {
+  const Evidence e = Measure(Trigger::kPatch, 0.05, "cnn", {"spectral", "clustering"});
+  ExpectIssueGoals(e, 0.95);
 }
 
 // With the default methods alone (spectral, clustering) the 10 % case finds all the poison too, but the
@@ -335,10 +342,7 @@ TEST(PoisoningEvidence, BadNetsPatchFivePercent) {
 // within the issue's 1 point (measured 0.9852 vs 0.9907).
 TEST(PoisoningEvidence, BadNetsPatchTenPercent) {
   const Evidence e = Measure(Trigger::kPatch, 0.10, "cnn", {"spectral", "clustering", "strip"}, true);
-  EXPECT_GT(e.attack_success, 0.9);
-  EXPECT_GE(e.found, 0.95);
-  EXPECT_LT(e.attack_success_after, 0.05);
-  EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.01);
+  ExpectIssueGoals(e, 0.95);
 }
 
 // A blended trigger (alpha 0.1) does not separate the poisoned zeros in the activations of a digits model:
@@ -356,18 +360,12 @@ TEST(PoisoningEvidence, BlendedTriggerTenPercentIsNotFoundByActivationMethods) {
 // success 0.985 -> 0.002, accuracy 0.9759 vs 0.9778) and 93.5 % at 5 % (attack success 0.965 -> 0.035).
 TEST(PoisoningEvidence, BlendedTriggerTenPercentWithStrip) {
   const Evidence e = Measure(Trigger::kBlend, 0.10, "mlp", {"spectral", "clustering", "strip"}, true);
-  EXPECT_GT(e.attack_success, 0.9);
-  EXPECT_GE(e.found, 0.9);
-  EXPECT_LT(e.attack_success_after, 0.05);
-  EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.01);
+  ExpectIssueGoals(e, 0.9);
 }
 
 TEST(PoisoningEvidence, BlendedTriggerFivePercentWithStrip) {
   const Evidence e = Measure(Trigger::kBlend, 0.05, "mlp", {"spectral", "clustering", "strip"}, true);
-  EXPECT_GT(e.attack_success, 0.9);
-  EXPECT_GE(e.found, 0.9);
-  EXPECT_LT(e.attack_success_after, 0.05);
-  EXPECT_GE(e.accuracy_after, e.accuracy_clean_model - 0.01);
+  ExpectIssueGoals(e, 0.9);
 }
 
 }  // namespace
