@@ -226,10 +226,14 @@ Result<double> NoiseForEpsilon(double target_epsilon, double delta, double sampl
                      "epsilon " + Num(target_epsilon) + " is unreachable at delta " + Num(delta) +
                          ": with these RDP orders epsilon never falls below " + Num(floor) +
                          " however much noise is added (raise epsilon or delta, or add larger orders)");
+  // epsilon at sigma; +inf (a value, not an error) when no order gives a finite figure.
+  std::vector<double> total(order_list.size());
   auto epsilon_at = [&](double sigma) -> Result<double> {
-    const GaussianSteps s{sample_rate, sigma, steps};
-    MG_ASSIGN_OR_RETURN(auto report, RdpAccount(std::span(&s, 1), delta, order_list));
-    return report.improved.epsilon;
+    for (size_t i = 0; i < order_list.size(); ++i) {
+      MG_ASSIGN_OR_RETURN(const double per_step, SubsampledGaussianRdp(sample_rate, sigma, order_list[i]));
+      total[i] = per_step * static_cast<double>(steps);
+    }
+    return ImprovedEpsilon(order_list, total, delta).epsilon;
   };
   // Bracket: epsilon falls as sigma grows. hi reaches the target, lo does not.
   double hi = 1;
@@ -243,19 +247,16 @@ Result<double> NoiseForEpsilon(double target_epsilon, double delta, double sampl
   }
   double lo = hi / 2;
   for (;;) {
-    auto eps = epsilon_at(lo);
-    if (!eps || *eps > target_epsilon) break;  // an error at tiny sigma (infinite epsilon) brackets too
+    if (lo < kMinNoiseMultiplier) return hi;  // so little noise suffices that the search stops at its floor
+    MG_ASSIGN_OR_RETURN(const double eps, epsilon_at(lo));
+    if (eps > target_epsilon) break;
     hi = lo;
     lo /= 2;
-    if (lo < 1e-6) return hi;  // privacy this cheap needs essentially no noise; report the bracket's top
   }
   while (hi - lo > 1e-9 * hi) {
     const double mid = 0.5 * (lo + hi);
-    auto eps = epsilon_at(mid);
-    if (eps && *eps <= target_epsilon)
-      hi = mid;
-    else
-      lo = mid;
+    MG_ASSIGN_OR_RETURN(const double eps, epsilon_at(mid));
+    (eps <= target_epsilon ? hi : lo) = mid;
   }
   return hi;
 }

@@ -92,6 +92,7 @@ Result<PrvReport> PrvAccount(std::span<const GaussianSteps> steps, double delta,
 // The smallest noise multiplier whose RDP epsilon (improved conversion, `orders` or the default ones) is at
 // most `target_epsilon` after `steps`, by bracketing and bisection to a relative 1e-9. An error when no
 // noise reaches it (with these orders epsilon cannot fall below a floor set by delta and the largest order).
+// When even 2 * kMinNoiseMultiplier reaches the target the search stops there and returns it.
 Result<double> NoiseForEpsilon(double target_epsilon, double delta, double sample_rate, uint64_t steps,
                                std::span<const double> orders = {});
 
