@@ -16,6 +16,7 @@ Action AddGateway(CLI::App& command);
 Action AddAudit(CLI::App& command);
 Action AddGuard(CLI::App& command);
 Action AddRedteam(CLI::App& command);
+Action AddPrivacy(CLI::App& command);
 
 namespace {
 
@@ -33,6 +34,8 @@ constexpr Command kCommands[] = {
     {"guard", "Prompt-injection/jailbreak classifier, signatures, PII and secret detection and redaction", AddGuard},
     {"audit", "Check the gateway's hash-chained audit file", AddAudit},
     {"redteam", "Red-team an LLM endpoint: injection, jailbreak, extraction, tool and output attacks, scored", AddRedteam},
+    {"privacy", "Differential privacy accounting for DP-SGD: epsilon of a run (RDP, PRV), noise for a target",
+     AddPrivacy},
     // Run by modelguard-assess (assess/command_table.cpp holds their Add functions): only they load libtorch.
     {"assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference",
      nullptr, "modelguard-assess"},
