@@ -315,5 +315,22 @@ TEST(PrivacyPrv, HeterogeneousAndMonotone) {
   EXPECT_EQ(zero->epsilon, 0);
 }
 
+// A sampled record is all but identified (sigma 1e-6: loss about 5e11), but only with probability 1e-6 < delta:
+// epsilon is 0, which PRV finds by counting that far tail against delta; the Gaussian mechanism itself
+// (q = 1) has no finite answer on a grid and is refused with a message, while RDP still answers.
+TEST(PrivacyPrv, FarTailsAreCountedAgainstDelta) {
+  const GaussianSteps rare{1e-6, 1e-6, 1};
+  auto prv = PrvAccount(std::span(&rare, 1), 1e-5);
+  ASSERT_TRUE(prv) << prv.error().message;
+  EXPECT_EQ(prv->epsilon_lower, 0);
+  EXPECT_LE(prv->epsilon_upper, 0.011);
+  EXPECT_GT(prv->lost_mass, 9e-7);  // the cut tail, about q
+  const GaussianSteps exposed{1, 1e-6, 1};
+  auto refused = PrvAccount(std::span(&exposed, 1), 1e-5);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("use RDP"), std::string::npos) << refused.error().message;
+  EXPECT_TRUE(RdpAccount(std::span(&exposed, 1), 1e-5));
+}
+
 }  // namespace
 }  // namespace modelguard::privacy
