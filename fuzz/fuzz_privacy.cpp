@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!std::isfinite(eps) || eps < 0 || !std::isfinite(rdp->classic.epsilon)) __builtin_trap();
     if (!Close(eps, rdp->classic.epsilon)) __builtin_trap();
     GaussianSteps more = s;
-    more.steps = s.steps + s.steps / 2 + 1;
+    more.steps = s.steps < (UINT64_MAX / 2) ? s.steps + s.steps / 2 + 1 : UINT64_MAX;  // never wraps
     auto longer = RdpAccount(std::span(&more, 1), delta, orders);
     if (longer && !Close(eps, longer->improved.epsilon)) __builtin_trap();
     GaussianSteps noisier = s;

@@ -116,18 +116,20 @@ struct StepLoss {
 };
 
 // E[clamp(Y, L, U)], integrated over z for each component of the mixture (z = c + s u, u in [-40, 40],
-// Simpson's rule on 2^16 intervals): in z the loss is smooth even where its whole bulk lies inside one
-// bin of the loss grid (q tiny), which an integral over the loss itself cannot resolve. The discretisation
-// must match this mean to far better than eps_err / T, since any difference adds up over the steps.
+// Simpson's rule): in z the loss is smooth even where its whole bulk lies inside one bin of the loss grid
+// (q tiny), which an integral over the loss itself cannot resolve. The loss turns from log(1 - q) to large
+// values over a width of about s in u, so there are at least 40 points per s (2^16 to 2^22 intervals). The
+// discretisation must match this mean to far better than eps_err / T: any difference adds up over the steps.
 double ClampedMean(const StepLoss& loss, double lower, double upper) {
-  constexpr int kIntervals = 1 << 16;
   constexpr double kRange = 40;
+  const double wanted = 2 * kRange / std::min(loss.sigma, 1.0) * 40;
+  const int intervals = 2 * static_cast<int>(std::clamp(wanted, 65536.0, 4194304.0) / 2);
   auto component = [&](double centre) {
-    const double du = 2 * kRange / kIntervals;
+    const double du = 2 * kRange / intervals;
     double sum = 0;
-    for (int i = 0; i <= kIntervals; ++i) {
+    for (int i = 0; i <= intervals; ++i) {
       const double u = -kRange + i * du;
-      const double weight = (i == 0 || i == kIntervals) ? 1 : (i % 2 ? 4 : 2);
+      const double weight = (i == 0 || i == intervals) ? 1 : (i % 2 ? 4 : 2);
       const double y = std::clamp(loss.LossAt(centre + loss.sigma * u), lower, upper);
       sum += weight * y * std::exp(-0.5 * u * u);
     }
@@ -141,19 +143,28 @@ struct Discretised {
   double tail = 0;  // P(Y < L) + P(Y > U)
 };
 
-// Grid [L, U] with budget `tail_budget` for P(Y outside), nearest-point rounding, exact mean restored.
-Result<Discretised> Discretise(const StepLoss& loss, double mesh, double tail_budget, size_t max_points) {
-  // U: the upper tail below half the budget (the survival function falls at least like a Gaussian's in z).
+// Grid [L, U] with budget `tail_budget` for P(Y outside), nearest-point rounding, exact mean restored. When
+// the loss has a far tail (tiny sigma: a sampled record is all but identified, at losses up to 1e11) U stops
+// at kMaxLoss and the tail up to `fallback_budget` is cut instead: it is counted in tau like any other, so
+// the bounds still hold, just with less room under delta.
+constexpr double kMaxLoss = 1e4;
+Result<Discretised> Discretise(const StepLoss& loss, double mesh, double tail_budget, double fallback_budget,
+                               size_t max_points) {
   double upper = 1;
-  while (loss.Survival(upper) > tail_budget / 2) {
-    upper *= 2;
-    if (upper > 1e6)
-      return MakeError(ErrorCode::kLimit, "PRV: one step's privacy loss exceeds 1e6 with probability above " +
-                                              Num(tail_budget / 2) + " (no meaningful privacy; use RDP)");
+  while (loss.Survival(upper) > tail_budget / 2 && upper < kMaxLoss) upper *= 2;
+  if (loss.Survival(upper) > tail_budget / 2) {
+    upper = 1;
+    while (loss.Survival(upper) > fallback_budget / 2) {
+      upper *= 2;
+      if (upper > kMaxLoss)
+        return MakeError(ErrorCode::kLimit, "PRV: one step's privacy loss exceeds " + Num(kMaxLoss) +
+                                                " with probability above " + Num(fallback_budget / 2) +
+                                                " (no meaningful privacy; use RDP)");
+    }
   }
   // L: the lowest loss is log(1 - q); with q near 1 (or 1) cut where the lower tail is below half the budget.
   double lower = loss.q < 1 ? std::log1p(-loss.q) : -upper;
-  if (!(loss.Cdf(lower) <= tail_budget / 2)) lower = -1e6;
+  if (!(loss.Cdf(lower) <= tail_budget / 2)) lower = -kMaxLoss;
   {
     double a = lower, b = std::min(0.0, upper);
     if (loss.Cdf(b) <= tail_budget / 2) a = b;
@@ -338,7 +349,7 @@ Result<PrvReport> PrvAccount(std::span<const GaussianSteps> steps, double delta,
     bool fits = true;
     for (const auto& s : active) {
       const StepLoss loss{s.sample_rate, s.noise_multiplier};
-      auto step = Discretise(loss, mesh, tail_budget / total_steps, options.max_points);
+      auto step = Discretise(loss, mesh, tail_budget / total_steps, delta / 4 / total_steps, options.max_points);
       if (!step && step.error().code == ErrorCode::kLimit && attempt + 1 < 12) {
         fits = false;
         break;

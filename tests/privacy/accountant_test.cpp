@@ -287,6 +287,8 @@ TEST(PrivacyPrv, IssueReferenceVector) {
   const GaussianSteps mnist{kMnistRate, 1.1, 14063};
   auto prv = PrvAccount(std::span(&mnist, 1), 1e-5);
   ASSERT_TRUE(prv) << prv.error().message;
+  // Opacus's PRV accountant reports its upper bound (estimate + eps_error), the issue's 2.39.
+  EXPECT_NEAR(prv->epsilon_upper, 2.39, 0.005);
   EXPECT_NEAR(prv->epsilon, 2.39, 0.01);
   EXPECT_LE(prv->epsilon_lower, prv->epsilon);
   EXPECT_GE(prv->epsilon_upper, prv->epsilon);
@@ -313,6 +315,23 @@ TEST(PrivacyPrv, HeterogeneousAndMonotone) {
   auto zero = PrvAccount(std::span(&none, 1), 1e-5);
   ASSERT_TRUE(zero);
   EXPECT_EQ(zero->epsilon, 0);
+}
+
+// A sampled record is all but identified (sigma 1e-6: loss about 5e11), but only with probability 1e-6 < delta:
+// epsilon is 0, which PRV finds by counting that far tail against delta; the Gaussian mechanism itself
+// (q = 1) has no finite answer on a grid and is refused with a message, while RDP still answers.
+TEST(PrivacyPrv, FarTailsAreCountedAgainstDelta) {
+  const GaussianSteps rare{1e-6, 1e-6, 1};
+  auto prv = PrvAccount(std::span(&rare, 1), 1e-5);
+  ASSERT_TRUE(prv) << prv.error().message;
+  EXPECT_EQ(prv->epsilon_lower, 0);
+  EXPECT_LE(prv->epsilon_upper, 0.011);
+  EXPECT_GT(prv->lost_mass, 9e-7);  // the cut tail, about q
+  const GaussianSteps exposed{1, 1e-6, 1};
+  auto refused = PrvAccount(std::span(&exposed, 1), 1e-5);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("use RDP"), std::string::npos) << refused.error().message;
+  EXPECT_TRUE(RdpAccount(std::span(&exposed, 1), 1e-5));
 }
 
 }  // namespace
