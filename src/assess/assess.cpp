@@ -33,13 +33,6 @@ void SplitFromModel(const ModelInfo& info, double& fraction, uint64_t& seed) {
   if (t.contains("split_seed") && t["split_seed"].is_number_unsigned()) seed = t["split_seed"].get<uint64_t>();
 }
 
-nlohmann::json InfoJson(const ModelInfo& info) {
-  return {{"architecture", info.architecture},
-          {"input_shape", info.input_shape},
-          {"classes", info.classes},
-          {"training", info.training}};
-}
-
 }  // namespace
 
 Result<AssessmentReport> Assess(const AssessRequest& request) {
@@ -72,7 +65,7 @@ Result<AssessmentReport> Assess(const AssessRequest& request) {
     model->info().input_shape = info.input_shape;
     model->info().classes = info.classes;
   }
-  report.model = InfoJson(info);
+  report.model = ModelInfoJson(info);
 
   auto policy = defenses::ParseOutputPolicy(request.api_output);
   if (!policy) return policy.error();
@@ -184,7 +177,7 @@ Result<HardenResult> Harden(const HardenRequest& request) {
   training["held_out_pgd_accuracy"] = {{"epsilon", result.evaluation_epsilon}, {"accuracy", result.robust_accuracy}};
   auto saved = model->Save(request.output_path);
   if (!saved) return saved.error();
-  result.model = InfoJson(model->info());
+  result.model = ModelInfoJson(model->info());
   return result;
 }
 

@@ -57,4 +57,48 @@ struct ClippedGradientSum {
 Result<ClippedGradientSum> ClippedGradients(LocalModel& model, const torch::Tensor& x, const torch::Tensor& y,
                                             double max_norm, PerSampleMethod method);
 
+// `modelguard harden dp-sgd`: loads the data, builds or loads the model, trains it with DP-SGD at a target
+// (epsilon, delta), accounts with the RDP accountant (Balle et al. 2020 conversion) and checks the figure with
+// the PRV accountant, records the guarantee in the model's metadata and saves it.
+struct PrivateTrainingRequest {
+  std::string model_path;  // start from this TorchScript model; empty: a fresh `architecture`
+  ArchitectureOptions architecture;
+  std::string data_spec;
+  double train_fraction = 0.5;
+  uint64_t split_seed = 1;
+  uint64_t seed = 1;  // initialisation only: batches and noise come from the CSPRNG
+  double target_epsilon = 3;
+  double delta = 1e-5;
+  double noise_multiplier = 0;  // 0: the smallest sigma that reaches target_epsilon after all epochs
+  double max_grad_norm = 1;
+  int64_t batch_size = 64;  // expected Poisson batch: q = batch_size / training samples
+  int epochs = 10;
+  double learning_rate = 0.1;
+  double momentum = 0.9;
+  PerSampleMethod per_sample = PerSampleMethod::kAuto;
+  std::string output_path;
+  int64_t evaluation_samples = 1000;  // held-out accuracy per epoch and at the end
+  struct Epoch {
+    int epoch = 0;
+    int64_t steps = 0;
+    double epsilon = 0;
+    double loss = 0;
+    double accuracy = 0;
+  };
+  std::function<void(const Epoch&)> progress;
+};
+
+struct PrivateTrainingResult {
+  double accuracy = 0;  // held out
+  double epsilon = 0;   // RDP accountant, improved conversion: the guarantee recorded
+  double delta = 0;
+  double noise_multiplier = 0;
+  double sample_rate = 0;
+  int64_t steps = 0;
+  bool stopped_at_budget = false;  // a given sigma would have exceeded the target: training stopped early
+  nlohmann::json model;            // the saved model's metadata, with training.privacy
+};
+
+Result<PrivateTrainingResult> TrainPrivately(const PrivateTrainingRequest& request);
+
 }  // namespace modelguard::assess

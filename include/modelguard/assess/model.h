@@ -29,6 +29,8 @@ struct ModelInfo {
   int64_t classes = 0;
   nlohmann::json training;  // dataset, split, epochs, adversarial settings...
 };
+// The metadata as saved in the model file (modelguard.json) and shown in reports.
+nlohmann::json ModelInfoJson(const ModelInfo& info);
 
 class LocalModel {
  public:

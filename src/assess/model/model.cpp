@@ -14,13 +14,6 @@ namespace {
 constexpr const char* kMetadataFile = "modelguard.json";
 constexpr int64_t kInferenceBatch = 1024;
 
-nlohmann::json InfoToJson(const ModelInfo& info) {
-  return {{"architecture", info.architecture},
-          {"input_shape", info.input_shape},
-          {"classes", info.classes},
-          {"training", info.training}};
-}
-
 // nn.Linear's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.
 void AddLinear(torch::jit::Module& module, const std::string& name, int64_t in, int64_t out) {
   const double bound = 1.0 / std::sqrt(static_cast<double>(in));
@@ -35,6 +28,13 @@ void AddConv(torch::jit::Module& module, const std::string& name, int64_t in, in
 }
 
 }  // namespace
+
+nlohmann::json ModelInfoJson(const ModelInfo& info) {
+  return {{"architecture", info.architecture},
+          {"input_shape", info.input_shape},
+          {"classes", info.classes},
+          {"training", info.training}};
+}
 
 torch::Tensor FeaturesTensor(const Dataset& data) {
   std::vector<int64_t> shape{static_cast<int64_t>(data.size())};
@@ -101,7 +101,7 @@ std::vector<torch::Tensor> LocalModel::Parameters() {
 
 Status LocalModel::Save(const std::string& path) {
   try {
-    torch::jit::ExtraFilesMap extra{{kMetadataFile, InfoToJson(info_).dump()}};
+    torch::jit::ExtraFilesMap extra{{kMetadataFile, ModelInfoJson(info_).dump()}};
     module_.save(path, extra);
     return Ok{};
   } catch (const std::exception& e) {
