@@ -86,6 +86,20 @@ check "huge line is an error" 2 "$mg" data schema infer "$tmp/huge.jsonl"
 check "a million columns is an error" 2 "$mg" data schema infer "$tmp/wide.csv"
 check "bad UTF-8 is a string, not a crash" 0 "$mg" data schema infer "$tmp/badutf8.csv" -o "$tmp/badutf8.schema.json"
 check "bad UTF-8 validates" 0 "$mg" data validate "$tmp/badutf8.csv" --schema "$tmp/badutf8.schema.json" --format json
+# Header names are renamed as docs/data.md says: repeats get the first free .N suffix, names that are not
+# UTF-8 keep their bytes as \xNN (a backslash doubled, control characters escaped); the schema still matches.
+printf 'a,a,a.1,a,,,caf\xe9,x\\\xff\tq\n1,2,3,4,5,6,7,8\n' > "$tmp/names.csv"
+printf 'a\ta.1\ta\n1\t2\t3\n' > "$tmp/names.tsv"
+check "renamed columns" 0 "$mg" data schema infer "$tmp/names.csv" -o "$tmp/names.schema.json"
+check "renamed tsv columns" 0 "$mg" data schema infer "$tmp/names.tsv" -o "$tmp/names-tsv.schema.json"
+/usr/bin/python3 - "$tmp/names.schema.json" "$tmp/names-tsv.schema.json" <<'PY' || { echo "FAIL renamed columns"; fail=$((fail+1)); }
+import json, sys
+names = [c["name"] for c in json.load(open(sys.argv[1]))["columns"]]
+assert names == ["a", "a.1", "a.1.1", "a.2", "", ".1", "caf\\xe9", "x\\\\\\xff\\tq"], names
+names = [c["name"] for c in json.load(open(sys.argv[2]))["columns"]]
+assert names == ["a", "a.1", "a.2"], names
+PY
+check "renamed columns validate" 0 "$mg" data validate "$tmp/names.csv" --schema "$tmp/names.schema.json" --format json
 check "output == input refused" 2 "$mg" data schema infer "$tmp/train.csv" -o "$tmp/train.csv"
 check "full disk is an error" 2 "$mg" data schema infer "$tmp/train.csv" -o /dev/full
 : > "$tmp/empty.csv"
