@@ -114,6 +114,15 @@ check "missing dataset" 2 "$mg" data schema infer "$tmp/nope.csv"
 mkfifo "$tmp/fifo.csv"
 cat "$tmp/train.csv" > "$tmp/fifo.csv" &
 check "a FIFO is read as a stream" 0 "$mg" data validate "$tmp/fifo.csv" --schema "$tmp/train.schema.json"
+# An IDX labels file found by name that is a FIFO: refused at once, never a blocked read.
+mkdir -p "$tmp/idx"
+/usr/bin/python3 -c '
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack(">BBBBIII", 0, 0, 8, 3, 2, 2, 2) + bytes(8))' "$tmp/idx/train-images-idx3-ubyte"
+mkfifo "$tmp/idx/train-labels-idx1-ubyte"
+check "IDX labels that are a FIFO" 2 timeout 20 "$mg" data schema infer "$tmp/idx/train-images-idx3-ubyte"
+expect_grep "IDX FIFO labels message" "train-labels-idx1-ubyte" "$tmp/err"
 check "stdin with a format" 0 bash -c "\"$mg\" data schema infer - --input-format csv < \"$tmp/train.csv\""
 check "an array from stdin is refused" 2 bash -c "\"$mg\" data schema infer - --input-format npy < \"$tmp/x.npy\""
 check "help has an example" 0 "$mg" data validate --help

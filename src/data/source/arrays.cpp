@@ -228,6 +228,7 @@ Result<std::unique_ptr<DatasetSource>> OpenIdx(const std::string& path, const So
     }
   }
   if (labels_path.empty()) return IdxSource(images, nullptr, options, path);
+  MG_TRY(CheckRegularFile(labels_path));  // a FIFO named like a labels file would block the read
   MG_ASSIGN_OR_RETURN_CONTEXT(std::string label_bytes, assess::ReadMaybeGzip(labels_path, limits), labels_path + ": ");
   return IdxSource(images, &label_bytes, options, path);
 }
