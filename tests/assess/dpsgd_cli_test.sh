@@ -23,6 +23,22 @@ files = {"modelguard.json": ""}
 torch.jit.load(sys.argv[1], _extra_files=files)
 print(json.loads(files["modelguard.json"])["training"]["privacy"]["delta"])' "$tmp/dp.pt")
 expect model-records-delta 1e-05 "$recorded"
+# `assess` shows the guarantee next to the membership-inference figures.
+"$mg" assess "$tmp/dp.pt" --data digits --attacks membership --members 100 --shadow-models 2 --format json --report "$tmp/report" > "$tmp/assess.json" 2> /dev/null; rc=$?
+expect assess-exit "0 or 1" "$([ "$rc" -le 1 ] && echo "0 or 1" || echo "$rc")"
+expect assess-privacy-json True "$(json "$tmp/assess.json" 'abs(d["membership"]["privacy"]["epsilon"] - 2) < 0.01')"
+expect_grep assess-privacy-verdict 'trained with DP-SGD at epsilon 2.000, delta 1e-05' "$tmp/assess.json"
+expect_grep assess-privacy-html 'The model was trained with DP-SGD at epsilon 2.000' "$tmp/report/report.html"
+# A damaged privacy record is ignored, never trusted or crashed on.
+/usr/bin/python3 -c '
+import json, sys, torch
+files = {"modelguard.json": ""}
+m = torch.jit.load(sys.argv[1], _extra_files=files)
+meta = json.loads(files["modelguard.json"]); meta["training"]["privacy"] = {"epsilon": "three", "delta": [1]}
+torch.jit.save(m, sys.argv[2], _extra_files={"modelguard.json": json.dumps(meta)})' "$tmp/dp.pt" "$tmp/damaged.pt"
+"$mg" assess "$tmp/damaged.pt" --data digits --attacks membership --members 100 --shadow-models 2 --format json > "$tmp/damaged.json" 2> /dev/null; rc=$?
+expect damaged-exit "0 or 1" "$([ "$rc" -le 1 ] && echo "0 or 1" || echo "$rc")"
+expect damaged-no-privacy False "$(json "$tmp/damaged.json" '"privacy" in d["membership"]')"
 # A given sigma that cannot last: stops before the budget, says so.
 "$mg" harden dp-sgd --data digits --epsilon 2 --noise 1.2 --epochs 20 --out "$tmp/stop.pt" > "$tmp/stop.json" 2> "$tmp/err"; rc=$?
 expect stop-exit 0 "$rc"

@@ -15,6 +15,24 @@
 namespace modelguard::assess {
 namespace {
 
+// The differential-privacy guarantee a model's metadata records (`harden dp-sgd`), in words; empty when it
+// records none. The metadata comes from the model file, so every field is checked before use.
+std::string PrivacyGuarantee(const nlohmann::json& model) {
+  if (!model.is_object() || !model.contains("training") || !model["training"].is_object()) return "";
+  const nlohmann::json& training = model["training"];
+  if (!training.contains("privacy") || !training["privacy"].is_object()) return "";
+  const nlohmann::json& privacy = training["privacy"];
+  const auto number = [&](const char* key) {
+    return privacy.contains(key) && privacy[key].is_number() ? privacy[key].get<double>() : std::nan("");
+  };
+  const double epsilon = number("epsilon"), delta = number("delta");
+  if (!std::isfinite(epsilon) || !std::isfinite(delta)) return "";
+  std::ostringstream delta_text;
+  delta_text << delta;
+  return "trained with DP-SGD at epsilon " + FixedDecimal(epsilon, 3) + ", delta " + delta_text.str() +
+         " (recorded in the model's metadata)";
+}
+
 std::string Percent(double value) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
@@ -220,6 +238,8 @@ std::vector<Verdict> JudgeRisks(const AssessmentReport& report) {
     v.summary = "best attack AUC " + FixedDecimal(auc, 3) + (by.empty() ? "" : " (" + by + ")") + ", TPR " +
                 Percent(tpr) + " at 1% FPR, advantage " + FixedDecimal(advantage, 3) + "; train/test accuracy " +
                 Percent(m.train_accuracy) + " / " + Percent(m.test_accuracy);
+    const std::string guarantee = PrivacyGuarantee(report.model);
+    if (!guarantee.empty()) v.summary += "; " + guarantee;
     v.remediation = {
         "regularise (weight decay, early stopping) or train with differential privacy (DP-SGD) to close the train/test "
         "gap",
@@ -275,6 +295,7 @@ nlohmann::json ToJson(const AssessmentReport& report) {
                          {"train_accuracy", m.train_accuracy},
                          {"test_accuracy", m.test_accuracy},
                          {"attacks", attacks}};
+    if (!PrivacyGuarantee(report.model).empty()) out["membership"]["privacy"] = report.model["training"]["privacy"];
   }
   nlohmann::json verdicts = nlohmann::json::array();
   for (const auto& v : report.verdicts)
@@ -354,7 +375,10 @@ std::string RenderHtml(const AssessmentReport& report) {
     const auto& m = *report.membership;
     html << "<h2>Membership inference</h2><p>" << m.members << " members and " << m.nonmembers
          << " non-members; train accuracy " << Percent(m.train_accuracy) << ", test accuracy "
-         << Percent(m.test_accuracy) << ".</p><div class=\"plots\">";
+         << Percent(m.test_accuracy) << ".";
+    const std::string guarantee = PrivacyGuarantee(report.model);
+    if (!guarantee.empty()) html << " The model was " << HtmlEscape(guarantee) << ".";
+    html << "</p><div class=\"plots\">";
     std::vector<Series> roc;
     for (const auto& a : m.attacks) {
       std::vector<Point> positive;
