@@ -40,6 +40,7 @@ struct DpSgdSummary {
   int64_t steps = 0;
   double mean_batch = 0;   // the Poisson batches' mean size
   std::string per_sample;  // "layer-wise" or "loop"
+  double seconds = 0;      // the training loop's wall time
 };
 
 // Trains `model` in place. Batches and noise come from OpenSSL's CSPRNG (never from a seed the attacker
@@ -96,6 +97,7 @@ struct PrivateTrainingResult {
   double sample_rate = 0;
   int64_t steps = 0;
   bool stopped_at_budget = false;  // a given sigma would have exceeded the target: training stopped early
+  double training_seconds = 0;     // the DP-SGD loop alone (no loading, accounting or evaluation)
   nlohmann::json model;            // the saved model's metadata, with training.privacy
 };
 

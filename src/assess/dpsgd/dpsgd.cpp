@@ -6,6 +6,7 @@
 // per-sample gradient is delta_i (out x positions) times the unfolded input patches, small enough to form.
 #include "modelguard/assess/dpsgd.h"
 
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -250,6 +251,7 @@ Result<DpSgdSummary> Steps(LocalModel& model, std::vector<torch::Tensor>& parame
   // acceptable here (unlike Laplace noise on released statistics, Mironov 2012): no noisy gradient is ever
   // released, only the model after many steps, and that attack needs the noised values themselves.
   MG_ASSIGN_OR_RETURN(const uint64_t seed, SecureRandomU64());
+  const auto started = std::chrono::steady_clock::now();
   try {
     torch::Generator random = at::detail::createCPUGenerator(seed);
     torch::optim::SGD optimizer(parameters, torch::optim::SGDOptions(options.learning_rate).momentum(options.momentum));
@@ -294,6 +296,8 @@ Result<DpSgdSummary> Steps(LocalModel& model, std::vector<torch::Tensor>& parame
       }
     }
     summary.mean_batch = summary.steps > 0 ? static_cast<double>(batch_total) / static_cast<double>(summary.steps) : 0;
+    // Includes the caller's progress callbacks (held-out evaluation per epoch when not quiet).
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, "DP-SGD failed: " + TorchErrorSummary(e));
   }

@@ -121,6 +121,7 @@ Result<PrivateTrainingResult> TrainPrivately(const PrivateTrainingRequest& reque
                      "one step at noise " + std::to_string(result.noise_multiplier) + " already exceeds epsilon " +
                          std::to_string(request.target_epsilon) + ": raise --noise or --epsilon");
   result.steps = summary.steps;
+  result.training_seconds = summary.seconds;
   const privacy::GaussianSteps taken{result.sample_rate, result.noise_multiplier, static_cast<uint64_t>(summary.steps)};
   MG_ASSIGN_OR_RETURN(const privacy::RdpReport rdp, privacy::RdpAccount({&taken, 1}, request.delta));
   MG_ASSIGN_OR_RETURN(const privacy::PrvReport prv, privacy::PrvAccount({&taken, 1}, request.delta));

@@ -211,6 +211,7 @@ int RunDpSgd(DpSgdArgs& args) {
   if (!result) return Fail(kName, result.error().message);
   nlohmann::json out{{"output", request.output_path},
                      {"held_out_accuracy", result->accuracy},
+                     {"training_seconds", result->training_seconds},
                      {"privacy", result->model["training"]["privacy"]},
                      {"model", result->model}};
   if (result->stopped_at_budget)
