@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -47,5 +51,24 @@ bool HasFact(const std::vector<formats::Fact>& facts, std::string_view kind, std
 
 std::string FixtureDir() { return MODELGUARD_FIXTURE_DIR; }
 std::string SharedDir() { return MODELGUARD_SHARED_DIR; }
+
+nlohmann::json RunPythonReference(const std::string& script, const nlohmann::json& cases) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("modelguard-reference-" + std::to_string(::getpid()) + ".json"))
+          .string();
+  std::ofstream(path) << cases.dump();
+  const std::string command = "/usr/bin/python3 " MODELGUARD_SOURCE_DIR "/" + script + " " + path;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string output;
+  char buffer[65536];
+  size_t n;
+  while (pipe && (n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  const int status = pipe ? pclose(pipe) : -1;
+  std::filesystem::remove(path);
+  EXPECT_EQ(status, 0) << output;
+  auto parsed = nlohmann::json::parse(output, nullptr, false);
+  EXPECT_FALSE(parsed.is_discarded()) << output;
+  return parsed;
+}
 
 }  // namespace modelguard::testing

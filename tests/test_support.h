@@ -1,4 +1,5 @@
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ bool HasFact(const std::vector<formats::Fact>& facts, std::string_view kind, std
 // `bytes` deflated at level 9 in the framing zlib's `window_bits` names (15: zlib, 15 + 16: gzip, -15: raw).
 std::vector<uint8_t> Deflate(std::string_view bytes, int window_bits);
 std::string FixtureDir();
+// Runs `/usr/bin/python3 <source dir>/<script> CASES.json` on `cases` and returns the JSON it prints
+// (reference computations with SciPy, NumPy, mpmath); a failed run or unparsable output fails the test.
+nlohmann::json RunPythonReference(const std::string& script, const nlohmann::json& cases);
 std::string SharedDir();
 
 }  // namespace modelguard::testing

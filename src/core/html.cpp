@@ -1,7 +1,5 @@
 #include "modelguard/core/html.h"
 
-#include <sstream>
-
 namespace modelguard {
 
 std::string HtmlEscape(std::string_view text) {
@@ -29,14 +27,6 @@ std::string HtmlEscape(std::string_view text) {
     }
   }
   return out;
-}
-
-std::string FixedDecimal(double value, int digits) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << value;
-  return out.str();
 }
 
 }  // namespace modelguard

@@ -3,6 +3,7 @@
 // numerical integration, SciPy's root finder), PRV bounds against the Gaussian mechanism's exact curve, the
 // monotonicity a sound accountant must have, and the refusals of bad parameters.
 #include "modelguard/privacy/accountant.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -19,22 +20,7 @@ namespace {
 
 // Runs the reference script on `cases`; one result per case.
 nlohmann::json Reference(const nlohmann::json& cases) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("modelguard-privacy-" + std::to_string(::getpid()) + ".json"))
-          .string();
-  std::ofstream(path) << cases.dump();
-  const std::string command = "/usr/bin/python3 " MODELGUARD_SOURCE_DIR "/tests/privacy/reference_privacy.py " + path;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[65536];
-  size_t n;
-  while (pipe && (n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  const int status = pipe ? pclose(pipe) : -1;
-  std::filesystem::remove(path);
-  EXPECT_EQ(status, 0) << output;
-  auto parsed = nlohmann::json::parse(output, nullptr, false);
-  EXPECT_FALSE(parsed.is_discarded()) << output;
-  return parsed;
+  return modelguard::testing::RunPythonReference("tests/privacy/reference_privacy.py", cases);
 }
 
 // The figure as printed to 4 decimals.

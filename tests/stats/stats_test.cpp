@@ -1,6 +1,7 @@
 // The shared statistics against SciPy and NumPy: every case is computed by both, in the same run
 // (tests/stats/reference_stats.py), on samples drawn here with fixed seeds.
 #include "modelguard/stats/stats.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -20,21 +21,7 @@ using Sample = std::vector<double>;
 
 // Runs the reference script on `cases`; one result per case.
 nlohmann::json Reference(const nlohmann::json& cases) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("modelguard-stats-" + std::to_string(::getpid()) + ".json")).string();
-  std::ofstream(path) << cases.dump();
-  const std::string command = "/usr/bin/python3 " MODELGUARD_SOURCE_DIR "/tests/stats/reference_stats.py " + path;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[65536];
-  size_t n;
-  while (pipe && (n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  const int status = pipe ? pclose(pipe) : -1;
-  std::filesystem::remove(path);
-  EXPECT_EQ(status, 0) << output;
-  auto parsed = nlohmann::json::parse(output, nullptr, false);
-  EXPECT_FALSE(parsed.is_discarded()) << output;
-  return parsed;
+  return modelguard::testing::RunPythonReference("tests/stats/reference_stats.py", cases);
 }
 
 Sample Normal(size_t n, double mean, double sd, uint64_t seed) {

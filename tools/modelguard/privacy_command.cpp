@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "modelguard/core/number_text.h"
 #include "modelguard/privacy/accountant.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -94,14 +95,6 @@ bool ParseMechanism(const PrivacyArgs& args, privacy::GaussianSteps& steps, doub
   return true;
 }
 
-std::string Fixed(double v, int digits) {
-  std::ostringstream s;
-  s.setf(std::ios::fixed);
-  s.precision(digits);
-  s << v;
-  return s.str();
-}
-
 int RunEpsilon(const PrivacyArgs& args) {
   privacy::GaussianSteps steps;
   double delta = 0;
@@ -122,9 +115,9 @@ int RunEpsilon(const PrivacyArgs& args) {
     doc["rdp"] = {{"epsilon", rdp->improved.epsilon},    {"order", rdp->improved.order},
                   {"conversion", "balle2020"},           {"classic_epsilon", rdp->classic.epsilon},
                   {"classic_order", rdp->classic.order}, {"orders", orders.empty() ? "default" : args.orders}};
-    text << "RDP  epsilon " << Fixed(rdp->improved.epsilon, 4) << " at order " << rdp->improved.order
-         << " (Balle et al. 2020 conversion); classic conversion " << Fixed(rdp->classic.epsilon, 4) << " at order "
-         << rdp->classic.order << "\n";
+    text << "RDP  epsilon " << FixedDecimal(rdp->improved.epsilon, 4) << " at order " << rdp->improved.order
+         << " (Balle et al. 2020 conversion); classic conversion " << FixedDecimal(rdp->classic.epsilon, 4)
+         << " at order " << rdp->classic.order << "\n";
   }
   if (args.accountant != "rdp") {
     auto prv = privacy::PrvAccount(list, delta);
@@ -133,8 +126,9 @@ int RunEpsilon(const PrivacyArgs& args) {
         {"epsilon", prv->epsilon},     {"epsilon_lower", prv->epsilon_lower}, {"epsilon_upper", prv->epsilon_upper},
         {"mesh", prv->mesh},           {"epsilon_error", prv->epsilon_error}, {"delta_error", prv->delta_error},
         {"lost_mass", prv->lost_mass}, {"grid_points", prv->grid_points}};
-    text << "PRV  epsilon " << Fixed(prv->epsilon, 4) << ", true value within [" << Fixed(prv->epsilon_lower, 4) << ", "
-         << Fixed(prv->epsilon_upper, 4) << "] (mesh " << prv->mesh << ")\n";
+    text << "PRV  epsilon " << FixedDecimal(prv->epsilon, 4) << ", true value within ["
+         << FixedDecimal(prv->epsilon_lower, 4) << ", " << FixedDecimal(prv->epsilon_upper, 4) << "] (mesh "
+         << prv->mesh << ")\n";
   }
   if (args.format == "json")
     std::cout << ReportJson(doc) << "\n";
@@ -170,8 +164,8 @@ int RunNoise(const PrivacyArgs& args) {
     doc["accountant"] = "rdp";
     std::cout << ReportJson(doc) << "\n";
   } else {
-    std::cout << "noise multiplier " << Fixed(*sigma, 6) << " (RDP epsilon " << Fixed(reached->improved.epsilon, 4)
-              << " <= " << epsilon << " at delta " << delta << ")\n";
+    std::cout << "noise multiplier " << FixedDecimal(*sigma, 6) << " (RDP epsilon "
+              << FixedDecimal(reached->improved.epsilon, 4) << " <= " << epsilon << " at delta " << delta << ")\n";
   }
   return 0;
 }

@@ -9,8 +9,4 @@ namespace modelguard {
 
 std::string HtmlEscape(std::string_view text);
 
-// A number with `digits` decimals in fixed notation (never exponent form), as SVG coordinates and report
-// figures need it.
-std::string FixedDecimal(double value, int digits);
-
 }  // namespace modelguard

@@ -9,6 +9,7 @@
 #include "modelguard/assess/audit.h"
 #include "modelguard/core/html.h"
 #include "modelguard/core/io.h"
+#include "modelguard/core/number_text.h"
 #include "src/assess/poisoning/linalg.h"
 
 namespace modelguard::assess::poisoning {

@@ -5,6 +5,7 @@
 #include "modelguard/assess/attack_table.h"
 #include "modelguard/core/html.h"
 #include "modelguard/core/io.h"
+#include "modelguard/core/number_text.h"
 
 #include <algorithm>
 #include <cmath>
