@@ -4,19 +4,28 @@
 // activations on their top 10 principal directions, 2-means with seeded restarts, then judge the split.
 //
 // Which cluster is the poison: the paper (and IBM ART's default) takes the smaller one. That fails once the
-// poison is half a class (10 % of a dataset relabelled to one of ten classes), so the candidate here is the
-// cluster the model itself ties most to some other class once the label's logit is removed: poisoned samples
-// still look like their source class. It is a cheap stand-in for the paper's exclusionary reclassification,
-// which would retrain the model once per cluster.
+// poison is half a class (10 % of a dataset relabelled to one of ten classes). Here the candidate is the
+// cluster the model holds far more firmly (median label margin, the label's logit minus the best other one,
+// at least kClearMarginGap higher): a trigger is a shortcut the model fits to certainty, while a class's
+// clean members rest on its real, sometimes ambiguous features. On Fashion-MNIST (5 %) the poisoned cluster's
+// median margin was 11.4 against the clean T-shirts' 1.9. When the margins do not tell the clusters apart
+// (digits: every clean class is also held near certainty, 9.6 vs 9.9), the candidate is the cluster the model
+// ties most to some other class once the label's logit is removed: poisoned samples still look like their
+// source class (a cheap stand-in for the paper's exclusionary reclassification, which retrains once per
+// cluster). That second rule alone picked the clean T-shirts on Fashion-MNIST, which shirts resemble.
 //
 // The class is judged poisoned when the split is real (silhouette above kSeparatedSilhouette), the candidate
-// is not most of the class (a share up to kMaxPoisonShare: 10 % poison relabelled into one of ten classes is
-// half of it), and the model ties the candidate to other classes clearly more than the rest (mean
-// other-class confidence at least kMinConfidenceGap higher). ART's size rule alone (a cluster under 35 %)
-// flags clean digit classes that happen to hold two writing styles; on digits, poisoned classes measured a
-// silhouette of 0.40-0.45 and a gap of 0.10-0.12, clean ones at most 0.38 and, where the silhouette is that
-// high, a gap of 0.05 or less. The relative size and silhouette are reported per class either way.
+// is not most of the class (a share up to kMaxPoisonShare), and the class carries a spectral signature: its
+// variance along its top principal direction is at least kSignatureRatio times the median class's (Tran et
+// al.'s condition, the same test and ratio as the spectral method). Without that last test, classes with two
+// natural shapes were flagged whole: Fashion-MNIST's shirts and bags (silhouette 0.39 and 0.38, ratio 1.5 and
+// 1.6), while its poisoned class measured silhouette 0.57 and ratio 5.5, digits' poisoned class 0.44 and
+// 2.7-3.8, and clean classes at most 0.40 and 2.03 (clean Fashion-MNIST's shirts). A rule by size alone
+// (ART: a cluster under 35 %) flags clean digit classes that hold two writing styles. The relative size,
+// silhouette, ratio and margins are reported per class either way.
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "modelguard/assess/poisoning.h"
@@ -32,7 +41,8 @@ constexpr int kRestarts = 8;
 constexpr int kIterations = 100;
 constexpr double kSeparatedSilhouette = 0.35;  // above: two populations rather than one blob cut in two
 constexpr double kMaxPoisonShare = 0.6;        // a poisoned cluster is not most of its class
-constexpr double kMinConfidenceGap = 0.06;     // candidate vs rest, mean probability of another class
+constexpr double kSignatureRatio = 2.5;        // the class's top-direction variance over the median class's
+constexpr double kClearMarginGap = 2.0;        // median label margins (logits) that tell the clusters apart
 constexpr int64_t kSilhouetteSample = 4000;    // silhouette is quadratic: a seeded sample of larger classes
 
 struct TwoMeans {
@@ -114,6 +124,24 @@ double Silhouette(const torch::Tensor& points, const std::vector<int64_t>& assig
   return s.mean().item<double>();
 }
 
+// One class's split, kept until every class has been measured: the signature test compares classes.
+struct ClassSplit {
+  std::vector<int64_t> assignment;
+  torch::Tensor distances;  // samples x 2, to the two centres
+  double size[2] = {0, 0};
+  double margin[2] = {0, 0};  // median label margin per cluster
+  double elsewhere[2] = {0, 0};
+  double silhouette = 0;
+  double top_variance = 0;  // variance along the class's top principal direction
+};
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t h = values.size() / 2;
+  return values.size() % 2 == 1 ? values[h] : (values[h - 1] + values[h]) / 2;
+}
+
 Result<MethodResult> RunClustering(const AuditInput& input) {
   if (input.progress) input.progress("clustering: activations");
   MG_ASSIGN_OR_RETURN(const torch::Tensor activations, AuditActivations(input, kName));
@@ -127,47 +155,78 @@ Result<MethodResult> RunClustering(const AuditInput& input) {
   result.details["restarts"] = kRestarts;
   result.details["separated_silhouette"] = kSeparatedSilhouette;
   result.details["max_poison_share"] = kMaxPoisonShare;
-  result.details["min_confidence_gap"] = kMinConfidenceGap;
+  result.details["signature_ratio"] = kSignatureRatio;
+  result.details["clear_margin_gap"] = kClearMarginGap;
   nlohmann::ordered_json classes = nlohmann::ordered_json::array();
   try {
-    // Per sample: the probability of its most likely other class, its own label's logit removed.
-    torch::Tensor masked = logits.slice(1, 0, input.data->classes).clone();
     const torch::Tensor labels = LabelsTensor(*input.data);
+    const torch::Tensor scores = logits.slice(1, 0, input.data->classes);
+    torch::Tensor masked = scores.clone();
     masked.scatter_(1, labels.unsqueeze(1), -INFINITY);
-    const torch::Tensor elsewhere = torch::softmax(masked, 1).amax(1).contiguous();
-    const double* other_class = elsewhere.data_ptr<double>();
+    // Per sample: the label's logit minus the best other one (how firmly the model holds the label), and
+    // the probability of the most likely other class once the label's logit is removed (reported only).
+    const torch::Tensor margin_tensor =
+        (scores.gather(1, labels.unsqueeze(1)).squeeze(1) - masked.amax(1)).contiguous();
+    const torch::Tensor elsewhere_tensor = torch::softmax(masked, 1).amax(1).contiguous();
+    const double* margin = margin_tensor.data_ptr<double>();
+    const double* other_class = elsewhere_tensor.data_ptr<double>();
 
     const auto by_class = IndicesByClass(*input.data);
+    std::vector<std::optional<ClassSplit>> splits(by_class.size());
+    std::vector<double> top_variances;
     for (size_t c = 0; c < by_class.size(); ++c) {
       const auto& indices = by_class[c];
-      nlohmann::ordered_json entry{{"class", c}, {"samples", indices.size()}};
-      if (indices.size() < 4) {
-        entry["skipped"] = "fewer than four samples";
-        classes.push_back(entry);
-        continue;
-      }
+      if (indices.size() < 4) continue;
       const torch::Tensor index =
           torch::from_blob(const_cast<int64_t*>(indices.data()), {static_cast<int64_t>(indices.size())}, torch::kInt64);
       const torch::Tensor rows = activations.index_select(0, index);
       const torch::Tensor centred = rows - rows.mean(0, true);
       const torch::Tensor reduced = centred.mm(TopRightSingularVectors(centred, kDimensions));
       const uint64_t class_seed = input.seed * 1000003u + c;
-      const TwoMeans split = Cluster(reduced, class_seed);
-      double size[2] = {0, 0}, elsewhere_mean[2] = {0, 0};
+      TwoMeans two = Cluster(reduced, class_seed);
+      ClassSplit split;
+      std::vector<double> margins[2];
       for (size_t i = 0; i < indices.size(); ++i) {
-        const int64_t k = split.assignment[i];
-        size[k] += 1;
-        elsewhere_mean[k] += other_class[indices[i]];
+        const int64_t k = two.assignment[i];
+        split.size[k] += 1;
+        split.elsewhere[k] += other_class[indices[i]];
+        margins[k].push_back(margin[indices[i]]);
       }
-      for (int k = 0; k < 2; ++k) elsewhere_mean[k] = size[k] > 0 ? elsewhere_mean[k] / size[k] : 0;
-      const int64_t candidate = elsewhere_mean[1] > elsewhere_mean[0] ? 1 : 0;
-      const double share = size[candidate] / static_cast<double>(indices.size());
-      const double silhouette = Silhouette(reduced, split.assignment, class_seed);
-      const double gap = elsewhere_mean[candidate] - elsewhere_mean[1 - candidate];
-      const bool poisoned = silhouette > kSeparatedSilhouette && share <= kMaxPoisonShare && gap >= kMinConfidenceGap;
+      for (int k = 0; k < 2; ++k) {
+        split.elsewhere[k] = split.size[k] > 0 ? split.elsewhere[k] / split.size[k] : 0;
+        split.margin[k] = Median(margins[k]);
+      }
+      split.silhouette = Silhouette(reduced, two.assignment, class_seed);
+      split.top_variance = reduced.select(1, 0).pow(2).mean().item<double>();
+      split.distances = torch::cdist(reduced, two.centres).contiguous();
+      split.assignment = std::move(two.assignment);
+      top_variances.push_back(split.top_variance);
+      splits[c] = std::move(split);
+    }
+    const double median_variance = Median(top_variances);
+    result.details["median_top_direction_variance"] = median_variance;
+
+    for (size_t c = 0; c < by_class.size(); ++c) {
+      const auto& indices = by_class[c];
+      nlohmann::ordered_json entry{{"class", c}, {"samples", indices.size()}};
+      if (!splits[c]) {
+        entry["skipped"] = "fewer than four samples";
+        classes.push_back(entry);
+        continue;
+      }
+      const ClassSplit& split = *splits[c];
+      // The candidate: the cluster the model holds far more firmly when there is one (a trigger is a shortcut
+      // fitted to certainty, while a class's clean members sit on real, sometimes ambiguous features), else
+      // the cluster it ties more to some other class (poisoned samples still look like their source class).
+      const int64_t firmer = split.margin[1] > split.margin[0] ? 1 : 0;
+      const bool margin_decides = split.margin[firmer] - split.margin[1 - firmer] >= kClearMarginGap;
+      const int64_t candidate = margin_decides ? firmer : (split.elsewhere[1] > split.elsewhere[0] ? 1 : 0);
+      const double share = split.size[candidate] / static_cast<double>(indices.size());
+      const double ratio = median_variance > 0 ? split.top_variance / median_variance : 1.0;
+      const bool poisoned =
+          split.silhouette > kSeparatedSilhouette && share <= kMaxPoisonShare && ratio >= kSignatureRatio;
       // Score: how much nearer the candidate's centre a sample lies than the other centre's (0..1).
-      const torch::Tensor distances = torch::cdist(reduced, split.centres).contiguous();
-      const double* d = distances.data_ptr<double>();
+      const double* d = split.distances.data_ptr<double>();
       for (size_t i = 0; i < indices.size(); ++i) {
         const double to_candidate = d[2 * i + candidate], to_other = d[2 * i + 1 - candidate];
         const double sum = to_candidate + to_other;
@@ -175,10 +234,13 @@ Result<MethodResult> RunClustering(const AuditInput& input) {
         result.scores[sample] = sum > 0 ? to_other / sum : 0.5;
         if (poisoned && split.assignment[i] == candidate) result.flagged[sample] = true;
       }
-      entry["cluster_sizes"] = {size[candidate], size[1 - candidate]};
+      entry["cluster_sizes"] = {split.size[candidate], split.size[1 - candidate]};
       entry["candidate_share"] = share;
-      entry["silhouette"] = silhouette;
-      entry["other_class_confidence"] = {elsewhere_mean[candidate], elsewhere_mean[1 - candidate]};
+      entry["silhouette"] = split.silhouette;
+      entry["variance_ratio"] = ratio;
+      entry["label_margin"] = {split.margin[candidate], split.margin[1 - candidate]};
+      entry["other_class_confidence"] = {split.elsewhere[candidate], split.elsewhere[1 - candidate]};
+      entry["chosen_by"] = margin_decides ? "label_margin" : "other_class_confidence";
       entry["poisoned"] = poisoned;
       classes.push_back(entry);
     }
