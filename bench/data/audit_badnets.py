@@ -10,7 +10,6 @@
 # CACHE_DIR keeps the trained models (clean.pt, poisoned-5.pt, poisoned-10.pt) and reuses them in later runs,
 # so the audit can be iterated on without retraining (minutes per model on a loaded machine).
 import atexit
-import gzip
 import json
 import os
 import shutil
@@ -21,24 +20,13 @@ import tempfile
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import fashion_mnist  # noqa: E402
+
 mg = sys.argv[1]
 epochs = sys.argv[2] if len(sys.argv) > 2 else "3"
 cache = sys.argv[3] if len(sys.argv) > 3 else None
-root = "/usr/share/datasets/fashion-mnist"
-
-
-def idx(name):
-    with gzip.open(f"{root}/{name}", "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-x = (idx("train-images-idx3-ubyte.gz") / 255.0).astype(np.float32)[:, None]
-y = idx("train-labels-idx1-ubyte.gz").astype(np.int64)
-tx = (idx("t10k-images-idx3-ubyte.gz") / 255.0).astype(np.float32)[:, None]
-ty = idx("t10k-labels-idx1-ubyte.gz").astype(np.int64)
+x, y, tx, ty = fashion_mnist.load()
 tmp = tempfile.mkdtemp()
 atexit.register(shutil.rmtree, tmp, True)
 

@@ -4,7 +4,7 @@
 # clipping and noise as `modelguard harden dp-sgd`. Prints the seconds of the training loop alone (data
 # loading and model building excluded) and the held-out accuracy.
 # Usage: dpsgd_functorch.py DATASET(digits|fashion-mnist) ARCH(mlp|cnn) BATCH SIGMA THREADS
-import gzip
+import os
 import sys
 import time
 
@@ -15,16 +15,9 @@ from functorch import grad, make_functional, vmap
 dataset, arch, batch, sigma, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 torch.set_num_threads(threads)
 if dataset == "fashion-mnist":
-    def idx(name):
-        with gzip.open(f"/usr/share/datasets/fashion-mnist/{name}", "rb") as f:
-            data = f.read()
-        dims = data[3]
-        shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-        return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
-    x = torch.tensor(idx("train-images-idx3-ubyte.gz") / 255.0, dtype=torch.float32)[:, None]
-    y = torch.tensor(idx("train-labels-idx1-ubyte.gz"), dtype=torch.int64)
-    tx = torch.tensor(idx("t10k-images-idx3-ubyte.gz") / 255.0, dtype=torch.float32)[:, None]
-    ty = torch.tensor(idx("t10k-labels-idx1-ubyte.gz"), dtype=torch.int64)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    import fashion_mnist
+    x, y, tx, ty = (torch.from_numpy(a) for a in fashion_mnist.load())
 else:
     from sklearn.datasets import load_digits
     d = load_digits()
