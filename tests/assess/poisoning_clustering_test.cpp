@@ -86,13 +86,18 @@ const nlohmann::ordered_json& ClassEntry(const MethodResult& result, int64_t c) 
   return result.details["classes"][static_cast<size_t>(c)];
 }
 
-TEST(PoisoningClustering, FlagsTheFirmlyHeldPoisonAndNotANaturalSplit) {
-  const Fixture fixture = MakeData(true);
+// Activation clustering alone on `fixture`, with the linear model whose input is its penultimate layer.
+Result<AuditReport> AuditByClustering(const Fixture& fixture) {
   LocalModel model = MakeModel();
   AuditInput input;
   input.model = &model;
   input.data = &fixture.data;
-  auto report = RunAudit(input, {"clustering"});
+  return RunAudit(input, {"clustering"});
+}
+
+TEST(PoisoningClustering, FlagsTheFirmlyHeldPoisonAndNotANaturalSplit) {
+  const Fixture fixture = MakeData(true);
+  auto report = AuditByClustering(fixture);
   ASSERT_TRUE(report.ok()) << report.error().message;
   const MethodResult& result = report->results[0];
   size_t hits = 0, false_flags = 0;
@@ -119,11 +124,7 @@ TEST(PoisoningClustering, FlagsTheFirmlyHeldPoisonAndNotANaturalSplit) {
 
 TEST(PoisoningClustering, TheCleanTwinIsNotFlagged) {
   const Fixture fixture = MakeData(false);
-  LocalModel model = MakeModel();
-  AuditInput input;
-  input.model = &model;
-  input.data = &fixture.data;
-  auto report = RunAudit(input, {"clustering"});
+  auto report = AuditByClustering(fixture);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report->flagged_samples, 0u) << report->results[0].details.dump();
 }

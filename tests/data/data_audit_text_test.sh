@@ -47,6 +47,7 @@ assert "<table>" in open(f"{d}/report/report.html").read()
 PY
 check "the cleaned copy audits clean" 0 "$mg" data audit "$tmp/clean/clean.jsonl"
 check "model options are refused for text" 2 "$mg" data audit "$tmp/reviews.jsonl" --model m.pt
+check "a trusted clean set is refused for text" 2 "$mg" data audit "$tmp/reviews.jsonl" --clean "npy:a.npy,b.npy"
 check "no text field" 2 bash -c "echo '{\"a\": 1}' > \"$tmp/x.jsonl\"; \"$mg\" data audit \"$tmp/x.jsonl\""
 check "missing file" 2 "$mg" data audit "$tmp/nope.jsonl"
 check "cleaned copy over the input refused" 2 "$mg" data audit "$tmp/clean/clean.jsonl" --write-clean "$tmp/clean"

@@ -319,10 +319,10 @@ Action AddDataAudit(CLI::App& app) {
            kExit);
   return [args]() {
     if (IsTextDataset(args->dataset)) {
-      if (!args->model.empty() || !args->methods.empty() || args->remove_top >= 0)
+      if (!args->model.empty() || !args->methods.empty() || args->remove_top >= 0 || !args->clean.empty())
         return Fail(
-            "a JSONL text dataset is audited without a model: --model, --methods and --remove-top apply "
-            "to array and image datasets");
+            "a JSONL text dataset is audited without a model: --model, --methods, --remove-top and --clean "
+            "apply to array and image datasets");
       TextAuditArgs text;
       text.path = args->dataset;
       text.text_field = args->text_field;
