@@ -52,6 +52,13 @@ bool HasFact(const std::vector<formats::Fact>& facts, std::string_view kind, std
 std::string FixtureDir() { return MODELGUARD_FIXTURE_DIR; }
 std::string SharedDir() { return MODELGUARD_SHARED_DIR; }
 
+std::string TempDir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("modelguard-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
 nlohmann::json RunPythonReference(const std::string& script, const nlohmann::json& cases) {
   const std::string path =
       (std::filesystem::temp_directory_path() / ("modelguard-reference-" + std::to_string(::getpid()) + ".json"))

@@ -20,5 +20,7 @@ std::string FixtureDir();
 // (reference computations with SciPy, NumPy, mpmath); a failed run or unparsable output fails the test.
 nlohmann::json RunPythonReference(const std::string& script, const nlohmann::json& cases);
 std::string SharedDir();
+// An empty directory of its own for this test process: <tmp>/modelguard-<name>-<pid>, emptied if it exists.
+std::string TempDir(const std::string& name);
 
 }  // namespace modelguard::testing

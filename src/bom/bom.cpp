@@ -17,6 +17,7 @@
 #include "modelguard/core/bytes.h"
 #include "modelguard/core/io.h"
 #include "modelguard/core/json_fields.h"
+#include "modelguard/core/number_text.h"
 #include "modelguard/core/version.h"
 #include "modelguard/integrity/dataset.h"
 #include "modelguard/integrity/manifest.h"
@@ -115,13 +116,6 @@ std::string SpdxId(const std::string& name) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   auto it = kIds.find(lower);
   return it == kIds.end() ? "" : it->second;
-}
-
-std::string NowIso8601() {
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return buf;
 }
 
 std::string RandomUuid() {
@@ -377,7 +371,7 @@ Result<std::string> BuildBom(const BomOptions& options) {
   bom["serialNumber"] = RandomUuid();
   bom["version"] = 1;
   bom["metadata"] = {
-      {"timestamp", NowIso8601()},
+      {"timestamp", NowIso8601Utc()},
       {"tools",
        {{"components", ojson::array({{{"type", "application"}, {"name", "modelguard"}, {"version", kVersion}}})}}},
       {"component", model}};

@@ -66,6 +66,18 @@ def run(case):
             return run({"kind": "epsilon", "q": case["q"], "sigma": sigma, "steps": case["steps"],
                         "delta": case["delta"], "orders": case["orders"]})["improved"] - case["epsilon"]
         return {"sigma": optimize.brentq(gap, case["low"], case["high"], xtol=1e-10)}
+    if kind == "discrete_gaussian_delta":
+        # The hockey-stick divergence of N_Z(0, s^2) from N_Z(sensitivity, s^2) at epsilon, by its definition
+        # (sum over every integer of max(0, p(y) - e^eps p(y - sensitivity))), in 60-digit arithmetic.
+        s2 = mpmath.mpf(case["variance"])
+        shift = int(case["sensitivity"])
+        reach = int(mpmath.ceil(30 * mpmath.sqrt(s2))) + shift
+        weight = lambda y: mpmath.exp(-mpmath.mpf(y) ** 2 / (2 * s2))
+        total = mpmath.fsum(weight(y) for y in range(-reach, reach + 1))
+        ratio = mpmath.exp(case["epsilon"])
+        delta = mpmath.fsum(max(mpmath.mpf(0), weight(y) - ratio * weight(y - shift))
+                            for y in range(-reach, reach + shift + 1))
+        return {"delta": float(delta / total)}
     raise ValueError(kind)
 
 
