@@ -70,12 +70,14 @@ std::string_view Trim(std::string_view text) {
 // A whole finite number, surrounding spaces allowed; nullopt for anything else (a missing value).
 std::optional<double> ParseFinite(std::string_view text) {
   text = Trim(text);
-  if (text.empty() || text.size() > 64) return std::nullopt;
-  const std::string copy(text);
+  char copy[72];  // strtod needs a terminated string; longer text is no number we accept
+  if (text.empty() || text.size() >= sizeof copy) return std::nullopt;
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
   errno = 0;
   char* end = nullptr;
-  const double value = std::strtod(copy.c_str(), &end);
-  if (end != copy.c_str() + copy.size() || errno == ERANGE || !std::isfinite(value)) return std::nullopt;
+  const double value = std::strtod(copy, &end);
+  if (end != copy + text.size() || errno == ERANGE || !std::isfinite(value)) return std::nullopt;
   return value;
 }
 
@@ -181,21 +183,57 @@ struct Accumulator {
   std::vector<uint64_t> bins;  // histogram
 };
 
-std::string CellText(const data::Record& record, const data::TableReader& reader, size_t column_index,
-                     const std::string& column, bool& present) {
-  present = false;
-  if (reader.format() != data::TableFormat::kJsonl) {
-    if (column_index >= record.cells.size()) return {};
-    present = true;
-    return record.cells[column_index];
+// Rows kept per person, by a 64-bit hash of the id, in one flat open-addressing table (a node-based map
+// spends most of a large release chasing pointers). Two ids that collide share one limit: that can only drop
+// rows (utility), never let a person contribute more than the limit (privacy).
+class RowsPerUnit {
+ public:
+  // The count slot for `key`, inserted at 0 when new; nullptr when the table holds kMaxPrivacyUnits already.
+  uint32_t* Find(uint64_t key) {
+    if (key == 0) key = 1;  // 0 marks an empty slot
+    if ((size_ + 1) * 2 > keys_.size()) Grow();
+    for (size_t at = key & (keys_.size() - 1);; at = (at + 1) & (keys_.size() - 1)) {
+      if (keys_[at] == key) return &counts_[at];
+      if (keys_[at] == 0) {
+        if (size_ >= kMaxPrivacyUnits) return nullptr;
+        keys_[at] = key;
+        ++size_;
+        return &counts_[at];
+      }
+    }
   }
-  if (!record.document.is_object()) return {};
+
+ private:
+  void Grow() {
+    std::vector<uint64_t> keys(std::max<size_t>(1024, keys_.size() * 2), 0);
+    std::vector<uint32_t> counts(keys.size(), 0);
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] == 0) continue;
+      size_t at = keys_[i] & (keys.size() - 1);
+      while (keys[at] != 0) at = (at + 1) & (keys.size() - 1);
+      keys[at] = keys_[i];
+      counts[at] = counts_[i];
+    }
+    keys_.swap(keys);
+    counts_.swap(counts);
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> counts_;
+  size_t size_ = 0;
+};
+
+// The cell's text, or nullptr when the row has no such cell (short CSV row, JSONL key missing or null). CSV
+// cells are returned in place; JSONL values are written into `scratch` (strings as they are, numbers and
+// other values as JSON).
+const std::string* CellText(const data::Record& record, data::TableFormat format, size_t column_index,
+                            const std::string& column, std::string& scratch) {
+  if (format != data::TableFormat::kJsonl)
+    return column_index < record.cells.size() ? &record.cells[column_index] : nullptr;
+  if (!record.document.is_object()) return nullptr;
   const auto it = record.document.find(column);
-  if (it == record.document.end() || it->is_null()) return {};
-  present = true;
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_structured()) return it->dump();
-  return it->dump();
+  if (it == record.document.end() || it->is_null()) return nullptr;
+  scratch = it->is_string() ? it->get<std::string>() : it->dump();
+  return &scratch;
 }
 
 }  // namespace
@@ -342,35 +380,34 @@ Result<PreparedRelease> PrepareRelease(std::istream& in, const std::string& form
 
   Accumulator acc;
   acc.bins.assign(bin_count, 0);
-  std::unordered_map<std::string, uint64_t> kept_per_unit;
+  RowsPerUnit kept_per_unit;
+  std::string unit_scratch, value_scratch;
   // One record into the accumulator; `continue` of a loop is `return Ok{}` here.
   const auto add = [&]() -> Status {
     if (!record.error.empty()) return Ok{};  // a JSONL line that is not JSON: no row
     if (!options.privacy_unit.empty()) {
-      bool present = false;
-      std::string unit = CellText(record, reader, unit_index, options.privacy_unit, present);
-      auto it = kept_per_unit.find(unit);
-      if (it == kept_per_unit.end()) {
-        if (kept_per_unit.size() >= kMaxPrivacyUnits)
-          return MakeError(ErrorCode::kLimit, "more than " + std::to_string(kMaxPrivacyUnits) + " privacy units");
-        it = kept_per_unit.emplace(std::move(unit), 0).first;
-      }
-      if (it->second >= limit) return Ok{};
-      ++it->second;
+      const std::string* unit = CellText(record, format, unit_index, options.privacy_unit, unit_scratch);
+      // Rows without an id all count as one person (the empty id): never as a person each, which would let
+      // anyone contribute without limit by leaving the id out.
+      const uint64_t key = Mix64(Fnv1a64(unit ? std::string_view(*unit) : std::string_view()));
+      uint32_t* kept = kept_per_unit.Find(key);
+      if (kept == nullptr)
+        return MakeError(ErrorCode::kLimit, "more than " + std::to_string(kMaxPrivacyUnits) + " privacy units");
+      if (*kept >= limit) return Ok{};
+      ++*kept;
     }
     if (query.kind == QueryKind::kCount) {
       ++acc.rows;
       return Ok{};
     }
-    bool present = false;
-    const std::string cell = CellText(record, reader, value_index, query.column, present);
+    const std::string* cell = CellText(record, format, value_index, query.column, value_scratch);
     if (query.kind == QueryKind::kHistogram && !numeric_histogram) {
-      if (!present) return Ok{};
-      const auto it = category_bin.find(cell);
+      if (!cell) return Ok{};
+      const auto it = category_bin.find(*cell);
       ++acc.bins[it == category_bin.end() ? options.categories.size() : it->second];
       return Ok{};
     }
-    const auto value = present ? ParseFinite(cell) : std::nullopt;
+    const auto value = cell ? ParseFinite(*cell) : std::nullopt;
     if (!value) return Ok{};
     const double clamped = std::clamp(*value, lo, hi);
     switch (query.kind) {
