@@ -114,6 +114,21 @@ uint64_t IntegerSqrt(uint64_t value) {
 // Terms of the discrete Gaussian beyond this many standard deviations weigh less than exp(-100) each.
 constexpr double kGaussianSumSigmas = 14.2;
 
+// sum over all integers y of exp(-y^2 / (2 s^2)). By Poisson summation it equals
+// s sqrt(2 pi) (1 + 2 sum_k exp(-2 pi^2 s^2 k^2)); from s = 0.5 on, terms past k = 2 are below e^-88 of the
+// first, so three terms are exact in long double. Below, the direct sum has few terms.
+long double GaussianNormaliser(long double s2) {
+  const long double s = std::sqrt(s2);
+  if (s >= 0.5L) {
+    const long double pi = 3.141592653589793238462643383279502884L;
+    const long double e = std::exp(-2 * pi * pi * s2);
+    return s * std::sqrt(2 * pi) * (1 + 2 * e + 2 * e * e * e * e);
+  }
+  long double total = 1;
+  for (long double y = 1; y <= 40; ++y) total += 2 * std::exp(-y * y / (2 * s2));
+  return total;
+}
+
 }  // namespace
 
 std::unique_ptr<RandomBits> SecureRandomBits() { return std::make_unique<SecureBits>(); }
@@ -187,16 +202,18 @@ double DiscreteGaussianDelta(double variance, uint64_t sensitivity, double epsil
   const long double s2 = variance;
   const auto weight = [&](long double y) { return std::exp(-y * y / (2 * s2)); };
   const long double reach = std::ceil(kGaussianSumSigmas * std::sqrt(s2)) + 1;
-  long double normaliser = 1;
-  for (long double y = 1; y <= reach; ++y) normaliser += 2 * weight(y);
   const long double shift = static_cast<long double>(sensitivity);
   const long double threshold = static_cast<long double>(epsilon) * s2 / shift - shift / 2;
   const long double ratio = std::exp(static_cast<long double>(epsilon));
   long double delta = 0;
-  // y > threshold; below -reach every term is negligible (p(y + shift) <= p(y) e^-epsilon there too).
-  for (long double y = std::max(std::floor(threshold) + 1, -reach); y <= reach; ++y)
-    delta += std::max<long double>(0, weight(y) - ratio * weight(y + shift));
-  return static_cast<double>(delta / normaliser);
+  // y > threshold; below -reach every term is negligible (p(y + shift) <= p(y) e^-epsilon there too). Past
+  // the mode the terms only fall: once one weighs less than 1e-22 of the sum so far, the rest cannot matter.
+  for (long double y = std::max(std::floor(threshold) + 1, -reach); y <= reach; ++y) {
+    const long double w = weight(y);
+    delta += std::max<long double>(0, w - ratio * weight(y + shift));
+    if (y > 0 && w < 1e-22L * delta) break;
+  }
+  return static_cast<double>(delta / GaussianNormaliser(s2));
 }
 
 Result<uint64_t> CalibrateDiscreteGaussian(uint64_t sensitivity, double epsilon, double delta) {
@@ -234,13 +251,13 @@ double DiscreteGaussianCdf(double variance, int64_t z) {
   const long double s2 = variance;
   const auto weight = [&](long double y) { return std::exp(-y * y / (2 * s2)); };
   const long double reach = std::ceil(kGaussianSumSigmas * std::sqrt(s2)) + 1;
-  long double total = 0, below = 0;
-  for (long double y = -reach; y <= reach; ++y) {
-    const long double w = weight(y);
-    total += w;
-    if (y <= static_cast<long double>(z)) below += w;
-  }
-  return static_cast<double>(below / total);
+  // Sums over the short tail only: P(Z <= z) = 1 - P(Z >= z + 1) for z >= 0, and P(Z >= -z) for z < 0
+  // (symmetry).
+  const long double start = static_cast<long double>(z >= 0 ? z : -z) + (z >= 0 ? 1 : 0);
+  long double tail = 0;
+  for (long double y = start; y <= reach; ++y) tail += weight(y);
+  const long double share = tail / GaussianNormaliser(s2);
+  return static_cast<double>(z >= 0 ? 1 - share : share);
 }
 
 int64_t DiscreteLaplaceHalfWidth(double scale, double level) {
@@ -254,8 +271,7 @@ int64_t DiscreteGaussianHalfWidth(double variance, double level) {
   const long double s2 = variance;
   const auto weight = [&](long double y) { return std::exp(-y * y / (2 * s2)); };
   const long double reach = std::ceil(kGaussianSumSigmas * std::sqrt(s2)) + 1;
-  long double total = 1;
-  for (long double y = 1; y <= reach; ++y) total += 2 * weight(y);
+  const long double total = GaussianNormaliser(s2);
   long double inside = 1;
   int64_t w = 0;
   while (inside / total < level && w < static_cast<int64_t>(reach)) {
