@@ -53,6 +53,44 @@ def run(case):
         return {"p_value": float(stats.binom.logsf(case["k"] - 1, case["n"], case["p"]))}
     if kind == "kolmogorov_sf":
         return {"p_value": float(stats.kstwobign.sf(case["x"]))}
+    if kind == "drift_numeric":
+        # The numeric drift figures of stats/drift.h, each from its definition or SciPy.
+        a = np.array(case["a"], dtype=float)
+        b = np.array(case["b"], dtype=float)
+        edges = np.histogram_bin_edges(np.concatenate([a, b]), bins="sturges")
+        ra, _ = np.histogram(a, bins=edges)
+        rb, _ = np.histogram(b, bins=edges)
+        sa, sb = ra / ra.sum(), rb / rb.sum()
+        sa = np.where(sa == 0, 1e-4, sa)
+        sb = np.where(sb == 0, 1e-4, sb)
+        # MMD^2, unbiased, Gaussian kernel with s^2 = median squared reference-current distance / 2.
+        s2 = np.median((a[:, None] - b[None, :]) ** 2) / 2
+        def mmd2(x, y):
+            kxx = np.exp(-(x[:, None] - x[None, :]) ** 2 / (2 * s2))
+            kyy = np.exp(-(y[:, None] - y[None, :]) ** 2 / (2 * s2))
+            kxy = np.exp(-(x[:, None] - y[None, :]) ** 2 / (2 * s2))
+            n, m = len(x), len(y)
+            return ((kxx.sum() - np.trace(kxx)) / (n * (n - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+                    - 2 * kxy.mean())
+        observed = mmd2(a, b)
+        rng = np.random.default_rng(case.get("seed", 0))
+        pooled = np.concatenate([a, b])
+        perms = case.get("permutations", 1000)
+        hits = 0
+        for _ in range(perms):
+            p = rng.permutation(pooled)
+            hits += mmd2(p[:len(a)], p[len(a):]) >= observed
+        return {"ks": float(stats.ks_2samp(a, b).pvalue),
+                "wasserstein": float(stats.wasserstein_distance(a, b) / np.std(a)),
+                "js": float(distance.jensenshannon(ra, rb)),
+                "psi": float(np.sum((sb - sa) * np.log(sb / sa))),
+                "mmd2": float(observed), "bandwidth": float(np.sqrt(s2)), "mmd_p": (1 + hits) / (1 + perms)}
+    if kind == "z":
+        # Two-proportion z-test, pooled, from the counts of the first category and the totals.
+        x1, n1, x2, n2 = case["x1"], case["n1"], case["x2"], case["n2"]
+        p = (x1 + x2) / (n1 + n2)
+        z = (x1 / n1 - x2 / n2) / np.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
+        return {"statistic": float(z), "p_value": float(2 * stats.norm.sf(abs(z)))}
     raise ValueError(kind)
 
 

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -171,6 +172,19 @@ std::string ReportJson(const nlohmann::json& doc, int indent) {
 
 std::string ReportJson(const nlohmann::ordered_json& doc, int indent) {
   return doc.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::vector<std::string> SplitCommaList(const std::string& text, bool keep_empty) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, comma - start);
+    if (keep_empty || !item.empty()) items.push_back(std::move(item));
+    start = comma + 1;
+  }
+  if (text.empty() && keep_empty) items.clear();
+  return items;
 }
 
 }  // namespace modelguard::cli

@@ -73,6 +73,10 @@ std::string ReportJson(const nlohmann::ordered_json& doc, int indent = 2);
 // Flushes standard output; false (after a message naming the error) when something written to it was lost.
 bool FlushStandardOutput();
 
+// The items of a comma-separated option value ("a,b,c"); empty items are dropped unless `keep_empty`
+// (where an empty item means something, like an empty category).
+std::vector<std::string> SplitCommaList(const std::string& text, bool keep_empty = false);
+
 // Whether two paths name the same existing file (device and inode: through links and other spellings), so
 // a command can refuse to write its result over its own input.
 bool SameFile(const std::string& a, const std::string& b);

@@ -17,6 +17,7 @@ Action AddAudit(CLI::App& command);
 Action AddGuard(CLI::App& command);
 Action AddRedteam(CLI::App& command);
 Action AddPrivacy(CLI::App& command);
+Action AddMonitor(CLI::App& command);
 
 namespace {
 
@@ -26,16 +27,18 @@ constexpr Command kCommands[] = {
     {"sign", "Sign a model: OpenSSF model-signing bundle (DSSE, in-toto, Sigstore bundle v0.3)", AddSign},
     {"verify", "Verify an OpenSSF model-signing bundle against the model", AddVerify},
     {"log", "Append-only transparency log (RFC 9162 Merkle tree in SQLite or PostgreSQL, signed checkpoints)", AddLog},
-    {"data",
-     "Training data: manifests, personal data, schemas and validation with drift, poisoning and backdoor audit",
+    {"data", "Training data: manifests, personal data, schemas and validation with drift, poisoning and backdoor audit",
      AddData, "modelguard-assess", "audit"},
     {"bom", "CycloneDX ML-BOM of a model: hashes, format, model card, datasets, signature, scan verdict", AddBom},
     {"gateway", "Inference firewall: reverse proxy with filters (API keys, ...) and an audit trail", AddGateway},
     {"guard", "Prompt-injection/jailbreak classifier, signatures, PII and secret detection and redaction", AddGuard},
     {"audit", "Check the gateway's hash-chained audit file", AddAudit},
-    {"redteam", "Red-team an LLM endpoint: injection, jailbreak, extraction, tool and output attacks, scored", AddRedteam},
-    {"privacy", "Differential privacy accounting for DP-SGD: epsilon of a run (RDP, PRV), noise for a target",
+    {"redteam", "Red-team an LLM endpoint: injection, jailbreak, extraction, tool and output attacks, scored",
+     AddRedteam},
+    {"privacy", "Differential privacy: DP-SGD accounting (RDP, PRV), private statistics of tables with a budget ledger",
      AddPrivacy},
+    {"monitor", "Drift between a reference and current data (CSV, JSONL, audit logs, NPY): per-column tests, report",
+     AddMonitor},
     // Run by modelguard-assess (assess/command_table.cpp holds their Add functions): only they load libtorch.
     {"assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference",
      nullptr, "modelguard-assess"},

@@ -189,15 +189,6 @@ bool ParseCount(const std::string& text, const char* what, uint64_t& out) {
   return true;
 }
 
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream list(text);
-  std::string item;
-  while (std::getline(list, item, ',')) items.push_back(item);
-  if (!text.empty() && text.back() == ',') items.emplace_back();
-  return items;
-}
-
 // The ledger and the dataset's name in it: --dataset, else the digest of the file.
 struct LedgerTarget {
   std::unique_ptr<privacy::BudgetLedger> ledger;
@@ -248,7 +239,7 @@ bool ParseReleaseOptions(const PrivacyArgs& args, privacy::ReleaseOptions& optio
   if (!ParseNumber(args.epsilon, "--epsilon", options.epsilon)) return false;
   if (!args.delta.empty() && !ParseNumber(args.delta, "--delta", options.delta)) return false;
   if (!args.bounds.empty()) {
-    const auto parts = SplitList(args.bounds);
+    const auto parts = SplitCommaList(args.bounds, true);
     double lo = 0, hi = 0;
     if (parts.size() != 2) return Fail("--bounds takes LO,HI, got '" + args.bounds + "'"), false;
     if (!ParseNumber(parts[0], "--bounds LO", lo) || !ParseNumber(parts[1], "--bounds HI", hi)) return false;
@@ -256,7 +247,7 @@ bool ParseReleaseOptions(const PrivacyArgs& args, privacy::ReleaseOptions& optio
   }
   options.privacy_unit = args.privacy_unit;
   if (!ParseCount(args.contribution_limit, "--contribution-limit", options.contribution_limit)) return false;
-  if (!args.categories.empty()) options.categories = SplitList(args.categories);
+  if (!args.categories.empty()) options.categories = SplitCommaList(args.categories, true);
   if (!args.bins.empty() && !ParseCount(args.bins, "--bins", options.bins)) return false;
   if (!args.candidates.empty() && !ParseCount(args.candidates, "--candidates", options.quantile_candidates))
     return false;
@@ -436,6 +427,9 @@ Action AddPrivacy(CLI::App& command) {
 
   CLI::App* budget = cmd->add_subcommand("budget", "The privacy budget ledger: set a dataset's total, show spending");
   budget->require_subcommand(1);
+  Describe(budget, "Releases compose by basic composition: their epsilons and deltas add up to the total.",
+           {"modelguard privacy budget set visits.csv --epsilon 3", "modelguard privacy budget show visits.csv"},
+           "0 done, 2 usage error, no budget, or a different total already set");
   const auto add_dataset = [&](CLI::App* sub) {
     sub->add_option("data", args->data, "The dataset's file (its digest names the budget)");
     sub->add_option("--dataset", args->dataset, "The budget's name instead of a file's digest");

@@ -61,16 +61,6 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 // Built-in families, then the user's (--probes); a user family with a built-in's name replaces it.
 Result<std::vector<redteam::Family>> Families(const RedteamArgs& args) {
   MG_ASSIGN_OR_RETURN(std::vector<redteam::Family> families, redteam::BuiltinFamilies());
@@ -85,7 +75,7 @@ Result<std::vector<redteam::Family>> Families(const RedteamArgs& args) {
       }
     }
   }
-  const std::vector<std::string> wanted = SplitList(args.families);
+  const std::vector<std::string> wanted = SplitCommaList(args.families);
   if (wanted.empty()) return families;
   std::vector<redteam::Family> chosen;
   for (const std::string& name : wanted) {
@@ -121,14 +111,14 @@ int RunLlm(const RedteamArgs& args) {
   auto families = Families(args);
   if (!families) return Fail(families.error().message);
   config.families = std::move(families).value();
-  config.converters = SplitList(args.converters);
+  config.converters = SplitCommaList(args.converters);
   for (const std::string& name : config.converters) {
     if (!redteam::FindConverter(name)) return Fail("--converters: unknown converter '" + name + "'");
   }
   config.attempts = args.attempts;
   if (args.seed_option->count()) config.seed = args.seed;
   config.attacker_domain = args.attacker_domain;
-  for (const std::string& status : SplitList(args.blocked_statuses)) {
+  for (const std::string& status : SplitCommaList(args.blocked_statuses)) {
     if (status.size() != 3 || status.find_first_not_of("0123456789") != std::string::npos || status[0] != '4') {
       return Fail("--blocked-status takes 4xx HTTP statuses (e.g. 400,403), not '" + status + "'");
     }
