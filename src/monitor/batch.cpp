@@ -26,23 +26,20 @@ bool IsJsonl(const std::string& path, const std::string& format) {
   return false;
 }
 
-Result<data::DatasetProfile> Profile(const std::string& path, const std::string& format, const BatchOptions& options) {
-  std::unique_ptr<data::DatasetSource> source;
-  if (IsJsonl(path, format)) {
-    MG_ASSIGN_OR_RETURN(source, OpenFlatJsonl(path));
-  } else {
-    data::SourceOptions source_options;
-    source_options.format = format;
-    MG_ASSIGN_OR_RETURN(source, data::OpenDataset(path, source_options));
-  }
+Result<std::unique_ptr<data::DatasetSource>> Open(const std::string& path, const std::string& format) {
+  if (IsJsonl(path, format)) return OpenFlatJsonl(path);
+  data::SourceOptions source_options;
+  source_options.format = format;
+  return data::OpenDataset(path, source_options);
+}
+
+Result<data::DatasetProfile> Profile(data::DatasetSource& source, const BatchOptions& options) {
   data::ProfileOptions profile_options;
   profile_options.sample_size = options.sample_size;
   profile_options.max_fingerprints = 0;  // duplicates are data validation's business, not drift's
   profile_options.max_near_duplicate_records = 0;
   profile_options.seed = options.settings.seed;
-  auto profile = data::ProfileDataset(*source, profile_options);
-  if (!profile) return MakeError(profile.error().code, path + ": " + profile.error().message);
-  return profile;
+  return data::ProfileDataset(source, profile_options);
 }
 
 std::string Number(double value) {
@@ -159,29 +156,42 @@ std::string BarsSvg(const ColumnReport& column) {
 
 Result<BatchReport> CompareDatasets(const std::string& reference, const std::string& current,
                                     const BatchOptions& options) {
+  MG_ASSIGN_OR_RETURN(auto reference_source, Open(reference, options.reference_format));
+  MG_ASSIGN_OR_RETURN(auto current_source, Open(current, options.current_format));
+  auto report = CompareSources(*reference_source, *current_source, options);
+  if (!report) {
+    return MakeError(report.error().code, report.error().message);
+  }
+  report->reference = reference;
+  report->current = current;
+  return report;
+}
+
+Result<BatchReport> CompareSources(data::DatasetSource& reference_source, data::DatasetSource& current_source,
+                                   const BatchOptions& options) {
   for (const std::string& name : options.tests)
     if (stats::FindDriftTest(name) == nullptr)
       return MakeError(ErrorCode::kInvalidArgument, "unknown drift test '" + name + "'");
   if (!(options.dataset_share > 0 && options.dataset_share <= 1))
     return MakeError(ErrorCode::kInvalidArgument, "the dataset drift share must be in (0, 1]");
-  MG_ASSIGN_OR_RETURN(auto ref, Profile(reference, options.reference_format, options));
-  MG_ASSIGN_OR_RETURN(auto cur, Profile(current, options.current_format, options));
+  auto ref = Profile(reference_source, options);
+  if (!ref) return MakeError(ref.error().code, "reference: " + ref.error().message);
+  auto cur = Profile(current_source, options);
+  if (!cur) return MakeError(cur.error().code, "current: " + cur.error().message);
   BatchReport report;
-  report.reference = reference;
-  report.current = current;
-  report.reference_rows = ref.records - ref.problems;
-  report.current_rows = cur.records - cur.problems;
-  report.interrupted = ref.interrupted || cur.interrupted;
+  report.reference_rows = ref->records - ref->problems;
+  report.current_rows = cur->records - cur->problems;
+  report.interrupted = ref->interrupted || cur->interrupted;
   std::vector<std::string> names = options.columns;
   if (names.empty()) {
-    for (const auto& column : ref.columns)
+    for (const auto& column : ref->columns)
       if (std::find(options.exclude.begin(), options.exclude.end(), column.name) == options.exclude.end())
         names.push_back(column.name);
   }
   size_t drifted = 0;
   for (const std::string& name : names) {
-    const data::ColumnProfile* r = ref.Column(name);
-    const data::ColumnProfile* c = cur.Column(name);
+    const data::ColumnProfile* r = ref->Column(name);
+    const data::ColumnProfile* c = cur->Column(name);
     if (r == nullptr && !options.columns.empty())
       return MakeError(ErrorCode::kInvalidArgument, "no column '" + name + "' in the reference data");
     if (r == nullptr) continue;

@@ -14,7 +14,7 @@ namespace {
 
 class FlatJsonlSource final : public data::DatasetSource {
  public:
-  explicit FlatJsonlSource(std::unique_ptr<std::ifstream> file)
+  explicit FlatJsonlSource(std::unique_ptr<std::istream> file)
       : file_(std::move(file)), reader_(*file_, data::TableFormat::kJsonl) {}
 
   Result<bool> Next(data::Row& row) override {
@@ -84,7 +84,7 @@ class FlatJsonlSource final : public data::DatasetSource {
     return columns_.size() - 1;
   }
 
-  std::unique_ptr<std::ifstream> file_;
+  std::unique_ptr<std::istream> file_;
   data::TableReader reader_;
   std::vector<std::string> columns_;
   std::unordered_map<std::string, size_t> index_;
@@ -99,7 +99,11 @@ Result<std::unique_ptr<data::DatasetSource>> OpenFlatJsonl(const std::string& pa
   if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kIo, "'" + path + "' is not a regular file");
   auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*file) return MakeError(ErrorCode::kIo, "cannot open '" + path + "'");
-  return std::unique_ptr<data::DatasetSource>(std::make_unique<FlatJsonlSource>(std::move(file)));
+  return FlatJsonlFromStream(std::move(file));
+}
+
+std::unique_ptr<data::DatasetSource> FlatJsonlFromStream(std::unique_ptr<std::istream> in) {
+  return std::make_unique<FlatJsonlSource>(std::move(in));
 }
 
 }  // namespace modelguard::monitor

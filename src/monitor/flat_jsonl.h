@@ -16,5 +16,7 @@ inline constexpr size_t kMaxFlatColumns = 4096;  // distinct dotted names over t
 
 // `path` must be a regular file.
 Result<std::unique_ptr<data::DatasetSource>> OpenFlatJsonl(const std::string& path);
+// Over a stream the source owns (tests and the fuzz target).
+std::unique_ptr<data::DatasetSource> FlatJsonlFromStream(std::unique_ptr<std::istream> in);
 
 }  // namespace modelguard::monitor

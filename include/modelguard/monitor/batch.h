@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "modelguard/core/result.h"
+#include "modelguard/data/source.h"
 #include "modelguard/stats/drift.h"
 
 namespace modelguard::monitor {
@@ -55,6 +56,9 @@ struct BatchReport {
 
 Result<BatchReport> CompareDatasets(const std::string& reference, const std::string& current,
                                     const BatchOptions& options);
+// The same over two open sources (the formats options are then unused).
+Result<BatchReport> CompareSources(data::DatasetSource& reference, data::DatasetSource& current,
+                                   const BatchOptions& options);
 nlohmann::ordered_json ToJson(const BatchReport& report);  // "modelguard.monitor-run/v1"
 std::string RenderHtml(const BatchReport& report);         // self-contained: inline SVG, no scripts
 
