@@ -243,6 +243,8 @@ class AnswerEvents : public UsageEvents {
   }
   bool String(std::string_view value) override {
     UsageEvents::String(value);
+    // Every path of interest runs through an item of a top-level list: one test skips the other values.
+    if (depth_ < 3 || !array_[1]) return true;
     if (At({"choices", kItem, "message", "content"}) || At({"choices", kItem, "text"}) ||
         At({"output", kItem, "content", kItem, "text"})) {
       signals_.text.Add(value);
@@ -255,13 +257,15 @@ class AnswerEvents : public UsageEvents {
   }
   bool StartObject() override {
     // A tool call of a chat answer, or a legacy function call.
-    if (At({"choices", kItem, "message", "tool_calls", kItem}) || At({"choices", kItem, "message", "function_call"}))
+    if ((depth_ == 4 || depth_ == 5) && array_[1] &&
+        (At({"choices", kItem, "message", "tool_calls", kItem}) || At({"choices", kItem, "message", "function_call"})))
       ++signals_.tool_calls;
     return UsageEvents::StartObject();
   }
 
  private:
   void Count(int64_t value) {
+    if (depth_ != 2) return;
     if (At({"usage", "prompt_tokens"}) || At({"usage", "input_tokens"})) signals_.prompt_tokens = value;
     if (At({"usage", "completion_tokens"}) || At({"usage", "output_tokens"})) signals_.completion_tokens = value;
   }
