@@ -60,7 +60,7 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
   const bool chunked = version == 11;
   http::response<http::empty_body> response_head = StreamResponseHead(head.get(), version, keep_alive);
   const bool audited = gateway.Audited(config);
-  const bool signals = outcome.signals.enabled && outcome.status < 300;
+  const bool signals = outcome.signals.enabled && outcome.signals.llm && outcome.status < 300;
   outcome.signals.answer.seen = signals;
   DigestStream digest;
   beast::error_code client_error;

@@ -295,61 +295,156 @@ void ObserveStreamEvent(const nlohmann::json& event, AnswerSignals& signals) {
   }
 }
 
-bool ReadClassifierAnswer(std::string_view body, const SignalSettings& settings, ClassifierSignals& out) {
-  const auto json = nlohmann::json::parse(body, nullptr, false);
-  if (!json.is_object()) return false;
-  const nlohmann::json* scores = Member(json, settings.output_field.c_str());
-  if (scores && scores->is_array() && !scores->empty()) {
-    const bool single = (*scores)[0].is_number();
-    out.batch = !single;
-    out.rows = single ? 1 : scores->size();
-    const auto read_row = [&](const nlohmann::json& row) {
-      int64_t best = -1;
-      double top = -INFINITY, second = -INFINITY;
-      size_t numbers = 0;
-      if (row.is_array()) {
-        for (size_t i = 0; i < row.size(); ++i) {
-          if (!row[i].is_number()) continue;
-          ++numbers;
-          const double v = row[i].get<double>();
-          if (v > top) {
-            second = top;
-            top = v;
-            best = static_cast<int64_t>(i);
-          } else if (v > second) {
-            second = v;
-          }
-        }
+namespace {
+
+// A classifier's answer read as events, without a document: a 64 MB answer on a `json` route costs a pass,
+// not a tree. It reads what ReadClassifierAnswer documents, with the document's rules: the last of duplicate
+// keys counts, a row's class is the index of its highest number (other items count as positions), the
+// first item of the scores decides between one row and a list of rows.
+class ClassifierAnswerEvents final : public nlohmann::json::json_sax_t {
+ public:
+  explicit ClassifierAnswerEvents(const std::string& field) : field_(field) {}
+
+  bool null() override { return Item(std::nullopt, std::nullopt, false); }
+  bool boolean(bool) override { return Item(std::nullopt, std::nullopt, false); }
+  bool number_integer(number_integer_t v) override { return Item(static_cast<double>(v), v, false); }
+  bool number_unsigned(number_unsigned_t v) override {
+    return Item(static_cast<double>(v), static_cast<int64_t>(v), false);  // as the document's get<int64_t>()
+  }
+  bool number_float(number_float_t v, const string_t&) override { return Item(v, std::nullopt, false); }
+  bool string(string_t&) override { return Item(std::nullopt, std::nullopt, false); }
+  bool binary(binary_t&) override { return Item(std::nullopt, std::nullopt, false); }
+  bool start_object(std::size_t) override {
+    if (depth_ == 0) root_object_ = true;
+    Item(std::nullopt, std::nullopt, false);
+    ++depth_;
+    return true;
+  }
+  bool key(string_t& name) override {
+    if (depth_ == 1)
+      member_ = name == field_ ? kScores : name == "labels" ? kLabels : name == "label" ? kLabel : kOther;
+    return true;
+  }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    Item(std::nullopt, std::nullopt, true);
+    ++depth_;
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+  bool Result(ClassifierSignals& out) const {
+    if (!root_object_) return false;
+    if (scores_is_array_ && scores_items_ > 0) {
+      out.batch = !single_;
+      out.rows = single_ ? 1 : rows_total_;
+      for (const Row& row : rows_) {
+        out.predicted_class.push_back(row.best);
+        out.top_probability.push_back(row.numbers ? std::optional<double>(row.top) : std::nullopt);
+        out.margin.push_back(row.numbers >= 2 ? std::optional<double>(row.top - row.second) : std::nullopt);
       }
-      out.predicted_class.push_back(best);
-      out.top_probability.push_back(numbers ? std::optional<double>(top) : std::nullopt);
-      out.margin.push_back(numbers >= 2 ? std::optional<double>(top - second) : std::nullopt);
-    };
-    if (single) {
-      read_row(*scores);
-    } else {
-      for (size_t r = 0; r < scores->size() && r < kMaxSignalRows; ++r) read_row((*scores)[r]);
+      return true;
+    }
+    if (labels_seen_ || label_seen_) {
+      const bool list = labels_seen_ ? labels_is_array_ : false;
+      out.batch = list;
+      out.rows = list ? labels_total_ : 1;
+      if (list) {
+        out.predicted_class = labels_;
+      } else {
+        out.predicted_class = {labels_seen_ ? labels_scalar_ : label_};
+      }
+      out.top_probability.assign(out.predicted_class.size(), std::nullopt);
+      out.margin.assign(out.predicted_class.size(), std::nullopt);
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  enum Member { kOther, kScores, kLabels, kLabel };
+  struct Row {
+    int64_t best = -1;
+    double top = -INFINITY, second = -INFINITY;
+    size_t numbers = 0;
+  };
+  static void Add(Row& row, size_t index, std::optional<double> number) {
+    if (!number) return;
+    ++row.numbers;
+    if (*number > row.top) {
+      row.second = row.top;
+      row.top = *number;
+      row.best = static_cast<int64_t>(index);
+    } else if (*number > row.second) {
+      row.second = *number;
+    }
+  }
+  // A value (a scalar, or an object or list as it opens) at the current depth.
+  bool Item(std::optional<double> number, std::optional<int64_t> integer, bool list) {
+    if (!root_object_ || depth_ == 0) return true;
+    if (member_ == kScores) {
+      if (depth_ == 1) {  // the member itself: a later duplicate replaces an earlier one
+        scores_is_array_ = list;
+        scores_items_ = rows_total_ = 0;
+        rows_.clear();
+        single_ = false;
+      } else if (depth_ == 2 && scores_is_array_) {
+        if (scores_items_++ == 0) single_ = number.has_value();
+        if (single_) {
+          if (rows_.empty()) rows_.emplace_back();
+          Add(rows_[0], scores_items_ - 1, number);
+        } else {
+          ++rows_total_;
+          if (rows_.size() < kMaxSignalRows) rows_.emplace_back();
+          row_is_array_ = list && rows_total_ <= kMaxSignalRows;
+          row_items_ = 0;
+        }
+      } else if (depth_ == 3 && scores_is_array_ && !single_ && row_is_array_) {
+        Add(rows_.back(), row_items_++, number);
+      }
+    } else if (member_ == kLabels) {
+      if (depth_ == 1) {
+        labels_seen_ = true;
+        labels_is_array_ = list;
+        labels_scalar_ = integer.value_or(-1);
+        labels_.clear();
+        labels_total_ = 0;
+      } else if (depth_ == 2 && labels_is_array_) {
+        if (labels_total_++ < kMaxSignalRows) labels_.push_back(integer.value_or(-1));
+      }
+    } else if (member_ == kLabel && depth_ == 1) {
+      label_seen_ = true;
+      label_ = integer.value_or(-1);
     }
     return true;
   }
-  for (const char* name : {"labels", "label"}) {
-    const nlohmann::json* labels = Member(json, name);
-    if (!labels) continue;
-    const auto label = [](const nlohmann::json& v) { return v.is_number_integer() ? v.get<int64_t>() : -1; };
-    if (labels->is_array()) {
-      out.batch = true;
-      out.rows = labels->size();
-      for (size_t r = 0; r < labels->size() && r < kMaxSignalRows; ++r)
-        out.predicted_class.push_back(label((*labels)[r]));
-    } else {
-      out.rows = 1;
-      out.predicted_class.push_back(label(*labels));
-    }
-    out.top_probability.assign(out.predicted_class.size(), std::nullopt);
-    out.margin.assign(out.predicted_class.size(), std::nullopt);
-    return true;
-  }
-  return false;
+
+  const std::string& field_;
+  size_t depth_ = 0;
+  bool root_object_ = false;
+  Member member_ = kOther;
+  bool scores_is_array_ = false, single_ = false, row_is_array_ = false;
+  size_t scores_items_ = 0, rows_total_ = 0, row_items_ = 0;
+  std::vector<Row> rows_;
+  bool labels_seen_ = false, labels_is_array_ = false, label_seen_ = false;
+  int64_t labels_scalar_ = -1, label_ = -1;
+  size_t labels_total_ = 0;
+  std::vector<int64_t> labels_;
+};
+
+}  // namespace
+
+bool ReadClassifierAnswer(std::string_view body, const SignalSettings& settings, ClassifierSignals& out) {
+  ClassifierAnswerEvents events(settings.output_field);
+  if (!nlohmann::json::sax_parse(body.begin(), body.end(), &events)) return false;
+  return events.Result(out);
 }
 
 void ReadClassifierFeatures(const nlohmann::json& document, std::string_view body, const SignalSettings& settings,

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -207,6 +208,95 @@ TEST(ClassifierSignals, TopProbabilityMarginAndClassPerRow) {
   ClassifierSignals named;  // the configured output field
   ASSERT_TRUE(ReadClassifierAnswer(R"({"scores":[0.9,0.1]})", Configured({{"output_field", "scores"}}), named));
   EXPECT_EQ(named.predicted_class, std::vector<int64_t>{0});
+}
+
+// The answer as a document, the way the rules read: the reference the event reader must agree with.
+ClassifierSignals ReferenceAnswer(const nlohmann::json& json, const std::string& field, bool& read) {
+  ClassifierSignals out;
+  read = false;
+  if (!json.is_object()) return out;
+  const auto argmax = [&](const nlohmann::json& row) {
+    int64_t best = -1;
+    double top = -INFINITY, second = -INFINITY;
+    size_t numbers = 0;
+    for (size_t i = 0; row.is_array() && i < row.size(); ++i) {
+      if (!row[i].is_number()) continue;
+      ++numbers;
+      const double v = row[i].get<double>();
+      if (v > top) {
+        second = top;
+        top = v;
+        best = static_cast<int64_t>(i);
+      } else if (v > second) {
+        second = v;
+      }
+    }
+    out.predicted_class.push_back(best);
+    out.top_probability.push_back(numbers ? std::optional<double>(top) : std::nullopt);
+    out.margin.push_back(numbers >= 2 ? std::optional<double>(top - second) : std::nullopt);
+  };
+  read = true;
+  if (auto it = json.find(field); it != json.end() && it->is_array() && !it->empty()) {
+    const bool single = (*it)[0].is_number();
+    out.batch = !single;
+    out.rows = single ? 1 : it->size();
+    if (single) {
+      argmax(*it);
+    } else {
+      for (size_t r = 0; r < it->size() && r < kMaxSignalRows; ++r) argmax((*it)[r]);
+    }
+    return out;
+  }
+  for (const char* name : {"labels", "label"}) {
+    auto it = json.find(name);
+    if (it == json.end()) continue;
+    const auto label = [](const nlohmann::json& v) { return v.is_number_integer() ? v.get<int64_t>() : -1; };
+    out.batch = it->is_array();
+    out.rows = out.batch ? it->size() : 1;
+    if (out.batch) {
+      for (size_t r = 0; r < it->size() && r < kMaxSignalRows; ++r) out.predicted_class.push_back(label((*it)[r]));
+    } else {
+      out.predicted_class.push_back(label(*it));
+    }
+    out.top_probability.assign(out.predicted_class.size(), std::nullopt);
+    out.margin.assign(out.predicted_class.size(), std::nullopt);
+    return out;
+  }
+  read = false;
+  return ClassifierSignals{};
+}
+
+TEST(ClassifierSignals, EventReaderAgreesWithTheDocument) {
+  std::string many_rows = "{\"probabilities\":[";
+  for (int i = 0; i < 100; ++i)
+    many_rows += std::string(i ? "," : "") + "[" + std::to_string(i % 7) + ",3,{\"x\":[9]}]";
+  many_rows += "]}";
+  for (const std::string& body : std::vector<std::string>{
+           R"({"probabilities":[0.1,[0.9],0.3,"a",0.2]})",
+           R"({"probabilities":[[0.1,[0.9],0.3],{"a":1},null,[],[1,1]]})",
+           R"({"probabilities":[0.1,0.9],"probabilities":[[0.3,0.7]]})",  // the last duplicate counts
+           R"({"probabilities":[],"labels":[1,"x",2.5,-4]})",
+           R"({"probabilities":"none","label":7,"labels":null})",
+           R"({"label":7})",
+           R"({"label":18446744073709551615})",
+           R"({"labels":[3],"labels":5})",
+           R"({"other":[0.5,0.5],"nested":{"probabilities":[1,2]}})",
+           R"([{"probabilities":[1,2]}])",
+           R"({"probabilities":[1,2]} trailing)",
+           R"({"probabilities":[1e308,-1e308,0]})",
+           many_rows,
+       }) {
+    const auto document = nlohmann::json::parse(body, nullptr, false);
+    bool expected_read = false;
+    const ClassifierSignals expected = ReferenceAnswer(document, "probabilities", expected_read);
+    ClassifierSignals got;
+    EXPECT_EQ(ReadClassifierAnswer(body, SignalSettings{}, got), expected_read) << body;
+    EXPECT_EQ(got.rows, expected.rows) << body;
+    EXPECT_EQ(got.batch, expected.batch) << body;
+    EXPECT_EQ(got.predicted_class, expected.predicted_class) << body;
+    EXPECT_EQ(got.top_probability, expected.top_probability) << body;
+    EXPECT_EQ(got.margin, expected.margin) << body;
+  }
 }
 
 TEST(ClassifierSignals, FeaturesOnlyWhenConfigured) {
