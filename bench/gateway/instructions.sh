@@ -68,6 +68,10 @@ cat > "$tmp/cg-on.json" <<JSON
  "routes": [{"path": "/v1/*", "upstream": "m", "filters": ["api_key", "rate_limit", "token_budget"]}],
  "audit": {"jsonl": "$tmp/cg-audit.jsonl"}}
 JSON
+# The same with the audit event's signals switched off: the difference is what signals cost per request.
+sed 's/"upstream": "m", "filters": \["api_key"/"upstream": "m", "signals": {"enabled": false}, "filters": ["api_key"/' \
+  "$tmp/cg-on.json" > "$tmp/cg-on-nosignals.json"
 per_request nginx nginx -p "$tmp" -c "$tmp/cg-nginx.conf"
 per_request modelguard-off "$mg" gateway serve --config "$tmp/cg-off.json"
 per_request modelguard-on "$mg" gateway serve --config "$tmp/cg-on.json"
+per_request modelguard-on-nosignals "$mg" gateway serve --config "$tmp/cg-on-nosignals.json"

@@ -143,4 +143,5 @@ if [ "${CALLGRIND:-1}" = 1 ]; then
   echo "BENCH gateway   nginx proxy_pass: $cg_nginx"
   echo "BENCH gateway   modelguard filters off: $(cg modelguard-off) ($(ratio "$(cg modelguard-off)" "$cg_nginx")x nginx's)"
   echo "BENCH gateway   modelguard api_key+rate_limit+token_budget+audit: $(cg modelguard-on) ($(ratio "$(cg modelguard-on)" "$cg_nginx")x nginx's)"
+  echo "BENCH gateway   of which audit signals: $(( $(cg modelguard-on) - $(cg modelguard-on-nosignals) )) (the same with signals: {enabled: false}: $(cg modelguard-on-nosignals))"
 fi

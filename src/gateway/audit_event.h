@@ -12,8 +12,24 @@
 #include <string_view>
 
 #include "modelguard/gateway/filter.h"
+#include "src/gateway/signals.h"
 
 namespace modelguard::gateway {
+
+// The event's `signals` member: numbers and categories only (docs/gateway.md, "Audit"). Members are left
+// out when unset or empty.
+struct EventSignals {
+  std::optional<int64_t> prompt_tokens, completion_tokens;
+  std::string_view token_source;  // "usage" (both counts from the upstream) or "estimate"
+  std::optional<int64_t> answer_chars;
+  std::optional<bool> refusal;
+  std::optional<int64_t> tool_calls;
+  std::string_view finish_reason;
+  std::string_view guard_verdict;  // the guard's verdict kind: "allow", "flag", "block", ...; empty: no guard
+  std::optional<double> guard_score;
+  const std::map<std::string, double>* guard_scores = nullptr;
+  const ClassifierSignals* classifier = nullptr;  // a classifier route's answer and features
+};
 
 // Views into the request's state, valid while the event is written. Members marked optional are left out
 // when they are empty, unset or false.
@@ -29,6 +45,7 @@ struct AuditEvent {
   std::string_view upstream;                                       // optional: the target that answered
   const std::map<std::string, FilterVerdict>* verdicts = nullptr;  // filter name -> verdict, in name order
   std::string_view request_sha256, response_sha256;
+  const EventSignals* signals = nullptr;  // optional: written last, so older readers see the same members first
 };
 
 // Replaces `out` with the event as one JSON object on one line: {"time":…,"key_id":…,…}. Returns the offset

@@ -19,6 +19,7 @@
 #include "modelguard/core/json_fields.h"
 #include "modelguard/gateway/gateway.h"
 #include "src/gateway/http_head.h"
+#include "src/gateway/signals.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -579,7 +580,7 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
     for (size_t i = 0; i < doc["routes"].size(); ++i) {
       const auto& r = doc["routes"][i];
       const std::string path = "routes[" + std::to_string(i) + "]";
-      OnlyKeys(r, path, {"name", "path", "type", "upstream", "filters"});
+      OnlyKeys(r, path, {"name", "path", "type", "upstream", "filters", "signals"});
       Route route;
       route.path = String(r, "path", path);
       if (route.path.empty() || route.path[0] != '/')
@@ -611,6 +612,17 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
       route.upstream = String(r, "upstream", path);
       if (!config.upstreams.count(route.upstream))
         throw ConfigError(path + ".upstream", "no upstream named '" + route.upstream + "'");
+      if (auto signals = r.find("signals"); signals != r.end()) {
+        auto signal_settings = ReadSignalSettings(*signals, path + ".signals");
+        if (!signal_settings) {
+          // "routes[0].signals.features: message": the key, for its line, and the message.
+          const std::string& message = signal_settings.error().message;
+          const auto colon = message.find(": ");
+          if (colon == std::string::npos) throw ConfigError(path + ".signals", message);
+          throw ConfigError(message.substr(0, colon), message.substr(colon + 2));
+        }
+        route.signals = std::move(*signal_settings);
+      }
       const auto names = r.value("filters", nlohmann::json::array());
       if (!names.is_array()) throw ConfigError(path + ".filters", "a list of filter names is expected" + Got(names));
       for (size_t f = 0; f < names.size(); ++f) {

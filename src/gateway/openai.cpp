@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "src/gateway/json_sax.h"
+#include "src/gateway/signals.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -211,7 +212,7 @@ class UsageEvents : public PathEvents {
     return true;
   }
 
- private:
+ protected:
   void Record(int64_t value) {
     if (At({"usage", "total_tokens"})) usage_total_ = value;
     if (At({"response", "usage", "total_tokens"})) response_usage_total_ = value;
@@ -224,6 +225,51 @@ class UsageEvents : public PathEvents {
   }
   bool usage_is_object_ = false;
   std::optional<int64_t> usage_total_, response_usage_total_;
+};
+
+// The usage total as UsageEvents reads it, and the answer's signals on the way.
+class AnswerEvents : public UsageEvents {
+ public:
+  explicit AnswerEvents(AnswerSignals& signals) : signals_(signals) {}
+  bool Integer(int64_t value) override {
+    UsageEvents::Integer(value);
+    Count(value);
+    return true;
+  }
+  bool Unsigned(uint64_t value) override {
+    UsageEvents::Unsigned(value);
+    Count(static_cast<int64_t>(value));
+    return true;
+  }
+  bool String(std::string_view value) override {
+    UsageEvents::String(value);
+    // Every path of interest runs through an item of a top-level list: one test skips the other values.
+    if (depth_ < 3 || !array_[1]) return true;
+    if (At({"choices", kItem, "message", "content"}) || At({"choices", kItem, "text"}) ||
+        At({"output", kItem, "content", kItem, "text"})) {
+      signals_.text.Add(value);
+    } else if (At({"choices", kItem, "finish_reason"})) {
+      if (signals_.finish_reason.empty()) signals_.finish_reason = value.substr(0, kMaxCategoryBytes);
+    } else if (At({"choices", kItem, "message", "refusal"}) && !value.empty()) {
+      signals_.refusal_field = true;
+    }
+    return true;
+  }
+  bool StartObject() override {
+    // A tool call of a chat answer, or a legacy function call.
+    if ((depth_ == 4 || depth_ == 5) && array_[1] &&
+        (At({"choices", kItem, "message", "tool_calls", kItem}) || At({"choices", kItem, "message", "function_call"})))
+      ++signals_.tool_calls;
+    return UsageEvents::StartObject();
+  }
+
+ private:
+  void Count(int64_t value) {
+    if (depth_ != 2) return;
+    if (At({"usage", "prompt_tokens"}) || At({"usage", "input_tokens"})) signals_.prompt_tokens = value;
+    if (At({"usage", "completion_tokens"}) || At({"usage", "output_tokens"})) signals_.completion_tokens = value;
+  }
+  AnswerSignals& signals_;
 };
 
 }  // namespace
@@ -243,6 +289,13 @@ RequestBodyFacts ScanRequestBody(std::string_view body) {
 
 std::optional<int64_t> ScanUsageTotalTokens(std::string_view body) {
   UsageEvents events;
+  if (!ReadJson(body, events)) return std::nullopt;
+  return events.Result();
+}
+
+std::optional<int64_t> ScanAnswerBody(std::string_view body, AnswerSignals& signals) {
+  AnswerEvents events(signals);
+  signals.seen = true;
   if (!ReadJson(body, events)) return std::nullopt;
   return events.Result();
 }

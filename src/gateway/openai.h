@@ -12,6 +12,8 @@
 
 namespace modelguard::gateway {
 
+struct AnswerSignals;
+
 int64_t EstimatePromptTokens(const nlohmann::json& request);
 // The request's output cap (max_tokens, max_completion_tokens, max_output_tokens), if it sets one.
 std::optional<int64_t> RequestedMaxTokens(const nlohmann::json& request);
@@ -37,6 +39,10 @@ inline constexpr int64_t kMaxOutputTokens = 2147483647;
 std::optional<Answer> RefuseOutOfRangeOutputCap(RequestContext& request, const char* filter);
 RequestBodyFacts ScanRequestBody(std::string_view body);
 std::optional<int64_t> ScanUsageTotalTokens(std::string_view body);
+// ScanUsageTotalTokens, reading the answer's signals (signals.h) in the same pass: usage's prompt and
+// completion tokens, the text of the choices (chat `message.content`, completions `text`, Responses API
+// `output[].content[].text`), tool calls, the first finish reason.
+std::optional<int64_t> ScanAnswerBody(std::string_view body, AnswerSignals& signals);
 // Bytes of generated text in one stream event (chat deltas, completions text, Responses API deltas).
 size_t StreamedTextBytes(const nlohmann::json& event);
 

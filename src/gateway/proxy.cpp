@@ -6,6 +6,55 @@
 #include "src/gateway/log.h"
 
 namespace modelguard::gateway {
+namespace {
+
+std::string_view KindName(FilterVerdict::Kind kind) {
+  switch (kind) {
+    case FilterVerdict::Kind::kAllow:
+      return "allow";
+    case FilterVerdict::Kind::kBlock:
+      return "block";
+    case FilterVerdict::Kind::kFlag:
+      return "flag";
+    case FilterVerdict::Kind::kModify:
+      return "modify";
+    case FilterVerdict::Kind::kError:
+      return "error";
+    case FilterVerdict::Kind::kGone:
+      return "gone";
+  }
+  return "unknown";
+}
+
+// The event's signals from what the request gathered: numbers and categories, no text.
+void FillSignals(const RequestContext& context, const Signals& gathered, EventSignals& out) {
+  const AnswerSignals& answer = gathered.answer;
+  if (gathered.llm) {
+    // The upstream's own counts when it gave them, else the gateway's estimates (4 bytes a token, openai.h).
+    out.prompt_tokens = answer.prompt_tokens ? answer.prompt_tokens : context.prompt_tokens;
+    out.completion_tokens = answer.completion_tokens;
+    if (!out.completion_tokens && answer.seen)
+      out.completion_tokens = static_cast<int64_t>((answer.text.bytes() + 3) / 4);
+    if (answer.prompt_tokens && answer.completion_tokens)
+      out.token_source = "usage";
+    else if (out.prompt_tokens || out.completion_tokens)
+      out.token_source = "estimate";
+  }
+  if (answer.seen) {
+    out.answer_chars = answer.text.chars();
+    out.refusal = answer.refusal_field || answer.text.LooksLikeRefusal();
+    out.tool_calls = answer.tool_calls;
+    out.finish_reason = answer.finish_reason;
+  }
+  if (auto guard = context.verdicts.find("guard"); guard != context.verdicts.end()) {
+    out.guard_verdict = KindName(guard->second.kind);
+    out.guard_score = context.guard_score;
+    out.guard_scores = &context.guard_scores;
+  }
+  if (gathered.classifier || !gathered.classes.features.empty()) out.classifier = &gathered.classes;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const Runtime>> MakeRuntime(const GatewayConfig& config, Metrics& metrics) {
   auto runtime = std::make_shared<Runtime>();
@@ -73,6 +122,11 @@ void Gateway::Audit(const GatewayConfig& config, const RequestContext& context, 
   event.verdicts = &context.verdicts;
   event.request_sha256 = context.body.empty() ? kEmptySha256 : request_sha256;
   event.response_sha256 = outcome.response_sha256;
+  EventSignals signals;
+  if (outcome.signals.enabled) {
+    FillSignals(context, outcome.signals, signals);
+    event.signals = &signals;
+  }
   // One buffer per worker thread, reused: the event is serialised once, without a DOM, and without
   // allocating once the buffer has grown. (Audit runs start to end on one thread: nothing here suspends.)
   thread_local std::string text, access_line;

@@ -18,6 +18,7 @@
 #include "modelguard/gateway/audit.h"
 #include "modelguard/gateway/gateway.h"
 #include "src/gateway/metrics.h"
+#include "src/gateway/signals.h"
 
 namespace modelguard::gateway {
 
@@ -43,6 +44,7 @@ struct Outcome {
   std::string target;  // the upstream target that answered
   bool streamed = false;
   bool client_gone = false;
+  Signals signals;  // gathered only when the route records signals and the request is audited
 };
 
 class Gateway {

@@ -16,7 +16,17 @@ asio::awaitable<bool> RelayWhole(Gateway& gateway, Client& client, http::respons
                                  RequestContext& context, Outcome& outcome, Clock::time_point started) {
   // The body moves through the filters and back: no copy of a possibly large answer per request.
   ResponseContext out{response.result_int(), std::move(response.body()), false, std::nullopt};
-  if (out.status < 300 && route.type == RouteType::kOpenAi) out.total_tokens = ScanUsageTotalTokens(out.body);
+  // Signals describe the upstream's answer as it came, before a response filter changes it; they are read
+  // in the pass that looks for usage anyway, so the body is not read twice.
+  Signals& signals = outcome.signals;
+  const bool answered = signals.enabled && !outcome.target.empty() && out.status < 300;
+  if (out.status < 300 && route.type == RouteType::kOpenAi) {
+    out.total_tokens = answered ? ScanAnswerBody(out.body, signals.answer) : ScanUsageTotalTokens(out.body);
+  }
+  if (answered && route.type == RouteType::kJson) {
+    signals.classifier = ReadClassifierAnswer(out.body, route.signals, signals.classes);
+    ReadClassifierFeatures(context.json, context.body, route.signals, signals.classes);
+  }
   if (auto failed = co_await RunResponseChain(route.filters, route.filters.size(), context, out)) {
     // Fail closed: an answer a response filter could not examine (a leak check that threw) is not passed on.
     // What the upstream reported using was settled above and stays charged.
@@ -50,6 +60,8 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
   const bool chunked = version == 11;
   http::response<http::empty_body> response_head = StreamResponseHead(head.get(), version, keep_alive);
   const bool audited = gateway.Audited(config);
+  const bool signals = outcome.signals.enabled && outcome.signals.llm && outcome.status < 300;
+  outcome.signals.answer.seen = signals;
   DigestStream digest;
   beast::error_code client_error;
   Lowest(client).expires_after(config.upstream_timeout);
@@ -104,6 +116,7 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
         const auto json = nlohmann::json::parse(stream_event.data, nullptr, false);
         if (auto u = UsageTotalTokens(json)) usage = u;
         text_bytes += StreamedTextBytes(json);
+        if (signals) ObserveStreamEvent(json, outcome.signals.answer);
       }
       const std::string original = stream_event.data;
       if (const ChainVerdict stop = RunStreamChain(route.filters, context, stream_event)) {

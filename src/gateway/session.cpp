@@ -108,6 +108,8 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
     co_return open;
   }
   context.route = route->name;
+  outcome.signals.enabled = audited && route->signals.enabled;
+  outcome.signals.llm = route->type == RouteType::kOpenAi;
   RouteMetrics& route_metrics = *runtime->route_metrics[static_cast<size_t>(route - config.routes.data())];
   const RequestChainResult chain = co_await RunRequestChain(*route, context, body, filtered && NeedsDocument(*route));
   if (const ChainVerdict& refusal = chain.verdict) {

@@ -54,6 +54,60 @@ TEST(AuditWriter, SpecialFilesAreRefused) {
   EXPECT_FALSE(OpenJsonlAudit("/nonexistent-dir/audit.jsonl").ok());
 }
 
+// The signals member as a DOM: members in the documented order (docs/gateway.md, "Audit"), unset ones left
+// out; classifier values as scalars for one row, lists (null where a row gave nothing) for several.
+nlohmann::ordered_json ReferenceSignals(const EventSignals& s) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (s.prompt_tokens) out["prompt_tokens"] = *s.prompt_tokens;
+  if (s.completion_tokens) out["completion_tokens"] = *s.completion_tokens;
+  if (!s.token_source.empty()) out["token_source"] = std::string(s.token_source);
+  if (s.answer_chars) out["answer_chars"] = *s.answer_chars;
+  if (s.refusal) out["refusal"] = *s.refusal;
+  if (s.tool_calls) out["tool_calls"] = *s.tool_calls;
+  if (!s.finish_reason.empty()) out["finish_reason"] = std::string(s.finish_reason);
+  if (!s.guard_verdict.empty()) {
+    auto& guard = out["guard"];
+    guard["verdict"] = std::string(s.guard_verdict);
+    if (s.guard_score) guard["score"] = *s.guard_score;
+    if (s.guard_scores && !s.guard_scores->empty()) {
+      for (const auto& [category, score] : *s.guard_scores) guard["scores"][category] = score;
+    }
+  }
+  if (const ClassifierSignals* c = s.classifier) {
+    const auto optional = [](const std::optional<double>& v) { return v ? nlohmann::ordered_json(*v) : nullptr; };
+    if (!c->predicted_class.empty()) {
+      out["rows"] = c->rows;
+      if (!c->batch) {
+        if (c->predicted_class[0] >= 0) out["predicted_class"] = c->predicted_class[0];
+        if (c->top_probability[0]) out["top_probability"] = *c->top_probability[0];
+        if (c->margin[0]) out["margin"] = *c->margin[0];
+      } else {
+        auto& classes = out["predicted_class"] = nlohmann::ordered_json::array();
+        for (int64_t k : c->predicted_class) classes.push_back(k >= 0 ? nlohmann::ordered_json(k) : nullptr);
+        bool scored = false;
+        for (const auto& p : c->top_probability) scored = scored || p.has_value();
+        if (scored) {
+          for (const auto& p : c->top_probability) out["top_probability"].push_back(optional(p));
+          for (const auto& m : c->margin) out["margin"].push_back(optional(m));
+        }
+      }
+    }
+    if (!c->features.empty()) {
+      const auto row = [&](const auto& features) {
+        nlohmann::ordered_json object = nlohmann::ordered_json::object();
+        for (const auto& [name, value] : features) object[name] = optional(value);
+        return object;
+      };
+      if (!c->features_batch) {
+        out["features"] = row(c->features[0]);
+      } else {
+        for (const auto& features : c->features) out["features"].push_back(row(features));
+      }
+    }
+  }
+  return out;
+}
+
 // The audit event as the gateway built it before it was written directly: this DOM, dumped with the
 // replace handler, is the reference the direct writer must reproduce byte for byte.
 nlohmann::ordered_json ReferenceEvent(const AuditEvent& e) {
@@ -76,6 +130,7 @@ nlohmann::ordered_json ReferenceEvent(const AuditEvent& e) {
   }
   event["request_sha256"] = std::string(e.request_sha256);
   event["response_sha256"] = std::string(e.response_sha256);
+  if (e.signals) event["signals"] = ReferenceSignals(*e.signals);
   return event;
 }
 
@@ -168,6 +223,77 @@ TEST(AuditEventText, HostileStringsAreEscapedAsTheDomSerialiserDid) {
     e.verdicts = &hostile_verdicts;
     ExpectLikeReference(e);
   }
+}
+
+TEST(AuditEventText, SignalsAreTheLastMemberWrittenAsTheDomDid) {
+  const std::map<std::string, double> scores = {{"injection", 0.125}, {"jailbreak", 0.75}, {"pii\n\"x\xFF", 1.0}};
+  EventSignals llm;
+  llm.prompt_tokens = 12;
+  llm.completion_tokens = 40;
+  llm.token_source = "usage";
+  llm.answer_chars = 151;
+  llm.refusal = false;
+  llm.tool_calls = 2;
+  llm.finish_reason = "tool_\"calls\"\xC3";  // from the upstream: escaped like any string
+  llm.guard_verdict = "flag";
+  llm.guard_score = 0.75;
+  llm.guard_scores = &scores;
+  AuditEvent e = TypicalEvent();
+  e.signals = &llm;
+  ExpectLikeReference(e);
+  std::string text;
+  WriteAuditEvent(text, e);
+  const auto parsed = nlohmann::ordered_json::parse(text);
+  // Backward compatible: every member an older reader knows comes first, in its place; `signals` is last.
+  EXPECT_EQ((--parsed.end()).key(), "signals");
+  AuditEvent without = TypicalEvent();
+  std::string old_text;
+  WriteAuditEvent(old_text, without);
+  EXPECT_EQ(text.substr(0, old_text.size() - 1), old_text.substr(0, old_text.size() - 1));
+
+  EventSignals refused;  // refused by the guard before any answer: the estimate and the verdict only
+  refused.prompt_tokens = 3;
+  refused.token_source = "estimate";
+  refused.guard_verdict = "block";
+  refused.guard_score = 0.99;
+  e.signals = &refused;
+  ExpectLikeReference(e);
+  EventSignals empty;
+  e.signals = &empty;
+  ExpectLikeReference(e);
+  WriteAuditEvent(text, e);
+  EXPECT_NE(text.find(",\"signals\":{}}"), std::string::npos) << text;
+
+  ClassifierSignals one;
+  one.rows = 1;
+  one.predicted_class = {1};
+  one.top_probability = {0.75};
+  one.margin = {0.5};
+  one.features = {{{"0", 1.5}, {"age", std::nullopt}, {"na\"me", -3e300}}};
+  EventSignals classifier;
+  classifier.classifier = &one;
+  e.signals = &classifier;
+  ExpectLikeReference(e);
+  ClassifierSignals many;
+  many.rows = 3;
+  many.batch = true;
+  many.predicted_class = {2, -1, 0};
+  many.top_probability = {0.5, std::nullopt, 1.0};
+  many.margin = {0.25, std::nullopt, std::nullopt};
+  many.features = {{{"0", 1.0}}, {{"0", std::nullopt}}, {}};
+  many.features_batch = true;
+  classifier.classifier = &many;
+  ExpectLikeReference(e);
+  ClassifierSignals labels_only;  // a label-only answer: classes, no probability lists
+  labels_only.rows = 2;
+  labels_only.batch = true;
+  labels_only.predicted_class = {0, 1};
+  labels_only.top_probability = {std::nullopt, std::nullopt};
+  labels_only.margin = {std::nullopt, std::nullopt};
+  classifier.classifier = &labels_only;
+  ExpectLikeReference(e);
+  WriteAuditEvent(text, e);
+  EXPECT_NE(text.find(",\"signals\":{\"rows\":2,\"predicted_class\":[0,1]}}"), std::string::npos) << text;
 }
 
 TEST(AuditEventText, DoublesReadBackToTheSameValue) {

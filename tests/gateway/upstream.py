@@ -6,7 +6,10 @@ Binds an ephemeral port on 127.0.0.1 and writes it to PORT_FILE. The last user m
   "die mid-stream"   (streaming) two events, then the connection is cut
   "long stream"      (streaming) 20 events 100 ms apart
   "leak"             repeats the system message, 7 characters per event (JSON: whole), then "LEAK-END"
-Any other text is echoed back as "echo: <text>". A file PORT_FILE.unhealthy makes /healthz answer 503."""
+  "refuse"           answers with a refusal ("I'm sorry, but I can't help with that.")
+  "tools"            answers with two tool calls (streaming: split over deltas), finish_reason "tool_calls"
+Any other text is echoed back as "echo: <text>". A file PORT_FILE.unhealthy makes /healthz answer 503.
+/predict and /classify answer {"label", "probabilities"}: one row, or one per row of a list of rows in "inputs"."""
 import json
 import os
 import socket
@@ -14,6 +17,9 @@ import ssl
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+REFUSAL = "I'm sorry, but I can't help with that."
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -51,9 +57,21 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
+        if text == "tools":
+            for i, name in enumerate(["get_weather", "get_time"]):
+                call = {"index": i, "id": "call_%d" % i, "type": "function", "function": {"name": name, "arguments": ""}}
+                self._event(delta({"tool_calls": [call]}))
+                self._event(delta({"tool_calls": [{"index": i, "function": {"arguments": '{"city":"Paris"}'}}]}))
+            self._event(delta({}, "tool_calls"))
+            self._event("[DONE]")
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            return
         if text == "leak":
             system = next((m["content"] for m in request["messages"] if m.get("role") == "system"), "")
             words = [system[i:i + 7] for i in range(0, len(system), 7)] + [" LEAK-END"]
+        elif text == "refuse":
+            words = ["I'm sorry, but ", "I can't ", "help with that."]
         else:
             words = ["tick "] * 20 if text == "long stream" else ["echo: ", text]
         for w in words:
@@ -78,16 +96,26 @@ class Handler(BaseHTTPRequestHandler):
                 return self._stream(request, text)
             if text == "leak":
                 text = next((m["content"] for m in request["messages"] if m.get("role") == "system"), "")
+            message = {"role": "assistant", "content": REFUSAL if text == "refuse" else "echo: " + text}
+            if text == "tools":
+                message = {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": "call_%d" % i, "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                    for i in range(3)]}
             self._send(200, {"id": "chatcmpl-1", "object": "chat.completion", "model": request.get("model", "m"),
-                             "choices": [{"index": 0, "finish_reason": "stop",
-                                          "message": {"role": "assistant", "content": "echo: " + text}}],
+                             "choices": [{"index": 0, "finish_reason": "tool_calls" if text == "tools" else "stop",
+                                          "message": message}],
                              "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
                              "served_by": PORT,
                              "saw_authorization": "authorization" in {k.lower() for k in self.headers.keys()},
                              "authorization": self.headers.get_all("Authorization") or [],
                              "x_api_key": self.headers.get_all("X-Api-Key") or [],
                              "path": self.path})
-        elif self.path == "/predict":
+        elif self.path in ("/predict", "/classify"):
+            inputs = request.get("inputs")
+            if isinstance(inputs, list) and inputs and isinstance(inputs[0], list):
+                rows = [[0.25, 0.75] if sum(r) >= 0 else [0.875, 0.125] for r in inputs]
+                return self._send(200, {"labels": [max(range(2), key=r.__getitem__) for r in rows],
+                                        "probabilities": rows, "served_by": PORT})
             self._send(200, {"label": 1, "probabilities": [0.25, 0.75], "served_by": PORT})
         else:
             self._send(404, {"error": "no such path"})

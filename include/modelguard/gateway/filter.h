@@ -82,7 +82,11 @@ struct RequestContext {
   // Filled by filters as the request goes; ends up in the audit event.
   std::string key_id;
   std::map<std::string, FilterVerdict> verdicts;  // filter name -> its verdict
-  std::map<std::string, int64_t> reservations;    // filter name -> amount held until the response settles it
+  // The guard's assessment for the audit event's signals (numbers only): the highest attack score and the
+  // highest score per category over the messages it classified. Unset/empty when the guard classified none.
+  std::optional<double> guard_score;
+  std::map<std::string, double> guard_scores;
+  std::map<std::string, int64_t> reservations;  // filter name -> amount held until the response settles it
   // Per-request state a filter keeps from OnRequest to its response hooks (filter name -> its own type).
   std::map<std::string, std::shared_ptr<void>> filter_state;
   // Set by a filter that rewrote `body` (redaction, canary): the upstream then gets the new body.

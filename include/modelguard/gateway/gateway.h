@@ -42,12 +42,25 @@ struct Upstream {
 
 enum class RouteType { kOpenAi, kJson, kRaw };  // body checks: OpenAI request shape / any JSON / none
 
+// What the audit event records about a route's traffic for monitoring (`signals:`, docs/gateway.md "Audit").
+struct SignalSettings {
+  bool enabled = true;  // the scalar signals (tokens, refusal, answer length, classes, ...)
+  // Classifier input features to record: names (rows that are objects) or decimal indices (rows that are
+  // lists); none by default. `all_features`: every feature, the first `max_features` of each row.
+  std::vector<std::string> features;
+  bool all_features = false;
+  size_t max_features = 64;
+  std::string input_field = "inputs";          // the request's rows
+  std::string output_field = "probabilities";  // the answer's scores
+};
+
 struct Route {
   std::string name;
   std::string path;  // exact match, or a prefix when it ends with '*'
   RouteType type = RouteType::kJson;
   std::string upstream;  // an Upstream's name
   std::vector<std::shared_ptr<Filter>> filters;
+  SignalSettings signals;
 };
 
 struct GatewayConfig {

@@ -219,6 +219,11 @@ class GuardFilter final : public Filter {
       const std::string& text = request.json[piece.where].get_ref<const std::string&>();
       const guard::Assessment assessment =
           guard_->Classify(text, piece.role, system_prompt.empty() ? nullptr : &prepared);
+      request.guard_score = std::max(request.guard_score.value_or(0.0), assessment.score);
+      for (const auto& [category, score] : assessment.scores) {
+        auto [at, added] = request.guard_scores.try_emplace(category, score);
+        if (!added) at->second = std::max(at->second, score);
+      }
       if (assessment.truncated) {
         if (settings_.on_oversize == guard::Oversize::kBlock) return RefuseOversize(request);
         oversize = true;
