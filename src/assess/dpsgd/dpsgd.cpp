@@ -4,9 +4,9 @@
 // |delta_i|^2 |h_i|^2 without forming it (Goodfellow 2015, "Efficient per-example gradient computations");
 // the clipped sum is then one matrix product with the clip factors folded into delta. A Conv2d layer's
 // per-sample gradient (out x in x k x k) is small enough to form: it is the correlation of sample i's padded
-// input with its output gradient, computed for the whole batch as one grouped convolution (one group per
-// sample). Ghost clipping (per-sample norms from the Gram matrices of patches and output gradients) costs
-// positions^2 per sample and is slower for these layers than forming the gradients.
+// input with its output gradient, computed for the whole batch as the weight gradient of one grouped
+// convolution (one group per sample). Ghost clipping (per-sample norms from the Gram matrices of patches and output
+// gradients) costs positions^2 per sample and is slower for these layers than forming the gradients.
 //
 // Every contraction runs as a convolution, Linear ones as 1x1 convolutions: libtorch's fp32 matrix products
 // go through whatever BLAS it links, and Debian's links the reference BLAS (about 2 GFLOP/s on one core),
@@ -81,18 +81,19 @@ torch::Tensor TimesTransposed(const torch::Tensor& a, const torch::Tensor& b) {
       .view({a.size(0), b.size(0)});
 }
 
-// Per-sample weight gradients of a stride-1 convolution with padding 1: sample i's gradient [o, c, u, v] is
-// sum over positions (y, x) of delta_i[o, y, x] input_i[c, y + u - 1, x + v - 1], i.e. input_i (padded)
-// correlated with delta_i as the kernel. With the channels as the batch and the samples as groups, one
-// grouped convolution computes it for every sample: B x out x (in k k).
-torch::Tensor ConvPerSample(const torch::Tensor& input, const torch::Tensor& delta) {
+// Per-sample weight gradients of a stride-1 convolution with padding 1, B x out x (in k k): with the batch
+// folded into the channels (1 x (B in) x H x W) and one group per sample, the weight gradient of that grouped
+// convolution is every sample's own gradient, (B out) x in x k x k. oneDNN's weight-gradient kernel computes
+// it 2.5 times faster than the equivalent forward correlation (input per channel, delta as a 14 x 14 kernel).
+torch::Tensor ConvPerSample(const torch::Tensor& input, const torch::Tensor& delta, const torch::Tensor& weight) {
   const int64_t batch = input.size(0), in = input.size(1), out = delta.size(1);
-  const torch::Tensor by_channel = input.transpose(0, 1);                                       // in x B x H x W
-  const torch::Tensor kernels = delta.reshape({batch * out, 1, delta.size(2), delta.size(3)});  // (B out) x 1 x H' x W'
-  const torch::Tensor g =
-      torch::conv2d(by_channel, kernels, {}, {1, 1}, {1, 1}, {1, 1}, batch);  // in x (B out) x k x k
-  const int64_t k2 = g.size(2) * g.size(3);
-  return g.view({in, batch, out, k2}).permute({1, 2, 0, 3}).reshape({batch, out, in * k2});
+  const int64_t k0 = weight.size(2), k1 = weight.size(3);
+  const torch::Tensor shape = torch::empty({batch * out, in, k0, k1}, input.options());  // read for its shape only
+  const auto grads = at::convolution_backward(delta.reshape({1, batch * out, delta.size(2), delta.size(3)}),
+                                              input.reshape({1, batch * in, input.size(2), input.size(3)}), shape,
+                                              c10::nullopt, {1, 1}, {1, 1}, {1, 1},
+                                              /*transposed=*/false, {0, 0}, batch, {false, true, false});
+  return std::get<1>(grads).view({batch, out, in * k0 * k1});
 }
 
 struct Trace {
@@ -150,7 +151,8 @@ ClippedGradientSum LayerWise(const Layered& layered, std::vector<torch::Tensor>&
       const torch::Tensor delta_sq = delta.pow(2).sum(1).to(torch::kFloat64);
       squared += delta_sq * input.pow(2).sum(1).to(torch::kFloat64) + delta_sq;
     } else {
-      const torch::Tensor per_sample = ConvPerSample(input, delta);  // B x O x Ckk
+      const torch::Tensor& w = parameters[layered.index.at(op.layer + "_w")];
+      const torch::Tensor per_sample = ConvPerSample(input, delta, w);  // B x O x Ckk
       squared +=
           per_sample.pow(2).sum({1, 2}).to(torch::kFloat64) + delta.sum({2, 3}).pow(2).sum(1).to(torch::kFloat64);
       conv_gradients[layer] = per_sample;
