@@ -14,7 +14,7 @@ split=${2:-test}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fashion_settings=${FASHION:---batch-size 256 --epochs 5 --lr 0.3 --max-grad-norm 1 --momentum 0.9}
+fashion_settings=${FASHION:---batch-size 512 --epochs 5 --lr 0.6 --max-grad-norm 1 --momentum 0.9}
 digits_settings=${DIGITS:---batch-size 64 --epochs 10 --lr 0.1 --max-grad-norm 1 --momentum 0.9}
 epsilons=${EPSILONS:-1 3 8}
 datasets=${DATASETS:-fashion-mnist digits}
