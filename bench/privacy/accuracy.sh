@@ -19,8 +19,10 @@ digits_settings=${DIGITS:---batch-size 64 --epochs 10 --lr 0.1 --max-grad-norm 1
 epsilons=${EPSILONS:-1 3 8}
 datasets=${DATASETS:-fashion-mnist digits}
 
-data=fashion-mnist
-[ "$split" = validation ] && data="idx:$tmp/validation"
+data=fashion-mnist label=fashion-mnist
+if [ "$split" = validation ]; then
+  data="idx:$tmp/validation" label="fashion-mnist (validation)"
+fi
 
 # Writes the validation split as IDX files (first 50,000 training images: train; last 10,000: t10k).
 if [ "$split" = validation ]; then
@@ -79,7 +81,7 @@ if [[ " $datasets " == *" fashion-mnist "* ]]; then
     # shellcheck disable=SC2086  # the settings are a list of options
     read -r sigma steps spent seconds _ < <(taskset -c 0 "$mg" harden dp-sgd --data "$data" --arch cnn --epsilon "$eps" \
       --delta 1e-5 $fashion_settings --threads 1 --out "$tmp/fashion.pt" -q | summary)
-    echo "| $data | cnn | $eps | $sigma | $steps | $spent | $(score "$tmp/fashion.pt") | $seconds | $fashion_settings |"
+    echo "| $label | cnn | $eps | $sigma | $steps | $spent | $(score "$tmp/fashion.pt") | $seconds | $fashion_settings |"
   done
 fi
 # Digits trains in seconds: five runs each (the batches and noise differ every run), mean and range.
