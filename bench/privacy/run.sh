@@ -5,8 +5,10 @@
 # architecture, expected batch and noise, one thread each, measured in the same run. Training-loop seconds
 # only on every side (loading, accounting and evaluation excluded).
 # Usage: bench/privacy/run.sh MODELGUARD [DATASET (digits|fashion-mnist)] [ARCH (mlp|cnn)] [BATCH]
+#        bench/privacy/run.sh MODELGUARD accuracy [test|validation]   (the accuracy table: accuracy.sh)
 set -euo pipefail
 mg=$1
+[ "${2:-}" = accuracy ] && exec "$(dirname "$0")/accuracy.sh" "$mg" "${@:3}"
 dataset=${2:-fashion-mnist}
 arch=${3:-cnn}
 batch=${4:-256}

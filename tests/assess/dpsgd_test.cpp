@@ -66,6 +66,15 @@ TEST(DpSgdPerSample, LayerWiseEqualsOneBackwardPerSample) {
     for (auto& p : parameters) p.set_requires_grad(false);
     for (size_t p = 0; p < grads.size(); ++p)
       EXPECT_TRUE(torch::allclose(unclipped->sum[p], grads[p], 1e-4, 1e-5)) << "parameter " << p;
+    // A batch of one sample (Poisson batches can be that small): one group in the per-sample convolution.
+    auto single = ClippedGradients(model, x.slice(0, 3, 4), y.slice(0, 3, 4), 0.5, PerSampleMethod::kLayerWise);
+    auto single_loop = ClippedGradients(model, x.slice(0, 3, 4), y.slice(0, 3, 4), 0.5, PerSampleMethod::kLoop);
+    ASSERT_TRUE(single.ok() && single_loop.ok());
+    ExpectSameSums(*single, *single_loop);
+    // Both methods report the batch's summed loss.
+    EXPECT_NEAR(fast->loss, slow->loss, 1e-4 * slow->loss);
+    EXPECT_NEAR(fast->loss, loss.item<double>(), 1e-4 * slow->loss);
+    EXPECT_GT(fast->loss, 0);
   }
 }
 

@@ -49,10 +49,12 @@ Result<DpSgdSummary> TrainDpSgd(LocalModel& model, const torch::Tensor& x, const
                                 const DpSgdOptions& options);
 
 // The sum over the batch of each sample's gradient (mean cross-entropy of that one sample) clipped to
-// `max_norm`, one tensor per model parameter in Parameters() order, and each sample's unclipped norm.
+// `max_norm`, one tensor per model parameter in Parameters() order, each sample's unclipped norm, and the
+// batch's summed loss at the parameters the gradients were taken at.
 struct ClippedGradientSum {
   std::vector<torch::Tensor> sum;
   torch::Tensor norms;
+  double loss = 0;
   std::string method;
 };
 Result<ClippedGradientSum> ClippedGradients(LocalModel& model, const torch::Tensor& x, const torch::Tensor& y,
