@@ -392,8 +392,5 @@ TEST(SignalSettingsReader, DocsShowTheSchemasTable) {
   EXPECT_EQ(doc.substr(body, end - body), expected) << "run this test with MODELGUARD_UPDATE_DOCS=1";
 }
 
-// What signals add to a request, measured on a typical chat answer (about 1 KB, usage, one tool call): the
-// answer scan in place of the usage scan, the refusal check, and the signals written into the event. The
-// bound is loose (sanitizer builds, a shared machine); the printed numbers are what docs/gateway.md reports.
 }  // namespace
 }  // namespace modelguard::gateway
