@@ -1,6 +1,13 @@
 #include "modelguard/core/bytes.h"
 
 namespace modelguard {
+
+std::string_view TrimAsciiSpace(std::string_view text) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  return text;
+}
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";

@@ -209,4 +209,10 @@ void AppendJsonNumber(std::string& out, double value) {
   }
 }
 
+std::string JsonNumberText(double value) {
+  std::string text;
+  AppendJsonNumber(text, value);
+  return text;
+}
+
 }  // namespace modelguard

@@ -42,12 +42,6 @@ Result<data::DatasetProfile> Profile(data::DatasetSource& source, const BatchOpt
   return data::ProfileDataset(source, profile_options);
 }
 
-std::string Number(double value) {
-  std::string text;
-  AppendJsonNumber(text, value);
-  return text;
-}
-
 stats::ColumnSample SampleOf(const data::ColumnProfile& column) {
   stats::ColumnSample sample;
   sample.numeric = column.numeric > 0 && column.numeric == column.present;
@@ -115,9 +109,10 @@ nlohmann::ordered_json OutcomeJson(const stats::DriftOutcome& outcome) {
 
 std::string Figure(const stats::DriftOutcome& outcome) {
   if (outcome.p_value)
-    return "p = " + Number(*outcome.p_value) + (outcome.drift ? " < " : " >= ") + Number(outcome.threshold);
+    return "p = " + JsonNumberText(*outcome.p_value) + (outcome.drift ? " < " : " >= ") +
+           JsonNumberText(outcome.threshold);
   return outcome.test + " = " + (std::isfinite(outcome.statistic) ? FixedDecimal(outcome.statistic, 4) : "inf") +
-         (outcome.drift ? " >= " : " < ") + Number(outcome.threshold);
+         (outcome.drift ? " >= " : " < ") + JsonNumberText(outcome.threshold);
 }
 
 // Grouped bars, reference (grey) beside current (blue), one pair per bin or category.

@@ -16,12 +16,6 @@
 namespace modelguard::privacy {
 namespace {
 
-std::string Amount(double value) {
-  std::string text;
-  AppendJsonNumber(text, value);
-  return text;
-}
-
 // Units per 1 of epsilon and of delta (dividing by these gives the correctly rounded decimal back).
 constexpr double kEpsilonUnits = 1e9;
 constexpr double kDeltaUnits = 1e18;
@@ -36,7 +30,7 @@ using Statement = std::unique_ptr<sqlite3_stmt, StatementFree>;
 Result<int64_t> Units(double amount, double units_per_one, double max, const char* what) {
   if (!std::isfinite(amount) || amount < 0 || amount > max)
     return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(what) + " must be a finite number in [0, " + Amount(max) + "]");
+                     std::string(what) + " must be a finite number in [0, " + JsonNumberText(max) + "]");
   const auto units = static_cast<int64_t>(std::llround(amount * units_per_one));
   return amount > 0 ? std::max<int64_t>(units, 1) : int64_t{0};
 }
@@ -81,11 +75,11 @@ class SqliteLedger final : public BudgetLedger {
     auto set = [&]() -> Status {
       MG_ASSIGN_OR_RETURN(auto existing, Totals(dataset));
       if (existing && !replace && (existing->first != epsilon_units || existing->second != delta_units))
-        return MakeError(ErrorCode::kInvalidArgument, "dataset '" + dataset + "' already has a budget of epsilon " +
-                                                          Amount(static_cast<double>(existing->first) / kEpsilonUnits) +
-                                                          ", delta " +
-                                                          Amount(static_cast<double>(existing->second) / kDeltaUnits) +
-                                                          " (replace it deliberately with --replace)");
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "dataset '" + dataset + "' already has a budget of epsilon " +
+                             JsonNumberText(static_cast<double>(existing->first) / kEpsilonUnits) + ", delta " +
+                             JsonNumberText(static_cast<double>(existing->second) / kDeltaUnits) +
+                             " (replace it deliberately with --replace)");
       MG_ASSIGN_OR_RETURN(auto insert, Prepare("INSERT OR REPLACE INTO budgets(dataset, epsilon_units, delta_units, "
                                                "created) VALUES (?, ?, ?, ?)"));
       sqlite3_bind_text(insert.get(), 1, dataset.c_str(), -1, SQLITE_TRANSIENT);
@@ -118,9 +112,10 @@ class SqliteLedger final : public BudgetLedger {
       if (epsilon_units > epsilon_left || delta_units > delta_left)
         return MakeError(ErrorCode::kLimit,
                          "privacy budget of dataset '" + dataset + "' exhausted: this release needs epsilon " +
-                             Amount(epsilon) + (delta > 0 ? ", delta " + Amount(delta) : "") + ", and epsilon " +
-                             Amount(static_cast<double>(epsilon_left) / kEpsilonUnits) + ", delta " +
-                             Amount(static_cast<double>(delta_left) / kDeltaUnits) + " remain; nothing was released");
+                             JsonNumberText(epsilon) + (delta > 0 ? ", delta " + JsonNumberText(delta) : "") +
+                             ", and epsilon " + JsonNumberText(static_cast<double>(epsilon_left) / kEpsilonUnits) +
+                             ", delta " + JsonNumberText(static_cast<double>(delta_left) / kDeltaUnits) +
+                             " remain; nothing was released");
       MG_ASSIGN_OR_RETURN(auto insert, Prepare("INSERT INTO charges(dataset, time, epsilon_units, delta_units, query) "
                                                "VALUES (?, ?, ?, ?, ?)"));
       sqlite3_bind_text(insert.get(), 1, dataset.c_str(), -1, SQLITE_TRANSIENT);

@@ -12,6 +12,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/core/hash.h"
 #include "modelguard/core/json_text.h"
 #include "modelguard/data/table.h"
@@ -61,15 +62,9 @@ namespace {
 
 Error Invalid(const std::string& message) { return MakeError(ErrorCode::kInvalidArgument, message); }
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
-
 // A whole finite number, surrounding spaces allowed; nullopt for anything else (a missing value).
 std::optional<double> ParseFinite(std::string_view text) {
-  text = Trim(text);
+  text = TrimAsciiSpace(text);
   char copy[72];  // strtod needs a terminated string; longer text is no number we accept
   if (text.empty() || text.size() >= sizeof copy) return std::nullopt;
   std::memcpy(copy, text.data(), text.size());
@@ -83,7 +78,7 @@ std::optional<double> ParseFinite(std::string_view text) {
 
 // One argument: a double-quoted name ("" for a quote) or bare text up to ',' or ')', trimmed.
 Result<std::string> ParseColumnArgument(std::string_view& rest) {
-  rest = Trim(rest);
+  rest = TrimAsciiSpace(rest);
   std::string name;
   if (!rest.empty() && rest.front() == '"') {
     size_t at = 1;
@@ -102,25 +97,19 @@ Result<std::string> ParseColumnArgument(std::string_view& rest) {
     rest.remove_prefix(at + 1);
   } else {
     const size_t end = rest.find_first_of(",)");
-    name = std::string(Trim(rest.substr(0, end)));
+    name = std::string(TrimAsciiSpace(rest.substr(0, end)));
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
   }
   if (name.empty()) return Invalid("query: the column name is empty");
-  rest = Trim(rest);
+  rest = TrimAsciiSpace(rest);
   return name;
 }
 
 std::string QuoteColumn(const std::string& name) {
-  if (name.find_first_of(",()\"") == std::string::npos && Trim(name) == name) return name;
+  if (name.find_first_of(",()\"") == std::string::npos && TrimAsciiSpace(name) == name) return name;
   std::string quoted = "\"";
   for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
-}
-
-std::string ShortNumber(double value) {
-  std::string text;
-  AppendJsonNumber(text, value);
-  return text;
 }
 
 std::pair<uint64_t, uint64_t> EpsilonFraction(double epsilon) {
@@ -239,14 +228,14 @@ const std::string* CellText(const data::Record& record, data::TableFormat format
 }  // namespace
 
 Result<ReleaseQuery> ParseReleaseQuery(std::string_view text) {
-  text = Trim(text);
+  text = TrimAsciiSpace(text);
   ReleaseQuery query;
   if (text == "count" || text == "count()") return query;
   const size_t open = text.find('(');
   if (open == std::string_view::npos || text.back() != ')')
     return Invalid("query '" + std::string(text) +
                    "': expected count, sum(col), mean(col), quantile(col, p) or histogram(col)");
-  const std::string_view name = Trim(text.substr(0, open));
+  const std::string_view name = TrimAsciiSpace(text.substr(0, open));
   if (name == "sum") {
     query.kind = QueryKind::kSum;
   } else if (name == "mean") {
@@ -282,7 +271,7 @@ std::string ToString(const ReleaseQuery& query) {
     case QueryKind::kMean:
       return "mean(" + QuoteColumn(query.column) + ")";
     case QueryKind::kQuantile: {
-      return "quantile(" + QuoteColumn(query.column) + ", " + ShortNumber(query.quantile) + ")";
+      return "quantile(" + QuoteColumn(query.column) + ", " + JsonNumberText(query.quantile) + ")";
     }
     case QueryKind::kHistogram:
       return "histogram(" + QuoteColumn(query.column) + ")";
@@ -507,7 +496,7 @@ Result<PreparedRelease> PrepareRelease(std::istream& in, const std::string& form
           const double width = (hi - lo) / static_cast<double>(bin_count);
           const double start = lo + width * static_cast<double>(bin);
           const double end = bin + 1 == bin_count ? hi : lo + width * static_cast<double>(bin + 1);
-          bin_label = "[" + ShortNumber(start) + ", " + ShortNumber(end) + (bin + 1 == bin_count ? "]" : ")");
+          bin_label = "[" + JsonNumberText(start) + ", " + JsonNumberText(end) + (bin + 1 == bin_count ? "]" : ")");
         } else {
           bin_label = bin < options.categories.size() ? options.categories[bin] : "(other)";
         }

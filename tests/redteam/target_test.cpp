@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "modelguard/core/cancel.h"
+#include "modelguard/gateway/client.h"
 #include "modelguard/redteam/target.h"
-#include "src/redteam/target/exchange.h"
 #include "src/redteam/target/wire_format.h"
 
 extern char** environ;
@@ -546,13 +546,13 @@ TEST_F(RedteamTarget, InvalidOptionsAreRefused) {
 }
 
 TEST(RedteamTargetUrl, PartsOfTheUrl) {
-  auto url = target::ParseUrl("HTTPS://[::1]:8443/v1/chat?x=1#frag");
+  auto url = gateway::ParseUrl("HTTPS://[::1]:8443/v1/chat?x=1#frag");
   ASSERT_TRUE(url.ok()) << url.error().message;
   EXPECT_TRUE(url->tls);
   EXPECT_EQ(url->host, "::1");
   EXPECT_EQ(url->port, "8443");
   EXPECT_EQ(url->target, "/v1/chat?x=1");
-  url = target::ParseUrl("http://example.com");
+  url = gateway::ParseUrl("http://example.com");
   ASSERT_TRUE(url.ok());
   EXPECT_EQ(url->port, "80");
   EXPECT_EQ(url->target, "/");

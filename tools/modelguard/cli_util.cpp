@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "modelguard/core/io.h"
@@ -150,6 +151,31 @@ bool SameFile(const std::string& a, const std::string& b) {
   struct stat sa {
   }, sb{};
   return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+Status CheckReportFolder(const std::string& directory, const std::vector<std::string>& names,
+                         const std::vector<std::string>& inputs, const std::string& option) {
+  std::error_code error;
+  if (std::filesystem::exists(directory, error) && !std::filesystem::is_directory(directory, error))
+    return MakeError(ErrorCode::kInvalidArgument, option + " " + directory + " exists and is not a directory");
+  for (const std::string& name : names)
+    for (const std::string& input : inputs)
+      if (!input.empty() && SameFile(directory + "/" + name, input))
+        return MakeError(ErrorCode::kInvalidArgument,
+                         option + " would write " + directory + "/" + name + " over the input " + input);
+  return Ok{};
+}
+
+Status WriteReportFolder(const std::string& directory, const std::vector<std::pair<std::string, std::string>>& files,
+                         const std::vector<std::string>& inputs, const std::string& option) {
+  std::vector<std::string> names;
+  for (const auto& file : files) names.push_back(file.first);
+  MG_TRY(CheckReportFolder(directory, names, inputs, option));
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) return MakeError(ErrorCode::kIo, option + " " + directory + ": " + error.message());
+  for (const auto& [name, content] : files) MG_TRY(WriteFileAtomic(directory + "/" + name, content));
+  return Ok{};
 }
 
 bool CheckInputFile(const std::string& path, const char* command) {

@@ -9,7 +9,10 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "modelguard/core/result.h"
 
 namespace modelguard::cli {
 
@@ -80,6 +83,15 @@ std::vector<std::string> SplitCommaList(const std::string& text, bool keep_empty
 // Whether two paths name the same existing file (device and inode: through links and other spellings), so
 // a command can refuse to write its result over its own input.
 bool SameFile(const std::string& a, const std::string& b);
+
+// A report folder (--report DIR): refused when DIR exists and is not a directory, or when a file to be written
+// there is (by any path or link) one of `inputs`. CheckReportFolder only checks, for commands whose library
+// writes the files; WriteReportFolder also creates DIR and writes each (name, content) atomically. The error
+// message starts with `option` ("--report DIR ...").
+Status CheckReportFolder(const std::string& directory, const std::vector<std::string>& names,
+                         const std::vector<std::string>& inputs, const std::string& option);
+Status WriteReportFolder(const std::string& directory, const std::vector<std::pair<std::string, std::string>>& files,
+                         const std::vector<std::string>& inputs, const std::string& option);
 
 // An error (with a message naming the command) unless `path` can be read as a file: "-" (stdin) and
 // regular files pass; directories and missing paths do not.

@@ -62,9 +62,7 @@ bool ParseSteps(const std::string& text, uint64_t& out) {
 }
 
 bool ParseOrders(const std::string& text, std::vector<double>& out) {
-  std::stringstream list(text);
-  std::string item;
-  while (std::getline(list, item, ',')) {
+  for (const std::string& item : SplitCommaList(text, /*keep_empty=*/true)) {
     double value = 0;
     if (!ParseNumber(item, "every --orders entry", value)) return false;
     out.push_back(value);

@@ -197,18 +197,16 @@ int RunLlm(const RedteamArgs& args) {
   const std::string text = redteam::ReportText(*result, config);
   const nlohmann::ordered_json sarif = redteam::ReportSarif(*result, config);
   if (!args.report_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(args.report_dir, ec);
-    if (ec) return Fail("--report " + args.report_dir + ": " + ec.message());
-    for (const auto& [name, body] :
-         std::map<std::string, std::string>{{"report.json", ReportJson(json) + "\n"},
-                                            {"report.sarif", ReportJson(sarif) + "\n"},
-                                            {"report.txt", text},
-                                            {"report.html", redteam::ReportHtml(*result, config)}}) {
-      if (auto written = WriteFileAtomic(args.report_dir + "/" + name, body); !written) {
-        return Fail(written.error().message);
-      }
-    }
+    std::vector<std::string> inputs = args.probes;
+    inputs.insert(inputs.end(), {args.system_prompt_file, args.request_template, args.state});
+    if (auto written = WriteReportFolder(args.report_dir,
+                                         {{"report.json", ReportJson(json) + "\n"},
+                                          {"report.sarif", ReportJson(sarif) + "\n"},
+                                          {"report.txt", text},
+                                          {"report.html", redteam::ReportHtml(*result, config)}},
+                                         inputs, "--report");
+        !written)
+      return Fail(written.error().message);
     Note() << "modelguard redteam llm: reports in " << args.report_dir
            << "/ (report.json, report.sarif, report.txt, report.html)\n";
   }

@@ -1,6 +1,7 @@
 #pragma once
-// Byte encodings every module shares: hex, base64 (standard and URL-safe alphabets, RFC 4648) and a
-// comparison whose time does not depend on where two secrets differ. One implementation each.
+// Byte encodings every module shares: hex, base64 (standard and URL-safe alphabets, RFC 4648), a
+// comparison whose time does not depend on where two secrets differ, and ASCII space trimming. One
+// implementation each.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -9,6 +10,9 @@
 #include <string_view>
 
 namespace modelguard {
+
+// `text` without leading and trailing ASCII white space (space, \t, \n, \v, \f, \r), whatever the locale.
+std::string_view TrimAsciiSpace(std::string_view text);
 
 // Lower-case hex, two digits per byte.
 std::string HexEncode(std::string_view bytes);

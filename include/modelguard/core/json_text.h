@@ -24,5 +24,8 @@ void AppendJsonStringContent(std::string& out, std::string_view text);
 void AppendJsonNumber(std::string& out, int64_t value);
 void AppendJsonNumber(std::string& out, uint64_t value);
 void AppendJsonNumber(std::string& out, double value);
+// The shortest text that reads back as `value` ("null" when it is not finite), for messages and stored
+// amounts that must round-trip.
+std::string JsonNumberText(double value);
 
 }  // namespace modelguard

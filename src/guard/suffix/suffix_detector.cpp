@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "modelguard/core/bytes.h"
 #include "src/guard/detector.h"
 #include "src/guard/suffix/suffix_model.h"
 
@@ -52,12 +53,6 @@ bool IsBlobChar(unsigned char c) {
   return IsLetter(c) || IsDigit(c) || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
 }
 bool IsIdChar(unsigned char c) { return IsLetter(c) || IsDigit(c) || c == '.' || c == '_' || c == ':' || c == '-'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 size_t Count(std::string_view s, std::string_view what) {  // non-overlapping
   size_t n = 0;
@@ -104,7 +99,7 @@ bool AccentedLine(std::string_view t) {
 }
 
 bool LineGated(std::string_view line) {
-  const std::string_view t = Trim(line);
+  const std::string_view t = TrimAsciiSpace(line);
   if (line.starts_with("  ") || line.starts_with("\t")) return true;  // indented: code, or a nested list item
   if (Count(t, "\":") >= 2) return true;                              // JSON
   if (std::string_view(";{}),:").find(t.back()) != std::string_view::npos) {
@@ -364,7 +359,7 @@ void Gate(std::string_view text, std::vector<uint8_t>& gated) {
     size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();
     const std::string_view line = text.substr(pos, eol - pos);
-    const std::string_view t = Trim(line);
+    const std::string_view t = TrimAsciiSpace(line);
     bool whole = false;
     if (t.starts_with("```")) {
       whole = true;

@@ -1,4 +1,4 @@
-// The endpoint under test behind ChatTarget: one HTTP client (src/redteam/target/exchange.h) and the
+// The endpoint under test behind ChatTarget: one HTTP client (include/modelguard/gateway/client.h) and the
 // policy around it that a hostile or overloaded endpoint needs: budgets checked before anything is sent,
 // one rate limit shared by every thread, retries with jittered exponential back-off on 429, 5xx and
 // broken connections (honouring Retry-After), and cancellation while waiting.
@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "modelguard/core/cancel.h"
+#include "modelguard/gateway/client.h"
 #include "modelguard/redteam/target.h"
-#include "src/redteam/target/exchange.h"
 #include "src/redteam/target/wire_format.h"
 
 namespace modelguard::redteam {
@@ -21,7 +21,7 @@ namespace modelguard::redteam {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using target::Exchange;
+using gateway::Exchange;
 using Failure = Exchange::Failure;
 
 constexpr std::chrono::milliseconds kBackoffBase{500};
@@ -90,7 +90,7 @@ std::chrono::milliseconds Backoff(unsigned attempt) {
 
 class HttpChatTarget final : public ChatTarget {
  public:
-  HttpChatTarget(TargetOptions options, std::unique_ptr<target::HttpClient> client, target::Url url,
+  HttpChatTarget(TargetOptions options, std::unique_ptr<gateway::HttpClient> client, gateway::Url url,
                  std::optional<target::RequestTemplate> request_template)
       : options_(std::move(options)),
         client_(std::move(client)),
@@ -221,8 +221,8 @@ class HttpChatTarget final : public ChatTarget {
   }
 
   TargetOptions options_;
-  std::unique_ptr<target::HttpClient> client_;
-  target::Url url_;
+  std::unique_ptr<gateway::HttpClient> client_;
+  gateway::Url url_;
   std::optional<target::RequestTemplate> template_;
   std::vector<std::pair<std::string, std::string>> headers_;
   RateLimiter limiter_;
@@ -233,7 +233,7 @@ class HttpChatTarget final : public ChatTarget {
 }  // namespace
 
 Result<std::unique_ptr<ChatTarget>> MakeChatTarget(const TargetOptions& options) {
-  MG_ASSIGN_OR_RETURN(target::Url url, target::ParseUrl(options.url));
+  MG_ASSIGN_OR_RETURN(gateway::Url url, gateway::ParseUrl(options.url));
   if (options.timeout.count() <= 0)
     return MakeError(ErrorCode::kInvalidArgument, "the request timeout must be positive");
   if (options.max_answer_bytes == 0)
@@ -252,7 +252,7 @@ Result<std::unique_ptr<ChatTarget>> MakeChatTarget(const TargetOptions& options)
   } else if (!options.answer_pointer.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "an answer pointer needs a request template");
   }
-  MG_ASSIGN_OR_RETURN(auto client, target::HttpClient::Make(url, options.ca_file));
+  MG_ASSIGN_OR_RETURN(auto client, gateway::HttpClient::Make(url, options.ca_file));
   return std::unique_ptr<ChatTarget>(
       new HttpChatTarget(options, std::move(client), std::move(url), std::move(request_template)));
 }

@@ -15,18 +15,9 @@
 namespace modelguard::cli {
 namespace {
 
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 Result<std::vector<double>> ParseNumbers(const std::string& text, const char* what) {
   std::vector<double> out;
-  for (const auto& item : SplitList(text)) {
+  for (const auto& item : SplitCommaList(text)) {
     try {
       size_t used = 0;
       const double v = std::stod(item, &used);
@@ -107,10 +98,10 @@ struct AssessArgs {
 int RunAssess(AssessArgs& args) {
   cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop between attacks, queries and batches; exit 2
   auto& request = args.request;
-  request.risks = SplitList(args.attacks);
-  request.evasion.attacks = SplitList(args.evasion_attacks);
-  request.extraction.methods = SplitList(args.extraction_methods);
-  request.membership.attacks = SplitList(args.membership_attacks);
+  request.risks = SplitCommaList(args.attacks);
+  request.evasion.attacks = SplitCommaList(args.evasion_attacks);
+  request.extraction.methods = SplitCommaList(args.extraction_methods);
+  request.membership.attacks = SplitCommaList(args.membership_attacks);
   auto linf = ParseNumbers(args.epsilons, "--epsilons");
   if (!linf) return Fail("assess", linf.error().message);
   auto l2 = ParseNumbers(args.l2_epsilons, "--l2-epsilons");

@@ -49,15 +49,6 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 std::string AllMethods() {
   std::string out;
   for (const auto& method : poisoning::Methods()) out += (out.empty() ? "" : ",") + std::string(method.name);
@@ -87,7 +78,7 @@ std::vector<std::string> SpecPaths(const std::string& spec) {
   for (const char* prefix : {"npy:", "csv:", "csv-columns:", "idx:"}) {
     if (spec.rfind(prefix, 0) != 0) continue;
     const std::string rest = spec.substr(std::string(prefix).size());
-    return std::string(prefix) == "npy:" ? SplitList(rest) : std::vector<std::string>{rest};
+    return std::string(prefix) == "npy:" ? SplitCommaList(rest) : std::vector<std::string>{rest};
   }
   return {};
 }
@@ -128,26 +119,6 @@ Result<Dataset> LoadWhole(const std::string& spec, std::string& order) {
   return data;
 }
 
-// Refuses an output that would replace an input: a directory argument that is an existing file, or a file
-// we would write that is (by any path or link) one of the inputs.
-bool CheckOutputDirectory(const std::string& directory, const std::vector<std::string>& files,
-                          const std::vector<std::string>& inputs, const char* option) {
-  std::error_code error;
-  if (std::filesystem::exists(directory, error) && !std::filesystem::is_directory(directory, error)) {
-    Fail(std::string(option) + " " + directory + " exists and is not a directory");
-    return false;
-  }
-  for (const std::string& file : files) {
-    for (const std::string& input : inputs) {
-      if (SameFile(directory + "/" + file, input)) {
-        Fail(std::string(option) + " would write " + directory + "/" + file + " over the input " + input);
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
 void PrintText(const poisoning::AuditReport& report, const Dataset& data, size_t top) {
   std::cout << "data audit: " << report.dataset << " (" << data.size() << " samples, " << data.classes << " classes)\n";
   for (const auto& result : report.results) {
@@ -177,7 +148,7 @@ void PrintText(const poisoning::AuditReport& report, const Dataset& data, size_t
 int RunDataAudit(AuditArgs& args) {
   cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop between batches; exit 2
   if (args.threads > 0) torch::set_num_threads(args.threads);
-  const std::vector<std::string> methods = SplitList(args.methods.empty() ? DefaultMethods() : args.methods);
+  const std::vector<std::string> methods = SplitCommaList(args.methods.empty() ? DefaultMethods() : args.methods);
   std::vector<std::string> known;
   bool needs_model = false;
   for (const std::string& name : methods) {
@@ -197,12 +168,16 @@ int RunDataAudit(AuditArgs& args) {
     if (!CheckInputFile(args.model, kCommand)) return 2;
     inputs.push_back(args.model);
   }
-  if (!args.report_dir.empty() &&
-      !CheckOutputDirectory(args.report_dir, {"report.json", "report.html"}, inputs, "--report"))
-    return 2;
-  if (!args.clean_dir.empty() &&
-      !CheckOutputDirectory(args.clean_dir, {"features.npy", "labels.npy", "removed.json"}, inputs, "--write-clean"))
-    return 2;
+  if (!args.report_dir.empty()) {
+    if (auto usable = CheckReportFolder(args.report_dir, {"report.json", "report.html"}, inputs, "--report"); !usable)
+      return Fail(usable.error().message);
+  }
+  if (!args.clean_dir.empty()) {
+    if (auto usable =
+            CheckReportFolder(args.clean_dir, {"features.npy", "labels.npy", "removed.json"}, inputs, "--write-clean");
+        !usable)
+      return Fail(usable.error().message);
+  }
 
   std::string order;
   auto data = LoadWhole(args.dataset, order);

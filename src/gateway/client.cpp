@@ -1,4 +1,4 @@
-#include "src/redteam/target/exchange.h"
+#include "modelguard/gateway/client.h"
 
 #include "src/gateway/wire.h"  // first among Boost users: Boost 1.74 needs <utility> before asio
 
@@ -11,7 +11,7 @@
 #include "src/gateway/sse.h"
 #include "src/gateway/upstream.h"
 
-namespace modelguard::redteam::target {
+namespace modelguard::gateway {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -263,4 +263,4 @@ Exchange HttpClient::Post(const std::string& body, const std::vector<std::pair<s
   return out;
 }
 
-}  // namespace modelguard::redteam::target
+}  // namespace modelguard::gateway

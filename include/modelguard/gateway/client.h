@@ -1,8 +1,8 @@
 #pragma once
-// One HTTP POST to the endpoint under test, synchronously: the connection (plain TCP or TLS, verified with
-// SNI and host name checks) comes from the gateway's upstream code, so the red team reaches a target the
-// way the gateway reaches its upstreams. Each exchange runs on an event loop of its own, which makes Post
-// safe to call from any number of threads at once.
+// One HTTP POST, synchronously: the red team's requests to the endpoint under test, the monitor's webhooks.
+// The connection (plain TCP or TLS, verified with SNI and host name checks) comes from the gateway's
+// upstream code, so both reach an endpoint the way the gateway reaches its upstreams. Each exchange runs on an event
+// loop of its own, which makes Post safe to call from any number of threads at once.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -11,10 +11,8 @@
 #include "modelguard/core/result.h"
 
 namespace modelguard::gateway {
-struct UpstreamState;
-}
 
-namespace modelguard::redteam::target {
+struct UpstreamState;
 
 struct Url {
   bool tls = false;
@@ -54,7 +52,7 @@ class HttpClient {
  private:
   HttpClient() = default;
   Url url_;
-  std::shared_ptr<gateway::UpstreamState> upstream_;
+  std::shared_ptr<UpstreamState> upstream_;
 };
 
-}  // namespace modelguard::redteam::target
+}  // namespace modelguard::gateway
