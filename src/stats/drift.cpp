@@ -46,7 +46,7 @@ void Distributions(const ColumnSample& reference, const ColumnSample& current, s
 }
 
 DriftOutcome RunKs(const ColumnSample& reference, const ColumnSample& current, const DriftSettings& settings) {
-  const auto test = KsTwoSample(reference.values, current.values);
+  const auto test = KsTwoSample(reference.values, current.values, settings.ks_exact_max_sample);
   return Judge("ks", test.statistic, test.p_value, ThresholdOf(*FindDriftTest("ks"), settings));
 }
 

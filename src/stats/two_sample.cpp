@@ -50,7 +50,7 @@ double Sum(std::span<const double> values) { return std::accumulate(values.begin
 
 }  // namespace
 
-TestResult KsTwoSample(std::span<const double> reference, std::span<const double> current) {
+TestResult KsTwoSample(std::span<const double> reference, std::span<const double> current, size_t exact_max_sample) {
   const std::vector<double> a = SortedWithoutNan(reference);
   const std::vector<double> b = SortedWithoutNan(current);
   TestResult result;
@@ -67,7 +67,7 @@ TestResult KsTwoSample(std::span<const double> reference, std::span<const double
     h = std::max(h, std::abs(static_cast<int64_t>(i) * m - static_cast<int64_t>(j) * n));
   }
   result.statistic = static_cast<double>(h) / (static_cast<double>(n) * static_cast<double>(m));
-  if (a.size() <= kKsExactMaxSample && b.size() <= kKsExactMaxSample) {
+  if (a.size() <= exact_max_sample && b.size() <= exact_max_sample) {
     result.p_value = KsExactSurvival(n, m, h);
     result.exact = true;
   } else {

@@ -1,5 +1,5 @@
-// modelguard monitor: drift between a reference and a current dataset (monitor run); the library is
-// src/monitor/ with the shared drift tests of src/stats/.
+// modelguard monitor: drift between a reference and a current dataset (monitor run) and in the gateway's live
+// audit (monitor serve); the library is src/monitor/ with the shared drift tests of src/stats/.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "modelguard/core/cancel.h"
 #include "modelguard/core/io.h"
 #include "modelguard/core/number_text.h"
 #include "modelguard/monitor/batch.h"
+#include "modelguard/monitor/serve.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 
@@ -20,6 +22,8 @@ struct MonitorArgs {
   std::string reference, current, columns, exclude, tests = "auto", threshold, share = "0.5", report, output;
   std::string reference_format, current_format;
   std::string format = "text";
+  std::string config;
+  bool once = false;
 };
 
 int Fail(const std::string& message) {
@@ -59,17 +63,12 @@ int RunBatch(const MonitorArgs& args) {
   auto report = monitor::CompareDatasets(args.reference, args.current, options);
   if (!report) return Fail(report.error().message);
   if (!args.report.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(args.report, error);
-    if (error) return Fail("--report " + args.report + ": " + error.message());
-    for (const auto& [name, body] :
-         {std::pair<std::string, std::string>{"report.json", ReportJson(ToJson(*report)) + "\n"},
-          {"report.html", monitor::RenderHtml(*report)}}) {
-      const std::string path = args.report + "/" + name;
-      if (SameFile(path, args.reference) || SameFile(path, args.current))
-        return Fail("--report would overwrite an input: " + path);
-      if (auto written = WriteFileAtomic(path, body); !written) return Fail(written.error().message);
-    }
+    if (auto written = WriteReportFolder(
+            args.report,
+            {{"report.json", ReportJson(ToJson(*report)) + "\n"}, {"report.html", monitor::RenderHtml(*report)}},
+            {args.reference, args.current}, "--report");
+        !written)
+      return Fail(written.error().message);
     Note() << "modelguard monitor run: report in " << args.report << "/ (report.json, report.html)\n";
   }
   Output out("monitor");
@@ -98,14 +97,77 @@ int RunBatch(const MonitorArgs& args) {
   return report->dataset_drift ? 1 : 0;
 }
 
+int RunServe(const MonitorArgs& args) {
+  auto config = monitor::LoadServeConfig(args.config);
+  if (!config) return Fail(config.error().message);
+  Output out("monitor");
+  if (!out.Open(args.output, {args.config, config->audit, config->reference_file, config->state})) return 2;
+  cancel::InstallSignalHandlers();
+  monitor::ServeOptions options;
+  options.once = args.once;
+  options.note = [](const std::string& text) { Note() << "modelguard monitor serve: " << text << "\n"; };
+  auto outcome = monitor::Serve(*config, options);
+  if (!outcome) return Fail(outcome.error().message);
+  if (args.format == "json") {
+    nlohmann::ordered_json status = nlohmann::ordered_json::array();
+    for (const auto& signal : outcome->status) {
+      nlohmann::ordered_json firing = nlohmann::ordered_json::object();
+      for (const auto& [detector, on] : signal.firing) firing[detector] = on;
+      status.push_back(
+          {{"route", signal.route},
+           {"key_id", signal.key_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(signal.key_id)},
+           {"signal", signal.signal},
+           {"numeric", signal.numeric},
+           {"windows", signal.windows},
+           {"reference_mean",
+            signal.numeric ? nlohmann::ordered_json(signal.reference_mean) : nlohmann::ordered_json(nullptr)},
+           {"last_window_mean", std::isfinite(signal.last_window_mean) ? nlohmann::ordered_json(signal.last_window_mean)
+                                                                       : nlohmann::ordered_json(nullptr)},
+           {"firing", firing}});
+    }
+    const nlohmann::ordered_json report = {{"schema", "modelguard.monitor-serve/v1"},
+                                           {"audit", config->audit},
+                                           {"events", outcome->events},
+                                           {"parse_errors", outcome->parse_errors},
+                                           {"skipped", outcome->skipped},
+                                           {"alerts", outcome->alerts},
+                                           {"webhook_failures", outcome->webhook_failures},
+                                           {"firing", outcome->firing},
+                                           {"interrupted", outcome->interrupted},
+                                           {"signals", status}};
+    out.stream() << ReportJson(report) << "\n";
+  } else {
+    std::ostream& text = out.stream();
+    text << outcome->events << " events read, " << outcome->alerts << " alert messages"
+         << (outcome->firing ? ", ALERTS FIRING" : ", nothing firing");
+    if (outcome->parse_errors) text << ", " << outcome->parse_errors << " lines that are not audit events";
+    if (outcome->skipped) text << ", " << outcome->skipped << " lines over 1 MiB skipped";
+    if (outcome->webhook_failures) text << ", " << outcome->webhook_failures << " webhook messages given up";
+    text << "\n";
+    for (const auto& signal : outcome->status) {
+      std::string firing;
+      for (const auto& [detector, on] : signal.firing)
+        if (on) firing += (firing.empty() ? "" : ",") + detector;
+      if (firing.empty()) continue;
+      text << "  FIRING " << signal.route << (signal.key_id.empty() ? "" : " key " + signal.key_id) << " "
+           << signal.signal << " (" << firing << ")\n";
+    }
+  }
+  if (!out.Close()) return 2;
+  if (outcome->interrupted && args.once) return cancel::InterruptedExitCode();
+  if (outcome->webhook_failures) return 2;
+  return outcome->firing ? 1 : 0;
+}
+
 }  // namespace
 
 Action AddMonitor(CLI::App& command) {
   auto args = std::make_shared<MonitorArgs>();
   CLI::App* cmd = &command;
   cmd->require_subcommand(1);
-  Describe(cmd, "Drift between a reference and a current dataset, column by column.",
-           {"modelguard monitor run --reference train.csv --current last-week.csv --report drift/"},
+  Describe(cmd, "Drift between a reference and a current dataset, and in the gateway's live audit.",
+           {"modelguard monitor run --reference train.csv --current last-week.csv --report drift/",
+            "modelguard monitor serve --config monitor.yaml"},
            "0 no dataset drift, 1 dataset drift, 2 usage or I/O error");
   CLI::App* run =
       cmd->add_subcommand("run", "Compare a current dataset with a reference: per-column tests, dataset verdict");
@@ -132,7 +194,22 @@ Action AddMonitor(CLI::App& command) {
        "modelguard monitor run --reference audit-may.jsonl --current audit-june.jsonl --tests psi,ks --format json",
        "modelguard monitor run --reference ref.npy --current cur.npy --report drift/"},
       "0 no dataset drift, 1 dataset drift, 2 usage or I/O error (or interrupted)");
-  return [=] { return RunBatch(*args); };
+  CLI::App* serve = cmd->add_subcommand(
+      "serve", "Follow the gateway's audit: drift per route and key, alerts, Prometheus metrics, saved state");
+  serve->add_option("--config", args->config, "monitor.yaml (YAML, TOML or JSON; keys in docs/monitor.md)")->required();
+  serve->add_flag("--once", args->once,
+                  "Read what the audit holds now, deliver the alerts, save the state and exit (cron, CI)");
+  serve->add_option("-o,--output", args->output, "With --once: write the summary here instead of standard output");
+  AddFormatOption(serve, args->format, {"text", "json"});
+  Describe(serve,
+           "References: each route's first events (reference_events) or reference_file. Detectors per signal: a "
+           "two-sample test per window, CUSUM and Page-Hinkley with thresholds calibrated on the reference for the "
+           "configured false_alarm_rate. Runs until SIGINT/SIGTERM, then saves its state.",
+           {"modelguard monitor serve --config monitor.yaml",
+            "modelguard monitor serve --config monitor.yaml --once --format json"},
+           "0 nothing firing (or stopped by a signal), 1 an alert firing at the end (--once), 2 configuration, "
+           "I/O or webhook delivery error");
+  return [=] { return serve->parsed() ? RunServe(*args) : RunBatch(*args); };
 }
 
 }  // namespace modelguard::cli

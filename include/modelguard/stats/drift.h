@@ -30,10 +30,11 @@ struct ColumnSample {
 };
 
 struct DriftSettings {
-  std::optional<double> threshold;  // replaces the test's default
-  uint64_t permutations = 200;      // MMD's permutation test
-  uint64_t seed = 1;                // its permutations
-  size_t mmd_max_sample = 500;      // values per side (evenly spaced in sorted order) for MMD's O(n^2) kernel
+  std::optional<double> threshold;     // replaces the test's default
+  uint64_t permutations = 200;         // MMD's permutation test
+  uint64_t seed = 1;                   // its permutations
+  size_t mmd_max_sample = 500;         // values per side (evenly spaced in sorted order) for MMD's O(n^2) kernel
+  size_t ks_exact_max_sample = 10000;  // KS's exact p-value up to this many values a side (0: asymptotic)
 };
 
 struct DriftOutcome {

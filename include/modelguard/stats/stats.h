@@ -37,9 +37,12 @@ struct TestResult {
 
 // Largest distance between the two empirical CDFs, two-sided p-value. Either sample empty: p = 1, D = 0.
 // NaN values are left out (count them yourself: they are missing data, not a shift).
-TestResult KsTwoSample(std::span<const double> reference, std::span<const double> current);
 // Samples at most this large on both sides get the exact p-value (SciPy's threshold for method='auto').
 constexpr size_t kKsExactMaxSample = 10000;
+// `exact_max_sample` 0 always gives the asymptotic p-value (SciPy's method='asymp'): O(n log n) instead of
+// the exact computation's O(n m), for callers that test many windows a second.
+TestResult KsTwoSample(std::span<const double> reference, std::span<const double> current,
+                       size_t exact_max_sample = kKsExactMaxSample);
 
 // Reference and current counts per category (same length); categories empty on both sides are dropped.
 TestResult ChiSquareContingency(std::span<const double> reference_counts, std::span<const double> current_counts);

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# scripts/bench monitor-stream: `modelguard monitor serve --once` on an audit file of EVENTS gateway events
+# (default 1,000,000; route chat, two keys, latency, a refusal flag, a finish reason), against the same stream
+# monitor in Python (json + SciPy: stream_python.py), measured in the same run on the same core. The peer
+# does less (two numeric signals and one categorical, one scope, a fixed CUSUM threshold); ours follows
+# every signal of the event (latency, tokens, status class, refusal, finish reason), the route and each key,
+# with three detectors each. Reported: events per second and peak RSS of each, best of 3, and modelguard's
+# peak RSS at 10x the events (flat memory: windows and references are bounded, not the stream).
+# Usage: bench/monitor-stream/run.sh MODELGUARD [EVENTS]
+set -euo pipefail
+mg=$1
+events=${2:-1000000}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+gen() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import json, math, random, sys
+path, n = sys.argv[1], int(sys.argv[2])
+rng = random.Random(1)
+with open(path, "w") as f:
+    for i in range(n):
+        event = {"time": 1796000000000 + i, "key_id": "k1" if i % 2 else "k2", "route": "chat", "method": "POST",
+                 "path": "/v1/chat/completions", "model": "m", "status": 200,
+                 "latency_ms": round(math.exp(5 + 0.5 * rng.gauss(0, 1)), 3), "tokens": rng.randint(10, 500),
+                 "request_sha256": "%064x" % rng.getrandbits(256), "response_sha256": "%064x" % rng.getrandbits(256),
+                 "signals": {"refusal": rng.random() < 0.1, "finish_reason": rng.choice(["stop"] * 8 + ["length"] * 2)}}
+        f.write(json.dumps(event, separators=(",", ":")) + "\n")
+PY
+}
+gen "$tmp/audit.jsonl" "$events"
+cat >"$tmp/monitor.yaml" <<YAML
+audit: $tmp/audit.jsonl
+reference_events: 2000
+window_events: 500
+YAML
+best_rate() {  # prints "events/s peak_rss_kib" of the best of 3 runs
+  local best=0 rss=0
+  for _ in 1 2 3; do
+    local start end
+    start=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || [ $? = 1 ]
+    end=$(date +%s.%N)
+    local rate
+    rate=$(echo "$events / ($end - $start)" | bc)
+    if [ "$rate" -gt "$best" ]; then best=$rate; rss=$(tail -1 "$tmp/rss"); fi
+  done
+  echo "$best $rss"
+}
+read -r ours ours_rss < <(best_rate taskset -c 0 "$mg" monitor serve --config "$tmp/monitor.yaml" --once)
+read -r peer peer_rss < <(best_rate taskset -c 0 /usr/bin/python3 "$here/stream_python.py" "$tmp/audit.jsonl" 2000 500)
+echo "BENCH monitor serve --once, $events events: modelguard $ours events/s (peak RSS $((ours_rss / 1024)) MiB), Python json + SciPy $peer events/s (peak RSS $((peer_rss / 1024)) MiB), ratio $(echo "scale=1; $ours / $peer" | bc)x"
+# Flat memory: ten times the events through the same monitor.
+for _ in $(seq 9); do tail -n "$events" "$tmp/audit.jsonl" >>"$tmp/audit10.jsonl"; done
+cat "$tmp/audit.jsonl" >>"$tmp/audit10.jsonl"
+sed -i "s|$tmp/audit.jsonl|$tmp/audit10.jsonl|" "$tmp/monitor.yaml"
+/usr/bin/time -f "%M" -o "$tmp/rss10" "$mg" monitor serve --config "$tmp/monitor.yaml" --once >/dev/null 2>&1 || true
+echo "BENCH monitor serve --once, $((events * 10)) events: peak RSS $(($(tail -1 "$tmp/rss10") / 1024)) MiB (vs $((ours_rss / 1024)) MiB at $events)"

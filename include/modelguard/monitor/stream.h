@@ -1,0 +1,129 @@
+#pragma once
+// `monitor serve`'s engine: the gateway's audit events, one at a time, against a reference, per route and per
+// API key, with a stated false-alarm rate.
+//
+// Each route's reference is its first `reference_events` events (or a file of events given before the stream).
+// Once it is complete, every scope (the route, and the route seen through each API key) collects tumbling
+// windows of `window_events` events and judges each signal three ways:
+//   - test: the window against the reference with a two-sample test at p < false_alarm_rate (KS for numeric
+//     signals with more than 5 distinct reference values, the proportion z-test for binary ones, chi-square for
+//     other categories; stats/drift.h);
+//   - cusum: a two-sided CUSUM of the values standardised by the reference (allowance k in reference standard
+//     deviations), restarted at each window;
+//   - page_hinkley: Page-Hinkley against the window's own running mean (a change inside the window, whatever
+//     the reference), restarted at each window.
+// The CUSUM and Page-Hinkley thresholds are calibrated on the reference itself by the bootstrap: the (1 - rate)
+// quantile of the statistic's maximum over `calibration_runs` replays of the whole procedure (a resampled
+// reference standardises a window resampled from the reference), so on a stream that behaves like the
+// reference each detector alarms in at most about `false_alarm_rate` of the windows, whatever the signal's
+// distribution (latency's long tail, a 0/1 refusal flag) and despite the reference's own estimation error.
+//
+// An alert fires once when a detector first alarms (dedup: later drifting windows do not repeat it) and is
+// resolved after `resolve_after` consecutive clean windows. Memory is bounded: at most max_routes named routes
+// and max_keys_per_route named keys per route (the rest share the route or key "(other)"), max_signals signals
+// per route, per scope and signal one window of values.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "modelguard/core/result.h"
+
+namespace modelguard::monitor {
+
+// A signal's value in one event: a number (booleans are 0/1 numbers) or a category.
+struct SignalValue {
+  bool numeric = true;
+  double number = 0;
+  std::string category;
+};
+
+// One audit event reduced to what the monitor follows; no text from prompts or answers ever reaches it (the
+// gateway's `signals` hold none, and only the members below are read).
+struct MonitoredEvent {
+  int64_t time_ms = 0;
+  std::string route, key_id;
+  std::vector<std::pair<std::string, SignalValue>> signals;
+};
+
+// Reads `latency_ms`, `first_byte_ms`, `tokens` (numbers), `status` (as the category status_class "2xx"...)
+// and every number, boolean and string in `signals`, nested objects flattened to dotted names
+// ("signals.guard.scores.injection"); lists (a batch of classifier rows) are left out. Not a JSON object:
+// kParse.
+inline constexpr size_t kMaxAuditLineBytes = size_t{1} << 20;
+Result<MonitoredEvent> ParseAuditEvent(std::string_view line);
+
+struct StreamSettings {
+  uint64_t reference_events = 1000;  // per route, when no reference file is given
+  uint64_t window_events = 500;      // events per window (each scope counts its own)
+  double false_alarm_rate = 0.01;    // per window, per scope, signal and detector
+  bool test = true, cusum = true, page_hinkley = true;
+  bool per_key = true;
+  std::vector<std::string> signals;   // empty: every signal the events carry
+  uint64_t resolve_after = 2;         // consecutive clean windows before an alert is resolved
+  double cusum_k = 0.25;              // allowance, reference standard deviations (tuned for 0.5 sd shifts)
+  double page_hinkley_delta = 0.125;  // Page-Hinkley's tolerance, reference standard deviations
+  uint64_t calibration_runs = 2000;
+  uint64_t seed = 1;
+  size_t max_routes = 64, max_keys_per_route = 100, max_signals = 64;
+  size_t max_reference_values = 10000;  // a reference file is sampled down to this many values per signal
+  uint64_t min_window_values = 20;      // a signal seen fewer times in a window is not judged there
+};
+
+struct Alert {
+  std::string id;             // one per episode: the same in its firing and resolved messages
+  std::string status;         // firing | resolved
+  std::string route, key_id;  // key_id empty: the whole route
+  std::string signal, detector;
+  double statistic = 0, threshold = 0;
+  std::optional<double> p_value;               // test only
+  double reference_mean = 0, window_mean = 0;  // numeric signals (rates for 0/1 ones)
+  uint64_t window_values = 0;
+  int64_t time_ms = 0;     // the event that decided
+  int64_t started_ms = 0;  // when the episode fired
+  std::string message;
+};
+nlohmann::ordered_json ToJson(const Alert& alert);
+
+// The latest verdicts of one scope and signal, for --once summaries and the metrics.
+struct SignalStatus {
+  std::string route, key_id, signal;
+  bool numeric = true;
+  double reference_mean = 0, last_window_mean = 0;
+  uint64_t windows = 0;                             // closed windows judged
+  std::map<std::string, bool> firing;               // detector -> alert firing
+  std::map<std::string, uint64_t> alarmed_windows;  // detector -> windows in which it alarmed
+};
+
+class StreamMonitor {
+ public:
+  explicit StreamMonitor(StreamSettings settings);
+  ~StreamMonitor();
+  StreamMonitor(const StreamMonitor&) = delete;
+  StreamMonitor& operator=(const StreamMonitor&) = delete;
+
+  // A reference file: events given here form their routes' references, which are complete at FreezeReferences.
+  void AddReference(const MonitoredEvent& event);
+  void FreezeReferences();
+  void Observe(const MonitoredEvent& event);
+  std::vector<Alert> TakeAlerts();
+
+  uint64_t events() const;
+  std::vector<SignalStatus> SignalStatuses() const;
+  // Prometheus text exposition (gauges per route, key, signal and detector; counters of events).
+  std::string Prometheus() const;
+  // Everything needed to continue after a restart: references, calibrations, windows, detector and alert states.
+  nlohmann::json SaveState() const;
+  // Refuses a state saved with different settings (window, rate, detectors) or of another shape.
+  Status LoadState(const nlohmann::json& state);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace modelguard::monitor

@@ -1,0 +1,455 @@
+// One gateway audit line -> the route, key and signals the stream monitor follows (stream.h).
+//
+// A scanner of its own, not a JSON library: a monitor reads every event the gateway writes, and building a
+// document tree for a 400-byte line to keep eight of its members cost five times the rest of the monitor.
+// It validates the whole line as RFC 8259 JSON (UTF-8 in strings, escapes and surrogate pairs, number
+// grammar, nesting) and gives what a JSON library would: a member given twice counts once, the last
+// (nlohmann::json's behaviour, which fuzz/fuzz_monitor_stream.cpp and the tests compare it with).
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "modelguard/core/io.h"
+#include "modelguard/core/utf8.h"
+#include "modelguard/monitor/stream.h"
+
+namespace modelguard::monitor {
+namespace {
+
+constexpr int kMaxSignalDepth = 4;  // signals.guard.scores.<name> is a value at depth 4
+
+struct Number {
+  double value = 0;
+  bool integer = false;  // no fraction, no exponent
+  bool fits_int64 = false;
+  int64_t as_int64 = 0;
+};
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+
+  bool AtEnd() {
+    SkipSpace();
+    return p_ == end_;
+  }
+  void SkipSpace() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+  bool Consume(char c) {
+    SkipSpace();
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  char Peek() {
+    SkipSpace();
+    return p_ < end_ ? *p_ : '\0';
+  }
+
+  // A string at the cursor (its opening quote included); unescaped into `out` when given.
+  bool String(std::string* out) {
+    if (Peek() != '"') return false;
+    ++p_;
+    if (out) out->clear();
+    const char* run = p_;  // bytes copied as they are, up to the next escape or the end
+    bool high = false;     // the run has bytes above ASCII: checked as UTF-8 when it ends
+    for (;;) {
+      if (p_ >= end_) return false;
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        if (high && !IsValidUtf8(std::string_view(run, static_cast<size_t>(p_ - run)))) return false;
+        if (out) out->append(run, p_);
+        ++p_;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c != '\\') {
+        high |= c >= 0x80;
+        ++p_;
+        continue;
+      }
+      if (high && !IsValidUtf8(std::string_view(run, static_cast<size_t>(p_ - run)))) return false;
+      high = false;
+      if (out) out->append(run, p_);
+      if (++p_ >= end_) return false;
+      const char escape = *p_++;
+      char simple = 0;
+      switch (escape) {
+        case '"':
+          simple = '"';
+          break;
+        case '\\':
+          simple = '\\';
+          break;
+        case '/':
+          simple = '/';
+          break;
+        case 'b':
+          simple = '\b';
+          break;
+        case 'f':
+          simple = '\f';
+          break;
+        case 'n':
+          simple = '\n';
+          break;
+        case 'r':
+          simple = '\r';
+          break;
+        case 't':
+          simple = '\t';
+          break;
+        case 'u':
+          break;
+        default:
+          return false;
+      }
+      if (simple) {
+        if (out) out->push_back(simple);
+      } else {
+        uint32_t code = 0;
+        if (!Hex4(code)) return false;
+        if (code >= 0xDC00 && code <= 0xDFFF) return false;  // a low surrogate alone
+        if (code >= 0xD800 && code <= 0xDBFF) {
+          uint32_t low = 0;
+          if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+          p_ += 2;
+          if (!Hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+          code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+        }
+        if (out) AppendUtf8(*out, code);
+      }
+      run = p_;
+    }
+  }
+
+  bool ParseNumber(Number& number) {
+    SkipSpace();
+    const char* start = p_;
+    if (p_ < end_ && *p_ == '-') ++p_;
+    if (p_ >= end_) return false;
+    if (*p_ == '0') {
+      ++p_;
+    } else if (*p_ >= '1' && *p_ <= '9') {
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    } else {
+      return false;
+    }
+    number.integer = true;
+    if (p_ < end_ && *p_ == '.') {
+      number.integer = false;
+      ++p_;
+      if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      number.integer = false;
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    }
+    number.fits_int64 = false;
+    if (number.integer) {
+      const auto parsed = std::from_chars(start, p_, number.as_int64);
+      number.fits_int64 = parsed.ec == std::errc() && parsed.ptr == p_;
+    }
+    if (number.fits_int64) {
+      number.value = static_cast<double>(number.as_int64);  // "-0" is the integer 0, as JSON libraries read it
+      return true;
+    }
+    const auto parsed = std::from_chars(start, p_, number.value);
+    if (parsed.ec == std::errc::result_out_of_range) {
+      // Too large is an error (as in JSON libraries); too small is a zero of the number's sign.
+      if (DecimalExponent(start, p_) > 0) return false;
+      number.value = *start == '-' ? -0.0 : 0.0;
+    } else if (parsed.ec != std::errc() || parsed.ptr != p_) {
+      return false;
+    }
+    return true;
+  }
+
+  bool Literal(std::string_view word) {
+    SkipSpace();
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+    p_ += word.size();
+    return true;
+  }
+
+  // Any value, validated and thrown away; nesting is followed with a stack of its own (no recursion).
+  bool SkipValue() {
+    thread_local std::vector<char> open;  // '{' or '[', reused from line to line
+    open.clear();
+    for (;;) {
+      // A value is expected here.
+      const char c = Peek();
+      if (c == '{' || c == '[') {
+        ++p_;
+        if (Consume(c == '{' ? '}' : ']')) {
+          // empty container: a complete value
+        } else {
+          open.push_back(c);
+          if (c == '{' && (!String(nullptr) || !Consume(':'))) return false;
+          continue;
+        }
+      } else if (c == '"') {
+        if (!String(nullptr)) return false;
+      } else if (c == 't') {
+        if (!Literal("true")) return false;
+      } else if (c == 'f') {
+        if (!Literal("false")) return false;
+      } else if (c == 'n') {
+        if (!Literal("null")) return false;
+      } else {
+        Number ignored;
+        if (!ParseNumber(ignored)) return false;
+      }
+      // After a complete value: close containers or move to the next item.
+      for (;;) {
+        if (open.empty()) return true;
+        const char container = open.back();
+        if (Consume(',')) {
+          if (container == '{' && (!String(nullptr) || !Consume(':'))) return false;
+          break;
+        }
+        if (!Consume(container == '{' ? '}' : ']')) return false;
+        open.pop_back();
+      }
+    }
+  }
+
+ private:
+  bool Hex4(uint32_t& code) {
+    if (end_ - p_ < 4) return false;
+    code = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char h = *p_++;
+      code <<= 4;
+      if (h >= '0' && h <= '9')
+        code |= static_cast<uint32_t>(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        code |= static_cast<uint32_t>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        code |= static_cast<uint32_t>(h - 'A' + 10);
+      else
+        return false;
+    }
+    return true;
+  }
+
+  // The power of ten of the first significant digit of a valid JSON number (0 for zero), saturated.
+  static int64_t DecimalExponent(const char* p, const char* end) {
+    if (*p == '-') ++p;
+    int64_t integer_digits = 0, leading_fraction_zeros = 0;
+    bool nonzero_integer = *p != '0';
+    while (p < end && *p >= '0' && *p <= '9') {
+      ++integer_digits;
+      ++p;
+    }
+    bool seen_significant = nonzero_integer;
+    if (p < end && *p == '.') {
+      ++p;
+      while (p < end && *p >= '0' && *p <= '9') {
+        if (!seen_significant) {
+          if (*p == '0')
+            ++leading_fraction_zeros;
+          else
+            seen_significant = true;
+        }
+        ++p;
+      }
+    }
+    int64_t exponent = 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+      ++p;
+      const bool negative = *p == '-';
+      if (*p == '+' || *p == '-') ++p;
+      while (p < end && *p >= '0' && *p <= '9') {
+        if (exponent < 1000000000) exponent = exponent * 10 + (*p - '0');
+        ++p;
+      }
+      if (negative) exponent = -exponent;
+    }
+    if (!seen_significant) return 0;
+    return nonzero_integer ? exponent + integer_digits - 1 : exponent - leading_fraction_zeros - 1;
+  }
+
+  const char* p_;
+  const char* end_;
+};
+
+// Flattened signals with JSON's duplicate rule: a member named again replaces everything the first one gave,
+// so each member's entries are recorded as a range that a later duplicate erases. Kept per thread and
+// reused, so a line costs no allocation beyond its signals' own.
+struct Flattener {
+  struct Member {
+    std::string key;
+    size_t begin = 0, end = 0;
+  };
+  std::vector<std::pair<std::string, SignalValue>> entries;
+  std::vector<bool> erased;
+  std::string name;                                  // the dotted name being built
+  std::vector<Member> members[kMaxSignalDepth + 1];  // per depth: the members of the object being read
+  std::string key;
+
+  void Reset() {
+    entries.clear();
+    erased.clear();
+  }
+  void Erase(size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) erased[i] = true;
+  }
+  void Add(SignalValue value) {
+    entries.emplace_back(name, std::move(value));
+    erased.push_back(false);
+  }
+
+  // The object at the scanner (its '{' next), named `name`, at `depth`.
+  bool Object(Scanner& in, int depth) {
+    if (!in.Consume('{')) return false;
+    if (in.Consume('}')) return true;
+    std::vector<Member>& seen = members[depth];
+    size_t used = 0;
+    const size_t base = name.size();
+    do {
+      if (!in.String(&key) || !in.Consume(':')) return false;
+      const size_t begin = entries.size();
+      name.resize(base);
+      name.push_back('.');
+      name.append(key);
+      if (used == seen.size()) seen.emplace_back();
+      Member& member = seen[used++];
+      member.key.assign(key);  // `key` is reused by the nested objects
+      if (!Value(in, depth + 1)) return false;
+      for (size_t m = 0; m + 1 < used; ++m) {
+        if (seen[m].key != member.key) continue;
+        Erase(seen[m].begin, seen[m].end);
+        seen[m].end = seen[m].begin;
+      }
+      member.begin = begin;
+      member.end = entries.size();
+    } while (in.Consume(','));
+    name.resize(base);
+    return in.Consume('}');
+  }
+
+  bool Value(Scanner& in, int depth) {
+    const char c = in.Peek();
+    if (c == '{') {
+      if (depth < kMaxSignalDepth) return Object(in, depth);
+      return in.SkipValue();  // deeper objects are not signals of one event
+    }
+    if (c == '"') {
+      SignalValue value{false, 0, {}};
+      if (!in.String(&value.category)) return false;
+      Add(std::move(value));
+      return true;
+    }
+    if (c == 't' || c == 'f') {
+      const bool truth = c == 't';
+      if (!in.Literal(truth ? "true" : "false")) return false;
+      Add(SignalValue{true, truth ? 1.0 : 0.0, {}});
+      return true;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      Number number;
+      if (!in.ParseNumber(number)) return false;
+      Add(SignalValue{true, number.value, {}});
+      return true;
+    }
+    return in.SkipValue();  // null, lists
+  }
+};
+
+}  // namespace
+
+Result<MonitoredEvent> ParseAuditEvent(std::string_view line) {
+  if (line.size() > kMaxAuditLineBytes)
+    return MakeError(ErrorCode::kLimit, "audit line of " + std::to_string(line.size()) + " bytes, more than " +
+                                            std::to_string(kMaxAuditLineBytes));
+  auto invalid = [] { return MakeError(ErrorCode::kParse, "not a JSON object"); };
+  Scanner in(line);
+  if (!in.Consume('{')) return invalid();
+  MonitoredEvent event;
+  std::optional<double> latency, first_byte, tokens;
+  std::optional<int64_t> status;
+  thread_local Flattener signals;
+  signals.Reset();
+  std::pair<size_t, size_t> signals_range{0, 0};
+  std::string key;
+  if (!in.Consume('}')) {
+    do {
+      if (!in.String(&key) || !in.Consume(':')) return invalid();
+      // Each member of interest takes the last value given (a wrong type clears it); the others are skipped.
+      const char c = in.Peek();
+      auto number_member = [&](std::optional<double>& slot) {
+        slot.reset();
+        if (c != '-' && (c < '0' || c > '9')) return in.SkipValue();
+        Number number;
+        if (!in.ParseNumber(number)) return false;
+        slot = number.value;
+        return true;
+      };
+      bool ok = true;
+      if (key == "time" || key == "status") {
+        if (key == "time") {
+          event.time_ms = 0;
+        } else {
+          status.reset();
+        }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+          Number number;
+          ok = in.ParseNumber(number);
+          if (ok && number.integer && number.fits_int64) {
+            if (key == "time") {
+              event.time_ms = number.as_int64;
+            } else {
+              status = number.as_int64;
+            }
+          }
+        } else {
+          ok = in.SkipValue();
+        }
+      } else if (key == "route" || key == "key_id") {
+        std::string& slot = key == "route" ? event.route : event.key_id;
+        slot.clear();
+        ok = c == '"' ? in.String(&slot) : in.SkipValue();
+      } else if (key == "latency_ms") {
+        ok = number_member(latency);
+      } else if (key == "first_byte_ms") {
+        ok = number_member(first_byte);
+      } else if (key == "tokens") {
+        ok = number_member(tokens);
+      } else if (key == "signals") {
+        signals.Erase(signals_range.first, signals_range.second);
+        const size_t begin = signals.entries.size();
+        signals.name.assign("signals");
+        ok = c == '{' ? signals.Object(in, 1) : in.SkipValue();
+        signals_range = {begin, signals.entries.size()};
+      } else {
+        ok = in.SkipValue();
+      }
+      if (!ok) return invalid();
+    } while (in.Consume(','));
+    if (!in.Consume('}')) return invalid();
+  }
+  if (!in.AtEnd()) return invalid();
+  if (latency) event.signals.push_back({"latency_ms", SignalValue{true, *latency, {}}});
+  if (first_byte) event.signals.push_back({"first_byte_ms", SignalValue{true, *first_byte, {}}});
+  if (tokens) event.signals.push_back({"tokens", SignalValue{true, *tokens, {}}});
+  if (status && *status >= 100 && *status <= 599)
+    event.signals.push_back({"status_class", SignalValue{false, 0, std::to_string(*status / 100) + "xx"}});
+  event.signals.reserve(event.signals.size() + signals.entries.size());
+  for (size_t i = 0; i < signals.entries.size(); ++i)
+    if (!signals.erased[i]) event.signals.push_back(std::move(signals.entries[i]));
+  return event;
+}
+
+}  // namespace modelguard::monitor

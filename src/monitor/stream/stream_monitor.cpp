@@ -1,0 +1,810 @@
+// The stream monitor's windows, detectors, calibration, alerts, metrics and state (stream.h).
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "modelguard/core/hash.h"
+#include "modelguard/core/json_text.h"
+#include "modelguard/monitor/stream.h"
+#include "modelguard/stats/drift.h"
+
+namespace modelguard::monitor {
+namespace {
+
+constexpr size_t kMaxCategories = 64;  // per signal; further values are counted as "(other)"
+constexpr const char* kOther = "(other)";
+constexpr const char* kNoRoute = "(none)";
+constexpr const char* kStateSchema = "modelguard.monitor-state/v1";
+
+std::string NumberCategory(double value) { return JsonNumberText(value); }
+
+void AddCategory(std::map<std::string, uint64_t>& counts, const std::string& category, uint64_t count = 1) {
+  if (counts.size() >= kMaxCategories && !counts.count(category))
+    counts[kOther] += count;
+  else
+    counts[category] += count;
+}
+
+struct Reference {
+  bool numeric = true;  // fixed by the first value seen
+  std::vector<double> values;
+  std::map<std::string, uint64_t> categories;
+  uint64_t observations = 0;  // values offered (a reference file is sampled down to max_reference_values)
+  // Set when the reference is complete.
+  stats::ColumnSample sample;
+  const stats::DriftTest* test = nullptr;
+  double mean = 0, deviation = 0;
+  double cusum_threshold = 0, page_hinkley_threshold = 0;  // 0: not calibrated (categories, constant values)
+};
+
+struct Window {
+  std::vector<double> values;
+  std::map<std::string, uint64_t> categories;              // signals that are categories
+  std::vector<std::pair<double, uint64_t>> number_counts;  // numeric ones compared by their values' counts
+  uint64_t number_other = 0;                               // values past kMaxCategories distinct ones
+  uint64_t count = 0;
+  double cusum_up = 0, cusum_down = 0, cusum_max = 0;
+  double running_mean = 0, ph_up = 0, ph_up_min = 0, ph_down = 0, ph_down_max = 0, ph_max = 0;
+  bool cusum_alarm = false, ph_alarm = false;
+};
+
+struct Verdict {  // the last closed window's, for the metrics and --once
+  double window_mean = std::numeric_limits<double>::quiet_NaN();
+  double statistic = std::numeric_limits<double>::quiet_NaN();
+  std::optional<double> p_value;
+  std::string test;
+  double cusum_max = 0, ph_max = 0;
+  uint64_t windows = 0;
+  std::map<std::string, uint64_t> alarms;  // detector -> windows in which it alarmed
+};
+
+struct AlertState {
+  bool firing = false;
+  uint64_t clean_windows = 0;
+  std::string id;
+  int64_t started_ms = 0;
+};
+
+struct Scope {
+  std::string key;  // empty: the whole route
+  uint64_t window_events = 0;
+  std::map<std::string, Window, std::less<>> windows;
+  std::map<std::string, Verdict> verdicts;
+  std::map<std::pair<std::string, std::string>, AlertState> alerts;  // (signal, detector)
+};
+
+struct Route {
+  uint64_t events = 0;
+  uint64_t reference_events = 0;  // events that formed the reference
+  bool complete = false;
+  std::map<std::string, Reference, std::less<>> references;
+  Scope whole;
+  std::map<std::string, Scope, std::less<>> keys;
+};
+
+// Counted per event, so kept flat (a 0/1 signal has two entries) and named only when a window closes.
+void CountNumber(Window& w, double value) {
+  for (auto& [seen, count] : w.number_counts) {
+    if (std::memcmp(&seen, &value, sizeof value) == 0) {  // -0.0 is its own value, as its name is
+      ++count;
+      return;
+    }
+  }
+  if (w.number_counts.size() >= kMaxCategories) {
+    ++w.number_other;
+    return;
+  }
+  w.number_counts.push_back({value, 1});
+}
+
+// A window's counts by name: its categories, or its numbers' counts named as the reference names them.
+std::map<std::string, uint64_t> CategoriesOf(const Window& w) {
+  std::map<std::string, uint64_t> out = w.categories;
+  for (const auto& [value, count] : w.number_counts) AddCategory(out, NumberCategory(value), count);
+  if (w.number_other) out[kOther] += w.number_other;
+  return out;
+}
+
+double Mean(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return values.empty() ? 0 : sum / static_cast<double>(values.size());
+}
+
+double SampleDeviation(const std::vector<double>& values, double mean) {
+  if (values.size() < 2) return 0;
+  double sum = 0;
+  for (double v : values) sum += (v - mean) * (v - mean);
+  return std::sqrt(sum / static_cast<double>(values.size() - 1));
+}
+
+// One step of both sequential detectors on a standardised value.
+void Step(Window& w, double z, double k, double delta) {
+  w.cusum_up = std::max(0.0, w.cusum_up + z - k);
+  w.cusum_down = std::max(0.0, w.cusum_down - z - k);
+  w.cusum_max = std::max({w.cusum_max, w.cusum_up, w.cusum_down});
+  ++w.count;
+  w.running_mean += (z - w.running_mean) / static_cast<double>(w.count);
+  w.ph_up += z - w.running_mean - delta;
+  w.ph_up_min = std::min(w.ph_up_min, w.ph_up);
+  w.ph_down += z - w.running_mean + delta;
+  w.ph_down_max = std::max(w.ph_down_max, w.ph_down);
+  w.ph_max = std::max({w.ph_max, w.ph_up - w.ph_up_min, w.ph_down_max - w.ph_down});
+}
+
+std::string Escape(const std::string& text) {  // Prometheus label values
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+// Prometheus sample values: the shortest round-trip spelling, or its names for the non-finite ones.
+std::string Number(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  return JsonNumberText(value);
+}
+
+}  // namespace
+
+nlohmann::ordered_json ToJson(const Alert& alert) {
+  nlohmann::ordered_json out = {
+      {"schema", "modelguard.monitor-alert/v1"},
+      {"id", alert.id},
+      {"status", alert.status},
+      {"route", alert.route},
+      {"key_id", alert.key_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(alert.key_id)},
+      {"signal", alert.signal},
+      {"detector", alert.detector},
+      {"statistic", alert.statistic},
+      {"threshold", alert.threshold}};
+  out["p_value"] = alert.p_value ? nlohmann::ordered_json(*alert.p_value) : nlohmann::ordered_json(nullptr);
+  out["reference_mean"] = alert.reference_mean;
+  out["window_mean"] = alert.window_mean;
+  out["window_values"] = alert.window_values;
+  out["time_ms"] = alert.time_ms;
+  out["started_ms"] = alert.started_ms;
+  out["message"] = alert.message;
+  return out;
+}
+
+struct StreamMonitor::Impl {
+  StreamSettings settings;
+  std::map<std::string, Route, std::less<>> routes;
+  uint64_t events = 0, episodes = 0, fired = 0, resolved = 0, kind_mismatches = 0;
+  std::vector<Alert> pending;
+  std::mt19937_64 reservoir{1};  // a reference file's sampling
+
+  bool Wanted(const std::string& signal) const {
+    return settings.signals.empty() ||
+           std::find(settings.signals.begin(), settings.signals.end(), signal) != settings.signals.end();
+  }
+
+  // Routes past max_routes share "(other)"; events without a route are "(none)".
+  std::string RouteName(const std::string& name) const {
+    const std::string wanted = name.empty() ? kNoRoute : name;
+    if (routes.count(wanted) || routes.size() < settings.max_routes) return wanted;
+    return kOther;
+  }
+
+  void AddToReference(Route& route, const MonitoredEvent& event, std::mt19937_64& sampler) {
+    for (const auto& [name, value] : event.signals) {
+      if (!Wanted(name)) continue;
+      auto found = route.references.find(name);
+      if (found == route.references.end()) {
+        if (route.references.size() >= settings.max_signals) continue;
+        found = route.references.emplace(name, Reference{}).first;
+        found->second.numeric = value.numeric;
+      }
+      Reference& ref = found->second;
+      if (ref.numeric != value.numeric) {
+        ++kind_mismatches;
+        continue;
+      }
+      ++ref.observations;
+      if (value.numeric) {
+        AddCategory(ref.categories, NumberCategory(value.number));
+        // Reservoir sampling keeps a uniform sample of a long reference file.
+        if (ref.values.size() < settings.max_reference_values) {
+          ref.values.push_back(value.number);
+        } else {
+          const uint64_t slot = sampler() % ref.observations;
+          if (slot < ref.values.size()) ref.values[slot] = value.number;
+        }
+      } else {
+        AddCategory(ref.categories, value.category);
+      }
+    }
+    ++route.reference_events;
+  }
+
+  // The thresholds of both sequential detectors: the (1 - rate) quantile of their maxima over simulated
+  // windows, each the whole procedure replayed on the reference by the bootstrap: a reference resampled with
+  // replacement gives the mean and deviation that standardise, a window drawn from the reference (as many
+  // values as the signal shows per window there) is judged with them. Replaying the estimation matters:
+  // sequential detectors add up small biases, and a mean estimated from 2,000 values is off by enough to
+  // double a CUSUM's false alarms if the threshold ignored it. Alarms need a maximum strictly above the
+  // threshold, so a statistic with atoms (0/1 signals) stays at or below the rate too.
+  void Calibrate(const std::string& key, uint64_t reference_events, Reference& ref) const {
+    ref.cusum_threshold = ref.page_hinkley_threshold = 0;
+    if (!ref.numeric || ref.values.size() < 2 || !(ref.deviation > 0) || settings.calibration_runs == 0) return;
+    const double presence =
+        static_cast<double>(ref.observations) / static_cast<double>(std::max<uint64_t>(1, reference_events));
+    const auto per_window = static_cast<uint64_t>(
+        std::max(1.0, std::round(static_cast<double>(settings.window_events) * std::min(1.0, presence))));
+    std::mt19937_64 rng(Mix64(settings.seed ^ Fnv1a64(key)));
+    const std::vector<double>& values = ref.values;
+    const size_t n = values.size();
+    std::vector<double> cusum_maxima, ph_maxima;
+    cusum_maxima.reserve(settings.calibration_runs);
+    ph_maxima.reserve(settings.calibration_runs);
+    for (uint64_t run = 0; run < settings.calibration_runs; ++run) {
+      double sum = 0, squares = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const double v = values[rng() % n] - ref.mean;  // centred: the sums stay well conditioned
+        sum += v;
+        squares += v * v;
+      }
+      const double mean = sum / static_cast<double>(n);
+      const double variance = (squares - sum * mean) / static_cast<double>(n - 1);
+      const double deviation = variance > 0 ? std::sqrt(variance) : ref.deviation;
+      Window w;
+      for (uint64_t i = 0; i < per_window; ++i)
+        Step(w, (values[rng() % n] - ref.mean - mean) / deviation, settings.cusum_k, settings.page_hinkley_delta);
+      cusum_maxima.push_back(w.cusum_max);
+      ph_maxima.push_back(w.ph_max);
+    }
+    const double runs = static_cast<double>(settings.calibration_runs);
+    const auto rank = static_cast<size_t>(std::min(runs, std::ceil((1 - settings.false_alarm_rate) * (runs + 1))) - 1);
+    std::nth_element(cusum_maxima.begin(), cusum_maxima.begin() + static_cast<long>(rank), cusum_maxima.end());
+    std::nth_element(ph_maxima.begin(), ph_maxima.begin() + static_cast<long>(rank), ph_maxima.end());
+    ref.cusum_threshold = cusum_maxima[rank];
+    ref.page_hinkley_threshold = ph_maxima[rank];
+  }
+
+  void Complete(const std::string& route_name, Route& route) {
+    route.complete = true;
+    for (auto& [signal, ref] : route.references) {
+      stats::ColumnSample& sample = ref.sample;
+      sample = {};
+      sample.numeric = ref.numeric;
+      sample.values = ref.values;
+      const bool overflow = ref.categories.count(kOther) > 0 && ref.numeric;
+      if (!overflow)
+        for (const auto& [name, count] : ref.categories)
+          sample.categories.push_back({name, static_cast<double>(count)});
+      sample.observations = ref.observations;
+      sample.distinct = ref.categories.size();
+      if (ref.numeric) {
+        ref.mean = Mean(ref.values);
+        ref.deviation = SampleDeviation(ref.values, ref.mean);
+        sample.standard_deviation = ref.deviation;
+      }
+      if (stats::KindOf(sample) == stats::ColumnKind::kNumeric)
+        ref.test = stats::FindDriftTest("ks");
+      else if (!sample.categories.empty())
+        ref.test = stats::FindDriftTest(sample.distinct <= 2 ? "z" : "chi2");
+      else
+        ref.test = nullptr;
+      Calibrate(route_name + "\x1f" + signal, route.reference_events, ref);
+    }
+  }
+
+  void Emit(const std::string& route_name, const Scope& scope, const std::string& signal, const std::string& detector,
+            const Reference& ref, AlertState& state, bool firing, double statistic, double threshold,
+            std::optional<double> p_value, double window_mean, uint64_t window_values, int64_t time_ms) {
+    Alert alert;
+    alert.status = firing ? "firing" : "resolved";
+    alert.route = route_name;
+    alert.key_id = scope.key;
+    alert.signal = signal;
+    alert.detector = detector;
+    alert.statistic = statistic;
+    alert.threshold = threshold;
+    alert.p_value = p_value;
+    alert.reference_mean = ref.numeric ? ref.mean : 0;
+    alert.window_mean = window_mean;
+    alert.window_values = window_values;
+    alert.time_ms = time_ms;
+    if (firing) {
+      state.started_ms = time_ms;
+      state.id = Sha256Hex(route_name + "\x1f" + scope.key + "\x1f" + signal + "\x1f" + detector + "\x1f" +
+                           std::to_string(time_ms) + "\x1f" + std::to_string(++episodes))
+                     .substr(0, 16);
+      ++fired;
+    } else {
+      ++resolved;
+    }
+    alert.id = state.id;
+    alert.started_ms = state.started_ms;
+    const std::string where = route_name + (scope.key.empty() ? "" : " (key " + scope.key + ")");
+    if (firing)
+      alert.message = signal + " drifted on " + where + ": " + detector + " " + Number(statistic) +
+                      (p_value ? " (p " + Number(*p_value) + ")" : "") + ", threshold " + Number(threshold);
+    else
+      alert.message = signal + " back to normal on " + where + " (" + detector + ", " +
+                      std::to_string(settings.resolve_after) + " clean windows)";
+    pending.push_back(std::move(alert));
+  }
+
+  // A detector's judgement of one window (test, at its end) or of one event (cusum, page_hinkley, as soon as
+  // they cross): fires once per episode.
+  void Drift(const std::string& route_name, Scope& scope, const std::string& signal, const std::string& detector,
+             const Reference& ref, double statistic, double threshold, std::optional<double> p_value,
+             double window_mean, uint64_t window_values, int64_t time_ms) {
+    AlertState& state = scope.alerts[{signal, detector}];
+    state.clean_windows = 0;
+    if (state.firing) return;
+    state.firing = true;
+    Emit(route_name, scope, signal, detector, ref, state, true, statistic, threshold, p_value, window_mean,
+         window_values, time_ms);
+  }
+
+  void Clean(const std::string& route_name, Scope& scope, const std::string& signal, const std::string& detector,
+             const Reference& ref, double statistic, double threshold, double window_mean, uint64_t window_values,
+             int64_t time_ms) {
+    auto found = scope.alerts.find({signal, detector});
+    if (found == scope.alerts.end() || !found->second.firing) return;
+    AlertState& state = found->second;
+    if (++state.clean_windows < settings.resolve_after) return;
+    state.firing = false;
+    state.clean_windows = 0;
+    Emit(route_name, scope, signal, detector, ref, state, false, statistic, threshold, std::nullopt, window_mean,
+         window_values, time_ms);
+  }
+
+  void CloseWindow(const std::string& route_name, Route& route, Scope& scope, int64_t time_ms) {
+    for (auto& [signal, ref] : route.references) {
+      auto found = scope.windows.find(signal);
+      if (found == scope.windows.end()) continue;
+      Window& w = found->second;
+      const uint64_t seen = ref.numeric ? w.values.size() : w.count;
+      Verdict& verdict = scope.verdicts[signal];
+      const double window_mean = ref.numeric ? Mean(w.values) : std::numeric_limits<double>::quiet_NaN();
+      if (seen >= settings.min_window_values) {
+        ++verdict.windows;
+        verdict.window_mean = window_mean;
+        verdict.cusum_max = w.cusum_max;
+        verdict.ph_max = w.ph_max;
+        if (settings.test && ref.test) {
+          stats::ColumnSample current;
+          current.numeric = ref.numeric;
+          current.values = w.values;
+          const auto categories = CategoriesOf(w);
+          for (const auto& [name, count] : categories) current.categories.push_back({name, static_cast<double>(count)});
+          current.observations = seen;
+          current.distinct = categories.size();
+          stats::DriftSettings drift_settings;
+          drift_settings.threshold = settings.false_alarm_rate;
+          drift_settings.ks_exact_max_sample = 0;  // asymptotic: the exact O(n m) would cost more than the events
+          const auto outcome = ref.test->run(ref.sample, current, drift_settings);
+          verdict.test = outcome.test;
+          verdict.statistic = outcome.statistic;
+          verdict.p_value = outcome.p_value;
+          if (outcome.drift) ++verdict.alarms["test"];
+          if (outcome.drift)
+            Drift(route_name, scope, signal, "test", ref, outcome.statistic, outcome.threshold, outcome.p_value,
+                  window_mean, seen, time_ms);
+          else
+            Clean(route_name, scope, signal, "test", ref, outcome.statistic, outcome.threshold, window_mean, seen,
+                  time_ms);
+        }
+        if (settings.cusum && ref.cusum_threshold > 0 && !w.cusum_alarm)
+          Clean(route_name, scope, signal, "cusum", ref, w.cusum_max, ref.cusum_threshold, window_mean, seen, time_ms);
+        if (settings.page_hinkley && ref.page_hinkley_threshold > 0 && !w.ph_alarm)
+          Clean(route_name, scope, signal, "page_hinkley", ref, w.ph_max, ref.page_hinkley_threshold, window_mean, seen,
+                time_ms);
+      }
+      if (w.cusum_alarm) ++verdict.alarms["cusum"];
+      if (w.ph_alarm) ++verdict.alarms["page_hinkley"];
+      w = Window{};
+    }
+    scope.window_events = 0;
+  }
+
+  void ObserveScope(const std::string& route_name, Route& route, Scope& scope, const MonitoredEvent& event) {
+    for (const auto& [name, value] : event.signals) {
+      auto found = route.references.find(name);
+      if (found == route.references.end()) continue;
+      const Reference& ref = found->second;
+      if (ref.numeric != value.numeric) {
+        ++kind_mismatches;
+        continue;
+      }
+      auto slot = scope.windows.find(name);
+      if (slot == scope.windows.end()) slot = scope.windows.try_emplace(name).first;
+      Window& w = slot->second;
+      if (!value.numeric) {
+        ++w.count;
+        AddCategory(w.categories, value.category);
+        continue;
+      }
+      if (w.values.size() >= settings.window_events) continue;  // a name repeated within events
+      w.values.push_back(value.number);
+      if (ref.test && !ref.sample.categories.empty()) CountNumber(w, value.number);
+      if (!(ref.deviation > 0)) continue;
+      Step(w, (value.number - ref.mean) / ref.deviation, settings.cusum_k, settings.page_hinkley_delta);
+      if (settings.cusum && ref.cusum_threshold > 0 && !w.cusum_alarm && w.cusum_max > ref.cusum_threshold) {
+        w.cusum_alarm = true;
+        Drift(route_name, scope, name, "cusum", ref, w.cusum_max, ref.cusum_threshold, std::nullopt, Mean(w.values),
+              w.values.size(), event.time_ms);
+      }
+      if (settings.page_hinkley && ref.page_hinkley_threshold > 0 && !w.ph_alarm &&
+          w.ph_max > ref.page_hinkley_threshold) {
+        w.ph_alarm = true;
+        Drift(route_name, scope, name, "page_hinkley", ref, w.ph_max, ref.page_hinkley_threshold, std::nullopt,
+              Mean(w.values), w.values.size(), event.time_ms);
+      }
+    }
+    if (++scope.window_events >= settings.window_events) CloseWindow(route_name, route, scope, event.time_ms);
+  }
+};
+
+StreamMonitor::StreamMonitor(StreamSettings settings) : impl_(std::make_unique<Impl>()) {
+  impl_->settings = std::move(settings);
+  impl_->settings.window_events = std::max<uint64_t>(1, impl_->settings.window_events);
+  impl_->settings.reference_events = std::max<uint64_t>(1, impl_->settings.reference_events);
+  impl_->settings.resolve_after = std::max<uint64_t>(1, impl_->settings.resolve_after);
+}
+
+StreamMonitor::~StreamMonitor() = default;
+
+void StreamMonitor::AddReference(const MonitoredEvent& event) {
+  Route& route = impl_->routes[impl_->RouteName(event.route)];
+  if (route.complete) return;
+  impl_->AddToReference(route, event, impl_->reservoir);
+}
+
+void StreamMonitor::FreezeReferences() {
+  for (auto& [name, route] : impl_->routes)
+    if (!route.complete && route.reference_events > 0) impl_->Complete(name, route);
+}
+
+void StreamMonitor::Observe(const MonitoredEvent& event) {
+  Impl& impl = *impl_;
+  ++impl.events;
+  auto found = impl.routes.find(event.route.empty() ? std::string_view(kNoRoute) : std::string_view(event.route));
+  if (found == impl.routes.end()) found = impl.routes.try_emplace(impl.RouteName(event.route)).first;
+  const std::string& route_name = found->first;
+  Route& route = found->second;
+  ++route.events;
+  if (!route.complete) {
+    impl.AddToReference(route, event, impl.reservoir);
+    if (route.reference_events >= impl.settings.reference_events) impl.Complete(route_name, route);
+    return;
+  }
+  impl.ObserveScope(route_name, route, route.whole, event);
+  if (impl.settings.per_key && !event.key_id.empty()) {
+    auto key = route.keys.find(event.key_id);
+    if (key == route.keys.end()) {
+      const std::string name = route.keys.size() >= impl.settings.max_keys_per_route ? kOther : event.key_id;
+      key = route.keys.try_emplace(name).first;
+      key->second.key = name;
+    }
+    impl.ObserveScope(route_name, route, key->second, event);
+  }
+}
+
+std::vector<Alert> StreamMonitor::TakeAlerts() {
+  std::vector<Alert> out;
+  out.swap(impl_->pending);
+  return out;
+}
+
+uint64_t StreamMonitor::events() const { return impl_->events; }
+
+std::vector<SignalStatus> StreamMonitor::SignalStatuses() const {
+  std::vector<SignalStatus> out;
+  for (const auto& [route_name, route] : impl_->routes) {
+    auto add = [&](const Scope& scope) {
+      for (const auto& [signal, ref] : route.references) {
+        SignalStatus status;
+        status.route = route_name;
+        status.key_id = scope.key;
+        status.signal = signal;
+        status.numeric = ref.numeric;
+        status.reference_mean = ref.mean;
+        if (auto verdict = scope.verdicts.find(signal); verdict != scope.verdicts.end()) {
+          status.last_window_mean = verdict->second.window_mean;
+          status.windows = verdict->second.windows;
+          status.alarmed_windows = verdict->second.alarms;
+        }
+        for (const auto& [which, state] : scope.alerts)
+          if (which.first == signal) status.firing[which.second] = state.firing;
+        out.push_back(std::move(status));
+      }
+    };
+    add(route.whole);
+    for (const auto& [key, scope] : route.keys) add(scope);
+  }
+  return out;
+}
+
+std::string StreamMonitor::Prometheus() const {
+  const Impl& impl = *impl_;
+  std::string out;
+  out += "# HELP modelguard_monitor_events_total Audit events read.\n# TYPE modelguard_monitor_events_total counter\n";
+  out += "modelguard_monitor_events_total " + std::to_string(impl.events) + "\n";
+  out +=
+      "# HELP modelguard_monitor_alerts_total Alert messages sent, by status.\n"
+      "# TYPE modelguard_monitor_alerts_total counter\n";
+  out += "modelguard_monitor_alerts_total{status=\"firing\"} " + std::to_string(impl.fired) + "\n";
+  out += "modelguard_monitor_alerts_total{status=\"resolved\"} " + std::to_string(impl.resolved) + "\n";
+  std::string route_events, complete, reference_mean, thresholds, window_mean, p_values, statistics, cusum, ph, firing,
+      alarmed;
+  for (const auto& [route_name, route] : impl.routes) {
+    const std::string r = "route=\"" + Escape(route_name) + "\"";
+    route_events += "modelguard_monitor_route_events_total{" + r + "} " + std::to_string(route.events) + "\n";
+    complete += "modelguard_monitor_reference_complete{" + r + "} " + (route.complete ? "1" : "0") + "\n";
+    for (const auto& [signal, ref] : route.references) {
+      const std::string rs = r + ",signal=\"" + Escape(signal) + "\"";
+      if (ref.numeric && route.complete)
+        reference_mean += "modelguard_monitor_reference_mean{" + rs + "} " + Number(ref.mean) + "\n";
+      if (ref.cusum_threshold > 0) {
+        thresholds +=
+            "modelguard_monitor_threshold{" + rs + ",detector=\"cusum\"} " + Number(ref.cusum_threshold) + "\n";
+        thresholds += "modelguard_monitor_threshold{" + rs + ",detector=\"page_hinkley\"} " +
+                      Number(ref.page_hinkley_threshold) + "\n";
+      }
+    }
+    auto scope_lines = [&](const Scope& scope) {
+      const std::string rk = r + ",key=\"" + Escape(scope.key) + "\"";
+      for (const auto& [signal, verdict] : scope.verdicts) {
+        const std::string l = rk + ",signal=\"" + Escape(signal) + "\"";
+        if (!std::isnan(verdict.window_mean))
+          window_mean += "modelguard_monitor_window_mean{" + l + "} " + Number(verdict.window_mean) + "\n";
+        if (!verdict.test.empty()) {
+          statistics += "modelguard_monitor_test_statistic{" + l + ",test=\"" + verdict.test + "\"} " +
+                        Number(verdict.statistic) + "\n";
+          if (verdict.p_value)
+            p_values += "modelguard_monitor_test_p_value{" + l + ",test=\"" + verdict.test + "\"} " +
+                        Number(*verdict.p_value) + "\n";
+        }
+        for (const auto& [detector, count] : verdict.alarms)
+          alarmed += "modelguard_monitor_alarmed_windows_total{" + l + ",detector=\"" + detector + "\"} " +
+                     std::to_string(count) + "\n";
+        cusum +=
+            "modelguard_monitor_window_statistic{" + l + ",detector=\"cusum\"} " + Number(verdict.cusum_max) + "\n";
+        ph +=
+            "modelguard_monitor_window_statistic{" + l + ",detector=\"page_hinkley\"} " + Number(verdict.ph_max) + "\n";
+      }
+      // Every detector that judges a signal has its gauge from the start, 0 until it fires.
+      if (!route.complete) return;
+      for (const auto& [signal, ref] : route.references) {
+        for (const char* detector : {"test", "cusum", "page_hinkley"}) {
+          const std::string which = detector;
+          const bool judges = which == "test"    ? impl.settings.test && ref.test
+                              : which == "cusum" ? impl.settings.cusum && ref.cusum_threshold > 0
+                                                 : impl.settings.page_hinkley && ref.page_hinkley_threshold > 0;
+          if (!judges) continue;
+          const auto state = scope.alerts.find({signal, which});
+          const bool on = state != scope.alerts.end() && state->second.firing;
+          firing += "modelguard_monitor_alert_firing{" + rk + ",signal=\"" + Escape(signal) + "\",detector=\"" + which +
+                    "\"} " + (on ? "1" : "0") + "\n";
+        }
+      }
+    };
+    scope_lines(route.whole);
+    for (const auto& [key, scope] : route.keys) scope_lines(scope);
+  }
+  auto section = [&](const char* name, const char* type, const char* help, const std::string& lines) {
+    if (lines.empty()) return;
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + lines;
+  };
+  section("modelguard_monitor_route_events_total", "counter", "Audit events read per route.", route_events);
+  section("modelguard_monitor_reference_complete", "gauge", "1 once the route's reference is complete.", complete);
+  section("modelguard_monitor_reference_mean", "gauge", "Mean of a numeric signal over the reference.", reference_mean);
+  section("modelguard_monitor_threshold", "gauge", "Calibrated threshold of a sequential detector.", thresholds);
+  section("modelguard_monitor_window_mean", "gauge", "Mean of a numeric signal over the last closed window.",
+          window_mean);
+  section("modelguard_monitor_test_statistic", "gauge", "Two-sample test statistic of the last closed window.",
+          statistics);
+  section("modelguard_monitor_test_p_value", "gauge", "Two-sample test p-value of the last closed window.", p_values);
+  section("modelguard_monitor_window_statistic", "gauge",
+          "Largest CUSUM or Page-Hinkley statistic in the last closed window.", cusum + ph);
+  section("modelguard_monitor_alert_firing", "gauge", "1 while an alert is firing.", firing);
+  section("modelguard_monitor_alarmed_windows_total", "counter", "Closed windows in which a detector alarmed.",
+          alarmed);
+  return out;
+}
+
+// The state holds what cannot be recomputed: references' values and counts (their tests and calibrations are
+// recomputed, deterministically, from them and the seed), windows in progress, detector and alert states.
+nlohmann::json StreamMonitor::SaveState() const {
+  const Impl& impl = *impl_;
+  const StreamSettings& s = impl.settings;
+  nlohmann::json out = {{"schema", kStateSchema},
+                        {"settings",
+                         {{"reference_events", s.reference_events},
+                          {"window_events", s.window_events},
+                          {"false_alarm_rate", s.false_alarm_rate},
+                          {"cusum_k", s.cusum_k},
+                          {"page_hinkley_delta", s.page_hinkley_delta},
+                          {"calibration_runs", s.calibration_runs},
+                          {"seed", s.seed}}},
+                        {"events", impl.events},
+                        {"episodes", impl.episodes},
+                        {"fired", impl.fired},
+                        {"resolved", impl.resolved}};
+  nlohmann::json routes = nlohmann::json::array();
+  for (const auto& [name, route] : impl.routes) {
+    nlohmann::json references = nlohmann::json::array();
+    for (const auto& [signal, ref] : route.references)
+      references.push_back({{"signal", signal},
+                            {"numeric", ref.numeric},
+                            {"observations", ref.observations},
+                            {"values", ref.values},
+                            {"categories", ref.categories}});
+    nlohmann::json scopes = nlohmann::json::array();
+    auto save_scope = [&](const Scope& scope) {
+      nlohmann::json windows = nlohmann::json::array();
+      for (const auto& [signal, w] : scope.windows)
+        windows.push_back({{"signal", signal},
+                           {"values", w.values},
+                           {"categories", CategoriesOf(w)},
+                           {"count", w.count},
+                           {"cusum", {w.cusum_up, w.cusum_down, w.cusum_max}},
+                           {"page_hinkley", {w.running_mean, w.ph_up, w.ph_up_min, w.ph_down, w.ph_down_max, w.ph_max}},
+                           {"alarms", {w.cusum_alarm, w.ph_alarm}}});
+      nlohmann::json alerts = nlohmann::json::array();
+      for (const auto& [which, state] : scope.alerts)
+        alerts.push_back({{"signal", which.first},
+                          {"detector", which.second},
+                          {"firing", state.firing},
+                          {"clean_windows", state.clean_windows},
+                          {"id", state.id},
+                          {"started_ms", state.started_ms}});
+      scopes.push_back(
+          {{"key", scope.key}, {"window_events", scope.window_events}, {"windows", windows}, {"alerts", alerts}});
+    };
+    save_scope(route.whole);
+    for (const auto& [key, scope] : route.keys) save_scope(scope);
+    routes.push_back({{"route", name},
+                      {"events", route.events},
+                      {"reference_events", route.reference_events},
+                      {"complete", route.complete},
+                      {"references", references},
+                      {"scopes", scopes}});
+  }
+  out["routes"] = routes;
+  return out;
+}
+
+namespace {
+
+// Checked reads of a state document (it sits on disk and may have been edited or cut short).
+template <typename T>
+T Field(const nlohmann::json& object, const char* name) {
+  if (!object.is_object() || !object.contains(name)) throw std::runtime_error(std::string("missing '") + name + "'");
+  return object.at(name).get<T>();
+}
+
+std::vector<double> FiniteValues(const nlohmann::json& object, const char* name, size_t cap) {
+  auto values = Field<std::vector<double>>(object, name);
+  if (values.size() > cap)
+    throw std::runtime_error(std::string("'") + name + "' holds more values than the settings allow");
+  for (double v : values)
+    if (!std::isfinite(v)) throw std::runtime_error(std::string("'") + name + "' holds a value that is not finite");
+  return values;
+}
+
+std::map<std::string, uint64_t> Categories(const nlohmann::json& object) {
+  auto categories = Field<std::map<std::string, uint64_t>>(object, "categories");
+  if (categories.size() > kMaxCategories + 1) throw std::runtime_error("too many categories");
+  return categories;
+}
+
+}  // namespace
+
+Status StreamMonitor::LoadState(const nlohmann::json& state) {
+  Impl fresh;
+  fresh.settings = impl_->settings;
+  const StreamSettings& s = fresh.settings;
+  try {
+    if (Field<std::string>(state, "schema") != kStateSchema) throw std::runtime_error("not a monitor state");
+    const auto& saved = state.at("settings");
+    if (Field<uint64_t>(saved, "reference_events") != s.reference_events ||
+        Field<uint64_t>(saved, "window_events") != s.window_events ||
+        Field<double>(saved, "false_alarm_rate") != s.false_alarm_rate ||
+        Field<double>(saved, "cusum_k") != s.cusum_k ||
+        Field<double>(saved, "page_hinkley_delta") != s.page_hinkley_delta ||
+        Field<uint64_t>(saved, "calibration_runs") != s.calibration_runs || Field<uint64_t>(saved, "seed") != s.seed)
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "the state was saved with other reference, window, rate or detector settings; remove it to "
+                       "start afresh");
+    fresh.events = Field<uint64_t>(state, "events");
+    fresh.episodes = Field<uint64_t>(state, "episodes");
+    fresh.fired = Field<uint64_t>(state, "fired");
+    fresh.resolved = Field<uint64_t>(state, "resolved");
+    const auto& routes = state.at("routes");
+    if (!routes.is_array() || routes.size() > s.max_routes + 2)
+      throw std::runtime_error("'routes' is not a short list");
+    for (const auto& saved_route : routes) {
+      const auto name = Field<std::string>(saved_route, "route");
+      if (fresh.routes.count(name)) throw std::runtime_error("route '" + name + "' appears twice");
+      Route& route = fresh.routes[name];
+      route.events = Field<uint64_t>(saved_route, "events");
+      route.reference_events = Field<uint64_t>(saved_route, "reference_events");
+      const auto& references = saved_route.at("references");
+      if (!references.is_array() || references.size() > s.max_signals) throw std::runtime_error("too many signals");
+      for (const auto& saved_ref : references) {
+        Reference& ref = route.references[Field<std::string>(saved_ref, "signal")];
+        ref.numeric = Field<bool>(saved_ref, "numeric");
+        ref.observations = Field<uint64_t>(saved_ref, "observations");
+        ref.values = FiniteValues(saved_ref, "values", std::max<size_t>(s.max_reference_values, s.reference_events));
+        ref.categories = Categories(saved_ref);
+      }
+      if (Field<bool>(saved_route, "complete")) fresh.Complete(name, route);
+      const auto& scopes = saved_route.at("scopes");
+      if (!scopes.is_array() || scopes.size() > s.max_keys_per_route + 2) throw std::runtime_error("too many scopes");
+      bool first = true;
+      for (const auto& saved_scope : scopes) {
+        const auto key = Field<std::string>(saved_scope, "key");
+        if (first != key.empty()) throw std::runtime_error("the route's own scope must come first, alone");
+        Scope& scope = first ? route.whole : route.keys[key];
+        first = false;
+        scope.key = key;
+        scope.window_events = Field<uint64_t>(saved_scope, "window_events");
+        for (const auto& saved_window : saved_scope.at("windows")) {
+          const auto signal = Field<std::string>(saved_window, "signal");
+          if (!route.references.count(signal)) throw std::runtime_error("a window of an unknown signal");
+          Window& w = scope.windows[signal];
+          w.values = FiniteValues(saved_window, "values", s.window_events);
+          if (route.references.at(signal).numeric) {
+            for (const auto& [text, count] : Categories(saved_window)) {
+              if (text == kOther) {
+                w.number_other = count;
+                continue;
+              }
+              char* end = nullptr;
+              const double value = std::strtod(text.c_str(), &end);
+              if (end != text.c_str() + text.size() || !std::isfinite(value))
+                throw std::runtime_error("a window's number category '" + text + "' is not a number");
+              w.number_counts.push_back({value, count});
+            }
+          } else {
+            w.categories = Categories(saved_window);
+          }
+          w.count = Field<uint64_t>(saved_window, "count");
+          const auto cusum = Field<std::vector<double>>(saved_window, "cusum");
+          const auto ph = Field<std::vector<double>>(saved_window, "page_hinkley");
+          const auto alarms = Field<std::vector<bool>>(saved_window, "alarms");
+          if (cusum.size() != 3 || ph.size() != 6 || alarms.size() != 2)
+            throw std::runtime_error("a window's detector state");
+          w.cusum_up = cusum[0], w.cusum_down = cusum[1], w.cusum_max = cusum[2];
+          w.running_mean = ph[0], w.ph_up = ph[1], w.ph_up_min = ph[2], w.ph_down = ph[3], w.ph_down_max = ph[4],
+          w.ph_max = ph[5];
+          w.cusum_alarm = alarms[0], w.ph_alarm = alarms[1];
+        }
+        for (const auto& saved_alert : saved_scope.at("alerts")) {
+          AlertState& alert =
+              scope.alerts[{Field<std::string>(saved_alert, "signal"), Field<std::string>(saved_alert, "detector")}];
+          alert.firing = Field<bool>(saved_alert, "firing");
+          alert.clean_windows = Field<uint64_t>(saved_alert, "clean_windows");
+          alert.id = Field<std::string>(saved_alert, "id");
+          alert.started_ms = Field<int64_t>(saved_alert, "started_ms");
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kParse, std::string("monitor state: ") + e.what());
+  }
+  *impl_ = std::move(fresh);
+  return Ok{};
+}
+
+}  // namespace modelguard::monitor
