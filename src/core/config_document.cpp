@@ -276,7 +276,7 @@ Result<ConfigDocument> ParseConfigDocument(const std::string& text, const std::s
     return MakeError(ErrorCode::kParse, file + ":" + std::to_string(e.source().begin.line) + ":" +
                                             std::to_string(e.source().begin.column) + ": " +
                                             std::string(e.description()));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, and numbers out of range (1e400)
     return MakeError(ErrorCode::kParse, file + ": " + e.what());
   } catch (const ConfigError& e) {
     return MakeError(ErrorCode::kParse, out.Where(e.key) + e.what());

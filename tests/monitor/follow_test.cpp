@@ -6,10 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "modelguard/integrity/log.h"
@@ -76,11 +78,16 @@ TEST(FollowJsonl, TruncatedFileIsReadFromItsStartAndRotatedFileToItsEnd) {
   // Truncated in place and rewritten shorter.
   { std::ofstream(path, std::ios::trunc) << "{\"new\":1}\n"; }
   EXPECT_EQ(PollAll(**follower), (std::vector<std::string>{"{\"new\":1}"}));
-  // Rotation: the old file gets a last line and is renamed; a new file takes the path.
+  // Rotation: the old file gets a last line and is renamed; a new file takes the path. The gateway may still
+  // append to the old file until it reopens, so the old file is followed for a second more.
   Append(path, "{\"last_of_old\":1}\n");
   std::filesystem::rename(path, path + ".1");
   Append(path, "{\"first_of_new\":1}\n");
-  EXPECT_EQ(PollAll(**follower), (std::vector<std::string>{"{\"last_of_old\":1}", "{\"first_of_new\":1}"}));
+  EXPECT_EQ(PollAll(**follower), (std::vector<std::string>{"{\"last_of_old\":1}"}));
+  Append(path + ".1", "{\"late_in_old\":1}\n");
+  EXPECT_EQ(PollAll(**follower), (std::vector<std::string>{"{\"late_in_old\":1}"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(PollAll(**follower), (std::vector<std::string>{"{\"first_of_new\":1}"}));
 }
 
 TEST(FollowJsonl, ResumesOnlyWhereThePositionStillDescribesTheFile) {
@@ -108,7 +115,7 @@ TEST(FollowJsonl, ResumesOnlyWhereThePositionStillDescribesTheFile) {
     auto follower = FollowJsonl(path);
     auto where = (*follower)->Resume(position);
     ASSERT_TRUE(where);
-    EXPECT_NE(where->find("first line differs"), std::string::npos) << *where;
+    EXPECT_NE(where->find("first bytes differ"), std::string::npos) << *where;
     EXPECT_EQ(PollAll(**follower).size(), 3u);
   }
   // A position past the end (the file was cut): from the start.
@@ -128,6 +135,29 @@ TEST(FollowJsonl, ResumesOnlyWhereThePositionStillDescribesTheFile) {
     ASSERT_TRUE(where);
     EXPECT_EQ(PollAll(**follower).size(), 3u) << bad.dump();
   }
+}
+
+TEST(FollowJsonl, AFirstLineOverTheLimitDoesNotDefeatResuming) {
+  const auto dir = testing::TempDir("follow_long_first");
+  const std::string path = dir + "/audit.jsonl";
+  Append(path, std::string(kMaxAuditLineBytes + 5, 'x') + "\n{\"seq\":1}\n");
+  nlohmann::json position;
+  {
+    auto follower = FollowJsonl(path);
+    EXPECT_EQ(PollAll(**follower), (std::vector<std::string>{"{\"seq\":1}"}));
+    position = (*follower)->Position();
+  }
+  Append(path, "{\"seq\":2}\n");
+  auto follower = FollowJsonl(path);
+  auto where = (*follower)->Resume(position);
+  ASSERT_TRUE(where);
+  EXPECT_NE(where->find("resuming"), std::string::npos) << *where;
+  EXPECT_EQ(PollAll(**follower), (std::vector<std::string>{"{\"seq\":2}"}));
+  // A position of the wrong types is not trusted, and not an exception either.
+  auto fresh = FollowJsonl(path);
+  auto typed = (*fresh)->Resume(nlohmann::json{{"kind", 1}, {"offset", "x"}, {"head_sha256", 5}});
+  ASSERT_TRUE(typed);
+  EXPECT_NE(typed->find("no saved position"), std::string::npos);
 }
 
 TEST(FollowJsonl, SpecialFilesAndMissingFilesAreErrors) {

@@ -309,6 +309,18 @@ TEST(AuditEvent, SignalsOfAGatewayEventAndNothingElse) {
   EXPECT_EQ(got.size(), 14u);
   for (const char* bad : {"", "[]", "not json", "{\"a\":", "\"text\""}) EXPECT_FALSE(ParseAuditEvent(bad)) << bad;
   EXPECT_FALSE(ParseAuditEvent(std::string(kMaxAuditLineBytes + 1, ' ')));
+  // Hostile shapes cost bounded work: many members, long names, long categories, long routes.
+  std::string many = R"({"signals":{)";
+  for (size_t i = 0; i <= kMaxAuditSignals; ++i) many += (i ? ",\"\":" : "\"\":") + std::to_string(i);
+  many += "}}";
+  for (const std::string& hostile :
+       {many, R"({"signals":{")" + std::string(300, 'k') + R"(":1}})",
+        R"({"signals":{"finish_reason":")" + std::string(300, 'x') + R"("}})",
+        R"({"route":")" + std::string(300, 'r') + R"("})", R"({"key_id":")" + std::string(300, 'k') + R"("})"}) {
+    auto refused = ParseAuditEvent(hostile);
+    ASSERT_FALSE(refused) << hostile.substr(0, 60);
+    EXPECT_EQ(refused.error().code, ErrorCode::kLimit);
+  }
   // Wrong types are left out, not guessed.
   auto odd = ParseAuditEvent(R"({"route":7,"status":"200","latency_ms":"5","signals":[1]})");
   ASSERT_TRUE(odd);
@@ -379,6 +391,7 @@ namespace {
 
 void ExpectSameAsReference(const std::string& line) {
   const auto ours = ParseAuditEvent(line);
+  if (!ours && ours.error().code == ErrorCode::kLimit) return;  // our limits; the library has none
   const auto theirs = reference::Parse(line);
   ASSERT_EQ(ours.ok(), theirs.has_value()) << line << (ours ? "" : " ours: " + ours.error().message);
   if (!ours) return;

@@ -101,7 +101,8 @@ int RunServe(const MonitorArgs& args) {
   auto config = monitor::LoadServeConfig(args.config);
   if (!config) return Fail(config.error().message);
   Output out("monitor");
-  if (!out.Open(args.output, {args.config, config->audit, config->reference_file, config->state})) return 2;
+  if (!out.Open(args.output, {args.config, config->audit, config->reference_file, config->state, config->alert_log}))
+    return 2;
   cancel::InstallSignalHandlers();
   monitor::ServeOptions options;
   options.once = args.once;
@@ -154,7 +155,7 @@ int RunServe(const MonitorArgs& args) {
     }
   }
   if (!out.Close()) return 2;
-  if (outcome->interrupted && args.once) return cancel::InterruptedExitCode();
+  if (outcome->interrupted) return args.once ? cancel::InterruptedExitCode() : 0;  // the daemon's normal stop
   if (outcome->webhook_failures) return 2;
   return outcome->firing ? 1 : 0;
 }

@@ -54,7 +54,12 @@ struct MonitoredEvent {
 // and every number, boolean and string in `signals`, nested objects flattened to dotted names
 // ("signals.guard.scores.injection"); lists (a batch of classifier rows) are left out. Not a JSON object:
 // kParse.
+// Limits keep one hostile line from costing more than a normal one by orders of magnitude: a line over the
+// size, a route, key, signal name or category over kMaxAuditNameBytes, or more than kMaxAuditSignals
+// members inside `signals` is refused (kLimit), never half read.
 inline constexpr size_t kMaxAuditLineBytes = size_t{1} << 20;
+inline constexpr size_t kMaxAuditNameBytes = 256;
+inline constexpr size_t kMaxAuditSignals = 256;
 Result<MonitoredEvent> ParseAuditEvent(std::string_view line);
 
 struct StreamSettings {

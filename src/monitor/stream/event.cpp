@@ -298,10 +298,14 @@ struct Flattener {
   std::string name;                                  // the dotted name being built
   std::vector<Member> members[kMaxSignalDepth + 1];  // per depth: the members of the object being read
   std::string key;
+  size_t members_read = 0;  // in the whole signals tree, duplicates and skipped values included
+  bool over_limit = false;
 
   void Reset() {
     entries.clear();
     erased.clear();
+    members_read = 0;
+    over_limit = false;
   }
   void Erase(size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) erased[i] = true;
@@ -320,6 +324,12 @@ struct Flattener {
     const size_t base = name.size();
     do {
       if (!in.String(&key) || !in.Consume(':')) return false;
+      // Bounded work and memory: duplicates are looked for among at most kMaxAuditSignals members, and no
+      // name grows past kMaxAuditNameBytes.
+      if (++members_read > kMaxAuditSignals || base + 1 + key.size() > kMaxAuditNameBytes) {
+        over_limit = true;
+        return false;
+      }
       const size_t begin = entries.size();
       name.resize(base);
       name.push_back('.');
@@ -349,6 +359,10 @@ struct Flattener {
     if (c == '"') {
       SignalValue value{false, 0, {}};
       if (!in.String(&value.category)) return false;
+      if (value.category.size() > kMaxAuditNameBytes) {
+        over_limit = true;
+        return false;
+      }
       Add(std::move(value));
       return true;
     }
@@ -436,11 +450,17 @@ Result<MonitoredEvent> ParseAuditEvent(std::string_view line) {
       } else {
         ok = in.SkipValue();
       }
+      if (!ok && signals.over_limit)
+        return MakeError(ErrorCode::kLimit, "the signals hold more than " + std::to_string(kMaxAuditSignals) +
+                                                " members, or a name or category over " +
+                                                std::to_string(kMaxAuditNameBytes) + " bytes");
       if (!ok) return invalid();
     } while (in.Consume(','));
     if (!in.Consume('}')) return invalid();
   }
   if (!in.AtEnd()) return invalid();
+  if (event.route.size() > kMaxAuditNameBytes || event.key_id.size() > kMaxAuditNameBytes)
+    return MakeError(ErrorCode::kLimit, "a route or key over " + std::to_string(kMaxAuditNameBytes) + " bytes");
   if (latency) event.signals.push_back({"latency_ms", SignalValue{true, *latency, {}}});
   if (first_byte) event.signals.push_back({"first_byte_ms", SignalValue{true, *first_byte, {}}});
   if (tokens) event.signals.push_back({"tokens", SignalValue{true, *tokens, {}}});

@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,8 @@ namespace modelguard::monitor {
 namespace {
 
 constexpr size_t kReadChunk = size_t{1} << 20;
+constexpr uint64_t kHeadBytes = 4096;  // the first bytes whose digest recognises a file again
+constexpr std::chrono::milliseconds kRotationGrace{1000};
 constexpr const char* kAuditKind = "gateway-audit";
 
 // A saved count: a non-negative integer, however the JSON reader typed it.
@@ -52,7 +57,7 @@ class JsonlFollower final : public AuditFollower {
     offset_ = line_start_ = 0;
     pending_.clear();
     discarding_ = false;
-    first_line_sha256_.clear();
+    rotation_seen_.reset();
     return Ok{};
   }
 
@@ -69,10 +74,14 @@ class JsonlFollower final : public AuditFollower {
         offset_ = line_start_ = 0;
         pending_.clear();
         discarding_ = false;
-        first_line_sha256_.clear();
       }
       if (static_cast<uint64_t>(info.st_size) == offset_) {
+        // Rotated: the gateway may still append to the renamed file until it reopens its audit, so the old
+        // file is read until it has stayed at its end for kRotationGrace; then the new file from its start.
         if (!Rotated()) break;
+        const auto now = std::chrono::steady_clock::now();
+        if (!rotation_seen_) rotation_seen_ = now;
+        if (now - *rotation_seen_ < kRotationGrace) break;
         if (auto opened = Open(); !opened) return opened.error();
         continue;
       }
@@ -83,6 +92,7 @@ class JsonlFollower final : public AuditFollower {
         return SystemError("cannot read audit file", path_);
       }
       if (got == 0) break;
+      rotation_seen_.reset();  // the old file still grows
       std::string_view chunk(buffer_.data(), static_cast<size_t>(got));
       // Hand out whole lines; offset_ advances past every byte looked at, line_start_ stays at the start of
       // the line not yet complete, so a stop anywhere resumes exactly after the last event given.
@@ -96,7 +106,6 @@ class JsonlFollower final : public AuditFollower {
         } else {
           std::string_view line = piece;
           if (!pending_.empty()) line = pending_.append(piece);
-          if (line_start_ == 0) first_line_sha256_ = Sha256Hex(line);
           if (!line.empty()) {
             on_event(line);
             ++handed;
@@ -124,40 +133,34 @@ class JsonlFollower final : public AuditFollower {
   }
 
   nlohmann::json Position() const override {
-    // A line being written is not part of the position: the next run reads it again whole.
+    // A line being written is not part of the position: the next run reads it again whole. The file is
+    // recognised by the digest of its first bytes (up to kHeadBytes, and not past the position).
+    const uint64_t head = std::min<uint64_t>(line_start_, kHeadBytes);
     return {{"kind", "jsonl"},
             {"path", path_},
-            {"device", static_cast<uint64_t>(device_)},
-            {"inode", static_cast<uint64_t>(inode_)},
             {"offset", line_start_},
-            {"first_line_sha256", first_line_sha256_}};
+            {"head_bytes", head},
+            {"head_sha256", HeadDigest(head).value_or("")}};
   }
 
   Result<std::string> Resume(const nlohmann::json& position) override {
     if (fd_ < 0) {
       if (auto opened = Open(); !opened) return opened.error();
     }
-    if (!position.is_object() || position.value("kind", "") != "jsonl" || !IsCount(position, "offset"))
+    const nlohmann::json* kind = position.is_object() && position.contains("kind") ? &position["kind"] : nullptr;
+    if (!kind || *kind != "jsonl" || !IsCount(position, "offset") || !IsCount(position, "head_bytes") ||
+        !position.contains("head_sha256") || !position["head_sha256"].is_string())
       return std::string("no saved position for a JSON Lines audit: reading from the start");
     const uint64_t offset = position["offset"].get<uint64_t>();
+    const uint64_t head = position["head_bytes"].get<uint64_t>();
     struct stat info {};
     if (::fstat(fd_, &info) != 0) return SystemError("cannot stat audit file", path_);
-    if (offset > static_cast<uint64_t>(info.st_size))
+    if (offset > static_cast<uint64_t>(info.st_size) || head > offset)
       return std::string("the audit file is shorter than the saved position (truncated): reading from the start");
-    const std::string saved_hash = position.value("first_line_sha256", "");
-    if (offset > 0) {
-      // The first line must be the one the position was taken on: otherwise this is another file.
-      std::string first(kMaxAuditLineBytes + 1, '\0');
-      const ssize_t got = ::pread(fd_, first.data(), first.size(), 0);
-      if (got < 0) return SystemError("cannot read audit file", path_);
-      first.resize(static_cast<size_t>(got));
-      const size_t newline = first.find('\n');
-      if (newline == std::string::npos || Sha256Hex(std::string_view(first).substr(0, newline)) != saved_hash)
-        return std::string(
-            "the audit file's first line differs from the saved one (another file): reading from "
-            "the start");
-      first_line_sha256_ = saved_hash;
-    }
+    if (HeadDigest(head) != position["head_sha256"].get<std::string>())
+      return std::string(
+          "the audit file's first bytes differ from the saved ones (another file): reading from "
+          "the start");
     offset_ = line_start_ = offset;
     pending_.clear();
     discarding_ = false;
@@ -167,6 +170,14 @@ class JsonlFollower final : public AuditFollower {
   uint64_t skipped() const override { return skipped_; }
 
  private:
+  // SHA-256 of the file's first `bytes` bytes (nullopt when they cannot be read).
+  std::optional<std::string> HeadDigest(uint64_t bytes) const {
+    std::string head(bytes, '\0');
+    const ssize_t got = ::pread(fd_, head.data(), head.size(), 0);
+    if (got < 0 || static_cast<uint64_t>(got) != bytes) return std::nullopt;
+    return Sha256Hex(head);
+  }
+
   bool Rotated() const {
     struct stat now {};
     if (::stat(path_.c_str(), &now) != 0) return false;  // removed and not yet replaced: keep waiting
@@ -185,8 +196,8 @@ class JsonlFollower final : public AuditFollower {
   uint64_t offset_ = 0;      // bytes of the file looked at, a partial line included
   uint64_t line_start_ = 0;  // where the line not yet complete starts: the position to save
   std::string pending_;
-  bool discarding_ = false;  // inside an over-long line, until its newline
-  std::string first_line_sha256_;
+  bool discarding_ = false;                                             // inside an over-long line, until its newline
+  std::optional<std::chrono::steady_clock::time_point> rotation_seen_;  // at the end of a rotated file since
   std::vector<char> buffer_;
   uint64_t skipped_ = 0;
 };
@@ -219,9 +230,10 @@ class LogFollower final : public AuditFollower {
   }
 
   Result<std::string> Resume(const nlohmann::json& position) override {
-    if (!position.is_object() || position.value("kind", "") != "log" || !IsCount(position, "next_index"))
+    const nlohmann::json* kind = position.is_object() && position.contains("kind") ? &position["kind"] : nullptr;
+    if (!kind || *kind != "log" || !IsCount(position, "next_index"))
       return std::string("no saved position for a transparency log: reading from the start");
-    if (position.value("origin", "") != log_->origin())
+    if (!position.contains("origin") || position["origin"] != log_->origin())
       return std::string("the log's origin differs from the saved one (another log): reading from the start");
     const uint64_t next = position["next_index"].get<uint64_t>();
     auto size = log_->Size();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
@@ -205,7 +206,7 @@ class MetricsServer {
   }
 
  private:
-  MetricsServer() : acceptor_(io_) {}
+  MetricsServer() : acceptor_(io_), retry_(io_) {}
 
   struct Session : std::enable_shared_from_this<Session> {
     explicit Session(tcp::socket socket, MetricsServer& owner) : stream(std::move(socket)), server(owner) {}
@@ -256,13 +257,21 @@ class MetricsServer {
 
   void Accept() {
     acceptor_.async_accept([this](beast::error_code error, tcp::socket socket) {
-      if (!error) std::make_shared<Session>(std::move(socket), *this)->Start();
-      if (acceptor_.is_open()) Accept();
+      if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      if (!error) {
+        std::make_shared<Session>(std::move(socket), *this)->Start();
+        Accept();
+        return;
+      }
+      // Out of descriptors (or another accept failure): wait before trying again instead of spinning.
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([this](beast::error_code) { Accept(); });
     });
   }
 
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
   std::thread thread_;
   std::mutex mutex_;
   std::string text_ = "# no data yet\n";
@@ -328,10 +337,13 @@ class WebhookSender {
     if (worker_.joinable()) worker_.join();
   }
 
-  // What was not delivered (after Stop): saved with the state, retried after a restart.
+  // What is not delivered yet, the message being sent included: saved with the state (periodically and at
+  // the end), retried after a restart.
   std::deque<Delivery> Undelivered() {
     std::lock_guard lock(mutex_);
-    return queue_;
+    std::deque<Delivery> out = queue_;
+    if (sending_) out.push_front(*sending_);
+    return out;
   }
 
   uint64_t failures() const {
@@ -356,6 +368,7 @@ class WebhookSender {
       Delivery delivery = std::move(*next);
       queue_.erase(next);
       ++in_flight_;
+      sending_ = delivery;
       lock.unlock();
       const WebhookSettings& hook = hooks_[delivery.webhook];
       std::vector<std::pair<std::string, std::string>> headers = {{"Idempotency-Key", delivery.idempotency_key}};
@@ -366,6 +379,7 @@ class WebhookSender {
           answer.failure == gateway::Exchange::Failure::kNone && answer.status >= 200 && answer.status < 300;
       lock.lock();
       --in_flight_;
+      sending_.reset();
       if (!delivered) {
         const std::string why =
             answer.failure == gateway::Exchange::Failure::kNone ? "HTTP " + std::to_string(answer.status) : answer.why;
@@ -390,6 +404,7 @@ class WebhookSender {
   mutable std::mutex mutex_;
   std::condition_variable wake_, drained_;
   std::deque<Delivery> queue_;
+  std::optional<Delivery> sending_;
   uint64_t in_flight_ = 0, failures_ = 0;
   bool stopping_ = false;
   std::thread worker_;
@@ -533,16 +548,19 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
   StreamMonitor monitor(config.stream);
   std::deque<Delivery> restored;
   bool resumed = false;
-  if (!config.state.empty() && std::filesystem::exists(config.state)) {
+  std::error_code missing;
+  if (!config.state.empty() && std::filesystem::exists(config.state, missing)) {
     auto text = ReadFile(config.state, kMaxStateBytes);
     if (!text) return text.error();
     const auto state = nlohmann::json::parse(*text, nullptr, false);
-    if (!state.is_object() || state.value("schema", "") != kServeStateSchema)
+    auto text_of = [&](const char* key) {
+      return state.is_object() && state.contains(key) && state[key].is_string() ? state[key].get<std::string>() : "";
+    };
+    if (!state.is_object() || text_of("schema") != kServeStateSchema)
       return MakeError(ErrorCode::kParse,
                        "state file " + config.state + " is not a monitor state; remove it to start afresh");
-    if (state.value("audit", "") != config.audit) {
-      note("state file " + config.state + " followed another audit (" + state.value("audit", "") +
-           "): starting afresh");
+    if (text_of("audit") != config.audit) {
+      note("state file " + config.state + " followed another audit (" + text_of("audit") + "): starting afresh");
     } else {
       if (auto loaded = monitor.LoadState(state.contains("monitor") ? state["monitor"] : nlohmann::json()); !loaded)
         return MakeError(loaded.error().code, config.state + ": " + loaded.error().message);
@@ -553,10 +571,12 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
       if (auto hooks = state.find("webhooks"); hooks != state.end() && hooks->is_array()) {
         for (const auto& saved : *hooks) {
           if (!saved.is_object() || !saved.contains("body") || !saved["body"].is_string()) continue;
-          const std::string url = saved.value("url", "");
+          if (!saved.contains("url") || !saved["url"].is_string() || !saved.contains("idempotency_key") ||
+              !saved["idempotency_key"].is_string())
+            continue;
           for (size_t i = 0; i < config.webhooks.size(); ++i)
-            if (config.webhooks[i].url == url)
-              restored.push_back({i, saved["body"].get<std::string>(), saved.value("idempotency_key", ""), 0,
+            if (config.webhooks[i].url == saved["url"].get<std::string>())
+              restored.push_back({i, saved["body"].get<std::string>(), saved["idempotency_key"].get<std::string>(), 0,
                                   std::chrono::steady_clock::now()});
         }
       }
@@ -632,7 +652,8 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
     if (*got == 0 && options.once) break;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_save >= config.state_interval) {
-      if (auto saved = SaveState(config, monitor, *follower, {}); !saved) note(saved.error().message);
+      if (auto saved = SaveState(config, monitor, *follower, webhooks.Undelivered()); !saved)
+        note(saved.error().message);
       last_save = now;
     }
     if (*got == 0) {

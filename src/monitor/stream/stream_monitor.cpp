@@ -1,6 +1,7 @@
 // The stream monitor's windows, detectors, calibration, alerts, metrics and state (stream.h).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -8,6 +9,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "modelguard/core/hash.h"
@@ -123,6 +125,16 @@ double SampleDeviation(const std::vector<double>& values, double mean) {
   double sum = 0;
   for (double v : values) sum += (v - mean) * (v - mean);
   return std::sqrt(sum / static_cast<double>(values.size() - 1));
+}
+
+// A value in reference standard deviations, clamped: a value a million deviations away (or an overflow, for
+// values near the largest double) counts as that far, so the detectors' sums stay finite.
+double Standardise(double value, double mean, double deviation) {
+  constexpr double kFarthest = 1e6;
+  const double z = (value - mean) / deviation;
+  if (!(z > -kFarthest)) return -kFarthest;
+  if (!(z < kFarthest)) return kFarthest;
+  return z;
 }
 
 // One step of both sequential detectors on a standardised value.
@@ -264,7 +276,8 @@ struct StreamMonitor::Impl {
       const double deviation = variance > 0 ? std::sqrt(variance) : ref.deviation;
       Window w;
       for (uint64_t i = 0; i < per_window; ++i)
-        Step(w, (values[rng() % n] - ref.mean - mean) / deviation, settings.cusum_k, settings.page_hinkley_delta);
+        Step(w, Standardise(values[rng() % n] - ref.mean, mean, deviation), settings.cusum_k,
+             settings.page_hinkley_delta);
       cusum_maxima.push_back(w.cusum_max);
       ph_maxima.push_back(w.ph_max);
     }
@@ -437,7 +450,7 @@ struct StreamMonitor::Impl {
       w.values.push_back(value.number);
       if (ref.test && !ref.sample.categories.empty()) CountNumber(w, value.number);
       if (!(ref.deviation > 0)) continue;
-      Step(w, (value.number - ref.mean) / ref.deviation, settings.cusum_k, settings.page_hinkley_delta);
+      Step(w, Standardise(value.number, ref.mean, ref.deviation), settings.cusum_k, settings.page_hinkley_delta);
       if (settings.cusum && ref.cusum_threshold > 0 && !w.cusum_alarm && w.cusum_max > ref.cusum_threshold) {
         w.cusum_alarm = true;
         Drift(route_name, scope, name, "cusum", ref, w.cusum_max, ref.cusum_threshold, std::nullopt, Mean(w.values),
@@ -635,7 +648,8 @@ nlohmann::json StreamMonitor::SaveState() const {
                           {"cusum_k", s.cusum_k},
                           {"page_hinkley_delta", s.page_hinkley_delta},
                           {"calibration_runs", s.calibration_runs},
-                          {"seed", s.seed}}},
+                          {"seed", s.seed},
+                          {"detectors", {s.test, s.cusum, s.page_hinkley}}}},
                         {"events", impl.events},
                         {"episodes", impl.episodes},
                         {"fired", impl.fired},
@@ -686,11 +700,28 @@ nlohmann::json StreamMonitor::SaveState() const {
 
 namespace {
 
-// Checked reads of a state document (it sits on disk and may have been edited or cut short).
+// Checked reads of a state document (it sits on disk and may have been edited or cut short): each type is
+// checked before it is read, so a float where a count belongs is an error, not a conversion.
 template <typename T>
 T Field(const nlohmann::json& object, const char* name) {
   if (!object.is_object() || !object.contains(name)) throw std::runtime_error(std::string("missing '") + name + "'");
-  return object.at(name).get<T>();
+  const nlohmann::json& value = object.at(name);
+  bool fits = false;
+  if constexpr (std::is_same_v<T, bool>)
+    fits = value.is_boolean();
+  else if constexpr (std::is_same_v<T, std::string>)
+    fits = value.is_string();
+  else if constexpr (std::is_same_v<T, double>)
+    fits = value.is_number();
+  else if constexpr (std::is_unsigned_v<T>)
+    fits = value.is_number_unsigned() || (value.is_number_integer() && value.template get<int64_t>() >= 0);
+  else if constexpr (std::is_integral_v<T>)
+    fits = value.is_number_integer() &&
+           !(value.is_number_unsigned() && value.template get<uint64_t>() > uint64_t{INT64_MAX});
+  else
+    fits = true;  // containers: nlohmann checks every element's type (and throws type_error)
+  if (!fits) throw std::runtime_error(std::string("'") + name + "' has the wrong type");
+  return value.template get<T>();
 }
 
 std::vector<double> FiniteValues(const nlohmann::json& object, const char* name, size_t cap) {
@@ -722,7 +753,8 @@ Status StreamMonitor::LoadState(const nlohmann::json& state) {
         Field<double>(saved, "false_alarm_rate") != s.false_alarm_rate ||
         Field<double>(saved, "cusum_k") != s.cusum_k ||
         Field<double>(saved, "page_hinkley_delta") != s.page_hinkley_delta ||
-        Field<uint64_t>(saved, "calibration_runs") != s.calibration_runs || Field<uint64_t>(saved, "seed") != s.seed)
+        Field<uint64_t>(saved, "calibration_runs") != s.calibration_runs || Field<uint64_t>(saved, "seed") != s.seed ||
+        Field<std::vector<bool>>(saved, "detectors") != std::vector<bool>{s.test, s.cusum, s.page_hinkley})
       return MakeError(ErrorCode::kInvalidArgument,
                        "the state was saved with other reference, window, rate or detector settings; remove it to "
                        "start afresh");
