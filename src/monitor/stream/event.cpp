@@ -5,6 +5,7 @@
 // It validates the whole line as RFC 8259 JSON (UTF-8 in strings, escapes and surrogate pairs, number
 // grammar, nesting) and gives what a JSON library would: a member given twice counts once, the last
 // (nlohmann::json's behaviour, which fuzz/fuzz_monitor_stream.cpp and the tests compare it with).
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -28,6 +29,13 @@ struct Number {
   bool fits_int64 = false;
   int64_t as_int64 = 0;
 };
+
+// Bytes a string holds as they are with nothing to check: printable ASCII but the quote and the backslash.
+constexpr auto kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
 
 class Scanner {
  public:
@@ -61,6 +69,8 @@ class Scanner {
     const char* run = p_;  // bytes copied as they are, up to the next escape or the end
     bool high = false;     // the run has bytes above ASCII: checked as UTF-8 when it ends
     for (;;) {
+      // Plain ASCII, the bulk of every line (hashes, paths, names), in a tight loop of its own.
+      while (p_ < end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
       if (p_ >= end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
@@ -287,22 +297,24 @@ class Scanner {
 
 // Flattened signals with JSON's duplicate rule: a member named again replaces everything the first one gave,
 // so each member's entries are recorded as a range that a later duplicate erases. Kept per thread and
-// reused, so a line costs no allocation beyond its signals' own.
+// reused with their strings' buffers, so once they have grown a line costs no allocation.
 struct Flattener {
   struct Member {
     std::string key;
     size_t begin = 0, end = 0;
   };
-  std::vector<std::pair<std::string, SignalValue>> entries;
+  std::vector<std::pair<std::string, SignalValue>> entries;  // the first `size` hold this line's
+  size_t size = 0;
   std::vector<bool> erased;
   std::string name;                                  // the dotted name being built
   std::vector<Member> members[kMaxSignalDepth + 1];  // per depth: the members of the object being read
   std::string key;
+  std::string category;     // a string value being read
   size_t members_read = 0;  // in the whole signals tree, duplicates and skipped values included
   bool over_limit = false;
 
   void Reset() {
-    entries.clear();
+    size = 0;  // entries keep their strings' buffers for the next line
     erased.clear();
     members_read = 0;
     over_limit = false;
@@ -310,8 +322,13 @@ struct Flattener {
   void Erase(size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) erased[i] = true;
   }
-  void Add(SignalValue value) {
-    entries.emplace_back(name, std::move(value));
+  void Add(bool numeric, double number, std::string_view text) {
+    if (size == entries.size()) entries.emplace_back();
+    auto& [entry_name, value] = entries[size++];
+    entry_name.assign(name);
+    value.numeric = numeric;
+    value.number = number;
+    value.category.assign(text);
     erased.push_back(false);
   }
 
@@ -330,7 +347,7 @@ struct Flattener {
         over_limit = true;
         return false;
       }
-      const size_t begin = entries.size();
+      const size_t begin = size;
       name.resize(base);
       name.push_back('.');
       name.append(key);
@@ -344,7 +361,7 @@ struct Flattener {
         seen[m].end = seen[m].begin;
       }
       member.begin = begin;
-      member.end = entries.size();
+      member.end = size;
     } while (in.Consume(','));
     name.resize(base);
     return in.Consume('}');
@@ -357,25 +374,24 @@ struct Flattener {
       return in.SkipValue();  // deeper objects are not signals of one event
     }
     if (c == '"') {
-      SignalValue value{false, 0, {}};
-      if (!in.String(&value.category)) return false;
-      if (value.category.size() > kMaxAuditNameBytes) {
+      if (!in.String(&category)) return false;
+      if (category.size() > kMaxAuditNameBytes) {
         over_limit = true;
         return false;
       }
-      Add(std::move(value));
+      Add(false, 0, category);
       return true;
     }
     if (c == 't' || c == 'f') {
       const bool truth = c == 't';
       if (!in.Literal(truth ? "true" : "false")) return false;
-      Add(SignalValue{true, truth ? 1.0 : 0.0, {}});
+      Add(true, truth ? 1.0 : 0.0, {});
       return true;
     }
     if (c == '-' || (c >= '0' && c <= '9')) {
       Number number;
       if (!in.ParseNumber(number)) return false;
-      Add(SignalValue{true, number.value, {}});
+      Add(true, number.value, {});
       return true;
     }
     return in.SkipValue();  // null, lists
@@ -384,23 +400,34 @@ struct Flattener {
 
 }  // namespace
 
-Result<MonitoredEvent> ParseAuditEvent(std::string_view line) {
+Status ParseAuditEvent(std::string_view line, MonitoredEvent& event) {
+  event.time_ms = 0;
+  event.route.clear();
+  event.key_id.clear();
+  size_t used = 0;  // event.signals filled so far: their strings' buffers are reused, not freed and taken again
+  auto next_signal = [&](std::string_view name) -> SignalValue& {
+    if (used == event.signals.size()) event.signals.emplace_back();
+    auto& [slot_name, value] = event.signals[used++];
+    slot_name.assign(name);
+    return value;
+  };
   if (line.size() > kMaxAuditLineBytes)
     return MakeError(ErrorCode::kLimit, "audit line of " + std::to_string(line.size()) + " bytes, more than " +
                                             std::to_string(kMaxAuditLineBytes));
   auto invalid = [] { return MakeError(ErrorCode::kParse, "not a JSON object"); };
   Scanner in(line);
   if (!in.Consume('{')) return invalid();
-  MonitoredEvent event;
   std::optional<double> latency, first_byte, tokens;
   std::optional<int64_t> status;
   thread_local Flattener signals;
   signals.Reset();
   std::pair<size_t, size_t> signals_range{0, 0};
-  std::string key;
+  thread_local std::string member;
   if (!in.Consume('}')) {
     do {
-      if (!in.String(&key) || !in.Consume(':')) return invalid();
+      if (!in.String(&member) || !in.Consume(':')) return invalid();
+      // Compared as a view: lengths first, so most members are told apart without comparing bytes.
+      const std::string_view key = member;
       // Each member of interest takes the last value given (a wrong type clears it); the others are skipped.
       const char c = in.Peek();
       auto number_member = [&](std::optional<double>& slot) {
@@ -443,10 +470,10 @@ Result<MonitoredEvent> ParseAuditEvent(std::string_view line) {
         ok = number_member(tokens);
       } else if (key == "signals") {
         signals.Erase(signals_range.first, signals_range.second);
-        const size_t begin = signals.entries.size();
+        const size_t begin = signals.size;
         signals.name.assign("signals");
         ok = c == '{' ? signals.Object(in, 1) : in.SkipValue();
-        signals_range = {begin, signals.entries.size()};
+        signals_range = {begin, signals.size};
       } else {
         ok = in.SkipValue();
       }
@@ -461,14 +488,37 @@ Result<MonitoredEvent> ParseAuditEvent(std::string_view line) {
   if (!in.AtEnd()) return invalid();
   if (event.route.size() > kMaxAuditNameBytes || event.key_id.size() > kMaxAuditNameBytes)
     return MakeError(ErrorCode::kLimit, "a route or key over " + std::to_string(kMaxAuditNameBytes) + " bytes");
-  if (latency) event.signals.push_back({"latency_ms", SignalValue{true, *latency, {}}});
-  if (first_byte) event.signals.push_back({"first_byte_ms", SignalValue{true, *first_byte, {}}});
-  if (tokens) event.signals.push_back({"tokens", SignalValue{true, *tokens, {}}});
-  if (status && *status >= 100 && *status <= 599)
-    event.signals.push_back({"status_class", SignalValue{false, 0, std::to_string(*status / 100) + "xx"}});
-  event.signals.reserve(event.signals.size() + signals.entries.size());
-  for (size_t i = 0; i < signals.entries.size(); ++i)
-    if (!signals.erased[i]) event.signals.push_back(std::move(signals.entries[i]));
+  auto number_signal = [&](std::string_view name, double number) {
+    SignalValue& value = next_signal(name);
+    value.numeric = true;
+    value.number = number;
+    value.category.clear();
+  };
+  if (latency) number_signal("latency_ms", *latency);
+  if (first_byte) number_signal("first_byte_ms", *first_byte);
+  if (tokens) number_signal("tokens", *tokens);
+  if (status && *status >= 100 && *status <= 599) {
+    SignalValue& value = next_signal("status_class");
+    value.numeric = false;
+    value.number = 0;
+    const char class_name[] = {static_cast<char>('0' + *status / 100), 'x', 'x'};
+    value.category.assign(class_name, sizeof class_name);
+  }
+  for (size_t i = 0; i < signals.size; ++i) {
+    if (signals.erased[i]) continue;
+    const auto& [name, parsed] = signals.entries[i];
+    SignalValue& value = next_signal(name);
+    value.numeric = parsed.numeric;
+    value.number = parsed.number;
+    value.category.assign(parsed.category);  // copied: the flattener keeps its buffers for the next line too
+  }
+  event.signals.resize(used);
+  return Ok{};
+}
+
+Result<MonitoredEvent> ParseAuditEvent(std::string_view line) {
+  MonitoredEvent event;
+  MG_TRY(ParseAuditEvent(line, event));
   return event;
 }
 

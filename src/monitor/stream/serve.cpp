@@ -620,17 +620,17 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
   if (options.on_listening) options.on_listening(metrics ? metrics->port() : 0);
 
   ServeOutcome outcome;
+  MonitoredEvent event;  // one, reused line after line
   auto last_save = std::chrono::steady_clock::now();
   std::optional<Error> failure;
   for (;;) {
     auto got = follower->Poll(
         [&](std::string_view line) {
-          auto event = ParseAuditEvent(line);
-          if (!event) {
+          if (!ParseAuditEvent(line, event)) {
             ++outcome.parse_errors;
             return;
           }
-          monitor.Observe(*event);
+          monitor.Observe(event);
         },
         kEventsPerPoll);
     if (!got) {

@@ -35,6 +35,7 @@ void AddCategory(std::map<std::string, uint64_t>& counts, const std::string& cat
 }
 
 struct Reference {
+  size_t slot = 0;      // its route's references in creation order: the index of its window in each scope
   bool numeric = true;  // fixed by the first value seen
   std::vector<double> values;
   std::map<std::string, uint64_t> categories;
@@ -78,6 +79,7 @@ struct Scope {
   std::string key;  // empty: the whole route
   uint64_t window_events = 0;
   std::map<std::string, Window, std::less<>> windows;
+  std::vector<Window*> window_of_slot;  // into `windows` (map nodes stay put), by Reference::slot
   std::map<std::string, Verdict> verdicts;
   std::map<std::pair<std::string, std::string>, AlertState> alerts;  // (signal, detector)
 };
@@ -89,6 +91,15 @@ struct Route {
   std::map<std::string, Reference, std::less<>> references;
   Scope whole;
   std::map<std::string, Scope, std::less<>> keys;
+  // The previous event's signal names with their references (into `references`; nullptr: not followed).
+  // Events of one route carry mostly the same signals in the same order, so a name costs one comparison
+  // with the cached one instead of a lookup per scope.
+  struct Recent {
+    bool known = false;
+    std::string name;
+    Reference* reference = nullptr;
+  };
+  std::vector<Recent> recent;
 };
 
 // Counted per event, so kept flat (a 0/1 signal has two entries) and named only when a window closes.
@@ -199,7 +210,8 @@ struct StreamMonitor::Impl {
   std::map<std::string, Route, std::less<>> routes;
   uint64_t events = 0, episodes = 0, fired = 0, resolved = 0, kind_mismatches = 0;
   std::vector<Alert> pending;
-  std::mt19937_64 reservoir{1};  // a reference file's sampling
+  std::mt19937_64 reservoir{1};                 // a reference file's sampling
+  std::vector<Reference*> references_of_event;  // the current event's signals' references (Resolve)
 
   bool Wanted(const std::string& signal) const {
     return settings.signals.empty() ||
@@ -220,6 +232,7 @@ struct StreamMonitor::Impl {
       if (found == route.references.end()) {
         if (route.references.size() >= settings.max_signals) continue;
         found = route.references.emplace(name, Reference{}).first;
+        found->second.slot = route.references.size() - 1;
         found->second.numeric = value.numeric;
       }
       Reference& ref = found->second;
@@ -296,6 +309,7 @@ struct StreamMonitor::Impl {
       sample = {};
       sample.numeric = ref.numeric;
       sample.values = ref.values;
+      std::sort(sample.values.begin(), sample.values.end());  // sorted once: the KS test of each window skips it
       const bool overflow = ref.categories.count(kOther) > 0 && ref.numeric;
       if (!overflow)
         for (const auto& [name, count] : ref.categories)
@@ -429,18 +443,42 @@ struct StreamMonitor::Impl {
     scope.window_events = 0;
   }
 
+  // The references of the event's signals into `references_of_event`, through the route's cache of the last names.
+  void Resolve(Route& route, const MonitoredEvent& event) {
+    references_of_event.resize(event.signals.size());
+    if (route.recent.size() < event.signals.size()) route.recent.resize(event.signals.size());
+    for (size_t i = 0; i < event.signals.size(); ++i) {
+      const std::string& name = event.signals[i].first;
+      Route::Recent& recent = route.recent[i];
+      if (!recent.known || recent.name != name) {
+        auto found = route.references.find(name);
+        recent.reference = found == route.references.end() ? nullptr : &found->second;
+        recent.name = name;
+        recent.known = true;
+      }
+      references_of_event[i] = recent.reference;
+    }
+  }
+
+  static Window& WindowOf(Scope& scope, const Reference& ref, const std::string& name) {
+    if (ref.slot >= scope.window_of_slot.size()) scope.window_of_slot.resize(ref.slot + 1, nullptr);
+    Window*& window = scope.window_of_slot[ref.slot];
+    if (!window) window = &scope.windows.try_emplace(name).first->second;
+    return *window;
+  }
+
+  // The event's signals into one scope's windows (Resolve first).
   void ObserveScope(const std::string& route_name, Route& route, Scope& scope, const MonitoredEvent& event) {
-    for (const auto& [name, value] : event.signals) {
-      auto found = route.references.find(name);
-      if (found == route.references.end()) continue;
-      const Reference& ref = found->second;
+    for (size_t i = 0; i < event.signals.size(); ++i) {
+      const Reference* found = references_of_event[i];
+      if (!found) continue;
+      const auto& [name, value] = event.signals[i];
+      const Reference& ref = *found;
       if (ref.numeric != value.numeric) {
         ++kind_mismatches;
         continue;
       }
-      auto slot = scope.windows.find(name);
-      if (slot == scope.windows.end()) slot = scope.windows.try_emplace(name).first;
-      Window& w = slot->second;
+      Window& w = WindowOf(scope, ref, name);
       if (!value.numeric) {
         ++w.count;
         AddCategory(w.categories, value.category);
@@ -500,6 +538,7 @@ void StreamMonitor::Observe(const MonitoredEvent& event) {
     if (route.reference_events >= impl.settings.reference_events) impl.Complete(route_name, route);
     return;
   }
+  impl.Resolve(route, event);
   impl.ObserveScope(route_name, route, route.whole, event);
   if (impl.settings.per_key && !event.key_id.empty()) {
     auto key = route.keys.find(event.key_id);
@@ -774,7 +813,10 @@ Status StreamMonitor::LoadState(const nlohmann::json& state) {
       const auto& references = saved_route.at("references");
       if (!references.is_array() || references.size() > s.max_signals) throw std::runtime_error("too many signals");
       for (const auto& saved_ref : references) {
-        Reference& ref = route.references[Field<std::string>(saved_ref, "signal")];
+        const auto [slot, created] = route.references.try_emplace(Field<std::string>(saved_ref, "signal"));
+        if (!created) throw std::runtime_error("signal '" + slot->first + "' appears twice");
+        Reference& ref = slot->second;
+        ref.slot = route.references.size() - 1;
         ref.numeric = Field<bool>(saved_ref, "numeric");
         ref.observations = Field<uint64_t>(saved_ref, "observations");
         ref.values = FiniteValues(saved_ref, "values", std::max<size_t>(s.max_reference_values, s.reference_events));
