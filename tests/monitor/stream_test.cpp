@@ -309,6 +309,12 @@ TEST(AuditEvent, SignalsOfAGatewayEventAndNothingElse) {
   EXPECT_EQ(got.size(), 14u);
   for (const char* bad : {"", "[]", "not json", "{\"a\":", "\"text\""}) EXPECT_FALSE(ParseAuditEvent(bad)) << bad;
   EXPECT_FALSE(ParseAuditEvent(std::string(kMaxAuditLineBytes + 1, ' ')));
+  // A reused event refused a line holds none of the previous line's signals.
+  MonitoredEvent reused;
+  ASSERT_TRUE(ParseAuditEvent(R"({"latency_ms":5,"signals":{"refusal":true}})", reused));
+  EXPECT_EQ(reused.signals.size(), 2u);
+  EXPECT_FALSE(ParseAuditEvent(R"({"latency_ms":5,"signals":{"refusal":true},)", reused));
+  EXPECT_TRUE(reused.signals.empty());
   // Hostile shapes cost bounded work: many members, long names, long categories, long routes.
   std::string many = R"({"signals":{)";
   for (size_t i = 0; i <= kMaxAuditSignals; ++i) many += (i ? ",\"\":" : "\"\":") + std::to_string(i);

@@ -400,7 +400,9 @@ struct Flattener {
 
 }  // namespace
 
-Status ParseAuditEvent(std::string_view line, MonitoredEvent& event) {
+namespace {
+
+Status ParseInto(std::string_view line, MonitoredEvent& event) {
   event.time_ms = 0;
   event.route.clear();
   event.key_id.clear();
@@ -514,6 +516,14 @@ Status ParseAuditEvent(std::string_view line, MonitoredEvent& event) {
   }
   event.signals.resize(used);
   return Ok{};
+}
+
+}  // namespace
+
+Status ParseAuditEvent(std::string_view line, MonitoredEvent& event) {
+  Status parsed = ParseInto(line, event);
+  if (!parsed) event.signals.clear();  // never the previous line's signals under a failed one
+  return parsed;
 }
 
 Result<MonitoredEvent> ParseAuditEvent(std::string_view line) {
