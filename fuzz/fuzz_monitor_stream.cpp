@@ -3,12 +3,15 @@
 // it a saved state offered to a fresh monitor. Each line's parse must agree with a JSON library's
 // (tests/monitor/audit_event_reference.h): the same lines refused (but for our size limits, which the library
 // has not), the same route, key, time and signals.
+// Every line is also offered as a line of a labels file (monitor label's), and the whole text as a labels
+// file to add: a label parsed is a valid label.
 // Either a clear error or a monitor whose state survives a round trip through text exactly, and whose
 // metrics render.
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "modelguard/monitor/labels.h"
 #include "modelguard/monitor/stream.h"
 #include "tests/monitor/audit_event_reference.h"
 
@@ -25,6 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   settings.max_routes = 4;
   settings.max_keys_per_route = 3;
   settings.max_signals = 8;
+  settings.calibration_labels = 3;
+  settings.max_pending_labels = 6;
+  settings.performance_windows = 2;
   StreamMonitor monitor(settings);
   MonitoredEvent reused;
   size_t start = 0;
@@ -41,10 +47,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ParseAuditEvent(line, reused).ok() != event.ok()) __builtin_trap();
     if (event && !(reference::FromParsed(reused) == reference::FromParsed(*event))) __builtin_trap();
     if (event) monitor.Observe(*event);
+    if (auto label = ParseLabelLine(line)) {
+      if (!CheckLabel(*label)) __builtin_trap();
+      monitor.Label(label->request_id, label->label);
+    }
     start = end + 1;
   }
+  if (auto labels = ParseLabelsFile(events))
+    for (const auto& label : *labels)
+      if (!CheckLabel(label)) __builtin_trap();
   for (const auto& alert : monitor.TakeAlerts()) (void)ToJson(alert).dump();
   (void)monitor.Prometheus();
+  (void)monitor.Performance();
   const auto state = monitor.SaveState();
   StreamMonitor again(settings);
   if (!again.LoadState(nlohmann::json::parse(state.dump()))) __builtin_trap();

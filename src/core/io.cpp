@@ -1,5 +1,7 @@
 #include "modelguard/core/io.h"
 
+#include "modelguard/core/append_file.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,6 +121,36 @@ Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
     out.append(buffer, static_cast<size_t>(n));
   }
   return out;
+}
+
+Status AppendToFile(const std::string& path, std::string_view bytes) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return MakeError(ErrorCode::kIo, "'" + path + "' is not a regular file: nothing can be appended to it");
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0666);
+  if (fd < 0) return MakeError(ErrorCode::kIo, SystemError("cannot open", path));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))  // replaced between the two looks
+    return MakeError(ErrorCode::kIo, "'" + path + "' is not a regular file: nothing can be appended to it");
+  const off_t start = st.st_size;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = SystemError("cannot append to", path);
+      struct stat now {};
+      if (done > 0 && ::fstat(fd, &now) == 0 && now.st_size == start + static_cast<off_t>(done))
+        (void)!::ftruncate(fd, start);
+      return MakeError(ErrorCode::kIo, why);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) return MakeError(ErrorCode::kIo, SystemError("cannot flush", path));
+  return Ok{};
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view bytes) {

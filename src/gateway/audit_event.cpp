@@ -241,6 +241,10 @@ size_t WriteAuditEvent(std::string& out, const AuditEvent& event) {
   AppendJsonString(out, event.request_sha256);
   out += ",\"response_sha256\":";
   AppendJsonString(out, event.response_sha256);
+  if (!event.request_id.empty()) {
+    out += ",\"request_id\":";
+    AppendJsonString(out, event.request_id);
+  }
   if (event.signals) AppendSignals(out, *event.signals);
   out += '}';
   return after_time;

@@ -45,6 +45,7 @@ struct AuditEvent {
   std::string_view upstream;                                       // optional: the target that answered
   const std::map<std::string, FilterVerdict>* verdicts = nullptr;  // filter name -> verdict, in name order
   std::string_view request_sha256, response_sha256;
+  std::string_view request_id;            // optional: written after response_sha256, before the signals
   const EventSignals* signals = nullptr;  // optional: written last, so older readers see the same members first
 };
 

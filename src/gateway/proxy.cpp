@@ -122,6 +122,7 @@ void Gateway::Audit(const GatewayConfig& config, const RequestContext& context, 
   event.verdicts = &context.verdicts;
   event.request_sha256 = context.body.empty() ? kEmptySha256 : request_sha256;
   event.response_sha256 = outcome.response_sha256;
+  event.request_id = context.request_id;
   EventSignals signals;
   if (outcome.signals.enabled) {
     FillSignals(context, outcome.signals, signals);

@@ -40,6 +40,7 @@ asio::awaitable<bool> RelayWhole(Gateway& gateway, Client& client, http::respons
   outcome.tokens = out.total_tokens;
   if (gateway.Audited(config)) outcome.response_sha256 = Sha256Hex(response.body());
   outcome.first_byte_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  if (!context.request_id.empty()) response.set(kRequestIdField, context.request_id);
   const bool sent =
       co_await SendResponse(client, response, keep_alive, config.upstream_timeout, context.method == "HEAD");
   outcome.client_gone = !sent;
@@ -59,6 +60,7 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
   // HTTP/1.0 clients get the stream delimited by the connection's end instead of chunks.
   const bool chunked = version == 11;
   http::response<http::empty_body> response_head = StreamResponseHead(head.get(), version, keep_alive);
+  if (!context.request_id.empty()) response_head.set(kRequestIdField, context.request_id);
   const bool audited = gateway.Audited(config);
   const bool signals = outcome.signals.enabled && outcome.signals.llm && outcome.status < 300;
   outcome.signals.answer.seen = signals;

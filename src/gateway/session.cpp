@@ -1,8 +1,11 @@
 #include "src/gateway/session.h"
 
 #include <algorithm>
+#include <array>
 
+#include "modelguard/core/bytes.h"
 #include "modelguard/core/hash.h"
+#include "modelguard/core/random.h"
 #include "src/gateway/endpoints.h"
 #include "src/gateway/filter_chain.h"
 #include "src/gateway/forward.h"
@@ -12,6 +15,17 @@ namespace {
 
 using asio::redirect_error;
 using asio::use_awaitable;
+
+// The request's id (RequestContext::request_id): 128 random bits, so ids never repeat across gateways or
+// restarts. Never the client's choice: an id a client picked could name another request's event. It travels
+// as X-Modelguard-Request-Id, not X-Request-Id, so the upstream's own request id (OpenAI's x-request-id, which
+// its support asks for) reaches the client untouched. Empty if the system's random source failed: the
+// request is still served, its event carries no id.
+std::string NewRequestId() {
+  std::array<uint8_t, 16> bytes{};
+  if (!SecureRandomBytes(bytes)) return {};
+  return HexEncode(bytes);
+}
 
 // One request whole in hand: returns whether the connection stays usable.
 template <class Stream>
@@ -43,6 +57,7 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
   } in_flight{metrics};
 
   RequestContext context;
+  context.request_id = NewRequestId();
   context.method = std::string(request.method_string());
   context.target = target;
   const Route* route = MatchRoute(config.routes, target);
@@ -72,6 +87,7 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
                          const std::map<std::string, std::string>& headers) -> http::response<http::string_body> {
     auto res = JsonError(status, type, message, version);
     for (const auto& [name, value] : headers) res.set(name, value);
+    if (!context.request_id.empty()) res.set(kRequestIdField, context.request_id);
     outcome.status = status;
     if (audited) outcome.response_sha256 = Sha256Hex(res.body());
     return res;
@@ -124,6 +140,8 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
   } else {
     if (context.body_changed) request.body() = context.body;
     for (const auto& name : context.gateway_credentials) request.erase(name);
+    request.erase(kRequestIdField);  // the client's copy, if any, is not the gateway's id
+    if (!context.request_id.empty()) request.set(kRequestIdField, context.request_id);
     // Then the upstream's own credential (and other configured fields), replacing whatever the client sent.
     if (auto upstream = config.upstreams.find(route->upstream); upstream != config.upstreams.end()) {
       for (const auto& [name, value] : upstream->second.headers) request.set(name, value);
@@ -190,6 +208,8 @@ asio::awaitable<void> ServeClient(Gateway& gateway, Stream stream) {
       res.keep_alive(false);
       // Requests refused before they were whole are audited too: they are often the interesting ones.
       RequestContext refused;
+      refused.request_id = NewRequestId();
+      if (!refused.request_id.empty()) res.set(kRequestIdField, refused.request_id);
       refused.verdicts[kHttpVerdict] = FilterVerdict::Block(type);
       gateway.metrics().CountBlock(kHttpVerdict, type);
       Outcome outcome;

@@ -21,6 +21,9 @@
 
 namespace modelguard::gateway {
 
+// The header carrying RequestContext::request_id to the upstream and back to the client.
+inline constexpr const char* kRequestIdField = "X-Modelguard-Request-Id";
+
 template <class Stream>
 beast::tcp_stream& Lowest(Stream& stream) {
   return beast::get_lowest_layer(stream);

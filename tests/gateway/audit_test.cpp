@@ -130,6 +130,7 @@ nlohmann::ordered_json ReferenceEvent(const AuditEvent& e) {
   }
   event["request_sha256"] = std::string(e.request_sha256);
   event["response_sha256"] = std::string(e.response_sha256);
+  if (!e.request_id.empty()) event["request_id"] = std::string(e.request_id);
   if (e.signals) event["signals"] = ReferenceSignals(*e.signals);
   return event;
 }
@@ -174,6 +175,7 @@ AuditEvent TypicalEvent() {
   e.verdicts = &kEveryVerdict;
   e.request_sha256 = "a4b3d84d29a3526e27ca9bbee66d30fa486b6b9fc059c27efc3660301bc40c49";
   e.response_sha256 = "6630b57757e7b7ff7ed2ecb1d846f485351edab2efabaad6d13f653200139b27";
+  e.request_id = "0f9c3a5e1b7d4c2a8e6f0b1d3c5a7e9f";
   return e;
 }
 
@@ -219,7 +221,7 @@ TEST(AuditEventText, HostileStringsAreEscapedAsTheDomSerialiserDid) {
            controls, "\"quoted\" \\ back\\slash", "\xFF\xFE not utf-8 \xC0\xAF \xED\xA0\x80 \xF4\x90\x80\x80",
            "caf\xC3\xA9 \xF0\x9F\x98\x80", "\xE2\x82", "{\"seq\":0,\"prev\":\"forged\"}", huge_path}) {
     e.key_id = e.route = e.method = e.path = e.model = e.upstream = hostile;
-    e.request_sha256 = e.response_sha256 = hostile;
+    e.request_sha256 = e.response_sha256 = e.request_id = hostile;
     e.verdicts = &hostile_verdicts;
     ExpectLikeReference(e);
   }

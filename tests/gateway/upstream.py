@@ -109,6 +109,7 @@ class Handler(BaseHTTPRequestHandler):
                              "saw_authorization": "authorization" in {k.lower() for k in self.headers.keys()},
                              "authorization": self.headers.get_all("Authorization") or [],
                              "x_api_key": self.headers.get_all("X-Api-Key") or [],
+                             "request_ids": self.headers.get_all("X-Modelguard-Request-Id") or [],
                              "path": self.path})
         elif self.path in ("/predict", "/classify"):
             inputs = request.get("inputs")

@@ -19,13 +19,14 @@ namespace modelguard::monitor::reference {
 
 struct Event {
   int64_t time_ms = 0;
-  std::string route, key_id;
+  std::string route, key_id, request_id;
   std::vector<std::pair<std::string, std::string>> signals;  // name -> "n:<number>" or "c:<category>", sorted
   bool operator==(const Event&) const = default;
 };
 
 inline std::ostream& operator<<(std::ostream& out, const Event& event) {
-  out << "time " << event.time_ms << " route '" << event.route << "' key '" << event.key_id << "'";
+  out << "time " << event.time_ms << " route '" << event.route << "' key '" << event.key_id << "' request '"
+      << event.request_id << "'";
   for (const auto& [name, value] : event.signals) out << " " << name << "=" << value;
   return out;
 }
@@ -59,6 +60,7 @@ inline std::optional<Event> Parse(std::string_view line) {
   if (auto time = doc.find("time"); time != doc.end() && FitsInt64(*time)) event.time_ms = time->get<int64_t>();
   if (auto route = doc.find("route"); route != doc.end() && route->is_string()) event.route = route->get<std::string>();
   if (auto key = doc.find("key_id"); key != doc.end() && key->is_string()) event.key_id = key->get<std::string>();
+  if (auto id = doc.find("request_id"); id != doc.end() && id->is_string()) event.request_id = id->get<std::string>();
   for (const char* member : {"latency_ms", "first_byte_ms", "tokens"}) {
     auto found = doc.find(member);
     if (found != doc.end() && found->is_number())
@@ -76,7 +78,7 @@ inline std::optional<Event> Parse(std::string_view line) {
 }
 
 inline Event FromParsed(const MonitoredEvent& parsed) {
-  Event event{parsed.time_ms, parsed.route, parsed.key_id, {}};
+  Event event{parsed.time_ms, parsed.route, parsed.key_id, parsed.request_id, {}};
   for (const auto& [name, value] : parsed.signals) event.signals.push_back({name, Describe(value)});
   std::sort(event.signals.begin(), event.signals.end());
   return event;

@@ -286,7 +286,8 @@ TEST(AuditEvent, SignalsOfAGatewayEventAndNothingElse) {
   const std::string line =
       R"({"time":1796123082269,"key_id":"k","route":"chat","method":"POST","path":"/v1/chat/completions",)"
       R"("model":"m","status":200,"latency_ms":412.5,"first_byte_ms":120.1,"stream":true,"tokens":57,)"
-      R"("verdicts":{"guard":"allow"},"request_sha256":"ab","response_sha256":"cd","signals":{"prompt_tokens":12,)"
+      R"("verdicts":{"guard":"allow"},"request_sha256":"ab","response_sha256":"cd",)"
+      R"("request_id":"0f9c3a5e1b7d4c2a8e6f0b1d3c5a7e9f","signals":{"prompt_tokens":12,)"
       R"("completion_tokens":45,"token_source":"usage","answer_chars":183,"refusal":false,"tool_calls":1,)"
       R"("finish_reason":"tool_calls","guard":{"verdict":"allow","score":0.02,"scores":{"injection":0.02}},)"
       R"("predicted_class":[1,2]}})";
@@ -295,6 +296,7 @@ TEST(AuditEvent, SignalsOfAGatewayEventAndNothingElse) {
   EXPECT_EQ(event->time_ms, 1796123082269);
   EXPECT_EQ(event->route, "chat");
   EXPECT_EQ(event->key_id, "k");
+  EXPECT_EQ(event->request_id, "0f9c3a5e1b7d4c2a8e6f0b1d3c5a7e9f");
   std::map<std::string, SignalValue> got(event->signals.begin(), event->signals.end());
   EXPECT_DOUBLE_EQ(got.at("latency_ms").number, 412.5);
   EXPECT_DOUBLE_EQ(got.at("tokens").number, 57);
@@ -322,7 +324,8 @@ TEST(AuditEvent, SignalsOfAGatewayEventAndNothingElse) {
   for (const std::string& hostile :
        {many, R"({"signals":{")" + std::string(300, 'k') + R"(":1}})",
         R"({"signals":{"finish_reason":")" + std::string(300, 'x') + R"("}})",
-        R"({"route":")" + std::string(300, 'r') + R"("})", R"({"key_id":")" + std::string(300, 'k') + R"("})"}) {
+        R"({"route":")" + std::string(300, 'r') + R"("})", R"({"key_id":")" + std::string(300, 'k') + R"("})",
+        R"({"request_id":")" + std::string(300, 'q') + R"("})"}) {
     auto refused = ParseAuditEvent(hostile);
     ASSERT_FALSE(refused) << hostile.substr(0, 60);
     EXPECT_EQ(refused.error().code, ErrorCode::kLimit);

@@ -53,6 +53,12 @@ def run(case):
         return {"p_value": float(stats.binom.logsf(case["k"] - 1, case["n"], case["p"]))}
     if kind == "kolmogorov_sf":
         return {"p_value": float(stats.kstwobign.sf(case["x"]))}
+    if kind == "isotonic":
+        # scikit-learn's isotonic regression, as NannyML's CBPE calibrates with it.
+        from sklearn.isotonic import IsotonicRegression
+        fit = IsotonicRegression(y_min=0, y_max=1, increasing=True, out_of_bounds="clip")
+        fit.fit(case["x"], case["y"], sample_weight=case.get("w"))
+        return {"predictions": fit.predict(case["at"]).tolist()}
     if kind == "drift_numeric":
         # The numeric drift figures of stats/drift.h, each from its definition or SciPy.
         a = np.array(case["a"], dtype=float)

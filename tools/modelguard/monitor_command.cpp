@@ -11,6 +11,7 @@
 #include "modelguard/core/io.h"
 #include "modelguard/core/number_text.h"
 #include "modelguard/monitor/batch.h"
+#include "modelguard/monitor/labels.h"
 #include "modelguard/monitor/serve.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -24,6 +25,8 @@ struct MonitorArgs {
   std::string format = "text";
   std::string config;
   bool once = false;
+  // monitor label
+  std::string labels, request_id, label, from;
 };
 
 int Fail(const std::string& message) {
@@ -97,6 +100,84 @@ int RunBatch(const MonitorArgs& args) {
   return report->dataset_drift ? 1 : 0;
 }
 
+int RunLabel(const MonitorArgs& args) {
+  if (args.config.empty() == args.labels.empty()) return Fail("give either --config or --labels");
+  std::string path = args.labels;
+  if (path.empty()) {
+    auto config = monitor::LoadServeConfig(args.config);
+    if (!config) return Fail(config.error().message);
+    if (config->labels.empty()) return Fail(args.config + " names no labels file (the key 'labels')");
+    path = config->labels;
+  }
+  std::vector<monitor::TrueLabel> labels;
+  if (!args.from.empty()) {
+    if (!args.request_id.empty() || !args.label.empty()) return Fail("--from replaces --id and --label");
+    auto text = ReadFile(args.from);
+    if (!text) return Fail(text.error().message);
+    auto parsed = monitor::ParseLabelsFile(*text);
+    if (!parsed) return Fail(args.from + ": " + parsed.error().message);
+    labels = std::move(*parsed);
+    if (labels.empty()) return Fail(args.from + " holds no label");
+    std::error_code same;
+    if (args.from == path || std::filesystem::equivalent(args.from, path, same))
+      return Fail("--from is the labels file itself");
+  } else {
+    if (args.request_id.empty() || args.label.empty()) return Fail("give --id and --label, or --from FILE");
+    const std::string& text = args.label;
+    if (text.empty() || text.size() > 16 || text.find_first_not_of("0123456789") != std::string::npos)
+      return Fail("--label must be a class index (a whole number >= 0), got '" + text + "'");
+    labels.push_back({args.request_id, std::stoll(text)});
+    if (auto checked = monitor::CheckLabel(labels.back()); !checked) return Fail(checked.error().message);
+  }
+  if (auto appended = monitor::AppendLabels(path, labels); !appended) return Fail(appended.error().message);
+  if (args.format == "json") {
+    std::cout << ReportJson(nlohmann::ordered_json{
+                     {"schema", "modelguard.monitor-label/v1"}, {"labels_file", path}, {"appended", labels.size()}})
+              << "\n";
+  } else {
+    std::cout << "appended " << labels.size() << (labels.size() == 1 ? " label" : " labels") << " to " << path << "\n";
+  }
+  return 0;
+}
+
+// A number for JSON: null where there is none (NaN).
+nlohmann::ordered_json OrNull(double value) {
+  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json PerformanceJson(const std::vector<monitor::PerformanceStatus>& routes) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& route : routes) {
+    nlohmann::ordered_json windows = nlohmann::ordered_json::array();
+    for (const auto& w : route.windows)
+      windows.push_back(
+          {{"key_id", w.key_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(w.key_id)},
+           {"window", w.sequence},
+           {"first_ms", w.first_ms},
+           {"last_ms", w.last_ms},
+           {"predictions", w.predictions},
+           {"scored", w.scored},
+           {"estimated_accuracy", OrNull(w.estimated_accuracy)},
+           {"calibrated", w.calibrated},
+           {"labelled", w.labelled},
+           {"realised_accuracy",
+            w.labelled ? OrNull(static_cast<double>(w.correct) / static_cast<double>(w.labelled)) : nullptr}});
+    out.push_back({{"route", route.route},
+                   {"reference_complete", route.complete},
+                   {"reference_predictions", route.reference_predictions},
+                   {"reference_labelled", route.reference_labelled},
+                   {"reference_realised_accuracy", route.reference_labelled
+                                                       ? OrNull(static_cast<double>(route.reference_correct) /
+                                                                static_cast<double>(route.reference_labelled))
+                                                       : nullptr},
+                   {"reference_estimated_accuracy", OrNull(route.reference_estimated_accuracy)},
+                   {"threshold", OrNull(route.threshold)},
+                   {"calibrated", route.calibrated},
+                   {"windows", windows}});
+  }
+  return out;
+}
+
 int RunServe(const MonitorArgs& args) {
   auto config = monitor::LoadServeConfig(args.config);
   if (!config) return Fail(config.error().message);
@@ -135,7 +216,15 @@ int RunServe(const MonitorArgs& args) {
                                            {"webhook_failures", outcome->webhook_failures},
                                            {"firing", outcome->firing},
                                            {"interrupted", outcome->interrupted},
-                                           {"signals", status}};
+                                           {"signals", status},
+                                           {"labels",
+                                            {{"read", outcome->labels},
+                                             {"errors", outcome->label_errors},
+                                             {"joined", outcome->label_counts.joined},
+                                             {"waiting", outcome->label_counts.waiting},
+                                             {"dropped", outcome->label_counts.dropped},
+                                             {"expired", outcome->label_counts.expired}}},
+                                           {"performance", PerformanceJson(outcome->performance)}};
     out.stream() << ReportJson(report) << "\n";
   } else {
     std::ostream& text = out.stream();
@@ -144,7 +233,30 @@ int RunServe(const MonitorArgs& args) {
     if (outcome->parse_errors) text << ", " << outcome->parse_errors << " lines that are not audit events";
     if (outcome->skipped) text << ", " << outcome->skipped << " lines over 1 MiB skipped";
     if (outcome->webhook_failures) text << ", " << outcome->webhook_failures << " webhook messages given up";
+    if (outcome->labels) text << ", " << outcome->labels << " labels read";
+    if (outcome->label_errors) text << ", " << outcome->label_errors << " label lines refused";
     text << "\n";
+    for (const auto& route : outcome->performance) {
+      // The latest closed window of the whole route, with the latest one that has labels.
+      const monitor::PerformanceWindowStatus *last = nullptr, *labelled = nullptr;
+      for (const auto& w : route.windows) {
+        if (!w.key_id.empty()) continue;
+        last = &w;
+        if (w.labelled) labelled = &w;
+      }
+      text << "  " << route.route << ": estimated accuracy reference "
+           << (std::isfinite(route.reference_estimated_accuracy) ? FixedDecimal(route.reference_estimated_accuracy, 3)
+                                                                 : "-");
+      if (last && std::isfinite(last->estimated_accuracy))
+        text << ", last window " << FixedDecimal(last->estimated_accuracy, 3);
+      text << (route.calibrated ? " (calibrated on " + std::to_string(route.reference_labelled) + " labels)"
+                                : " (confidences as stated)");
+      if (labelled)
+        text << "; realised "
+             << FixedDecimal(static_cast<double>(labelled->correct) / static_cast<double>(labelled->labelled), 3)
+             << " on " << labelled->labelled << " labels of window " << labelled->sequence;
+      text << "\n";
+    }
     for (const auto& signal : outcome->status) {
       std::string firing;
       for (const auto& [detector, on] : signal.firing)
@@ -166,9 +278,12 @@ Action AddMonitor(CLI::App& command) {
   auto args = std::make_shared<MonitorArgs>();
   CLI::App* cmd = &command;
   cmd->require_subcommand(1);
-  Describe(cmd, "Drift between a reference and a current dataset, and in the gateway's live audit.",
+  Describe(cmd,
+           "Drift between a reference and a current dataset, and in the gateway's live audit; a classifier's "
+           "accuracy estimated without labels, and measured as labels arrive.",
            {"modelguard monitor run --reference train.csv --current last-week.csv --report drift/",
-            "modelguard monitor serve --config monitor.yaml"},
+            "modelguard monitor serve --config monitor.yaml",
+            "modelguard monitor label --config monitor.yaml --id 3f0c9e1a7b5d42c8a6e0f1b3d5c7a9e2 --label 1"},
            "0 no dataset drift, 1 dataset drift, 2 usage or I/O error");
   CLI::App* run =
       cmd->add_subcommand("run", "Compare a current dataset with a reference: per-column tests, dataset verdict");
@@ -210,7 +325,27 @@ Action AddMonitor(CLI::App& command) {
             "modelguard monitor serve --config monitor.yaml --once --format json"},
            "0 nothing firing (or stopped by a signal), 1 an alert firing at the end (--once), 2 configuration, "
            "I/O or webhook delivery error");
-  return [=] { return serve->parsed() ? RunServe(*args) : RunBatch(*args); };
+  CLI::App* label = cmd->add_subcommand(
+      "label", "Give the true class of classifier predictions, by request id, for monitor serve to join");
+  label->add_option("--config", args->config, "monitor.yaml: append to the file its 'labels' key names");
+  label->add_option("--labels", args->labels, "Or the labels file itself (JSON Lines, created if missing)");
+  label->add_option("--id", args->request_id, "The request id (the answer's X-Modelguard-Request-Id header)");
+  label->add_option("--label", args->label, "The true class index");
+  label->add_option("--from", args->from,
+                    "Many labels at once: JSON Lines {\"request_id\", \"label\"}, or CSV with columns request_id and "
+                    "label; taken whole or not at all");
+  AddFormatOption(label, args->format, {"text", "json"});
+  Describe(label,
+           "Labels may come long after the predictions: monitor serve keeps max_pending_labels predictions waiting, "
+           "and joins each label to its window's realised accuracy (and, for the reference, to the calibration).",
+           {"modelguard monitor label --config monitor.yaml --id 3f0c9e1a7b5d42c8a6e0f1b3d5c7a9e2 --label 1",
+            "modelguard monitor label --labels labels.jsonl --from reviewed.csv"},
+           "0 appended, 2 usage or I/O error (nothing appended)");
+  return [=] {
+    if (serve->parsed()) return RunServe(*args);
+    if (label->parsed()) return RunLabel(*args);
+    return RunBatch(*args);
+  };
 }
 
 }  // namespace modelguard::cli

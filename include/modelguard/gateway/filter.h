@@ -65,8 +65,11 @@ struct FilterVerdict {
 
 struct RequestContext {
   std::string method;
-  std::string target;                          // path and query
-  std::string route;                           // the matched route's name
+  std::string target;  // path and query
+  std::string route;   // the matched route's name
+  // 32 random hex digits, fresh for every request: sent upstream and to the client as X-Request-Id and
+  // recorded as the audit event's request_id, so a label that arrives later (monitor label) finds its event.
+  std::string request_id;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   // The body parsed once by the core, when a filter of the route reads it (Filter::reads_document);

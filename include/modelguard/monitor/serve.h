@@ -30,6 +30,7 @@ struct ServeConfig {
   std::string file;            // the configuration's own path, for messages
   std::string audit;           // JSONL file, SQLite log (.sqlite, .db) or postgresql:// URI
   std::string reference_file;  // audit events forming the references (default: each route's first events)
+  std::string labels;          // JSON Lines of {"request_id", "label"} (empty: none), followed like the audit
   std::string state;           // state file (empty: none)
   std::chrono::seconds state_interval{10};
   std::string alert_log;  // JSON Lines, appended
@@ -57,9 +58,13 @@ struct ServeOutcome {
   uint64_t skipped = 0;           // lines longer than the limit
   uint64_t alerts = 0;            // alert messages produced in this run
   uint64_t webhook_failures = 0;  // messages given up after every attempt
+  uint64_t labels = 0;            // label lines read in this run
+  uint64_t label_errors = 0;      // label lines that were not {"request_id": text, "label": whole number >= 0}
   bool firing = false;            // an alert is firing at the end
   bool interrupted = false;
   std::vector<SignalStatus> status;
+  std::vector<PerformanceStatus> performance;
+  LabelCounts label_counts;
 };
 
 Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& options);

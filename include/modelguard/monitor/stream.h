@@ -47,10 +47,12 @@ struct SignalValue {
 struct MonitoredEvent {
   int64_t time_ms = 0;
   std::string route, key_id;
+  std::string request_id;  // the gateway's id of the request (empty: none), which labels name
   std::vector<std::pair<std::string, SignalValue>> signals;
 };
 
-// Reads `latency_ms`, `first_byte_ms`, `tokens` (numbers), `status` (as the category status_class "2xx"...)
+// Reads `route`, `key_id`, `request_id`, `latency_ms`, `first_byte_ms`, `tokens` (numbers), `status` (as the
+// category status_class "2xx"...)
 // and every number, boolean and string in `signals`, nested objects flattened to dotted names
 // ("signals.guard.scores.injection"); lists (a batch of classifier rows) are left out. Not a JSON object:
 // kParse.
@@ -80,6 +82,47 @@ struct StreamSettings {
   size_t max_routes = 64, max_keys_per_route = 100, max_signals = 64;
   size_t max_reference_values = 10000;  // a reference file is sampled down to this many values per signal
   uint64_t min_window_values = 20;      // a signal seen fewer times in a window is not judged there
+  // Classifier performance (see PerformanceStatus): events whose signals carry predicted_class.
+  bool performance = true;
+  uint64_t calibration_labels = 100;   // labelled reference predictions before the calibration replaces identity
+  size_t max_pending_labels = 100000;  // predictions kept for a label to come, and labels for their prediction
+  size_t performance_windows = 100;    // closed windows kept per scope, for labels that arrive later
+};
+
+// Classifier routes without labels: confidence-based performance estimation (NannyML's CBPE, on the top-label
+// confidence the gateway records). Each prediction (an event whose signals carry `predicted_class`, and
+// `top_probability` when the answer gave scores) is right with the probability its calibrated confidence
+// states, so a window's expected accuracy is the mean calibrated confidence. The calibration is the isotonic
+// regression of "the label was the predicted class" on the confidence, fitted on the reference's labelled
+// predictions once `calibration_labels` of them have labels (stats/isotonic.h); until then confidences are
+// taken as calibrated. Windows of `window_events` predictions per scope; a window whose estimate falls below
+// the reference's by more than chance (the false_alarm_rate quantile of windows resampled from the
+// reference) fires the alert `estimated_accuracy` / `cbpe`. Labels joined by request id give each window's
+// realised accuracy as they arrive, and the gap between estimate and reality.
+struct PerformanceWindowStatus {
+  std::string key_id;     // empty: the whole route
+  uint64_t sequence = 0;  // the scope's performance windows, counted from 0
+  int64_t first_ms = 0, last_ms = 0;
+  uint64_t predictions = 0, scored = 0;  // scored: with a top probability
+  double estimated_accuracy = 0;         // NaN when no prediction was scored
+  bool calibrated = false;               // estimated with a fitted calibration (else confidences as stated)
+  uint64_t labelled = 0, correct = 0;    // realised accuracy: correct / labelled
+};
+struct PerformanceStatus {
+  std::string route;
+  bool complete = false;  // the reference is complete
+  uint64_t reference_predictions = 0, reference_labelled = 0, reference_correct = 0;
+  double reference_estimated_accuracy = 0, threshold = 0;  // the alarm's lower bound on a window's estimate
+  bool calibrated = false;
+  std::vector<PerformanceWindowStatus> windows;  // closed windows kept, the route's first, then each key's
+};
+// What became of labels given to StreamMonitor::Label.
+struct LabelCounts {
+  uint64_t joined = 0;   // matched their prediction
+  uint64_t waiting = 0;  // not matched yet: their prediction has not been read (or was never recorded)
+  uint64_t dropped = 0;  // waited longest while max_pending_labels others waited: given up
+  uint64_t expired = 0;  // predictions given up unlabelled the same way
+  uint64_t refused = 0;  // a label that was not a class index
 };
 
 struct Alert {
@@ -118,10 +161,15 @@ class StreamMonitor {
   void AddReference(const MonitoredEvent& event);
   void FreezeReferences();
   void Observe(const MonitoredEvent& event);
+  // The true class of request `request_id`'s prediction, read before or after the prediction itself. A label
+  // for a prediction whose window is no longer kept counts as joined but changes no window.
+  void Label(std::string_view request_id, int64_t label);
   std::vector<Alert> TakeAlerts();
 
   uint64_t events() const;
   std::vector<SignalStatus> SignalStatuses() const;
+  std::vector<PerformanceStatus> Performance() const;  // routes that made predictions
+  LabelCounts labels() const;
   // Prometheus text exposition (gauges per route, key, signal and detector; counters of events).
   std::string Prometheus() const;
   // Everything needed to continue after a restart: references, calibrations, windows, detector and alert states.

@@ -406,6 +406,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
   event.time_ms = 0;
   event.route.clear();
   event.key_id.clear();
+  event.request_id.clear();
   size_t used = 0;  // event.signals filled so far: their strings' buffers are reused, not freed and taken again
   auto next_signal = [&](std::string_view name) -> SignalValue& {
     if (used == event.signals.size()) event.signals.emplace_back();
@@ -460,8 +461,8 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
         } else {
           ok = in.SkipValue();
         }
-      } else if (key == "route" || key == "key_id") {
-        std::string& slot = key == "route" ? event.route : event.key_id;
+      } else if (key == "route" || key == "key_id" || key == "request_id") {
+        std::string& slot = key == "route" ? event.route : key == "key_id" ? event.key_id : event.request_id;
         slot.clear();
         ok = c == '"' ? in.String(&slot) : in.SkipValue();
       } else if (key == "latency_ms") {
@@ -488,8 +489,10 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
     if (!in.Consume('}')) return invalid();
   }
   if (!in.AtEnd()) return invalid();
-  if (event.route.size() > kMaxAuditNameBytes || event.key_id.size() > kMaxAuditNameBytes)
-    return MakeError(ErrorCode::kLimit, "a route or key over " + std::to_string(kMaxAuditNameBytes) + " bytes");
+  if (event.route.size() > kMaxAuditNameBytes || event.key_id.size() > kMaxAuditNameBytes ||
+      event.request_id.size() > kMaxAuditNameBytes)
+    return MakeError(ErrorCode::kLimit,
+                     "a route, key or request id over " + std::to_string(kMaxAuditNameBytes) + " bytes");
   auto number_signal = [&](std::string_view name, double number) {
     SignalValue& value = next_signal(name);
     value.numeric = true;

@@ -21,12 +21,14 @@
 #include <mutex>
 #include <thread>
 
+#include "modelguard/core/append_file.h"
 #include "modelguard/core/cancel.h"
 #include "modelguard/core/config_document.h"
 #include "modelguard/core/io.h"
 #include "modelguard/gateway/client.h"
 #include "modelguard/gateway/settings.h"
 #include "modelguard/monitor/follow.h"
+#include "modelguard/monitor/labels.h"
 
 namespace modelguard::monitor {
 namespace {
@@ -122,6 +124,33 @@ const gateway::SettingsSchema& Schema() {
        0,
        100000},
       {"max_signals", SettingType::kInteger, "signals followed per route", 64, {}, 1, 1024},
+      {"labels", SettingType::kString,
+       "true labels of classifier predictions (JSON Lines of {\"request_id\", \"label\"}, appended by monitor label), "
+       "followed like the audit",
+       ""},
+      {"performance", SettingType::kBool,
+       "estimate classifier accuracy without labels (CBPE) on routes whose events carry predicted_class", true},
+      {"calibration_labels",
+       SettingType::kInteger,
+       "labelled reference predictions needed before confidences are calibrated (isotonic regression)",
+       100,
+       {},
+       10,
+       10000000},
+      {"max_pending_labels",
+       SettingType::kInteger,
+       "predictions kept waiting for their label, and labels waiting for their prediction",
+       100000,
+       {},
+       1,
+       10000000},
+      {"performance_windows",
+       SettingType::kInteger,
+       "closed windows kept per scope for labels that arrive later",
+       100,
+       {},
+       1,
+       100000},
       {"state", SettingType::kString, "state file, written atomically; a restart continues from it", ""},
       {"state_interval_seconds",
        SettingType::kInteger,
@@ -443,7 +472,7 @@ class AlertLog {
 };
 
 Status SaveState(const ServeConfig& config, const StreamMonitor& monitor, const AuditFollower& follower,
-                 const std::deque<Delivery>& undelivered) {
+                 const AuditFollower* labels, const std::deque<Delivery>& undelivered) {
   if (config.state.empty()) return Ok{};
   nlohmann::json webhooks = nlohmann::json::array();
   for (const auto& delivery : undelivered)
@@ -451,11 +480,15 @@ Status SaveState(const ServeConfig& config, const StreamMonitor& monitor, const 
                         {"body", delivery.body},
                         {"idempotency_key", delivery.idempotency_key},
                         {"attempts", delivery.attempts}});
-  const nlohmann::json state = {{"schema", kServeStateSchema},
-                                {"audit", config.audit},
-                                {"position", follower.Position()},
-                                {"monitor", monitor.SaveState()},
-                                {"webhooks", webhooks}};
+  nlohmann::json state = {{"schema", kServeStateSchema},
+                          {"audit", config.audit},
+                          {"position", follower.Position()},
+                          {"monitor", monitor.SaveState()},
+                          {"webhooks", webhooks}};
+  if (labels) {
+    state["labels"] = config.labels;
+    state["labels_position"] = labels->Position();
+  }
   return WriteFileAtomic(config.state, state.dump() + "\n");
 }
 
@@ -480,6 +513,7 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
   config.audit = settings->String("audit");
   if (config.audit.empty()) return located(settings->Invalid("audit", "must name the audit to follow"));
   config.reference_file = settings->String("reference_file");
+  config.labels = settings->String("labels");
   config.state = settings->String("state");
   config.state_interval = std::chrono::seconds(settings->Integer("state_interval_seconds"));
   config.alert_log = settings->String("alert_log");
@@ -507,6 +541,10 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
   stream.max_routes = static_cast<size_t>(settings->Integer("max_routes"));
   stream.max_keys_per_route = static_cast<size_t>(settings->Integer("max_keys_per_route"));
   stream.max_signals = static_cast<size_t>(settings->Integer("max_signals"));
+  stream.performance = settings->Bool("performance");
+  stream.calibration_labels = static_cast<uint64_t>(settings->Integer("calibration_labels"));
+  stream.max_pending_labels = static_cast<size_t>(settings->Integer("max_pending_labels"));
+  stream.performance_windows = static_cast<size_t>(settings->Integer("performance_windows"));
   if (stream.reference_events < stream.window_events)
     return located(settings->Invalid("reference_events",
                                      "must be at least window_events (" + std::to_string(stream.window_events) + ")"));
@@ -538,13 +576,25 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
   for (const std::string& output : {config.state, config.alert_log}) {
     if (output.empty()) continue;
     std::error_code same;
-    if (std::filesystem::equivalent(output, config.audit, same) ||
-        (!config.reference_file.empty() && std::filesystem::equivalent(output, config.reference_file, same)))
-      return MakeError(ErrorCode::kInvalidArgument, "monitor: " + output + " is an input (the audit or reference)");
+    for (const std::string& input : {config.audit, config.reference_file, config.labels})
+      if (!input.empty() && (input == output || std::filesystem::equivalent(output, input, same)))
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "monitor: " + output + " is an input (the audit, reference or labels)");
+  }
+  if (!config.labels.empty()) {
+    std::error_code same;
+    if (config.labels == config.audit || std::filesystem::equivalent(config.labels, config.audit, same))
+      return MakeError(ErrorCode::kInvalidArgument, "monitor: labels and audit name the same file");
   }
   if (!config.state.empty() && !config.alert_log.empty() && config.state == config.alert_log)
     return MakeError(ErrorCode::kInvalidArgument, "monitor: state and alert_log name the same file");
   MG_ASSIGN_OR_RETURN(auto follower, FollowAudit(config.audit));
+  std::unique_ptr<AuditFollower> labels;
+  if (!config.labels.empty()) {
+    // `monitor label` may not have written any label yet: an empty file to follow.
+    MG_TRY(AppendToFile(config.labels, ""));
+    MG_ASSIGN_OR_RETURN(labels, FollowJsonl(config.labels));
+  }
   StreamMonitor monitor(config.stream);
   std::deque<Delivery> restored;
   bool resumed = false;
@@ -567,6 +617,10 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
       MG_ASSIGN_OR_RETURN(std::string where,
                           follower->Resume(state.contains("position") ? state["position"] : nlohmann::json()));
       note("state " + config.state + ": " + where);
+      if (labels && state.contains("labels_position") && text_of("labels") == config.labels) {
+        MG_ASSIGN_OR_RETURN(std::string labels_where, labels->Resume(state["labels_position"]));
+        note("labels " + config.labels + ": " + labels_where);
+      }
       resumed = true;
       if (auto hooks = state.find("webhooks"); hooks != state.end() && hooks->is_array()) {
         for (const auto& saved : *hooks) {
@@ -624,6 +678,25 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
   auto last_save = std::chrono::steady_clock::now();
   std::optional<Error> failure;
   for (;;) {
+    // Labels first: one that names a prediction of this poll waits for it, while a prediction read first and
+    // closed into a window before its reference label was read would miss the calibration.
+    uint64_t labels_got = 0;
+    if (labels) {
+      auto read = labels->Poll(
+          [&](std::string_view line) {
+            if (auto label = ParseLabelLine(line))
+              monitor.Label(label->request_id, label->label);
+            else
+              ++outcome.label_errors;
+          },
+          kEventsPerPoll);
+      if (!read) {
+        failure = read.error();
+        break;
+      }
+      labels_got = *read;
+      outcome.labels += labels_got;
+    }
     auto got = follower->Poll(
         [&](std::string_view line) {
           if (!ParseAuditEvent(line, event)) {
@@ -644,19 +717,19 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
       if (auto logged = alert_log.Append(alert); !logged) note(logged.error().message);
       webhooks.Post(alert);
     }
-    if (metrics && (*got > 0 || outcome.events == 0)) metrics->Publish(monitor.Prometheus());
+    if (metrics && (*got > 0 || labels_got > 0 || outcome.events == 0)) metrics->Publish(monitor.Prometheus());
     if (cancel::Requested()) {
       outcome.interrupted = true;
       break;
     }
-    if (*got == 0 && options.once) break;
+    if (*got == 0 && labels_got == 0 && options.once) break;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_save >= config.state_interval) {
-      if (auto saved = SaveState(config, monitor, *follower, webhooks.Undelivered()); !saved)
+      if (auto saved = SaveState(config, monitor, *follower, labels.get(), webhooks.Undelivered()); !saved)
         note(saved.error().message);
       last_save = now;
     }
-    if (*got == 0) {
+    if (*got == 0 && labels_got == 0) {
       // Sleep in short steps so a signal is answered quickly.
       const auto until = std::chrono::steady_clock::now() + config.poll;
       while (!cancel::Requested() && std::chrono::steady_clock::now() < until)
@@ -673,11 +746,13 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
   }
   webhooks.Stop();
   outcome.webhook_failures = webhooks.failures();
-  if (auto saved = SaveState(config, monitor, *follower, webhooks.Undelivered()); !saved && !failure)
+  if (auto saved = SaveState(config, monitor, *follower, labels.get(), webhooks.Undelivered()); !saved && !failure)
     failure = saved.error();
   if (failure) return *failure;
   outcome.skipped = follower->skipped();
   outcome.status = monitor.SignalStatuses();
+  outcome.performance = monitor.Performance();
+  outcome.label_counts = monitor.labels();
   for (const auto& status : outcome.status)
     for (const auto& [detector, on] : status.firing) outcome.firing = outcome.firing || on;
   return outcome;

@@ -4,18 +4,21 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "modelguard/core/hash.h"
 #include "modelguard/core/json_text.h"
 #include "modelguard/monitor/stream.h"
 #include "modelguard/stats/drift.h"
+#include "modelguard/stats/isotonic.h"
 
 namespace modelguard::monitor {
 namespace {
@@ -24,6 +27,12 @@ constexpr size_t kMaxCategories = 64;  // per signal; further values are counted
 constexpr const char* kOther = "(other)";
 constexpr const char* kNoRoute = "(none)";
 constexpr const char* kStateSchema = "modelguard.monitor-state/v1";
+// Classifier performance: the signals a prediction carries, and the alert its estimate raises.
+constexpr std::string_view kPredictedClass = "signals.predicted_class";
+constexpr std::string_view kTopProbability = "signals.top_probability";
+constexpr const char* kEstimatedAccuracy = "estimated_accuracy";
+constexpr const char* kCbpe = "cbpe";
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string NumberCategory(double value) { return JsonNumberText(value); }
 
@@ -45,6 +54,109 @@ struct Reference {
   const stats::DriftTest* test = nullptr;
   double mean = 0, deviation = 0;
   double cusum_threshold = 0, page_hinkley_threshold = 0;  // 0: not calibrated (categories, constant values)
+};
+
+double ReferenceMean(const Reference& ref) { return ref.numeric ? ref.mean : 0; }
+
+// A map that gives up its oldest entries beyond a capacity: the predictions waiting for their labels, and the
+// labels waiting for their predictions. Entries are found by request id; the order of arrival is kept beside
+// them, with entries taken out left in place until they reach the front (or the order is compacted).
+template <typename V>
+class BoundedMap {
+ public:
+  // Inserts (a key already present moves to the back with its new value); returns how many entries were
+  // given up to stay within `capacity`.
+  uint64_t Put(const std::string& key, V value, size_t capacity) {
+    entries_[key] = {std::move(value), next_};
+    order_.push_back({next_++, key});
+    uint64_t given_up = 0;
+    while (entries_.size() > capacity) {
+      if (Live(order_.front())) {
+        entries_.erase(order_.front().second);
+        ++given_up;
+      }
+      order_.pop_front();
+    }
+    while (!order_.empty() && !Live(order_.front())) order_.pop_front();
+    if (order_.size() > 2 * entries_.size() + 64) {  // taken entries behind a long-lived one: compact
+      std::deque<std::pair<uint64_t, std::string>> live;
+      for (auto& entry : order_)
+        if (Live(entry)) live.push_back(std::move(entry));
+      order_.swap(live);
+    }
+    return given_up;
+  }
+  std::optional<V> Take(const std::string& key) {
+    auto found = entries_.find(key);
+    if (found == entries_.end()) return std::nullopt;
+    V value = std::move(found->second.value);
+    entries_.erase(found);
+    return value;
+  }
+  size_t size() const { return entries_.size(); }
+  template <typename F>
+  void ForEachOldestFirst(F&& f) const {
+    for (const auto& entry : order_)
+      if (Live(entry)) f(entry.second, entries_.at(entry.second).value);
+  }
+
+ private:
+  struct Entry {
+    V value;
+    uint64_t sequence = 0;
+  };
+  bool Live(const std::pair<uint64_t, std::string>& entry) const {
+    auto found = entries_.find(entry.second);
+    return found != entries_.end() && found->second.sequence == entry.first;
+  }
+  std::unordered_map<std::string, Entry> entries_;
+  std::deque<std::pair<uint64_t, std::string>> order_;
+  uint64_t next_ = 0;
+};
+
+// A prediction waiting for its label: where it was counted.
+struct PendingPrediction {
+  std::string route, key;  // key empty: counted in the route's scope only
+  uint64_t route_window = 0, key_window = 0;
+  int64_t reference = -1;  // an index into the route's reference predictions, or -1
+  int64_t predicted = 0;
+};
+
+struct PerformanceWindow {
+  uint64_t sequence = 0;
+  int64_t first_ms = 0, last_ms = 0;
+  uint64_t predictions = 0;
+  std::vector<double> confidences;  // the scored predictions' top probabilities (open window only)
+  uint64_t scored = 0;
+  double estimate = kNaN;  // set when the window closes
+  bool calibrated = false;
+  uint64_t labelled = 0, correct = 0;
+};
+
+struct ScopePerformance {
+  PerformanceWindow open;
+  std::deque<PerformanceWindow> closed;  // the last performance_windows, oldest first
+  PerformanceWindow* Find(uint64_t sequence) {
+    if (sequence == open.sequence) return &open;
+    if (closed.empty() || sequence < closed.front().sequence || sequence - closed.front().sequence >= closed.size())
+      return nullptr;
+    return &closed[sequence - closed.front().sequence];
+  }
+};
+
+struct ReferencePrediction {
+  double confidence = kNaN;  // NaN: the answer gave no scores
+  int64_t predicted = 0;
+  int64_t label = -1;  // -1: no label yet
+};
+
+struct RoutePerformance {
+  std::vector<ReferencePrediction> reference;  // the reference's predictions (at most max_reference_values)
+  uint64_t labelled = 0, correct = 0;          // over `reference`
+  stats::IsotonicMap calibration;              // empty: confidences taken as calibrated
+  uint64_t fitted_labels = 0;                  // `labelled` when the calibration was last fitted
+  double estimate = kNaN, threshold = 0;
+  bool judged = false;  // a threshold was set (at least two scored reference predictions)
 };
 
 struct Window {
@@ -82,6 +194,7 @@ struct Scope {
   std::vector<Window*> window_of_slot;  // into `windows` (map nodes stay put), by Reference::slot
   std::map<std::string, Verdict> verdicts;
   std::map<std::pair<std::string, std::string>, AlertState> alerts;  // (signal, detector)
+  ScopePerformance performance;
 };
 
 struct Route {
@@ -100,6 +213,7 @@ struct Route {
     Reference* reference = nullptr;
   };
   std::vector<Recent> recent;
+  RoutePerformance performance;
 };
 
 // Counted per event, so kept flat (a 0/1 signal has two entries) and named only when a window closes.
@@ -210,8 +324,11 @@ struct StreamMonitor::Impl {
   std::map<std::string, Route, std::less<>> routes;
   uint64_t events = 0, episodes = 0, fired = 0, resolved = 0, kind_mismatches = 0;
   std::vector<Alert> pending;
-  std::mt19937_64 reservoir{1};                 // a reference file's sampling
-  std::vector<Reference*> references_of_event;  // the current event's signals' references (Resolve)
+  std::mt19937_64 reservoir{1};                       // a reference file's sampling
+  std::vector<Reference*> references_of_event;        // the current event's signals' references (Resolve)
+  BoundedMap<PendingPrediction> pending_predictions;  // by request id
+  BoundedMap<int64_t> early_labels;                   // labels read before their prediction, by request id
+  LabelCounts label_counts;
 
   bool Wanted(const std::string& signal) const {
     return settings.signals.empty() ||
@@ -329,10 +446,177 @@ struct StreamMonitor::Impl {
         ref.test = nullptr;
       Calibrate(route_name + "\x1f" + signal, route.reference_events, ref);
     }
+    FitPerformance(route_name, route.performance);
+  }
+
+  // The prediction an event carries: its class (a whole number from 0 to 2^53) and its top probability (NaN
+  // when the answer gave no scores, or gave one outside [0, 1]). False: the event made no prediction.
+  static bool PredictionOf(const MonitoredEvent& event, int64_t& predicted, double& confidence) {
+    bool found = false;
+    confidence = kNaN;
+    for (const auto& [name, value] : event.signals) {
+      if (!value.numeric) continue;
+      if (name == kPredictedClass) {
+        const double v = value.number;
+        found = v >= 0 && v <= 9007199254740992.0 && v == std::floor(v);
+        if (found) predicted = static_cast<int64_t>(v);
+      } else if (name == kTopProbability) {
+        confidence = value.number >= 0 && value.number <= 1 ? value.number : kNaN;
+      }
+    }
+    return found;
+  }
+
+  // The calibration from the reference's labelled predictions (when there are calibration_labels of them),
+  // the reference's estimated accuracy, and the lower bound a window's estimate must stay above. The bound
+  // replays the comparison by the bootstrap, as Calibrate does: each run resamples a reference (its estimate)
+  // and a window from it (as many scored predictions as a window holds there), and the bound is the reference's
+  // estimate plus the false_alarm_rate quantile of window minus reference. So a window like the reference falls
+  // below it about that often, the reference's own estimation error included (ignoring it, a 200-prediction
+  // window against a 2,000-prediction reference would alarm in about 5.8 % of windows at a configured 5 %, by
+  // the normal approximation: the difference's variance is 1.1 times the window's alone).
+  void FitPerformance(const std::string& route_name, RoutePerformance& perf) const {
+    perf.calibration = {};
+    if (settings.calibration_labels > 0 && perf.labelled >= settings.calibration_labels) {
+      std::vector<double> x, y;
+      for (const ReferencePrediction& r : perf.reference) {
+        if (r.label < 0 || std::isnan(r.confidence)) continue;
+        x.push_back(r.confidence);
+        y.push_back(r.label == r.predicted ? 1 : 0);
+      }
+      perf.calibration = stats::IsotonicMap::Fit(x, y);
+    }
+    perf.fitted_labels = perf.labelled;
+    std::vector<double> calibrated;
+    for (const ReferencePrediction& r : perf.reference)
+      if (!std::isnan(r.confidence)) calibrated.push_back(perf.calibration.Apply(r.confidence));
+    perf.estimate = calibrated.empty() ? kNaN : Mean(calibrated);
+    perf.judged = false;
+    if (calibrated.size() < 2 || settings.calibration_runs == 0) return;
+    const auto per_window = static_cast<uint64_t>(
+        std::max(1.0, std::round(static_cast<double>(settings.window_events) * static_cast<double>(calibrated.size()) /
+                                 static_cast<double>(perf.reference.size()))));
+    std::mt19937_64 rng(Mix64(settings.seed ^ Fnv1a64(route_name + "\x1f" + kCbpe)));
+    const size_t n = calibrated.size();
+    std::vector<double> differences(settings.calibration_runs);
+    for (double& difference : differences) {
+      double reference_sum = 0, window_sum = 0;
+      for (size_t i = 0; i < n; ++i) reference_sum += calibrated[rng() % n];
+      for (uint64_t i = 0; i < per_window; ++i) window_sum += calibrated[rng() % n];
+      difference = window_sum / static_cast<double>(per_window) - reference_sum / static_cast<double>(n);
+    }
+    const double runs = static_cast<double>(settings.calibration_runs);
+    const auto rank = static_cast<size_t>(std::max(1.0, std::floor(settings.false_alarm_rate * (runs + 1))) - 1);
+    std::nth_element(differences.begin(), differences.begin() + static_cast<long>(rank), differences.end());
+    perf.threshold = perf.estimate + differences[rank];
+    perf.judged = true;
+  }
+
+  void Join(const PendingPrediction& prediction, int64_t label) {
+    ++label_counts.joined;
+    auto route = routes.find(prediction.route);
+    if (route == routes.end()) return;
+    const bool right = label == prediction.predicted;
+    RoutePerformance& perf = route->second.performance;
+    if (prediction.reference >= 0) {
+      const auto index = static_cast<size_t>(prediction.reference);
+      if (index < perf.reference.size() && perf.reference[index].label < 0) {
+        perf.reference[index].label = label;
+        ++perf.labelled;
+        perf.correct += right ? 1 : 0;
+      }
+      return;
+    }
+    auto count = [&](Scope& scope, uint64_t sequence) {
+      if (PerformanceWindow* w = scope.performance.Find(sequence)) {
+        ++w->labelled;
+        w->correct += right ? 1 : 0;
+      }
+    };
+    count(route->second.whole, prediction.route_window);
+    if (!prediction.key.empty())
+      if (auto key = route->second.keys.find(prediction.key); key != route->second.keys.end())
+        count(key->second, prediction.key_window);
+  }
+
+  void Label(const std::string& request_id, int64_t label) {
+    if (label < 0) {
+      ++label_counts.refused;
+      return;
+    }
+    if (auto prediction = pending_predictions.Take(request_id)) {
+      Join(*prediction, label);
+      return;
+    }
+    label_counts.dropped += early_labels.Put(request_id, label, settings.max_pending_labels);
+  }
+
+  // A prediction of a request with an id waits for its label, or meets the label that came first.
+  void RecordPrediction(const MonitoredEvent& event, PendingPrediction prediction) {
+    if (event.request_id.empty()) return;
+    if (auto label = early_labels.Take(event.request_id)) {
+      Join(prediction, *label);
+      return;
+    }
+    label_counts.expired +=
+        pending_predictions.Put(event.request_id, std::move(prediction), settings.max_pending_labels);
+  }
+
+  void AddReferencePrediction(const std::string& route_name, Route& route, const MonitoredEvent& event) {
+    int64_t predicted = 0;
+    double confidence = kNaN;
+    if (!settings.performance || !PredictionOf(event, predicted, confidence)) return;
+    auto& reference = route.performance.reference;
+    // The first ones, not a sample: a label finds its reference prediction by its index.
+    if (reference.size() >= settings.max_reference_values) return;
+    reference.push_back({confidence, predicted, -1});
+    PendingPrediction prediction;
+    prediction.route = route_name;
+    prediction.reference = static_cast<int64_t>(reference.size() - 1);
+    prediction.predicted = predicted;
+    RecordPrediction(event, std::move(prediction));
+  }
+
+  static void CountPrediction(Scope& scope, int64_t time_ms, double confidence) {
+    PerformanceWindow& w = scope.performance.open;
+    if (w.predictions == 0) w.first_ms = time_ms;
+    w.last_ms = time_ms;
+    ++w.predictions;
+    if (!std::isnan(confidence)) {
+      w.confidences.push_back(confidence);
+      ++w.scored;
+    }
+  }
+
+  void ClosePerformanceWindow(const std::string& route_name, Route& route, Scope& scope, int64_t time_ms) {
+    RoutePerformance& perf = route.performance;
+    if (perf.labelled != perf.fitted_labels && perf.labelled >= settings.calibration_labels)
+      FitPerformance(route_name, perf);  // labels arrived for the reference: a better calibration
+    ScopePerformance& performance = scope.performance;
+    PerformanceWindow& w = performance.open;
+    double sum = 0;
+    for (double confidence : w.confidences) sum += perf.calibration.Apply(confidence);
+    w.estimate = w.scored ? sum / static_cast<double>(w.scored) : kNaN;
+    w.calibrated = !perf.calibration.empty();
+    if (perf.judged && w.scored >= settings.min_window_values) {
+      if (w.estimate < perf.threshold)
+        Drift(route_name, scope, kEstimatedAccuracy, kCbpe, perf.estimate, w.estimate, perf.threshold, std::nullopt,
+              w.estimate, w.scored, time_ms);
+      else
+        Clean(route_name, scope, kEstimatedAccuracy, kCbpe, perf.estimate, w.estimate, perf.threshold, w.estimate,
+              w.scored, time_ms);
+    }
+    std::vector<double>().swap(w.confidences);
+    const uint64_t next = w.sequence + 1;
+    performance.closed.push_back(std::move(w));
+    while (performance.closed.size() > std::max<size_t>(1, settings.performance_windows))
+      performance.closed.pop_front();
+    performance.open = PerformanceWindow{};
+    performance.open.sequence = next;
   }
 
   void Emit(const std::string& route_name, const Scope& scope, const std::string& signal, const std::string& detector,
-            const Reference& ref, AlertState& state, bool firing, double statistic, double threshold,
+            double reference_mean, AlertState& state, bool firing, double statistic, double threshold,
             std::optional<double> p_value, double window_mean, uint64_t window_values, int64_t time_ms) {
     Alert alert;
     alert.status = firing ? "firing" : "resolved";
@@ -343,7 +627,7 @@ struct StreamMonitor::Impl {
     alert.statistic = statistic;
     alert.threshold = threshold;
     alert.p_value = p_value;
-    alert.reference_mean = ref.numeric ? ref.mean : 0;
+    alert.reference_mean = reference_mean;
     alert.window_mean = window_mean;
     alert.window_values = window_values;
     alert.time_ms = time_ms;
@@ -371,18 +655,18 @@ struct StreamMonitor::Impl {
   // A detector's judgement of one window (test, at its end) or of one event (cusum, page_hinkley, as soon as
   // they cross): fires once per episode.
   void Drift(const std::string& route_name, Scope& scope, const std::string& signal, const std::string& detector,
-             const Reference& ref, double statistic, double threshold, std::optional<double> p_value,
+             double reference_mean, double statistic, double threshold, std::optional<double> p_value,
              double window_mean, uint64_t window_values, int64_t time_ms) {
     AlertState& state = scope.alerts[{signal, detector}];
     state.clean_windows = 0;
     if (state.firing) return;
     state.firing = true;
-    Emit(route_name, scope, signal, detector, ref, state, true, statistic, threshold, p_value, window_mean,
+    Emit(route_name, scope, signal, detector, reference_mean, state, true, statistic, threshold, p_value, window_mean,
          window_values, time_ms);
   }
 
   void Clean(const std::string& route_name, Scope& scope, const std::string& signal, const std::string& detector,
-             const Reference& ref, double statistic, double threshold, double window_mean, uint64_t window_values,
+             double reference_mean, double statistic, double threshold, double window_mean, uint64_t window_values,
              int64_t time_ms) {
     auto found = scope.alerts.find({signal, detector});
     if (found == scope.alerts.end() || !found->second.firing) return;
@@ -390,8 +674,8 @@ struct StreamMonitor::Impl {
     if (++state.clean_windows < settings.resolve_after) return;
     state.firing = false;
     state.clean_windows = 0;
-    Emit(route_name, scope, signal, detector, ref, state, false, statistic, threshold, std::nullopt, window_mean,
-         window_values, time_ms);
+    Emit(route_name, scope, signal, detector, reference_mean, state, false, statistic, threshold, std::nullopt,
+         window_mean, window_values, time_ms);
   }
 
   void CloseWindow(const std::string& route_name, Route& route, Scope& scope, int64_t time_ms) {
@@ -424,17 +708,18 @@ struct StreamMonitor::Impl {
           verdict.p_value = outcome.p_value;
           if (outcome.drift) ++verdict.alarms["test"];
           if (outcome.drift)
-            Drift(route_name, scope, signal, "test", ref, outcome.statistic, outcome.threshold, outcome.p_value,
-                  window_mean, seen, time_ms);
+            Drift(route_name, scope, signal, "test", ReferenceMean(ref), outcome.statistic, outcome.threshold,
+                  outcome.p_value, window_mean, seen, time_ms);
           else
-            Clean(route_name, scope, signal, "test", ref, outcome.statistic, outcome.threshold, window_mean, seen,
-                  time_ms);
+            Clean(route_name, scope, signal, "test", ReferenceMean(ref), outcome.statistic, outcome.threshold,
+                  window_mean, seen, time_ms);
         }
         if (settings.cusum && ref.cusum_threshold > 0 && !w.cusum_alarm)
-          Clean(route_name, scope, signal, "cusum", ref, w.cusum_max, ref.cusum_threshold, window_mean, seen, time_ms);
+          Clean(route_name, scope, signal, "cusum", ReferenceMean(ref), w.cusum_max, ref.cusum_threshold, window_mean,
+                seen, time_ms);
         if (settings.page_hinkley && ref.page_hinkley_threshold > 0 && !w.ph_alarm)
-          Clean(route_name, scope, signal, "page_hinkley", ref, w.ph_max, ref.page_hinkley_threshold, window_mean, seen,
-                time_ms);
+          Clean(route_name, scope, signal, "page_hinkley", ReferenceMean(ref), w.ph_max, ref.page_hinkley_threshold,
+                window_mean, seen, time_ms);
       }
       if (w.cusum_alarm) ++verdict.alarms["cusum"];
       if (w.ph_alarm) ++verdict.alarms["page_hinkley"];
@@ -491,14 +776,14 @@ struct StreamMonitor::Impl {
       Step(w, Standardise(value.number, ref.mean, ref.deviation), settings.cusum_k, settings.page_hinkley_delta);
       if (settings.cusum && ref.cusum_threshold > 0 && !w.cusum_alarm && w.cusum_max > ref.cusum_threshold) {
         w.cusum_alarm = true;
-        Drift(route_name, scope, name, "cusum", ref, w.cusum_max, ref.cusum_threshold, std::nullopt, Mean(w.values),
-              w.values.size(), event.time_ms);
+        Drift(route_name, scope, name, "cusum", ReferenceMean(ref), w.cusum_max, ref.cusum_threshold, std::nullopt,
+              Mean(w.values), w.values.size(), event.time_ms);
       }
       if (settings.page_hinkley && ref.page_hinkley_threshold > 0 && !w.ph_alarm &&
           w.ph_max > ref.page_hinkley_threshold) {
         w.ph_alarm = true;
-        Drift(route_name, scope, name, "page_hinkley", ref, w.ph_max, ref.page_hinkley_threshold, std::nullopt,
-              Mean(w.values), w.values.size(), event.time_ms);
+        Drift(route_name, scope, name, "page_hinkley", ReferenceMean(ref), w.ph_max, ref.page_hinkley_threshold,
+              std::nullopt, Mean(w.values), w.values.size(), event.time_ms);
       }
     }
     if (++scope.window_events >= settings.window_events) CloseWindow(route_name, route, scope, event.time_ms);
@@ -515,9 +800,11 @@ StreamMonitor::StreamMonitor(StreamSettings settings) : impl_(std::make_unique<I
 StreamMonitor::~StreamMonitor() = default;
 
 void StreamMonitor::AddReference(const MonitoredEvent& event) {
-  Route& route = impl_->routes[impl_->RouteName(event.route)];
+  const std::string name = impl_->RouteName(event.route);
+  Route& route = impl_->routes[name];
   if (route.complete) return;
   impl_->AddToReference(route, event, impl_->reservoir);
+  impl_->AddReferencePrediction(name, route, event);
 }
 
 void StreamMonitor::FreezeReferences() {
@@ -535,11 +822,13 @@ void StreamMonitor::Observe(const MonitoredEvent& event) {
   ++route.events;
   if (!route.complete) {
     impl.AddToReference(route, event, impl.reservoir);
+    impl.AddReferencePrediction(route_name, route, event);
     if (route.reference_events >= impl.settings.reference_events) impl.Complete(route_name, route);
     return;
   }
   impl.Resolve(route, event);
   impl.ObserveScope(route_name, route, route.whole, event);
+  Scope* key_scope = nullptr;
   if (impl.settings.per_key && !event.key_id.empty()) {
     auto key = route.keys.find(event.key_id);
     if (key == route.keys.end()) {
@@ -547,8 +836,64 @@ void StreamMonitor::Observe(const MonitoredEvent& event) {
       key = route.keys.try_emplace(name).first;
       key->second.key = name;
     }
-    impl.ObserveScope(route_name, route, key->second, event);
+    key_scope = &key->second;
+    impl.ObserveScope(route_name, route, *key_scope, event);
   }
+  int64_t predicted = 0;
+  double confidence = kNaN;
+  if (!impl.settings.performance || !Impl::PredictionOf(event, predicted, confidence)) return;
+  Impl::CountPrediction(route.whole, event.time_ms, confidence);
+  if (key_scope) Impl::CountPrediction(*key_scope, event.time_ms, confidence);
+  PendingPrediction prediction;
+  prediction.route = route_name;
+  prediction.route_window = route.whole.performance.open.sequence;
+  if (key_scope) {
+    prediction.key = key_scope->key;
+    prediction.key_window = key_scope->performance.open.sequence;
+  }
+  prediction.predicted = predicted;
+  impl.RecordPrediction(event, std::move(prediction));
+  const uint64_t full = impl.settings.window_events;
+  if (route.whole.performance.open.predictions >= full)
+    impl.ClosePerformanceWindow(route_name, route, route.whole, event.time_ms);
+  if (key_scope && key_scope->performance.open.predictions >= full)
+    impl.ClosePerformanceWindow(route_name, route, *key_scope, event.time_ms);
+}
+
+void StreamMonitor::Label(std::string_view request_id, int64_t label) { impl_->Label(std::string(request_id), label); }
+
+LabelCounts StreamMonitor::labels() const {
+  LabelCounts counts = impl_->label_counts;
+  counts.waiting = impl_->early_labels.size();
+  return counts;
+}
+
+std::vector<PerformanceStatus> StreamMonitor::Performance() const {
+  std::vector<PerformanceStatus> out;
+  for (const auto& [route_name, route] : impl_->routes) {
+    const RoutePerformance& perf = route.performance;
+    if (perf.reference.empty() && route.whole.performance.closed.empty() &&
+        route.whole.performance.open.predictions == 0)
+      continue;
+    PerformanceStatus status;
+    status.route = route_name;
+    status.complete = route.complete;
+    status.reference_predictions = perf.reference.size();
+    status.reference_labelled = perf.labelled;
+    status.reference_correct = perf.correct;
+    status.reference_estimated_accuracy = perf.estimate;
+    status.threshold = perf.judged ? perf.threshold : kNaN;
+    status.calibrated = !perf.calibration.empty();
+    auto add = [&](const Scope& scope) {
+      for (const PerformanceWindow& w : scope.performance.closed)
+        status.windows.push_back({scope.key, w.sequence, w.first_ms, w.last_ms, w.predictions, w.scored, w.estimate,
+                                  w.calibrated, w.labelled, w.correct});
+    };
+    add(route.whole);
+    for (const auto& [key, scope] : route.keys) add(scope);
+    out.push_back(std::move(status));
+  }
+  return out;
 }
 
 std::vector<Alert> StreamMonitor::TakeAlerts() {
@@ -579,6 +924,19 @@ std::vector<SignalStatus> StreamMonitor::SignalStatuses() const {
           if (which.first == signal) status.firing[which.second] = state.firing;
         out.push_back(std::move(status));
       }
+      // The classifier's estimated accuracy, judged like a signal (the cbpe detector).
+      const RoutePerformance& perf = route.performance;
+      if (!route.complete || !perf.judged) return;
+      SignalStatus status;
+      status.route = route_name;
+      status.key_id = scope.key;
+      status.signal = kEstimatedAccuracy;
+      status.reference_mean = perf.estimate;
+      status.windows = scope.performance.closed.empty() ? 0 : scope.performance.closed.back().sequence + 1;
+      status.last_window_mean = scope.performance.closed.empty() ? kNaN : scope.performance.closed.back().estimate;
+      const auto state = scope.alerts.find({kEstimatedAccuracy, kCbpe});
+      status.firing[kCbpe] = state != scope.alerts.end() && state->second.firing;
+      out.push_back(std::move(status));
     };
     add(route.whole);
     for (const auto& [key, scope] : route.keys) add(scope);
@@ -596,8 +954,21 @@ std::string StreamMonitor::Prometheus() const {
       "# TYPE modelguard_monitor_alerts_total counter\n";
   out += "modelguard_monitor_alerts_total{status=\"firing\"} " + std::to_string(impl.fired) + "\n";
   out += "modelguard_monitor_alerts_total{status=\"resolved\"} " + std::to_string(impl.resolved) + "\n";
+  const LabelCounts labels = this->labels();
+  out +=
+      "# HELP modelguard_monitor_labels_total Labels read, by what became of them (and predictions given up "
+      "unlabelled: expired).\n# TYPE modelguard_monitor_labels_total counter\n";
+  for (const auto& [outcome, count] : {std::pair<const char*, uint64_t>{"joined", labels.joined},
+                                       {"dropped", labels.dropped},
+                                       {"expired", labels.expired},
+                                       {"refused", labels.refused}})
+    out += std::string("modelguard_monitor_labels_total{outcome=\"") + outcome + "\"} " + std::to_string(count) + "\n";
+  out +=
+      "# HELP modelguard_monitor_labels_waiting Labels read before their prediction, waiting for it.\n"
+      "# TYPE modelguard_monitor_labels_waiting gauge\n";
+  out += "modelguard_monitor_labels_waiting " + std::to_string(labels.waiting) + "\n";
   std::string route_events, complete, reference_mean, thresholds, window_mean, p_values, statistics, cusum, ph, firing,
-      alarmed;
+      alarmed, reference_accuracy, accuracy_threshold, estimated, realised, labelled, gap;
   for (const auto& [route_name, route] : impl.routes) {
     const std::string r = "route=\"" + Escape(route_name) + "\"";
     route_events += "modelguard_monitor_route_events_total{" + r + "} " + std::to_string(route.events) + "\n";
@@ -613,8 +984,35 @@ std::string StreamMonitor::Prometheus() const {
                       Number(ref.page_hinkley_threshold) + "\n";
       }
     }
+    const RoutePerformance& perf = route.performance;
+    if (route.complete && !std::isnan(perf.estimate)) {
+      reference_accuracy +=
+          "modelguard_monitor_reference_estimated_accuracy{" + r + "} " + Number(perf.estimate) + "\n";
+      if (perf.judged)
+        accuracy_threshold +=
+            "modelguard_monitor_estimated_accuracy_threshold{" + r + "} " + Number(perf.threshold) + "\n";
+    }
     auto scope_lines = [&](const Scope& scope) {
       const std::string rk = r + ",key=\"" + Escape(scope.key) + "\"";
+      const auto& closed = scope.performance.closed;
+      if (!closed.empty() && !std::isnan(closed.back().estimate))
+        estimated += "modelguard_monitor_estimated_accuracy{" + rk + "} " + Number(closed.back().estimate) + "\n";
+      // Realised: the latest closed window that has labels (labels come later than predictions).
+      for (auto w = closed.rbegin(); w != closed.rend(); ++w) {
+        if (w->labelled == 0) continue;
+        const double accuracy = static_cast<double>(w->correct) / static_cast<double>(w->labelled);
+        realised += "modelguard_monitor_realised_accuracy{" + rk + "} " + Number(accuracy) + "\n";
+        labelled += "modelguard_monitor_labelled_predictions{" + rk + "} " + std::to_string(w->labelled) + "\n";
+        if (!std::isnan(w->estimate))
+          gap += "modelguard_monitor_accuracy_gap{" + rk + "} " + Number(w->estimate - accuracy) + "\n";
+        break;
+      }
+      if (route.complete && perf.judged) {
+        const auto state = scope.alerts.find({kEstimatedAccuracy, kCbpe});
+        const bool on = state != scope.alerts.end() && state->second.firing;
+        firing += "modelguard_monitor_alert_firing{" + rk + ",signal=\"" + kEstimatedAccuracy + "\",detector=\"" +
+                  kCbpe + "\"} " + (on ? "1" : "0") + "\n";
+      }
       for (const auto& [signal, verdict] : scope.verdicts) {
         const std::string l = rk + ",signal=\"" + Escape(signal) + "\"";
         if (!std::isnan(verdict.window_mean))
@@ -668,11 +1066,41 @@ std::string StreamMonitor::Prometheus() const {
   section("modelguard_monitor_test_p_value", "gauge", "Two-sample test p-value of the last closed window.", p_values);
   section("modelguard_monitor_window_statistic", "gauge",
           "Largest CUSUM or Page-Hinkley statistic in the last closed window.", cusum + ph);
+  section("modelguard_monitor_reference_estimated_accuracy", "gauge",
+          "Classifier accuracy estimated from the reference's calibrated confidences.", reference_accuracy);
+  section("modelguard_monitor_estimated_accuracy_threshold", "gauge",
+          "Lower bound of a window's estimated accuracy before the cbpe alert fires.", accuracy_threshold);
+  section("modelguard_monitor_estimated_accuracy", "gauge",
+          "Classifier accuracy estimated without labels over the last closed window.", estimated);
+  section("modelguard_monitor_realised_accuracy", "gauge",
+          "Accuracy over the labelled predictions of the latest closed window that has labels.", realised);
+  section("modelguard_monitor_labelled_predictions", "gauge", "Labelled predictions behind the realised accuracy.",
+          labelled);
+  section("modelguard_monitor_accuracy_gap", "gauge", "Estimated minus realised accuracy of that window.", gap);
   section("modelguard_monitor_alert_firing", "gauge", "1 while an alert is firing.", firing);
   section("modelguard_monitor_alarmed_windows_total", "counter", "Closed windows in which a detector alarmed.",
           alarmed);
   return out;
 }
+
+namespace {
+
+nlohmann::json OrNull(double value) { return std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value); }
+
+nlohmann::json SavePerformanceWindow(const PerformanceWindow& w) {
+  return {{"sequence", w.sequence},
+          {"first_ms", w.first_ms},
+          {"last_ms", w.last_ms},
+          {"predictions", w.predictions},
+          {"scored", w.scored},
+          {"confidences", w.confidences},
+          {"estimate", OrNull(w.estimate)},
+          {"calibrated", w.calibrated},
+          {"labelled", w.labelled},
+          {"correct", w.correct}};
+}
+
+}  // namespace
 
 // The state holds what cannot be recomputed: references' values and counts (their tests and calibrations are
 // recomputed, deterministically, from them and the seed), windows in progress, detector and alert states.
@@ -721,19 +1149,40 @@ nlohmann::json StreamMonitor::SaveState() const {
                           {"clean_windows", state.clean_windows},
                           {"id", state.id},
                           {"started_ms", state.started_ms}});
+      nlohmann::json closed = nlohmann::json::array();
+      for (const PerformanceWindow& w : scope.performance.closed) closed.push_back(SavePerformanceWindow(w));
       scopes.push_back(
-          {{"key", scope.key}, {"window_events", scope.window_events}, {"windows", windows}, {"alerts", alerts}});
+          {{"key", scope.key},
+           {"window_events", scope.window_events},
+           {"windows", windows},
+           {"alerts", alerts},
+           {"performance", {{"open", SavePerformanceWindow(scope.performance.open)}, {"closed", closed}}}});
     };
     save_scope(route.whole);
     for (const auto& [key, scope] : route.keys) save_scope(scope);
+    nlohmann::json predictions = nlohmann::json::array();
+    for (const ReferencePrediction& r : route.performance.reference)
+      predictions.push_back({OrNull(r.confidence), r.predicted, r.label});
     routes.push_back({{"route", name},
                       {"events", route.events},
                       {"reference_events", route.reference_events},
                       {"complete", route.complete},
                       {"references", references},
+                      {"reference_predictions", predictions},
                       {"scopes", scopes}});
   }
   out["routes"] = routes;
+  const LabelCounts& counts = impl.label_counts;
+  out["labels"] = {
+      {"joined", counts.joined}, {"dropped", counts.dropped}, {"expired", counts.expired}, {"refused", counts.refused}};
+  nlohmann::json pending = nlohmann::json::array();
+  impl.pending_predictions.ForEachOldestFirst([&](const std::string& id, const PendingPrediction& p) {
+    pending.push_back({id, p.route, p.key, p.route_window, p.key_window, p.reference, p.predicted});
+  });
+  out["pending_predictions"] = std::move(pending);
+  nlohmann::json early = nlohmann::json::array();
+  impl.early_labels.ForEachOldestFirst([&](const std::string& id, int64_t label) { early.push_back({id, label}); });
+  out["early_labels"] = std::move(early);
   return out;
 }
 
@@ -770,6 +1219,50 @@ std::vector<double> FiniteValues(const nlohmann::json& object, const char* name,
   for (double v : values)
     if (!std::isfinite(v)) throw std::runtime_error(std::string("'") + name + "' holds a value that is not finite");
   return values;
+}
+
+// A number, or null for "none" (NaN, which JSON cannot spell).
+double NumberOrNaN(const nlohmann::json& value, const char* name) {
+  if (value.is_null()) return kNaN;
+  if (!value.is_number() || !std::isfinite(value.get<double>()))
+    throw std::runtime_error(std::string("'") + name + "' is not a finite number or null");
+  return value.get<double>();
+}
+
+// A whole number from `low` up, as a list item (Field reads members of objects).
+int64_t Whole(const nlohmann::json& value, int64_t low, const char* name) {
+  if (!value.is_number_integer() || (value.is_number_unsigned() && value.get<uint64_t>() > uint64_t{INT64_MAX}) ||
+      value.get<int64_t>() < low)
+    throw std::runtime_error(std::string("'") + name + "' holds an item that is not a whole number from " +
+                             std::to_string(low));
+  return value.get<int64_t>();
+}
+
+const nlohmann::json& ListOf(const nlohmann::json& object, const char* name, size_t cap) {
+  const nlohmann::json& list = object.at(name);
+  if (!list.is_array() || list.size() > cap)
+    throw std::runtime_error(std::string("'") + name + "' is not a list of at most " + std::to_string(cap) + " items");
+  return list;
+}
+
+PerformanceWindow LoadPerformanceWindow(const nlohmann::json& saved, const StreamSettings& s) {
+  PerformanceWindow w;
+  w.sequence = Field<uint64_t>(saved, "sequence");
+  w.first_ms = Field<int64_t>(saved, "first_ms");
+  w.last_ms = Field<int64_t>(saved, "last_ms");
+  w.predictions = Field<uint64_t>(saved, "predictions");
+  w.scored = Field<uint64_t>(saved, "scored");
+  w.confidences = FiniteValues(saved, "confidences", s.window_events);
+  w.estimate = NumberOrNaN(saved.at("estimate"), "estimate");
+  w.calibrated = Field<bool>(saved, "calibrated");
+  w.labelled = Field<uint64_t>(saved, "labelled");
+  w.correct = Field<uint64_t>(saved, "correct");
+  if (w.predictions > s.window_events || w.scored > w.predictions ||
+      (!w.confidences.empty() && w.confidences.size() != w.scored) || w.correct > w.labelled)
+    throw std::runtime_error("a performance window's counts do not add up");
+  for (double c : w.confidences)
+    if (c < 0 || c > 1) throw std::runtime_error("a performance window's confidence is outside [0, 1]");
+  return w;
 }
 
 std::map<std::string, uint64_t> Categories(const nlohmann::json& object) {
@@ -822,6 +1315,23 @@ Status StreamMonitor::LoadState(const nlohmann::json& state) {
         ref.values = FiniteValues(saved_ref, "values", std::max<size_t>(s.max_reference_values, s.reference_events));
         ref.categories = Categories(saved_ref);
       }
+      RoutePerformance& perf = route.performance;
+      if (saved_route.contains("reference_predictions")) {  // states saved before performance have none
+        for (const auto& item : ListOf(saved_route, "reference_predictions", s.max_reference_values)) {
+          if (!item.is_array() || item.size() != 3) throw std::runtime_error("a reference prediction");
+          ReferencePrediction r;
+          r.confidence = NumberOrNaN(item[0], "reference_predictions");
+          if (!std::isnan(r.confidence) && (r.confidence < 0 || r.confidence > 1))
+            throw std::runtime_error("a reference prediction's confidence is outside [0, 1]");
+          r.predicted = Whole(item[1], 0, "reference_predictions");
+          r.label = Whole(item[2], -1, "reference_predictions");
+          perf.reference.push_back(r);
+          if (r.label >= 0) {
+            ++perf.labelled;
+            perf.correct += r.label == r.predicted ? 1 : 0;
+          }
+        }
+      }
       if (Field<bool>(saved_route, "complete")) fresh.Complete(name, route);
       const auto& scopes = saved_route.at("scopes");
       if (!scopes.is_array() || scopes.size() > s.max_keys_per_route + 2) throw std::runtime_error("too many scopes");
@@ -872,6 +1382,50 @@ Status StreamMonitor::LoadState(const nlohmann::json& state) {
           alert.id = Field<std::string>(saved_alert, "id");
           alert.started_ms = Field<int64_t>(saved_alert, "started_ms");
         }
+        if (saved_scope.contains("performance")) {
+          const auto& saved_performance = saved_scope.at("performance");
+          ScopePerformance& performance = scope.performance;
+          for (const auto& saved_window : ListOf(saved_performance, "closed", s.performance_windows)) {
+            performance.closed.push_back(LoadPerformanceWindow(saved_window, s));
+            // Consecutive: a label finds its window by the distance from the first.
+            if (performance.closed.size() > 1 &&
+                performance.closed.back().sequence != performance.closed[performance.closed.size() - 2].sequence + 1)
+              throw std::runtime_error("closed performance windows out of sequence");
+          }
+          performance.open = LoadPerformanceWindow(saved_performance.at("open"), s);
+          if (!performance.closed.empty() && performance.open.sequence != performance.closed.back().sequence + 1)
+            throw std::runtime_error("the open performance window out of sequence");
+        }
+      }
+    }
+    if (state.contains("labels")) {
+      const auto& labels = state.at("labels");
+      fresh.label_counts.joined = Field<uint64_t>(labels, "joined");
+      fresh.label_counts.dropped = Field<uint64_t>(labels, "dropped");
+      fresh.label_counts.expired = Field<uint64_t>(labels, "expired");
+      fresh.label_counts.refused = Field<uint64_t>(labels, "refused");
+    }
+    if (state.contains("pending_predictions")) {
+      for (const auto& item : ListOf(state, "pending_predictions", s.max_pending_labels)) {
+        if (!item.is_array() || item.size() != 7 || !item[0].is_string() || !item[1].is_string() ||
+            !item[2].is_string())
+          throw std::runtime_error("a pending prediction");
+        PendingPrediction p;
+        p.route = item[1].get<std::string>();
+        p.key = item[2].get<std::string>();
+        p.route_window = static_cast<uint64_t>(Whole(item[3], 0, "pending_predictions"));
+        p.key_window = static_cast<uint64_t>(Whole(item[4], 0, "pending_predictions"));
+        p.reference = Whole(item[5], -1, "pending_predictions");
+        p.predicted = Whole(item[6], 0, "pending_predictions");
+        if (item[0].get<std::string>().size() > kMaxAuditNameBytes) throw std::runtime_error("a request id too long");
+        fresh.pending_predictions.Put(item[0].get<std::string>(), std::move(p), s.max_pending_labels);
+      }
+    }
+    if (state.contains("early_labels")) {
+      for (const auto& item : ListOf(state, "early_labels", s.max_pending_labels)) {
+        if (!item.is_array() || item.size() != 2 || !item[0].is_string()) throw std::runtime_error("an early label");
+        if (item[0].get<std::string>().size() > kMaxAuditNameBytes) throw std::runtime_error("a request id too long");
+        fresh.early_labels.Put(item[0].get<std::string>(), Whole(item[1], 0, "early_labels"), s.max_pending_labels);
       }
     }
   } catch (const std::exception& e) {
