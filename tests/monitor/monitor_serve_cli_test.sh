@@ -75,8 +75,29 @@ EOF
 
 check "--help has an example" 0 "$mg" monitor serve --help
 expect_grep "help example" "monitor serve --config monitor.yaml" "$tmp/out"
-check "drift: exit 1" 1 "$mg" monitor serve --config "$tmp/monitor.yaml" --once --format json
+check "drift: exit 1" 1 "$mg" monitor serve --config "$tmp/monitor.yaml" --once --format json --report "$tmp/report"
 cp "$tmp/out" "$tmp/first.json"
+# The report: report.json is the summary with the windows' history; report.html charts it, alarms ringed.
+/usr/bin/python3 - "$tmp/first.json" "$tmp/report/report.json" "$tmp/report/report.html" <<'PY' ||
+import json, sys
+summary, report = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert summary == report, "report.json is the summary"
+html = open(sys.argv[3]).read()
+history = {h["signal"]: h for h in report["history"]}
+latency = history["latency_ms"]["windows"]
+assert len(latency) == 8, len(latency)  # (4,000 - 2,000 reference events) / 250
+assert not any(w["alarms"] for w in latency[:4]), latency[:4]  # normal traffic
+assert all("cusum" in w["alarms"] for w in latency[4:]), latency[4:]  # latency up 0.6 sd
+reason = history["signals.finish_reason"]
+assert reason["category"] == "stop" and abs(reason["reference_value"] - 0.8) < 0.03, reason
+assert all(abs(w["value"] - 0.8) < 0.1 for w in reason["windows"]), reason["windows"]
+alarmed = sum(1 for h in report["history"] for w in h["windows"] if w["alarms"])
+assert html.count('class="alarm"') == alarmed, (html.count('class="alarm"'), alarmed)
+assert html.count("<svg") == len(report["history"]), html.count("<svg")
+assert "<script" not in html and "src=" not in html and "href=\"http" not in html
+PY
+{ echo "FAIL report content"; fail=$((fail+1)); }
+pass=$((pass+1))
 /usr/bin/python3 - "$tmp/first.json" "$tmp/alerts.jsonl" "$tmp/hook.log" <<'PY' || { echo "FAIL first run content"; fail=$((fail+1)); }
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -525,3 +525,60 @@ TEST(AuditEvent, ScannerAgreesWithAJsonLibrary) {
 
 }  // namespace
 }  // namespace modelguard::monitor
+
+namespace modelguard::monitor {
+namespace {
+
+// report.html's time series: the last history_windows closed windows of each route's signals, each with its
+// mean (or the reference's most common category's share) and the detectors that alarmed in it.
+TEST(StreamMonitor, HistoryKeepsTheLastWindowsWithTheirAlarms) {
+  StreamSettings settings = Settings(0.01, 2000, 250);
+  settings.history_windows = 6;
+  settings.per_key = true;
+  StreamMonitor monitor(settings);
+  std::mt19937_64 rng(13);
+  for (uint64_t i = 0; i < 2000 + 250 * 4; ++i)
+    monitor.Observe(MakeEvent(rng, {}, i % 2 ? "k1" : "k2", static_cast<int64_t>(i)));
+  for (uint64_t i = 0; i < 250 * 4; ++i)
+    monitor.Observe(MakeEvent(rng, {.latency_shift = 1.0}, i % 2 ? "k1" : "k2", static_cast<int64_t>(3000 + i)));
+  std::map<std::string, SignalHistory> by_signal;
+  for (auto& history : monitor.History()) by_signal[history.signal] = history;
+  ASSERT_EQ(by_signal.size(), 3u);  // the route only: keys have no history
+  const SignalHistory& latency = by_signal.at("latency_ms");
+  EXPECT_TRUE(latency.numeric);
+  ASSERT_EQ(latency.points.size(), 6u);  // of 8 windows, the last 6
+  for (size_t i = 0; i < 6; ++i) {
+    const WindowPoint& p = latency.points[i];
+    EXPECT_EQ(p.values, 250u);
+    if (i < 2) {
+      EXPECT_NEAR(p.value, latency.reference_value, 3 * latency.reference_spread / std::sqrt(250.0)) << i;
+    } else {
+      EXPECT_TRUE(p.test && p.cusum) << i;  // a 1 sd shift of log latency
+      EXPECT_GT(p.value, latency.reference_value);
+    }
+    if (i > 0) {
+      EXPECT_GT(p.end_ms, latency.points[i - 1].end_ms);
+    }
+  }
+  const SignalHistory& reason = by_signal.at("signals.finish_reason");
+  EXPECT_FALSE(reason.numeric);
+  EXPECT_EQ(reason.category, "stop");
+  EXPECT_NEAR(reason.reference_value, 0.8, 0.03);
+  for (const WindowPoint& p : reason.points) EXPECT_NEAR(p.value, 0.8, 0.1);
+  // Through a restart the history is the same.
+  StreamMonitor again(settings);
+  ASSERT_TRUE(again.LoadState(nlohmann::json::parse(monitor.SaveState().dump())));
+  const auto restored = again.History();
+  ASSERT_EQ(restored.size(), 3u);
+  for (const auto& history : restored) {
+    const auto& before = by_signal.at(history.signal).points;
+    ASSERT_EQ(history.points.size(), before.size());
+    for (size_t i = 0; i < before.size(); ++i) {
+      EXPECT_EQ(history.points[i].value, before[i].value);
+      EXPECT_EQ(history.points[i].cusum, before[i].cusum);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace modelguard::monitor

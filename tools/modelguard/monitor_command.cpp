@@ -140,44 +140,6 @@ int RunLabel(const MonitorArgs& args) {
   return 0;
 }
 
-// A number for JSON: null where there is none (NaN).
-nlohmann::ordered_json OrNull(double value) {
-  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
-}
-
-nlohmann::ordered_json PerformanceJson(const std::vector<monitor::PerformanceStatus>& routes) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& route : routes) {
-    nlohmann::ordered_json windows = nlohmann::ordered_json::array();
-    for (const auto& w : route.windows)
-      windows.push_back(
-          {{"key_id", w.key_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(w.key_id)},
-           {"window", w.sequence},
-           {"first_ms", w.first_ms},
-           {"last_ms", w.last_ms},
-           {"predictions", w.predictions},
-           {"scored", w.scored},
-           {"estimated_accuracy", OrNull(w.estimated_accuracy)},
-           {"calibrated", w.calibrated},
-           {"labelled", w.labelled},
-           {"realised_accuracy",
-            w.labelled ? OrNull(static_cast<double>(w.correct) / static_cast<double>(w.labelled)) : nullptr}});
-    out.push_back({{"route", route.route},
-                   {"reference_complete", route.complete},
-                   {"reference_predictions", route.reference_predictions},
-                   {"reference_labelled", route.reference_labelled},
-                   {"reference_realised_accuracy", route.reference_labelled
-                                                       ? OrNull(static_cast<double>(route.reference_correct) /
-                                                                static_cast<double>(route.reference_labelled))
-                                                       : nullptr},
-                   {"reference_estimated_accuracy", OrNull(route.reference_estimated_accuracy)},
-                   {"threshold", OrNull(route.threshold)},
-                   {"calibrated", route.calibrated},
-                   {"windows", windows}});
-  }
-  return out;
-}
-
 int RunServe(const MonitorArgs& args) {
   auto config = monitor::LoadServeConfig(args.config);
   if (!config) return Fail(config.error().message);
@@ -190,41 +152,18 @@ int RunServe(const MonitorArgs& args) {
   options.note = [](const std::string& text) { Note() << "modelguard monitor serve: " << text << "\n"; };
   auto outcome = monitor::Serve(*config, options);
   if (!outcome) return Fail(outcome.error().message);
+  if (!args.report.empty()) {
+    if (auto written =
+            WriteReportFolder(args.report,
+                              {{"report.json", ReportJson(monitor::ServeReportJson(*config, *outcome)) + "\n"},
+                               {"report.html", monitor::RenderServeHtml(*config, *outcome)}},
+                              {args.config, config->audit, config->labels, config->state}, "--report");
+        !written)
+      return Fail(written.error().message);
+    Note() << "modelguard monitor serve: report in " << args.report << "/ (report.json, report.html)\n";
+  }
   if (args.format == "json") {
-    nlohmann::ordered_json status = nlohmann::ordered_json::array();
-    for (const auto& signal : outcome->status) {
-      nlohmann::ordered_json firing = nlohmann::ordered_json::object();
-      for (const auto& [detector, on] : signal.firing) firing[detector] = on;
-      status.push_back(
-          {{"route", signal.route},
-           {"key_id", signal.key_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(signal.key_id)},
-           {"signal", signal.signal},
-           {"numeric", signal.numeric},
-           {"windows", signal.windows},
-           {"reference_mean",
-            signal.numeric ? nlohmann::ordered_json(signal.reference_mean) : nlohmann::ordered_json(nullptr)},
-           {"last_window_mean", std::isfinite(signal.last_window_mean) ? nlohmann::ordered_json(signal.last_window_mean)
-                                                                       : nlohmann::ordered_json(nullptr)},
-           {"firing", firing}});
-    }
-    const nlohmann::ordered_json report = {{"schema", "modelguard.monitor-serve/v1"},
-                                           {"audit", config->audit},
-                                           {"events", outcome->events},
-                                           {"parse_errors", outcome->parse_errors},
-                                           {"skipped", outcome->skipped},
-                                           {"alerts", outcome->alerts},
-                                           {"webhook_failures", outcome->webhook_failures},
-                                           {"firing", outcome->firing},
-                                           {"interrupted", outcome->interrupted},
-                                           {"signals", status},
-                                           {"labels",
-                                            {{"read", outcome->labels},
-                                             {"errors", outcome->label_errors},
-                                             {"joined", outcome->label_counts.joined},
-                                             {"waiting", outcome->label_counts.waiting},
-                                             {"dropped", outcome->label_counts.dropped},
-                                             {"expired", outcome->label_counts.expired}}},
-                                           {"performance", PerformanceJson(outcome->performance)}};
+    const nlohmann::ordered_json report = monitor::ServeReportJson(*config, *outcome);
     out.stream() << ReportJson(report) << "\n";
   } else {
     std::ostream& text = out.stream();
@@ -316,13 +255,16 @@ Action AddMonitor(CLI::App& command) {
   serve->add_flag("--once", args->once,
                   "Read what the audit holds now, deliver the alerts, save the state and exit (cron, CI)");
   serve->add_option("-o,--output", args->output, "With --once: write the summary here instead of standard output");
+  serve->add_option("--report", args->report,
+                    "On exit, also write report.json and report.html (time series per signal, inline SVG) here");
   AddFormatOption(serve, args->format, {"text", "json"});
   Describe(serve,
            "References: each route's first events (reference_events) or reference_file. Detectors per signal: a "
            "two-sample test per window, CUSUM and Page-Hinkley with thresholds calibrated on the reference for the "
            "configured false_alarm_rate. Runs until SIGINT/SIGTERM, then saves its state.",
            {"modelguard monitor serve --config monitor.yaml",
-            "modelguard monitor serve --config monitor.yaml --once --format json"},
+            "modelguard monitor serve --config monitor.yaml --once --format json",
+            "modelguard monitor serve --config monitor.yaml --once --report monitor-report/"},
            "0 nothing firing (or stopped by a signal), 1 an alert firing at the end (--once), 2 configuration, "
            "I/O or webhook delivery error");
   CLI::App* label = cmd->add_subcommand(

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "modelguard/core/result.h"
 #include "modelguard/monitor/stream.h"
 
@@ -65,8 +67,17 @@ struct ServeOutcome {
   std::vector<SignalStatus> status;
   std::vector<PerformanceStatus> performance;
   LabelCounts label_counts;
+  std::vector<SignalHistory> history;
 };
 
 Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& options);
+
+// The run's summary: --format json's document and report.json (schema modelguard.monitor-serve/v1).
+nlohmann::ordered_json ServeReportJson(const ServeConfig& config, const ServeOutcome& outcome);
+// report.html: the alerts firing; per route and signal the windows' means (or the share of the reference's
+// most common category) against the reference's band, windows where a detector alarmed ringed; per classifier
+// route the estimated and realised accuracy against the cbpe bound. Inline SVG: no script, nothing loaded
+// from elsewhere.
+std::string RenderServeHtml(const ServeConfig& config, const ServeOutcome& outcome);
 
 }  // namespace modelguard::monitor

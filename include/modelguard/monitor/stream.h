@@ -87,6 +87,23 @@ struct StreamSettings {
   uint64_t calibration_labels = 100;   // labelled reference predictions before the calibration replaces identity
   size_t max_pending_labels = 100000;  // predictions kept for a label to come, and labels for their prediction
   size_t performance_windows = 100;    // closed windows kept per scope, for labels that arrive later
+  size_t history_windows = 120;        // closed windows kept per route and signal for the report's time series
+};
+
+// One closed window of a route's signal (the whole route, not each key), for the report's time series.
+struct WindowPoint {
+  int64_t end_ms = 0;  // the time of the window's last event
+  double value = 0;    // numeric: the window's mean; categories: the followed category's share (NaN: none)
+  uint64_t values = 0;
+  bool test = false, cusum = false, page_hinkley = false;  // the detectors that alarmed in the window
+};
+struct SignalHistory {
+  std::string route, signal;
+  bool numeric = true;
+  std::string category;             // categories: the reference's most common one, whose share is followed
+  double reference_value = 0;       // the reference's mean, or that category's share
+  double reference_spread = 0;      // per value: the standard deviation, or sqrt(share (1 - share))
+  std::vector<WindowPoint> points;  // oldest first
 };
 
 // Classifier routes without labels: confidence-based performance estimation (NannyML's CBPE, on the top-label
@@ -169,6 +186,7 @@ class StreamMonitor {
   uint64_t events() const;
   std::vector<SignalStatus> SignalStatuses() const;
   std::vector<PerformanceStatus> Performance() const;  // routes that made predictions
+  std::vector<SignalHistory> History() const;          // routes whose reference is complete
   LabelCounts labels() const;
   // Prometheus text exposition (gauges per route, key, signal and detector; counters of events).
   std::string Prometheus() const;

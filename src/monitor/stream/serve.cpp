@@ -144,6 +144,13 @@ const gateway::SettingsSchema& Schema() {
        {},
        1,
        10000000},
+      {"history_windows",
+       SettingType::kInteger,
+       "closed windows kept per route and signal for report.html's time series",
+       120,
+       {},
+       1,
+       10000},
       {"performance_windows",
        SettingType::kInteger,
        "closed windows kept per scope for labels that arrive later",
@@ -545,6 +552,7 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
   stream.calibration_labels = static_cast<uint64_t>(settings->Integer("calibration_labels"));
   stream.max_pending_labels = static_cast<size_t>(settings->Integer("max_pending_labels"));
   stream.performance_windows = static_cast<size_t>(settings->Integer("performance_windows"));
+  stream.history_windows = static_cast<size_t>(settings->Integer("history_windows"));
   if (stream.reference_events < stream.window_events)
     return located(settings->Invalid("reference_events",
                                      "must be at least window_events (" + std::to_string(stream.window_events) + ")"));
@@ -753,6 +761,7 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
   outcome.status = monitor.SignalStatuses();
   outcome.performance = monitor.Performance();
   outcome.label_counts = monitor.labels();
+  outcome.history = monitor.History();
   for (const auto& status : outcome.status)
     for (const auto& [detector, on] : status.firing) outcome.firing = outcome.firing || on;
   return outcome;

@@ -54,6 +54,8 @@ struct Reference {
   const stats::DriftTest* test = nullptr;
   double mean = 0, deviation = 0;
   double cusum_threshold = 0, page_hinkley_threshold = 0;  // 0: not calibrated (categories, constant values)
+  std::string top_category;  // categories: the most common (the history follows its share)
+  double top_share = 0;
 };
 
 double ReferenceMean(const Reference& ref) { return ref.numeric ? ref.mean : 0; }
@@ -195,6 +197,7 @@ struct Scope {
   std::map<std::string, Verdict> verdicts;
   std::map<std::pair<std::string, std::string>, AlertState> alerts;  // (signal, detector)
   ScopePerformance performance;
+  std::map<std::string, std::deque<WindowPoint>, std::less<>> history;  // the whole route's scope only
 };
 
 struct Route {
@@ -433,6 +436,14 @@ struct StreamMonitor::Impl {
           sample.categories.push_back({name, static_cast<double>(count)});
       sample.observations = ref.observations;
       sample.distinct = ref.categories.size();
+      ref.top_category.clear();
+      ref.top_share = 0;
+      if (!ref.numeric) {
+        uint64_t most = 0;
+        for (const auto& [name, count] : ref.categories)
+          if (count > most && name != kOther) most = count, ref.top_category = name;
+        ref.top_share = static_cast<double>(most) / static_cast<double>(std::max<uint64_t>(1, ref.observations));
+      }
       if (ref.numeric) {
         ref.mean = Mean(ref.values);
         ref.deviation = SampleDeviation(ref.values, ref.mean);
@@ -686,6 +697,7 @@ struct StreamMonitor::Impl {
       const uint64_t seen = ref.numeric ? w.values.size() : w.count;
       Verdict& verdict = scope.verdicts[signal];
       const double window_mean = ref.numeric ? Mean(w.values) : std::numeric_limits<double>::quiet_NaN();
+      bool test_alarm = false;
       if (seen >= settings.min_window_values) {
         ++verdict.windows;
         verdict.window_mean = window_mean;
@@ -706,6 +718,7 @@ struct StreamMonitor::Impl {
           verdict.test = outcome.test;
           verdict.statistic = outcome.statistic;
           verdict.p_value = outcome.p_value;
+          test_alarm = outcome.drift;
           if (outcome.drift) ++verdict.alarms["test"];
           if (outcome.drift)
             Drift(route_name, scope, signal, "test", ReferenceMean(ref), outcome.statistic, outcome.threshold,
@@ -723,6 +736,24 @@ struct StreamMonitor::Impl {
       }
       if (w.cusum_alarm) ++verdict.alarms["cusum"];
       if (w.ph_alarm) ++verdict.alarms["page_hinkley"];
+      if (scope.key.empty() && seen >= settings.min_window_values && settings.history_windows > 0) {
+        WindowPoint point;
+        point.end_ms = time_ms;
+        point.values = seen;
+        if (ref.numeric) {
+          point.value = window_mean;
+        } else {
+          const auto found_category = w.categories.find(ref.top_category);
+          point.value = static_cast<double>(found_category == w.categories.end() ? 0 : found_category->second) /
+                        static_cast<double>(seen);
+        }
+        point.test = test_alarm;
+        point.cusum = w.cusum_alarm;
+        point.page_hinkley = w.ph_alarm;
+        auto& points = scope.history[signal];
+        points.push_back(point);
+        while (points.size() > settings.history_windows) points.pop_front();
+      }
       w = Window{};
     }
     scope.window_events = 0;
@@ -861,6 +892,26 @@ void StreamMonitor::Observe(const MonitoredEvent& event) {
 }
 
 void StreamMonitor::Label(std::string_view request_id, int64_t label) { impl_->Label(std::string(request_id), label); }
+
+std::vector<SignalHistory> StreamMonitor::History() const {
+  std::vector<SignalHistory> out;
+  for (const auto& [route_name, route] : impl_->routes) {
+    if (!route.complete) continue;
+    for (const auto& [signal, ref] : route.references) {
+      SignalHistory history;
+      history.route = route_name;
+      history.signal = signal;
+      history.numeric = ref.numeric;
+      history.category = ref.top_category;
+      history.reference_value = ref.numeric ? ref.mean : ref.top_share;
+      history.reference_spread = ref.numeric ? ref.deviation : std::sqrt(ref.top_share * (1 - ref.top_share));
+      if (auto points = route.whole.history.find(signal); points != route.whole.history.end())
+        history.points.assign(points->second.begin(), points->second.end());
+      out.push_back(std::move(history));
+    }
+  }
+  return out;
+}
 
 LabelCounts StreamMonitor::labels() const {
   LabelCounts counts = impl_->label_counts;
@@ -1151,11 +1202,20 @@ nlohmann::json StreamMonitor::SaveState() const {
                           {"started_ms", state.started_ms}});
       nlohmann::json closed = nlohmann::json::array();
       for (const PerformanceWindow& w : scope.performance.closed) closed.push_back(SavePerformanceWindow(w));
+      nlohmann::json history = nlohmann::json::array();
+      for (const auto& [signal, points] : scope.history) {
+        nlohmann::json saved = nlohmann::json::array();
+        for (const WindowPoint& p : points)
+          saved.push_back(
+              {p.end_ms, OrNull(p.value), p.values, (p.test ? 1 : 0) | (p.cusum ? 2 : 0) | (p.page_hinkley ? 4 : 0)});
+        history.push_back({{"signal", signal}, {"points", saved}});
+      }
       scopes.push_back(
           {{"key", scope.key},
            {"window_events", scope.window_events},
            {"windows", windows},
            {"alerts", alerts},
+           {"history", history},
            {"performance", {{"open", SavePerformanceWindow(scope.performance.open)}, {"closed", closed}}}});
     };
     save_scope(route.whole);
@@ -1381,6 +1441,28 @@ Status StreamMonitor::LoadState(const nlohmann::json& state) {
           alert.clean_windows = Field<uint64_t>(saved_alert, "clean_windows");
           alert.id = Field<std::string>(saved_alert, "id");
           alert.started_ms = Field<int64_t>(saved_alert, "started_ms");
+        }
+        if (saved_scope.contains("history")) {  // states saved before the history have none
+          for (const auto& saved_history : ListOf(saved_scope, "history", s.max_signals)) {
+            const auto signal = Field<std::string>(saved_history, "signal");
+            if (!route.references.count(signal) || !key.empty())
+              throw std::runtime_error("a history of an unknown signal, or of a key");
+            auto [slot, created] = scope.history.try_emplace(signal);
+            if (!created) throw std::runtime_error("signal '" + signal + "' has two histories");
+            for (const auto& item : ListOf(saved_history, "points", s.history_windows)) {
+              if (!item.is_array() || item.size() != 4) throw std::runtime_error("a history point");
+              WindowPoint p;
+              p.end_ms = Whole(item[0], std::numeric_limits<int64_t>::min(), "points");
+              p.value = NumberOrNaN(item[1], "points");
+              p.values = static_cast<uint64_t>(Whole(item[2], 0, "points"));
+              const int64_t flags = Whole(item[3], 0, "points");
+              if (flags > 7) throw std::runtime_error("a history point's detectors");
+              p.test = (flags & 1) != 0;
+              p.cusum = (flags & 2) != 0;
+              p.page_hinkley = (flags & 4) != 0;
+              slot->second.push_back(p);
+            }
+          }
         }
         if (saved_scope.contains("performance")) {
           const auto& saved_performance = saved_scope.at("performance");
