@@ -55,6 +55,18 @@ IsotonicMap IsotonicMap::Fit(std::span<const double> x, std::span<const double> 
   return map;
 }
 
+std::optional<IsotonicMap> IsotonicMap::FromPoints(std::vector<double> x, std::vector<double> y) {
+  if (x.size() != y.size()) return std::nullopt;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i]) || !std::isfinite(y[i])) return std::nullopt;
+    if (i > 0 && (!(x[i - 1] < x[i]) || y[i - 1] > y[i])) return std::nullopt;
+  }
+  IsotonicMap map;
+  map.x_ = std::move(x);
+  map.y_ = std::move(y);
+  return map;
+}
+
 double IsotonicMap::Apply(double x) const {
   if (x_.empty() || std::isnan(x)) return x;
   if (x <= x_.front()) return y_.front();

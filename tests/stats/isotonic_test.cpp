@@ -81,6 +81,14 @@ TEST(IsotonicTest, LeavesOutWhatCannotBeFitted) {
   const IsotonicMap weighted =
       IsotonicMap::Fit(std::vector<double>{0.1, 0.2}, std::vector<double>{1, 0}, std::vector<double>{0, 1});
   EXPECT_EQ(weighted.xs(), std::vector<double>{0.2});
+  // A saved map comes back the same; points that are not an isotonic map are refused.
+  const auto restored = IsotonicMap::FromPoints(map.xs(), map.ys());
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->Apply(0.3), map.Apply(0.3));
+  EXPECT_FALSE(IsotonicMap::FromPoints({0.2, 0.2}, {0, 1}));  // x not strictly increasing
+  EXPECT_FALSE(IsotonicMap::FromPoints({0.2, 0.3}, {1, 0}));  // y decreasing
+  EXPECT_FALSE(IsotonicMap::FromPoints({0.2, 0.3}, {0}));     // lengths differ
+  EXPECT_FALSE(IsotonicMap::FromPoints({0.2, nan}, {0, 1}));
   // Nothing to fit: the map is empty and passes values through.
   const IsotonicMap none = IsotonicMap::Fit(std::vector<double>{}, std::vector<double>{});
   EXPECT_TRUE(none.empty());

@@ -599,10 +599,18 @@ struct StreamMonitor::Impl {
     }
   }
 
+  // Labels for the reference arrived since the last fit: fitted again once they are calibration_labels, then
+  // whenever they have grown by a tenth (or all are in). Each fit replays calibration_runs bootstrap windows,
+  // so refitting at every window close while labels trickle in would cost more than the events.
+  bool RefitDue(const RoutePerformance& perf) const {
+    if (perf.labelled < settings.calibration_labels || perf.labelled == perf.fitted_labels) return false;
+    return perf.fitted_labels < settings.calibration_labels ||
+           perf.labelled >= perf.fitted_labels + perf.fitted_labels / 10 || perf.labelled == perf.reference.size();
+  }
+
   void ClosePerformanceWindow(const std::string& route_name, Route& route, Scope& scope, int64_t time_ms) {
     RoutePerformance& perf = route.performance;
-    if (perf.labelled != perf.fitted_labels && perf.labelled >= settings.calibration_labels)
-      FitPerformance(route_name, perf);  // labels arrived for the reference: a better calibration
+    if (RefitDue(perf)) FitPerformance(route_name, perf);  // a better calibration
     ScopePerformance& performance = scope.performance;
     PerformanceWindow& w = performance.open;
     double sum = 0;
@@ -1221,14 +1229,20 @@ nlohmann::json StreamMonitor::SaveState() const {
     save_scope(route.whole);
     for (const auto& [key, scope] : route.keys) save_scope(scope);
     nlohmann::json predictions = nlohmann::json::array();
-    for (const ReferencePrediction& r : route.performance.reference)
+    const RoutePerformance& perf = route.performance;
+    for (const ReferencePrediction& r : perf.reference)
       predictions.push_back({OrNull(r.confidence), r.predicted, r.label});
+    // The fit in use: refitted only as labels grow, it is not always the fit of every label there now.
+    const nlohmann::json fit = {{"labels", perf.fitted_labels}, {"x", perf.calibration.xs()},
+                                {"y", perf.calibration.ys()},   {"estimate", OrNull(perf.estimate)},
+                                {"threshold", perf.threshold},  {"judged", perf.judged}};
     routes.push_back({{"route", name},
                       {"events", route.events},
                       {"reference_events", route.reference_events},
                       {"complete", route.complete},
                       {"references", references},
                       {"reference_predictions", predictions},
+                      {"calibration", fit},
                       {"scopes", scopes}});
   }
   out["routes"] = routes;
@@ -1393,6 +1407,18 @@ Status StreamMonitor::LoadState(const nlohmann::json& state) {
         }
       }
       if (Field<bool>(saved_route, "complete")) fresh.Complete(name, route);
+      if (saved_route.contains("calibration")) {
+        const auto& fit = saved_route.at("calibration");
+        auto map = stats::IsotonicMap::FromPoints(FiniteValues(fit, "x", s.max_reference_values),
+                                                  FiniteValues(fit, "y", s.max_reference_values));
+        if (!map) throw std::runtime_error("a calibration that is not an isotonic map");
+        perf.calibration = std::move(*map);
+        perf.fitted_labels = Field<uint64_t>(fit, "labels");
+        perf.estimate = NumberOrNaN(fit.at("estimate"), "estimate");
+        perf.threshold = Field<double>(fit, "threshold");
+        perf.judged = Field<bool>(fit, "judged");
+        if (perf.fitted_labels > perf.labelled) throw std::runtime_error("a calibration of more labels than there are");
+      }
       const auto& scopes = saved_route.at("scopes");
       if (!scopes.is_array() || scopes.size() > s.max_keys_per_route + 2) throw std::runtime_error("too many scopes");
       bool first = true;
