@@ -10,6 +10,7 @@
 #include "modelguard/core/number_text.h"
 #include "modelguard/data/validate.h"
 #include "modelguard/stats/stats.h"
+#include "src/monitor/bars_svg.h"
 #include "src/monitor/flat_jsonl.h"
 
 namespace modelguard::monitor {
@@ -113,38 +114,6 @@ std::string Figure(const stats::DriftOutcome& outcome) {
            JsonNumberText(outcome.threshold);
   return outcome.test + " = " + (std::isfinite(outcome.statistic) ? FixedDecimal(outcome.statistic, 4) : "inf") +
          (outcome.drift ? " >= " : " < ") + JsonNumberText(outcome.threshold);
-}
-
-// Grouped bars, reference (grey) beside current (blue), one pair per bin or category.
-std::string BarsSvg(const ColumnReport& column) {
-  constexpr int kWidth = 520, kHeight = 150, kLeft = 8, kBase = 120;
-  const size_t bins = column.labels.size();
-  std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
-      << "\" role=\"img\">";
-  if (bins == 0) return svg.str() + "</svg>";
-  double top = 0;
-  for (size_t i = 0; i < bins; ++i) top = std::max({top, column.reference_shares[i], column.current_shares[i]});
-  if (!(top > 0)) top = 1;
-  const double slot = static_cast<double>(kWidth - 2 * kLeft) / static_cast<double>(bins);
-  const double bar = std::max(1.0, slot * 0.4);
-  for (size_t i = 0; i < bins; ++i) {
-    const double x = kLeft + slot * static_cast<double>(i);
-    const double hr = column.reference_shares[i] / top * (kBase - 10);
-    const double hc = column.current_shares[i] / top * (kBase - 10);
-    svg << "<rect x=\"" << FixedDecimal(x, 1) << "\" y=\"" << FixedDecimal(kBase - hr, 1) << "\" width=\""
-        << FixedDecimal(bar, 1) << "\" height=\"" << FixedDecimal(hr, 1) << "\" fill=\"#999\"><title>reference "
-        << HtmlEscape(column.labels[i]) << ": " << FixedDecimal(column.reference_shares[i], 4) << "</title></rect>";
-    svg << "<rect x=\"" << FixedDecimal(x + bar, 1) << "\" y=\"" << FixedDecimal(kBase - hc, 1) << "\" width=\""
-        << FixedDecimal(bar, 1) << "\" height=\"" << FixedDecimal(hc, 1) << "\" fill=\"#2a6fdb\"><title>current "
-        << HtmlEscape(column.labels[i]) << ": " << FixedDecimal(column.current_shares[i], 4) << "</title></rect>";
-  }
-  svg << "<line x1=\"" << kLeft << "\" y1=\"" << kBase << "\" x2=\"" << kWidth - kLeft << "\" y2=\"" << kBase
-      << "\" stroke=\"#333\"/>";
-  svg << "<text x=\"" << kLeft << "\" y=\"" << kBase + 14 << "\" font-size=\"10\">" << HtmlEscape(column.labels.front())
-      << "</text><text x=\"" << kWidth - kLeft << "\" y=\"" << kBase + 28 << "\" font-size=\"10\" text-anchor=\"end\">"
-      << HtmlEscape(column.labels.back()) << "</text></svg>";
-  return svg.str();
 }
 
 }  // namespace
@@ -294,8 +263,8 @@ std::string RenderHtml(const BatchReport& report) {
   html << "</table>";
   for (const ColumnReport& column : report.columns) {
     html << "<div class=\"col\" id=\"c-" << HtmlEscape(column.name) << "\"><h3>" << HtmlEscape(column.name) << " — "
-         << HtmlEscape(column.verdict.test) << ", " << HtmlEscape(Figure(column.verdict)) << "</h3>" << BarsSvg(column)
-         << "</div>";
+         << HtmlEscape(column.verdict.test) << ", " << HtmlEscape(Figure(column.verdict)) << "</h3>"
+         << BarsSvg(column.labels, column.reference_shares, column.current_shares, "current") << "</div>";
   }
   if (!report.skipped.empty()) {
     html << "<h2>Not tested</h2><ul>";

@@ -93,7 +93,13 @@ assert reason["category"] == "stop" and abs(reason["reference_value"] - 0.8) < 0
 assert all(abs(w["value"] - 0.8) < 0.1 for w in reason["windows"]), reason["windows"]
 alarmed = sum(1 for h in report["history"] for w in h["windows"] if w["alarms"])
 assert html.count('class="alarm"') == alarmed, (html.count('class="alarm"'), alarmed)
-assert html.count("<svg") == len(report["history"]), html.count("<svg")
+bars = [h for h in report["history"] if h["distribution"]["bins"]]
+assert len(bars) == 4, [h["signal"] for h in bars]  # latency, refusal, finish reason, status class
+for h in bars:
+    d = h["distribution"]
+    assert abs(sum(d["reference_shares"]) - 1) < 1e-9 and abs(sum(d["last_window_shares"]) - 1) < 1e-9, d
+assert "stop" in history["signals.finish_reason"]["distribution"]["bins"]
+assert html.count("<svg") == len(report["history"]) + len(bars), html.count("<svg")
 assert "<script" not in html and "src=" not in html and "href=\"http" not in html
 PY
 { echo "FAIL report content"; fail=$((fail+1)); }

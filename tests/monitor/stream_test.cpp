@@ -560,6 +560,20 @@ TEST(StreamMonitor, HistoryKeepsTheLastWindowsWithTheirAlarms) {
       EXPECT_GT(p.end_ms, latency.points[i - 1].end_ms);
     }
   }
+  // The last window's distribution beside the reference's: the shift moves mass to the upper bins.
+  ASSERT_GE(latency.bins.size(), 5u);
+  double reference_total = 0, window_total = 0, reference_upper = 0, window_upper = 0;
+  for (size_t i = 0; i < latency.bins.size(); ++i) {
+    reference_total += latency.reference_shares[i];
+    window_total += latency.window_shares[i];
+    if (i >= latency.bins.size() / 2) {
+      reference_upper += latency.reference_shares[i];
+      window_upper += latency.window_shares[i];
+    }
+  }
+  EXPECT_NEAR(reference_total, 1, 1e-9);
+  EXPECT_NEAR(window_total, 1, 1e-9);
+  EXPECT_GT(window_upper, reference_upper + 0.1);
   const SignalHistory& reason = by_signal.at("signals.finish_reason");
   EXPECT_FALSE(reason.numeric);
   EXPECT_EQ(reason.category, "stop");
@@ -577,6 +591,8 @@ TEST(StreamMonitor, HistoryKeepsTheLastWindowsWithTheirAlarms) {
       EXPECT_EQ(history.points[i].value, before[i].value);
       EXPECT_EQ(history.points[i].cusum, before[i].cusum);
     }
+    EXPECT_EQ(history.bins, by_signal.at(history.signal).bins);
+    EXPECT_EQ(history.window_shares, by_signal.at(history.signal).window_shares);
   }
 }
 

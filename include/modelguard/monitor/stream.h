@@ -104,6 +104,10 @@ struct SignalHistory {
   double reference_value = 0;       // the reference's mean, or that category's share
   double reference_spread = 0;      // per value: the standard deviation, or sqrt(share (1 - share))
   std::vector<WindowPoint> points;  // oldest first
+  // The last closed window's distribution beside the reference's: bins over the reference's range (values
+  // beyond it counted in the end bins) or categories; shares of each side.
+  std::vector<std::string> bins;
+  std::vector<double> reference_shares, window_shares;
 };
 
 // Classifier routes without labels: confidence-based performance estimation (NannyML's CBPE, on the top-label

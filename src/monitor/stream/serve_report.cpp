@@ -9,6 +9,7 @@
 #include "modelguard/core/html.h"
 #include "modelguard/core/number_text.h"
 #include "modelguard/monitor/serve.h"
+#include "src/monitor/bars_svg.h"
 
 namespace modelguard::monitor {
 namespace {
@@ -68,7 +69,11 @@ Json HistoryJson(const std::vector<SignalHistory>& all) {
                    {"category", history.numeric ? Json(nullptr) : Json(history.category)},
                    {"reference_value", OrNull(history.reference_value)},
                    {"reference_spread", OrNull(history.reference_spread)},
-                   {"windows", points}});
+                   {"windows", points},
+                   {"distribution",
+                    {{"bins", history.bins},
+                     {"reference_shares", history.reference_shares},
+                     {"last_window_shares", history.window_shares}}}});
   }
   return out;
 }
@@ -260,8 +265,11 @@ std::string RenderServeHtml(const ServeConfig& config, const ServeOutcome& outco
     if (!history.points.empty())
       html << " from " << Time(history.points.front().end_ms) << " to " << Time(history.points.back().end_ms) << " UTC";
     html << "; reference " << Short(history.reference_value) << "; " << alarms << " windows with an alarm.</p>"
-         << ChartSvg({{values, "#2a6fdb"}}, low, high, {{history.reference_value, "#888"}}, marked, values.size())
-         << "</div>";
+         << ChartSvg({{values, "#2a6fdb"}}, low, high, {{history.reference_value, "#888"}}, marked, values.size());
+    if (!history.bins.empty())
+      html << "<p>The last window's distribution (blue) beside the reference's (grey):</p>"
+           << BarsSvg(history.bins, history.reference_shares, history.window_shares, "last window");
+    html << "</div>";
   }
   for (const auto& perf : outcome.performance) {
     std::vector<double> estimated, realised;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -19,6 +20,7 @@
 #include "modelguard/monitor/stream.h"
 #include "modelguard/stats/drift.h"
 #include "modelguard/stats/isotonic.h"
+#include "modelguard/stats/stats.h"
 
 namespace modelguard::monitor {
 namespace {
@@ -56,7 +58,21 @@ struct Reference {
   double cusum_threshold = 0, page_hinkley_threshold = 0;  // 0: not calibrated (categories, constant values)
   std::string top_category;  // categories: the most common (the history follows its share)
   double top_share = 0;
+  std::vector<double> edges;  // numeric: Sturges bins over the reference's range, for the report's bars
 };
+
+// A closed window's distribution, for the report: counts per reference bin (numbers) or per category.
+struct WindowDistribution {
+  std::vector<double> bins;
+  std::map<std::string, uint64_t> categories;
+};
+
+// Four significant digits: a bin's edge as a person reads it.
+std::string EdgeText(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
 
 double ReferenceMean(const Reference& ref) { return ref.numeric ? ref.mean : 0; }
 
@@ -197,7 +213,8 @@ struct Scope {
   std::map<std::string, Verdict> verdicts;
   std::map<std::pair<std::string, std::string>, AlertState> alerts;  // (signal, detector)
   ScopePerformance performance;
-  std::map<std::string, std::deque<WindowPoint>, std::less<>> history;  // the whole route's scope only
+  std::map<std::string, std::deque<WindowPoint>, std::less<>> history;       // the whole route's scope only
+  std::map<std::string, WindowDistribution, std::less<>> last_distribution;  // the same
 };
 
 struct Route {
@@ -444,6 +461,8 @@ struct StreamMonitor::Impl {
           if (count > most && name != kOther) most = count, ref.top_category = name;
         ref.top_share = static_cast<double>(most) / static_cast<double>(std::max<uint64_t>(1, ref.observations));
       }
+      ref.edges.clear();
+      if (ref.numeric && !ref.values.empty()) ref.edges = stats::SturgesEdges(ref.values, ref.values);
       if (ref.numeric) {
         ref.mean = Mean(ref.values);
         ref.deviation = SampleDeviation(ref.values, ref.mean);
@@ -761,6 +780,15 @@ struct StreamMonitor::Impl {
         auto& points = scope.history[signal];
         points.push_back(point);
         while (points.size() > settings.history_windows) points.pop_front();
+        WindowDistribution& distribution = scope.last_distribution[signal];
+        distribution = {};
+        if (ref.numeric && ref.edges.size() >= 2) {
+          std::vector<double> clamped = w.values;  // beyond the reference's range: the end bins
+          for (double& v : clamped) v = std::clamp(v, ref.edges.front(), ref.edges.back());
+          distribution.bins = stats::HistogramCounts(clamped, ref.edges);
+        } else if (!ref.numeric) {
+          distribution.categories = w.categories;
+        }
       }
       w = Window{};
     }
@@ -915,6 +943,38 @@ std::vector<SignalHistory> StreamMonitor::History() const {
       history.reference_spread = ref.numeric ? ref.deviation : std::sqrt(ref.top_share * (1 - ref.top_share));
       if (auto points = route.whole.history.find(signal); points != route.whole.history.end())
         history.points.assign(points->second.begin(), points->second.end());
+      auto last = route.whole.last_distribution.find(signal);
+      const auto share = [](double count, double total) { return total > 0 ? count / total : 0.0; };
+      if (ref.numeric && ref.edges.size() >= 2) {
+        const std::vector<double> reference = stats::HistogramCounts(ref.values, ref.edges);
+        const double reference_total = static_cast<double>(ref.values.size());
+        double window_total = 0;
+        if (last != route.whole.last_distribution.end())
+          for (double c : last->second.bins) window_total += c;
+        for (size_t i = 0; i + 1 < ref.edges.size(); ++i) {
+          history.bins.push_back(EdgeText(ref.edges[i]) + " to " + EdgeText(ref.edges[i + 1]));
+          history.reference_shares.push_back(share(reference[i], reference_total));
+          const bool counted = last != route.whole.last_distribution.end() && i < last->second.bins.size();
+          history.window_shares.push_back(counted ? share(last->second.bins[i], window_total) : 0.0);
+        }
+      } else if (!ref.numeric) {
+        std::map<std::string, std::pair<double, double>> both;
+        double reference_total = 0, window_total = 0;
+        for (const auto& [name, count] : ref.categories) {
+          both[name].first = static_cast<double>(count);
+          reference_total += static_cast<double>(count);
+        }
+        if (last != route.whole.last_distribution.end())
+          for (const auto& [name, count] : last->second.categories) {
+            both[name].second = static_cast<double>(count);
+            window_total += static_cast<double>(count);
+          }
+        for (const auto& [name, counts] : both) {
+          history.bins.push_back(name);
+          history.reference_shares.push_back(share(counts.first, reference_total));
+          history.window_shares.push_back(share(counts.second, window_total));
+        }
+      }
       out.push_back(std::move(history));
     }
   }
@@ -1216,7 +1276,11 @@ nlohmann::json StreamMonitor::SaveState() const {
         for (const WindowPoint& p : points)
           saved.push_back(
               {p.end_ms, OrNull(p.value), p.values, (p.test ? 1 : 0) | (p.cusum ? 2 : 0) | (p.page_hinkley ? 4 : 0)});
-        history.push_back({{"signal", signal}, {"points", saved}});
+        nlohmann::json last = nullptr;
+        if (auto found = scope.last_distribution.find(signal); found != scope.last_distribution.end())
+          last = found->second.categories.empty() ? nlohmann::json(found->second.bins)
+                                                  : nlohmann::json(found->second.categories);
+        history.push_back({{"signal", signal}, {"points", saved}, {"last", last}});
       }
       scopes.push_back(
           {{"key", scope.key},
@@ -1487,6 +1551,18 @@ Status StreamMonitor::LoadState(const nlohmann::json& state) {
               p.cusum = (flags & 2) != 0;
               p.page_hinkley = (flags & 4) != 0;
               slot->second.push_back(p);
+            }
+            if (saved_history.contains("last") && !saved_history.at("last").is_null()) {
+              WindowDistribution& distribution = scope.last_distribution[signal];
+              const Reference& ref = route.references.at(signal);
+              if (ref.numeric) {
+                distribution.bins = FiniteValues(saved_history, "last", ref.edges.size());
+                if (distribution.bins.size() + 1 != ref.edges.size())
+                  throw std::runtime_error("a last window's bins are not the reference's");
+              } else {
+                auto categories = saved_history.at("last");
+                distribution.categories = Categories(nlohmann::json{{"categories", categories}});
+              }
             }
           }
         }
