@@ -145,6 +145,10 @@ printf 'audit: %s\nlabels: %s\nreference_events: 1000\nwindow_events: 500\n' "$t
   "$tmp/junk-labels.jsonl" >"$tmp/junk.yaml"
 check "junk label lines" 1 "$mg" monitor serve --config "$tmp/junk.yaml" --once
 expect_grep "junk counted" "3 label lines refused" "$tmp/out"
+lines_before=$(wc -l <"$tmp/labels.jsonl")
+check "summary to a full stdout" 2 sh -c "\"\$0\" monitor label --labels \"\$1\" --id full-stdout --label 2 >/dev/full" "$mg" "$tmp/labels.jsonl"
+expect_grep "full stdout said" "the labels were appended" "$tmp/err"
+if [ "$(wc -l <"$tmp/labels.jsonl")" = $((lines_before + 1)) ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL the label before the full stdout"; fi
 check "label --help has an example" 0 "$mg" monitor label --help
 expect_grep "help example" "monitor label --config monitor.yaml --id" "$tmp/out"
 finish

@@ -123,10 +123,9 @@ int RunLabel(const MonitorArgs& args) {
       return Fail("--from is the labels file itself");
   } else {
     if (args.request_id.empty() || args.label.empty()) return Fail("give --id and --label, or --from FILE");
-    const std::string& text = args.label;
-    if (text.empty() || text.size() > 16 || text.find_first_not_of("0123456789") != std::string::npos)
-      return Fail("--label must be a class index (a whole number >= 0), got '" + text + "'");
-    labels.push_back({args.request_id, std::stoll(text)});
+    auto value = monitor::ParseClassIndex(args.label);
+    if (!value) return Fail("--label: " + value.error().message);
+    labels.push_back({args.request_id, *value});
     if (auto checked = monitor::CheckLabel(labels.back()); !checked) return Fail(checked.error().message);
   }
   if (auto appended = monitor::AppendLabels(path, labels); !appended) return Fail(appended.error().message);
@@ -137,6 +136,8 @@ int RunLabel(const MonitorArgs& args) {
   } else {
     std::cout << "appended " << labels.size() << (labels.size() == 1 ? " label" : " labels") << " to " << path << "\n";
   }
+  if (!std::cout.flush())
+    return Fail("the labels were appended to " + path + ", but the summary could not be written to standard output");
   return 0;
 }
 
@@ -282,7 +283,7 @@ Action AddMonitor(CLI::App& command) {
            "and joins each label to its window's realised accuracy (and, for the reference, to the calibration).",
            {"modelguard monitor label --config monitor.yaml --id 3f0c9e1a7b5d42c8a6e0f1b3d5c7a9e2 --label 1",
             "modelguard monitor label --labels labels.jsonl --from reviewed.csv"},
-           "0 appended, 2 usage or I/O error (nothing appended)");
+           "0 appended, 2 usage or I/O error (nothing appended, unless the message says so)");
   return [=] {
     if (serve->parsed()) return RunServe(*args);
     if (label->parsed()) return RunLabel(*args);

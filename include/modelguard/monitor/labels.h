@@ -19,6 +19,8 @@ struct TrueLabel {
 
 // kInvalidArgument naming what is wrong.
 Status CheckLabel(const TrueLabel& label);
+// A class index written in decimal digits (a label on a command line or in CSV): kInvalidArgument otherwise.
+Result<int64_t> ParseClassIndex(std::string_view text);
 // One line of a labels file (no newline): {"request_id":"…","label":N}.
 std::string LabelLine(const TrueLabel& label);
 // A line of a labels file; anything else is kParse.

@@ -34,7 +34,10 @@ std::vector<std::string_view> SplitComma(std::string_view line) {
   }
 }
 
-Result<int64_t> ParseClass(std::string_view text) {
+}  // namespace
+
+Result<int64_t> ParseClassIndex(std::string_view text) {
+  // At most 16 digits: 2^53 has 16, and no sum below overflows.
   if (text.empty() || text.size() > 16 || text.find_first_not_of("0123456789") != std::string_view::npos)
     return MakeError(ErrorCode::kInvalidArgument,
                      "the label '" + std::string(text.substr(0, 40)) + "' is not a class index (a whole number >= 0)");
@@ -42,8 +45,6 @@ Result<int64_t> ParseClass(std::string_view text) {
   for (char c : text) value = value * 10 + (c - '0');
   return value;
 }
-
-}  // namespace
 
 Status CheckLabel(const TrueLabel& label) {
   if (label.request_id.empty() || label.request_id.size() > kMaxRequestIdBytes)
@@ -114,7 +115,7 @@ Result<std::vector<TrueLabel>> ParseLabelsFile(std::string_view text) {
     }
     const auto fields = SplitComma(line);
     if (fields.size() <= std::max(id_column, label_column)) return bad("fewer columns than the header");
-    auto value = ParseClass(fields[label_column]);
+    auto value = ParseClassIndex(fields[label_column]);
     if (!value) return bad(value.error().message);
     TrueLabel label{std::string(fields[id_column]), *value};
     if (auto checked = CheckLabel(label); !checked) return bad(checked.error().message);
