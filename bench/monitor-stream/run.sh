@@ -50,6 +50,16 @@ best_rate() {  # prints "events/s peak_rss_kib" of the best of 3 runs
 read -r ours ours_rss < <(best_rate taskset -c 0 "$mg" monitor serve --config "$tmp/monitor.yaml" --once)
 read -r peer peer_rss < <(best_rate taskset -c 0 /usr/bin/python3 "$here/stream_python.py" "$tmp/audit.jsonl" 2000 500)
 echo "BENCH monitor serve --once, $events events: modelguard $ours events/s (peak RSS $((ours_rss / 1024)) MiB), Python json + SciPy $peer events/s (peak RSS $((peer_rss / 1024)) MiB), ratio $(echo "scale=1; $ours / $peer" | bc)x"
+# The peer's own workload: the scalar signals only (latency, tokens, the refusal flag), the route's scope only.
+cat >"$tmp/scalar.yaml" <<YAML
+audit: $tmp/audit.jsonl
+reference_events: 2000
+window_events: 500
+per_key: false
+signals: [latency_ms, tokens, signals.refusal]
+YAML
+read -r scalar _ < <(best_rate taskset -c 0 "$mg" monitor serve --config "$tmp/scalar.yaml" --once)
+echo "BENCH monitor serve --once, scalar signals of the route only: modelguard $scalar events/s, ratio $(echo "scale=1; $scalar / $peer" | bc)x to the peer"
 # Flat memory: ten times the events through the same monitor.
 for _ in $(seq 9); do tail -n "$events" "$tmp/audit.jsonl" >>"$tmp/audit10.jsonl"; done
 cat "$tmp/audit.jsonl" >>"$tmp/audit10.jsonl"

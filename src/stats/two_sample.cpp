@@ -10,15 +10,19 @@
 namespace modelguard::stats {
 namespace {
 
-std::vector<double> SortedWithoutNan(std::span<const double> values) {
-  std::vector<double> out;
-  out.reserve(values.size());
+// `values` in order without NaNs: the input itself when it already is (a caller that tests many samples
+// against one reference sorts it once: monitor serve, every window), else a sorted copy kept in `storage`.
+std::span<const double> SortedWithoutNan(std::span<const double> values, std::vector<double>& storage) {
+  bool ready = true;
+  for (size_t i = 0; i < values.size() && ready; ++i)
+    ready = !std::isnan(values[i]) && (i == 0 || !(values[i] < values[i - 1]));
+  if (ready) return values;
+  storage.clear();
+  storage.reserve(values.size());
   for (double v : values)
-    if (!std::isnan(v)) out.push_back(v);
-  // A caller that tests many samples against one reference sorts it once (monitor serve: every window);
-  // checking costs one pass, sorting sorted data several.
-  if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());
-  return out;
+    if (!std::isnan(v)) storage.push_back(v);
+  std::sort(storage.begin(), storage.end());
+  return storage;
 }
 
 // P(D >= h / (n m)) for two samples of sizes n and m under the null hypothesis: the share of monotone
@@ -53,8 +57,9 @@ double Sum(std::span<const double> values) { return std::accumulate(values.begin
 }  // namespace
 
 TestResult KsTwoSample(std::span<const double> reference, std::span<const double> current, size_t exact_max_sample) {
-  const std::vector<double> a = SortedWithoutNan(reference);
-  const std::vector<double> b = SortedWithoutNan(current);
+  std::vector<double> a_storage, b_storage;
+  const std::span<const double> a = SortedWithoutNan(reference, a_storage);
+  const std::span<const double> b = SortedWithoutNan(current, b_storage);
   TestResult result;
   if (a.empty() || b.empty()) return result;
   const auto n = static_cast<int64_t>(a.size());
@@ -163,8 +168,9 @@ double PopulationStabilityIndex(std::span<const double> reference_counts, std::s
 }
 
 double WassersteinDistance(std::span<const double> reference, std::span<const double> current) {
-  const std::vector<double> a = SortedWithoutNan(reference);
-  const std::vector<double> b = SortedWithoutNan(current);
+  std::vector<double> a_storage, b_storage;
+  const std::span<const double> a = SortedWithoutNan(reference, a_storage);
+  const std::span<const double> b = SortedWithoutNan(current, b_storage);
   if (a.empty() || b.empty()) return std::numeric_limits<double>::quiet_NaN();
   // The integral of |F_a - F_b| over the merged support, one segment between consecutive values at a time.
   double distance = 0;

@@ -6,10 +6,12 @@
 // grammar, nesting) and gives what a JSON library would: a member given twice counts once, the last
 // (nlohmann::json's behaviour, which fuzz/fuzz_monitor_stream.cpp and the tests compare it with).
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
-#include <limits>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +49,8 @@ class Scanner {
     return p_ == end_;
   }
   void SkipSpace() {
+    // The gateway writes no whitespace between tokens: one compare decides that, the loop is for others.
+    if (p_<end_&& static_cast<unsigned char>(*p_)> ' ') return;
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
   }
   bool Consume(char c) {
@@ -62,16 +66,30 @@ class Scanner {
     return p_ < end_ ? *p_ : '\0';
   }
 
-  // A string at the cursor (its opening quote included); unescaped into `out` when given.
-  bool String(std::string* out) {
+  // A string at the cursor (its opening quote included); unescaped into `out` when given. Inlined for the
+  // strings of plain ASCII that make up nearly every line; the rest continue out of line.
+  [[gnu::always_inline]] bool String(std::string* out) {
     if (Peek() != '"') return false;
     ++p_;
+    const char* run = p_;
+    escaped_ = false;
+    SkipPlain();
+    if (p_ < end_ && *p_ == '"') {
+      if (out) out->assign(run, p_);
+      ++p_;
+      return true;
+    }
     if (out) out->clear();
-    const char* run = p_;  // bytes copied as they are, up to the next escape or the end
-    bool high = false;     // the run has bytes above ASCII: checked as UTF-8 when it ends
+    return StringRest(out, run);
+  }
+
+  // The rest of a string whose plain start `run` ends at the cursor, before a byte that needs a look.
+  [[gnu::noinline]] bool StringRest(std::string* out, const char* run) {
+    bool high = false;  // the run has bytes above ASCII: checked as UTF-8 when it ends
     for (;;) {
-      // Plain ASCII, the bulk of every line (hashes, paths, names), in a tight loop of its own.
-      while (p_ < end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
+      // Plain ASCII, the bulk of every line (hashes, paths, names): eight bytes at a time while none of them
+      // needs a look, then byte by byte up to the one that does.
+      SkipPlain();
       if (p_ >= end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
@@ -88,6 +106,7 @@ class Scanner {
       }
       if (high && !IsValidUtf8(std::string_view(run, static_cast<size_t>(p_ - run)))) return false;
       high = false;
+      escaped_ = true;
       if (out) out->append(run, p_);
       if (++p_ >= end_) return false;
       const char escape = *p_++;
@@ -139,6 +158,22 @@ class Scanner {
       }
       run = p_;
     }
+  }
+
+  // A string at the cursor as a view: of the line itself when it holds no escape (member names, hashes,
+  // routes: nearly always), else of its unescaped text in `scratch`.
+  bool StringView(std::string_view& view, std::string& scratch) {
+    if (Peek() != '"') return false;
+    const char* start = p_;
+    if (!String(nullptr)) return false;
+    if (!escaped_) {
+      view = std::string_view(start + 1, static_cast<size_t>(p_ - start - 2));
+      return true;
+    }
+    p_ = start;
+    if (!String(&scratch)) return false;
+    view = scratch;
+    return true;
   }
 
   bool ParseNumber(Number& number) {
@@ -237,6 +272,29 @@ class Scanner {
   }
 
  private:
+  // Moves past plain bytes (kPlain), eight at a time by word arithmetic: in each byte of `flagged` the high
+  // bit is set where the byte is a quote or a backslash (a zero byte after XOR), below 0x20, or above ASCII.
+  // Mycroft's zero-byte test can also flag bytes above a real match, never below one, so the lowest flag
+  // is the first byte that needs a look. Words are read little-endian; elsewhere a byte loop does it.
+  [[gnu::always_inline]] void SkipPlain() {
+    if constexpr (std::endian::native == std::endian::little) {
+      constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+      const auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+      while (end_ - p_ >= 8) {
+        uint64_t word;
+        std::memcpy(&word, p_, sizeof word);
+        const uint64_t flagged = has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\')) |
+                                 ((word - kOnes * 0x20) & ~word & kHighs) | (word & kHighs);
+        if (flagged != 0) {
+          p_ += std::countr_zero(flagged) / 8;
+          return;
+        }
+        p_ += 8;
+      }
+    }
+    while (p_ < end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
+  }
+
   bool Hex4(uint32_t& code) {
     if (end_ - p_ < 4) return false;
     code = 0;
@@ -294,6 +352,7 @@ class Scanner {
 
   const char* p_;
   const char* end_;
+  bool escaped_ = false;  // the last string read held an escape
 };
 
 // Flattened signals with JSON's duplicate rule: a member named again replaces everything the first one gave,
@@ -309,8 +368,8 @@ struct Flattener {
   std::vector<bool> erased;
   std::string name;                                  // the dotted name being built
   std::vector<Member> members[kMaxSignalDepth + 1];  // per depth: the members of the object being read
-  std::string key;
-  std::string category;     // a string value being read
+  std::string key;                                   // a member name with escapes, unescaped
+  std::string category;                              // a string value with escapes, unescaped
   size_t members_read = 0;  // in the whole signals tree, duplicates and skipped values included
   bool over_limit = false;
 
@@ -341,20 +400,21 @@ struct Flattener {
     size_t used = 0;
     const size_t base = name.size();
     do {
-      if (!in.String(&key) || !in.Consume(':')) return false;
+      std::string_view key_text;  // valid until the nested values read strings of their own
+      if (!in.StringView(key_text, key) || !in.Consume(':')) return false;
       // Bounded work and memory: duplicates are looked for among at most kMaxAuditSignals members, and no
       // name grows past kMaxAuditNameBytes.
-      if (++members_read > kMaxAuditSignals || base + 1 + key.size() > kMaxAuditNameBytes) {
+      if (++members_read > kMaxAuditSignals || base + 1 + key_text.size() > kMaxAuditNameBytes) {
         over_limit = true;
         return false;
       }
       const size_t begin = size;
       name.resize(base);
       name.push_back('.');
-      name.append(key);
+      name.append(key_text);
       if (used == seen.size()) seen.emplace_back();
       Member& member = seen[used++];
-      member.key.assign(key);  // `key` is reused by the nested objects
+      member.key.assign(key_text);
       if (!Value(in, depth + 1)) return false;
       for (size_t m = 0; m + 1 < used; ++m) {
         if (seen[m].key != member.key) continue;
@@ -375,12 +435,13 @@ struct Flattener {
       return in.SkipValue();  // deeper objects are not signals of one event
     }
     if (c == '"') {
-      if (!in.String(&category)) return false;
-      if (category.size() > kMaxAuditNameBytes) {
+      std::string_view category_text;
+      if (!in.StringView(category_text, category)) return false;
+      if (category_text.size() > kMaxAuditNameBytes) {
         over_limit = true;
         return false;
       }
-      Add(false, 0, category);
+      Add(false, 0, category_text);
       return true;
     }
     if (c == 't' || c == 'f') {
@@ -402,6 +463,37 @@ struct Flattener {
 }  // namespace
 
 namespace {
+
+// The members of an audit event the monitor reads. Told apart by length first, then by a memcmp of a
+// constant length (inlined as a few integer compares): every line names a dozen members.
+enum class AuditMember { kOther, kTime, kStatus, kRoute, kKeyId, kRequestId, kLatency, kFirstByte, kTokens, kSignals };
+
+template <size_t N>
+bool Is(std::string_view key, const char (&name)[N]) {
+  return std::memcmp(key.data(), name, N - 1) == 0;
+}
+
+AuditMember MemberOf(std::string_view key) {
+  switch (key.size()) {
+    case 4:
+      return Is(key, "time") ? AuditMember::kTime : AuditMember::kOther;
+    case 5:
+      return Is(key, "route") ? AuditMember::kRoute : AuditMember::kOther;
+    case 6:
+      if (Is(key, "status")) return AuditMember::kStatus;
+      if (Is(key, "key_id")) return AuditMember::kKeyId;
+      return Is(key, "tokens") ? AuditMember::kTokens : AuditMember::kOther;
+    case 7:
+      return Is(key, "signals") ? AuditMember::kSignals : AuditMember::kOther;
+    case 10:
+      if (Is(key, "request_id")) return AuditMember::kRequestId;
+      return Is(key, "latency_ms") ? AuditMember::kLatency : AuditMember::kOther;
+    case 13:
+      return Is(key, "first_byte_ms") ? AuditMember::kFirstByte : AuditMember::kOther;
+    default:
+      return AuditMember::kOther;
+  }
+}
 
 Status ParseInto(std::string_view line, MonitoredEvent& event) {
   event.time_ms = 0;
@@ -429,12 +521,13 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
   thread_local Flattener signals;
   signals.Reset();
   std::pair<size_t, size_t> signals_range{0, 0};
-  thread_local std::string member;
+  thread_local std::string member_name;
   if (!in.Consume('}')) {
     do {
-      if (!in.String(&member) || !in.Consume(':')) return invalid();
-      // Compared as a view: lengths first, so most members are told apart without comparing bytes.
-      const std::string_view key = member;
+      // A view of the line, or of `member_name` when the name has escapes.
+      std::string_view key;
+      if (!in.StringView(key, member_name) || !in.Consume(':')) return invalid();
+      const AuditMember member = MemberOf(key);
       // Each member of interest takes the last value given (a wrong type clears it); the others are skipped.
       const char c = in.Peek();
       auto number_member = [&](double& slot) {
@@ -446,8 +539,8 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
         return true;
       };
       bool ok = true;
-      if (key == "time" || key == "status") {
-        if (key == "time") {
+      if (member == AuditMember::kTime || member == AuditMember::kStatus) {
+        if (member == AuditMember::kTime) {
           event.time_ms = 0;
         } else {
           status = -1;
@@ -456,7 +549,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
           Number number;
           ok = in.ParseNumber(number);
           if (ok && number.integer && number.fits_int64) {
-            if (key == "time") {
+            if (member == AuditMember::kTime) {
               event.time_ms = number.as_int64;
             } else {
               status = number.as_int64;
@@ -465,17 +558,19 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
         } else {
           ok = in.SkipValue();
         }
-      } else if (key == "route" || key == "key_id" || key == "request_id") {
-        std::string& slot = key == "route" ? event.route : key == "key_id" ? event.key_id : event.request_id;
+      } else if (member == AuditMember::kRoute || member == AuditMember::kKeyId || member == AuditMember::kRequestId) {
+        std::string& slot = member == AuditMember::kRoute   ? event.route
+                            : member == AuditMember::kKeyId ? event.key_id
+                                                            : event.request_id;
         slot.clear();
         ok = c == '"' ? in.String(&slot) : in.SkipValue();
-      } else if (key == "latency_ms") {
+      } else if (member == AuditMember::kLatency) {
         ok = number_member(latency);
-      } else if (key == "first_byte_ms") {
+      } else if (member == AuditMember::kFirstByte) {
         ok = number_member(first_byte);
-      } else if (key == "tokens") {
+      } else if (member == AuditMember::kTokens) {
         ok = number_member(tokens);
-      } else if (key == "signals") {
+      } else if (member == AuditMember::kSignals) {
         signals.Erase(signals_range.first, signals_range.second);
         const size_t begin = signals.size;
         signals.name.assign("signals");

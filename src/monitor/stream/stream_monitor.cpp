@@ -733,7 +733,9 @@ struct StreamMonitor::Impl {
         if (settings.test && ref.test) {
           stats::ColumnSample current;
           current.numeric = ref.numeric;
-          current.values = w.values;
+          // Sorted here, where the window is done with its order, and lent to the test, which then copies nothing.
+          std::sort(w.values.begin(), w.values.end());
+          current.values.swap(w.values);
           const auto categories = CategoriesOf(w);
           for (const auto& [name, count] : categories) current.categories.push_back({name, static_cast<double>(count)});
           current.observations = seen;
@@ -742,6 +744,7 @@ struct StreamMonitor::Impl {
           drift_settings.threshold = settings.false_alarm_rate;
           drift_settings.ks_exact_max_sample = 0;  // asymptotic: the exact O(n m) would cost more than the events
           const auto outcome = ref.test->run(ref.sample, current, drift_settings);
+          current.values.swap(w.values);
           verdict.test = outcome.test;
           verdict.statistic = outcome.statistic;
           verdict.p_value = outcome.p_value;
