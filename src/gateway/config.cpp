@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "modelguard/core/config_document.h"
+#include "modelguard/core/host_port.h"
 #include "modelguard/core/io.h"
 #include "modelguard/core/json_fields.h"
 #include "modelguard/gateway/gateway.h"
@@ -109,15 +110,10 @@ bool Bool(const nlohmann::json& object, const char* key, const std::string& path
 
 // "host:port" with both parts present; port 0-65535; "[::1]:80" for IPv6.
 void SplitHostPort(const std::string& text, const std::string& path, std::string& host, std::string& port) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    throw ConfigError(path, "expected host:port, got '" + text + "'");
-  host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  port = text.substr(colon + 1);
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
-    throw ConfigError(path, "expected host:port with a port up to 65535, got '" + text + "'");
-  }
+  const auto parsed = ParseHostPort(text);
+  if (!parsed) throw ConfigError(path, "expected host:port with a port up to 65535, got '" + text + "'");
+  host = parsed->host;
+  port = std::to_string(parsed->port);
 }
 
 std::array<unsigned char, 32> HexDigest(const std::string& hex, const std::string& path) {

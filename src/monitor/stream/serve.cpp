@@ -24,6 +24,7 @@
 #include "modelguard/core/append_file.h"
 #include "modelguard/core/cancel.h"
 #include "modelguard/core/config_document.h"
+#include "modelguard/core/host_port.h"
 #include "modelguard/core/io.h"
 #include "modelguard/gateway/client.h"
 #include "modelguard/gateway/settings.h"
@@ -192,19 +193,6 @@ const gateway::SettingsSchema& Schema() {
         {"timeout_ms", SettingType::kInteger, "connect to last byte, per try", 5000, {}, 10, 300000}}},
   };
   return schema;
-}
-
-bool SplitHostPort(const std::string& text, std::string& host, uint16_t& port) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string digits = text.substr(colon + 1);
-  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
-  const unsigned long value = std::stoul(digits);
-  if (value > 65535) return false;
-  port = static_cast<uint16_t>(value);
-  return true;
 }
 
 // --- the metrics listener -------------------------------------------------------------------------------------
@@ -526,8 +514,10 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
   config.alert_log = settings->String("alert_log");
   config.poll = std::chrono::milliseconds(settings->Integer("poll_ms"));
   if (const std::string metrics = settings->String("metrics"); !metrics.empty()) {
-    if (!SplitHostPort(metrics, config.metrics_host, config.metrics_port))
-      return located(settings->Invalid("metrics", "host:port is expected, got '" + metrics + "'"));
+    const auto listener = ParseHostPort(metrics);
+    if (!listener) return located(settings->Invalid("metrics", "host:port is expected, got '" + metrics + "'"));
+    config.metrics_host = listener->host;
+    config.metrics_port = listener->port;
   }
   StreamSettings& stream = config.stream;
   stream.reference_events = static_cast<uint64_t>(settings->Integer("reference_events"));
