@@ -111,7 +111,7 @@ struct Violation {
 
 struct DriftResult {
   std::string column;
-  std::string test;  // ks, chi2, wasserstein_normed, jensen_shannon
+  std::string test;  // a name from stats::DriftTests(): ks, chi2, z, wasserstein, js
   double statistic = 0;
   std::optional<double> p_value;  // tests; distances have none
   double threshold = 0;

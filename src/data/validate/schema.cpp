@@ -2,23 +2,22 @@
 // between two profiles (validate.h).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "modelguard/core/cancel.h"
 #include "modelguard/core/io.h"
 #include "modelguard/data/validate.h"
+#include "modelguard/stats/drift.h"
 #include "modelguard/stats/stats.h"
 #include "src/data/validate/profiler.h"
 
 namespace modelguard::data {
 namespace {
 
-constexpr size_t kMaxDomain = 50;           // distinct values for a column to count as categorical
-constexpr double kTypeShare = 0.99;         // share of values a type must cover to be the column's type
-constexpr double kTextMeanLength = 20;      // bytes: a string column this long on average is free text
-constexpr uint64_t kSmallReference = 1000;  // rows: up to here tests, above distances (Evidently's rule)
-constexpr double kPValueThreshold = 0.05;
-constexpr double kDistanceThreshold = 0.1;
+constexpr size_t kMaxDomain = 50;       // distinct values for a column to count as categorical
+constexpr double kTypeShare = 0.99;     // share of values a type must cover to be the column's type
+constexpr double kTextMeanLength = 20;  // bytes: a string column this long on average is free text
 constexpr double kDatasetDriftShare = 0.5;
 constexpr double kDuplicateShareMedium = 0.01;  // duplicates above this share of rows: medium, not low
 constexpr double kClassShareSlack = 0.02;       // absolute: small classes may wobble by two points
@@ -78,17 +77,27 @@ std::string Number(double value) {
 }
 
 // The categories of a column as counts over the union of both sides' categories.
-void CategoryCounts(const ColumnProfile& reference, const ColumnProfile& current, std::vector<double>& ref,
-                    std::vector<double>& cur) {
-  std::set<std::string> keys;
-  for (const auto& [key, count] : reference.categories) keys.insert(key);
-  for (const auto& [key, count] : current.categories) keys.insert(key);
-  for (const auto& key : keys) {
-    auto r = reference.categories.find(key);
-    auto c = current.categories.find(key);
-    ref.push_back(r == reference.categories.end() ? 0.0 : static_cast<double>(r->second));
-    cur.push_back(c == current.categories.end() ? 0.0 : static_cast<double>(c->second));
+// A profiled column as the drift registry takes it: the numeric sample with the whole column's spread, or
+// the category counts.
+stats::ColumnSample SampleOf(const ColumnProfile& column, bool categorical) {
+  stats::ColumnSample sample;
+  sample.numeric = !categorical;
+  if (categorical) {
+    for (const auto& [name, count] : column.categories) sample.categories.push_back({name, static_cast<double>(count)});
+    sample.observations = column.present;
+    sample.distinct = column.categories.size();
+    return sample;
   }
+  sample.values = column.sample;
+  sample.observations = column.numeric;
+  // Numeric columns are tested by their values, never by categories (stats::KindOf reads this).
+  sample.distinct = std::numeric_limits<uint64_t>::max();
+  if (column.numeric) {
+    const double n = static_cast<double>(column.numeric);
+    const double mean = column.sum / n;
+    sample.standard_deviation = std::sqrt(std::max(0.0, column.sum_squares / n - mean * mean));
+  }
+  return sample;
 }
 
 }  // namespace
@@ -299,53 +308,23 @@ std::vector<DriftResult> CompareProfiles(const DatasetProfile& reference, const 
     const ColumnProfile* ref = reference.Column(column.name);
     const ColumnProfile* cur = current.Column(column.name);
     if (ref == nullptr || cur == nullptr || ref->present == 0 || cur->present == 0) continue;
-    DriftResult result;
-    result.column = column.name;
     // Categorical: the schema gave the column a domain. Free text and identifiers have none, and a test over
     // their values would only say that two samples hold different sentences.
-    const bool categorical = !column.domain.empty();
-    if (categorical && !ref->high_cardinality && !cur->high_cardinality) {
-      std::vector<double> r, c;
-      CategoryCounts(*ref, *cur, r, c);
-      result.jensen_shannon = stats::JensenShannonDistance(r, c);
-      if (reference_rows <= kSmallReference) {
-        const auto test = stats::ChiSquareContingency(r, c);
-        result.test = "chi2";
-        result.statistic = test.statistic;
-        result.p_value = test.p_value;
-        result.threshold = kPValueThreshold;
-        result.drift = test.p_value < kPValueThreshold;
-      } else {
-        result.test = "jensen_shannon";
-        result.statistic = result.jensen_shannon;
-        result.threshold = kDistanceThreshold;
-        result.drift = result.jensen_shannon >= kDistanceThreshold;
-      }
-    } else if (IsNumericType(column.type) && !ref->sample.empty() && !cur->sample.empty()) {
-      const auto edges = stats::SturgesEdges(ref->sample, cur->sample);
-      result.jensen_shannon = stats::JensenShannonDistance(stats::HistogramCounts(ref->sample, edges),
-                                                           stats::HistogramCounts(cur->sample, edges));
-      if (reference_rows <= kSmallReference) {
-        const auto test = stats::KsTwoSample(ref->sample, cur->sample);
-        result.test = "ks";
-        result.statistic = test.statistic;
-        result.p_value = test.p_value;
-        result.threshold = kPValueThreshold;
-        result.drift = test.p_value < kPValueThreshold;
-      } else {
-        const double mean = ref->numeric ? ref->sum / static_cast<double>(ref->numeric) : 0;
-        const double variance =
-            ref->numeric ? std::max(0.0, ref->sum_squares / static_cast<double>(ref->numeric) - mean * mean) : 0;
-        const double distance = stats::WassersteinDistance(ref->sample, cur->sample);
-        // A constant reference column has no spread to norm by: any movement at all is drift.
-        result.test = "wasserstein_normed";
-        result.statistic = variance > 0 ? distance / std::sqrt(variance) : (distance > 0 ? INFINITY : 0.0);
-        result.threshold = kDistanceThreshold;
-        result.drift = result.statistic >= kDistanceThreshold;
-      }
-    } else {
-      continue;  // free text and high-cardinality strings: no distribution to compare
-    }
+    const bool categorical = !column.domain.empty() && !ref->high_cardinality && !cur->high_cardinality;
+    const bool numeric = !categorical && IsNumericType(column.type) && !ref->sample.empty() && !cur->sample.empty();
+    if (!categorical && !numeric) continue;  // free text and high-cardinality strings: no distribution to compare
+    const stats::ColumnSample r = SampleOf(*ref, categorical), c = SampleOf(*cur, categorical);
+    // Evidently's rule (stats/drift.h) by the whole reference's row count.
+    const stats::DriftTest& test = stats::AutoDriftTest(r, reference_rows);
+    const stats::DriftOutcome outcome = test.run(r, c, stats::DriftSettings{});
+    DriftResult result;
+    result.column = column.name;
+    result.test = outcome.test;
+    result.statistic = outcome.statistic;
+    result.p_value = outcome.p_value;
+    result.threshold = outcome.threshold;
+    result.drift = outcome.drift;
+    result.jensen_shannon = stats::FindDriftTest("js")->run(r, c, stats::DriftSettings{}).statistic;
     results.push_back(std::move(result));
   }
   return results;
