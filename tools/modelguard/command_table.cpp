@@ -18,6 +18,7 @@ Action AddGuard(CLI::App& command);
 Action AddRedteam(CLI::App& command);
 Action AddPrivacy(CLI::App& command);
 Action AddMonitor(CLI::App& command);
+Action AddWatermark(CLI::App& command);
 
 namespace {
 
@@ -39,6 +40,8 @@ constexpr Command kCommands[] = {
      AddPrivacy},
     {"monitor", "Drift between a reference and current data (CSV, JSONL, audit logs, NPY): per-column tests, report",
      AddMonitor},
+    {"watermark", "Detect the green-list watermark (Kirchenbauer et al. 2023) in generated token sequences",
+     AddWatermark},
     // Run by modelguard-assess (assess/command_table.cpp holds their Add functions): only they load libtorch.
     {"assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference",
      nullptr, "modelguard-assess"},
