@@ -494,8 +494,29 @@ TEST(AuditEvent, ScannerAgreesWithAJsonLibrary) {
       R"({"a":"\x"})",
       R"({"a":"\u12"})",
       R"({"a":"\u12G4"})",
+      // Numbers near the scanner's fast paths (15 significant digits and 22 decimals; 18-digit integers).
+      R"({"latency_ms":12345678901234.5,"tokens":123456789012345.6,"first_byte_ms":0.0000000000000000000001})",
+      R"({"latency_ms":0.1,"tokens":-0.000001234,"first_byte_ms":999999999999999.9})",
+      R"({"time":999999999999999999,"tokens":1000000000000000000,"latency_ms":9007199254740993})",
+      R"({"latency_ms":00.5})",
+      R"({"latency_ms":-123.456e0,"tokens":1.0000000000000002})",
+      "{\"route\":\"0123456789abcdef\\\"0123456789abcdef\u00e9\"}",
+      "{\"route\":\"0123456789abcde\x1f"
+      "0123456789abcdef\"}",
+      "{\"route\":\"0123456789abcdef0123456789abcdef\xff\"}",
   };
   for (const auto& line : lines) ExpectSameAsReference(line);
+  // Decimal numbers of 1 to 18 significant digits and 0 to 24 decimals, both signs: as a JSON library reads them.
+  std::mt19937_64 numbers(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string digits = std::to_string(numbers() % 1000000000000000000ull);
+    digits.resize(1 + numbers() % digits.size());
+    const size_t decimals = numbers() % 25;
+    std::string text = (numbers() % 2 ? "-" : "") + digits;
+    if (decimals > 0) text += "." + std::string(decimals - 1, '0') + std::to_string(numbers() % 10);
+    ExpectSameAsReference(R"({"latency_ms":)" + text + "}");
+    if (::testing::Test::HasFailure()) break;
+  }
   std::mt19937_64 rng(42);
   const std::string alphabet = "{}[]\":,.-+eE0123456789tfnul \\/\x01\x7f\xc3\xa9\xff";
   for (int i = 0; i < 20000; ++i) {
