@@ -5,8 +5,8 @@
 #include <numeric>
 #include <string>
 
+#include "modelguard/core/mersenne_twister.h"
 #include "modelguard/watermark/watermark.h"
-#include "src/watermark/mersenne_twister.h"
 
 namespace modelguard::watermark {
 

@@ -17,6 +17,7 @@
 
 #include "modelguard/core/hash.h"
 #include "modelguard/core/json_text.h"
+#include "modelguard/core/mersenne_twister.h"
 #include "modelguard/monitor/stream.h"
 #include "modelguard/stats/drift.h"
 #include "modelguard/stats/isotonic.h"
@@ -408,7 +409,7 @@ struct StreamMonitor::Impl {
         static_cast<double>(ref.observations) / static_cast<double>(std::max<uint64_t>(1, reference_events));
     const auto per_window = static_cast<uint64_t>(
         std::max(1.0, std::round(static_cast<double>(settings.window_events) * std::min(1.0, presence))));
-    std::mt19937_64 rng(Mix64(settings.seed ^ Fnv1a64(key)));
+    MersenneTwister64 rng(Mix64(settings.seed ^ Fnv1a64(key)));
     const std::vector<double>& values = ref.values;
     const size_t n = values.size();
     std::vector<double> cusum_maxima, ph_maxima;
@@ -526,7 +527,7 @@ struct StreamMonitor::Impl {
     const auto per_window = static_cast<uint64_t>(
         std::max(1.0, std::round(static_cast<double>(settings.window_events) * static_cast<double>(calibrated.size()) /
                                  static_cast<double>(perf.reference.size()))));
-    std::mt19937_64 rng(Mix64(settings.seed ^ Fnv1a64(route_name + "\x1f" + kCbpe)));
+    MersenneTwister64 rng(Mix64(settings.seed ^ Fnv1a64(route_name + "\x1f" + kCbpe)));
     const size_t n = calibrated.size();
     std::vector<double> differences(settings.calibration_runs);
     for (double& difference : differences) {
