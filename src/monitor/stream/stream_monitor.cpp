@@ -1029,7 +1029,10 @@ uint64_t StreamMonitor::events() const { return impl_->events; }
 
 std::vector<SignalStatus> StreamMonitor::SignalStatuses() const {
   std::vector<SignalStatus> out;
-  for (const auto& [route_name, route] : impl_->routes) {
+  for (const auto& named_route : impl_->routes) {
+    // Named, not structured bindings: clang before 16 cannot capture those in the lambda (scripts/fuzz).
+    const std::string& route_name = named_route.first;
+    const Route& route = named_route.second;
     auto add = [&](const Scope& scope) {
       for (const auto& [signal, ref] : route.references) {
         SignalStatus status;
@@ -1092,7 +1095,9 @@ std::string StreamMonitor::Prometheus() const {
   out += "modelguard_monitor_labels_waiting " + std::to_string(labels.waiting) + "\n";
   std::string route_events, complete, reference_mean, thresholds, window_mean, p_values, statistics, cusum, ph, firing,
       alarmed, reference_accuracy, accuracy_threshold, estimated, realised, labelled, gap;
-  for (const auto& [route_name, route] : impl.routes) {
+  for (const auto& named_route : impl.routes) {
+    const std::string& route_name = named_route.first;  // not structured bindings: see SignalStatuses
+    const Route& route = named_route.second;
     const std::string r = "route=\"" + Escape(route_name) + "\"";
     route_events += "modelguard_monitor_route_events_total{" + r + "} " + std::to_string(route.events) + "\n";
     complete += "modelguard_monitor_reference_complete{" + r + "} " + (route.complete ? "1" : "0") + "\n";
