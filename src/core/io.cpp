@@ -258,6 +258,20 @@ Status AtomicFile::Write(std::string_view bytes) {
   return WriteAll(fd_, bytes, path_);
 }
 
+Status AtomicFile::WriteAt(uint64_t offset, std::string_view bytes) {
+  if (fd_ < 0) return MakeError(ErrorCode::kIo, "'" + path_ + "' is already closed");
+  if (!unnamed_ && temporary_.empty())
+    return MakeError(ErrorCode::kIo, "'" + path_ + "' is not a regular file: its beginning cannot be rewritten");
+  while (!bytes.empty()) {
+    const ssize_t written = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return MakeError(ErrorCode::kIo, SystemError("cannot write", path_));
+    bytes.remove_prefix(static_cast<size_t>(written));
+    offset += static_cast<uint64_t>(written);
+  }
+  return Ok{};
+}
+
 Status AtomicFile::Commit() {
   if (fd_ < 0) return MakeError(ErrorCode::kIo, "'" + path_ + "' is already closed");
   const bool replacing = unnamed_ || !temporary_.empty();  // else a device, FIFO or terminal written in place

@@ -19,6 +19,9 @@ Action AddRedteam(CLI::App& command);
 Action AddPrivacy(CLI::App& command);
 Action AddMonitor(CLI::App& command);
 Action AddWatermark(CLI::App& command);
+Action AddSeal(CLI::App& command);
+Action AddUnseal(CLI::App& command);
+Action AddRekey(CLI::App& command);
 
 namespace {
 
@@ -42,6 +45,10 @@ constexpr Command kCommands[] = {
      AddMonitor},
     {"watermark", "Detect the green-list watermark (Kirchenbauer et al. 2023) in generated token sequences",
      AddWatermark},
+    {"seal", "Encrypt a model file at rest: AES-256-GCM chunks, data key wrapped by a key file, passphrase or KMS",
+     AddSeal},
+    {"unseal", "Decrypt a sealed model file, every chunk authenticated (or show its header)", AddUnseal},
+    {"rekey", "Wrap a sealed model's data key under another key without re-encrypting the model", AddRekey},
     // Run by modelguard-assess (assess/command_table.cpp holds their Add functions): only they load libtorch.
     {"assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference",
      nullptr, "modelguard-assess"},

@@ -44,6 +44,9 @@ class AtomicFile {
 
   // Every short write is an error naming the path (a full disk is reported, not ignored).
   Status Write(std::string_view bytes);
+  // Overwrites bytes already written at `offset` (a header completed after the body); an error when the
+  // target is written in place and cannot seek (a device, FIFO or terminal).
+  Status WriteAt(uint64_t offset, std::string_view bytes);
   Status Commit();
   const std::string& path() const { return path_; }
 
