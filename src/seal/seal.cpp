@@ -8,8 +8,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "modelguard/core/bytes.h"
@@ -87,17 +90,161 @@ class InputFile {
   uint64_t size_ = 0;
 };
 
-// Runs `work(i)` for i in [0, count) on `threads` threads (the caller's among them).
-template <typename Work>
-void Parallel(size_t count, unsigned threads, const Work& work) {
-  std::atomic<size_t> next{0};
-  auto run = [&] {
-    for (size_t i = next++; i < count; i = next++) work(i);
+// Batches of chunks through four stages at once: read (the caller's thread), transform (encrypt or decrypt:
+// `workers` threads, the chunks of a batch in parallel), hash and write (a thread each, batches in order).
+// The hash reads a batch's input when sealing and its output when unsealing. A few batches are in flight,
+// so reading, hashing, the cipher and writing overlap and memory stays bounded. The first error stops
+// every stage and is returned.
+class ChunkPipeline {
+ public:
+  struct Stages {
+    uint64_t chunks = 0;
+    size_t batch_chunks = 1;
+    unsigned workers = 1;
+    bool hash_input = true;
+    std::function<Status(uint64_t index, std::string& in)> read;
+    std::function<Status(uint64_t index, const std::string& in, std::string& out)> transform;
+    std::function<void(const std::string& bytes)> hash;
+    std::function<Status(const std::string& out)> write;
   };
-  std::vector<std::thread> helpers;
-  for (unsigned t = 1; t < std::min<size_t>(threads, count); ++t) helpers.emplace_back(run);
-  run();
-  for (auto& h : helpers) h.join();
+
+  static Status Run(const Stages& stages) {
+    ChunkPipeline pipeline(stages);
+    return pipeline.Go();
+  }
+
+ private:
+  static constexpr size_t kSlots = 3;
+  struct Slot {
+    int64_t batch = -1;
+    size_t count = 0;
+    std::vector<std::string> in, out;
+    bool read = false, transformed = false, hashed = false, written = false;
+    size_t next = 0, done = 0;  // chunks taken and finished by the workers
+  };
+
+  explicit ChunkPipeline(const Stages& stages) : stages_(stages) {
+    batches_ = (stages.chunks + stages.batch_chunks - 1) / stages.batch_chunks;
+    for (Slot& slot : slots_) {
+      slot.in.resize(stages.batch_chunks);
+      slot.out.resize(stages.batch_chunks);
+    }
+  }
+
+  Slot& SlotOf(uint64_t batch) { return slots_[batch % kSlots]; }
+  bool Has(uint64_t batch) { return SlotOf(batch).batch == static_cast<int64_t>(batch); }
+
+  void Fail(Error error) {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = std::move(error);
+    changed_.notify_all();
+  }
+
+  Status Go() {
+    std::vector<std::thread> threads;
+    threads.emplace_back([this] { Hasher(); });
+    threads.emplace_back([this] { Writer(); });
+    for (unsigned w = 0; w < std::max(1u, stages_.workers); ++w) threads.emplace_back([this] { Worker(); });
+    Reader();
+    for (auto& t : threads) t.join();
+    if (error_) return *error_;
+    return Ok{};
+  }
+
+  void Reader() {
+    for (uint64_t batch = 0; batch < batches_; ++batch) {
+      Slot& slot = SlotOf(batch);
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return error_ || slot.batch < 0 || (slot.hashed && slot.written); });
+        if (error_) return;
+      }
+      const uint64_t first = batch * stages_.batch_chunks;
+      const size_t count = static_cast<size_t>(std::min<uint64_t>(stages_.batch_chunks, stages_.chunks - first));
+      for (size_t i = 0; i < count; ++i) {
+        if (Status status = stages_.read(first + i, slot.in[i]); !status) return Fail(status.error());
+      }
+      std::lock_guard lock(mutex_);
+      slot.batch = static_cast<int64_t>(batch);
+      slot.count = count;
+      slot.read = true;
+      slot.transformed = slot.hashed = slot.written = false;
+      slot.next = slot.done = 0;
+      changed_.notify_all();
+    }
+  }
+
+  void Worker() {
+    for (uint64_t batch = 0; batch < batches_; ++batch) {
+      Slot& slot = SlotOf(batch);
+      for (;;) {
+        size_t i = 0;
+        {
+          std::unique_lock lock(mutex_);
+          // A slot only moves on to later batches, and only once every stage is done with the one it held:
+          // a worker that finds a later batch there was late, and this batch is finished.
+          changed_.wait(
+              lock, [&] { return error_ || slot.batch > static_cast<int64_t>(batch) || (Has(batch) && slot.read); });
+          if (error_) return;
+          if (!Has(batch) || slot.next == slot.count) break;  // every chunk taken: on to the next batch
+          i = slot.next++;
+        }
+        const uint64_t index = batch * stages_.batch_chunks + i;
+        if (Status status = stages_.transform(index, slot.in[i], slot.out[i]); !status) return Fail(status.error());
+        std::lock_guard lock(mutex_);
+        if (++slot.done == slot.count) {
+          slot.transformed = true;
+          changed_.notify_all();
+        }
+      }
+    }
+  }
+
+  void Hasher() {
+    for (uint64_t batch = 0; batch < batches_; ++batch) {
+      Slot& slot = SlotOf(batch);
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock,
+                      [&] { return error_ || (Has(batch) && (stages_.hash_input ? slot.read : slot.transformed)); });
+        if (error_) return;
+      }
+      for (size_t i = 0; i < slot.count; ++i) stages_.hash(stages_.hash_input ? slot.in[i] : slot.out[i]);
+      std::lock_guard lock(mutex_);
+      slot.hashed = true;
+      changed_.notify_all();
+    }
+  }
+
+  void Writer() {
+    for (uint64_t batch = 0; batch < batches_; ++batch) {
+      Slot& slot = SlotOf(batch);
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return error_ || (Has(batch) && slot.transformed); });
+        if (error_) return;
+      }
+      for (size_t i = 0; i < slot.count; ++i) {
+        if (Status status = stages_.write(slot.out[i]); !status) return Fail(status.error());
+      }
+      std::lock_guard lock(mutex_);
+      slot.written = true;
+      changed_.notify_all();
+    }
+  }
+
+  const Stages& stages_;
+  uint64_t batches_ = 0;
+  Slot slots_[kSlots];
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<Error> error_;
+};
+
+// Chunks per batch: two per core, within about 16 MiB (a batch is held twice, as input and output, in each
+// of the pipeline's slots).
+size_t BatchChunks(uint64_t chunk_size, unsigned threads) {
+  return static_cast<size_t>(std::max<uint64_t>(1, std::min<uint64_t>(2 * threads, (uint64_t{16} << 20) / chunk_size)));
 }
 
 unsigned Threads(unsigned wanted) { return wanted ? wanted : std::max(1u, std::thread::hardware_concurrency()); }
@@ -377,40 +524,35 @@ Result<SealSummary> SealFile(const std::string& input, const std::string& output
   const std::string json = HeaderJson(header);
   if (json.size() > kMaxHeaderBytes) return MakeError(ErrorCode::kLimit, "the header is too large");
   const size_t digest_at = kPrefixBytes + json.find("\"plaintext_sha256\":\"") + 20;
-  MG_ASSIGN_OR_RETURN(AtomicFile out, AtomicFile::Create(output));
-  MG_TRY(out.Write(HeaderBytes(json)));
-  MG_TRY(out.Write(std::string(kMacBytes, '\0')));
+  MG_ASSIGN_OR_RETURN(AtomicFile out_file, AtomicFile::Create(output));
+  MG_TRY(out_file.Write(HeaderBytes(json)));
+  MG_TRY(out_file.Write(std::string(kMacBytes, '\0')));
   const std::string payload_key = DeriveKey(data_key, salt, "payload");
-  // Batches of chunks: read in order, hashed on one thread while the others encrypt, written in order.
   const unsigned threads = Threads(options.threads);
   const uint64_t chunks = header.Chunks();
-  const size_t batch = std::max<size_t>(4, 2 * threads);
-  std::vector<std::string> plain(batch), sealed(batch);
   DigestStream digest;
-  for (uint64_t first = 0; first < chunks; first += batch) {
-    const size_t count = static_cast<size_t>(std::min<uint64_t>(batch, chunks - first));
-    for (size_t i = 0; i < count; ++i) {
-      const uint64_t offset = (first + i) * header.chunk_size;
-      plain[i].resize(static_cast<size_t>(std::min<uint64_t>(header.chunk_size, header.plaintext_size - offset)));
-      MG_TRY(file.ReadExactly(offset, plain[i].data(), plain[i].size(), "its data (did it shrink?)"));
-    }
-    std::atomic<bool> failed{false};
-    Parallel(count + 1, threads, [&](size_t task) {
-      if (task == count) {  // the hash, in order
-        for (size_t i = 0; i < count; ++i) digest.Update(plain[i]);
-        return;
-      }
-      const uint64_t index = first + task;
-      sealed[task].resize(plain[task].size() + kTagBytes);
-      if (!AesGcmSeal(payload_key, ChunkNonce(index, index + 1 == chunks), {}, plain[task], sealed[task].data()))
-        failed = true;
-    });
-    if (failed) return MakeError(ErrorCode::kUnsupported, "OpenSSL could not encrypt a chunk");
-    for (size_t i = 0; i < count; ++i) {
-      MG_TRY(out.Write(sealed[i]));
-      summary.sealed_bytes += sealed[i].size();
-    }
-  }
+  ChunkPipeline::Stages stages;
+  stages.chunks = chunks;
+  stages.batch_chunks = BatchChunks(header.chunk_size, threads);
+  stages.workers = threads;
+  stages.hash_input = true;
+  stages.read = [&](uint64_t index, std::string& in) {
+    const uint64_t offset = index * header.chunk_size;
+    in.resize(static_cast<size_t>(std::min<uint64_t>(header.chunk_size, header.plaintext_size - offset)));
+    return file.ReadExactly(offset, in.data(), in.size(), "its data (did it shrink?)");
+  };
+  stages.transform = [&](uint64_t index, const std::string& in, std::string& out) -> Status {
+    out.resize(in.size() + kTagBytes);
+    if (!AesGcmSeal(payload_key, ChunkNonce(index, index + 1 == chunks), {}, in, out.data()))
+      return MakeError(ErrorCode::kUnsupported, "OpenSSL could not encrypt a chunk");
+    return Ok{};
+  };
+  stages.hash = [&](const std::string& bytes) { digest.Update(bytes); };
+  stages.write = [&](const std::string& out) {
+    summary.sealed_bytes += out.size();
+    return out_file.Write(out);
+  };
+  MG_TRY(ChunkPipeline::Run(stages));
   // A file that grew while it was read would have more than its header says.
   char extra = 0;
   if (file.ReadExactly(header.plaintext_size, &extra, 1, "").ok())
@@ -418,9 +560,9 @@ Result<SealSummary> SealFile(const std::string& input, const std::string& output
   header.plaintext_sha256 = digest.HexDigest();
   const std::string final_json = HeaderJson(header);
   const std::string header_bytes = HeaderBytes(final_json);
-  MG_TRY(out.WriteAt(digest_at, header.plaintext_sha256));
-  MG_TRY(out.WriteAt(header_bytes.size(), HmacSha256(DeriveKey(data_key, salt, "header"), header_bytes)));
-  MG_TRY(out.Commit());
+  MG_TRY(out_file.WriteAt(digest_at, header.plaintext_sha256));
+  MG_TRY(out_file.WriteAt(header_bytes.size(), HmacSha256(DeriveKey(data_key, salt, "header"), header_bytes)));
+  MG_TRY(out_file.Commit());
   summary.sealed_bytes += header_bytes.size() + kMacBytes;
   return summary;
 }
@@ -439,41 +581,30 @@ Status UnsealStream(const std::string& input, const KeySource& key, unsigned wan
   const std::string payload_key = DeriveKey(data_key, *HexDecode(header.salt), "payload");
   const unsigned threads = Threads(wanted_threads);
   const uint64_t chunks = header.Chunks();
-  const size_t batch = std::max<size_t>(4, 2 * threads);
-  std::vector<std::string> sealed(batch), plain(batch), previous(batch);
-  size_t previous_count = 0;
   DigestStream digest;
-  for (uint64_t first = 0; first < chunks; first += batch) {
-    const size_t count = static_cast<size_t>(std::min<uint64_t>(batch, chunks - first));
-    for (size_t i = 0; i < count; ++i) {
-      const uint64_t index = first + i;
-      const uint64_t plain_size =
-          std::min<uint64_t>(header.chunk_size, header.plaintext_size - index * header.chunk_size);
-      sealed[i].resize(static_cast<size_t>(plain_size) + kTagBytes);
-      MG_TRY(opened.file.ReadExactly(opened.body_offset + index * (header.chunk_size + kTagBytes), sealed[i].data(),
-                                     sealed[i].size(), "a chunk"));
-    }
-    std::atomic<int64_t> bad{-1};
-    // The previous batch is hashed while this one is decrypted.
-    Parallel(count + 1, threads, [&](size_t task) {
-      if (task == count) {
-        for (size_t i = 0; i < previous_count; ++i) digest.Update(previous[i]);
-        return;
-      }
-      const uint64_t index = first + task;
-      plain[task].resize(sealed[task].size() - kTagBytes);
-      if (!AesGcmOpen(payload_key, ChunkNonce(index, index + 1 == chunks), {}, sealed[task], plain[task].data()))
-        bad = static_cast<int64_t>(index);
-    });
-    if (bad >= 0)
-      return MakeError(ErrorCode::kInvalidArgument, "chunk " + std::to_string(bad.load()) +
+  ChunkPipeline::Stages stages;
+  stages.chunks = chunks;
+  stages.batch_chunks = BatchChunks(header.chunk_size, threads);
+  stages.workers = threads;
+  stages.hash_input = false;
+  stages.read = [&](uint64_t index, std::string& in) {
+    const uint64_t plain_size =
+        std::min<uint64_t>(header.chunk_size, header.plaintext_size - index * header.chunk_size);
+    in.resize(static_cast<size_t>(plain_size) + kTagBytes);
+    return opened.file.ReadExactly(opened.body_offset + index * (header.chunk_size + kTagBytes), in.data(), in.size(),
+                                   "a chunk");
+  };
+  stages.transform = [&](uint64_t index, const std::string& in, std::string& out) -> Status {
+    out.resize(in.size() - kTagBytes);
+    if (!AesGcmOpen(payload_key, ChunkNonce(index, index + 1 == chunks), {}, in, out.data()))
+      return MakeError(ErrorCode::kInvalidArgument, "chunk " + std::to_string(index) +
                                                         " does not authenticate: the file was altered, truncated "
                                                         "or reordered");
-    for (size_t i = 0; i < count; ++i) MG_TRY(consume(plain[i]));
-    std::swap(plain, previous);
-    previous_count = count;
-  }
-  for (size_t i = 0; i < previous_count; ++i) digest.Update(previous[i]);
+    return Ok{};
+  };
+  stages.hash = [&](const std::string& bytes) { digest.Update(bytes); };
+  stages.write = [&](const std::string& out) { return consume(out); };
+  MG_TRY(ChunkPipeline::Run(stages));
   if (digest.HexDigest() != header.plaintext_sha256)
     return MakeError(ErrorCode::kInvalidArgument, "the plaintext's SHA-256 differs from the header's");
   return Ok{};
