@@ -200,37 +200,40 @@ class ChunkPipeline {
     }
   }
 
-  void Hasher() {
+  // A stage that takes the batches in order: waits until `ready(slot)`, runs `work` on the slot outside
+  // the lock, then sets the slot's `done` flag.
+  template <typename Ready, typename Work>
+  void InOrder(const Ready& ready, const Work& work, bool Slot::*done) {
     for (uint64_t batch = 0; batch < batches_; ++batch) {
       Slot& slot = SlotOf(batch);
       {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock,
-                      [&] { return error_ || (Has(batch) && (stages_.hash_input ? slot.read : slot.transformed)); });
+        changed_.wait(lock, [&] { return error_ || (Has(batch) && ready(slot)); });
         if (error_) return;
       }
-      for (size_t i = 0; i < slot.count; ++i) stages_.hash(stages_.hash_input ? slot.in[i] : slot.out[i]);
+      if (Status status = work(slot); !status) return Fail(status.error());
       std::lock_guard lock(mutex_);
-      slot.hashed = true;
+      slot.*done = true;
       changed_.notify_all();
     }
   }
 
+  void Hasher() {
+    InOrder([&](const Slot& slot) { return stages_.hash_input ? slot.read : slot.transformed; },
+            [&](const Slot& slot) -> Status {
+              for (size_t i = 0; i < slot.count; ++i) stages_.hash(stages_.hash_input ? slot.in[i] : slot.out[i]);
+              return Ok{};
+            },
+            &Slot::hashed);
+  }
+
   void Writer() {
-    for (uint64_t batch = 0; batch < batches_; ++batch) {
-      Slot& slot = SlotOf(batch);
-      {
-        std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return error_ || (Has(batch) && slot.transformed); });
-        if (error_) return;
-      }
-      for (size_t i = 0; i < slot.count; ++i) {
-        if (Status status = stages_.write(slot.out[i]); !status) return Fail(status.error());
-      }
-      std::lock_guard lock(mutex_);
-      slot.written = true;
-      changed_.notify_all();
-    }
+    InOrder([](const Slot& slot) { return slot.transformed; },
+            [&](const Slot& slot) -> Status {
+              for (size_t i = 0; i < slot.count; ++i) MG_TRY(stages_.write(slot.out[i]));
+              return Ok{};
+            },
+            &Slot::written);
   }
 
   const Stages& stages_;
