@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <spawn.h>
@@ -184,15 +185,30 @@ Result<std::string> RunKeyCommand(const std::string& command, const std::string&
     return MakeError(ErrorCode::kIo, std::string("cannot start the key command: ") + std::strerror(spawned));
   }
   // The input is small (a key or a wrapped key): written whole, then the pipe closed so the command sees EOF.
-  signal(SIGPIPE, SIG_IGN);
+  // A command that exits without reading it would raise SIGPIPE: blocked for this thread only while writing
+  // (the process's own disposition is not ours to change), and a pending one taken back afterwards.
+  sigset_t pipe_signal, previous;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous);
+  bool broken = false;
   std::string_view rest = input;
   while (!rest.empty()) {
     const ssize_t n = ::write(to_child[1], rest.data(), rest.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n <= 0) {
+      broken = n < 0 && errno == EPIPE;
+      break;
+    }
     rest.remove_prefix(static_cast<size_t>(n));
   }
   ::close(to_child[1]);
+  if (broken) {
+    const timespec now{0, 0};
+    while (sigtimedwait(&pipe_signal, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   std::string output;
   bool timed_out = false, too_long = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kKeyCommandSeconds);
