@@ -33,6 +33,13 @@ constexpr std::string_view kUnsupportedKeywords[] = {
 };
 // uniqueItems compares every pair: past this many items the check is refused rather than slow.
 constexpr size_t kMaxUniqueItems = 4096;
+// Subschema applications (and object members or array items visited) in one validation. A schema that
+// applies itself through $ref under anyOf or oneOf is evaluated afresh for every alternative: without a
+// budget {"items": {"oneOf": [{"$ref": "#"}, {"$ref": "#"}]}} over an array nested 80 deep takes 2^80
+// steps, well inside the depth limit. Past the budget the instance is invalid. A schema without $ref is a
+// tree and applies each of its nodes at most once per instance value, far below this for any plausible
+// function call.
+constexpr size_t kMaxEvaluationSteps = size_t{1} << 20;
 
 struct Node {
   bool boolean_schema = false;  // true/false as a whole schema
@@ -127,13 +134,19 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 
 // ECMA-262's `$` (without the m flag) matches at the very end only; PCRE's, which vectorscan follows, also
 // before a final newline, which would let "abc\n" through "^[a-z]+$". Each `$` outside a character class
-// becomes `\z`.
-std::string EcmaDollars(std::string_view pattern) {
+// becomes `\z`. A NUL (JSON's \u0000) becomes `\x00`: hs_compile reads a C string, so a raw NUL would cut
+// the pattern short and "^a\u0000b$" would be compiled, and enforced, as "^a".
+std::string ForVectorscan(std::string_view pattern) {
   std::string out;
   bool in_class = false;
   for (size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
+    if (c == '\0') {
+      out += "\\x00";
+    } else if (c == '\\' && i + 1 < pattern.size() && pattern[i + 1] == '\0') {
+      out += "\\x00";  // an identity escape: the NUL itself
+      ++i;
+    } else if (c == '\\' && i + 1 < pattern.size()) {
       out += c;
       out += pattern[++i];
     } else if (in_class) {
@@ -155,6 +168,20 @@ std::string EcmaDollars(std::string_view pattern) {
 }
 
 bool IsWhole(double value) { return std::isfinite(value) && std::floor(value) == value; }
+
+// Whether `value` nests at most `limit` deep (a scalar: 0), found without recursion.
+bool NestsWithin(const json& value, size_t limit) {
+  std::vector<std::pair<const json*, size_t>> pending{{&value, 0}};
+  while (!pending.empty()) {
+    const auto [at, depth] = pending.back();
+    pending.pop_back();
+    if (depth > limit) return false;
+    if (at->is_structured()) {
+      for (const json& child : *at) pending.emplace_back(&child, depth + 1);
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -198,14 +225,14 @@ class Compiler {
       : root_(root), limits_(limits), out_(out) {}
 
   Result<int> At(const json& schema, const std::string& pointer, size_t depth) {
-    if (auto it = by_pointer_.find(pointer); it != by_pointer_.end()) return it->second;
+    if (auto it = by_node_.find(&schema); it != by_node_.end()) return it->second;
     if (depth > limits_.max_depth)
       return MakeError(ErrorCode::kLimit, Where(pointer) + "nested deeper than " + std::to_string(limits_.max_depth));
     if (out_.nodes.size() >= limits_.max_subschemas)
       return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits_.max_subschemas) + " subschemas");
     const int index = static_cast<int>(out_.nodes.size());
     out_.nodes.emplace_back();
-    by_pointer_[pointer] = index;  // before the children: a $ref back here (recursion) finds it
+    by_node_[&schema] = index;  // before the children: a $ref back here (recursion) finds it
     Node node;
     if (schema.is_boolean()) {
       node.boolean_schema = true;
@@ -263,7 +290,7 @@ class Compiler {
     if (out_.patterns.size() >= limits_.max_patterns)
       return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits_.max_patterns) + " patterns");
     const std::string source = value.get<std::string>();
-    const std::string expression = EcmaDollars(source);
+    const std::string expression = ForVectorscan(source);
     hs_database_t* database = nullptr;
     hs_compile_error_t* error = nullptr;
     // UTF-8 without UCP: \d, \w and \s stay ASCII, as in ECMA-262 without the u flag's extensions.
@@ -368,6 +395,13 @@ class Compiler {
           return MakeError(ErrorCode::kInvalidArgument, Where(pointer) + "unknown type \"" + name + "\"");
         node.types |= it->second;
       }
+    }
+    // enum and const values are copied into the node, and nlohmann's copy recurses: one nested a hundred
+    // thousand deep took the stack. They count as schema nesting, below the same limit.
+    for (const char* key : {"enum", "const"}) {
+      if (schema.contains(key) && !NestsWithin(schema[key], limits_.max_depth))
+        return MakeError(ErrorCode::kLimit,
+                         Where(pointer) + key + " value nested deeper than " + std::to_string(limits_.max_depth));
     }
     if (schema.contains("enum")) {
       if (!schema["enum"].is_array())
@@ -539,7 +573,10 @@ class Compiler {
   const json& root_;
   const SchemaLimits& limits_;
   JsonSchema::Compiled& out_;
-  std::map<std::string, int> by_pointer_;
+  // Keyed by the subschema itself, not by the pointer spelled: a $ref may name one place many ways
+  // (#/allOf/0, #/allOf/00, #/allOf/000 ...), and each spelling compiled the subtree, copies of its enums
+  // included, once more: up to max_subschemas copies of one large enum.
+  std::map<const json*, int> by_node_;
 };
 
 class Validator {
@@ -548,11 +585,15 @@ class Validator {
 
   // Whether `instance` is valid against node `index`; on failure `violation_` says where and why.
   bool Valid(const json& instance, int index, const PathSegment* path, size_t depth) {
-    if (depth > compiled_.max_evaluation_depth) {
-      return Fail(
-          path, "$ref",
-          "the schema applies itself more than " + std::to_string(compiled_.max_evaluation_depth) + " times deep");
-    }
+    // Once cut short, the evaluation is over: everything answers false at once, and the violation stays the
+    // cut's. Otherwise a `not` around the cut would turn the false into a pass ({"not": {"$ref": "#"}} was
+    // valid or not by the parity of the depth limit), and anyOf and oneOf would go on to their remaining
+    // alternatives, each cut again: {"oneOf": [{"$ref": "#"}, {"$ref": "#"}]} took 2^128 steps.
+    if (cut_) return false;
+    if (depth > compiled_.max_evaluation_depth)
+      return Cut(path, "the schema applies itself more than " + std::to_string(compiled_.max_evaluation_depth) +
+                           " times deep");
+    if (!Spend(1, path)) return false;
     const Node& node = compiled_.nodes[static_cast<size_t>(index)];
     if (node.boolean_schema) return node.accepts || Fail(path, "false", "the schema false accepts nothing");
     if (node.ref >= 0 && !Valid(instance, node.ref, path, depth + 1)) return false;
@@ -600,8 +641,20 @@ class Validator {
 
  private:
   bool Fail(const PathSegment* path, std::string keyword, std::string message) {
-    if (!quiet_) violation = SchemaViolation{SpellPath(path), std::move(keyword), std::move(message)};
+    if (!quiet_ && !cut_) violation = SchemaViolation{SpellPath(path), std::move(keyword), std::move(message)};
     return false;
+  }
+  // Ends the evaluation: the instance is invalid, even where the cut happened quietly (under not, anyOf...).
+  bool Cut(const PathSegment* path, std::string message) {
+    cut_ = true;
+    violation = SchemaViolation{SpellPath(path), "$ref", std::move(message)};
+    return false;
+  }
+  bool Spend(size_t steps, const PathSegment* path) {
+    steps_ += steps;
+    if (steps_ <= kMaxEvaluationSteps) return true;
+    return Cut(path, "validation takes more than " + std::to_string(kMaxEvaluationSteps) +
+                         " steps (a schema that applies itself over and over through $ref)");
   }
   bool Quietly(const json& instance, int index, const PathSegment* path, size_t depth) {
     const bool was_quiet = quiet_;
@@ -633,26 +686,35 @@ class Validator {
     }
   }
 
-  // JSON equality: numbers by value (1 equals 1.0), objects regardless of member order.
+  // JSON equality: numbers by value (1 equals 1.0), objects regardless of member order. The values pending
+  // comparison are on a stack of its own, not the call stack: uniqueItems compares items of the instance,
+  // which nests as deep as its sender likes (two arrays a hundred thousand deep took the stack).
   static bool Equal(const json& a, const json& b) {
+    if (!a.is_structured() || !b.is_structured()) return ScalarEqual(a, b);
+    std::vector<std::pair<const json*, const json*>> pending{{&a, &b}};
+    while (!pending.empty()) {
+      const auto [x, y] = pending.back();
+      pending.pop_back();
+      if (!x->is_structured() || !y->is_structured()) {
+        if (!ScalarEqual(*x, *y)) return false;
+      } else if (x->type() != y->type() || x->size() != y->size()) {
+        return false;
+      } else if (x->is_array()) {
+        for (size_t i = 0; i < x->size(); ++i) pending.emplace_back(&(*x)[i], &(*y)[i]);
+      } else {
+        for (auto it = x->begin(); it != x->end(); ++it) {
+          auto other = y->find(it.key());
+          if (other == y->end()) return false;
+          pending.emplace_back(&it.value(), &*other);
+        }
+      }
+    }
+    return true;
+  }
+  // Equality where one side at least is not an array or object.
+  static bool ScalarEqual(const json& a, const json& b) {
     if (a.is_number() && b.is_number()) return a == b;
-    if (a.type() != b.type()) return false;
-    if (a.is_array()) {
-      if (a.size() != b.size()) return false;
-      for (size_t i = 0; i < a.size(); ++i) {
-        if (!Equal(a[i], b[i])) return false;
-      }
-      return true;
-    }
-    if (a.is_object()) {
-      if (a.size() != b.size()) return false;
-      for (auto it = a.begin(); it != a.end(); ++it) {
-        auto other = b.find(it.key());
-        if (other == b.end() || !Equal(it.value(), *other)) return false;
-      }
-      return true;
-    }
-    return a == b;
+    return a.type() == b.type() && a == b;
   }
 
   bool Matches(int pattern, const std::string& text) {
@@ -667,6 +729,9 @@ class Validator {
   }
 
   bool ValidObject(const json& instance, const Node& node, const PathSegment* path, size_t depth) {
+    // Each member is visited (and matched against every patternProperties pattern) whatever the schema:
+    // a large object under many applications is work too.
+    if (!Spend(instance.size(), path)) return false;
     for (const auto& name : node.required) {
       if (!instance.contains(name)) return Fail(path, "required", "missing property \"" + name + "\"");
     }
@@ -709,6 +774,7 @@ class Validator {
   }
 
   bool ValidArray(const json& instance, const Node& node, const PathSegment* path, size_t depth) {
+    if (!Spend(instance.size(), path)) return false;
     if (node.min_items && instance.size() < *node.min_items)
       return Fail(path, "minItems", "fewer than " + std::to_string(*node.min_items) + " items");
     if (node.max_items && instance.size() > *node.max_items)
@@ -779,6 +845,8 @@ class Validator {
   const JsonSchema::Compiled& compiled_;
   hs_scratch_t* scratch_;
   bool quiet_ = false;
+  bool cut_ = false;  // evaluation ended early: too deep or past kMaxEvaluationSteps
+  size_t steps_ = 0;
 };
 
 }  // namespace

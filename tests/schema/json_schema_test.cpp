@@ -257,6 +257,93 @@ TEST(JsonSchema, HostileSchemasHitLimitsNotTheStack) {
   EXPECT_EQ(unique->Validate(big)->keyword, "uniqueItems");
 }
 
+TEST(JsonSchema, SelfApplicationIsCutShortNotExponential) {
+  // oneOf tries every alternative, so each level of this self-application doubled the work: 2^128 steps,
+  // each ending at the depth limit. The first cut now ends the validation, the instance invalid.
+  auto doubling = JsonSchema::Compile(Parse(R"({"oneOf": [{"$ref": "#"}, {"$ref": "#"}]})"));
+  ASSERT_TRUE(doubling) << doubling.error().message;
+  auto cut = doubling->Validate(Parse("1"));
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(cut->keyword, "$ref");
+  // The same over the instance's own nesting, well inside the depth limit: 2^60 steps, ended by the budget.
+  auto per_item = JsonSchema::Compile(Parse(R"({"items": {"anyOf": [{"$ref": "#"}, {"$ref": "#"}], "not": {}}})"));
+  ASSERT_TRUE(per_item) << per_item.error().message;
+  json nested = json::array();
+  json* at = &nested;
+  for (int i = 0; i < 60; ++i) at = &at->emplace_back(json::array());
+  auto cut_nested = per_item->Validate(nested);
+  ASSERT_TRUE(cut_nested);
+  EXPECT_EQ(cut_nested->keyword, "$ref");
+  // A cut is final: `not` around it does not make it a pass (it used to, for an even depth limit), and
+  // an alternative tried after it does not replace its violation.
+  for (const char* schema : {R"({"not": {"$ref": "#"}})", R"({"anyOf": [{"$ref": "#"}, true]})"}) {
+    auto compiled = JsonSchema::Compile(Parse(schema));
+    ASSERT_TRUE(compiled) << schema;
+    for (size_t limit : {size_t{255}, size_t{256}}) {
+      auto limited = JsonSchema::Compile(Parse(schema), SchemaLimits{.max_evaluation_depth = limit});
+      ASSERT_TRUE(limited);
+      auto violation = limited->Validate(Parse("1"));
+      ASSERT_TRUE(violation) << schema << " at depth limit " << limit;
+      EXPECT_EQ(violation->keyword, "$ref") << schema;
+    }
+  }
+}
+
+TEST(JsonSchema, PatternWithNulIsMatchedWhole) {
+  // hs_compile reads a C string: a raw NUL (JSON's \u0000) used to end the pattern there, so "^a\u0000b$"
+  // was enforced as "^a" and let "abc" through.
+  const char* schema = R"({"pattern": "^a\u0000b$"})";
+  EXPECT_TRUE(Check(schema, R"("abc")"));
+  EXPECT_TRUE(Check(schema, R"("a")"));
+  EXPECT_FALSE(Check(schema, R"("a\u0000b")"));
+  // Escaped, and in a character class.
+  EXPECT_FALSE(Check(R"({"pattern": "^a\\\u0000b$"})", R"("a\u0000b")"));
+  const char* controls = R"({"pattern": "^[\u0000-\u001f]+$"})";
+  EXPECT_FALSE(Check(controls, R"("\u0001\u0000")"));
+  EXPECT_TRUE(Check(controls, R"("\u0001a")"));
+}
+
+TEST(JsonSchema, DeepValuesDoNotTakeTheStack) {
+  // Built by hand, not parsed and not copied: nlohmann's copy recurses too.
+  auto deep = [](int levels) {
+    json value = json::array();
+    json* at = &value;
+    for (int i = 0; i < levels; ++i) at = &at->emplace_back(json::array());
+    return value;
+  };
+  // uniqueItems compares two instance items 300,000 deep: no recursion, an answer.
+  json twins = json::array();
+  twins.push_back(deep(300'000));
+  twins.push_back(deep(300'000));
+  auto unique = JsonSchema::Compile(Parse(R"({"uniqueItems": true})"));
+  ASSERT_TRUE(unique);
+  auto same = unique->Validate(twins);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->keyword, "uniqueItems");
+  twins[1] = deep(299'999);
+  EXPECT_FALSE(unique->Validate(twins));
+  // An enum or const value is copied at compilation: nested past the depth limit, it is refused.
+  for (const char* key : {"const", "enum"}) {
+    json schema = json::object();
+    schema[key] = json::array();
+    schema[key].push_back(deep(300'000));
+    auto compiled = JsonSchema::Compile(schema);
+    ASSERT_FALSE(compiled) << key;
+    EXPECT_EQ(compiled.error().code, ErrorCode::kLimit) << key;
+  }
+  EXPECT_TRUE(JsonSchema::Compile(Parse(R"({"const": [[[{"a": [1]}]]], "enum": [[[2]]]})")));
+}
+
+TEST(JsonSchema, RefSpellingsOfOnePlaceCompileItOnce) {
+  // #/allOf/0, #/allOf/00, ... name one subschema: it is compiled once, not once per spelling.
+  json schema = Parse(R"({"allOf": [{"anyOf": []}], "oneOf": []})");
+  for (int i = 0; i < 100; ++i) schema["allOf"][0]["anyOf"].push_back({{"minimum", i}});
+  for (int zeros = 1; zeros <= 9; ++zeros) schema["oneOf"].push_back({{"$ref", "#/allOf/" + std::string(zeros, '0')}});
+  auto compiled = JsonSchema::Compile(schema, SchemaLimits{.max_subschemas = 200});
+  ASSERT_TRUE(compiled) << compiled.error().message;
+  EXPECT_EQ(compiled->Validate(json(5))->keyword, "oneOf");  // nine alternatives, all the same one
+}
+
 TEST(JsonSchema, ValidatesConcurrently) {
   auto compiled = JsonSchema::Compile(Parse(R"({"items": {"pattern": "^[0-9]+$"}})"));
   ASSERT_TRUE(compiled);
