@@ -1,6 +1,7 @@
 #include "src/gateway/admin.h"
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/gateway/approvals.h"
 #include "src/gateway/log.h"
 
 namespace modelguard::gateway {
@@ -37,13 +38,36 @@ http::response<http::string_body> HandleAdmin(const http::request<http::string_b
     LogEvent("info", "admin revoked key", {{"id", id}});
     return JsonResponse(200, nlohmann::json{{"id", id}, {"revoked", true}}.dump(), version);
   }
+  // Tool calls held for approval (the tools filter): list them, approve or deny one.
+  if (path == "/admin/pending" && request.method() == http::verb::get) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    if (config.environment.approvals) {
+      for (const auto& call : config.environment.approvals->List()) list.push_back(PendingCallJson(call));
+    }
+    return JsonResponse(200, nlohmann::ordered_json{{"pending", list}}.dump(), version);
+  }
+  if (path.rfind("/admin/pending/", 0) == 0 && request.method() == http::verb::post) {
+    const std::string rest = path.substr(15);
+    const size_t slash = rest.find('/');
+    const std::string id = rest.substr(0, slash);
+    const std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+    if (action != "approve" && action != "deny")
+      return JsonError(404, "not_found", "POST /admin/pending/{id}/approve or /admin/pending/{id}/deny", version);
+    if (!config.environment.approvals || !config.environment.approvals->Decide(id, action == "approve", "admin"))
+      return JsonError(404, "not_found", "no tool call " + id + " waits for a decision (decided, timed out or unknown)",
+                       version);
+    LogEvent("info", "admin decided tool call", {{"id", id}, {"decision", action}});
+    return JsonResponse(200, nlohmann::json{{"id", id}, {"decision", action}}.dump(), version);
+  }
   if (path == "/admin/reload" && request.method() == http::verb::post) {
     const std::string problem = reload();
     if (!problem.empty()) return JsonError(400, "invalid_configuration", problem, version);
     return JsonResponse(200, "{\"reloaded\":true}", version);
   }
   return JsonError(404, "not_found",
-                   "admin endpoints: GET/POST /admin/keys, DELETE /admin/keys/{id}, POST /admin/reload", version);
+                   "admin endpoints: GET/POST /admin/keys, DELETE /admin/keys/{id}, GET /admin/pending, "
+                   "POST /admin/pending/{id}/approve|deny, POST /admin/reload",
+                   version);
 }
 
 asio::awaitable<void> AdminSession(Gateway& gateway, const ReloadFunction& reload, asio::ip::tcp::socket socket) {

@@ -245,6 +245,23 @@ size_t WriteAuditEvent(std::string& out, const AuditEvent& event) {
     out += ",\"request_id\":";
     AppendJsonString(out, event.request_id);
   }
+  if (event.tools && !event.tools->empty()) {
+    out += ",\"tools\":[";
+    bool first = true;
+    for (const ToolDecision& decision : *event.tools) {
+      out += first ? "{\"tool\":" : ",{\"tool\":";
+      first = false;
+      AppendJsonString(out, decision.tool);
+      out += ",\"arguments_sha256\":";
+      AppendJsonString(out, decision.arguments_sha256);
+      out += ",\"decision\":";
+      AppendJsonString(out, decision.decision);
+      out += ",\"rule\":";
+      AppendJsonString(out, decision.rule);
+      out += '}';
+    }
+    out += ']';
+  }
   if (event.signals) AppendSignals(out, *event.signals);
   out += '}';
   return after_time;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "modelguard/gateway/filter.h"
 #include "src/gateway/signals.h"
@@ -45,7 +46,10 @@ struct AuditEvent {
   std::string_view upstream;                                       // optional: the target that answered
   const std::map<std::string, FilterVerdict>* verdicts = nullptr;  // filter name -> verdict, in name order
   std::string_view request_sha256, response_sha256;
-  std::string_view request_id;            // optional: written after response_sha256, before the signals
+  std::string_view request_id;  // optional: written after response_sha256, before the signals
+  // optional: the tools filter's decisions ("tools": [{"tool", "arguments_sha256", "decision", "rule"}]),
+  // after request_id
+  const std::vector<ToolDecision>* tools = nullptr;
   const EventSignals* signals = nullptr;  // optional: written last, so older readers see the same members first
 };
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "modelguard/core/config_document.h"
+#include "modelguard/gateway/approvals.h"
 #include "modelguard/core/host_port.h"
 #include "modelguard/core/io.h"
 #include "modelguard/core/json_fields.h"
@@ -262,6 +263,8 @@ Result<GatewayConfig> ConfigLoader::Load(const std::string& file) {
       }
     }
     config.environment.limits = limits;
+    if (!approvals_) approvals_ = std::make_shared<ApprovalBoard>();
+    config.environment.approvals = approvals_;
     if (auto keys = doc.find("keys"); keys != doc.end()) {
       OnlyKeys(*keys, "keys", {"file"});
       const std::string path = String(*keys, "file", "keys");

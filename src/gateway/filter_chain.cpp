@@ -4,6 +4,7 @@
 
 #include "src/gateway/log.h"
 #include "src/gateway/openai.h"
+#include "src/gateway/run_blocking.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -28,6 +29,10 @@ boost::asio::awaitable<std::optional<Answer>> Filter::OnRequestAsync(RequestCont
 boost::asio::awaitable<void> Filter::OnResponseAsync(RequestContext& request, ResponseContext& response) {
   OnResponse(request, response);
   co_return;
+}
+
+boost::asio::awaitable<std::optional<Answer>> Filter::OnStreamEventAsync(RequestContext& request, StreamEvent& event) {
+  co_return OnStreamEvent(request, event);
 }
 
 boost::asio::awaitable<RequestChainResult> RunRequestChain(const Route& route, RequestContext& context,
@@ -97,14 +102,18 @@ bool NeedsDocument(const Route& route) {
   return false;
 }
 
-ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters, RequestContext& context,
-                            StreamEvent& event) {
+boost::asio::awaitable<ChainVerdict> RunStreamChainAsync(const std::vector<std::shared_ptr<Filter>>& filters,
+                                                         RequestContext& context, StreamEvent& event) {
   ChainVerdict verdict;
   for (const auto& filter : filters) {
+    std::optional<std::string> failure;
     try {
-      verdict.answer = filter->OnStreamEvent(context, event);
+      verdict.answer = co_await filter->OnStreamEventAsync(context, event);
     } catch (const std::exception& e) {
-      LogFilterFailure(*filter, "stream", e.what());
+      failure = e.what();
+    }
+    if (failure) {
+      LogFilterFailure(*filter, "stream", failure->c_str());
       verdict.answer = FilterFailedAnswer(*filter);
     }
     if (verdict.answer) {
@@ -113,8 +122,15 @@ ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters,
       context.verdicts["stream"] = FilterVerdict::Block(verdict.reason);
       break;
     }
+    if (event.data.empty()) break;  // held back
   }
-  return verdict;
+  co_return verdict;
+}
+
+ChainVerdict RunStreamChain(const std::vector<std::shared_ptr<Filter>>& filters, RequestContext& context,
+                            StreamEvent& event) {
+  boost::asio::io_context loop;
+  return RunBlocking(loop, RunStreamChainAsync(filters, context, event));
 }
 
 boost::asio::awaitable<std::optional<std::string>> RunResponseChain(const std::vector<std::shared_ptr<Filter>>& filters,

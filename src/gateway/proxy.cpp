@@ -123,6 +123,7 @@ void Gateway::Audit(const GatewayConfig& config, const RequestContext& context, 
   event.request_sha256 = context.body.empty() ? kEmptySha256 : request_sha256;
   event.response_sha256 = outcome.response_sha256;
   event.request_id = context.request_id;
+  event.tools = &context.tool_decisions;
   EventSignals signals;
   if (outcome.signals.enabled) {
     FillSignals(context, outcome.signals, signals);

@@ -121,12 +121,16 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
         if (signals) ObserveStreamEvent(json, outcome.signals.answer);
       }
       const std::string original = stream_event.data;
-      if (const ChainVerdict stop = RunStreamChain(route.filters, context, stream_event)) {
+      // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+      const ChainVerdict stop = co_await RunStreamChainAsync(route.filters, context, stream_event);
+      for (const auto& held : stream_event.prepend) out += SseEvent(held);
+      if (stop) {
         metrics.CountBlock(stop.filter, stop.reason);
         out += SseEvent(ErrorBody(stop.reason, stop.answer->message));
         ended = "blocked";
         break;
       }
+      if (stream_event.data.empty()) continue;  // held back by a filter
       out += stream_event.data == original ? event : SseEvent(stream_event.data);
     }
     co_await send(out);
@@ -170,7 +174,10 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
   outcome.client_gone = static_cast<bool>(client_error);
   ResponseContext settled{outcome.status, "", true, outcome.tokens};
   co_await RunResponseChain(route.filters, route.filters.size(), context, settled);
-  co_return !client_error && chunked && ended.empty();
+  // A stream a filter ended (an error event, then the last chunk) is a whole answer in the client's eyes: its
+  // connection stays open for the next request, as it would after any refusal. Clients pool connections and
+  // send the next request at once; closing here made that request fail on a half-closed socket.
+  co_return !client_error && chunked && (ended.empty() || ended == "blocked");
 }
 
 template asio::awaitable<bool> RelayWhole<beast::tcp_stream>(Gateway&, beast::tcp_stream&,

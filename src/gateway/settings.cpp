@@ -119,6 +119,8 @@ Status Check(const Setting& setting, const nlohmann::json& value, const std::str
         MG_TRY(CheckStringList(item, where + "." + name, nullptr));
       }
       return Ok{};
+    case SettingType::kJson:
+      return Ok{};
   }
   return At(where, "unsupported setting type");
 }
@@ -198,6 +200,8 @@ const char* ToString(SettingType type) {
       return "mapping of names to mappings";
     case SettingType::kStringListMap:
       return "mapping of names to lists of strings";
+    case SettingType::kJson:
+      return "JSON";
   }
   return "?";
 }
@@ -304,6 +308,8 @@ std::map<std::string, std::vector<std::string>> Settings::StringListMap(std::str
   for (const auto& [name, item] : v.items()) out[name] = item.get<std::vector<std::string>>();
   return out;
 }
+
+const nlohmann::json& Settings::Document(std::string_view key) const { return Get(key, SettingType::kJson); }
 
 Error Settings::Invalid(std::string_view key, const std::string& message) const {
   return At(key.empty() ? path_ : path_ + "." + std::string(key), message);

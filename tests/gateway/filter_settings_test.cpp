@@ -171,7 +171,7 @@ TEST(FilterSettings, TheRegistryListsEveryFilterFolder) {
   }
   for (const auto& name : FilterNames()) registered.insert(name);
   EXPECT_EQ(registered, folders);
-  EXPECT_EQ(registered.size(), 7u);
+  EXPECT_EQ(registered.size(), 8u);
 }
 
 TEST(FilterSettings, EachFilterRejectsAnUnknownKey) {

@@ -129,7 +129,8 @@ TEST_F(Relay, StreamFilterRefusalEndsTheStreamWithAnErrorEvent) {
   EXPECT_EQ(body,
             "data: {\"a\":1}\n\ndata: "
             "{\"error\":{\"code\":\"canary_leak\",\"message\":\"stopped a leak\",\"type\":\"canary_leak\"}}\n\n");
-  EXPECT_FALSE(reusable);
+  // The client got a whole answer (error event, last chunk): its connection serves the next request.
+  EXPECT_TRUE(reusable);
   EXPECT_EQ(context_.verdicts["stream"], "block:canary_leak");
   EXPECT_NE(gateway_->metrics().Prometheus().find(
                 "modelguard_gateway_blocks_total{filter=\"leaky\",reason=\"canary_leak\"} 1"),

@@ -8,6 +8,8 @@ Binds an ephemeral port on 127.0.0.1 and writes it to PORT_FILE. The last user m
   "leak"             repeats the system message, 7 characters per event (JSON: whole), then "LEAK-END"
   "refuse"           answers with a refusal ("I'm sorry, but I can't help with that.")
   "tools"            answers with two tool calls (streaming: split over deltas), finish_reason "tool_calls"
+  "call NAME ARGS"   answers with one call of tool NAME with the arguments text ARGS (streaming: 4 bytes a delta)
+A last message from a tool (role "tool") is answered "echo: tool result: <its content>".
 Any other text is echoed back as "echo: <text>". A file PORT_FILE.unhealthy makes /healthz answer 503.
 /predict and /classify answer {"label", "probabilities"}: one row, or one per row of a list of rows in "inputs"."""
 import json
@@ -60,6 +62,17 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
+        if text.startswith("call "):
+            name, arguments = text[5:].split(" ", 1)
+            self._event(delta({"role": "assistant", "content": None, "tool_calls": [
+                {"index": 0, "id": "call_up", "type": "function", "function": {"name": name, "arguments": ""}}]}))
+            for i in range(0, len(arguments), 4):
+                self._event(delta({"tool_calls": [{"index": 0, "function": {"arguments": arguments[i:i + 4]}}]}))
+            self._event(delta({}, "tool_calls"))
+            self._event("[DONE]")
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            return
         if text == "tools":
             for i, name in enumerate(["get_weather", "get_time"]):
                 call = {"index": i, "id": "call_%d" % i, "type": "function", "function": {"name": name, "arguments": ""}}
@@ -92,7 +105,10 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         request = json.loads(self.rfile.read(length) or b"{}")
         if self.path.endswith("/v1/chat/completions"):
-            text = request["messages"][-1]["content"]
+            last = request["messages"][-1]
+            text = last["content"]
+            if last.get("role") == "tool":
+                text = "tool result: " + (text if isinstance(text, str) else json.dumps(text))
             if text == "slow":
                 time.sleep(3)
             if request.get("stream"):
@@ -100,12 +116,16 @@ class Handler(BaseHTTPRequestHandler):
             if text == "leak":
                 text = next((m["content"] for m in request["messages"] if m.get("role") == "system"), "")
             message = {"role": "assistant", "content": REFUSAL if text == "refuse" else "echo: " + text}
+            if text.startswith("call "):
+                name, arguments = text[5:].split(" ", 1)
+                message = {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": "call_up", "type": "function", "function": {"name": name, "arguments": arguments}}]}
             if text == "tools":
                 message = {"role": "assistant", "content": None, "tool_calls": [
                     {"id": "call_%d" % i, "type": "function", "function": {"name": "f", "arguments": "{}"}}
                     for i in range(3)]}
             self._send(200, {"id": "chatcmpl-1", "object": "chat.completion", "model": request.get("model", "m"),
-                             "choices": [{"index": 0, "finish_reason": "tool_calls" if text == "tools" else "stop",
+                             "choices": [{"index": 0, "finish_reason": "tool_calls" if text == "tools" or text.startswith("call ") else "stop",
                                           "message": message}],
                              "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
                              "served_by": PORT,

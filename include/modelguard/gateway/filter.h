@@ -63,6 +63,15 @@ struct FilterVerdict {
   friend std::ostream& operator<<(std::ostream& out, const FilterVerdict& verdict) { return out << verdict.ToString(); }
 };
 
+// One judged tool call (the tools filter), for the audit event's "tools" member: never the arguments
+// themselves, which may hold what the call would leak; their SHA-256 joins the event to a copy kept elsewhere.
+struct ToolDecision {
+  std::string tool;
+  std::string arguments_sha256;  // hex, of the arguments text as the model wrote it
+  std::string decision;          // "allow", "deny", "approved", "denied", "timeout", "block_output", "warn_output"
+  std::string rule;              // what decided: "tools.read_file.arguments[0]", "declared", "approval"...
+};
+
 struct RequestContext {
   std::string method;
   std::string target;  // path and query
@@ -90,6 +99,8 @@ struct RequestContext {
   std::optional<double> guard_score;
   std::map<std::string, double> guard_scores;
   std::map<std::string, int64_t> reservations;  // filter name -> amount held until the response settles it
+  // Every tool call and tool output the tools filter judged, in order.
+  std::vector<ToolDecision> tool_decisions;
   // Per-request state a filter keeps from OnRequest to its response hooks (filter name -> its own type).
   std::map<std::string, std::shared_ptr<void>> filter_state;
   // Set by a filter that rewrote `body` (redaction, canary): the upstream then gets the new body.
@@ -108,7 +119,10 @@ struct ResponseContext {
 
 // One server-sent event's data (the "data:" lines joined by '\n'); "[DONE]" ends OpenAI streams.
 struct StreamEvent {
-  std::string data;
+  std::string data;  // a filter that empties it holds the event back: the client gets nothing for it
+  // Events a filter sends before this one (data of each): what it held back and has now judged. The
+  // filters after it in the chain do not see them.
+  std::vector<std::string> prepend = {};
 };
 
 struct Answer {  // what a filter says instead of the upstream
@@ -141,13 +155,19 @@ class Filter {
   // their own (RunBlocking), for callers that have none. The defaults run the synchronous forms.
   virtual boost::asio::awaitable<std::optional<Answer>> OnRequestAsync(RequestContext& request);
   virtual boost::asio::awaitable<void> OnResponseAsync(RequestContext& request, ResponseContext& response);
+  // A stream event, for a filter that waits while judging it (a tool call held for a person's approval).
+  virtual boost::asio::awaitable<std::optional<Answer>> OnStreamEventAsync(RequestContext& request, StreamEvent& event);
 };
+
+class ApprovalBoard;
 
 // What filters may share across routes and gateway replicas.
 struct FilterEnvironment {
   std::shared_ptr<LimitStore> limits;  // never null: in-process unless Redis is configured
   std::shared_ptr<KeyStore> keys;      // the admin API's key store, when configured
   bool limits_fail_open = false;       // limit store unreachable: admit (true) or refuse with 503 (false)
+  // Tool calls waiting for a person (the admin API's /admin/pending); null: each filter keeps its own.
+  std::shared_ptr<ApprovalBoard> approvals = nullptr;
 };
 
 // What a filter says about itself: the registry lists one per filter, and the configuration loader, the

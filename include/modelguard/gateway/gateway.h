@@ -99,6 +99,7 @@ class ConfigLoader {
   std::map<std::string, std::shared_ptr<Filter>> filters_;  // route + filter + settings -> instance
   std::map<std::string, std::shared_ptr<LimitStore>> limit_stores_;
   std::map<std::string, std::shared_ptr<KeyStore>> key_stores_;
+  std::shared_ptr<ApprovalBoard> approvals_;  // one for the process: calls waiting survive a reload
 };
 Result<GatewayConfig> LoadGatewayConfig(const std::string& path);
 

@@ -25,6 +25,7 @@ enum class SettingType {
   kObjectList,     // a list of objects, each with `fields`
   kObjectMap,      // free names (restricted by `allowed` when set) -> an object with `fields`
   kStringListMap,  // free names -> a list of strings
+  kJson,           // any JSON document (a tool's JSON Schema): the filter checks what it means
 };
 const char* ToString(SettingType type);
 
@@ -58,6 +59,7 @@ class Settings {
   std::vector<Settings> Objects(std::string_view key) const;
   std::vector<std::pair<std::string, Settings>> ObjectMap(std::string_view key) const;
   std::map<std::string, std::vector<std::string>> StringListMap(std::string_view key) const;
+  const nlohmann::json& Document(std::string_view key) const;  // a kJson setting; null when absent
 
   const nlohmann::json& Json() const { return values_; }  // the checked object, defaults included
   const std::string& Path() const { return path_; }

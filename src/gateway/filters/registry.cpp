@@ -11,6 +11,7 @@
 #include "src/gateway/filters/prada/prada_filter.h"
 #include "src/gateway/filters/rate_limit/rate_limit_filter.h"
 #include "src/gateway/filters/token_budget/token_budget_filter.h"
+#include "src/gateway/filters/tools/tools_filter.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -23,6 +24,7 @@ constexpr const FilterDescriptor& (*kFilters[])() = {
     RateLimitFilterDescriptor,
     TokenBudgetFilterDescriptor,
     GuardFilterDescriptor,
+    ToolsFilterDescriptor,
     PradaFilterDescriptor,
     OutputHardeningFilterDescriptor,
 };
