@@ -77,25 +77,8 @@ wrk.body = '{"model":"m","max_tokens":16,"messages":[{"role":"user","content":"h
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer bench-key-123"
 LUA
-# Prints "requests/s p50_ms p99_ms"; a second argument "unloaded" uses one connection.
-measure() {
-  if [ "${2:-}" = unloaded ]; then
-    wrk -t1 -c1 -d"$duration" --latency -s "$tmp/post.lua" "$1" > "$tmp/wrk.txt"
-  else
-    wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$tmp/post.lua" "$1" > "$tmp/wrk.txt"
-  fi
-  local rps p50 p99
-  rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
-  p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk.txt")
-  p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.txt")
-  ms() { case $1 in *us) echo "scale=3; ${1%us} / 1000" | bc;; *ms) echo "${1%ms}";; *s) echo "scale=3; ${1%s} * 1000" | bc;; esac; }
-  echo "$rps $(ms "$p50") $(ms "$p99")"
-}
-start_gateway() {
-  "$mg" gateway serve --config "$1" > /dev/null 2> "$tmp/gw.err" & pids+=($!)
-  for _ in $(seq 1 100); do grep -q listening "$tmp/gw.err" && return; sleep 0.1; done
-  echo "gateway did not start" >&2; cat "$tmp/gw.err" >&2; exit 1
-}
+# measure URL [unloaded], start_gateway CONFIG
+source "$(dirname "$0")/../gateway/wrk.sh"
 read -r direct_rps direct_p50 direct_p99 < <(measure "http://127.0.0.1:$up/v1/chat/completions")
 read -r _ udirect_p50 udirect_p99 < <(measure "http://127.0.0.1:$up/v1/chat/completions" unloaded)
 read -r nginx_rps nginx_p50 nginx_p99 < <(measure "http://127.0.0.1:$peer/v1/chat/completions")
