@@ -91,7 +91,7 @@ async function admin(method, path) {
 async function withDecision(decision, work) {
   let decided = null;
   const person = (async () => {
-    for (let i = 0; i < 300 && !decided; i += 1) {
+    for (let i = 0; i < 1000 && !decided; i += 1) {  // up to ~20 s: a slow (sanitized) CI machine
       const {body} = await admin('GET', '/admin/pending');
       if (body.pending.length) {
         const call = body.pending[0];
