@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -411,6 +412,32 @@ std::string KeyKindName(std::string_view kind) {
 
 bool LooksSealed(std::string_view prefix) {
   return prefix.size() >= sizeof kMagic && std::memcmp(prefix.data(), kMagic, sizeof kMagic) == 0;
+}
+
+std::vector<std::string> SealedFilesAt(const std::string& path, size_t limit) {
+  std::vector<std::string> out;
+  auto sealed = [](const std::string& file) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);  // no FIFO hangs
+    if (fd < 0) return false;
+    struct stat st {};
+    char prefix[sizeof kMagic] = {};
+    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    const bool read_all = regular && ::pread(fd, prefix, sizeof prefix, 0) == static_cast<ssize_t>(sizeof prefix);
+    ::close(fd);
+    return read_all && LooksSealed(std::string_view(prefix, sizeof prefix));
+  };
+  std::error_code error;
+  if (!std::filesystem::is_directory(std::filesystem::symlink_status(path, error))) {
+    if (sealed(path)) out.push_back("");
+    return out;
+  }
+  std::filesystem::recursive_directory_iterator it(path, std::filesystem::directory_options::skip_permission_denied,
+                                                   error);
+  for (; !error && it != std::filesystem::recursive_directory_iterator() && out.size() < limit; it.increment(error)) {
+    if (!it->is_regular_file(error) || it->is_symlink(error)) continue;
+    if (sealed(it->path().string())) out.push_back(std::filesystem::relative(it->path(), path, error).string());
+  }
+  return out;
 }
 
 std::string ChunkNonce(uint64_t index, bool last) {

@@ -2,7 +2,8 @@
 # seal, unseal and rekey through the CLI: key files, passphrases (a file, or the environment), --info, JSON,
 # standard output; a sparse file past 4 GiB (chunk indexes and offsets beyond 32 bits) sealed and unsealed
 # in constant memory; hostile input: wrong and missing keys, a key file others can read, a model that is
-# not a file, output over the input, an altered file (nothing written), a truncated one, a full disk.
+# not a file, output over the input, an altered file (nothing written), a truncated one, a full disk. hash and
+# verify of sealed files say that the digest is the sealed bytes'.
 # Usage: seal_cli_test.sh MODELGUARD
 set -u
 mg=$1
@@ -56,6 +57,22 @@ check "not sealed" 2 "$mg" unseal "$tmp/model.bin" --info
 check "empty model seals" 0 "$mg" seal "$tmp/empty" -o "$tmp/empty.sealed" --key-file "$tmp/k"
 check "empty model unseals" 0 "$mg" unseal "$tmp/empty.sealed" -o "$tmp/empty.back" --key-file "$tmp/k"
 check "empty round trip" 0 cmp "$tmp/empty" "$tmp/empty.back"
+
+# hash and verify read bytes: of a sealed file they say that its digest is the ciphertext's, not the model's.
+check "hash of a sealed file" 0 "$mg" hash "$tmp/model.sealed"
+expect_grep "hash: says it is sealed" "is a sealed model file" "$tmp/err"
+check "hash of a plain file" 0 "$mg" hash "$tmp/model.bin"
+cp "$tmp/err" "$tmp/plain.err"
+check "hash of a plain file: no such warning" 1 grep -q "sealed model file" "$tmp/plain.err"
+mkdir "$tmp/signed"
+cp "$tmp/model.bin" "$tmp/signed/weights.bin"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/signer.pem" 2>/dev/null
+openssl pkey -in "$tmp/signer.pem" -pubout -out "$tmp/signer.pub" 2>/dev/null
+check "sign the plain model" 0 "$mg" sign key "$tmp/signed" --private-key "$tmp/signer.pem" --signature "$tmp/signed.sig"
+check "verify the plain model" 0 "$mg" verify key "$tmp/signed" --signature "$tmp/signed.sig" --public-key "$tmp/signer.pub"
+cp "$tmp/model.sealed" "$tmp/signed/weights.bin"
+check "verify after sealing fails" 1 "$mg" verify key "$tmp/signed" --signature "$tmp/signed.sig" --public-key "$tmp/signer.pub"
+expect_grep "verify: says why" "weights.bin is a sealed model file" "$tmp/out"
 
 # Past 4 GiB: a sparse file (holes read as zeros), sealed in 64 MiB chunks, unsealed to standard output and
 # compared with zeros; peak memory stays at a few chunks, not the file.

@@ -6,6 +6,7 @@
 #include "modelguard/core/cancel.h"
 #include "modelguard/core/io.h"
 #include "modelguard/integrity/manifest.h"
+#include "modelguard/seal/seal.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 #include "tools/modelguard/manifest_args.h"
@@ -31,6 +32,14 @@ int RunHash(const HashArgs& args) {
   }
   Detail() << "modelguard hash: " << manifest->resources.size() << " resources, " << manifest->bytes_hashed
            << " bytes\n";
+  // Hashing a sealed file is allowed (a sealed artifact can be signed as it ships), but its digest is never
+  // the model's: said on stderr, so nobody takes one for the other.
+  for (const auto& name : seal::SealedFilesAt(args.path)) {
+    std::cerr << "modelguard hash: warning: "
+              << EscapeControlCharacters(name.empty() ? args.path : args.path + "/" + name)
+              << " is a sealed model file (modelguard seal): its digest is the sealed bytes', not the model's; hash "
+                 "the model before sealing it\n";
+  }
   Output output("hash");
   if (!output.Open(args.output, {args.path})) return 2;
   std::ostream* out = &output.stream();

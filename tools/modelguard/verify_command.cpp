@@ -6,6 +6,7 @@
 #include "modelguard/core/cancel.h"
 #include "modelguard/core/io.h"
 #include "modelguard/integrity/verify.h"
+#include "modelguard/seal/seal.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 #include "tools/modelguard/integrity_output.h"
@@ -25,6 +26,14 @@ int RunVerify(const VerifyArgs& args) {
   if (!report) {
     std::cerr << "modelguard verify: " << report.error().message << "\n";
     return 2;
+  }
+  if (!report->manifest_matches) {
+    // The likeliest reason a signed model's bytes differ: it was sealed after signing.
+    for (const auto& name : seal::SealedFilesAt(args.options.model_path)) {
+      report->warnings.push_back((name.empty() ? args.options.model_path : name) +
+                                 " is a sealed model file (modelguard seal): a signature over the model covers its "
+                                 "plaintext; unseal it (modelguard unseal) and verify that");
+    }
   }
   if (!args.log.empty()) {
     // The event records the verdict, not the model: digests and signer identify what was checked.

@@ -57,6 +57,11 @@ std::string KeyKindName(std::string_view kind);
 
 // Whether `prefix` (the first bytes of a file) starts like a sealed file.
 bool LooksSealed(std::string_view prefix);
+// The sealed files at `path` (a file, or the regular files under a directory, symbolic links not followed),
+// at most `limit` of them, relative to `path` ("" for `path` itself). For commands that read bytes (hash,
+// verify): a digest of a sealed file is the ciphertext's, never the model's, and they say so. Files that
+// cannot be opened are skipped: the command reading them reports that itself.
+std::vector<std::string> SealedFilesAt(const std::string& path, size_t limit = 8);
 
 // The key-encryption key, from where the operator keeps it.
 struct KeySource {
