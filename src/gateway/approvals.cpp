@@ -135,16 +135,14 @@ std::vector<PendingCall> ApprovalBoard::List() const {
 }
 
 bool ApprovalBoard::Decide(const std::string& id, bool approve, const std::string& by) {
-  std::shared_ptr<Waiter> waiter;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = waiting_.find(id);
-    if (it == waiting_.end() || it->second->approved) return false;
-    waiter = it->second;
-    waiter->approved = approve;
-    waiter->decided_by = by;
-  }
-  // The timer belongs to the waiter's executor: cancelled there, never from this thread.
+  std::lock_guard lock(mutex_);
+  auto it = waiting_.find(id);
+  if (it == waiting_.end() || it->second->approved) return false;
+  const std::shared_ptr<Waiter>& waiter = it->second;
+  waiter->approved = approve;
+  waiter->decided_by = by;
+  // The timer belongs to the waiter's executor: cancelled there, never from this thread. Posted under the
+  // lock: the waiter leaves only through the lock, so its event loop is still there to take the post.
   auto timer = waiter->timer;
   boost::asio::post(timer->get_executor(), [timer] { timer->cancel(); });
   return true;

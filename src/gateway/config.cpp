@@ -13,10 +13,10 @@
 #include <sstream>
 
 #include "modelguard/core/config_document.h"
-#include "modelguard/gateway/approvals.h"
 #include "modelguard/core/host_port.h"
 #include "modelguard/core/io.h"
 #include "modelguard/core/json_fields.h"
+#include "modelguard/gateway/approvals.h"
 #include "modelguard/gateway/gateway.h"
 #include "src/gateway/http_head.h"
 #include "src/gateway/signals.h"

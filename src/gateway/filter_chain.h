@@ -42,8 +42,9 @@ boost::asio::awaitable<RequestChainResult> RunRequestChain(const Route& route, R
 bool NeedsDocument(const Route& route);
 
 // One stream event through the filters, in order, until one ends the stream; that one's refusal is
-// recorded as the "stream" verdict. A filter that holds the event back (empties its data) ends its trip:
-// the filters after it see it when it is sent (StreamEvent::prepend of a later event).
+// recorded as the "stream" verdict. A filter that holds the event back (empties its data) ends its trip; what
+// it sends later in StreamEvent::prepend goes straight to the client, unseen by the filters after it (list
+// filters that must read tool calls before `tools`).
 boost::asio::awaitable<ChainVerdict> RunStreamChainAsync(const std::vector<std::shared_ptr<Filter>>& filters,
                                                          RequestContext& context, StreamEvent& event);
 // The same for callers without an event loop (tests), on a loop of its own.

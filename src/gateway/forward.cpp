@@ -74,6 +74,19 @@ asio::awaitable<bool> Forward(Gateway& gateway, Client& client, const Runtime& r
   }
   gateway.Record(upstream, *answered, true, "");
   outcome.target = answered->label;
+  // Filters read answers as text: an encoded one (gzip...) would pass them as bytes they cannot see into, and
+  // the client would decode what no filter judged. The request asked for identity (session.cpp); an upstream
+  // that encodes anyway is refused on routes with filters.
+  if (const auto encoding = head->get()[http::field::content_encoding];
+      !route.filters.empty() && !encoding.empty() && !beast::iequals(encoding, "identity")) {
+    metrics.CountUpstreamError(upstream.config.name, "encoded");
+    context.verdicts["upstream"] = FilterVerdict::Error("encoded_answer");
+    auto res = JsonError(502, "upstream_error",
+                         "the model endpoint sent an encoded answer (Content-Encoding: " + std::string(encoding) +
+                             ") that the route's filters cannot read",
+                         version);
+    co_return co_await RelayWhole(gateway, client, res, keep_alive, config, route, context, outcome, started);
+  }
   const auto content_type = head->get()[http::field::content_type];
   const bool event_stream = content_type.substr(0, 17) == "text/event-stream";
   if (event_stream) {

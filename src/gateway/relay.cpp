@@ -111,6 +111,13 @@ asio::awaitable<bool> RelayStream(Gateway& gateway, Client& client, UpstreamStat
       bool has_data = false;
       StreamEvent stream_event{SseData(event, has_data)};
       if (!has_data) {
+        if (!route.filters.empty() && !SseOnlyMetadata(event)) {
+          metrics.CountUpstreamError(upstream.config.name, "unreadable_event");
+          context.verdicts["upstream"] = FilterVerdict::Error("unreadable_event");
+          out += SseEvent(ErrorBody("upstream_error", "the model sent an event the route's filters cannot read"));
+          ended = "blocked";
+          break;
+        }
         out += event;
         continue;
       }

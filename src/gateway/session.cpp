@@ -139,6 +139,8 @@ asio::awaitable<bool> Handle(Gateway& gateway, Stream& stream, http::request<htt
     open = co_await SendResponse(stream, res, keep_alive, config.upstream_timeout, head_request);
   } else {
     if (context.body_changed) request.body() = context.body;
+    // Answers the filters read must come as text: the client's Accept-Encoding is not the gateway's.
+    if (!route->filters.empty()) request.set(http::field::accept_encoding, "identity");
     for (const auto& name : context.gateway_credentials) request.erase(name);
     request.erase(kRequestIdField);  // the client's copy, if any, is not the gateway's id
     if (!context.request_id.empty()) request.set(kRequestIdField, context.request_id);

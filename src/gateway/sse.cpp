@@ -60,6 +60,20 @@ std::string SseData(std::string_view event, bool& has_data) {
   return data;
 }
 
+bool SseOnlyMetadata(std::string_view event) {
+  size_t pos = 0;
+  while (pos < event.size()) {
+    size_t end = event.find_first_of("\r\n", pos);
+    if (end == std::string_view::npos) end = event.size();
+    const std::string_view line = event.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty() || line[0] == ':') continue;
+    const std::string_view field = line.substr(0, line.find(':'));
+    if (field != "event" && field != "id" && field != "retry") return false;
+  }
+  return true;
+}
+
 std::string SseEvent(std::string_view data) {
   std::string out;
   size_t pos = 0;

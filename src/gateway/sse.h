@@ -27,6 +27,10 @@ class SseSplitter {
 // The "data" field of one event: its data lines joined by '\n'; `has_data` false for comments and events
 // without data (which pass through untouched).
 std::string SseData(std::string_view event, bool& has_data);
+// Whether an event without data holds only what clients never read as data: comments (":..."), the
+// "event", "id" and "retry" fields, empty lines. Anything else (a "data" line behind a byte-order mark,
+// which some clients strip) cannot be judged, so filtered routes do not pass it on.
+bool SseOnlyMetadata(std::string_view event);
 // An event carrying `data` (split into one data line per line).
 std::string SseEvent(std::string_view data);
 

@@ -293,7 +293,9 @@ class Compiler {
     const std::string expression = ForVectorscan(source);
     hs_database_t* database = nullptr;
     hs_compile_error_t* error = nullptr;
-    // UTF-8 without UCP: \d, \w and \s stay ASCII, as in ECMA-262 without the u flag's extensions.
+    // UTF-8 without UCP: \d and \w stay ASCII, as in ECMA-262. ECMA's \s also takes Unicode spaces (U+00A0,
+    // U+FEFF, U+2028...) and its `.` excludes \r and U+2028; here \s is ASCII and `.` takes them: a pattern
+    // relying on those differences judges them otherwise (docs/gateway.md says so).
     if (hs_compile(expression.c_str(), HS_FLAG_UTF8 | HS_FLAG_ALLOWEMPTY | HS_FLAG_SINGLEMATCH, HS_MODE_BLOCK, nullptr,
                    &database, &error) != HS_SUCCESS) {
       std::string why = error && error->message ? error->message : "cannot compile";
@@ -605,7 +607,7 @@ class Validator {
     if (instance.is_object() && !ValidObject(instance, node, path, depth)) return false;
     if (instance.is_array() && !ValidArray(instance, node, path, depth)) return false;
     if (instance.is_string() && !ValidString(instance.get_ref<const std::string&>(), node, path)) return false;
-    if (instance.is_number() && !ValidNumber(instance.get<double>(), node, path)) return false;
+    if (instance.is_number() && !ValidNumber(instance, node, path)) return false;
     for (int sub : node.all_of) {
       if (!Valid(instance, sub, path, depth + 1)) return false;
     }
@@ -824,7 +826,8 @@ class Validator {
     return true;
   }
 
-  bool ValidNumber(double value, const Node& node, const PathSegment* path) {
+  bool ValidNumber(const json& instance, const Node& node, const PathSegment* path) {
+    const double value = instance.get<double>();
     if (node.minimum && !(value >= *node.minimum)) return Fail(path, "minimum", "below the minimum");
     if (node.maximum && !(value <= *node.maximum)) return Fail(path, "maximum", "above the maximum");
     if (node.exclusive_minimum && !(value > *node.exclusive_minimum))
@@ -832,11 +835,28 @@ class Validator {
     if (node.exclusive_maximum && !(value < *node.exclusive_maximum))
       return Fail(path, "exclusiveMaximum", "not below the exclusive maximum");
     if (node.multiple_of) {
-      const double quotient = value / *node.multiple_of;
-      // A quotient too large to hold a fraction is not a proof of divisibility: such a value is refused,
-      // never waved through. Otherwise allow for the rounding of decimal fractions (0.0075 / 0.0001).
-      const bool whole = std::isfinite(quotient) && std::fabs(quotient) < 9007199254740992.0 &&
-                         std::fabs(quotient - std::round(quotient)) <= 1e-9 * std::max(1.0, std::fabs(quotient));
+      const double divisor = *node.multiple_of;
+      bool whole = false;
+      if (instance.is_number_integer() && IsWhole(divisor) && divisor < 9.2e18) {
+        // Both whole: exact, whatever the magnitude (a double quotient of 1000000001 / 2 rounds to whole).
+        const auto d = static_cast<uint64_t>(divisor);
+        uint64_t magnitude = 0;
+        if (instance.is_number_unsigned()) {
+          magnitude = instance.get<uint64_t>();
+        } else {
+          const int64_t n = instance.get<int64_t>();
+          magnitude = n < 0 ? static_cast<uint64_t>(-(n + 1)) + 1 : static_cast<uint64_t>(n);
+        }
+        whole = magnitude % d == 0;
+      } else {
+        const double quotient = value / divisor;
+        // A quotient too large to hold a fraction is not a proof of divisibility: refused, never waved
+        // through. Otherwise a few units in the last place allow for decimal fractions (0.0075 / 0.0001 is
+        // 74.99999999999999), and no more: 500000000.5 is not a multiple of 1.
+        whole = std::isfinite(quotient) && std::fabs(quotient) < 9007199254740992.0 &&
+                std::fabs(quotient - std::round(quotient)) <=
+                    8 * 2.220446049250313e-16 * std::max(1.0, std::fabs(quotient));
+      }
       if (!whole) return Fail(path, "multipleOf", "not a multiple of the divisor");
     }
     return true;

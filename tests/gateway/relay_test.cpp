@@ -138,6 +138,20 @@ TEST_F(Relay, StreamFilterRefusalEndsTheStreamWithAnErrorEvent) {
   EXPECT_EQ(filter_->responses, 1);  // reservations are settled however the stream ended
 }
 
+TEST_F(Relay, EventTheFiltersCannotReadEndsTheStream) {
+  // A "data" line behind a byte-order mark is no data line to the gateway, but clients that strip a BOM
+  // from each line read it: on a filtered route it never passes unjudged. Comments and "event" lines do.
+  bool reusable = true;
+  const std::string body = RunStream(kStreamHead + ": keep-alive\n\nevent: ping\n\n\xEF\xBB\xBF" +
+                                         "data: {\"choices\":[{\"delta\":{\"content\":\"the secret\"}}]}\n\n" +
+                                         "data: {\"never\":1}\n\n",
+                                     reusable);
+  EXPECT_EQ(body.rfind(": keep-alive\n\nevent: ping\n\ndata: {\"error\":", 0), 0u) << body;
+  EXPECT_EQ(body.find("secret"), std::string::npos) << body;
+  EXPECT_EQ(body.find("never"), std::string::npos) << body;
+  EXPECT_EQ(context_.verdicts["upstream"], "error:unreadable_event");
+}
+
 TEST_F(Relay, EventGrowingPastTheLimitEndsTheStreamAsAnUpstreamError) {
   // The limit bounds what is held while an event is incomplete; here the event never ends.
   bool reusable = true;

@@ -88,6 +88,12 @@ TEST(ToolCalls, StaticJudgementInOrder) {
             "/path \"/srv/data/tls/server.key\" is a denied path");
   EXPECT_EQ(judge(&policy, "read_file", R"({"path": "/srv/data/a", "lines": 101})").rule,
             "tools.read_file.arguments[1]");
+  // Parsers disagree on repeated keys (first or last wins): refused, never judged on one reading.
+  const auto repeated = judge(&policy, "read_file", R"({"path": "/etc/shadow", "path": "/srv/data/a"})");
+  EXPECT_EQ(repeated.reason, "the arguments of read_file repeat a key");
+  ToolPolicy open = policy;
+  open.parameters.reset();
+  EXPECT_FALSE(judge(&open, "read_file", R"({"path": "/srv/data/a", "o": {"k": 1, "k": 2}})").allowed);
 }
 
 TEST(ToolCalls, AssemblesStreamedDeltas) {
@@ -118,13 +124,18 @@ TEST(ToolCalls, AssemblesStreamedDeltas) {
   EXPECT_EQ(calls[1].name, "get_time");
   EXPECT_TRUE(assembler.Pending().empty());
 
+  // A call for a choice that finished would restart its indexes and merge into the calls sent: refused.
+  json late = chunk(R"({"tool_calls": [{"index": 0, "id": "c3", "function": {"name": "rm", "arguments": "{}"}}]})");
+  EXPECT_EQ(assembler.Absorb(late).error().code, ErrorCode::kParse);
+
   // Hostile deltas: an index far out, a wrong type, too many bytes.
+  tools::ToolCallAssembler fresh(1 << 16);
   json far = chunk(R"({"tool_calls": [{"index": 100000, "function": {"arguments": "x"}}]})");
-  EXPECT_EQ(assembler.Absorb(far).error().code, ErrorCode::kLimit);
+  EXPECT_EQ(fresh.Absorb(far).error().code, ErrorCode::kLimit);
   json typed = chunk(R"({"tool_calls": [{"index": 0, "function": {"arguments": 5}}]})");
-  EXPECT_EQ(assembler.Absorb(typed).error().code, ErrorCode::kParse);
+  EXPECT_EQ(fresh.Absorb(typed).error().code, ErrorCode::kParse);
   json unindexed = chunk(R"({"tool_calls": [{"function": {"arguments": "x"}}]})");
-  EXPECT_FALSE(assembler.Absorb(unindexed));
+  EXPECT_FALSE(fresh.Absorb(unindexed));
   tools::ToolCallAssembler small(1024);
   json big = chunk(R"({"tool_calls": [{"index": 0, "function": {"arguments": ")" + std::string(2000, 'a') + "\"}}]}");
   EXPECT_EQ(small.Absorb(big).error().code, ErrorCode::kLimit);
@@ -370,6 +381,33 @@ TEST(ToolsFilter, HoldsStreamedCallsBackUntilJudged) {
   ASSERT_EQ(late.sent.size(), 2u);
   EXPECT_EQ(json::parse(late.sent[0])["choices"][0]["delta"]["tool_calls"][0]["id"], "c9");
   EXPECT_EQ(late.sent[1], "[DONE]");
+
+  // An event nlohmann cannot read (a lone surrogate) may still be JSON to the client: the stream ends.
+  auto odd = Request(ChatWithTools({"read_file"}));
+  ASSERT_FALSE(harness.filter->OnRequest(odd));
+  const auto unreadable = Stream(harness, odd,
+                                 {R"({"x": "\ud800", "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
+                                      "id": "c1", "function": {"name": "deploy", "arguments": "{}"}}]},
+                                      "finish_reason": "tool_calls"}]})",
+                                  "[DONE]"});
+  ASSERT_TRUE(unreadable.stop);
+  EXPECT_EQ(unreadable.stop->error_type, "tool_call_unreadable");
+  EXPECT_TRUE(unreadable.sent.empty());
+}
+
+TEST(ToolsFilter, DenyPatternDeniesValuesThatAreNotStrings) {
+  Harness harness(json::parse(R"({"tools": [{"name": "shell",
+      "arguments": [{"field": "/command", "deny_pattern": "rm\\s"}]}]})"));
+  for (const auto& [arguments, status] : std::vector<std::pair<std::string, unsigned>>{
+           {R"({"command": "ls -l"})", 200u},
+           {R"({"command": "rm -rf /"})", 403u},
+           {R"({"command": {"a": "rm -rf /"}})", 403u},
+           {R"({"command": [["rm -rf /"]]})", 403u},
+       }) {
+    auto request = Request(ChatWithTools({"shell"}));
+    ASSERT_FALSE(harness.filter->OnRequest(request));
+    EXPECT_EQ(Judge(harness, request, "shell", arguments).status, status) << arguments;
+  }
 }
 
 TEST(ToolsFilter, RateLimitsPerToolAndKey) {

@@ -156,6 +156,16 @@ TEST(JsonSchema, FunctionCallingParameters) {
   EXPECT_EQ(Check(schema, R"({"path": "/srv/a", "tags": ["x", "x"]})")->keyword, "uniqueItems");
 }
 
+TEST(JsonSchema, MultipleOfIsExactForLargeValues) {
+  // A relative tolerance would grow past 0.5 for large quotients.
+  EXPECT_EQ(Check(R"({"multipleOf": 2})", "1000000001")->keyword, "multipleOf");
+  EXPECT_FALSE(Check(R"({"multipleOf": 2})", "1000000002"));
+  EXPECT_EQ(Check(R"({"multipleOf": 1})", "500000000.5")->keyword, "multipleOf");
+  EXPECT_FALSE(Check(R"({"multipleOf": 3})", "-9223372036854775806"));
+  EXPECT_EQ(Check(R"({"multipleOf": 3})", "-9223372036854775808")->keyword, "multipleOf");
+  EXPECT_FALSE(Check(R"({"multipleOf": 0.0001})", "0.0075"));
+}
+
 TEST(JsonSchema, PatternDollarMatchesOnlyAtTheEnd) {
   // ECMA-262: "$" without the m flag does not match before a final newline (PCRE's does).
   const char* schema = R"({"type": "string", "pattern": "^[a-z]+$"})";

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <set>
 
 #include "modelguard/gateway/client.h"
 
@@ -196,9 +197,24 @@ Judgement JudgeStatically(const ToolPolicy* policy, const std::string& name, std
   // A model can only mean to call what the request offered it; a call to anything else is the upstream's
   // invention (or an attack on it), whatever the allowlist says.
   if (declaration == declared.end()) return Deny("declared", "tool " + name + " was not offered in the request");
-  const json parsed = json::parse(arguments, nullptr, false);
+  // A repeated key is read differently by different parsers (nlohmann and Python keep the last, others the
+  // first): the rules would judge one value and the tool might use the other. Refused.
+  std::vector<std::set<std::string>> keys_seen;
+  bool repeated = false;
+  const json parsed = json::parse(
+      arguments,
+      [&](int, json::parse_event_t event, json& value) {
+        if (event == json::parse_event_t::object_start) keys_seen.emplace_back();
+        if (event == json::parse_event_t::object_end && !keys_seen.empty()) keys_seen.pop_back();
+        if (event == json::parse_event_t::key && !keys_seen.empty() && value.is_string() &&
+            !keys_seen.back().insert(value.get<std::string>()).second)
+          repeated = true;
+        return true;
+      },
+      false);
   if (parsed.is_discarded() || !parsed.is_object())
     return Deny(prefix + ".parameters", "the arguments of " + name + " are not a JSON object");
+  if (repeated) return Deny(prefix + ".parameters", "the arguments of " + name + " repeat a key");
   if (policy->parameters) {
     if (auto violation = policy->parameters->Validate(parsed))
       return Deny(prefix + ".parameters", "arguments" + violation->instance_path + ": " + violation->message);
@@ -214,12 +230,13 @@ Judgement JudgeStatically(const ToolPolicy* policy, const std::string& name, std
   return {};
 }
 
-Result<std::vector<ToolCall>> ToolCallsOfAnswer(const nlohmann::json& answer) {
+Result<std::vector<ToolCall>> ToolCallsOfAnswer(const nlohmann::json& answer, size_t max_bytes) {
   std::vector<ToolCall> out;
   if (!answer.is_object()) return MakeError(ErrorCode::kParse, "the answer is not a JSON object");
   auto choices = answer.find("choices");
   if (choices == answer.end()) return out;
   if (!choices->is_array()) return MakeError(ErrorCode::kParse, "choices is not a list");
+  if (choices->size() > kMaxChoices) return MakeError(ErrorCode::kLimit, "more than 16 choices");
   for (size_t c = 0; c < choices->size(); ++c) {
     const json& choice = (*choices)[c];
     if (!choice.is_object()) return MakeError(ErrorCode::kParse, "a choice is not an object");
@@ -228,6 +245,8 @@ Result<std::vector<ToolCall>> ToolCallsOfAnswer(const nlohmann::json& answer) {
     if (!message->is_object()) return MakeError(ErrorCode::kParse, "a message is not an object");
     if (auto calls = message->find("tool_calls"); calls != message->end() && !calls->is_null()) {
       if (!calls->is_array()) return MakeError(ErrorCode::kParse, "tool_calls is not a list");
+      if (calls->size() > kMaxCallsPerChoice)
+        return MakeError(ErrorCode::kLimit, "more than 128 tool calls in one choice");
       for (size_t i = 0; i < calls->size(); ++i) {
         const json& call = (*calls)[i];
         if (!call.is_object()) return MakeError(ErrorCode::kParse, "a tool call is not an object");
@@ -249,6 +268,10 @@ Result<std::vector<ToolCall>> ToolCallsOfAnswer(const nlohmann::json& answer) {
       out.push_back(std::move(parsed));
     }
   }
+  size_t bytes = 0;
+  for (const auto& call : out) bytes += call.id.size() + call.name.size() + call.arguments.size();
+  if (bytes > max_bytes)
+    return MakeError(ErrorCode::kLimit, "tool calls larger than " + std::to_string(max_bytes) + " bytes");
   return out;
 }
 
@@ -266,6 +289,10 @@ Result<bool> ToolCallAssembler::Absorb(nlohmann::json& chunk) {
       MG_ASSIGN_OR_RETURN(choice_index, Index(choice, "a choice"));
     }
     if (choice_index >= kMaxChoices) return MakeError(ErrorCode::kLimit, "more than 16 choices");
+    const bool carries_calls = (delta->contains("tool_calls") && !(*delta)["tool_calls"].is_null()) ||
+                               (delta->contains("function_call") && !(*delta)["function_call"].is_null());
+    if (carries_calls && finished_[choice_index])
+      return MakeError(ErrorCode::kParse, "a tool call after its choice finished");
     auto add = [&](size_t index, bool legacy, const json& holder, const json& function) -> Status {
       if (index != kLegacyIndex && index >= kMaxCallsPerChoice)
         return MakeError(ErrorCode::kLimit, "more than 128 tool calls in one choice");
@@ -315,6 +342,7 @@ Result<bool> ToolCallAssembler::Absorb(nlohmann::json& chunk) {
 }
 
 std::vector<ToolCall> ToolCallAssembler::Take(size_t choice) {
+  if (choice < finished_.size()) finished_[choice] = true;
   std::vector<ToolCall> out;
   for (auto it = calls_.begin(); it != calls_.end();) {
     if (it->first.first == choice) {

@@ -73,7 +73,8 @@ struct ToolCall {
 };
 // The tool calls of a whole (non-streamed) answer: every choice's message.tool_calls and function_call.
 // Err when they are not shaped as the API says (the answer is then refused: it cannot be judged).
-Result<std::vector<ToolCall>> ToolCallsOfAnswer(const nlohmann::json& answer);
+// Bounded as a stream is: at most 128 calls per choice, 16 choices and `max_bytes` of ids, names and arguments.
+Result<std::vector<ToolCall>> ToolCallsOfAnswer(const nlohmann::json& answer, size_t max_bytes);
 
 // Collects tool calls streamed as deltas: takes them out of each chunk (the client gets each call whole,
 // once judged) and hands a choice's calls over when it finishes.
@@ -83,7 +84,8 @@ class ToolCallAssembler {
   // Removes tool_calls and function_call from the chunk's deltas into the calls being built. Returns
   // whether it removed any. Err: a delta not shaped as the API says, or more than max_bytes of calls.
   Result<bool> Absorb(nlohmann::json& chunk);
-  // The calls of `choice`, in index order, removed from the assembler.
+  // The calls of `choice`, in index order, removed from the assembler. The choice has finished: a tool-call
+  // delta for it afterwards is an error (its indexes would start again and merge into the calls sent).
   std::vector<ToolCall> Take(size_t choice);
   // Choices with calls not yet taken.
   std::vector<size_t> Pending() const;
@@ -92,6 +94,7 @@ class ToolCallAssembler {
   size_t max_bytes_;
   size_t bytes_ = 0;
   std::map<std::pair<size_t, size_t>, ToolCall> calls_;  // (choice, index) -> call; legacy: index SIZE_MAX
+  std::vector<bool> finished_ = std::vector<bool>(16, false);
 };
 
 // The delta or message members that carry `calls` (tool_calls, or function_call for a legacy call).

@@ -38,6 +38,13 @@ struct RequestState {
   explicit RequestState(size_t max_bytes) : assembler(max_bytes) {}
 };
 
+// A string member, or "" when it is absent or not a string (json::value throws on a member of another type).
+std::string StringMember(const json& holder, const char* key) {
+  if (!holder.is_object()) return {};
+  auto it = holder.find(key);
+  return it != holder.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 OutputAction ParseOutputAction(const std::string& text) {
   if (text == "allow") return OutputAction::kAllow;
   if (text == "warn") return OutputAction::kWarn;
@@ -47,14 +54,8 @@ OutputAction ParseOutputAction(const std::string& text) {
 // The name a declared tool goes by: a function's name, or the type of a built-in tool ("web_search").
 std::string DeclaredName(const json& tool) {
   if (!tool.is_object()) return {};
-  const auto type = tool.value("type", std::string("function"));
-  if (type == "function") {
-    auto function = tool.find("function");
-    if (function != tool.end() && function->is_object() && function->contains("name") &&
-        (*function)["name"].is_string())
-      return (*function)["name"].get<std::string>();
-    return {};
-  }
+  const std::string type = tool.contains("type") ? StringMember(tool, "type") : "function";
+  if (type == "function") return tool.contains("function") ? StringMember(tool["function"], "name") : std::string();
   return type;
 }
 
@@ -110,7 +111,7 @@ class ToolsFilter final : public Filter {
     if (!state || response.streamed || response.status >= 300 || response.body.empty()) co_return;
     json answer = json::parse(response.body, nullptr, false);
     auto calls = answer.is_discarded() ? Result<std::vector<ToolCall>>(MakeError(ErrorCode::kParse, "not JSON"))
-                                       : tools::ToolCallsOfAnswer(answer);
+                                       : tools::ToolCallsOfAnswer(answer, options_.max_call_bytes);
     if (!calls) {
       // An answer that cannot be read cannot be judged: it does not reach the client.
       request.verdicts[kName] = FilterVerdict::Block("tool_call_unreadable");
@@ -121,7 +122,11 @@ class ToolsFilter final : public Filter {
     }
     if (calls->empty()) co_return;
     std::vector<Judgement> judged;
-    for (const auto& call : *calls) judged.push_back(co_await Judge(request, *state, call));
+    for (const auto& call : *calls) {
+      judged.push_back(co_await Judge(request, *state, call));
+      // One denial refuses the answer: the calls after it are not charged to rates or held for approval.
+      if (!judged.back().allowed && !options_.deny_with_message) break;
+    }
     const auto denied = FirstDenied(*calls, judged);
     if (!denied) co_return;
     if (!options_.deny_with_message) {
@@ -131,7 +136,7 @@ class ToolsFilter final : public Filter {
       co_return;
     }
     // Each choice that holds a denied call loses all its calls: the agent gets the denial as the answer.
-    for (size_t i = 0; i < calls->size(); ++i) {
+    for (size_t i = 0; i < judged.size(); ++i) {
       if (judged[i].allowed) continue;
       json& message = answer["choices"][(*calls)[i].choice]["message"];
       message.erase("tool_calls");
@@ -161,7 +166,13 @@ class ToolsFilter final : public Filter {
       co_return std::nullopt;
     }
     json chunk = json::parse(event.data, nullptr, false);
-    if (chunk.is_discarded()) co_return std::nullopt;  // not JSON: carries no tool call the client would read
+    if (chunk.is_discarded()) {
+      // Clients parse more than nlohmann does (a lone surrogate, 1e400, invalid UTF-8 replaced): an event the
+      // filter cannot read may hold a tool call the client can. It ends the stream.
+      request.verdicts[kName] = FilterVerdict::Block("tool_call_unreadable");
+      co_return Answer{
+          502, "tool_call_unreadable", "an event of the model's answer is not JSON the gateway can read", {}};
+    }
     auto took = state->assembler.Absorb(chunk);
     if (!took) {
       request.verdicts[kName] = FilterVerdict::Block("tool_call_unreadable");
@@ -183,7 +194,9 @@ class ToolsFilter final : public Filter {
         changed = true;
       }
     }
-    if (!changed) co_return std::nullopt;
+    // Sent as read, never as the upstream wrote it: duplicate members or odd spellings other parsers take
+    // differently reach the client only in the form that was judged.
+    (void)changed;
     event.data = Empty(chunk) ? std::string() : chunk.dump();
     co_return std::nullopt;
   }
@@ -212,7 +225,7 @@ class ToolsFilter final : public Filter {
 
   static std::optional<DeniedCall> FirstDenied(const std::vector<ToolCall>& calls,
                                                const std::vector<Judgement>& judged) {
-    for (size_t i = 0; i < calls.size(); ++i) {
+    for (size_t i = 0; i < judged.size(); ++i) {
       if (!judged[i].allowed) return DeniedCall{calls[i].name, judged[i]};
     }
     return std::nullopt;
@@ -234,7 +247,10 @@ class ToolsFilter final : public Filter {
   boost::asio::awaitable<std::optional<Answer>> SettleStreamedCalls(RequestContext& request, RequestState& state,
                                                                     const std::vector<ToolCall>& calls, json& choice) {
     std::vector<Judgement> judged;
-    for (const auto& call : calls) judged.push_back(co_await Judge(request, state, call));
+    for (const auto& call : calls) {
+      judged.push_back(co_await Judge(request, state, call));
+      if (!judged.back().allowed) break;  // the choice's calls go together or not at all
+    }
     json& delta = choice["delta"];
     if (!delta.is_object()) delta = json::object();
     if (const auto denied = FirstDenied(calls, judged)) {
@@ -380,10 +396,8 @@ class ToolsFilter final : public Filter {
       auto choice = request.json.find(key);
       if (choice == request.json.end() || !choice->is_object()) continue;
       std::string forced;
-      if (choice->contains("function") && (*choice)["function"].is_object())
-        forced = (*choice)["function"].value("name", std::string());
-      else if (choice->contains("name") && (*choice)["name"].is_string())
-        forced = (*choice)["name"].get<std::string>();
+      forced =
+          choice->contains("function") ? StringMember((*choice)["function"], "name") : StringMember(*choice, "name");
       if (!forced.empty() && !state.declared.count(forced))
         return Refuse(request, 403, "tool_not_allowed",
                       std::string(key) + " names tool " + forced + ", which this key may not use");
@@ -398,7 +412,7 @@ class ToolsFilter final : public Filter {
     std::map<std::string, std::string> call_names;  // tool_call_id -> tool name, from earlier assistant turns
     for (auto& message : *messages) {
       if (!message.is_object()) continue;
-      const std::string role = message.value("role", std::string());
+      const std::string role = StringMember(message, "role");
       if (role == "assistant" && message.contains("tool_calls") && message["tool_calls"].is_array()) {
         for (const auto& call : message["tool_calls"]) {
           if (call.is_object() && call.contains("id") && call["id"].is_string() && call.contains("function") &&
@@ -509,8 +523,10 @@ Result<tools::ArgumentRule> ReadRule(const Settings& rule, const std::string& la
   out.hosts = rule.Strings("hosts");
   json parts = json::array();
   if (rule.Has("pattern")) parts.push_back({{"type", "string"}, {"pattern", rule.String("pattern")}});
+  // A value that is not a string is denied too, as by the path and host rules: {"cmd": ["rm -rf /"]} must not
+  // slip past a pattern on "cmd".
   if (rule.Has("deny_pattern"))
-    parts.push_back({{"not", {{"type", "string"}, {"pattern", rule.String("deny_pattern")}}}});
+    parts.push_back({{"type", "string"}, {"not", {{"pattern", rule.String("deny_pattern")}}}});
   if (rule.Has("minimum")) parts.push_back({{"type", "number"}, {"minimum", rule.Number("minimum")}});
   if (rule.Has("maximum")) parts.push_back({{"type", "number"}, {"maximum", rule.Number("maximum")}});
   if (!parts.empty()) {
