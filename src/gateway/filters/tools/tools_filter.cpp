@@ -179,7 +179,7 @@ class ToolsFilter final : public Filter {
       co_return Answer{
           502, "tool_call_unreadable", "the model's tool call could not be read: " + took.error().message, {}};
     }
-    bool changed = *took;
+    const bool took_calls = *took;
     if (chunk.contains("choices") && chunk["choices"].is_array()) {
       for (auto& choice : chunk["choices"]) {
         if (!choice.is_object()) continue;
@@ -191,13 +191,12 @@ class ToolsFilter final : public Filter {
         auto calls = state->assembler.Take(index);
         if (calls.empty()) continue;
         if (auto refused = co_await SettleStreamedCalls(request, *state, calls, choice)) co_return refused;
-        changed = true;
       }
     }
     // Sent as read, never as the upstream wrote it: duplicate members or odd spellings other parsers take
-    // differently reach the client only in the form that was judged.
-    (void)changed;
-    event.data = Empty(chunk) ? std::string() : chunk.dump();
+    // differently reach the client only in the form that was judged. Held back only when taking its tool
+    // calls out left it empty (an upstream's own empty events pass as they were).
+    event.data = took_calls && Empty(chunk) ? std::string() : chunk.dump();
     co_return std::nullopt;
   }
 
