@@ -395,6 +395,33 @@ TEST(ToolsFilter, HoldsStreamedCallsBackUntilJudged) {
   EXPECT_TRUE(unreadable.sent.empty());
 }
 
+TEST(ToolsFilter, ResponsesApiToolCallsAreRefusedNotPassed) {
+  // The filter judges chat completions; a Responses API call (a built-in tool's too) never passes unjudged.
+  Harness harness;
+  auto whole = Request(ChatWithTools({"read_file"}));
+  ASSERT_FALSE(harness.filter->OnRequest(whole));
+  ResponseContext answer{200,
+                         R"({"object": "response", "output": [{"type": "local_shell_call", "action": {"type": "exec",
+                             "command": ["rm", "-rf", "/"]}}]})",
+                         false, std::nullopt};
+  harness.filter->OnResponse(whole, answer);
+  EXPECT_EQ(answer.status, 502u);
+  EXPECT_EQ(answer.body.find("rm"), std::string::npos);
+  auto streamed = Request(ChatWithTools({"read_file"}));
+  ASSERT_FALSE(harness.filter->OnRequest(streamed));
+  const auto stopped = Stream(
+      harness, streamed, {R"({"type": "response.function_call_arguments.delta", "delta": "{\"path\""})", "[DONE]"});
+  ASSERT_TRUE(stopped.stop);
+  EXPECT_EQ(stopped.stop->error_type, "tool_call_unreadable");
+  // A plain text answer of the Responses API passes.
+  auto text = Request(ChatWithTools({"read_file"}));
+  ASSERT_FALSE(harness.filter->OnRequest(text));
+  ResponseContext message{200, R"({"object": "response", "output": [{"type": "message", "content": []}]})", false,
+                          std::nullopt};
+  harness.filter->OnResponse(text, message);
+  EXPECT_EQ(message.status, 200u);
+}
+
 TEST(ToolsFilter, DenyPatternDeniesValuesThatAreNotStrings) {
   Harness harness(json::parse(R"({"tools": [{"name": "shell",
       "arguments": [{"field": "/command", "deny_pattern": "rm\\s"}]}]})"));

@@ -275,6 +275,32 @@ Result<std::vector<ToolCall>> ToolCallsOfAnswer(const nlohmann::json& answer, si
   return out;
 }
 
+bool HasUnjudgedToolCall(const nlohmann::json& value) {
+  if (!value.is_object()) return false;
+  auto is_call = [](const json& item) {
+    if (!item.is_object()) return false;
+    auto type = item.find("type");
+    if (type == item.end() || !type->is_string()) return false;
+    const std::string& name = type->get_ref<const std::string&>();
+    return name.size() >= 5 && name.compare(name.size() - 5, 5, "_call") == 0;
+  };
+  if (auto output = value.find("output"); output != value.end() && output->is_array()) {
+    if (std::any_of(output->begin(), output->end(), is_call)) return true;
+  }
+  if (auto item = value.find("item"); item != value.end() && is_call(*item)) return true;
+  if (auto response = value.find("response"); response != value.end() && response->is_object()) {
+    if (auto output = response->find("output"); output != response->end() && output->is_array()) {
+      if (std::any_of(output->begin(), output->end(), is_call)) return true;
+    }
+  }
+  // Argument deltas of the Responses API's streamed calls: "response.function_call_arguments.delta"...
+  if (auto type = value.find("type"); type != value.end() && type->is_string()) {
+    const std::string& name = type->get_ref<const std::string&>();
+    if (name.find("_call") != std::string::npos && name.rfind("response.", 0) == 0) return true;
+  }
+  return false;
+}
+
 Result<bool> ToolCallAssembler::Absorb(nlohmann::json& chunk) {
   if (!chunk.is_object()) return false;
   auto choices = chunk.find("choices");

@@ -76,6 +76,11 @@ struct ToolCall {
 // Bounded as a stream is: at most 128 calls per choice, 16 choices and `max_bytes` of ids, names and arguments.
 Result<std::vector<ToolCall>> ToolCallsOfAnswer(const nlohmann::json& answer, size_t max_bytes);
 
+// Whether a JSON answer or stream event carries a tool call of the Responses API (an `output` item or an
+// event item whose type ends in "_call": function_call, local_shell_call, mcp_call, ...), which this filter
+// does not judge: such answers are refused rather than passed unjudged.
+bool HasUnjudgedToolCall(const nlohmann::json& value);
+
 // Collects tool calls streamed as deltas: takes them out of each chunk (the client gets each call whole,
 // once judged) and hands a choice's calls over when it finishes.
 class ToolCallAssembler {

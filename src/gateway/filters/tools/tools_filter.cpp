@@ -112,6 +112,8 @@ class ToolsFilter final : public Filter {
     json answer = json::parse(response.body, nullptr, false);
     auto calls = answer.is_discarded() ? Result<std::vector<ToolCall>>(MakeError(ErrorCode::kParse, "not JSON"))
                                        : tools::ToolCallsOfAnswer(answer, options_.max_call_bytes);
+    if (calls && tools::HasUnjudgedToolCall(answer))
+      calls = MakeError(ErrorCode::kUnsupported, "tool calls of the Responses API are not judged by this filter");
     if (!calls) {
       // An answer that cannot be read cannot be judged: it does not reach the client.
       request.verdicts[kName] = FilterVerdict::Block("tool_call_unreadable");
@@ -172,6 +174,11 @@ class ToolsFilter final : public Filter {
       request.verdicts[kName] = FilterVerdict::Block("tool_call_unreadable");
       co_return Answer{
           502, "tool_call_unreadable", "an event of the model's answer is not JSON the gateway can read", {}};
+    }
+    if (tools::HasUnjudgedToolCall(chunk)) {
+      request.verdicts[kName] = FilterVerdict::Block("tool_call_unreadable");
+      co_return Answer{
+          502, "tool_call_unreadable", "tool calls of the Responses API are not judged by this filter", {}};
     }
     auto took = state->assembler.Absorb(chunk);
     if (!took) {
