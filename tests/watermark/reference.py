@@ -3,7 +3,8 @@
 # torch.randperm(vocab_size) from it, the first int(vocab_size * gamma) entries are green. Prints JSON:
 #   green_lists: each case's green list, in randperm's order;
 #   generated: token sequences sampled from random logits with delta added to the green ones, with the
-#              green count and z-score the reference detector gives them.
+#              green count and z-score the reference detector gives them. With "allowed" (a list of ids),
+#              only those tokens are sampled (the others' logits are -inf), the first one included.
 import json
 import math
 import sys
@@ -26,12 +27,21 @@ generated = []
 g = cases["generate"]
 logits_generator = torch.Generator(device="cpu")
 logits_generator.manual_seed(g["seed"])
+allowed = g.get("allowed")
+if allowed is not None:
+    barred = torch.ones(g["vocab_size"], dtype=torch.bool)
+    barred[torch.tensor(allowed, dtype=torch.long)] = False
 for _ in range(g["sequences"]):
-    tokens = [int(torch.randint(g["vocab_size"], (1,), generator=logits_generator))]
+    if allowed is None:
+        tokens = [int(torch.randint(g["vocab_size"], (1,), generator=logits_generator))]
+    else:
+        tokens = [allowed[int(torch.randint(len(allowed), (1,), generator=logits_generator))]]
     for _ in range(g["length"] - 1):
         logits = torch.randn(g["vocab_size"], generator=logits_generator)
         green = torch.tensor(green_list(g["vocab_size"], g["gamma"], g["key"], tokens[-1]), dtype=torch.long)
         logits[green] += g["delta"]
+        if allowed is not None:
+            logits[barred] = float("-inf")
         probabilities = torch.softmax(logits, dim=0)
         tokens.append(int(torch.multinomial(probabilities, 1, generator=logits_generator)))
     # The reference detector: every token after the first scored against the green list its previous seeds.
