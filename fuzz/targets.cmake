@@ -8,7 +8,7 @@
 set(MODELGUARD_FUZZ_TARGETS
   npy_header integrity gateway guard assess_data
   http_head gateway_config policy bundle bom guard_normalize template pickle_nested pattern_cache
-  guard_stage2 data_table data_source privacy privacy_release monitor_batch monitor_stream watermark_tokens seal_header json_schema)
+  guard_stage2 data_table data_source privacy privacy_release monitor_batch monitor_stream watermark_tokens watermark_tokenizer seal_header json_schema)
 
 set(MODELGUARD_FUZZ_LIBS_npy_header modelguard_formats)
 set(MODELGUARD_FUZZ_LIBS_privacy modelguard_privacy)
@@ -16,6 +16,7 @@ set(MODELGUARD_FUZZ_LIBS_privacy_release modelguard_privacy)
 set(MODELGUARD_FUZZ_LIBS_monitor_batch modelguard_monitor modelguard_data modelguard_stats modelguard_formats modelguard_assess_data)
 set(MODELGUARD_FUZZ_LIBS_monitor_stream modelguard_monitor modelguard_stats)
 set(MODELGUARD_FUZZ_LIBS_watermark_tokens modelguard_watermark)
+set(MODELGUARD_FUZZ_LIBS_watermark_tokenizer modelguard_watermark modelguard_core)
 set(MODELGUARD_FUZZ_LIBS_seal_header modelguard_seal)
 set(MODELGUARD_FUZZ_LIBS_json_schema modelguard_schema)
 set(MODELGUARD_FUZZ_LIBS_integrity modelguard_integrity OpenSSL::Crypto)
