@@ -58,7 +58,8 @@ class Tokenizer {
   static Result<Tokenizer> FromBytes(std::string_view file_contents);  // format sniffed from content
   static Result<Tokenizer> FromBytes(std::string_view file_contents, SplitPattern pattern);
 
-  // The ids of `utf8` (the whole text, no special tokens added). Invalid UTF-8 is an error value.
+  // The ids of `utf8` (the whole text, no special tokens added). Invalid UTF-8 is an error value. A loaded
+  // tokenizer is immutable: Encode may run on several threads at once, on one object or its copies.
   Result<std::vector<uint32_t>> Encode(std::string_view utf8) const;
 
   // Highest id + 1, added tokens included. For a ranks file of a known tiktoken encoding its special tokens
