@@ -298,6 +298,15 @@ TEST(WatermarkTokenizer, HostileTokenizerFilesAreErrors) {
     EXPECT_EQ(tokenizer.error().code, c.code) << tokenizer.error().message;
     EXPECT_NE(tokenizer.error().message.find(c.says), std::string::npos) << tokenizer.error().message;
   }
+  // Small files that would make large documents: refused by a first pass that builds nothing.
+  std::string flat = "{\"a\": [";
+  for (int i = 0; i < (1 << 23); ++i) flat += "0,";
+  flat += "0]}";
+  for (const std::string& big : {flat, "{\"a\": " + std::string(100, '[') + std::string(100, ']') + "}"}) {
+    auto refused = Tokenizer::FromBytes(big);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kLimit) << refused.error().message;
+  }
   // Over the size limit: refused before parsing.
   auto huge = Tokenizer::FromBytes(std::string(kMaxTokenizerFileBytes + 1, ' '));
   ASSERT_FALSE(huge);
