@@ -270,7 +270,7 @@ void AddRepositoryFindings(const Policy& policy, ScanReport& report) {
 
 }  // namespace
 
-std::vector<formats::FactKind> ScanFactKinds() { return {kExtensionMismatch, kSpecialFile}; }
+std::vector<formats::FactKind> ScanFactKinds() { return {kExtensionMismatch, kSpecialFile, kUnsealed, kUnsealFailed}; }
 
 Scanner::Scanner(const Policy& policy, ScanOptions options) : policy_(policy), options_(std::move(options)) {
   if (options_.jobs == 0) options_.jobs = std::max(1u, std::thread::hardware_concurrency());
@@ -310,7 +310,31 @@ FileReport Scanner::ScanFile(const std::string& path) const {
     r.findings.push_back(ScanFinding(policy_, "scan.io-error", path, bytes.error().message));
     return r;
   }
+  if (options_.unsealer && options_.unsealer->is_sealed(bytes->view())) return ScanSealed(path, bytes->view().size());
   return ScanBytes(path, bytes->view(), path);
+}
+
+FileReport Scanner::ScanSealed(const std::string& path, uint64_t sealed_size) const {
+  const auto start = std::chrono::steady_clock::now();
+  auto plaintext = options_.unsealer->open(path);
+  if (!plaintext) {
+    FileReport r;
+    r.path = path;
+    r.format = "sealed";
+    r.size = sealed_size;
+    const std::vector<formats::Fact> facts = {
+        {kUnsealFailed, "", std::nullopt, "", "", "cannot unseal: " + plaintext.error().message}};
+    r.findings = policy_.Evaluate(facts, path);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  }
+  // No source path: the name is the sealed file's (".sealed" would not match the plaintext's format), and
+  // siblings such as ONNX external data are sealed files of their own.
+  FileReport r = ScanBytes(path, plaintext->bytes);
+  const std::vector<formats::Fact> facts = {{kUnsealed, "", std::nullopt, r.format, "", plaintext->note}};
+  for (auto& finding : policy_.Evaluate(facts, path)) r.findings.push_back(std::move(finding));
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
 }
 
 Result<ScanReport> Scanner::Scan(const std::vector<std::string>& paths) const {

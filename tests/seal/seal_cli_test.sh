@@ -3,7 +3,9 @@
 # standard output; a sparse file past 4 GiB (chunk indexes and offsets beyond 32 bits) sealed and unsealed
 # in constant memory; hostile input: wrong and missing keys, a key file others can read, a model that is
 # not a file, output over the input, an altered file (nothing written), a truncated one, a full disk. hash and
-# verify of sealed files say that the digest is the sealed bytes'.
+# verify of sealed files say that the digest is the sealed bytes'; given the key, scan, hash and verify read
+# the plaintext (findings of a sealed malicious pickle, digests equal to the plain model's, a signature over
+# the plain model verified on its sealed copy), and a wrong key or an altered file is reported.
 # Usage: seal_cli_test.sh MODELGUARD
 set -u
 mg=$1
@@ -73,6 +75,67 @@ check "verify the plain model" 0 "$mg" verify key "$tmp/signed" --signature "$tm
 cp "$tmp/model.sealed" "$tmp/signed/weights.bin"
 check "verify after sealing fails" 1 "$mg" verify key "$tmp/signed" --signature "$tmp/signed.sig" --public-key "$tmp/signer.pub"
 expect_grep "verify: says why" "weights.bin is a sealed model file" "$tmp/out"
+
+# With the key, scan, hash and verify read a sealed file's plaintext, never writing it anywhere.
+/usr/bin/python3 -c '
+import os, pickle, sys
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("echo owned",))
+sys.stdout.buffer.write(pickle.dumps(Payload(), protocol=4))' >"$tmp/evil.pkl"
+check "seal a malicious pickle" 0 "$mg" seal "$tmp/evil.pkl" -o "$tmp/evil.pkl.sealed" --key-file "$tmp/k"
+check "scan without the key: unscannable" 1 "$mg" scan "$tmp/evil.pkl.sealed" --format json
+expect_grep "scan without the key: sealed.encrypted" '"sealed.encrypted"' "$tmp/out"
+check "scan with the key: the plaintext's findings" 1 "$mg" scan "$tmp/evil.pkl.sealed" --format json --show-info --seal-key-file "$tmp/k"
+expect_grep "scan with the key: os.system found" 'posix.system' "$tmp/out"
+expect_grep "scan with the key: format is the plaintext's" '"format": "pickle"' "$tmp/out"
+expect_grep "scan with the key: says it unsealed" '"scan.unsealed"' "$tmp/out"
+check "scan with the key: no sealed.encrypted" 1 grep -q '"sealed.encrypted"' "$tmp/out"
+check "scan with the key: nothing left on disk" 0 test "$(ls "$tmp" | grep -c evil)" = 2
+check "scan a tree with the key" 1 "$mg" scan "$tmp" --format json --seal-key-file "$tmp/k" --fail-on critical
+expect_grep "tree: os.system in the sealed pickle" 'posix.system' "$tmp/out"
+check "scan a clean sealed model with the key" 0 "$mg" scan "$tmp/model.sealed" --seal-key-file "$tmp/k"
+check "scan with the wrong key" 1 "$mg" scan "$tmp/evil.pkl.sealed" --format json --seal-key-file "$tmp/k2"
+expect_grep "wrong key: scan.unseal-failed" '"scan.unseal-failed"' "$tmp/out"
+check "scan an altered sealed file" 1 "$mg" scan "$tmp/altered.sealed" --format json --seal-key-file "$tmp/k"
+expect_grep "altered: scan.unseal-failed" "does not authenticate" "$tmp/out"
+check "scan past --max-unsealed-size" 1 "$mg" scan "$tmp/model.sealed" --format json --seal-key-file "$tmp/k" --max-unsealed-size 1000
+expect_grep "max size: says so" "into memory" "$tmp/out"
+check "scan with two seal keys" 2 "$mg" scan "$tmp/model.sealed" --seal-key-file "$tmp/k" --seal-passphrase-file "$tmp/pw"
+check "scan of a passphrase-sealed file" 0 "$mg" scan "$tmp/p.sealed" --seal-passphrase-file "$tmp/pw"
+
+check "hash with the key" 0 "$mg" hash "$tmp/model.sealed" --seal-key-file "$tmp/k"
+cp "$tmp/out" "$tmp/hash-sealed"
+check "hash with the key: no warning" 1 grep -q "sealed model file" "$tmp/err"
+"$mg" hash "$tmp/model.bin" >"$tmp/hash-plain"
+check "hash with the key equals the plaintext's" 0 cmp "$tmp/hash-sealed" "$tmp/hash-plain"
+mkdir "$tmp/tree-plain" "$tmp/tree-sealed"
+cp "$tmp/model.bin" "$tmp/tree-plain/weights.bin"; printf '{"a": 1}' >"$tmp/tree-plain/config.json"
+cp "$tmp/model.sealed" "$tmp/tree-sealed/weights.bin.sealed"; cp "$tmp/tree-plain/config.json" "$tmp/tree-sealed/"
+for method in files shards; do
+  "$mg" hash "$tmp/tree-plain" --method $method --shard-size 70000 >"$tmp/tp-$method"
+  check "hash a tree with the key ($method)" 0 "$mg" hash "$tmp/tree-sealed" --method $method --shard-size 70000 --seal-key-file "$tmp/k"
+  cp "$tmp/out" "$tmp/ts-$method"
+  check "tree with the key equals the plain tree ($method)" 0 cmp "$tmp/ts-$method" "$tmp/tp-$method"
+done
+cp "$tmp/model.bin" "$tmp/tree-sealed/weights.bin"
+check "a sealed file beside its plaintext name" 2 "$mg" hash "$tmp/tree-sealed" --seal-key-file "$tmp/k"
+expect_grep "name clash: says so" "would both be named" "$tmp/err"
+rm "$tmp/tree-sealed/weights.bin"
+check "hash with the wrong key" 2 "$mg" hash "$tmp/tree-sealed" --seal-key-file "$tmp/k2"
+expect_grep "hash wrong key: says so" "cannot unseal" "$tmp/err"
+
+check "verify the sealed copy with the key" 0 "$mg" verify key "$tmp/signed" --signature "$tmp/signed.sig" --public-key "$tmp/signer.pub" --seal-key-file "$tmp/k"
+mv "$tmp/signed/weights.bin" "$tmp/signed/weights.bin.sealed"
+check "verify with the key: the .sealed name is the plaintext's" 0 "$mg" verify key "$tmp/signed" --signature "$tmp/signed.sig" --public-key "$tmp/signer.pub" --seal-key-file "$tmp/k"
+cp "$tmp/altered.sealed" "$tmp/signed/weights.bin.sealed"
+check "verify an altered sealed copy" 2 "$mg" verify key "$tmp/signed" --signature "$tmp/signed.sig" --public-key "$tmp/signer.pub" --seal-key-file "$tmp/k"
+expect_grep "verify altered: says so" "does not authenticate" "$tmp/err"
+"$mg" seal "$tmp/back.bin" -o "$tmp/other.sealed" --key-file "$tmp/k" >/dev/null
+printf 'x' >>"$tmp/back.bin"
+"$mg" seal "$tmp/back.bin" -o "$tmp/signed/weights.bin.sealed" --key-file "$tmp/k" >/dev/null
+check "verify a sealed copy of another model" 1 "$mg" verify key "$tmp/signed" --signature "$tmp/signed.sig" --public-key "$tmp/signer.pub" --seal-key-file "$tmp/k"
+expect_grep "verify other model: names the file" "weights.bin" "$tmp/out"
 
 # Past 4 GiB: a sparse file (holes read as zeros), sealed in 64 MiB chunks, unsealed to standard output and
 # compared with zeros; peak memory stays at a few chunks, not the file.

@@ -10,6 +10,7 @@
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 #include "tools/modelguard/manifest_args.h"
+#include "tools/modelguard/seal_args.h"
 
 namespace modelguard::cli {
 namespace {
@@ -19,12 +20,19 @@ struct HashArgs {
   ManifestArgs manifest;
   std::string format = "text";
   std::string output;
+  SealKeyArgs seal_key;
 };
 
 int RunHash(const HashArgs& args) {
   cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop hashing, exit 2, write nothing
-  const auto options = ToManifestOptions(args.manifest, "hash");
+  auto options = ToManifestOptions(args.manifest, "hash");
   if (!options) return 2;
+  auto seal_key = SealReadKeySource(args.seal_key);
+  if (!seal_key) {
+    std::cerr << "modelguard hash: " << seal_key.error().message << "\n";
+    return 2;
+  }
+  if (*seal_key) options->sealed = SealedReaderFor(**seal_key);
   auto manifest = integrity::BuildManifest(args.path, *options);
   if (!manifest) {
     std::cerr << "modelguard hash: " << manifest.error().message << "\n";
@@ -33,12 +41,13 @@ int RunHash(const HashArgs& args) {
   Detail() << "modelguard hash: " << manifest->resources.size() << " resources, " << manifest->bytes_hashed
            << " bytes\n";
   // Hashing a sealed file is allowed (a sealed artifact can be signed as it ships), but its digest is never
-  // the model's: said on stderr, so nobody takes one for the other.
-  for (const auto& name : seal::SealedFilesAt(args.path)) {
+  // the model's: said on stderr, so nobody takes one for the other. With the key, sealed files were read as
+  // their plaintext.
+  for (const auto& name : *seal_key ? std::vector<std::string>() : seal::SealedFilesAt(args.path)) {
     std::cerr << "modelguard hash: warning: "
               << EscapeControlCharacters(name.empty() ? args.path : args.path + "/" + name)
               << " is a sealed model file (modelguard seal): its digest is the sealed bytes', not the model's; hash "
-                 "the model before sealing it\n";
+                 "the model before sealing it, or give its key (--seal-key-file ...) to hash its plaintext\n";
   }
   Output output("hash");
   if (!output.Open(args.output, {args.path})) return 2;
@@ -82,12 +91,15 @@ Action AddHash(CLI::App& command) {
   AddManifestOptions(cmd, args->manifest);
   AddFormatOption(cmd, args->format, {"text", "json"});
   cmd->add_option("-o,--output", args->output, "Write the manifest to FILE");
-  Describe(cmd,
-           "Output lines match model_signing's serializer (name:digest, or name:start:end:digest for shards),\n"
-           "then the root digest: SHA-256 over the resource digests in path order.",
-           {"modelguard hash ./my-model",
-            "modelguard hash model.safetensors --method shards --format json -o manifest.json"},
-           "0 hashed, 2 usage or I/O error");
+  AddSealReadOptions(cmd, args->seal_key);
+  Describe(
+      cmd,
+      "Output lines match model_signing's serializer (name:digest, or name:start:end:digest for shards),\n"
+      "then the root digest: SHA-256 over the resource digests in path order. With a seal key, sealed\n"
+      "files are hashed as their plaintext (streamed, never written) and named without \".sealed\".",
+      {"modelguard hash ./my-model", "modelguard hash model.safetensors --method shards --format json -o manifest.json",
+       "modelguard hash ./my-model --seal-key-file model.key"},
+      "0 hashed, 2 usage or I/O error");
   return [args] { return RunHash(*args); };
 }
 

@@ -13,6 +13,7 @@
 #include "modelguard/scan/scanner.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
+#include "tools/modelguard/seal_args.h"
 
 namespace modelguard::cli {
 namespace {
@@ -29,6 +30,8 @@ struct ScanArgs {
   uint64_t max_total_unpacked = 0;
   uint64_t max_unpacked_held = 0;
   std::optional<uint64_t> max_compression_ratio;
+  SealKeyArgs seal_key;
+  uint64_t max_unsealed_size = uint64_t{8} << 30;
 };
 
 int RunScan(const ScanArgs& args) {
@@ -51,6 +54,12 @@ int RunScan(const ScanArgs& args) {
 
   scan::ScanOptions options;
   options.jobs = args.jobs;
+  auto seal_key = SealReadKeySource(args.seal_key);
+  if (!seal_key) {
+    std::cerr << "modelguard scan: " << seal_key.error().message << "\n";
+    return 2;
+  }
+  if (*seal_key) options.unsealer = UnsealerFor(**seal_key, args.max_unsealed_size);
   if (args.max_member_size) {
     options.limits.max_member_size = args.max_member_size;
     // A larger member must also fit the in-memory budget, or raising the one limit would change nothing.
@@ -141,13 +150,19 @@ Action AddScan(CLI::App& command) {
   cmd->add_option("--max-compression-ratio", args->max_compression_ratio,
                   "Largest decompressed:compressed ratio of a member past 4 MiB (default 200; 0 = no check)");
   cmd->add_flag("--show-info", args->show_info, "Show info-level findings in text output");
+  AddSealReadOptions(cmd, args->seal_key);
+  cmd->add_option("--max-unsealed-size", args->max_unsealed_size,
+                  "Largest plaintext of a sealed file to unseal into memory for scanning, in bytes (default 8 GiB)")
+      ->group("Sealed files (read as their plaintext, never written to disk)");
   Describe(cmd,
            "Formats are detected by content: pickle (protocols 0-5), PyTorch zip/legacy/TorchScript, numpy\n"
            ".npy/.npz, joblib, safetensors, GGUF, ONNX, Keras (.keras, .h5), TensorFlow SavedModel/GraphDef,\n"
            "TFLite, skops, Hydra/NeMo and Hugging Face configs, zip, tar, 7z, gzip, bzip2, xz, lzma, lz4, zstd.\n"
-           "Rules: docs/rules.md. Policy file format: docs/scan.md.",
+           "Rules: docs/rules.md. Policy file format: docs/scan.md. Sealed models (modelguard seal) are reported\n"
+           "as unscannable unless their key is given (--seal-key-file ...): then their plaintext is scanned in memory.",
            {"modelguard scan model.pt", "modelguard scan ./downloads --format sarif --output scan.sarif",
-            "modelguard scan model.pkl --fail-on medium --policy my-policy.json"},
+            "modelguard scan model.pkl --fail-on medium --policy my-policy.json",
+            "modelguard scan model.pt.sealed --seal-key-file model.key"},
            "0 no finding at or above --fail-on, 1 some, 2 usage or I/O error, 130/143 interrupted by SIGINT/SIGTERM\n"
            "(the report of the files scanned so far is still written, marked incomplete)");
   return [args] { return RunScan(*args); };

@@ -10,6 +10,7 @@
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 #include "tools/modelguard/integrity_output.h"
+#include "tools/modelguard/seal_args.h"
 
 namespace modelguard::cli {
 namespace {
@@ -18,21 +19,28 @@ struct VerifyArgs {
   integrity::VerifyOptions options;
   std::string format = "text";
   std::string log;
+  SealKeyArgs seal_key;
 };
 
-int RunVerify(const VerifyArgs& args) {
+int RunVerify(VerifyArgs& args) {
   cancel::InstallSignalHandlers();  // SIGINT/SIGTERM: stop hashing, exit 2, write nothing
+  auto seal_key = SealReadKeySource(args.seal_key);
+  if (!seal_key) {
+    std::cerr << "modelguard verify: " << seal_key.error().message << "\n";
+    return 2;
+  }
+  if (*seal_key) args.options.sealed = SealedReaderFor(**seal_key);
   auto report = integrity::Verify(args.options);
   if (!report) {
     std::cerr << "modelguard verify: " << report.error().message << "\n";
     return 2;
   }
-  if (!report->manifest_matches) {
+  if (!report->manifest_matches && !*seal_key) {
     // The likeliest reason a signed model's bytes differ: it was sealed after signing.
     for (const auto& name : seal::SealedFilesAt(args.options.model_path)) {
       report->warnings.push_back((name.empty() ? args.options.model_path : name) +
                                  " is a sealed model file (modelguard seal): a signature over the model covers its "
-                                 "plaintext; unseal it (modelguard unseal) and verify that");
+                                 "plaintext; give its key (--seal-key-file ...) to verify that");
     }
   }
   if (!args.log.empty()) {
@@ -92,6 +100,7 @@ void AddCommon(CLI::App* cmd, VerifyArgs& args) {
                 "Files not covered by the signature are not a failure");
   AddFormatOption(cmd, args.format, {"text", "json"});
   cmd->add_option("--log", args.log, "Append the verification result to this transparency log (SQLite)");
+  AddSealReadOptions(cmd, args.seal_key);
 }
 
 }  // namespace
@@ -108,7 +117,11 @@ Action AddVerify(CLI::App& command) {
   CLI::App* key = cmd->add_subcommand("key", "Bundle signed with a private key (ECDSA P-256/P-384/P-521, Ed25519)");
   AddCommon(key, *key_args);
   key->add_option("--public-key", key_args->options.public_key_path, "PEM public key")->required();
-  Describe(key, "", {"modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub"}, kExit);
+  Describe(
+      key, "",
+      {"modelguard verify key ./my-model --signature my-model/model.sig --public-key signer.pub",
+       "modelguard verify key model.pt.sealed --signature model.sig --public-key signer.pub --seal-key-file k.key"},
+      kExit);
 
   CLI::App* cert = cmd->add_subcommand("certificate", "Bundle signed with a certificate from your own PKI");
   AddCommon(cert, *cert_args);

@@ -15,6 +15,10 @@ inline constexpr uint64_t kDefaultMaxReadBytes = uint64_t{1} << 30;
 // The whole file, or standard input for "-". A file (or stream) longer than `max_bytes` is a kLimit error,
 // never a silently truncated read. Directories and unreadable paths are kIo errors.
 Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes = kDefaultMaxReadBytes);
+// At most the first `bytes` bytes of a regular file (fewer when it is shorter): for sniffing what a file is.
+// Opened without blocking, so a FIFO swapped in for the file does not hang; anything but a regular file
+// is a kIo error.
+Result<std::string> ReadFilePrefix(const std::string& path, size_t bytes);
 
 // Replaces `path` with `bytes` so that readers see the old content or the new, never a part: a temporary file
 // in its directory (unnamed where the system allows, see AtomicFile), flushed to disk, then put in its place

@@ -4,7 +4,10 @@
 // single-file model), with its digest; the manifest's root digest is SHA-256 over the resource digests in
 // path order. Used to hash, sign and verify models.
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "modelguard/core/result.h"
@@ -13,6 +16,22 @@ namespace modelguard::integrity {
 
 enum class ManifestMethod { kFiles, kShards };
 enum class DigestAlgorithm { kSha256, kBlake2b };
+
+// Reads sealed model files (modelguard seal) as their plaintext, for hash, sign and verify given the seal
+// key: a signature covers a model's plaintext, so a sealed copy verifies without being unsealed to disk.
+// Function hooks, so that integrity does not depend on the seal module (which depends on integrity).
+struct SealedReader {
+  // Whether the file's first bytes (up to 8) are a sealed file's.
+  std::function<bool(std::string_view prefix)> is_sealed;
+  // The plaintext's size, from the file's header.
+  std::function<Result<uint64_t>(const std::string& path)> plaintext_size;
+  // Streams the plaintext in order, each piece only once it authenticated; an error means the file was
+  // altered or the key is wrong, and what `consume` received must be discarded.
+  std::function<Status(const std::string& path, const std::function<Status(std::string_view)>& consume)> read;
+};
+
+// The name a sealed file's plaintext has in a manifest: its own without a ".sealed" suffix ("." stays ".").
+std::string PlaintextName(const std::string& sealed_name);
 
 struct ManifestOptions {
   ManifestMethod method = ManifestMethod::kFiles;
@@ -25,6 +44,8 @@ struct ManifestOptions {
   // Appended to the error for a refused symbolic link: what the caller's user can do about it, in the
   // caller's terms (each command has its own options; the library names none).
   std::string symlink_advice;
+  // Set: sealed files are hashed as their plaintext and named by PlaintextName; unset: as the bytes they are.
+  std::optional<SealedReader> sealed;
 };
 
 struct ResourceDigest {

@@ -3,10 +3,12 @@
 // an in-toto Statement (model_signing v1.0 predicate, or the v0.2 "Digests/v0.1" one), signed with a key,
 // with a certificate from a private PKI, or keyless through Sigstore (Fulcio certificate, Rekor entry).
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "modelguard/core/result.h"
+#include "modelguard/integrity/manifest.h"
 
 namespace modelguard::integrity {
 
@@ -23,6 +25,7 @@ struct VerifyOptions {
   std::string trust_root_path;                       // sigstore: trusted_root.json (Fulcio CAs, Rekor keys)
   std::vector<std::string> extra_ignores;            // added to the ignore paths the signer recorded
   bool ignore_unsigned_files = false;                // files present but not in the signature are not a failure
+  std::optional<SealedReader> sealed;                // set: sealed files are checked as their plaintext
 };
 
 struct FileDifference {

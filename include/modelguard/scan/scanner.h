@@ -1,6 +1,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,10 @@ inline constexpr formats::FactKind kExtensionMismatch{"scan.extension-mismatch"}
 // A FIFO, socket or device given or met in a walk: reported, never opened for reading (a FIFO's open blocks
 // until a writer comes; reading a device may never end or have side effects). subject: the file type.
 inline constexpr formats::FactKind kSpecialFile{"scan.special-file"};
+// A sealed model file scanned with its key (ScanOptions::unsealer): its plaintext was scanned in memory
+// (kUnsealed, detail: how), or it could not be unsealed (kUnsealFailed: wrong key, altered file, too large).
+inline constexpr formats::FactKind kUnsealed{"scan.unsealed"};
+inline constexpr formats::FactKind kUnsealFailed{"scan.unseal-failed"};
 std::vector<formats::FactKind> ScanFactKinds();
 
 struct Progress {
@@ -25,10 +31,25 @@ struct Progress {
   uint64_t bytes_total = 0;
 };
 
+// Opens sealed model files (modelguard seal) for scanning: function hooks, so the scanner does not depend on
+// the seal module. The plaintext is kept alive by `owner` while `bytes` is read.
+struct Unsealer {
+  struct Plaintext {
+    formats::ByteView bytes;
+    std::shared_ptr<const void> owner;
+    std::string note;  // for the scan.unsealed finding: what was checked
+  };
+  std::function<bool(formats::ByteView prefix)> is_sealed;
+  std::function<Result<Plaintext>(const std::string& path)> open;
+};
+
 struct ScanOptions {
   unsigned jobs = 0;  // 0: one per hardware thread
   formats::Limits limits;
   std::function<void(const Progress&)> on_progress;  // called from the calling thread ~10 times/s
+  // Set: sealed files (given or met in a walk) are unsealed in memory and their plaintext scanned; unset,
+  // they are reported as unscannable (sealed.encrypted).
+  std::optional<Unsealer> unsealer;
 };
 
 class Scanner {
@@ -47,6 +68,7 @@ class Scanner {
   FileReport ScanFile(const std::string& path) const;
 
  private:
+  FileReport ScanSealed(const std::string& path, uint64_t sealed_size) const;
   const Policy& policy_;
   ScanOptions options_;
 };

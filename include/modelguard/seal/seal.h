@@ -21,6 +21,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "modelguard/core/result.h"
@@ -99,6 +100,30 @@ Result<SealHeader> ReadHeader(const std::string& path);
 // truncated or sealed under another key: what `consume` received must then be discarded.
 Status UnsealStream(const std::string& input, const KeySource& key, unsigned threads,
                     const std::function<Status(std::string_view)>& consume, SealHeader* header = nullptr);
+// A sealed file's plaintext held in anonymous memory (a memfd: in RAM or swap, never in a file system) and
+// mapped read-only, for reading a sealed model without writing its plaintext anywhere (scan with a key).
+class PlaintextInMemory {
+ public:
+  PlaintextInMemory() = default;
+  PlaintextInMemory(PlaintextInMemory&& other) noexcept;
+  PlaintextInMemory& operator=(PlaintextInMemory&&) = delete;
+  PlaintextInMemory(const PlaintextInMemory&) = delete;
+  ~PlaintextInMemory();
+  std::string_view bytes() const { return {data_, size_}; }
+  const SealHeader& header() const { return header_; }
+
+ private:
+  friend Result<PlaintextInMemory> UnsealToMemory(const std::string&, const KeySource&, uint64_t, unsigned);
+  const char* data_ = "";
+  size_t size_ = 0;
+  bool mapped_ = false;
+  SealHeader header_;
+};
+// Unseals `input` into memory; a plaintext over `max_bytes` (from the header, before any work) is a kLimit
+// error, since it would take that much memory.
+Result<PlaintextInMemory> UnsealToMemory(const std::string& input, const KeySource& key, uint64_t max_bytes,
+                                         unsigned threads = 0);
+
 // Unseals into `output` (replaced atomically, so a failed unseal leaves no partial plaintext).
 Result<SealHeader> UnsealFile(const std::string& input, const std::string& output, const KeySource& key,
                               unsigned threads = 0);

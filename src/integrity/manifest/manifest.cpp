@@ -33,7 +33,11 @@ struct Work {
   std::string name;
   fs::path path;
   uint64_t start, end;
+  bool sealed = false;  // one item for the whole plaintext, which fills `resources` slots from `first`
+  size_t first = 0, resources = 1;
 };
+
+constexpr char kSealedSuffix[] = ".sealed";
 
 // Hashes bytes [start, end) of a file with pread, so shards of one file hash in parallel.
 Result<std::vector<uint8_t>> HashRange(const fs::path& path, uint64_t start, uint64_t end, DigestAlgorithm algorithm,
@@ -62,6 +66,43 @@ Result<std::vector<uint8_t>> HashRange(const fs::path& path, uint64_t start, uin
   return std::vector<uint8_t>(digest.begin(), digest.end());
 }
 
+// The plaintext of a sealed file, hashed as it streams: one digest per shard (or one for the file).
+Status HashSealed(const Work& work, const ManifestOptions& options, std::vector<ResourceDigest>& resources) {
+  const uint64_t shard = options.method == ManifestMethod::kShards ? options.shard_size : work.end;
+  size_t slot = work.first;
+  uint64_t at = 0, shard_end = std::min(work.end, shard);
+  auto stream = std::make_unique<DigestStream>(Kind(options.algorithm));
+  uint64_t shard_start = 0;
+  auto close_shard = [&] {
+    const std::string digest = stream->Finish();
+    resources[slot++] = {work.name, shard_start, shard_end, std::vector<uint8_t>(digest.begin(), digest.end())};
+    stream = std::make_unique<DigestStream>(Kind(options.algorithm));
+    shard_start = shard_end;
+    shard_end = std::min(work.end, shard_start + shard);
+  };
+  const auto consume = [&](std::string_view bytes) -> Status {
+    MG_TRY(cancel::Check("hashing '" + work.path.string() + "'"));
+    while (!bytes.empty()) {
+      if (at + bytes.size() > work.end)
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "'" + work.path.string() + "' holds more plaintext than its header says");
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(bytes.size(), shard_end - at));
+      stream->Update(bytes.substr(0, take));
+      at += take;
+      bytes.remove_prefix(take);
+      if (at == shard_end && slot + 1 < work.first + work.resources) close_shard();
+    }
+    return Ok{};
+  };
+  MG_TRY(options.sealed->read(work.path.string(), consume));
+  if (at != work.end)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "'" + work.path.string() + "' holds less plaintext than its header says");
+  // The files method hashes an empty file too (one resource); the shards method has none for it.
+  if (slot < work.first + work.resources) close_shard();
+  return Ok{};
+}
+
 bool Ignored(const fs::path& relative, const std::vector<fs::path>& ignores, bool ignore_git) {
   for (const auto& part : relative) {
     if (ignore_git && std::find(std::begin(kGitNames), std::end(kGitNames), part.string()) != std::end(kGitNames))
@@ -85,6 +126,14 @@ bool Ignored(const fs::path& relative, const std::vector<fs::path>& ignores, boo
 }  // namespace
 
 const char* ToString(DigestAlgorithm algorithm) { return algorithm == DigestAlgorithm::kSha256 ? "sha256" : "blake2b"; }
+
+std::string PlaintextName(const std::string& sealed_name) {
+  const std::string_view suffix = kSealedSuffix;
+  if (sealed_name.size() > suffix.size() && sealed_name.ends_with(suffix) &&
+      sealed_name[sealed_name.size() - suffix.size() - 1] != '/')
+    return sealed_name.substr(0, sealed_name.size() - suffix.size());
+  return sealed_name;
+}
 
 std::string ResourceName(const Manifest& manifest, const ResourceDigest& r) {
   if (manifest.method == ManifestMethod::kFiles) return r.name;
@@ -124,6 +173,7 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
     std::string name;
     fs::path path;
     uint64_t size;
+    bool sealed = false;
   };
   std::vector<FileEntry> files;
   auto add_file = [&](const fs::path& path, const std::string& name) -> Status {
@@ -142,6 +192,14 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
     if (!S_ISREG(st.st_mode))
       return MakeError(ErrorCode::kInvalidArgument,
                        "'" + path.string() + "' is not a regular file (special files cannot be signed)");
+    if (options.sealed) {
+      MG_ASSIGN_OR_RETURN(const std::string prefix, ReadFilePrefix(path.string(), 8));
+      if (options.sealed->is_sealed(prefix)) {
+        MG_ASSIGN_OR_RETURN(const uint64_t plaintext_size, options.sealed->plaintext_size(path.string()));
+        files.push_back({PlaintextName(name), path, plaintext_size, true});
+        return Ok{};
+      }
+    }
     files.push_back({name, path, static_cast<uint64_t>(st.st_size)});
     return Ok{};
   };
@@ -183,14 +241,30 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   };
   std::sort(files.begin(), files.end(),
             [&](const FileEntry& a, const FileEntry& b) { return by_components(a.name, b.name); });
+  // A sealed file named as its plaintext can meet the plaintext itself ("m.bin" beside "m.bin.sealed").
+  for (size_t i = 1; i < files.size(); ++i) {
+    if (files[i].name == files[i - 1].name)
+      return MakeError(ErrorCode::kInvalidArgument, "'" + files[i - 1].path.string() + "' and '" +
+                                                        files[i].path.string() + "' would both be named '" +
+                                                        files[i].name + "' (a sealed file is named as its plaintext)");
+  }
 
   std::vector<Work> work;
+  size_t resource_count = 0;
   for (const auto& f : files) {
-    if (options.method == ManifestMethod::kFiles) {
-      work.push_back({f.name, f.path, 0, f.size});
+    if (f.sealed) {
+      // One item streams the whole plaintext (chunks cannot be read from the middle) into all its shards.
+      const size_t shards = options.method == ManifestMethod::kFiles
+                                ? 1
+                                : static_cast<size_t>((f.size + options.shard_size - 1) / options.shard_size);
+      work.push_back({f.name, f.path, 0, f.size, true, resource_count, shards});
+      resource_count += shards;
+    } else if (options.method == ManifestMethod::kFiles) {
+      work.push_back({f.name, f.path, 0, f.size, false, resource_count++, 1});
     } else {
       for (uint64_t start = 0; start < f.size; start += options.shard_size) {
-        work.push_back({f.name, f.path, start, std::min(f.size, start + options.shard_size)});
+        work.push_back(
+            {f.name, f.path, start, std::min(f.size, start + options.shard_size), false, resource_count++, 1});
       }
     }
   }
@@ -199,7 +273,7 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
   manifest.method = options.method;
   manifest.algorithm = options.algorithm;
   manifest.shard_size = options.method == ManifestMethod::kShards ? options.shard_size : 0;
-  manifest.resources.resize(work.size());
+  manifest.resources.resize(resource_count);
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   Error first_error;
@@ -209,13 +283,21 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
     while (!failed) {
       const size_t i = next.fetch_add(1);
       if (i >= work.size()) break;
+      if (work[i].sealed) {
+        if (Status hashed = HashSealed(work[i], options, manifest.resources); !hashed) {
+          std::lock_guard<std::mutex> lock(error_mu);
+          if (!failed.exchange(true)) first_error = hashed.error();
+          break;
+        }
+        continue;
+      }
       auto digest = HashRange(work[i].path, work[i].start, work[i].end, options.algorithm, buffer);
       if (!digest) {
         std::lock_guard<std::mutex> lock(error_mu);
         if (!failed.exchange(true)) first_error = digest.error();
         break;
       }
-      manifest.resources[i] = {work[i].name, work[i].start, work[i].end, std::move(*digest)};
+      manifest.resources[work[i].first] = {work[i].name, work[i].start, work[i].end, std::move(*digest)};
     }
   };
   const unsigned jobs = std::max(1u, options.jobs ? options.jobs : std::thread::hardware_concurrency());

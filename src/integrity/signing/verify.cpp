@@ -265,6 +265,7 @@ Result<VerifyReport> Verify(const VerifyOptions& options) {
   manifest_options.symlink_advice =
       "the signature does not cover symbolic links: remove it, or leave it out with --ignore";
   for (const auto& p : options.extra_ignores) manifest_options.ignore_paths.push_back(p);
+  manifest_options.sealed = options.sealed;
   // The signature file is never part of the model, even when a signer (v1.0.x) did not record it.
   {
     std::error_code ec;
