@@ -262,6 +262,19 @@ size_t WriteAuditEvent(std::string& out, const AuditEvent& event) {
     }
     out += ']';
   }
+  if (event.watermark) {
+    const WatermarkScore& w = *event.watermark;
+    out += ",\"watermark\":{\"scored\":";
+    AppendJsonNumber(out, w.scored);
+    out += ",\"green\":";
+    AppendJsonNumber(out, w.green);
+    out += ",\"z\":";
+    AppendJsonNumber(out, w.z);
+    out += ",\"p_value\":";
+    AppendJsonNumber(out, w.p_value);
+    out += w.detected ? ",\"detected\":true" : ",\"detected\":false";
+    out += w.complete ? ",\"complete\":true}" : ",\"complete\":false}";
+  }
   if (event.signals) AppendSignals(out, *event.signals);
   out += '}';
   return after_time;

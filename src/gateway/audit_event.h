@@ -50,6 +50,9 @@ struct AuditEvent {
   // optional: the tools filter's decisions ("tools": [{"tool", "arguments_sha256", "decision", "rule"}]),
   // after request_id
   const std::vector<ToolDecision>* tools = nullptr;
+  // optional: the watermark filter's score ("watermark": {"scored", "green", "z", "p_value", "detected",
+  // "complete"}), after the tools
+  const WatermarkScore* watermark = nullptr;
   const EventSignals* signals = nullptr;  // optional: written last, so older readers see the same members first
 };
 

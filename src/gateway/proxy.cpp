@@ -124,6 +124,7 @@ void Gateway::Audit(const GatewayConfig& config, const RequestContext& context, 
   event.response_sha256 = outcome.response_sha256;
   event.request_id = context.request_id;
   event.tools = &context.tool_decisions;
+  if (context.watermark) event.watermark = &*context.watermark;
   EventSignals signals;
   if (outcome.signals.enabled) {
     FillSignals(context, outcome.signals, signals);

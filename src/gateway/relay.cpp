@@ -35,6 +35,7 @@ asio::awaitable<bool> RelayWhole(Gateway& gateway, Client& client, http::respons
     response.set(http::field::content_type, "application/json");
   }
   response.result(out.status);  // a response filter may replace the answer (a leak stopped: 403)
+  for (const auto& [field, value] : out.headers) response.set(field, value);
   response.body() = std::move(out.body);
   outcome.status = response.result_int();
   outcome.tokens = out.total_tokens;

@@ -171,7 +171,7 @@ TEST(FilterSettings, TheRegistryListsEveryFilterFolder) {
   }
   for (const auto& name : FilterNames()) registered.insert(name);
   EXPECT_EQ(registered, folders);
-  EXPECT_EQ(registered.size(), 8u);
+  EXPECT_EQ(registered.size(), 9u);
 }
 
 TEST(FilterSettings, EachFilterRejectsAnUnknownKey) {
@@ -265,6 +265,7 @@ TEST(FilterSettings, DefaultsAreApplied) {
   const std::map<std::string, nlohmann::json> minimal = {
       {"jwt", {{"keys", {{{"alg", "HS256"}, {"secret", kSecret}}}}}},
       {"token_budget", {{"tokens", 10}}},
+      {"watermark", {{"tokenizer", "tokenizer.json"}}},
   };
   size_t defaults = 0;
   for (const auto* d : FilterDescriptors()) {

@@ -79,37 +79,7 @@ if [ ! -f "$tokfix/gpt2.tiktoken" ] || [ ! -d "$node_modules/js-tiktoken" ]; the
   echo "FAIL no tokenizer fixtures in '$tokfix' or no js-tiktoken in '$node_modules' (fixtures.tokenizers, scripts/npm-tools)"
   exit 1
 fi
-# The ids: GPT-2 tokens that are a space and ASCII letters (" the", " Paris"), so that the decoded text
-# splits back into exactly these tokens; the reference samples among them, watermark on (delta 2.5) and off.
-/usr/bin/python3 - "$tmp" "$tokfix" <<'PY' || { echo "FAIL word tokens"; exit 1; }
-import base64, json, re, sys
-tmp, tokfix = sys.argv[1:]
-allowed = []
-for line in open(tokfix + "/gpt2.tiktoken"):
-    token, rank = line.split()
-    if re.fullmatch(rb" [A-Za-z]+", base64.b64decode(token)):
-        allowed.append(int(rank))
-assert len(allowed) > 10000, len(allowed)
-for name, delta in (("marked", 2.5), ("unmarked", 0.0)):
-    json.dump({"green_lists": [], "generate": {"seed": 11, "sequences": 1, "length": 200, "vocab_size": 50257,
-               "gamma": 0.25, "delta": delta, "key": 15485863, "allowed": allowed}},
-              open(f"{tmp}/{name}-cases.json", "w"))
-PY
-for name in marked unmarked; do
-  /usr/bin/python3 "$here/reference.py" "$tmp/$name-cases.json" >"$tmp/$name-reference.json" || { echo "FAIL reference.py $name"; exit 1; }
-done
-# Decoded by js-tiktoken, not by us.
-NODE_PATH="$node_modules" node - "$tmp" <<'JS' || { echo "FAIL js-tiktoken decode"; exit 1; }
-const fs = require("fs");
-const { Tiktoken } = require("js-tiktoken/lite");
-const ranks = require("js-tiktoken/ranks/gpt2");
-const encoder = new Tiktoken(ranks.default ?? ranks);
-const tmp = process.argv[2];
-for (const name of ["marked", "unmarked"]) {
-  const ids = JSON.parse(fs.readFileSync(`${tmp}/${name}-reference.json`)).generated[0].tokens;
-  fs.writeFileSync(`${tmp}/${name}.txt`, encoder.decode(ids));
-}
-JS
+"$here/marked_text.sh" "$tmp" "$tokfix" "$node_modules" || { echo "FAIL marked_text.sh"; exit 1; }
 cat >"$tmp/prose.txt" <<'TXT'
 It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a
 wife. However little known the feelings or views of such a man may be on his first entering a neighbourhood,

@@ -72,6 +72,17 @@ struct ToolDecision {
   std::string rule;              // what decided: "tools.read_file.arguments[0]", "declared", "approval"...
 };
 
+// The watermark filter's score of an answer (Kirchenbauer et al. green lists), for the audit event's
+// "watermark" member: numbers only, never the text.
+struct WatermarkScore {
+  uint64_t scored = 0;  // tokens scored
+  uint64_t green = 0;   // of them on their green list
+  double z = 0;
+  double p_value = 1;
+  bool detected = false;  // z at or above the filter's threshold
+  bool complete = true;   // false: the answer was longer than the filter reads; the score covers its start
+};
+
 struct RequestContext {
   std::string method;
   std::string target;  // path and query
@@ -101,6 +112,8 @@ struct RequestContext {
   std::map<std::string, int64_t> reservations;  // filter name -> amount held until the response settles it
   // Every tool call and tool output the tools filter judged, in order.
   std::vector<ToolDecision> tool_decisions;
+  // The watermark filter's score of the answer, when it scored one.
+  std::optional<WatermarkScore> watermark;
   // Per-request state a filter keeps from OnRequest to its response hooks (filter name -> its own type).
   std::map<std::string, std::shared_ptr<void>> filter_state;
   // Set by a filter that rewrote `body` (redaction, canary): the upstream then gets the new body.
@@ -115,6 +128,8 @@ struct ResponseContext {
   std::string body;  // empty for streamed responses
   bool streamed = false;
   std::optional<int64_t> total_tokens;  // from the upstream's usage, or counted from the stream
+  // Header fields a response filter adds to a whole answer (a stream's head is sent before its body).
+  std::map<std::string, std::string> headers = {};
 };
 
 // One server-sent event's data (the "data:" lines joined by '\n'); "[DONE]" ends OpenAI streams.

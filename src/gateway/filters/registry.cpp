@@ -12,6 +12,7 @@
 #include "src/gateway/filters/rate_limit/rate_limit_filter.h"
 #include "src/gateway/filters/token_budget/token_budget_filter.h"
 #include "src/gateway/filters/tools/tools_filter.h"
+#include "src/gateway/filters/watermark/watermark_filter.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -27,6 +28,7 @@ constexpr const FilterDescriptor& (*kFilters[])() = {
     ToolsFilterDescriptor,
     PradaFilterDescriptor,
     OutputHardeningFilterDescriptor,
+    WatermarkFilterDescriptor,
 };
 // clang-format on
 
