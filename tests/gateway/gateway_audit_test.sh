@@ -6,14 +6,8 @@
 set -u
 mg=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-pass=0; fail=0
-expect() { if [ "$2" = "$3" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: want '$2', got '$3'"; fi; }
+source "$here/gateway_lib.sh"
 expect_true() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: $2"; fi; }
-wait_for() { for _ in $(seq 1 150); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 start_gateway() {  # start_gateway NAME CONFIG -> sets gw_port, gw_pid
   "$mg" gateway serve --config "$2" 2> "$tmp/$1.err" & gw_pid=$!; pids+=($gw_pid)
   for _ in $(seq 1 100); do grep -q "listening on" "$tmp/$1.err" 2>/dev/null && break; sleep 0.1; done

@@ -7,13 +7,7 @@
 set -u
 mg=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-pass=0; fail=0
-expect() { if [ "$2" = "$3" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: want '$2', got '$3'"; fi; }
-wait_for() { for _ in $(seq 1 150); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+source "$here/gateway_lib.sh"
 /usr/bin/python3 "$here/upstream.py" "$tmp/up.port" & pids+=($!)
 wait_for "$tmp/up.port" || { echo "upstream did not start"; exit 1; }
 cat > "$tmp/gw.yaml" <<YAML
