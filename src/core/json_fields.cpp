@@ -133,4 +133,60 @@ Result<std::vector<JsonField>> JsonField::ElementsOr(std::string_view key) const
   return member->Elements();
 }
 
+namespace {
+
+// The first pass of ParseJsonWithinLimits: counts, builds nothing.
+class JsonCounter : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit JsonCounter(const JsonLimits& limits) : limits_(limits) {}
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool string(string_t&) override { return Value(); }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override { return Open(); }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(); }
+  bool end_array() override { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    syntax_error = true;
+    return false;
+  }
+  bool syntax_error = false, too_many = false, too_deep = false;
+
+ private:
+  bool Value() {
+    too_many = too_many || ++values_ > limits_.max_values;
+    return !too_many;
+  }
+  bool Open() {
+    too_deep = too_deep || ++depth_ > limits_.max_depth;
+    return !too_deep && Value();
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+  const JsonLimits& limits_;
+  uint64_t values_ = 0, depth_ = 0;
+};
+
+}  // namespace
+
+Result<nlohmann::json> ParseJsonWithinLimits(std::string_view text, const JsonLimits& limits) {
+  JsonCounter counter(limits);
+  nlohmann::json::sax_parse(text, &counter, nlohmann::detail::input_format_t::json, true, false);
+  if (counter.too_many)
+    return MakeError(ErrorCode::kLimit, "more than " + std::to_string(limits.max_values) + " JSON values");
+  if (counter.too_deep)
+    return MakeError(ErrorCode::kLimit, "JSON nested deeper than " + std::to_string(limits.max_depth) + " levels");
+  if (counter.syntax_error) return MakeError(ErrorCode::kParse, "not valid JSON (or truncated)");
+  nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
+  if (document.is_discarded()) return MakeError(ErrorCode::kParse, "not valid JSON (or truncated)");
+  return document;
+}
+
 }  // namespace modelguard

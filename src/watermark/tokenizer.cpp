@@ -16,6 +16,7 @@
 
 #include "modelguard/core/bytes.h"
 #include "modelguard/core/io.h"
+#include "modelguard/core/json_fields.h"
 #include "modelguard/core/utf8.h"
 
 namespace modelguard::watermark {
@@ -425,51 +426,14 @@ Result<SplitPattern> PreTokenizer(const Json& doc) {
 constexpr uint64_t kMaxJsonValues = uint64_t{1} << 23;  // Llama 3's tokenizer.json holds about 10^6
 constexpr uint64_t kMaxJsonDepth = 32;
 
-class JsonBudget : public nlohmann::json_sax<Json> {
- public:
-  bool null() override { return Value(); }
-  bool boolean(bool) override { return Value(); }
-  bool number_integer(number_integer_t) override { return Value(); }
-  bool number_unsigned(number_unsigned_t) override { return Value(); }
-  bool number_float(number_float_t, const string_t&) override { return Value(); }
-  bool string(string_t&) override { return Value(); }
-  bool binary(binary_t&) override { return Value(); }
-  bool start_object(std::size_t) override { return Open(); }
-  bool key(string_t&) override { return true; }
-  bool end_object() override { return Close(); }
-  bool start_array(std::size_t) override { return Open(); }
-  bool end_array() override { return Close(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    syntax_error = true;
-    return false;
-  }
-  bool syntax_error = false, too_big = false;
-
- private:
-  bool Value() {
-    too_big = too_big || ++values_ > kMaxJsonValues;
-    return !too_big;
-  }
-  bool Open() {
-    too_big = too_big || ++depth_ > kMaxJsonDepth;
-    return Value();
-  }
-  bool Close() {
-    --depth_;
-    return true;
-  }
-  uint64_t values_ = 0, depth_ = 0;
-};
-
 Result<std::shared_ptr<Tokenizer::Impl>> LoadTokenizerJson(std::string_view contents) {
-  JsonBudget budget;
-  Json::sax_parse(contents, &budget, nlohmann::detail::input_format_t::json, true, false);
-  if (budget.too_big)
-    return MakeError(ErrorCode::kLimit, "tokenizer.json: more than " + std::to_string(kMaxJsonValues) +
-                                            " values or nested deeper than " + std::to_string(kMaxJsonDepth));
-  if (budget.syntax_error) return Bad("tokenizer.json: not valid JSON (or truncated)");
-  Json doc = Json::parse(contents, nullptr, false);
-  if (doc.is_discarded()) return Bad("tokenizer.json: not valid JSON (or truncated)");
+  auto parsed = ParseJsonWithinLimits(contents, {kMaxJsonValues, kMaxJsonDepth});
+  if (!parsed) {
+    if (parsed.error().code == ErrorCode::kLimit)
+      return MakeError(ErrorCode::kLimit, "tokenizer.json: " + parsed.error().message);
+    return Bad("tokenizer.json: " + parsed.error().message);
+  }
+  const Json doc = std::move(*parsed);
   if (!doc.is_object()) return Bad("tokenizer.json: expected a JSON object");
   auto impl = std::make_shared<Tokenizer::Impl>();
 

@@ -51,5 +51,31 @@ TEST(JsonField, IntegersSpelledAsStringsOnlyWhenAsked) {
   EXPECT_FALSE(root.UnsignedOr("frac", 0));
 }
 
+TEST(JsonWithinLimits, CountsBeforeBuildingAndNamesTheLimit) {
+  auto parsed = ParseJsonWithinLimits(R"({"a": [1, 2, {"b": null}], "c": "d"})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(*parsed, nlohmann::json::parse(R"({"a": [1, 2, {"b": null}], "c": "d"})"));
+  // Seven values: the object, the array, 1, 2, the inner object, null, "d".
+  EXPECT_TRUE(ParseJsonWithinLimits(R"({"a": [1, 2, {"b": null}], "c": "d"})", {7, 32}).ok());
+  auto many = ParseJsonWithinLimits(R"({"a": [1, 2, {"b": null}], "c": "d"})", {6, 32});
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.error().code, ErrorCode::kLimit);
+  EXPECT_NE(many.error().message.find("6 JSON values"), std::string::npos) << many.error().message;
+  // Depth: 33 nested arrays pass 32 levels; 32 do not.
+  const std::string deep = std::string(33, '[') + std::string(33, ']');
+  auto too_deep = ParseJsonWithinLimits(deep);
+  ASSERT_FALSE(too_deep.ok());
+  EXPECT_EQ(too_deep.error().code, ErrorCode::kLimit);
+  EXPECT_NE(too_deep.error().message.find("32 levels"), std::string::npos);
+  EXPECT_TRUE(ParseJsonWithinLimits(std::string(32, '[') + std::string(32, ']')).ok());
+  // A million nested arrays are refused by counting, without a recursion that deep.
+  EXPECT_FALSE(ParseJsonWithinLimits(std::string(1000000, '[')).ok());
+  for (const char* bad : {"", "{", R"({"a": })", "[1, 2", "nul", "{} {}"}) {
+    auto invalid = ParseJsonWithinLimits(bad);
+    ASSERT_FALSE(invalid.ok()) << bad;
+    EXPECT_EQ(invalid.error().code, ErrorCode::kParse) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace modelguard

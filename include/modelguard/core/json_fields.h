@@ -56,4 +56,14 @@ class JsonField {
   std::string path_;
 };
 
+// Bounds on a JSON document read from untrusted input.
+struct JsonLimits {
+  uint64_t max_values = uint64_t{1} << 23;  // values of every kind, containers included
+  uint64_t max_depth = 32;                  // nesting of arrays and objects
+};
+// Parses JSON text from untrusted input. A first pass counts values and nesting without building anything,
+// so a small file cannot make the document take gigabytes (each value of a parsed document costs tens of
+// bytes) nor the parser recurse deeply. Past a limit: kLimit naming it; invalid or truncated JSON: kParse.
+Result<nlohmann::json> ParseJsonWithinLimits(std::string_view text, const JsonLimits& limits = {});
+
 }  // namespace modelguard
