@@ -256,7 +256,7 @@ Result<Manifest> BuildManifest(const std::string& model_path, const ManifestOpti
       // One item streams the whole plaintext (chunks cannot be read from the middle) into all its shards.
       const size_t shards = options.method == ManifestMethod::kFiles
                                 ? 1
-                                : static_cast<size_t>((f.size + options.shard_size - 1) / options.shard_size);
+                                : static_cast<size_t>(f.size / options.shard_size + (f.size % options.shard_size != 0));
       work.push_back({f.name, f.path, 0, f.size, true, resource_count, shards});
       resource_count += shards;
     } else if (options.method == ManifestMethod::kFiles) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "modelguard/core/json_fields.h"
 #include "modelguard/watermark/tokenizer.h"
 #include "modelguard/watermark/watermark.h"
 
@@ -15,6 +16,9 @@ namespace {
 
 constexpr const char* kName = "watermark";
 constexpr const char* kHeader = "X-Modelguard-Watermark";
+// An answer is the upstream's JSON: counted before it is built, so a hostile upstream cannot make the
+// document huge or deep (chat answers nest about six levels).
+constexpr JsonLimits kAnswerLimits{.max_values = uint64_t{1} << 20, .max_depth = 32};
 
 // The text of an answer's first choice: chat (message.content as a string or as parts with "text") or
 // completions (text). Only the first choice: with n > 1 each choice is its own text with its own score,
@@ -84,8 +88,8 @@ class WatermarkFilter final : public Filter {
     if (state == request.filter_state.end() || event.data.empty() || event.data == "[DONE]") return std::nullopt;
     auto& stream = *std::static_pointer_cast<StreamText>(state->second);
     if (!stream.complete) return std::nullopt;
-    const auto json = nlohmann::json::parse(event.data, nullptr, false);
-    AppendFirstChoiceText(json, "delta", stream.text);
+    if (auto json = ParseJsonWithinLimits(event.data, kAnswerLimits))
+      AppendFirstChoiceText(*json, "delta", stream.text);
     Bound(stream.text, stream.complete);
     return std::nullopt;
   }
@@ -101,7 +105,8 @@ class WatermarkFilter final : public Filter {
       text = std::move(stream.text);
       complete = stream.complete;
     } else {
-      AppendFirstChoiceText(nlohmann::json::parse(response.body, nullptr, false), "message", text);
+      if (auto json = ParseJsonWithinLimits(response.body, kAnswerLimits))
+        AppendFirstChoiceText(*json, "message", text);
       Bound(text, complete);
     }
     if (text.empty()) return;
