@@ -283,8 +283,38 @@ double Standardise(double value, double mean, double deviation) {
   return z;
 }
 
+// x % d for a fixed d, without a division instruction: the bootstrap reduces tens of millions of draws by the
+// reference's size, and a 64-bit division costs several times what the rest of a draw does. Granlund and
+// Montgomery's method (1994, figure 4.1): with l = ceil(log2 d) and m = floor(2^64 (2^l - d) / d) + 1, the
+// quotient of every 64-bit x is (t + ((x - t) >> 1)) >> (l - 1) where t is the high half of m x. Exact: the
+// same remainder as %, so the draws and everything computed from them stay what they were.
+__extension__ typedef unsigned __int128 Uint128;  // GCC and Clang on 64-bit targets
+
+class Modulus {
+ public:
+  explicit Modulus(uint64_t d) : d_(d) {
+    if (d_ <= 1) return;  // x % 1 is 0; l would be 0
+    unsigned l = 0;
+    while (l < 64 && (uint64_t{1} << l) < d_) ++l;
+    const Uint128 two_l = Uint128{1} << l;
+    multiplier_ = static_cast<uint64_t>(((two_l - d_) << 64) / d_) + 1;
+    shift_ = l - 1;
+  }
+  uint64_t operator()(uint64_t x) const {
+    if (d_ <= 1) return 0;
+    const auto t = static_cast<uint64_t>((static_cast<Uint128>(multiplier_) * x) >> 64);
+    const uint64_t quotient = (t + ((x - t) >> 1)) >> shift_;
+    return x - quotient * d_;
+  }
+
+ private:
+  uint64_t d_;
+  uint64_t multiplier_ = 0;
+  unsigned shift_ = 0;
+};
+
 // One step of both sequential detectors on a standardised value.
-void Step(Window& w, double z, double k, double delta) {
+inline void Step(Window& w, double z, double k, double delta) {
   w.cusum_up = std::max(0.0, w.cusum_up + z - k);
   w.cusum_down = std::max(0.0, w.cusum_down - z - k);
   w.cusum_max = std::max({w.cusum_max, w.cusum_up, w.cusum_down});
@@ -412,13 +442,13 @@ struct StreamMonitor::Impl {
     MersenneTwister64 rng(Mix64(settings.seed ^ Fnv1a64(key)));
     const std::vector<double>& values = ref.values;
     const size_t n = values.size();
-    std::vector<double> cusum_maxima, ph_maxima;
-    cusum_maxima.reserve(settings.calibration_runs);
-    ph_maxima.reserve(settings.calibration_runs);
-    for (uint64_t run = 0; run < settings.calibration_runs; ++run) {
+    const Modulus modulo(n);
+    std::vector<double> cusum_maxima(settings.calibration_runs), ph_maxima(settings.calibration_runs);
+    // One run as it always was: its reference resampled, then its window, drawn straight from the generator.
+    auto run_alone = [&](uint64_t run) {
       double sum = 0, squares = 0;
       for (size_t i = 0; i < n; ++i) {
-        const double v = values[rng() % n] - ref.mean;  // centred: the sums stay well conditioned
+        const double v = values[modulo(rng())] - ref.mean;  // centred: the sums stay well conditioned
         sum += v;
         squares += v * v;
       }
@@ -427,11 +457,50 @@ struct StreamMonitor::Impl {
       const double deviation = variance > 0 ? std::sqrt(variance) : ref.deviation;
       Window w;
       for (uint64_t i = 0; i < per_window; ++i)
-        Step(w, Standardise(values[rng() % n] - ref.mean, mean, deviation), settings.cusum_k,
+        Step(w, Standardise(values[modulo(rng())] - ref.mean, mean, deviation), settings.cusum_k,
              settings.page_hinkley_delta);
-      cusum_maxima.push_back(w.cusum_max);
-      ph_maxima.push_back(w.ph_max);
+      cusum_maxima[run] = w.cusum_max;
+      ph_maxima[run] = w.ph_max;
+    };
+    // Runs replayed kLanes at a time, their draws taken from the generator in the order above (each run's
+    // reference, then its window) and kept until all lanes are drawn. Each run's arithmetic is the same, in
+    // the same order, but the lanes' sums and detector steps are independent chains the processor overlaps,
+    // where one run alone waits on the latency of each addition and division in turn. Runs too long to keep
+    // kLanes of (a reference or window of hundreds of thousands of values) are replayed alone.
+    constexpr size_t kLanes = 4;
+    constexpr size_t kMaxDrawn = size_t{1} << 17;
+    const uint64_t per_run = n + per_window;
+    uint64_t run = 0;
+    if (per_run * kLanes <= kMaxDrawn) {
+      std::vector<double> drawn(kLanes * per_run);
+      for (; run + kLanes <= settings.calibration_runs; run += kLanes) {
+        for (double& v : drawn) v = values[modulo(rng())] - ref.mean;
+        double sum[kLanes] = {}, squares[kLanes] = {};
+        for (size_t i = 0; i < n; ++i) {
+          for (size_t lane = 0; lane < kLanes; ++lane) {
+            const double v = drawn[lane * per_run + i];
+            sum[lane] += v;
+            squares[lane] += v * v;
+          }
+        }
+        double mean[kLanes], deviation[kLanes];
+        for (size_t lane = 0; lane < kLanes; ++lane) {
+          mean[lane] = sum[lane] / static_cast<double>(n);
+          const double variance = (squares[lane] - sum[lane] * mean[lane]) / static_cast<double>(n - 1);
+          deviation[lane] = variance > 0 ? std::sqrt(variance) : ref.deviation;
+        }
+        Window w[kLanes];
+        for (uint64_t i = 0; i < per_window; ++i)
+          for (size_t lane = 0; lane < kLanes; ++lane)
+            Step(w[lane], Standardise(drawn[lane * per_run + n + i], mean[lane], deviation[lane]), settings.cusum_k,
+                 settings.page_hinkley_delta);
+        for (size_t lane = 0; lane < kLanes; ++lane) {
+          cusum_maxima[run + lane] = w[lane].cusum_max;
+          ph_maxima[run + lane] = w[lane].ph_max;
+        }
+      }
     }
+    for (; run < settings.calibration_runs; ++run) run_alone(run);
     const double runs = static_cast<double>(settings.calibration_runs);
     const auto rank = static_cast<size_t>(std::min(runs, std::ceil((1 - settings.false_alarm_rate) * (runs + 1))) - 1);
     std::nth_element(cusum_maxima.begin(), cusum_maxima.begin() + static_cast<long>(rank), cusum_maxima.end());
