@@ -43,6 +43,40 @@ constexpr auto kPlain = [] {
   return plain;
 }();
 
+// `a` and `b` hold the same `n` bytes; loads stay within both.
+bool SameBytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    uint64_t x, y, diff = 0;
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      diff |= x ^ y;
+    }
+    std::memcpy(&x, a + n - 8, 8);  // the last eight, overlapping the words before
+    std::memcpy(&y, b + n - 8, 8);
+    return (diff | (x ^ y)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t x[2], y[2];
+    std::memcpy(&x[0], a, 4);
+    std::memcpy(&x[1], a + n - 4, 4);
+    std::memcpy(&y[0], b, 4);
+    std::memcpy(&y[1], b + n - 4, 4);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// `to` = `from`, written only when it differs: a line's signal names and categories are nearly always the
+// ones the buffers already hold from the line before, and comparing in place costs less than copying through
+// a library call.
+void Keep(std::string& to, std::string_view from) {
+  if (to.size() != from.size() || !SameBytes(to.data(), from.data(), from.size())) to.assign(from);
+}
+
 class Scanner {
  public:
   explicit Scanner(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
@@ -364,33 +398,6 @@ class Scanner {
     while (p_ < end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
   }
 
-  // `a` and `b` hold the same `n` bytes; loads stay within both.
-  static bool SameBytes(const char* a, const char* b, size_t n) {
-    if (n >= 8) {
-      uint64_t x, y, diff = 0;
-      size_t i = 0;
-      for (; i + 8 < n; i += 8) {
-        std::memcpy(&x, a + i, 8);
-        std::memcpy(&y, b + i, 8);
-        diff |= x ^ y;
-      }
-      std::memcpy(&x, a + n - 8, 8);  // the last eight, overlapping the words before
-      std::memcpy(&y, b + n - 8, 8);
-      return (diff | (x ^ y)) == 0;
-    }
-    if (n >= 4) {
-      uint32_t x[2], y[2];
-      std::memcpy(&x[0], a, 4);
-      std::memcpy(&x[1], a + n - 4, 4);
-      std::memcpy(&y[0], b, 4);
-      std::memcpy(&y[1], b + n - 4, 4);
-      return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
-    }
-    for (size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-
   // Every byte of [s, s + n) is plain (kPlain); loads stay within the range.
   static bool AllPlain(const char* s, size_t n) {
 #if defined(__SSE2__)
@@ -501,10 +508,10 @@ struct Flattener {
   void Add(bool numeric, double number, std::string_view text) {
     if (size == entries.size()) entries.emplace_back();
     auto& [entry_name, value] = entries[size++];
-    entry_name.assign(name);
+    Keep(entry_name, name);
     value.numeric = numeric;
     value.number = number;
-    value.category.assign(text);
+    Keep(value.category, text);
     erased.push_back(false);
   }
 
@@ -530,7 +537,7 @@ struct Flattener {
       name.append(key_text);
       if (used == seen.size()) seen.emplace_back();
       Member& member = seen[used++];
-      member.key.assign(key_text);
+      Keep(member.key, key_text);
       if (!Value(in, depth + 1)) return false;
       for (size_t m = 0; m + 1 < used; ++m) {
         if (seen[m].key != member.key) continue;
@@ -652,7 +659,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
   auto next_signal = [&](std::string_view name) -> SignalValue& {
     if (used == event.signals.size()) event.signals.emplace_back();
     auto& [slot_name, value] = event.signals[used++];
-    slot_name.assign(name);
+    Keep(slot_name, name);
     return value;
   };
   if (line.size() > kMaxAuditLineBytes)
@@ -790,7 +797,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
     value.numeric = false;
     value.number = 0;
     const char class_name[] = {static_cast<char>('0' + status / 100), 'x', 'x'};
-    value.category.assign(class_name, sizeof class_name);
+    Keep(value.category, std::string_view(class_name, sizeof class_name));
   }
   for (size_t i = 0; i < signals.size; ++i) {
     if (signals.erased[i]) continue;
@@ -798,7 +805,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
     SignalValue& value = next_signal(name);
     value.numeric = parsed.numeric;
     value.number = parsed.number;
-    value.category.assign(parsed.category);  // copied: the flattener keeps its buffers for the next line too
+    Keep(value.category, parsed.category);  // copied: the flattener keeps its buffers for the next line too
   }
   event.signals.resize(used);
   return Ok{};

@@ -237,6 +237,27 @@ struct Route {
   RoutePerformance performance;
 };
 
+// a == b for the short names compared at every event (signal names, routes), inline: eight bytes at a time,
+// the last eight overlapping, where operator== calls memcmp.
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const size_t n = a.size();
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  uint64_t x, y, diff = 0;
+  for (size_t i = 0; i + 8 < n; i += 8) {
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    diff |= x ^ y;
+  }
+  std::memcpy(&x, a.data() + n - 8, 8);
+  std::memcpy(&y, b.data() + n - 8, 8);
+  return (diff | (x ^ y)) == 0;
+}
+
 // Counted per event, so kept flat (a 0/1 signal has two entries) and named only when a window closes.
 void CountNumber(Window& w, double value) {
   for (auto& [seen, count] : w.number_counts) {
@@ -419,8 +440,10 @@ struct StreamMonitor::Impl {
   std::map<std::string, Route, std::less<>> routes;
   uint64_t events = 0, episodes = 0, fired = 0, resolved = 0, kind_mismatches = 0;
   std::vector<Alert> pending;
-  std::mt19937_64 reservoir{1};                       // a reference file's sampling
-  std::vector<Reference*> references_of_event;        // the current event's signals' references (Resolve)
+  std::mt19937_64 reservoir{1};                 // a reference file's sampling
+  std::vector<Reference*> references_of_event;  // the current event's signals' references (Resolve)
+  // The last event's route (Observe): a node of `routes`, which are never taken out.
+  std::pair<const std::string, Route>* last_route = nullptr;
   BoundedMap<PendingPrediction> pending_predictions;  // by request id
   BoundedMap<int64_t> early_labels;                   // labels read before their prediction, by request id
   LabelCounts label_counts;
@@ -920,7 +943,7 @@ struct StreamMonitor::Impl {
     for (size_t i = 0; i < event.signals.size(); ++i) {
       const std::string& name = event.signals[i].first;
       Route::Recent& recent = route.recent[i];
-      if (!recent.known || recent.name != name) {
+      if (!recent.known || !SameName(recent.name, name)) {
         auto found = route.references.find(name);
         recent.reference = found == route.references.end() ? nullptr : &found->second;
         recent.name = name;
@@ -1000,8 +1023,15 @@ void StreamMonitor::FreezeReferences() {
 void StreamMonitor::Observe(const MonitoredEvent& event) {
   Impl& impl = *impl_;
   ++impl.events;
-  auto found = impl.routes.find(event.route.empty() ? std::string_view(kNoRoute) : std::string_view(event.route));
-  if (found == impl.routes.end()) found = impl.routes.try_emplace(impl.RouteName(event.route)).first;
+  const std::string_view route_key = event.route.empty() ? std::string_view(kNoRoute) : std::string_view(event.route);
+  // Most events name the route the one before named: compared with it before the map is searched.
+  auto* found = impl.last_route;
+  if (!found || !SameName(found->first, route_key)) {
+    auto named = impl.routes.find(route_key);
+    if (named == impl.routes.end()) named = impl.routes.try_emplace(impl.RouteName(event.route)).first;
+    found = &*named;
+  }
+  impl.last_route = found;
   const std::string& route_name = found->first;
   Route& route = found->second;
   ++route.events;
