@@ -239,7 +239,7 @@ struct Route {
 
 // a == b for the short names compared at every event (signal names, routes), inline: eight bytes at a time,
 // the last eight overlapping, where operator== calls memcmp.
-bool SameName(std::string_view a, std::string_view b) {
+[[gnu::always_inline]] inline bool SameName(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   const size_t n = a.size();
   if (n < 8) {
