@@ -520,6 +520,18 @@ class Scanner {
 // Flattened signals with JSON's duplicate rule: a member named again replaces everything the first one gave,
 // so each member's entries are recorded as a range that a later duplicate erases. Kept per thread and
 // reused with their strings' buffers, so once they have grown a line costs no allocation.
+// The signals a caller keeps (ParseAuditEvent's `signals`): those named, and the prediction's two, which the
+// monitor reads whatever it follows. Empty: all.
+struct SignalFilter {
+  const std::vector<std::string>* names = nullptr;
+  bool Keeps(std::string_view name) const {
+    if (!names || names->empty()) return true;
+    for (const std::string& kept : *names)
+      if (kept.size() == name.size() && SameBytes(kept.data(), name.data(), name.size())) return true;
+    return name == "signals.predicted_class" || name == "signals.top_probability";
+  }
+};
+
 struct Flattener {
   struct Member {
     std::string key;
@@ -534,6 +546,7 @@ struct Flattener {
   std::string category;                              // a string value with escapes, unescaped
   size_t members_read = 0;  // in the whole signals tree, duplicates and skipped values included
   bool over_limit = false;
+  SignalFilter filter;  // entries not kept are read and checked all the same, and left out
 
   void Reset() {
     size = 0;  // entries keep their strings' buffers for the next line
@@ -545,6 +558,7 @@ struct Flattener {
     for (size_t i = begin; i < end; ++i) erased[i] = true;
   }
   void Add(bool numeric, double number, std::string_view text) {
+    if (!filter.Keeps(name)) return;
     if (size == entries.size()) entries.emplace_back();
     auto& [entry_name, value] = entries[size++];
     Keep(entry_name, name);
@@ -689,7 +703,7 @@ struct MemberShape {
 };
 constexpr size_t kShapeMembers = 32, kMaxShapeToken = 64;
 
-Status ParseInto(std::string_view line, MonitoredEvent& event) {
+Status ParseInto(std::string_view line, MonitoredEvent& event, SignalFilter filter) {
   event.time_ms = 0;
   event.route.clear();
   event.key_id.clear();
@@ -714,6 +728,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
   int64_t status = -1;
   thread_local Flattener signals;
   signals.Reset();
+  signals.filter = filter;
   std::pair<size_t, size_t> signals_range{0, 0};
   thread_local std::string member_name;
   thread_local std::vector<MemberShape> shapes;
@@ -828,10 +843,10 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
     value.number = number;
     value.category.clear();
   };
-  if (!std::isnan(latency)) number_signal("latency_ms", latency);
-  if (!std::isnan(first_byte)) number_signal("first_byte_ms", first_byte);
-  if (!std::isnan(tokens)) number_signal("tokens", tokens);
-  if (status >= 100 && status <= 599) {
+  if (!std::isnan(latency) && filter.Keeps("latency_ms")) number_signal("latency_ms", latency);
+  if (!std::isnan(first_byte) && filter.Keeps("first_byte_ms")) number_signal("first_byte_ms", first_byte);
+  if (!std::isnan(tokens) && filter.Keeps("tokens")) number_signal("tokens", tokens);
+  if (status >= 100 && status <= 599 && filter.Keeps("status_class")) {
     SignalValue& value = next_signal("status_class");
     value.numeric = false;
     value.number = 0;
@@ -853,8 +868,14 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
 }  // namespace
 
 Status ParseAuditEvent(std::string_view line, MonitoredEvent& event) {
-  Status parsed = ParseInto(line, event);
+  Status parsed = ParseInto(line, event, SignalFilter{});
   if (!parsed) event.signals.clear();  // never the previous line's signals under a failed one
+  return parsed;
+}
+
+Status ParseAuditEvent(std::string_view line, MonitoredEvent& event, const std::vector<std::string>& signals) {
+  Status parsed = ParseInto(line, event, SignalFilter{&signals});
+  if (!parsed) event.signals.clear();
   return parsed;
 }
 
