@@ -214,7 +214,8 @@ class Scanner {
   }
 
   const char* position() const { return p_; }
-  bool escaped() const { return escaped_; }  // the last string read held an escape
+  bool At(char c) const { return p_ < end_ && *p_ == c; }  // the byte at the cursor, whitespace not skipped
+  bool escaped() const { return escaped_; }                // the last string read held an escape
 
   // The exact bytes `token` at the cursor (after any whitespace), then moves past them. The tokens compared
   // are ones the scanner read and validated on an earlier line, so equal bytes read the same way again.
@@ -532,11 +533,19 @@ struct SignalFilter {
   }
 };
 
+// A member of an object as it was on the line before (see MemberShape, below, for why).
+struct NameShape {
+  std::string token;                             // `"name":` as it was written, without escapes or whitespace
+  size_t value_length = std::string_view::npos;  // its last string value's length, when it had no escapes
+};
+constexpr size_t kShapeMembers = 32, kMaxShapeToken = 64;
+
 struct Flattener {
   struct Member {
     std::string key;
     size_t begin = 0, end = 0;
   };
+  std::vector<NameShape> shapes[kMaxSignalDepth + 1];        // per depth, by the member's place in its object
   std::vector<std::pair<std::string, SignalValue>> entries;  // the first `size` hold this line's
   size_t size = 0;
   std::vector<bool> erased;
@@ -575,9 +584,27 @@ struct Flattener {
     std::vector<Member>& seen = members[depth];
     size_t used = 0;
     const size_t base = name.size();
+    std::vector<NameShape>& known = shapes[depth];
     do {
       std::string_view key_text;  // valid until the nested values read strings of their own
-      if (!in.StringView(key_text, key) || !in.Consume(':')) return false;
+      NameShape* shape = used < known.size() ? &known[used] : nullptr;
+      if (shape && in.Token(shape->token)) {
+        key_text = std::string_view(shape->token).substr(1, shape->token.size() - 3);  // between the quotes
+      } else {
+        in.SkipSpace();
+        const char* start = in.position();
+        if (!in.StringView(key_text, key)) return false;
+        const bool plain = !in.escaped() && in.At(':');
+        if (!in.Consume(':')) return false;
+        shape = nullptr;
+        const auto token_size = static_cast<size_t>(in.position() - start);
+        if (plain && used < kShapeMembers && token_size <= kMaxShapeToken) {
+          if (used >= known.size()) known.resize(used + 1);
+          shape = &known[used];
+          shape->token.assign(start, token_size);
+          shape->value_length = std::string_view::npos;
+        }
+      }
       // Bounded work and memory: duplicates are looked for among at most kMaxAuditSignals members, and no
       // name grows past kMaxAuditNameBytes.
       if (++members_read > kMaxAuditSignals || base + 1 + key_text.size() > kMaxAuditNameBytes) {
@@ -591,9 +618,11 @@ struct Flattener {
       if (used == seen.size()) seen.emplace_back();
       Member& member = seen[used++];
       Keep(member.key, key_text);
-      if (!Value(in, depth + 1)) return false;
+      if (!Value(in, depth + 1, shape)) return false;
       for (size_t m = 0; m + 1 < used; ++m) {
-        if (seen[m].key != member.key) continue;
+        if (seen[m].key.size() != member.key.size() ||
+            !SameBytes(seen[m].key.data(), member.key.data(), member.key.size()))
+          continue;
         Erase(seen[m].begin, seen[m].end);
         seen[m].end = seen[m].begin;
       }
@@ -604,7 +633,8 @@ struct Flattener {
     return in.Consume('}');
   }
 
-  bool Value(Scanner& in, int depth) {
+  // A member's value; `shape`, when given, is the member's on the line before (a string is tried at its length).
+  bool Value(Scanner& in, int depth, NameShape* shape) {
     const char c = in.Peek();
     if (c == '{') {
       if (depth < kMaxSignalDepth) return Object(in, depth);
@@ -612,7 +642,13 @@ struct Flattener {
     }
     if (c == '"') {
       std::string_view category_text;
-      if (!in.StringView(category_text, category)) return false;
+      if (!shape || shape->value_length == std::string_view::npos ||
+          !in.PlainString(shape->value_length, category_text)) {
+        const char* start = in.position();
+        if (!in.StringView(category_text, category)) return false;
+        if (shape)
+          shape->value_length = in.escaped() ? std::string_view::npos : static_cast<size_t>(in.position() - start) - 2;
+      }
       if (category_text.size() > kMaxAuditNameBytes) {
         over_limit = true;
         return false;
@@ -701,7 +737,6 @@ struct MemberShape {
   AuditMember member = AuditMember::kOther;
   size_t value_length = std::string_view::npos;  // its last string value's length, when it had no escapes
 };
-constexpr size_t kShapeMembers = 32, kMaxShapeToken = 64;
 
 Status ParseInto(std::string_view line, MonitoredEvent& event, SignalFilter filter) {
   event.time_ms = 0;
@@ -745,8 +780,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event, SignalFilter filt
         in.SkipSpace();
         const char* start = in.position();
         if (!in.StringView(key, member_name)) return invalid();
-        const bool plain = !in.escaped() && static_cast<size_t>(line.data() + line.size() - in.position()) > 0 &&
-                           *in.position() == ':';
+        const bool plain = !in.escaped() && in.At(':');
         if (!in.Consume(':')) return invalid();
         member = MemberOf(key);
         shape = nullptr;
