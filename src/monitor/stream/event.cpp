@@ -252,17 +252,10 @@ class Scanner {
       ++digits;  // leading zeros of a fraction count too: only ever sends a number to from_chars
       ++p_;
     };
-    // A run of digits, eight at a time where the line has eight bytes left (see Digits), then one by one.
-    auto run = [&] {
-      const char* first = p_;
-      Digits(mantissa, digits);
-      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') gather();
-      return static_cast<int>(p_ - first);
-    };
     if (*p_ == '0') {
       ++p_;
     } else if (*p_ >= '1' && *p_ <= '9') {
-      run();
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') gather();
     } else {
       return false;
     }
@@ -271,7 +264,10 @@ class Scanner {
       number.integer = false;
       ++p_;
       if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
-      fraction_digits += run();
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+        gather();
+        ++fraction_digits;
+      }
     }
     bool exponent = false;
     if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
@@ -421,41 +417,6 @@ class Scanner {
     for (size_t i = 0; i < n; ++i)
       if (!kPlain[static_cast<unsigned char>(s[i])]) return false;
     return true;
-  }
-
-  // Digits at the cursor, eight bytes at a time while eight remain: the length of the run of ASCII digits
-  // found by word arithmetic and its value by three multiply-and-add steps, where a loop per digit ends on a
-  // branch mispredicted at nearly every number (their lengths vary). Gathers into `mantissa` as the loop
-  // per digit does (the first 19 digits; `digits` counts all); stops before the first byte that is not a
-  // digit, or at fewer than eight bytes left, for the caller's loop to finish.
-  void Digits(uint64_t& mantissa, int& digits) {
-    if constexpr (std::endian::native == std::endian::little) {
-      static constexpr uint64_t kPowers[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-      while (end_ - p_ >= 8) {
-        uint64_t word;
-        std::memcpy(&word, p_, sizeof word);
-        // Per byte, 0x33 exactly for '0' to '9': the high nibble of the byte, and of the byte plus 6, are 3.
-        // A carry out of a byte (0xFA and up, not a digit) only reaches the bytes after it.
-        const uint64_t nibbles =
-            (word & 0xF0F0F0F0F0F0F0F0ull) | (((word + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4);
-        const uint64_t other = nibbles ^ 0x3333333333333333ull;  // non-zero bytes: not digits
-        const uint64_t flagged =
-            (((other & 0x7F7F7F7F7F7F7F7Full) + 0x7F7F7F7F7F7F7F7Full) | other) & 0x8080808080808080ull;
-        const int count = flagged ? std::countr_zero(flagged) / 8 : 8;
-        if (count == 0 || digits + count > 19) return;  // no digit here, or more than the mantissa gathers
-        // The digits' values moved to the top bytes (the first digit, the lowest byte, to byte 8 - count), as
-        // the eight-digit number with leading zeros they spell; the bytes after them shifted out.
-        uint64_t value = word - 0x3030303030303030ull;  // no borrow out of a digit's byte
-        if (count < 8) value <<= 8 * (8 - count);
-        value = (value * 10 + (value >> 8)) & 0x00FF00FF00FF00FFull;      // pairs: 10 a + b, in even bytes
-        value = (value * 100 + (value >> 16)) & 0x0000FFFF0000FFFFull;    // fours, in even 16-bit lanes
-        value = (value * 10000 + (value >> 32)) & 0x00000000FFFFFFFFull;  // all eight
-        mantissa = mantissa * kPowers[count] + value;
-        digits += count;
-        p_ += count;
-        if (count < 8) return;
-      }
-    }
   }
 
   bool Hex4(uint32_t& code) {
