@@ -479,9 +479,6 @@ class Scanner {
   bool escaped_ = false;  // the last string read held an escape
 };
 
-// Flattened signals with JSON's duplicate rule: a member named again replaces everything the first one gave,
-// so each member's entries are recorded as a range that a later duplicate erases. Kept per thread and
-// reused with their strings' buffers, so once they have grown a line costs no allocation.
 // The signals a caller keeps (ParseAuditEvent's `signals`): those named, and the prediction's two, which the
 // monitor reads whatever it follows. Empty: all.
 struct SignalFilter {
@@ -501,6 +498,9 @@ struct NameShape {
 };
 constexpr size_t kShapeMembers = 32, kMaxShapeToken = 64;
 
+// Flattened signals with JSON's duplicate rule: a member named again replaces everything the first one gave,
+// so each member's entries are recorded as a range that a later duplicate erases. Kept per thread and
+// reused with their strings' buffers, so once they have grown a line costs no allocation.
 struct Flattener {
   struct Member {
     std::string key;
