@@ -218,8 +218,10 @@ class Scanner {
   bool escaped() const { return escaped_; }                // the last string read held an escape
 
   // The exact bytes `token` at the cursor (after any whitespace), then moves past them. The tokens compared
-  // are ones the scanner read and validated on an earlier line, so equal bytes read the same way again.
+  // are ones the scanner read and validated on an earlier line, so equal bytes read the same way again. An
+  // empty token is no token (a place no line has filled yet): it matches nothing.
   bool Token(std::string_view token) {
+    if (token.empty()) return false;
     SkipSpace();
     if (static_cast<size_t>(end_ - p_) < token.size() || !SameBytes(p_, token.data(), token.size())) return false;
     p_ += token.size();
