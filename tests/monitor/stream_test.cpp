@@ -544,6 +544,62 @@ TEST(AuditEvent, ScannerAgreesWithAJsonLibrary) {
   }
 }
 
+// The scanner guesses each member's name and string value from the line before (the same bytes, the same
+// length) and checks the guess: lines of one shape with values that keep their length but not their bytes
+// (a quote, an escape, a control character or a byte above ASCII where the guess expects plain text),
+// names that differ in their last byte, whitespace, members reordered or left out, all in a random order.
+TEST(AuditEvent, LinesOfOneShapeAgreeWithAJsonLibraryWhateverTheLineBefore) {
+  std::mt19937_64 rng(5);
+  const std::vector<std::string> routes = {"chat",      "chaT",   "ch\\t", "ch\"t", "ch\u00e9",  "ch\x01",
+                                           "c\xc3\xa9", "c\xc3t", "chat ", "",      "embeddings"};
+  const std::vector<std::string> names = {"route", "routE", "rout\\u0065", "key_id", "tokens", "tokenz"};
+  const std::vector<std::string> values = {"\"stop\"", "\"sto\\\"\"",      "\"st\\u006fp\"", "\"s\xffop\"", "true",
+                                           "1.5",      "{\"a\":\"stop\"}", "[\"stop\"]",     "null"};
+  for (int i = 0; i < 5000; ++i) {
+    auto pick = [&](const std::vector<std::string>& from) { return from[rng() % from.size()]; };
+    std::vector<std::string> members = {
+        "\"time\":" + std::to_string(rng() % 100000),
+        "\"" + pick(names) + "\":\"" + pick(routes) + "\"",
+        "\"method\":\"" + std::string(rng() % 2 ? "POST" : "P\\OST") + "\"",
+        "\"request_sha256\":\"" + std::string(64 - rng() % 2, "0123456789abcdef\""[rng() % 17]) + "\"",
+        "\"latency_ms\":" + std::to_string(rng() % 1000) + "." + std::to_string(rng() % 1000),
+        "\"signals\":{\"" + std::string(rng() % 2 ? "refusal" : "refusaL") + "\":" + pick(values) +
+            ",\"finish_reason\":" + pick(values) + "}",
+    };
+    if (rng() % 8 == 0) std::swap(members[rng() % members.size()], members[rng() % members.size()]);
+    if (rng() % 8 == 0) members.erase(members.begin() + static_cast<long>(rng() % members.size()));
+    std::string line = "{";
+    for (size_t m = 0; m < members.size(); ++m) line += (m ? (rng() % 16 ? "," : " , ") : "") + members[m];
+    line += "}";
+    ExpectSameAsReference(line);
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
+// A list of signals keeps those and the prediction's two, and refuses the lines the whole parse refuses.
+TEST(AuditEvent, AListOfSignalsKeepsThoseAndThePrediction) {
+  const std::vector<std::string> followed = {"tokens", "signals.guard.score", "status_class"};
+  const std::string line =
+      R"({"route":"r","status":404,"latency_ms":5,"tokens":7,"signals":{"refusal":true,"guard":{"score":0.5,)"
+      R"("verdict":"allow"},"predicted_class":2,"top_probability":0.9}})";
+  MonitoredEvent event;
+  ASSERT_TRUE(ParseAuditEvent(line, event, followed));
+  std::vector<std::string> kept;
+  for (const auto& [name, value] : event.signals) kept.push_back(name);
+  EXPECT_EQ(kept, (std::vector<std::string>{"tokens", "status_class", "signals.guard.score", "signals.predicted_class",
+                                            "signals.top_probability"}));
+  ASSERT_TRUE(ParseAuditEvent(line, event, {}));  // an empty list: every signal
+  EXPECT_EQ(event.signals.size(), 8u);
+  std::string many = R"({"signals":{)";
+  for (size_t i = 0; i <= kMaxAuditSignals; ++i) many += (i ? ",\"s" : "\"s") + std::to_string(i) + "\":1";
+  many += "}}";
+  const auto refused = ParseAuditEvent(many, event, followed);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kLimit);
+  EXPECT_TRUE(event.signals.empty());
+  EXPECT_FALSE(ParseAuditEvent(R"({"tokens":7,"signals":{"x":1,}})", event, followed));
+}
+
 }  // namespace
 }  // namespace modelguard::monitor
 

@@ -66,6 +66,11 @@ Result<MonitoredEvent> ParseAuditEvent(std::string_view line);
 // The same into `event`, whose buffers are reused from line to line (the monitor reads every line the gateway
 // writes; allocating each event's strings afresh cost a third of the parse). After an error `event` means nothing.
 Status ParseAuditEvent(std::string_view line, MonitoredEvent& event);
+// The same, keeping only the signals named in `signals` (StreamSettings::signals: what the monitor follows)
+// and signals.predicted_class and signals.top_probability (the classifier performance it follows whatever
+// the list; empty: every signal). The line is read and checked as above, limits included: it is refused
+// exactly when the call above refuses it, and the signals kept are those the call above gives that pass.
+Status ParseAuditEvent(std::string_view line, MonitoredEvent& event, const std::vector<std::string>& signals);
 
 struct StreamSettings {
   uint64_t reference_events = 1000;  // per route, when no reference file is given

@@ -43,6 +43,40 @@ constexpr auto kPlain = [] {
   return plain;
 }();
 
+// `a` and `b` hold the same `n` bytes; loads stay within both.
+[[gnu::always_inline]] inline bool SameBytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    uint64_t x, y, diff = 0;
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      diff |= x ^ y;
+    }
+    std::memcpy(&x, a + n - 8, 8);  // the last eight, overlapping the words before
+    std::memcpy(&y, b + n - 8, 8);
+    return (diff | (x ^ y)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t x[2], y[2];
+    std::memcpy(&x[0], a, 4);
+    std::memcpy(&x[1], a + n - 4, 4);
+    std::memcpy(&y[0], b, 4);
+    std::memcpy(&y[1], b + n - 4, 4);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// `to` = `from`, written only when it differs: a line's signal names and categories are nearly always the
+// ones the buffers already hold from the line before, and comparing in place costs less than copying through
+// a library call.
+[[gnu::always_inline]] inline void Keep(std::string& to, std::string_view from) {
+  if (to.size() != from.size() || !SameBytes(to.data(), from.data(), from.size())) to.assign(from);
+}
+
 class Scanner {
  public:
   explicit Scanner(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
@@ -176,6 +210,33 @@ class Scanner {
     p_ = start;
     if (!String(&scratch)) return false;
     view = scratch;
+    return true;
+  }
+
+  const char* position() const { return p_; }
+  bool At(char c) const { return p_ < end_ && *p_ == c; }  // the byte at the cursor, whitespace not skipped
+  bool escaped() const { return escaped_; }                // the last string read held an escape
+
+  // The exact bytes `token` at the cursor (after any whitespace), then moves past them. The tokens compared
+  // are ones the scanner read and validated on an earlier line, so equal bytes read the same way again. An
+  // empty token is no token (a place no line has filled yet): it matches nothing.
+  bool Token(std::string_view token) {
+    if (token.empty()) return false;
+    SkipSpace();
+    if (static_cast<size_t>(end_ - p_) < token.size() || !SameBytes(p_, token.data(), token.size())) return false;
+    p_ += token.size();
+    return true;
+  }
+
+  // A string of exactly `length` plain bytes (kPlain) at the cursor, its quote next: what String() would read
+  // there, found by checking a guessed length rather than by scanning for the quote. The guess is the length
+  // the same member had on the line before; when it holds, the cursor moves by a length known in advance,
+  // and the next token's reads need not wait for this one's bytes to be examined.
+  bool PlainString(size_t length, std::string_view& view) {
+    if (static_cast<size_t>(end_ - p_) < length + 2 || p_[length + 1] != '"' || !AllPlain(p_ + 1, length)) return false;
+    view = std::string_view(p_ + 1, length);
+    p_ += length + 2;
+    escaped_ = false;
     return true;
   }
 
@@ -340,6 +401,26 @@ class Scanner {
     while (p_ < end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
   }
 
+  // Every byte of [s, s + n) is plain (kPlain); loads stay within the range.
+  static bool AllPlain(const char* s, size_t n) {
+#if defined(__SSE2__)
+    const auto flagged = [](const char* at) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+      return _mm_movemask_epi8(_mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))),
+          _mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20))));
+    };
+    if (n >= 16) {
+      int any = 0;
+      for (size_t i = 0; i + 16 < n; i += 16) any |= flagged(s + i);
+      return (any | flagged(s + n - 16)) == 0;  // the last sixteen, overlapping
+    }
+#endif
+    for (size_t i = 0; i < n; ++i)
+      if (!kPlain[static_cast<unsigned char>(s[i])]) return false;
+    return true;
+  }
+
   bool Hex4(uint32_t& code) {
     if (end_ - p_ < 4) return false;
     code = 0;
@@ -400,6 +481,25 @@ class Scanner {
   bool escaped_ = false;  // the last string read held an escape
 };
 
+// The signals a caller keeps (ParseAuditEvent's `signals`): those named, and the prediction's two, which the
+// monitor reads whatever it follows. Empty: all.
+struct SignalFilter {
+  const std::vector<std::string>* names = nullptr;
+  bool Keeps(std::string_view name) const {
+    if (!names || names->empty()) return true;
+    for (const std::string& kept : *names)
+      if (kept.size() == name.size() && SameBytes(kept.data(), name.data(), name.size())) return true;
+    return name == "signals.predicted_class" || name == "signals.top_probability";
+  }
+};
+
+// A member of an object as it was on the line before (see MemberShape, below, for why).
+struct NameShape {
+  std::string token;                             // `"name":` as it was written, without escapes or whitespace
+  size_t value_length = std::string_view::npos;  // its last string value's length, when it had no escapes
+};
+constexpr size_t kShapeMembers = 32, kMaxShapeToken = 64;
+
 // Flattened signals with JSON's duplicate rule: a member named again replaces everything the first one gave,
 // so each member's entries are recorded as a range that a later duplicate erases. Kept per thread and
 // reused with their strings' buffers, so once they have grown a line costs no allocation.
@@ -408,6 +508,7 @@ struct Flattener {
     std::string key;
     size_t begin = 0, end = 0;
   };
+  std::vector<NameShape> shapes[kMaxSignalDepth + 1];        // per depth, by the member's place in its object
   std::vector<std::pair<std::string, SignalValue>> entries;  // the first `size` hold this line's
   size_t size = 0;
   std::vector<bool> erased;
@@ -417,6 +518,7 @@ struct Flattener {
   std::string category;                              // a string value with escapes, unescaped
   size_t members_read = 0;  // in the whole signals tree, duplicates and skipped values included
   bool over_limit = false;
+  SignalFilter filter;  // entries not kept are read and checked all the same, and left out
 
   void Reset() {
     size = 0;  // entries keep their strings' buffers for the next line
@@ -428,12 +530,13 @@ struct Flattener {
     for (size_t i = begin; i < end; ++i) erased[i] = true;
   }
   void Add(bool numeric, double number, std::string_view text) {
+    if (!filter.Keeps(name)) return;
     if (size == entries.size()) entries.emplace_back();
     auto& [entry_name, value] = entries[size++];
-    entry_name.assign(name);
+    Keep(entry_name, name);
     value.numeric = numeric;
     value.number = number;
-    value.category.assign(text);
+    Keep(value.category, text);
     erased.push_back(false);
   }
 
@@ -444,9 +547,27 @@ struct Flattener {
     std::vector<Member>& seen = members[depth];
     size_t used = 0;
     const size_t base = name.size();
+    std::vector<NameShape>& known = shapes[depth];
     do {
       std::string_view key_text;  // valid until the nested values read strings of their own
-      if (!in.StringView(key_text, key) || !in.Consume(':')) return false;
+      NameShape* shape = used < known.size() ? &known[used] : nullptr;
+      if (shape && in.Token(shape->token)) {
+        key_text = std::string_view(shape->token).substr(1, shape->token.size() - 3);  // between the quotes
+      } else {
+        in.SkipSpace();
+        const char* start = in.position();
+        if (!in.StringView(key_text, key)) return false;
+        const bool plain = !in.escaped() && in.At(':');
+        if (!in.Consume(':')) return false;
+        shape = nullptr;
+        const auto token_size = static_cast<size_t>(in.position() - start);
+        if (plain && used < kShapeMembers && token_size <= kMaxShapeToken) {
+          if (used >= known.size()) known.resize(used + 1);
+          shape = &known[used];
+          shape->token.assign(start, token_size);
+          shape->value_length = std::string_view::npos;
+        }
+      }
       // Bounded work and memory: duplicates are looked for among at most kMaxAuditSignals members, and no
       // name grows past kMaxAuditNameBytes.
       if (++members_read > kMaxAuditSignals || base + 1 + key_text.size() > kMaxAuditNameBytes) {
@@ -459,10 +580,12 @@ struct Flattener {
       name.append(key_text);
       if (used == seen.size()) seen.emplace_back();
       Member& member = seen[used++];
-      member.key.assign(key_text);
-      if (!Value(in, depth + 1)) return false;
+      Keep(member.key, key_text);
+      if (!Value(in, depth + 1, shape)) return false;
       for (size_t m = 0; m + 1 < used; ++m) {
-        if (seen[m].key != member.key) continue;
+        if (seen[m].key.size() != member.key.size() ||
+            !SameBytes(seen[m].key.data(), member.key.data(), member.key.size()))
+          continue;
         Erase(seen[m].begin, seen[m].end);
         seen[m].end = seen[m].begin;
       }
@@ -473,7 +596,8 @@ struct Flattener {
     return in.Consume('}');
   }
 
-  bool Value(Scanner& in, int depth) {
+  // A member's value; `shape`, when given, is the member's on the line before (a string is tried at its length).
+  bool Value(Scanner& in, int depth, NameShape* shape) {
     const char c = in.Peek();
     if (c == '{') {
       if (depth < kMaxSignalDepth) return Object(in, depth);
@@ -481,7 +605,13 @@ struct Flattener {
     }
     if (c == '"') {
       std::string_view category_text;
-      if (!in.StringView(category_text, category)) return false;
+      if (!shape || shape->value_length == std::string_view::npos ||
+          !in.PlainString(shape->value_length, category_text)) {
+        const char* start = in.position();
+        if (!in.StringView(category_text, category)) return false;
+        if (shape)
+          shape->value_length = in.escaped() ? std::string_view::npos : static_cast<size_t>(in.position() - start) - 2;
+      }
       if (category_text.size() > kMaxAuditNameBytes) {
         over_limit = true;
         return false;
@@ -558,7 +688,20 @@ AuditMember MemberOf(std::string_view key) {
   }
 }
 
-Status ParseInto(std::string_view line, MonitoredEvent& event) {
+// What the previous lines looked like, member by member: the gateway writes every event with the same members
+// in the same order, most of them with values of the same length (hashes, methods, paths, routes). A member's
+// name is compared with the bytes it had there (`"name":`, read and validated then) instead of being scanned
+// for its closing quote, and a string value is first tried at the length it had there. Either guess is
+// checked in full and falls back to the scan when it fails, so the guesses change how fast a line is read,
+// never what is read from it; what they buy is that the cursor moves by lengths known in advance, where a
+// scan makes each token wait for the bytes of the one before.
+struct MemberShape {
+  std::string token;  // `"name":` as it was written, without escapes or whitespace
+  AuditMember member = AuditMember::kOther;
+  size_t value_length = std::string_view::npos;  // its last string value's length, when it had no escapes
+};
+
+Status ParseInto(std::string_view line, MonitoredEvent& event, SignalFilter filter) {
   event.time_ms = 0;
   event.route.clear();
   event.key_id.clear();
@@ -567,7 +710,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
   auto next_signal = [&](std::string_view name) -> SignalValue& {
     if (used == event.signals.size()) event.signals.emplace_back();
     auto& [slot_name, value] = event.signals[used++];
-    slot_name.assign(name);
+    Keep(slot_name, name);
     return value;
   };
   if (line.size() > kMaxAuditLineBytes)
@@ -583,16 +726,52 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
   int64_t status = -1;
   thread_local Flattener signals;
   signals.Reset();
+  signals.filter = filter;
   std::pair<size_t, size_t> signals_range{0, 0};
   thread_local std::string member_name;
+  thread_local std::vector<MemberShape> shapes;
+  size_t index = 0;  // of the member being read
   if (!in.Consume('}')) {
     do {
-      // A view of the line, or of `member_name` when the name has escapes.
-      std::string_view key;
-      if (!in.StringView(key, member_name) || !in.Consume(':')) return invalid();
-      const AuditMember member = MemberOf(key);
+      MemberShape* shape = index < shapes.size() ? &shapes[index] : nullptr;
+      AuditMember member;
+      if (shape && in.Token(shape->token)) {
+        member = shape->member;
+      } else {
+        // A view of the line, or of `member_name` when the name has escapes.
+        std::string_view key;
+        in.SkipSpace();
+        const char* start = in.position();
+        if (!in.StringView(key, member_name)) return invalid();
+        const bool plain = !in.escaped() && in.At(':');
+        if (!in.Consume(':')) return invalid();
+        member = MemberOf(key);
+        shape = nullptr;
+        const auto token_size = static_cast<size_t>(in.position() - start);
+        if (plain && index < kShapeMembers && token_size <= kMaxShapeToken) {
+          if (index >= shapes.size()) shapes.resize(index + 1);
+          shape = &shapes[index];
+          shape->token.assign(start, token_size);
+          shape->member = member;
+          shape->value_length = std::string_view::npos;
+        }
+      }
+      ++index;
       // Each member of interest takes the last value given (a wrong type clears it); the others are skipped.
       const char c = in.Peek();
+      // A string value at the length the member's last one had, or scanned (and its length kept for next time).
+      auto string_value = [&](std::string* out) {
+        std::string_view text;
+        if (shape && shape->value_length != std::string_view::npos && in.PlainString(shape->value_length, text)) {
+          if (out) out->assign(text);
+          return true;
+        }
+        const char* start = in.position();
+        if (!in.String(out)) return false;
+        if (shape)
+          shape->value_length = in.escaped() ? std::string_view::npos : static_cast<size_t>(in.position() - start) - 2;
+        return true;
+      };
       auto number_member = [&](double& slot) {
         slot = kAbsent;
         if (c != '-' && (c < '0' || c > '9')) return in.SkipValue();
@@ -626,7 +805,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
                             : member == AuditMember::kKeyId ? event.key_id
                                                             : event.request_id;
         slot.clear();
-        ok = c == '"' ? in.String(&slot) : in.SkipValue();
+        ok = c == '"' ? string_value(&slot) : in.SkipValue();
       } else if (member == AuditMember::kLatency) {
         ok = number_member(latency);
       } else if (member == AuditMember::kFirstByte) {
@@ -640,7 +819,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
         ok = c == '{' ? signals.Object(in, 1) : in.SkipValue();
         signals_range = {begin, signals.size};
       } else {
-        ok = in.SkipValue();
+        ok = c == '"' ? string_value(nullptr) : in.SkipValue();
       }
       if (!ok && signals.over_limit)
         return MakeError(ErrorCode::kLimit, "the signals hold more than " + std::to_string(kMaxAuditSignals) +
@@ -661,15 +840,15 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
     value.number = number;
     value.category.clear();
   };
-  if (!std::isnan(latency)) number_signal("latency_ms", latency);
-  if (!std::isnan(first_byte)) number_signal("first_byte_ms", first_byte);
-  if (!std::isnan(tokens)) number_signal("tokens", tokens);
-  if (status >= 100 && status <= 599) {
+  if (!std::isnan(latency) && filter.Keeps("latency_ms")) number_signal("latency_ms", latency);
+  if (!std::isnan(first_byte) && filter.Keeps("first_byte_ms")) number_signal("first_byte_ms", first_byte);
+  if (!std::isnan(tokens) && filter.Keeps("tokens")) number_signal("tokens", tokens);
+  if (status >= 100 && status <= 599 && filter.Keeps("status_class")) {
     SignalValue& value = next_signal("status_class");
     value.numeric = false;
     value.number = 0;
     const char class_name[] = {static_cast<char>('0' + status / 100), 'x', 'x'};
-    value.category.assign(class_name, sizeof class_name);
+    Keep(value.category, std::string_view(class_name, sizeof class_name));
   }
   for (size_t i = 0; i < signals.size; ++i) {
     if (signals.erased[i]) continue;
@@ -677,7 +856,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
     SignalValue& value = next_signal(name);
     value.numeric = parsed.numeric;
     value.number = parsed.number;
-    value.category.assign(parsed.category);  // copied: the flattener keeps its buffers for the next line too
+    Keep(value.category, parsed.category);  // copied: the flattener keeps its buffers for the next line too
   }
   event.signals.resize(used);
   return Ok{};
@@ -686,8 +865,14 @@ Status ParseInto(std::string_view line, MonitoredEvent& event) {
 }  // namespace
 
 Status ParseAuditEvent(std::string_view line, MonitoredEvent& event) {
-  Status parsed = ParseInto(line, event);
+  Status parsed = ParseInto(line, event, SignalFilter{});
   if (!parsed) event.signals.clear();  // never the previous line's signals under a failed one
+  return parsed;
+}
+
+Status ParseAuditEvent(std::string_view line, MonitoredEvent& event, const std::vector<std::string>& signals) {
+  Status parsed = ParseInto(line, event, SignalFilter{&signals});
+  if (!parsed) event.signals.clear();
   return parsed;
 }
 

@@ -697,7 +697,8 @@ Result<ServeOutcome> Serve(const ServeConfig& config, const ServeOptions& option
     }
     auto got = follower->Poll(
         [&](std::string_view line) {
-          if (!ParseAuditEvent(line, event)) {
+          // Only the signals the monitor follows: the others would be copied out of the line to be ignored.
+          if (!ParseAuditEvent(line, event, config.stream.signals)) {
             ++outcome.parse_errors;
             return;
           }

@@ -237,6 +237,27 @@ struct Route {
   RoutePerformance performance;
 };
 
+// a == b for the short names compared at every event (signal names, routes), inline: eight bytes at a time,
+// the last eight overlapping, where operator== calls memcmp.
+[[gnu::always_inline]] inline bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const size_t n = a.size();
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  uint64_t x, y, diff = 0;
+  for (size_t i = 0; i + 8 < n; i += 8) {
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    diff |= x ^ y;
+  }
+  std::memcpy(&x, a.data() + n - 8, 8);
+  std::memcpy(&y, b.data() + n - 8, 8);
+  return (diff | (x ^ y)) == 0;
+}
+
 // Counted per event, so kept flat (a 0/1 signal has two entries) and named only when a window closes.
 void CountNumber(Window& w, double value) {
   for (auto& [seen, count] : w.number_counts) {
@@ -283,8 +304,82 @@ double Standardise(double value, double mean, double deviation) {
   return z;
 }
 
+// x % d for a fixed d, without a division instruction: the bootstrap reduces tens of millions of draws by the
+// reference's size, and a 64-bit division costs several times what the rest of a draw does. Granlund and
+// Montgomery's method (1994, figure 4.1): with l = ceil(log2 d) and m = floor(2^64 (2^l - d) / d) + 1, the
+// quotient of every 64-bit x is (t + ((x - t) >> 1)) >> (l - 1) where t is the high half of m x. Exact: the
+// same remainder as %, so the draws and everything computed from them stay what they were.
+__extension__ typedef unsigned __int128 Uint128;  // GCC and Clang on 64-bit targets
+
+class Modulus {
+ public:
+  explicit Modulus(uint64_t d) : d_(d) {
+    if (d_ <= 1) return;  // x % 1 is 0; l would be 0
+    unsigned l = 0;
+    while (l < 64 && (uint64_t{1} << l) < d_) ++l;
+    const Uint128 two_l = Uint128{1} << l;
+    multiplier_ = static_cast<uint64_t>(((two_l - d_) << 64) / d_) + 1;
+    shift_ = l - 1;
+  }
+  uint64_t operator()(uint64_t x) const {
+    if (d_ <= 1) return 0;
+    const auto t = static_cast<uint64_t>((static_cast<Uint128>(multiplier_) * x) >> 64);
+    const uint64_t quotient = (t + ((x - t) >> 1)) >> shift_;
+    return x - quotient * d_;
+  }
+
+ private:
+  uint64_t d_;
+  uint64_t multiplier_ = 0;
+  unsigned shift_ = 0;
+};
+
+// A closed window's values in ascending order for the KS test, by an LSD radix sort of their bits (as keys
+// that order like the numbers: the sign bit flipped, and all bits of negatives): std::sort on a window of
+// random latencies mispredicts about every other comparison, and cost more than the test. The order is
+// std::sort's but between -0.0 and 0.0, which std::sort leaves as it finds them and this puts -0.0 first;
+// nothing that reads the sorted window (the KS test's comparisons, the histogram) tells them apart. The
+// values are finite (JSON numbers, or a state's checked values): no NaN to place.
+void SortWindow(std::vector<double>& values) {
+  constexpr size_t kSmall = 64;  // below this, std::sort's insertion sort is as fast
+  const size_t n = values.size();
+  if (n < kSmall) {
+    std::sort(values.begin(), values.end());
+    return;
+  }
+  thread_local std::vector<uint64_t> keys, spare;
+  keys.resize(n);
+  spare.resize(n);
+  size_t counts[8][256] = {};
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t bits;
+    std::memcpy(&bits, &values[i], sizeof bits);
+    bits = bits >> 63 ? ~bits : bits | (uint64_t{1} << 63);
+    keys[i] = bits;
+    for (int digit = 0; digit < 8; ++digit) ++counts[digit][(bits >> (8 * digit)) & 0xff];
+  }
+  for (int digit = 0; digit < 8; ++digit) {
+    size_t* count = counts[digit];
+    const unsigned shift = 8 * static_cast<unsigned>(digit);
+    if (count[(keys[0] >> shift) & 0xff] == n) continue;  // every key has this digit: the pass moves nothing
+    size_t offset = 0;
+    for (size_t b = 0; b < 256; ++b) {
+      const size_t here = count[b];
+      count[b] = offset;
+      offset += here;
+    }
+    for (size_t i = 0; i < n; ++i) spare[count[(keys[i] >> shift) & 0xff]++] = keys[i];
+    keys.swap(spare);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t bits = keys[i];
+    bits = bits >> 63 ? bits & ~(uint64_t{1} << 63) : ~bits;
+    std::memcpy(&values[i], &bits, sizeof bits);
+  }
+}
+
 // One step of both sequential detectors on a standardised value.
-void Step(Window& w, double z, double k, double delta) {
+inline void Step(Window& w, double z, double k, double delta) {
   w.cusum_up = std::max(0.0, w.cusum_up + z - k);
   w.cusum_down = std::max(0.0, w.cusum_down - z - k);
   w.cusum_max = std::max({w.cusum_max, w.cusum_up, w.cusum_down});
@@ -345,8 +440,10 @@ struct StreamMonitor::Impl {
   std::map<std::string, Route, std::less<>> routes;
   uint64_t events = 0, episodes = 0, fired = 0, resolved = 0, kind_mismatches = 0;
   std::vector<Alert> pending;
-  std::mt19937_64 reservoir{1};                       // a reference file's sampling
-  std::vector<Reference*> references_of_event;        // the current event's signals' references (Resolve)
+  std::mt19937_64 reservoir{1};                 // a reference file's sampling
+  std::vector<Reference*> references_of_event;  // the current event's signals' references (Resolve)
+  // The last event's route (Observe): a node of `routes`, which are never taken out.
+  std::pair<const std::string, Route>* last_route = nullptr;
   BoundedMap<PendingPrediction> pending_predictions;  // by request id
   BoundedMap<int64_t> early_labels;                   // labels read before their prediction, by request id
   LabelCounts label_counts;
@@ -412,13 +509,13 @@ struct StreamMonitor::Impl {
     MersenneTwister64 rng(Mix64(settings.seed ^ Fnv1a64(key)));
     const std::vector<double>& values = ref.values;
     const size_t n = values.size();
-    std::vector<double> cusum_maxima, ph_maxima;
-    cusum_maxima.reserve(settings.calibration_runs);
-    ph_maxima.reserve(settings.calibration_runs);
-    for (uint64_t run = 0; run < settings.calibration_runs; ++run) {
+    const Modulus modulo(n);
+    std::vector<double> cusum_maxima(settings.calibration_runs), ph_maxima(settings.calibration_runs);
+    // One run as it always was: its reference resampled, then its window, drawn straight from the generator.
+    auto run_alone = [&](uint64_t run) {
       double sum = 0, squares = 0;
       for (size_t i = 0; i < n; ++i) {
-        const double v = values[rng() % n] - ref.mean;  // centred: the sums stay well conditioned
+        const double v = values[modulo(rng())] - ref.mean;  // centred: the sums stay well conditioned
         sum += v;
         squares += v * v;
       }
@@ -427,11 +524,50 @@ struct StreamMonitor::Impl {
       const double deviation = variance > 0 ? std::sqrt(variance) : ref.deviation;
       Window w;
       for (uint64_t i = 0; i < per_window; ++i)
-        Step(w, Standardise(values[rng() % n] - ref.mean, mean, deviation), settings.cusum_k,
+        Step(w, Standardise(values[modulo(rng())] - ref.mean, mean, deviation), settings.cusum_k,
              settings.page_hinkley_delta);
-      cusum_maxima.push_back(w.cusum_max);
-      ph_maxima.push_back(w.ph_max);
+      cusum_maxima[run] = w.cusum_max;
+      ph_maxima[run] = w.ph_max;
+    };
+    // Runs replayed kLanes at a time, their draws taken from the generator in the order above (each run's
+    // reference, then its window) and kept until all lanes are drawn. Each run's arithmetic is the same, in
+    // the same order, but the lanes' sums and detector steps are independent chains the processor overlaps,
+    // where one run alone waits on the latency of each addition and division in turn. Runs too long to keep
+    // kLanes of (a reference or window of hundreds of thousands of values) are replayed alone.
+    constexpr size_t kLanes = 4;
+    constexpr size_t kMaxDrawn = size_t{1} << 17;
+    const uint64_t per_run = n + per_window;
+    uint64_t run = 0;
+    if (per_run * kLanes <= kMaxDrawn) {
+      std::vector<double> drawn(kLanes * per_run);
+      for (; run + kLanes <= settings.calibration_runs; run += kLanes) {
+        for (double& v : drawn) v = values[modulo(rng())] - ref.mean;
+        double sum[kLanes] = {}, squares[kLanes] = {};
+        for (size_t i = 0; i < n; ++i) {
+          for (size_t lane = 0; lane < kLanes; ++lane) {
+            const double v = drawn[lane * per_run + i];
+            sum[lane] += v;
+            squares[lane] += v * v;
+          }
+        }
+        double mean[kLanes], deviation[kLanes];
+        for (size_t lane = 0; lane < kLanes; ++lane) {
+          mean[lane] = sum[lane] / static_cast<double>(n);
+          const double variance = (squares[lane] - sum[lane] * mean[lane]) / static_cast<double>(n - 1);
+          deviation[lane] = variance > 0 ? std::sqrt(variance) : ref.deviation;
+        }
+        Window w[kLanes];
+        for (uint64_t i = 0; i < per_window; ++i)
+          for (size_t lane = 0; lane < kLanes; ++lane)
+            Step(w[lane], Standardise(drawn[lane * per_run + n + i], mean[lane], deviation[lane]), settings.cusum_k,
+                 settings.page_hinkley_delta);
+        for (size_t lane = 0; lane < kLanes; ++lane) {
+          cusum_maxima[run + lane] = w[lane].cusum_max;
+          ph_maxima[run + lane] = w[lane].ph_max;
+        }
+      }
     }
+    for (; run < settings.calibration_runs; ++run) run_alone(run);
     const double runs = static_cast<double>(settings.calibration_runs);
     const auto rank = static_cast<size_t>(std::min(runs, std::ceil((1 - settings.false_alarm_rate) * (runs + 1))) - 1);
     std::nth_element(cusum_maxima.begin(), cusum_maxima.begin() + static_cast<long>(rank), cusum_maxima.end());
@@ -735,7 +871,8 @@ struct StreamMonitor::Impl {
           stats::ColumnSample current;
           current.numeric = ref.numeric;
           // Sorted here, where the window is done with its order, and lent to the test, which then copies nothing.
-          std::sort(w.values.begin(), w.values.end());
+          // Only the KS test reads the values; the z and chi-square tests compare counts.
+          if (ref.test->numeric) SortWindow(w.values);
           current.values.swap(w.values);
           const auto categories = CategoriesOf(w);
           for (const auto& [name, count] : categories) current.categories.push_back({name, static_cast<double>(count)});
@@ -806,7 +943,7 @@ struct StreamMonitor::Impl {
     for (size_t i = 0; i < event.signals.size(); ++i) {
       const std::string& name = event.signals[i].first;
       Route::Recent& recent = route.recent[i];
-      if (!recent.known || recent.name != name) {
+      if (!recent.known || !SameName(recent.name, name)) {
         auto found = route.references.find(name);
         recent.reference = found == route.references.end() ? nullptr : &found->second;
         recent.name = name;
@@ -886,8 +1023,15 @@ void StreamMonitor::FreezeReferences() {
 void StreamMonitor::Observe(const MonitoredEvent& event) {
   Impl& impl = *impl_;
   ++impl.events;
-  auto found = impl.routes.find(event.route.empty() ? std::string_view(kNoRoute) : std::string_view(event.route));
-  if (found == impl.routes.end()) found = impl.routes.try_emplace(impl.RouteName(event.route)).first;
+  const std::string_view route_key = event.route.empty() ? std::string_view(kNoRoute) : std::string_view(event.route);
+  // Most events name the route the one before named: compared with it before the map is searched.
+  auto* found = impl.last_route;
+  if (!found || !SameName(found->first, route_key)) {
+    auto named = impl.routes.find(route_key);
+    if (named == impl.routes.end()) named = impl.routes.try_emplace(impl.RouteName(event.route)).first;
+    found = &*named;
+  }
+  impl.last_route = found;
   const std::string& route_name = found->first;
   Route& route = found->second;
   ++route.events;
