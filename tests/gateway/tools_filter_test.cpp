@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "modelguard/core/hash.h"
 #include "modelguard/gateway/approvals.h"
 #include "modelguard/gateway/filter.h"
 #include "modelguard/gateway/limits.h"
@@ -393,6 +394,70 @@ TEST(ToolsFilter, HoldsStreamedCallsBackUntilJudged) {
   ASSERT_TRUE(unreadable.stop);
   EXPECT_EQ(unreadable.stop->error_type, "tool_call_unreadable");
   EXPECT_TRUE(unreadable.sent.empty());
+}
+
+TEST(ToolsFilter, CallsHeldWhenAStreamBreaksOffAreAuditedAndNeverSent) {
+  Harness harness;
+  auto request = Request(ChatWithTools({"read_file", "fetch_url"}));
+  ASSERT_FALSE(harness.filter->OnRequest(request));
+  // Two choices hold calls; the stream stops before either finishes and before [DONE] (the connection cut).
+  const std::string first_arguments = R"({"path": "/srv/data/x"})";
+  const std::string partial = R"({"url": "https://a.exa)";
+  std::vector<std::string> events = {
+      json{{"choices",
+            json::array({{{"index", 0},
+                          {"delta",
+                           {{"tool_calls",
+                             json::array({{{"index", 0},
+                                           {"id", "c1"},
+                                           {"function", {{"name", "read_file"}, {"arguments", first_arguments}}}}})}}},
+                          {"finish_reason", nullptr}}})}}
+          .dump(),
+      json{{"choices",
+            json::array(
+                {{{"index", 1},
+                  {"delta",
+                   {{"tool_calls", json::array({{{"index", 0},
+                                                 {"id", "c2"},
+                                                 {"function", {{"name", "fetch_url"}, {"arguments", partial}}}}})}}},
+                  {"finish_reason", nullptr}}})}}
+          .dump()};
+  const auto streamed = Stream(harness, request, events);
+  ASSERT_FALSE(streamed.stop);
+  EXPECT_TRUE(streamed.sent.empty());
+  EXPECT_TRUE(request.tool_decisions.empty());  // nothing judged yet
+  ResponseContext ended{200, "", true, std::nullopt};
+  harness.filter->OnResponse(request, ended);
+  ASSERT_EQ(request.tool_decisions.size(), 2u);
+  EXPECT_EQ(request.tool_decisions[0].tool, "read_file");
+  EXPECT_EQ(request.tool_decisions[0].arguments_sha256, Sha256Hex(first_arguments));
+  EXPECT_EQ(request.tool_decisions[0].decision, "dropped");
+  EXPECT_EQ(request.tool_decisions[0].rule, "stream_ended");
+  EXPECT_EQ(request.tool_decisions[1].tool, "fetch_url");
+  EXPECT_EQ(request.tool_decisions[1].arguments_sha256, Sha256Hex(partial));
+  EXPECT_EQ(request.tool_decisions[1].decision, "dropped");
+  EXPECT_EQ(ended.status, 200u);
+  EXPECT_TRUE(ended.body.empty());
+  // The calls are gone: nothing the filter held reaches the client afterwards, and nothing is recorded twice.
+  StreamEvent late{"[DONE]"};
+  EXPECT_FALSE(harness.filter->OnStreamEvent(request, late));
+  EXPECT_TRUE(late.prepend.empty());
+  EXPECT_EQ(late.data, "[DONE]");
+  harness.filter->OnResponse(request, ended);
+  EXPECT_EQ(request.tool_decisions.size(), 2u);
+
+  // A stream that finished its calls leaves nothing to record.
+  auto finished = Request(ChatWithTools({"read_file"}));
+  ASSERT_FALSE(harness.filter->OnRequest(finished));
+  ASSERT_FALSE(Stream(harness, finished,
+                      Events({R"({"tool_calls": [{"index": 0, "id": "c1", "function": {"name": "read_file",
+                                  "arguments": "{\"path\": \"/srv/data/y\"}"}}]})"},
+                             "tool_calls"))
+                   .stop);
+  ResponseContext done{200, "", true, std::nullopt};
+  harness.filter->OnResponse(finished, done);
+  ASSERT_EQ(finished.tool_decisions.size(), 1u);
+  EXPECT_EQ(finished.tool_decisions[0].decision, "allow");
 }
 
 TEST(ToolsFilter, ResponsesApiToolCallsAreRefusedNotPassed) {

@@ -108,7 +108,11 @@ class ToolsFilter final : public Filter {
 
   boost::asio::awaitable<void> OnResponseAsync(RequestContext& request, ResponseContext& response) override {
     auto state = State(request);
-    if (!state || response.streamed || response.status >= 300 || response.body.empty()) co_return;
+    if (!state) co_return;
+    // Called once however the request ended: calls a stream left held (cut off, or over before its choice
+    // finished or [DONE] came) were never judged nor sent, and the audit must still say they existed.
+    RecordUnjudged(request, *state);
+    if (response.streamed || response.status >= 300 || response.body.empty()) co_return;
     json answer = json::parse(response.body, nullptr, false);
     auto calls = answer.is_discarded() ? Result<std::vector<ToolCall>>(MakeError(ErrorCode::kParse, "not JSON"))
                                        : tools::ToolCallsOfAnswer(answer, options_.max_call_bytes);
@@ -273,6 +277,15 @@ class ToolsFilter final : public Filter {
     if (choice["finish_reason"].is_null())
       choice["finish_reason"] = calls.back().legacy ? "function_call" : "tool_calls";
     co_return std::nullopt;
+  }
+
+  // Takes every call the assembler still holds, so none can reach the client later, and records each as
+  // dropped: its name and the SHA-256 of the arguments as far as they had come.
+  static void RecordUnjudged(RequestContext& request, RequestState& state) {
+    for (size_t choice : state.assembler.Pending()) {
+      for (const auto& call : state.assembler.Take(choice))
+        request.tool_decisions.push_back(ToolDecision{call.name, Sha256Hex(call.arguments), "dropped", "stream_ended"});
+    }
   }
 
   std::string Subject(const RequestContext& request) const {
