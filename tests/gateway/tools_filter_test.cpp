@@ -3,7 +3,11 @@
 // approvals through the approval board the admin API drives.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <thread>
 
 #include "modelguard/core/hash.h"
@@ -546,6 +550,79 @@ TEST(ToolsFilter, ApprovalApprovedDeniedOrTimedOut) {
     EXPECT_TRUE(harness.board->List().empty());  // nothing left waiting
   }
   EXPECT_FALSE(harness.board->Decide("no-such-id", true, "test"));
+}
+
+TEST(ToolsFilter, ApprovalsAreCappedPerKeyAsWellAsInAll) {
+  json settings = json::parse(kPolicy);
+  settings["max_pending_per_key"] = 1;
+  settings["approval_timeout_seconds"] = 20;
+  Harness harness(settings);
+  auto waits_for = [&](size_t count) {
+    for (int i = 0; i < 500 && harness.board->List().size() < count; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return harness.board->List().size() == count;
+  };
+  auto first = Request(ChatWithTools({"deploy"}), "k");
+  ASSERT_FALSE(harness.filter->OnRequest(first));
+  ResponseContext first_response;
+  std::thread first_agent([&] { first_response = Judge(harness, first, "deploy", R"({"env": "a"})"); });
+  ASSERT_TRUE(waits_for(1));
+  // The same key again: over its share, denied at once (not after the 20 s timeout) as a full board is.
+  auto again = Request(ChatWithTools({"deploy"}), "k");
+  ASSERT_FALSE(harness.filter->OnRequest(again));
+  const auto started = std::chrono::steady_clock::now();
+  const ResponseContext refused = Judge(harness, again, "deploy", R"({"env": "b"})");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(refused.status, 403u);
+  EXPECT_NE(refused.body.find("too many calls of this key wait for approval"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("tools.max_pending_per_key"), std::string::npos) << refused.body;
+  ASSERT_FALSE(again.tool_decisions.empty());
+  EXPECT_EQ(again.tool_decisions.back().decision, "full");
+  EXPECT_EQ(again.tool_decisions.back().rule, "tools.max_pending_per_key");
+  // Another key still gets its place on the board.
+  auto other = Request(ChatWithTools({"deploy"}), "k2");
+  ASSERT_FALSE(harness.filter->OnRequest(other));
+  ResponseContext other_response;
+  std::thread other_agent([&] { other_response = Judge(harness, other, "deploy", R"({"env": "c"})"); });
+  EXPECT_TRUE(waits_for(2));
+  for (const auto& pending : harness.board->List()) EXPECT_TRUE(harness.board->Decide(pending.id, true, "test"));
+  first_agent.join();
+  other_agent.join();
+  EXPECT_EQ(first_response.status, 200u);
+  EXPECT_EQ(first.tool_decisions.back().decision, "approved");
+  EXPECT_EQ(other_response.status, 200u);
+  EXPECT_EQ(other.tool_decisions.back().decision, "approved");
+  // Its call decided, the key has its place back.
+  EXPECT_TRUE(harness.board->List().empty());
+  auto later = Request(ChatWithTools({"deploy"}), "k");
+  ASSERT_FALSE(harness.filter->OnRequest(later));
+  ResponseContext later_response;
+  std::thread later_agent([&] { later_response = Judge(harness, later, "deploy", R"({"env": "d"})"); });
+  ASSERT_TRUE(waits_for(1));
+  for (const auto& pending : harness.board->List()) EXPECT_TRUE(harness.board->Decide(pending.id, false, "test"));
+  later_agent.join();
+  EXPECT_EQ(later.tool_decisions.back().decision, "denied");
+}
+
+TEST(ToolsFilter, ApprovalBoardKeepsItsGlobalCap) {
+  // Two places in all, two per key: a third key's call finds the board full (kFull, not kKeyFull).
+  ApprovalBoard board(2);
+  boost::asio::io_context loop;
+  std::vector<ApprovalOutcome> outcomes;
+  for (const char* key : {"a", "b", "c"}) {
+    boost::asio::co_spawn(
+        loop,
+        [&, key]() -> boost::asio::awaitable<void> {
+          PendingCall call{{}, "deploy", "{}", key, "chat", "rid", 0, 0};
+          outcomes.push_back(co_await board.Await(call, std::chrono::milliseconds(300), "", 2));
+        },
+        boost::asio::detached);
+  }
+  loop.run();
+  std::sort(outcomes.begin(), outcomes.end());
+  EXPECT_EQ(outcomes, (std::vector<ApprovalOutcome>{ApprovalOutcome::kTimeout, ApprovalOutcome::kTimeout,
+                                                    ApprovalOutcome::kFull}));
+  EXPECT_STREQ(ToString(ApprovalOutcome::kKeyFull), "full");
 }
 
 TEST(ToolsFilter, ToolOutputsAreReadForInjectedInstructions) {
