@@ -1,8 +1,8 @@
 // The response relay on connected socket pairs inside the test (no gateway, no upstream process): a
 // server-sent-event stream passes event by event through the stream filters, a refusal ends it with an
 // error event, an oversized event ends it as an upstream error, and a whole answer goes through the
-// response filters, which may replace it. With the tools filter in front: calls held when the stream ends
-// early are audited, never sent.
+// response filters, which may replace it. With the tools filter in front: the calls it held pass the filters
+// after it, and calls held when the stream ends early are audited, never sent.
 #include "src/gateway/relay.h"  // first: Boost 1.74 needs <utility> before asio
 
 #include <gtest/gtest.h>
@@ -167,7 +167,7 @@ TEST_F(Relay, EventGrowingPastTheLimitEndsTheStreamAsAnUpstreamError) {
   EXPECT_EQ(context_.verdicts["upstream"], "error:stream_event_too_large");
 }
 
-// The tools filter in front of Leaky; the request has passed it.
+// The tools filter in front of Leaky, as a route lists `tools` before `guard`; the request has passed it.
 void ToolsBefore(Route& route, const std::shared_ptr<Filter>& after, RequestContext& context) {
   auto tools = CreateFilter("tools", nlohmann::json::parse(R"({"tools": [{"name": "read_file",
                                 "arguments": [{"field": "/path", "allow_globs": ["/srv/data/*"]}]}]})"),
@@ -185,6 +185,19 @@ const std::string kHeldCall =
     "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":"
     "{\"name\":\"read_file\",\"arguments\":\"{\\\"path\\\": \\\"/srv/data/secret\\\"}\"}}]},"
     "\"finish_reason\":null}]}\n\n";
+
+TEST_F(Relay, CallsTheToolsFilterHeldPassTheFiltersAfterIt) {
+  // The call is held until [DONE] and sent just before it: Leaky, listed after `tools`, reads it then.
+  ToolsBefore(route_, filter_, context_);
+  bool reusable = true;
+  const std::string body = RunStream(kStreamHead + kHeldCall + "data: [DONE]\n\n", reusable);
+  EXPECT_EQ(body.find("/srv/data/secret"), std::string::npos) << body;
+  EXPECT_EQ(body.rfind("data: {\"error\":{\"code\":\"canary_leak\"", 0), 0u) << body;
+  EXPECT_EQ(body.find("[DONE]"), std::string::npos) << body;
+  EXPECT_EQ(context_.verdicts["stream"], "block:canary_leak");
+  ASSERT_EQ(context_.tool_decisions.size(), 1u);
+  EXPECT_EQ(context_.tool_decisions[0].decision, "allow");  // judged by `tools`, refused after it
+}
 
 TEST_F(Relay, CallsHeldWhenTheStreamEndsEarlyAreAuditedAndNeverSent) {
   // The upstream closes the connection after the call's delta: no finish_reason, no [DONE].
