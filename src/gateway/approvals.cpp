@@ -47,6 +47,7 @@ const char* ToString(ApprovalOutcome outcome) {
     case ApprovalOutcome::kTimeout:
       return "timeout";
     case ApprovalOutcome::kFull:
+    case ApprovalOutcome::kKeyFull:
       return "full";
   }
   return "denied";
@@ -64,6 +65,12 @@ struct ApprovalBoard::Waiter {
 
 ApprovalBoard::ApprovalBoard(size_t max_pending) : max_pending_(max_pending) {}
 
+// Whose share of the board a call takes: its key, or its route when the route has no keys (as the tools
+// filter's rates count).
+std::string ApprovalBoard::Subject(const PendingCall& call) {
+  return call.key_id.empty() ? "route:" + call.route : "key:" + call.key_id;
+}
+
 ApprovalBoard::~ApprovalBoard() {
   {
     std::lock_guard lock(notify_mutex_);
@@ -74,7 +81,7 @@ ApprovalBoard::~ApprovalBoard() {
 }
 
 boost::asio::awaitable<ApprovalOutcome> ApprovalBoard::Await(PendingCall call, std::chrono::milliseconds timeout,
-                                                             std::string webhook) {
+                                                             std::string webhook, size_t max_per_key) {
   std::array<uint8_t, 16> bytes{};
   if (!SecureRandomBytes(bytes)) co_return ApprovalOutcome::kDenied;  // no id nobody could guess: no approval
   call.id = HexEncode(bytes);
@@ -86,6 +93,12 @@ boost::asio::awaitable<ApprovalOutcome> ApprovalBoard::Await(PendingCall call, s
   {
     std::lock_guard lock(mutex_);
     if (waiting_.size() >= max_pending_) co_return ApprovalOutcome::kFull;
+    size_t& mine = waiting_per_key_[Subject(call)];
+    if (mine >= max_per_key) {
+      if (mine == 0) waiting_per_key_.erase(Subject(call));
+      co_return ApprovalOutcome::kKeyFull;
+    }
+    ++mine;
     waiting_[call.id] = waiter;
   }
   LogEvent("info", "tool call waits for approval",
@@ -117,6 +130,8 @@ boost::asio::awaitable<ApprovalOutcome> ApprovalBoard::Await(PendingCall call, s
     // A decision that raced the deadline still counts.
     if (waiter->approved) outcome = *waiter->approved ? ApprovalOutcome::kApproved : ApprovalOutcome::kDenied;
     waiting_.erase(call.id);
+    if (auto share = waiting_per_key_.find(Subject(call)); share != waiting_per_key_.end() && --share->second == 0)
+      waiting_per_key_.erase(share);
   }
   LogEvent("info", "tool call decided",
            {{"id", call.id}, {"tool", call.tool}, {"outcome", ToString(outcome)}, {"by", waiter->decided_by}});

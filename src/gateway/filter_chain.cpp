@@ -102,28 +102,62 @@ bool NeedsDocument(const Route& route) {
   return false;
 }
 
-boost::asio::awaitable<ChainVerdict> RunStreamChainAsync(const std::vector<std::shared_ptr<Filter>>& filters,
-                                                         RequestContext& context, StreamEvent& event) {
+namespace {
+
+// `event` through filters[start...]. What a filter prepends (held events it has now judged) goes through the
+// filters after it before the event itself does, so they see the stream in the client's order; never through
+// the filter that produced it, which has judged it already. Each level of recursion starts past the filter
+// that prepended, so the depth is bounded by the chain's length. On return, `event.prepend` holds every
+// event to send before `event`, each through the whole chain; a refusal keeps those that passed before it.
+boost::asio::awaitable<ChainVerdict> RunStreamChainFrom(const std::vector<std::shared_ptr<Filter>>& filters,
+                                                        size_t start, RequestContext& context, StreamEvent& event) {
   ChainVerdict verdict;
-  for (const auto& filter : filters) {
+  std::vector<std::string> ready = std::move(event.prepend);  // passed every filter; the client gets them first
+  event.prepend.clear();
+  for (size_t i = start; i < filters.size(); ++i) {
+    Filter& filter = *filters[i];
     std::optional<std::string> failure;
     try {
-      verdict.answer = co_await filter->OnStreamEventAsync(context, event);
+      verdict.answer = co_await filter.OnStreamEventAsync(context, event);
     } catch (const std::exception& e) {
       failure = e.what();
     }
     if (failure) {
-      LogFilterFailure(*filter, "stream", failure->c_str());
-      verdict.answer = FilterFailedAnswer(*filter);
+      LogFilterFailure(filter, "stream", failure->c_str());
+      verdict.answer = FilterFailedAnswer(filter);
+    }
+    // Sent before the event, so judged before it, also when this filter ends the stream after them.
+    std::vector<std::string> prepended = std::move(event.prepend);
+    event.prepend.clear();
+    for (auto& data : prepended) {
+      StreamEvent earlier{std::move(data)};
+      // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+      ChainVerdict stop = co_await RunStreamChainFrom(filters, i + 1, context, earlier);
+      for (auto& passed : earlier.prepend) ready.push_back(std::move(passed));
+      if (stop) {
+        event.prepend = std::move(ready);
+        co_return stop;
+      }
+      if (!earlier.data.empty()) ready.push_back(std::move(earlier.data));
     }
     if (verdict.answer) {
-      verdict.filter = filter->name();
+      verdict.filter = filter.name();
       verdict.reason = verdict.answer->error_type;
       context.verdicts["stream"] = FilterVerdict::Block(verdict.reason);
       break;
     }
     if (event.data.empty()) break;  // held back
   }
+  event.prepend = std::move(ready);
+  co_return verdict;
+}
+
+}  // namespace
+
+boost::asio::awaitable<ChainVerdict> RunStreamChainAsync(const std::vector<std::shared_ptr<Filter>>& filters,
+                                                         RequestContext& context, StreamEvent& event) {
+  // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+  ChainVerdict verdict = co_await RunStreamChainFrom(filters, 0, context, event);
   co_return verdict;
 }
 

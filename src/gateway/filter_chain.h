@@ -42,9 +42,10 @@ boost::asio::awaitable<RequestChainResult> RunRequestChain(const Route& route, R
 bool NeedsDocument(const Route& route);
 
 // One stream event through the filters, in order, until one ends the stream; that one's refusal is
-// recorded as the "stream" verdict. A filter that holds the event back (empties its data) ends its trip; what
-// it sends later in StreamEvent::prepend goes straight to the client, unseen by the filters after it (list
-// filters that must read tool calls before `tools`).
+// recorded as the "stream" verdict. A filter that holds the event back (empties its data) ends its trip.
+// What a filter sends in StreamEvent::prepend passes the filters after it (not itself), each able to hold,
+// rewrite or refuse it, before the event goes on; on return `event.prepend` lists what to send before
+// `event`, each through the whole chain (those that passed before a refusal included).
 boost::asio::awaitable<ChainVerdict> RunStreamChainAsync(const std::vector<std::shared_ptr<Filter>>& filters,
                                                          RequestContext& context, StreamEvent& event);
 // The same for callers without an event loop (tests), on a loop of its own.

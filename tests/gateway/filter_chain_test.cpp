@@ -1,5 +1,6 @@
 // The filter chain on its own: typed refusals (who refused, why), the core's body checks as the "http"
-// verdict, stream and response hooks, and the audit event's verdicts object, spelled as it always was.
+// verdict, stream and response hooks (events a filter prepends pass the filters after it), and the audit
+// event's verdicts object, spelled as it always was.
 #include "src/gateway/filter_chain.h"
 #include "modelguard/gateway/limits.h"
 #include "src/gateway/run_blocking.h"
@@ -223,6 +224,89 @@ TEST(FilterChain, StreamEventStopsAtTheFirstRefusalAndRecordsTheStreamVerdict) {
   std::vector<std::shared_ptr<Filter>> passing{rewrites, after};
   EXPECT_FALSE(RunStreamChain(passing, context, clean));
   EXPECT_EQ(clean.data, "y+rewrites+after");
+}
+
+// Holds back every event it is sent and, at "[DONE]" (as rewritten by the filters before it), prepends what
+// it held, marked as judged by it: as the tools filter sends the calls it held. With `always`: holds nothing
+// and prepends a note before every event.
+class Holding final : public Filter {
+ public:
+  explicit Holding(std::string name, bool always = false) : name_(std::move(name)), always_(always) {}
+  const char* name() const override { return name_.c_str(); }
+  std::optional<Answer> OnRequest(RequestContext&) override { return std::nullopt; }
+  std::optional<Answer> OnStreamEvent(RequestContext&, StreamEvent& event) override {
+    seen.push_back(event.data);
+    if (always_) {
+      event.prepend.push_back("(" + name_ + " before " + event.data + ")");
+      return std::nullopt;
+    }
+    if (event.data.rfind("[DONE]", 0) != 0) {
+      held_.push_back(event.data);
+      event.data.clear();
+      return std::nullopt;
+    }
+    for (auto& data : held_) event.prepend.push_back(data + "+" + name_);
+    held_.clear();
+    return std::nullopt;
+  }
+  std::vector<std::string> seen;
+
+ private:
+  std::string name_;
+  bool always_;
+  std::vector<std::string> held_;
+};
+
+TEST(FilterChain, PrependedEventsPassTheFiltersAfterTheOneThatPrependedThem) {
+  auto before = std::make_shared<Scripted>("before", std::nullopt);
+  auto holding = std::make_shared<Holding>("tools");
+  auto after = std::make_shared<Scripted>("after", std::nullopt);
+  std::vector<std::shared_ptr<Filter>> filters{before, holding, after};
+  RequestContext context;
+  StreamEvent call{"call"};
+  EXPECT_FALSE(RunStreamChain(filters, context, call));
+  EXPECT_TRUE(call.data.empty());
+  EXPECT_TRUE(call.prepend.empty());
+  EXPECT_EQ(after->events, 0);  // held back: the filters after it do not see it yet
+  StreamEvent done{"[DONE]"};
+  EXPECT_FALSE(RunStreamChain(filters, context, done));
+  // The held event went through `after` (once, before [DONE]), not again through `before` or `tools`.
+  EXPECT_EQ(done.prepend, std::vector<std::string>{"call+before+tools+after"});
+  EXPECT_EQ(done.data, "[DONE]+before+after");
+  EXPECT_EQ(before->events, 2);
+  EXPECT_EQ(holding->seen, (std::vector<std::string>{"call+before", "[DONE]+before"}));
+  EXPECT_EQ(after->events, 2);
+
+  // A filter after it refuses a prepended event: the stream ends there, the refused event is not sent, the
+  // event it came before goes no further.
+  auto leak = std::make_shared<Holding>("tools");
+  auto stops = std::make_shared<Scripted>("guard", std::nullopt, Answer{403, "canary_leak", "leak", {}});
+  std::vector<std::shared_ptr<Filter>> guarded{leak, stops};
+  RequestContext leaking;
+  StreamEvent secret{"secret"};
+  EXPECT_FALSE(RunStreamChain(guarded, leaking, secret));
+  EXPECT_EQ(stops->events, 0);
+  StreamEvent end{"[DONE]"};
+  const ChainVerdict stop = RunStreamChain(guarded, leaking, end);
+  ASSERT_TRUE(stop);
+  EXPECT_EQ(stop.filter, "guard");
+  EXPECT_EQ(stop.reason, "canary_leak");
+  EXPECT_TRUE(end.prepend.empty());
+  EXPECT_EQ(stops->events, 1);  // the prepended event only: [DONE] never reached it
+  EXPECT_EQ(leaking.verdicts["stream"], "block:canary_leak");
+
+  // Filters that prepend on every event, twice in a chain: each prepended event passes only the filters after
+  // the one that made it (no filter sees its own again, so no endless loop), in the client's order.
+  auto first = std::make_shared<Holding>("a", true);
+  auto second = std::make_shared<Holding>("b", true);
+  std::vector<std::shared_ptr<Filter>> chatty{first, second};
+  RequestContext context2;
+  StreamEvent event{"e"};
+  EXPECT_FALSE(RunStreamChain(chatty, context2, event));
+  EXPECT_EQ(event.prepend, (std::vector<std::string>{"(b before (a before e))", "(a before e)", "(b before e)"}));
+  EXPECT_EQ(event.data, "e");
+  EXPECT_EQ(first->seen, std::vector<std::string>{"e"});
+  EXPECT_EQ(second->seen, (std::vector<std::string>{"(a before e)", "e"}));
 }
 
 TEST(FilterVerdictText, SpellsEveryKindAsTheAuditEventAlwaysDid) {

@@ -3,8 +3,9 @@
 # through the real gateway against the local upstream (upstream.py), whole and streamed: an allowed call
 # passes and its output comes back, a forbidden argument, a schema violation and an undeclared tool are
 # denied, a call needing approval is approved and denied through the admin API, an unlisted declared tool
-# is refused, and a tool output carrying an injection is blocked. Then the audit: every decision, with
-# the argument digests and the deciding rules, and never the arguments themselves.
+# is refused, and a tool output carrying an injection is blocked; a stream cut while a call is held never
+# sends it. Then the audit: every decision (the cut call's as dropped), with the argument digests and the
+# deciding rules, and never the arguments themselves.
 # usage: gateway_tools_test.sh MODELGUARD NODE_MODULES
 set -u
 mg=$1
@@ -81,6 +82,16 @@ expect forbidden-tool "403 tool_not_allowed" "$(q "'%s %s' % (d['forbidden_tool'
 expect injected-output "403 tool_output_blocked" "$(q "'%s %s' % (d['injected_output']['error']['status'], d['injected_output']['error']['type'])")"
 expect nothing-left-pending 0 "$(q "d['pending_after']")"
 
+# The model's stream is cut while a call is held: the client never gets the call, the audit records it.
+cut_arguments='{"path": "/srv/data/cut.csv"}'
+curl -sS -N "http://127.0.0.1:$port/v1/chat/completions" -H "Authorization: Bearer $api_key" \
+  -H 'Content-Type: application/json' \
+  -d "$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"model": "m", "stream": True,
+    "messages": [{"role": "user", "content": "cut call read_file " + sys.argv[1]}],
+    "tools": [{"type": "function", "function": {"name": "read_file"}}]}))' "$cut_arguments")" > "$tmp/cut.txt" 2>&1
+expect cut-stream-error-event 1 "$(grep -c '"type":"upstream_error"' "$tmp/cut.txt" | tr -d ' ')"
+expect cut-call-not-sent 0 "$(grep -c -e read_file -e cut.csv "$tmp/cut.txt" | tr -d ' ')"
+
 kill -TERM "$gw_pid"; wait "$gw_pid"
 "$mg" audit verify "$tmp/audit.jsonl" > /dev/null 2>&1
 expect chain-verifies 0 "$?"
@@ -105,6 +116,15 @@ expect audit-approved 2 "$(grep_count '^deploy approved -')"
 expect audit-denied 2 "$(grep_count '^deploy denied tools.deploy.approval')"
 expect audit-refused-declared 1 "$(grep_count '^shell refuse_declared tools.unlisted block:tool_not_allowed')"
 expect audit-output-blocked 1 "$(grep_count '^read_file block_output tools.read_file.output block:tool_output_blocked')"
+# The call held when the stream was cut: recorded as dropped, with its arguments' digest.
+expect audit-cut-call-dropped 1 "$(grep_count '^read_file dropped stream_ended')"
+expect audit-cut-call-digest 1 "$(/usr/bin/python3 - "$tmp/audit.jsonl" "$cut_arguments" <<'PY'
+import hashlib, json, sys
+digest = hashlib.sha256(sys.argv[2].encode()).hexdigest()
+print(sum(1 for line in open(sys.argv[1]) for d in json.loads(line).get("tools", [])
+          if d["decision"] == "dropped" and d["arguments_sha256"] == digest))
+PY
+)"
 # Digests only: no argument or tool output text is in the audit file.
 expect audit-no-arguments 0 "$(grep -c -e 'srv/data' -e 'etc/shadow' -e 'staging' -e 'credentials' "$tmp/audit.jsonl" | tr -d ' ')"
 

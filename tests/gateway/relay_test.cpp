@@ -1,7 +1,8 @@
 // The response relay on connected socket pairs inside the test (no gateway, no upstream process): a
 // server-sent-event stream passes event by event through the stream filters, a refusal ends it with an
 // error event, an oversized event ends it as an upstream error, and a whole answer goes through the
-// response filters, which may replace it.
+// response filters, which may replace it. With the tools filter in front: the calls it held pass the filters
+// after it, and calls held when the stream ends early are audited, never sent.
 #include "src/gateway/relay.h"  // first: Boost 1.74 needs <utility> before asio
 
 #include <gtest/gtest.h>
@@ -9,6 +10,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include "modelguard/core/hash.h"
+#include "modelguard/gateway/limits.h"
 
 namespace modelguard::gateway {
 namespace {
@@ -161,6 +165,57 @@ TEST_F(Relay, EventGrowingPastTheLimitEndsTheStreamAsAnUpstreamError) {
   EXPECT_NE(body.find("grew past 64 bytes"), std::string::npos) << body;
   EXPECT_FALSE(reusable);
   EXPECT_EQ(context_.verdicts["upstream"], "error:stream_event_too_large");
+}
+
+// The tools filter in front of Leaky, as a route lists `tools` before `guard`; the request has passed it.
+void ToolsBefore(Route& route, const std::shared_ptr<Filter>& after, RequestContext& context) {
+  auto tools = CreateFilter("tools", nlohmann::json::parse(R"({"tools": [{"name": "read_file",
+                                "arguments": [{"field": "/path", "allow_globs": ["/srv/data/*"]}]}]})"),
+                            FilterEnvironment{MakeMemoryLimitStore(), nullptr, false});
+  ASSERT_TRUE(tools) << tools.error().message;
+  route.filters = {*tools, after};
+  context.route = "chat";
+  context.key_id = "k";
+  context.json = nlohmann::json::parse(R"({"model": "m", "stream": true, "messages": [],
+      "tools": [{"type": "function", "function": {"name": "read_file"}}]})");
+  EXPECT_FALSE((*tools)->OnRequest(context));
+}
+
+const std::string kHeldCall =
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":"
+    "{\"name\":\"read_file\",\"arguments\":\"{\\\"path\\\": \\\"/srv/data/secret\\\"}\"}}]},"
+    "\"finish_reason\":null}]}\n\n";
+
+TEST_F(Relay, CallsTheToolsFilterHeldPassTheFiltersAfterIt) {
+  // The call is held until [DONE] and sent just before it: Leaky, listed after `tools`, reads it then.
+  ToolsBefore(route_, filter_, context_);
+  bool reusable = true;
+  const std::string body = RunStream(kStreamHead + kHeldCall + "data: [DONE]\n\n", reusable);
+  EXPECT_EQ(body.find("/srv/data/secret"), std::string::npos) << body;
+  EXPECT_EQ(body.rfind("data: {\"error\":{\"code\":\"canary_leak\"", 0), 0u) << body;
+  EXPECT_EQ(body.find("[DONE]"), std::string::npos) << body;
+  EXPECT_EQ(context_.verdicts["stream"], "block:canary_leak");
+  ASSERT_EQ(context_.tool_decisions.size(), 1u);
+  EXPECT_EQ(context_.tool_decisions[0].decision, "allow");  // judged by `tools`, refused after it
+}
+
+TEST_F(Relay, CallsHeldWhenTheStreamEndsEarlyAreAuditedAndNeverSent) {
+  // The upstream closes the connection after the call's delta: no finish_reason, no [DONE].
+  ToolsBefore(route_, filter_, context_);
+  bool reusable = true;
+  const std::string body = RunStream(kStreamHead +
+                                         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},"
+                                         "\"finish_reason\":null}]}\n\n" +
+                                         kHeldCall,
+                                     reusable);
+  EXPECT_EQ(body.find("read_file"), std::string::npos) << body;
+  EXPECT_NE(body.find("\"hi\""), std::string::npos) << body;
+  EXPECT_EQ(filter_->responses, 1);
+  ASSERT_EQ(context_.tool_decisions.size(), 1u);
+  EXPECT_EQ(context_.tool_decisions[0].tool, "read_file");
+  EXPECT_EQ(context_.tool_decisions[0].arguments_sha256, Sha256Hex(R"({"path": "/srv/data/secret"})"));
+  EXPECT_EQ(context_.tool_decisions[0].decision, "dropped");
+  EXPECT_EQ(context_.tool_decisions[0].rule, "stream_ended");
 }
 
 TEST_F(Relay, WholeAnswerPassesTheResponseFiltersWhichMayReplaceIt) {

@@ -3,9 +3,14 @@
 // approvals through the approval board the admin API drives.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <thread>
 
+#include "modelguard/core/hash.h"
 #include "modelguard/gateway/approvals.h"
 #include "modelguard/gateway/filter.h"
 #include "modelguard/gateway/limits.h"
@@ -395,6 +400,70 @@ TEST(ToolsFilter, HoldsStreamedCallsBackUntilJudged) {
   EXPECT_TRUE(unreadable.sent.empty());
 }
 
+TEST(ToolsFilter, CallsHeldWhenAStreamBreaksOffAreAuditedAndNeverSent) {
+  Harness harness;
+  auto request = Request(ChatWithTools({"read_file", "fetch_url"}));
+  ASSERT_FALSE(harness.filter->OnRequest(request));
+  // Two choices hold calls; the stream stops before either finishes and before [DONE] (the connection cut).
+  const std::string first_arguments = R"({"path": "/srv/data/x"})";
+  const std::string partial = R"({"url": "https://a.exa)";
+  std::vector<std::string> events = {
+      json{{"choices",
+            json::array({{{"index", 0},
+                          {"delta",
+                           {{"tool_calls",
+                             json::array({{{"index", 0},
+                                           {"id", "c1"},
+                                           {"function", {{"name", "read_file"}, {"arguments", first_arguments}}}}})}}},
+                          {"finish_reason", nullptr}}})}}
+          .dump(),
+      json{{"choices",
+            json::array(
+                {{{"index", 1},
+                  {"delta",
+                   {{"tool_calls", json::array({{{"index", 0},
+                                                 {"id", "c2"},
+                                                 {"function", {{"name", "fetch_url"}, {"arguments", partial}}}}})}}},
+                  {"finish_reason", nullptr}}})}}
+          .dump()};
+  const auto streamed = Stream(harness, request, events);
+  ASSERT_FALSE(streamed.stop);
+  EXPECT_TRUE(streamed.sent.empty());
+  EXPECT_TRUE(request.tool_decisions.empty());  // nothing judged yet
+  ResponseContext ended{200, "", true, std::nullopt};
+  harness.filter->OnResponse(request, ended);
+  ASSERT_EQ(request.tool_decisions.size(), 2u);
+  EXPECT_EQ(request.tool_decisions[0].tool, "read_file");
+  EXPECT_EQ(request.tool_decisions[0].arguments_sha256, Sha256Hex(first_arguments));
+  EXPECT_EQ(request.tool_decisions[0].decision, "dropped");
+  EXPECT_EQ(request.tool_decisions[0].rule, "stream_ended");
+  EXPECT_EQ(request.tool_decisions[1].tool, "fetch_url");
+  EXPECT_EQ(request.tool_decisions[1].arguments_sha256, Sha256Hex(partial));
+  EXPECT_EQ(request.tool_decisions[1].decision, "dropped");
+  EXPECT_EQ(ended.status, 200u);
+  EXPECT_TRUE(ended.body.empty());
+  // The calls are gone: nothing the filter held reaches the client afterwards, and nothing is recorded twice.
+  StreamEvent late{"[DONE]"};
+  EXPECT_FALSE(harness.filter->OnStreamEvent(request, late));
+  EXPECT_TRUE(late.prepend.empty());
+  EXPECT_EQ(late.data, "[DONE]");
+  harness.filter->OnResponse(request, ended);
+  EXPECT_EQ(request.tool_decisions.size(), 2u);
+
+  // A stream that finished its calls leaves nothing to record.
+  auto finished = Request(ChatWithTools({"read_file"}));
+  ASSERT_FALSE(harness.filter->OnRequest(finished));
+  ASSERT_FALSE(Stream(harness, finished,
+                      Events({R"({"tool_calls": [{"index": 0, "id": "c1", "function": {"name": "read_file",
+                                  "arguments": "{\"path\": \"/srv/data/y\"}"}}]})"},
+                             "tool_calls"))
+                   .stop);
+  ResponseContext done{200, "", true, std::nullopt};
+  harness.filter->OnResponse(finished, done);
+  ASSERT_EQ(finished.tool_decisions.size(), 1u);
+  EXPECT_EQ(finished.tool_decisions[0].decision, "allow");
+}
+
 TEST(ToolsFilter, ResponsesApiToolCallsAreRefusedNotPassed) {
   // The filter judges chat completions; a Responses API call (a built-in tool's too) never passes unjudged.
   Harness harness;
@@ -481,6 +550,79 @@ TEST(ToolsFilter, ApprovalApprovedDeniedOrTimedOut) {
     EXPECT_TRUE(harness.board->List().empty());  // nothing left waiting
   }
   EXPECT_FALSE(harness.board->Decide("no-such-id", true, "test"));
+}
+
+TEST(ToolsFilter, ApprovalsAreCappedPerKeyAsWellAsInAll) {
+  json settings = json::parse(kPolicy);
+  settings["max_pending_per_key"] = 1;
+  settings["approval_timeout_seconds"] = 20;
+  Harness harness(settings);
+  auto waits_for = [&](size_t count) {
+    for (int i = 0; i < 500 && harness.board->List().size() < count; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return harness.board->List().size() == count;
+  };
+  auto first = Request(ChatWithTools({"deploy"}), "k");
+  ASSERT_FALSE(harness.filter->OnRequest(first));
+  ResponseContext first_response;
+  std::thread first_agent([&] { first_response = Judge(harness, first, "deploy", R"({"env": "a"})"); });
+  ASSERT_TRUE(waits_for(1));
+  // The same key again: over its share, denied at once (not after the 20 s timeout) as a full board is.
+  auto again = Request(ChatWithTools({"deploy"}), "k");
+  ASSERT_FALSE(harness.filter->OnRequest(again));
+  const auto started = std::chrono::steady_clock::now();
+  const ResponseContext refused = Judge(harness, again, "deploy", R"({"env": "b"})");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(refused.status, 403u);
+  EXPECT_NE(refused.body.find("too many calls of this key wait for approval"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("tools.max_pending_per_key"), std::string::npos) << refused.body;
+  ASSERT_FALSE(again.tool_decisions.empty());
+  EXPECT_EQ(again.tool_decisions.back().decision, "full");
+  EXPECT_EQ(again.tool_decisions.back().rule, "tools.max_pending_per_key");
+  // Another key still gets its place on the board.
+  auto other = Request(ChatWithTools({"deploy"}), "k2");
+  ASSERT_FALSE(harness.filter->OnRequest(other));
+  ResponseContext other_response;
+  std::thread other_agent([&] { other_response = Judge(harness, other, "deploy", R"({"env": "c"})"); });
+  EXPECT_TRUE(waits_for(2));
+  for (const auto& pending : harness.board->List()) EXPECT_TRUE(harness.board->Decide(pending.id, true, "test"));
+  first_agent.join();
+  other_agent.join();
+  EXPECT_EQ(first_response.status, 200u);
+  EXPECT_EQ(first.tool_decisions.back().decision, "approved");
+  EXPECT_EQ(other_response.status, 200u);
+  EXPECT_EQ(other.tool_decisions.back().decision, "approved");
+  // Its call decided, the key has its place back.
+  EXPECT_TRUE(harness.board->List().empty());
+  auto later = Request(ChatWithTools({"deploy"}), "k");
+  ASSERT_FALSE(harness.filter->OnRequest(later));
+  ResponseContext later_response;
+  std::thread later_agent([&] { later_response = Judge(harness, later, "deploy", R"({"env": "d"})"); });
+  ASSERT_TRUE(waits_for(1));
+  for (const auto& pending : harness.board->List()) EXPECT_TRUE(harness.board->Decide(pending.id, false, "test"));
+  later_agent.join();
+  EXPECT_EQ(later.tool_decisions.back().decision, "denied");
+}
+
+TEST(ToolsFilter, ApprovalBoardKeepsItsGlobalCap) {
+  // Two places in all, two per key: a third key's call finds the board full (kFull, not kKeyFull).
+  ApprovalBoard board(2);
+  boost::asio::io_context loop;
+  std::vector<ApprovalOutcome> outcomes;
+  for (const char* key : {"a", "b", "c"}) {
+    boost::asio::co_spawn(
+        loop,
+        [&, key]() -> boost::asio::awaitable<void> {
+          PendingCall call{{}, "deploy", "{}", key, "chat", "rid", 0, 0};
+          outcomes.push_back(co_await board.Await(call, std::chrono::milliseconds(300), "", 2));
+        },
+        boost::asio::detached);
+  }
+  loop.run();
+  std::sort(outcomes.begin(), outcomes.end());
+  EXPECT_EQ(outcomes, (std::vector<ApprovalOutcome>{ApprovalOutcome::kTimeout, ApprovalOutcome::kTimeout,
+                                                    ApprovalOutcome::kFull}));
+  EXPECT_STREQ(ToString(ApprovalOutcome::kKeyFull), "full");
 }
 
 TEST(ToolsFilter, ToolOutputsAreReadForInjectedInstructions) {

@@ -9,6 +9,7 @@ Binds an ephemeral port on 127.0.0.1 and writes it to PORT_FILE. The last user m
   "refuse"           answers with a refusal ("I'm sorry, but I can't help with that.")
   "tools"            answers with two tool calls (streaming: split over deltas), finish_reason "tool_calls"
   "call NAME ARGS"   answers with one call of tool NAME with the arguments text ARGS (streaming: 4 bytes a delta)
+  "cut call NAME ARGS" (streaming) as "call NAME ARGS", but the connection is cut before the finishing event
 A last message from a tool (role "tool") is answered "echo: tool result: <its content>".
 Any other text is echoed back as "echo: <text>". A file PORT_FILE.unhealthy makes /healthz answer 503.
 /predict and /classify answer {"label", "probabilities"}: one row, or one per row of a list of rows in "inputs"."""
@@ -62,12 +63,16 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
-        if text.startswith("call "):
-            name, arguments = text[5:].split(" ", 1)
+        if text.startswith("call ") or text.startswith("cut call "):
+            name, arguments = text[text.index("call ") + 5:].split(" ", 1)
             self._event(delta({"role": "assistant", "content": None, "tool_calls": [
                 {"index": 0, "id": "call_up", "type": "function", "function": {"name": name, "arguments": ""}}]}))
             for i in range(0, len(arguments), 4):
                 self._event(delta({"tool_calls": [{"index": 0, "function": {"arguments": arguments[i:i + 4]}}]}))
+            if text.startswith("cut "):
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
             self._event(delta({}, "tool_calls"))
             self._event("[DONE]")
             self.wfile.write(b"0\r\n\r\n")

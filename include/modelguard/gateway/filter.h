@@ -135,8 +135,9 @@ struct ResponseContext {
 // One server-sent event's data (the "data:" lines joined by '\n'); "[DONE]" ends OpenAI streams.
 struct StreamEvent {
   std::string data;  // a filter that empties it holds the event back: the client gets nothing for it
-  // Events a filter sends before this one (data of each): what it held back and has now judged. The
-  // filters after it in the chain do not see them.
+  // Events a filter sends before this one (data of each): what it held back and has now judged. They pass
+  // the filters after it in the chain (not the filter itself), in order and before this event, each of
+  // which may hold, rewrite or refuse them as any event; filters before it never see them.
   std::vector<std::string> prepend = {};
 };
 

@@ -66,6 +66,7 @@ class ToolsFilter final : public Filter {
     bool deny_with_message = false;
     size_t max_call_bytes = 1 << 20;
     std::chrono::milliseconds approval_timeout{60000};
+    size_t max_pending_per_key = 100;
     std::string approval_webhook;
     OutputAction unlisted_output = OutputAction::kBlock;
   };
@@ -108,7 +109,11 @@ class ToolsFilter final : public Filter {
 
   boost::asio::awaitable<void> OnResponseAsync(RequestContext& request, ResponseContext& response) override {
     auto state = State(request);
-    if (!state || response.streamed || response.status >= 300 || response.body.empty()) co_return;
+    if (!state) co_return;
+    // Called once however the request ended: calls a stream left held (cut off, or over before its choice
+    // finished or [DONE] came) were never judged nor sent, and the audit must still say they existed.
+    RecordUnjudged(request, *state);
+    if (response.streamed || response.status >= 300 || response.body.empty()) co_return;
     json answer = json::parse(response.body, nullptr, false);
     auto calls = answer.is_discarded() ? Result<std::vector<ToolCall>>(MakeError(ErrorCode::kParse, "not JSON"))
                                        : tools::ToolCallsOfAnswer(answer, options_.max_call_bytes);
@@ -275,6 +280,15 @@ class ToolsFilter final : public Filter {
     co_return std::nullopt;
   }
 
+  // Takes every call the assembler still holds, so none can reach the client later, and records each as
+  // dropped: its name and the SHA-256 of the arguments as far as they had come.
+  static void RecordUnjudged(RequestContext& request, RequestState& state) {
+    for (size_t choice : state.assembler.Pending()) {
+      for (const auto& call : state.assembler.Take(choice))
+        request.tool_decisions.push_back(ToolDecision{call.name, Sha256Hex(call.arguments), "dropped", "stream_ended"});
+    }
+  }
+
   std::string Subject(const RequestContext& request) const {
     return request.key_id.empty() ? "route:" + request.route : "key:" + request.key_id;
   }
@@ -310,10 +324,14 @@ class ToolsFilter final : public Filter {
       }
       if (judged.allowed && policy->approval) {
         PendingCall pending{{}, call.name, call.arguments, request.key_id, request.route, request.request_id, 0, 0};
-        const ApprovalOutcome outcome =
-            co_await approvals_->Await(std::move(pending), options_.approval_timeout, options_.approval_webhook);
+        const ApprovalOutcome outcome = co_await approvals_->Await(
+            std::move(pending), options_.approval_timeout, options_.approval_webhook, options_.max_pending_per_key);
         decision = ToString(outcome);
-        if (outcome != ApprovalOutcome::kApproved) {
+        if (outcome == ApprovalOutcome::kKeyFull) {
+          // Denied as a full board is, but the rule names this key's share, not the board.
+          judged = {false, "tools.max_pending_per_key",
+                    "tool " + call.name + " needs approval: too many calls of this key wait for approval"};
+        } else if (outcome != ApprovalOutcome::kApproved) {
           const std::string why = outcome == ApprovalOutcome::kTimeout ? "nobody approved it in time"
                                   : outcome == ApprovalOutcome::kFull  ? "too many calls wait for approval"
                                                                        : "a person denied it";
@@ -575,6 +593,7 @@ Result<std::shared_ptr<Filter>> Create(const Settings& settings, const FilterEnv
   options.approval_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(settings.Number("approval_timeout_seconds") * 1000));
   options.approval_webhook = settings.String("approval_webhook");
+  options.max_pending_per_key = static_cast<size_t>(settings.Integer("max_pending_per_key"));
   if (!options.approval_webhook.empty()) {
     if (auto url = ParseUrl(options.approval_webhook); !url)
       return settings.Invalid("approval_webhook", url.error().message);
@@ -692,6 +711,14 @@ const FilterDescriptor& ToolsFilterDescriptor() {
            .default_value = 60,
            .min = 0.1,
            .max = 3600},
+          {.key = "max_pending_per_key",
+           .type = SettingType::kInteger,
+           .doc =
+               "the most calls of one key (without keys: of one route) that wait for approval at once; more are "
+               "denied at once (rule `tools.max_pending_per_key`), so one key cannot fill the gateway's 1,000 places",
+           .default_value = 100,
+           .min = 1,
+           .max = 1000},
           {.key = "approval_webhook",
            .type = SettingType::kString,
            .doc = "http(s) URL told of each call that waits (JSON POST: event, call)",
