@@ -11,13 +11,7 @@ set -u
 mg=$1
 export NODE_PATH=$2
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-pass=0; fail=0
-expect() { if [ "$2" = "$3" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1: want '$2', got '$3'"; fi; }
-wait_for() { for _ in $(seq 1 150); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+source "$here/gateway_lib.sh"
 command -v node > /dev/null || { echo "node is missing (scripts/install-deps)"; exit 1; }
 [ -f "$NODE_PATH/openai/package.json" ] || { echo "the openai npm package is missing (scripts/npm-tools)"; exit 1; }
 
