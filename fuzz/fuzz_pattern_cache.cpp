@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "src/guard/patterns/pattern_set.h"
+#include "modelguard/guard/pattern_set.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view entry(reinterpret_cast<const char*>(data), size);

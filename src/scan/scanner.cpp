@@ -1,7 +1,6 @@
 #include "modelguard/scan/scanner.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "modelguard/core/cancel.h"
+#include "modelguard/core/file_bytes.h"
 #include "modelguard/core/version.h"
 #include "modelguard/formats/catalog.h"
 
@@ -25,85 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
-
-constexpr size_t kReadInsteadOfMapBelow = 1 << 20;  // small files: one read() beats mmap+munmap+faults
-
-// What a non-regular, non-directory file is, for the scan.special-file finding.
-std::string SpecialFileType(mode_t mode) {
-  if (S_ISFIFO(mode)) return "FIFO (named pipe)";
-  if (S_ISSOCK(mode)) return "socket";
-  if (S_ISCHR(mode)) return "character device";
-  if (S_ISBLK(mode)) return "block device";
-  if (S_ISDIR(mode)) return "directory";
-  return "special file";
-}
-
-// A whole file's bytes: small files are read into a buffer, large ones mapped read-only and paged in
-// as the parsers touch them (a 1 GB checkpoint whose tensors are skipped is mostly never read). No
-// sequential-readahead hint: most formats read headers scattered through the file.
-class FileBytes {
- public:
-  // A path that is not a regular file once opened is a kUnsupported error naming its type (the caller
-  // checked before opening; this catches one swapped in since). O_NONBLOCK makes opening a FIFO return at
-  // once instead of waiting for a writer; it changes nothing for regular files.
-  static Result<FileBytes> Open(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return MakeError(ErrorCode::kIo, "cannot open '" + path + "': " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      const int error = errno;
-      ::close(fd);
-      return MakeError(ErrorCode::kIo, "cannot stat '" + path + "': " + std::strerror(error));
-    }
-    if (!S_ISREG(st.st_mode)) {
-      ::close(fd);
-      return MakeError(ErrorCode::kUnsupported, SpecialFileType(st.st_mode));
-    }
-    FileBytes f;
-    f.size_ = static_cast<size_t>(st.st_size);
-    if (f.size_ > 0 && f.size_ < kReadInsteadOfMapBelow) {
-      f.buffer_.resize(f.size_);
-      size_t got = 0;
-      while (got < f.size_) {
-        const ssize_t n = ::read(fd, f.buffer_.data() + got, f.size_ - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += static_cast<size_t>(n);
-      }
-      f.size_ = got;  // a file that shrank while we read it is scanned as it now is
-      f.data_ = f.buffer_.data();
-    } else if (f.size_ > 0) {
-      void* p = ::mmap(nullptr, f.size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        ::close(fd);
-        return MakeError(ErrorCode::kIo, "cannot map '" + path + "': " + std::strerror(errno));
-      }
-      f.data_ = static_cast<const uint8_t*>(p);
-      f.mapped_ = true;
-    }
-    ::close(fd);
-    return f;
-  }
-  FileBytes() = default;
-  FileBytes(FileBytes&& o) noexcept
-      : buffer_(std::move(o.buffer_)),
-        data_(std::exchange(o.data_, nullptr)),
-        size_(std::exchange(o.size_, 0)),
-        mapped_(std::exchange(o.mapped_, false)) {
-    if (!mapped_ && size_ > 0) data_ = buffer_.data();
-  }
-  FileBytes& operator=(FileBytes&&) = delete;
-  ~FileBytes() {
-    if (mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
-  }
-  formats::ByteView view() const { return {data_, size_}; }
-
- private:
-  std::vector<uint8_t> buffer_;
-  const uint8_t* data_ = nullptr;
-  size_t size_ = 0;
-  bool mapped_ = false;
-};
 
 // The report of a special file: never opened, only described.
 FileReport SpecialFileReport(const Policy& policy, const std::string& path, const std::string& type) {

@@ -1,8 +1,8 @@
 // PII and credential recognisers: positives with their validators, and the look-alikes they must reject.
 #include <gtest/gtest.h>
 
+#include "modelguard/guard/pattern_set.h"
 #include "src/guard/entities/entity_scanner.h"
-#include "src/guard/patterns/pattern_set.h"
 
 namespace modelguard::guard {
 namespace {
@@ -85,6 +85,12 @@ TEST(GuardSecrets, DocumentedPrefixFormats) {
             V{"GOOGLE_API_KEY=AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"});
   EXPECT_EQ(Found(Rules::kSecrets, "OPENAI_API_KEY=sk-proj-Ab12Cd34Ef56Gh78Ij90KlT3BlbkFJMn12Op34Qr56St78Uv90").size(),
             1u);
+  EXPECT_EQ(Found(Rules::kSecrets, "HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567"),
+            V{"HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567"});
+  EXPECT_EQ(Found(Rules::kSecrets, "gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOp"),
+            V{"GROQ_KEY=gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOp"});
+  // A name made of words is not a token.
+  EXPECT_TRUE(Found(Rules::kSecrets, "from huggingface_hub import hf_hub_download").empty());
   EXPECT_EQ(Found(Rules::kSecrets, "postgres://app:S3cr3tPa55@db.internal:5432/prod"),
             V{"CONNECTION_PASSWORD=S3cr3tPa55"});
 }

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "modelguard/core/cache_dir.h"
-#include "src/guard/patterns/pattern_set.h"
+#include "modelguard/guard/pattern_set.h"
 
 namespace modelguard::guard {
 namespace {

@@ -22,6 +22,9 @@ Action AddWatermark(CLI::App& command);
 Action AddSeal(CLI::App& command);
 Action AddUnseal(CLI::App& command);
 Action AddRekey(CLI::App& command);
+Action AddInventory(CLI::App& command);
+Action AddRegister(CLI::App& command);
+Action AddIncident(CLI::App& command);
 
 namespace {
 
@@ -49,6 +52,11 @@ constexpr Command kCommands[] = {
      AddSeal},
     {"unseal", "Decrypt a sealed model file, every chunk authenticated (or show its header)", AddUnseal},
     {"rekey", "Wrap a sealed model's data key under another key without re-encrypting the model", AddRekey},
+    {"inventory", "Discover AI assets (models, SDK use, AI APIs and keys, agent tools, MCP servers) and shadow AI",
+     AddInventory},
+    {"register", "The register of models: owners, risk tier, identifiers, evidence attached from any result",
+     AddRegister},
+    {"incident", "AI incidents linked to models, with a timeline (runbook: docs/incident-response.md)", AddIncident},
     // Run by modelguard-assess (assess/command_table.cpp holds their Add functions): only they load libtorch.
     {"assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference",
      nullptr, "modelguard-assess"},

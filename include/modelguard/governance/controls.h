@@ -17,8 +17,8 @@ struct ControlRef {
 };
 
 struct Framework {
-  std::string id;     // "owasp-llm-2025", "owasp-ml-2023", "mitre-atlas", "nist-ai-rmf-1.0", "eu-ai-act", "iso-42001"
-  std::string name;   // for people
+  std::string id;      // "owasp-llm-2025", "owasp-ml-2023", "mitre-atlas", "nist-ai-rmf-1.0", "eu-ai-act", "iso-42001"
+  std::string name;    // for people
   std::string source;  // where its control ids come from (a URL or the document's reference)
   std::vector<std::pair<std::string, std::string>> controls;  // (id, title) in the framework's order
 };

@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "modelguard/core/result.h"
@@ -20,14 +22,14 @@ namespace modelguard::governance {
 // model), "mcp-server" (a Model Context Protocol server configuration).
 struct Asset {
   std::string kind;
-  std::string root;      // the discovery root it was found under (absolute)
-  std::string file;      // absolute path of the file
-  uint64_t line = 0;     // 1-based line for findings in text; 0 for whole files
-  std::string value;     // model-file: format id; sdk: package; model-id/endpoint: the id or host;
-                         // credential: redacted value; agent-tool/mcp-server: its name
-  std::string detail;    // one line for people: "python import", "OPENAI_KEY", "signature: model.sig"
-  std::string digest;    // model-file: "sha256:<hex>"; otherwise empty
-  uint64_t size = 0;     // model-file: bytes
+  std::string root;        // the discovery root it was found under (absolute)
+  std::string file;        // absolute path of the file
+  uint64_t line = 0;       // 1-based line for findings in text; 0 for whole files
+  std::string value;       // model-file: format id; sdk: package; model-id/endpoint: the id or host;
+                           // credential: redacted value; agent-tool/mcp-server: its name
+  std::string detail;      // one line for people: "python import", "OPENAI_KEY", "signature: model.sig"
+  std::string digest;      // model-file: "sha256:<hex>"; otherwise empty
+  uint64_t size = 0;       // model-file: bytes
   bool signature = false;  // model-file: a model-signing bundle sits next to it
   bool bom = false;        // model-file: a CycloneDX BOM sits next to it
   int64_t first_seen = 0;  // seconds since the epoch
@@ -48,10 +50,10 @@ struct Identifier {
 struct Evidence {
   uint64_t id = 0;
   std::string model;
-  std::string kind;    // the attached JSON's "schema" ("modelguard.scan/v1"), or "file" for other evidence
-  std::string name;    // the file name it was attached from
-  std::string digest;  // sha256:<hex> of the attached bytes
-  int64_t time = 0;    // when it was attached
+  std::string kind;      // the attached JSON's "schema" ("modelguard.scan/v1"), or "file" for other evidence
+  std::string name;      // the file name it was attached from
+  std::string digest;    // sha256:<hex> of the attached bytes
+  int64_t time = 0;      // when it was attached
   int64_t produced = 0;  // when the evidence says it was made (its own time field), else `time`
   // What the evidence says, reduced to what governance needs: {"verdict": "pass"|"fail"|"info",
   // "findings": {"critical": n, "high": n, ...}, "rules": ["rule.id", ...], "summary": "one line"}.
@@ -104,50 +106,91 @@ struct DiscoveryRun {
   std::string root;
   int64_t started = 0;
   int64_t finished = 0;
-  uint64_t files = 0;    // files walked
-  uint64_t read = 0;     // files read (the rest came from the mtime/size cache)
-  uint64_t assets = 0;   // assets present after the run
+  uint64_t files = 0;   // files walked
+  uint64_t read = 0;    // files read (the rest came from the mtime/size cache)
+  uint64_t assets = 0;  // assets present after the run
 };
 
 // Everything the dashboard and the checklist read, in one consistent read.
 struct Snapshot {
   int64_t taken = 0;
   std::vector<std::pair<std::string, std::string>> settings;  // organisation settings (key, value)
-  std::vector<Model> models;                                   // by name, retired included
-  std::vector<Asset> assets;                                   // gone ones included, by file and line
-  std::vector<Evidence> evidence;                              // by time
-  std::vector<Incident> incidents;                             // by id
-  std::vector<DiscoveryRun> runs;                              // latest run per root, by root
+  std::vector<Model> models;                                  // by name, retired included
+  std::vector<Asset> assets;                                  // gone ones included, by file and line
+  std::vector<Evidence> evidence;                             // by time
+  std::vector<Incident> incidents;                            // by id
+  std::vector<DiscoveryRun> runs;                             // latest run per root, by root
 };
 
 enum class StoreOpen { kCreate, kExisting };
 
+// What discovery remembers of a file between runs: unchanged size and modification time mean unchanged
+// assets, so the file is not read again.
+struct CachedFile {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool model = false;  // it holds a model-file asset (whose neighbours' signature/BOM are re-checked)
+};
+
+// One file read by discovery, with everything found in it (possibly nothing).
+struct FileFindings {
+  std::string path;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::vector<Asset> assets;
+};
+
+class SqlDatabase;
+
 class Store {
  public:
-  virtual ~Store() = default;
   // SQLite file or postgresql:// URI. kExisting: commands that only read never create a database.
   static Result<std::unique_ptr<Store>> Open(const std::string& location, StoreOpen mode = StoreOpen::kCreate);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
   // The location as given, for messages and for opening the transparency log beside the data.
-  virtual const std::string& location() const = 0;
+  const std::string& location() const { return location_; }
 
   // Organisation settings ("incident_plan", "governance_framework", "assessment_months", ...).
-  virtual Status SetSetting(const std::string& key, const std::string& value) = 0;
-  virtual Result<std::optional<std::string>> Setting(const std::string& key) = 0;
+  Status SetSetting(const std::string& key, const std::string& value);
+  Result<std::optional<std::string>> Setting(const std::string& key);
 
   // Register. AddModel fails when the name exists; UpdateModel when it does not.
-  virtual Status AddModel(const Model& model) = 0;
-  virtual Status UpdateModel(const Model& model) = 0;
-  virtual Result<std::optional<Model>> FindModel(const std::string& name) = 0;
-  virtual Result<std::vector<Model>> Models() = 0;
+  Status AddModel(const Model& model);
+  Status UpdateModel(const Model& model);
+  Result<std::optional<Model>> FindModel(const std::string& name);
+  Result<std::vector<Model>> Models();
 
-  virtual Result<uint64_t> AddEvidence(const Evidence& evidence, const std::string& body) = 0;
-  virtual Result<std::vector<Evidence>> EvidenceOf(const std::string& model) = 0;
+  // Stores the evidence (its bytes kept whole) and returns its id.
+  Result<uint64_t> AddEvidence(const Evidence& evidence, std::string_view body);
+  Result<std::vector<Evidence>> EvidenceOf(const std::string& model);
+  Result<std::string> EvidenceBody(uint64_t id);
 
-  virtual Result<uint64_t> OpenIncident(const Incident& incident) = 0;
-  virtual Status AddIncidentEvent(uint64_t incident, const IncidentEvent& event, bool close) = 0;
-  virtual Result<std::optional<Incident>> FindIncident(uint64_t id) = 0;
+  Result<uint64_t> OpenIncident(const Incident& incident);
+  // Appends to the timeline; `close` also closes the incident (an error when it is closed already).
+  Status AddIncidentEvent(uint64_t incident, const IncidentEvent& event, bool close);
+  Result<std::optional<Incident>> FindIncident(uint64_t id);
 
-  virtual Result<Snapshot> Snapshot() = 0;
+  // Discovery. A run of one root: the cache of its files, the files read (their old assets not found again
+  // are marked gone, found ones revived or added), the files that disappeared, then the run's totals.
+  Result<std::vector<std::pair<std::string, CachedFile>>> FileCache(const std::string& root);
+  Status RecordFiles(const std::string& root, const std::vector<FileFindings>& files, int64_t now);
+  Status ForgetFiles(const std::vector<std::string>& paths, int64_t now);
+  // Signature/BOM flags of model files whose neighbours changed while the file itself did not.
+  Status SetSidecars(const std::string& file, bool signature, bool bom);
+  // Keys (kind, file, value, digest) of the assets under `root` not gone, to count what a run changed.
+  Result<std::vector<std::string>> PresentAssets(const std::string& root);
+  Result<DiscoveryRun> FinishRun(const std::string& root, int64_t started, int64_t now, uint64_t files, uint64_t read);
+
+  // Everything, with each asset's registered_as filled in.
+  Result<::modelguard::governance::Snapshot> Snapshot();
+
+ private:
+  Store() = default;
+  Status CreateSchema();
+  std::string location_;
+  std::unique_ptr<SqlDatabase> db_;
 };
 
 // Whether `asset` is one of `model`'s: a digest, model id or endpoint equal to the asset's, or the asset's

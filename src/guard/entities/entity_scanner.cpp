@@ -5,7 +5,7 @@
 #include <cctype>
 #include <cmath>
 
-#include "src/guard/patterns/pattern_set.h"
+#include "modelguard/guard/pattern_set.h"
 
 namespace modelguard::guard {
 namespace {

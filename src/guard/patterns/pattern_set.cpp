@@ -1,4 +1,4 @@
-#include "src/guard/patterns/pattern_set.h"
+#include "modelguard/guard/pattern_set.h"
 
 #include <hs/hs.h>
 
@@ -41,6 +41,7 @@ Sha256Digest CacheKey(const std::vector<PatternSpec>& specs, bool utf8, bool exa
   for (const PatternSpec& spec : specs) {
     field(spec.expression);
     field(spec.caseless ? "i" : "");
+    field(spec.multiline ? "m" : "");
   }
   Sha256Digest out{};
   const std::string digest = key.Finish();
@@ -172,7 +173,7 @@ Result<std::shared_ptr<const PatternSet>> PatternSet::CompileUncached(const std:
     std::vector<unsigned> flags;
     for (size_t i = 0; i < specs.size(); ++i) {
       flags.push_back((exact_start[i] ? HS_FLAG_SOM_LEFTMOST : 0u) | (utf8 ? HS_FLAG_UTF8 : 0u) | HS_FLAG_DOTALL |
-                      (specs[i].caseless ? HS_FLAG_CASELESS : 0u));
+                      (specs[i].caseless ? HS_FLAG_CASELESS : 0u) | (specs[i].multiline ? HS_FLAG_MULTILINE : 0u));
     }
     hs_database_t* database = nullptr;
     hs_compile_error_t* error = nullptr;

@@ -1,9 +1,9 @@
 // Credential recognisers by the prefixes and shapes their issuers document: AWS access key ids (AKIA/ASIA...),
 // GitHub tokens (ghp_/gho_/ghu_/ghs_/ghr_, github_pat_), GitLab personal tokens (glpat-), Slack tokens
 // (xoxb-/xoxp-/... and hooks.slack.com webhooks), Stripe keys (sk_live_/rk_live_/..._test_), Google API keys
-// (AIza), OpenAI (sk-..., sk-proj-...) and Anthropic (sk-ant-...) keys, Azure storage connection strings
-// and Entra client secrets ("Q~" marker), PEM private-key blocks, JWTs, credentials inside connection URLs,
-// and high-entropy values assigned to names like "api_key" or "password".
+// (AIza), OpenAI (sk-..., sk-proj-...), Anthropic (sk-ant-...), Hugging Face (hf_...) and Groq (gsk_...) keys, Azure
+// storage connection strings and Entra client secrets ("Q~" marker), PEM private-key blocks, JWTs, credentials inside
+// connection URLs, and high-entropy values assigned to names like "api_key" or "password".
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -117,6 +117,9 @@ std::vector<EntityRule> SecretRules() {
                nullptr));
   add(MakeRule("secret.anthropic_key", "", "ANTHROPIC_KEY", R"(sk-ant-(api|admin)\d\d-[A-Za-z0-9_\-]{80,})", false,
                0.98, 0.99, {}, nullptr));
+  add(MakeRule("secret.huggingface_token", "", "HF_TOKEN", R"(hf_[A-Za-z0-9]{34,40})", false, 0.9, 0.97,
+               {"huggingface", "hf_token", "token"}, nullptr));
+  add(MakeRule("secret.groq_key", "", "GROQ_KEY", R"(gsk_[A-Za-z0-9]{52})", false, 0.95, 0.99, {}, nullptr));
   add(MakeRule("secret.azure_storage_key", "", "AZURE_STORAGE_KEY", R"(AccountKey=[A-Za-z0-9+/]{40,}={0,2})", false,
                0.95, 0.99, {}, nullptr));
   add(MakeRule("secret.azure_client_secret", "", "AZURE_CLIENT_SECRET",

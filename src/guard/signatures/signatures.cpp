@@ -5,7 +5,7 @@
 #include "modelguard/core/io.h"
 #include "modelguard/core/json_fields.h"
 #include "src/guard/detector.h"
-#include "src/guard/patterns/pattern_set.h"
+#include "modelguard/guard/pattern_set.h"
 
 namespace modelguard::guard {
 namespace {

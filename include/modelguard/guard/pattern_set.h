@@ -23,6 +23,7 @@ inline constexpr size_t kMaxMatchesPerScan = 4096;  // a text made of nothing bu
 struct PatternSpec {
   std::string expression;
   bool caseless = false;
+  bool multiline = false;  // ^ and $ match at line starts and ends too (source code is read line by line)
 };
 
 struct PatternMatch {

@@ -1,0 +1,53 @@
+#include "tools/modelguard/governance_args.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+
+namespace modelguard::cli {
+
+void AddGovernanceDbOption(CLI::App* command, std::string& db) {
+  const char* from_environment = std::getenv("MODELGUARD_GOVERNANCE_DB");
+  db = from_environment && *from_environment ? from_environment : kDefaultGovernanceDb;
+  command->add_option("--db", db,
+                      "Governance database: an SQLite file or a postgresql:// URI (default ./governance.db, or "
+                      "$MODELGUARD_GOVERNANCE_DB)");
+}
+
+std::unique_ptr<governance::Store> OpenGovernanceStore(const std::string& db, governance::StoreOpen mode,
+                                                       const char* command) {
+  auto store = governance::Store::Open(db, mode);
+  if (!store) {
+    std::cerr << "modelguard " << command << ": " << store.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+bool ValidDate(const std::string& text) {
+  if (text.empty()) return true;
+  int year = 0, month = 0, day = 0;
+  char tail = 0;
+  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3) return false;
+  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string FormatTime(int64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
+  return text;
+}
+
+}  // namespace modelguard::cli
