@@ -8,7 +8,7 @@
 set(MODELGUARD_FUZZ_TARGETS
   npy_header integrity gateway guard assess_data
   http_head gateway_config policy bundle bom guard_normalize template pickle_nested pattern_cache
-  guard_stage2 data_table data_source privacy privacy_release monitor_batch monitor_stream watermark_tokens watermark_tokenizer seal_header json_schema)
+  guard_stage2 data_table data_source privacy privacy_release monitor_batch monitor_stream watermark_tokens watermark_tokenizer seal_header json_schema governance)
 
 set(MODELGUARD_FUZZ_LIBS_npy_header modelguard_formats)
 set(MODELGUARD_FUZZ_LIBS_privacy modelguard_privacy)
@@ -19,6 +19,7 @@ set(MODELGUARD_FUZZ_LIBS_watermark_tokens modelguard_watermark)
 set(MODELGUARD_FUZZ_LIBS_watermark_tokenizer modelguard_watermark modelguard_core)
 set(MODELGUARD_FUZZ_LIBS_seal_header modelguard_seal)
 set(MODELGUARD_FUZZ_LIBS_json_schema modelguard_schema)
+set(MODELGUARD_FUZZ_LIBS_governance modelguard_governance)
 set(MODELGUARD_FUZZ_LIBS_integrity modelguard_integrity OpenSSL::Crypto)
 set(MODELGUARD_FUZZ_LIBS_guard modelguard_guard)
 set(MODELGUARD_FUZZ_LIBS_pattern_cache modelguard_guard)
