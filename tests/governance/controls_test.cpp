@@ -246,6 +246,12 @@ TEST(ControlsCoverage, EveryEvidenceSchema) {
       "modelguard.monitor-state/v1",        // resumable state
       "modelguard.monitor-serve-state/v1",  // resumable state
       "modelguard.redteam-state/v1",        // resumable state
+      "modelguard.ai-assets/v1",            // what discovery recognises (input)
+      "modelguard.evidence-attachment/v1",  // the transparency-log leaf of an attachment
+      "modelguard.register/v1",             // governance's own records: the register,
+      "modelguard.register-entry/v1",       //   one entry,
+      "modelguard.incident/v1",             //   incidents
+      "modelguard.incidents/v1",
   };
   std::set<std::string> kinds;
   for (const char* root : {"src", "tools", "include"}) {
