@@ -147,7 +147,7 @@ class Store {
   virtual Status AddIncidentEvent(uint64_t incident, const IncidentEvent& event, bool close) = 0;
   virtual Result<std::optional<Incident>> FindIncident(uint64_t id) = 0;
 
-  virtual Result<Snapshot> Snapshot() = 0;
+  virtual Result<governance::Snapshot> Snapshot() = 0;  // qualified: the member hides the type
 };
 
 // Whether `asset` is one of `model`'s: a digest, model id or endpoint equal to the asset's, or the asset's
