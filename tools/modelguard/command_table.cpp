@@ -22,6 +22,7 @@ Action AddWatermark(CLI::App& command);
 Action AddSeal(CLI::App& command);
 Action AddUnseal(CLI::App& command);
 Action AddRekey(CLI::App& command);
+Action AddReport(CLI::App& command);
 
 namespace {
 
@@ -49,6 +50,9 @@ constexpr Command kCommands[] = {
      AddSeal},
     {"unseal", "Decrypt a sealed model file, every chunk authenticated (or show its header)", AddUnseal},
     {"rekey", "Wrap a sealed model's data key under another key without re-encrypting the model", AddRekey},
+    {"report",
+     "Governance dashboard: a static site of inventory, register, evidence, controls and the AI-security checklist",
+     AddReport},
     // Run by modelguard-assess (assess/command_table.cpp holds their Add functions): only they load libtorch.
     {"assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference",
      nullptr, "modelguard-assess"},
