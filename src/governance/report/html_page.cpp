@@ -29,7 +29,8 @@ h2{font-size:1.35rem;margin-top:2rem;border-bottom:1px solid #c8ccd1}
 h3{font-size:1.1rem}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;width:100%}
 caption{text-align:left;font-weight:600;padding:.25rem 0;caption-side:top}
-th,td{border:1px solid #a2a9b1;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid #a2a9b1;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+td code{word-break:break-all}
 thead th{background:#eaecf0}
 tbody th{font-weight:600}
 tbody tr:nth-child(even){background:#f8f9fa}

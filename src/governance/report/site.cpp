@@ -112,7 +112,7 @@ std::string ChecklistTable(const Site& s, const std::vector<ChecklistAnswer>& an
   std::ostringstream out;
   out << "<table id=\"" << id << "\" class=\"checklist\"><caption>" << Esc(caption) << "</caption>\n"
       << "<thead><tr><th scope=\"col\">Question</th><th scope=\"col\">Answer</th><th scope=\"col\">Why</th>"
-      << "<th scope=\"col\">Supporting evidence</th><th scope=\"col\">Missing</th></tr></thead>\n<tbody>\n";
+      << "<th scope=\"col\">Evidence</th><th scope=\"col\">Missing</th></tr></thead>\n<tbody>\n";
   const auto questions = ChecklistQuestions();
   for (size_t i = 0; i < answers.size(); ++i) {
     const ChecklistAnswer& a = answers[i];
@@ -304,7 +304,7 @@ std::string InventoryPage(const Site& s) {
     assets.push_back(&a);
     kinds.insert(Lower(a.kind));
   }
-  out << "<h2 id=\"assets\">Assets</h2>\n"
+  out << "<h2 id=\"asset-list\">Assets</h2>\n"
       << FilterForm("assets", kinds, true)
       << AssetsTable(s, assets, "assets", "Every asset discovery recorded (" + std::to_string(assets.size()) + ")", "");
   return out.str();
@@ -632,13 +632,17 @@ std::string ModelPageName(std::string_view model) {
   for (char ch : model) {
     if (slug.size() == kMaxSlug) break;
     const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || ch == '_' || ch == '-' || (ch == '.' && !slug.empty())) {
+    const bool keep = c < 0x80 && (std::isalnum(c) || ch == '_' || ch == '-' || ch == '.');
+    // Nothing may start with '.' or '-' (hidden files, options), so leading ones are dropped; ".." cannot
+    // form either, since a '.' never follows a '.'.
+    if (keep && (ch == '.' || ch == '-') && (slug.empty() || slug.back() == '.' || slug.back() == '-')) continue;
+    if (keep) {
       slug += static_cast<char>(std::tolower(c));
-    } else if (slug.empty() || slug.back() != '-') {
+    } else if (!slug.empty() && slug.back() != '-' && slug.back() != '.') {
       slug += '-';
     }
   }
-  if (slug.empty() || slug == "-") slug = "model";
+  if (slug.empty()) slug = "model";
   return "models/" + slug + "-" + Sha256Hex(model).substr(0, 8) + ".html";
 }
 

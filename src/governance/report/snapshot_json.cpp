@@ -248,7 +248,10 @@ std::string SnapshotToJson(const Snapshot& snapshot) {
   ordered_json doc{{"schema", kSnapshotSchema}};
   PutTime(doc, "taken", snapshot.taken);
   ordered_json settings = ordered_json::object();
-  for (const auto& [key, value] : snapshot.settings) settings[key] = value;
+  // By key, as they read back (JSON objects have no order; the parser sorts them).
+  auto sorted = snapshot.settings;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, value] : sorted) settings[key] = value;
   doc["settings"] = settings;
   ordered_json models = ordered_json::array();
   for (const auto& m : snapshot.models) {
