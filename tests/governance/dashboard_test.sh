@@ -59,7 +59,11 @@ check "a database that does not exist" 2 "$mg" report --db "$tmp/none.db" -o "$t
 [ ! -e "$tmp/none.db" ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL report created a database"; }
 echo "a file" >"$tmp/file"
 check "output onto a file" 2 "$mg" report --snapshot "$fixture" -o "$tmp/file"
-expect_grep "output onto a file: message" "not a folder" "$tmp/err"
+expect_grep "output onto a file: message" "exists and is not a" "$tmp/err"
+mkdir -p "$tmp/keep"; cp "$fixture" "$tmp/keep/checklist.json"
+check "a page over the input" 2 "$mg" report --snapshot "$tmp/keep/checklist.json" -o "$tmp/keep"
+expect_grep "over the input: message" "over the input" "$tmp/err"
+cmp -s "$fixture" "$tmp/keep/checklist.json" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL input overwritten"; }
 check "bad format" 2 "$mg" report --snapshot "$fixture" -o "$tmp/x" --format sarif
 check "help" 0 "$mg" report --help
 expect_grep "help: example" "Example" "$tmp/out"

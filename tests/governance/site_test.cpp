@@ -111,7 +111,12 @@ size_t Occurrences(const std::string& text, const std::string& what) {
 TEST(SiteTest, HostileTextIsEscapedOnEveryPage) {
   const auto files = RenderSite(Hostile(), Catalog(), SiteOptions{kNow});
   std::set<std::string> names;
-  for (const auto& [name, content] : files) names.insert(name);
+  std::vector<std::string> ordered;
+  for (const auto& [name, content] : files) {
+    names.insert(name);
+    ordered.push_back(name);
+  }
+  EXPECT_EQ(ordered, SiteFileNames(Hostile()));
   for (const char* page : {"index.html", "inventory.html", "shadow.html", "controls.html", "reviews.html",
                            "incidents.html", "checklist.json"})
     EXPECT_EQ(names.count(page), 1u) << page;

@@ -63,6 +63,11 @@ int RunReport(const ReportArgs& args) {
   }
   auto snapshot = LoadSnapshot(args);
   if (!snapshot) return Fail(snapshot.error().message);
+  // Never a page written over an input (a snapshot or database kept in the site's folder).
+  std::vector<std::string> inputs{args.snapshot, args.controls};
+  if (args.db.find("://") == std::string::npos) inputs.push_back(args.db);
+  if (auto checked = CheckReportFolder(args.output, SiteFileNames(*snapshot), inputs, "-o"); !checked)
+    return Fail(checked.error().message);
   if (auto written = WriteSite(*snapshot, *catalog, args.output, SiteOptions{now}); !written)
     return Fail(written.error().message);
   const Checklist checklist = EvaluateChecklist(*snapshot, now);

@@ -30,6 +30,8 @@ struct SiteOptions {
 // shadow.html, controls.html, reviews.html, incidents.html, checklist.json and models/<page>.html per model.
 std::vector<std::pair<std::string, std::string>> RenderSite(const Snapshot& snapshot, const ControlCatalog& catalog,
                                                             const SiteOptions& options);
+// The paths RenderSite returns, in its order, without rendering anything (to check them before writing).
+std::vector<std::string> SiteFileNames(const Snapshot& snapshot);
 // Renders and writes the site into `out_dir` (created with its parents when missing), each file replaced
 // atomically. An error names the path when the folder cannot be made or written, or exists as a file.
 // Pages of models no longer in the snapshot are left as they were.

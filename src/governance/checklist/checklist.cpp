@@ -86,7 +86,23 @@ struct Context {
   const Snapshot& snapshot;
   OrganisationSettings settings;
   int64_t now;
+  // Each model's evidence, so that a question costs its model's evidence, not the whole register's.
+  std::map<std::string_view, std::vector<const Evidence*>> by_model;
 };
+
+// LatestEvidence over the model's own evidence.
+const Evidence* Latest(const Context& c, std::string_view model, std::initializer_list<std::string_view> kinds) {
+  auto it = c.by_model.find(model);
+  if (it == c.by_model.end()) return nullptr;
+  const Evidence* best = nullptr;
+  for (const Evidence* e : it->second) {
+    if (std::find(kinds.begin(), kinds.end(), e->kind) == kinds.end()) continue;
+    if (best == nullptr || EvidenceTime(*e) > EvidenceTime(*best) ||
+        (EvidenceTime(*e) == EvidenceTime(*best) && e->id > best->id))
+      best = e;
+  }
+  return best;
+}
 
 // --- inventory: is the model found by discovery? -------------------------------------------------------
 // Model: yes when at least one present (not gone) asset belongs to it; no when none does or it has no
@@ -174,11 +190,11 @@ ChecklistAnswer ModelTrainingData(const Context& c, const Model& m) {
     return Make(q, Answer::kNo, "No training data sources are registered.", {},
                 {"the data sources in the register (dataset manifests or ids)"});
   }
-  const Evidence* manifest = LatestEvidence(c.snapshot, m.name, {kDatasetManifest});
-  const Evidence* verify = LatestEvidence(c.snapshot, m.name, {kDataVerify});
+  const Evidence* manifest = Latest(c, m.name, {kDatasetManifest});
+  const Evidence* verify = Latest(c, m.name, {kDataVerify});
   std::vector<const Evidence*> audits;
   for (auto kind : {kTextAudit, kDataValidation, kPoisoningAudit, kPersonalDataScan})
-    if (const Evidence* e = LatestEvidence(c.snapshot, m.name, {kind})) audits.push_back(e);
+    if (const Evidence* e = Latest(c, m.name, {kind})) audits.push_back(e);
   const bool manifest_ok = manifest != nullptr && NotFailed(*manifest);
   const bool verify_ok = verify != nullptr && Passes(*verify);
   const std::string sources = Plural(m.data_sources.size(), "data source", "data sources");
@@ -217,7 +233,7 @@ ChecklistAnswer ModelTrainingData(const Context& c, const Model& m) {
 ChecklistAnswer ModelAssessment(const Context& c, const Model& m, int months) {
   constexpr std::string_view q = "assessment";
   const int64_t since = AddMonths(c.now, -months);
-  const Evidence* latest = LatestEvidence(c.snapshot, m.name, {kAssess, kRedteam});
+  const Evidence* latest = Latest(c, m.name, {kAssess, kRedteam});
   const std::string need = "an assessment (modelguard assess) or red-team run (modelguard redteam) made since " +
                            DateText(since) + " (" + std::to_string(months) + " months)";
   if (latest == nullptr) return Make(q, Answer::kNo, "No security assessment is on record.", {}, {need});
@@ -237,8 +253,8 @@ ChecklistAnswer ModelAssessment(const Context& c, const Model& m, int months) {
 ChecklistAnswer ModelLlmProtection(const Context& c, const Model& m) {
   constexpr std::string_view q = "llm-protection";
   if (!IsLlm(m)) return Make(q, Answer::kNotApplicable, "Not an LLM or agent (kind " + Quote(m.kind) + ").");
-  const Evidence* redteam = LatestEvidence(c.snapshot, m.name, {kRedteam});
-  const Evidence* guard = LatestEvidence(c.snapshot, m.name, {kGuardEval});
+  const Evidence* redteam = Latest(c, m.name, {kRedteam});
+  const Evidence* guard = Latest(c, m.name, {kGuardEval});
   const bool redteam_ok = redteam != nullptr && Passes(*redteam);
   const bool guard_ok = guard != nullptr && Passes(*guard);
   std::vector<std::string> missing;
@@ -556,7 +572,8 @@ bool BelongsTo(const Model& model, const Asset& asset) {
 }
 
 Checklist EvaluateChecklist(const Snapshot& snapshot, int64_t now) {
-  const Context c{snapshot, ReadSettings(snapshot), now};
+  Context c{snapshot, ReadSettings(snapshot), now, {}};
+  for (const auto& e : snapshot.evidence) c.by_model[e.model].push_back(&e);
   Checklist out;
   out.now = now;
   for (const auto& m : snapshot.models) {

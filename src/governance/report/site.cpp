@@ -50,6 +50,9 @@ std::string TimeCell(int64_t time) {
 std::string Text(std::string_view text) { return text.empty() ? "\xE2\x80\x94" : Esc(text); }
 std::string Cell(std::string_view text) { return "<td>" + Text(text) + "</td>"; }
 std::string NumCell(uint64_t n) { return "<td class=\"num\">" + std::to_string(n) + "</td>"; }
+std::string Many(size_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
 std::string Lower(std::string_view text) {
   std::string out(text);
   for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -243,7 +246,7 @@ std::string IndexPage(const Site& s) {
       << "<dt>Assessment period</dt><dd>" << s.settings.assessment_months << " months</dd>"
       << "<dt>Vendor audit period</dt><dd>" << s.settings.vendor_audit_months << " months</dd></dl>\n";
   out << "<h2 id=\"models\">Models</h2>\n<table id=\"models-table\" class=\"sortable\"><caption>The register: "
-      << s.snapshot.models.size() << " models</caption>\n<thead><tr><th scope=\"col\">Model</th>"
+      << Many(s.snapshot.models.size(), "model", "models") << "</caption>\n<thead><tr><th scope=\"col\">Model</th>"
       << "<th scope=\"col\">Kind</th><th scope=\"col\">Business owner</th><th scope=\"col\">Security owner</th>"
       << "<th scope=\"col\">Risk tier</th><th scope=\"col\">Criticality</th><th scope=\"col\">Status</th>"
       << "<th scope=\"col\" class=\"num\">Checklist: yes</th><th scope=\"col\" class=\"num\">no</th>"
@@ -323,8 +326,8 @@ std::string ShadowPage(const Site& s) {
   std::ostringstream out;
   out << "<p>AI found in use that no register entry claims: models, SDK imports, hosted endpoints, keys, agent "
          "tools and MCP servers. Register each (with its owners) or remove it.</p>\n";
-  out << "<table id=\"shadow-kinds\"><caption>Shadow AI by kind (" << shadow.size()
-      << " assets)</caption>\n<thead><tr><th scope=\"col\">Kind</th><th scope=\"col\" class=\"num\">Assets</th>"
+  out << "<table id=\"shadow-kinds\"><caption>Shadow AI by kind (" << Many(shadow.size(), "asset", "assets")
+      << ")</caption>\n<thead><tr><th scope=\"col\">Kind</th><th scope=\"col\" class=\"num\">Assets</th>"
       << "</tr></thead>\n<tbody>\n";
   for (const auto& [kind, n] : by_kind)
     out << "<tr data-kind=\"" << Esc(Lower(kind)) << "\"><th scope=\"row\">" << Esc(kind) << "</th>" << NumCell(n)
@@ -425,7 +428,8 @@ std::string ModelPage(const Site& s, size_t index) {
   std::set<uint64_t> current;
   for (const Evidence* e : latest) current.insert(e->id);
   out << "<h2 id=\"evidence\">Evidence timeline</h2>\n<table id=\"evidence-table\" class=\"sortable\"><caption>"
-      << evidence.size() << " evidence items, newest first</caption>\n<thead><tr><th scope=\"col\">Id</th>"
+      << Many(evidence.size(), "evidence item", "evidence items")
+      << ", newest first</caption>\n<thead><tr><th scope=\"col\">Id</th>"
       << "<th scope=\"col\">Made</th><th scope=\"col\">Attached</th><th scope=\"col\">Kind</th>"
       << "<th scope=\"col\">File</th><th scope=\"col\">Verdict</th><th scope=\"col\">Findings (critical, high, "
          "medium, low, info)</th><th scope=\"col\">Summary</th><th scope=\"col\">Digest</th>"
@@ -571,18 +575,21 @@ std::string ReviewsPage(const Site& s) {
   out << "<p>Models in service only. Periods: reviews every model's own <q>review months</q>; assessments the "
          "same; vendor audits every "
       << s.settings.vendor_audit_months << " months.</p>\n";
-  out << "<h2 id=\"reviews\">Reviews</h2>\n<table id=\"reviews-table\" class=\"sortable\"><caption>" << overdue_reviews
-      << " overdue reviews</caption>\n<thead><tr><th scope=\"col\">Model</th>"
+  out << "<h2 id=\"reviews\">Reviews</h2>\n<table id=\"reviews-table\" class=\"sortable\"><caption>"
+      << Many(overdue_reviews, "overdue review", "overdue reviews")
+      << "</caption>\n<thead><tr><th scope=\"col\">Model</th>"
       << "<th scope=\"col\">Last review</th><th scope=\"col\" class=\"num\">Every (months)</th>"
       << "<th scope=\"col\">Due</th><th scope=\"col\">Status</th></tr></thead>\n<tbody>\n"
       << reviews.str() << "</tbody></table>\n";
   out << "<h2 id=\"assessments\">Security assessments</h2>\n<table id=\"assessments-table\" class=\"sortable\">"
-      << "<caption>" << overdue_assessments << " models without an assessment in their period</caption>\n<thead><tr>"
+      << "<caption>" << Many(overdue_assessments, "model", "models")
+      << " without an assessment in the period</caption>\n<thead><tr>"
       << "<th scope=\"col\">Model</th><th scope=\"col\">Latest assessment or red-team run</th>"
       << "<th scope=\"col\" class=\"num\">Period (months)</th><th scope=\"col\">Answer</th></tr></thead>\n<tbody>\n"
       << assessments.str() << "</tbody></table>\n";
   out << "<h2 id=\"vendors\">Vendor audits</h2>\n<table id=\"vendors-table\" class=\"sortable\"><caption>"
-      << overdue_vendors << " vendors without a recent audit</caption>\n<thead><tr><th scope=\"col\">Model</th>"
+      << Many(overdue_vendors, "vendor", "vendors")
+      << " without a recent audit</caption>\n<thead><tr><th scope=\"col\">Model</th>"
       << "<th scope=\"col\">Vendor</th><th scope=\"col\">Audited</th><th scope=\"col\">Answer</th></tr></thead>\n"
       << "<tbody>\n"
       << vendors.str() << "</tbody></table>\n";
@@ -594,8 +601,9 @@ std::string ReviewsPage(const Site& s) {
 std::string IncidentsPage(const Site& s) {
   std::ostringstream out;
   out << "<p>Incident response plan: " << Text(s.settings.incident_plan) << ".</p>\n";
-  out << "<table id=\"incidents-table\" class=\"sortable\"><caption>" << s.snapshot.incidents.size()
-      << " incidents</caption>\n<thead><tr><th scope=\"col\">Id</th><th scope=\"col\">Title</th>"
+  out << "<table id=\"incidents-table\" class=\"sortable\"><caption>"
+      << Many(s.snapshot.incidents.size(), "incident", "incidents")
+      << "</caption>\n<thead><tr><th scope=\"col\">Id</th><th scope=\"col\">Title</th>"
       << "<th scope=\"col\">Severity</th><th scope=\"col\">Model</th><th scope=\"col\">Status</th>"
       << "<th scope=\"col\">Opened</th><th scope=\"col\">Closed</th></tr></thead>\n<tbody>\n";
   for (const auto& i : s.snapshot.incidents)
@@ -644,6 +652,15 @@ std::string ModelPageName(std::string_view model) {
   }
   if (slug.empty()) slug = "model";
   return "models/" + slug + "-" + Sha256Hex(model).substr(0, 8) + ".html";
+}
+
+std::vector<std::string> SiteFileNames(const Snapshot& snapshot) {
+  std::vector<std::string> names = {"index.html",   "inventory.html", "shadow.html",   "controls.html",
+                                    "reviews.html", "incidents.html", "checklist.json"};
+  std::set<std::string> pages;
+  for (const auto& m : snapshot.models)
+    if (std::string page = ModelPageName(m.name); pages.insert(page).second) names.push_back(std::move(page));
+  return names;
 }
 
 std::vector<std::pair<std::string, std::string>> RenderSite(const Snapshot& snapshot, const ControlCatalog& catalog,
