@@ -191,7 +191,7 @@ std::string FilterForm(std::string_view table, const std::set<std::string>& kind
 
 struct Counts {
   size_t in_service = 0, retired = 0, present = 0, shadow = 0, gone = 0, open_incidents = 0, overdue_reviews = 0,
-         overdue_assessments = 0, overdue_vendors = 0;
+         overdue_assessments = 0, overdue_vendors = 0, no_business_owner = 0, no_security_owner = 0;
 };
 Counts Count(const Site& s) {
   Counts c;
@@ -202,6 +202,8 @@ Counts Count(const Site& s) {
       continue;
     }
     ++c.in_service;
+    c.no_business_owner += m.business_owner.empty();
+    c.no_security_owner += m.security_owner.empty();
     if (ReviewOf(m, s.now).overdue) ++c.overdue_reviews;
     const auto& answers = s.checklist.models[i].answers;
     if (answers[2].answer == Answer::kNo) ++c.overdue_assessments;
@@ -217,6 +219,35 @@ Counts Count(const Site& s) {
   }
   for (const auto& i : s.snapshot.incidents) c.open_incidents += i.open ? 1 : 0;
   return c;
+}
+
+// Models in service by EU AI Act risk tier (rows) and internal criticality (columns); values outside the
+// known scales are counted under "other", missing ones under "not set".
+std::string RiskMatrix(const Site& s) {
+  static constexpr const char* kTiers[] = {"prohibited", "high", "limited", "minimal"};
+  static constexpr const char* kCriticality[] = {"critical", "high", "medium", "low"};
+  auto slot = [](const std::string& value, const auto& scale) -> size_t {
+    if (value.empty()) return std::size(scale) + 1;
+    for (size_t i = 0; i < std::size(scale); ++i)
+      if (value == scale[i]) return i;
+    return std::size(scale);
+  };
+  size_t counts[6][6] = {};
+  for (const auto& m : s.snapshot.models)
+    if (s.InService(m)) ++counts[slot(m.risk_tier, kTiers)][slot(m.criticality, kCriticality)];
+  std::ostringstream out;
+  out << "<table id=\"risk-matrix\"><caption>Models in service by risk tier (EU AI Act) and criticality</caption>\n"
+      << "<thead><tr><th scope=\"col\">Risk tier</th>";
+  for (const char* c : kCriticality) out << "<th scope=\"col\" class=\"num\">" << c << "</th>";
+  out << "<th scope=\"col\" class=\"num\">other</th><th scope=\"col\" class=\"num\">not set</th></tr></thead>\n"
+      << "<tbody>\n";
+  for (size_t t = 0; t < 6; ++t) {
+    out << "<tr><th scope=\"row\">" << (t < 4 ? kTiers[t] : t == 4 ? "other" : "not set") << "</th>";
+    for (size_t c = 0; c < 6; ++c) out << NumCell(counts[t][c]);
+    out << "</tr>\n";
+  }
+  out << "</tbody></table>\n";
+  return out.str();
 }
 
 std::string IndexPage(const Site& s) {
@@ -235,6 +266,8 @@ std::string IndexPage(const Site& s) {
   count("open-incidents", c.open_incidents, "open incidents", "incidents.html");
   count("overdue-reviews", c.overdue_reviews, "overdue reviews", "reviews.html");
   count("overdue-assessments", c.overdue_assessments, "models without a recent assessment", "reviews.html#assessments");
+  count("no-business-owner", c.no_business_owner, "models without a business owner", "#models");
+  count("no-security-owner", c.no_security_owner, "models without a security owner", "#models");
   out << "</ul>\n<h2 id=\"checklist\">AI-security checklist</h2>\n"
       << "<p>Answered from the evidence on record for every model in service; a question is <q>yes</q> only when "
          "every model it concerns says yes. Each model's page shows its own answers.</p>\n"
@@ -267,7 +300,8 @@ std::string IndexPage(const Site& s) {
         << "<td>" << (s.InService(m) ? "in service" : "retired " + DateText(m.retired)) << "</td>" << NumCell(yes)
         << NumCell(no) << NumCell(findings[3] + findings[4]) << "</tr>\n";
   }
-  out << "</tbody></table>\n<h2 id=\"findings\">Open findings</h2>\n"
+  out << "</tbody></table>\n" << RiskMatrix(s);
+  out << "<h2 id=\"findings\">Open findings</h2>\n"
       << "<p>From the newest evidence of each kind of every model in service (older evidence of a kind is "
          "superseded).</p>\n"
       << FindingsChart(total, "Open findings by severity, all models in service", "org-findings");
