@@ -25,6 +25,7 @@ Action AddRekey(CLI::App& command);
 Action AddInventory(CLI::App& command);
 Action AddRegister(CLI::App& command);
 Action AddIncident(CLI::App& command);
+Action AddReport(CLI::App& command);
 
 namespace {
 
@@ -57,6 +58,9 @@ constexpr Command kCommands[] = {
     {"register", "The register of models: owners, risk tier, identifiers, evidence attached from any result",
      AddRegister},
     {"incident", "AI incidents linked to models, with a timeline (runbook: docs/incident-response.md)", AddIncident},
+    {"report",
+     "Governance dashboard: a static site of inventory, register, evidence, controls and the AI-security checklist",
+     AddReport},
     // Run by modelguard-assess (assess/command_table.cpp holds their Add functions): only they load libtorch.
     {"assess", "Attack a classifier (TorchScript or http:// endpoint): evasion, extraction, membership inference",
      nullptr, "modelguard-assess"},
