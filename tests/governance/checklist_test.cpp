@@ -64,7 +64,7 @@ Snapshot Baseline() {
                 MakeEvidence(2, "modelguard.data-verify/v1", "2026-01-05", "pass"),
                 MakeEvidence(3, "modelguard.data-text-audit/v1", "2026-01-06", "pass", R"({"low": 3})"),
                 MakeEvidence(4, "modelguard.redteam/v1", "2026-11-01", "pass"),
-                MakeEvidence(5, "modelguard.guard-eval/v1", "2026-11-02", "pass")};
+                MakeEvidence(5, "modelguard.audit-verify/v1", "2026-11-02", "pass")};
   return s;
 }
 
@@ -235,7 +235,7 @@ TEST(ChecklistTest, LlmProtection) {
   EXPECT_EQ(ModelAnswer(s, "llm-protection"), Answer::kYes);
 
   s = Baseline();
-  s.evidence.pop_back();  // no guard evaluation
+  s.evidence.pop_back();  // no check of the gateway's audit trail
   EXPECT_EQ(ModelAnswer(s, "llm-protection"), Answer::kPartial);
   EXPECT_EQ(OrgAnswer(s, "llm-protection"), Answer::kPartial);
   s.evidence.push_back(MakeEvidence(9, "modelguard.redteam/v1", "2026-11-20", "fail", R"({"high": 1})"));

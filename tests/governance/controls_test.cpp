@@ -252,6 +252,9 @@ TEST(ControlsCoverage, EveryEvidenceSchema) {
       "modelguard.register-entry/v1",       //   one entry,
       "modelguard.incident/v1",             //   incidents
       "modelguard.incidents/v1",
+      "modelguard.governance-snapshot/v1",   //   the dashboard's input,
+      "modelguard.governance-checklist/v1",  //   the checklist's answers,
+      "modelguard.governance-report/v1",     //   report's summary
   };
   std::set<std::string> kinds;
   for (const char* root : {"src", "tools", "include"}) {

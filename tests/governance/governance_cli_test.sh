@@ -242,6 +242,37 @@ for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 export REDTEAM_REPORT=$tmp/redteam.json
 
 run_flow "$db" sqlite
+
+# The dashboard of this organisation, answered from the evidence just attached (today), then eight months on,
+# when the red-team run is older than support-bot's six-month cadence. The browser checks of the site itself
+# run in dashboard_test.sh.
+today=$(date -u +%Y-%m-%d)
+later=$(date -u -d "+8 months" +%Y-%m-%d)
+check "report today" 1 "$bin" report --db "$db" -o "$tmp/site" --now "$today" --format json
+cp "$tmp/out" "$tmp/report-today.json"
+check "report later" 1 "$bin" report --db "$db" -o "$tmp/site-later" --now "$later" --format json
+$py - "$tmp/report-today.json" "$tmp/out" <<'PY' && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL checklist answers"; }
+import json, sys
+def answers(path):
+    doc = json.load(open(path))
+    org = {a["question"]: a["answer"] for a in doc["organisation"]}
+    per = {m["model"]: {a["question"]: a["answer"] for a in m["answers"]} for m in doc["per_model"]}
+    return org, per
+org, per = answers(sys.argv[1])
+# Shadow AI is present and no framework is on record: the organisation says no; the plan is on record.
+assert org["inventory"] == "no" and org["framework"] == "no" and org["incident-plan"] == "yes", org
+fraud, bot, clf = per["fraud-model"], per["support-bot"], per["ticket-classifier"]
+assert fraud["inventory"] == "yes" and bot["inventory"] == "yes" and clf["inventory"] == "yes", per
+assert fraud["training-data"] == "no", fraud            # a data source without a manifest
+assert bot["training-data"] == "not-applicable", bot    # a vendor model with no data of ours
+assert bot["assessment"] == "yes" and fraud["assessment"] == "no", per  # red-teamed today; never assessed
+assert bot["llm-protection"] == "no" and fraud["llm-protection"] == "not-applicable", per  # the red team won
+assert bot["vendors"] == "yes" and fraud["vendors"] == "not-applicable", per
+assert clf["incident-plan"] == "partial" and fraud["incident-plan"] == "yes", per  # no security owner
+_, later = answers(sys.argv[2])
+assert later["support-bot"]["assessment"] == "no", later["support-bot"]  # the stale assessment
+PY
+expect_grep "site names the models" "support-bot" "$tmp/site/index.html"
 if [ -n "$pg" ]; then
   # A database of its own, so reruns and other tests never see each other's rows.
   fresh=mg_governance_test_$$

@@ -121,6 +121,8 @@ int RunList(const IncidentArgs& args) {
 Action AddIncident(CLI::App& command) {
   auto args = std::make_shared<IncidentArgs>();
   command.require_subcommand(1);
+  Describe(&command, "The response steps are in docs/incident-response.md.",
+           {"modelguard incident open --model support-bot --title 'Prompt leaked'", "modelguard incident list --open"});
   auto* open = command.add_subcommand("open", "Open an AI incident (prints its id)");
   AddGovernanceDbOption(open, args->db);
   open->add_option("--model", args->model, "The registered model it concerns");

@@ -187,12 +187,15 @@ int RunList(const InventoryArgs& args) {
 Action AddInventory(CLI::App& command) {
   auto args = std::make_shared<InventoryArgs>();
   command.require_subcommand(1);
+  Describe(&command, "Find AI assets in file trees and list them; register them with `modelguard register`.",
+           {"modelguard inventory discover ~/src --db governance.db", "modelguard inventory list --shadow"},
+           "0 nothing unregistered, 1 unregistered assets, 2 usage or I/O error");
   auto* discover = command.add_subcommand(
       "discover",
       "Walk file trees and record AI assets: model files, AI SDK use, model ids, AI API addresses and keys, "
       "agent tools, MCP servers");
   AddGovernanceDbOption(discover, args->db);
-  discover->add_option("paths", args->paths, "Directories or files to walk")->required()->check(CLI::ExistingPath);
+  discover->add_option("paths", args->paths, "Directories or files to walk")->required();
   discover->add_option("--exclude", args->exclude, "Also skip directories of this name (repeatable)");
   discover->add_flag("--no-default-excludes", args->no_default_excludes,
                      "Enter .git, node_modules, virtual environments and caches too");

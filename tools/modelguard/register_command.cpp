@@ -267,6 +267,7 @@ int RunAttach(const RegisterArgs& args) {
   auto found = store->FindModel(args.name);
   if (!found) return Fail("attach", found.error().message);
   if (!*found) return Fail("attach", "no model '" + args.name + "' in the register");
+  if (!CheckInputFile(args.evidence_file, "register attach")) return 2;
   auto bytes = ReadFile(args.evidence_file, governance::kMaxEvidenceBytes);
   if (!bytes) return Fail("attach", bytes.error().message);
   auto evidence = governance::SummarizeEvidence(*bytes);
@@ -336,6 +337,10 @@ int RunSetting(const RegisterArgs& args) {
 Action AddRegister(CLI::App& command) {
   auto args = std::make_shared<RegisterArgs>();
   command.require_subcommand(1);
+  Describe(&command,
+           "Models with owners, risk tier and the identifiers that claim inventory assets, and their evidence.",
+           {"modelguard register add fraud-model --file models/fraud.safetensors --risk-tier high",
+            "modelguard register attach fraud-model scan.json"});
   auto* add = command.add_subcommand("add", "Register a model (or agent, or hosted model used through an API)");
   AddGovernanceDbOption(add, args->db);
   add->add_option("name", args->name, "The model's name in the register")->required();
@@ -377,7 +382,7 @@ Action AddRegister(CLI::App& command) {
       "Attach a modelguard JSON result (scan, verify, bom, data, assess, redteam, guard, monitor) as evidence");
   AddGovernanceDbOption(attach, args->db);
   attach->add_option("name", args->name, "The model's name")->required();
-  attach->add_option("result", args->evidence_file, "The JSON result")->required()->check(CLI::ExistingFile);
+  attach->add_option("result", args->evidence_file, "The JSON result")->required();
   attach->add_option("--log", args->log, "Transparency log to append the attachment to (default: the one inside --db)");
   attach->add_flag("--no-log", args->no_log, "Do not append to a transparency log");
   Describe(attach,

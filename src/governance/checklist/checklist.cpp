@@ -37,7 +37,9 @@ constexpr Question kQuestions[] = {
 // The evidence kinds each rule reads (Evidence::kind is the attached JSON's "schema").
 constexpr std::string_view kAssess = "assess";
 constexpr std::string_view kRedteam = "modelguard.redteam/v1";
-constexpr std::string_view kGuardEval = "modelguard.guard-eval/v1";
+// The gateway's audit trail checked (`modelguard audit verify`): the model is served behind the inference
+// firewall, whose guard filters stop prompt injection and redact leaks on the way out.
+constexpr std::string_view kGatewayAudit = "modelguard.audit-verify/v1";
 constexpr std::string_view kDatasetManifest = "modelguard.dataset-manifest/v1";
 constexpr std::string_view kDataVerify = "modelguard.data-verify/v1";
 constexpr std::string_view kTextAudit = "modelguard.data-text-audit/v1";
@@ -248,13 +250,13 @@ ChecklistAnswer ModelAssessment(const Context& c, const Model& m, int months) {
 
 // --- llm-protection ----------------------------------------------------------------------------------------
 // Only for kind llm or agent (else not-applicable). yes: the latest red-team run passed (injection, jailbreak,
-// extraction and leakage probes) and the latest guard evaluation passed (the input/output guard in front of
-// it was measured); partial: one of the two passed; no: neither did.
+// extraction and leakage probes) and it is served behind the gateway (the latest check of the gateway's audit
+// trail passed); partial: one of the two; no: neither.
 ChecklistAnswer ModelLlmProtection(const Context& c, const Model& m) {
   constexpr std::string_view q = "llm-protection";
   if (!IsLlm(m)) return Make(q, Answer::kNotApplicable, "Not an LLM or agent (kind " + Quote(m.kind) + ").");
   const Evidence* redteam = Latest(c, m.name, {kRedteam});
-  const Evidence* guard = Latest(c, m.name, {kGuardEval});
+  const Evidence* guard = Latest(c, m.name, {kGatewayAudit});
   const bool redteam_ok = redteam != nullptr && Passes(*redteam);
   const bool guard_ok = guard != nullptr && Passes(*guard);
   std::vector<std::string> missing;
@@ -262,16 +264,18 @@ ChecklistAnswer ModelLlmProtection(const Context& c, const Model& m) {
     missing.push_back(redteam == nullptr ? "a red-team run against its endpoint (modelguard redteam)"
                                          : "a passing red-team run (the latest, " + Described(*redteam) + ", failed)");
   if (!guard_ok)
-    missing.push_back(guard == nullptr ? "a guard evaluation of the prompt-injection and leakage detectors in front "
-                                         "of it (modelguard guard eval)"
-                                       : "a passing guard evaluation (the latest, " + Described(*guard) + ", failed)");
+    missing.push_back(guard == nullptr ? "the gateway in front of it, shown by a check of its audit trail (modelguard "
+                                         "audit verify)"
+                                       : "a passing check of the gateway's audit trail (the latest, " +
+                                             Described(*guard) + ", failed)");
   std::vector<const Evidence*> support;
   if (redteam_ok) support.push_back(redteam);
   if (guard_ok) support.push_back(guard);
-  if (redteam_ok && guard_ok) return Make(q, Answer::kYes, "Red-team run and guard evaluation both passed.", support);
+  if (redteam_ok && guard_ok)
+    return Make(q, Answer::kYes, "The red-team run passed and it is served behind the gateway.", support);
   if (redteam_ok || guard_ok)
     return Make(q, Answer::kPartial,
-                std::string(redteam_ok ? "The red-team run passed" : "The guard evaluation passed") +
+                std::string(redteam_ok ? "The red-team run passed" : "It is served behind the gateway") +
                     ", the other protection is not shown.",
                 support, std::move(missing));
   return Make(q, Answer::kNo, "Nothing shows it resists prompt injection or leaks no data.", {redteam, guard},

@@ -28,7 +28,6 @@ constexpr int64_t kDay = 86400;
 
 constexpr std::string_view kSignKind = "modelguard.sign/v1";
 constexpr std::string_view kVerifyKind = "modelguard.verify/v1";
-constexpr std::string_view kBomKind = "modelguard.bom/v1";
 constexpr std::string_view kCycloneDxKind = "cyclonedx";
 constexpr std::string_view kAssessKind = "assess";
 constexpr std::string_view kRedteamKind = "modelguard.redteam/v1";
@@ -388,7 +387,7 @@ std::string SignatureSection(const Site& s, const Model& m) {
     }
   const Evidence* sign = LatestEvidence(s.snapshot, m.name, {kSignKind});
   const Evidence* verify = LatestEvidence(s.snapshot, m.name, {kVerifyKind});
-  const Evidence* bom = LatestEvidence(s.snapshot, m.name, {kBomKind, kCycloneDxKind});
+  const Evidence* bom = LatestEvidence(s.snapshot, m.name, {kCycloneDxKind});
   auto link = [&](const Evidence* e) { return e ? " (" + s.EvidenceLink("../", e->id, m.name) + ")" : std::string(); };
   std::string signature_status, signature_text;
   if (verify != nullptr && ReadEvidenceSummary(verify->summary_json).verdict == "fail") {
