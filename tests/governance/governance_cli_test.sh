@@ -231,6 +231,10 @@ expect_grep missing-db-says "no governance database" "$tmp/err"
 check list-not-ours 2 "$bin" register list --db "$org/docs/labels.csv"
 check discover-missing-path 2 "$bin" inventory discover "$tmp/nope" --db "$db"
 check discover-fifo-root 2 "$bin" inventory discover "$org/docs/pipe" --db "$db"
+check attach-fifo 2 timeout 20 "$bin" register attach fraud-model "$org/docs/pipe" --db "$db"
+expect_grep attach-fifo-says "FIFO" "$tmp/err"
+check discover-output-over-db 2 "$bin" inventory discover "$org/docs" --db "$db" -o "$db"
+check discover-full-disk 2 "$bin" inventory discover "$org/docs" --db "$db" -o /dev/full
 check discover-bad-assets 2 "$bin" inventory discover "$org" --db "$db" --assets "$org/docs/labels.csv"
 
 # Real red-team evidence for the LLM (a small run against the deterministic vulnerable endpoint).

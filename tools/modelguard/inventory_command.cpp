@@ -86,7 +86,7 @@ int RunDiscover(const InventoryArgs& args) {
     };
   }
   Output out("inventory discover");
-  if (!out.Open(args.output)) return 2;
+  if (!out.Open(args.output, {args.db})) return 2;
   auto store = OpenGovernanceStore(args.db, governance::StoreOpen::kCreate, "inventory discover");
   if (!store) return 2;
   cancel::InstallSignalHandlers();
@@ -149,7 +149,7 @@ int RunDiscover(const InventoryArgs& args) {
 
 int RunList(const InventoryArgs& args) {
   Output out("inventory list");
-  if (!out.Open(args.output)) return 2;
+  if (!out.Open(args.output, {args.db})) return 2;
   auto store = OpenGovernanceStore(args.db, governance::StoreOpen::kExisting, "inventory list");
   if (!store) return 2;
   auto snapshot = store->Snapshot();

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/file_bytes.h"
 #include "modelguard/core/hash.h"
 #include "modelguard/core/io.h"
 #include "modelguard/governance/evidence.h"
@@ -262,15 +263,22 @@ int RunList(const RegisterArgs& args) {
 }
 
 int RunAttach(const RegisterArgs& args) {
+  // Opened without blocking (a FIFO is refused, never waited on) and only when it is a regular file.
+  auto file = FileBytes::Open(args.evidence_file);
+  if (!file) {
+    return Fail("attach", file.error().code == ErrorCode::kUnsupported
+                              ? "'" + args.evidence_file + "' is a " + file.error().message + ", not a result file"
+                              : file.error().message);
+  }
+  if (file->size() > governance::kMaxEvidenceBytes)
+    return Fail("attach", "'" + args.evidence_file + "' is larger than the 64 MiB a result may be");
+  const std::string_view bytes = file->text();
   auto store = OpenGovernanceStore(args.db, governance::StoreOpen::kExisting, "register attach");
   if (!store) return 2;
   auto found = store->FindModel(args.name);
   if (!found) return Fail("attach", found.error().message);
   if (!*found) return Fail("attach", "no model '" + args.name + "' in the register");
-  if (!CheckInputFile(args.evidence_file, "register attach")) return 2;
-  auto bytes = ReadFile(args.evidence_file, governance::kMaxEvidenceBytes);
-  if (!bytes) return Fail("attach", bytes.error().message);
-  auto evidence = governance::SummarizeEvidence(*bytes);
+  auto evidence = governance::SummarizeEvidence(bytes);
   if (!evidence) return Fail("attach", args.evidence_file + ": " + evidence.error().message);
   evidence->model = args.name;
   evidence->name = std::filesystem::path(args.evidence_file).filename().string();
@@ -292,7 +300,7 @@ int RunAttach(const RegisterArgs& args) {
     if (!index) return Fail("attach", "transparency log: " + index.error().message);
     evidence->log_index = *index;
   }
-  auto id = store->AddEvidence(*evidence, *bytes);
+  auto id = store->AddEvidence(*evidence, bytes);
   if (!id) return Fail("attach", id.error().message);
   const json summary = json::parse(evidence->summary_json, nullptr, false);
   std::cout << "evidence #" << *id << " attached to " << args.name << ": " << evidence->kind << ", "
