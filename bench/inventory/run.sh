@@ -101,7 +101,7 @@ peer_files=$(cut -d: -f1 "$tmp/peer.out" | sort -u | wc -l)
 peer_binary=$(grep -c 'binary file matches' "$tmp/peer.err" || true)
 composition=$(/usr/bin/python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(", ".join(f"{k} {v}" for k, v in sorted(m["by_extension"].items(), key=lambda kv: -kv[1])) + "; plus", m["excluded_files"], "in .git and node_modules")' "$manifest")
 
-echo "tree: $files files ($composition), $(du -sm --exclude=.git --exclude=node_modules "$tree" | cut -f1) MB; $cores cores; page cache warm"
+echo "tree: $files files ($composition), $(du -sm --exclude=.git --exclude=node_modules "$tree" | cut -f1) MB; $cores cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end (other work on the machine slows both tools); page cache warm"
 echo "  ours: cold ${cold[*]} s, warm ${warm[*]} s; find+grep ${base[*]} s (median of $runs)"
 echo "  ours walked $walked files, found $found assets ($by_kind), planted $expected; warm run read $warm_read files, found $warm_found"
 echo "  find+grep ($(wc -l <"$tmp/patterns.txt") patterns, no model sniffing, hashing, secret validation or database): $(wc -l <"$tmp/peer.out") matching lines in $peer_files text files, $peer_binary binary files match"
