@@ -1,7 +1,8 @@
 #include "tools/modelguard/governance_args.h"
 
+#include "modelguard/governance/checklist.h"
+
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -26,16 +27,7 @@ std::unique_ptr<governance::Store> OpenGovernanceStore(const std::string& db, go
   return std::move(*store);
 }
 
-bool ValidDate(const std::string& text) {
-  if (text.empty()) return true;
-  int year = 0, month = 0, day = 0;
-  char tail = 0;
-  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3) return false;
-  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
-}
+bool ValidDate(const std::string& text) { return text.empty() || governance::ParseDate(text).has_value(); }
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -115,27 +115,7 @@ Result<bool> Apply(const RegisterArgs& args, governance::Model& model) {
   return true;
 }
 
-json ModelJson(const governance::Model& m) {
-  json identifiers = json::array();
-  for (const auto& id : m.identifiers) identifiers.push_back({{"kind", id.kind}, {"value", id.value}});
-  return {{"name", m.name},
-          {"version", m.version},
-          {"kind", m.kind},
-          {"business_owner", m.business_owner},
-          {"security_owner", m.security_owner},
-          {"intended_use", m.intended_use},
-          {"risk_tier", m.risk_tier},
-          {"criticality", m.criticality},
-          {"data_sources", m.data_sources},
-          {"vendor", m.vendor},
-          {"vendor_audited", m.vendor_audited},
-          {"review_months", m.review_months},
-          {"last_review", m.last_review},
-          {"registered", m.registered},
-          {"updated", m.updated},
-          {"retired", m.retired},
-          {"identifiers", identifiers}};
-}
+json ModelJson(const governance::Model& m) { return json::parse(governance::ModelToJsonText(m)); }
 
 int RunAdd(const RegisterArgs& args) {
   if (args.name.empty()) return Fail("add", "a model needs a name");

@@ -137,6 +137,7 @@ struct FileFindings {
   std::string path;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  bool known = true;  // in the cache before this run (its earlier assets may have to be marked gone)
   std::vector<Asset> assets;
 };
 
@@ -192,6 +193,9 @@ class Store {
   std::string location_;
   std::unique_ptr<SqlDatabase> db_;
 };
+
+// A register entry as JSON text: the form the database keeps and `register show|list` print.
+std::string ModelToJsonText(const Model& model);
 
 // Whether `asset` is one of `model`'s: a digest, model id or endpoint equal to the asset's, or the asset's
 // file under a registered path.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -192,7 +193,28 @@ std::string NotebookCode(const nlohmann::json& notebook) {
   return code;
 }
 
+// Whether a file named as source or configuration could still be a model: every format that counts there
+// (a strong sniff) starts with binary magic or holds NUL bytes early (safetensors' length, tar and zip
+// headers, numpy's header). Plain text is spared the full detection, which costs more than reading it.
+bool MayBeBinaryModel(std::span<const uint8_t> bytes) {
+  constexpr size_t kProbe = 4096;
+  const size_t n = std::min(bytes.size(), kProbe);
+  if (std::memchr(bytes.data(), 0, n) != nullptr) return true;
+  const std::string_view head(reinterpret_cast<const char*>(bytes.data()), n);
+  for (std::string_view magic :
+       {std::string_view("\x80"), std::string_view("\x1f\x8b"), std::string_view("BZh"),
+        std::string_view("\xfd"
+                         "7zXZ"),
+        std::string_view("\x28\xb5\x2f\xfd"), std::string_view("\x04\x22\x4d\x18"), std::string_view("PK"),
+        std::string_view("\x93NUMPY"), std::string_view("GGUF"), std::string_view("\x89HDF"),
+        std::string_view("7z\xbc\xaf"), std::string_view("MGSEAL")}) {
+    if (head.starts_with(magic)) return true;
+  }
+  return n >= 8 && head.substr(4, 4) == "TFL3";
+}
+
 bool ModelFormat(std::span<const uint8_t> bytes, FileType type, std::string& format) {
+  if (type != FileType::kOther && !MayBeBinaryModel(bytes)) return false;
   const formats::FormatAnalyzer* analyzer = formats::Detect(bytes);
   if (!analyzer || !analyzer->descriptor().carries_weights) return false;
   // Text that merely could be a protocol-0 pickle is source code when its name says so.
@@ -349,13 +371,16 @@ Result<DiscoverResult> Discover(Store& store, const std::string& root_argument, 
   cache.reserve(cached_list.size() * 2);
   for (auto& [path, file] : cached_list) cache.emplace(std::move(path), file);
   std::vector<size_t> todo;
+  std::vector<bool> known;
   std::vector<std::string> unchanged_models;
   for (size_t i = 0; i < walked.size(); ++i) {
-    const auto found = options.use_cache ? cache.find(walked[i].path) : cache.end();
+    const auto cached = cache.find(walked[i].path);
+    const auto found = options.use_cache ? cached : cache.end();
     if (found != cache.end() && found->second.size == walked[i].size && found->second.mtime_ns == walked[i].mtime_ns) {
       if (found->second.model) unchanged_models.push_back(walked[i].path);
     } else {
       todo.push_back(i);
+      known.push_back(cached != cache.end());
     }
   }
   std::vector<std::string> vanished;
@@ -381,6 +406,7 @@ Result<DiscoverResult> Discover(Store& store, const std::string& root_argument, 
       out.path = file.path;
       out.size = file.size;
       out.mtime_ns = file.mtime_ns;
+      out.known = known[k];
       auto bytes = FileBytes::Open(file.path);
       if (!bytes) {
         read_problems[k] = file.path + ": " + bytes.error().message;

@@ -4,12 +4,12 @@
 // count, assess's risk levels) are read as such.
 #include "modelguard/governance/evidence.h"
 
-#include <ctime>
 #include <map>
 #include <set>
 
 #include "modelguard/core/hash.h"
 #include "modelguard/core/json_fields.h"
+#include "modelguard/governance/checklist.h"
 
 namespace modelguard::governance {
 namespace {
@@ -52,22 +52,11 @@ void Walk(const json& node, int depth, Tally& tally) {
   }
 }
 
-// "2026-11-30T12:00:00Z" (seconds and zone optional) or seconds since the epoch.
-int64_t ParseTime(const json& value) {
+// An RFC 3339 UTC time ("2026-11-30T12:00:00Z"), a date, or seconds since the epoch; 0 for anything else.
+int64_t ParseTimeField(const json& value) {
   if (value.is_number_integer()) return value.get<int64_t>();
   if (!value.is_string()) return 0;
-  const std::string text = value.get<std::string>();
-  std::tm tm{};
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day, &hour, &minute, &second) < 3) return 0;
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31) return 0;
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return static_cast<int64_t>(timegm(&tm));
+  return ParseTime(value.get_ref<const std::string&>()).value_or(0);
 }
 
 std::string KindOf(const json& doc) {
@@ -97,11 +86,11 @@ Result<Evidence> SummarizeEvidence(std::string_view bytes) {
                      "assess report or SARIF log)");
   evidence.digest = "sha256:" + Sha256Hex(bytes);
   for (const char* key : {"time", "created", "timestamp", "generated", "generated_at"}) {
-    if (auto it = doc.find(key); it != doc.end() && !evidence.produced) evidence.produced = ParseTime(*it);
+    if (auto it = doc.find(key); it != doc.end() && !evidence.produced) evidence.produced = ParseTimeField(*it);
   }
   if (!evidence.produced && doc.contains("metadata") && doc["metadata"].is_object() &&
       doc["metadata"].contains("timestamp"))
-    evidence.produced = ParseTime(doc["metadata"]["timestamp"]);
+    evidence.produced = ParseTimeField(doc["metadata"]["timestamp"]);
 
   Tally tally;
   std::string verdict;

@@ -179,6 +179,10 @@ bool Matches(const Model& model, const Asset& asset) {
   return false;
 }
 
+std::string ModelToJsonText(const Model& model) {
+  return ModelToJson(model).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& location, StoreOpen mode) {
@@ -228,8 +232,7 @@ Status Store::AddModel(const Model& model) {
     if (!rows.empty())
       return MakeError(ErrorCode::kInvalidArgument,
                        "model '" + model.name + "' is registered already (change it with register set)");
-    MG_TRY(db_->Query("INSERT INTO mg_gov_models(name, doc) VALUES (?, ?)",
-                      {model.name, ModelToJson(model).dump(-1, ' ', false, json::error_handler_t::replace)}));
+    MG_TRY(db_->Query("INSERT INTO mg_gov_models(name, doc) VALUES (?, ?)", {model.name, ModelToJsonText(model)}));
     return Ok{};
   });
 }
@@ -240,8 +243,7 @@ Status Store::UpdateModel(const Model& model) {
     if (rows.empty())
       return MakeError(ErrorCode::kInvalidArgument,
                        "no model '" + model.name + "' in the register (add it with register add)");
-    MG_TRY(db_->Query("UPDATE mg_gov_models SET doc = ? WHERE name = ?",
-                      {ModelToJson(model).dump(-1, ' ', false, json::error_handler_t::replace), model.name}));
+    MG_TRY(db_->Query("UPDATE mg_gov_models SET doc = ? WHERE name = ?", {ModelToJsonText(model), model.name}));
     return Ok{};
   });
 }
@@ -268,13 +270,24 @@ Result<uint64_t> Store::AddEvidence(const Evidence& evidence, std::string_view b
   const std::string encoded = Base64Encode(body);
   return InTransaction(*db_, [&]() -> Result<uint64_t> {
     MG_ASSIGN_OR_RETURN(const int64_t id, NextId(*db_, "mg_gov_evidence"));
-    const SqlValue log_index =
-        evidence.log_index ? SqlValue(static_cast<int64_t>(*evidence.log_index)) : SqlValue(std::monostate{});
+    std::vector<SqlValue> params{id,
+                                 evidence.model,
+                                 evidence.kind,
+                                 evidence.name,
+                                 evidence.digest,
+                                 evidence.time,
+                                 evidence.produced,
+                                 evidence.summary_json};
+    if (evidence.log_index) {
+      params.emplace_back(static_cast<int64_t>(*evidence.log_index));
+    } else {
+      params.emplace_back(std::monostate{});
+    }
+    params.emplace_back(encoded);
     MG_TRY(db_->Query(
         "INSERT INTO mg_gov_evidence(id, model, kind, name, digest, time, produced, summary, log_index, body) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {id, evidence.model, evidence.kind, evidence.name, evidence.digest, evidence.time, evidence.produced,
-         evidence.summary_json, log_index, encoded}));
+        params));
     return static_cast<uint64_t>(id);
   });
 }
@@ -413,8 +426,11 @@ Status Store::RecordFiles(const std::string& root, const std::vector<FileFinding
           "ON CONFLICT(path) DO UPDATE SET root = excluded.root, size = excluded.size, mtime_ns = excluded.mtime_ns, "
           "model = excluded.model",
           {file.path, root, static_cast<int64_t>(file.size), file.mtime_ns, int64_t{model}}));
-      // What the file held before and does not hold now is gone; what it holds again comes back.
-      MG_TRY(db_->Query("UPDATE mg_gov_assets SET gone = ? WHERE file = ? AND gone = 0", {now, file.path}));
+      // What the file held before and does not hold now is gone; what it holds again comes back. A file the
+      // cache did not know held nothing recorded (a new database, a new file): nothing to mark.
+      if (file.known) {
+        MG_TRY(db_->Query("UPDATE mg_gov_assets SET gone = ? WHERE file = ? AND gone = 0", {now, file.path}));
+      }
       for (const Asset& a : file.assets) {
         MG_TRY(db_->Query(
             "INSERT INTO mg_gov_assets(" + std::string(kAssetColumns) +
