@@ -1,5 +1,5 @@
 // Governance's readers of untrusted bytes: discovery over a file's content (the first byte picks the file
-// name, so every file type's rules run), evidence summaries of any result, and the controls file. Invariants:
+// name, so every file type's rules run), evidence summaries of any result, the controls file and the dashboard's snapshot documents. Invariants:
 // recorded values stay bounded and credentials are never reported whole.
 #include <string>
 #include <string_view>
@@ -7,6 +7,7 @@
 #include "modelguard/governance/controls.h"
 #include "modelguard/governance/discover.h"
 #include "modelguard/governance/evidence.h"
+#include "modelguard/governance/report.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace modelguard::governance;
@@ -27,6 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (selector < 0xF8) {
     auto evidence = SummarizeEvidence(bytes);
     if (evidence.ok() && (evidence->kind.empty() || evidence->summary_json.empty())) __builtin_trap();
+  } else if (selector >= 0xFC) {
+    // A snapshot that reads back writes out to a document that reads back the same.
+    auto snapshot = SnapshotFromJson(bytes);
+    if (snapshot.ok()) {
+      const std::string once = SnapshotToJson(*snapshot);
+      auto again = SnapshotFromJson(once);
+      if (!again.ok() || SnapshotToJson(*again) != once) __builtin_trap();
+    }
   } else {
     auto catalog = ParseControls(bytes);
     if (catalog.ok()) {
