@@ -277,7 +277,9 @@ _, later = answers(sys.argv[2])
 assert later["support-bot"]["assessment"] == "no", later["support-bot"]  # the stale assessment
 PY
 expect_grep "site names the models" "support-bot" "$tmp/site/index.html"
-if [ -n "$pg" ]; then
+if [ -z "$pg" ]; then
+  fail=$((fail+1)); echo "FAIL postgres: MODELGUARD_TEST_POSTGRES is not set (scripts/test starts PostgreSQL)"
+else
   # A database of its own, so reruns and other tests never see each other's rows.
   fresh=mg_governance_test_$$
   psql "$pg" -qc "CREATE DATABASE $fresh" > /dev/null
