@@ -1,18 +1,21 @@
 // inventory discover: walk, skip what the cache says is unchanged, read the rest on every core, record.
 #include "modelguard/governance/discover.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "modelguard/core/cancel.h"
 #include "modelguard/core/file_bytes.h"
@@ -286,16 +289,79 @@ std::string Stem(const std::string& name) {
   return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
 }
 
+bool IsRegularFile(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 // A model-signing bundle or a CycloneDX BOM next to the model file, by the names the tools give them.
-void Sidecars(const std::unordered_set<std::string>& files, const std::string& path, bool& signature, bool& bom) {
+void Sidecars(const std::string& path, bool& signature, bool& bom) {
   const std::string dir = Directory(path) + "/";
   const std::string name = FileName(path);
   const std::string stem = Stem(name);
-  const auto has = [&](const std::string& file) { return files.count(dir + file) > 0; };
+  const auto has = [&](const std::string& file) { return IsRegularFile(dir + file); };
   signature = has("model.sig") || has(name + ".sig") || has(stem + ".sig") || has(name + ".sigstore.json") ||
               has(stem + ".sigstore.json");
   bom = has("bom.json") || has("bom.cdx.json") || has(name + ".cdx.json") || has(stem + ".cdx.json") ||
         has(name + ".bom.json") || has(stem + ".bom.json");
+}
+
+int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+constexpr int kMaxDepth = 256;  // deeper trees are reported, not followed (each level holds a descriptor)
+
+// Every regular file under the directory `fd` (taken over and closed) names, looked up relative to its
+// directory (no path resolution per file) and never through a link; excluded names are not entered.
+void WalkDirectory(int fd, const std::string& path, int depth, const std::set<std::string>& excluded,
+                   std::vector<WalkedFile>& walked, const std::function<void(std::string)>& problem) {
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    problem(path + ": " + std::strerror(errno));
+    ::close(fd);
+    return;
+  }
+  std::vector<std::string> subdirectories;
+  errno = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    unsigned char type = entry->d_type;
+    struct stat st {};
+    if (type == DT_UNKNOWN || type == DT_REG) {
+      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        problem(path + "/" + std::string(name) + ": " + std::strerror(errno));
+        continue;
+      }
+      type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
+    }
+    if (type == DT_DIR) {
+      if (!excluded.count(std::string(name))) subdirectories.emplace_back(name);
+    } else if (type == DT_LNK) {
+      continue;  // its target is found where it lives, if under a root
+    } else if (type == DT_REG) {
+      walked.push_back({path + "/" + std::string(name), static_cast<uint64_t>(st.st_size), MtimeNs(st)});
+    } else {
+      if (type != DT_UNKNOWN || st.st_mode == 0) ::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW);
+      problem(path + "/" + std::string(name) + ": " + SpecialFileType(st.st_mode) + ", not opened");
+    }
+  }
+  for (const std::string& name : subdirectories) {
+    if (cancel::Requested()) break;
+    const std::string child_path = path + "/" + name;
+    if (depth + 1 > kMaxDepth) {
+      problem(child_path + ": deeper than " + std::to_string(kMaxDepth) + " directories, not entered");
+      continue;
+    }
+    const int child = ::openat(::dirfd(dir), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (child < 0) {
+      problem(child_path + ": " + std::strerror(errno));
+      continue;
+    }
+    WalkDirectory(child, child_path, depth + 1, excluded, walked, problem);
+  }
+  ::closedir(dir);
 }
 
 }  // namespace
@@ -324,71 +390,59 @@ Result<DiscoverResult> Discover(Store& store, const std::string& root_argument, 
     if (result.problems.size() < kMaxProblems) result.problems.push_back(std::move(text));
   };
 
+  // What the last run left, read from the store while the walk runs (one is the database, the other the
+  // kernel's directory tree: on two cores they overlap).
+  auto previous = std::async(std::launch::async, [&store, &root]() {
+    return std::make_pair(store.FileCache(root), store.PresentAssets(root));
+  });
+
   // 1. Walk: every regular file, without following links or entering excluded directories.
   std::vector<WalkedFile> walked;
-  const auto take = [&](const std::string& path, const struct stat& st) {
-    walked.push_back({path, static_cast<uint64_t>(st.st_size),
-                      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec});
-  };
   if (S_ISREG(root_stat.st_mode)) {
-    take(root, root_stat);
+    walked.push_back({root, static_cast<uint64_t>(root_stat.st_size), MtimeNs(root_stat)});
   } else {
-    const std::set<std::string> excluded(options.exclude.begin(), options.exclude.end());
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-    if (ec) return MakeError(ErrorCode::kIo, "cannot list '" + root_argument + "': " + ec.message());
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) {
-        problem(it->path().string() + ": " + ec.message());
-        ec.clear();
-        continue;
-      }
-      if (cancel::Requested()) return MakeError(ErrorCode::kLimit, "discovery " + cancel::Describe());
-      const std::string path = it->path().string();
-      struct stat st {};
-      if (::lstat(path.c_str(), &st) != 0) {
-        problem(path + ": " + std::strerror(errno));
-        continue;
-      }
-      if (S_ISDIR(st.st_mode)) {
-        if (excluded.count(it->path().filename().string())) it.disable_recursion_pending();
-        continue;
-      }
-      if (S_ISLNK(st.st_mode)) continue;  // its target is found where it lives, if under a root
-      if (!S_ISREG(st.st_mode)) {
-        problem(path + ": " + SpecialFileType(st.st_mode) + ", not opened");
-        continue;
-      }
-      take(path, st);
+    const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      const int error = errno;
+      previous.wait();
+      return MakeError(ErrorCode::kIo, "cannot list '" + root_argument + "': " + std::strerror(error));
     }
+    const std::set<std::string> excluded(options.exclude.begin(), options.exclude.end());
+    WalkDirectory(fd, root, 0, excluded, walked, problem);
   }
-  std::unordered_set<std::string> all_files;
-  all_files.reserve(walked.size() * 2);
-  for (const auto& f : walked) all_files.insert(f.path);
+  auto [cached_result, before_result] = previous.get();
+  if (cancel::Requested()) return MakeError(ErrorCode::kLimit, "discovery " + cancel::Describe());
 
   // 2. The cache: unchanged files are not read; files gone since the last run are forgotten.
-  MG_ASSIGN_OR_RETURN(auto cached_list, store.FileCache(root));
-  std::unordered_map<std::string, CachedFile> cache;
+  MG_ASSIGN_OR_RETURN(auto cached_list, std::move(cached_result));
+  struct CacheEntry {
+    CachedFile file;
+    bool walked = false;  // still there: files the cache holds and the walk did not find are gone
+  };
+  std::unordered_map<std::string, CacheEntry> cache;
   cache.reserve(cached_list.size() * 2);
-  for (auto& [path, file] : cached_list) cache.emplace(std::move(path), file);
+  for (auto& [path, file] : cached_list) cache.emplace(std::move(path), CacheEntry{file});
   std::vector<size_t> todo;
   std::vector<bool> known;
   std::vector<std::string> unchanged_models;
   for (size_t i = 0; i < walked.size(); ++i) {
     const auto cached = cache.find(walked[i].path);
+    if (cached != cache.end()) cached->second.walked = true;
     const auto found = options.use_cache ? cached : cache.end();
-    if (found != cache.end() && found->second.size == walked[i].size && found->second.mtime_ns == walked[i].mtime_ns) {
-      if (found->second.model) unchanged_models.push_back(walked[i].path);
+    if (found != cache.end() && found->second.file.size == walked[i].size &&
+        found->second.file.mtime_ns == walked[i].mtime_ns) {
+      if (found->second.file.model) unchanged_models.push_back(walked[i].path);
     } else {
       todo.push_back(i);
       known.push_back(cached != cache.end());
     }
   }
   std::vector<std::string> vanished;
-  for (const auto& [path, file] : cache)
-    if (!all_files.count(path)) vanished.push_back(path);
+  for (const auto& [path, entry] : cache)
+    if (!entry.walked) vanished.push_back(path);
   std::sort(vanished.begin(), vanished.end());
 
-  MG_ASSIGN_OR_RETURN(auto before, store.PresentAssets(root));
+  MG_ASSIGN_OR_RETURN(auto before, std::move(before_result));
 
   // 3. Read what changed, on every core.
   std::vector<FileFindings> findings(todo.size());
@@ -414,7 +468,7 @@ Result<DiscoverResult> Discover(Store& store, const std::string& root_argument, 
       } else {
         out.assets = FindAssets(*rules, file.path, bytes->text(), options.max_text_bytes);
         for (Asset& asset : out.assets) {
-          if (asset.kind == "model-file") Sidecars(all_files, file.path, asset.signature, asset.bom);
+          if (asset.kind == "model-file") Sidecars(file.path, asset.signature, asset.bom);
         }
       }
       done.fetch_add(1);
@@ -453,7 +507,7 @@ Result<DiscoverResult> Discover(Store& store, const std::string& root_argument, 
   MG_TRY(store.ForgetFiles(vanished, now));
   for (const std::string& path : unchanged_models) {
     bool signature = false, bom = false;
-    Sidecars(all_files, path, signature, bom);
+    Sidecars(path, signature, bom);
     MG_TRY(store.SetSidecars(path, signature, bom));
   }
   MG_ASSIGN_OR_RETURN(result.run, store.FinishRun(root, started, now, walked.size(), read.size()));
