@@ -367,10 +367,6 @@ void WalkDirectory(int fd, const std::string& path, int depth, const std::set<st
 }  // namespace
 
 Result<DiscoverResult> Discover(Store& store, const std::string& root_argument, const DiscoverOptions& options) {
-  std::shared_ptr<const AssetRules> rules = options.rules;
-  if (!rules) {
-    MG_ASSIGN_OR_RETURN(rules, DefaultAssetRules());
-  }
   std::error_code ec;
   const fs::path absolute = fs::absolute(root_argument, ec);
   if (ec) return MakeError(ErrorCode::kIo, "cannot resolve '" + root_argument + "': " + ec.message());
@@ -444,7 +440,11 @@ Result<DiscoverResult> Discover(Store& store, const std::string& root_argument, 
 
   MG_ASSIGN_OR_RETURN(auto before, std::move(before_result));
 
-  // 3. Read what changed, on every core.
+  // 3. Read what changed, on every core. The rules are loaded only then: an unchanged tree needs none.
+  std::shared_ptr<const AssetRules> rules = options.rules;
+  if (!rules && !todo.empty()) {
+    MG_ASSIGN_OR_RETURN(rules, DefaultAssetRules());
+  }
   std::vector<FileFindings> findings(todo.size());
   std::vector<std::string> read_problems(todo.size());
   std::atomic<size_t> next{0}, done{0};
