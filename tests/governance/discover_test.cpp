@@ -68,6 +68,12 @@ TEST(GovernanceDiscover, OtherLanguages) {
   EXPECT_EQ(Find("settings.yaml", "llm:\n  model: gpt-4.1-mini\n"), (Found{{"model-id", "gpt-4.1-mini", 2}}));
 }
 
+TEST(GovernanceDiscover, AMegabyteLineIsReadAtItsEnds) {
+  // A minified line: the match spans it, the value at its end is still found, and nothing recurses deeply.
+  const std::string line = "x = pipeline(" + std::string(2 << 20, 'a') + ", model=\"org/tiny-model\")\n";
+  EXPECT_EQ(Find("bundle.js", line), (Found{{"model-id", "org/tiny-model", 1}}));
+}
+
 TEST(GovernanceDiscover, ToolsAndMcpServers) {
   const Found tools =
       Find("agent.py",

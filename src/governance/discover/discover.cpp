@@ -32,6 +32,7 @@ constexpr size_t kMaxProblems = 200;
 constexpr size_t kHashChunk = size_t{1} << 20;
 constexpr size_t kMaxValueBytes = 256;  // a recorded value longer than this is cut (it came from a file)
 constexpr size_t kGenericContextBytes = 80;
+constexpr size_t kMaxExtractSpan = 4096;
 
 int64_t Now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -93,7 +94,16 @@ void ScanCode(const AssetRules& rules, FileType type, std::string_view text, std
   LineCounter lines(text);
   for (const guard::PatternMatch& match : set->Scan(text)) {
     const CompiledAssetRule& rule = compiled[match.pattern];
-    const std::string_view span = text.substr(match.begin, match.end - match.begin);
+    std::string_view span = text.substr(match.begin, match.end - match.begin);
+    // std::regex recurses per character: a match spanning a minified megabyte line is read at its ends
+    // only (where every rule's value sits), never whole.
+    std::string head_and_tail;
+    if (span.size() > kMaxExtractSpan) {
+      head_and_tail.assign(span.substr(0, kMaxExtractSpan / 2));
+      head_and_tail += '\n';
+      head_and_tail.append(span.substr(span.size() - kMaxExtractSpan / 2));
+      span = head_and_tail;
+    }
     Asset asset;
     asset.kind = rule.kind;
     asset.detail = rule.detail + std::string(detail_suffix);
