@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -185,6 +186,57 @@ TEST(GovernanceStore, MatchesByIdentifier) {
   asset.kind = "sdk";
   asset.value = "api.openai.com";  // an endpoint identifier names endpoints only
   EXPECT_FALSE(Matches(model, asset));
+}
+
+TEST(GovernanceStore, SnapshotNamesTheFirstOwnerInService) {
+  const std::string dir = ::modelguard::testing::TempDir("governance_owners");
+  auto store = Store::Open(dir + "/g.db");
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  const auto asset = [](std::string kind, std::string file, std::string value, std::string digest = "") {
+    Asset a;
+    a.kind = std::move(kind);
+    a.file = std::move(file);
+    a.value = std::move(value);
+    a.digest = std::move(digest);
+    return a;
+  };
+  FileFindings app{
+      "/repo/svc/chat/app.py", 1, 1, false, {asset("sdk", "", "openai"), asset("endpoint", "", "api.openai.com")}};
+  FileFindings other{"/repo/svc/chatbot/x.py", 1, 1, false, {asset("model-id", "", "gpt-4o")}};
+  FileFindings weights{"/models/w.npy", 1, 1, false, {asset("model-file", "", "npy", "sha256:aa")}};
+  ASSERT_TRUE((*store)->RecordFiles("/", {app, other, weights}, 100).ok());
+  Model b;  // by name after "a-*": loses every key both claim
+  b.name = "b-bot";
+  b.identifiers = {{"path", "/repo/svc/chat/"}, {"model-id", "gpt-4o"}, {"digest", "sha256:aa"}};
+  Model a;
+  a.name = "a-retired";
+  a.identifiers = {{"digest", "sha256:aa"}, {"path", "/"}};
+  a.retired = 5;  // retired: claims nothing
+  Model c;
+  c.name = "c-api";
+  c.identifiers = {{"endpoint", "api.openai.com"}};
+  for (const Model* m : {&b, &a, &c}) ASSERT_TRUE((*store)->AddModel(*m).ok());
+  auto snapshot = (*store)->Snapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+  std::map<std::string, std::string> owner;
+  for (const Asset& x : snapshot->assets) {
+    owner[x.value] = x.registered_as;
+    bool any = false;  // the index agrees with Matches, model by model
+    for (const Model& m : snapshot->models) {
+      if (m.retired == 0 && Matches(m, x)) {
+        EXPECT_EQ(x.registered_as, m.name) << x.value;
+        any = true;
+        break;
+      }
+    }
+    if (!any) {
+      EXPECT_EQ(x.registered_as, "") << x.value;
+    }
+  }
+  EXPECT_EQ(owner["openai"], "b-bot");          // under its path
+  EXPECT_EQ(owner["api.openai.com"], "b-bot");  // path and endpoint: the first by name
+  EXPECT_EQ(owner["gpt-4o"], "b-bot");          // by model id; /repo/svc/chatbot is not under /repo/svc/chat
+  EXPECT_EQ(owner["npy"], "b-bot");             // by digest; the retired model claims nothing
 }
 
 TEST(GovernanceStore, DiscoveryCacheGoneAndRevived) {

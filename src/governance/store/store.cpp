@@ -4,6 +4,7 @@
 // columns of its own.
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "modelguard/core/bytes.h"
 #include "modelguard/governance/store.h"
@@ -166,6 +167,48 @@ bool UnderPath(std::string_view file, std::string_view prefix) {
   if (!file.starts_with(prefix)) return false;
   return file.size() == prefix.size() || prefix == "/" || file[prefix.size()] == '/';
 }
+
+// Which register entry in service claims an asset: the first by name whose identifiers match (as Matches),
+// found through an index per identifier kind instead of trying every model on every asset.
+class OwnerIndex {
+ public:
+  explicit OwnerIndex(const std::vector<Model>& models) {
+    for (size_t i = 0; i < models.size(); ++i) {
+      if (models[i].retired != 0) continue;
+      for (const Identifier& id : models[i].identifiers) {
+        std::string value = id.value;
+        if (id.kind == "path") {
+          while (value.size() > 1 && value.back() == '/') value.pop_back();
+          if (value.empty()) continue;
+        }
+        index_.try_emplace(id.kind + '\n' + value, i);  // models come by name: the first keeps the key
+      }
+    }
+    names_.reserve(models.size());
+    for (const Model& model : models) names_.push_back(model.name);
+  }
+
+  std::string OwnerOf(const Asset& asset) const {
+    size_t best = names_.size();
+    const auto consider = [&](const std::string& key) {
+      if (auto found = index_.find(key); found != index_.end()) best = std::min(best, found->second);
+    };
+    if (!asset.digest.empty()) consider("digest\n" + asset.digest);
+    if (asset.kind == "model-id" || asset.kind == "endpoint") consider(asset.kind + '\n' + asset.value);
+    // Every directory above the file, up to the root.
+    for (size_t slash = asset.file.rfind('/'); slash != std::string::npos && slash > 0;
+         slash = asset.file.rfind('/', slash - 1)) {
+      consider("path\n" + asset.file.substr(0, slash));
+    }
+    if (asset.file.starts_with("/")) consider("path\n/");
+    if (!asset.file.empty()) consider("path\n" + asset.file);
+    return best < names_.size() ? names_[best] : std::string();
+  }
+
+ private:
+  std::unordered_map<std::string, size_t> index_;  // "kind\nvalue" -> the first model (by name) with it
+  std::vector<std::string> names_;
+};
 
 }  // namespace
 
@@ -508,14 +551,10 @@ Result<::modelguard::governance::Snapshot> Store::Snapshot() {
   MG_ASSIGN_OR_RETURN(snapshot.models, Models());
   MG_ASSIGN_OR_RETURN(auto assets, db_->Query("SELECT " + std::string(kAssetColumns) +
                                               " FROM mg_gov_assets ORDER BY file, line, kind, value"));
+  const OwnerIndex owners(snapshot.models);
   for (const auto& row : assets) {
     MG_ASSIGN_OR_RETURN(Asset asset, AssetFromRow(row));
-    for (const Model& model : snapshot.models) {
-      if (model.retired == 0 && Matches(model, asset)) {
-        asset.registered_as = model.name;
-        break;
-      }
-    }
+    asset.registered_as = owners.OwnerOf(asset);
     snapshot.assets.push_back(std::move(asset));
   }
   MG_ASSIGN_OR_RETURN(
