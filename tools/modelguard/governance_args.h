@@ -1,6 +1,6 @@
 #pragma once
 // What inventory, register, incident (and report) share: the governance database option and its opening,
-// dates as the register writes them, and the asset/model lines printed for people.
+// dates as the register writes them. Times for people are core's Iso8601Utc.
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
@@ -19,6 +19,5 @@ std::unique_ptr<governance::Store> OpenGovernanceStore(const std::string& db, go
 // A calendar date YYYY-MM-DD that exists (2026-02-30 does not); "" passes (not set).
 bool ValidDate(const std::string& text);
 int64_t NowSeconds();
-std::string FormatTime(int64_t seconds);  // "2026-12-03 14:05 UTC"
 
 }  // namespace modelguard::cli

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/number_text.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
 #include "tools/modelguard/governance_args.h"
@@ -86,7 +87,7 @@ int RunShow(const IncidentArgs& args) {
             << "\n";
   if (!i.model.empty()) std::cout << "model: " << i.model << "\n";
   for (const auto& e : i.timeline)
-    std::cout << "  " << FormatTime(e.time) << "  " << e.kind << (e.author.empty() ? "" : " by " + e.author) << ": "
+    std::cout << "  " << Iso8601Utc(e.time) << "  " << e.kind << (e.author.empty() ? "" : " by " + e.author) << ": "
               << e.text << "\n";
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "modelguard/core/file_bytes.h"
 #include "modelguard/core/hash.h"
 #include "modelguard/core/io.h"
+#include "modelguard/core/number_text.h"
 #include "modelguard/governance/evidence.h"
 #include "modelguard/integrity/log.h"
 #include "tools/modelguard/cli_util.h"
@@ -207,12 +208,12 @@ int RunShow(const RegisterArgs& args) {
   line("vendor audited:  ", model->vendor_audited);
   line("last review:     ", model->last_review);
   std::cout << "review every:    " << model->review_months << " months\n";
-  if (model->retired) std::cout << "retired:         " << FormatTime(model->retired) << "\n";
+  if (model->retired) std::cout << "retired:         " << Iso8601Utc(model->retired) << "\n";
   for (const auto& id : model->identifiers) std::cout << "identifier:      " << id.kind << " " << id.value << "\n";
   for (const auto& source : model->data_sources) std::cout << "data source:     " << source << "\n";
   for (const auto& e : evidence)
     std::cout << "evidence #" << e["id"] << ":    " << e["kind"].get<std::string>() << " from "
-              << e["name"].get<std::string>() << ", " << FormatTime(e["time"].get<int64_t>()) << ": "
+              << e["name"].get<std::string>() << ", " << Iso8601Utc(e["time"].get<int64_t>()) << ": "
               << (e["summary"].is_object()
                       ? e["summary"].value("verdict", "") + ", " + e["summary"].value("summary", "")
                       : "")
