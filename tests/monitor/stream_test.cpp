@@ -548,6 +548,57 @@ TEST(AuditEvent, ScannerAgreesWithAJsonLibrary) {
 // length) and checks the guess: lines of one shape with values that keep their length but not their bytes
 // (a quote, an escape, a control character or a byte above ASCII where the guess expects plain text),
 // names that differ in their last byte, whitespace, members reordered or left out, all in a random order.
+// Numbers with the rest of a long line after them (where the scanner reads digits sixteen bytes at a time)
+// against the library: every count of integer and fraction digits around the fast path's limits, leading
+// zeros, signs, exponents and malformed forms, in each member that reads a number.
+TEST(AuditEvent, NumbersFollowedByMoreOfTheLineAgreeWithAJsonLibrary) {
+  std::mt19937_64 rng(11);
+  const std::string tail = R"(,"request_sha256":")" + std::string(64, 'a') + R"("})";
+  std::vector<std::string> numbers = {"0",
+                                      "-0",
+                                      "0.0",
+                                      "-0.0",
+                                      "01",
+                                      "00.5",
+                                      "1.",
+                                      "1.e5",
+                                      "-",
+                                      "-.5",
+                                      "1e5",
+                                      "1E+5",
+                                      "1e-3",
+                                      "0e0",
+                                      "1.5e",
+                                      "--1",
+                                      "-a",
+                                      "0x10",
+                                      "1.5.5",
+                                      "12-3",
+                                      "9007199254740993",
+                                      "999999999999999.9",
+                                      "0.1e1"};
+  auto digits = [&](size_t count, bool leading_zero_allowed) {
+    std::string text;
+    for (size_t i = 0; i < count; ++i)
+      text += static_cast<char>('0' + (i == 0 && !leading_zero_allowed ? 1 + rng() % 9 : rng() % 10));
+    return text;
+  };
+  for (size_t integer = 0; integer <= 20; ++integer) {
+    for (size_t fraction = 0; fraction <= 20; ++fraction) {
+      std::string number = (rng() % 3 == 0 ? "-" : "") + (integer == 0 ? "0" : digits(integer, rng() % 8 == 0));
+      if (fraction > 0) number += "." + digits(fraction, true);
+      numbers.push_back(number);
+      if (rng() % 4 == 0) numbers.push_back(number + "e" + std::to_string(static_cast<int>(rng() % 40) - 20));
+    }
+  }
+  for (const std::string& number : numbers) {
+    for (const char* member : {"latency_ms", "time", "status", "tokens"})
+      ExpectSameAsReference(std::string("{\"") + member + "\":" + number + tail);
+    ExpectSameAsReference(R"({"signals":{"score":)" + number + "}" + tail);
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
 TEST(AuditEvent, LinesOfOneShapeAgreeWithAJsonLibraryWhateverTheLineBefore) {
   std::mt19937_64 rng(5);
   const std::vector<std::string> routes = {"chat",      "chaT",   "ch\\t", "ch\"t", "ch\u00e9",  "ch\x01",

@@ -63,10 +63,21 @@ struct Reference {
 };
 
 // A closed window's distribution, for the report: counts per reference bin (numbers) or per category.
+// Numbers are kept as the window's values and binned only when asked (BinsOf): a window closes every few
+// hundred events, and the report or the state asks for its bins far less often.
 struct WindowDistribution {
-  std::vector<double> bins;
+  std::vector<double> values;
+  std::vector<double> bins;  // when there are no values: as a saved state gave them
   std::map<std::string, uint64_t> categories;
 };
+
+// A numeric window's counts per reference bin (`edges`); values beyond the reference's range count in the end bins.
+std::vector<double> BinsOf(const WindowDistribution& distribution, const std::vector<double>& edges) {
+  if (distribution.values.empty() || edges.size() < 2) return distribution.bins;
+  std::vector<double> clamped = distribution.values;
+  for (double& v : clamped) v = std::clamp(v, edges.front(), edges.back());
+  return stats::HistogramCounts(clamped, edges);
+}
 
 // Four significant digits: a bin's edge as a person reads it.
 std::string EdgeText(double value) {
@@ -304,34 +315,33 @@ double Standardise(double value, double mean, double deviation) {
   return z;
 }
 
-// x % d for a fixed d, without a division instruction: the bootstrap reduces tens of millions of draws by the
-// reference's size, and a 64-bit division costs several times what the rest of a draw does. Granlund and
-// Montgomery's method (1994, figure 4.1): with l = ceil(log2 d) and m = floor(2^64 (2^l - d) / d) + 1, the
-// quotient of every 64-bit x is (t + ((x - t) >> 1)) >> (l - 1) where t is the high half of m x. Exact: the
-// same remainder as %, so the draws and everything computed from them stay what they were.
+// Indices drawn uniformly from [0, n) for the bootstrap, which draws tens of millions of them: each 64-bit
+// output of the generator gives two 32-bit numbers, each mapped to an index by Lemire's multiply-shift
+// ("Fast random integer generation in an interval", 2019: the high half of x n, no division). Its bias is
+// under n / 2^32 per index, a few millionths for the references a monitor keeps (max_reference_values);
+// a reference past 2^32 values takes a 64-bit number per index the same way.
 __extension__ typedef unsigned __int128 Uint128;  // GCC and Clang on 64-bit targets
 
-class Modulus {
+class IndexDraws {
  public:
-  explicit Modulus(uint64_t d) : d_(d) {
-    if (d_ <= 1) return;  // x % 1 is 0; l would be 0
-    unsigned l = 0;
-    while (l < 64 && (uint64_t{1} << l) < d_) ++l;
-    const Uint128 two_l = Uint128{1} << l;
-    multiplier_ = static_cast<uint64_t>(((two_l - d_) << 64) / d_) + 1;
-    shift_ = l - 1;
-  }
-  uint64_t operator()(uint64_t x) const {
-    if (d_ <= 1) return 0;
-    const auto t = static_cast<uint64_t>((static_cast<Uint128>(multiplier_) * x) >> 64);
-    const uint64_t quotient = (t + ((x - t) >> 1)) >> shift_;
-    return x - quotient * d_;
+  IndexDraws(MersenneTwister64& rng, uint64_t n) : rng_(rng), n_(n) {}
+  uint64_t operator()() {
+    if (n_ > UINT32_MAX) return static_cast<uint64_t>((static_cast<Uint128>(rng_()) * n_) >> 64);
+    if (!has_spare_) {
+      const uint64_t bits = rng_();
+      spare_ = bits >> 32;
+      has_spare_ = true;
+      return ((bits & UINT32_MAX) * n_) >> 32;
+    }
+    has_spare_ = false;
+    return (spare_ * n_) >> 32;
   }
 
  private:
-  uint64_t d_;
-  uint64_t multiplier_ = 0;
-  unsigned shift_ = 0;
+  MersenneTwister64& rng_;
+  uint64_t n_;
+  uint64_t spare_ = 0;
+  bool has_spare_ = false;
 };
 
 // A closed window's values in ascending order for the KS test, by an LSD radix sort of their bits (as keys
@@ -378,19 +388,50 @@ void SortWindow(std::vector<double>& values) {
   }
 }
 
-// One step of both sequential detectors on a standardised value.
-inline void Step(Window& w, double z, double k, double delta) {
-  w.cusum_up = std::max(0.0, w.cusum_up + z - k);
-  w.cusum_down = std::max(0.0, w.cusum_down - z - k);
-  w.cusum_max = std::max({w.cusum_max, w.cusum_up, w.cusum_down});
-  ++w.count;
-  w.running_mean += (z - w.running_mean) / static_cast<double>(w.count);
-  w.ph_up += z - w.running_mean - delta;
-  w.ph_up_min = std::min(w.ph_up_min, w.ph_up);
-  w.ph_down += z - w.running_mean + delta;
-  w.ph_down_max = std::max(w.ph_down_max, w.ph_down);
-  w.ph_max = std::max({w.ph_max, w.ph_up - w.ph_up_min, w.ph_down_max - w.ph_down});
+// The larger of two values as std::max gives it, for a double or for the lanes of a vector (GCC's vector
+// extensions take ?: lane by lane).
+template <typename T>
+[[gnu::always_inline]] inline T Larger(T a, T b) {
+  return a < b ? b : a;
 }
+template <typename T>
+[[gnu::always_inline]] inline T Smaller(T a, T b) {
+  return b < a ? b : a;
+}
+
+// One step of both sequential detectors on a standardised value `z`, the window's n-th, given as 1 / n. `S`
+// holds the detectors' sums as doubles (a window) or as vectors of simulated windows in step (the
+// calibration), so both take exactly the same arithmetic, lane by lane. The running mean is updated by a
+// product with 1 / n, which is known before the step, rather than by a division: it is the longest chain
+// from one step to the next, and a division on it cost more than the rest of the step.
+template <typename S, typename T>
+[[gnu::always_inline]] inline void StepDetectors(S& w, T z, double inverse_count, double k, double delta) {
+  const T zero{};
+  w.cusum_up = Larger(zero, w.cusum_up + z - k);
+  w.cusum_down = Larger(zero, w.cusum_down - z - k);
+  w.cusum_max = Larger(Larger(w.cusum_max, w.cusum_up), w.cusum_down);
+  w.running_mean += (z - w.running_mean) * inverse_count;
+  w.ph_up += z - w.running_mean - delta;
+  w.ph_up_min = Smaller(w.ph_up_min, w.ph_up);
+  w.ph_down += z - w.running_mean + delta;
+  w.ph_down_max = Larger(w.ph_down_max, w.ph_down);
+  w.ph_max = Larger(Larger(w.ph_max, w.ph_up - w.ph_up_min), w.ph_down_max - w.ph_down);
+}
+
+inline void Step(Window& w, double z, double k, double delta) {
+  ++w.count;
+  StepDetectors(w, z, 1.0 / static_cast<double>(w.count), k, delta);
+}
+
+// The calibration's simulated windows in step: two in the lanes of an SSE2 vector (what x86-64 always has;
+// wider vectors would be split into scalar code there), and kCalibrationVectors such vectors at a time, whose
+// chains of dependent steps the processor overlaps.
+typedef double CalibrationLanes __attribute__((vector_size(2 * sizeof(double))));
+constexpr size_t kCalibrationVectors = 2;
+struct LaneDetectors {
+  CalibrationLanes cusum_up{}, cusum_down{}, cusum_max{};
+  CalibrationLanes running_mean{}, ph_up{}, ph_up_min{}, ph_down{}, ph_down_max{}, ph_max{};
+};
 
 std::string Escape(const std::string& text) {  // Prometheus label values
   std::string out;
@@ -509,13 +550,14 @@ struct StreamMonitor::Impl {
     MersenneTwister64 rng(Mix64(settings.seed ^ Fnv1a64(key)));
     const std::vector<double>& values = ref.values;
     const size_t n = values.size();
-    const Modulus modulo(n);
+    IndexDraws draw(rng, n);
     std::vector<double> cusum_maxima(settings.calibration_runs), ph_maxima(settings.calibration_runs);
-    // One run as it always was: its reference resampled, then its window, drawn straight from the generator.
+    const double k = settings.cusum_k, delta = settings.page_hinkley_delta;
+    // One run: its reference resampled, then its window, drawn in that order.
     auto run_alone = [&](uint64_t run) {
       double sum = 0, squares = 0;
       for (size_t i = 0; i < n; ++i) {
-        const double v = values[modulo(rng())] - ref.mean;  // centred: the sums stay well conditioned
+        const double v = values[draw()] - ref.mean;  // centred: the sums stay well conditioned
         sum += v;
         squares += v * v;
       }
@@ -524,46 +566,60 @@ struct StreamMonitor::Impl {
       const double deviation = variance > 0 ? std::sqrt(variance) : ref.deviation;
       Window w;
       for (uint64_t i = 0; i < per_window; ++i)
-        Step(w, Standardise(values[modulo(rng())] - ref.mean, mean, deviation), settings.cusum_k,
-             settings.page_hinkley_delta);
+        Step(w, Standardise(values[draw()] - ref.mean, mean, deviation), k, delta);
       cusum_maxima[run] = w.cusum_max;
       ph_maxima[run] = w.ph_max;
     };
-    // Runs replayed kLanes at a time, their draws taken from the generator in the order above (each run's
-    // reference, then its window) and kept until all lanes are drawn. Each run's arithmetic is the same, in
-    // the same order, but the lanes' sums and detector steps are independent chains the processor overlaps,
-    // where one run alone waits on the latency of each addition and division in turn. Runs too long to keep
-    // kLanes of (a reference or window of hundreds of thousands of values) are replayed alone.
-    constexpr size_t kLanes = 4;
+    // Runs replayed kLanes at a time, one in each lane of the vectors: their draws are taken in the order
+    // above (each run's reference, then its window, run after run) and laid out lane by lane, so the sums and
+    // detector steps of all lanes are vector operations, each lane's the same arithmetic in the same order as
+    // a run alone. Runs too long to keep a block of (a reference or window of hundreds of thousands of values)
+    // are replayed alone.
+    constexpr size_t kVectors = kCalibrationVectors, kWidth = sizeof(CalibrationLanes) / sizeof(double);
+    constexpr size_t kLanes = kVectors * kWidth;
     constexpr size_t kMaxDrawn = size_t{1} << 17;
     const uint64_t per_run = n + per_window;
     uint64_t run = 0;
     if (per_run * kLanes <= kMaxDrawn) {
-      std::vector<double> drawn(kLanes * per_run);
+      std::vector<double> drawn(per_run * kLanes);      // value i of lane l: drawn[i * kLanes + l]
+      const auto vector_at = [&](size_t i, size_t v) {  // lanes v * kWidth... of value i
+        CalibrationLanes x;
+        std::memcpy(&x, &drawn[i * kLanes + v * kWidth], sizeof x);
+        return x;
+      };
       for (; run + kLanes <= settings.calibration_runs; run += kLanes) {
-        for (double& v : drawn) v = values[modulo(rng())] - ref.mean;
-        double sum[kLanes] = {}, squares[kLanes] = {};
+        for (size_t lane = 0; lane < kLanes; ++lane)
+          for (size_t i = 0; i < per_run; ++i) drawn[i * kLanes + lane] = values[draw()] - ref.mean;
+        CalibrationLanes sum[kVectors] = {}, squares[kVectors] = {};
         for (size_t i = 0; i < n; ++i) {
-          for (size_t lane = 0; lane < kLanes; ++lane) {
-            const double v = drawn[lane * per_run + i];
-            sum[lane] += v;
-            squares[lane] += v * v;
+          for (size_t v = 0; v < kVectors; ++v) {
+            const CalibrationLanes x = vector_at(i, v);
+            sum[v] += x;
+            squares[v] += x * x;
           }
         }
-        double mean[kLanes], deviation[kLanes];
-        for (size_t lane = 0; lane < kLanes; ++lane) {
-          mean[lane] = sum[lane] / static_cast<double>(n);
-          const double variance = (squares[lane] - sum[lane] * mean[lane]) / static_cast<double>(n - 1);
-          deviation[lane] = variance > 0 ? std::sqrt(variance) : ref.deviation;
+        const auto lane_deviation = [&](double variance) { return variance > 0 ? std::sqrt(variance) : ref.deviation; };
+        CalibrationLanes mean[kVectors], deviation[kVectors];
+        for (size_t v = 0; v < kVectors; ++v) {
+          mean[v] = sum[v] / static_cast<double>(n);
+          const CalibrationLanes variance = (squares[v] - sum[v] * mean[v]) / static_cast<double>(n - 1);
+          static_assert(kWidth == 2);
+          deviation[v] = CalibrationLanes{lane_deviation(variance[0]), lane_deviation(variance[1])};
         }
-        Window w[kLanes];
-        for (uint64_t i = 0; i < per_window; ++i)
-          for (size_t lane = 0; lane < kLanes; ++lane)
-            Step(w[lane], Standardise(drawn[lane * per_run + n + i], mean[lane], deviation[lane]), settings.cusum_k,
-                 settings.page_hinkley_delta);
+        LaneDetectors w[kVectors];
+        constexpr double kFarthest = 1e6;  // Standardise's clamp, lane by lane
+        for (uint64_t i = 0; i < per_window; ++i) {
+          const double inverse_count = 1.0 / static_cast<double>(i + 1);
+          for (size_t v = 0; v < kVectors; ++v) {
+            CalibrationLanes z = (vector_at(n + i, v) - mean[v]) / deviation[v];
+            z = z > -kFarthest ? z : -kFarthest;
+            z = z < kFarthest ? z : kFarthest;
+            StepDetectors(w[v], z, inverse_count, k, delta);
+          }
+        }
         for (size_t lane = 0; lane < kLanes; ++lane) {
-          cusum_maxima[run + lane] = w[lane].cusum_max;
-          ph_maxima[run + lane] = w[lane].ph_max;
+          cusum_maxima[run + lane] = w[lane / kWidth].cusum_max[lane % kWidth];
+          ph_maxima[run + lane] = w[lane / kWidth].ph_max[lane % kWidth];
         }
       }
     }
@@ -922,16 +978,23 @@ struct StreamMonitor::Impl {
         points.push_back(point);
         while (points.size() > settings.history_windows) points.pop_front();
         WindowDistribution& distribution = scope.last_distribution[signal];
-        distribution = {};
-        if (ref.numeric && ref.edges.size() >= 2) {
-          std::vector<double> clamped = w.values;  // beyond the reference's range: the end bins
-          for (double& v : clamped) v = std::clamp(v, ref.edges.front(), ref.edges.back());
-          distribution.bins = stats::HistogramCounts(clamped, ref.edges);
-        } else if (!ref.numeric) {
+        distribution.values.clear();
+        distribution.bins.clear();
+        distribution.categories.clear();
+        if (ref.numeric && ref.edges.size() >= 2)
+          distribution.values.swap(w.values);  // the window is done with them; w.values takes the old buffer
+        else if (!ref.numeric)
           distribution.categories = w.categories;
-        }
       }
+      // Emptied for the next window, its buffers kept: a window's values would otherwise be allocated afresh,
+      // growing by doubling, in every window.
+      std::vector<double> values = std::move(w.values);
+      std::vector<std::pair<double, uint64_t>> number_counts = std::move(w.number_counts);
+      values.clear();
+      number_counts.clear();
       w = Window{};
+      w.values = std::move(values);
+      w.number_counts = std::move(number_counts);
     }
     scope.window_events = 0;
   }
@@ -1096,14 +1159,14 @@ std::vector<SignalHistory> StreamMonitor::History() const {
       if (ref.numeric && ref.edges.size() >= 2) {
         const std::vector<double> reference = stats::HistogramCounts(ref.values, ref.edges);
         const double reference_total = static_cast<double>(ref.values.size());
+        const std::vector<double> last_bins =
+            last != route.whole.last_distribution.end() ? BinsOf(last->second, ref.edges) : std::vector<double>();
         double window_total = 0;
-        if (last != route.whole.last_distribution.end())
-          for (double c : last->second.bins) window_total += c;
+        for (double c : last_bins) window_total += c;
         for (size_t i = 0; i + 1 < ref.edges.size(); ++i) {
           history.bins.push_back(EdgeText(ref.edges[i]) + " to " + EdgeText(ref.edges[i + 1]));
           history.reference_shares.push_back(share(reference[i], reference_total));
-          const bool counted = last != route.whole.last_distribution.end() && i < last->second.bins.size();
-          history.window_shares.push_back(counted ? share(last->second.bins[i], window_total) : 0.0);
+          history.window_shares.push_back(i < last_bins.size() ? share(last_bins[i], window_total) : 0.0);
         }
       } else if (!ref.numeric) {
         std::map<std::string, std::pair<double, double>> both;
@@ -1430,9 +1493,12 @@ nlohmann::json StreamMonitor::SaveState() const {
           saved.push_back(
               {p.end_ms, OrNull(p.value), p.values, (p.test ? 1 : 0) | (p.cusum ? 2 : 0) | (p.page_hinkley ? 4 : 0)});
         nlohmann::json last = nullptr;
-        if (auto found = scope.last_distribution.find(signal); found != scope.last_distribution.end())
-          last = found->second.categories.empty() ? nlohmann::json(found->second.bins)
-                                                  : nlohmann::json(found->second.categories);
+        if (auto found = scope.last_distribution.find(signal); found != scope.last_distribution.end()) {
+          const auto ref = route.references.find(signal);
+          last = !found->second.categories.empty() ? nlohmann::json(found->second.categories)
+                 : ref != route.references.end()   ? nlohmann::json(BinsOf(found->second, ref->second.edges))
+                                                   : nlohmann::json(found->second.bins);
+        }
         history.push_back({{"signal", signal}, {"points", saved}, {"last", last}});
       }
       scopes.push_back(
