@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <vector>
 
 #include "modelguard/core/mersenne_twister.h"
 
@@ -28,6 +29,19 @@ TEST(MersenneTwister, Mt19937_64DrawsWhatTheStandardLibraryDraws) {
   MersenneTwister64 ours(7);
   std::uniform_int_distribution<int> die(1, 6);
   for (int i = 0; i < 100; ++i) ASSERT_EQ(die(ours), die(standard));
+}
+
+// Generate gives in bulk what as many calls give, whatever the block boundaries and the calls between.
+TEST(MersenneTwister, GenerateDrawsWhatSingleCallsDraw) {
+  std::mt19937_64 expected(3);
+  MersenneTwister64 ours(3);
+  std::vector<uint64_t> bulk;
+  for (size_t count : {0, 1, 2, 311, 312, 313, 1000, 5, 624}) {
+    bulk.assign(count, 0);
+    ours.Generate(bulk.data(), count);
+    for (size_t i = 0; i < count; ++i) ASSERT_EQ(bulk[i], expected()) << "count " << count << ", number " << i;
+    ASSERT_EQ(ours(), expected());  // a single call after each bulk one
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // detector and the monitor's bootstrap calibration draw millions of numbers.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace modelguard {
@@ -27,6 +28,17 @@ class MersenneTwisterEngine {
   result_type operator()() {
     if (next_ == kWords) Refill();
     return block_[next_++];
+  }
+  // The next `count` numbers into `out`, as `count` calls would give them, a block at a time.
+  void Generate(UInt* out, size_t count) {
+    while (count > 0) {
+      if (next_ == kWords) Refill();
+      const size_t take = count < kWords - next_ ? count : kWords - next_;
+      std::memcpy(out, block_ + next_, take * sizeof(UInt));
+      next_ += take;
+      out += take;
+      count -= take;
+    }
   }
 
  private:

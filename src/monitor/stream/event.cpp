@@ -607,8 +607,8 @@ struct Flattener {
   std::vector<NameShape> shapes[kMaxSignalDepth + 1];        // per depth, by the member's place in its object
   std::vector<std::pair<std::string, SignalValue>> entries;  // the first `size` hold this line's
   size_t size = 0;
-  std::vector<bool> erased;
-  std::string name;                                  // the dotted name being built
+  std::vector<char> erased;  // not vector<bool>: a byte per entry is set and read without masking
+  std::string name;          // the dotted name being built
   std::vector<Member> members[kMaxSignalDepth + 1];  // per depth: the members of the object being read
   std::string key;                                   // a member name with escapes, unescaped
   std::string category;                              // a string value with escapes, unescaped
@@ -803,7 +803,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event, SignalFilter filt
   // is usually the same text: compared, not copied), and are emptied at the end when the line had none.
   bool route_seen = false, key_seen = false, request_seen = false;
   size_t used = 0;  // event.signals filled so far: their strings' buffers are reused, not freed and taken again
-  auto next_signal = [&](std::string_view name) -> SignalValue& {
+  auto next_signal = [&](std::string_view name) __attribute__((always_inline))->SignalValue& {
     if (used == event.signals.size()) event.signals.emplace_back();
     auto& [slot_name, value] = event.signals[used++];
     Keep(slot_name, name);
@@ -856,7 +856,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event, SignalFilter filt
       // Each member of interest takes the last value given (a wrong type clears it); the others are skipped.
       const char c = in.Peek();
       // A string value at the length the member's last one had, or scanned (and its length kept for next time).
-      auto string_value = [&](std::string* out) {
+      auto string_value = [&](std::string * out) __attribute__((always_inline)) {
         std::string_view text;
         if (shape && shape->value_length != std::string_view::npos && in.PlainString(shape->value_length, text)) {
           if (out) Keep(*out, text);
@@ -868,7 +868,7 @@ Status ParseInto(std::string_view line, MonitoredEvent& event, SignalFilter filt
           shape->value_length = in.escaped() ? std::string_view::npos : static_cast<size_t>(in.position() - start) - 2;
         return true;
       };
-      auto number_member = [&](double& slot) {
+      auto number_member = [&](double& slot) __attribute__((always_inline)) {
         slot = kAbsent;
         if (c != '-' && (c < '0' || c > '9')) return in.SkipValue();
         Number number;

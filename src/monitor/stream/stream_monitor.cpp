@@ -325,16 +325,33 @@ __extension__ typedef unsigned __int128 Uint128;  // GCC and Clang on 64-bit tar
 class IndexDraws {
  public:
   IndexDraws(MersenneTwister64& rng, uint64_t n) : rng_(rng), n_(n) {}
-  uint64_t operator()() {
-    if (n_ > UINT32_MAX) return static_cast<uint64_t>((static_cast<Uint128>(rng_()) * n_) >> 64);
-    if (!has_spare_) {
-      const uint64_t bits = rng_();
-      spare_ = bits >> 32;
-      has_spare_ = true;
-      return ((bits & UINT32_MAX) * n_) >> 32;
+  // The next `count` indices, as `count` calls would give them.
+  void Fill(uint64_t* out, size_t count) {
+    if (count == 0) return;
+    if (n_ > UINT32_MAX) {
+      rng_.Generate(out, count);
+      for (size_t i = 0; i < count; ++i) out[i] = static_cast<uint64_t>((static_cast<Uint128>(out[i]) * n_) >> 64);
+      return;
     }
-    has_spare_ = false;
-    return (spare_ * n_) >> 32;
+    if (has_spare_) {
+      *out++ = (spare_ * n_) >> 32;
+      --count;
+      has_spare_ = false;
+    }
+    // Pairs of indices from whole numbers, drawn in bulk; an odd last index leaves the other half as a spare.
+    const size_t pairs = count / 2;
+    bits_.resize(pairs + 1);
+    rng_.Generate(bits_.data(), pairs + count % 2);
+    const uint64_t n = n_;
+    for (size_t i = 0; i < pairs; ++i) {
+      out[2 * i] = ((bits_[i] & UINT32_MAX) * n) >> 32;
+      out[2 * i + 1] = ((bits_[i] >> 32) * n) >> 32;
+    }
+    if (count % 2) {
+      out[count - 1] = ((bits_[pairs] & UINT32_MAX) * n) >> 32;
+      spare_ = bits_[pairs] >> 32;
+      has_spare_ = true;
+    }
   }
 
  private:
@@ -342,6 +359,7 @@ class IndexDraws {
   uint64_t n_;
   uint64_t spare_ = 0;
   bool has_spare_ = false;
+  std::vector<uint64_t> bits_;
 };
 
 // A closed window's values in ascending order for the KS test, by an LSD radix sort of their bits (as keys
@@ -554,10 +572,25 @@ struct StreamMonitor::Impl {
     std::vector<double> cusum_maxima(settings.calibration_runs), ph_maxima(settings.calibration_runs);
     const double k = settings.cusum_k, delta = settings.page_hinkley_delta;
     // One run: its reference resampled, then its window, drawn in that order.
+    // Its draws are taken a chunk at a time, never more than the run takes.
+    std::vector<uint64_t> chunk(4096);
+    size_t chunk_next = 0, chunk_filled = 0;
+    uint64_t run_left = 0;  // draws the run being replayed has still to take
+    auto next_index = [&] {
+      if (chunk_next == chunk_filled) {
+        chunk_filled = static_cast<size_t>(std::min<uint64_t>(chunk.size(), run_left));
+        draw.Fill(chunk.data(), chunk_filled);
+        chunk_next = 0;
+      }
+      --run_left;
+      return chunk[chunk_next++];
+    };
     auto run_alone = [&](uint64_t run) {
+      run_left = n + per_window;
+      chunk_next = chunk_filled = 0;
       double sum = 0, squares = 0;
       for (size_t i = 0; i < n; ++i) {
-        const double v = values[draw()] - ref.mean;  // centred: the sums stay well conditioned
+        const double v = values[next_index()] - ref.mean;  // centred: the sums stay well conditioned
         sum += v;
         squares += v * v;
       }
@@ -566,7 +599,7 @@ struct StreamMonitor::Impl {
       const double deviation = variance > 0 ? std::sqrt(variance) : ref.deviation;
       Window w;
       for (uint64_t i = 0; i < per_window; ++i)
-        Step(w, Standardise(values[draw()] - ref.mean, mean, deviation), k, delta);
+        Step(w, Standardise(values[next_index()] - ref.mean, mean, deviation), k, delta);
       cusum_maxima[run] = w.cusum_max;
       ph_maxima[run] = w.ph_max;
     };
@@ -581,6 +614,7 @@ struct StreamMonitor::Impl {
     const uint64_t per_run = n + per_window;
     uint64_t run = 0;
     if (per_run * kLanes <= kMaxDrawn) {
+      std::vector<uint64_t> indices(per_run * kLanes);  // in the order drawn: run after run
       std::vector<double> drawn(per_run * kLanes);      // value i of lane l: drawn[i * kLanes + l]
       const auto vector_at = [&](size_t i, size_t v) {  // lanes v * kWidth... of value i
         CalibrationLanes x;
@@ -588,8 +622,10 @@ struct StreamMonitor::Impl {
         return x;
       };
       for (; run + kLanes <= settings.calibration_runs; run += kLanes) {
+        draw.Fill(indices.data(), indices.size());
         for (size_t lane = 0; lane < kLanes; ++lane)
-          for (size_t i = 0; i < per_run; ++i) drawn[i * kLanes + lane] = values[draw()] - ref.mean;
+          for (size_t i = 0; i < per_run; ++i)
+            drawn[i * kLanes + lane] = values[indices[lane * per_run + i]] - ref.mean;
         CalibrationLanes sum[kVectors] = {}, squares[kVectors] = {};
         for (size_t i = 0; i < n; ++i) {
           for (size_t v = 0; v < kVectors; ++v) {
@@ -1466,6 +1502,7 @@ nlohmann::json StreamMonitor::SaveState() const {
                             {"values", ref.values},
                             {"categories", ref.categories}});
     nlohmann::json scopes = nlohmann::json::array();
+    const auto& references_of_route = route.references;  // clang 14 captures no structured binding
     auto save_scope = [&](const Scope& scope) {
       nlohmann::json windows = nlohmann::json::array();
       for (const auto& [signal, w] : scope.windows)
@@ -1494,10 +1531,10 @@ nlohmann::json StreamMonitor::SaveState() const {
               {p.end_ms, OrNull(p.value), p.values, (p.test ? 1 : 0) | (p.cusum ? 2 : 0) | (p.page_hinkley ? 4 : 0)});
         nlohmann::json last = nullptr;
         if (auto found = scope.last_distribution.find(signal); found != scope.last_distribution.end()) {
-          const auto ref = route.references.find(signal);
-          last = !found->second.categories.empty() ? nlohmann::json(found->second.categories)
-                 : ref != route.references.end()   ? nlohmann::json(BinsOf(found->second, ref->second.edges))
-                                                   : nlohmann::json(found->second.bins);
+          const auto ref = references_of_route.find(signal);
+          last = !found->second.categories.empty()  ? nlohmann::json(found->second.categories)
+                 : ref != references_of_route.end() ? nlohmann::json(BinsOf(found->second, ref->second.edges))
+                                                    : nlohmann::json(found->second.bins);
         }
         history.push_back({{"signal", signal}, {"points", saved}, {"last", last}});
       }
