@@ -191,7 +191,12 @@ struct RoutePerformance {
 
 struct Window {
   std::vector<double> values;
-  std::map<std::string, uint64_t> categories;              // signals that are categories
+  // Signals that are categories: the first kMaxCategories distinct ones with their counts, flat and searched
+  // from the last one counted (events of a route name a handful of categories, mostly the one before), and
+  // the count of further ones; named as a map when a window closes (CategoriesOf).
+  std::vector<std::pair<std::string, uint64_t>> category_counts;
+  uint64_t category_other = 0;
+  size_t last_category = 0;
   std::vector<std::pair<double, uint64_t>> number_counts;  // numeric ones compared by their values' counts
   uint64_t number_other = 0;                               // values past kMaxCategories distinct ones
   uint64_t count = 0;
@@ -284,9 +289,32 @@ void CountNumber(Window& w, double value) {
   w.number_counts.push_back({value, 1});
 }
 
+void CountCategory(Window& w, const std::string& category) {
+  auto& counts = w.category_counts;
+  if (w.last_category < counts.size() && SameName(counts[w.last_category].first, category)) {
+    ++counts[w.last_category].second;
+    return;
+  }
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (SameName(counts[i].first, category)) {
+      ++counts[i].second;
+      w.last_category = i;
+      return;
+    }
+  }
+  if (counts.size() >= kMaxCategories) {
+    ++w.category_other;
+    return;
+  }
+  counts.push_back({category, 1});
+  w.last_category = counts.size() - 1;
+}
+
 // A window's counts by name: its categories, or its numbers' counts named as the reference names them.
 std::map<std::string, uint64_t> CategoriesOf(const Window& w) {
-  std::map<std::string, uint64_t> out = w.categories;
+  std::map<std::string, uint64_t> out;
+  for (const auto& [name, count] : w.category_counts) out[name] += count;
+  if (w.category_other) out[kOther] += w.category_other;
   for (const auto& [value, count] : w.number_counts) AddCategory(out, NumberCategory(value), count);
   if (w.number_other) out[kOther] += w.number_other;
   return out;
@@ -1003,9 +1031,10 @@ struct StreamMonitor::Impl {
         if (ref.numeric) {
           point.value = window_mean;
         } else {
-          const auto found_category = w.categories.find(ref.top_category);
-          point.value = static_cast<double>(found_category == w.categories.end() ? 0 : found_category->second) /
-                        static_cast<double>(seen);
+          uint64_t top_count = 0;
+          for (const auto& [name, count] : w.category_counts)
+            if (name == ref.top_category) top_count = count;
+          point.value = static_cast<double>(top_count) / static_cast<double>(seen);
         }
         point.test = test_alarm;
         point.cusum = w.cusum_alarm;
@@ -1020,7 +1049,7 @@ struct StreamMonitor::Impl {
         if (ref.numeric && ref.edges.size() >= 2)
           distribution.values.swap(w.values);  // the window is done with them; w.values takes the old buffer
         else if (!ref.numeric)
-          distribution.categories = w.categories;
+          distribution.categories = CategoriesOf(w);
       }
       // Emptied for the next window, its buffers kept: a window's values would otherwise be allocated afresh,
       // growing by doubling, in every window.
@@ -1073,7 +1102,7 @@ struct StreamMonitor::Impl {
       Window& w = WindowOf(scope, ref, name);
       if (!value.numeric) {
         ++w.count;
-        AddCategory(w.categories, value.category);
+        CountCategory(w, value.category);
         continue;
       }
       if (w.values.size() >= settings.window_events) continue;  // a name repeated within events
@@ -1767,7 +1796,12 @@ Status StreamMonitor::LoadState(const nlohmann::json& state) {
               w.number_counts.push_back({value, count});
             }
           } else {
-            w.categories = Categories(saved_window);
+            for (const auto& [category, count] : Categories(saved_window)) {
+              if (category == kOther)
+                w.category_other += count;  // counted past kMaxCategories (or a category of that name: the same sum)
+              else
+                w.category_counts.push_back({category, count});
+            }
           }
           w.count = Field<uint64_t>(saved_window, "count");
           const auto cusum = Field<std::vector<double>>(saved_window, "cusum");
