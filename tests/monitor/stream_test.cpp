@@ -2,6 +2,7 @@
 // detection delays of planted changes, per-key scopes, alert episodes, and state that survives a restart.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -649,6 +650,36 @@ TEST(AuditEvent, AListOfSignalsKeepsThoseAndThePrediction) {
   EXPECT_EQ(refused.error().code, ErrorCode::kLimit);
   EXPECT_TRUE(event.signals.empty());
   EXPECT_FALSE(ParseAuditEvent(R"({"tokens":7,"signals":{"x":1,}})", event, followed));
+}
+
+// A list that changes from call to call, the same vector edited in place among them, keeps what each call's
+// list names: what a parser remembers of the lists before is never what it answers with.
+TEST(AuditEvent, EachCallKeepsWhatItsOwnListNames) {
+  const std::vector<std::string> lines = {
+      R"({"route":"r","status":200,"latency_ms":5,"tokens":7,"signals":{"refusal":true,"finish_reason":"stop"}})",
+      R"({"route":"r","status":500,"latency_ms":6,"signals":{"refusal":false,"finish_reason":"length",)"
+      R"("guard":{"score":0.5}}})",
+      R"({"route":"q","signals":{"guard":{"score":0.1},"refusal":true}})"};
+  const std::vector<std::vector<std::string>> lists = {{"tokens", "signals.refusal"},
+                                                       {},
+                                                       {"signals.guard.score"},
+                                                       {"latency_ms", "status_class", "signals.finish_reason"},
+                                                       {"signals.refusal"}};
+  std::vector<std::string> list;  // one vector, edited between calls
+  MonitoredEvent event;
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 300; ++i) {
+    list = lists[rng() % lists.size()];
+    const std::string& line = lines[rng() % lines.size()];
+    const auto whole = ParseAuditEvent(line);
+    ASSERT_TRUE(whole);
+    std::vector<std::string> expected, kept;
+    for (const auto& [name, value] : whole->signals)
+      if (list.empty() || std::find(list.begin(), list.end(), name) != list.end()) expected.push_back(name);
+    ASSERT_TRUE(ParseAuditEvent(line, event, list));
+    for (const auto& [name, value] : event.signals) kept.push_back(name);
+    ASSERT_EQ(kept, expected) << line << " (call " << i << ")";
+  }
 }
 
 }  // namespace
