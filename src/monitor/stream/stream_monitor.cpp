@@ -356,7 +356,7 @@ __extension__ typedef unsigned __int128 Uint128;  // GCC and Clang on 64-bit tar
 class IndexDraws {
  public:
   IndexDraws(MersenneTwister64& rng, uint64_t n) : rng_(rng), n_(n) {}
-  // The next `count` indices, as `count` calls would give them.
+  // The next `count` indices of the stream, the same however a caller splits it into calls.
   void Fill(uint64_t* out, size_t count) {
     if (count == 0) return;
     if (n_ > UINT32_MAX) {
