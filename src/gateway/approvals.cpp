@@ -9,17 +9,13 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "modelguard/core/bytes.h"
+#include "modelguard/core/clock.h"
 #include "modelguard/core/random.h"
 #include "modelguard/gateway/client.h"
 #include "src/gateway/log.h"
 
 namespace modelguard::gateway {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Past this many undelivered notifications new ones are dropped (and logged): a dead receiver must not
 // grow the queue without bound.
@@ -85,7 +81,7 @@ boost::asio::awaitable<ApprovalOutcome> ApprovalBoard::Await(PendingCall call, s
   std::array<uint8_t, 16> bytes{};
   if (!SecureRandomBytes(bytes)) co_return ApprovalOutcome::kDenied;  // no id nobody could guess: no approval
   call.id = HexEncode(bytes);
-  call.created_ms = NowMs();
+  call.created_ms = NowUnixMilliseconds();
   call.expires_ms = call.created_ms + timeout.count();
   auto waiter = std::make_shared<Waiter>();
   waiter->call = call;

@@ -1,5 +1,6 @@
 #include "src/gateway/proxy.h"
 
+#include "modelguard/core/clock.h"
 #include "modelguard/core/hash.h"
 #include "src/gateway/audit_event.h"
 #include "src/gateway/filter_chain.h"
@@ -105,9 +106,7 @@ void Gateway::Audit(const GatewayConfig& config, const RequestContext& context, 
   static const std::string kEmptySha256 = Sha256Hex("");
   const std::string request_sha256 = context.body.empty() ? std::string() : Sha256Hex(context.body);
   AuditEvent event;
-  event.time_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  event.time_ms = NowUnixMilliseconds();
   event.key_id = context.key_id;
   event.route = context.route;
   event.method = context.method;

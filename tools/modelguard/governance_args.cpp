@@ -28,8 +28,4 @@ std::unique_ptr<governance::Store> OpenGovernanceStore(const std::string& db, go
 
 bool ValidDate(const std::string& text) { return text.empty() || governance::ParseDate(text).has_value(); }
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace modelguard::cli

@@ -18,6 +18,5 @@ std::unique_ptr<governance::Store> OpenGovernanceStore(const std::string& db, go
                                                        const char* command);
 // A calendar date YYYY-MM-DD that exists (2026-02-30 does not); "" passes (not set).
 bool ValidDate(const std::string& text);
-int64_t NowSeconds();
 
 }  // namespace modelguard::cli

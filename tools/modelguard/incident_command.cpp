@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/clock.h"
 #include "modelguard/core/number_text.h"
 #include "tools/modelguard/cli_util.h"
 #include "tools/modelguard/commands.h"
@@ -50,7 +51,7 @@ int RunOpen(const IncidentArgs& args) {
   incident.model = args.model;
   incident.title = args.title;
   incident.severity = args.severity;
-  incident.opened = NowSeconds();
+  incident.opened = NowUnixSeconds();
   incident.timeline.push_back({incident.opened, "opened", args.text.empty() ? args.title : args.text, args.author});
   auto id = store->OpenIncident(incident);
   if (!id) return Fail("open", id.error().message);
@@ -66,7 +67,7 @@ int RunEvent(const IncidentArgs& args, bool close) {
   const std::string text = args.text.empty() ? (close ? "closed" : "") : args.text;
   if (text.empty()) return Fail(name, "a note needs text");
   if (auto added =
-          store->AddIncidentEvent(args.id, {NowSeconds(), close ? "closed" : "note", text, args.author}, close);
+          store->AddIncidentEvent(args.id, {NowUnixSeconds(), close ? "closed" : "note", text, args.author}, close);
       !added)
     return Fail(name, added.error().message);
   return 0;

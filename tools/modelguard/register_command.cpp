@@ -2,6 +2,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "modelguard/core/clock.h"
 #include "modelguard/core/file_bytes.h"
 #include "modelguard/core/hash.h"
 #include "modelguard/core/io.h"
@@ -123,7 +124,7 @@ int RunAdd(const RegisterArgs& args) {
   governance::Model model;
   model.name = args.name;
   if (auto applied = Apply(args, model); !applied) return Fail("add", applied.error().message);
-  model.registered = model.updated = NowSeconds();
+  model.registered = model.updated = NowUnixSeconds();
   auto store = OpenGovernanceStore(args.db, governance::StoreOpen::kCreate, "register add");
   if (!store) return 2;
   if (auto added = store->AddModel(model); !added) return Fail("add", added.error().message);
@@ -139,7 +140,7 @@ int RunSet(const RegisterArgs& args) {
   if (!*found) return Fail("set", "no model '" + args.name + "' in the register (add it with register add)");
   governance::Model model = **found;
   if (auto applied = Apply(args, model); !applied) return Fail("set", applied.error().message);
-  model.updated = NowSeconds();
+  model.updated = NowUnixSeconds();
   if (auto updated = store->UpdateModel(model); !updated) return Fail("set", updated.error().message);
   return 0;
 }
@@ -152,7 +153,7 @@ int RunRetire(const RegisterArgs& args) {
   if (!*found) return Fail("retire", "no model '" + args.name + "' in the register");
   governance::Model model = **found;
   if (model.retired) return Fail("retire", "'" + args.name + "' is retired already");
-  model.retired = model.updated = NowSeconds();
+  model.retired = model.updated = NowUnixSeconds();
   if (auto updated = store->UpdateModel(model); !updated) return Fail("retire", updated.error().message);
   return 0;
 }
@@ -263,7 +264,7 @@ int RunAttach(const RegisterArgs& args) {
   if (!evidence) return Fail("attach", args.evidence_file + ": " + evidence.error().message);
   evidence->model = args.name;
   evidence->name = std::filesystem::path(args.evidence_file).filename().string();
-  evidence->time = NowSeconds();
+  evidence->time = NowUnixSeconds();
   if (!evidence->produced) evidence->produced = evidence->time;
   if (!args.no_log) {
     // The evidence trail is tamper-evident: each attachment is a leaf of the transparency log (by default

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "modelguard/core/clock.h"
 #include "modelguard/gateway/limits.h"
 
 namespace modelguard::gateway {
@@ -12,11 +13,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int64_t WindowId(int64_t window_seconds) {
-  const auto now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return now / window_seconds;
-}
+int64_t WindowId(int64_t window_seconds) { return NowUnixSeconds() / window_seconds; }
 
 class MemoryLimitStore final : public LimitStore {
  public:

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "modelguard/core/cancel.h"
+#include "modelguard/core/clock.h"
 #include "modelguard/core/file_bytes.h"
 #include "modelguard/core/hash.h"
 #include "modelguard/core/json_fields.h"
@@ -33,10 +34,6 @@ constexpr size_t kHashChunk = size_t{1} << 20;
 constexpr size_t kMaxValueBytes = 256;  // a recorded value longer than this is cut (it came from a file)
 constexpr size_t kGenericContextBytes = 80;
 constexpr size_t kMaxExtractSpan = 4096;
-
-int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string Redact(std::string_view secret) {
   if (secret.size() < 12) return std::string(secret.size(), '*');
@@ -389,7 +386,7 @@ Result<DiscoverResult> Discover(Store& store, const std::string& root_argument, 
     return MakeError(ErrorCode::kInvalidArgument, "'" + root_argument + "' is a " + SpecialFileType(root_stat.st_mode) +
                                                       ", not a file or directory");
 
-  const int64_t started = Now();
+  const int64_t started = NowUnixSeconds();
   DiscoverResult result;
   const auto problem = [&result](std::string text) {
     ++result.skipped;
@@ -512,7 +509,7 @@ Result<DiscoverResult> Discover(Store& store, const std::string& root_argument, 
   }
 
   // 4. Record.
-  const int64_t now = Now();
+  const int64_t now = NowUnixSeconds();
   MG_TRY(store.RecordFiles(root, read, now));
   MG_TRY(store.ForgetFiles(vanished, now));
   for (const std::string& path : unchanged_models) {

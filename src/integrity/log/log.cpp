@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 
+#include "modelguard/core/clock.h"
 #include "src/integrity/crypto/crypto.h"
 #include "src/integrity/log/signed_note.h"
 #include "src/integrity/log/store.h"
@@ -67,9 +68,7 @@ Result<std::string> TransparencyLog::PublicKeyPem() {
 
 Result<uint64_t> TransparencyLog::Append(std::string_view data, std::string_view kind) {
   const auto leaf = merkle::LeafHash({reinterpret_cast<const uint8_t*>(data.data()), data.size()});
-  const auto now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return store_->Append(kind, static_cast<int64_t>(now), data, leaf);
+  return store_->Append(kind, NowUnixSeconds(), data, leaf);
 }
 
 Result<uint64_t> TransparencyLog::Size() { return store_->Count(); }
