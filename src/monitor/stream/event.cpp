@@ -284,14 +284,12 @@ class Scanner {
   bool Boolean(bool& value) {
     SkipSpace();
     const auto left = static_cast<size_t>(end_ - p_);
-    uint32_t word;
-    if (left >= 4) std::memcpy(&word, p_, 4);
-    if (left >= 4 && std::memcmp(&word, "true", 4) == 0) {
+    if (left >= 4 && std::memcmp(p_, "true", 4) == 0) {
       value = true;
       p_ += 4;
       return true;
     }
-    if (left >= 5 && std::memcmp(&word, "fals", 4) == 0 && p_[4] == 'e') {
+    if (left >= 5 && std::memcmp(p_, "false", 5) == 0) {
       value = false;
       p_ += 5;
       return true;
